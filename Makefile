@@ -1,0 +1,113 @@
+# dnsvizor — build, test, fuzz, bench, install.
+#   make            build build/dnsvizor
+#   make test       unit + integration tests (installs deps first)
+#   make asan       the same suite under ASan+UBSan (== make test SAN=1)
+#   make fuzz       build libFuzzer targets with clang and run each briefly
+#   make bench      benchmarks vs NSD and knotd (not tests)
+#   make run        build and run with the embedded default config
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SAN     ?= 0
+FUZZ_SECONDS ?= 30
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1 -g
+else
+BUILD   := build
+SANFLAGS :=
+OPT     := -O2 -g
+endif
+
+PKGS    := ldns libevent libevent_openssl libnl-3.0 libnl-route-3.0 openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes
+CFLAGS  ?=
+CFLAGS  += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -D_GNU_SOURCE -I.
+LDFLAGS += $(SANFLAGS)
+
+ZONES_SRC    := $(wildcard zones/*.c)
+RESOLVER_SRC := $(wildcard resolver/*.c)
+DHCP_SRC     := $(wildcard dhcp/*.c)
+SHELL_SRC    := $(wildcard dnsvizor/*.c)
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+
+ZONES_OBJ    := $(ZONES_SRC:%.c=$(BUILD)/%.o)
+RESOLVER_OBJ := $(RESOLVER_SRC:%.c=$(BUILD)/%.o)
+DHCP_OBJ     := $(DHCP_SRC:%.c=$(BUILD)/%.o)
+SHELL_OBJ    := $(SHELL_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIBS := $(BUILD)/libresolver.a $(BUILD)/libzones.a $(BUILD)/libdhcp.a
+
+.PHONY: all deps test asan fuzz bench run install clean check-arrows check-sansio man unit integration
+
+all: $(BUILD)/dnsvizor contrib/dnsvizor.8 check-arrows check-sansio
+
+deps:
+	@sh contrib/deps.sh
+
+$(BUILD)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libzones.a: $(ZONES_OBJ)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(BUILD)/libresolver.a: $(RESOLVER_OBJ)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(BUILD)/libdhcp.a: $(DHCP_OBJ)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+
+$(BUILD)/dnsvizor: $(SHELL_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(SHELL_OBJ) $(LIBS) $(PKG_LIBS)
+
+# Unit tests link the protocol libraries only (sans-IO cores).
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+
+# The man page is generated from the option table.
+contrib/dnsvizor.8: $(BUILD)/dnsvizor
+	$(BUILD)/dnsvizor --man > $@.tmp && mv $@.tmp $@
+
+# Arrows point down only: zones/ includes nothing from above it, etc.
+check-arrows:
+	@sh contrib/check-arrows.sh
+
+# Protocol libraries must not call socket, file, clock or random functions.
+check-sansio: $(LIBS)
+	@sh contrib/check-sansio.sh $(LIBS)
+
+unit: $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit SAN=$(SAN)
+	@sh tests/run.sh $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory test SAN=1
+
+fuzz: deps
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/bench/bench.sh
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/dnsvizor
+	mkdir -p state
+	exec $(BUILD)/dnsvizor --state-dir=./state
+
+install: $(BUILD)/dnsvizor contrib/dnsvizor.8
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(BUILD)/dnsvizor $(DESTDIR)$(PREFIX)/sbin/dnsvizor
+	install -m 644 contrib/dnsvizor.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsvizor.8
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,115 @@
+/*
+ * dnsvizor/ — the shell: configuration, event loop, sockets, signals,
+ * logging, privilege drop.  The only module that does I/O or reads the
+ * clock.  There is no global daemon state: one dv_ctx is passed around.
+ *
+ * Files:
+ *   options.c  the option table (name, short letter, argument kind, handler,
+ *              help) and the parser for the command line and config files;
+ *              --help, --man, --test output.
+ *   config.c   dv_config lifetime; building a zone_db from a dv_config
+ *              (zone files, hosts files, host-record, address, cname, ...).
+ *   log.c      stderr/syslog logging with levels.
+ *   net.c      UDP (recvmmsg/sendmmsg batches) and TCP (RFC 7766) service.
+ *   main.c     start-up, embedded default config, signals, reload, pid
+ *              file, privilege drop, interface addresses (libnl).
+ */
+#ifndef DV_DNSVIZOR_H
+#define DV_DNSVIZOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "zones/zones.h"
+
+#define DV_VERSION "0.1.0"
+
+/* ---- logging (log.c) ---- */
+enum { DV_LOG_ERR = 3, DV_LOG_WARN = 4, DV_LOG_INFO = 6, DV_LOG_DEBUG = 7 };
+typedef struct dv_logger {
+	int use_syslog;   /* 0: stderr */
+	int level;        /* messages above this level are not shown */
+	int facility;     /* syslog facility (LOG_DAEMON by default) */
+} dv_logger;
+void dv_log_open(dv_logger *lg);
+void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- configuration (options.c, config.c) ---- */
+
+/* A list of strings (repeatable options). */
+typedef struct dv_strlist {
+	char **v;
+	size_t n;
+} dv_strlist;
+int dv_strlist_add(dv_strlist *l, const char *s);
+void dv_strlist_free(dv_strlist *l);
+
+typedef struct dv_config {
+	/* network */
+	int port;                   /* default 53 */
+	dv_strlist listen_addrs;    /* --listen-address (textual IPs) */
+	dv_strlist interfaces;      /* --interface */
+	int tcp_max_conns;          /* --tcp-max-connections (default 128) */
+	int tcp_idle_ms;            /* --tcp-idle-timeout in ms (default 10000) */
+	uint16_t edns_max;          /* --edns-packet-max (default 1232) */
+	/* process */
+	char *user, *group;         /* --user / --group (drop after bind) */
+	char *pid_file;             /* --pid-file */
+	char *state_dir;            /* --state-dir (default /var/lib/dnsvizor) */
+	int log_queries;            /* --log-queries */
+	char *log_facility;         /* --log-facility: "-" or unset = stderr,
+				       else a syslog facility name */
+	int log_level;              /* --log-level (err|warn|info|debug) */
+	int test_only;              /* --test */
+	/* data */
+	int no_hosts;               /* --no-hosts: do not read /etc/hosts */
+	dv_strlist addn_hosts;      /* --addn-hosts files / dirs */
+	int expand_hosts;           /* --expand-hosts */
+	char *domain;               /* --domain */
+	uint32_t local_ttl;         /* --local-ttl (default 0) */
+	dv_strlist host_records;    /* raw --host-record arguments */
+	dv_strlist addresses;       /* raw --address arguments */
+	dv_strlist cnames;          /* raw --cname arguments */
+	dv_strlist mx_hosts;        /* raw --mx-host arguments */
+	dv_strlist srv_hosts;       /* raw --srv-host arguments */
+	dv_strlist txt_records;     /* raw --txt-record arguments */
+	dv_strlist ptr_records;     /* raw --ptr-record arguments */
+	dv_strlist caa_records;     /* raw --caa-record arguments */
+	dv_strlist zones;           /* raw --zone=ORIGIN,FILE arguments */
+	int no_ident;               /* --no-ident */
+	/* bookkeeping */
+	int listen_from_cmdline;    /* listen/interface given on the command
+				       line: embedded defaults dropped */
+	char *hosts_file;           /* "/etc/hosts" unless --no-hosts */
+} dv_config;
+
+/*
+ * Parse the command line and every config file it names.  If neither
+ * --conf-file nor --conf-dir is on the command line, the embedded default
+ * configuration is parsed first (loopback 127.0.0.1 and ::1, port 5300,
+ * localhost names).  Errors: returns -1 with "file:line: option: reason"
+ * (or "command line: option: reason") in err.
+ */
+int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
+		   size_t errlen);
+void dv_config_free(dv_config *cfg);
+void dv_config_defaults(dv_config *cfg);
+/* --help and --man output, generated from the option table. */
+void dv_print_help(FILE *out);
+void dv_print_man(FILE *out);
+
+/*
+ * Build the answer database from a configuration: zone files (--zone),
+ * hosts files, and the dnsmasq-style local records.  If old is not NULL, a
+ * zone that fails to load is taken over from old (its error is logged); with
+ * old == NULL any error fails the build (start-up and --test).  Returns NULL
+ * with the reason in err.
+ */
+zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
+		     const dv_logger *lg, char *err, size_t errlen);
+
+/* Read a whole file (zone_read_fn): 0 or -errno. */
+int dv_read_file(void *arg, const char *path, char **data, size_t *len);
+
+#endif
