@@ -1,0 +1,6 @@
+#include "dhcp/dhcp.h"
+
+const char *dhcp_version(void)
+{
+	return "none";
+}

@@ -1,0 +1,6 @@
+#include "resolver/resolver.h"
+
+const char *res_version(void)
+{
+	return "none";
+}
