@@ -1,0 +1,361 @@
+/*
+ * The zone store: a hash table of nodes keyed by the lowercased wire name,
+ * each node holding a list of RRsets in uncompressed wire form.
+ *
+ * Memory layout (one zone may hold millions of names):
+ *  - a node and its two names live in one allocation; when the name as
+ *    written is already lowercase, name and lname share the bytes.
+ *  - an RRset is allocated together with the rdata of its first RR
+ *    ("inline" data, exactly full).  When a second distinct RR arrives the
+ *    data moves to its own heap block, whose capacity is always the next
+ *    power of two >= max(len, RRSET_MINCAP); so no capacity field is needed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zones/zone_int.h"
+
+enum { RRSET_MINCAP = 32, ZONE_MINBUCKETS = 64 };
+
+uint32_t zone_name_hash(const uint8_t *lname, size_t len)
+{
+	uint32_t h = 2166136261u;           /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= lname[i];
+		h *= 16777619u;
+	}
+	return h ^ (h >> 15);
+}
+
+static size_t zone_bucket(const zone *z, uint32_t hash)
+{
+	return hash & (z->nbuckets - 1);
+}
+
+/* Byte compare that stops at the first difference: two valid wire names
+ * differ no later than the end of the shorter one, so no over-read. */
+static int zone_lname_eq(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static zone_node *zone_node_lookup(const zone *z, const uint8_t *lname,
+				   size_t len, uint32_t hash)
+{
+	zone_node *n = z->buckets[zone_bucket(z, hash)];
+	for (; n; n = n->hnext)
+		if (n->hash == hash && zone_lname_eq(n->lname, lname, len))
+			return n;
+	return NULL;
+}
+
+zone_node *zone_node_find(const zone *z, const uint8_t *lname)
+{
+	size_t len = wire_name_len(lname);
+	return zone_node_lookup(z, lname, len, zone_name_hash(lname, len));
+}
+
+zone_rrset *zone_node_rrset(const zone_node *n, uint16_t type)
+{
+	zone_rrset *rs = n->rrsets;
+	while (rs && rs->type != type)
+		rs = rs->next;
+	return rs;
+}
+
+const zone_rrset *zone_find_rrset(const zone *z, const uint8_t *lname,
+				  uint16_t type)
+{
+	const zone_node *n = zone_node_find(z, lname);
+	return n ? zone_node_rrset(n, type) : NULL;
+}
+
+/* Double the bucket array; nodes keep their stored hash. */
+static int zone_grow(zone *z)
+{
+	size_t nb = z->nbuckets * 2;
+	zone_node **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < z->nbuckets; i++) {
+		zone_node *n = z->buckets[i], *next;
+		for (; n; n = next) {
+			next = n->hnext;
+			n->hnext = b[n->hash & (nb - 1)];
+			b[n->hash & (nb - 1)] = n;
+		}
+	}
+	free(z->buckets);
+	z->buckets = b;
+	z->nbuckets = nb;
+	return 0;
+}
+
+/* Allocate a node (names in the same block) and link it into the table. */
+static zone_node *zone_node_new(zone *z, const uint8_t *name,
+				const uint8_t *lname, size_t len,
+				uint32_t hash)
+{
+	int same = memcmp(name, lname, len) == 0;
+	zone_node *n;
+
+	if (z->nnodes >= z->nbuckets && zone_grow(z) < 0)
+		return NULL;
+	n = malloc(sizeof(*n) + (same ? len : 2 * len));
+	if (!n)
+		return NULL;
+	n->lname = (uint8_t *)(n + 1);
+	memcpy(n->lname, lname, len);
+	n->name = n->lname;
+	if (!same) {
+		n->name = n->lname + len;
+		memcpy(n->name, name, len);
+	}
+	n->hash = hash;
+	n->flags = 0;
+	n->rrsets = NULL;
+	n->hnext = z->buckets[zone_bucket(z, hash)];
+	z->buckets[zone_bucket(z, hash)] = n;
+	z->nnodes++;
+	return n;
+}
+
+static int zone_is_wild(const uint8_t *name)
+{
+	return name[0] == 1 && name[1] == '*';
+}
+
+/*
+ * Make sure the ancestors of a freshly created node exist and carry the
+ * child flags.  Stops at the first ancestor that already existed (its own
+ * ancestors are in place) or at the origin.
+ */
+static int zone_link_parents(zone *z, const uint8_t *name,
+			     const uint8_t *lname)
+{
+	int labels = wire_name_labels(lname);
+
+	while (labels > z->origin_labels) {
+		int wild = zone_is_wild(lname);
+		size_t skip = (size_t)lname[0] + 1, len;
+		uint32_t hash;
+		zone_node *p;
+
+		name += skip;
+		lname += skip;
+		labels--;
+		len = wire_name_len(lname);
+		hash = zone_name_hash(lname, len);
+		p = zone_node_lookup(z, lname, len, hash);
+		int existed = p != NULL;
+		if (!p && !(p = zone_node_new(z, name, lname, len, hash)))
+			return -ENOMEM;
+		p->flags |= ZN_HASCHILD | (wild ? ZN_WILDCHILD : 0);
+		if (existed)
+			return 0;
+	}
+	return 0;
+}
+
+zone_node *zone_node_get(zone *z, const uint8_t *name)
+{
+	uint8_t lname[WIRE_MAXNAME];
+	size_t len = wire_name_lower(lname, name);
+	uint32_t hash = zone_name_hash(lname, len);
+	zone_node *n = zone_node_lookup(z, lname, len, hash);
+
+	if (n)
+		return n;
+	if (!wire_name_is_sub(lname, z->origin))
+		return NULL;
+	n = zone_node_new(z, name, lname, len, hash);
+	if (!n || zone_link_parents(z, name, lname) < 0)
+		return NULL;
+	return n;
+}
+
+static uint32_t zone_cap(uint32_t len)
+{
+	uint32_t cap = RRSET_MINCAP;
+	while (cap < len)
+		cap *= 2;
+	return cap;
+}
+
+static int zone_rrset_has(const zone_rrset *rs, const uint8_t *rdata,
+			  uint16_t rdlen)
+{
+	const uint8_t *p = rs->data, *end = rs->data + rs->len;
+	while (p < end) {
+		uint16_t l = wire_get16(p);
+		if (l == rdlen && memcmp(p + 2, rdata, rdlen) == 0)
+			return 1;
+		p += 2 + l;
+	}
+	return 0;
+}
+
+/* Append one RR to an RRset; moves inline data to the heap first. */
+static int zone_rrset_append(zone_rrset *rs, const uint8_t *rdata,
+			     uint16_t rdlen)
+{
+	uint32_t need = rs->len + 2u + rdlen;
+	uint8_t *d = rs->data;
+
+	if (rs->count == UINT16_MAX)
+		return -EINVAL;
+	if (d == (uint8_t *)(rs + 1)) {
+		d = malloc(zone_cap(need));
+		if (!d)
+			return -ENOMEM;
+		memcpy(d, rs->data, rs->len);
+	} else if (need > zone_cap(rs->len)) {
+		d = realloc(d, zone_cap(need));
+		if (!d)
+			return -ENOMEM;
+	}
+	rs->data = d;
+	wire_put16(d + rs->len, rdlen);
+	memcpy(d + rs->len + 2, rdata, rdlen);
+	rs->len = need;
+	rs->count++;
+	return 0;
+}
+
+static zone_rrset *zone_rrset_new(uint16_t type, uint32_t ttl,
+				  const uint8_t *rdata, uint16_t rdlen)
+{
+	zone_rrset *rs = malloc(sizeof(*rs) + 2u + rdlen);
+	if (!rs)
+		return NULL;
+	rs->next = NULL;
+	rs->type = type;
+	rs->count = 1;
+	rs->ttl = ttl;
+	rs->len = 2u + rdlen;
+	rs->data = (uint8_t *)(rs + 1);
+	wire_put16(rs->data, rdlen);
+	memcpy(rs->data + 2, rdata, rdlen);
+	return rs;
+}
+
+static void zone_node_set_flags(zone *z, zone_node *n, uint16_t type)
+{
+	if (type == DNS_T_CNAME)
+		n->flags |= ZN_CNAME;
+	else if (type == DNS_T_DNAME)
+		n->flags |= ZN_DNAME;
+	else if (type == DNS_T_NS && n != z->apex)
+		n->flags |= ZN_DELEG;
+}
+
+int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
+		     const uint8_t *rdata, uint16_t rdlen)
+{
+	zone_rrset *rs = zone_node_rrset(n, type);
+	int r;
+
+	if (!rs) {
+		if (!(rs = zone_rrset_new(type, ttl, rdata, rdlen)))
+			return -ENOMEM;
+		rs->next = n->rrsets;
+		n->rrsets = rs;
+		zone_node_set_flags(z, n, type);
+		z->nrr++;
+		return 0;
+	}
+	if (ttl < rs->ttl)
+		rs->ttl = ttl;
+	if (zone_rrset_has(rs, rdata, rdlen))
+		return 0;
+	if ((r = zone_rrset_append(rs, rdata, rdlen)) < 0)
+		return r;
+	z->nrr++;
+	return 0;
+}
+
+zone *zone_alloc(const uint8_t *origin, int is_local)
+{
+	zone *z = calloc(1, sizeof(*z));
+	if (!z)
+		return NULL;
+	z->refs = 1;
+	z->is_local = is_local;
+	wire_name_lower(z->origin, origin);
+	z->origin_labels = wire_name_labels(z->origin);
+	z->nbuckets = ZONE_MINBUCKETS;
+	z->buckets = calloc(z->nbuckets, sizeof(*z->buckets));
+	if (z->buckets) {
+		size_t len = wire_name_len(origin);
+		z->apex = zone_node_new(z, origin, z->origin, len,
+					zone_name_hash(z->origin, len));
+	}
+	if (!z->apex) {
+		zone_free_all(z);
+		return NULL;
+	}
+	return z;
+}
+
+static void zone_node_free(zone_node *n)
+{
+	zone_rrset *rs = n->rrsets, *next;
+	for (; rs; rs = next) {
+		next = rs->next;
+		if (rs->data != (uint8_t *)(rs + 1))
+			free(rs->data);
+		free(rs);
+	}
+	free(n);
+}
+
+void zone_free_all(zone *z)
+{
+	if (!z)
+		return;
+	for (size_t i = 0; z->buckets && i < z->nbuckets; i++) {
+		zone_node *n = z->buckets[i], *next;
+		for (; n; n = next) {
+			next = n->hnext;
+			zone_node_free(n);
+		}
+	}
+	free(z->buckets);
+	free(z);
+}
+
+void zone_ref(zone *z)
+{
+	z->refs++;
+}
+
+void zone_unref(zone *z)
+{
+	if (z && --z->refs <= 0)
+		zone_free_all(z);
+}
+
+const uint8_t *zone_origin(const zone *z)
+{
+	return z->origin;
+}
+
+uint32_t zone_serial(const zone *z)
+{
+	return z->serial;
+}
+
+size_t zone_rr_count(const zone *z)
+{
+	return z->nrr;
+}
+
+zone *zone_local_new(void)
+{
+	static const uint8_t root[1] = { 0 };
+	return zone_alloc(root, 1);
+}
