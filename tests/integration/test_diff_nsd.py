@@ -1,0 +1,454 @@
+#!/usr/bin/python3
+"""Differential test: the same zone files served by NSD and by dnsvizor.
+
+Both servers load tests/integration/data_diff/*.zone (example.com, its served
+child zone kid.example.com, and the unrelated example.net).  Every query in
+QUERIES is sent to both (own sockets, so the raw question case can be
+checked) and the answers are compared:
+
+  - rcode (incl. extended rcode) and opcode
+  - header flags QR AA TC RD RA (AD/CD are ignored)
+  - the question section, case-sensitively (RFC 1035 4.1.1: copied)
+  - EDNS presence, version, DO bit and advertised payload size
+  - answer, authority and additional sections as sets of RRs
+    (owner lowercased, TTL, class, type, canonical rdata)
+
+NSD runs with minimal-responses: no, so it adds the additional-section
+addresses for NS/MX/SRV targets that the issue asks of dnsvizor.  That mode
+also puts the zone's apex NS RRset in the authority section of positive
+answers (and its addresses in additional); that is optional data (RFC 1034
+4.3.2 step 6 / RFC 2181 9: "may be useful", neither required nor
+forbidden), so for positive authoritative answers it is removed from both
+responses before comparing (see normalise()).  Nothing else is filtered.
+
+Prints PASS/FAIL per query, with a readable diff on FAIL.
+"""
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.rdataclass
+import dns.rdatatype
+import dns.rcode
+
+ROOT = os.environ.get("DV_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+DNSVIZOR = os.environ.get("DNSVIZOR") or os.path.join(ROOT, "build", "dnsvizor")
+DATA = os.path.join(ROOT, "tests", "integration", "data_diff")
+ZONES = [("example.com", "example.com.zone"),
+         ("kid.example.com", "kid.example.com.zone"),
+         ("example.net", "example.net.zone")]
+APEXES = {dns.name.from_text(z) for z, _ in ZONES}
+
+# (qname, qtype, options).  options: tcp, edns (default True), do, rd
+# (default True), payload, cls, cmp ("full" or "any").
+QUERIES = [
+    # apex data and additional-section processing for NS and MX
+    ("example.com", "SOA", {}),
+    ("example.com", "NS", {}),
+    ("example.com", "NS", {"tcp": True, "edns": False}),
+    ("example.com", "MX", {}),
+    ("example.com", "TXT", {}),
+    ("example.com", "A", {"rd": False}),
+    ("example.com", "AAAA", {}),                       # NODATA
+    ("example.com", "DS", {}),                         # NODATA at top apex
+    # exact matches, case variations, EDNS and transport variations
+    ("www.example.com", "A", {}),
+    ("www.example.com", "A", {"edns": False}),
+    ("www.example.com", "A", {"tcp": True}),
+    ("WWW.EXAMPLE.COM", "A", {}),
+    ("wWw.ExAmPlE.cOm", "AAAA", {"tcp": True}),
+    ("www.example.com", "TXT", {"do": True}),
+    ("www.example.com", "MX", {}),                     # NODATA
+    ("www.example.com", "TYPE65280", {}),              # unknown type, NODATA
+    ("mixed.example.com", "A", {}),
+    ("MIXED.example.COM", "A", {"edns": False}),
+    ("short.example.com", "A", {}),
+    ("ns1.example.com", "AAAA", {"edns": False}),
+    ("mail.example.com", "A", {}),
+    ("multi.example.com", "MX", {}),
+    ("multi.example.com", "MX", {"tcp": True, "edns": False}),
+    ("_sip._tcp.example.com", "SRV", {}),
+    ("sip.example.com", "AAAA", {}),                   # NODATA
+    # NXDOMAIN
+    ("nope.example.com", "A", {}),
+    ("nope.example.com", "A", {"tcp": True, "edns": False}),
+    ("deep.nope.example.com", "MX", {}),
+    ("NoPe.Example.Com", "TXT", {"do": True}),
+    # CNAME chains
+    ("alias1.example.com", "A", {}),
+    ("alias3.example.com", "AAAA", {}),
+    ("alias1.example.com", "CNAME", {}),
+    ("alias2.example.com", "TXT", {"tcp": True}),
+    ("ALIAS3.example.com", "MX", {}),                  # chain ends in NODATA
+    ("tonet.example.com", "A", {}),                    # into example.net
+    ("toNet.example.com", "AAAA", {"edns": False}),
+    ("outside.example.com", "A", {}),                  # out of every zone
+    ("dangling.example.com", "A", {}),                 # RFC 6604: NXDOMAIN
+    ("back.example.net", "A", {}),                     # example.net -> .com
+    # wildcards (RFC 4592)
+    ("foo.wild.example.com", "A", {}),
+    ("foo.wild.example.com", "TXT", {"tcp": True}),
+    ("foo.wild.example.com", "AAAA", {}),              # wildcard NODATA
+    ("a.b.wild.example.com", "A", {}),                 # deeper match
+    ("FOO.Wild.example.com", "A", {"edns": False}),
+    ("*.wild.example.com", "A", {}),                   # the literal owner
+    ("y.wild.example.com", "A", {}),                   # ENT: NODATA
+    ("z.y.wild.example.com", "A", {}),                 # blocked: NXDOMAIN
+    ("x.y.wild.example.com", "A", {}),
+    ("wild.example.com", "A", {}),                     # ENT parent of *
+    ("abc.wc.example.com", "A", {}),                   # wildcard CNAME
+    ("abc.wc.example.com", "CNAME", {}),
+    ("x.abc.wc.example.com", "AAAA", {"tcp": True}),
+    # empty non-terminals
+    ("c.ent.example.com", "A", {}),
+    ("b.c.ent.example.com", "TXT", {"edns": False}),
+    ("ent.example.com", "A", {}),
+    ("a.b.c.ent.example.com", "A", {}),
+    ("zz.c.ent.example.com", "A", {}),                 # NXDOMAIN below ENT
+    # delegation: referral with glue, DS at the parent side
+    ("sub.example.com", "A", {}),
+    ("sub.example.com", "NS", {}),
+    ("sub.example.com", "DS", {}),
+    ("SUB.example.com", "DS", {"tcp": True}),
+    ("www.sub.example.com", "A", {}),
+    ("ns1.sub.example.com", "A", {}),
+    ("deep.www.sub.example.com", "AAAA", {"tcp": True, "edns": False}),
+    ("sub.example.com", "MX", {"edns": False}),
+    # delegated child zone that is served too: deepest zone wins; but DS
+    # belongs to the parent side (RFC 4035 3.1.4.1)
+    ("kid.example.com", "NS", {}),
+    ("kid.example.com", "SOA", {}),
+    ("kid.example.com", "A", {}),
+    ("host.kid.example.com", "A", {}),
+    ("host.KID.example.com", "TXT", {"tcp": True}),
+    ("nope.kid.example.com", "A", {}),
+    ("kid.example.com", "DS", {}),
+    # the separate zone
+    ("example.net", "SOA", {}),
+    ("example.net", "NS", {"tcp": True}),
+    ("host.example.net", "AAAA", {}),
+    ("mx2.example.net", "A", {"edns": False}),
+    ("nope.example.net", "MX", {}),
+    # not ours: REFUSED
+    ("www.example.org", "A", {}),
+    ("example.org", "SOA", {"tcp": True, "edns": False}),
+    # ANY: RFC 8482 lets each server choose what to return
+    ("example.com", "ANY", {"cmp": "any"}),
+    ("www.example.com", "ANY", {"cmp": "any", "tcp": True}),
+]
+
+FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
+             dns.flags.RA)
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+        except OSError:
+            t.close()
+            continue
+        t.close()
+        u.close()
+        return port
+    raise RuntimeError("no free port")
+
+
+def exchange(wire, port, tcp, timeout=3.0):
+    """Send one query; return the raw reply bytes or None on timeout."""
+    if tcp:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(("127.0.0.1", port))
+            s.sendall(struct.pack("!H", len(wire)) + wire)
+            buf = b""
+            while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return None
+                buf += chunk
+            n = struct.unpack("!H", buf[:2])[0]
+            return buf[2:2 + n]
+        except (socket.timeout, OSError):
+            return None
+        finally:
+            s.close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(wire, ("127.0.0.1", port))
+        while True:
+            data, _ = s.recvfrom(65536)
+            if len(data) >= 2 and data[:2] == wire[:2]:
+                return data
+    except (socket.timeout, OSError):
+        return None
+    finally:
+        s.close()
+
+
+def make_query(qname, qtype, opts):
+    q = dns.message.make_query(
+        dns.name.from_text(qname), dns.rdatatype.from_text(qtype),
+        rdclass=dns.rdataclass.from_text(opts.get("cls", "IN")),
+        use_edns=0 if opts.get("edns", True) else False,
+        payload=opts.get("payload", 1232),
+        want_dnssec=bool(opts.get("do", False)))
+    if not opts.get("rd", True):
+        q.flags &= ~dns.flags.RD
+    return q
+
+
+def rr_set(section):
+    out = set()
+    for rrset in section:
+        for rd in rrset:
+            out.add((rrset.name.to_text().lower(), rrset.ttl,
+                     dns.rdataclass.to_text(rrset.rdclass),
+                     dns.rdatatype.to_text(rrset.rdtype),
+                     rd.to_digestable(), rd.to_text().lower()))
+    return out
+
+
+def rdata_targets(rrset_tuples, types):
+    """Target names (lowercased text) of NS/MX/SRV RRs in a set of RRs."""
+    out = set()
+    for owner, ttl, cls, typ, _, txt in rrset_tuples:
+        if typ in types:
+            out.add(txt.split()[-1])
+    return out
+
+
+def normalise(msg, sections):
+    """Drop the optional apex NS of positive answers (see module doc)."""
+    ans, auth, add = sections
+    if msg.rcode() != dns.rcode.NOERROR or not ans or \
+            not msg.flags & dns.flags.AA:
+        return sections
+    apex_txt = {a.to_text().lower() for a in APEXES}
+    drop = {t for t in auth if t[3] == "NS" and t[0] in apex_txt}
+    if not drop or drop != auth:
+        return sections
+    kept_targets = rdata_targets(ans, ("NS", "MX", "SRV"))
+    ns_targets = rdata_targets(drop, ("NS",)) - kept_targets
+    add = {t for t in add
+           if not (t[3] in ("A", "AAAA") and t[0] in ns_targets)}
+    return ans, set(), add
+
+
+def describe(msg):
+    if msg is None:
+        return {"error": "no reply (timeout)"}
+    edns = None
+    if msg.edns >= 0:
+        edns = (msg.edns, bool(msg.ednsflags & dns.flags.DO), msg.payload)
+    q = msg.question[0] if msg.question else None
+    return {
+        "rcode": dns.rcode.to_text(msg.rcode()),
+        "opcode": msg.opcode(),
+        "flags": dns.flags.to_text(msg.flags & FLAG_MASK),
+        "question": (None if q is None else
+                     (b".".join(q.name.labels).decode("latin-1"),
+                      dns.rdatatype.to_text(q.rdtype),
+                      dns.rdataclass.to_text(q.rdclass))),
+        # EDNS options (e.g. NSD's RFC 8914 EDE on REFUSED) are optional
+        # and not compared; version, DO and payload are.
+        "edns": edns,
+    }
+
+
+def parse(raw):
+    if raw is None:
+        return None, None
+    try:
+        return dns.message.from_wire(raw), None
+    except Exception as e:  # a reply dnspython cannot parse is a failure
+        return None, "unparsable reply: %r (%s)" % (raw[:64], e)
+
+
+def compare(name, opts, nsd_msg, dv_msg):
+    """Return a list of difference lines (empty: same)."""
+    diffs = []
+    a, b = describe(nsd_msg), describe(dv_msg)
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            diffs.append("  %-9s nsd=%r dnsvizor=%r" % (k, a.get(k), b.get(k)))
+    if nsd_msg is None or dv_msg is None:
+        return diffs
+    if opts.get("cmp") == "any":
+        # RFC 8482 4.1/4.2: a server may answer ANY with one RRset (NSD:
+        # SOA), a synthesized HINFO or all RRsets: only require a non-empty
+        # answer owned by the query name.
+        if not dv_msg.answer:
+            diffs.append("  answer    dnsvizor answered ANY with no RRs")
+        for rrset in dv_msg.answer:
+            if rrset.name != dv_msg.question[0].name:
+                diffs.append("  answer    ANY answer owner %s" % rrset.name)
+        return diffs
+    sa = normalise(nsd_msg, [rr_set(s) for s in
+                             (nsd_msg.answer, nsd_msg.authority,
+                              nsd_msg.additional)])
+    sb = normalise(dv_msg, [rr_set(s) for s in
+                            (dv_msg.answer, dv_msg.authority,
+                             dv_msg.additional)])
+    for title, x, y in zip(("answer", "authority", "additional"), sa, sb):
+        if x == y:
+            continue
+        for t in sorted(x - y):
+            diffs.append("  %-10s only NSD:      %s %d %s %s %s" %
+                         (title, t[0], t[1], t[2], t[3], t[5]))
+        for t in sorted(y - x):
+            diffs.append("  %-10s only dnsvizor: %s %d %s %s %s" %
+                         (title, t[0], t[1], t[2], t[3], t[5]))
+    return diffs
+
+
+def wait_answer(port, proc, what, secs=15.0):
+    q = make_query("example.com", "SOA", {}).to_wire()
+    end = time.time() + secs
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited with %s" % (what, proc.returncode))
+        if exchange(q, port, False, timeout=0.3) is not None:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("%s did not answer within %.0fs" % (what, secs))
+
+
+def start_nsd(tmp, port):
+    conf = os.path.join(tmp, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write("server:\n"
+                "  ip-address: 127.0.0.1@%d\n"
+                "  port: %d\n"
+                "  username: \"\"\n"
+                "  chroot: \"\"\n"
+                "  zonesdir: \"%s\"\n"
+                "  pidfile: \"%s/nsd.pid\"\n"
+                "  database: \"\"\n"
+                "  xfrdfile: \"%s/xfrd.state\"\n"
+                "  zonelistfile: \"%s/zone.list\"\n"
+                "  xfrdir: \"%s\"\n"
+                "  server-count: 1\n"
+                "  verbosity: 1\n"
+                "  minimal-responses: no\n"
+                "  refuse-any: no\n"
+                "remote-control:\n"
+                "  control-enable: no\n" % (port, port, DATA, tmp, tmp, tmp,
+                                             tmp))
+        for zname, zfile in ZONES:
+            f.write("zone:\n  name: %s\n  zonefile: \"%s\"\n" %
+                    (zname, os.path.join(DATA, zfile)))
+    log = open(os.path.join(tmp, "nsd.log"), "w")
+    return subprocess.Popen(["nsd", "-d", "-c", conf], stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_dnsvizor(tmp, port):
+    args = [DNSVIZOR, "--no-hosts", "--listen-address=127.0.0.1",
+            "--port=%d" % port, "--state-dir=%s" % tmp]
+    for zname, zfile in ZONES:
+        args.append("--zone=%s,%s" % (zname, os.path.join(DATA, zfile)))
+    log = open(os.path.join(tmp, "dnsvizor.log"), "w")
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(proc):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def main():
+    if not os.access(DNSVIZOR, os.X_OK):
+        print("FAIL diff_nsd: %s is not built" % DNSVIZOR)
+        return 1
+    if shutil.which("nsd") is None:
+        print("FAIL diff_nsd: nsd is not installed (contrib/deps.sh)")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="dv-diffnsd.")
+    nsd = dv = None
+    failed = 0
+    try:
+        nport, dport = free_port(), free_port()
+        while dport == nport:
+            dport = free_port()
+        nsd = start_nsd(tmp, nport)
+        dv = start_dnsvizor(tmp, dport)
+        for proc, port, what, logn in ((nsd, nport, "nsd", "nsd.log"),
+                                       (dv, dport, "dnsvizor",
+                                        "dnsvizor.log")):
+            try:
+                wait_answer(port, proc, what)
+            except RuntimeError as e:
+                print("FAIL diff_nsd setup: %s" % e)
+                with open(os.path.join(tmp, logn)) as f:
+                    for line in f.read().splitlines()[-15:]:
+                        print("  | " + line)
+                return 1
+        for i, (qname, qtype, opts) in enumerate(QUERIES):
+            q = make_query(qname, qtype, opts)
+            wire = q.to_wire()
+            tcp = bool(opts.get("tcp"))
+            nraw = exchange(wire, nport, tcp)
+            draw = exchange(wire, dport, tcp)
+            nmsg, nerr = parse(nraw)
+            dmsg, derr = parse(draw)
+            label = "%s/%s %s%s%s%s" % (
+                qname, qtype, "tcp" if tcp else "udp",
+                "" if opts.get("edns", True) else " noedns",
+                " do" if opts.get("do") else "",
+                " nord" if not opts.get("rd", True) else "")
+            diffs = []
+            if nerr:
+                diffs.append("  nsd: " + nerr)
+            if derr:
+                diffs.append("  dnsvizor: " + derr)
+            if nmsg is None and not nerr:
+                diffs.append("  nsd: no reply")
+            if not diffs:
+                diffs = compare(qname, opts, nmsg, dmsg)
+            if diffs:
+                failed += 1
+                print("FAIL diff %02d %s" % (i, label))
+                for d in diffs:
+                    print(d)
+            else:
+                print("PASS diff %02d %s" % (i, label))
+        # The server must still be alive after the whole list.
+        if dv.poll() is not None:
+            print("FAIL diff_nsd: dnsvizor exited with %s" % dv.returncode)
+            failed += 1
+    finally:
+        stop(dv)
+        stop(nsd)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("diff_nsd: %d queries, %d differ" % (len(QUERIES), failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
