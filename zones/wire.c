@@ -149,8 +149,8 @@ int wire_name_is_sub(const uint8_t *name, const uint8_t *parent)
 
 	if (n < k)
 		return 0;
-	if (n == k)
-		return wire_name_equal(name, parent);
+	if (k == 0)
+		return 1;
 	return wire_name_equal(name + offs[n - k], parent);
 }
 
