@@ -170,7 +170,7 @@ zone_node *zone_node_get(zone *z, const uint8_t *name)
 
 	if (n)
 		return n;
-	if (!wire_name_is_sub(lname, z->origin))
+	if (z->origin_labels && !wire_name_is_sub(lname, z->origin))
 		return NULL;
 	n = zone_node_new(z, name, lname, len, hash);
 	if (!n || zone_link_parents(z, name, lname) < 0)

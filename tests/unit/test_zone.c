@@ -1,0 +1,388 @@
+/* Unit tests for the zone store (zone.c) and the zone-file loader (zload.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/t.h"
+#include "zones/zone_int.h"
+
+/* A fake file system: path -> text. */
+typedef struct fake_file {
+	const char *path, *text;
+} fake_file;
+
+static const fake_file fake_fs[] = {
+	{ "zones/sub.inc",
+	  "; included file\n"
+	  "host  IN A 192.0.2.10\n"
+	  "      IN AAAA 2001:db8::10\n"
+	  "$ORIGIN deeper\n"
+	  "x     IN A 192.0.2.11\n" },
+	{ "zones/other.inc", "o IN TXT \"from other\"\n" },
+	{ "zones/bad.inc", "; line 1\nbad IN A 1.2.3\n" },
+	{ "zones/loop.inc", "$INCLUDE loop.inc\n" },
+	{ NULL, NULL },
+};
+
+static int fake_read(void *arg, const char *path, char **data, size_t *len)
+{
+	int *calls = arg;
+	if (calls)
+		(*calls)++;
+	for (const fake_file *f = fake_fs; f->path; f++) {
+		if (strcmp(f->path, path) != 0)
+			continue;
+		*len = strlen(f->text);
+		*data = malloc(*len + 1);
+		memcpy(*data, f->text, *len + 1);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static const char zone_text[] =
+	"$TTL 1h\n"
+	"$ORIGIN Example.COM.\n"
+	"@   IN SOA ns1 hostmaster (\n"
+	"        2024010101 ; serial\n"
+	"        7200       ; refresh\n"
+	"        3600 1209600\n"
+	"        300 )      ; minimum\n"
+	"    IN NS ns1\n"
+	"    IN NS ns2.example.net.\n"
+	"    IN MX 10 Mail.Example.COM.\n"
+	"ns1 IN A 192.0.2.1\n"
+	"WWW 300 IN A 192.0.2.2\n"
+	"www 600 IN A 192.0.2.2 ; duplicate, lower TTL wins\n"
+	"www IN A 192.0.2.3\n"
+	"alias IN CNAME www\n"
+	"a.b.c IN TXT \"semi;colon (paren)\" \"two\"\n"
+	"*.wild IN A 192.0.2.4\n"
+	"sub IN NS ns.sub\n"
+	"ns.sub IN A 192.0.2.5\n"
+	"dn IN DNAME example.net.\n"
+	"unk IN TYPE65534 \\# 2 abcd\n"
+	"unk2 IN TYPE1 \\# 4 c0000207\n"
+	"$INCLUDE sub.inc\n"
+	"after IN A 192.0.2.6\n"
+	"$INCLUDE other.inc inc.example.com.\n"
+	"\n";
+
+static zone *load(const char *text, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	return zone_load_text("example.com", "zones/t.zone", text,
+			      strlen(text), fake_read, NULL, err, errlen);
+}
+
+static int wname(const char *s, uint8_t out[WIRE_MAXNAME])
+{
+	return wire_name_from_str(s, out);
+}
+
+static const zone_node *node(const zone *z, const char *s)
+{
+	uint8_t n[WIRE_MAXNAME], l[WIRE_MAXNAME];
+	if (wname(s, n) < 0)
+		return NULL;
+	wire_name_lower(l, n);
+	return zone_node_find(z, l);
+}
+
+static const zone_rrset *rrset(const zone *z, const char *s, uint16_t type)
+{
+	const zone_node *n = node(z, s);
+	return n ? zone_node_rrset(n, type) : NULL;
+}
+
+static void test_load_basic(void)
+{
+	char err[256];
+	zone *z = load(zone_text, err, sizeof(err));
+	const zone_rrset *rs;
+
+	T_CHECK(z != NULL);
+	if (!z) {
+		printf("  err: %s\n", err);
+		return;
+	}
+	T_EQ(zone_serial(z), 2024010101u);
+	T_EQ(z->neg_ttl, 300);
+	T_CHECK(wire_name_equal(zone_origin(z),
+				(const uint8_t *)"\7example\3com"));
+	/* 1 SOA + 2 NS + MX + ns1 + 2 www + CNAME + TXT + wild + NS + glue
+	 * + DNAME + 2 unk + 2 sub.inc + x.deeper + after + other = 20 */
+	T_EQ(zone_rr_count(z), 20);
+	rs = rrset(z, "www.example.com", DNS_T_A);
+	T_CHECK(rs && rs->count == 2 && rs->ttl == 300);
+	rs = rrset(z, "example.com", DNS_T_NS);
+	T_CHECK(rs && rs->count == 2 && rs->ttl == 3600);
+	T_CHECK(rrset(z, "example.com", DNS_T_SOA) != NULL);
+	T_CHECK(rrset(z, "host.example.com", DNS_T_AAAA) != NULL);
+	T_CHECK(rrset(z, "x.deeper.example.com", DNS_T_A) != NULL);
+	T_CHECK(rrset(z, "after.example.com", DNS_T_A) != NULL);
+	T_CHECK(rrset(z, "o.inc.example.com", DNS_T_TXT) != NULL);
+	T_CHECK(rrset(z, "ns.sub.example.com", DNS_T_A) != NULL);
+	zone_unref(z);
+}
+
+static void test_flags_and_ents(void)
+{
+	char err[256];
+	zone *z = load(zone_text, err, sizeof(err));
+	const zone_node *n;
+
+	T_CHECK(z != NULL);
+	if (!z)
+		return;
+	n = node(z, "b.c.example.com");
+	T_CHECK(n && n->rrsets == NULL && (n->flags & ZN_HASCHILD));
+	n = node(z, "c.example.com");
+	T_CHECK(n && n->rrsets == NULL && (n->flags & ZN_HASCHILD));
+	n = node(z, "wild.example.com");
+	T_CHECK(n && (n->flags & ZN_WILDCHILD) && (n->flags & ZN_HASCHILD));
+	T_CHECK(node(z, "*.wild.example.com") != NULL);
+	n = node(z, "sub.example.com");
+	T_CHECK(n && (n->flags & ZN_DELEG) && (n->flags & ZN_HASCHILD));
+	n = node(z, "example.com");
+	T_CHECK(n && n == z->apex && !(n->flags & ZN_DELEG) &&
+		(n->flags & ZN_HASCHILD) && !(n->flags & ZN_WILDCHILD));
+	n = node(z, "alias.example.com");
+	T_CHECK(n && (n->flags & ZN_CNAME) && !(n->flags & ZN_HASCHILD));
+	n = node(z, "dn.example.com");
+	T_CHECK(n && (n->flags & ZN_DNAME));
+	n = node(z, "deeper.example.com");
+	T_CHECK(n && n->rrsets == NULL);
+	T_CHECK(node(z, "nothere.example.com") == NULL);
+	/* case as first written, key lowercased */
+	n = node(z, "www.example.com");
+	T_CHECK(n && memcmp(n->name, "\3WWW\7Example\3COM", 17) == 0);
+	T_CHECK(n && memcmp(n->lname, "\3www\7example\3com", 17) == 0);
+	zone_unref(z);
+}
+
+static void test_rdata(void)
+{
+	char err[256];
+	zone *z = load(zone_text, err, sizeof(err));
+	const zone_rrset *rs;
+
+	T_CHECK(z != NULL);
+	if (!z)
+		return;
+	/* MX: uncompressed name, case kept */
+	rs = rrset(z, "example.com", DNS_T_MX);
+	T_CHECK(rs && rs->count == 1 && rs->len == 2 + 2 + 18 &&
+		memcmp(rs->data, "\0\24\0\12\4Mail\7Example\3COM", 22) == 0);
+	rs = rrset(z, "unk.example.com", 65534);
+	T_CHECK(rs && rs->len == 4 && memcmp(rs->data, "\0\2\xab\xcd", 4) == 0);
+	rs = rrset(z, "unk2.example.com", DNS_T_A);
+	T_CHECK(rs && rs->len == 6 &&
+		memcmp(rs->data, "\0\4\xc0\0\2\7", 6) == 0);
+	rs = rrset(z, "a.b.c.example.com", DNS_T_TXT);
+	T_CHECK(rs && rs->len == 2 + 19 + 4 &&
+		memcmp(rs->data + 2, "\22semi;colon (paren)\3two", 23) == 0);
+	rs = rrset(z, "alias.example.com", DNS_T_CNAME);
+	T_CHECK(rs && memcmp(rs->data + 2, "\3www\7Example\3COM", 17) == 0);
+	rs = rrset(z, "www.example.com", DNS_T_A);
+	T_CHECK(rs && memcmp(rs->data, "\0\4\xc0\0\2\2\0\4\xc0\0\2\3", 12) == 0);
+	zone_unref(z);
+}
+
+/* Expect the load to fail with an error starting with prefix. */
+static int fails_with(const char *text, const char *prefix)
+{
+	char err[256];
+	zone *z = load(text, err, sizeof(err));
+	if (z) {
+		zone_unref(z);
+		printf("  loaded but expected '%s'\n", prefix);
+		return 0;
+	}
+	if (strncmp(err, prefix, strlen(prefix)) != 0) {
+		printf("  got '%s', expected '%s'\n", err, prefix);
+		return 0;
+	}
+	return 1;
+}
+
+#define HEAD "@ SOA ns hm 1 2 3 4 5\n@ NS ns\n"
+
+static void test_errors(void)
+{
+	T_CHECK(fails_with("@ NS ns\nns A 192.0.2.1\n",
+			   "zones/t.zone:2: no SOA"));
+	T_CHECK(fails_with("@ SOA ns hm 1 2 3 4 5\n\n",
+			   "zones/t.zone:2: no NS"));
+	T_CHECK(fails_with(HEAD "x SOA ns hm 1 2 3 4 5\n",
+			   "zones/t.zone:3: SOA record not at"));
+	T_CHECK(fails_with(HEAD "@ SOA ns hm 2 2 3 4 5\n",
+			   "zones/t.zone:3: more than one SOA"));
+	T_CHECK(fails_with(HEAD "\n\nwww.example.org. A 192.0.2.1\n",
+			   "zones/t.zone:5: name is outside the zone"));
+	T_CHECK(fails_with(HEAD "x A 192.0.2.1\nx CNAME y\n",
+			   "zones/t.zone:4: CNAME beside other data"));
+	T_CHECK(fails_with(HEAD "x CNAME y\n; c\nx A 192.0.2.1\n",
+			   "zones/t.zone:5: other data beside a CNAME"));
+	T_CHECK(fails_with(HEAD "x CNAME y\nx CNAME z\n",
+			   "zones/t.zone:4: more than one CNAME"));
+	T_CHECK(fails_with(HEAD "x CH TXT \"a\"\n",
+			   "zones/t.zone:3: only class IN"));
+	T_CHECK(fails_with(HEAD "x A 1.2.3\n",
+			   "zones/t.zone:3: Syntax error"));
+	T_CHECK(fails_with(HEAD "x TXT ( \"a\"\n\n",
+			   "zones/t.zone:3: unbalanced"));
+	T_CHECK(fails_with(HEAD "x TXT \"a ) \n",
+			   "zones/t.zone:3: unterminated"));
+	T_CHECK(fails_with(HEAD "$GENERATE 1-2 x$ A 1.2.3.4\n",
+			   "zones/t.zone:3: unknown or unsupported"));
+	T_CHECK(fails_with(HEAD "$TTL abc\n", "zones/t.zone:3: bad $TTL"));
+	T_CHECK(fails_with(HEAD "\n$INCLUDE bad.inc\n",
+			   "zones/bad.inc:2: Syntax error"));
+	T_CHECK(fails_with(HEAD "$INCLUDE nope.inc\n",
+			   "zones/t.zone:3: cannot read $INCLUDE file "
+			   "zones/nope.inc"));
+	T_CHECK(fails_with(HEAD "$INCLUDE loop.inc\n",
+			   "zones/loop.inc:1: $INCLUDE nested too deeply"));
+	T_CHECK(fails_with(HEAD "x IN OPT \\# 0\n",
+			   "zones/t.zone:3: meta type"));
+}
+
+static void test_cname_dnssec_ok(void)
+{
+	char err[256];
+	zone *z = load(HEAD "x CNAME y\n"
+		       "x NSEC z.example.com. CNAME RRSIG NSEC\n"
+		       "x CNAME y\n", err, sizeof(err));
+	T_CHECK(z != NULL);
+	if (!z) {
+		printf("  err: %s\n", err);
+		return;
+	}
+	T_CHECK(rrset(z, "x.example.com", DNS_T_NSEC) != NULL);
+	T_EQ(rrset(z, "x.example.com", DNS_T_CNAME)->count, 1);
+	zone_unref(z);
+}
+
+static void test_ttl_defaults(void)
+{
+	char err[256];
+	/* no $TTL: 3600; neg_ttl = min(SOA TTL, minimum) */
+	zone *z = load("@ 60 SOA ns hm 7 2 3 4 500\n@ NS ns\nx A 192.0.2.1\n"
+		       "$TTL 2d\ny A 192.0.2.2\n", err, sizeof(err));
+	T_CHECK(z != NULL);
+	if (!z)
+		return;
+	T_EQ(zone_serial(z), 7);
+	T_EQ(z->neg_ttl, 60);
+	T_EQ(rrset(z, "x.example.com", DNS_T_A)->ttl, 3600);
+	T_EQ(rrset(z, "y.example.com", DNS_T_A)->ttl, 172800);
+	zone_unref(z);
+}
+
+static void test_include_path(void)
+{
+	char err[256];
+	int calls = 0;
+	const char *t = HEAD "$INCLUDE zones/other.inc\n";
+	zone *z = zone_load_text("example.com.", "t.zone", t, strlen(t),
+				 fake_read, &calls, err, sizeof(err));
+	/* a name without a directory: the include path is used as written */
+	T_CHECK(z != NULL);
+	T_EQ(calls, 1);
+	T_CHECK(z && rrset(z, "o.example.com", DNS_T_TXT) != NULL);
+	zone_unref(z);
+	z = zone_load_text("example.com.", "t.zone", t, strlen(t), NULL,
+			   NULL, err, sizeof(err));
+	T_CHECK(z == NULL && strstr(err, "t.zone:3:") == err);
+}
+
+static void test_zone_load_reader(void)
+{
+	char err[256];
+	zone *z = zone_load("example.com", "zones/none", fake_read, NULL, err,
+			    sizeof(err));
+	T_CHECK(z == NULL && strncmp(err, "zones/none:", 11) == 0);
+}
+
+static void test_local(void)
+{
+	char err[256];
+	zone *z = zone_local_new();
+	const zone_rrset *rs;
+
+	T_CHECK(z && z->is_local);
+	T_EQ(zone_local_add_rr(z, "host.lan. 0 IN A 192.0.2.1", err, 256), 0);
+	T_EQ(zone_local_add_rr(z, "host.lan. 0 IN A 192.0.2.1", err, 256), 0);
+	T_EQ(zone_local_add_rr(z, "Host.LAN. 0 IN AAAA ::1", err, 256), 0);
+	T_EQ(zone_local_add_rr(z, "1.2.0.192.in-addr.arpa. 0 IN PTR host.lan.",
+			       err, 256), 0);
+	T_EQ(zone_local_add_rr(z, "alias.lan. 0 IN CNAME host.lan.", err, 256),
+	     0);
+	T_CHECK(zone_local_add_rr(z, "host.lan. 0 IN CNAME x.lan.", err,
+				  256) < 0 && strstr(err, "CNAME"));
+	T_CHECK(zone_local_add_rr(z, "alias.lan. 0 IN TXT \"x\"", err,
+				  256) < 0 && strstr(err, "CNAME"));
+	T_CHECK(zone_local_add_rr(z, "bad.lan. 0 IN A 1.2", err, 256) < 0);
+	T_EQ(zone_rr_count(z), 4);
+	rs = zone_find_rrset(z, (const uint8_t *)"\4host\3lan", DNS_T_A);
+	T_CHECK(rs && rs->count == 1 && rs->ttl == 0);
+	T_CHECK(zone_find_rrset(z, (const uint8_t *)"\4host\3lan",
+				DNS_T_AAAA) != NULL);
+	zone_ref(z);
+	zone_unref(z);
+	zone_unref(z);
+}
+
+static void test_store_direct(void)
+{
+	zone *z = zone_alloc((const uint8_t *)"\3Big", 0);
+	uint8_t rd[4] = { 10, 0, 0, 0 }, name[WIRE_MAXNAME];
+	int ok = 1;
+
+	T_CHECK(z != NULL);
+	if (!z)
+		return;
+	for (int i = 0; i < 5000 && ok; i++) {
+		char s[32];
+		zone_node *n;
+		snprintf(s, sizeof(s), "h%d.big", i);
+		wname(s, name);
+		n = zone_node_get(z, name);
+		rd[3] = (uint8_t)i;
+		ok = n && zone_node_add_rr(z, n, DNS_T_A, 60, rd, 4) == 0;
+	}
+	T_CHECK(ok);
+	T_EQ(z->nnodes, 5001);
+	T_CHECK(z->nbuckets >= 4096);
+	/* one large RRset grows its data */
+	zone_node *n = z->apex;
+	for (int i = 0; i < 300; i++) {
+		rd[2] = (uint8_t)(i >> 8);
+		rd[3] = (uint8_t)i;
+		zone_node_add_rr(z, n, DNS_T_A, (uint32_t)(600 - i), rd, 4);
+	}
+	T_EQ(zone_node_rrset(n, DNS_T_A)->count, 300);
+	T_EQ(zone_node_rrset(n, DNS_T_A)->ttl, 301);
+	T_EQ(zone_node_rrset(n, DNS_T_A)->len, 1800);
+	T_EQ(zone_name_hash((const uint8_t *)"\1a", 3),
+	     zone_name_hash((const uint8_t *)"\1a", 3));
+	wname("outside.example", name);
+	T_CHECK(zone_node_get(z, name) == NULL);
+	zone_unref(z);
+}
+
+int main(void)
+{
+	T_RUN(test_load_basic);
+	T_RUN(test_flags_and_ents);
+	T_RUN(test_rdata);
+	T_RUN(test_errors);
+	T_RUN(test_cname_dnssec_ok);
+	T_RUN(test_ttl_defaults);
+	T_RUN(test_include_path);
+	T_RUN(test_zone_load_reader);
+	T_RUN(test_local);
+	T_RUN(test_store_direct);
+	T_DONE();
+}

@@ -1,0 +1,565 @@
+/*
+ * Zone file loader.  The text arrives in memory (the shell reads files
+ * through zone_read_fn); we split it into logical entries ourselves so we
+ * know the line each entry starts on and can handle $ORIGIN/$TTL/$INCLUDE,
+ * then let ldns parse one RR at a time and copy it into the zone store
+ * right away (no ldns_zone: it would keep every RR in memory twice).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "zones/zone_int.h"
+
+enum { ZL_MAXDEPTH = 8, ZL_DEFAULT_TTL = 3600, ZL_MAXRDATA = 65535 };
+
+/* The growable buffer holding the current logical entry. */
+typedef struct zl_buf {
+	char *p;
+	size_t len, cap;
+} zl_buf;
+
+/* Where we are in one file (the zone file or an $INCLUDE). */
+typedef struct zl_src {
+	const char *name;
+	const char *p, *end;
+	int line;       /* current line */
+	int start;      /* line the current entry started on */
+} zl_src;
+
+typedef struct zl_ctx {
+	zone *z;
+	zone_read_fn rd;
+	void *rdarg;
+	char *err;
+	size_t errlen;
+	zl_buf ent;
+	uint32_t ttl;        /* $TTL */
+	ldns_rdf *origin;    /* $ORIGIN: base for relative names */
+	ldns_rdf *prev;      /* previous owner, for a blank owner field */
+	int depth;           /* $INCLUDE nesting */
+	uint8_t rdata[ZL_MAXRDATA];
+} zl_ctx;
+
+static int zl_fail(zl_ctx *c, const zl_src *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int zl_fail(zl_ctx *c, const zl_src *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (!c->err || !c->errlen)
+		return -1;
+	if (s)
+		n = snprintf(c->err, c->errlen, "%s:%d: ", s->name, s->start);
+	if (n < 0 || (size_t)n >= c->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int zl_putc(zl_buf *b, char ch)
+{
+	if (b->len + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	b->p[b->len++] = ch;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* ---- splitting text into logical entries ---- */
+
+typedef struct zl_lex {
+	int parens;
+	int quoted;
+} zl_lex;
+
+/* Consume one character of an entry; 1 = the entry ended, <0 = error. */
+static int zl_lex_char(zl_src *s, zl_lex *lx, zl_buf *b)
+{
+	char ch = *s->p++;
+
+	if (ch == '\n') {
+		s->line++;
+		if (!lx->parens && !lx->quoted)
+			return 1;
+		return zl_putc(b, ' ');
+	}
+	if (ch == '\\' && s->p < s->end) {
+		if (*s->p == '\n')
+			s->line++;
+		if (zl_putc(b, ch) < 0)
+			return -ENOMEM;
+		return zl_putc(b, *s->p++);
+	}
+	if (ch == '"')
+		lx->quoted = !lx->quoted;
+	else if (lx->quoted)
+		;
+	else if (ch == ';') {
+		while (s->p < s->end && *s->p != '\n')
+			s->p++;
+		return 0;
+	} else if (ch == '(' || ch == ')') {
+		lx->parens += ch == '(' ? 1 : -1;
+		if (lx->parens < 0)
+			return -EINVAL;
+		ch = ' ';
+	} else if (ch == '\r' || ch == '\0')
+		ch = ' ';
+	return zl_putc(b, ch);
+}
+
+static int zl_blank(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0';
+}
+
+/* Next non-blank logical entry into c->ent: 1 found, 0 at end, <0 error. */
+static int zl_next_entry(zl_ctx *c, zl_src *s)
+{
+	while (s->p < s->end) {
+		zl_lex lx = { 0, 0 };
+		int r = 0;
+
+		s->start = s->line;
+		c->ent.len = 0;
+		if (zl_putc(&c->ent, '\0') < 0)  /* ensures a buffer */
+			return zl_fail(c, s, "out of memory");
+		c->ent.len = 0;
+		while (s->p < s->end && (r = zl_lex_char(s, &lx, &c->ent)) == 0)
+			;
+		if (r == -ENOMEM)
+			return zl_fail(c, s, "out of memory");
+		if (r == -EINVAL)
+			return zl_fail(c, s, "unbalanced parentheses");
+		if (lx.quoted)
+			return zl_fail(c, s, "unterminated quoted string");
+		if (lx.parens)
+			return zl_fail(c, s, "unbalanced parentheses");
+		if (!zl_blank(c->ent.p))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- converting and checking one RR ---- */
+
+static int zl_is_meta(uint16_t type)
+{
+	return type == DNS_T_OPT || (type >= 128 && type <= 255);
+}
+
+/* RFC 2181 10.1: CNAME may only share its owner with DNSSEC records. */
+static int zl_cname_ok_beside(uint16_t type)
+{
+	return type == DNS_T_CNAME || type == DNS_T_RRSIG ||
+	       type == DNS_T_NSEC;
+}
+
+static const char *zl_check_cname(const zone_node *n, uint16_t type,
+				  const uint8_t *rdata, uint16_t rdlen)
+{
+	const zone_rrset *rs;
+
+	if (type == DNS_T_CNAME) {
+		for (rs = n->rrsets; rs; rs = rs->next)
+			if (!zl_cname_ok_beside(rs->type))
+				return "CNAME beside other data";
+		rs = zone_node_rrset(n, DNS_T_CNAME);
+		if (rs && (rs->len != 2u + rdlen ||
+			   memcmp(rs->data + 2, rdata, rdlen) != 0))
+			return "more than one CNAME record at a name";
+	} else if ((n->flags & ZN_CNAME) && !zl_cname_ok_beside(type)) {
+		return "other data beside a CNAME";
+	}
+	return NULL;
+}
+
+/* Add one RR to z after the load checks; returns NULL or the reason. */
+static const char *zl_add(zone *z, const uint8_t *owner, uint16_t type,
+			  uint16_t rclass, uint32_t ttl, const uint8_t *rdata,
+			  uint16_t rdlen)
+{
+	zone_node *n;
+	const zone_rrset *soa;
+	const char *why;
+
+	if (rclass != DNS_C_IN)
+		return "only class IN is supported";
+	if (zl_is_meta(type))
+		return "meta type not allowed in zone data";
+	if (z->origin_labels && !wire_name_is_sub(owner, z->origin))
+		return "name is outside the zone";
+	if (!(n = zone_node_get(z, owner)))
+		return "out of memory";
+	if (type == DNS_T_SOA && n != z->apex)
+		return "SOA record not at the zone apex";
+	if ((why = zl_check_cname(n, type, rdata, rdlen)))
+		return why;
+	if (zone_node_add_rr(z, n, type, ttl, rdata, rdlen) < 0)
+		return "out of memory or RRset too large";
+	soa = type == DNS_T_SOA ? zone_node_rrset(n, DNS_T_SOA) : NULL;
+	if (soa && soa->count > 1)
+		return "more than one SOA record";
+	return NULL;
+}
+
+/* Concatenate the rdfs of rr (uncompressed wire, case as written). */
+static int zl_rdata(const ldns_rr *rr, uint8_t *out, size_t cap)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		size_t n = ldns_rdf_size(f);
+		if (n > cap - len)
+			return -1;
+		memcpy(out + len, ldns_rdf_data(f), n);
+		len += n;
+	}
+	return (int)len;
+}
+
+static const char *zl_add_ldns(zone *z, const ldns_rr *rr, uint8_t *buf)
+{
+	const ldns_rdf *o = ldns_rr_owner(rr);
+	int rdlen = zl_rdata(rr, buf, ZL_MAXRDATA);
+
+	if (rdlen < 0)
+		return "rdata too long";
+	if (!o || ldns_rdf_get_type(o) != LDNS_RDF_TYPE_DNAME ||
+	    ldns_rdf_size(o) > WIRE_MAXNAME)
+		return "bad owner name";
+	return zl_add(z, ldns_rdf_data(o), (uint16_t)ldns_rr_get_type(rr),
+		      (uint16_t)ldns_rr_get_class(rr), ldns_rr_ttl(rr), buf,
+		      (uint16_t)rdlen);
+}
+
+static int zl_rr(zl_ctx *c, zl_src *s)
+{
+	ldns_rr *rr = NULL;
+	ldns_status st;
+	const char *why;
+
+	st = ldns_rr_new_frm_str(&rr, c->ent.p, c->ttl, c->origin, &c->prev);
+	if (st != LDNS_STATUS_OK)
+		return zl_fail(c, s, "%s", ldns_get_errorstr_by_id(st));
+	why = zl_add_ldns(c->z, rr, c->rdata);
+	ldns_rr_free(rr);
+	return why ? zl_fail(c, s, "%s", why) : 0;
+}
+
+/* ---- directives ---- */
+
+/* Split the entry into at most max whitespace-separated words, in place. */
+static int zl_words(char *p, char **w, int max)
+{
+	int n = 0;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == max)
+			return max + 1;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	return n;
+}
+
+/* A name relative to the current origin ("@" is the origin itself). */
+static ldns_rdf *zl_dname(const zl_ctx *c, const char *str)
+{
+	ldns_rdf *d;
+
+	if (strcmp(str, "@") == 0)
+		return ldns_rdf_clone(c->origin);
+	d = ldns_dname_new_frm_str(str);
+	if (d && !ldns_dname_str_absolute(str) &&
+	    ldns_dname_cat(d, c->origin) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(d);
+		d = NULL;
+	}
+	return d;
+}
+
+static int zl_origin(zl_ctx *c, zl_src *s, char **w, int n)
+{
+	ldns_rdf *d;
+
+	if (n != 2)
+		return zl_fail(c, s, "$ORIGIN takes one name");
+	if (!(d = zl_dname(c, w[1])))
+		return zl_fail(c, s, "bad $ORIGIN name '%s'", w[1]);
+	ldns_rdf_deep_free(c->origin);
+	c->origin = d;
+	return 0;
+}
+
+static int zl_ttl(zl_ctx *c, zl_src *s, char **w, int n)
+{
+	const char *end = NULL;
+	uint32_t ttl;
+
+	if (n != 2)
+		return zl_fail(c, s, "$TTL takes one value");
+	ttl = ldns_str2period(w[1], &end);
+	if (end == w[1] || *end != '\0')
+		return zl_fail(c, s, "bad $TTL value '%s'", w[1]);
+	c->ttl = ttl;
+	return 0;
+}
+
+/* Relative include paths are taken relative to the including file. */
+static char *zl_path(const char *cur, const char *inc)
+{
+	const char *slash = strrchr(cur, '/');
+	size_t dlen = slash ? (size_t)(slash - cur) + 1 : 0;
+	size_t ilen = strlen(inc);
+	char *p;
+
+	if (inc[0] == '/')
+		dlen = 0;
+	if (!(p = malloc(dlen + ilen + 1)))
+		return NULL;
+	memcpy(p, cur, dlen);
+	memcpy(p + dlen, inc, ilen + 1);
+	return p;
+}
+
+static int zl_text(zl_ctx *c, const char *name, const char *text,
+		   size_t len);
+
+/* Parse an included file's text with its own origin; the includer's
+ * state (origin, previous owner, $TTL) is restored afterwards. */
+static int zl_include_text(zl_ctx *c, const char *path, const char *data,
+			   size_t len, ldns_rdf *origin)
+{
+	ldns_rdf *sorigin = c->origin, *sprev = c->prev;
+	uint32_t sttl = c->ttl;
+	int r;
+
+	c->origin = origin ? origin : ldns_rdf_clone(sorigin);
+	c->prev = sprev ? ldns_rdf_clone(sprev) : NULL;
+	c->depth++;
+	r = zl_text(c, path, data, len);
+	c->depth--;
+	ldns_rdf_deep_free(c->origin);
+	if (c->prev)
+		ldns_rdf_deep_free(c->prev);
+	c->origin = sorigin;
+	c->prev = sprev;
+	c->ttl = sttl;
+	return r;
+}
+
+static int zl_include(zl_ctx *c, zl_src *s, char **w, int n)
+{
+	ldns_rdf *origin = NULL;
+	char *path, *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if (n < 2 || n > 3)
+		return zl_fail(c, s, "$INCLUDE takes a file and an optional "
+			       "origin");
+	if (!c->rd)
+		return zl_fail(c, s, "$INCLUDE not possible here");
+	if (c->depth >= ZL_MAXDEPTH)
+		return zl_fail(c, s, "$INCLUDE nested too deeply");
+	if (!(path = zl_path(s->name, w[1])))
+		return zl_fail(c, s, "out of memory");
+	if ((r = c->rd(c->rdarg, path, &data, &len)) < 0) {
+		zl_fail(c, s, "cannot read $INCLUDE file %s: %s", path,
+			strerror(-r));
+	} else if (n == 3 && !(origin = zl_dname(c, w[2]))) {
+		r = zl_fail(c, s, "bad $INCLUDE origin '%s'", w[2]);
+	} else {
+		r = zl_include_text(c, path, data, len, origin);
+	}
+	free(data);
+	free(path);
+	return r < 0 ? -1 : 0;
+}
+
+static int zl_directive(zl_ctx *c, zl_src *s)
+{
+	char *w[4];
+	int n = zl_words(c->ent.p, w, 3);
+
+	if (strcasecmp(w[0], "$ORIGIN") == 0)
+		return zl_origin(c, s, w, n);
+	if (strcasecmp(w[0], "$TTL") == 0)
+		return zl_ttl(c, s, w, n);
+	if (strcasecmp(w[0], "$INCLUDE") == 0)
+		return zl_include(c, s, w, n);
+	return zl_fail(c, s, "unknown or unsupported directive %s", w[0]);
+}
+
+static int zl_text(zl_ctx *c, const char *name, const char *text,
+		   size_t len)
+{
+	zl_src s = { name, text, text + len, 1, 1 };
+	int r;
+
+	while ((r = zl_next_entry(c, &s)) > 0) {
+		r = c->ent.p[0] == '$' ? zl_directive(c, &s) : zl_rr(c, &s);
+		if (r < 0)
+			return -1;
+	}
+	return r;
+}
+
+/* ---- whole-zone checks and entry points ---- */
+
+static uint32_t zl_min(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Offset just past the uncompressed name at rd[pos], or 0 if malformed. */
+static size_t zl_skip_name(const uint8_t *rd, size_t len, size_t pos)
+{
+	while (pos < len && rd[pos] != 0 && rd[pos] < 64)
+		pos += (size_t)rd[pos] + 1;
+	return pos < len && rd[pos] == 0 ? pos + 1 : 0;
+}
+
+static int zl_finish(zl_ctx *c, const char *name, int lines)
+{
+	zone *z = c->z;
+	const zone_rrset *soa = zone_node_rrset(z->apex, DNS_T_SOA);
+	zl_src s = { name, NULL, NULL, lines, lines };
+	const uint8_t *rd;
+	size_t len, pos;
+
+	if (!soa)
+		return zl_fail(c, &s, "no SOA record at the zone apex");
+	if (!zone_node_rrset(z->apex, DNS_T_NS))
+		return zl_fail(c, &s, "no NS records at the zone apex");
+	rd = soa->data + 2;
+	len = wire_get16(soa->data);
+	pos = zl_skip_name(rd, len, 0);
+	pos = pos ? zl_skip_name(rd, len, pos) : 0;
+	if (!pos || pos + 20 != len)
+		return zl_fail(c, &s, "malformed SOA record");
+	z->serial = wire_get32(rd + pos);
+	z->neg_ttl = zl_min(soa->ttl, wire_get32(rd + pos + 16));
+	return 0;
+}
+
+static int zl_count_lines(const char *text, size_t len)
+{
+	int n = 1;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	if (len && text[len - 1] == '\n')
+		n--;
+	return n;
+}
+
+static void zl_ctx_free(zl_ctx *c)
+{
+	free(c->ent.p);
+	if (c->origin)
+		ldns_rdf_deep_free(c->origin);
+	if (c->prev)
+		ldns_rdf_deep_free(c->prev);
+	free(c);
+}
+
+zone *zone_load_text(const char *origin, const char *name, const char *text,
+		     size_t len, zone_read_fn rd, void *rdarg, char *err,
+		     size_t errlen)
+{
+	zl_ctx *c = calloc(1, sizeof(*c));
+	zone *z = NULL;
+
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	c->rd = rd;
+	c->rdarg = rdarg;
+	c->err = err;
+	c->errlen = errlen;
+	c->ttl = ZL_DEFAULT_TTL;
+	c->origin = ldns_dname_new_frm_str(origin);
+	if (!c->origin) {
+		snprintf(err, errlen, "%s: bad zone origin '%s'", name, origin);
+	} else if (!(c->z = zone_alloc(ldns_rdf_data(c->origin), 0))) {
+		snprintf(err, errlen, "%s: out of memory", name);
+	} else if (zl_text(c, name, text, len) == 0 &&
+		   zl_finish(c, name, zl_count_lines(text, len)) == 0) {
+		z = c->z;
+		c->z = NULL;
+	}
+	zone_unref(c->z);
+	zl_ctx_free(c);
+	return z;
+}
+
+zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
+		void *rdarg, char *err, size_t errlen)
+{
+	char *data = NULL;
+	size_t len = 0;
+	zone *z;
+	int r = rd(rdarg, path, &data, &len);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 strerror(-r));
+		return NULL;
+	}
+	z = zone_load_text(origin, path, data, len, rd, rdarg, err, errlen);
+	free(data);
+	return z;
+}
+
+int zone_local_add_rr(zone *z, const char *rr_text, char *err,
+		      size_t errlen)
+{
+	ldns_rr *rr = NULL;
+	ldns_status st = ldns_rr_new_frm_str(&rr, rr_text, 0, NULL, NULL);
+	uint8_t *buf;
+	const char *why;
+
+	if (st != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "%s: %s", rr_text,
+			 ldns_get_errorstr_by_id(st));
+		return -EINVAL;
+	}
+	if (!(buf = malloc(ZL_MAXRDATA))) {
+		ldns_rr_free(rr);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	why = zl_add_ldns(z, rr, buf);
+	free(buf);
+	ldns_rr_free(rr);
+	if (why) {
+		snprintf(err, errlen, "%s: %s", rr_text, why);
+		return -EINVAL;
+	}
+	return 0;
+}
