@@ -1,0 +1,647 @@
+/*
+ * Authoritative answers (RFC 1034 4.3.2, RFC 2181, RFC 2308, RFC 4592,
+ * RFC 6891, RFC 8482, RFC 9471) written straight into the caller's
+ * buffer: no allocation, a few hash probes per name.
+ *
+ * Sources are tried in this order for every name of a CNAME chain: the
+ * local-data store (exact names), then the deepest of the zone apexes and
+ * --address domains that is a suffix of the name.
+ */
+#include <string.h>
+
+#include "zones/db_int.h"
+
+enum {
+	ANS_MAXCHAIN = 8,   /* CNAME links followed */
+	ANS_MAXADDL = 16,   /* NS/MX/SRV targets looked up for additional */
+	ANS_OPTLEN = 11,    /* an OPT RR without options */
+	ANS_TCPMAX = 65535,
+	ANS_UDPMIN = 512,
+	DNS_T_TKEY = 249, DNS_T_MAILB = 253, DNS_T_MAILA = 254,
+};
+
+typedef enum ans_step {
+	STEP_DONE,      /* answered (positive, negative or referral) */
+	STEP_CNAME,     /* wrote a CNAME; continue with c->target */
+	STEP_NONE,      /* the name is in none of our data */
+	STEP_TRUNC,     /* answer or authority did not fit */
+} ans_step;
+
+typedef struct ans_ctx {
+	const zone_db *db;
+	const wire_query *q;
+	zone_stats *st;
+	wire_writer w;
+	size_t qend;            /* writer length after the question */
+	int qncomp;             /* compression targets after the question */
+	size_t limit;           /* message limit including OPT */
+	uint16_t an, ns, ar;
+	uint16_t hflags;        /* AA / TC to set in the header */
+	uint16_t rcode;         /* may be extended (BADVERS) */
+	uint8_t aa_known;       /* AA decided by the first name of the chain */
+	uint8_t nodata;
+	uint8_t with_opt;
+	const uint8_t *target;  /* CNAME target, points into zone data */
+	const uint8_t *addl[ANS_MAXADDL];
+	int naddl;
+} ans_ctx;
+
+/* ------------------------------------------------------------------ */
+/* Writing RRsets                                                      */
+/* ------------------------------------------------------------------ */
+
+static int ans_rrset(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
+		     const zone_rrset *rs, uint32_t ttl)
+{
+	const uint8_t *p = rs->data, *end = rs->data + rs->len;
+
+	while (p < end) {
+		uint16_t l = wire_get16(p);
+		if (wire_write_rr(&c->w, owner, rs->type, DNS_C_IN, ttl,
+				  p + 2, l, NULL) < 0)
+			return -1;
+		(*cnt)++;
+		p += 2 + (size_t)l;
+	}
+	return 0;
+}
+
+/* An RRset that must not appear partly: on failure the writer is
+ * restored (used for the additional section). */
+static int ans_rrset_whole(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
+			   const zone_rrset *rs)
+{
+	size_t len = c->w.len;
+	int ncomp = c->w.ncomp;
+	uint16_t n = *cnt;
+
+	if (!rs || ans_rrset(c, cnt, owner, rs, rs->ttl) == 0)
+		return 0;
+	c->w.len = len;
+	c->w.ncomp = ncomp;
+	*cnt = n;
+	return -1;
+}
+
+static void ans_set_aa(ans_ctx *c, int aa)
+{
+	if (c->aa_known)
+		return;
+	c->aa_known = 1;
+	if (aa)
+		c->hflags |= DNS_F_AA;
+}
+
+/* Remember the names in NS / MX / SRV rdata for the additional section. */
+static void ans_note_addl(ans_ctx *c, const zone_rrset *rs)
+{
+	size_t skip;
+	const uint8_t *p = rs->data, *end = rs->data + rs->len;
+
+	if (rs->type == DNS_T_NS)
+		skip = 0;
+	else if (rs->type == DNS_T_MX)
+		skip = 2;
+	else if (rs->type == DNS_T_SRV)
+		skip = 6;
+	else
+		return;
+	for (; p < end && c->naddl < ANS_MAXADDL; p += 2 + wire_get16(p))
+		if (wire_get16(p) > skip)
+			c->addl[c->naddl++] = p + 2 + skip;
+}
+
+/* ------------------------------------------------------------------ */
+/* Inside a zone                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct ans_walk {
+	const zone_node *node;  /* exact match, else the closest encloser */
+	const zone_node *cut;   /* delegation on the way, or NULL */
+	size_t cut_off;         /* offset of the cut's name in the qname */
+	int exact;
+} ans_walk;
+
+/*
+ * Walk down from the apex one label at a time: stops at the first zone
+ * cut (except a DS query for the cut itself, which the parent side
+ * answers) or at the first missing name (its parent is the closest
+ * encloser).  Every name between apex and owner exists as a node, so a
+ * missing node means nothing exists below it either.
+ */
+static void ans_zone_walk(const zone *z, const uint8_t *lname,
+			  uint16_t qtype, ans_walk *wk)
+{
+	uint8_t offs[WIRE_MAXLABELS];
+	int nl = 0, k;
+	size_t off = 0;
+
+	while (lname[off] && nl < WIRE_MAXLABELS) {
+		offs[nl++] = (uint8_t)off;
+		off += (size_t)lname[off] + 1;
+	}
+	wk->node = z->apex;
+	wk->cut = NULL;
+	wk->exact = 0;
+	for (k = nl - z->origin_labels - 1; k >= 0; k--) {
+		const zone_node *n = zone_node_find(z, lname + offs[k]);
+		if (!n)
+			return;
+		wk->node = n;
+		if ((n->flags & ZN_DELEG) && !(k == 0 && qtype == DNS_T_DS)) {
+			wk->cut = n;
+			wk->cut_off = offs[k];
+			return;
+		}
+	}
+	wk->exact = 1;
+}
+
+static uint32_t ans_neg_ttl(const zone_rrset *soa)
+{
+	uint16_t rdlen = wire_get16(soa->data);
+	uint32_t min;
+
+	if (rdlen < 20)
+		return soa->ttl;
+	min = wire_get32(soa->data + 2 + rdlen - 4);
+	return min < soa->ttl ? min : soa->ttl;
+}
+
+/* SOA in authority for a negative answer (RFC 2308 3). */
+static ans_step ans_soa(ans_ctx *c, const zone *z)
+{
+	const zone_rrset *soa;
+
+	if (z->is_local || !(soa = zone_node_rrset(z->apex, DNS_T_SOA)))
+		return STEP_DONE;
+	if (ans_rrset(c, &c->ns, z->apex->name, soa, ans_neg_ttl(soa)) < 0)
+		return STEP_TRUNC;
+	return STEP_DONE;
+}
+
+/* RFC 8482: one RRset for ANY; the lowest type, DNSSEC records last. */
+static const zone_rrset *ans_pick_any(const zone_node *n)
+{
+	const zone_rrset *rs, *best = NULL;
+
+	for (rs = n->rrsets; rs; rs = rs->next) {
+		int sig = rs->type == DNS_T_RRSIG || rs->type == DNS_T_NSEC ||
+			  rs->type == DNS_T_NSEC3;
+		int bsig = best && (best->type == DNS_T_RRSIG ||
+				    best->type == DNS_T_NSEC ||
+				    best->type == DNS_T_NSEC3);
+		if (!best || (bsig && !sig) ||
+		    (bsig == sig && rs->type < best->type))
+			best = rs;
+	}
+	return best;
+}
+
+/* Answer from a node that matched (exactly or as the wildcard source). */
+static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
+			 const uint8_t *owner)
+{
+	uint16_t qt = c->q->qtype;
+	const zone_rrset *rs;
+
+	if (qt == DNS_T_ANY) {
+		rs = ans_pick_any(n);
+	} else if ((n->flags & ZN_CNAME) && qt != DNS_T_CNAME &&
+		   (rs = zone_node_rrset(n, DNS_T_CNAME)) != NULL) {
+		if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+			return STEP_TRUNC;
+		c->target = rs->data + 2;
+		return STEP_CNAME;
+	} else {
+		rs = zone_node_rrset(n, qt);
+	}
+	if (!rs) {
+		c->nodata = 1;
+		return ans_soa(c, z);
+	}
+	c->nodata = 0;
+	if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+		return STEP_TRUNC;
+	ans_note_addl(c, rs);
+	return STEP_DONE;
+}
+
+/* Glue addresses for the NS targets of a referral.  RFC 9471: in-domain
+ * glue (below the cut) must all fit or TC is set; sibling glue (elsewhere
+ * in this zone) is added if there is room. */
+static void ans_glue(ans_ctx *c, const zone *z, const zone_node *cut,
+		     const zone_rrset *ns, int in_domain)
+{
+	const uint8_t *p = ns->data, *end = ns->data + ns->len;
+	uint8_t lname[WIRE_MAXNAME];
+
+	for (; p < end; p += 2 + wire_get16(p)) {
+		const uint8_t *t = p + 2;
+		const zone_node *n;
+		int r;
+
+		wire_name_lower(lname, t);
+		if (!!wire_name_is_sub(lname, cut->lname) != in_domain ||
+		    !wire_name_is_sub(lname, z->origin) ||
+		    !(n = zone_node_find(z, lname)))
+			continue;
+		r = ans_rrset_whole(c, &c->ar, t,
+				    zone_node_rrset(n, DNS_T_A));
+		r |= ans_rrset_whole(c, &c->ar, t,
+				     zone_node_rrset(n, DNS_T_AAAA));
+		if (r && in_domain)
+			c->hflags |= DNS_F_TC;
+	}
+}
+
+static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
+			     const uint8_t *owner)
+{
+	const zone_rrset *ns = zone_node_rrset(cut, DNS_T_NS);
+
+	ans_set_aa(c, 0);
+	if (!ns)
+		return STEP_DONE;
+	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0)
+		return STEP_TRUNC;
+	ans_glue(c, z, cut, ns, 1);
+	ans_glue(c, z, cut, ns, 0);
+	return STEP_DONE;
+}
+
+/* RFC 4592: the source of synthesis is "*.<closest encloser>". */
+static const zone_node *ans_wildcard(const zone *z, const zone_node *ce)
+{
+	uint8_t wild[WIRE_MAXNAME + 2];
+	size_t len = wire_name_len(ce->lname);
+
+	if (!(ce->flags & ZN_WILDCHILD) || len + 2 > WIRE_MAXNAME)
+		return NULL;
+	wild[0] = 1;
+	wild[1] = '*';
+	memcpy(wild + 2, ce->lname, len);
+	return zone_node_find(z, wild);
+}
+
+static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
+			 const uint8_t *lname)
+{
+	ans_walk wk;
+	const zone_node *wild;
+
+	ans_zone_walk(z, lname, c->q->qtype, &wk);
+	if (wk.cut)
+		return ans_referral(c, z, wk.cut, sname + wk.cut_off);
+	ans_set_aa(c, 1);
+	if (wk.exact)
+		return ans_node(c, z, wk.node, sname);
+	if ((wild = ans_wildcard(z, wk.node)) != NULL)
+		return ans_node(c, z, wild, sname);
+	c->rcode = DNS_R_NXDOMAIN;
+	c->nodata = 0;
+	return ans_soa(c, z);
+}
+
+/* ------------------------------------------------------------------ */
+/* --address entries and the local store                               */
+/* ------------------------------------------------------------------ */
+
+static ans_step ans_address(ans_ctx *c, const db_addr *a,
+			    const uint8_t *owner)
+{
+	uint16_t qt = c->q->qtype;
+	int r = 0;
+
+	ans_set_aa(c, 1);
+	if (a->nx && !a->has4 && !a->has6) {
+		c->rcode = DNS_R_NXDOMAIN;
+		c->nodata = 0;
+		return STEP_DONE;
+	}
+	c->nodata = 0;
+	if ((qt == DNS_T_A || qt == DNS_T_ANY) && a->has4)
+		r = wire_write_rr(&c->w, owner, DNS_T_A, DNS_C_IN, a->ttl4,
+				  a->a4, 4, NULL);
+	else if ((qt == DNS_T_AAAA || qt == DNS_T_ANY) && a->has6)
+		r = wire_write_rr(&c->w, owner, DNS_T_AAAA, DNS_C_IN, a->ttl6,
+				  a->a6, 16, NULL);
+	else
+		c->nodata = 1;
+	if (r < 0)
+		return STEP_TRUNC;
+	if (!c->nodata)
+		c->an++;
+	return STEP_DONE;
+}
+
+/* One name of the chain: local store, then --address / zones. */
+static ans_step ans_one(ans_ctx *c, const uint8_t *sname,
+			const uint8_t *lname, size_t len)
+{
+	const zone_db *db = c->db;
+	const zone_node *n;
+	db_match m;
+
+	if (db->local && (n = zone_node_find(db->local, lname)) != NULL &&
+	    n->rrsets) {
+		ans_set_aa(c, 1);
+		return ans_node(c, db->local, n, sname);
+	}
+	if (!db_match_name(db, lname, len, c->q->qtype, 0, &m))
+		return STEP_NONE;
+	if (m.addr)
+		return ans_address(c, m.addr, sname);
+	return ans_zone(c, m.z, sname, lname);
+}
+
+/* ------------------------------------------------------------------ */
+/* The chain, the additional section, truncation                        */
+/* ------------------------------------------------------------------ */
+
+static void ans_truncate(ans_ctx *c)
+{
+	c->w.len = c->qend;
+	c->w.ncomp = c->qncomp;
+	c->an = c->ns = c->ar = 0;
+	c->naddl = 0;
+	c->hflags |= DNS_F_TC;
+	c->st->truncated++;
+}
+
+static int ans_seen(const ans_ctx *c, const uint8_t *const *seen, int n,
+		    const uint8_t *name)
+{
+	if (wire_name_equal(name, c->q->qname))
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (wire_name_equal(name, seen[i]))
+			return 1;
+	return 0;
+}
+
+static void ans_chain(ans_ctx *c)
+{
+	const uint8_t *seen[ANS_MAXCHAIN];
+	const uint8_t *sname = c->q->qname, *lname = c->q->lname;
+	uint8_t lbuf[WIRE_MAXNAME];
+	size_t len = c->q->qname_len;
+
+	for (int links = 0;; links++) {
+		ans_step r = ans_one(c, sname, lname, len);
+
+		if (r == STEP_NONE && links == 0)
+			c->rcode = DNS_R_REFUSED;
+		if (r == STEP_TRUNC)
+			ans_truncate(c);
+		if (r != STEP_CNAME || links >= ANS_MAXCHAIN ||
+		    ans_seen(c, seen, links, c->target))
+			return;
+		seen[links] = sname = c->target;
+		len = wire_name_lower(lbuf, sname);
+		lname = lbuf;
+	}
+}
+
+/* The local store or an authoritative (not delegated) zone node. */
+static const zone_node *ans_addl_node(const ans_ctx *c, const uint8_t *lname)
+{
+	const zone_node *n;
+	ans_walk wk;
+	db_match m;
+
+	if (c->db->local && (n = zone_node_find(c->db->local, lname)) &&
+	    n->rrsets)
+		return n;
+	if (!db_match_name(c->db, lname, wire_name_len(lname), DNS_T_A, 1,
+			   &m))
+		return NULL;
+	ans_zone_walk(m.z, lname, DNS_T_A, &wk);
+	return wk.exact && !wk.cut ? wk.node : NULL;
+}
+
+static void ans_additional(ans_ctx *c)
+{
+	uint8_t lname[WIRE_MAXNAME];
+
+	for (int i = 0; i < c->naddl; i++) {
+		const uint8_t *t = c->addl[i];
+		const zone_node *n;
+		int dup = 0;
+
+		for (int j = 0; j < i && !dup; j++)
+			dup = wire_name_equal(t, c->addl[j]);
+		wire_name_lower(lname, t);
+		if (dup || !(n = ans_addl_node(c, lname)))
+			continue;
+		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_A));
+		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_AAAA));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Special queries                                                     */
+/* ------------------------------------------------------------------ */
+
+/* CH TXT version.bind / id.server and friends. */
+static void ans_chaos(ans_ctx *c)
+{
+	static const uint8_t vb[] = "\7version\4bind", vs[] = "\7version\6server",
+		is[] = "\2id\6server", hb[] = "\10hostname\4bind";
+	const uint8_t *ln = c->q->lname;
+	const char *txt = NULL;
+	uint8_t rd[256];
+	size_t n;
+
+	if (wire_name_equal(ln, vb) || wire_name_equal(ln, vs))
+		txt = c->db->opts.version_str;
+	else if (wire_name_equal(ln, is) || wire_name_equal(ln, hb))
+		txt = c->db->opts.ident_str;
+	if (!txt || c->db->opts.no_ident) {
+		c->rcode = DNS_R_REFUSED;
+		return;
+	}
+	c->hflags |= DNS_F_AA;
+	if (c->q->qtype != DNS_T_TXT && c->q->qtype != DNS_T_ANY) {
+		c->nodata = 1;
+		return;
+	}
+	n = strlen(txt);
+	n = n > 255 ? 255 : n;
+	rd[0] = (uint8_t)n;
+	memcpy(rd + 1, txt, n);
+	if (wire_write_rr(&c->w, c->q->qname, DNS_T_TXT, DNS_C_CH, 0, rd,
+			  (uint16_t)(n + 1), NULL) == 0)
+		c->an++;
+	else
+		ans_truncate(c);
+}
+
+/*
+ * Query types that are not data: zone transfers are refused until they
+ * exist; OPT and TSIG belong in the additional section only (FORMERR);
+ * TKEY, MAILA and MAILB are kinds of query we do not implement (NOTIMP).
+ * Returns the rcode, or -1 if the type is answered from data.
+ */
+static int ans_meta_rcode(uint16_t qtype)
+{
+	switch (qtype) {
+	case DNS_T_AXFR:
+	case DNS_T_IXFR:
+		return DNS_R_REFUSED;
+	case DNS_T_OPT:
+	case DNS_T_TSIG:
+		return DNS_R_FORMERR;
+	case DNS_T_TKEY:
+	case DNS_T_MAILA:
+	case DNS_T_MAILB:
+		return DNS_R_NOTIMP;
+	default:
+		return -1;
+	}
+}
+
+static void ans_query(ans_ctx *c)
+{
+	int rc = ans_meta_rcode(c->q->qtype);
+
+	if (rc >= 0)
+		c->rcode = (uint16_t)rc;
+	else if (c->q->qclass == DNS_C_CH)
+		ans_chaos(c);
+	else if (c->q->qclass != DNS_C_IN && c->q->qclass != DNS_C_ANY)
+		c->rcode = DNS_R_REFUSED;
+	else {
+		ans_chain(c);
+		ans_additional(c);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Message frame                                                       */
+/* ------------------------------------------------------------------ */
+
+static size_t ans_limit(const zone_db *db, const wire_query *q, int tcp,
+			size_t cap)
+{
+	size_t lim;
+
+	if (tcp)
+		lim = ANS_TCPMAX;
+	else if (!q->has_edns)
+		lim = ANS_UDPMIN;
+	else {
+		lim = q->edns_udp < ANS_UDPMIN ? ANS_UDPMIN : q->edns_udp;
+		if (lim > db->opts.edns_max)
+			lim = db->opts.edns_max;
+	}
+	return lim < cap ? lim : cap;
+}
+
+/* Header placeholder and the question (if it parsed). */
+static int ans_start(ans_ctx *c, uint8_t *resp, size_t cap, int tcp)
+{
+	static const uint8_t zero[WIRE_HDRLEN];
+	const wire_query *q = c->q;
+
+	c->limit = ans_limit(c->db, q, tcp, cap);
+	if (c->limit < WIRE_HDRLEN + (c->with_opt ? ANS_OPTLEN : 0))
+		return -1;
+	wire_writer_init(&c->w, resp, cap,
+			 c->limit - (c->with_opt ? ANS_OPTLEN : 0));
+	if (wire_write(&c->w, zero, sizeof(zero)) < 0)
+		return -1;
+	if (q->question_end && q->qname_len) {
+		if (wire_write_name(&c->w, q->qname, 1) < 0 ||
+		    wire_write16(&c->w, q->qtype) < 0 ||
+		    wire_write16(&c->w, q->qclass) < 0)
+			return -1;
+	}
+	c->qend = c->w.len;
+	c->qncomp = c->w.ncomp;
+	return 0;
+}
+
+static void ans_finish(ans_ctx *c)
+{
+	const wire_query *q = c->q;
+	uint8_t *h = c->w.buf;
+	uint16_t flags = (uint16_t)(DNS_F_QR | (q->opcode << 11) |
+				    (q->flags & (DNS_F_RD | DNS_F_CD)) |
+				    c->hflags | (c->rcode & 0xf));
+	uint16_t ar = c->ar;
+
+	if (c->with_opt) {
+		c->w.limit = c->limit;
+		if (wire_write_opt(&c->w, c->db->opts.edns_max,
+				   (uint8_t)(c->rcode >> 4), 0,
+				   q->edns_flags & EDNS_F_DO) == 0)
+			ar++;
+	}
+	wire_put16(h, q->id);
+	wire_put16(h + 2, flags);
+	wire_put16(h + 4, c->qend > WIRE_HDRLEN ? 1 : 0);
+	wire_put16(h + 6, c->an);
+	wire_put16(h + 8, c->ns);
+	wire_put16(h + 10, ar);
+}
+
+static void ans_count(const ans_ctx *c, zone_stats *st)
+{
+	st->answered++;
+	switch (c->rcode) {
+	case DNS_R_FORMERR: st->formerr++; break;
+	case DNS_R_REFUSED: st->refused++; break;
+	case DNS_R_NOTIMP: st->notimp++; break;
+	case DNS_R_NXDOMAIN: st->nxdomain++; break;
+	case DNS_R_BADVERS: st->badvers++; break;
+	case DNS_R_NOERROR:
+		if (c->nodata)
+			st->nodata++;
+		break;
+	default: break;
+	}
+}
+
+static void ans_dispatch(ans_ctx *c, wire_qresult pr)
+{
+	if (pr == WQ_FORMERR)
+		c->rcode = DNS_R_FORMERR;
+	else if (pr == WQ_BADVERS)
+		c->rcode = DNS_R_BADVERS;
+	else if (c->q->opcode != DNS_OP_QUERY)
+		c->rcode = DNS_R_NOTIMP;
+	else
+		ans_query(c);
+}
+
+zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
+			   int tcp, uint8_t *resp, size_t resp_cap,
+			   size_t *resp_len, zone_stats *st)
+{
+	zone_stats dummy;
+	wire_query wq;
+	wire_qresult pr;
+	ans_ctx c;
+
+	if (!st) {
+		memset(&dummy, 0, sizeof(dummy));
+		st = &dummy;
+	}
+	st->queries++;
+	pr = wire_query_parse(q, qlen, &wq);
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.q = &wq;
+	c.st = st;
+	c.with_opt = wq.has_edns || pr == WQ_BADVERS;
+	if (pr == WQ_DROP || ans_start(&c, resp, resp_cap, tcp) < 0) {
+		st->dropped++;
+		return ZONE_DROP;
+	}
+	ans_dispatch(&c, pr);
+	ans_finish(&c);
+	ans_count(&c, st);
+	*resp_len = c.w.len;
+	return ZONE_REPLY;
+}

@@ -1,0 +1,64 @@
+/*
+ * zones/ internal: the answer database (db.c) as seen by the answering
+ * code (answer.c).  Not for use outside zones/.
+ *
+ * The db keeps one open-addressing hash table of "db names": every zone
+ * apex and every --address domain.  A query name is matched by stripping
+ * labels from the left and probing each suffix, deepest first, so the
+ * deepest zone (or the longest --address domain) is found in at most
+ * (labels + 1) probes, and usually far fewer: suffixes with more labels
+ * than the deepest db name are skipped.
+ */
+#ifndef DV_DB_INT_H
+#define DV_DB_INT_H
+
+#include "zones/zone_int.h"
+
+/* An --address entry for one domain. */
+typedef struct db_addr {
+	uint8_t nx;        /* NXDOMAIN (an entry without address) */
+	uint8_t has4, has6;
+	uint8_t a4[4];
+	uint8_t a6[16];
+	uint32_t ttl4, ttl6;
+} db_addr;
+
+/* One name in the db table: a zone apex, an --address domain, or both. */
+typedef struct db_entry {
+	uint8_t *lname;    /* lowercased wire name; NULL = free slot */
+	size_t len;
+	uint32_t hash;
+	zone *z;           /* zone with this apex, or NULL */
+	db_addr *addr;     /* --address entry, or NULL */
+} db_entry;
+
+struct zone_db {
+	zone_db_opts opts;      /* strings point to the copies below */
+	char *version_str, *ident_str;
+	zone *local;            /* local-data store, or NULL */
+	db_entry *tab;          /* open addressing, linear probing */
+	size_t cap;             /* power of two */
+	size_t used;
+	int maxlabels;          /* labels of the deepest db name */
+	size_t nzones, naddr;
+	db_addr *addr_all;      /* "#": matches every name */
+};
+
+/* What a name matched in the db (zones and --address entries). */
+typedef struct db_match {
+	const db_entry *e;      /* deepest entry with a zone or an address */
+	const zone *z;          /* the zone to answer from, or NULL */
+	const db_addr *addr;    /* the --address entry to use, or NULL */
+} db_match;
+
+/*
+ * Match a lowercased wire name: the deepest db name that is a suffix of
+ * lname wins; at equal depth an --address entry beats a zone.  With
+ * zones_only, --address entries are ignored.  For qtype DS at a zone apex
+ * the parent zone is used when it is served too (RFC 4035 3.1.4.1).
+ * Returns 1 if something matched.
+ */
+int db_match_name(const zone_db *db, const uint8_t *lname, size_t len,
+		  uint16_t qtype, int zones_only, db_match *m);
+
+#endif
