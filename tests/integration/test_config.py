@@ -1,0 +1,417 @@
+"""Configuration handling, --test, signals (SIGHUP reload, SIGTERM), pid
+file, --conf-dir, privilege drop, --help, --log-queries."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dvtest import (BINARY, DATA, Server, case, check, eq, expect, rdatas,
+                    short, run, tmpdir, write, free_port, rcode,
+                    TestFailure)  # noqa: E402
+
+
+def run_bin(args, timeout=15):
+    p = subprocess.run([BINARY] + list(args), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))
+
+
+ZONE = """$ORIGIN example.com.
+$TTL 300
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+www IN A 192.0.2.80
+"""
+
+
+def conf_test(lines, extra=()):
+    """Write lines to a config file; run --test; return (rc, out, path)."""
+    d = tmpdir()
+    path = write(os.path.join(d, "test.conf"), "\n".join(lines) + "\n")
+    rc, out, err = run_bin(["--conf-file=" + path, "--test"] + list(extra))
+    return rc, out + err, path
+
+
+def expect_error(rc, out, *needles):
+    check(rc != 0, "exit code 0 for a bad configuration: %r" % out)
+    check("configuration OK" not in out, "'configuration OK' for a bad "
+          "configuration: %r" % out)
+    for n in needles:
+        check(n in out, "message lacks %r: %r" % (n, out.strip()[:400]))
+    # one line naming the problem (not a screenful)
+    check(len(out.strip().splitlines()) <= 5, "error output is long: %r"
+          % out[:400])
+
+
+# ---------------------------------------------------------------- --test ---
+
+@case
+def test_good_config():
+    d = tmpdir()
+    zf = write(os.path.join(d, "example.com.zone"), ZONE)
+    rc, out, _ = conf_test([
+        "# a comment",
+        "",
+        "port=5353",
+        "listen-address=127.0.0.1",
+        "no-hosts",
+        "keep-in-foreground",
+        "domain=lan",
+        "expand-hosts",
+        "local-ttl=60",
+        "host-record=router.lan,192.168.1.1",
+        "address=/blocked.test/",
+        "log-queries",
+        "zone=example.com," + zf,
+        "addn-hosts=" + os.path.join(DATA, "lan.hosts"),
+    ], extra=["-k"])
+    eq(rc, 0, "exit code of --test on a good config (%r)" % out)
+    check("configuration OK" in out, "no 'configuration OK': %r" % out)
+
+
+@case
+def test_embedded_default():
+    rc, out, err = run_bin(["--test"])
+    eq(rc, 0, "exit code of --test without a config (%r)" % (out + err))
+    check("configuration OK" in out + err, "no 'configuration OK': %r"
+          % (out + err))
+
+
+@case
+def unknown_option():
+    rc, out, path = conf_test(["no-hosts", "port=5353", "frobnicate=1"])
+    expect_error(rc, out, "%s:3: frobnicate:" % path)
+
+
+@case
+def unknown_option_command_line():
+    rc, out, err = run_bin(["--frobnicate", "--test"])
+    check(rc != 0, "exit code 0 for an unknown command line option")
+    check("frobnicate" in out + err, "message does not name the option: %r"
+          % (out + err))
+
+
+@case
+def unsupported_dnsmasq_option():
+    # real dnsmasq options that dnsvizor does not implement (TFTP)
+    rc, out, path = conf_test(["no-hosts", "enable-tftp",
+                               "tftp-root=/srv/tftp"])
+    expect_error(rc, out, "%s:2: enable-tftp:" % path)
+    rc, out, path = conf_test(["tftp-root=/srv/tftp"])
+    expect_error(rc, out, "%s:1: tftp-root:" % path)
+
+
+@case
+def bad_port():
+    for bad in ("abc", "70000", "-1", ""):
+        rc, out, path = conf_test(["no-hosts", "port=" + bad])
+        expect_error(rc, out, "%s:2: port:" % path)
+
+
+@case
+def missing_conf_file():
+    rc, out, err = run_bin(["--conf-file=/nonexistent/dv.conf", "--test"])
+    check(rc != 0, "exit code 0 for a missing config file")
+    check("/nonexistent/dv.conf" in out + err, "message does not name the file:"
+          " %r" % (out + err))
+
+
+def zone_error(text, lines):
+    """--test with a broken zone file: non-zero, message 'file:line'."""
+    d = tmpdir()
+    zf = write(os.path.join(d, "bad.zone"), text)
+    rc, out, err = run_bin(["--no-hosts", "--zone=example.com," + zf,
+                            "--port=5353", "--listen-address=127.0.0.1",
+                            "--test"])
+    out += err
+    check(rc != 0, "exit code 0 for a broken zone: %r" % out)
+    check("configuration OK" not in out, "'configuration OK' for a broken "
+          "zone: %r" % out)
+    if lines:
+        check(any("%s:%d" % (zf, ln) in out for ln in lines),
+              "message lacks %s:%s: %r" % (zf, "|".join(map(str, lines)), out))
+    else:
+        check(zf in out, "message does not name the zone file: %r" % out)
+    return out
+
+
+@case
+def zone_error_cname_and_other():
+    zone_error(ZONE + "www IN CNAME ns1\n", [7, 6])
+
+
+@case
+def zone_error_outside_zone():
+    zone_error(ZONE + "www.example.net. IN A 192.0.2.1\n", [7])
+
+
+@case
+def zone_error_missing_soa():
+    zone_error("$ORIGIN example.com.\n$TTL 300\n@ IN NS ns1\n"
+               "ns1 IN A 192.0.2.1\n", [])
+
+
+@case
+def zone_error_missing_ns():
+    zone_error("$ORIGIN example.com.\n$TTL 300\n"
+               "@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n"
+               "ns1 IN A 192.0.2.1\n", [])
+
+
+@case
+def zone_error_syntax():
+    zone_error(ZONE + "bad IN A 300.1.2.3\n", [7])
+    zone_error(ZONE.replace("www IN A 192.0.2.80", "www IN BOGUSTYPE x"), [6])
+
+
+@case
+def zone_error_missing_file():
+    d = tmpdir()
+    rc, out, err = run_bin(["--no-hosts", "--zone=example.com,%s/none.zone" % d,
+                            "--test"])
+    check(rc != 0, "exit code 0 for a missing zone file")
+    check("none.zone" in out + err, "message lacks the file name: %r"
+          % (out + err))
+
+
+@case
+def zone_include():
+    d = tmpdir()
+    write(os.path.join(d, "inc.zone"), "included IN A 192.0.2.44\n")
+    s = Server(zones={"example.com": ZONE + "$INCLUDE %s/inc.zone\n" % d})
+    r = s.query("included.example.com")
+    expect(r, aa=True)
+    eq(rdatas(r.answer, "included.example.com", "A"), ["192.0.2.44"],
+       "$INCLUDE data")
+    s.stop()
+
+
+# ------------------------------------------------------------- signals ---
+
+def wait_for(fn, timeout, step=0.1):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            v = fn()
+            if v:
+                return v
+        except Exception as e:
+            last = e
+        time.sleep(step)
+    return last if last is not None else False
+
+
+def serial(s):
+    r = s.query("example.com", "SOA")
+    return int(rdatas(r.answer, "example.com", "SOA")[0].split()[2])
+
+
+@case
+def sighup_reload():
+    s = Server(zones={"example.com": ZONE})
+    try:
+        zf = s.zone_files["example.com"]
+        eq(serial(s), 1, "initial serial")
+        expect(s.query("new.example.com"), "NXDOMAIN")
+        write(zf, ZONE.replace(" 1 3600", " 2 3600") +
+              "new IN A 192.0.2.123\n")
+        s.reload()
+        ok = wait_for(lambda: serial(s) == 2 and rdatas(
+            s.query("new.example.com").answer, "new.example.com", "A")
+            == ["192.0.2.123"], 5)
+        check(ok is True, "new zone data not served after SIGHUP (%s): %s"
+              % (ok, s.log_tail()))
+        # break the zone: old data stays, error logged
+        before = s.log()
+        write(zf, ZONE.replace(" 1 3600", " 3 3600") + "broken IN A nope\n")
+        s.reload()
+        logged = wait_for(lambda: len(s.log()) > len(before) and
+                          zf in s.log()[len(before):], 5)
+        check(logged is True, "no error naming %s logged after a failed "
+              "reload: %s" % (zf, s.log_tail()))
+        check(s.alive(), "server died on a failed reload: " + s.log_tail())
+        eq(serial(s), 2, "serial after a failed reload (old data kept)")
+        eq(rdatas(s.query("new.example.com").answer, "new.example.com", "A"),
+           ["192.0.2.123"], "old data after a failed reload")
+        # fix it again: reload works after a failure
+        write(zf, ZONE.replace(" 1 3600", " 4 3600"))
+        s.reload()
+        ok = wait_for(lambda: serial(s) == 4, 5)
+        check(ok is True, "reload after a failed reload did not work")
+        expect(s.query("new.example.com"), "NXDOMAIN")
+    finally:
+        s.stop()
+
+
+@case
+def sighup_reloads_config():
+    d = tmpdir()
+    extra = write(os.path.join(d, "extra.conf"), "txt-record=t.lan,one\n")
+    s = Server(conf=["conf-file=" + extra])
+    try:
+        eq(rdatas(s.query("t.lan", "TXT").answer, "t.lan", "TXT"), ['"one"'],
+           "txt before reload")
+        write(extra, "txt-record=t.lan,two\nhost-record=h.lan,192.0.2.9\n")
+        s.reload()
+        ok = wait_for(lambda: rdatas(s.query("t.lan", "TXT").answer, "t.lan",
+                                     "TXT") == ['"two"'], 5)
+        check(ok is True, "config not reloaded on SIGHUP: %s" % s.log_tail())
+        eq(rdatas(s.query("h.lan").answer, "h.lan", "A"), ["192.0.2.9"],
+           "new host-record after reload")
+    finally:
+        s.stop()
+
+
+@case
+def sigterm_pid_file():
+    d = tmpdir()
+    pidf = os.path.join(d, "dnsvizor.pid")
+    s = Server(zones={"example.com": ZONE}, args=["--pid-file=" + pidf, "-k"])
+    try:
+        check(os.path.exists(pidf), "pid file not written")
+        with open(pidf) as f:
+            eq(f.read().strip(), str(s.pid), "pid file content")
+    finally:
+        rc, killed = s.stop()
+    check(not killed, "did not exit within 5s of SIGTERM")
+    eq(rc, 0, "exit code after SIGTERM")
+    check(not os.path.exists(pidf), "pid file left behind after SIGTERM")
+
+
+@case
+def sigint_exits_cleanly():
+    s = Server(zones={"example.com": ZONE})
+    s.signal(signal.SIGINT)
+    try:
+        s.proc.wait(5)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("did not exit within 5s of SIGINT")
+    eq(s.proc.returncode, 0, "exit code after SIGINT")
+
+
+# --------------------------------------------------------------- misc ---
+
+@case
+def help_lists_options():
+    rc, out, err = run_bin(["--help"])
+    eq(rc, 0, "exit code of --help")
+    text = out + err
+    for opt in ("--port", "--listen-address", "--interface", "--conf-file",
+                "--conf-dir", "--no-hosts", "--addn-hosts", "--expand-hosts",
+                "--domain", "--local-ttl", "--host-record", "--address",
+                "--cname", "--mx-host", "--srv-host", "--txt-record",
+                "--ptr-record", "--caa-record", "--log-queries", "--user",
+                "--group", "--pid-file", "--keep-in-foreground", "--zone",
+                "--state-dir", "--test"):
+        check(opt in text, "--help does not list %s" % opt)
+
+
+@case
+def conf_dir():
+    d = tmpdir()
+    cd = os.path.join(d, "conf.d")
+    os.mkdir(cd)
+    write(os.path.join(cd, "a.conf"), "host-record=a.lan,192.0.2.11\n")
+    write(os.path.join(cd, "b.conf"), "txt-record=b.lan,hello\n")
+    s = Server(args=["--conf-dir=" + cd])
+    try:
+        eq(rdatas(s.query("a.lan").answer, "a.lan", "A"), ["192.0.2.11"],
+           "record from conf-dir file a.conf")
+        eq(rdatas(s.query("b.lan", "TXT").answer, "b.lan", "TXT"),
+           ['"hello"'], "record from conf-dir file b.conf")
+    finally:
+        s.stop()
+
+
+@case
+def conf_dir_skips_backup_files():
+    # dnsmasq ignores files ending in ~, starting with . or .#
+    d = tmpdir()
+    cd = os.path.join(d, "conf.d")
+    os.mkdir(cd)
+    write(os.path.join(cd, "a.conf"), "host-record=a.lan,192.0.2.11\n")
+    write(os.path.join(cd, "a.conf~"), "frobnicate\n")
+    write(os.path.join(cd, ".hidden"), "frobnicate\n")
+    rc, out, err = run_bin(["--conf-dir=" + cd, "--no-hosts", "--test"])
+    eq(rc, 0, "--test with backup files in conf-dir (%r)" % (out + err))
+
+
+@case
+def conf_dir_error_names_file():
+    d = tmpdir()
+    cd = os.path.join(d, "conf.d")
+    os.mkdir(cd)
+    write(os.path.join(cd, "z.conf"), "no-hosts\nfrobnicate=2\n")
+    rc, out, err = run_bin(["--conf-dir=" + cd, "--test"])
+    expect_error(rc, out + err, "z.conf:2: frobnicate:")
+
+
+@case
+def user_group_drop():
+    s = Server(zones={"example.com": ZONE},
+               args=["--user=65534", "--group=65534"])
+    try:
+        with open("/proc/%d/status" % s.pid) as f:
+            st = f.read()
+        uid = [ln for ln in st.splitlines() if ln.startswith("Uid:")][0]
+        gid = [ln for ln in st.splitlines() if ln.startswith("Gid:")][0]
+        eq(uid.split()[1:], ["65534"] * 4, "Uid line")
+        eq(gid.split()[1:], ["65534"] * 4, "Gid line")
+        grp = [ln for ln in st.splitlines() if ln.startswith("Groups:")][0]
+        check(grp.split()[1:] in ([], ["65534"]),
+              "supplementary groups kept: %s" % grp)
+        r = s.query("www.example.com")
+        expect(r, aa=True)
+        eq(rdatas(r.answer, "www.example.com", "A"), ["192.0.2.80"],
+           "answer after dropping privileges")
+        r = s.query("www.example.com", tcp=True)
+        expect(r, aa=True)
+    finally:
+        s.stop()
+
+
+@case
+def log_queries():
+    s = Server(zones={"example.com": ZONE}, args=["--log-queries"])
+    try:
+        s.query("logme-1234.example.com")
+        ok = wait_for(lambda: "logme-1234.example.com" in s.log(), 3)
+        check(ok is True, "query not logged: %s" % s.log_tail())
+    finally:
+        s.stop()
+
+
+@case
+def port_in_use_fails():
+    import socket
+    port = free_port()
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    blocker.bind(("127.0.0.1", port))
+    try:
+        p = subprocess.Popen([BINARY, "--no-hosts", "--port=%d" % port,
+                              "--listen-address=127.0.0.1"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        try:
+            out, _ = p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+            raise TestFailure("kept running although its port is taken")
+        check(p.returncode != 0, "exit code 0 although the port is taken")
+        check(str(port) in out.decode("utf-8", "replace") or
+              "127.0.0.1" in out.decode("utf-8", "replace"),
+              "message does not name the address: %r" % out)
+    finally:
+        blocker.close()
+
+
+if __name__ == "__main__":
+    run()
