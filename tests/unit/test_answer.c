@@ -1,0 +1,857 @@
+/* Unit tests for the answer database and zone_db_answer (db.c, answer.c):
+ * queries are built by hand, responses are checked with ldns. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ldns/ldns.h>
+
+#include "tests/unit/t.h"
+#include "zones/zones.h"
+
+static const char zone_text[] =
+	"$ORIGIN example.com.\n"
+	"$TTL 3600\n"
+	"@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+	"@ NS ns1\n"
+	"@ NS ns2.example.net.\n"
+	"@ MX 10 mail\n"
+	"@ MX 20 mail.example.org.\n"
+	"@ A 192.0.2.1\n"
+	"ns1 A 192.0.2.53\n"
+	"ns1 AAAA 2001:db8::53\n"
+	"mail A 192.0.2.25\n"
+	"www A 192.0.2.80\n"
+	"www AAAA 2001:db8::80\n"
+	"alias CNAME www\n"
+	"chain1 CNAME chain2\n"
+	"chain2 CNAME alias\n"
+	"out CNAME www.example.org.\n"
+	"loop1 CNAME loop2\n"
+	"loop2 CNAME loop1\n"
+	"dangling CNAME nothere\n"
+	"tolocal CNAME host.lan.\n"
+	"*.wild A 192.0.2.99\n"
+	"*.wild TXT \"wild\"\n"
+	"*.wcname CNAME www\n"
+	"a.b.ent TXT \"deep\"\n"
+	"*.ent A 192.0.2.7\n"
+	"sub NS ns.sub\n"
+	"sub NS ns1\n"
+	"sub DS 12345 8 2 "
+	"49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE2A0A5A3D7D2B2B1A3C4D5E6F\n"
+	"ns.sub A 192.0.2.100\n"
+	"nods NS ns.nods\n"
+	"ns.nods A 192.0.2.101\n"
+	"child NS ns1.child\n"
+	"ns1.child A 192.0.2.110\n"
+	"child DS 1 8 2 "
+	"49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE2A0A5A3D7D2B2B1A3C4D5E6F\n"
+	"_sip._tcp SRV 0 5 5060 sip\n"
+	"sip A 192.0.2.60\n"
+	"override A 192.0.2.200\n";
+
+static const char child_text[] =
+	"$ORIGIN child.example.com.\n"
+	"$TTL 600\n"
+	"@ IN SOA ns1 hostmaster 7 7200 3600 1209600 60\n"
+	"@ NS ns1\n"
+	"ns1 A 192.0.2.110\n"
+	"www A 192.0.2.111\n";
+
+static zone_db *g_db;
+
+static void add_big(char *buf, size_t cap)
+{
+	size_t o = strlen(buf);
+	for (int i = 0; i < 20; i++)
+		o += (size_t)snprintf(buf + o, cap - o,
+			"big TXT \"record %02d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n",
+			i);
+}
+
+static zone_db *make_db(void)
+{
+	static const uint8_t zero4[4] = { 0 }, a4[4] = { 10, 0, 0, 1 },
+		a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	zone_db_opts o = { .edns_max = 1232, .version_str = "dnsvizor-test",
+			   .ident_str = "unit" };
+	zone_db *db = zone_db_new(&o);
+	char err[256], *text = malloc(8192);
+	zone *z, *c, *l;
+
+	snprintf(text, 8192, "%s", zone_text);
+	add_big(text, 8192);
+	z = zone_load_text("example.com.", "t.zone", text, strlen(text),
+			   NULL, NULL, err, sizeof(err));
+	if (!z)
+		printf("  load: %s\n", err);
+	c = zone_load_text("child.example.com.", "c.zone", child_text,
+			   strlen(child_text), NULL, NULL, err, sizeof(err));
+	if (!c)
+		printf("  load child: %s\n", err);
+	free(text);
+	if (!db || !z || !c)
+		return NULL;
+	zone_db_add_zone(db, z);
+	zone_db_add_zone(db, c);
+	zone_unref(z);
+	zone_unref(c);
+	l = zone_local_new();
+	zone_local_add_rr(l, "host.lan. 0 IN A 192.168.1.10", err, 256);
+	zone_local_add_rr(l, "alias.lan. 0 IN CNAME host.lan.", err, 256);
+	zone_local_add_rr(l, "lan. 0 IN MX 10 host.lan.", err, 256);
+	zone_local_add_rr(l, "override.example.com. 5 IN A 10.9.9.9", err, 256);
+	zone_local_add_rr(l, "10.1.168.192.in-addr.arpa. 0 IN PTR host.lan.",
+			  err, 256);
+	zone_db_set_local(db, l);
+	zone_unref(l);
+	zone_db_add_address(db, "ads.test", 4, zero4, 0);
+	zone_db_add_address(db, "blocked.test", 0, NULL, 0);
+	zone_db_add_address(db, "both.test", 4, a4, 30);
+	zone_db_add_address(db, "both.test", 6, a6, 40);
+	zone_db_add_address(db, "ok.blocked.test", 4, a4, 30);
+	return db;
+}
+
+/* ---- query building ---- */
+
+typedef struct qopt {
+	int edns;             /* add OPT */
+	uint16_t udp;
+	uint8_t version;
+	uint16_t eflags;
+	int opcode;
+	uint16_t qclass;      /* 0 = IN */
+	int tcp;
+	int noq;              /* qdcount 0 */
+} qopt;
+
+static size_t make_query(uint8_t *b, const char *name, uint16_t type,
+			 const qopt *o)
+{
+	uint8_t wn[WIRE_MAXNAME];
+	int n = wire_name_from_str(name, wn);
+	size_t l = 12;
+
+	memset(b, 0, 12);
+	wire_put16(b, 0x1234);
+	wire_put16(b + 2, (uint16_t)(DNS_F_RD | DNS_F_CD | (o->opcode << 11)));
+	if (!o->noq) {
+		wire_put16(b + 4, 1);
+		memcpy(b + l, wn, (size_t)n);
+		l += (size_t)n;
+		wire_put16(b + l, type);
+		wire_put16(b + l + 2, o->qclass ? o->qclass : DNS_C_IN);
+		l += 4;
+	}
+	if (o->edns) {
+		wire_put16(b + 10, 1);
+		b[l] = 0;
+		wire_put16(b + l + 1, DNS_T_OPT);
+		wire_put16(b + l + 3, o->udp);
+		wire_put32(b + l + 5, ((uint32_t)o->version << 16) | o->eflags);
+		wire_put16(b + l + 9, 0);
+		l += 11;
+	}
+	return l;
+}
+
+static uint8_t g_resp[65535];
+static size_t g_len;
+static zone_stats g_st;
+
+static ldns_pkt *ask_raw(const uint8_t *q, size_t ql, int tcp)
+{
+	ldns_pkt *p = NULL;
+	size_t cap = tcp ? 65535 : 1232;
+
+	g_len = 0;
+	if (zone_db_answer(g_db, q, ql, tcp, g_resp, cap, &g_len, &g_st) !=
+	    ZONE_REPLY)
+		return NULL;
+	if (g_len > cap)
+		printf("  response longer than buffer\n");
+	if (ldns_wire2pkt(&p, g_resp, g_len) != LDNS_STATUS_OK)
+		return NULL;
+	return p;
+}
+
+static ldns_pkt *askq(const char *name, uint16_t type, const qopt *o)
+{
+	uint8_t q[600];
+	size_t l = make_query(q, name, type, o);
+	return ask_raw(q, l, o->tcp);
+}
+
+static ldns_pkt *ask(const char *name, uint16_t type)
+{
+	qopt o = { 0 };
+	return askq(name, type, &o);
+}
+
+/* ---- response checks ---- */
+
+static int rr_is(const ldns_rr *rr, const char *owner, uint16_t type)
+{
+	ldns_rdf *o = ldns_dname_new_frm_str(owner);
+	int r = ldns_dname_compare(ldns_rr_owner(rr), o) == 0 &&
+		ldns_rr_get_type(rr) == type;
+	ldns_rdf_deep_free(o);
+	return r;
+}
+
+/* Count RRs of owner/type in a section. */
+static int count(const ldns_rr_list *l, const char *owner, uint16_t type)
+{
+	int n = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		n += rr_is(ldns_rr_list_rr(l, i), owner, type);
+	return n;
+}
+
+#define AN(p) ldns_pkt_answer(p)
+#define NS(p) ldns_pkt_authority(p)
+#define AR(p) ldns_pkt_additional(p)
+
+static void check_hdr(ldns_pkt *p, int rcode, int aa)
+{
+	T_CHECK(p != NULL);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_get_rcode(p), rcode);
+	T_EQ(ldns_pkt_aa(p), aa);
+	T_EQ(ldns_pkt_qr(p), 1);
+	T_EQ(ldns_pkt_ra(p), 0);
+	T_EQ(ldns_pkt_id(p), 0x1234);
+}
+
+static uint32_t soa_ttl(ldns_pkt *p)
+{
+	ldns_rr_list *l = NS(p);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_SOA)
+			return ldns_rr_ttl(ldns_rr_list_rr(l, i));
+	return 0xffffffff;
+}
+
+/* ---- tests ---- */
+
+static void test_exact(void)
+{
+	ldns_pkt *p = ask("www.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_ancount(p), 1);
+	T_EQ(count(AN(p), "www.example.com.", DNS_T_A), 1);
+	T_EQ(ldns_rr_ttl(ldns_rr_list_rr(AN(p), 0)), 3600);
+	T_EQ(ldns_pkt_nscount(p), 0);
+	T_EQ(ldns_pkt_rd(p), 1);
+	T_EQ(ldns_pkt_cd(p), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_question_case(void)
+{
+	ldns_pkt *p = ask("WwW.ExAmPlE.cOm", DNS_T_AAAA);
+	check_hdr(p, 0, 1);
+	/* question echoed as sent: bytes 13.. are the qname */
+	T_CHECK(memcmp(g_resp + 12, "\3WwW\7ExAmPlE\3cOm", 16) == 0);
+	if (p)
+		T_EQ(count(AN(p), "www.example.com.", DNS_T_AAAA), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_nodata(void)
+{
+	ldns_pkt *p = ask("www.example.com", DNS_T_TXT);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_ancount(p), 0);
+	T_EQ(ldns_pkt_nscount(p), 1);
+	T_EQ(count(NS(p), "example.com.", DNS_T_SOA), 1);
+	T_EQ(soa_ttl(p), 300);
+	ldns_pkt_free(p);
+}
+
+static void test_nxdomain(void)
+{
+	uint64_t nx = g_st.nxdomain;
+	ldns_pkt *p = ask("nope.example.com", DNS_T_A);
+	check_hdr(p, 3, 1);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_ancount(p), 0);
+	T_EQ(count(NS(p), "example.com.", DNS_T_SOA), 1);
+	T_EQ(soa_ttl(p), 300);
+	T_EQ(g_st.nxdomain, nx + 1);
+	ldns_pkt_free(p);
+	/* below an existing name without a wildcard */
+	p = ask("x.www.example.com", DNS_T_A);
+	check_hdr(p, 3, 1);
+	ldns_pkt_free(p);
+}
+
+static void test_cname_chain(void)
+{
+	ldns_pkt *p = ask("chain1.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_ancount(p), 4);
+	T_EQ(count(AN(p), "chain1.example.com.", DNS_T_CNAME), 1);
+	T_EQ(count(AN(p), "chain2.example.com.", DNS_T_CNAME), 1);
+	T_EQ(count(AN(p), "alias.example.com.", DNS_T_CNAME), 1);
+	T_EQ(count(AN(p), "www.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	/* qtype CNAME: no chase */
+	p = ask("alias.example.com", DNS_T_CNAME);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	/* chain into the local store */
+	p = ask("tolocal.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "host.lan.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_cname_out(void)
+{
+	ldns_pkt *p = ask("out.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_ancount(p), 1);
+	T_EQ(count(AN(p), "out.example.com.", DNS_T_CNAME), 1);
+	T_EQ(ldns_pkt_nscount(p), 0);
+	ldns_pkt_free(p);
+	/* dangling: NXDOMAIN for the target (RFC 6604), CNAME kept */
+	p = ask("dangling.example.com", DNS_T_A);
+	check_hdr(p, 3, 1);
+	if (p) {
+		T_EQ(count(AN(p), "dangling.example.com.", DNS_T_CNAME), 1);
+		T_EQ(count(NS(p), "example.com.", DNS_T_SOA), 1);
+	}
+	ldns_pkt_free(p);
+	/* loop: bounded */
+	p = ask("loop1.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 2);
+	ldns_pkt_free(p);
+}
+
+static void test_wildcard(void)
+{
+	ldns_pkt *p = ask("Foo.wild.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(count(AN(p), "foo.wild.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	/* more than one label below the closest encloser */
+	p = ask("a.b.wild.example.com", DNS_T_TXT);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "a.b.wild.example.com.", DNS_T_TXT), 1);
+	ldns_pkt_free(p);
+	/* wildcard NODATA */
+	p = ask("foo.wild.example.com", DNS_T_MX);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(count(NS(p), "example.com.", DNS_T_SOA), 1);
+	}
+	ldns_pkt_free(p);
+	/* the wildcard name itself */
+	p = ask("*.wild.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "*.wild.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_wildcard_cname(void)
+{
+	ldns_pkt *p = ask("x.wcname.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(count(AN(p), "x.wcname.example.com.", DNS_T_CNAME), 1);
+	T_EQ(count(AN(p), "www.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_wildcard_ent(void)
+{
+	/* ent.example.com has "*" child: applies */
+	ldns_pkt *p = ask("x.ent.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "x.ent.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	/* b.ent is an empty non-terminal: the closest encloser, no "*" */
+	p = ask("x.b.ent.example.com", DNS_T_A);
+	check_hdr(p, 3, 1);
+	ldns_pkt_free(p);
+	/* the ENT itself: NODATA */
+	p = ask("b.ent.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(count(NS(p), "example.com.", DNS_T_SOA), 1);
+	}
+	ldns_pkt_free(p);
+}
+
+static void test_referral(void)
+{
+	ldns_pkt *p = ask("www.sub.example.com", DNS_T_A);
+	check_hdr(p, 0, 0);
+	if (!p)
+		return;
+	T_EQ(ldns_pkt_ancount(p), 0);
+	T_EQ(count(NS(p), "sub.example.com.", DNS_T_NS), 2);
+	T_EQ(count(AR(p), "ns.sub.example.com.", DNS_T_A), 1);
+	T_EQ(count(AR(p), "ns1.example.com.", DNS_T_A), 1);
+	T_EQ(count(AR(p), "ns1.example.com.", DNS_T_AAAA), 1);
+	ldns_pkt_free(p);
+	/* at the cut, qtype NS: still a referral */
+	p = ask("sub.example.com", DNS_T_NS);
+	check_hdr(p, 0, 0);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	/* glue itself is not authoritative data */
+	p = ask("ns.sub.example.com", DNS_T_A);
+	check_hdr(p, 0, 0);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+}
+
+static void test_ds_at_cut(void)
+{
+	ldns_pkt *p = ask("sub.example.com", DNS_T_DS);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "sub.example.com.", DNS_T_DS), 1);
+	ldns_pkt_free(p);
+	p = ask("nods.example.com", DNS_T_DS);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(count(NS(p), "example.com.", DNS_T_SOA), 1);
+	}
+	ldns_pkt_free(p);
+	/* served child: DS comes from the parent zone */
+	p = ask("child.example.com", DNS_T_DS);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "child.example.com.", DNS_T_DS), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_deepest_zone(void)
+{
+	ldns_pkt *p = ask("www.child.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "www.child.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	p = ask("nope.child.example.com", DNS_T_A);
+	check_hdr(p, 3, 1);
+	if (p) {
+		T_EQ(count(NS(p), "child.example.com.", DNS_T_SOA), 1);
+		T_EQ(soa_ttl(p), 60);
+	}
+	ldns_pkt_free(p);
+	p = ask("child.example.com", DNS_T_SOA);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "child.example.com.", DNS_T_SOA), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_additional(void)
+{
+	ldns_pkt *p = ask("example.com", DNS_T_MX);
+	check_hdr(p, 0, 1);
+	if (!p)
+		return;
+	T_EQ(count(AN(p), "example.com.", DNS_T_MX), 2);
+	T_EQ(count(AR(p), "mail.example.com.", DNS_T_A), 1);
+	T_EQ(ldns_pkt_arcount(p), 1);
+	ldns_pkt_free(p);
+	p = ask("example.com", DNS_T_NS);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(AN(p), "example.com.", DNS_T_NS), 2);
+		T_EQ(count(AR(p), "ns1.example.com.", DNS_T_A), 1);
+		T_EQ(count(AR(p), "ns1.example.com.", DNS_T_AAAA), 1);
+	}
+	ldns_pkt_free(p);
+	p = ask("_sip._tcp.example.com", DNS_T_SRV);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AR(p), "sip.example.com.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	/* local store MX target */
+	p = ask("lan", DNS_T_MX);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AR(p), "host.lan.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+}
+
+static void test_any(void)
+{
+	ldns_pkt *p = ask("www.example.com", DNS_T_ANY);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 1);
+		T_EQ(count(AN(p), "www.example.com.", DNS_T_A), 1);
+	}
+	ldns_pkt_free(p);
+	p = ask("b.ent.example.com", DNS_T_ANY);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+}
+
+static void test_chaos(void)
+{
+	qopt o = { .qclass = DNS_C_CH };
+	ldns_pkt *p = askq("version.bind", DNS_T_TXT, &o);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 1);
+		T_CHECK(memmem(g_resp, g_len, "dnsvizor-test", 13) != NULL);
+	}
+	ldns_pkt_free(p);
+	p = askq("id.server", DNS_T_TXT, &o);
+	check_hdr(p, 0, 1);
+	T_CHECK(memmem(g_resp, g_len, "\4unit", 5) != NULL);
+	ldns_pkt_free(p);
+	p = askq("other.bind", DNS_T_TXT, &o);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+	/* no_ident */
+	zone_db_opts no = { .edns_max = 1232, .no_ident = 1,
+			    .version_str = "x", .ident_str = "y" };
+	zone_db *save = g_db;
+	g_db = zone_db_new(&no);
+	p = askq("version.bind", DNS_T_TXT, &o);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+	zone_db_free(g_db);
+	g_db = save;
+	/* some other class */
+	o.qclass = 4;
+	p = askq("www.example.com", DNS_T_A, &o);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+}
+
+static void test_refused_notimp(void)
+{
+	ldns_pkt *p = ask("www.example.org", DNS_T_A);
+	check_hdr(p, 5, 0);
+	if (p)
+		T_EQ(ldns_pkt_qdcount(p), 1);
+	ldns_pkt_free(p);
+	qopt o = { .opcode = 2 };
+	p = askq("www.example.com", DNS_T_A, &o);
+	check_hdr(p, 4, 0);
+	if (p)
+		T_EQ(ldns_pkt_get_opcode(p), 2);
+	ldns_pkt_free(p);
+	p = ask("example.com", DNS_T_AXFR);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+	p = ask("example.com", DNS_T_OPT);
+	check_hdr(p, 1, 0);
+	ldns_pkt_free(p);
+	p = ask("example.com", 254);
+	check_hdr(p, 4, 0);
+	ldns_pkt_free(p);
+}
+
+static void test_formerr(void)
+{
+	uint8_t q[600];
+	qopt o = { .noq = 1 };
+	size_t l = make_query(q, "x", 1, &o);
+	uint64_t fe = g_st.formerr;
+	ldns_pkt *p = ask_raw(q, l, 0);
+
+	check_hdr(p, 1, 0);
+	if (p)
+		T_EQ(ldns_pkt_qdcount(p), 0);
+	ldns_pkt_free(p);
+	T_EQ(g_st.formerr, fe + 1);
+	/* truncated question */
+	qopt o2 = { 0 };
+	l = make_query(q, "www.example.com", 1, &o2);
+	p = ask_raw(q, l - 3, 0);
+	check_hdr(p, 1, 0);
+	if (p) {
+		T_EQ(ldns_pkt_qdcount(p), 0);
+		T_CHECK(ldns_pkt_edns(p) == 0);
+	}
+	ldns_pkt_free(p);
+	/* two OPT records: FORMERR, no OPT */
+	qopt o3 = { .edns = 1, .udp = 1232 };
+	l = make_query(q, "www.example.com", 1, &o3);
+	memcpy(q + l, q + l - 11, 11);
+	wire_put16(q + 10, 2);
+	p = ask_raw(q, l + 11, 0);
+	check_hdr(p, 1, 0);
+	if (p) {
+		T_EQ(ldns_pkt_qdcount(p), 1);
+		T_EQ(ldns_pkt_arcount(p), 0);
+	}
+	ldns_pkt_free(p);
+	/* a response (QR=1) and a short packet are dropped */
+	q[2] |= 0x80;
+	T_EQ(zone_db_answer(g_db, q, l, 0, g_resp, 1232, &g_len, &g_st),
+	     ZONE_DROP);
+	T_EQ(zone_db_answer(g_db, q, 5, 0, g_resp, 1232, &g_len, &g_st),
+	     ZONE_DROP);
+}
+
+static void test_edns(void)
+{
+	qopt o = { .edns = 1, .udp = 4096, .eflags = EDNS_F_DO };
+	ldns_pkt *p = askq("www.example.com", DNS_T_A, &o);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_CHECK(ldns_pkt_edns(p));
+		T_EQ(ldns_pkt_edns_udp_size(p), 1232);
+		T_EQ(ldns_pkt_edns_do(p), 1);
+		T_EQ(ldns_pkt_edns_version(p), 0);
+	}
+	ldns_pkt_free(p);
+	o.eflags = 0;
+	p = askq("www.example.com", DNS_T_A, &o);
+	if (p)
+		T_EQ(ldns_pkt_edns_do(p), 0);
+	ldns_pkt_free(p);
+	/* no OPT in, none out */
+	p = ask("www.example.com", DNS_T_A);
+	if (p)
+		T_CHECK(!ldns_pkt_edns(p));
+	ldns_pkt_free(p);
+}
+
+static void test_badvers(void)
+{
+	qopt o = { .edns = 1, .udp = 1232, .version = 1 };
+	uint64_t bv = g_st.badvers;
+	ldns_pkt *p = askq("www.example.com", DNS_T_A, &o);
+
+	T_CHECK(p != NULL);
+	if (!p)
+		return;
+	T_EQ(g_resp[3] & 0xf, 0);
+	T_EQ(ldns_pkt_edns_extended_rcode(p), 1);
+	T_EQ(ldns_pkt_edns_version(p), 0);
+	T_EQ(ldns_pkt_ancount(p), 0);
+	T_EQ(g_st.badvers, bv + 1);
+	ldns_pkt_free(p);
+}
+
+static void test_truncation(void)
+{
+	uint64_t tr = g_st.truncated;
+	ldns_pkt *p = ask("big.example.com", DNS_T_TXT);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 1);
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(ldns_pkt_qdcount(p), 1);
+	}
+	T_CHECK(g_len <= 512);
+	T_EQ(g_st.truncated, tr + 1);
+	ldns_pkt_free(p);
+	/* EDNS 1232: fits */
+	qopt o = { .edns = 1, .udp = 1232 };
+	p = askq("big.example.com", DNS_T_TXT, &o);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 0);
+		T_EQ(ldns_pkt_ancount(p), 20);
+	}
+	ldns_pkt_free(p);
+	/* EDNS 600: TC, OPT kept */
+	qopt o6 = { .edns = 1, .udp = 600 };
+	p = askq("big.example.com", DNS_T_TXT, &o6);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 1);
+		T_CHECK(ldns_pkt_edns(p));
+	}
+	T_CHECK(g_len <= 600);
+	ldns_pkt_free(p);
+	/* TCP: no TC */
+	qopt ot = { .tcp = 1 };
+	p = askq("big.example.com", DNS_T_TXT, &ot);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 0);
+		T_EQ(ldns_pkt_ancount(p), 20);
+	}
+	ldns_pkt_free(p);
+}
+
+static void test_local(void)
+{
+	ldns_pkt *p = ask("host.lan", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "host.lan.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	p = ask("host.lan", DNS_T_AAAA);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(ldns_pkt_nscount(p), 0);
+	}
+	ldns_pkt_free(p);
+	p = ask("alias.lan", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(AN(p), "alias.lan.", DNS_T_CNAME), 1);
+		T_EQ(count(AN(p), "host.lan.", DNS_T_A), 1);
+	}
+	ldns_pkt_free(p);
+	p = ask("10.1.168.192.in-addr.arpa", DNS_T_PTR);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	/* local beats the zone */
+	p = ask("override.example.com", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_rr_ttl(ldns_rr_list_rr(AN(p), 0)), 5);
+	ldns_pkt_free(p);
+	/* unknown names in the local domain, and ENTs of the store: REFUSED */
+	p = ask("other.lan", DNS_T_A);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+	p = ask("in-addr.arpa", DNS_T_A);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+}
+
+static void test_address(void)
+{
+	ldns_pkt *p = ask("x.y.ads.test", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "x.y.ads.test.", DNS_T_A), 1);
+	ldns_pkt_free(p);
+	p = ask("ads.test", DNS_T_AAAA);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	p = ask("blocked.test", DNS_T_A);
+	check_hdr(p, 3, 1);
+	ldns_pkt_free(p);
+	p = ask("a.blocked.test", DNS_T_MX);
+	check_hdr(p, 3, 1);
+	ldns_pkt_free(p);
+	/* longest match wins */
+	p = ask("ok.blocked.test", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	p = ask("both.test", DNS_T_AAAA);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(AN(p), "both.test.", DNS_T_AAAA), 1);
+		T_EQ(ldns_rr_ttl(ldns_rr_list_rr(AN(p), 0)), 40);
+	}
+	ldns_pkt_free(p);
+	p = ask("both.test", DNS_T_TXT);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+}
+
+static void test_address_all(void)
+{
+	static const uint8_t a4[4] = { 10, 0, 0, 2 };
+	zone_db *save = g_db;
+	zone_db_opts o = { .edns_max = 1232 };
+
+	g_db = zone_db_new(&o);
+	T_EQ(zone_db_add_address(g_db, "#", 0, NULL, 0), 0);
+	T_EQ(zone_db_add_address(g_db, "good.test", 4, a4, 1), 0);
+	ldns_pkt *p = ask("anything.example", DNS_T_A);
+	check_hdr(p, 3, 1);
+	ldns_pkt_free(p);
+	p = ask("www.good.test", DNS_T_A);
+	check_hdr(p, 0, 1);
+	ldns_pkt_free(p);
+	zone_db_free(g_db);
+	g_db = save;
+}
+
+static void test_db_api(void)
+{
+	char err[256];
+	zone *z = zone_db_get_zone(g_db, "Example.COM");
+	T_CHECK(z != NULL);
+	T_CHECK(zone_db_get_zone(g_db, "child.example.com.") != NULL);
+	T_CHECK(zone_db_get_zone(g_db, "example.org") == NULL);
+	T_CHECK(zone_db_get_zone(g_db, "ads.test") == NULL);
+	z = zone_load_text("example.com.", "t.zone", zone_text,
+			   strlen(zone_text), NULL, NULL, err, sizeof(err));
+	T_CHECK(z != NULL);
+	if (z) {
+		T_EQ(zone_db_add_zone(g_db, z), -EEXIST);
+		zone_unref(z);
+	}
+}
+
+int main(void)
+{
+	g_db = make_db();
+	if (!g_db) {
+		printf("FAIL setup\n");
+		return 1;
+	}
+	T_RUN(test_exact);
+	T_RUN(test_question_case);
+	T_RUN(test_nodata);
+	T_RUN(test_nxdomain);
+	T_RUN(test_cname_chain);
+	T_RUN(test_cname_out);
+	T_RUN(test_wildcard);
+	T_RUN(test_wildcard_cname);
+	T_RUN(test_wildcard_ent);
+	T_RUN(test_referral);
+	T_RUN(test_ds_at_cut);
+	T_RUN(test_deepest_zone);
+	T_RUN(test_additional);
+	T_RUN(test_any);
+	T_RUN(test_chaos);
+	T_RUN(test_refused_notimp);
+	T_RUN(test_formerr);
+	T_RUN(test_edns);
+	T_RUN(test_badvers);
+	T_RUN(test_truncation);
+	T_RUN(test_local);
+	T_RUN(test_address);
+	T_RUN(test_address_all);
+	T_RUN(test_db_api);
+	zone_db_free(g_db);
+	T_DONE();
+}
