@@ -1,0 +1,813 @@
+/*
+ * DNS service over UDP (batched recvmmsg/sendmmsg) and TCP (RFC 7766).
+ *
+ * UDP: every buffer is allocated once in dv_net_init; a read callback
+ * receives up to DV_UDP_ROUNDS batches of DV_UDP_BATCH datagrams, answers
+ * them in place and sends the replies of a batch with one sendmmsg.  A
+ * full socket send buffer drops the rest of the batch (counted): blocking
+ * the loop for one client would stall every other.
+ *
+ * TCP: one bufferevent per connection.  Complete length-prefixed messages
+ * are answered in order (pipelining).  The idle timer is re-armed only when
+ * a complete query arrives, so a client that trickles bytes or never reads
+ * its answers is cut by it.  Output above DV_TCP_OUT_HIGH stops query
+ * processing until it drains.  At the connection cap the least recently
+ * active connection is closed to make room (RFC 7766 6.2.3).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "dnsvizor/net.h"
+
+#define DV_CTLSIZE 64
+
+typedef union dv_ctlbuf {
+	struct cmsghdr align;
+	uint8_t b[DV_CTLSIZE];
+} dv_ctlbuf;
+
+struct dv_udp_batch {
+	struct mmsghdr rmsg[DV_UDP_BATCH], smsg[DV_UDP_BATCH];
+	struct iovec riov[DV_UDP_BATCH], siov[DV_UDP_BATCH];
+	struct sockaddr_storage from[DV_UDP_BATCH];
+	dv_ctlbuf rctl[DV_UDP_BATCH], sctl[DV_UDP_BATCH];
+	uint8_t *rx;
+	uint8_t *tx;
+};
+
+typedef struct dv_tcp_conn {
+	dv_ctx *ctx;
+	struct bufferevent *bev;
+	struct event *timer;
+	struct dv_tcp_conn *prev, *next;
+	struct sockaddr_storage peer;
+	int eof;
+} dv_tcp_conn;
+
+/* ------------------------------------------------------------------ */
+/* addresses                                                          */
+/* ------------------------------------------------------------------ */
+
+static int dv_addr_scope(const char *s, uint32_t *scope)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s && *end == '\0') {
+		*scope = (uint32_t)v;
+		return 0;
+	}
+	*scope = if_nametoindex(s);
+	return *scope ? 0 : -1;
+}
+
+static int dv_addr_parse6(const char *ip, int port, dv_addr *a)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a->ss;
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	char *pct;
+
+	if (strlen(ip) >= sizeof(buf))
+		return -1;
+	strcpy(buf, ip);
+	pct = strchr(buf, '%');
+	if (pct)
+		*pct++ = '\0';
+	if (inet_pton(AF_INET6, buf, &s6->sin6_addr) != 1)
+		return -1;
+	if (pct && dv_addr_scope(pct, &s6->sin6_scope_id) < 0)
+		return -1;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons((uint16_t)port);
+	a->len = sizeof(*s6);
+	a->wildcard = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+	return 0;
+}
+
+int dv_addr_parse(const char *ip, int port, dv_addr *a, char *err,
+		  size_t errlen)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		a->len = sizeof(*s4);
+		a->wildcard = s4->sin_addr.s_addr == htonl(INADDR_ANY);
+	} else if (dv_addr_parse6(ip, port, a) < 0) {
+		snprintf(err, errlen, "listen-address: bad IP address '%s'",
+			 ip);
+		return -1;
+	}
+	dv_addr_format(a);
+	return 0;
+}
+
+static void dv_sa_ntop(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	const void *p = NULL;
+
+	if (sa->sa_family == AF_INET)
+		p = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		p = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (!p || !inet_ntop(sa->sa_family, p, out, (socklen_t)outlen))
+		snprintf(out, outlen, "?");
+}
+
+void dv_addr_format(dv_addr *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+	char ifn[IF_NAMESIZE] = "";
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	int port;
+
+	dv_sa_ntop((const struct sockaddr *)&a->ss, ip, sizeof(ip));
+	port = ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	if (a->ss.ss_family == AF_INET6 && s6->sin6_scope_id &&
+	    !if_indextoname(s6->sin6_scope_id, ifn))
+		snprintf(ifn, sizeof(ifn), "%u", s6->sin6_scope_id);
+	snprintf(a->str, sizeof(a->str), "%s%s%s#%d", ip, ifn[0] ? "%" : "",
+		 ifn, port);
+}
+
+/* ------------------------------------------------------------------ */
+/* query log                                                          */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	uint16_t t;
+	const char *s;
+} dv_types[] = {
+	{ DNS_T_A, "A" }, { DNS_T_NS, "NS" }, { DNS_T_CNAME, "CNAME" },
+	{ DNS_T_SOA, "SOA" }, { DNS_T_PTR, "PTR" }, { DNS_T_HINFO, "HINFO" },
+	{ DNS_T_MX, "MX" }, { DNS_T_TXT, "TXT" }, { DNS_T_AAAA, "AAAA" },
+	{ DNS_T_SRV, "SRV" }, { DNS_T_NAPTR, "NAPTR" },
+	{ DNS_T_DNAME, "DNAME" }, { DNS_T_OPT, "OPT" }, { DNS_T_DS, "DS" },
+	{ DNS_T_RRSIG, "RRSIG" }, { DNS_T_NSEC, "NSEC" },
+	{ DNS_T_DNSKEY, "DNSKEY" }, { DNS_T_NSEC3, "NSEC3" },
+	{ 52, "TLSA" }, { 64, "SVCB" }, { 65, "HTTPS" },
+	{ DNS_T_TSIG, "TSIG" }, { DNS_T_IXFR, "IXFR" },
+	{ DNS_T_AXFR, "AXFR" }, { DNS_T_ANY, "ANY" }, { DNS_T_CAA, "CAA" },
+};
+
+static const char *dv_type_str(uint16_t t, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dv_types) / sizeof(dv_types[0]); i++)
+		if (dv_types[i].t == t)
+			return dv_types[i].s;
+	snprintf(buf, len, "TYPE%u", t);
+	return buf;
+}
+
+static const char *dv_rcode_str(const uint8_t *resp, size_t rlen)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
+		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
+		"NOTZONE",
+	};
+	unsigned rc;
+
+	if (!resp || rlen < WIRE_HDRLEN)
+		return "dropped";
+	rc = resp[3] & 0x0f;
+	return rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "RCODE?";
+}
+
+static void dv_log_query(const dv_ctx *ctx, const uint8_t *q, size_t qlen,
+			 const struct sockaddr *from, const uint8_t *resp,
+			 size_t rlen, const char *proto)
+{
+	wire_query wq;
+	char ip[INET6_ADDRSTRLEN], name[WIRE_MAXNAME * 4 + 2], tb[16];
+	const char *tc = "";
+	int n;
+
+	dv_sa_ntop(from, ip, sizeof(ip));
+	memset(&wq, 0, sizeof(wq));
+	if (wire_query_parse(q, qlen, &wq) == WQ_DROP || wq.qname_len == 0) {
+		dv_log(&ctx->lg, DV_LOG_INFO, "query[?] (malformed) from %s/%s: %s",
+		       ip, proto, dv_rcode_str(resp, rlen));
+		return;
+	}
+	n = wire_name_to_str(wq.qname, name, sizeof(name));
+	if (n < 0)
+		snprintf(name, sizeof(name), "?");
+	else if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+	if (resp && rlen >= WIRE_HDRLEN && (wire_get16(resp + 2) & DNS_F_TC))
+		tc = " (TC)";
+	dv_log(&ctx->lg, DV_LOG_INFO, "query[%s] %s from %s/%s: %s%s",
+	       dv_type_str(wq.qtype, tb, sizeof(tb)), name, ip, proto,
+	       dv_rcode_str(resp, rlen), tc);
+}
+
+/* ------------------------------------------------------------------ */
+/* UDP                                                                */
+/* ------------------------------------------------------------------ */
+
+static void dv_udp_prep(dv_ctx *ctx, dv_listener *l)
+{
+	struct dv_udp_batch *b = ctx->udp;
+	int i;
+
+	for (i = 0; i < DV_UDP_BATCH; i++) {
+		struct msghdr *m = &b->rmsg[i].msg_hdr;
+
+		m->msg_name = &b->from[i];
+		m->msg_namelen = sizeof(b->from[i]);
+		m->msg_iov = &b->riov[i];
+		m->msg_iovlen = 1;
+		m->msg_control = l->addr.wildcard ? b->rctl[i].b : NULL;
+		m->msg_controllen = l->addr.wildcard ? DV_CTLSIZE : 0;
+		m->msg_flags = 0;
+		b->rmsg[i].msg_len = 0;
+	}
+}
+
+static socklen_t dv_cmsg_put(void *ctl, int level, int type, const void *d,
+			     size_t dlen)
+{
+	struct msghdr tmp;
+	struct cmsghdr *c;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.msg_control = ctl;
+	tmp.msg_controllen = CMSG_SPACE(dlen);
+	c = CMSG_FIRSTHDR(&tmp);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(dlen);
+	memcpy(CMSG_DATA(c), d, dlen);
+	return (socklen_t)CMSG_SPACE(dlen);
+}
+
+/* Reply from the address the query was sent to (wildcard sockets). */
+static socklen_t dv_pktinfo_reply(struct msghdr *rm, void *ctl)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(rm); c; c = CMSG_NXTHDR(rm, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			return dv_cmsg_put(ctl, IPPROTO_IP, IP_PKTINFO, &pi,
+					   sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi6;
+
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			return dv_cmsg_put(ctl, IPPROTO_IPV6, IPV6_PKTINFO,
+					   &pi6, sizeof(pi6));
+		}
+	}
+	return 0;
+}
+
+/* Answer datagram i of the batch into reply slot k; 1 if a reply. */
+static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
+{
+	struct dv_udp_batch *b = ctx->udp;
+	struct msghdr *rm = &b->rmsg[i].msg_hdr;
+	struct msghdr *sm = &b->smsg[k].msg_hdr;
+	const uint8_t *q = b->rx + (size_t)i * DV_UDP_RXSIZE;
+	uint8_t *out = b->tx + (size_t)k * ctx->tx_slot;
+	size_t rlen = 0;
+	zone_result zr;
+
+	ctx->nst.udp_in++;
+	if (rm->msg_flags & MSG_TRUNC) {
+		ctx->nst.udp_trunc++;
+		return 0;
+	}
+	zr = zone_db_answer(ctx->db, q, b->rmsg[i].msg_len, 0, out,
+			    ctx->tx_slot, &rlen, &ctx->stats);
+	if (zr != ZONE_REPLY || rlen > ctx->tx_slot)
+		rlen = 0;
+	if (ctx->cfg.log_queries)
+		dv_log_query(ctx, q, b->rmsg[i].msg_len, rm->msg_name,
+			     rlen ? out : NULL, rlen, "udp");
+	if (rlen == 0)
+		return 0;
+	b->siov[k].iov_base = out;
+	b->siov[k].iov_len = rlen;
+	memset(sm, 0, sizeof(*sm));
+	sm->msg_name = rm->msg_name;
+	sm->msg_namelen = rm->msg_namelen;
+	sm->msg_iov = &b->siov[k];
+	sm->msg_iovlen = 1;
+	if (l->addr.wildcard) {
+		sm->msg_control = b->sctl[k].b;
+		sm->msg_controllen = dv_pktinfo_reply(rm, b->sctl[k].b);
+		if (sm->msg_controllen == 0)
+			sm->msg_control = NULL;
+	}
+	return 1;
+}
+
+static void dv_udp_send(dv_ctx *ctx, int fd, int k)
+{
+	struct dv_udp_batch *b = ctx->udp;
+	int off = 0, tries, r;
+
+	for (tries = 0; off < k && tries < 2 * k + 4; tries++) {
+		r = sendmmsg(fd, b->smsg + off, (unsigned)(k - off),
+			     MSG_DONTWAIT);
+		if (r > 0) {
+			ctx->nst.udp_out += (uint64_t)r;
+			off += r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+			      errno == ENOBUFS))
+			break;
+		/* This destination is unusable: skip just that reply. */
+		ctx->nst.udp_send_drop++;
+		off++;
+	}
+	if (off < k)
+		ctx->nst.udp_send_drop += (uint64_t)(k - off);
+}
+
+static void dv_udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_listener *l = arg;
+	dv_ctx *ctx = l->ctx;
+	int round, n, i, k;
+
+	(void)what;
+	for (round = 0; round < DV_UDP_ROUNDS; round++) {
+		dv_udp_prep(ctx, l);
+		n = recvmmsg(fd, ctx->udp->rmsg, DV_UDP_BATCH, MSG_DONTWAIT,
+			     NULL);
+		if (n <= 0)
+			break;
+		for (i = 0, k = 0; i < n; i++)
+			k += dv_udp_answer(ctx, l, i, k);
+		if (k > 0)
+			dv_udp_send(ctx, fd, k);
+		if (n < DV_UDP_BATCH)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP connections                                                    */
+/* ------------------------------------------------------------------ */
+
+static void dv_lru_unlink(dv_ctx *ctx, dv_tcp_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctx->conn_head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		ctx->conn_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void dv_lru_append(dv_ctx *ctx, dv_tcp_conn *c)
+{
+	c->prev = ctx->conn_tail;
+	c->next = NULL;
+	if (ctx->conn_tail)
+		ctx->conn_tail->next = c;
+	else
+		ctx->conn_head = c;
+	ctx->conn_tail = c;
+}
+
+static void dv_tcp_close(dv_tcp_conn *c)
+{
+	dv_ctx *ctx = c->ctx;
+
+	dv_lru_unlink(ctx, c);
+	ctx->nconns--;
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* A complete query arrived: the connection is active again. */
+static void dv_tcp_touch(dv_tcp_conn *c)
+{
+	dv_ctx *ctx = c->ctx;
+	int ms = ctx->cfg.tcp_idle_ms > 0 ? ctx->cfg.tcp_idle_ms : 10000;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(c->timer, &tv);
+	if (ctx->conn_tail != c) {
+		dv_lru_unlink(ctx, c);
+		dv_lru_append(ctx, c);
+	}
+}
+
+static void dv_tcp_answer(dv_tcp_conn *c, size_t qlen)
+{
+	dv_ctx *ctx = c->ctx;
+	size_t rlen = 0;
+	zone_result zr;
+
+	ctx->nst.tcp_in++;
+	zr = zone_db_answer(ctx->db, ctx->tcp_q, qlen, 1, ctx->tcp_r + 2,
+			    DV_TCP_MSGMAX, &rlen, &ctx->stats);
+	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
+		rlen = 0;
+	if (ctx->cfg.log_queries)
+		dv_log_query(ctx, ctx->tcp_q, qlen,
+			     (const struct sockaddr *)&c->peer,
+			     rlen ? ctx->tcp_r + 2 : NULL, rlen, "tcp");
+	if (rlen == 0)
+		return;
+	wire_put16(ctx->tcp_r, (uint16_t)rlen);
+	if (bufferevent_write(c->bev, ctx->tcp_r, rlen + 2) == 0)
+		ctx->nst.tcp_out++;
+}
+
+/* Pending input holds a complete message? */
+static int dv_tcp_complete(struct evbuffer *in)
+{
+	uint8_t lb[2];
+	size_t have = evbuffer_get_length(in);
+
+	if (have < 2 || evbuffer_copyout(in, lb, 2) != 2)
+		return 0;
+	return have >= 2 + (size_t)wire_get16(lb);
+}
+
+/*
+ * Answer every complete message while the output is below the high
+ * watermark.  Returns -1 if the connection was closed (c is freed).
+ */
+static int dv_tcp_process(dv_tcp_conn *c)
+{
+	dv_ctx *ctx = c->ctx;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint8_t lb[2];
+	size_t mlen;
+
+	while (evbuffer_get_length(out) < DV_TCP_OUT_HIGH &&
+	       evbuffer_copyout(in, lb, 2) == 2) {
+		mlen = wire_get16(lb);
+		if (mlen == 0) {
+			ctx->nst.tcp_bad_len++;
+			dv_tcp_close(c);
+			return -1;
+		}
+		if (evbuffer_get_length(in) < 2 + mlen)
+			break;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, ctx->tcp_q, mlen);
+		dv_tcp_touch(c);
+		dv_tcp_answer(c, mlen);
+	}
+	if (evbuffer_get_length(out) >= DV_TCP_OUT_HIGH)
+		bufferevent_disable(c->bev, EV_READ);
+	else if (!c->eof)
+		bufferevent_enable(c->bev, EV_READ);
+	if (c->eof && evbuffer_get_length(out) == 0 && !dv_tcp_complete(in)) {
+		dv_tcp_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void dv_tcp_readcb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	dv_tcp_process(arg);
+}
+
+/* Output drained below the low watermark (or to 0 after EOF). */
+static void dv_tcp_writecb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	dv_tcp_process(arg);
+}
+
+static void dv_tcp_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	dv_tcp_conn *c = arg;
+
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		/* Half-close: answer what is complete, flush, then close. */
+		c->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		dv_tcp_process(c);
+		return;
+	}
+	dv_tcp_close(c);
+}
+
+static void dv_tcp_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	dv_tcp_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	c->ctx->nst.tcp_timeouts++;
+	dv_tcp_close(c);
+}
+
+static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
+			   const struct sockaddr_storage *peer)
+{
+	dv_tcp_conn *c = calloc(1, sizeof(*c));
+	int one = 1;
+
+	if (!c)
+		return -1;
+	c->ctx = ctx;
+	c->peer = *peer;
+	c->bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(ctx->base, dv_tcp_timeout, c);
+	if (!c->bev || !c->timer) {
+		int owned = c->bev != NULL; /* the bufferevent closes fd */
+
+		if (c->bev)
+			bufferevent_free(c->bev);
+		if (c->timer)
+			event_free(c->timer);
+		free(c);
+		return owned ? -2 : -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	bufferevent_setcb(c->bev, dv_tcp_readcb, dv_tcp_writecb,
+			  dv_tcp_eventcb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 + DV_TCP_MSGMAX + 512);
+	bufferevent_setwatermark(c->bev, EV_WRITE, DV_TCP_OUT_LOW, 0);
+	bufferevent_enable(c->bev, EV_READ);
+	dv_lru_append(ctx, c);
+	ctx->nconns++;
+	ctx->nst.tcp_accepted++;
+	dv_tcp_touch(c);
+	return 0;
+}
+
+static int dv_tcp_max(const dv_ctx *ctx)
+{
+	return ctx->cfg.tcp_max_conns > 0 ? ctx->cfg.tcp_max_conns : 1;
+}
+
+/* Out of descriptors: stop accepting for a moment instead of spinning. */
+static void dv_accept_pause(dv_ctx *ctx)
+{
+	struct timeval tv = { 0, 250000 };
+	size_t i;
+
+	if (ctx->accept_paused)
+		return;
+	ctx->accept_paused = 1;
+	ctx->nst.tcp_accept_err++;
+	for (i = 0; i < ctx->nls; i++)
+		if (ctx->ls[i].tcp && ctx->ls[i].ev)
+			event_del(ctx->ls[i].ev);
+	evtimer_add(ctx->accept_timer, &tv);
+	dv_log(&ctx->lg, DV_LOG_WARN, "tcp accept: %s; pausing",
+	       strerror(errno));
+}
+
+static void dv_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ctx *ctx = arg;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	ctx->accept_paused = 0;
+	for (i = 0; i < ctx->nls; i++)
+		if (ctx->ls[i].tcp && ctx->ls[i].ev)
+			event_add(ctx->ls[i].ev, NULL);
+}
+
+static void dv_tcp_accept(evutil_socket_t fd, short what, void *arg)
+{
+	dv_listener *l = arg;
+	dv_ctx *ctx = l->ctx;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int i, cfd;
+
+	(void)what;
+	for (i = 0; i < DV_TCP_ACCEPTS; i++) {
+		sl = sizeof(ss);
+		cfd = accept4(fd, (struct sockaddr *)&ss, &sl,
+			      SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				dv_accept_pause(ctx);
+			return;
+		}
+		if (ctx->nconns >= dv_tcp_max(ctx) && ctx->conn_head) {
+			ctx->nst.tcp_refused_full++;
+			dv_tcp_close(ctx->conn_head);
+		}
+		if (dv_tcp_conn_new(ctx, cfd, &ss) == -1)
+			close(cfd);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* sockets and lifetime                                               */
+/* ------------------------------------------------------------------ */
+
+static void dv_sock_opts(int fd, const dv_addr *a, int tcp)
+{
+	int one = 1, rcv = 4 << 20, snd = 1 << 20;
+	int v6 = a->ss.ss_family == AF_INET6;
+
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (tcp) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		return;
+	}
+	/* No SO_REUSEADDR on UDP: on Linux it would let a second server
+	 * bind the same address and port silently. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	if (a->wildcard && v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
+	else if (a->wildcard)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+}
+
+static int dv_sock_open(const dv_addr *a, int tcp, char *err, size_t errlen)
+{
+	int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+		   SOCK_CLOEXEC;
+	int fd = socket(a->ss.ss_family, type, 0);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open socket for %s: %s", a->str,
+			 strerror(errno));
+		return -1;
+	}
+	dv_sock_opts(fd, a, tcp);
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
+	    (tcp && listen(fd, 256) < 0)) {
+		snprintf(err, errlen, "cannot listen on %s/%s: %s", a->str,
+			 tcp ? "tcp" : "udp", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int dv_net_init(dv_ctx *ctx, char *err, size_t errlen)
+{
+	struct dv_udp_batch *b;
+	int i;
+
+	ctx->tx_slot = ctx->cfg.edns_max > 512 ? ctx->cfg.edns_max : 512;
+	b = calloc(1, sizeof(*b));
+	ctx->udp = b;
+	if (b) {
+		b->rx = malloc((size_t)DV_UDP_BATCH * DV_UDP_RXSIZE);
+		b->tx = malloc((size_t)DV_UDP_BATCH * ctx->tx_slot);
+	}
+	ctx->tcp_q = malloc(DV_TCP_MSGMAX);
+	ctx->tcp_r = malloc(2 + DV_TCP_MSGMAX);
+	if (!b || !b->rx || !b->tx || !ctx->tcp_q || !ctx->tcp_r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < DV_UDP_BATCH; i++) {
+		b->riov[i].iov_base = b->rx + (size_t)i * DV_UDP_RXSIZE;
+		b->riov[i].iov_len = DV_UDP_RXSIZE;
+	}
+	return 0;
+}
+
+int dv_net_open(dv_ctx *ctx, char *err, size_t errlen)
+{
+	size_t i;
+	int t, fd;
+
+	ctx->ls = calloc(2 * ctx->naddrs + 1, sizeof(*ctx->ls));
+	if (!ctx->ls) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < ctx->naddrs; i++) {
+		for (t = 0; t < 2; t++) {
+			fd = dv_sock_open(&ctx->addrs[i], t, err, errlen);
+			if (fd < 0)
+				return -1;
+			ctx->ls[ctx->nls].ctx = ctx;
+			ctx->ls[ctx->nls].fd = fd;
+			ctx->ls[ctx->nls].tcp = t;
+			ctx->ls[ctx->nls].addr = ctx->addrs[i];
+			ctx->nls++;
+		}
+	}
+	return 0;
+}
+
+int dv_net_start(dv_ctx *ctx)
+{
+	size_t i;
+	dv_listener *l;
+
+	ctx->accept_timer = evtimer_new(ctx->base, dv_accept_resume, ctx);
+	if (!ctx->accept_timer)
+		return -1;
+	for (i = 0; i < ctx->nls; i++) {
+		l = &ctx->ls[i];
+		l->ev = event_new(ctx->base, l->fd, EV_READ | EV_PERSIST,
+				  l->tcp ? dv_tcp_accept : dv_udp_read, l);
+		if (!l->ev || event_add(l->ev, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void dv_net_close(dv_ctx *ctx)
+{
+	size_t i;
+
+	while (ctx->conn_head)
+		dv_tcp_close(ctx->conn_head);
+	for (i = 0; i < ctx->nls; i++) {
+		if (ctx->ls[i].ev)
+			event_free(ctx->ls[i].ev);
+		close(ctx->ls[i].fd);
+	}
+	free(ctx->ls);
+	ctx->ls = NULL;
+	ctx->nls = 0;
+	if (ctx->accept_timer)
+		event_free(ctx->accept_timer);
+	ctx->accept_timer = NULL;
+	if (ctx->udp) {
+		free(ctx->udp->rx);
+		free(ctx->udp->tx);
+		free(ctx->udp);
+		ctx->udp = NULL;
+	}
+	free(ctx->tcp_q);
+	free(ctx->tcp_r);
+	ctx->tcp_q = ctx->tcp_r = NULL;
+}
+
+void dv_net_log_stats(const dv_ctx *ctx)
+{
+	const zone_stats *s = &ctx->stats;
+	const dv_net_stats *n = &ctx->nst;
+
+	dv_log(&ctx->lg, DV_LOG_INFO,
+	       "stats: queries %llu answered %llu dropped %llu formerr %llu "
+	       "refused %llu notimp %llu nxdomain %llu nodata %llu "
+	       "truncated %llu badvers %llu",
+	       (unsigned long long)s->queries, (unsigned long long)s->answered,
+	       (unsigned long long)s->dropped, (unsigned long long)s->formerr,
+	       (unsigned long long)s->refused, (unsigned long long)s->notimp,
+	       (unsigned long long)s->nxdomain, (unsigned long long)s->nodata,
+	       (unsigned long long)s->truncated,
+	       (unsigned long long)s->badvers);
+	dv_log(&ctx->lg, DV_LOG_INFO,
+	       "stats: udp in %llu out %llu send-drop %llu oversize %llu; "
+	       "tcp accepted %llu in %llu out %llu evicted-full %llu "
+	       "timeouts %llu bad-length %llu accept-errors %llu",
+	       (unsigned long long)n->udp_in, (unsigned long long)n->udp_out,
+	       (unsigned long long)n->udp_send_drop,
+	       (unsigned long long)n->udp_trunc,
+	       (unsigned long long)n->tcp_accepted,
+	       (unsigned long long)n->tcp_in, (unsigned long long)n->tcp_out,
+	       (unsigned long long)n->tcp_refused_full,
+	       (unsigned long long)n->tcp_timeouts,
+	       (unsigned long long)n->tcp_bad_len,
+	       (unsigned long long)n->tcp_accept_err);
+}
