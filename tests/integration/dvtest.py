@@ -262,14 +262,11 @@ class Server:
 
 def query(addr, port, qname, qtype="A", qclass="IN", tcp=False, edns=-1,
           payload=None, want_dnssec=False, timeout=2.0, id=None):
-    kw = {}
+    q = dns.message.make_query(qname, qtype, qclass, use_edns=False)
     if edns >= 0:
-        kw["use_edns"] = edns
-        kw["payload"] = payload or 1232
-        kw["want_dnssec"] = want_dnssec
-    else:
-        kw["use_edns"] = False
-    q = dns.message.make_query(qname, qtype, qclass, **kw)
+        # set explicitly: make_query(use_edns=1) is taken as "True" (0)
+        q.use_edns(edns, ednsflags=dns.flags.DO if want_dnssec else 0,
+                   payload=payload or 1232)
     q.flags &= ~dns.flags.RD
     if id is not None:
         q.id = id

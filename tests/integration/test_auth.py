@@ -1,6 +1,7 @@
 """Authoritative answers from zone files and dnsmasq-style local data,
 against the real binary, with dnspython, dig and kdig as clients."""
 import os
+import struct
 import sys
 
 sys.dont_write_bytecode = True
@@ -340,13 +341,21 @@ def out_of_zone_refused():
 @case
 def opcode_notimp():
     s = AUTH.get()
-    for op in (2, 3):   # STATUS and unassigned
-        m = dns.message.make_query("example.com", "A")
-        m.set_opcode(op)
-        r = s.send_msg(m)
-        eq(r.id, m.id, "id")
-        expect(r, "NOTIMP")
-        eq(dns.opcode.from_flags(r.flags), op, "opcode echoed")
+    m = dns.message.make_query("example.com", "A")
+    m.set_opcode(dns.opcode.STATUS)
+    r = s.send_msg(m)
+    eq(r.id, m.id, "id")
+    expect(r, "NOTIMP")
+    eq(dns.opcode.from_flags(r.flags), dns.opcode.STATUS, "opcode echoed")
+    for op in (3, 7, 15):   # unassigned opcodes, as raw packets
+        pkt = header(id=0x5150 + op, flags=op << 11) + question("example.com")
+        resp = s.raw_udp(pkt, timeout=2)
+        check(resp is not None, "no answer for opcode %d" % op)
+        id_, flags = struct.unpack("!HH", resp[:4])
+        eq(id_, 0x5150 + op, "id for opcode %d" % op)
+        check(flags & 0x8000, "QR not set for opcode %d" % op)
+        eq((flags >> 11) & 0xF, op, "opcode echoed")
+        eq(flags & 0xF, 4, "rcode for opcode %d (NOTIMP)" % op)
 
 
 @case
