@@ -350,6 +350,10 @@ def start_nsd(tmp, port):
                 "  verbosity: 1\n"
                 "  minimal-responses: no\n"
                 "  refuse-any: no\n"
+                # Debian's NSD has response rate limiting on by default
+                # (200 q/s): off, so it never slips a TC=1 reply.
+                "  rrl-ratelimit: 0\n"
+                "  rrl-whitelist-ratelimit: 0\n"
                 "remote-control:\n"
                 "  control-enable: no\n" % (port, port, DATA, tmp, tmp, tmp,
                                              tmp))
