@@ -43,6 +43,7 @@ typedef struct ans_ctx {
 	uint8_t with_opt;
 	const uint8_t *target;  /* CNAME target, points into zone data */
 	const uint8_t *addl[ANS_MAXADDL];
+	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
 	int naddl;
 } ans_ctx;
 
@@ -92,8 +93,9 @@ static void ans_set_aa(ans_ctx *c, int aa)
 		c->hflags |= DNS_F_AA;
 }
 
-/* Remember the names in NS / MX / SRV rdata for the additional section. */
-static void ans_note_addl(ans_ctx *c, const zone_rrset *rs)
+/* Remember the names in NS / MX / SRV rdata for the additional section;
+ * like NSD they are looked up in the zone the RRset came from only. */
+static void ans_note_addl(ans_ctx *c, const zone *z, const zone_rrset *rs)
 {
 	size_t skip;
 	const uint8_t *p = rs->data, *end = rs->data + rs->len;
@@ -107,8 +109,10 @@ static void ans_note_addl(ans_ctx *c, const zone_rrset *rs)
 	else
 		return;
 	for (; p < end && c->naddl < ANS_MAXADDL; p += 2 + wire_get16(p))
-		if (wire_get16(p) > skip)
+		if (wire_get16(p) > skip) {
+			c->addl_z[c->naddl] = z;
 			c->addl[c->naddl++] = p + 2 + skip;
+		}
 }
 
 /* ------------------------------------------------------------------ */
@@ -223,7 +227,7 @@ static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
 	c->nodata = 0;
 	if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
 		return STEP_TRUNC;
-	ans_note_addl(c, rs);
+	ans_note_addl(c, z, rs);
 	return STEP_DONE;
 }
 
@@ -403,20 +407,18 @@ static void ans_chain(ans_ctx *c)
 	}
 }
 
-/* The local store or an authoritative (not delegated) zone node. */
-static const zone_node *ans_addl_node(const ans_ctx *c, const uint8_t *lname)
+/* An exact local-store node, or an authoritative (not delegated) node of
+ * zone z. */
+static const zone_node *ans_addl_node(const zone *z, const uint8_t *lname)
 {
 	const zone_node *n;
 	ans_walk wk;
-	db_match m;
 
-	if (c->db->local && (n = zone_node_find(c->db->local, lname)) &&
-	    n->rrsets)
-		return n;
-	if (!db_match_name(c->db, lname, wire_name_len(lname), DNS_T_A, 1,
-			   &m))
+	if (z->is_local)
+		return (n = zone_node_find(z, lname)) && n->rrsets ? n : NULL;
+	if (!wire_name_is_sub(lname, z->origin))
 		return NULL;
-	ans_zone_walk(m.z, lname, DNS_T_A, &wk);
+	ans_zone_walk(z, lname, DNS_T_A, &wk);
 	return wk.exact && !wk.cut ? wk.node : NULL;
 }
 
@@ -432,7 +434,7 @@ static void ans_additional(ans_ctx *c)
 		for (int j = 0; j < i && !dup; j++)
 			dup = wire_name_equal(t, c->addl[j]);
 		wire_name_lower(lname, t);
-		if (dup || !(n = ans_addl_node(c, lname)))
+		if (dup || !(n = ans_addl_node(c->addl_z[i], lname)))
 			continue;
 		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_A));
 		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_AAAA));
