@@ -1,0 +1,55 @@
+/*
+ * dnsvizor/config_int.h — internal to options.c and config.c: the
+ * converters that turn dnsmasq-style record options into RRs.  options.c
+ * runs them at parse time with a checking sink (so --test reports bad
+ * values with file:line); config.c runs them again in dv_build_db with a
+ * sink that adds the RRs to the local-data store.
+ */
+#ifndef DV_CONFIG_INT_H
+#define DV_CONFIG_INT_H
+
+#include "dnsvizor/dnsvizor.h"
+
+/* Where converted RRs go.  emit gets absolute owner name, type mnemonic,
+ * TTL and presentation rdata; weak != 0 means "skip it if the owner has an
+ * RRset of this type already" (dnsmasq: the first PTR for an address
+ * wins).  Returns 0 or -1 with the reason in why. */
+typedef struct dv_rr_sink dv_rr_sink;
+struct dv_rr_sink {
+	int (*emit)(dv_rr_sink *s, const char *owner, const char *type,
+		    uint32_t ttl, const char *rdata, int weak);
+	void *arg;              /* the emitter's own state */
+	uint32_t ttl;           /* TTL for records that give none */
+	char *why;              /* reason on failure (no option prefix) */
+	size_t whylen;
+};
+
+/* A sink that only validates (emit always succeeds). */
+void dv_sink_check(dv_rr_sink *s, char *why, size_t whylen);
+
+/* Record converters: one option argument in, RRs out through s.
+ * 0 or -1 with the reason in s->why. */
+typedef int (*dv_rec_fn)(dv_rr_sink *s, const char *val);
+int dv_rec_host(dv_rr_sink *s, const char *val);
+int dv_rec_cname(dv_rr_sink *s, const char *val);
+int dv_rec_mx(dv_rr_sink *s, const char *val);
+int dv_rec_srv(dv_rr_sink *s, const char *val);
+int dv_rec_txt(dv_rr_sink *s, const char *val);
+int dv_rec_ptr(dv_rr_sink *s, const char *val);
+int dv_rec_caa(dv_rr_sink *s, const char *val);
+
+/* --address=/dom/.../[addr]: calls fn once per domain ("#" = all);
+ * af 0 (NXDOMAIN), 4 or 6.  0 or -1 with the reason in why. */
+typedef int (*dv_addr_fn)(void *arg, const char *domain, int af,
+			  const uint8_t *addr);
+int dv_address_parse(const char *val, dv_addr_fn fn, void *arg, char *why,
+		     size_t whylen);
+
+/* Copy the n-byte name at s into out as an absolute presentation name
+ * ("host.lan."), checking it is a usable DNS name.  0 or -1. */
+int dv_name_abs(const char *s, size_t n, char *out, size_t outlen);
+
+/* 1 if s is a textual IPv4 (af 4) / IPv6 (af 6) address; fills addr. */
+int dv_parse_ip(const char *s, int *af, uint8_t addr[16]);
+
+#endif

@@ -1,0 +1,1149 @@
+/*
+ * The option table and everything it drives: the command line, config
+ * files (--conf-file, --conf-dir, the embedded default), --help and the
+ * man page.  Names, short letters and meanings follow dnsmasq wherever
+ * dnsmasq has the option; dnsmasq options that dnsvizor does not implement
+ * are in the table too, so that a dnsmasq config stops with a clear
+ * "not supported yet" instead of "unknown option".
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dnsvizor/config_int.h"
+
+enum { A_NONE, A_REQ, A_OPT };       /* argument kind */
+enum {
+	F_UNSUP = 1,      /* dnsmasq option, not implemented yet: error */
+	F_NOOP = 2,       /* accepted, no effect (behaviour already matches) */
+	F_CMDLINE = 4,    /* only on the command line */
+	F_CONF = 8,       /* conf-file / conf-dir: applied before the rest */
+	F_LISTEN = 16,    /* replaces the embedded listen addresses */
+	F_INFO = 32,      /* --help/--version/--man */
+};
+enum { DV_MAX_DEPTH = 16, DV_IFNAMSIZ = 16 };
+
+typedef struct dv_parser dv_parser;
+typedef struct dv_option dv_option;
+typedef int (*dv_opt_fn)(dv_parser *p, const dv_option *o, const char *val);
+
+struct dv_option {
+	const char *name;
+	char letter;          /* dnsmasq's short option, or 0 */
+	unsigned char arg;    /* A_* */
+	unsigned char flags;  /* F_* */
+	dv_opt_fn fn;
+	size_t off;           /* dv_config field for the generic handlers */
+	long min, max;        /* numeric range */
+	dv_rec_fn rec;        /* record converter (opt_rec) */
+	const char *metavar;
+	const char *help;
+};
+
+struct dv_parser {
+	dv_config *cfg;
+	const char *src;      /* file being read, NULL: command line */
+	unsigned line;
+	int depth;            /* conf-file nesting */
+	char *err;
+	size_t errlen;
+};
+
+/* The embedded default configuration (no --conf-file / --conf-dir). */
+static const char dv_default_conf[] =
+	"# dnsvizor embedded default: serve on loopback, port 5300,\n"
+	"# answering from /etc/hosts.\n"
+	"listen-address=127.0.0.1\n"
+	"listen-address=::1\n"
+	"port=5300\n";
+static const char dv_default_name[] = "(embedded default config)";
+
+static int opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (p->src)
+		snprintf(p->err, p->errlen, "%s:%u: %s: %s", p->src, p->line,
+			 name, why);
+	else
+		snprintf(p->err, p->errlen, "command line: %s: %s", name, why);
+	return -1;
+}
+
+static void *field(dv_parser *p, const dv_option *o)
+{
+	return (char *)p->cfg + o->off;
+}
+
+static int oom(dv_parser *p, const dv_option *o)
+{
+	return opt_fail(p, o->name, "out of memory");
+}
+
+/* ---- generic handlers ---- */
+
+static int opt_flag(dv_parser *p, const dv_option *o, const char *val)
+{
+	(void)val;
+	*(int *)field(p, o) = 1;
+	return 0;
+}
+
+static int parse_num(dv_parser *p, const dv_option *o, const char *val,
+		     long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (!*val || *end || errno || v < o->min || v > o->max ||
+	    (*val < '0' || *val > '9'))
+		return opt_fail(p, o->name, "bad value '%s' (expected a number "
+				"from %ld to %ld)", val, o->min, o->max);
+	*out = v;
+	return 0;
+}
+
+static int opt_int(dv_parser *p, const dv_option *o, const char *val)
+{
+	long v;
+
+	if (parse_num(p, o, val, &v) < 0)
+		return -1;
+	*(int *)field(p, o) = (int)v;
+	return 0;
+}
+
+static int opt_u16(dv_parser *p, const dv_option *o, const char *val)
+{
+	long v;
+
+	if (parse_num(p, o, val, &v) < 0)
+		return -1;
+	*(uint16_t *)field(p, o) = (uint16_t)v;
+	return 0;
+}
+
+static int opt_u32(dv_parser *p, const dv_option *o, const char *val)
+{
+	long v;
+
+	if (parse_num(p, o, val, &v) < 0)
+		return -1;
+	*(uint32_t *)field(p, o) = (uint32_t)v;
+	return 0;
+}
+
+/* Seconds on the command line, milliseconds in dv_config. */
+static int opt_secs_ms(dv_parser *p, const dv_option *o, const char *val)
+{
+	long v;
+
+	if (parse_num(p, o, val, &v) < 0)
+		return -1;
+	*(int *)field(p, o) = (int)(v * 1000);
+	return 0;
+}
+
+static int set_str(dv_parser *p, const dv_option *o, const char *val)
+{
+	char **f = field(p, o), *s = NULL;
+
+	if (val && *val && !(s = strdup(val)))
+		return oom(p, o);
+	free(*f);
+	*f = s;
+	return 0;
+}
+
+static int opt_str(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (!*val)
+		return opt_fail(p, o->name, "empty value");
+	return set_str(p, o, val);
+}
+
+/* An empty value unsets (dnsmasq: pid-file= means no pid file). */
+static int opt_str_empty(dv_parser *p, const dv_option *o, const char *val)
+{
+	return set_str(p, o, val);
+}
+
+static int opt_list(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (!*val)
+		return opt_fail(p, o->name, "empty value");
+	if (dv_strlist_add(field(p, o), val) < 0)
+		return oom(p, o);
+	return 0;
+}
+
+/* ---- specific handlers ---- */
+
+typedef int (*item_check_fn)(const char *item);
+
+static int ip_ok(const char *s)
+{
+	char buf[64];
+	uint8_t bin[16];
+	int af;
+	const char *pct = strchr(s, '%');   /* fe80::1%eth0 */
+	size_t n = pct ? (size_t)(pct - s) : strlen(s);
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return dv_parse_ip(buf, &af, bin);
+}
+
+static int ifname_ok(const char *s)
+{
+	return strlen(s) < DV_IFNAMSIZ && !strchr(s, '/');
+}
+
+/* Comma list: each item trimmed, checked and added to the list field. */
+static int add_items(dv_parser *p, const dv_option *o, const char *val,
+		     item_check_fn ok, const char *what)
+{
+	char *copy = strdup(val), *save = NULL, *it;
+	int rc = 0;
+
+	if (!copy)
+		return oom(p, o);
+	for (it = strtok_r(copy, ",", &save); it && rc == 0;
+	     it = strtok_r(NULL, ",", &save)) {
+		it += strspn(it, " \t");
+		it[strcspn(it, " \t")] = '\0';
+		if (!*it)
+			continue;
+		if (!ok(it))
+			rc = opt_fail(p, o->name, "bad %s '%s'", what, it);
+		else if (dv_strlist_add(field(p, o), it) < 0)
+			rc = oom(p, o);
+	}
+	free(copy);
+	if (rc == 0 && strspn(val, ", \t") == strlen(val))
+		rc = opt_fail(p, o->name, "empty value");
+	return rc;
+}
+
+static int opt_listen(dv_parser *p, const dv_option *o, const char *val)
+{
+	return add_items(p, o, val, ip_ok, "address");
+}
+
+static int opt_iface(dv_parser *p, const dv_option *o, const char *val)
+{
+	return add_items(p, o, val, ifname_ok, "interface name");
+}
+
+/* Record options are converted once here only to check them. */
+static int opt_rec(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[512] = "";
+	dv_rr_sink s;
+
+	dv_sink_check(&s, why, sizeof(why));
+	if (!*val || o->rec(&s, val) < 0)
+		return opt_fail(p, o->name, "%s", why[0] ? why : "empty value");
+	return opt_list(p, o, val);
+}
+
+static int opt_address(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[256];
+
+	if (dv_address_parse(val, NULL, NULL, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
+static int opt_zone(dv_parser *p, const dv_option *o, const char *val)
+{
+	const char *comma = strchr(val, ',');
+	char name[1024];
+
+	if (!comma || !comma[1])
+		return opt_fail(p, o->name, "expected ORIGIN,FILE in '%s'",
+				val);
+	if (dv_name_abs(val, (size_t)(comma - val), name, sizeof(name)) < 0)
+		return opt_fail(p, o->name, "bad zone name '%.*s'",
+				(int)(comma - val), val);
+	return opt_list(p, o, val);
+}
+
+/* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
+static int opt_domain(dv_parser *p, const dv_option *o, const char *val)
+{
+	char name[1024];
+	size_t n = strlen(val);
+
+	if (strchr(val, ',') || strcmp(val, "#") == 0)
+		return opt_fail(p, o->name, "only the plain form domain=NAME "
+				"is supported yet");
+	while (n > 1 && val[n - 1] == '.')
+		n--;
+	if (dv_name_abs(val, n, name, sizeof(name)) < 0)
+		return opt_fail(p, o->name, "bad domain name '%s'", val);
+	name[strlen(name) - 1] = '\0';   /* stored without the final dot */
+	return set_str(p, o, name);
+}
+
+static int opt_log_facility(dv_parser *p, const dv_option *o,
+			    const char *val)
+{
+	static const char *const fac[] = {
+		"-", "kern", "user", "mail", "daemon", "auth", "syslog", "lpr",
+		"news", "uucp", "cron", "authpriv", "ftp", "local0", "local1",
+		"local2", "local3", "local4", "local5", "local6", "local7",
+	};
+
+	if (strchr(val, '/'))
+		return opt_fail(p, o->name, "logging to a file is not "
+				"supported yet");
+	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
+		if (strcmp(val, fac[i]) == 0)
+			return set_str(p, o, val);
+	return opt_fail(p, o->name, "unknown syslog facility '%s'", val);
+}
+
+static int opt_log_level(dv_parser *p, const dv_option *o, const char *val)
+{
+	static const struct { const char *name; int level; } lv[] = {
+		{ "err", DV_LOG_ERR }, { "error", DV_LOG_ERR },
+		{ "warn", DV_LOG_WARN }, { "warning", DV_LOG_WARN },
+		{ "info", DV_LOG_INFO }, { "debug", DV_LOG_DEBUG },
+	};
+
+	for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++) {
+		if (strcmp(val, lv[i].name) == 0) {
+			p->cfg->log_level = lv[i].level;
+			return 0;
+		}
+	}
+	return opt_fail(p, o->name, "bad level '%s' (err, warn, info or "
+			"debug)", val);
+}
+
+/* dnsmasq: --log-queries[=extra|proto]; the extras are not separate yet. */
+static int opt_log_queries(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (val && strcmp(val, "extra") && strcmp(val, "proto") &&
+	    strcmp(val, "queries"))
+		return opt_fail(p, o->name, "bad value '%s'", val);
+	p->cfg->log_queries = 1;
+	return 0;
+}
+
+static int opt_port(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (strcmp(val, "0") == 0)
+		return opt_fail(p, o->name, "port 0 (DNS disabled) is not "
+				"supported");
+	return opt_int(p, o, val);
+}
+
+/* --help/--version/--man are answered by main before parsing. */
+static int opt_info(dv_parser *p, const dv_option *o, const char *val)
+{
+	(void)p; (void)o; (void)val;
+	return 0;
+}
+
+static int parse_text(dv_parser *p, const char *src, char *text);
+
+static int opt_conf_file(dv_parser *p, const dv_option *o, const char *val)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (!*val)
+		return opt_fail(p, o->name, "empty value");
+	if (p->depth >= DV_MAX_DEPTH)
+		return opt_fail(p, o->name, "%s: nested too deeply (limit %d)",
+				val, DV_MAX_DEPTH);
+	rc = dv_read_file(NULL, val, &text, &len);
+	if (rc < 0)
+		return opt_fail(p, o->name, "cannot read %s: %s", val,
+				strerror(-rc));
+	if (memchr(text, '\0', len)) {
+		free(text);
+		return opt_fail(p, o->name, "%s: not a text file", val);
+	}
+	p->depth++;
+	rc = parse_text(p, val, text);
+	p->depth--;
+	free(text);
+	return rc;
+}
+
+/* ---- --conf-dir=DIR[,.ext...][,*.ext...] ---- */
+
+typedef struct dir_filter {
+	dv_strlist only;   /* "*.conf": read only these */
+	dv_strlist skip;   /* ".bak": never read these */
+} dir_filter;
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int dir_wanted(const dir_filter *f, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (name[0] == '.' || name[n - 1] == '~' ||
+	    (name[0] == '#' && n > 1 && name[n - 1] == '#'))
+		return 0;
+	for (i = 0; i < f->skip.n; i++)
+		if (ends_with(name, f->skip.v[i]))
+			return 0;
+	for (i = 0; i < f->only.n; i++)
+		if (ends_with(name, f->only.v[i]))
+			return 1;
+	return f->only.n == 0;
+}
+
+static int dir_filter_parse(dir_filter *f, char *exts)
+{
+	char *save = NULL;
+
+	for (char *e = strtok_r(exts, ",", &save); e;
+	     e = strtok_r(NULL, ",", &save)) {
+		e += strspn(e, " \t");
+		e[strcspn(e, " \t")] = '\0';
+		if (!*e)
+			continue;
+		if (dv_strlist_add(*e == '*' ? &f->only : &f->skip,
+				   *e == '*' ? e + 1 : e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int conf_dir_file(dv_parser *p, const dv_option *o, const char *dir,
+			 const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return opt_fail(p, o->name, "path too long in %s", dir);
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return opt_conf_file(p, o, path);
+}
+
+static int conf_dir_read(dv_parser *p, const dv_option *o, const char *dir,
+			 const dir_filter *f)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort), rc = 0;
+
+	if (n < 0)
+		return opt_fail(p, o->name, "cannot read directory %s: %s",
+				dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && dir_wanted(f, names[i]->d_name))
+			rc = conf_dir_file(p, o, dir, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int opt_conf_dir(dv_parser *p, const dv_option *o, const char *val)
+{
+	dir_filter f = { { NULL, 0 }, { NULL, 0 } };
+	char *copy = strdup(val), *comma;
+	int rc;
+
+	if (!copy)
+		return oom(p, o);
+	comma = strchr(copy, ',');
+	if (comma)
+		*comma++ = '\0';
+	if (!*copy)
+		rc = opt_fail(p, o->name, "empty directory name");
+	else if (comma && dir_filter_parse(&f, comma) < 0)
+		rc = oom(p, o);
+	else
+		rc = conf_dir_read(p, o, copy, &f);
+	dv_strlist_free(&f.only);
+	dv_strlist_free(&f.skip);
+	free(copy);
+	return rc;
+}
+
+/* ---- the table ---- */
+
+#define OFF(f) offsetof(dv_config, f)
+#define OPT(n, l, a, fl, h, of, lo, hi, mv, txt) \
+	{ .name = n, .letter = l, .arg = a, .flags = fl, .fn = h, \
+	  .off = of, .min = lo, .max = hi, .metavar = mv, .help = txt }
+#define FLAG(n, l, f, txt)  OPT(n, l, A_NONE, 0, opt_flag, OFF(f), 0, 0, \
+				NULL, txt)
+#define STR(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, opt_str, OFF(f), 0, 0, \
+				  mv, txt)
+#define LIST(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, opt_list, OFF(f), 0, 0, \
+				   mv, txt)
+#define REC(n, l, f, r, mv, txt) \
+	{ .name = n, .letter = l, .arg = A_REQ, .fn = opt_rec, \
+	  .off = OFF(f), .rec = r, .metavar = mv, .help = txt }
+#define NOOP(n, l, a, txt) { .name = n, .letter = l, .arg = a, \
+			     .flags = F_NOOP, .help = txt }
+#define UNSUP(n, l) { .name = n, .letter = l, .arg = A_OPT, .flags = F_UNSUP }
+
+static const dv_option dv_options[] = {
+	/* network */
+	OPT("port", 'p', A_REQ, 0, opt_port, OFF(port), 1, 65535, "PORT",
+	    "Listen on this port (UDP and TCP). Default 53; the embedded "
+	    "default configuration uses 5300."),
+	OPT("listen-address", 'a', A_REQ, F_LISTEN, opt_listen,
+	    OFF(listen_addrs), 0, 0, "ADDR[,ADDR...]",
+	    "Listen on these IPv4/IPv6 addresses. Repeatable. Given on the "
+	    "command line, it replaces the embedded default addresses."),
+	OPT("interface", 'i', A_REQ, F_LISTEN, opt_iface, OFF(interfaces), 0,
+	    0, "IFNAME[,IFNAME...]",
+	    "Listen on the addresses of these interfaces. Repeatable."),
+	OPT("edns-packet-max", 'P', A_REQ, 0, opt_u16, OFF(edns_max), 512,
+	    65535, "SIZE", "Largest UDP answer we send with EDNS0 (default "
+	    "1232)."),
+	OPT("tcp-max-connections", 0, A_REQ, 0, opt_int, OFF(tcp_max_conns),
+	    1, 100000, "N", "Most concurrent TCP connections (default 128)."),
+	OPT("tcp-idle-timeout", 0, A_REQ, 0, opt_secs_ms, OFF(tcp_idle_ms), 1,
+	    86400, "SECONDS", "Close idle TCP connections after this many "
+	    "seconds (default 10)."),
+	/* configuration */
+	OPT("conf-file", 'C', A_REQ, F_CONF, opt_conf_file, 0, 0, 0, "FILE",
+	    "Read options from FILE (one option per line, without the "
+	    "leading --). May be nested and repeated."),
+	OPT("conf-dir", '7', A_REQ, F_CONF, opt_conf_dir, 0, 0, 0,
+	    "DIR[,EXT...]", "Read every file in DIR in name order, skipping "
+	    "names that start with '.', end with '~' or are #...#. An EXT "
+	    "like .bak skips files ending in it; *.conf reads only files "
+	    "ending in .conf."),
+	OPT("test", 0, A_NONE, F_CMDLINE, opt_flag, OFF(test_only), 0, 0,
+	    NULL, "Check the configuration (including zone files), print "
+	    "\"configuration OK\" or the error, and exit."),
+	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
+	    "Show the options and exit."),
+	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0,
+	    NULL, "Show the version and exit."),
+	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
+	    "Print the manual page (troff) and exit."),
+	/* process */
+	STR("user", 'u', user, "USER", "Drop privileges to this user (name "
+	    "or number) after opening the sockets."),
+	STR("group", 'g', group, "GROUP", "Drop privileges to this group "
+	    "after opening the sockets."),
+	OPT("pid-file", 'x', A_REQ, 0, opt_str_empty, OFF(pid_file), 0, 0,
+	    "PATH", "Write the process id to PATH (removed at exit)."),
+	STR("state-dir", 0, state_dir, "DIR", "Where durable state lives "
+	    "(default /var/lib/dnsvizor)."),
+	NOOP("keep-in-foreground", 'k', A_NONE, "Accepted for dnsmasq "
+	     "compatibility: dnsvizor always runs in the foreground."),
+	NOOP("no-daemon", 'd', A_NONE, "Accepted for dnsmasq compatibility: "
+	     "dnsvizor always runs in the foreground."),
+	/* logging */
+	OPT("log-queries", 'q', A_OPT, 0, opt_log_queries, 0, 0, 0, "extra",
+	    "Log one line per query."),
+	OPT("log-facility", '8', A_REQ, 0, opt_log_facility, OFF(log_facility),
+	    0, 0, "FACILITY", "Log to syslog with this facility (daemon, "
+	    "local0, ...); '-' logs to stderr (the default)."),
+	OPT("log-level", 0, A_REQ, 0, opt_log_level, 0, 0, 0, "LEVEL",
+	    "Least important messages shown: err, warn, info (default) or "
+	    "debug."),
+	/* local data */
+	FLAG("no-hosts", 'h', no_hosts, "Do not read /etc/hosts."),
+	LIST("addn-hosts", 'H', addn_hosts, "FILE|DIR", "Also read this "
+	     "hosts file, or every file in this directory. Repeatable."),
+	FLAG("expand-hosts", 'E', expand_hosts, "Add the domain (--domain) "
+	     "to names without a dot in hosts files."),
+	OPT("domain", 's', A_REQ, 0, opt_domain, OFF(domain), 0, 0, "DOMAIN",
+	    "The local domain (plain form only)."),
+	OPT("local-ttl", 'T', A_REQ, 0, opt_u32, OFF(local_ttl), 0,
+	    0x7fffffff, "SECONDS", "TTL of local data: hosts files, "
+	    "host-record, address, ... (default 0)."),
+	REC("host-record", 0, host_records, dv_rec_host,
+	    "NAME[,NAME...],[IPV4][,IPV6][,TTL]", "A and AAAA records for "
+	    "the names and a PTR for the first name."),
+	OPT("address", 'A', A_REQ, 0, opt_address, OFF(addresses), 0, 0,
+	    "/DOMAIN/[DOMAIN/...][ADDR]", "Answer DOMAIN and every name below "
+	    "it with ADDR (IPv4 or IPv6; repeat for both). No ADDR or '#' "
+	    "means NXDOMAIN. The domain # matches every name."),
+	REC("cname", 0, cnames, dv_rec_cname, "ALIAS[,ALIAS...],TARGET[,TTL]",
+	    "CNAME records from the aliases to TARGET."),
+	REC("mx-host", 'm', mx_hosts, dv_rec_mx, "NAME,TARGET[,PREF]",
+	    "An MX record (preference default 1)."),
+	REC("srv-host", 'W', srv_hosts, dv_rec_srv,
+	    "_SERVICE._PROTO.NAME[,TARGET,PORT[,PRIORITY[,WEIGHT]]]",
+	    "An SRV record; without TARGET the service is marked as not "
+	    "available."),
+	REC("txt-record", 'Y', txt_records, dv_rec_txt, "NAME[,TEXT...]",
+	    "A TXT record; quote texts that contain commas."),
+	REC("ptr-record", 0, ptr_records, dv_rec_ptr, "NAME,TARGET",
+	    "A PTR record."),
+	REC("caa-record", 0, caa_records, dv_rec_caa, "NAME,FLAGS,TAG,VALUE",
+	    "A CAA record, e.g. example.lan,0,issue,letsencrypt.org."),
+	/* zones */
+	OPT("zone", 0, A_REQ, 0, opt_zone, OFF(zones), 0, 0, "ORIGIN,FILE",
+	    "Serve the zone file FILE for ORIGIN as primary. Repeatable."),
+	FLAG("no-ident", 0, no_ident, "Refuse CHAOS TXT version.bind, "
+	     "id.server and hostname.bind queries."),
+	/* dnsmasq options whose behaviour dnsvizor already has */
+	NOOP("bind-interfaces", 'z', A_NONE, "Accepted: dnsvizor always "
+	     "binds the individual addresses."),
+	NOOP("domain-needed", 'D', A_NONE, "Accepted: dnsvizor does not "
+	     "forward queries yet, so none leak upstream."),
+	NOOP("bogus-priv", 'b', A_NONE, "Accepted: dnsvizor does not "
+	     "forward queries yet, so none leak upstream."),
+	NOOP("no-resolv", 'R', A_NONE, "Accepted: dnsvizor does not read "
+	     "/etc/resolv.conf."),
+	NOOP("no-poll", 'n', A_NONE, "Accepted: dnsvizor does not read "
+	     "/etc/resolv.conf."),
+	NOOP("stop-dns-rebind", 0, A_NONE, "Accepted: no upstream answers "
+	     "to filter yet."),
+	NOOP("log-async", 0, A_OPT, "Accepted: logging never blocks the "
+	     "loop for long."),
+	/* dnsmasq options not implemented yet */
+	UNSUP("server", 'S'), UNSUP("local", 0), UNSUP("rev-server", 0),
+	UNSUP("servers-file", 0), UNSUP("resolv-file", 'r'),
+	UNSUP("strict-order", 'o'), UNSUP("all-servers", 0),
+	UNSUP("cache-size", 'c'), UNSUP("no-negcache", 'N'),
+	UNSUP("neg-ttl", 0), UNSUP("max-ttl", 0), UNSUP("max-cache-ttl", 0),
+	UNSUP("min-cache-ttl", 0), UNSUP("auth-ttl", 0),
+	UNSUP("dns-forward-max", '0'), UNSUP("query-port", 'Q'),
+	UNSUP("min-port", 0), UNSUP("max-port", 0),
+	UNSUP("bind-dynamic", 0), UNSUP("except-interface", 'I'),
+	UNSUP("no-dhcp-interface", '2'), UNSUP("interface-name", 0),
+	UNSUP("local-service", 0), UNSUP("bogus-nxdomain", 'B'),
+	UNSUP("ignore-address", 0), UNSUP("filterwin2k", 'f'),
+	UNSUP("localise-queries", 'y'), UNSUP("alias", 'V'),
+	UNSUP("selfmx", 'e'), UNSUP("localmx", 'L'), UNSUP("mx-target", 't'),
+	UNSUP("naptr-record", 0), UNSUP("dns-rr", 0),
+	UNSUP("synth-domain", 0), UNSUP("dynamic-host", 0),
+	UNSUP("hostsdir", 0), UNSUP("read-ethers", 'Z'),
+	UNSUP("rebind-localhost-ok", 0), UNSUP("rebind-domain-ok", 0),
+	UNSUP("clear-on-reload", 0), UNSUP("no-round-robin", 0),
+	UNSUP("filter-AAAA", 0), UNSUP("filter-A", 0), UNSUP("filter-rr", 0),
+	UNSUP("add-mac", 0), UNSUP("add-subnet", 0), UNSUP("add-cpe-id", 0),
+	UNSUP("strip-mac", 0), UNSUP("strip-subnet", 0),
+	UNSUP("dns-loop-detect", 0), UNSUP("ipset", 0), UNSUP("nftset", 0),
+	UNSUP("conntrack", 0), UNSUP("connmark-allowlist", 0),
+	UNSUP("dnssec", 0), UNSUP("trust-anchor", 0),
+	UNSUP("dnssec-check-unsigned", 0), UNSUP("dnssec-no-timecheck", 0),
+	UNSUP("dnssec-timestamp", 0), UNSUP("proxy-dnssec", 0),
+	UNSUP("auth-server", 0), UNSUP("auth-zone", 0), UNSUP("auth-soa", 0),
+	UNSUP("auth-sec-servers", 0), UNSUP("auth-peer", 0),
+	UNSUP("log-debug", 0), UNSUP("log-dhcp", 0), UNSUP("quiet-dhcp", 0),
+	UNSUP("quiet-dhcp6", 0), UNSUP("quiet-ra", 0),
+	UNSUP("dhcp-range", 'F'), UNSUP("dhcp-host", 'G'),
+	UNSUP("dhcp-hostsfile", 0), UNSUP("dhcp-hostsdir", 0),
+	UNSUP("dhcp-optsfile", 0), UNSUP("dhcp-optsdir", 0),
+	UNSUP("dhcp-option", 'O'), UNSUP("dhcp-option-force", 0),
+	UNSUP("dhcp-boot", 'M'), UNSUP("dhcp-match", 0),
+	UNSUP("dhcp-name-match", 0), UNSUP("dhcp-userclass", 'j'),
+	UNSUP("dhcp-vendorclass", 'U'), UNSUP("dhcp-mac", '4'),
+	UNSUP("dhcp-circuitid", 0), UNSUP("dhcp-remoteid", 0),
+	UNSUP("dhcp-subscrid", 0), UNSUP("dhcp-ignore", 'J'),
+	UNSUP("dhcp-ignore-names", 0), UNSUP("dhcp-generate-names", 0),
+	UNSUP("dhcp-broadcast", 0), UNSUP("dhcp-leasefile", 'l'),
+	UNSUP("dhcp-lease-max", 'X'), UNSUP("dhcp-authoritative", 'K'),
+	UNSUP("dhcp-rapid-commit", 0), UNSUP("dhcp-script", '6'),
+	UNSUP("dhcp-luascript", 0), UNSUP("dhcp-scriptuser", 0),
+	UNSUP("script-arp", 0), UNSUP("script-on-renewal", 0),
+	UNSUP("dhcp-fqdn", 0), UNSUP("dhcp-client-update", 0),
+	UNSUP("dhcp-sequential-ip", 0), UNSUP("dhcp-no-override", 0),
+	UNSUP("dhcp-relay", 0), UNSUP("dhcp-proxy", 0),
+	UNSUP("dhcp-alternate-port", 0), UNSUP("dhcp-duid", 0),
+	UNSUP("dhcp-reply-delay", 0), UNSUP("dhcp-ttl", 0),
+	UNSUP("dhcp-pxe-vendor", 0), UNSUP("shared-network", 0),
+	UNSUP("tag-if", 0), UNSUP("bridge-interface", 0),
+	UNSUP("leasefile-ro", '9'), UNSUP("no-ping", '5'),
+	UNSUP("bootp-dynamic", '3'), UNSUP("pxe-service", 0),
+	UNSUP("pxe-prompt", 0), UNSUP("enable-ra", 0), UNSUP("ra-param", 0),
+	UNSUP("enable-tftp", 0), UNSUP("tftp-root", 0),
+	UNSUP("tftp-secure", 0), UNSUP("tftp-no-fail", 0),
+	UNSUP("tftp-unique-root", 0), UNSUP("tftp-max", 0),
+	UNSUP("tftp-mtu", 0), UNSUP("tftp-no-blocksize", 0),
+	UNSUP("tftp-lowercase", 0), UNSUP("tftp-port-range", 0),
+	UNSUP("tftp-single-port", 0), UNSUP("quiet-tftp", 0),
+	UNSUP("enable-dbus", '1'), UNSUP("enable-ubus", 0),
+	UNSUP("umbrella", 0),
+	{ .name = NULL },
+};
+
+/* ---- lookup and apply ---- */
+
+static const dv_option *find_long(const char *name, size_t n)
+{
+	for (const dv_option *o = dv_options; o->name; o++)
+		if (strlen(o->name) == n && memcmp(o->name, name, n) == 0)
+			return o;
+	return NULL;
+}
+
+static const dv_option *find_short(char c)
+{
+	for (const dv_option *o = dv_options; o->name; o++)
+		if (o->letter == c)
+			return o;
+	return NULL;
+}
+
+/* Errors that do not depend on the value (checked early). */
+static int check_use(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (o->flags & F_UNSUP)
+		return opt_fail(p, o->name, "not supported yet by dnsvizor");
+	if ((o->flags & F_CMDLINE) && p->src)
+		return opt_fail(p, o->name, "only valid on the command line");
+	if (o->arg == A_NONE && val)
+		return opt_fail(p, o->name, "takes no value");
+	if (o->arg == A_REQ && !val)
+		return opt_fail(p, o->name, "missing value");
+	return 0;
+}
+
+static int apply(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (check_use(p, o, val) < 0)
+		return -1;
+	if (o->flags & F_NOOP)
+		return 0;
+	return o->fn(p, o, val);
+}
+
+/* ---- config files ---- */
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* '#' starts a comment at the start of a line or after white space,
+ * outside double quotes (address=/#/... keeps its '#'). */
+static void strip_comment(char *line)
+{
+	int quoted = 0;
+
+	for (char *c = line; *c; c++) {
+		if (*c == '"')
+			quoted = !quoted;
+		if (*c == '#' && !quoted &&
+		    (c == line || c[-1] == ' ' || c[-1] == '\t')) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
+static int parse_line(dv_parser *p, char *line)
+{
+	char *name, *val = NULL, *eq;
+	const dv_option *o;
+
+	strip_comment(line);
+	name = trim(line);
+	if (!*name)
+		return 0;
+	eq = strchr(name, '=');
+	if (eq) {
+		*eq = '\0';
+		val = trim(eq + 1);
+		name = trim(name);
+	}
+	o = find_long(name, strlen(name));
+	if (!o)
+		return opt_fail(p, name, "unknown option");
+	return apply(p, o, val);
+}
+
+static int parse_text(dv_parser *p, const char *src, char *text)
+{
+	const char *osrc = p->src;
+	unsigned oline = p->line;
+	int rc = 0;
+
+	p->src = src;
+	p->line = 0;
+	for (char *line = text, *next; line && rc == 0; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		p->line++;
+		rc = parse_line(p, line);
+	}
+	p->src = osrc;
+	p->line = oline;
+	return rc;
+}
+
+/* ---- command line ---- */
+
+typedef struct cl_item {
+	const dv_option *o;
+	const char *val;
+} cl_item;
+
+typedef struct cl_items {
+	cl_item *v;
+	size_t n, cap;
+} cl_items;
+
+static int cl_push(dv_parser *p, cl_items *it, const dv_option *o,
+		   const char *val)
+{
+	if (check_use(p, o, val) < 0)
+		return -1;
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 16;
+		cl_item *v = realloc(it->v, cap * sizeof(*v));
+		if (!v)
+			return oom(p, o);
+		it->v = v;
+		it->cap = cap;
+	}
+	it->v[it->n].o = o;
+	it->v[it->n].val = val;
+	it->n++;
+	return 0;
+}
+
+/* --name, --name=value, --name value (required values only). */
+static int cl_long(dv_parser *p, int argc, char **argv, int *i, cl_items *it)
+{
+	const char *a = argv[*i] + 2, *eq = strchr(a, '=');
+	size_t n = eq ? (size_t)(eq - a) : strlen(a);
+	const dv_option *o = find_long(a, n);
+	const char *val = eq ? eq + 1 : NULL;
+
+	if (!o) {
+		char name[128];
+		snprintf(name, sizeof(name), "%.*s", (int)n, a);
+		return opt_fail(p, name, "unknown option");
+	}
+	if (!val && o->arg == A_REQ && *i + 1 < argc)
+		val = argv[++*i];
+	return cl_push(p, it, o, val);
+}
+
+/* -x, -xvalue, -x value, and clusters of flags (-kq). */
+static int cl_short(dv_parser *p, int argc, char **argv, int *i, cl_items *it)
+{
+	const char *a = argv[*i];
+
+	for (int j = 1; a[j]; j++) {
+		const dv_option *o = find_short(a[j]);
+		const char *val = a[j + 1] ? a + j + 1 : NULL;
+		if (!o) {
+			char name[3] = { '-', a[j], '\0' };
+			return opt_fail(p, name, "unknown option");
+		}
+		if (o->arg == A_NONE) {
+			if (cl_push(p, it, o, NULL) < 0)
+				return -1;
+			continue;
+		}
+		if (!val && o->arg == A_REQ && *i + 1 < argc)
+			val = argv[++*i];
+		return cl_push(p, it, o, val);
+	}
+	return 0;
+}
+
+static int cl_parse(dv_parser *p, int argc, char **argv, cl_items *it)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int rc;
+
+		if (a[0] == '-' && a[1] == '-' && a[2])
+			rc = cl_long(p, argc, argv, &i, it);
+		else if (a[0] == '-' && a[1] && a[1] != '-')
+			rc = cl_short(p, argc, argv, &i, it);
+		else
+			rc = opt_fail(p, a, "unexpected argument");
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int cl_has(const cl_items *it, unsigned flag)
+{
+	for (size_t i = 0; i < it->n; i++)
+		if (it->v[i].o->flags & flag)
+			return 1;
+	return 0;
+}
+
+/* Apply the items whose F_CONF flag equals conf (0 or F_CONF). */
+static int cl_apply(dv_parser *p, const cl_items *it, unsigned conf)
+{
+	for (size_t i = 0; i < it->n; i++)
+		if ((it->v[i].o->flags & F_CONF) == conf &&
+		    apply(p, it->v[i].o, it->v[i].val) < 0)
+			return -1;
+	return 0;
+}
+
+static int load_default(dv_parser *p, int listen_from_cmdline)
+{
+	char *text = strdup(dv_default_conf);
+	int rc;
+
+	if (!text) {
+		snprintf(p->err, p->errlen, "out of memory");
+		return -1;
+	}
+	rc = parse_text(p, dv_default_name, text);
+	free(text);
+	if (rc == 0 && listen_from_cmdline) {
+		dv_strlist_free(&p->cfg->listen_addrs);
+		dv_strlist_free(&p->cfg->interfaces);
+	}
+	return rc;
+}
+
+/*
+ * Order: the embedded default (only without --conf-file/--conf-dir), then
+ * the files named on the command line, then the other command-line
+ * options, so that the command line wins over files for single values.
+ */
+int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
+		   size_t errlen)
+{
+	dv_parser p = { .cfg = cfg, .err = err, .errlen = errlen };
+	cl_items it = { NULL, 0, 0 };
+	int rc;
+
+	dv_config_defaults(cfg);
+	err[0] = '\0';
+	rc = cl_parse(&p, argc, argv, &it);
+	cfg->listen_from_cmdline = cl_has(&it, F_LISTEN);
+	if (rc == 0 && !cl_has(&it, F_CONF))
+		rc = load_default(&p, cfg->listen_from_cmdline);
+	if (rc == 0)
+		rc = cl_apply(&p, &it, F_CONF);
+	if (rc == 0)
+		rc = cl_apply(&p, &it, 0);
+	free(it.v);
+	if (rc == 0 && cfg->no_hosts) {
+		free(cfg->hosts_file);
+		cfg->hosts_file = NULL;
+	}
+	return rc;
+}
+
+/* ---- --help ---- */
+
+static void help_usage(const dv_option *o, char *buf, size_t len)
+{
+	int n = o->letter ? snprintf(buf, len, "-%c, ", o->letter)
+			  : snprintf(buf, len, "    ");
+	size_t off = (size_t)n;
+
+	off += (size_t)snprintf(buf + off, len - off, "--%s", o->name);
+	if (o->metavar && o->arg == A_OPT)
+		snprintf(buf + off, len - off, "[=%s]", o->metavar);
+	else if (o->metavar)
+		snprintf(buf + off, len - off, "=%s", o->metavar);
+}
+
+static void help_unsupported(FILE *out)
+{
+	size_t col = 0;
+
+	fprintf(out, "\ndnsmasq options not supported yet (they stop "
+		"start-up with an error):\n");
+	for (const dv_option *o = dv_options; o->name; o++) {
+		size_t n = strlen(o->name) + 1;
+		if (!(o->flags & F_UNSUP))
+			continue;
+		if (col + n > 76) {
+			fputc('\n', out);
+			col = 0;
+		}
+		fprintf(out, "%s%s", col ? " " : "  ", o->name);
+		col += n + (col ? 0 : 1);
+	}
+	fputc('\n', out);
+}
+
+void dv_print_help(FILE *out)
+{
+	char usage[160];
+
+	fprintf(out, "Usage: dnsvizor [OPTION]...\n"
+		"dnsvizor %s: authoritative DNS for zone files and "
+		"dnsmasq-style local names.\n"
+		"Every long option also works in a config file as NAME=VALUE "
+		"or NAME.\n\n", DV_VERSION);
+	for (const dv_option *o = dv_options; o->name; o++) {
+		if (o->flags & F_UNSUP)
+			continue;
+		help_usage(o, usage, sizeof(usage));
+		if (strlen(usage) < 30)
+			fprintf(out, "  %-30s %s\n", usage, o->help);
+		else
+			fprintf(out, "  %s\n  %-30s %s\n", usage, "", o->help);
+	}
+	help_unsupported(out);
+}
+
+/* ---- --man ---- */
+
+/* troff-safe text: '-' as \-, '\' as \e, no leading '.' or '\''. */
+static void man_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\\')
+			fputs("\\e", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void man_option(FILE *out, const dv_option *o)
+{
+	fputs(".TP\n", out);
+	if (o->letter)
+		fprintf(out, "\\fB\\-%c\\fR, ", o->letter);
+	fputs("\\fB\\-\\-", out);
+	man_text(out, o->name);
+	fputs("\\fR", out);
+	if (o->metavar) {
+		fputs(o->arg == A_OPT ? "[=\\fI" : "=\\fI", out);
+		man_text(out, o->metavar);
+		fputs(o->arg == A_OPT ? "\\fR]" : "\\fR", out);
+	}
+	fputs("\n", out);
+	man_text(out, o->help);
+	fputs("\n", out);
+}
+
+static const char man_head[] =
+	".TH DNSVIZOR 8 \"\" \"dnsvizor " DV_VERSION "\" \"System Manager's "
+	"Manual\"\n"
+	".SH NAME\n"
+	"dnsvizor \\- DNS and DHCP appliance: authoritative zones and "
+	"dnsmasq\\-style local names\n"
+	".SH SYNOPSIS\n"
+	".B dnsvizor\n"
+	"[\\fIOPTION\\fR]...\n"
+	".SH DESCRIPTION\n"
+	"\\fBdnsvizor\\fR answers DNS queries over UDP and TCP for the zone "
+	"files given with \\fB\\-\\-zone\\fR and for local names from hosts "
+	"files, \\fB\\-\\-host\\-record\\fR, \\fB\\-\\-address\\fR and the "
+	"other record options, which follow dnsmasq.\n"
+	".PP\n"
+	"Every long option may be given on the command line as "
+	"\\fB\\-\\-name=value\\fR or in a configuration file as a line "
+	"\\fBname=value\\fR (or just \\fBname\\fR). Lines starting with "
+	"\\fB#\\fR are comments. Options on the command line override "
+	"single\\-valued options from files. Without \\fB\\-\\-conf\\-file\\fR "
+	"or \\fB\\-\\-conf\\-dir\\fR, an embedded default configuration is "
+	"used: listen on 127.0.0.1 and ::1, port 5300.\n"
+	".PP\n"
+	"An unknown option, or a dnsmasq option that dnsvizor does not "
+	"implement yet, stops start\\-up with a message naming the file, "
+	"line and option.\n"
+	".SH OPTIONS\n";
+
+static const char man_tail[] =
+	".SH FILES\n"
+	".TP\n"
+	".I /etc/hosts\n"
+	"Local names, unless \\fB\\-\\-no\\-hosts\\fR is given.\n"
+	".TP\n"
+	".I /var/lib/dnsvizor\n"
+	"Default state directory (\\fB\\-\\-state\\-dir\\fR).\n"
+	".SH SIGNALS\n"
+	".TP\n"
+	".B SIGHUP\n"
+	"Reload the configuration and the zone files. A zone that fails to "
+	"load keeps serving its old version; the error is logged.\n"
+	".TP\n"
+	".BR SIGTERM \", \" SIGINT\n"
+	"Stop cleanly.\n"
+	".SH EXAMPLES\n"
+	"Serve a zone and some local names on a LAN address:\n"
+	".PP\n"
+	".nf\n"
+	".RS\n"
+	"dnsvizor \\-\\-listen\\-address=192.168.1.1 \\-\\-domain=lan "
+	"\\-\\-expand\\-hosts \\e\n"
+	"  \\-\\-host\\-record=router.lan,192.168.1.1 "
+	"\\-\\-address=/ads.example/ \\e\n"
+	"  \\-\\-zone=example.com,/etc/dnsvizor/example.com.zone\n"
+	".RE\n"
+	".fi\n"
+	".PP\n"
+	"Check a configuration file without starting:\n"
+	".PP\n"
+	".nf\n"
+	".RS\n"
+	"dnsvizor \\-\\-conf\\-file=/etc/dnsvizor.conf \\-\\-test\n"
+	".RE\n"
+	".fi\n"
+	".SH SEE ALSO\n"
+	".BR dnsmasq (8),\n"
+	".BR nsd (8)\n";
+
+static void man_unsupported(FILE *out)
+{
+	int first = 1;
+
+	fputs(".SS \"dnsmasq options not supported yet\"\n", out);
+	for (const dv_option *o = dv_options; o->name; o++) {
+		if (!(o->flags & F_UNSUP))
+			continue;
+		fputs(first ? "\\fB" : ", \\fB", out);
+		man_text(out, o->name);
+		fputs("\\fR", out);
+		first = 0;
+	}
+	fputs("\n", out);
+}
+
+void dv_print_man(FILE *out)
+{
+	fputs(man_head, out);
+	for (const dv_option *o = dv_options; o->name; o++)
+		if (!(o->flags & F_UNSUP))
+			man_option(out, o);
+	man_unsupported(out);
+	fputs(man_tail, out);
+}
