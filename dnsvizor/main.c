@@ -590,7 +590,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsvizor: %s\n", err);
 		rc = 1;
 	} else if (ctx.cfg.test_only) {
-		printf("configuration OK\n");
+		if (dv_resolve_addrs(&ctx, err, sizeof(err)) < 0) {
+			fprintf(stderr, "dnsvizor: %s\n", err);
+			rc = 1;
+		} else {
+			printf("configuration OK\n");
+		}
 	} else if (dv_start(&ctx, err, sizeof(err)) < 0) {
 		dv_log(&ctx.lg, DV_LOG_ERR, "%s", err);
 		if (ctx.lg.use_syslog)

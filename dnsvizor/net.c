@@ -589,6 +589,8 @@ static void dv_accept_pause(dv_ctx *ctx)
 		if (ctx->ls[i].tcp && ctx->ls[i].ev)
 			event_del(ctx->ls[i].ev);
 	evtimer_add(ctx->accept_timer, &tv);
+	if (ctx->conn_head) /* free a descriptor for the next client */
+		dv_tcp_close(ctx->conn_head);
 	dv_log(&ctx->lg, DV_LOG_WARN, "tcp accept: %s; pausing",
 	       strerror(errno));
 }
