@@ -39,39 +39,48 @@ static int wire_follow(const uint8_t *msg, size_t len, size_t *p,
 	return WIRE_OK;
 }
 
+/* Scan one run of literal labels from *p up to a root or pointer byte,
+ * growing the decompressed length *n. */
+static int wire_scan_run(const uint8_t *msg, size_t len, size_t *p,
+			 size_t *n)
+{
+	for (;;) {
+		uint8_t c;
+
+		if (*p >= len)
+			return WIRE_ESHORT;
+		c = msg[*p];
+		if (c == 0 || (c & 0xc0) == 0xc0)
+			return WIRE_OK;
+		if (c > WIRE_MAXLABEL)
+			return WIRE_EBADNAME;  /* 0x40 / 0x80 label types */
+		if (*n + c + 2 > WIRE_MAXNAME)
+			return WIRE_EBADNAME;  /* no room left for the root */
+		*n += (size_t)c + 1;
+		*p += (size_t)c + 1;
+	}
+}
+
 int wire_name_read(const uint8_t *msg, size_t len, size_t *pos,
 		   uint8_t out[WIRE_MAXNAME])
 {
 	size_t p = *pos, bound = *pos, end = 0, n = 0;
 
 	for (;;) {
-		uint8_t c;
+		size_t run = p, n0 = n;
+		int r = wire_scan_run(msg, len, &p, &n);
 
-		if (p >= len)
-			return WIRE_ESHORT;
-		c = msg[p];
-		if (c == 0)
-			break;
-		if ((c & 0xc0) == 0xc0) {
-			int r;
-
-			if (end == 0)
-				end = p + 2;
-			r = wire_follow(msg, len, &p, &bound);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (c > WIRE_MAXLABEL)
-			return WIRE_EBADNAME;  /* 0x40 / 0x80 label types */
-		if (n + c + 2 > WIRE_MAXNAME)
-			return WIRE_EBADNAME;  /* no room left for the root */
-		if (p + 1 + c > len)
-			return WIRE_ESHORT;
+		if (r < 0)
+			return r;
 		if (out)
-			memcpy(out + n, msg + p, (size_t)c + 1);
-		n += (size_t)c + 1;
-		p += (size_t)c + 1;
+			memcpy(out + n0, msg + run, n - n0);
+		if (msg[p] == 0)
+			break;
+		if (end == 0)
+			end = p + 2;
+		r = wire_follow(msg, len, &p, &bound);
+		if (r < 0)
+			return r;
 	}
 	if (out)
 		out[n] = 0;
@@ -112,13 +121,20 @@ int wire_name_labels(const uint8_t *name)
 	return wire_name_offs(name, offs);
 }
 
-size_t wire_name_lower(uint8_t *dst, const uint8_t *src)
+/* Length bytes are <= 63, below 'A', so lowering them is a no-op. */
+static void wire_lower_n(uint8_t *dst, const uint8_t *src, size_t n)
 {
-	size_t n = wire_name_len(src), i;
+	size_t i;
 
-	/* Length bytes are <= 63, below 'A', so lowering them is a no-op. */
 	for (i = 0; i < n; i++)
 		dst[i] = wire_lc(src[i]);
+}
+
+size_t wire_name_lower(uint8_t *dst, const uint8_t *src)
+{
+	size_t n = wire_name_len(src);
+
+	wire_lower_n(dst, src, n);
 	return n;
 }
 
@@ -349,7 +365,7 @@ static int wire_query_questions(const uint8_t *pkt, size_t len, size_t *pos,
 			q->qtype = wire_get16(pkt + *pos);
 			q->qclass = wire_get16(pkt + *pos + 2);
 			q->question_end = (uint16_t)(*pos + 4);
-			wire_name_lower(q->lname, q->qname);
+			wire_lower_n(q->lname, q->qname, (size_t)n);
 		}
 		*pos += 4;
 	}
@@ -512,7 +528,7 @@ static int wire_label_eq(const uint8_t *a, const uint8_t *b)
 	if (l != b[0])
 		return 0;
 	for (i = 1; i <= l; i++)
-		if (wire_lc(a[i]) != wire_lc(b[i]))
+		if (a[i] != b[i] && wire_lc(a[i]) != wire_lc(b[i]))
 			return 0;
 	return 1;
 }
@@ -546,9 +562,10 @@ int wire_write_name(wire_writer *w, const uint8_t *name, int compress)
 {
 	uint8_t noff[WIRE_MAXLABELS];
 	int nn = wire_name_offs(name, noff), k = 0;
-	size_t nlen = wire_name_len(name), prefix, start = w->len;
+	size_t nlen, prefix, start = w->len;
 	uint16_t target = 0;
 
+	nlen = nn ? noff[nn - 1] + (size_t)name[noff[nn - 1]] + 2 : 1;
 	if (compress && nn > 0)
 		k = wire_comp_find(w, name, noff, nn, &target);
 	prefix = k ? noff[nn - k] : nlen;
