@@ -370,7 +370,6 @@ static void ans_truncate(ans_ctx *c)
 	c->an = c->ns = c->ar = 0;
 	c->naddl = 0;
 	c->hflags |= DNS_F_TC;
-	c->st->truncated++;
 }
 
 static int ans_seen(const ans_ctx *c, const uint8_t *const *seen, int n,
@@ -591,6 +590,8 @@ static void ans_finish(ans_ctx *c)
 static void ans_count(const ans_ctx *c, zone_stats *st)
 {
 	st->answered++;
+	if (c->hflags & DNS_F_TC)
+		st->truncated++;
 	switch (c->rcode) {
 	case DNS_R_FORMERR: st->formerr++; break;
 	case DNS_R_REFUSED: st->refused++; break;

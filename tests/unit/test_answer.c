@@ -69,6 +69,29 @@ static void add_big(char *buf, size_t cap)
 			i);
 }
 
+/* A delegation whose in-domain glue does not fit in 512 bytes. */
+static void add_glue_zone(zone_db *db)
+{
+	char text[4096], err[256];
+	size_t o = (size_t)snprintf(text, sizeof(text),
+		"$ORIGIN glue.test.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"ns A 192.0.2.1\n");
+	zone *z;
+
+	for (int i = 0; i < 12; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+			"d NS ns%02d.d\nns%02d.d A 192.0.2.%d\n"
+			"ns%02d.d AAAA 2001:db8::%d\n", i, i, i, i, i);
+	z = zone_load_text("glue.test.", "g.zone", text, o, NULL, NULL, err,
+			   sizeof(err));
+	if (!z) {
+		printf("  load glue: %s\n", err);
+		return;
+	}
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+}
+
 static zone_db *make_db(void)
 {
 	static const uint8_t zero4[4] = { 0 }, a4[4] = { 10, 0, 0, 1 },
@@ -96,6 +119,7 @@ static zone_db *make_db(void)
 	zone_db_add_zone(db, c);
 	zone_unref(z);
 	zone_unref(c);
+	add_glue_zone(db);
 	l = zone_local_new();
 	zone_local_add_rr(l, "host.lan. 0 IN A 192.168.1.10", err, 256);
 	zone_local_add_rr(l, "alias.lan. 0 IN CNAME host.lan.", err, 256);
@@ -706,6 +730,26 @@ static void test_truncation(void)
 	ldns_pkt_free(p);
 }
 
+static void test_glue_tc(void)
+{
+	ldns_pkt *p = ask("x.d.glue.test", DNS_T_A);
+	check_hdr(p, 0, 0);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 1);
+		T_EQ(ldns_pkt_nscount(p), 12);
+	}
+	T_CHECK(g_len <= 512);
+	ldns_pkt_free(p);
+	qopt o = { .edns = 1, .udp = 1232 };
+	p = askq("x.d.glue.test", DNS_T_A, &o);
+	check_hdr(p, 0, 0);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 0);
+		T_EQ(ldns_pkt_arcount(p), 24); /* ldns does not count OPT */
+	}
+	ldns_pkt_free(p);
+}
+
 static void test_local(void)
 {
 	ldns_pkt *p = ask("host.lan", DNS_T_A);
@@ -848,6 +892,7 @@ int main(void)
 	T_RUN(test_edns);
 	T_RUN(test_badvers);
 	T_RUN(test_truncation);
+	T_RUN(test_glue_tc);
 	T_RUN(test_local);
 	T_RUN(test_address);
 	T_RUN(test_address_all);
