@@ -685,6 +685,10 @@ int dv_address_parse(const char *val, dv_addr_fn fn, void *arg, char *why,
 		}
 		p = e + 1;
 	}
+	if (p == val + 1) {
+		snprintf(why, whylen, "no domain between the slashes");
+		return -1;
+	}
 	return 0;
 }
 

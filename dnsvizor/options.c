@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "dnsvizor/config_int.h"
@@ -316,7 +317,7 @@ static int opt_log_facility(dv_parser *p, const dv_option *o,
 		return opt_fail(p, o->name, "logging to a file is not "
 				"supported yet");
 	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
-		if (strcmp(val, fac[i]) == 0)
+		if (strcasecmp(val, fac[i]) == 0)
 			return set_str(p, o, val);
 	return opt_fail(p, o->name, "unknown syslog facility '%s'", val);
 }
@@ -998,6 +999,28 @@ static void help_unsupported(FILE *out)
 	fputc('\n', out);
 }
 
+/* Print text from column col, wrapped at 79 with an indent of 33. */
+static void help_wrap(FILE *out, const char *text, size_t col)
+{
+	enum { INDENT = 33, WIDTH = 79 };
+
+	while (*text) {
+		size_t n = strcspn(text, " ");
+		if (col > INDENT && col + 1 + n > WIDTH) {
+			fprintf(out, "\n%*s", INDENT, "");
+			col = INDENT;
+		} else if (col > INDENT) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)n, text);
+		col += n;
+		text += n;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
 void dv_print_help(FILE *out)
 {
 	char usage[160];
@@ -1012,9 +1035,10 @@ void dv_print_help(FILE *out)
 			continue;
 		help_usage(o, usage, sizeof(usage));
 		if (strlen(usage) < 30)
-			fprintf(out, "  %-30s %s\n", usage, o->help);
+			fprintf(out, "  %-30s ", usage);
 		else
-			fprintf(out, "  %s\n  %-30s %s\n", usage, "", o->help);
+			fprintf(out, "  %s\n%33s", usage, "");
+		help_wrap(out, o->help, 33);
 	}
 	help_unsupported(out);
 }
