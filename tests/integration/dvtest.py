@@ -113,12 +113,14 @@ class Server:
             and passed with --conf-file.
     zones:  dict origin -> zone file text; each is written into the temp
             dir and added as "zone=ORIGIN,FILE" to the config file.
-    args:   extra command-line arguments.
+    args:   extra command-line arguments ("{port}" is replaced by the port).
     v6:     also listen on ::1.
+    listen: pass --listen-address=127.0.0.1 --port=N (else only args).
+    no_hosts: pass --no-hosts (do not read /etc/hosts).
     """
 
     def __init__(self, conf=(), zones=None, args=(), v6=False, wait=True,
-                 listen=True):
+                 listen=True, no_hosts=True):
         self.dir = tmpdir()
         self.port = free_port(v6=v6)
         self.v6 = v6
@@ -131,12 +133,14 @@ class Server:
             lines.append("zone=%s,%s" % (origin, fn))
         self.conf = write(os.path.join(self.dir, "dnsvizor.conf"),
                           "\n".join(lines) + "\n")
-        self.argv = [BINARY, "--conf-file=" + self.conf, "--no-hosts"]
+        self.argv = [BINARY, "--conf-file=" + self.conf]
+        if no_hosts:
+            self.argv.append("--no-hosts")
         if listen:
             self.argv += ["--listen-address=127.0.0.1", "--port=%d" % self.port]
             if v6:
                 self.argv.append("--listen-address=::1")
-        self.argv += list(args)
+        self.argv += [a.replace("{port}", str(self.port)) for a in args]
         self.logpath = os.path.join(self.dir, "stderr.log")
         self.proc = None
         self.start(wait)

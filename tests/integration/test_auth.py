@@ -429,6 +429,9 @@ def local_server():
         "address=/blocked.test/",
         "address=/ads.test/#",
         "address=/x.test/192.0.2.7",
+        "address=/y.test/192.0.2.8",
+        "address=/y.test/2001:db8::8",
+        "address=/a.test/b.a.test/192.0.2.9",
         "cname=alias.lan,router.lan",
         "mx-host=maildom.lan,router.lan,5",
         "srv-host=_ldap._tcp.lan,router.lan,389,1,2",
@@ -511,6 +514,18 @@ def local_address_ip():
     r = lq("notx.test", "A")
     check(rcode(r) != "NOERROR" or not r.answer,
           "notx.test must not match /x.test/: " + short(r))
+
+
+@case
+def local_address_both_families_and_longest_match():
+    r = lq("www.y.test", "A")
+    eq(rdatas(r.answer, "www.y.test", "A"), ["192.0.2.8"], "y.test A")
+    r = lq("www.y.test", "AAAA")
+    eq(rdatas(r.answer, "www.y.test", "AAAA"), ["2001:db8::8"], "y.test AAAA")
+    # several domains in one --address
+    for name in ("a.test", "b.a.test", "c.b.a.test", "z.a.test"):
+        r = lq(name, "A")
+        eq(rdatas(r.answer, name, "A"), ["192.0.2.9"], "address for " + name)
 
 
 @case

@@ -270,6 +270,77 @@ def sighup_reloads_config():
 
 
 @case
+def interface_lo():
+    """--interface=lo: addresses looked up over netlink (127.0.0.1, ::1)."""
+    s = Server(zones={"example.com": ZONE}, listen=False, v6=True,
+               args=["--interface=lo", "--port={port}"])
+    try:
+        for v6 in (False, True):
+            r = s.query("www.example.com", v6=v6)
+            expect(r, aa=True)
+            eq(rdatas(r.answer, "www.example.com", "A"), ["192.0.2.80"],
+               "answer on lo (%s)" % ("::1" if v6 else "127.0.0.1"))
+    finally:
+        s.stop()
+
+
+@case
+def interface_unknown_fails():
+    rc, out, err = run_bin(["--no-hosts", "--interface=nosuchif0",
+                            "--port=%d" % free_port()], timeout=10)
+    check(rc != 0, "exit code 0 with an unknown interface")
+    check("nosuchif0" in out + err, "message does not name the interface: %r"
+          % (out + err))
+
+
+@case
+def etc_hosts_read_without_no_hosts():
+    first = None
+    with open("/etc/hosts") as f:
+        for ln in f:
+            w = ln.split("#")[0].split()
+            if len(w) >= 2 and ":" not in w[0] and "." in w[0]:
+                first = (w[0], w[1])
+                break
+    check(first is not None, "no IPv4 entry in /etc/hosts to test with")
+    s = Server(no_hosts=False)
+    try:
+        r = s.query(first[1])
+        expect(r)
+        check(first[0] in rdatas(r.answer, first[1], "A"),
+              "/etc/hosts entry %s %s not served: %s"
+              % (first[0], first[1], short(r)))
+    finally:
+        s.stop()
+    s = Server()
+    try:
+        r = s.query(first[1])
+        check(first[0] not in rdatas(r.answer, first[1], "A"),
+              "/etc/hosts served despite --no-hosts: " + short(r))
+    finally:
+        s.stop()
+
+
+@case
+def sighup_rereads_hosts_file():
+    d = tmpdir()
+    hf = write(os.path.join(d, "hosts"), "192.0.2.31 alpha.lan\n")
+    s = Server(conf=["addn-hosts=" + hf])
+    try:
+        eq(rdatas(s.query("alpha.lan").answer, "alpha.lan", "A"),
+           ["192.0.2.31"], "hosts entry")
+        write(hf, "192.0.2.32 alpha.lan\n192.0.2.33 beta.lan\n")
+        s.reload()
+        ok = wait_for(lambda: rdatas(s.query("beta.lan").answer, "beta.lan",
+                                     "A") == ["192.0.2.33"], 5)
+        check(ok is True, "hosts file not re-read on SIGHUP")
+        eq(rdatas(s.query("alpha.lan").answer, "alpha.lan", "A"),
+           ["192.0.2.32"], "changed hosts entry after SIGHUP")
+    finally:
+        s.stop()
+
+
+@case
 def sigterm_pid_file():
     d = tmpdir()
     pidf = os.path.join(d, "dnsvizor.pid")
