@@ -37,10 +37,10 @@ DHCP_SRC     := $(wildcard dhcp/*.c)
 SHELL_SRC    := $(wildcard dnsvizor/*.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 
-ZONES_OBJ    := $(ZONES_SRC:%.c=$(BUILD)/%.o)
-RESOLVER_OBJ := $(RESOLVER_SRC:%.c=$(BUILD)/%.o)
-DHCP_OBJ     := $(DHCP_SRC:%.c=$(BUILD)/%.o)
-SHELL_OBJ    := $(SHELL_SRC:%.c=$(BUILD)/%.o)
+ZONES_OBJ    := $(ZONES_SRC:%.c=$(BUILD)/obj/%.o)
+RESOLVER_OBJ := $(RESOLVER_SRC:%.c=$(BUILD)/obj/%.o)
+DHCP_OBJ     := $(DHCP_SRC:%.c=$(BUILD)/obj/%.o)
+SHELL_OBJ    := $(SHELL_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIBS := $(BUILD)/libresolver.a $(BUILD)/libzones.a $(BUILD)/libdhcp.a
@@ -52,7 +52,7 @@ all: $(BUILD)/dnsvizor contrib/dnsvizor.8 check-arrows check-sansio
 deps:
 	@sh contrib/deps.sh
 
-$(BUILD)/%.o: %.c $(wildcard */*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
