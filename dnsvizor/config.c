@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -946,35 +947,40 @@ static int build_hosts(build_ctx *b)
 	return 0;
 }
 
+/* Build order: explicit PTRs and host-records before the hosts files,
+ * because the first PTR for an address wins; fn NULL = hosts files. */
+static const struct {
+	const char *opt;
+	size_t off;
+	dv_rec_fn fn;
+} build_order[] = {
+	{ "ptr-record", offsetof(dv_config, ptr_records), dv_rec_ptr },
+	{ "host-record", offsetof(dv_config, host_records), dv_rec_host },
+	{ "addn-hosts", 0, NULL },
+	{ "cname", offsetof(dv_config, cnames), dv_rec_cname },
+	{ "mx-host", offsetof(dv_config, mx_hosts), dv_rec_mx },
+	{ "srv-host", offsetof(dv_config, srv_hosts), dv_rec_srv },
+	{ "txt-record", offsetof(dv_config, txt_records), dv_rec_txt },
+	{ "caa-record", offsetof(dv_config, caa_records), dv_rec_caa },
+};
+
 static int build_local(build_ctx *b)
 {
-	const dv_config *c = b->cfg;
-	int rc;
+	int rc = 0;
 
 	b->local = zone_local_new();
 	if (!b->local) {
 		snprintf(b->err, b->errlen, "out of memory");
 		return -1;
 	}
-	/* Explicit PTRs and host-records first: the first PTR wins. */
-	rc = build_records(b, "ptr-record", &c->ptr_records, dv_rec_ptr);
-	if (rc == 0)
-		rc = build_records(b, "host-record", &c->host_records,
-				   dv_rec_host);
-	if (rc == 0)
-		rc = build_hosts(b);
-	if (rc == 0)
-		rc = build_records(b, "cname", &c->cnames, dv_rec_cname);
-	if (rc == 0)
-		rc = build_records(b, "mx-host", &c->mx_hosts, dv_rec_mx);
-	if (rc == 0)
-		rc = build_records(b, "srv-host", &c->srv_hosts, dv_rec_srv);
-	if (rc == 0)
-		rc = build_records(b, "txt-record", &c->txt_records,
-				   dv_rec_txt);
-	if (rc == 0)
-		rc = build_records(b, "caa-record", &c->caa_records,
-				   dv_rec_caa);
+	for (size_t i = 0; rc == 0 && i < sizeof(build_order) /
+	     sizeof(build_order[0]); i++) {
+		const dv_strlist *l = (const dv_strlist *)(const void *)
+			((const char *)b->cfg + build_order[i].off);
+		rc = build_order[i].fn ?
+		     build_records(b, build_order[i].opt, l, build_order[i].fn) :
+		     build_hosts(b);
+	}
 	if (rc == 0 && zone_db_set_local(b->db, b->local) < 0) {
 		snprintf(b->err, b->errlen, "cannot install local data");
 		rc = -1;
