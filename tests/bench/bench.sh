@@ -85,12 +85,15 @@ start() {
     PIDS="$PIDS $SPID"
 }
 
-# wait_up PORT QNAME PID SECONDS: until the server answers (bounded).
+# wait_up PORT QNAME PID SECONDS: until the server answers QNAME SOA with
+# NOERROR (bounded).
 wait_up() {
     end=$(( $(date +%s) + $4 ))
     while [ "$(date +%s)" -lt "$end" ]; do
         kill -0 "$3" 2>/dev/null || return 1
-        dig +short +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" SOA 2>/dev/null | grep -q . && return 0
+        # a real NOERROR answer (dig prints "timed out" lines on stdout too)
+        dig +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" SOA 2>/dev/null |
+            grep -q 'status: NOERROR' && return 0
         sleep 0.1
     done
     return 1
@@ -295,8 +298,6 @@ rss_when_up() {
     fi
     stop_pid "$SPID"
 }
-# an empty server answers REFUSED, which dig +short prints nothing for:
-# wait on a process that answers at all instead.
 QN=$BIGORIGIN rss_when_up dnsvizor-1M --zone="$BIGORIGIN,$BIGZ"
 RSS_BIG=$RSS
 p=$(free_port)
