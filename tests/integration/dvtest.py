@@ -91,6 +91,9 @@ def free_port(v6=False):
 # --------------------------------------------------------------- server ---
 
 _servers = []   # every Server started, stopped at the end of run()
+_current = [""]  # name of the running case (recorded by each Server)
+SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+               "runtime error:", "AddressSanitizer:DEADLYSIGNAL")
 _tmpdirs = []
 
 
@@ -143,6 +146,9 @@ class Server:
         self.argv += [a.replace("{port}", str(self.port)) for a in args]
         self.logpath = os.path.join(self.dir, "stderr.log")
         self.proc = None
+        self.case = _current[0]
+        self.checked = False
+        self.term_result = None
         self.start(wait)
 
     @property
@@ -192,7 +198,8 @@ class Server:
         self.proc.send_signal(sig)
 
     def stop(self, timeout=STOP_TIMEOUT):
-        """SIGTERM, then SIGKILL after timeout.  Returns (exit code, killed)."""
+        """SIGTERM, then SIGKILL after timeout.  Returns (exit code, killed).
+        The outcome of the first SIGTERM is kept in self.term_result."""
         if self.proc is None:
             return None, False
         killed = False
@@ -204,6 +211,8 @@ class Server:
                 killed = True
                 self.proc.kill()
                 self.proc.wait(5)
+            if self.term_result is None:
+                self.term_result = (self.proc.returncode, killed)
         try:
             self._log.close()
         except Exception:
@@ -464,6 +473,38 @@ def _alarm(signum, frame):
     raise CaseTimeout("case took longer than %ds" % CASE_TIMEOUT)
 
 
+def server_health():
+    """Stop every server still running; each must exit 0 within the
+    SIGTERM timeout, and no log may hold a sanitizer report.  Returns a
+    list of problems."""
+    problems = []
+    for s in _servers:
+        if s.checked:
+            continue
+        s.checked = True
+        s.stop()
+        who = "server of %s (pid %s)" % (s.case, s.proc.pid if s.proc else "?")
+        if s.term_result is not None:
+            rc, killed = s.term_result
+            if killed:
+                problems.append("%s did not exit within %ds of SIGTERM"
+                                % (who, STOP_TIMEOUT))
+            elif rc != 0:
+                problems.append("%s exited %s after SIGTERM: %s"
+                                % (who, rc, s.log_tail(300)))
+        elif s.proc is not None and (s.proc.returncode or 0) < 0:
+            problems.append("%s died of signal %d on its own: %s"
+                            % (who, -s.proc.returncode, s.log_tail(300)))
+        log = s.log()
+        for m in SAN_MARKERS:
+            i = log.find(m)
+            if i >= 0:
+                problems.append("%s: sanitizer report: %s"
+                                % (who, log[i:i + 800]))
+                break
+    return problems
+
+
 def cleanup():
     for s in _servers:
         try:
@@ -493,6 +534,7 @@ def run():
             if only and fn.__name__ not in only:
                 continue
             t0 = time.monotonic()
+            _current[0] = fn.__name__
             signal.alarm(CASE_TIMEOUT)
             try:
                 fn()
@@ -512,6 +554,19 @@ def run():
                 for ln in lines[1:40]:
                     print("  " + ln)
             sys.stdout.flush()
+        # every server this file started shuts down cleanly, no ASan/UBSan
+        signal.alarm(CASE_TIMEOUT)
+        problems = server_health()
+        signal.alarm(0)
+        name = "clean_shutdown_no_sanitizer_reports"
+        if problems:
+            failed += 1
+            print("FAIL %s: %s" % (name, problems[0].splitlines()[0]))
+            for p in problems:
+                for ln in p.splitlines()[:20]:
+                    print("  " + ln)
+        else:
+            print("PASS %s (%d servers)" % (name, len(_servers)))
     finally:
         signal.alarm(0)
         cleanup()
