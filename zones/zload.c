@@ -55,7 +55,7 @@ static int zl_fail(zl_ctx *c, const zl_src *s, const char *fmt, ...)
 
 	if (!c->err || !c->errlen)
 		return -1;
-	if (s)
+	if (s && s->name)
 		n = snprintf(c->err, c->errlen, "%s:%d: ", s->name, s->start);
 	if (n < 0 || (size_t)n >= c->errlen)
 		return -1;
@@ -87,7 +87,9 @@ typedef struct zl_lex {
 	int quoted;
 } zl_lex;
 
-/* Consume one character of an entry; 1 = the entry ended, <0 = error. */
+/* Consume one character of an entry; 1 = the entry ended, <0 = error.
+ * Parentheses become spaces and newlines inside them too; an escape must
+ * not end a line or the text (ldns misreads a trailing backslash). */
 static int zl_lex_char(zl_src *s, zl_lex *lx, zl_buf *b)
 {
 	char ch = *s->p++;
@@ -98,9 +100,12 @@ static int zl_lex_char(zl_src *s, zl_lex *lx, zl_buf *b)
 			return 1;
 		return zl_putc(b, ' ');
 	}
-	if (ch == '\\' && s->p < s->end) {
-		if (*s->p == '\n')
-			s->line++;
+	if (ch == '\r' || ch == '\0')
+		ch = ' ';
+	if (ch == '\\') {
+		if (s->p == s->end || *s->p == '\n' || *s->p == '\r' ||
+		    *s->p == '\0')
+			return -EILSEQ;
 		if (zl_putc(b, ch) < 0)
 			return -ENOMEM;
 		return zl_putc(b, *s->p++);
@@ -118,8 +123,7 @@ static int zl_lex_char(zl_src *s, zl_lex *lx, zl_buf *b)
 		if (lx->parens < 0)
 			return -EINVAL;
 		ch = ' ';
-	} else if (ch == '\r' || ch == '\0')
-		ch = ' ';
+	}
 	return zl_putc(b, ch);
 }
 
@@ -148,6 +152,8 @@ static int zl_next_entry(zl_ctx *c, zl_src *s)
 			return zl_fail(c, s, "out of memory");
 		if (r == -EINVAL)
 			return zl_fail(c, s, "unbalanced parentheses");
+		if (r == -EILSEQ)
+			return zl_fail(c, s, "backslash at the end of a line");
 		if (lx.quoted)
 			return zl_fail(c, s, "unterminated quoted string");
 		if (lx.parens)
@@ -536,28 +542,48 @@ zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 	return z;
 }
 
+/* Local data goes through the same entry splitter as zone files, so
+ * quoting, parentheses and comments behave the same and ldns only ever
+ * sees one clean line. */
+static int zl_local(zl_ctx *c, const char *text)
+{
+	zl_src s = { NULL, text, text + strlen(text), 1, 1 };
+	zl_buf first;
+	int r = zl_next_entry(c, &s);
+
+	if (r == 0)
+		return zl_fail(c, &s, "empty record");
+	if (r < 0)
+		return r;
+	if (c->ent.p[0] == '$' || c->ent.p[0] == ' ' || c->ent.p[0] == '\t')
+		return zl_fail(c, &s, "owner name expected");
+	first = c->ent;          /* keep it while checking nothing follows */
+	c->ent = (zl_buf){ NULL, 0, 0 };
+	r = zl_next_entry(c, &s);
+	free(c->ent.p);
+	c->ent = first;
+	if (r != 0)
+		return r < 0 ? r : zl_fail(c, &s, "one record expected");
+	return zl_rr(c, &s);
+}
+
 int zone_local_add_rr(zone *z, const char *rr_text, char *err,
 		      size_t errlen)
 {
-	ldns_rr *rr = NULL;
-	ldns_status st = ldns_rr_new_frm_str(&rr, rr_text, 0, NULL, NULL);
-	uint8_t *buf;
-	const char *why;
+	zl_ctx *c = calloc(1, sizeof(*c));
+	char why[200] = "";
+	int r;
 
-	if (st != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "%s: %s", rr_text,
-			 ldns_get_errorstr_by_id(st));
-		return -EINVAL;
-	}
-	if (!(buf = malloc(ZL_MAXRDATA))) {
-		ldns_rr_free(rr);
+	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	why = zl_add_ldns(z, rr, buf);
-	free(buf);
-	ldns_rr_free(rr);
-	if (why) {
+	c->z = z;
+	c->err = why;
+	c->errlen = sizeof(why);
+	r = zl_local(c, rr_text);
+	zl_ctx_free(c);
+	if (r < 0) {
 		snprintf(err, errlen, "%s: %s", rr_text, why);
 		return -EINVAL;
 	}

@@ -244,6 +244,7 @@ static void test_errors(void)
 			   "zones/nope.inc"));
 	T_CHECK(fails_with(HEAD "$INCLUDE loop.inc\n",
 			   "zones/loop.inc:1: $INCLUDE nested too deeply"));
+	T_CHECK(fails_with(HEAD "x TXT a\\\n", "zones/t.zone:3: backslash"));
 	T_CHECK(fails_with(HEAD "x IN OPT \\# 0\n",
 			   "zones/t.zone:3: meta type"));
 }
@@ -323,8 +324,17 @@ static void test_local(void)
 				  256) < 0 && strstr(err, "CNAME"));
 	T_CHECK(zone_local_add_rr(z, "alias.lan. 0 IN TXT \"x\"", err,
 				  256) < 0 && strstr(err, "CNAME"));
-	T_CHECK(zone_local_add_rr(z, "bad.lan. 0 IN A 1.2", err, 256) < 0);
-	T_EQ(zone_rr_count(z), 4);
+	T_CHECK(zone_local_add_rr(z, "bad.lan. 0 IN A 1.2", err, 256) < 0 &&
+		strncmp(err, "bad.lan. 0 IN A 1.2: Syntax", 27) == 0);
+	T_CHECK(zone_local_add_rr(z, "bad.lan. 0 IN A 1.2.3.4\\", err,
+				  256) < 0);
+	T_CHECK(zone_local_add_rr(z, "a.lan. A 192.0.2.9\nb.lan. A 192.0.2.9",
+				  err, 256) < 0 && strstr(err, "one record"));
+	T_CHECK(zone_local_add_rr(z, "", err, 256) < 0);
+	T_EQ(zone_local_add_rr(z, "t.lan. 5 IN TXT ( \"a;b\" ) ; comment",
+			       err, 256), 0);
+	T_CHECK(zone_find_rrset(z, (const uint8_t *)"\1t\3lan", DNS_T_TXT));
+	T_EQ(zone_rr_count(z), 5);
 	rs = zone_find_rrset(z, (const uint8_t *)"\4host\3lan", DNS_T_A);
 	T_CHECK(rs && rs->count == 1 && rs->ttl == 0);
 	T_CHECK(zone_find_rrset(z, (const uint8_t *)"\4host\3lan",
