@@ -30,7 +30,8 @@ import dns.rdatatype
 
 ROOT = os.environ.get("DV_ROOT") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
-BINARY = os.environ.get("DNSVIZOR") or os.path.join(ROOT, "build", "dnsvizor")
+BINARY = os.path.abspath(os.environ.get("DNSVIZOR") or
+                         os.path.join(ROOT, "build", "dnsvizor"))
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 CASE_TIMEOUT = 60          # seconds per case, enforced with SIGALRM

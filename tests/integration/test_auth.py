@@ -177,6 +177,35 @@ def cname_query_type_cname():
 
 
 @case
+def cname_loops_terminate():
+    for name in ("loop1.example.com", "self.example.com", "a.wl.example.com"):
+        for tcp in (False, True):
+            r = q(name, "A", tcp=tcp)
+            check(rcode(r) in ("NOERROR", "SERVFAIL"),
+                  "%s: rcode %s" % (name, rcode(r)))
+            check(1 <= len(r.answer) <= 20,
+                  "%s: %d answer RRsets for a CNAME loop" % (name, len(r.answer)))
+            check(not any(rr.rdtype == dns.rdatatype.A for rr in r.answer),
+                  "%s: address in a looping chain" % name)
+    check(AUTH.get().alive(), "server died on a CNAME loop")
+
+
+@case
+def max_length_qname():
+    # a 255-byte qname inside the zone: NXDOMAIN with SOA, question echoed
+    labels = []
+    room = 255 - len(b"\x07example\x03com\x00")
+    while room > 1:
+        n = min(63, room - 1)
+        labels.append("a" * n)
+        room -= n + 1
+    name = ".".join(labels) + ".example.com"
+    r = q(name, "A")
+    negative(r, "NXDOMAIN")
+    eq(len(r.question[0].name.to_wire()), 255, "qname length")
+
+
+@case
 def cname_out_of_zone():
     r = q("ext.example.com", "A")
     expect(r, "NOERROR", aa=True)

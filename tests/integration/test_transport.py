@@ -540,6 +540,61 @@ def ipv6_listener():
 
 
 @case
+def tcp_pipeline_stress():
+    """500 queries in one write (answers for the big RRset fill the
+    server's output buffer); every answer arrives, in any order."""
+    s = MAIN.get()
+    sock = s.tcp_connect(timeout=5)
+    try:
+        n = 500
+        names = ["www.t.test", "big.t.test", "medium.t.test", "nope.t.test"]
+        types = [1, 16, 16, 1]
+        blob = b"".join(tcp_frame(raw_query(names[i % 4], qtype=types[i % 4],
+                                            id=i)) for i in range(n))
+        sock.sendall(blob)
+        seen = set()
+        for _ in range(n):
+            r = dns.message.from_wire(tcp_read_msg(sock, timeout=5))
+            check(r.id not in seen, "duplicate answer id %d" % r.id)
+            seen.add(r.id)
+            k = r.id % 4
+            want = {0: 1, 1: 40, 2: 20, 3: 0}[k]
+            got = sum(len(rr) for rr in r.answer)
+            eq(got, want, "answer RRs for id %d (%s)" % (r.id, names[k]))
+        eq(len(seen), n, "answers received")
+    finally:
+        sock.close()
+
+
+@case
+def sighup_under_load():
+    """Queries keep being answered correctly while the server reloads."""
+    s = server()
+    try:
+        deadline = time.monotonic() + 3
+        sent = bad = hups = 0
+        last_hup = 0
+        while time.monotonic() < deadline:
+            if time.monotonic() - last_hup > 0.3:
+                s.reload()
+                hups += 1
+                last_hup = time.monotonic()
+            try:
+                r = s.query("www.t.test", "A", timeout=1)
+                sent += 1
+                if rdatas(r.answer, "www.t.test", "A") != ["192.0.2.3"]:
+                    bad += 1
+            except Exception:
+                bad += 1
+        check(hups >= 5, "only %d reloads" % hups)
+        eq(bad, 0, "queries lost or wrong during %d reloads (%d queries)"
+           % (hups, sent))
+        assert_alive(s, "reloads under load")
+    finally:
+        s.stop()
+
+
+@case
 def udp_burst():
     """Many queries in flight at once (exercises batched UDP I/O)."""
     s = MAIN.get()
