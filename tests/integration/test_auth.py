@@ -10,6 +10,7 @@ from dvtest import (DATA, Server, Shared, case, check, eq, expect, find,
                     rdatas, rrsets, short, dig, kdig, run, has_flag, rcode,
                     header, question)  # noqa: E402
 
+import dns.flags  # noqa: E402
 import dns.message  # noqa: E402
 import dns.opcode  # noqa: E402
 import dns.rdataclass  # noqa: E402
@@ -385,6 +386,27 @@ def opcode_notimp():
         check(flags & 0x8000, "QR not set for opcode %d" % op)
         eq((flags >> 11) & 0xF, op, "opcode echoed")
         eq(flags & 0xF, 4, "rcode for opcode %d (NOTIMP)" % op)
+
+
+@case
+def header_bits():
+    """ID, RD and CD copied from the query; RA and AD clear (no recursion,
+    no DNSSEC yet); query class ANY/NONE for zone data is not answered
+    with zone data from another class."""
+    s = AUTH.get()
+    for rd, cd in ((True, False), (False, True), (True, True)):
+        m = dns.message.make_query("example.com", "SOA", use_edns=False)
+        m.flags = (dns.flags.RD if rd else 0) | (dns.flags.CD if cd else 0)
+        r = s.send_msg(m)
+        eq(r.id, m.id, "id")
+        expect(r, aa=True)
+        eq(has_flag(r, "RD"), rd, "RD copied")
+        eq(has_flag(r, "CD"), cd, "CD copied")
+        check(not has_flag(r, "RA"), "RA set by an authoritative-only server")
+        check(not has_flag(r, "AD"), "AD set without DNSSEC")
+    r = q("example.com", "SOA", qclass="CH")
+    check(rcode(r) != "NOERROR" or not r.answer,
+          "IN zone data answered for class CH: " + short(r))
 
 
 @case
