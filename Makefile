@@ -85,9 +85,19 @@ check-sansio: $(LIBS)
 
 unit: $(UNIT_BIN)
 
+# make test: the suite on the normal build, then again under ASan+UBSan
+# (one combined "N passed, N failed" line).  make test SAN=1 / make asan:
+# only the sanitizer run.
+ifeq ($(SAN),1)
+TEST_BUILDS := build-san
+else
+TEST_BUILDS := build build-san
+endif
+
 test: deps
 	@$(MAKE) --no-print-directory all unit SAN=$(SAN)
-	@sh tests/run.sh $(BUILD)
+	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory all unit SAN=1; fi
+	@sh tests/run.sh $(TEST_BUILDS)
 
 asan:
 	@$(MAKE) --no-print-directory test SAN=1

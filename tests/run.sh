@@ -1,10 +1,10 @@
 #!/bin/sh
 # Runs every unit test binary and integration test, counts PASS/FAIL lines,
 # and prints "N passed, N failed" as the last line.  Exit 1 on any failure.
-BUILD=${1:-build}
+# Usage: tests/run.sh [BUILD_DIR...]   (default: build)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-export DNSVIZOR="$ROOT/$BUILD/dnsvizor"
 export DV_ROOT="$ROOT"
+[ $# = 0 ] && set -- build
 LOG=$(mktemp -d /tmp/dv-test.XXXXXX)
 pass=0; fail=0; crashed=""
 run_one() { # name cmd...
@@ -21,13 +21,17 @@ run_one() { # name cmd...
     echo "$name: $p passed, $f failed"
     pass=$((pass + p)); fail=$((fail + f))
 }
-for t in "$ROOT/$BUILD"/tests/test_*; do
-    [ -x "$t" ] || continue
-    run_one "unit/$(basename "$t")" "$t"
-done
-for t in "$ROOT"/tests/integration/test_*.py; do
-    [ -f "$t" ] || continue
-    run_one "integration/$(basename "$t")" timeout 600 /usr/bin/python3 "$t"
+for BUILD in "$@"; do
+    export DNSVIZOR="$ROOT/$BUILD/dnsvizor"
+    [ -x "$DNSVIZOR" ] || { echo "FAIL $BUILD: $DNSVIZOR not built"; fail=$((fail + 1)); continue; }
+    for t in "$ROOT/$BUILD"/tests/test_*; do
+        [ -x "$t" ] || continue
+        run_one "$BUILD/unit/$(basename "$t")" "$t"
+    done
+    for t in "$ROOT"/tests/integration/test_*.py; do
+        [ -f "$t" ] || continue
+        run_one "$BUILD/integration/$(basename "$t")" timeout 600 /usr/bin/python3 "$t"
+    done
 done
 rm -rf "$LOG"
 echo "$pass passed, $fail failed"

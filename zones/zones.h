@@ -201,7 +201,8 @@ typedef int (*zone_read_fn)(void *arg, const char *path, char **data,
 
 /*
  * Load a zone file.  origin is the zone apex in presentation form; path is
- * passed to rd (relative $INCLUDE paths are passed as written).  Performs
+ * passed to rd (a relative $INCLUDE path is joined to the directory of the
+ * file that includes it).  Performs
  * the load checks: exactly one SOA at the apex, NS at the apex, no data
  * outside the zone, no CNAME beside other data, (and glue below
  * delegations is kept as glue).  On error returns NULL and writes
