@@ -442,10 +442,23 @@ def main():
                     print(d)
             else:
                 print("PASS diff %02d %s" % (i, label))
-        # The server must still be alive after the whole list.
+        # The server must still be alive after the whole list, stop cleanly
+        # on SIGTERM, and (under `make asan`) report no sanitizer error.
         if dv.poll() is not None:
             print("FAIL diff_nsd: dnsvizor exited with %s" % dv.returncode)
             failed += 1
+        else:
+            stop(dv)
+            with open(os.path.join(tmp, "dnsvizor.log"), errors="replace") as f:
+                bad = [l for l in f.read().splitlines()
+                       if "Sanitizer" in l or "runtime error:" in l]
+            if dv.returncode not in (0, -signal.SIGTERM) or bad:
+                print("FAIL diff_nsd: dnsvizor stop: exit %s" % dv.returncode)
+                for line in bad[:15]:
+                    print("  | " + line)
+                failed += 1
+            else:
+                print("PASS diff_nsd: dnsvizor stopped cleanly")
     finally:
         stop(dv)
         stop(nsd)
