@@ -28,7 +28,16 @@ typedef struct zone_node {
 	uint8_t *lname;           /* lowercased wire name (hash key) */
 	uint8_t *name;            /* wire name as written in the zone file */
 	zone_rrset *rrsets;       /* linked list, any order */
+	uint32_t nchild;          /* nodes directly below this one */
 } zone_node;
+
+/* One IXFR difference kept in memory (a journal record payload). */
+typedef struct zone_hist {
+	struct zone_hist *next;   /* newer */
+	uint32_t serial_from, serial_to;
+	size_t len;
+	uint8_t *payload;         /* journal payload format (zones.h 4.) */
+} zone_hist;
 
 struct zone {
 	int refs;
@@ -42,6 +51,12 @@ struct zone {
 	size_t nrr;               /* RRs stored */
 	uint32_t serial;
 	uint32_t neg_ttl;         /* RFC 2308: min(SOA TTL, SOA MINIMUM) */
+	/* zone maintenance (issue 3) */
+	uint8_t expired;          /* secondary past EXPIRE (or never loaded):
+				     answer SERVFAIL */
+	uint8_t secondary;        /* data comes from a primary by transfer */
+	zone_hist *hist_old, *hist_new; /* IXFR history, oldest first */
+	size_t hist_bytes;        /* bounded: oldest dropped past a limit */
 };
 
 /* Hash of a lowercased wire name (stable across calls). */
@@ -60,5 +75,50 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 /* Allocate an empty zone for origin (wire). */
 zone *zone_alloc(const uint8_t *origin, int is_local);
 void zone_free_all(zone *z);
+
+/* ---- mutation (UPDATE, IXFR in, journal replay) ---- */
+
+/* Delete one RR (exact rdata match, case-insensitive for names inside
+ * rdata is NOT applied: byte compare, except owner).  1 deleted, 0 absent.
+ * An RRset left empty is removed; the node is pruned when it has neither
+ * RRsets nor children (ancestors too, never the apex). */
+int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
+		     const uint8_t *rdata, uint16_t rdlen);
+/* Delete a whole RRset; returns the number of RRs deleted. Prunes. */
+int zone_node_del_rrset(zone *z, zone_node *n, uint16_t type);
+/* Remove n (and empty ancestors below the apex) if it has no RRsets and
+ * no children.  n must not be used afterwards if it was removed. */
+void zone_node_prune(zone *z, zone_node *n);
+/* Recompute serial/neg_ttl from the apex SOA (after SOA changes). */
+void zone_refresh_soa(zone *z);
+/* Rewrite the serial field of the apex SOA and update z->serial. */
+int zone_set_serial(zone *z, uint32_t serial);
+/* Visit every node (any order); stops early when fn returns non-zero. */
+int zone_foreach_node(const zone *z, int (*fn)(void *arg, zone_node *n),
+		      void *arg);
+/* Deep copy of a zone (same origin/flags, history not copied). */
+zone *zone_clone(const zone *z);
+
+/* ---- diffs (journal.c): collect an IXFR difference while changing ---- */
+typedef struct zone_diff {
+	uint8_t *del, *add;      /* RR streams (journal payload RR format) */
+	size_t del_len, del_cap, add_len, add_cap;
+	uint32_t ndel, nadd;
+} zone_diff;
+void zone_diff_init(zone_diff *d);
+void zone_diff_free(zone_diff *d);
+int zone_diff_rr(zone_diff *d, int add, const uint8_t *owner, uint16_t type,
+		 uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
+/* Frame a complete journal record: origin, old SOA (from old_soa rdata
+ * with old_ttl), deletions, new SOA (z's current apex SOA), additions.
+ * Malloc'ed *rec; the payload is also added to z's IXFR history. */
+int zone_diff_finish(zone_diff *d, zone *z, const uint8_t *old_soa,
+		     uint16_t old_soa_len, uint32_t old_ttl, uint8_t **rec,
+		     size_t *rec_len);
+/* Append a payload to z's history (copy), dropping the oldest beyond
+ * the byte limit. */
+int zone_hist_add(zone *z, const uint8_t *payload, size_t len,
+		  uint32_t serial_from, uint32_t serial_to);
+void zone_hist_free(zone *z);
 
 #endif

@@ -124,6 +124,10 @@ typedef struct wire_query {
 	uint16_t edns_udp;        /* requester's payload size, as sent */
 	uint16_t edns_flags;      /* DO bit etc. */
 	uint8_t edns_ext_rcode;
+	/* TSIG (RFC 8945): offset of the TSIG RR's owner name when the last
+	 * additional record is a TSIG, else 0.  A TSIG that is not the last
+	 * record is WQ_FORMERR. */
+	uint16_t tsig_off;
 } wire_query;
 
 typedef enum wire_qresult {
@@ -285,5 +289,181 @@ typedef enum zone_result {
 zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
 			   int tcp, uint8_t *resp, size_t resp_cap,
 			   size_t *resp_len, zone_stats *st);
+
+/* ===================================================================== */
+/* 4. Zone maintenance (issue 3): TSIG, UPDATE, journal, transfers,      */
+/*    NOTIFY, secondary zones.                                           */
+/* ===================================================================== */
+
+enum {
+	DNS_R_YXDOMAIN = 6, DNS_R_YXRRSET = 7, DNS_R_NXRRSET = 8,
+	DNS_R_NOTAUTH = 9, DNS_R_NOTZONE = 10,
+	TSIG_E_BADSIG = 16, TSIG_E_BADKEY = 17, TSIG_E_BADTIME = 18,
+	TSIG_E_BADTRUNC = 22,
+	DNS_C_NONE = 254,
+};
+
+/* ---- TSIG keys and signing (zones/tsig.c; the one OpenSSL file) ---- */
+
+enum { TSIG_MAXSECRET = 128, TSIG_MAXMAC = 64 };
+typedef enum zone_tsig_alg {
+	TSIG_HMAC_MD5 = 1, TSIG_HMAC_SHA1, TSIG_HMAC_SHA224,
+	TSIG_HMAC_SHA256, TSIG_HMAC_SHA384, TSIG_HMAC_SHA512,
+} zone_tsig_alg;
+
+typedef struct zone_tsig_key {
+	uint8_t name[WIRE_MAXNAME];   /* lowercased wire name */
+	zone_tsig_alg alg;
+	uint8_t secret[TSIG_MAXSECRET];
+	size_t secret_len;
+} zone_tsig_key;
+
+/* Parse "NAME:ALG:BASE64" (ALG: MD5 SHA1 SHA224 SHA256 SHA384 SHA512 or
+ * hmac-sha256 etc., any case).  0 or -1 with a reason in err. */
+int zone_tsig_key_parse(const char *spec, zone_tsig_key *k, char *err,
+			size_t errlen);
+
+/*
+ * The state of one TSIG conversation: a request and its response, or a
+ * multi-message transfer (RFC 8945 5.3.1: each later message's MAC covers
+ * the previous MAC, the message and the timers).
+ */
+typedef struct zone_tsig_ctx {
+	const zone_tsig_key *key;     /* NULL: unsigned */
+	uint16_t error;               /* 0 or TSIG_E_* to put in the reply */
+	uint16_t orig_id;
+	uint16_t fudge;
+	uint64_t time_signed;         /* of the request */
+	uint8_t mac[TSIG_MAXMAC];     /* last MAC (request or previous msg) */
+	size_t mac_len;
+	int nmsg;                     /* messages signed/verified so far */
+	uint8_t keyname[WIRE_MAXNAME];/* name from the request (for BADKEY) */
+	uint8_t algname[WIRE_MAXNAME];
+} zone_tsig_ctx;
+
+typedef struct zone_keyring zone_keyring;
+zone_keyring *zone_keyring_new(void);
+void zone_keyring_free(zone_keyring *kr);
+int zone_keyring_add(zone_keyring *kr, const zone_tsig_key *k); /* -EEXIST */
+const zone_tsig_key *zone_keyring_find(const zone_keyring *kr,
+				       const uint8_t *lname);
+
+/*
+ * Server side.  zone_tsig_verify_request checks the TSIG at q->tsig_off:
+ * returns 0 if the message is unsigned (ctx->key NULL), 1 if valid (ctx
+ * filled for signing the reply), or -1 with ctx->error set (BADKEY,
+ * BADSIG, BADTIME; or FORMERR rcode returned as -2 for a malformed TSIG).
+ * zone_tsig_sign appends a TSIG RR to the message in buf (ARCOUNT+1) and
+ * chains ctx for the next message; with ctx->error set it writes the
+ * unsigned error TSIG RFC 8945 5.3.2 describes (BADTIME: signed, with
+ * other data = server time).  Returns 0 or WIRE_ESPACE.
+ */
+int zone_tsig_verify_request(const zone_keyring *kr, const uint8_t *msg,
+			     size_t len, const wire_query *q, uint64_t now,
+			     zone_tsig_ctx *ctx);
+int zone_tsig_sign(zone_tsig_ctx *ctx, uint8_t *buf, size_t *len,
+		   size_t cap, uint64_t now);
+/* Client side: sign a request we send (NOTIFY, SOA/AXFR/IXFR queries) and
+ * verify each response message (multi-message aware).  0 ok, -1 bad. */
+int zone_tsig_sign_request(zone_tsig_ctx *ctx, const zone_tsig_key *key,
+			   uint8_t *buf, size_t *len, size_t cap,
+			   uint64_t now);
+int zone_tsig_verify_response(zone_tsig_ctx *ctx, const uint8_t *msg,
+			      size_t len, uint64_t now);
+
+/* ---- The request handler: the one entry point for every message ---- */
+
+typedef struct zone_req {
+	const uint8_t *q;
+	size_t qlen;
+	int tcp;
+	int af;                       /* 4 or 6 (0: unknown) */
+	uint8_t addr[16];             /* client address */
+	uint64_t now;                 /* unix time, seconds */
+} zone_req;
+
+typedef struct zone_xfr zone_xfr; /* an outgoing AXFR/IXFR stream */
+
+/* What a request did besides producing the reply. */
+typedef struct zone_effects {
+	/* UPDATE changed a zone (or several UPDATEs in one call chain): the
+	 * shell must append journal[0..journal_len) to the zone's journal
+	 * and make it durable BEFORE sending resp.  The bytes live in a db
+	 * scratch buffer valid until the next zone_db_handle call. */
+	zone *changed;
+	const uint8_t *journal;
+	size_t journal_len;
+	/* A NOTIFY for a secondary zone arrived (already answered in resp). */
+	zone *notified;
+	/* An accepted AXFR/IXFR over TCP: resp is empty, stream messages
+	 * with zone_xfr_next until it returns 0, then zone_xfr_free. */
+	zone_xfr *xfr;
+} zone_effects;
+
+/*
+ * Handle one message: QUERY (fast path: exactly zone_db_answer), signed
+ * queries (TSIG verified, reply signed), UPDATE (RFC 2136/3007),
+ * NOTIFY (RFC 1996), AXFR/IXFR (RFC 5936/1995).  eff is zeroed first.
+ */
+zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
+			   size_t resp_cap, size_t *resp_len,
+			   zone_effects *eff, zone_stats *st);
+
+/* Keys and policy attached to the db (built from config by the shell). */
+int zone_db_set_keyring(zone_db *db, zone_keyring *kr); /* takes ownership */
+/* --allow-update=ZONE,KEYNAME[,TYPE...] (key != NULL) or
+ * --allow-update=ZONE,ADDR[/PREFIX] (key == NULL, af/addr/prefix). */
+int zone_db_allow_update(zone_db *db, const char *zone_origin,
+			 const char *keyname, int af, const uint8_t *addr,
+			 int prefix, const uint16_t *types, size_t ntypes);
+/* --allow-transfer=ZONE,KEYNAME or ZONE,ADDR[/PREFIX]. */
+int zone_db_allow_transfer(zone_db *db, const char *zone_origin,
+			   const char *keyname, int af, const uint8_t *addr,
+			   int prefix);
+
+/* ---- Zone changes, diffs, journal records (zones/journal.c) ---- */
+
+/*
+ * A diff is an IXFR difference sequence (RFC 1995): old SOA, deleted RRs,
+ * new SOA, added RRs.  A journal record frames one diff on disk:
+ *   magic "DVJ1" (4) | payload length (4) | CRC-32C of payload (4) | payload
+ * payload = origin name (wire) | serial_from (4) | serial_to (4) |
+ *           ndel (4) | nadd (4) | RRs (owner wire, type, class, ttl,
+ *           rdlen, rdata; uncompressed), old SOA first in the deleted
+ *           part and new SOA first in the added part.
+ * A record whose length or CRC does not check marks a torn tail: it and
+ * everything after it is ignored (zone_journal_scan reports where the good
+ * part ends so the shell can truncate).
+ */
+typedef struct zone_journal_rec {
+	const uint8_t *payload;
+	size_t payload_len;
+	uint32_t serial_from, serial_to;
+} zone_journal_rec;
+
+/* Scan buf for records: calls fn for each good one, stops at the first
+ * bad one; returns the number of good bytes. */
+size_t zone_journal_scan(const uint8_t *buf, size_t len,
+			 int (*fn)(void *arg, const zone_journal_rec *r),
+			 void *arg);
+/* Apply a record's diff to z (serial must match serial_from).  Keeps the
+ * diff in z's IXFR history.  0, or -ESTALE (serial mismatch), -EINVAL. */
+int zone_journal_apply(zone *z, const zone_journal_rec *r);
+/* Whole-zone snapshot as zone-file text (ldns presentation), for
+ * compaction: malloc'ed buffer in *out. */
+int zone_to_text(const zone *z, char **out, size_t *len);
+
+/* ---- Outgoing transfers (zones/xfr.c) ---- */
+
+/* Next message of the stream into buf (TSIG-signed when the request
+ * was).  Returns the message length, 0 when the stream is done, or a
+ * negative status. */
+int zone_xfr_next(zone_xfr *x, uint8_t *buf, size_t cap, uint64_t now);
+void zone_xfr_free(zone_xfr *x);
+
+/* ---- NOTIFY out (zones/xfr.c): build a NOTIFY for z's SOA ---- */
+int zone_notify_build(const zone *z, uint16_t id, const zone_tsig_key *key,
+		      zone_tsig_ctx *ctx, uint64_t now, uint8_t *buf,
+		      size_t cap, size_t *len);
 
 #endif
