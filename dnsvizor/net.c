@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,14 +47,6 @@ struct dv_udp_batch {
 	uint8_t *tx;
 };
 
-typedef struct dv_tcp_conn {
-	dv_ctx *ctx;
-	struct bufferevent *bev;
-	struct event *timer;
-	struct dv_tcp_conn *prev, *next;
-	struct sockaddr_storage peer;
-	int eof;
-} dv_tcp_conn;
 
 /* ------------------------------------------------------------------ */
 /* addresses                                                          */
@@ -284,6 +277,53 @@ static socklen_t dv_pktinfo_reply(struct msghdr *rm, void *ctl)
 	return 0;
 }
 
+/* Fill a zone_req for a message from peer. */
+static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
+			const void *peer, uint64_t now)
+{
+	const struct sockaddr *sa = peer;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->q = q;
+	rq->qlen = len;
+	rq->tcp = tcp;
+	rq->now = now;
+	if (sa && sa->sa_family == AF_INET) {
+		rq->af = 4;
+		memcpy(rq->addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		rq->af = 6;
+		memcpy(rq->addr,
+		       &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+	}
+}
+
+/*
+ * Act on what a request did besides its reply: a zone change goes to the
+ * zone's journal (made durable by dv_persist_sync before the reply is
+ * sent), a NOTIFY wakes the secondary logic, an accepted transfer starts
+ * streaming on the TCP connection c.  -1 if the change could not be
+ * written (the reply must then not be sent).
+ */
+static int dv_effects(dv_ctx *ctx, zone_effects *eff, dv_tcp_conn *c)
+{
+	int rc = 0;
+
+	if (eff->changed) {
+		rc = dv_persist_changed(ctx, eff);
+		dv_notify_zone(ctx, eff->changed);
+	}
+	if (eff->notified)
+		dv_secondary_notified(ctx, eff->notified);
+	if (eff->xfr) {
+		if (c)
+			dv_xfr_begin(c, eff->xfr);
+		else
+			zone_xfr_free(eff->xfr);
+	}
+	return rc;
+}
+
 /* Answer datagram i of the batch into reply slot k; 1 if a reply. */
 static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 {
@@ -294,16 +334,21 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	uint8_t *out = b->tx + (size_t)k * ctx->tx_slot;
 	size_t rlen = 0;
 	zone_result zr;
+	zone_req rq;
+	zone_effects eff;
 
 	ctx->nst.udp_in++;
 	if (rm->msg_flags & MSG_TRUNC) {
 		ctx->nst.udp_trunc++;
 		return 0;
 	}
-	zr = zone_db_answer(ctx->db, q, b->rmsg[i].msg_len, 0, out,
-			    ctx->tx_slot, &rlen, &ctx->stats);
+	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, rm->msg_name, ctx->now);
+	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
+			    &ctx->stats);
 	if (zr != ZONE_REPLY || rlen > ctx->tx_slot)
 		rlen = 0;
+	if (dv_effects(ctx, &eff, NULL) < 0)
+		rlen = 0;       /* not durable: no acknowledgement */
 	if (ctx->cfg.log_queries)
 		dv_log_query(ctx, q, b->rmsg[i].msg_len, rm->msg_name,
 			     rlen ? out : NULL, rlen, "udp");
@@ -364,8 +409,13 @@ static void dv_udp_read(evutil_socket_t fd, short what, void *arg)
 			     NULL);
 		if (n <= 0)
 			break;
+		ctx->now = (uint64_t)time(NULL);
 		for (i = 0, k = 0; i < n; i++)
 			k += dv_udp_answer(ctx, l, i, k);
+		/* Group commit: one sync for every change in the batch, before
+		 * any reply that acknowledges one goes out. */
+		if (dv_persist_sync(ctx) < 0)
+			k = 0;
 		if (k > 0)
 			dv_udp_send(ctx, fd, k);
 		if (n < DV_UDP_BATCH)
@@ -431,12 +481,19 @@ static void dv_tcp_answer(dv_tcp_conn *c, size_t qlen)
 	dv_ctx *ctx = c->ctx;
 	size_t rlen = 0;
 	zone_result zr;
+	zone_req rq;
+	zone_effects eff;
 
 	ctx->nst.tcp_in++;
-	zr = zone_db_answer(ctx->db, ctx->tcp_q, qlen, 1, ctx->tcp_r + 2,
-			    DV_TCP_MSGMAX, &rlen, &ctx->stats);
+	ctx->now = (uint64_t)time(NULL);
+	dv_req_init(&rq, ctx->tcp_q, qlen, 1,
+		    (const struct sockaddr *)&c->peer, ctx->now);
+	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
+			    &rlen, &eff, &ctx->stats);
 	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
 		rlen = 0;
+	if (dv_effects(ctx, &eff, c) < 0 || dv_persist_sync(ctx) < 0)
+		rlen = 0;       /* not durable: no acknowledgement */
 	if (ctx->cfg.log_queries)
 		dv_log_query(ctx, ctx->tcp_q, qlen,
 			     (const struct sockaddr *)&c->peer,

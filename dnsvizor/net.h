@@ -58,8 +58,17 @@ typedef struct dv_net_stats {
 		 tcp_out, tcp_bad_len, tcp_accept_err;
 } dv_net_stats;
 
+struct dv_persist;
+struct dv_notifier;
+struct dv_secondaries;
+
 typedef struct dv_ctx {
 	struct event_base *base;
+	uint64_t now;               /* unix seconds, read once per batch */
+	/* zone maintenance (persist.c, notify.c, secondary.c) */
+	struct dv_persist *persist;
+	struct dv_notifier *notifier;
+	struct dv_secondaries *secondaries;
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;
@@ -89,6 +98,17 @@ typedef struct dv_ctx {
 	dv_net_stats nst;
 } dv_ctx;
 
+/* One TCP client connection (net.c; xfrout.c streams transfers on it). */
+typedef struct dv_tcp_conn {
+	dv_ctx *ctx;
+	struct bufferevent *bev;
+	struct event *timer;
+	struct dv_tcp_conn *prev, *next;
+	struct sockaddr_storage peer;
+	int eof;
+	zone_xfr *xfr;              /* outgoing transfer in progress */
+} dv_tcp_conn;
+
 /* --- net.c --- */
 
 /*
@@ -110,6 +130,22 @@ int dv_net_start(dv_ctx *ctx);
 void dv_net_close(dv_ctx *ctx);
 /* Log the counters at info level. */
 void dv_net_log_stats(const dv_ctx *ctx);
+
+/* --- persist.c: zone journals in the state directory --- */
+/* Append eff->journal to eff->changed's journal (no sync yet). 0 / -1. */
+int dv_persist_changed(dv_ctx *ctx, const zone_effects *eff);
+/* fdatasync every journal written since the last call. 0 / -1. */
+int dv_persist_sync(dv_ctx *ctx);
+
+/* --- notify.c: NOTIFY out with retransmission --- */
+void dv_notify_zone(dv_ctx *ctx, const zone *z);
+
+/* --- secondary.c: secondary zones (refresh, transfer in) --- */
+void dv_secondary_notified(dv_ctx *ctx, zone *z);
+
+/* --- xfrout.c: stream an AXFR/IXFR on a TCP connection --- */
+/* Takes ownership of x. */
+void dv_xfr_begin(dv_tcp_conn *c, zone_xfr *x);
 
 /* --- log.c --- */
 
