@@ -1,0 +1,12 @@
+/* Secondary zones: incoming NOTIFY and transfers (stub: NOTIMP). */
+#include "zones/maint_int.h"
+
+zone_result zone_notify_handle(zone_db *db, const zone_req *rq,
+			       const wire_query *q, const zone_tsig_ctx *tsig,
+			       uint8_t *resp, size_t cap, size_t *len,
+			       zone_effects *eff)
+{
+	(void)db; (void)tsig; (void)eff;
+	*len = zone_reply_rcode(q, rq->q, DNS_R_NOTIMP, resp, cap);
+	return ZONE_REPLY;
+}
