@@ -117,6 +117,7 @@ static zone_node *zone_node_new(zone *z, const uint8_t *name,
 	}
 	n->hash = hash;
 	n->flags = 0;
+	n->nchild = 0;
 	n->rrsets = NULL;
 	n->hnext = z->buckets[zone_bucket(z, hash)];
 	z->buckets[zone_bucket(z, hash)] = n;
@@ -155,6 +156,7 @@ static int zone_link_parents(zone *z, const uint8_t *name,
 		if (!p && !(p = zone_node_new(z, name, lname, len, hash)))
 			return -ENOMEM;
 		p->flags |= ZN_HASCHILD | (wild ? ZN_WILDCHILD : 0);
+		p->nchild++;
 		if (existed)
 			return 0;
 	}
@@ -358,4 +360,223 @@ zone *zone_local_new(void)
 {
 	static const uint8_t root[1] = { 0 };
 	return zone_alloc(root, 1);
+}
+
+/* ---- mutation ---- */
+
+static void zone_node_clear_flags(zone *z, zone_node *n, uint16_t type)
+{
+	if (type == DNS_T_CNAME)
+		n->flags &= ~(uint32_t)ZN_CNAME;
+	else if (type == DNS_T_DNAME)
+		n->flags &= ~(uint32_t)ZN_DNAME;
+	else if (type == DNS_T_NS && n != z->apex)
+		n->flags &= ~(uint32_t)ZN_DELEG;
+}
+
+static void zone_rrset_free(zone_rrset *rs)
+{
+	if (rs->data != (uint8_t *)(rs + 1))
+		free(rs->data);
+	free(rs);
+}
+
+/* Unlink and free the RRset of a type (it must exist). */
+static void zone_node_unlink_rrset(zone *z, zone_node *n, zone_rrset *rs)
+{
+	zone_rrset **pp = &n->rrsets;
+	while (*pp != rs)
+		pp = &(*pp)->next;
+	*pp = rs->next;
+	zone_node_clear_flags(z, n, rs->type);
+	zone_rrset_free(rs);
+}
+
+/* Offset of an RR with this rdata in the RRset's data, or -1. */
+static long zone_rrset_find(const zone_rrset *rs, const uint8_t *rdata,
+			    uint16_t rdlen)
+{
+	uint32_t off = 0;
+	while (off < rs->len) {
+		uint16_t l = wire_get16(rs->data + off);
+		if (l == rdlen && memcmp(rs->data + off + 2, rdata, rdlen) == 0)
+			return (long)off;
+		off += 2u + l;
+	}
+	return -1;
+}
+
+int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
+		     const uint8_t *rdata, uint16_t rdlen)
+{
+	zone_rrset *rs = zone_node_rrset(n, type);
+	long off = rs ? zone_rrset_find(rs, rdata, rdlen) : -1;
+	uint32_t rrlen = 2u + rdlen;
+
+	if (off < 0)
+		return 0;
+	memmove(rs->data + off, rs->data + off + rrlen,
+		rs->len - (uint32_t)off - rrlen);
+	rs->len -= rrlen;
+	rs->count--;
+	z->nrr--;
+	if (rs->count == 0) {
+		zone_node_unlink_rrset(z, n, rs);
+		zone_node_prune(z, n);
+	}
+	return 1;
+}
+
+int zone_node_del_rrset(zone *z, zone_node *n, uint16_t type)
+{
+	zone_rrset *rs = zone_node_rrset(n, type);
+	int count;
+
+	if (!rs)
+		return 0;
+	count = rs->count;
+	z->nrr -= (size_t)count;
+	zone_node_unlink_rrset(z, n, rs);
+	zone_node_prune(z, n);
+	return count;
+}
+
+/* Remove n from its hash chain (n must be in the table). */
+static void zone_node_unhash(zone *z, zone_node *n)
+{
+	zone_node **pp = &z->buckets[zone_bucket(z, n->hash)];
+	while (*pp != n)
+		pp = &(*pp)->hnext;
+	*pp = n->hnext;
+	z->nnodes--;
+}
+
+void zone_node_prune(zone *z, zone_node *n)
+{
+	while (n && n != z->apex && !n->rrsets && n->nchild == 0) {
+		const uint8_t *plname = n->lname + n->lname[0] + 1;
+		zone_node *p = zone_node_find(z, plname);
+		int wild = zone_is_wild(n->lname);
+
+		zone_node_unhash(z, n);
+		free(n);
+		if (!p)
+			return;
+		if (--p->nchild == 0)
+			p->flags &= ~(uint32_t)ZN_HASCHILD;
+		if (wild)
+			p->flags &= ~(uint32_t)ZN_WILDCHILD;
+		n = p;
+	}
+}
+
+/* Offset of the serial field in SOA rdata, or 0 if malformed. */
+static size_t zone_soa_serial_off(const uint8_t *rd, size_t len)
+{
+	size_t pos = 0;
+	for (int i = 0; i < 2; i++) {
+		while (pos < len && rd[pos] != 0 && rd[pos] < 64)
+			pos += (size_t)rd[pos] + 1;
+		if (pos >= len || rd[pos] != 0)
+			return 0;
+		pos++;
+	}
+	return pos + 20 == len ? pos : 0;
+}
+
+void zone_refresh_soa(zone *z)
+{
+	const zone_rrset *soa = zone_node_rrset(z->apex, DNS_T_SOA);
+	size_t len, off;
+	uint32_t min;
+
+	if (!soa || soa->count < 1)
+		return;
+	len = wire_get16(soa->data);
+	off = zone_soa_serial_off(soa->data + 2, len);
+	if (!off)
+		return;
+	z->serial = wire_get32(soa->data + 2 + off);
+	min = wire_get32(soa->data + 2 + off + 16);
+	z->neg_ttl = soa->ttl < min ? soa->ttl : min;
+}
+
+int zone_set_serial(zone *z, uint32_t serial)
+{
+	zone_rrset *soa = zone_node_rrset(z->apex, DNS_T_SOA);
+	size_t off;
+
+	if (!soa || soa->count < 1)
+		return -ENOENT;
+	off = zone_soa_serial_off(soa->data + 2, wire_get16(soa->data));
+	if (!off)
+		return -EINVAL;
+	wire_put32(soa->data + 2 + off, serial);
+	z->serial = serial;
+	return 0;
+}
+
+int zone_foreach_node(const zone *z, int (*fn)(void *arg, zone_node *n),
+		      void *arg)
+{
+	for (size_t i = 0; i < z->nbuckets; i++) {
+		zone_node *n = z->buckets[i], *next;
+		for (; n; n = next) {
+			int r;
+			next = n->hnext;
+			if ((r = fn(arg, n)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Copy of an RRset with its data inline (exactly full). */
+static zone_rrset *zone_rrset_dup(const zone_rrset *src)
+{
+	zone_rrset *rs = malloc(sizeof(*rs) + src->len);
+	if (!rs)
+		return NULL;
+	*rs = *src;
+	rs->next = NULL;
+	rs->data = (uint8_t *)(rs + 1);
+	memcpy(rs->data, src->data, src->len);
+	return rs;
+}
+
+static int zone_clone_node(void *arg, zone_node *src)
+{
+	zone *z = arg;
+	zone_node *n = zone_node_get(z, src->name);
+	const zone_rrset *rs;
+
+	if (!n)
+		return -ENOMEM;
+	for (rs = src->rrsets; rs; rs = rs->next) {
+		zone_rrset *c = zone_rrset_dup(rs);
+		if (!c)
+			return -ENOMEM;
+		c->next = n->rrsets;
+		n->rrsets = c;
+		zone_node_set_flags(z, n, c->type);
+		z->nrr += c->count;
+	}
+	return 0;
+}
+
+zone *zone_clone(const zone *z)
+{
+	zone *c = zone_alloc(z->apex->name, z->is_local);
+
+	if (!c)
+		return NULL;
+	if (zone_foreach_node(z, zone_clone_node, c) != 0) {
+		zone_free_all(c);
+		return NULL;
+	}
+	c->serial = z->serial;
+	c->neg_ttl = z->neg_ttl;
+	c->expired = z->expired;
+	c->secondary = z->secondary;
+	return c;
 }
