@@ -1,0 +1,195 @@
+/* Unit tests for zone diffs, journal records and history (journal.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/t.h"
+#include "zones/zone_int.h"
+
+static const char zt[] =
+	"$TTL 3600\n"
+	"$ORIGIN example.com.\n"
+	"@ IN SOA ns1 hostmaster 100 7200 3600 1209600 300\n"
+	"  IN NS ns1\n"
+	"  IN MX 10 mail\n"
+	"ns1 IN A 192.0.2.1\n"
+	"mail IN A 192.0.2.2\n"
+	"www 300 IN A 192.0.2.3\n"
+	"www 300 IN A 192.0.2.4\n"
+	"txt IN TXT \"semi;colon (paren)\" \"two\" \"q\\\"uote\"\n"
+	"Mixed.Case IN AAAA 2001:db8::1\n"
+	"*.wild IN CNAME www\n"
+	"sub IN NS ns.sub\n"
+	"ns.sub IN A 192.0.2.9\n"
+	"srv._tcp IN SRV 0 5 80 www\n";
+
+static zone *load(const char *text)
+{
+	char err[256] = "";
+	zone *z = zone_load_text("example.com.", "t", text, strlen(text),
+				 NULL, NULL, err, sizeof(err));
+	if (!z)
+		printf("  load: %s\n", err);
+	return z;
+}
+
+/* Bump the serial in place (what an UPDATE does through zone.c). */
+static void set_serial(zone *z, uint32_t s)
+{
+	zone_rrset *rs = zone_node_rrset(z->apex, DNS_T_SOA);
+	size_t pos = 2;
+	for (int i = 0; i < 2; i++)
+		wire_name_read(rs->data, rs->len, &pos, NULL);
+	wire_put32(rs->data + pos, s);
+	z->serial = s;
+}
+
+/* Copy of the apex SOA rdata. */
+static uint16_t soa_copy(const zone *z, uint8_t *buf, uint32_t *ttl)
+{
+	const zone_rrset *rs = zone_find_rrset(z, z->origin, DNS_T_SOA);
+	uint16_t l = wire_get16(rs->data);
+	memcpy(buf, rs->data + 2, l);
+	*ttl = rs->ttl;
+	return l;
+}
+
+/* Make a record that adds name TXT "v" and moves serial from -> to. */
+static uint8_t *mk_rec(zone *z, const char *name, uint32_t to, size_t *len)
+{
+	uint8_t old[512], owner[WIRE_MAXNAME], rd[8] = { 1, 'v' };
+	uint32_t ttl;
+	uint16_t ol = soa_copy(z, old, &ttl);
+	uint8_t *rec = NULL;
+	zone_diff d;
+
+	wire_name_from_str(name, owner);
+	zone_diff_init(&d);
+	T_EQ(zone_diff_rr(&d, 1, owner, DNS_T_TXT, 60, rd, 2), 0);
+	zone_node_add_rr(z, zone_node_get(z, owner), DNS_T_TXT, 60, rd, 2);
+	set_serial(z, to);
+	T_EQ(zone_diff_finish(&d, z, old, ol, ttl, &rec, len), 0);
+	zone_diff_free(&d);
+	return rec;
+}
+
+typedef struct seen {
+	int n;
+	uint32_t from[8], to[8];
+} seen;
+
+static int count_rec(void *arg, const zone_journal_rec *r)
+{
+	seen *s = arg;
+	if (s->n < 8) {
+		s->from[s->n] = r->serial_from;
+		s->to[s->n] = r->serial_to;
+	}
+	s->n++;
+	return 0;
+}
+
+static void test_diff_scan(void)
+{
+	zone *z = load(zt);
+	size_t l1, l2;
+	uint8_t *r1 = mk_rec(z, "a.example.com.", 101, &l1);
+	uint8_t *r2 = mk_rec(z, "b.example.com.", 102, &l2);
+	uint8_t *buf = malloc(l1 + l2 + 7);
+	seen s = { 0 };
+
+	memcpy(buf, r1, l1);
+	memcpy(buf + l1, r2, l2);
+	T_EQ(zone_journal_scan(buf, l1 + l2, count_rec, &s), l1 + l2);
+	T_EQ(s.n, 2);
+	T_EQ(s.from[0], 100);
+	T_EQ(s.to[0], 101);
+	T_EQ(s.from[1], 101);
+	T_EQ(s.to[1], 102);
+	T_CHECK(z->hist_old && z->hist_old->serial_from == 100);
+	T_CHECK(z->hist_new && z->hist_new->serial_to == 102);
+	/* torn tail: a half record, then garbage */
+	for (size_t cut = l1; cut < l1 + l2; cut += 7)
+		T_EQ(zone_journal_scan(buf, cut, NULL, NULL), l1);
+	memcpy(buf + l1 + l2, "garbage", 7);
+	T_EQ(zone_journal_scan(buf, l1 + l2 + 7, NULL, NULL), l1 + l2);
+	/* a flipped bit in the payload: the CRC catches it */
+	buf[l1 + 20] ^= 0x10;
+	T_EQ(zone_journal_scan(buf, l1 + l2, NULL, NULL), l1);
+	buf[5] ^= 0x01;         /* length field of the first record */
+	T_EQ(zone_journal_scan(buf, l1 + l2, NULL, NULL), 0);
+	free(buf);
+	free(r1);
+	free(r2);
+	zone_hist_free(z);
+	zone_unref(z);
+}
+
+static void test_hist_bounded(void)
+{
+	zone *z = load(zt);
+	static uint8_t big[200 * 1024];
+	int n = 0;
+
+	for (uint32_t s = 100; s < 120; s++)
+		T_EQ(zone_hist_add(z, big, sizeof(big), s, s + 1), 0);
+	T_CHECK(z->hist_bytes <= 1024 * 1024);
+	for (zone_hist *h = z->hist_old; h; h = h->next, n++)
+		if (h->next)
+			T_EQ(h->serial_to, h->next->serial_from);
+	T_CHECK(n >= 1 && n <= 5);
+	T_EQ(z->hist_new->serial_to, 120);
+	/* a hole restarts the chain */
+	T_EQ(zone_hist_add(z, big, 10, 500, 501), 0);
+	T_CHECK(z->hist_old == z->hist_new);
+	T_EQ(z->hist_bytes, 10);
+	zone_hist_free(z);
+	T_CHECK(!z->hist_old && !z->hist_new && z->hist_bytes == 0);
+	zone_unref(z);
+}
+
+/* Every RRset of a is in b with the same TTL and the same RRs. */
+static int zone_subset(const zone *a, const zone *b)
+{
+	for (size_t i = 0; i < a->nbuckets; i++)
+		for (zone_node *n = a->buckets[i]; n; n = n->hnext)
+			for (zone_rrset *rs = n->rrsets; rs; rs = rs->next) {
+				const zone_rrset *o =
+					zone_find_rrset(b, n->lname, rs->type);
+				if (!o || o->ttl != rs->ttl ||
+				    o->count != rs->count || o->len != rs->len)
+					return 0;
+			}
+	return 1;
+}
+
+static void test_to_text(void)
+{
+	zone *z = load(zt), *z2;
+	char *text = NULL;
+	size_t len = 0;
+
+	T_EQ(zone_to_text(z, &text, &len), 0);
+	T_CHECK(text && strlen(text) == len);
+	T_CHECK(text && strncmp(text, "example.com.", 12) == 0);
+	T_CHECK(text && strstr(text, "\tSOA\t") &&
+		strstr(text, "\tSOA\t") < strstr(text, "\tNS\t"));
+	z2 = text ? load(text) : NULL;
+	T_CHECK(z2 != NULL);
+	if (z2) {
+		T_EQ(zone_rr_count(z2), zone_rr_count(z));
+		T_EQ(zone_serial(z2), zone_serial(z));
+		T_CHECK(zone_subset(z, z2) && zone_subset(z2, z));
+		zone_unref(z2);
+	}
+	free(text);
+	zone_unref(z);
+}
+
+int main(void)
+{
+	T_RUN(test_diff_scan);
+	T_RUN(test_hist_bounded);
+	T_RUN(test_to_text);
+	T_DONE();
+}
