@@ -1033,6 +1033,30 @@ static int zone_fallback(build_ctx *b, const zone_db *old, const char *origin,
 	return zone_db_add_zone(b->db, oz) < 0 ? -1 : 0;
 }
 
+/*
+ * Reload: a zone changed at run time (UPDATE) has a serial newer than its
+ * file's; keep the running zone unless the operator increased the file's
+ * serial to at least the running one (RFC 1982).  See persist.c.
+ */
+static zone *keep_dynamic(build_ctx *b, const zone_db *old,
+			  const char *origin, zone *z)
+{
+	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
+	uint32_t d;
+
+	if (!oz)
+		return z;
+	d = zone_serial(oz) - zone_serial(z);
+	if (d == 0 || d >= 0x80000000u)
+		return z;
+	dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
+	       "(serial %u, newer than the file's %u)", origin,
+	       zone_serial(oz), zone_serial(z));
+	zone_ref(oz);
+	zone_unref(z);
+	return oz;
+}
+
 static int build_zone(build_ctx *b, const zone_db *old, const char *spec)
 {
 	char origin[DV_NAMEBUF], zerr[512];
@@ -1051,6 +1075,7 @@ static int build_zone(build_ctx *b, const zone_db *old, const char *spec)
 		      sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
+	z = keep_dynamic(b, old, origin, z);
 	rc = zone_db_add_zone(b->db, z);
 	zone_unref(z);
 	if (rc == -EEXIST)

@@ -444,6 +444,7 @@ static void dv_reload(dv_ctx *ctx)
 	ctx->db = ndb;
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
+	dv_persist_reload(ctx); /* zone files that won: reset their journal */
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level
 					       : DV_LOG_INFO;
 	dv_log(&ctx->lg, DV_LOG_INFO, "reloaded");
@@ -501,6 +502,7 @@ static void dv_log_started(dv_ctx *ctx)
 static void dv_shutdown(dv_ctx *ctx)
 {
 	dv_net_close(ctx);
+	dv_persist_close(ctx);
 	if (ctx->pid_written && ctx->cfg.pid_file &&
 	    unlink(ctx->cfg.pid_file) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "pid-file %s: %s",
@@ -565,7 +567,8 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 	if (dv_net_init(ctx, err, errlen) < 0 ||
 	    dv_net_open(ctx, err, errlen) < 0 ||
 	    dv_pid_file(ctx, err, errlen) < 0 ||
-	    dv_drop_privs(ctx, err, errlen) < 0)
+	    dv_drop_privs(ctx, err, errlen) < 0 ||
+	    dv_persist_open(ctx, err, errlen) < 0)
 		return -1;
 	if (dv_signals(ctx) < 0 || dv_net_start(ctx) < 0) {
 		snprintf(err, errlen, "cannot register events");

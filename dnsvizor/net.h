@@ -136,6 +136,22 @@ void dv_net_log_stats(const dv_ctx *ctx);
 int dv_persist_changed(dv_ctx *ctx, const zone_effects *eff);
 /* fdatasync every journal written since the last call. 0 / -1. */
 int dv_persist_sync(dv_ctx *ctx);
+/* Start-up, after dv_build_db and before serving: for every --zone with
+ * dynamic state, load its snapshot, replay its journal (cutting a torn
+ * tail) and serve that instead of the file unless the file's serial is
+ * not older.  0, or -1 + err when the state exists but cannot be read. */
+int dv_persist_open(dv_ctx *ctx, char *err, size_t errlen);
+/* After a SIGHUP swapped ctx->db: a --zone whose object was replaced by
+ * the zone file (its serial won) loses its snapshot and journal. */
+void dv_persist_reload(dv_ctx *ctx);
+/* Store z (e.g. a transferred secondary zone) as the zone's snapshot and
+ * start an empty journal; durable on return.  0 / -1. */
+int dv_persist_store_zone(dv_ctx *ctx, zone *z);
+/* The stored zone for origin (snapshot + journal replayed), with one
+ * reference, or NULL when there is none. */
+zone *dv_persist_load_zone(dv_ctx *ctx, const char *origin);
+/* Sync and close every journal (shutdown). */
+void dv_persist_close(dv_ctx *ctx);
 
 /* --- notify.c: NOTIFY out with retransmission --- */
 void dv_notify_zone(dv_ctx *ctx, const zone *z);

@@ -1,18 +1,623 @@
 /*
  * Zone journals in the state directory: append, group commit, replay at
- * start, compaction.  (Stub until issue 3's persistence lands.)
+ * start, compaction.
+ *
+ * Layout: <state-dir>/zones/<name>.snap and <name>.jnl, where <name> is
+ * the zone origin without its trailing dot ("root" for the root zone;
+ * bytes other than [a-z0-9._-] written as %XX).  Directories 0700, files
+ * 0600.  Zone files given with --zone are never written.
+ *
+ * <name>.snap  the zone as zone-file text (absolute names, SOA first),
+ *              written atomically: <name>.snap.tmp.<pid>, fsync, rename,
+ *              fsync of the directory.
+ * <name>.jnl   journal records (zones.h section 4) appended after the
+ *              snapshot; each record's serial_from is the serial it
+ *              applies to.  Records that do not continue the chain
+ *              (written before the last snapshot) are skipped on replay;
+ *              the first record whose framing or CRC does not check is a
+ *              torn tail: it and everything after it is cut off.
+ *
+ * Dynamic state exists exactly when <name>.snap exists.  The first change
+ * to a zone writes the snapshot (which already contains that change) and
+ * starts an empty journal; later changes are appended.  So the journal
+ * never depends on the operator's zone file, which may be edited later.
+ *
+ * Durability: dv_persist_changed appends the record (no sync), and
+ * dv_persist_sync fdatasyncs every journal written since the last call;
+ * net.c calls it once per UDP batch and before each TCP reply, and sends
+ * no acknowledgement when either fails (group commit).  After a failed
+ * write or sync the journal may no longer continue the in-memory zone,
+ * so the next change writes a full snapshot instead of appending.
+ *
+ * Compaction: when a journal grows past DV_JNL_MAX bytes the zone is
+ * written as a new snapshot and the journal is emptied (after the
+ * snapshot is durable: a crash in between leaves only stale records).
+ *
+ * Start-up (dv_persist_open) for each --zone: if <name>.snap exists, load
+ * it and replay the journal.  If the zone file's serial is not older than
+ * the resulting serial (RFC 1982), the operator edited the file and
+ * increased its serial: the file wins, the snapshot and journal are
+ * removed (logged).  Otherwise the dynamic zone replaces the file's zone.
+ *
+ * SIGHUP: dv_build_db keeps the running zone object when its serial is
+ * newer than the file's; otherwise the file's zone is loaded and
+ * dv_persist_reload removes the dynamic state of that zone.  In short:
+ * edit the zone file, increase its serial beyond the running serial,
+ * SIGHUP: the file wins and the dynamic history is reset; edits without
+ * such a serial increase are ignored while dynamic changes exist.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "dnsvizor/net.h"
+
+enum {
+	DV_JNL_MAX = 4 * 1024 * 1024, /* compact past this many bytes */
+	DV_PATHMAX = 4096,
+	DV_ORIGINSTR = 1024,
+	DV_FILEMAX = DV_PATHMAX + 3 * DV_ORIGINSTR + 16,
+};
+
+/* State of one zone. */
+typedef struct dv_pzone {
+	struct dv_pzone *next;
+	char origin[DV_ORIGINSTR];    /* presentation, trailing dot */
+	uint8_t lname[WIRE_MAXNAME];  /* lowercased wire origin */
+	char snap[DV_FILEMAX], jnl[DV_FILEMAX];
+	zone *z;                      /* the zone we keep state for (ref) */
+	int fd;                       /* journal, O_APPEND; -1 = none */
+	off_t size;                   /* good bytes in the journal */
+	int dirty;                    /* written since the last sync */
+	int need_snap;                /* journal broken: snapshot next */
+} dv_pzone;
+
+struct dv_persist {
+	char dir[DV_PATHMAX];         /* <state-dir>/zones */
+	dv_pzone *zones;
+	int dir_dirty;                /* a directory entry changed */
+};
+
+/* RFC 1982: a is newer than b. */
+static int dv_serial_gt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+/* ------------------------------------------------------------------ */
+/* file helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static int dv_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int dv_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Write path atomically: tmp file, fsync, rename, fsync dir. */
+static int dv_write_atomic(const char *dir, const char *path,
+			   const char *data, size_t len)
+{
+	char tmp[DV_FILEMAX + 32];
+	int fd, rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	rc = dv_write_all(fd, data, len);
+	if (rc == 0)
+		rc = fsync(fd);
+	if (close(fd) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = rename(tmp, path);
+	if (rc < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return dv_fsync_dir(dir);
+}
+
+/* mkdir -p with mode 0700. */
+static int dv_mkdirs(const char *dir)
+{
+	char p[DV_PATHMAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(p))
+		return -1;
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return -1;
+		p[i] = dir[i];
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* zone state objects                                                 */
+/* ------------------------------------------------------------------ */
+
+/* File name base for an origin ("example.com." -> "example.com"). */
+static void dv_pz_base(const char *origin, char *out, size_t cap)
+{
+	size_t o = 0, n = strlen(origin);
+
+	if (n > 0 && origin[n - 1] == '.')
+		n--;
+	if (n == 0) {
+		snprintf(out, cap, "root");
+		return;
+	}
+	for (size_t i = 0; i < n && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)origin[i];
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_')
+			out[o++] = (char)c;
+		else if (c >= 'A' && c <= 'Z')
+			out[o++] = (char)(c + 32);
+		else
+			o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+	}
+	out[o] = '\0';
+}
+
+static dv_pzone *dv_pz_find(struct dv_persist *p, const uint8_t *origin)
+{
+	for (dv_pzone *pz = p->zones; pz; pz = pz->next)
+		if (wire_name_equal(pz->lname, origin))
+			return pz;
+	return NULL;
+}
+
+/* Find or create the state object for an origin (wire). */
+static dv_pzone *dv_pz_get(struct dv_persist *p, const uint8_t *origin)
+{
+	dv_pzone *pz = dv_pz_find(p, origin);
+	char base[DV_ORIGINSTR * 3];
+
+	if (pz)
+		return pz;
+	if (!(pz = calloc(1, sizeof(*pz))))
+		return NULL;
+	wire_name_lower(pz->lname, origin);
+	if (wire_name_to_str(pz->lname, pz->origin, sizeof(pz->origin)) < 0) {
+		free(pz);
+		return NULL;
+	}
+	dv_pz_base(pz->origin, base, sizeof(base));
+	snprintf(pz->snap, sizeof(pz->snap), "%s/%s.snap", p->dir, base);
+	snprintf(pz->jnl, sizeof(pz->jnl), "%s/%s.jnl", p->dir, base);
+	pz->fd = -1;
+	pz->next = p->zones;
+	p->zones = pz;
+	return pz;
+}
+
+static void dv_pz_track(dv_pzone *pz, zone *z)
+{
+	if (z)
+		zone_ref(z);
+	zone_unref(pz->z);
+	pz->z = z;
+}
+
+static void dv_pz_close(dv_pzone *pz)
+{
+	if (pz->fd >= 0)
+		close(pz->fd);
+	pz->fd = -1;
+	pz->size = 0;
+	pz->dirty = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* snapshots and journals                                             */
+/* ------------------------------------------------------------------ */
+
+/* Open the journal for appending, emptied (after a new snapshot). */
+static int dv_pz_fresh_journal(struct dv_persist *p, dv_pzone *pz)
+{
+	dv_pz_close(pz);
+	pz->fd = open(pz->jnl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0600);
+	if (pz->fd < 0 || ftruncate(pz->fd, 0) < 0 || fsync(pz->fd) < 0) {
+		dv_pz_close(pz);
+		return -1;
+	}
+	p->dir_dirty = 1;
+	return 0;
+}
+
+/* Write z as the snapshot, then start an empty journal. */
+static int dv_pz_snapshot(dv_ctx *ctx, dv_pzone *pz, const zone *z)
+{
+	struct dv_persist *p = ctx->persist;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (dv_mkdirs(p->dir) < 0 || zone_to_text(z, &text, &len) < 0 ||
+	    dv_write_atomic(p->dir, pz->snap, text, len) < 0 ||
+	    dv_pz_fresh_journal(p, pz) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot write %s: %s",
+		       pz->origin, pz->snap, strerror(errno));
+		free(text);
+		pz->need_snap = 1;
+		return -1;
+	}
+	free(text);
+	pz->need_snap = 0;
+	return 0;
+}
+
+/* Remove the dynamic state of a zone (the zone file wins). */
+static void dv_pz_reset(dv_ctx *ctx, dv_pzone *pz)
+{
+	dv_pz_close(pz);
+	if ((unlink(pz->snap) < 0 && errno != ENOENT) ||
+	    (unlink(pz->jnl) < 0 && errno != ENOENT))
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot remove dynamic "
+		       "state: %s", pz->origin, strerror(errno));
+	dv_fsync_dir(ctx->persist->dir);
+	pz->need_snap = 0;
+}
+
+/* Append one framed record; on failure cut the journal back. */
+static int dv_pz_append(dv_pzone *pz, const uint8_t *rec, size_t len)
+{
+	if (pz->fd < 0)
+		return -1;
+	if (dv_write_all(pz->fd, rec, len) < 0) {
+		int e = errno;
+		if (ftruncate(pz->fd, pz->size) < 0)
+			dv_pz_close(pz);
+		errno = e;
+		return -1;
+	}
+	pz->size += (off_t)len;
+	pz->dirty = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the hooks net.c calls                                              */
+/* ------------------------------------------------------------------ */
 
 int dv_persist_changed(dv_ctx *ctx, const zone_effects *eff)
 {
-	(void)ctx;
-	(void)eff;
-	return -1;
+	dv_pzone *pz;
+
+	if (!ctx->persist || !eff->changed)
+		return -1;
+	pz = dv_pz_get(ctx->persist, zone_origin(eff->changed));
+	if (!pz)
+		return -1;
+	if (pz->z != eff->changed)
+		dv_pz_track(pz, eff->changed);
+	if (pz->fd < 0 || pz->need_snap) /* first change: snapshot it all */
+		return dv_pz_snapshot(ctx, pz, eff->changed);
+	if (dv_pz_append(pz, eff->journal, eff->journal_len) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: %s",
+		       pz->origin, pz->jnl, strerror(errno));
+		pz->need_snap = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* After a sync: compact a journal that grew too large. */
+static void dv_pz_maybe_compact(dv_ctx *ctx, dv_pzone *pz)
+{
+	if (pz->size <= DV_JNL_MAX || !pz->z)
+		return;
+	if (dv_pz_snapshot(ctx, pz, pz->z) == 0)
+		dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: journal compacted "
+		       "into %s (serial %u)", pz->origin, pz->snap,
+		       zone_serial(pz->z));
 }
 
 int dv_persist_sync(dv_ctx *ctx)
 {
-	(void)ctx;
+	struct dv_persist *p = ctx->persist;
+	int rc = 0;
+
+	if (!p)
+		return 0;
+	if (p->dir_dirty && dv_fsync_dir(p->dir) == 0)
+		p->dir_dirty = 0;
+	for (dv_pzone *pz = p->zones; pz; pz = pz->next) {
+		if (!pz->dirty)
+			continue;
+		pz->dirty = 0;
+		if (fdatasync(pz->fd) < 0) {
+			dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: "
+			       "fdatasync: %s", pz->origin, pz->jnl,
+			       strerror(errno));
+			pz->need_snap = 1;
+			rc = -1;
+			continue;
+		}
+		dv_pz_maybe_compact(ctx, pz);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* start-up, reload, shutdown                                         */
+/* ------------------------------------------------------------------ */
+
+/* Read a whole file; 0, or -errno (-ENOENT when absent). */
+static int dv_slurp(const char *path, uint8_t **buf, size_t *len)
+{
+	char *data = NULL;
+	int rc = dv_read_file(NULL, path, &data, len);
+
+	*buf = (uint8_t *)data;
+	return rc;
+}
+
+typedef struct dv_replay {
+	zone *z;
+	int applied, stale, err;
+} dv_replay;
+
+static int dv_replay_rec(void *arg, const zone_journal_rec *r)
+{
+	dv_replay *rp = arg;
+	int rc = zone_journal_apply(rp->z, r);
+
+	if (rc == -ESTALE) {
+		rp->stale++;
+		return 0;
+	}
+	if (rc < 0) {
+		rp->err = rc;
+		return 1;
+	}
+	rp->applied++;
 	return 0;
+}
+
+/* Replay the journal into z; cut a torn tail; keep the fd for appends. */
+static int dv_pz_replay(dv_ctx *ctx, dv_pzone *pz, zone *z)
+{
+	dv_replay rp = { .z = z };
+	uint8_t *buf = NULL;
+	size_t len = 0, good;
+	int rc = dv_slurp(pz->jnl, &buf, &len);
+
+	if (rc < 0 && rc != -ENOENT)
+		return -1;
+	good = zone_journal_scan(buf, len, dv_replay_rec, &rp);
+	free(buf);
+	if (rp.err < 0) {
+		errno = -rp.err;
+		return -1;
+	}
+	pz->fd = open(pz->jnl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0600);
+	if (pz->fd < 0)
+		return -1;
+	if (good < len) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: journal %s: ignoring "
+		       "a torn tail of %zu bytes", pz->origin, pz->jnl,
+		       len - good);
+		if (ftruncate(pz->fd, (off_t)good) < 0 || fsync(pz->fd) < 0)
+			return -1;
+	}
+	pz->size = (off_t)good;
+	dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: %d journal records replayed "
+	       "(%d stale), serial %u", pz->origin, rp.applied, rp.stale,
+	       zone_serial(z));
+	return 0;
+}
+
+/* Load <name>.snap and replay <name>.jnl; NULL if there is no state. */
+static zone *dv_pz_load(dv_ctx *ctx, dv_pzone *pz, int *fail)
+{
+	char zerr[512] = "";
+	zone *z;
+
+	*fail = 0;
+	if (access(pz->snap, F_OK) < 0)
+		return NULL;
+	z = zone_load(pz->origin, pz->snap, dv_read_file, NULL, zerr,
+		      sizeof(zerr));
+	if (!z) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: snapshot: %s",
+		       pz->origin, zerr);
+		*fail = 1;
+		return NULL;
+	}
+	if (dv_pz_replay(ctx, pz, z) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: %s",
+		       pz->origin, pz->jnl, strerror(errno));
+		dv_pz_close(pz);
+		zone_unref(z);
+		*fail = 1;
+		return NULL;
+	}
+	return z;
+}
+
+/* Choose between the zone file's zone (in the db) and the dynamic one. */
+static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
+		       size_t errlen)
+{
+	int fail;
+	zone *dz = dv_pz_load(ctx, pz, &fail);
+
+	if (fail) {
+		snprintf(err, errlen, "zone %s: cannot load the dynamic state "
+			 "in %s (see the log)", pz->origin, ctx->persist->dir);
+		return -1;
+	}
+	if (!dz) {
+		dv_pz_track(pz, filez);
+		return 0;
+	}
+	if (!dv_serial_gt(zone_serial(dz), zone_serial(filez))) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
+		       "serial %u is not older than the dynamic serial %u: "
+		       "serving the file, dynamic history reset", pz->origin,
+		       zone_serial(filez), zone_serial(dz));
+		zone_unref(dz);
+		dv_pz_reset(ctx, pz);
+		dv_pz_track(pz, filez);
+		return 0;
+	}
+	if (zone_db_replace_zone(ctx->db, dz) < 0) {
+		zone_unref(dz);
+		snprintf(err, errlen, "zone %s: cannot replace", pz->origin);
+		return -1;
+	}
+	dv_pz_track(pz, dz);
+	zone_unref(dz);
+	return 0;
+}
+
+/* The origin of a --zone=ORIGIN,FILE argument, as the db knows it. */
+static zone *dv_spec_zone(const dv_ctx *ctx, const char *spec)
+{
+	char name[DV_ORIGINSTR];
+	uint8_t wire[WIRE_MAXNAME];
+	const char *comma = strchr(spec, ',');
+	size_t n = comma ? (size_t)(comma - spec) : strlen(spec);
+
+	while (n > 0 && (*spec == ' ' || *spec == '\t'))
+		spec++, n--;
+	while (n > 0 && (spec[n - 1] == ' ' || spec[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof(name))
+		return NULL;
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	if (wire_name_from_str(name, wire) < 0 ||
+	    wire_name_to_str(wire, name, sizeof(name)) < 0)
+		return NULL;
+	return zone_db_get_zone(ctx->db, name);
+}
+
+int dv_persist_open(dv_ctx *ctx, char *err, size_t errlen)
+{
+	struct dv_persist *p = calloc(1, sizeof(*p));
+	const char *sd = ctx->cfg.state_dir;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(p->dir, sizeof(p->dir), "%s/zones", sd && *sd ? sd : ".");
+	ctx->persist = p;
+	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
+		zone *z = dv_spec_zone(ctx, ctx->cfg.zones.v[i]);
+		dv_pzone *pz = z ? dv_pz_get(p, zone_origin(z)) : NULL;
+
+		if (z && !pz) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (pz && dv_pz_start(ctx, pz, z, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void dv_persist_reload(dv_ctx *ctx)
+{
+	struct dv_persist *p = ctx->persist;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
+		zone *z = dv_spec_zone(ctx, ctx->cfg.zones.v[i]);
+		dv_pzone *pz = z ? dv_pz_get(p, zone_origin(z)) : NULL;
+
+		if (!pz || pz->z == z)
+			continue;
+		if (pz->fd >= 0 || access(pz->snap, F_OK) == 0) {
+			dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: reloaded "
+			       "from the zone file (serial %u): dynamic "
+			       "history reset", pz->origin, zone_serial(z));
+			dv_pz_reset(ctx, pz);
+		}
+		dv_pz_track(pz, z);
+	}
+}
+
+int dv_persist_store_zone(dv_ctx *ctx, zone *z)
+{
+	dv_pzone *pz;
+
+	if (!ctx->persist || !(pz = dv_pz_get(ctx->persist, zone_origin(z))))
+		return -1;
+	dv_pz_track(pz, z);
+	return dv_pz_snapshot(ctx, pz, z);
+}
+
+zone *dv_persist_load_zone(dv_ctx *ctx, const char *origin)
+{
+	uint8_t wire[WIRE_MAXNAME];
+	dv_pzone *pz;
+	zone *z;
+	int fail;
+
+	if (!ctx->persist || wire_name_from_str(origin, wire) < 0 ||
+	    !(pz = dv_pz_get(ctx->persist, wire)))
+		return NULL;
+	z = dv_pz_load(ctx, pz, &fail);
+	if (z)
+		dv_pz_track(pz, z);
+	return z;
+}
+
+void dv_persist_close(dv_ctx *ctx)
+{
+	struct dv_persist *p = ctx->persist;
+
+	if (!p)
+		return;
+	dv_persist_sync(ctx);
+	while (p->zones) {
+		dv_pzone *pz = p->zones;
+		p->zones = pz->next;
+		dv_pz_close(pz);
+		zone_unref(pz->z);
+		free(pz);
+	}
+	free(p);
+	ctx->persist = NULL;
 }

@@ -154,6 +154,24 @@ int zone_db_add_zone(zone_db *db, zone *z)
 	return 0;
 }
 
+int zone_db_replace_zone(zone_db *db, zone *z)
+{
+	uint8_t lname[WIRE_MAXNAME];
+	size_t len;
+	db_entry *e;
+
+	if (!db || !z)
+		return -EINVAL;
+	len = wire_name_lower(lname, zone_origin(z));
+	e = db_lookup(db, lname, len, zone_name_hash(lname, len));
+	if (!e || !e->z)
+		return -ENOENT;
+	zone_ref(z);
+	zone_unref(e->z);
+	e->z = z;
+	return 0;
+}
+
 zone *zone_db_get_zone(const zone_db *db, const char *origin)
 {
 	uint8_t name[WIRE_MAXNAME], lname[WIRE_MAXNAME];

@@ -390,6 +390,70 @@ size_t zone_journal_scan(const uint8_t *buf, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
+/* replay                                                             */
+/* ------------------------------------------------------------------ */
+
+static int jnl_apply_rr(zone *z, const jnl_rr *rr, int add)
+{
+	uint8_t lname[WIRE_MAXNAME];
+	zone_node *n;
+
+	if (!wire_name_is_sub(rr->owner, z->origin))
+		return -EINVAL;
+	if (add) {
+		n = zone_node_get(z, rr->owner);
+		return n ? zone_node_add_rr(z, n, rr->type, rr->ttl, rr->rdata,
+					    rr->rdlen)
+			 : -ENOMEM;
+	}
+	wire_name_lower(lname, rr->owner);
+	n = zone_node_find(z, lname);
+	if (n)  /* an absent RR is not an error (RFC 1995 sequences) */
+		zone_node_del_rr(z, n, rr->type, rr->rdata, rr->rdlen);
+	return 0;
+}
+
+static int jnl_apply_part(zone *z, jnl_cur *c, uint32_t count, int add)
+{
+	jnl_rr rr;
+	int r;
+
+	for (uint32_t i = 0; i < count; i++) {
+		if (jnl_next_rr(c, &rr) < 0)
+			return -EINVAL;
+		if (i == 0 && rr.type != DNS_T_SOA)
+			return -EINVAL;
+		if ((r = jnl_apply_rr(z, &rr, add)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int zone_journal_apply(zone *z, const zone_journal_rec *r)
+{
+	jnl_cur c = { .p = r->payload, .len = r->payload_len };
+	const uint8_t *origin;
+	uint32_t hdr[4];
+	int rc;
+
+	if (jnl_head(&c, &origin, hdr) < 0 || hdr[2] < 1 || hdr[3] < 1)
+		return -EINVAL;
+	if (!wire_name_equal(origin, z->origin))
+		return -EINVAL;
+	if (hdr[0] != z->serial)
+		return -ESTALE;
+	if ((rc = jnl_apply_part(z, &c, hdr[2], 0)) < 0 ||
+	    (rc = jnl_apply_part(z, &c, hdr[3], 1)) < 0)
+		return rc;
+	zone_refresh_soa(z);
+	if (z->serial != hdr[1])
+		return -EINVAL;
+	if (zone_hist_add(z, r->payload, r->payload_len, hdr[0], hdr[1]) < 0)
+		zone_hist_free(z);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* snapshot text                                                      */
 /* ------------------------------------------------------------------ */
 

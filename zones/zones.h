@@ -260,6 +260,9 @@ zone_db *zone_db_new(const zone_db_opts *opts);
 void zone_db_free(zone_db *db);  /* drops references to its zones */
 /* Add a zone (takes a new reference).  -EEXIST if the apex is served. */
 int zone_db_add_zone(zone_db *db, zone *z);
+/* Replace the served zone with z's apex by z (takes a new reference,
+ * drops the old one); -ENOENT if no zone with that apex is served. */
+int zone_db_replace_zone(zone_db *db, zone *z);
 /* Find the zone with this exact apex (borrowed pointer) or NULL. */
 zone *zone_db_get_zone(const zone_db *db, const char *origin);
 /* Set the local-data store (takes a reference). */
