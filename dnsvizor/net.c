@@ -457,6 +457,7 @@ static void dv_tcp_close(dv_tcp_conn *c)
 
 	dv_lru_unlink(ctx, c);
 	ctx->nconns--;
+	zone_xfr_free(c->xfr);
 	event_free(c->timer);
 	bufferevent_free(c->bev);
 	free(c);
@@ -528,7 +529,8 @@ static int dv_tcp_process(dv_tcp_conn *c)
 	uint8_t lb[2];
 	size_t mlen;
 
-	while (evbuffer_get_length(out) < DV_TCP_OUT_HIGH &&
+	/* While a transfer streams, later queries wait (no interleaving). */
+	while (!c->xfr && evbuffer_get_length(out) < DV_TCP_OUT_HIGH &&
 	       evbuffer_copyout(in, lb, 2) == 2) {
 		mlen = wire_get16(lb);
 		if (mlen == 0) {
@@ -547,7 +549,8 @@ static int dv_tcp_process(dv_tcp_conn *c)
 		bufferevent_disable(c->bev, EV_READ);
 	else if (!c->eof)
 		bufferevent_enable(c->bev, EV_READ);
-	if (c->eof && evbuffer_get_length(out) == 0 && !dv_tcp_complete(in)) {
+	if (c->eof && !c->xfr && evbuffer_get_length(out) == 0 &&
+	    !dv_tcp_complete(in)) {
 		dv_tcp_close(c);
 		return -1;
 	}
@@ -563,8 +566,12 @@ static void dv_tcp_readcb(struct bufferevent *bev, void *arg)
 /* Output drained below the low watermark (or to 0 after EOF). */
 static void dv_tcp_writecb(struct bufferevent *bev, void *arg)
 {
+	dv_tcp_conn *c = arg;
+
 	(void)bev;
-	dv_tcp_process(arg);
+	if (c->xfr && dv_xfr_pump(c) > 0)
+		dv_tcp_touch(c);
+	dv_tcp_process(c);
 }
 
 static void dv_tcp_eventcb(struct bufferevent *bev, short what, void *arg)
