@@ -327,7 +327,6 @@ void zone_free_all(zone *z)
 		}
 	}
 	free(z->buckets);
-	zone_hist_free(z);
 	free(z);
 }
 
