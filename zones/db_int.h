@@ -42,6 +42,7 @@ struct zone_db {
 	int maxlabels;          /* labels of the deepest db name */
 	size_t nzones, naddr;
 	db_addr *addr_all;      /* "#": matches every name */
+	zone_keyring *keys;     /* TSIG keys (tsig.c), or NULL */
 };
 
 /* What a name matched in the db (zones and --address entries). */

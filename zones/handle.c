@@ -1,12 +1,17 @@
 /*
  * zone_db_handle: the one entry point for every message.  Plain unsigned
- * queries take the fast path (zone_db_answer); everything else is parsed,
- * its TSIG verified, dispatched to the maintenance handlers, and the reply
- * signed.  (First version: dispatch without TSIG; tsig.c lands next.)
+ * queries take the fast path (zone_db_answer) after a header peek;
+ * everything else is parsed, its TSIG verified (RFC 8945), dispatched to
+ * the maintenance handlers, and the reply signed.  Room for the TSIG RR is
+ * reserved before a reply is built, so a signed UDP reply that does not
+ * fit comes back truncated (TC, question only) and still signed (5.3).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "zones/maint_int.h"
+
+enum { HD_UDPMIN = 512, HD_TCPMAX = 65535, HD_STACKQ = 4096 };
 
 size_t zone_reply_rcode(const wire_query *q, const uint8_t *msg,
 			uint16_t rcode, uint8_t *resp, size_t cap)
@@ -27,28 +32,194 @@ size_t zone_reply_rcode(const wire_query *q, const uint8_t *msg,
 	return qend;
 }
 
+/* Skip n RRs at *p; the type of the last one in *last.  0 or -1. */
+static int hd_skip_rrs(const uint8_t *m, size_t len, size_t *p, unsigned n,
+		       uint16_t *last)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (wire_name_read(m, len, p, NULL) < 0 || *p + 10 > len)
+			return -1;
+		*last = wire_get16(m + *p);
+		*p += 10 + (size_t)wire_get16(m + *p + 8);
+		if (*p > len)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Does the message need more than zone_db_answer?  Only a well-formed
+ * QUERY with one question that is not AXFR/IXFR and whose last record is
+ * not a TSIG stays on the fast path; malformed messages go there too (it
+ * answers FORMERR or drops them).  No names are copied.
+ */
+static int hd_needs_slow(const uint8_t *m, size_t len)
+{
+	size_t p = WIRE_HDRLEN;
+	unsigned nrr;
+	uint16_t qt, last = 0;
+
+	if (len < WIRE_HDRLEN || (m[2] & 0x80))
+		return 0;
+	if (((m[2] >> 3) & 0xf) != DNS_OP_QUERY)
+		return 1;
+	if (wire_get16(m + 4) != 1 || wire_name_read(m, len, &p, NULL) < 0 ||
+	    p + 4 > len)
+		return 0;
+	qt = wire_get16(m + p);
+	if (qt == DNS_T_AXFR || qt == DNS_T_IXFR)
+		return 1;
+	if (wire_get16(m + 10) == 0)
+		return 0;
+	p += 4;
+	nrr = (unsigned)wire_get16(m + 6) + wire_get16(m + 8) +
+	      wire_get16(m + 10);
+	if (hd_skip_rrs(m, len, &p, nrr, &last) < 0)
+		return 0;
+	return last == DNS_T_TSIG;
+}
+
+/* Largest reply for this request (RFC 6891 / RFC 7766). */
+static size_t hd_limit(const zone_db *db, const wire_query *q, int tcp,
+		       size_t cap)
+{
+	size_t lim;
+
+	if (tcp)
+		lim = HD_TCPMAX;
+	else if (!q->has_edns)
+		lim = HD_UDPMIN;
+	else {
+		lim = q->edns_udp < HD_UDPMIN ? HD_UDPMIN : q->edns_udp;
+		if (lim > db->opts.edns_max)
+			lim = db->opts.edns_max;
+	}
+	return lim < cap ? lim : cap;
+}
+
+/* A signed query that is not a transfer: answer the message without its
+ * TSIG (ARCOUNT - 1) through the normal path. */
+static zone_result hd_signed_query(const zone_db *db, const zone_req *rq,
+				   const wire_query *q, uint8_t *resp,
+				   size_t cap, size_t *len, zone_stats *st)
+{
+	uint8_t small[HD_STACKQ], *m = small;
+	size_t n = q->tsig_off;
+	zone_result r;
+
+	if (n > sizeof(small) && !(m = malloc(n)))
+		return ZONE_DROP;
+	memcpy(m, rq->q, n);
+	wire_put16(m + 10, (uint16_t)(q->arcount - 1));
+	r = zone_db_answer(db, m, n, rq->tcp, resp, cap, len, st);
+	if (m != small)
+		free(m);
+	return r;
+}
+
+static zone_result hd_route(zone_db *db, const zone_req *rq,
+			    const wire_query *q, const zone_tsig_ctx *tsig,
+			    uint8_t *resp, size_t cap, size_t *len,
+			    zone_effects *eff, zone_stats *st)
+{
+	int xfr = q->qtype == DNS_T_AXFR || q->qtype == DNS_T_IXFR;
+
+	if (q->opcode == DNS_OP_UPDATE || q->opcode == DNS_OP_NOTIFY ||
+	    (q->opcode == DNS_OP_QUERY && xfr)) {
+		if (st)
+			st->queries++;
+		if (q->opcode == DNS_OP_UPDATE)
+			return zone_update_handle(db, rq, q, tsig, resp, cap,
+						  len, eff);
+		if (q->opcode == DNS_OP_NOTIFY)
+			return zone_notify_handle(db, rq, q, tsig, resp, cap,
+						  len, eff);
+		return zone_xfr_handle(db, rq, q, tsig, resp, cap, len, eff);
+	}
+	if (tsig->key)
+		return hd_signed_query(db, rq, q, resp, cap, len, st);
+	return zone_db_answer(db, rq->q, rq->qlen, rq->tcp, resp, cap, len,
+			      st);
+}
+
+/* Route a parsed, verified message; sign the reply when it was signed. */
+static zone_result hd_dispatch(zone_db *db, const zone_req *rq,
+			       const wire_query *q, zone_tsig_ctx *tsig,
+			       uint8_t *resp, size_t cap, size_t *len,
+			       zone_effects *eff, zone_stats *st)
+{
+	size_t lim = hd_limit(db, q, rq->tcp, cap);
+	size_t reserve = tsig->key ? zone_tsig_size(tsig) : 0;
+	zone_result r;
+
+	if (lim < reserve + WIRE_HDRLEN)
+		return ZONE_DROP;
+	r = hd_route(db, rq, q, tsig, resp, lim - reserve, len, eff, st);
+	if (r != ZONE_REPLY || !tsig->key || *len == 0)
+		return r;
+	if (zone_tsig_sign(tsig, resp, len, cap, rq->now) < 0)
+		return ZONE_DROP;
+	return ZONE_REPLY;
+}
+
+/* FORMERR, or NOTAUTH with the TSIG error RR (RFC 8945 5.2, 5.3.2). */
+static zone_result hd_reject(const zone_req *rq, const wire_query *q,
+			     zone_tsig_ctx *tsig, uint16_t rcode,
+			     uint8_t *resp, size_t cap, size_t *len,
+			     zone_stats *st)
+{
+	if (st) {
+		st->queries++;
+		if (rcode == DNS_R_FORMERR)
+			st->formerr++;
+		else
+			st->badtsig++;
+	}
+	*len = zone_reply_rcode(q, rq->q, rcode, resp, cap);
+	if (*len == 0)
+		return ZONE_DROP;
+	if (rcode == DNS_R_NOTAUTH &&
+	    zone_tsig_sign(tsig, resp, len, cap, rq->now) < 0)
+		return ZONE_DROP;
+	return ZONE_REPLY;
+}
+
+static zone_result hd_slow(zone_db *db, const zone_req *rq, uint8_t *resp,
+			   size_t cap, size_t *len, zone_effects *eff,
+			   zone_stats *st)
+{
+	wire_query q;
+	zone_tsig_ctx tsig;
+	wire_qresult pr = wire_query_parse(rq->q, rq->qlen, &q);
+	int v;
+
+	if (pr != WQ_OK) {
+		if (pr == WQ_DROP || q.opcode == DNS_OP_QUERY ||
+		    (q.opcode != DNS_OP_UPDATE && q.opcode != DNS_OP_NOTIFY))
+			return zone_db_answer(db, rq->q, rq->qlen, rq->tcp,
+					      resp, cap, len, st);
+		memset(&tsig, 0, sizeof(tsig));
+		return hd_reject(rq, &q, &tsig, DNS_R_FORMERR, resp, cap, len,
+				 st);
+	}
+	v = zone_tsig_verify_request(db->keys, rq->q, rq->qlen, &q, rq->now,
+				     &tsig);
+	if (v == -2)
+		return hd_reject(rq, &q, &tsig, DNS_R_FORMERR, resp, cap, len,
+				 st);
+	if (v == -1)
+		return hd_reject(rq, &q, &tsig, DNS_R_NOTAUTH, resp, cap, len,
+				 st);
+	return hd_dispatch(db, rq, &q, &tsig, resp, cap, len, eff, st);
+}
+
 zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 			   size_t resp_cap, size_t *resp_len,
 			   zone_effects *eff, zone_stats *st)
 {
-	wire_query q;
-	zone_tsig_ctx tsig;
-
 	memset(eff, 0, sizeof(*eff));
-	if (rq->qlen >= WIRE_HDRLEN) {
-		unsigned op = (rq->q[2] >> 3) & 0xf;
-		int maint = op == DNS_OP_UPDATE || op == DNS_OP_NOTIFY;
-		if (maint && wire_query_parse(rq->q, rq->qlen, &q) == WQ_OK) {
-			memset(&tsig, 0, sizeof(tsig));
-			if (st)
-				st->queries++;
-			if (op == DNS_OP_UPDATE)
-				return zone_update_handle(db, rq, &q, &tsig, resp,
-							  resp_cap, resp_len, eff);
-			return zone_notify_handle(db, rq, &q, &tsig, resp,
-						  resp_cap, resp_len, eff);
-		}
-	}
-	return zone_db_answer(db, rq->q, rq->qlen, rq->tcp, resp, resp_cap,
-			      resp_len, st);
+	if (!hd_needs_slow(rq->q, rq->qlen))
+		return zone_db_answer(db, rq->q, rq->qlen, rq->tcp, resp,
+				      resp_cap, resp_len, st);
+	return hd_slow(db, rq, resp, resp_cap, resp_len, eff, st);
 }

@@ -347,6 +347,7 @@ static void wire_query_header(const uint8_t *pkt, wire_query *q)
 	q->edns_udp = 0;
 	q->edns_flags = 0;
 	q->edns_ext_rcode = 0;
+	q->tsig_off = 0;
 }
 
 /* Read the first question into q; skip the others.  0 or -1. */
@@ -406,10 +407,22 @@ static int wire_query_opt(wire_query *q, const uint8_t *rr, int owner_len,
 	return 0;
 }
 
-/* Check the framing of one RR at *pos and advance past it.  0 or -1. */
-static int wire_query_rr(const uint8_t *pkt, size_t len, size_t *pos,
-			 int in_additional, wire_query *q, int *nopt)
+/* RFC 8945 5.1: a TSIG must be the last additional record, class ANY. */
+static int wire_query_tsig(wire_query *q, const uint8_t *rr, size_t start,
+			   int last)
 {
+	if (!last || wire_get16(rr + 2) != DNS_C_ANY || start > 0xffff)
+		return -1;
+	q->tsig_off = (uint16_t)start;
+	return 0;
+}
+
+/* Check the framing of one RR at *pos and advance past it.  0 or -1.
+ * where: 0 answer/authority, 1 additional, 2 the last additional. */
+static int wire_query_rr(const uint8_t *pkt, size_t len, size_t *pos,
+			 int where, wire_query *q, int *nopt)
+{
+	size_t start = *pos;
 	int owner = wire_name_read(pkt, len, pos, NULL);
 	const uint8_t *rr;
 	size_t rdlen;
@@ -421,9 +434,11 @@ static int wire_query_rr(const uint8_t *pkt, size_t len, size_t *pos,
 	if (*pos + WIRE_RRFIXED + rdlen > len)
 		return -1;
 	*pos += WIRE_RRFIXED + rdlen;
+	if (wire_get16(rr) == DNS_T_TSIG)
+		return wire_query_tsig(q, rr, start, where == 2);
 	if (wire_get16(rr) != DNS_T_OPT)
 		return 0;
-	if (!in_additional)
+	if (!where)
 		return -1;
 	return wire_query_opt(q, rr, owner, nopt);
 }
@@ -447,7 +462,8 @@ wire_qresult wire_query_parse(const uint8_t *pkt, size_t len, wire_query *q)
 	first_ar = (unsigned)q->ancount + q->nscount;
 	nrr = first_ar + q->arcount;
 	for (i = 0; i < nrr; i++)
-		if (wire_query_rr(pkt, len, &pos, i >= first_ar, q, &nopt) < 0)
+		if (wire_query_rr(pkt, len, &pos, i < first_ar ? 0 :
+				  i + 1 == nrr ? 2 : 1, q, &nopt) < 0)
 			return WQ_FORMERR;
 	if (q->has_edns && q->edns_version > 0)
 		return WQ_BADVERS;

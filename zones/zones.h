@@ -254,6 +254,7 @@ typedef struct zone_db_opts {
 typedef struct zone_stats {
 	uint64_t queries, answered, dropped, formerr, refused, notimp,
 		 nxdomain, nodata, truncated, badvers;
+	uint64_t badtsig;   /* TSIG failures answered NOTAUTH (handle.c) */
 } zone_stats;
 
 zone_db *zone_db_new(const zone_db_opts *opts);
@@ -366,6 +367,9 @@ int zone_tsig_verify_request(const zone_keyring *kr, const uint8_t *msg,
 			     zone_tsig_ctx *ctx);
 int zone_tsig_sign(zone_tsig_ctx *ctx, uint8_t *buf, size_t *len,
 		   size_t cap, uint64_t now);
+/* Bytes the TSIG RR that zone_tsig_sign appends for ctx will take (an
+ * upper bound: reserve it before building a message that must fit). */
+size_t zone_tsig_size(const zone_tsig_ctx *ctx);
 /* Client side: sign a request we send (NOTIFY, SOA/AXFR/IXFR queries) and
  * verify each response message (multi-message aware).  0 ok, -1 bad. */
 int zone_tsig_sign_request(zone_tsig_ctx *ctx, const zone_tsig_key *key,
@@ -414,6 +418,8 @@ zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 
 /* Keys and policy attached to the db (built from config by the shell). */
 int zone_db_set_keyring(zone_db *db, zone_keyring *kr); /* takes ownership */
+/* The db's keyring (borrowed; NULL when no keys are configured). */
+const zone_keyring *zone_db_keyring(const zone_db *db);
 /* --allow-update=ZONE,KEYNAME[,TYPE...] (key != NULL) or
  * --allow-update=ZONE,ADDR[/PREFIX] (key == NULL, af/addr/prefix). */
 int zone_db_allow_update(zone_db *db, const char *zone_origin,
