@@ -70,6 +70,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->host_records, &cfg->addresses, &cfg->cnames,
 		&cfg->mx_hosts, &cfg->srv_hosts, &cfg->txt_records,
 		&cfg->ptr_records, &cfg->caa_records, &cfg->zones,
+		&cfg->allow_update, &cfg->allow_transfer,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
@@ -1086,6 +1087,114 @@ static int build_zone(build_ctx *b, const zone_db *old, const char *spec)
 	return rc < 0 ? -1 : 0;
 }
 
+/* ---- --allow-update / --allow-transfer ---- */
+
+static const struct { const char *name; uint16_t type; } acl_types[] = {
+	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
+	{ "HINFO", 13 }, { "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 },
+	{ "LOC", 29 }, { "SRV", 33 }, { "NAPTR", 35 }, { "DNAME", 39 },
+	{ "DS", 43 }, { "SSHFP", 44 }, { "TLSA", 52 }, { "SVCB", 64 },
+	{ "HTTPS", 65 }, { "CAA", 257 }, { "ANY", 255 },
+};
+
+static int acl_type(dv_tok t, uint16_t *out)
+{
+	char s[16];
+	char *end;
+	unsigned long v;
+
+	if (tok_str(t, s, sizeof(s)) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(acl_types) / sizeof(acl_types[0]); i++)
+		if (strcasecmp(s, acl_types[i].name) == 0) {
+			*out = acl_types[i].type;
+			return 0;
+		}
+	if (strncasecmp(s, "TYPE", 4) != 0 || !s[4])
+		return -1;
+	v = strtoul(s + 4, &end, 10);
+	if (*end || v == 0 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* "ADDR[/PREFIX]": 1 parsed, 0 not an address, -1 bad prefix. */
+static int acl_addr(dv_tok t, int *af, uint8_t *addr, int *prefix)
+{
+	char s[128], *slash, *end;
+
+	if (tok_str(t, s, sizeof(s)) < 0)
+		return 0;
+	slash = strchr(s, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, s, addr) == 1)
+		*af = 4;
+	else if (inet_pton(AF_INET6, s, addr) == 1)
+		*af = 6;
+	else
+		return 0;
+	*prefix = *af == 4 ? 32 : 128;
+	if (!slash)
+		return 1;
+	long v = strtol(slash + 1, &end, 10);
+	if (!slash[1] || *end || v < 0 || v > *prefix)
+		return -1;
+	*prefix = (int)v;
+	return 1;
+}
+
+static int acl_one(build_ctx *b, const char *spec, int transfer)
+{
+	const char *what = transfer ? "allow-transfer" : "allow-update";
+	dv_tok t[34];
+	char origin[DV_NAMEBUF], key[DV_NAMEBUF];
+	uint16_t types[32];
+	uint8_t addr[16];
+	int n = csv_split(spec, t, 34), af = 0, prefix = 0, isaddr, rc;
+
+	if (n < 2 || (transfer && n != 2) || tok_name(t[0], origin) < 0) {
+		snprintf(b->err, b->errlen, "%s: %s: expected ZONE,%s", what,
+			 spec, transfer ? "KEYNAME|ADDR[/PREFIX]" :
+			 "KEYNAME|ADDR[/PREFIX][,TYPE...]");
+		return -1;
+	}
+	isaddr = acl_addr(t[1], &af, addr, &prefix);
+	if (isaddr < 0 || (!isaddr && tok_name(t[1], key) < 0)) {
+		snprintf(b->err, b->errlen, "%s: %s: bad key name or address",
+			 what, spec);
+		return -1;
+	}
+	for (int i = 2; i < n; i++)
+		if (acl_type(t[i], &types[i - 2]) < 0) {
+			snprintf(b->err, b->errlen, "%s: %s: unknown type '%.*s'",
+				 what, spec, (int)t[i].n, t[i].p);
+			return -1;
+		}
+	rc = transfer ? zone_db_allow_transfer(b->db, origin,
+					       isaddr ? NULL : key, af, addr,
+					       prefix) :
+	     zone_db_allow_update(b->db, origin, isaddr ? NULL : key, af, addr,
+				  prefix, types, (size_t)(n - 2));
+	if (rc < 0)
+		snprintf(b->err, b->errlen, "%s: %s: cannot add", what, spec);
+	return rc < 0 ? -1 : 0;
+}
+
+static int build_acls(build_ctx *b)
+{
+	const dv_config *cfg = b->cfg;
+
+	for (size_t i = 0; i < cfg->allow_update.n; i++)
+		if (acl_one(b, cfg->allow_update.v[i], 0) < 0)
+			return -1;
+	for (size_t i = 0; i < cfg->allow_transfer.n; i++)
+		if (acl_one(b, cfg->allow_transfer.v[i], 1) < 0)
+			return -1;
+	return 0;
+}
+
 zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		     const dv_logger *lg, char *err, size_t errlen)
 {
@@ -1095,6 +1204,7 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		.no_ident = (uint8_t)(cfg->no_ident != 0),
 		.version_str = "dnsvizor " DV_VERSION,
 		.ident_str = host,
+		.serial_policy = (uint8_t)cfg->serial_policy,
 	};
 	build_ctx b = { .cfg = cfg, .lg = lg, .err = err, .errlen = errlen };
 	int rc = 0;
@@ -1108,6 +1218,8 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 	}
 	for (size_t i = 0; rc == 0 && i < cfg->zones.n; i++)
 		rc = build_zone(&b, old, cfg->zones.v[i]);
+	if (rc == 0)
+		rc = build_acls(&b);
 	if (rc == 0)
 		rc = build_local(&b);
 	if (rc == 0)

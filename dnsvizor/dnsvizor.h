@@ -77,6 +77,9 @@ typedef struct dv_config {
 	dv_strlist ptr_records;     /* raw --ptr-record arguments */
 	dv_strlist caa_records;     /* raw --caa-record arguments */
 	dv_strlist zones;           /* raw --zone=ORIGIN,FILE arguments */
+	dv_strlist allow_update;    /* raw --allow-update arguments */
+	dv_strlist allow_transfer;  /* raw --allow-transfer arguments */
+	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */
 	int no_ident;               /* --no-ident */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command

@@ -287,6 +287,33 @@ static int opt_zone(dv_parser *p, const dv_option *o, const char *val)
 	return opt_list(p, o, val);
 }
 
+/* --allow-update / --allow-transfer: ZONE,WHO[,...]; checked fully when
+ * the db is built (config.c). */
+static int opt_acl(dv_parser *p, const dv_option *o, const char *val)
+{
+	const char *comma = strchr(val, ',');
+
+	if (!comma || comma == val || !comma[1] || comma[1] == ',')
+		return opt_fail(p, o->name, "expected ZONE,KEYNAME or "
+				"ZONE,ADDR[/PREFIX] in '%s'", val);
+	return opt_list(p, o, val);
+}
+
+static int opt_serial_policy(dv_parser *p, const dv_option *o,
+			     const char *val)
+{
+	int *f = field(p, o);
+
+	if (strcasecmp(val, "increment") == 0)
+		*f = ZONE_SERIAL_INCREMENT;
+	else if (strcasecmp(val, "unixtime") == 0)
+		*f = ZONE_SERIAL_UNIXTIME;
+	else
+		return opt_fail(p, o->name, "expected increment or unixtime, "
+				"not '%s'", val);
+	return 0;
+}
+
 /* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
 static int opt_domain(dv_parser *p, const dv_option *o, const char *val)
 {
@@ -609,6 +636,20 @@ static const dv_option dv_options[] = {
 	/* zones */
 	OPT("zone", 0, A_REQ, 0, opt_zone, OFF(zones), 0, 0, "ORIGIN,FILE",
 	    "Serve the zone file FILE for ORIGIN as primary. Repeatable."),
+	OPT("allow-update", 0, A_REQ, 0, opt_acl, OFF(allow_update), 0, 0,
+	    "ZONE,KEYNAME[,TYPE...]|ZONE,ADDR[/PREFIX][,TYPE...]",
+	    "Accept RFC 2136 updates to ZONE (names at and below it) signed "
+	    "with the TSIG key KEYNAME, or unsigned ones from ADDR/PREFIX; "
+	    "only the listed types when given. Keys named x._update.ZONE "
+	    "need no such line. Everything else is REFUSED. Repeatable."),
+	OPT("allow-transfer", 0, A_REQ, 0, opt_acl, OFF(allow_transfer), 0, 0,
+	    "ZONE,KEYNAME|ZONE,ADDR[/PREFIX]", "Allow AXFR/IXFR of ZONE with "
+	    "the TSIG key KEYNAME or from ADDR/PREFIX (keys named "
+	    "x._transfer.ZONE need no such line). Repeatable."),
+	OPT("serial-policy", 0, A_REQ, 0, opt_serial_policy,
+	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
+	    "bumps the SOA serial: +1 (default) or the current unix time "
+	    "when that is newer."),
 	FLAG("no-ident", 0, no_ident, "Refuse CHAOS TXT version.bind, "
 	     "id.server and hostname.bind queries."),
 	/* dnsmasq options whose behaviour dnsvizor already has */

@@ -68,6 +68,8 @@ void zone_db_free(zone_db *db)
 	zone_unref(db->local);
 	free(db->version_str);
 	free(db->ident_str);
+	zone_acl_free(db->acl);
+	free(db->upd_journal);
 	zone_keyring_free(db->keys);
 	free(db);
 }

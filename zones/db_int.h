@@ -42,8 +42,14 @@ struct zone_db {
 	int maxlabels;          /* labels of the deepest db name */
 	size_t nzones, naddr;
 	db_addr *addr_all;      /* "#": matches every name */
+	struct zone_acl_rule *acl; /* --allow-update/--allow-transfer (acl.c) */
+	uint8_t *upd_journal;   /* last UPDATE's journal record (update.c) */
+	size_t upd_journal_len;
 	zone_keyring *keys;     /* TSIG keys (tsig.c), or NULL */
 };
+
+/* Free a list of access rules (acl.c). */
+void zone_acl_free(struct zone_acl_rule *r);
 
 /* What a name matched in the db (zones and --address entries). */
 typedef struct db_match {

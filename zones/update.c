@@ -1,12 +1,806 @@
-/* RFC 2136 dynamic update (stub until it lands). */
+/*
+ * RFC 2136 dynamic update with RFC 3007 authorization.
+ *
+ * The message is parsed once into an array of RRs (owners and rdata
+ * decompressed into an arena).  Then, in the RFC's order: zone section,
+ * prerequisites (3.2), permissions (3.3), prescan (3.4.1), application
+ * (3.4.2).  Every change made to the zone is first written to an undo log;
+ * if anything fails after the first change (only memory can), the log is
+ * played backwards so no half-applied update remains.  The same log then
+ * yields the IXFR difference for the journal.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "zones/maint_int.h"
+
+enum {
+	UPD_ARENA_MAX = 4u << 20, /* decompressed names+rdata per message */
+	UPD_T_TKEY = 249, UPD_T_MAILB = 253, UPD_T_MAILA = 254,
+};
+
+/* One RR of the prerequisite or update section. */
+typedef struct upd_rr {
+	size_t owner_off, lowner_off, rd_off; /* into the arena */
+	const uint8_t *owner, *lowner, *rd;
+	uint16_t type, rclass, rdlen, wire_rdlen;
+	uint32_t ttl;
+} upd_rr;
+
+/* One primitive change, for undo and for the diff. */
+typedef struct upd_op {
+	uint8_t add;        /* 1 added, 0 deleted */
+	uint8_t mut;        /* the zone was changed (undo applies) */
+	uint8_t ttl_only;   /* RRset TTL change: undo restores old_ttl */
+	uint8_t dead;       /* cancelled against a later op (diff only) */
+	uint16_t type, rdlen;
+	uint32_t ttl, old_ttl;
+	uint8_t *owner;     /* malloc'ed: owner wire name then rdata */
+	uint8_t *rd;
+} upd_op;
+
+typedef struct upd_ctx {
+	zone_db *db;
+	const zone_req *rq;
+	const wire_query *q;
+	const zone_tsig_key *key;
+	zone *z;
+	uint8_t *arena;
+	size_t alen, acap;
+	upd_rr *rr;
+	size_t npre, nupd;
+	upd_op *ops;
+	size_t nops, opcap;
+} upd_ctx;
+
+/* ---- parsing ---- */
+
+static long upd_arena_put(upd_ctx *c, const uint8_t *p, size_t n)
+{
+	size_t off = c->alen;
+
+	if (c->alen + n > c->acap) {
+		size_t cap = c->acap ? c->acap : 4096;
+		uint8_t *a;
+		while (cap < c->alen + n)
+			cap *= 2;
+		if (cap > UPD_ARENA_MAX)
+			return -1;
+		if (!(a = realloc(c->arena, cap)))
+			return -1;
+		c->arena = a;
+		c->acap = cap;
+	}
+	memcpy(c->arena + c->alen, p, n);
+	c->alen += n;
+	return (long)off;
+}
+
+/* Compressible rdata layouts (RFC 3597 s4 and the ones senders compress
+ * anyway): fixed bytes before the names, number of names. */
+static const struct upd_shape {
+	uint16_t type;
+	uint8_t pre, names;
+} upd_shapes[] = {
+	{ DNS_T_NS, 0, 1 }, { 3, 0, 1 }, { 4, 0, 1 }, { DNS_T_CNAME, 0, 1 },
+	{ DNS_T_SOA, 0, 2 }, { 7, 0, 1 }, { 8, 0, 1 }, { 9, 0, 1 },
+	{ DNS_T_PTR, 0, 1 }, { 14, 0, 2 }, { DNS_T_MX, 2, 1 },
+	{ 17, 0, 2 }, { 18, 2, 1 }, { 21, 2, 1 }, { 26, 2, 2 },
+	{ DNS_T_SRV, 6, 1 }, { 36, 2, 1 }, { DNS_T_DNAME, 0, 1 },
+};
+
+static const struct upd_shape *upd_shape_of(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(upd_shapes) / sizeof(upd_shapes[0]); i++)
+		if (upd_shapes[i].type == type)
+			return &upd_shapes[i];
+	return NULL;
+}
+
+/* Decompress rdata at msg[pos..pos+rdlen) into the arena.  Returns the
+ * arena offset or -1 (malformed / too big). */
+static long upd_rdata(upd_ctx *c, size_t pos, uint16_t type, size_t rdlen)
+{
+	const struct upd_shape *s = upd_shape_of(type);
+	const uint8_t *msg = c->rq->q;
+	size_t end = pos + rdlen, start = c->alen;
+	uint8_t name[WIRE_MAXNAME];
+	long off;
+
+	if (!s || rdlen == 0)
+		return upd_arena_put(c, msg + pos, rdlen);
+	if (rdlen < s->pre || (off = upd_arena_put(c, msg + pos, s->pre)) < 0)
+		return -1;
+	pos += s->pre;
+	for (int i = 0; i < s->names; i++) {
+		int n = wire_name_read(msg, end, &pos, name);
+		if (n < 0 || upd_arena_put(c, name, (size_t)n) < 0)
+			return -1;
+	}
+	if (upd_arena_put(c, msg + pos, end - pos) < 0)
+		return -1;
+	if (c->alen - start > UINT16_MAX)
+		return -1;
+	return off;
+}
+
+static int upd_parse_rr(upd_ctx *c, size_t *pos, upd_rr *r)
+{
+	const uint8_t *msg = c->rq->q;
+	uint8_t name[WIRE_MAXNAME], lname[WIRE_MAXNAME];
+	int n = wire_name_read(msg, c->rq->qlen, pos, name);
+	long o1, o2, o3;
+	size_t start;
+
+	if (n < 0 || *pos + 10 > c->rq->qlen)
+		return -1;
+	wire_name_lower(lname, name);
+	r->type = wire_get16(msg + *pos);
+	r->rclass = wire_get16(msg + *pos + 2);
+	r->ttl = wire_get32(msg + *pos + 4);
+	r->wire_rdlen = wire_get16(msg + *pos + 8);
+	*pos += 10;
+	if (*pos + r->wire_rdlen > c->rq->qlen)
+		return -1;
+	o1 = upd_arena_put(c, name, (size_t)n);
+	o2 = upd_arena_put(c, lname, (size_t)n);
+	start = c->alen;
+	o3 = upd_rdata(c, *pos, r->type, r->wire_rdlen);
+	if (o1 < 0 || o2 < 0 || o3 < 0)
+		return -1;
+	r->owner_off = (size_t)o1;
+	r->lowner_off = (size_t)o2;
+	r->rd_off = (size_t)o3;
+	r->rdlen = (uint16_t)(c->alen - start);
+	*pos += r->wire_rdlen;
+	return 0;
+}
+
+/* Parse the prerequisite and update sections.  0 or -1 (FORMERR). */
+static int upd_parse(upd_ctx *c)
+{
+	size_t pos = c->q->question_end, n = (size_t)c->q->ancount +
+						 c->q->nscount;
+
+	c->npre = c->q->ancount;
+	c->nupd = c->q->nscount;
+	c->rr = calloc(n ? n : 1, sizeof(*c->rr));
+	if (!c->rr)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (upd_parse_rr(c, &pos, &c->rr[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < n; i++) {
+		upd_rr *r = &c->rr[i];
+		r->owner = c->arena + r->owner_off;
+		r->lowner = c->arena + r->lowner_off;
+		r->rd = c->arena + r->rd_off;
+	}
+	return 0;
+}
+
+/* ---- prerequisites (RFC 2136 3.2) ---- */
+
+static zone_node *upd_node(const upd_ctx *c, const upd_rr *r)
+{
+	return zone_node_find(c->z, r->lowner);
+}
+
+static int upd_in_zone(const upd_ctx *c, const upd_rr *r)
+{
+	return wire_name_is_sub(r->lowner, c->z->origin);
+}
+
+/* The RRs of the IN-class prerequisites with this owner/type. */
+static int upd_pre_has(const upd_ctx *c, const upd_rr *k, const uint8_t *rd,
+		       uint16_t rdlen)
+{
+	for (size_t i = 0; i < c->npre; i++) {
+		const upd_rr *r = &c->rr[i];
+		if (r->rclass == DNS_C_IN && r->type == k->type &&
+		    r->rdlen == rdlen && wire_name_equal(r->lowner, k->lowner) &&
+		    memcmp(r->rd, rd, rdlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* RFC 2136 3.2.3: the RRset must equal the prerequisite RRs (no TTL). */
+static int upd_pre_value(const upd_ctx *c, const upd_rr *r)
+{
+	zone_node *n = upd_node(c, r);
+	const zone_rrset *rs = n ? zone_node_rrset(n, r->type) : NULL;
+	const uint8_t *p;
+
+	if (!rs)
+		return DNS_R_NXRRSET;
+	for (size_t i = 0; i < c->npre; i++) {
+		const upd_rr *o = &c->rr[i];
+		if (o->rclass != DNS_C_IN || o->type != r->type ||
+		    !wire_name_equal(o->lowner, r->lowner))
+			continue;
+		int found = 0;
+		for (p = rs->data; p < rs->data + rs->len && !found;
+		     p += 2 + wire_get16(p))
+			found = wire_get16(p) == o->rdlen &&
+				memcmp(p + 2, o->rd, o->rdlen) == 0;
+		if (!found)
+			return DNS_R_NXRRSET;
+	}
+	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p))
+		if (!upd_pre_has(c, r, p + 2, wire_get16(p)))
+			return DNS_R_NXRRSET;
+	return DNS_R_NOERROR;
+}
+
+static int upd_pre_one(const upd_ctx *c, const upd_rr *r)
+{
+	zone_node *n;
+
+	if (r->ttl != 0)
+		return DNS_R_FORMERR;
+	if (!upd_in_zone(c, r))
+		return DNS_R_NOTZONE;
+	n = upd_node(c, r);
+	if (r->rclass == DNS_C_ANY || r->rclass == DNS_C_NONE) {
+		int want = r->rclass == DNS_C_ANY, have;
+		if (r->wire_rdlen != 0)
+			return DNS_R_FORMERR;
+		if (r->type == DNS_T_ANY) {
+			have = n && n->rrsets;
+			return have == want ? DNS_R_NOERROR :
+			       want ? DNS_R_NXDOMAIN : DNS_R_YXDOMAIN;
+		}
+		have = n && zone_node_rrset(n, r->type);
+		return have == want ? DNS_R_NOERROR :
+		       want ? DNS_R_NXRRSET : DNS_R_YXRRSET;
+	}
+	if (r->rclass == DNS_C_IN)
+		return upd_pre_value(c, r);
+	return DNS_R_FORMERR;
+}
+
+static int upd_prereqs(const upd_ctx *c)
+{
+	for (size_t i = 0; i < c->npre; i++) {
+		int rc = upd_pre_one(c, &c->rr[i]);
+		if (rc != DNS_R_NOERROR)
+			return rc;
+	}
+	return DNS_R_NOERROR;
+}
+
+/* ---- permissions (3.3) and prescan (3.4.1) ---- */
+
+static int upd_meta(uint16_t type)
+{
+	return type == DNS_T_OPT || type == DNS_T_TSIG || type == UPD_T_TKEY ||
+	       type == DNS_T_IXFR || type == DNS_T_AXFR ||
+	       type == UPD_T_MAILB || type == UPD_T_MAILA ||
+	       type == DNS_T_ANY;
+}
+
+/* Rdata we could not store or serve correctly is a format error. */
+static int upd_rdata_ok(const upd_rr *r)
+{
+	const struct upd_shape *s = upd_shape_of(r->type);
+	size_t p;
+
+	if (r->type == DNS_T_A)
+		return r->rdlen == 4;
+	if (r->type == 28)
+		return r->rdlen == 16;
+	if (!s)
+		return 1;
+	p = s->pre;
+	for (int i = 0; i < s->names; i++) {
+		if (p >= r->rdlen)
+			return 0;
+		p += wire_name_len(r->rd + p);
+	}
+	if (r->type == DNS_T_SOA)
+		return p + 20 == r->rdlen;
+	return r->type == DNS_T_SRV || r->type == 26 ? p <= r->rdlen :
+	       p == r->rdlen;
+}
+
+static int upd_prescan_one(const upd_ctx *c, const upd_rr *r)
+{
+	if (!upd_in_zone(c, r))
+		return DNS_R_NOTZONE;
+	if (r->rclass == DNS_C_IN)
+		return upd_meta(r->type) || !upd_rdata_ok(r) ? DNS_R_FORMERR :
+		       DNS_R_NOERROR;
+	if (r->rclass == DNS_C_ANY)
+		return r->ttl != 0 || r->wire_rdlen != 0 ||
+		       (upd_meta(r->type) && r->type != DNS_T_ANY) ?
+		       DNS_R_FORMERR : DNS_R_NOERROR;
+	if (r->rclass == DNS_C_NONE)
+		return r->ttl != 0 || upd_meta(r->type) ? DNS_R_FORMERR :
+		       DNS_R_NOERROR;
+	return DNS_R_FORMERR;
+}
+
+static int upd_check(const upd_ctx *c)
+{
+	const upd_rr *u = c->rr + c->npre;
+
+	for (size_t i = 0; i < c->nupd; i++) {
+		int rc = upd_prescan_one(c, &u[i]);
+		if (rc != DNS_R_NOERROR)
+			return rc;
+	}
+	for (size_t i = 0; i < c->nupd; i++)
+		if (!zone_acl_update_ok(c->db, c->z, c->key, c->rq,
+					u[i].lowner, u[i].type))
+			return DNS_R_REFUSED;
+	return DNS_R_NOERROR;
+}
+
+/* ---- the undo log ---- */
+
+/* Log a change before making it (so a failed log leaves no change). */
+static upd_op *upd_log(upd_ctx *c, int add, const uint8_t *owner,
+		       uint16_t type, uint32_t ttl, const uint8_t *rd,
+		       uint16_t rdlen)
+{
+	size_t olen = wire_name_len(owner);
+	upd_op *op;
+
+	if (c->nops == c->opcap) {
+		size_t cap = c->opcap ? c->opcap * 2 : 16;
+		upd_op *v = realloc(c->ops, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		c->ops = v;
+		c->opcap = cap;
+	}
+	op = &c->ops[c->nops];
+	memset(op, 0, sizeof(*op));
+	if (!(op->owner = malloc(olen + rdlen + 1)))
+		return NULL;
+	memcpy(op->owner, owner, olen);
+	op->rd = op->owner + olen;
+	memcpy(op->rd, rd, rdlen);
+	op->add = (uint8_t)add;
+	op->mut = 1;
+	op->type = type;
+	op->rdlen = rdlen;
+	op->ttl = ttl;
+	c->nops++;
+	return op;
+}
+
+static void upd_log_free(upd_ctx *c)
+{
+	for (size_t i = 0; i < c->nops; i++)
+		free(c->ops[i].owner);
+	free(c->ops);
+	c->ops = NULL;
+	c->nops = c->opcap = 0;
+}
+
+static void upd_undo_one(upd_ctx *c, const upd_op *op)
+{
+	zone_node *n = zone_node_get(c->z, op->owner);
+	zone_rrset *rs;
+
+	if (!n)
+		return;
+	if (op->ttl_only) {
+		if ((rs = zone_node_rrset(n, op->type)))
+			rs->ttl = op->old_ttl;
+	} else if (op->add) {
+		zone_node_del_rr(c->z, n, op->type, op->rd, op->rdlen);
+	} else {
+		zone_node_add_rr(c->z, n, op->type, op->ttl, op->rd, op->rdlen);
+		if ((rs = zone_node_rrset(n, op->type)))
+			rs->ttl = op->ttl;
+	}
+	zone_node_prune(c->z, n);
+}
+
+static void upd_undo(upd_ctx *c)
+{
+	for (size_t i = c->nops; i-- > 0;)
+		if (c->ops[i].mut)
+			upd_undo_one(c, &c->ops[i]);
+	zone_refresh_soa(c->z);
+}
+
+/* ---- application (3.4.2) ---- */
+
+/* Delete every RR of an RRset, logging each first.  0 or -ENOMEM. */
+static int upd_del_rrset(upd_ctx *c, zone_node *n, uint16_t type)
+{
+	zone_rrset *rs = zone_node_rrset(n, type);
+	const uint8_t *p;
+
+	if (!rs)
+		return 0;
+	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p))
+		if (!upd_log(c, 0, n->name, type, rs->ttl, p + 2,
+			     wire_get16(p)))
+			return -ENOMEM;
+	zone_node_del_rrset(c->z, n, type);
+	return 0;
+}
+
+/* An RRset's TTL changes: in the diff every RR goes out and comes back. */
+static int upd_set_ttl(upd_ctx *c, zone_node *n, zone_rrset *rs,
+		       uint32_t ttl)
+{
+	const uint8_t *p;
+	upd_op *op;
+
+	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p)) {
+		upd_op *d = upd_log(c, 0, n->name, rs->type, rs->ttl, p + 2,
+				    wire_get16(p));
+		upd_op *a = d ? upd_log(c, 1, n->name, rs->type, ttl, p + 2,
+					wire_get16(p)) : NULL;
+		if (!a)
+			return -ENOMEM;
+		d->mut = a->mut = 0;
+	}
+	if (!(op = upd_log(c, 1, n->name, rs->type, ttl,
+			   (const uint8_t *)"", 0)))
+		return -ENOMEM;
+	op->ttl_only = 1;
+	op->old_ttl = rs->ttl;
+	op->dead = 1;
+	rs->ttl = ttl;
+	return 0;
+}
+
+/* 1 if adding r must be ignored (RFC 2136 3.4.2.2, SOA and CNAME). */
+static int upd_add_ignored(const upd_ctx *c, const zone_node *n,
+			   const upd_rr *r)
+{
+	const zone_rrset *rs;
+
+	if (r->type == DNS_T_SOA) {
+		rs = n ? zone_node_rrset(n, DNS_T_SOA) : NULL;
+		if (!rs || n != c->z->apex)
+			return 1;
+		size_t off = r->rdlen - 20;
+		int32_t d = (int32_t)(wire_get32(r->rd + off) - c->z->serial);
+		return d <= 0;
+	}
+	if (!n)
+		return 0;
+	if (r->type == DNS_T_CNAME)
+		return n->rrsets && !zone_node_rrset(n, DNS_T_CNAME);
+	return (n->flags & ZN_CNAME) != 0;
+}
+
+static int upd_rd_eq(const uint8_t *p, const upd_rr *r)
+{
+	return wire_get16(p) == r->rdlen && memcmp(p + 2, r->rd, r->rdlen) == 0;
+}
+
+static int upd_rrset_has(const zone_rrset *rs, const upd_rr *r)
+{
+	for (const uint8_t *p = rs->data; p < rs->data + rs->len;
+	     p += 2 + wire_get16(p))
+		if (upd_rd_eq(p, r))
+			return 1;
+	return 0;
+}
+
+/* CNAME and SOA replace: delete every RR of the RRset but r's. */
+static int upd_drop_others(upd_ctx *c, zone_node *n, const upd_rr *r,
+			   uint32_t old_ttl)
+{
+	for (;;) {
+		zone_rrset *rs = zone_node_rrset(n, r->type);
+		const uint8_t *p = rs->data;
+		upd_op *op;
+
+		while (p < rs->data + rs->len && upd_rd_eq(p, r))
+			p += 2 + wire_get16(p);
+		if (p >= rs->data + rs->len)
+			return 0;
+		op = upd_log(c, 0, n->name, r->type, old_ttl, p + 2,
+			     wire_get16(p));
+		if (!op)
+			return -ENOMEM;
+		zone_node_del_rr(c->z, n, r->type, op->rd, op->rdlen);
+	}
+}
+
+static int upd_add_rr(upd_ctx *c, zone_node *n, const upd_rr *r)
+{
+	zone_rrset *rs = zone_node_rrset(n, r->type);
+	int replace = r->type == DNS_T_CNAME || r->type == DNS_T_SOA;
+	uint32_t old_ttl = rs ? rs->ttl : r->ttl;
+	upd_op *op;
+
+	if (rs && rs->ttl != r->ttl && (!replace || upd_rrset_has(rs, r)) &&
+	    upd_set_ttl(c, n, rs, r->ttl) < 0)
+		return -ENOMEM;
+	if (rs && upd_rrset_has(rs, r))
+		return 0;
+	if (!upd_log(c, 1, n->name, r->type, r->ttl, r->rd, r->rdlen))
+		return -ENOMEM;
+	if (zone_node_add_rr(c->z, n, r->type, r->ttl, r->rd, r->rdlen) < 0) {
+		c->ops[--c->nops].mut = 0;
+		free(c->ops[c->nops].owner);
+		return -ENOMEM;
+	}
+	rs = zone_node_rrset(n, r->type);
+	if (replace && rs->ttl != r->ttl) {
+		if (!(op = upd_log(c, 1, n->name, r->type, r->ttl,
+				   (const uint8_t *)"", 0)))
+			return -ENOMEM;
+		op->ttl_only = 1;
+		op->dead = 1;
+		op->old_ttl = old_ttl;
+		rs->ttl = r->ttl;
+	}
+	if (replace && upd_drop_others(c, n, r, old_ttl) < 0)
+		return -ENOMEM;
+	if (r->type == DNS_T_SOA)
+		zone_refresh_soa(c->z);
+	return 0;
+}
+
+static int upd_apply_add(upd_ctx *c, const upd_rr *r)
+{
+	zone_node *n = upd_node(c, r);
+	int rc;
+
+	if (upd_add_ignored(c, n, r))
+		return 0;
+	if (!n && !(n = zone_node_get(c->z, r->owner)))
+		return -ENOMEM;
+	rc = upd_add_rr(c, n, r);
+	zone_node_prune(c->z, n);
+	return rc;
+}
+
+static int upd_apex_keep(const upd_ctx *c, const zone_node *n, uint16_t t)
+{
+	return n == c->z->apex && (t == DNS_T_SOA || t == DNS_T_NS);
+}
+
+static int upd_apply_delete_any(upd_ctx *c, const upd_rr *r)
+{
+	zone_node *n = upd_node(c, r);
+
+	if (!n)
+		return 0;
+	if (r->type != DNS_T_ANY)
+		return upd_apex_keep(c, n, r->type) ? 0 :
+		       upd_del_rrset(c, n, r->type);
+	/* delete the name: RRsets one by one; the node may be pruned with
+	 * the last one, so look it up again each round. */
+	for (;;) {
+		zone_rrset *rs;
+		n = upd_node(c, r);
+		for (rs = n ? n->rrsets : NULL; rs; rs = rs->next)
+			if (!upd_apex_keep(c, n, rs->type))
+				break;
+		if (!rs)
+			return 0;
+		if (upd_del_rrset(c, n, rs->type) < 0)
+			return -ENOMEM;
+	}
+}
+
+static int upd_apply_delete_rr(upd_ctx *c, const upd_rr *r)
+{
+	zone_node *n = upd_node(c, r);
+	zone_rrset *rs = n ? zone_node_rrset(n, r->type) : NULL;
+	const uint8_t *p;
+
+	if (!rs || r->type == DNS_T_SOA)
+		return 0;
+	if (n == c->z->apex && r->type == DNS_T_NS && rs->count == 1)
+		return 0;
+	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p))
+		if (wire_get16(p) == r->rdlen &&
+		    memcmp(p + 2, r->rd, r->rdlen) == 0)
+			break;
+	if (p >= rs->data + rs->len)
+		return 0;
+	if (!upd_log(c, 0, n->name, r->type, rs->ttl, r->rd, r->rdlen))
+		return -ENOMEM;
+	zone_node_del_rr(c->z, n, r->type, r->rd, r->rdlen);
+	return 0;
+}
+
+static int upd_apply(upd_ctx *c)
+{
+	const upd_rr *u = c->rr + c->npre;
+
+	for (size_t i = 0; i < c->nupd; i++) {
+		int rc;
+		if (u[i].rclass == DNS_C_IN)
+			rc = upd_apply_add(c, &u[i]);
+		else if (u[i].rclass == DNS_C_ANY)
+			rc = upd_apply_delete_any(c, &u[i]);
+		else
+			rc = upd_apply_delete_rr(c, &u[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- serial, diff, journal ---- */
+
+static uint32_t upd_next_serial(const upd_ctx *c, uint32_t s)
+{
+	uint32_t now = (uint32_t)c->rq->now;
+
+	if (c->db->opts.serial_policy == ZONE_SERIAL_UNIXTIME &&
+	    (int32_t)(now - s) > 0)
+		return now;
+	return s + 1;
+}
+
+static int upd_same_rr(const upd_op *a, const upd_op *b)
+{
+	return a->type == b->type && a->rdlen == b->rdlen &&
+	       wire_name_equal(a->owner, b->owner) &&
+	       memcmp(a->rd, b->rd, a->rdlen) == 0;
+}
+
+/* An RR added and deleted again within the update is no difference. */
+static void upd_cancel(upd_ctx *c)
+{
+	for (size_t i = 0; i < c->nops; i++) {
+		upd_op *d = &c->ops[i];
+		if (d->add || d->dead)
+			continue;
+		for (size_t j = i; j-- > 0;) {
+			upd_op *a = &c->ops[j];
+			if (a->add && !a->dead && upd_same_rr(a, d)) {
+				a->dead = d->dead = 1;
+				break;
+			}
+		}
+	}
+}
+
+static int upd_diff(upd_ctx *c, zone_diff *d)
+{
+	upd_cancel(c);
+	for (size_t i = 0; i < c->nops; i++) {
+		const upd_op *op = &c->ops[i];
+		if (op->dead || (op->type == DNS_T_SOA &&
+				 wire_name_equal(op->owner, c->z->origin)))
+			continue;
+		if (zone_diff_rr(d, op->add, op->owner, op->type, op->ttl,
+				 op->rd, op->rdlen) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Bump the serial unless the update set a greater one, and frame the
+ * journal record.  0 or -ENOMEM. */
+static int upd_commit(upd_ctx *c, const uint8_t *old_soa, uint16_t soa_len,
+		      uint32_t soa_ttl, uint32_t old_serial)
+{
+	zone_diff d;
+	uint8_t *rec = NULL;
+	size_t rec_len = 0;
+	int rc;
+
+	if (c->z->serial == old_serial &&
+	    zone_set_serial(c->z, upd_next_serial(c, old_serial)) < 0)
+		return -EINVAL;
+	zone_diff_init(&d);
+	rc = upd_diff(c, &d);
+	if (rc == 0)
+		rc = zone_diff_finish(&d, c->z, old_soa, soa_len, soa_ttl,
+				      &rec, &rec_len);
+	zone_diff_free(&d);
+	if (rc < 0) {
+		zone_set_serial(c->z, old_serial);
+		return rc;
+	}
+	free(c->db->upd_journal);
+	c->db->upd_journal = rec;
+	c->db->upd_journal_len = rec_len;
+	return 0;
+}
+
+/* 1 if some op really changed the zone. */
+static int upd_changed(const upd_ctx *c)
+{
+	for (size_t i = 0; i < c->nops; i++)
+		if (c->ops[i].mut || c->ops[i].ttl_only)
+			return 1;
+	return 0;
+}
+
+static int upd_run(upd_ctx *c, zone_effects *eff)
+{
+	const zone_rrset *soa = zone_node_rrset(c->z->apex, DNS_T_SOA);
+	uint8_t old_soa[2 * WIRE_MAXNAME + 20];
+	uint16_t soa_len;
+	uint32_t soa_ttl, old_serial = c->z->serial;
+
+	if (!soa)
+		return DNS_R_SERVFAIL;
+	soa_len = wire_get16(soa->data);
+	if (soa_len > sizeof(old_soa))
+		return DNS_R_SERVFAIL;
+	soa_ttl = soa->ttl;
+	memcpy(old_soa, soa->data + 2, soa_len);
+	if (upd_apply(c) < 0) {
+		upd_undo(c);
+		return DNS_R_SERVFAIL;
+	}
+	if (!upd_changed(c))
+		return DNS_R_NOERROR;
+	if (upd_commit(c, old_soa, soa_len, soa_ttl, old_serial) < 0) {
+		upd_undo(c);
+		zone_set_serial(c->z, old_serial);
+		return DNS_R_SERVFAIL;
+	}
+	eff->changed = c->z;
+	eff->journal = c->db->upd_journal;
+	eff->journal_len = c->db->upd_journal_len;
+	return DNS_R_NOERROR;
+}
+
+/* ---- entry ---- */
+
+/* The zone named in the zone section, served by us as primary. */
+static int upd_zone(upd_ctx *c)
+{
+	db_match m;
+	const wire_query *q = c->q;
+
+	if (q->qtype != DNS_T_SOA || q->qclass != DNS_C_IN)
+		return DNS_R_FORMERR;
+	if (!db_match_name(c->db, q->lname, q->qname_len, DNS_T_SOA, 1, &m) ||
+	    !m.z || !wire_name_equal(m.z->origin, q->lname))
+		return DNS_R_NOTAUTH;
+	c->z = (zone *)m.z;
+	if (c->z->secondary || c->z->expired || c->z->is_local)
+		return DNS_R_NOTAUTH;
+	return DNS_R_NOERROR;
+}
+
+static int upd_process(upd_ctx *c, zone_effects *eff)
+{
+	int rc = upd_zone(c);
+
+	if (rc != DNS_R_NOERROR)
+		return rc;
+	if (!zone_acl_update_ok(c->db, c->z, c->key, c->rq, NULL, 0))
+		return DNS_R_REFUSED;
+	if (upd_parse(c) < 0)
+		return DNS_R_FORMERR;
+	if ((rc = upd_prereqs(c)) != DNS_R_NOERROR)
+		return rc;
+	if ((rc = upd_check(c)) != DNS_R_NOERROR)
+		return rc;
+	return upd_run(c, eff);
+}
 
 zone_result zone_update_handle(zone_db *db, const zone_req *rq,
 			       const wire_query *q, const zone_tsig_ctx *tsig,
 			       uint8_t *resp, size_t cap, size_t *len,
 			       zone_effects *eff)
 {
-	(void)db; (void)tsig; (void)eff;
-	*len = zone_reply_rcode(q, rq->q, DNS_R_NOTIMP, resp, cap);
-	return ZONE_REPLY;
+	upd_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.rq = rq;
+	c.q = q;
+	c.key = tsig ? tsig->key : NULL;
+	rc = upd_process(&c, eff);
+	upd_log_free(&c);
+	free(c.rr);
+	free(c.arena);
+	*len = zone_reply_rcode(q, rq->q, (uint16_t)rc, resp, cap);
+	return *len ? ZONE_REPLY : ZONE_DROP;
 }

@@ -327,6 +327,7 @@ void zone_free_all(zone *z)
 		}
 	}
 	free(z->buckets);
+	zone_hist_free(z);
 	free(z);
 }
 

@@ -248,7 +248,10 @@ typedef struct zone_db_opts {
 	uint8_t no_ident;         /* 1: REFUSE CHAOS version.bind/id.server */
 	const char *version_str;  /* CH TXT version.bind answer */
 	const char *ident_str;    /* CH TXT id.server / hostname.bind answer */
+	uint8_t serial_policy;    /* ZONE_SERIAL_*: serial bump on UPDATE */
 } zone_db_opts;
+
+enum { ZONE_SERIAL_INCREMENT = 0, ZONE_SERIAL_UNIXTIME = 1 };
 
 /* Per-db counters the shell reads for logs/stats. */
 typedef struct zone_stats {
