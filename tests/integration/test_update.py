@@ -1,0 +1,116 @@
+"""RFC 2136 dynamic updates with real nsupdate (unsigned, allowed by an
+address rule), checked with queries."""
+import os
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dvtest import (Server, case, check, eq, rdatas, run,  # noqa: E402
+                    tmpdir)
+
+ZONE = ("$TTL 300\n$ORIGIN example.com.\n"
+        "@ IN SOA ns1 hostmaster 10 7200 3600 1209600 300\n"
+        "  IN NS ns1\n  IN NS ns2\n"
+        "ns1 IN A 192.0.2.1\nns2 IN A 192.0.2.2\n"
+        "www IN A 192.0.2.10\nwww IN TXT \"hello\"\n"
+        "alias IN CNAME www\n")
+
+
+def server(*args):
+    return Server(zones={"example.com": ZONE},
+                  args=["--state-dir=" + tmpdir()] + list(args))
+
+
+def nsupdate(s, lines, key=None):
+    """Run nsupdate with the commands; returns (exit code, output)."""
+    argv = ["nsupdate", "-t", "3", "-u", "3"]
+    if key:
+        argv += ["-y", key]
+    script = "server 127.0.0.1 %d\nzone example.com\n%s\nsend\n" % (
+        s.port, "\n".join(lines))
+    p = subprocess.run(argv, input=script.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=20)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+def a_of(s, name, rtype="A"):
+    return sorted(rdatas(s.query(name, rtype).answer, name, rtype))
+
+
+def serial(s):
+    r = s.query("example.com.", "SOA")
+    return int(rdatas(r.answer, "example.com.", "SOA")[0].split()[2])
+
+
+def ok(res, what):
+    check(res[0] == 0, "%s: nsupdate failed: %s" % (what, res[1]))
+
+
+def fails(res, rcode, what):
+    check(res[0] != 0 and rcode in res[1],
+          "%s: want %s, got rc %d: %s" % (what, rcode, res[0], res[1]))
+
+
+@case
+def add_delete_unsigned_address_rule():
+    s = server("--allow-update=example.com,127.0.0.1")
+    ok(nsupdate(s, ["update add new.example.com 300 A 192.0.2.77",
+                    "update add new.example.com 300 TXT \"t\""]), "add")
+    eq(a_of(s, "new.example.com."), ["192.0.2.77"], "added A")
+    eq(serial(s), 11, "serial bumped")
+    ok(nsupdate(s, ["update delete new.example.com A"]), "delete rrset")
+    eq(a_of(s, "new.example.com."), [], "A gone")
+    eq(len(a_of(s, "new.example.com.", "TXT")), 1, "TXT kept")
+    ok(nsupdate(s, ["update delete new.example.com"]), "delete name")
+    eq(s.query("new.example.com.", "TXT").rcode(), 3, "name gone")
+    ok(nsupdate(s, ["update delete www.example.com A 192.0.2.10"]),
+       "delete rr")
+    eq(a_of(s, "www.example.com."), [], "www A gone")
+    eq(serial(s), 14, "one bump per changing update")
+    # apex: NS and SOA survive a delete of the name
+    ok(nsupdate(s, ["update delete example.com"]), "delete apex")
+    eq(len(a_of(s, "example.com.", "NS")), 2, "apex NS kept")
+
+
+@case
+def prerequisites_give_the_right_rcode():
+    s = server("--allow-update=example.com,127.0.0.0/8")
+    add = "update add p.example.com 300 A 192.0.2.5"
+    fails(nsupdate(s, ["prereq yxdomain nope.example.com", add]),
+          "NXDOMAIN", "yxdomain")
+    fails(nsupdate(s, ["prereq nxdomain www.example.com", add]),
+          "YXDOMAIN", "nxdomain")
+    fails(nsupdate(s, ["prereq yxrrset www.example.com MX", add]),
+          "NXRRSET", "yxrrset")
+    fails(nsupdate(s, ["prereq nxrrset www.example.com A", add]),
+          "YXRRSET", "nxrrset")
+    fails(nsupdate(s, ["prereq yxrrset www.example.com A 192.0.2.99",
+                       add]), "NXRRSET", "value-dependent")
+    eq(a_of(s, "p.example.com."), [], "nothing applied")
+    eq(serial(s), 10, "serial unchanged")
+    ok(nsupdate(s, ["prereq yxrrset www.example.com A 192.0.2.10",
+                    "prereq nxdomain p.example.com", add]), "all hold")
+    eq(a_of(s, "p.example.com."), ["192.0.2.5"], "applied")
+
+
+@case
+def cname_rules_and_refusals():
+    s = server("--allow-update=example.com,127.0.0.1")
+    ok(nsupdate(s, ["update add alias.example.com 300 A 192.0.2.3"]),
+       "ignored add")
+    eq(a_of(s, "alias.example.com.", "CNAME"), ["www.example.com."],
+       "CNAME kept")
+    eq(serial(s), 10, "no change, no bump")
+    fails(nsupdate(s, ["update add x.example.org 300 A 192.0.2.3"]),
+          "NOTZONE", "notzone")
+    t = server()
+    fails(nsupdate(t, ["update add y.example.com 300 A 192.0.2.3"]),
+          "REFUSED", "no rule")
+    u = server("--allow-update=example.com,10.0.0.0/8")
+    fails(nsupdate(u, ["update add y.example.com 300 A 192.0.2.3"]),
+          "REFUSED", "other address")
+    eq(a_of(u, "y.example.com."), [], "refused update not applied")
+
+
+run()
