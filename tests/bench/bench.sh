@@ -316,4 +316,5 @@ if [ -n "$RSS_BIG" ] && [ -n "$RSS_EMPTY" ]; then
     awk -v b="$RSS_BIG" -v e="$RSS_EMPTY" -v n="$BIG" \
         'BEGIN { printf "dnsvizor RSS per record: %.1f bytes ((%d - %d) KB / %d records)\n", (b - e) * 1024 / n, b, e, n }'
 fi
+[ "${BENCH_SKIP_MAINT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_maint.sh"
 exit 0

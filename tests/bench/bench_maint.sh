@@ -1,0 +1,233 @@
+#!/bin/sh
+# Zone-maintenance benchmarks (issue 3), dnsvizor vs knotd in the same run.
+# Run at the end of tests/bench/bench.sh (skip with BENCH_SKIP_MAINT=1) or
+# alone: sh tests/bench/bench_maint.sh.  Not a test.
+#
+# 1. Signed updates per second acknowledged durably.  tests/bench/updload.c
+#    (built here with cc + pkg-config ldns) keeps MAINT_CLIENTS UDP clients
+#    busy for MAINT_SECONDS; each sends a TSIG-signed (hmac-sha256) UPDATE
+#    adding a TXT record at a new name, waits for NOERROR (and a response
+#    TSIG that verifies), and sends the next.  dnsvizor keeps its journal in
+#    --state-dir, knotd in its journal database (journal-db-mode robust,
+#    journal-content changes, zonefile-sync -1); both directories are under
+#    one temp dir on the same file system (MAINT_DIR, default /var/tmp).
+#    MAINT_ROUNDS rounds, the servers taking turns; medians and the ratio
+#    dnsvizor/knotd.  Both servers answer only after the change is durable.
+# 2. Time to serve a TSIG-signed AXFR of a zone of MAINT_AXFR_RECORDS records
+#    (gen.py records): wall time of `kdig -y ... AXFR +noall +stats` against
+#    each server, MAINT_AXFR_RUNS times (taking turns), median and ratio;
+#    the record count of every transfer is checked.
+#
+# knotd runs with one UDP, one TCP and one background worker (as in
+# bench.sh); dnsvizor is one thread.  Every step is bounded by timeout;
+# the servers and the temp dir are removed on exit.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DV=${DNSVIZOR:-$ROOT/build/dnsvizor}
+SECS=${MAINT_SECONDS:-10}
+CLIENTS=${MAINT_CLIENTS:-16}
+ROUNDS=${MAINT_ROUNDS:-3}
+NREC=${MAINT_AXFR_RECORDS:-100000}
+RUNS=${MAINT_AXFR_RUNS:-3}
+BASE=${MAINT_DIR:-/var/tmp}
+GEN="python3 $ROOT/tests/bench/gen.py"
+UZ=upd.example
+AZ=axfr.example
+KEY=bench-key.
+
+for t in knotd kdig dig cc pkg-config python3 openssl; do
+    command -v "$t" >/dev/null 2>&1 || { echo "bench_maint: $t missing (run contrib/deps.sh)" >&2; exit 1; }
+done
+[ -x "$DV" ] || { echo "bench_maint: $DV not built" >&2; exit 1; }
+
+T=$(mktemp -d "$BASE/dv-maint.XXXXXX") || exit 1
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do
+        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+        kill -9 "$p" 2>/dev/null
+    done
+    PIDS=""
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c '
+import socket
+for _ in range(50):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        t.close()'
+}
+
+start() {
+    name=$1; shift
+    setsid "$@" > "$T/$name.log" 2>&1 &
+    SPID=$!
+    PIDS="$PIDS $SPID"
+}
+
+# wait_up PORT QNAME PID SECONDS: until QNAME SOA answers NOERROR (bounded).
+wait_up() {
+    end=$(( $(date +%s) + $4 ))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        kill -0 "$3" 2>/dev/null || return 1
+        dig +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" SOA 2>/dev/null |
+            grep -q 'status: NOERROR' && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+serial() {
+    dig +time=2 +tries=1 +short -p "$1" @127.0.0.1 "$UZ" SOA 2>/dev/null | awk '{ print $3 }'
+}
+
+# median of the numbers on stdin
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo
+echo "== zone maintenance: dnsvizor vs knotd  ($(date -u '+%H:%M:%S UTC'), dir $T on $(stat -f -c %T "$T"), $(df -P "$T" | awk 'NR == 2 { print $1 }'))"
+
+cc -std=c11 -O2 -Wall -Wextra -o "$T/updload" "$ROOT/tests/bench/updload.c" \
+    $(pkg-config --cflags --libs ldns) || { echo "bench_maint: cannot build updload" >&2; exit 1; }
+
+SECRET=$(openssl rand -base64 32)
+cat > "$T/$UZ.zone" <<EOF
+\$ORIGIN $UZ.
+\$TTL 3600
+@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+EOF
+timeout 120 $GEN records "$AZ" "$NREC" "$T/$AZ.zone" || exit 1
+
+PORT_DV=$(free_port); PORT_KNOT=$(free_port)
+while [ "$PORT_KNOT" = "$PORT_DV" ]; do PORT_KNOT=$(free_port); done
+mkdir -p "$T/dv" "$T/knot/db"
+cat > "$T/knot/knot.conf" <<EOF
+server:
+    rundir: "$T/knot"
+    listen: 127.0.0.1@$PORT_KNOT
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$T/knot/db"
+    journal-db-mode: robust
+key:
+  - id: $KEY
+    algorithm: hmac-sha256
+    secret: $SECRET
+acl:
+  - id: upd
+    key: $KEY
+    action: update
+  - id: xfr
+    key: $KEY
+    action: transfer
+template:
+  - id: default
+    storage: "$T/knot"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: changes
+zone:
+  - domain: $UZ
+    file: "$T/$UZ.zone"
+    acl: upd
+  - domain: $AZ
+    file: "$T/$AZ.zone"
+    acl: xfr
+EOF
+
+start dnsvizor "$DV" --no-hosts --listen-address=127.0.0.1 --port="$PORT_DV" \
+    --state-dir="$T/dv" --zone="$UZ,$T/$UZ.zone" --zone="$AZ,$T/$AZ.zone" \
+    --dns-key="$KEY:SHA256:$SECRET" --allow-update="$UZ,$KEY" \
+    --allow-transfer="$AZ,$KEY"
+PID_DV=$SPID
+start knotd knotd -c "$T/knot/knot.conf"
+PID_KNOT=$SPID
+up=""
+for s in "dnsvizor $PORT_DV $PID_DV" "knotd $PORT_KNOT $PID_KNOT"; do
+    set -- $s
+    if wait_up "$2" "$AZ" "$3" 60; then
+        up="$up $1:$2"
+    else
+        echo "$1: did not start:"; tail -5 "$T/$1.log" | sed 's/^/  | /'
+    fi
+done
+[ -n "$up" ] || exit 1
+
+# ---------------------------------------------------------------- part 1
+echo "-- signed UPDATEs acknowledged durably: $CLIENTS clients x ${SECS}s, $ROUNDS rounds, servers taking turns"
+: > "$T/upd"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+    for s in $up; do
+        n=${s%%:*}; p=${s#*:}
+        s0=$(serial "$p")
+        out=$(timeout $((SECS + 30)) "$T/updload" 127.0.0.1 "$p" "$UZ." "$KEY" \
+            "$SECRET" "$CLIENTS" "$SECS" "r$r$n" 2>&1)
+        s1=$(serial "$p")
+        rate=$(echo "$out" | awk '/^acked/ { print $NF }')
+        # sanity: the first update of client 0 is served now
+        chk=$(dig +time=2 +tries=1 +short -p "$p" @127.0.0.1 "c0-0.r$r$n.$UZ" TXT 2>/dev/null)
+        printf '  round %s %-9s %s  (serial %s -> %s; c0-0 %s)\n' "$r" "$n" \
+            "${out:-updload failed}" "${s0:-?}" "${s1:-?}" "${chk:-MISSING}"
+        [ -n "$rate" ] && echo "$n $rate" >> "$T/upd"
+    done
+    r=$((r + 1))
+done
+U_DV=$(awk '$1 == "dnsvizor" { print $2 }' "$T/upd" | median)
+U_KNOT=$(awk '$1 == "knotd" { print $2 }' "$T/upd" | median)
+printf 'median: dnsvizor %s updates/s, knotd %s updates/s\n' "${U_DV:-?}" "${U_KNOT:-?}"
+if [ -n "$U_DV" ] && [ -n "$U_KNOT" ]; then
+    awk -v a="$U_DV" -v b="$U_KNOT" 'BEGIN { if (b > 0) printf "ratio dnsvizor/knotd (durable signed updates/s): %.2f\n", a / b }'
+fi
+
+# ---------------------------------------------------------------- part 2
+echo "-- TSIG-signed AXFR of $AZ ($NREC records): kdig wall time, $RUNS runs, servers taking turns"
+: > "$T/axfr"
+want=$((NREC + 1))   # the SOA comes twice
+i=1
+while [ "$i" -le "$RUNS" ]; do
+    for s in $up; do
+        n=${s%%:*}; p=${s#*:}
+        t0=$(date +%s.%N)
+        timeout 120 kdig -y "hmac-sha256:$KEY:$SECRET" @127.0.0.1 -p "$p" \
+            +time=10 +retry=0 "$AZ" AXFR +noall +stats > "$T/kdig.out" 2>&1
+        rc=$?
+        t1=$(date +%s.%N)
+        secs=$(echo "$t1 $t0" | awk '{ printf "%.3f", $1 - $2 }')
+        got=$(sed -n 's/.*messages, \([0-9]*\) records).*/\1/p' "$T/kdig.out" | head -1)
+        msgs=$(sed -n 's/.*(\([0-9]*\) messages,.*/\1/p' "$T/kdig.out" | head -1)
+        bytes=$(sed -n 's/.*Received \([0-9]*\) B.*/\1/p' "$T/kdig.out" | head -1)
+        if [ "$rc" = 0 ] && [ "${got:-0}" = "$want" ] && ! grep -qi 'warning\|error\|failed' "$T/kdig.out"; then
+            printf '  run %s %-9s %7s s  (%s records, %s messages, %s bytes)\n' "$i" "$n" "$secs" "$got" "$msgs" "$bytes"
+            echo "$n $secs" >> "$T/axfr"
+        else
+            printf '  run %s %-9s FAILED (rc %s, %s of %s records):\n' "$i" "$n" "$rc" "${got:-0}" "$want"
+            tail -4 "$T/kdig.out" | sed 's/^/  | /'
+        fi
+    done
+    i=$((i + 1))
+done
+A_DV=$(awk '$1 == "dnsvizor" { print $2 }' "$T/axfr" | median)
+A_KNOT=$(awk '$1 == "knotd" { print $2 }' "$T/axfr" | median)
+printf 'median: dnsvizor %s s, knotd %s s\n' "${A_DV:-?}" "${A_KNOT:-?}"
+if [ -n "$A_DV" ] && [ -n "$A_KNOT" ]; then
+    awk -v a="$A_DV" -v b="$A_KNOT" 'BEGIN { if (a > 0) printf "ratio dnsvizor/knotd (AXFR time): %.2f  (knotd/dnsvizor speed: %.2f)\n", a / b, b / a }'
+fi
+exit 0
