@@ -650,14 +650,18 @@ static int upd_same_rr(const upd_op *a, const upd_op *b)
 /* An RR added and deleted again within the update is no difference. */
 static void upd_cancel(upd_ctx *c)
 {
+	size_t nadd = 0;
+
 	for (size_t i = 0; i < c->nops; i++) {
 		upd_op *d = &c->ops[i];
-		if (d->add || d->dead)
+		nadd += d->add && !d->dead;
+		if (d->add || d->dead || nadd == 0)
 			continue;
 		for (size_t j = i; j-- > 0;) {
 			upd_op *a = &c->ops[j];
 			if (a->add && !a->dead && upd_same_rr(a, d)) {
 				a->dead = d->dead = 1;
+				nadd--;
 				break;
 			}
 		}
