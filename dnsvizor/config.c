@@ -70,6 +70,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->host_records, &cfg->addresses, &cfg->cnames,
 		&cfg->mx_hosts, &cfg->srv_hosts, &cfg->txt_records,
 		&cfg->ptr_records, &cfg->caa_records, &cfg->zones,
+		&cfg->dns_keys, &cfg->dns_key_files,
 		&cfg->allow_update, &cfg->allow_transfer,
 	};
 	char *strs[] = {
@@ -1216,6 +1217,7 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	rc = dv_keys_build(cfg, b.db, err, errlen);
 	for (size_t i = 0; rc == 0 && i < cfg->zones.n; i++)
 		rc = build_zone(&b, old, cfg->zones.v[i]);
 	if (rc == 0)

@@ -81,6 +81,8 @@ typedef struct dv_config {
 	dv_strlist allow_transfer;  /* raw --allow-transfer arguments */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */
 	int no_ident;               /* --no-ident */
+	dv_strlist dns_keys;        /* --dns-key=NAME:ALG:BASE64 */
+	dv_strlist dns_key_files;   /* --dns-key-file=FILE */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */
@@ -111,6 +113,17 @@ void dv_print_man(FILE *out);
  */
 zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		     const dv_logger *lg, char *err, size_t errlen);
+
+/* tsigkeys.c: TSIG keys from --dns-key and --dns-key-file (BIND
+ * `key "n" { algorithm A; secret "S"; };` blocks and NAME:ALG:BASE64
+ * entries).  kr NULL: only check.  0 or -1 with "file:line: reason". */
+int dv_keyfile_parse(const char *text, size_t len, const char *fname,
+		     zone_keyring *kr, char *err, size_t errlen);
+int dv_keyfile_load(const char *path, zone_keyring *kr, char *err,
+		    size_t errlen);
+/* Build the keyring of cfg and attach it to db.  0 or -1 + err. */
+int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
+		  size_t errlen);
 
 /* Read a whole file (zone_read_fn): 0 or -errno. */
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);

@@ -314,6 +314,27 @@ static int opt_serial_policy(dv_parser *p, const dv_option *o,
 	return 0;
 }
 
+/* --dns-key=NAME:ALG:BASE64 (checked now, built in dv_build_db). */
+static int opt_dns_key(dv_parser *p, const dv_option *o, const char *val)
+{
+	zone_tsig_key k;
+	char why[256];
+
+	if (zone_tsig_key_parse(val, &k, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
+static int opt_dns_key_file(dv_parser *p, const dv_option *o,
+			    const char *val)
+{
+	char why[512];
+
+	if (dv_keyfile_load(val, NULL, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
 /* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
 static int opt_domain(dv_parser *p, const dv_option *o, const char *val)
 {
@@ -650,6 +671,16 @@ static const dv_option dv_options[] = {
 	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
 	    "bumps the SOA serial: +1 (default) or the current unix time "
 	    "when that is newer."),
+	OPT("dns-key", 0, A_REQ, 0, opt_dns_key, OFF(dns_keys), 0, 0,
+	    "NAME:ALG:BASE64", "A TSIG key (RFC 8945); ALG is MD5, SHA1, "
+	    "SHA224, SHA256, SHA384 or SHA512 (any case, hmac- prefix "
+	    "allowed). Signed requests are verified and their answers "
+	    "signed. Repeatable."),
+	OPT("dns-key-file", 0, A_REQ, 0, opt_dns_key_file,
+	    OFF(dns_key_files), 0, 0, "FILE", "Read TSIG keys from FILE: "
+	    "BIND/tsig-keygen blocks (key \"NAME\" { algorithm hmac-sha256; "
+	    "secret \"BASE64\"; };) and NAME:ALG:BASE64 entries, so secrets "
+	    "stay off the command line. Repeatable."),
 	FLAG("no-ident", 0, no_ident, "Refuse CHAOS TXT version.bind, "
 	     "id.server and hostname.bind queries."),
 	/* dnsmasq options whose behaviour dnsvizor already has */

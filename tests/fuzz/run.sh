@@ -17,7 +17,7 @@ mkdir -p "$OUT/corpus"
 
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC missing (contrib/deps.sh)"; exit 1; }
 LDNS_CFLAGS=$(pkg-config --cflags ldns) || exit 1
-LDNS_LIBS=$(pkg-config --libs ldns) || exit 1
+LDNS_LIBS=$(pkg-config --libs ldns libcrypto) || exit 1  # zones/tsig.c: OpenSSL HMAC
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I."
 
 # seed DIR: a handful of valid query messages (UDP wire format, no length
