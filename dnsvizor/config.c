@@ -70,8 +70,10 @@ void dv_config_free(dv_config *cfg)
 		&cfg->host_records, &cfg->addresses, &cfg->cnames,
 		&cfg->mx_hosts, &cfg->srv_hosts, &cfg->txt_records,
 		&cfg->ptr_records, &cfg->caa_records, &cfg->zones,
-		&cfg->dns_keys, &cfg->dns_key_files,
 		&cfg->allow_update, &cfg->allow_transfer,
+		&cfg->dns_keys, &cfg->dns_key_files,
+		&cfg->notify, &cfg->notify_ns,
+		&cfg->secondaries,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
@@ -1220,6 +1222,8 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 	rc = dv_keys_build(cfg, b.db, err, errlen);
 	for (size_t i = 0; rc == 0 && i < cfg->zones.n; i++)
 		rc = build_zone(&b, old, cfg->zones.v[i]);
+	if (rc == 0)
+		rc = dv_secondary_build(cfg, old, b.db, err, errlen);
 	if (rc == 0)
 		rc = build_acls(&b);
 	if (rc == 0)

@@ -80,6 +80,10 @@ typedef struct dv_config {
 	dv_strlist allow_update;    /* raw --allow-update arguments */
 	dv_strlist allow_transfer;  /* raw --allow-transfer arguments */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */
+	dv_strlist secondaries;     /* raw --secondary=ZONE,PRIMARY[#PORT]
+				       [,KEYNAME] arguments */
+	dv_strlist notify;          /* raw --notify=ZONE,ADDR[#PORT][,KEY] */
+	dv_strlist notify_ns;       /* --notify-ns=ZONE */
 	int no_ident;               /* --no-ident */
 	dv_strlist dns_keys;        /* --dns-key=NAME:ALG:BASE64 */
 	dv_strlist dns_key_files;   /* --dns-key-file=FILE */
@@ -113,6 +117,12 @@ void dv_print_man(FILE *out);
  */
 zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		     const dv_logger *lg, char *err, size_t errlen);
+
+/* secondary.c: add the --secondary zones to db (the running zone from
+ * old when there is one, else an empty SERVFAIL placeholder) and accept
+ * their primaries' NOTIFYs.  0 or -1 with the reason in err. */
+int dv_secondary_build(const dv_config *cfg, const zone_db *old,
+		       zone_db *db, char *err, size_t errlen);
 
 /* tsigkeys.c: TSIG keys from --dns-key and --dns-key-file (BIND
  * `key "n" { algorithm A; secret "S"; };` blocks and NAME:ALG:BASE64

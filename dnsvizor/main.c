@@ -445,6 +445,7 @@ static void dv_reload(dv_ctx *ctx)
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
 	dv_persist_reload(ctx); /* zone files that won: reset their journal */
+	dv_notify_all(ctx);     /* zone files edited: new serials */
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level
 					       : DV_LOG_INFO;
 	dv_log(&ctx->lg, DV_LOG_INFO, "reloaded");
@@ -501,8 +502,10 @@ static void dv_log_started(dv_ctx *ctx)
 
 static void dv_shutdown(dv_ctx *ctx)
 {
+	dv_secondary_stop(ctx);
 	dv_net_close(ctx);
 	dv_persist_close(ctx);
+	dv_notify_free(ctx);
 	if (ctx->pid_written && ctx->cfg.pid_file &&
 	    unlink(ctx->cfg.pid_file) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "pid-file %s: %s",
@@ -572,6 +575,12 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	if (dv_signals(ctx) < 0 || dv_net_start(ctx) < 0) {
 		snprintf(err, errlen, "cannot register events");
+		return -1;
+	}
+	if (dv_notify_init(ctx, err, errlen) < 0)
+		return -1;
+	if (dv_secondary_start(ctx) < 0) {
+		snprintf(err, errlen, "cannot start the secondary zones");
 		return -1;
 	}
 	return 0;

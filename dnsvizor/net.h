@@ -155,9 +155,18 @@ void dv_persist_close(dv_ctx *ctx);
 
 /* --- notify.c: NOTIFY out with retransmission --- */
 void dv_notify_zone(dv_ctx *ctx, const zone *z);
+/* Parse --notify/--notify-ns targets, open the sockets and notify every
+ * zone that has targets (start-up); 0 or -1 + err. */
+int dv_notify_init(dv_ctx *ctx, char *err, size_t errlen);
+/* After a reload: notify zones whose serial changed. */
+void dv_notify_all(dv_ctx *ctx);
+void dv_notify_free(dv_ctx *ctx);
 
 /* --- secondary.c: secondary zones (refresh, transfer in) --- */
 void dv_secondary_notified(dv_ctx *ctx, zone *z);
+/* After the event loop exists: load kept copies, start the timers. */
+int dv_secondary_start(dv_ctx *ctx);
+void dv_secondary_stop(dv_ctx *ctx);
 
 /* --- xfrout.c: stream an AXFR/IXFR on a TCP connection --- */
 /* Takes ownership of x. */

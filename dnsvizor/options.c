@@ -287,6 +287,27 @@ static int opt_zone(dv_parser *p, const dv_option *o, const char *val)
 	return opt_list(p, o, val);
 }
 
+/* --dns-key=NAME:ALG:BASE64 (checked now, built in dv_build_db). */
+static int opt_dns_key(dv_parser *p, const dv_option *o, const char *val)
+{
+	zone_tsig_key k;
+	char why[256];
+
+	if (zone_tsig_key_parse(val, &k, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
+static int opt_dns_key_file(dv_parser *p, const dv_option *o,
+			    const char *val)
+{
+	char why[512];
+
+	if (dv_keyfile_load(val, NULL, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
 /* --allow-update / --allow-transfer: ZONE,WHO[,...]; checked fully when
  * the db is built (config.c). */
 static int opt_acl(dv_parser *p, const dv_option *o, const char *val)
@@ -312,27 +333,6 @@ static int opt_serial_policy(dv_parser *p, const dv_option *o,
 		return opt_fail(p, o->name, "expected increment or unixtime, "
 				"not '%s'", val);
 	return 0;
-}
-
-/* --dns-key=NAME:ALG:BASE64 (checked now, built in dv_build_db). */
-static int opt_dns_key(dv_parser *p, const dv_option *o, const char *val)
-{
-	zone_tsig_key k;
-	char why[256];
-
-	if (zone_tsig_key_parse(val, &k, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-static int opt_dns_key_file(dv_parser *p, const dv_option *o,
-			    const char *val)
-{
-	char why[512];
-
-	if (dv_keyfile_load(val, NULL, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
 }
 
 /* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
@@ -671,6 +671,21 @@ static const dv_option dv_options[] = {
 	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
 	    "bumps the SOA serial: +1 (default) or the current unix time "
 	    "when that is newer."),
+	OPT("secondary", 0, A_REQ, 0, opt_zone, OFF(secondaries), 0, 0,
+	    "ZONE,PRIMARY[#PORT][,KEYNAME]", "Serve ZONE as a secondary of "
+	    "the primary at address PRIMARY: transfer it (AXFR, then IXFR), "
+	    "follow the SOA refresh/retry/expire timers and NOTIFYs from the "
+	    "primary, sign with KEYNAME (a --dns-key) when given. The copy is "
+	    "kept in the state directory. Repeatable."),
+	OPT("notify", 0, A_REQ, 0, opt_zone, OFF(notify), 0, 0,
+	    "ZONE,ADDR[#PORT][,KEYNAME]", "Send NOTIFY for ZONE to ADDR "
+	    "(port 53 unless given) at start and on every serial change, "
+	    "retransmitted with backoff until answered (5 tries), signed with "
+	    "KEYNAME (a --dns-key) when given. Repeatable."),
+	LIST("notify-ns", 0, notify_ns, "ZONE", "Also NOTIFY the name servers "
+	     "of ZONE's apex NS RRset, port 53, at the addresses found as "
+	     "A/AAAA data inside the zone (there is no resolver yet: NS hosts "
+	     "outside the zone are skipped). Repeatable."),
 	OPT("dns-key", 0, A_REQ, 0, opt_dns_key, OFF(dns_keys), 0, 0,
 	    "NAME:ALG:BASE64", "A TSIG key (RFC 8945); ALG is MD5, SHA1, "
 	    "SHA224, SHA256, SHA384 or SHA512 (any case, hmac- prefix "

@@ -1,8 +1,690 @@
-/* Secondary zones: SOA refresh, AXFR/IXFR in, NOTIFY in.  (Stub.) */
+/*
+ * Secondary zones (--secondary=ZONE,PRIMARY[#PORT][,KEYNAME]): SOA serial
+ * checks over UDP, AXFR/IXFR over TCP (bufferevent), the REFRESH / RETRY /
+ * EXPIRE timers of the zone's SOA (RFC 1034 4.3.5), NOTIFY (RFC 1996)
+ * triggering an immediate check, and a copy of the zone in the state
+ * directory (<state>/zones/<name>.snap, written atomically) so that a
+ * restart serves at once.  The protocol work is zones/xfrin.c's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
 #include "dnsvizor/net.h"
+
+enum {
+	SEC_UDP_TIMEOUT = 3,        /* seconds for an SOA answer */
+	SEC_TCP_TIMEOUT = 15,       /* seconds of silence in a transfer */
+	SEC_DEF_RETRY = 10,         /* before the first successful load */
+	SEC_NAME = 1024,
+};
+
+typedef struct dv_sec {
+	dv_ctx *ctx;
+	char origin[SEC_NAME];      /* presentation, absolute */
+	uint8_t owire[WIRE_MAXNAME];
+	dv_addr primary;
+	char keyname[SEC_NAME];     /* "" = unsigned */
+	zone_tsig_key key;
+	struct event *timer;        /* next refresh / retry */
+	struct event *expire_ev;
+	/* the check or transfer in progress */
+	zone_xfrin *xi;
+	zone *cur;                  /* reference held while xi runs */
+	int udp_fd;
+	struct event *udp_ev;
+	struct bufferevent *bev;
+	uint8_t *msg;               /* one TCP message */
+	int again;                  /* NOTIFY arrived while busy */
+	int axfr_fallback;          /* IXFR failed once: use AXFR */
+	uint16_t id;
+} dv_sec;
+
+struct dv_secondaries {
+	dv_sec *v;
+	size_t n;
+};
+
+/* ------------------------------------------------------------------ */
+/* configuration                                                      */
+/* ------------------------------------------------------------------ */
+
+/* "ZONE,PRIMARY[#PORT][,KEYNAME]" */
+static int sec_parse(const char *spec, char *origin, dv_addr *primary,
+		     char *keyname, char *err, size_t errlen)
+{
+	char buf[SEC_NAME * 3], *ip, *key, *port;
+	long p = 53;
+
+	if (strlen(spec) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, spec);
+	if (!(ip = strchr(buf, ',')))
+		goto bad;
+	*ip++ = '\0';
+	if ((key = strchr(ip, ',')))
+		*key++ = '\0';
+	if ((port = strchr(ip, '#'))) {
+		char *end;
+		*port++ = '\0';
+		p = strtol(port, &end, 10);
+		if (*end || p < 1 || p > 65535)
+			goto bad;
+	}
+	if (!*buf || strlen(buf) >= SEC_NAME - 1 ||
+	    (key && (!*key || strlen(key) >= SEC_NAME)))
+		goto bad;
+	{
+		size_t n = strlen(buf);   /* < SEC_NAME - 1, checked above */
+		memcpy(origin, buf, n);
+		if (buf[n - 1] != '.')
+			origin[n++] = '.';
+		origin[n] = '\0';
+	}
+	if (key)
+		memcpy(keyname, key, strlen(key) + 1);
+	else
+		keyname[0] = '\0';
+	return dv_addr_parse(ip, (int)p, primary, err, errlen);
+bad:
+	snprintf(err, errlen, "expected ZONE,PRIMARY[#PORT][,KEYNAME]");
+	return -1;
+}
+
+static int sec_af_addr(const dv_addr *a, uint8_t addr[16])
+{
+	if (a->ss.ss_family == AF_INET) {
+		memcpy(addr, &((const struct sockaddr_in *)&a->ss)->sin_addr,
+		       4);
+		return 4;
+	}
+	memcpy(addr, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
+	return 6;
+}
+
+static int sec_build_one(const char *spec, const zone_db *old, zone_db *db,
+			 char *err, size_t errlen)
+{
+	char origin[SEC_NAME], keyname[SEC_NAME], why[256];
+	uint8_t addr[16];
+	dv_addr primary;
+	zone *z, *oz;
+	int af, rc;
+
+	if (sec_parse(spec, origin, &primary, keyname, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "secondary: %s: %s", spec, why);
+		return -1;
+	}
+	oz = old ? zone_db_get_zone(old, origin) : NULL;
+	if (oz) { /* reload: keep serving what we have */
+		z = oz;
+		zone_ref(z);
+	} else {
+		z = zone_secondary_new(origin);
+	}
+	if (!z) {
+		snprintf(err, errlen, "secondary: %s: bad zone name", spec);
+		return -1;
+	}
+	rc = zone_db_add_zone(db, z);
+	zone_unref(z);
+	af = sec_af_addr(&primary, addr);
+	if (rc == 0)
+		rc = zone_db_allow_notify(db, origin, af, addr);
+	if (rc < 0)
+		snprintf(err, errlen, "secondary: %s: %s", origin,
+			 rc == -EEXIST ? "zone given twice" : "cannot add");
+	return rc < 0 ? -1 : 0;
+}
+
+int dv_secondary_build(const dv_config *cfg, const zone_db *old,
+		       zone_db *db, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->secondaries.n; i++)
+		if (sec_build_one(cfg->secondaries.v[i], old, db, err,
+				  errlen) < 0)
+			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the copy in the state directory                                    */
+/* ------------------------------------------------------------------ */
+
+/* <state>/zones/<name>.snap (name: the origin without the final dot). */
+static int sec_snap_path(const dv_sec *s, char *path, size_t len,
+			 const char *suffix)
+{
+	const char *dir = s->ctx->cfg.state_dir;
+	size_t n = strlen(s->origin);
+	int r;
+
+	if (!dir || !*dir)
+		return -1;
+	if (n > 1)
+		n--;
+	r = snprintf(path, len, "%s/zones/%.*s%s", dir, (int)n, s->origin,
+		     suffix);
+	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+static int sec_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void sec_sync_dir(const char *path)
+{
+	char dir[4096];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!(slash = strrchr(dir, '/')))
+		return;
+	*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Write the zone as zone-file text: temp file, fsync, rename. */
+static int sec_persist(dv_sec *s, const zone *z)
+{
+	char path[4096], tmp[4200], *text = NULL;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	if (sec_snap_path(s, path, sizeof(path), ".snap") < 0)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	*strrchr(tmp, '/') = '\0';
+	mkdir(tmp, 0700);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (zone_to_text(z, &text, &len) < 0)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && sec_write_all(fd, text, len) == 0 && fsync(fd) == 0)
+		rc = 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc == 0)
+		sec_sync_dir(path);
+	else
+		unlink(tmp);
+	free(text);
+	return rc;
+}
+
+/* At start: serve the kept copy, if any. */
+static zone *sec_load_kept(dv_sec *s)
+{
+	char path[4096], err[512];
+	zone *z;
+
+	if (sec_snap_path(s, path, sizeof(path), ".snap") < 0 ||
+	    access(path, R_OK) < 0)
+		return NULL;
+	z = zone_load(s->origin, path, dv_read_file, NULL, err, sizeof(err));
+	if (!z) {
+		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: kept copy "
+		       "unusable: %s", s->origin, err);
+		return NULL;
+	}
+	zone_secondary_set_expired(z, 0);
+	return z;
+}
+
+/* ------------------------------------------------------------------ */
+/* timers                                                             */
+/* ------------------------------------------------------------------ */
+
+static zone *sec_zone(const dv_sec *s)
+{
+	return zone_db_get_zone(s->ctx->db, s->origin);
+}
+
+static void sec_arm(struct event *ev, uint32_t secs)
+{
+	struct timeval tv = { (time_t)secs, 0 };
+
+	event_add(ev, &tv);
+}
+
+/* SOA timers of the zone served now: 0 refresh, 1 retry, 2 expire. */
+static int sec_timers(const dv_sec *s, uint32_t t[3])
+{
+	uint32_t soa[5];
+	zone *z = sec_zone(s);
+
+	if (!z || zone_is_expired(z) || zone_soa_timers(z, soa) < 0)
+		return -1;
+	t[0] = soa[1] ? soa[1] : 1;
+	t[1] = soa[2] ? soa[2] : 1;
+	t[2] = soa[3] ? soa[3] : 1;
+	return 0;
+}
+
+static void sec_check(dv_sec *s);
+
+static void sec_done(dv_sec *s)
+{
+	zone_xfrin_free(s->xi);
+	s->xi = NULL;
+	zone_unref(s->cur);
+	s->cur = NULL;
+	if (s->udp_ev) {
+		event_free(s->udp_ev);
+		s->udp_ev = NULL;
+	}
+	if (s->udp_fd >= 0) {
+		close(s->udp_fd);
+		s->udp_fd = -1;
+	}
+	if (s->bev) {
+		bufferevent_free(s->bev);
+		s->bev = NULL;
+	}
+}
+
+/* A refresh succeeded (up to date or transferred): the zone is fresh. */
+static void sec_refreshed(dv_sec *s)
+{
+	uint32_t t[3];
+	zone *z = sec_zone(s);
+
+	sec_done(s);
+	s->axfr_fallback = 0;
+	if (z)
+		zone_secondary_set_expired(z, 0);
+	if (sec_timers(s, t) < 0)
+		t[0] = t[1] = t[2] = SEC_DEF_RETRY;
+	sec_arm(s->expire_ev, t[2]);
+	if (s->again) {
+		s->again = 0;
+		sec_arm(s->timer, 0);
+	} else {
+		sec_arm(s->timer, t[0]);
+	}
+}
+
+static void sec_failed(dv_sec *s, const char *why)
+{
+	uint32_t t[3];
+
+	dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: refresh from %s "
+	       "failed: %s", s->origin, s->primary.str, why);
+	sec_done(s);
+	if (sec_timers(s, t) < 0)
+		t[1] = SEC_DEF_RETRY;
+	s->again = 0;
+	sec_arm(s->timer, t[1]);
+}
+
+static void sec_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sec_check(arg);
+}
+
+static void sec_expire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dv_sec *s = arg;
+	zone *z = sec_zone(s);
+
+	(void)fd;
+	(void)what;
+	if (z && !zone_is_expired(z)) {
+		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: expired (no "
+		       "refresh from %s): answering SERVFAIL", s->origin,
+		       s->primary.str);
+		zone_secondary_set_expired(z, 1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* transfers                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The TSIG key, looked up in the running db's keyring each time. */
+static const zone_tsig_key *sec_key(dv_sec *s)
+{
+	uint8_t name[WIRE_MAXNAME], lname[WIRE_MAXNAME];
+	const zone_keyring *kr = zone_db_keyring(s->ctx->db);
+	const zone_tsig_key *k;
+
+	if (!s->keyname[0])
+		return NULL;
+	if (!kr || wire_name_from_str(s->keyname, name) < 0)
+		return NULL;
+	wire_name_lower(lname, name);
+	if (!(k = zone_keyring_find(kr, lname)))
+		return NULL;
+	s->key = *k;
+	return &s->key;
+}
+
+static uint16_t sec_id(dv_sec *s)
+{
+	uint16_t id = 0;
+
+	if (getentropy(&id, sizeof(id)) < 0)
+		id = (uint16_t)(s->id * 31 + 7);
+	return s->id = id;
+}
+
+static int sec_begin(dv_sec *s, uint16_t qtype)
+{
+	if (s->keyname[0] && !sec_key(s)) {
+		sec_failed(s, "TSIG key not configured");
+		return -1;
+	}
+	s->cur = sec_zone(s);
+	if (s->cur)
+		zone_ref(s->cur);
+	s->xi = zone_xfrin_start(s->owire, qtype, s->cur,
+				 s->keyname[0] ? &s->key : NULL, sec_id(s));
+	if (!s->xi) {
+		sec_failed(s, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void sec_install(dv_sec *s)
+{
+	uint8_t *jnl = NULL;
+	size_t jlen = 0;
+	zone *z = zone_xfrin_result(s->xi, &jnl, &jlen);
+	int ixfr = jnl != NULL;
+
+	free(jnl); /* the whole zone is kept as a snapshot below */
+	if (!z || zone_db_replace_zone(s->ctx->db, z) < 0) {
+		zone_unref(z);
+		sec_failed(s, "cannot install the transferred zone");
+		return;
+	}
+	dv_log(&s->ctx->lg, DV_LOG_INFO, "secondary %s: serial %u by %s "
+	       "from %s", s->origin, zone_serial(z), ixfr ? "IXFR" : "AXFR",
+	       s->primary.str);
+	if (sec_persist(s, z) < 0)
+		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: cannot keep "
+		       "a copy in the state directory", s->origin);
+	dv_notify_zone(s->ctx, z);
+	zone_unref(z);
+	sec_refreshed(s);
+}
+
+static void sec_transfer(dv_sec *s);
+
+/* One complete TCP message. */
+static void sec_tcp_msg(dv_sec *s, size_t len)
+{
+	int r = zone_xfrin_feed(s->xi, s->msg, len, s->ctx->now);
+
+	if (r == ZXI_DONE)
+		sec_install(s);
+	else if (r == ZXI_UPTODATE)
+		sec_refreshed(s);
+	else if (r == ZXI_ERROR && zone_xfrin_qtype(s->xi) == DNS_T_IXFR &&
+		 !s->axfr_fallback) {
+		dv_log(&s->ctx->lg, DV_LOG_INFO, "secondary %s: IXFR failed "
+		       "(%s): trying AXFR", s->origin,
+		       zone_xfrin_error(s->xi));
+		s->axfr_fallback = 1;
+		sec_done(s);
+		sec_transfer(s);
+	} else if (r == ZXI_ERROR) {
+		sec_failed(s, zone_xfrin_error(s->xi));
+	}
+}
+
+static void sec_tcp_read(struct bufferevent *bev, void *arg)
+{
+	dv_sec *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t hdr[2];
+	size_t len;
+
+	while (s->bev == bev && evbuffer_get_length(in) >= 2) {
+		evbuffer_copyout(in, hdr, 2);
+		len = wire_get16(hdr);
+		if (evbuffer_get_length(in) < 2 + len)
+			return;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, s->msg, len);
+		s->ctx->now = (uint64_t)time(NULL);
+		sec_tcp_msg(s, len);
+	}
+}
+
+static void sec_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	dv_sec *s = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	sec_failed(s, what & BEV_EVENT_TIMEOUT ? "transfer timed out"
+					      : "transfer connection lost");
+}
+
+/* AXFR or IXFR over TCP. */
+static void sec_transfer(dv_sec *s)
+{
+	zone *z = sec_zone(s);
+	uint16_t qt = z && !zone_is_expired(z) && !s->axfr_fallback ?
+		      DNS_T_IXFR : DNS_T_AXFR;
+	struct timeval tv = { SEC_TCP_TIMEOUT, 0 };
+	uint8_t q[2 + 1024];
+	size_t len;
+
+	if (!z || zone_soa_timers(z, (uint32_t[5]){ 0 }) < 0)
+		qt = DNS_T_AXFR;
+	if (sec_begin(s, qt) < 0)
+		return;
+	dv_log(&s->ctx->lg, DV_LOG_DEBUG, "secondary %s: %s from %s",
+	       s->origin, qt == DNS_T_IXFR ? "IXFR" : "AXFR", s->primary.str);
+	if (zone_xfrin_query(s->xi, q + 2, sizeof(q) - 2, &len,
+			     s->ctx->now) < 0) {
+		sec_failed(s, "cannot build the query");
+		return;
+	}
+	wire_put16(q, (uint16_t)len);
+	s->bev = bufferevent_socket_new(s->ctx->base, -1,
+					BEV_OPT_CLOSE_ON_FREE);
+	if (!s->bev || bufferevent_socket_connect(s->bev,
+	    (struct sockaddr *)&s->primary.ss, (int)s->primary.len) < 0) {
+		sec_failed(s, "cannot connect");
+		return;
+	}
+	bufferevent_setcb(s->bev, sec_tcp_read, NULL, sec_tcp_event, s);
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	bufferevent_write(s->bev, q, len + 2);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+}
+
+/* The SOA answer over UDP. */
+static void sec_udp_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dv_sec *s = arg;
+	uint8_t buf[4096];
+	ssize_t n;
+	zone *z;
+	int r;
+
+	if (what & EV_TIMEOUT) {
+		sec_failed(s, "no answer to the SOA query");
+		return;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return; /* e.g. ICMP refused: wait for the timeout */
+	s->ctx->now = (uint64_t)time(NULL);
+	r = zone_xfrin_feed(s->xi, buf, (size_t)n, s->ctx->now);
+	if (r != ZXI_DONE) {
+		sec_failed(s, zone_xfrin_error(s->xi));
+		return;
+	}
+	z = sec_zone(s);
+	dv_log(&s->ctx->lg, DV_LOG_DEBUG, "secondary %s: primary serial %u, "
+	       "ours %u", s->origin, zone_xfrin_serial(s->xi),
+	       z ? zone_serial(z) : 0);
+	if (z && !zone_is_expired(z) &&
+	    !zone_serial_newer(zone_xfrin_serial(s->xi), zone_serial(z))) {
+		sec_refreshed(s);
+		return;
+	}
+	if (z && zone_is_expired(z) && zone_soa_timers(z, (uint32_t[5]){0})
+	    == 0 && zone_xfrin_serial(s->xi) == zone_serial(z)) {
+		sec_refreshed(s); /* expired copy still current: fresh again */
+		return;
+	}
+	sec_done(s);
+	sec_transfer(s);
+}
+
+static void sec_check(dv_sec *s)
+{
+	uint8_t q[1024];
+	size_t len;
+	struct timeval tv = { SEC_UDP_TIMEOUT, 0 };
+
+	if (s->xi) {
+		s->again = 1;
+		return;
+	}
+	s->ctx->now = (uint64_t)time(NULL);
+	if (sec_begin(s, DNS_T_SOA) < 0)
+		return;
+	if (zone_xfrin_query(s->xi, q, sizeof(q), &len, s->ctx->now) < 0) {
+		sec_failed(s, "cannot build the query");
+		return;
+	}
+	s->udp_fd = socket(s->primary.ss.ss_family,
+			   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->udp_fd < 0 || connect(s->udp_fd,
+	    (struct sockaddr *)&s->primary.ss, s->primary.len) < 0 ||
+	    send(s->udp_fd, q, len, 0) != (ssize_t)len) {
+		sec_failed(s, strerror(errno));
+		return;
+	}
+	s->udp_ev = event_new(s->ctx->base, s->udp_fd, EV_READ, sec_udp_cb,
+			      s);
+	if (!s->udp_ev || event_add(s->udp_ev, &tv) < 0)
+		sec_failed(s, "cannot register the query");
+}
+
+/* ------------------------------------------------------------------ */
+/* lifetime                                                           */
+/* ------------------------------------------------------------------ */
+
+static int sec_init_one(dv_ctx *ctx, dv_sec *s, const char *spec)
+{
+	char err[256];
+	zone *kept;
+
+	s->ctx = ctx;
+	s->udp_fd = -1;
+	if (sec_parse(spec, s->origin, &s->primary, s->keyname, err,
+		      sizeof(err)) < 0 ||
+	    wire_name_from_str(s->origin, s->owire) < 0)
+		return -1;
+	s->msg = malloc(65536);
+	s->timer = evtimer_new(ctx->base, sec_timer_cb, s);
+	s->expire_ev = evtimer_new(ctx->base, sec_expire_cb, s);
+	if (!s->msg || !s->timer || !s->expire_ev)
+		return -1;
+	if ((kept = sec_load_kept(s)) != NULL) {
+		uint32_t t[3];
+		if (zone_db_replace_zone(ctx->db, kept) == 0 &&
+		    sec_timers(s, t) == 0) {
+			dv_log(&ctx->lg, DV_LOG_INFO, "secondary %s: serving "
+			       "the kept copy, serial %u", s->origin,
+			       zone_serial(kept));
+			sec_arm(s->expire_ev, t[2]);
+		}
+		zone_unref(kept);
+	}
+	sec_arm(s->timer, 0);
+	return 0;
+}
+
+int dv_secondary_start(dv_ctx *ctx)
+{
+	const dv_strlist *l = &ctx->cfg.secondaries;
+	struct dv_secondaries *ss;
+
+	if (l->n == 0)
+		return 0;
+	if (!(ss = calloc(1, sizeof(*ss))) ||
+	    !(ss->v = calloc(l->n, sizeof(*ss->v)))) {
+		free(ss);
+		return -1;
+	}
+	ctx->secondaries = ss;
+	for (size_t i = 0; i < l->n; i++) {
+		ss->n++;
+		if (sec_init_one(ctx, &ss->v[i], l->v[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void dv_secondary_stop(dv_ctx *ctx)
+{
+	struct dv_secondaries *ss = ctx->secondaries;
+
+	if (!ss)
+		return;
+	for (size_t i = 0; i < ss->n; i++) {
+		dv_sec *s = &ss->v[i];
+		sec_done(s);
+		if (s->timer)
+			event_free(s->timer);
+		if (s->expire_ev)
+			event_free(s->expire_ev);
+		free(s->msg);
+	}
+	free(ss->v);
+	free(ss);
+	ctx->secondaries = NULL;
+}
 
 void dv_secondary_notified(dv_ctx *ctx, zone *z)
 {
-	(void)ctx;
-	(void)z;
+	struct dv_secondaries *ss = ctx->secondaries;
+
+	if (!ss)
+		return;
+	for (size_t i = 0; i < ss->n; i++) {
+		dv_sec *s = &ss->v[i];
+		if (wire_name_equal(s->owire, zone_origin(z))) {
+			dv_log(&ctx->lg, DV_LOG_INFO, "secondary %s: NOTIFY: "
+			       "checking the primary", s->origin);
+			event_del(s->timer);
+			sec_check(s);
+		}
+	}
 }

@@ -356,6 +356,11 @@ static ans_step ans_one(ans_ctx *c, const uint8_t *sname,
 		return STEP_NONE;
 	if (m.addr)
 		return ans_address(c, m.addr, sname);
+	if (m.z->expired) {
+		/* secondary past EXPIRE or never loaded (RFC 1034 4.3.5) */
+		c->rcode = DNS_R_SERVFAIL;
+		return STEP_DONE;
+	}
 	return ans_zone(c, m.z, sname, lname);
 }
 

@@ -71,6 +71,7 @@ void zone_db_free(zone_db *db)
 	zone_acl_free(db->acl);
 	free(db->upd_journal);
 	zone_keyring_free(db->keys);
+	zone_notify_acl_free(db->notify_acl);
 	free(db);
 }
 

@@ -46,7 +46,11 @@ struct zone_db {
 	uint8_t *upd_journal;   /* last UPDATE's journal record (update.c) */
 	size_t upd_journal_len;
 	zone_keyring *keys;     /* TSIG keys (tsig.c), or NULL */
+	struct zone_notify_acl *notify_acl; /* NOTIFY senders (xfrin.c) */
 };
+
+/* Free the NOTIFY sender list of a db (xfrin.c). */
+void zone_notify_acl_free(struct zone_notify_acl *a);
 
 /* Free a list of access rules (acl.c). */
 void zone_acl_free(struct zone_acl_rule *r);

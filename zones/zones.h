@@ -478,4 +478,53 @@ int zone_notify_build(const zone *z, uint16_t id, const zone_tsig_key *key,
 		      zone_tsig_ctx *ctx, uint64_t now, uint8_t *buf,
 		      size_t cap, size_t *len);
 
+/* ---- Secondary zones (zones/xfrin.c) ---- */
+
+/* An empty placeholder for a secondary zone not loaded yet: served as
+ * SERVFAIL (expired) until the first transfer.  One reference. */
+zone *zone_secondary_new(const char *origin);
+/* Mark a secondary zone expired (SERVFAIL) or fresh again. */
+void zone_secondary_set_expired(zone *z, int expired);
+int zone_is_expired(const zone *z);
+/* SOA serial, refresh, retry, expire, minimum of z's apex SOA. 0 / -errno */
+int zone_soa_timers(const zone *z, uint32_t t[5]);
+/* RFC 1982: 1 if serial a is newer than b. */
+int zone_serial_newer(uint32_t a, uint32_t b);
+/* Accept NOTIFY for the secondary zone origin from this address
+ * (af 4 or 6); without a match only TSIG-signed NOTIFYs are accepted.
+ * NOTIFY for a zone we are not a secondary of: NOTAUTH (like NSD/Knot);
+ * from someone else: REFUSED. */
+int zone_db_allow_notify(zone_db *db, const char *origin, int af,
+			 const uint8_t *addr);
+/*
+ * The incoming-transfer engine.  qtype: DNS_T_SOA (a serial check),
+ * DNS_T_AXFR, or DNS_T_IXFR (needs cur; without a usable cur it becomes
+ * AXFR).  cur is borrowed and must outlive the transfer.  key: TSIG key to
+ * sign the query and verify every response message with, or NULL.
+ * zone_xfrin_query writes the query; feed every response message (over
+ * TCP without the length prefix) to zone_xfrin_feed:
+ *   ZXI_NEED_MORE: wait for the next message;
+ *   ZXI_DONE: complete (SOA: zone_xfrin_serial; AXFR/IXFR:
+ *             zone_xfrin_result);
+ *   ZXI_UPTODATE: IXFR answered with our serial (nothing to do);
+ *   ZXI_ERROR: zone_xfrin_error says why; nothing was changed.
+ * zone_xfrin_result hands out the new zone (one reference; secondary=1,
+ * expired=0).  For an IXFR *jnl receives the malloc'ed journal records
+ * (zones.h 4. format) of the applied differences, else NULL.
+ */
+typedef struct zone_xfrin zone_xfrin;
+enum { ZXI_ERROR = -1, ZXI_NEED_MORE = 0, ZXI_DONE = 1, ZXI_UPTODATE = 2 };
+zone_xfrin *zone_xfrin_start(const uint8_t *origin, uint16_t qtype,
+			     const zone *cur, const zone_tsig_key *key,
+			     uint16_t id);
+int zone_xfrin_query(zone_xfrin *x, uint8_t *buf, size_t cap, size_t *len,
+		     uint64_t now);
+int zone_xfrin_feed(zone_xfrin *x, const uint8_t *msg, size_t len,
+		    uint64_t now);
+zone *zone_xfrin_result(zone_xfrin *x, uint8_t **jnl, size_t *jnl_len);
+uint16_t zone_xfrin_qtype(const zone_xfrin *x);
+uint32_t zone_xfrin_serial(const zone_xfrin *x);
+const char *zone_xfrin_error(const zone_xfrin *x);
+void zone_xfrin_free(zone_xfrin *x);
+
 #endif

@@ -124,9 +124,9 @@ class Server:
     """
 
     def __init__(self, conf=(), zones=None, args=(), v6=False, wait=True,
-                 listen=True, no_hosts=True):
+                 listen=True, no_hosts=True, port=None):
         self.dir = tmpdir()
-        self.port = free_port(v6=v6)
+        self.port = port or free_port(v6=v6)
         self.v6 = v6
         self.zone_files = {}
         lines = list(conf)
