@@ -13,6 +13,9 @@
 #    one temp dir on the same file system (MAINT_DIR, default /var/tmp).
 #    MAINT_ROUNDS rounds, the servers taking turns; medians and the ratio
 #    dnsvizor/knotd.  Both servers answer only after the change is durable.
+#    Then (MAINT_EXTRA=0 skips them) one round with one client (each update
+#    waits for its own sync) and one round of unsigned updates allowed by
+#    address (what TSIG costs).
 # 2. Time to serve a TSIG-signed AXFR of a zone of MAINT_AXFR_RECORDS records
 #    (gen.py records): wall time of `kdig -y ... AXFR +noall +stats` against
 #    each server, MAINT_AXFR_RUNS times (taking turns), median and ratio;
@@ -137,6 +140,9 @@ acl:
   - id: xfr
     key: $KEY
     action: transfer
+  - id: updaddr
+    address: 127.0.0.1
+    action: update
 template:
   - id: default
     storage: "$T/knot"
@@ -146,7 +152,7 @@ template:
 zone:
   - domain: $UZ
     file: "$T/$UZ.zone"
-    acl: upd
+    acl: [upd, updaddr]
   - domain: $AZ
     file: "$T/$AZ.zone"
     acl: xfr
@@ -154,7 +160,7 @@ EOF
 
 start dnsvizor "$DV" --no-hosts --listen-address=127.0.0.1 --port="$PORT_DV" \
     --state-dir="$T/dv" --zone="$UZ,$T/$UZ.zone" --zone="$AZ,$T/$AZ.zone" \
-    --dns-key="$KEY:SHA256:$SECRET" --allow-update="$UZ,$KEY" \
+    --dns-key="$KEY:SHA256:$SECRET" --allow-update="$UZ,$KEY" --allow-update="$UZ,127.0.0.1" \
     --allow-transfer="$AZ,$KEY"
 PID_DV=$SPID
 start knotd knotd -c "$T/knot/knot.conf"
@@ -171,30 +177,42 @@ done
 [ -n "$up" ] || exit 1
 
 # ---------------------------------------------------------------- part 1
-echo "-- signed UPDATEs acknowledged durably: $CLIENTS clients x ${SECS}s, $ROUNDS rounds, servers taking turns"
-: > "$T/upd"
-r=1
-while [ "$r" -le "$ROUNDS" ]; do
-    for s in $up; do
-        n=${s%%:*}; p=${s#*:}
-        s0=$(serial "$p")
-        out=$(timeout $((SECS + 30)) "$T/updload" 127.0.0.1 "$p" "$UZ." "$KEY" \
-            "$SECRET" "$CLIENTS" "$SECS" "r$r$n" 2>&1)
-        s1=$(serial "$p")
-        rate=$(echo "$out" | awk '/^acked/ { print $NF }')
-        # sanity: the first update of client 0 is served now
-        chk=$(dig +time=2 +tries=1 +short -p "$p" @127.0.0.1 "c0-0.r$r$n.$UZ" TXT 2>/dev/null)
-        printf '  round %s %-9s %s  (serial %s -> %s; c0-0 %s)\n' "$r" "$n" \
-            "${out:-updload failed}" "${s0:-?}" "${s1:-?}" "${chk:-MISSING}"
-        [ -n "$rate" ] && echo "$n $rate" >> "$T/upd"
+# upd_rounds LABEL KEYNAME CLIENTS ROUNDS: updload against each server in
+# turn, ROUNDS times; medians and the ratio.  KEYNAME "-": unsigned.
+upd_rounds() {
+    echo "-- $1 UPDATEs acknowledged durably: $3 clients x ${SECS}s, $4 round(s), servers taking turns"
+    : > "$T/upd"
+    r=1
+    while [ "$r" -le "$4" ]; do
+        for s in $up; do
+            n=${s%%:*}; p=${s#*:}
+            tag="r$r$3$2$n"; tag=$(echo "$tag" | tr -c 'a-z0-9\n' 'x')
+            s0=$(serial "$p")
+            out=$(timeout $((SECS + 30)) "$T/updload" 127.0.0.1 "$p" "$UZ." "$2" \
+                "$SECRET" "$3" "$SECS" "$tag" 2>&1)
+            s1=$(serial "$p")
+            rate=$(echo "$out" | awk '/^acked/ { print $NF }')
+            # sanity: the first update of client 0 is served now
+            chk=$(dig +time=2 +tries=1 +short -p "$p" @127.0.0.1 "c0-0.$tag.$UZ" TXT 2>/dev/null)
+            printf '  round %s %-9s %s  (serial %s -> %s; c0-0 %s)\n' "$r" "$n" \
+                "${out:-updload failed}" "${s0:-?}" "${s1:-?}" "${chk:-MISSING}"
+            [ -n "$rate" ] && [ -n "$chk" ] && echo "$n $rate" >> "$T/upd"
+        done
+        r=$((r + 1))
     done
-    r=$((r + 1))
-done
-U_DV=$(awk '$1 == "dnsvizor" { print $2 }' "$T/upd" | median)
-U_KNOT=$(awk '$1 == "knotd" { print $2 }' "$T/upd" | median)
-printf 'median: dnsvizor %s updates/s, knotd %s updates/s\n' "${U_DV:-?}" "${U_KNOT:-?}"
-if [ -n "$U_DV" ] && [ -n "$U_KNOT" ]; then
-    awk -v a="$U_DV" -v b="$U_KNOT" 'BEGIN { if (b > 0) printf "ratio dnsvizor/knotd (durable signed updates/s): %.2f\n", a / b }'
+    u_dv=$(awk '$1 == "dnsvizor" { print $2 }' "$T/upd" | median)
+    u_kn=$(awk '$1 == "knotd" { print $2 }' "$T/upd" | median)
+    printf 'median (%s, %s clients): dnsvizor %s updates/s, knotd %s updates/s\n' "$1" "$3" "${u_dv:-?}" "${u_kn:-?}"
+    if [ -n "$u_dv" ] && [ -n "$u_kn" ]; then
+        awk -v a="$u_dv" -v b="$u_kn" -v l="$1" -v c="$3" 'BEGIN { if (b > 0) printf "ratio dnsvizor/knotd (durable %s updates/s, %s clients): %.2f\n", l, c, a / b }'
+    fi
+}
+upd_rounds signed "$KEY" "$CLIENTS" "$ROUNDS"
+if [ "${MAINT_EXTRA:-1}" = 1 ]; then
+    # one client: every update waits for its own sync (latency-bound)
+    upd_rounds signed "$KEY" 1 1
+    # unsigned, allowed by address: the cost of TSIG
+    upd_rounds unsigned - "$CLIENTS" 1
 fi
 
 # ---------------------------------------------------------------- part 2
