@@ -1,5 +1,6 @@
 """RFC 2136 dynamic updates with real nsupdate (unsigned, allowed by an
-address rule), checked with queries."""
+address rule), checked with queries.  TSIG-signed updates and the per-key
+rules are in test_update_tsig.py."""
 import os
 import subprocess
 import sys
