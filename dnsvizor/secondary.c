@@ -3,8 +3,17 @@
  * checks over UDP, AXFR/IXFR over TCP (bufferevent), the REFRESH / RETRY /
  * EXPIRE timers of the zone's SOA (RFC 1034 4.3.5), NOTIFY (RFC 1996)
  * triggering an immediate check, and a copy of the zone in the state
- * directory (<state>/zones/<name>.snap, written atomically) so that a
- * restart serves at once.  The protocol work is zones/xfrin.c's.
+ * directory so that a restart serves at once.  The protocol work is
+ * zones/xfrin.c's.
+ *
+ * The copy is persist.c's snapshot + journal (<state>/zones/<name>.snap
+ * and .jnl): an AXFR writes a new snapshot, an IXFR appends the received
+ * difference sequences to the journal (compacted by persist.c), which
+ * also restores the IXFR history at start so that our own secondaries can
+ * still transfer incrementally.  <name>.refreshed holds the unix time of
+ * the last successful refresh (written atomically): at start the EXPIRE
+ * timer runs from then, so a copy older than EXPIRE is answered with
+ * SERVFAIL until the primary has been reached again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -159,20 +169,42 @@ int dv_secondary_build(const dv_config *cfg, const zone_db *old,
 /* the copy in the state directory                                    */
 /* ------------------------------------------------------------------ */
 
-/* <state>/zones/<name>.snap (name: the origin without the final dot). */
-static int sec_snap_path(const dv_sec *s, char *path, size_t len,
-			 const char *suffix)
+static int sec_has_state(const dv_sec *s)
 {
 	const char *dir = s->ctx->cfg.state_dir;
-	size_t n = strlen(s->origin);
+
+	return dir && *dir && s->ctx->persist;
+}
+
+/* <state>/zones/<name><suffix>, <name> spelled as persist.c does: the
+ * origin without the final dot, lowercased, other bytes than
+ * [a-z0-9._-] as %XX, "root" for the root zone. */
+static int sec_state_path(const dv_sec *s, char *path, size_t len,
+			  const char *suffix)
+{
+	char name[SEC_NAME], base[SEC_NAME * 3];
+	size_t n, o = 0;
 	int r;
 
-	if (!dir || !*dir)
+	if (wire_name_to_str(s->owire, name, sizeof(name)) < 0)
 		return -1;
-	if (n > 1)
+	n = strlen(name);
+	if (n > 0 && name[n - 1] == '.')
 		n--;
-	r = snprintf(path, len, "%s/zones/%.*s%s", dir, (int)n, s->origin,
-		     suffix);
+	for (size_t i = 0; i < n && o + 4 < sizeof(base); i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_')
+			base[o++] = (char)c;
+		else
+			o += (size_t)snprintf(base + o, sizeof(base) - o,
+					      "%%%02X", c);
+	}
+	base[o] = '\0';
+	r = snprintf(path, len, "%s/zones/%s%s", s->ctx->cfg.state_dir,
+		     o ? base : "root", suffix);
 	return r < 0 || (size_t)r >= len ? -1 : 0;
 }
 
@@ -190,67 +222,88 @@ static int sec_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static void sec_sync_dir(const char *path)
+/* Record now as the time of the last successful refresh: temp file,
+ * fsync, rename (the directory entry needs no sync: losing it only makes
+ * a restart treat the copy as older than it is). */
+static void sec_mark_refreshed(dv_sec *s, uint64_t now)
 {
-	char dir[4096];
-	char *slash;
-	int fd;
+	char path[4096], tmp[4200], text[32];
+	int fd, n, ok = 0;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (!(slash = strrchr(dir, '/')))
+	if (!sec_has_state(s) ||
+	    sec_state_path(s, path, sizeof(path), ".refreshed") < 0)
 		return;
-	*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Write the zone as zone-file text: temp file, fsync, rename. */
-static int sec_persist(dv_sec *s, const zone *z)
-{
-	char path[4096], tmp[4200], *text = NULL;
-	size_t len = 0;
-	int fd, rc = -1;
-
-	if (sec_snap_path(s, path, sizeof(path), ".snap") < 0)
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	*strrchr(tmp, '/') = '\0';
-	mkdir(tmp, 0700);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (zone_to_text(z, &text, &len) < 0)
-		return -1;
+	n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)now);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && sec_write_all(fd, text, len) == 0 && fsync(fd) == 0)
-		rc = 0;
+	if (fd >= 0 && sec_write_all(fd, text, (size_t)n) == 0 &&
+	    fsync(fd) == 0)
+		ok = 1;
 	if (fd >= 0)
 		close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc == 0)
-		sec_sync_dir(path);
-	else
-		unlink(tmp);
-	free(text);
-	return rc;
+	if (ok && rename(tmp, path) == 0)
+		return;
+	unlink(tmp);
+	dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: cannot write %s",
+	       s->origin, path);
 }
 
-/* At start: serve the kept copy, if any. */
+/* The time of the last successful refresh: <name>.refreshed, else the
+ * snapshot's modification time (a transfer wrote it); 0 if unknown. */
+static uint64_t sec_last_refresh(const dv_sec *s)
+{
+	char path[4096], text[32];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (sec_state_path(s, path, sizeof(path), ".refreshed") < 0)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (n > 0) {
+			char *end;
+			unsigned long long t;
+			text[n] = '\0';
+			t = strtoull(text, &end, 10);
+			if (end != text && (*end == '\n' || !*end))
+				return t;
+		}
+	}
+	if (sec_state_path(s, path, sizeof(path), ".snap") == 0 &&
+	    stat(path, &st) == 0)
+		return (uint64_t)st.st_mtime;
+	return 0;
+}
+
+/* Keep a transferred zone: a new snapshot after AXFR, the journal
+ * records appended (and synced) after IXFR. */
+static int sec_persist(dv_sec *s, zone *z, const uint8_t *jnl, size_t jlen)
+{
+	zone_effects eff;
+
+	if (!sec_has_state(s))
+		return 0;
+	if (!jnl)
+		return dv_persist_store_zone(s->ctx, z);
+	memset(&eff, 0, sizeof(eff));
+	eff.changed = z;
+	eff.journal = jnl;
+	eff.journal_len = jlen;
+	if (dv_persist_changed(s->ctx, &eff) < 0)
+		return -1;
+	return dv_persist_sync(s->ctx);
+}
+
+/* At start: serve the kept copy (snapshot + journal), if any. */
 static zone *sec_load_kept(dv_sec *s)
 {
-	char path[4096], err[512];
 	zone *z;
 
-	if (sec_snap_path(s, path, sizeof(path), ".snap") < 0 ||
-	    access(path, R_OK) < 0)
+	if (!sec_has_state(s) ||
+	    !(z = dv_persist_load_zone(s->ctx, s->origin)))
 		return NULL;
-	z = zone_load(s->origin, path, dv_read_file, NULL, err, sizeof(err));
-	if (!z) {
-		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: kept copy "
-		       "unusable: %s", s->origin, err);
-		return NULL;
-	}
 	zone_secondary_set_expired(z, 0);
 	return z;
 }
@@ -317,6 +370,7 @@ static void sec_refreshed(dv_sec *s)
 	s->axfr_fallback = 0;
 	if (z)
 		zone_secondary_set_expired(z, 0);
+	sec_mark_refreshed(s, (uint64_t)time(NULL));
 	if (sec_timers(s, t) < 0)
 		t[0] = t[1] = t[2] = SEC_DEF_RETRY;
 	sec_arm(s->expire_ev, t[2]);
@@ -335,8 +389,13 @@ static void sec_failed(dv_sec *s, const char *why)
 	dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: refresh from %s "
 	       "failed: %s", s->origin, s->primary.str, why);
 	sec_done(s);
-	if (sec_timers(s, t) < 0)
-		t[1] = SEC_DEF_RETRY;
+	if (sec_timers(s, t) < 0) {
+		/* an expired copy still has its SOA's RETRY */
+		uint32_t soa[5];
+		zone *z = sec_zone(s);
+		t[1] = z && zone_soa_timers(z, soa) == 0 && soa[2] ?
+		       soa[2] : SEC_DEF_RETRY;
+	}
 	s->again = 0;
 	sec_arm(s->timer, t[1]);
 }
@@ -419,18 +478,19 @@ static void sec_install(dv_sec *s)
 	zone *z = zone_xfrin_result(s->xi, &jnl, &jlen);
 	int ixfr = jnl != NULL;
 
-	free(jnl); /* the whole zone is kept as a snapshot below */
 	if (!z || zone_db_replace_zone(s->ctx->db, z) < 0) {
+		free(jnl);
 		zone_unref(z);
 		sec_failed(s, "cannot install the transferred zone");
 		return;
 	}
-	dv_log(&s->ctx->lg, DV_LOG_INFO, "secondary %s: serial %u by %s "
+	dv_log(&s->ctx->lg, DV_LOG_INFO, "transferred %s serial %u by %s "
 	       "from %s", s->origin, zone_serial(z), ixfr ? "IXFR" : "AXFR",
 	       s->primary.str);
-	if (sec_persist(s, z) < 0)
+	if (sec_persist(s, z, jnl, jlen) < 0)
 		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: cannot keep "
 		       "a copy in the state directory", s->origin);
+	free(jnl);
 	dv_notify_zone(s->ctx, z);
 	zone_unref(z);
 	sec_refreshed(s);
@@ -504,8 +564,6 @@ static void sec_transfer(dv_sec *s)
 		qt = DNS_T_AXFR;
 	if (sec_begin(s, qt) < 0)
 		return;
-	dv_log(&s->ctx->lg, DV_LOG_DEBUG, "secondary %s: %s from %s",
-	       s->origin, qt == DNS_T_IXFR ? "IXFR" : "AXFR", s->primary.str);
 	if (zone_xfrin_query(s->xi, q + 2, sizeof(q) - 2, &len,
 			     s->ctx->now) < 0) {
 		sec_failed(s, "cannot build the query");
@@ -539,8 +597,16 @@ static void sec_udp_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0)
-		return; /* e.g. ICMP refused: wait for the timeout */
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		struct timeval tv = { SEC_UDP_TIMEOUT, 0 };
+		if (event_add(s->udp_ev, &tv) < 0)  /* not persistent */
+			sec_failed(s, "cannot register the query");
+		return;
+	}
+	if (n < 0) { /* e.g. ICMP port unreachable: the primary is down */
+		sec_failed(s, strerror(errno));
+		return;
+	}
 	s->ctx->now = (uint64_t)time(NULL);
 	r = zone_xfrin_feed(s->xi, buf, (size_t)n, s->ctx->now);
 	if (r != ZXI_DONE) {
@@ -548,9 +614,6 @@ static void sec_udp_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	z = sec_zone(s);
-	dv_log(&s->ctx->lg, DV_LOG_DEBUG, "secondary %s: primary serial %u, "
-	       "ours %u", s->origin, zone_xfrin_serial(s->xi),
-	       z ? zone_serial(z) : 0);
 	if (z && !zone_is_expired(z) &&
 	    !zone_serial_newer(zone_xfrin_serial(s->xi), zone_serial(z))) {
 		sec_refreshed(s);
@@ -600,6 +663,32 @@ static void sec_check(dv_sec *s)
 /* lifetime                                                           */
 /* ------------------------------------------------------------------ */
 
+/* A kept copy: EXPIRE counts from the last successful refresh, which may
+ * lie before the restart; a copy already past it is served as SERVFAIL
+ * until a refresh succeeds (the check below starts at once). */
+static void sec_start_expire(dv_sec *s, zone *kept)
+{
+	uint64_t now = (uint64_t)time(NULL), last = sec_last_refresh(s);
+	uint64_t age = last && last <= now ? now - last : 0;
+	uint32_t t[3];
+
+	if (sec_timers(s, t) < 0)
+		return;
+	if (!last || age >= t[2]) {
+		zone_secondary_set_expired(kept, 1);
+		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: the kept copy "
+		       "(serial %u) is past EXPIRE (last refresh %s): "
+		       "answering SERVFAIL until %s is reached", s->origin,
+		       zone_serial(kept), last ? "too long ago" : "unknown",
+		       s->primary.str);
+		return;
+	}
+	dv_log(&s->ctx->lg, DV_LOG_INFO, "secondary %s: serving the kept "
+	       "copy, serial %u (expires in %llus)", s->origin,
+	       zone_serial(kept), (unsigned long long)(t[2] - age));
+	sec_arm(s->expire_ev, (uint32_t)(t[2] - age));
+}
+
 static int sec_init_one(dv_ctx *ctx, dv_sec *s, const char *spec)
 {
 	char err[256];
@@ -617,14 +706,8 @@ static int sec_init_one(dv_ctx *ctx, dv_sec *s, const char *spec)
 	if (!s->msg || !s->timer || !s->expire_ev)
 		return -1;
 	if ((kept = sec_load_kept(s)) != NULL) {
-		uint32_t t[3];
-		if (zone_db_replace_zone(ctx->db, kept) == 0 &&
-		    sec_timers(s, t) == 0) {
-			dv_log(&ctx->lg, DV_LOG_INFO, "secondary %s: serving "
-			       "the kept copy, serial %u", s->origin,
-			       zone_serial(kept));
-			sec_arm(s->expire_ev, t[2]);
-		}
+		if (zone_db_replace_zone(ctx->db, kept) == 0)
+			sec_start_expire(s, kept);
 		zone_unref(kept);
 	}
 	sec_arm(s->timer, 0);

@@ -441,6 +441,23 @@ static int xi_seq_begin(zone_xfrin *x, const xi_rr *rr)
 	return ZXI_NEED_MORE;
 }
 
+/*
+ * The clone starts with the served zone's IXFR history, so that the
+ * differences received now extend it and a secondary of ours can still
+ * ask for IXFR from an older serial (zone_diff_finish appends each new
+ * sequence; the history stays bounded by zone_hist_add).
+ */
+static int xi_copy_hist(zone_xfrin *x)
+{
+	const zone_hist *h;
+
+	for (h = x->cur->hist_old; h; h = h->next)
+		if (zone_hist_add(x->z, h->payload, h->len, h->serial_from,
+				  h->serial_to) < 0)
+			return -1;
+	return 0;
+}
+
 /* IXFR: the RR after the leading SOA decides incremental or AXFR-style. */
 static int xi_second(zone_xfrin *x, const xi_rr *rr)
 {
@@ -449,7 +466,7 @@ static int xi_second(zone_xfrin *x, const xi_rr *rr)
 
 	if (xi_is_apex_soa(x, rr) && xi_soa_ok(rr) &&
 	    xi_soa_serial(rr->rdata, rr->rdlen) == x->cur->serial) {
-		if (!(x->z = zone_clone(x->cur)))
+		if (!(x->z = zone_clone(x->cur)) || xi_copy_hist(x) < 0)
 			return xi_fail(x, "out of memory");
 		x->ixfr = 1;
 		return xi_seq_begin(x, rr);
@@ -591,8 +608,15 @@ static int xi_header(zone_xfrin *x, const uint8_t *msg, size_t len,
 	if (!(flags & DNS_F_QR) || ((flags >> 11) & 0xf) != DNS_OP_QUERY)
 		return xi_fail(x, "not a response");
 	if ((flags & 0xf) != DNS_R_NOERROR) {
-		snprintf(x->err, sizeof(x->err), "primary answered rcode %u",
-			 flags & 0xf);
+		unsigned rc = flags & 0xf;
+		snprintf(x->err, sizeof(x->err), "primary answered %s%s",
+			 rc == DNS_R_NOTAUTH ? "NOTAUTH" :
+			 rc == DNS_R_REFUSED ? "REFUSED" :
+			 rc == DNS_R_SERVFAIL ? "SERVFAIL" :
+			 rc == DNS_R_FORMERR ? "FORMERR" :
+			 rc == DNS_R_NOTIMP ? "NOTIMP" : "an error rcode",
+			 rc == DNS_R_NOTAUTH && x->key ?
+			 " (TSIG error: the primary rejected our key)" : "");
 		x->phase = XI_END;
 		return ZXI_ERROR;
 	}
@@ -620,7 +644,8 @@ int zone_xfrin_feed(zone_xfrin *x, const uint8_t *msg, size_t len,
 	if (xi_header(x, msg, len, &pos) < 0)
 		return ZXI_ERROR;
 	if (x->key && zone_tsig_verify_response(&x->tsig, msg, len, now) < 0)
-		return xi_fail(x, "TSIG of the response does not verify");
+		return xi_fail(x, "TSIG error: the response does not verify "
+			       "with our key");
 	an = wire_get16(msg + 6);
 	if (x->nmsg++ == 0 && an == 0)
 		return xi_fail(x, "empty response");

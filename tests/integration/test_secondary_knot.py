@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """dnsvizor as a secondary of knotd: initial AXFR, change at the primary ->
 NOTIFY -> IXFR -> served; restart from the state directory with the primary
-stopped; SERVFAIL after EXPIRE."""
+stopped; SERVFAIL after EXPIRE; a restart long after the last refresh
+answers SERVFAIL at once until the primary is back.  The same with TSIG
+(knot key + ACL, dnsvizor --dns-key and KEYNAME in --secondary), and with
+a secret that differs: the transfer fails, dnsvizor keeps what it had and
+logs the TSIG error."""
+import base64
 import os
 import signal
 import subprocess
@@ -16,6 +21,9 @@ import dns.rcode
 KNOTD = "/usr/sbin/knotd"
 KNOTC = "/usr/sbin/knotc"
 REFRESH, RETRY, EXPIRE = 2, 1, 8
+KEYNAME = "xfr.key"
+SECRET = base64.b64encode(os.urandom(32)).decode()
+OTHER_SECRET = base64.b64encode(os.urandom(32)).decode()
 
 ZONE = """$ORIGIN example.com.
 $TTL 60
@@ -32,12 +40,24 @@ def zone_text(serial, extra=""):
 
 
 class Knot:
-    def __init__(self, dv_port):
+    """knotd serving example.com to dnsvizor on dv_port; with secret,
+    transfers and NOTIFY are TSIG-signed with KEYNAME (hmac-sha256)."""
+
+    def __init__(self, dv_port, secret=None):
         self.dir = tmpdir()
         self.port = free_port()
         os.makedirs(os.path.join(self.dir, "db"))
         self.zfile = write(os.path.join(self.dir, "example.com.zone"),
                            zone_text(1))
+        v = {"d": self.dir, "p": self.port, "dvp": dv_port,
+             "k": KEYNAME, "s": secret}
+        keys = """
+key:
+  - id: %(k)s
+    algorithm: hmac-sha256
+    secret: %(s)s
+""" % v if secret else ""
+        keyref = "    key: %s\n" % KEYNAME if secret else ""
         self.conf = write(os.path.join(self.dir, "knot.conf"), """
 server:
     rundir: "%(d)s"
@@ -48,13 +68,16 @@ log:
     any: info
 database:
     storage: "%(d)s/db"
+""" % v + keys + """
 remote:
   - id: dv
     address: 127.0.0.1@%(dvp)d
+""" % v + keyref + """
 acl:
   - id: xfr
     address: 127.0.0.1
     action: transfer
+""" + keyref + """
 template:
   - id: default
     storage: "%(d)s"
@@ -66,8 +89,12 @@ zone:
     file: "%(d)s/example.com.zone"
     notify: dv
     acl: xfr
-""" % {"d": self.dir, "p": self.port, "dvp": dv_port})
-        self.log = open(os.path.join(self.dir, "stderr.log"), "wb")
+""" % v)
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
         self.proc = subprocess.Popen([KNOTD, "-c", self.conf],
                                      stdout=self.log, stderr=self.log,
                                      stdin=subprocess.DEVNULL)
@@ -79,11 +106,29 @@ zone:
         self.stop()
         raise TestFailure("knotd did not start")
 
+    def change(self, name, addr):
+        """Add name A addr at the primary (serial + 1, NOTIFY)."""
+        for cmd in (["zone-begin", "example.com"],
+                    ["zone-set", "example.com", name, "60", "A", addr],
+                    ["zone-commit", "example.com"]):
+            r = self.knotc(*cmd)
+            check(r.returncode == 0,
+                  "knotc %s: %r %r" % (cmd[0], r.stdout, r.stderr))
+
+    def knot_log(self):
+        try:
+            with open(os.path.join(self.dir, "knot.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
     def knotc(self, *args):
         return subprocess.run([KNOTC, "-c", self.conf, "-t", "5"] +
                               list(args), capture_output=True, timeout=15)
 
     def stop(self):
+        if self.proc is None:
+            return
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -114,52 +159,154 @@ def addr_of(srv, name):
         else None
 
 
+def start_dv(dv_port, args):
+    srv = Server(args=args, listen=False,
+                 conf=["listen-address=127.0.0.1"], wait=False)
+    srv.port = dv_port
+    srv.wait_ready()
+    return srv
+
+
+def sec_args(dv_port, state, knot, key=None):
+    a = ["--port=%d" % dv_port, "--state-dir=" + state,
+         "--log-level=debug"]
+    if key:
+        a += ["--dns-key=%s:SHA256:%s" % (KEYNAME, key),
+              "--secondary=example.com,127.0.0.1#%d,%s" % (knot.port,
+                                                           KEYNAME)]
+    else:
+        a += ["--secondary=example.com,127.0.0.1#%d" % knot.port]
+    return a
+
+
+def initial_then_ixfr(srv, knot, state):
+    """Initial AXFR, then a change at knot reaches dnsvizor by IXFR."""
+    try:
+        wait_for(lambda: addr_of(srv, "www.example.com."), 10,
+                 "initial AXFR")
+    except TestFailure as e:
+        raise TestFailure("%s: %s" % (e, srv.log_tail(1500)))
+    check(os.path.exists(os.path.join(state, "zones", "example.com.snap")),
+          "no copy in the state directory")
+    check(os.path.exists(os.path.join(state, "zones",
+                                      "example.com.refreshed")),
+          "no refresh time in the state directory")
+    check("by AXFR" in srv.log(), "not by AXFR: " + srv.log_tail(1500))
+    knot.change("new.example.com.", "192.0.2.99")
+    try:
+        got = wait_for(lambda: addr_of(srv, "new.example.com."), 5,
+                       "change by NOTIFY + IXFR")
+    except TestFailure as e:
+        raise TestFailure("%s: %s" % (e, srv.log_tail(1500)))
+    eq(got, ["192.0.2.99"], "new name")
+    check("transferred example.com. serial 2 by IXFR" in srv.log(),
+          "not by IXFR: " + srv.log_tail(1500))
+    # the IXFR went to the journal, not into a new snapshot
+    jnl = os.path.join(state, "zones", "example.com.jnl")
+    check(os.path.exists(jnl) and os.path.getsize(jnl) > 0,
+          "IXFR not appended to the journal")
+
+
 @case
 def secondary_of_knot():
     dv_port = free_port()
     knot = Knot(dv_port)
     state = tmpdir()
-    args = ["--port=%d" % dv_port, "--state-dir=" + state,
-            "--secondary=example.com,127.0.0.1#%d" % knot.port,
-            "--log-level=debug"]
+    args = sec_args(dv_port, state, knot)
     srv = None
     try:
-        srv = Server(args=args, listen=False,
-                     conf=["listen-address=127.0.0.1"], wait=False)
-        srv.port = dv_port
-        srv.wait_ready()
-        # initial AXFR
-        wait_for(lambda: addr_of(srv, "www.example.com."), 10,
-                 "initial AXFR")
-        check(os.path.exists(os.path.join(state, "zones",
-                                          "example.com.snap")),
-              "no copy in the state directory")
-        # change at the primary: NOTIFY -> IXFR
-        for cmd in (["zone-begin", "example.com"],
-                    ["zone-set", "example.com", "new.example.com.", "60",
-                     "A", "192.0.2.99"],
-                    ["zone-commit", "example.com"]):
-            r = knot.knotc(*cmd)
-            check(r.returncode == 0, "knotc %s: %r %r" % (cmd[0], r.stdout, r.stderr))
-        try:
-            got = wait_for(lambda: addr_of(srv, "new.example.com."), 5,
-                           "change by NOTIFY + IXFR")
-        except TestFailure as e:
-            raise TestFailure("%s: %s" % (e, srv.log_tail(1500)))
-        eq(got, ["192.0.2.99"], "new name")
-        check("IXFR" in srv.log(), "not by IXFR: " + srv.log_tail(1500))
+        srv = start_dv(dv_port, args)
+        initial_then_ixfr(srv, knot, state)
         # restart with the primary stopped: served from the state dir
         srv.stop()
         knot.stop()
-        srv = Server(args=args, listen=False,
-                     conf=["listen-address=127.0.0.1"], wait=False)
-        srv.port = dv_port
-        srv.wait_ready()
+        srv = start_dv(dv_port, args)
         eq(addr_of(srv, "new.example.com."), ["192.0.2.99"],
            "served from the kept copy")
         # past EXPIRE without the primary: SERVFAIL
         wait_for(lambda: rcode(srv.query("www.example.com.", "A")) ==
                  "SERVFAIL", EXPIRE + 5, "SERVFAIL after expire")
+        # a restart long after the last refresh: SERVFAIL at once
+        srv.stop()
+        write(os.path.join(state, "zones", "example.com.refreshed"),
+              "%d\n" % (int(time.time()) - 3 * EXPIRE))
+        srv = start_dv(dv_port, args)
+        eq(rcode(srv.query("www.example.com.", "A")), "SERVFAIL",
+           "kept copy past EXPIRE after a restart")
+        check("past EXPIRE" in srv.log(), "no log: " + srv.log_tail(1500))
+        # the primary is back with the same serial: fresh again
+        knot.start()
+        try:
+            got = wait_for(lambda: addr_of(srv, "new.example.com."), 15,
+                           "refresh after the primary is back")
+        except TestFailure as e:
+            raise TestFailure("%s: %s" % (e, srv.log_tail(2500)))
+        eq(got, ["192.0.2.99"], "served again")
+    finally:
+        if srv:
+            srv.stop()
+        knot.stop()
+
+
+@case
+def secondary_of_knot_tsig():
+    dv_port = free_port()
+    knot = Knot(dv_port, SECRET)
+    state = tmpdir()
+    srv = None
+    try:
+        # unsigned: knot refuses the transfer, nothing is served
+        srv = start_dv(dv_port, sec_args(dv_port, tmpdir(), knot))
+        wait_for(lambda: "refresh from" in srv.log(), 10,
+                 "an unsigned transfer refused")
+        eq(rcode(srv.query("www.example.com.", "A")), "SERVFAIL",
+           "unsigned transfer")
+        srv.stop()
+        # keyed: initial AXFR, then NOTIFY (signed) + IXFR
+        srv = start_dv(dv_port, sec_args(dv_port, state, knot, SECRET))
+        initial_then_ixfr(srv, knot, state)
+        check("failed" not in srv.log(), "a refresh failed: " +
+              srv.log_tail(1500))
+    finally:
+        if srv:
+            srv.stop()
+        knot.stop()
+
+
+@case
+def secondary_of_knot_wrong_secret():
+    dv_port = free_port()
+    knot = Knot(dv_port, SECRET)
+    state = tmpdir()
+    srv = None
+    try:
+        # never transferred: SERVFAIL, the TSIG error in the log
+        srv = start_dv(dv_port, sec_args(dv_port, tmpdir(), knot,
+                                         OTHER_SECRET))
+        wait_for(lambda: "TSIG" in srv.log(), 10, "TSIG error logged")
+        eq(rcode(srv.query("www.example.com.", "A")), "SERVFAIL",
+           "wrong secret, nothing transferred")
+        srv.stop()
+        # transferred with the right secret, restarted with a wrong one:
+        # the kept copy is served, the next change does not come in
+        srv = start_dv(dv_port, sec_args(dv_port, state, knot, SECRET))
+        wait_for(lambda: addr_of(srv, "www.example.com."), 10,
+                 "initial AXFR")
+        srv.stop()
+        srv = start_dv(dv_port, sec_args(dv_port, state, knot,
+                                         OTHER_SECRET))
+        eq(addr_of(srv, "www.example.com."), ["192.0.2.80"],
+           "kept copy served")
+        knot.change("new.example.com.", "192.0.2.99")
+        wait_for(lambda: srv.log().count("TSIG") >= 2, 10,
+                 "TSIG errors logged")
+        time.sleep(1)
+        eq(rcode(srv.query("new.example.com.", "A")), "NXDOMAIN",
+           "change must not arrive with a wrong secret")
+        eq(addr_of(srv, "www.example.com."), ["192.0.2.80"],
+           "old data still served")
+        check("by IXFR" not in srv.log() and "by AXFR" not in srv.log(),
+              "transferred with a wrong secret: " + srv.log_tail(1500))
     finally:
         if srv:
             srv.stop()
