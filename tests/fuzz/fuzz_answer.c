@@ -1,5 +1,8 @@
-/* libFuzzer target: the input is a query message answered by
- * zone_db_answer over UDP and over TCP against a small fixed zone. */
+/* libFuzzer target: the input is a message answered by zone_db_answer
+ * over UDP and over TCP against a small fixed zone, and then handled by
+ * zone_db_handle (every opcode: signed queries, NOTIFY for a secondary
+ * zone, AXFR/IXFR streams drained to the end; UPDATE is refused here so
+ * the zone stays fixed: fuzz_update covers changes). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +46,7 @@ static zone_db *fz_db(void)
 {
 	static zone_db *db;
 	static const uint8_t a4[4] = { 10, 0, 0, 1 };
+	static const uint8_t lo[4] = { 127, 0, 0, 1 };
 	zone_db_opts o = { .edns_max = 1232, .version_str = "fuzz",
 			   .ident_str = "fuzz" };
 	char err[256];
@@ -65,7 +69,35 @@ static zone_db *fz_db(void)
 	zone_unref(l);
 	zone_db_add_address(db, "ads.test", 4, a4, 0);
 	zone_db_add_address(db, "blocked.test", 0, NULL, 0);
+	zone_db_allow_transfer(db, "example.com.", NULL, 4, lo, 8);
+	z = zone_secondary_new("sec.test.");
+	if (!z || zone_db_add_zone(db, z) < 0)
+		abort();
+	zone_unref(z);
+	zone_db_allow_notify(db, "sec.test.", 4, lo);
 	return db;
+}
+
+static void fz_handle(zone_db *db, const uint8_t *data, size_t size,
+		      int tcp, uint8_t *resp, size_t cap)
+{
+	zone_req rq = { .q = data, .qlen = size, .tcp = tcp, .af = 4,
+			.addr = { 127, 0, 0, 1 }, .now = 1700000000 };
+	zone_effects eff;
+	size_t len = 0;
+	int n, msgs = 0;
+
+	if (zone_db_handle(db, &rq, resp, cap, &len, &eff, NULL) ==
+	    ZONE_REPLY && len > cap)
+		abort();
+	if (eff.changed)
+		abort();        /* no update is allowed in this db */
+	if (!eff.xfr)
+		return;
+	while ((n = zone_xfr_next(eff.xfr, resp, 65535, rq.now)) > 0)
+		if (++msgs > 1000)
+			abort();
+	zone_xfr_free(eff.xfr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -84,5 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (zone_db_answer(db, data, size, 1, resp, sizeof(resp), &len,
 			   &st) == ZONE_REPLY && (len > sizeof(resp) || len < 12))
 		abort();
+	fz_handle(db, data, size, 0, resp, 1232);
+	fz_handle(db, data, size, 1, resp, sizeof(resp));
 	return 0;
 }
