@@ -21,6 +21,10 @@
 #    each server, MAINT_AXFR_RUNS times (taking turns), median and ratio;
 #    the record count of every transfer is checked.
 #
+# Besides wall-clock rates, the server's CPU time (utime+stime from /proc,
+# all threads) is printed: the machine is shared by client and server (and
+# whatever else runs), so per-CPU-second figures are the steadier ones.
+#
 # knotd runs with one UDP, one TCP and one background worker (as in
 # bench.sh); dnsvizor is one thread.  Every step is bounded by timeout;
 # the servers and the temp dir are removed on exit.
@@ -87,6 +91,12 @@ wait_up() {
     done
     return 1
 }
+
+# cpu_ticks PID: utime+stime (clock ticks, all threads) of one process.
+cpu_ticks() {
+    sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+HZ=$(getconf CLK_TCK)
 
 serial() {
     dig +time=2 +tries=1 +short -p "$1" @127.0.0.1 "$UZ" SOA 2>/dev/null | awk '{ print $3 }'
@@ -169,7 +179,7 @@ up=""
 for s in "dnsvizor $PORT_DV $PID_DV" "knotd $PORT_KNOT $PID_KNOT"; do
     set -- $s
     if wait_up "$2" "$AZ" "$3" 60; then
-        up="$up $1:$2"
+        up="$up $1:$2:$3"
     else
         echo "$1: did not start:"; tail -5 "$T/$1.log" | sed 's/^/  | /'
     fi
@@ -185,26 +195,39 @@ upd_rounds() {
     r=1
     while [ "$r" -le "$4" ]; do
         for s in $up; do
-            n=${s%%:*}; p=${s#*:}
+            IFS=: read -r n p pid <<EOF
+$s
+EOF
             tag="r$r$3$2$n"; tag=$(echo "$tag" | tr -c 'a-z0-9\n' 'x')
             s0=$(serial "$p")
+            c0=$(cpu_ticks "$pid")
             out=$(timeout $((SECS + 30)) "$T/updload" 127.0.0.1 "$p" "$UZ." "$2" \
                 "$SECRET" "$3" "$SECS" "$tag" 2>&1)
+            c1=$(cpu_ticks "$pid")
             s1=$(serial "$p")
             rate=$(echo "$out" | awk '/^acked/ { print $NF }')
+            acked=$(echo "$out" | awk '/^acked/ { print $2 }')
+            cpu=$(awk -v a="${c0:-0}" -v b="${c1:-0}" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
+            upc=$(awk -v n="${acked:-0}" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", n / c; else print 0 }')
             # sanity: the first update of client 0 is served now
             chk=$(dig +time=2 +tries=1 +short -p "$p" @127.0.0.1 "c0-0.$tag.$UZ" TXT 2>/dev/null)
-            printf '  round %s %-9s %s  (serial %s -> %s; c0-0 %s)\n' "$r" "$n" \
-                "${out:-updload failed}" "${s0:-?}" "${s1:-?}" "${chk:-MISSING}"
-            [ -n "$rate" ] && [ -n "$chk" ] && echo "$n $rate" >> "$T/upd"
+            printf '  round %s %-9s %s\n      server CPU %ss = %s updates/CPU-s; serial %s -> %s; c0-0 %s\n' \
+                "$r" "$n" "${out:-updload failed}" "$cpu" "$upc" "${s0:-?}" "${s1:-?}" "${chk:-MISSING}"
+            [ -n "$rate" ] && [ -n "$chk" ] && echo "$n $rate $upc" >> "$T/upd"
         done
         r=$((r + 1))
     done
     u_dv=$(awk '$1 == "dnsvizor" { print $2 }' "$T/upd" | median)
     u_kn=$(awk '$1 == "knotd" { print $2 }' "$T/upd" | median)
-    printf 'median (%s, %s clients): dnsvizor %s updates/s, knotd %s updates/s\n' "$1" "$3" "${u_dv:-?}" "${u_kn:-?}"
+    c_dv=$(awk '$1 == "dnsvizor" { print $3 }' "$T/upd" | median)
+    c_kn=$(awk '$1 == "knotd" { print $3 }' "$T/upd" | median)
+    printf 'median (%s, %s clients): dnsvizor %s updates/s (%s per CPU-s), knotd %s updates/s (%s per CPU-s)\n' \
+        "$1" "$3" "${u_dv:-?}" "${c_dv:-?}" "${u_kn:-?}" "${c_kn:-?}"
     if [ -n "$u_dv" ] && [ -n "$u_kn" ]; then
-        awk -v a="$u_dv" -v b="$u_kn" -v l="$1" -v c="$3" 'BEGIN { if (b > 0) printf "ratio dnsvizor/knotd (durable %s updates/s, %s clients): %.2f\n", l, c, a / b }'
+        awk -v a="$u_dv" -v b="$u_kn" -v ca="$c_dv" -v cb="$c_kn" -v l="$1" -v c="$3" 'BEGIN {
+            if (b > 0) printf "ratio dnsvizor/knotd (durable %s updates/s, %s clients): %.2f", l, c, a / b
+            if (cb > 0) printf "  (per server CPU-second: %.2f)", ca / cb
+            print "" }'
     fi
 }
 upd_rounds signed "$KEY" "$CLIENTS" "$ROUNDS"
@@ -222,19 +245,24 @@ want=$((NREC + 1))   # the SOA comes twice
 i=1
 while [ "$i" -le "$RUNS" ]; do
     for s in $up; do
-        n=${s%%:*}; p=${s#*:}
+        IFS=: read -r n p pid <<EOF
+$s
+EOF
+        c0=$(cpu_ticks "$pid")
         t0=$(date +%s.%N)
         timeout 120 kdig -y "hmac-sha256:$KEY:$SECRET" @127.0.0.1 -p "$p" \
             +time=10 +retry=0 "$AZ" AXFR +noall +stats > "$T/kdig.out" 2>&1
         rc=$?
         t1=$(date +%s.%N)
+        c1=$(cpu_ticks "$pid")
+        cpu=$(awk -v a="${c0:-0}" -v b="${c1:-0}" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
         secs=$(echo "$t1 $t0" | awk '{ printf "%.3f", $1 - $2 }')
         got=$(sed -n 's/.*messages, \([0-9]*\) records).*/\1/p' "$T/kdig.out" | head -1)
         msgs=$(sed -n 's/.*(\([0-9]*\) messages,.*/\1/p' "$T/kdig.out" | head -1)
         bytes=$(sed -n 's/.*Received \([0-9]*\) B.*/\1/p' "$T/kdig.out" | head -1)
         if [ "$rc" = 0 ] && [ "${got:-0}" = "$want" ] && ! grep -qi 'warning\|error\|failed' "$T/kdig.out"; then
-            printf '  run %s %-9s %7s s  (%s records, %s messages, %s bytes)\n' "$i" "$n" "$secs" "$got" "$msgs" "$bytes"
-            echo "$n $secs" >> "$T/axfr"
+            printf '  run %s %-9s %7s s  server CPU %5s s  (%s records, %s messages, %s bytes)\n' "$i" "$n" "$secs" "$cpu" "$got" "$msgs" "$bytes"
+            echo "$n $secs $cpu" >> "$T/axfr"
         else
             printf '  run %s %-9s FAILED (rc %s, %s of %s records):\n' "$i" "$n" "$rc" "${got:-0}" "$want"
             tail -4 "$T/kdig.out" | sed 's/^/  | /'
@@ -244,7 +272,9 @@ while [ "$i" -le "$RUNS" ]; do
 done
 A_DV=$(awk '$1 == "dnsvizor" { print $2 }' "$T/axfr" | median)
 A_KNOT=$(awk '$1 == "knotd" { print $2 }' "$T/axfr" | median)
-printf 'median: dnsvizor %s s, knotd %s s\n' "${A_DV:-?}" "${A_KNOT:-?}"
+AC_DV=$(awk '$1 == "dnsvizor" { print $3 }' "$T/axfr" | median)
+AC_KNOT=$(awk '$1 == "knotd" { print $3 }' "$T/axfr" | median)
+printf 'median: dnsvizor %s s (server CPU %s s), knotd %s s (server CPU %s s)\n' "${A_DV:-?}" "${AC_DV:-?}" "${A_KNOT:-?}" "${AC_KNOT:-?}"
 if [ -n "$A_DV" ] && [ -n "$A_KNOT" ]; then
     awk -v a="$A_DV" -v b="$A_KNOT" 'BEGIN { if (a > 0) printf "ratio dnsvizor/knotd (AXFR time): %.2f  (knotd/dnsvizor speed: %.2f)\n", a / b, b / a }'
 fi
