@@ -1,16 +1,147 @@
 /*
  * resolver/ — recursion: iterator, cache, DNSSEC validation, forwarding.
- * Builds on zones/ (wire codec and data model).  Sans-IO.
+ * Builds on zones/ (wire codec).  Sans-IO: the shell feeds client queries,
+ * upstream responses and the time in; the resolver hands back answers,
+ * queries to send and the next timer deadline.  It never calls socket,
+ * clock or random functions (random bytes come from cfg.random).
  *
- * Not implemented yet (a later issue).  For now it only reports that it
- * has no answer, so the shell answers REFUSED for names outside our zones.
+ * Files:
+ *   resolver.c  res_new/free, client queries, the iterator state machine
+ *   cache.c     RRset cache + wire-answer cache (hot path), persistence
+ *   servers.c   root hints, forwarders, server selection (smoothed RTT)
+ *   validate.c  DNSSEC validation (ldns for the signature maths)
+ *
+ * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
+ * TTLs and timeouts (the shell may pass a monotonic-adjusted value).
  */
 #ifndef DV_RESOLVER_H
 #define DV_RESOLVER_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include "zones/zones.h"
 
-/* Version string of the resolver module (placeholder API). */
-const char *res_version(void);
+typedef struct res_ctx res_ctx;
+
+/* An upstream address. */
+typedef struct res_addr {
+	uint8_t af;              /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;           /* host order */
+} res_addr;
+
+enum { RES_T_UDP = 0, RES_T_TCP = 1, RES_T_TLS = 2 };
+
+/* A forwarding rule: names at/below domain go to these servers.
+ * nservers == 0 means "local only" (dnsmasq --server=/domain/): answer
+ * from local data / zones only, else NXDOMAIN... (REFUSED if nothing). */
+typedef struct res_forward {
+	uint8_t domain[WIRE_MAXNAME];  /* lowercased wire; root = all names */
+	res_addr *servers;
+	size_t nservers;
+	uint8_t transport;             /* RES_T_* */
+	char tls_name[256];            /* for RES_T_TLS certificate check */
+} res_forward;
+
+typedef struct res_cfg {
+	/* root hints: NS names + addresses; empty = built-in IANA hints */
+	const char *root_hints_text;   /* zone-file text, or NULL */
+	res_forward *forwards;         /* empty = iterate from the root */
+	size_t nforwards;
+	uint8_t strict_order, all_servers;
+	uint8_t qname_min;             /* RFC 9156, default 1 */
+	uint8_t allow_loopback;        /* allow upstreams on 127/8, ::1 */
+	uint8_t ipv4_only, ipv6_only;
+	res_addr *own_addrs;           /* never query these */
+	size_t nown;
+	/* cache */
+	uint32_t cache_entries;        /* --cache-size (default 10000) */
+	uint64_t cache_bytes;          /* byte budget (default 64 MiB) */
+	uint32_t neg_ttl, max_cache_ttl, min_cache_ttl; /* 0 = unset */
+	uint8_t no_negcache;
+	uint8_t use_stale;             /* RFC 8767 */
+	uint32_t stale_ttl, stale_max_age;
+	/* DNSSEC */
+	uint8_t dnssec, no_timecheck;
+	const char *trust_anchor_text; /* DS/DNSKEY lines; NULL = built-in */
+	const char **nta;              /* negative trust anchors */
+	size_t nnta;
+	uint16_t edns_max;             /* our answers to clients */
+	/* random bytes for IDs, ports, 0x20: the shell's CSPRNG */
+	void (*random)(void *arg, void *buf, size_t len);
+	void *random_arg;
+} res_cfg;
+
+/* Returns NULL with a reason in err. */
+res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen);
+void res_free(res_ctx *r);
+
+/* ---- client side ---- */
+
+typedef enum res_result {
+	RES_ANSWERED = 0,  /* resp holds the reply now (cache hit, error) */
+	RES_PENDING = 1,   /* resolution started: the reply comes later as a
+			      RES_ACT_ANSWER action carrying client_token */
+	RES_DROP = 2,
+} res_result;
+
+/*
+ * A client query that the zones did not answer (zone_db_answer returned
+ * ZONE_PASS).  The fast path (cache hit) writes the reply into resp.
+ * client_token identifies the client to the shell when the answer comes
+ * later; tcp selects the reply size limit.
+ */
+res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
+		     uint64_t now_ms, uint8_t *resp, size_t cap,
+		     size_t *resp_len, uint64_t client_token);
+
+/* ---- upstream side: actions the shell must carry out ---- */
+
+typedef enum res_act_kind {
+	RES_ACT_NONE = 0,
+	RES_ACT_SEND,      /* send msg to server over transport; deliver the
+			      reply with res_on_reply(txn) or failure with
+			      res_on_error(txn) */
+	RES_ACT_ANSWER,    /* send msg to the client of client_token */
+} res_act_kind;
+
+typedef struct res_action {
+	res_act_kind kind;
+	uint64_t txn;              /* SEND: transaction id */
+	res_addr server;           /* SEND */
+	uint8_t transport;         /* SEND: RES_T_* */
+	const char *tls_name;      /* SEND over TLS */
+	uint64_t client_token;     /* ANSWER */
+	const uint8_t *msg;        /* valid until the next res_* call */
+	size_t len;
+} res_action;
+
+/* Next pending action, RES_ACT_NONE when there is nothing to do. */
+int res_next_action(res_ctx *r, res_action *a);
+/* A reply for txn arrived from addr (the shell checked the socket). */
+void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
+		  uint64_t now_ms);
+/* txn failed (ICMP error, connection refused, TLS failure). */
+void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms);
+/* Deadline (ms) of the next timer, or 0 for none; res_on_timer at it. */
+uint64_t res_next_timer(const res_ctx *r);
+void res_on_timer(res_ctx *r, uint64_t now_ms);
+
+/* ---- cache persistence (SIGTERM / start-up) ---- */
+/* Serialize the cache (absolute expiry times kept); malloc'ed *out. */
+int res_cache_save(const res_ctx *r, uint64_t now_ms, uint8_t **out,
+		   size_t *len);
+/* Load a saved cache; bad or torn data is ignored. */
+int res_cache_load(res_ctx *r, const uint8_t *buf, size_t len,
+		   uint64_t now_ms);
+/* Move the cache of old into r (SIGHUP keeps the cache). */
+void res_cache_take(res_ctx *r, res_ctx *old);
+
+typedef struct res_stats {
+	uint64_t queries, cache_hits, cache_misses, upstream_queries,
+		 upstream_timeouts, servfail, secure, bogus, insecure,
+		 spoofed_dropped, prefetches, stale_served;
+} res_stats;
+const res_stats *res_get_stats(const res_ctx *r);
 
 #endif
