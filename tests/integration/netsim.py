@@ -32,7 +32,8 @@ Zones (host part of the address in brackets):
   insecure.test. [12]    unsigned, no DS in test.
   bogus.test.    [13]    signed, DS in test., RRSIG of www.bogus.test. A
                          corrupted in the served file
-  expired.test.  [14]    signed with inception and expiration in 2020
+  expired.test.  [14]    signed with inception and expiration in 2020,
+                         except the DNSKEY RRset's RRSIGs (valid now)
   lame.test.     [15,16] delegated to .15 (nothing listens) and .16 (an
                          NSD that is not authoritative: REFUSED)
   a.example.     [20]    unsigned (insecure), www CNAME www.b.test.
@@ -272,10 +273,12 @@ class NetSim:
         z.ds = [l.strip() for l in ds.splitlines() if l.strip()
                 and not l.startswith(";")]
 
-    def _sign(self, z, unsigned):
-        out = unsigned + ".signed"
+    def _sign(self, z, unsigned, expired=None):
+        if expired is None:
+            expired = z.expired
+        out = unsigned + (".expired" if expired else ".signed")
         argv = ["ldns-signzone", "-f", out]
-        if z.expired:
+        if expired:
             argv += ["-i", "20200101000000", "-e", "20200201000000"]
         else:
             now = time.time()
@@ -288,7 +291,25 @@ class NetSim:
         _run(argv, self.dir)
         if z.corrupt:
             self._corrupt(out, *z.corrupt)
+        if z.expired and expired:
+            # the DNSKEY RRset keeps a valid signature, so the failure is
+            # the data's expired RRSIGs and nothing else
+            valid = self._sign(z, unsigned, expired=False)
+            with open(valid) as f:
+                keysigs = [l for l in f.read().split("\n")
+                           if self._is_rrsig_of(l, "DNSKEY")]
+            with open(out) as f:
+                lines = [l for l in f.read().split("\n")
+                         if not self._is_rrsig_of(l, "DNSKEY")]
+            with open(valid, "w") as f:
+                f.write("\n".join(lines + keysigs) + "\n")
+            return valid
         return out
+
+    @staticmethod
+    def _is_rrsig_of(line, covered):
+        p = line.split()
+        return len(p) > 4 and p[3] == "RRSIG" and p[4] == covered
 
     @staticmethod
     def _corrupt(path, owner, covered):
@@ -629,6 +650,9 @@ def _selftest():
         say(any(rr.rdtype == 50 for rr in r.authority), "NSEC3 in NXDOMAIN")
         r = q(net.addr_of("expired.test."), "www.expired.test.", "A")
         say(" 20200201000000 " in r.answer[-1].to_text(), "expired RRSIG")
+        r = q(net.addr_of("expired.test."), "expired.test.", "DNSKEY")
+        say(len(r.answer) == 2 and " 2020" not in r.answer[-1].to_text(),
+            "expired.test. DNSKEY RRSIG still valid")
         r = q(net.addr_of("a.example."), "www.a.example.", "A")
         say("www.b.test." in r.to_text(), "CNAME a.example -> b.test")
         r = q(net.addr_of("b.test."), "www.b.test.", "A")
