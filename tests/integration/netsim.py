@@ -40,7 +40,8 @@ Zones (host part of the address in brackets):
   b.test.        [21]    unsigned (insecure), www CNAME final.sec.test.
 
 Names of interest (all TTL 300 unless said): www.<zone> A 192.0.2.N for
-every served second-level zone, www.sec.test. also AAAA, final.sec.test.
+every served second-level zone, short.<zone> A 192.0.2.(100+N) with TTL 2,
+www.sec.test. also AAAA, final.sec.test.
 A 192.0.2.99, the chain www.a.example. -> www.b.test. -> final.sec.test.,
 negative TTL (SOA minimum) 300 everywhere, 3600 in the root.
 
@@ -68,6 +69,7 @@ import dns.query
 NSEC3_ITER = 3
 NSEC3_SALT = "c0ffee"
 TTL = 300
+SHORT_TTL = 2               # short.<zone> A, for expiry / stale / prefetch
 START_TIMEOUT = 10
 STOP_TIMEOUT = 5
 
@@ -183,6 +185,8 @@ class NetSim:
             n += 1
             Z[z].records.append("www.%s %d IN A 192.0.2.%d" % (z, TTL, n))
             Z[z].records.append("www.%s %d IN TXT \"%s\"" % (z, TTL, z))
+            Z[z].records.append("short.%s %d IN A 192.0.2.%d"
+                                % (z, SHORT_TTL, 100 + n))
         Z["sec.test."].records += [
             "www.sec.test. %d IN AAAA 2001:db8::10" % TTL,
             "final.sec.test. %d IN A 192.0.2.99" % TTL,
@@ -484,6 +488,18 @@ class NetSim:
     def queries(self):
         """Every UDP query captured so far to the block, in order:
         [(time, dst address, dns.message.Message)]."""
+        return [(d["time"], d["dst"], d["msg"]) for d in self.query_details()]
+
+    def query_details(self, zone=None, since=0.0):
+        """Like queries(), as dicts with time, src, sport, dst, msg (the
+        parsed dns.message.Message), for checks of source ports, IDs,
+        flags and EDNS of the resolver's queries; optionally only those
+        to a zone's servers and after `since` (time.time())."""
+        addrs = None if zone is None else set(self.addrs_of(zone))
+        return [d for d in self._parse_pcap()
+                if d["time"] >= since and (addrs is None or d["dst"] in addrs)]
+
+    def _parse_pcap(self):
         out = []
         try:
             with open(self.pcap, "rb") as f:
@@ -515,7 +531,9 @@ class NetSim:
             if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
                 continue
             ihl = (ip[0] & 15) * 4
+            src = socket.inet_ntoa(ip[12:16])
             dst = socket.inet_ntoa(ip[16:20])
+            sport = struct.unpack("!H", ip[ihl:ihl + 2])[0]
             payload = ip[ihl + 8:]
             try:
                 m = dns.message.from_wire(payload)
@@ -523,7 +541,8 @@ class NetSim:
                 continue
             if m.flags & 0x8000:        # a response
                 continue
-            out.append((sec + usec / 1e6, dst, m))
+            out.append({"time": sec + usec / 1e6, "src": src,
+                        "sport": sport, "dst": dst, "msg": m})
         return out
 
     def query_log(self, zone=None, since=0.0):
