@@ -61,6 +61,10 @@ void dv_config_defaults(dv_config *cfg)
 	cfg->log_level = DV_LOG_INFO;
 	cfg->local_ttl = 0;
 	cfg->hosts_file = strdup("/etc/hosts");
+	cfg->recursion = 1;
+	cfg->qname_min = 1;
+	cfg->cache_size = 10000;
+	cfg->resolv_file = strdup("/etc/resolv.conf");
 }
 
 void dv_config_free(dv_config *cfg)
@@ -73,11 +77,13 @@ void dv_config_free(dv_config *cfg)
 		&cfg->allow_update, &cfg->allow_transfer,
 		&cfg->dns_keys, &cfg->dns_key_files,
 		&cfg->notify, &cfg->notify_ns,
-		&cfg->secondaries,
+		&cfg->secondaries, &cfg->servers, &cfg->trust_anchors,
+		&cfg->trust_anchor_files,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
 		cfg->log_facility, cfg->domain, cfg->hosts_file,
+		cfg->resolv_file, cfg->root_hints, cfg->outgoing_addr,
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
@@ -1208,6 +1214,7 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		.version_str = "dnsvizor " DV_VERSION,
 		.ident_str = host,
 		.serial_policy = (uint8_t)cfg->serial_policy,
+		.recursion = (uint8_t)(cfg->recursion != 0),
 	};
 	build_ctx b = { .cfg = cfg, .lg = lg, .err = err, .errlen = errlen };
 	int rc = 0;

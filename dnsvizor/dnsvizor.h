@@ -87,6 +87,26 @@ typedef struct dv_config {
 	int no_ident;               /* --no-ident */
 	dv_strlist dns_keys;        /* --dns-key=NAME:ALG:BASE64 */
 	dv_strlist dns_key_files;   /* --dns-key-file=FILE */
+	/* resolver (issue 4) */
+	int recursion;              /* 1 (default): resolve names outside our
+				       data; --no-recursion: REFUSED */
+	dv_strlist servers;         /* raw --server arguments */
+	int no_resolv;              /* --no-resolv */
+	char *resolv_file;          /* --resolv-file (/etc/resolv.conf) */
+	int strict_order, all_servers;
+	char *root_hints;           /* --root-hints=FILE */
+	uint32_t cache_size;        /* --cache-size (entries, 10000) */
+	uint32_t neg_ttl, max_cache_ttl, min_cache_ttl; /* 0 = unset */
+	int no_negcache;
+	int use_stale;              /* --use-stale-cache[=SECONDS] */
+	uint32_t stale_max_age;     /* its SECONDS (0 = engine default) */
+	int qname_min;              /* default 1 */
+	char *outgoing_addr;        /* --outgoing-address=IP */
+	int allow_loopback;         /* --allow-loopback-upstream */
+	int ipv4_only, ipv6_only;
+	int dnssec, dnssec_no_timecheck;
+	dv_strlist trust_anchors;   /* raw --trust-anchor arguments */
+	dv_strlist trust_anchor_files;
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */
@@ -134,6 +154,12 @@ int dv_keyfile_load(const char *path, zone_keyring *kr, char *err,
 /* Build the keyring of cfg and attach it to db.  0 or -1 + err. */
 int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 		  size_t errlen);
+
+/* resolve.c: check one --server argument (IP[#PORT], /dom/[/dom/...]
+ * [IP[#PORT]]).  0 or -1 with the reason in err. */
+int dv_server_check(const char *val, char *err, size_t errlen);
+/* Check one --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST. */
+int dv_trust_anchor_check(const char *val, char *err, size_t errlen);
 
 /* Read a whole file (zone_read_fn): 0 or -errno. */
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);

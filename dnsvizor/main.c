@@ -444,6 +444,7 @@ static void dv_reload(dv_ctx *ctx)
 	ctx->db = ndb;
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
+	dv_rs_reload(ctx);      /* new settings, same cache */
 	dv_persist_reload(ctx); /* zone files that won: reset their journal */
 	dv_notify_all(ctx);     /* zone files edited: new serials */
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level
@@ -503,6 +504,7 @@ static void dv_log_started(dv_ctx *ctx)
 static void dv_shutdown(dv_ctx *ctx)
 {
 	dv_secondary_stop(ctx);
+	dv_rs_stop(ctx);        /* writes the cache file */
 	dv_net_close(ctx);
 	dv_persist_close(ctx);
 	dv_notify_free(ctx);
@@ -577,7 +579,8 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register events");
 		return -1;
 	}
-	if (dv_notify_init(ctx, err, errlen) < 0)
+	if (dv_rs_start(ctx, err, errlen) < 0 ||
+	    dv_notify_init(ctx, err, errlen) < 0)
 		return -1;
 	if (dv_secondary_start(ctx) < 0) {
 		snprintf(err, errlen, "cannot start the secondary zones");

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,7 @@ static const char *dv_rcode_str(const uint8_t *resp, size_t rlen)
 	return rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "RCODE?";
 }
 
-static void dv_log_query(const dv_ctx *ctx, const uint8_t *q, size_t qlen,
+void dv_log_query(const dv_ctx *ctx, const uint8_t *q, size_t qlen,
 			 const struct sockaddr *from, const uint8_t *resp,
 			 size_t rlen, const char *proto)
 {
@@ -324,6 +325,23 @@ static int dv_effects(dv_ctx *ctx, zone_effects *eff, dv_tcp_conn *c)
 	return rc;
 }
 
+/* A query for the resolver: remember where the answer goes. */
+static int dv_udp_pass(dv_ctx *ctx, dv_listener *l, struct msghdr *rm,
+		       const uint8_t *q, size_t qlen, uint8_t *out,
+		       size_t *rlen)
+{
+	dv_rs_peer p;
+
+	memset(&p, 0, offsetof(dv_rs_peer, q));
+	p.fd = l->fd;
+	p.peerlen = rm->msg_namelen <= sizeof(p.peer) ? rm->msg_namelen
+						      : sizeof(p.peer);
+	memcpy(&p.peer, rm->msg_name, p.peerlen);
+	if (l->addr.wildcard)
+		p.ctllen = dv_pktinfo_reply(rm, p.ctl);
+	return dv_rs_query(ctx, q, qlen, &p, out, ctx->tx_slot, rlen);
+}
+
 /* Answer datagram i of the batch into reply slot k; 1 if a reply. */
 static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 {
@@ -345,11 +363,14 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, rm->msg_name, ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
 			    &ctx->stats);
+	if (zr == ZONE_PASS &&
+	    dv_udp_pass(ctx, l, rm, q, b->rmsg[i].msg_len, out, &rlen))
+		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > ctx->tx_slot)
 		rlen = 0;
 	if (dv_effects(ctx, &eff, NULL) < 0)
 		rlen = 0;       /* not durable: no acknowledgement */
-	if (ctx->cfg.log_queries)
+	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
 		dv_log_query(ctx, q, b->rmsg[i].msg_len, rm->msg_name,
 			     rlen ? out : NULL, rlen, "udp");
 	if (rlen == 0)
@@ -456,6 +477,7 @@ static void dv_tcp_close(dv_tcp_conn *c)
 	dv_ctx *ctx = c->ctx;
 
 	dv_lru_unlink(ctx, c);
+	dv_rs_conn_gone(ctx, c);
 	ctx->nconns--;
 	zone_xfr_free(c->xfr);
 	event_free(c->timer);
@@ -477,6 +499,20 @@ static void dv_tcp_touch(dv_tcp_conn *c)
 	}
 }
 
+static int dv_tcp_pass(dv_tcp_conn *c, size_t qlen, size_t *rlen)
+{
+	dv_rs_peer p;
+
+	memset(&p, 0, offsetof(dv_rs_peer, q));
+	p.tcp = 1;
+	p.fd = -1;
+	p.conn = c;
+	p.peer = c->peer;
+	p.peerlen = sizeof(c->peer);
+	return dv_rs_query(c->ctx, c->ctx->tcp_q, qlen, &p, c->ctx->tcp_r + 2,
+			   DV_TCP_MSGMAX, rlen);
+}
+
 static void dv_tcp_answer(dv_tcp_conn *c, size_t qlen)
 {
 	dv_ctx *ctx = c->ctx;
@@ -491,11 +527,13 @@ static void dv_tcp_answer(dv_tcp_conn *c, size_t qlen)
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
+	if (zr == ZONE_PASS && dv_tcp_pass(c, qlen, &rlen))
+		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
 		rlen = 0;
 	if (dv_effects(ctx, &eff, c) < 0 || dv_persist_sync(ctx) < 0)
 		rlen = 0;       /* not durable: no acknowledgement */
-	if (ctx->cfg.log_queries)
+	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
 		dv_log_query(ctx, ctx->tcp_q, qlen,
 			     (const struct sockaddr *)&c->peer,
 			     rlen ? ctx->tcp_r + 2 : NULL, rlen, "tcp");
@@ -549,7 +587,8 @@ static int dv_tcp_process(dv_tcp_conn *c)
 		bufferevent_disable(c->bev, EV_READ);
 	else if (!c->eof)
 		bufferevent_enable(c->bev, EV_READ);
-	if (c->eof && !c->xfr && evbuffer_get_length(out) == 0 &&
+	if (c->eof && !c->xfr && c->rs_pending <= 0 &&
+	    evbuffer_get_length(out) == 0 &&
 	    !dv_tcp_complete(in)) {
 		dv_tcp_close(c);
 		return -1;

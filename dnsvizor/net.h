@@ -59,6 +59,7 @@ typedef struct dv_net_stats {
 } dv_net_stats;
 
 struct dv_persist;
+struct dv_rs;
 struct dv_notifier;
 struct dv_secondaries;
 
@@ -69,6 +70,7 @@ typedef struct dv_ctx {
 	struct dv_persist *persist;
 	struct dv_notifier *notifier;
 	struct dv_secondaries *secondaries;
+	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;
@@ -107,6 +109,7 @@ typedef struct dv_tcp_conn {
 	struct sockaddr_storage peer;
 	int eof;
 	zone_xfr *xfr;              /* outgoing transfer in progress */
+	int rs_pending;             /* queries waiting in the resolver */
 } dv_tcp_conn;
 
 /* --- net.c --- */
@@ -175,6 +178,41 @@ void dv_xfr_begin(dv_tcp_conn *c, zone_xfr *x);
  * from the write callback); returns the number of messages written.  When
  * the stream ends c->xfr is freed and NULL. */
 int dv_xfr_pump(dv_tcp_conn *c);
+
+/* --- resolve.c: the resolver in the event loop --- */
+
+/* Who waits for a resolver answer. */
+typedef struct dv_rs_peer {
+	int tcp;
+	int fd;                     /* UDP: the listening socket */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	_Alignas(struct cmsghdr) uint8_t ctl[64]; /* UDP: pktinfo to reply
+						   from */
+	socklen_t ctllen;
+	dv_tcp_conn *conn;          /* TCP; NULL once it closed */
+	uint8_t q[288];             /* header + question, for the query log */
+	size_t qlen;
+} dv_rs_peer;
+
+/* Start the resolver when recursion is on (after the event base exists):
+ * builds the engine, reads <state-dir>/cache.bin.  0 or -1 + err. */
+int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen);
+/* After SIGHUP swapped ctx->cfg: a new engine that keeps the cache. */
+void dv_rs_reload(dv_ctx *ctx);
+/* Write the cache to <state-dir>/cache.bin (atomically) and free. */
+void dv_rs_stop(dv_ctx *ctx);
+/* A query zone_db_handle passed on.  1 if resp holds the reply now, 0
+ * if there is none (it comes later to p, or the query was dropped). */
+int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
+		uint8_t *resp, size_t cap, size_t *rlen);
+/* A TCP connection closes: its waiting answers are dropped. */
+void dv_rs_conn_gone(dv_ctx *ctx, dv_tcp_conn *c);
+
+/* net.c: one query log line. */
+void dv_log_query(const dv_ctx *ctx, const uint8_t *q, size_t qlen,
+		  const struct sockaddr *from, const uint8_t *resp,
+		  size_t rlen, const char *proto);
 
 /* --- log.c --- */
 

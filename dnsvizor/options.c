@@ -406,6 +406,55 @@ static int opt_port(dv_parser *p, const dv_option *o, const char *val)
 	return opt_int(p, o, val);
 }
 
+static int opt_clear(dv_parser *p, const dv_option *o, const char *val)
+{
+	(void)val;
+	*(int *)field(p, o) = 0;
+	return 0;
+}
+
+/* --server / --local: checked now, built when the resolver starts. */
+static int opt_server(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[256];
+
+	if (dv_server_check(val, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
+static int opt_trust_anchor(dv_parser *p, const dv_option *o,
+			    const char *val)
+{
+	char why[512];
+
+	if (dv_trust_anchor_check(val, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
+static int opt_ip_str(dv_parser *p, const dv_option *o, const char *val)
+{
+	int af;
+	uint8_t bin[16];
+
+	if (!dv_parse_ip(val, &af, bin))
+		return opt_fail(p, o->name, "bad IP address '%s'", val);
+	return set_str(p, o, val);
+}
+
+/* dnsmasq: --use-stale-cache[=SECONDS] (maximum stale age). */
+static int opt_use_stale(dv_parser *p, const dv_option *o, const char *val)
+{
+	long v = 0;
+
+	if (val && *val && parse_num(p, o, val, &v) < 0)
+		return -1;
+	p->cfg->use_stale = 1;
+	p->cfg->stale_max_age = (uint32_t)v;
+	return 0;
+}
+
 /* --help/--version/--man are answered by main before parsing. */
 static int opt_info(dv_parser *p, const dv_option *o, const char *val)
 {
@@ -698,28 +747,78 @@ static const dv_option dv_options[] = {
 	    "stay off the command line. Repeatable."),
 	FLAG("no-ident", 0, no_ident, "Refuse CHAOS TXT version.bind, "
 	     "id.server and hostname.bind queries."),
+	/* resolver */
+	OPT("no-recursion", 0, A_NONE, 0, opt_clear, OFF(recursion), 0, 0,
+	    NULL, "Answer only from our own data: names outside the zones "
+	    "and local data get REFUSED (default: resolve them)."),
+	OPT("server", 'S', A_REQ, 0, opt_server, OFF(servers), 0, 0,
+	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Forward queries to the "
+	    "server at IP (port 53 unless given): all names, or only names at "
+	    "and below the DOMAINs. /DOMAIN/ without a server answers those "
+	    "names from local data only. Repeatable."),
+	OPT("local", 0, A_REQ, 0, opt_server, OFF(servers), 0, 0,
+	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Same as --server."),
+	FLAG("no-resolv", 'R', no_resolv, "Do not read upstream servers from "
+	     "the resolv file. With no --server either, dnsvizor resolves "
+	     "from the root itself."),
+	STR("resolv-file", 'r', resolv_file, "FILE", "Read upstream servers "
+	    "from the nameserver lines of FILE (default /etc/resolv.conf)."),
+	FLAG("strict-order", 'o', strict_order, "Query the upstream servers "
+	     "in the order given."),
+	FLAG("all-servers", 0, all_servers, "Send each query to all upstream "
+	     "servers; the first answer wins."),
+	STR("root-hints", 0, root_hints, "FILE", "Root name servers (NS and "
+	    "A/AAAA records in zone file format) instead of the built-in "
+	    "IANA hints."),
+	OPT("cache-size", 'c', A_REQ, 0, opt_u32, OFF(cache_size), 0,
+	    100000000, "N", "Cache at most N entries (default 10000)."),
+	OPT("neg-ttl", 0, A_REQ, 0, opt_u32, OFF(neg_ttl), 0, 0x7fffffff,
+	    "SECONDS", "TTL of negative answers that carry no SOA."),
+	OPT("max-cache-ttl", 0, A_REQ, 0, opt_u32, OFF(max_cache_ttl), 0,
+	    0x7fffffff, "SECONDS", "Cache entries at most this long."),
+	OPT("min-cache-ttl", 0, A_REQ, 0, opt_u32, OFF(min_cache_ttl), 0,
+	    0x7fffffff, "SECONDS", "Cache entries at least this long."),
+	FLAG("no-negcache", 'N', no_negcache, "Do not cache negative "
+	     "answers."),
+	OPT("use-stale-cache", 0, A_OPT, 0, opt_use_stale, 0, 0, 0x7fffffff,
+	    "SECONDS", "Answer from expired cache entries (RFC 8767) when the "
+	    "upstreams fail, for at most SECONDS past expiry."),
+	FLAG("qname-minimisation", 0, qname_min, "Send upstream only as much "
+	     "of the name as needed (RFC 9156; the default)."),
+	OPT("no-qname-minimisation", 0, A_NONE, 0, opt_clear, OFF(qname_min),
+	    0, 0, NULL, "Send the full query name to every server."),
+	OPT("outgoing-address", 0, A_REQ, 0, opt_ip_str, OFF(outgoing_addr),
+	    0, 0, "IP", "Send upstream queries from this address."),
+	FLAG("allow-loopback-upstream", 0, allow_loopback, "Allow upstream "
+	     "servers on loopback addresses (refused by default)."),
+	FLAG("ipv4-only", 0, ipv4_only, "Query upstream servers over IPv4 "
+	     "only."),
+	FLAG("ipv6-only", 0, ipv6_only, "Query upstream servers over IPv6 "
+	     "only."),
+	FLAG("dnssec", 0, dnssec, "Validate answers with DNSSEC."),
+	OPT("trust-anchor", 0, A_REQ, 0, opt_trust_anchor, OFF(trust_anchors),
+	    0, 0, "DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST", "A DS trust anchor "
+	    "(replaces the built-in root anchors). Repeatable."),
+	LIST("trust-anchor-file", 0, trust_anchor_files, "FILE", "Read DS or "
+	     "DNSKEY trust anchors (zone file lines) from FILE. Repeatable."),
+	FLAG("dnssec-no-timecheck", 0, dnssec_no_timecheck, "Do not check "
+	     "signature validity times (for boxes without a clock)."),
 	/* dnsmasq options whose behaviour dnsvizor already has */
 	NOOP("bind-interfaces", 'z', A_NONE, "Accepted: dnsvizor always "
 	     "binds the individual addresses."),
-	NOOP("domain-needed", 'D', A_NONE, "Accepted: dnsvizor does not "
-	     "forward queries yet, so none leak upstream."),
-	NOOP("bogus-priv", 'b', A_NONE, "Accepted: dnsvizor does not "
-	     "forward queries yet, so none leak upstream."),
-	NOOP("no-resolv", 'R', A_NONE, "Accepted: dnsvizor does not read "
-	     "/etc/resolv.conf."),
-	NOOP("no-poll", 'n', A_NONE, "Accepted: dnsvizor does not read "
-	     "/etc/resolv.conf."),
-	NOOP("stop-dns-rebind", 0, A_NONE, "Accepted: no upstream answers "
-	     "to filter yet."),
+	NOOP("domain-needed", 'D', A_NONE, "Accepted, not enforced yet: "
+	     "plain names are still resolved."),
+	NOOP("bogus-priv", 'b', A_NONE, "Accepted, not enforced yet: "
+	     "private reverse names are still resolved."),
+	NOOP("no-poll", 'n', A_NONE, "Accepted: the resolv file is read at "
+	     "start and on SIGHUP only."),
+	NOOP("stop-dns-rebind", 0, A_NONE, "Accepted, not enforced yet: "
+	     "upstream answers are not filtered."),
 	NOOP("log-async", 0, A_OPT, "Accepted: logging never blocks the "
 	     "loop for long."),
 	/* dnsmasq options not implemented yet */
-	UNSUP("server", 'S'), UNSUP("local", 0), UNSUP("rev-server", 0),
-	UNSUP("servers-file", 0), UNSUP("resolv-file", 'r'),
-	UNSUP("strict-order", 'o'), UNSUP("all-servers", 0),
-	UNSUP("cache-size", 'c'), UNSUP("no-negcache", 'N'),
-	UNSUP("neg-ttl", 0), UNSUP("max-ttl", 0), UNSUP("max-cache-ttl", 0),
-	UNSUP("min-cache-ttl", 0), UNSUP("auth-ttl", 0),
+	UNSUP("rev-server", 0), UNSUP("servers-file", 0),
+	UNSUP("max-ttl", 0), UNSUP("auth-ttl", 0),
 	UNSUP("dns-forward-max", '0'), UNSUP("query-port", 'Q'),
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
 	UNSUP("bind-dynamic", 0), UNSUP("except-interface", 'I'),
@@ -738,8 +837,7 @@ static const dv_option dv_options[] = {
 	UNSUP("strip-mac", 0), UNSUP("strip-subnet", 0),
 	UNSUP("dns-loop-detect", 0), UNSUP("ipset", 0), UNSUP("nftset", 0),
 	UNSUP("conntrack", 0), UNSUP("connmark-allowlist", 0),
-	UNSUP("dnssec", 0), UNSUP("trust-anchor", 0),
-	UNSUP("dnssec-check-unsigned", 0), UNSUP("dnssec-no-timecheck", 0),
+	UNSUP("dnssec-check-unsigned", 0),
 	UNSUP("dnssec-timestamp", 0), UNSUP("proxy-dnssec", 0),
 	UNSUP("auth-server", 0), UNSUP("auth-zone", 0), UNSUP("auth-soa", 0),
 	UNSUP("auth-sec-servers", 0), UNSUP("auth-peer", 0),

@@ -41,6 +41,7 @@ typedef struct ans_ctx {
 	uint8_t aa_known;       /* AA decided by the first name of the chain */
 	uint8_t nodata;
 	uint8_t with_opt;
+	uint8_t pass;           /* no data of ours covers the qname */
 	const uint8_t *target;  /* CNAME target, points into zone data */
 	const uint8_t *addl[ANS_MAXADDL];
 	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
@@ -398,7 +399,12 @@ static void ans_chain(ans_ctx *c)
 	for (int links = 0;; links++) {
 		ans_step r = ans_one(c, sname, lname, len);
 
-		if (r == STEP_NONE && links == 0)
+		/* Only the query name itself is handed to the resolver: a
+		 * CNAME chain that leaves our data is answered from our
+		 * data alone. */
+		if (r == STEP_NONE && links == 0 && c->db->opts.recursion)
+			c->pass = 1;
+		else if (r == STEP_NONE && links == 0)
 			c->rcode = DNS_R_REFUSED;
 		if (r == STEP_TRUNC)
 			ans_truncate(c);
@@ -648,6 +654,10 @@ zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
 		return ZONE_DROP;
 	}
 	ans_dispatch(&c, pr);
+	if (c.pass) {
+		*resp_len = 0;
+		return ZONE_PASS;
+	}
 	ans_finish(&c);
 	ans_count(&c, st);
 	*resp_len = c.w.len;

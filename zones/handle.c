@@ -114,6 +114,11 @@ static zone_result hd_signed_query(const zone_db *db, const zone_req *rq,
 	r = zone_db_answer(db, m, n, rq->tcp, resp, cap, len, st);
 	if (m != small)
 		free(m);
+	if (r == ZONE_PASS) {
+		/* the resolver's answer could not be signed: not for TSIG */
+		*len = zone_reply_rcode(q, rq->q, DNS_R_REFUSED, resp, cap);
+		r = *len ? ZONE_REPLY : ZONE_DROP;
+	}
 	return r;
 }
 

@@ -249,6 +249,9 @@ typedef struct zone_db_opts {
 	const char *version_str;  /* CH TXT version.bind answer */
 	const char *ident_str;    /* CH TXT id.server / hostname.bind answer */
 	uint8_t serial_policy;    /* ZONE_SERIAL_*: serial bump on UPDATE */
+	uint8_t recursion;        /* 1: a QUERY for a name none of our data
+				     covers is ZONE_PASS (for the resolver)
+				     instead of REFUSED */
 } zone_db_opts;
 
 enum { ZONE_SERIAL_INCREMENT = 0, ZONE_SERIAL_UNIXTIME = 1 };
@@ -284,6 +287,8 @@ int zone_db_add_address(zone_db *db, const char *domain, int af,
 typedef enum zone_result {
 	ZONE_REPLY = 0,     /* resp holds the answer; send it */
 	ZONE_DROP = 1,      /* send nothing */
+	ZONE_PASS = 2,      /* not ours: hand the query to the resolver
+			       (only with opts.recursion; resp unused) */
 } zone_result;
 
 /*
@@ -414,6 +419,9 @@ typedef struct zone_effects {
  * Handle one message: QUERY (fast path: exactly zone_db_answer), signed
  * queries (TSIG verified, reply signed), UPDATE (RFC 2136/3007),
  * NOTIFY (RFC 1996), AXFR/IXFR (RFC 5936/1995).  eff is zeroed first.
+ * With opts.recursion an unsigned QUERY for a name outside our data is
+ * ZONE_PASS; a TSIG-signed one is REFUSED (the resolver's reply could
+ * not be signed).
  */
 zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 			   size_t resp_cap, size_t *resp_len,

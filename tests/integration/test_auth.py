@@ -23,7 +23,8 @@ def read(name):
 
 
 def zone_server(extra=()):
-    return Server(conf=list(extra), zones={
+    # authoritative only: names outside the zones are REFUSED
+    return Server(conf=["no-recursion"] + list(extra), zones={
         "example.com": read("example.com.zone"),
         "sub.example.com": read("sub.example.com.zone")})
 

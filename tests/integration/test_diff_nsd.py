@@ -367,7 +367,9 @@ def start_nsd(tmp, port):
 
 def start_dnsvizor(tmp, port):
     args = [DNSVIZOR, "--no-hosts", "--listen-address=127.0.0.1",
-            "--port=%d" % port, "--state-dir=%s" % tmp]
+            "--port=%d" % port, "--state-dir=%s" % tmp,
+            # authoritative only, like NSD: REFUSED outside the zones
+            "--no-recursion"]
     for zname, zfile in ZONES:
         args.append("--zone=%s,%s" % (zname, os.path.join(DATA, zfile)))
     log = open(os.path.join(tmp, "dnsvizor.log"), "w")

@@ -34,7 +34,9 @@ def zone_text():
 
 
 def server(extra=(), args=(), v6=False):
-    return Server(conf=list(extra), zones={"t.test": zone_text()}, args=args,
+    # authoritative only: names outside the zone are REFUSED
+    return Server(conf=["no-recursion"] + list(extra),
+                  zones={"t.test": zone_text()}, args=args,
                   v6=v6)
 
 

@@ -1,0 +1,1067 @@
+/*
+ * The resolver in the shell: builds a res_cfg from the configuration,
+ * hands queries the zones pass on (ZONE_PASS) to the sans-IO engine and
+ * carries out what it asks for: queries to upstream servers (a fresh UDP
+ * socket per transaction, so the kernel picks a random source port and
+ * connect() filters what we read; TCP through a bufferevent), answers to
+ * the clients that are waiting, and one timer.
+ *
+ * Clients that wait are remembered in a fixed table (DV_RS_CLIENTS); the
+ * token handed to the engine is slot | generation << 16, so a stale token
+ * (slot reused, reload) finds nothing.  A TCP client that goes away only
+ * clears its slots' connection pointers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "dnsvizor/config_int.h"
+#include "dnsvizor/net.h"
+#include "resolver/resolver.h"
+
+enum {
+	DV_RS_CLIENTS = 4096,   /* clients waiting for an answer */
+	DV_RS_TXNS = 1024,      /* upstream transactions in flight */
+	DV_RS_TXN_LIFE = 15,    /* seconds a transaction socket lives */
+	DV_RS_PUMP = 100000,    /* actions handled per pump */
+	DV_RS_MAXMSG = 65535,
+};
+
+typedef struct dv_rs_client {
+	uint16_t gen;
+	uint8_t used;
+	dv_rs_peer p;
+} dv_rs_client;
+
+typedef struct dv_rs_txn {
+	struct dv_rs *rs;
+	unsigned gen;            /* engine that asked (reload: stale) */
+	uint64_t txn;
+	int fd;                  /* UDP */
+	struct event *ev;        /* UDP read / lifetime */
+	struct bufferevent *bev; /* TCP */
+	struct dv_rs_txn *prev, *next;
+} dv_rs_txn;
+
+/* What a res_cfg points to: lives as long as its engine. */
+typedef struct dv_rs_mem {
+	res_forward *fw;
+	size_t nfw;
+	res_addr *own;
+	char *hints, *anchors;
+} dv_rs_mem;
+
+struct dv_rs {
+	dv_ctx *ctx;
+	res_ctx *res;
+	unsigned gen;            /* bumped when res is replaced */
+	dv_rs_mem mem;
+	struct event *timer;
+	dv_rs_client *cl;
+	uint16_t next_gen;
+	size_t ncl, cl_hint;
+	dv_rs_txn *txns;
+	size_t ntxns;
+	uint8_t *buf;            /* one upstream reply */
+	struct sockaddr_storage out4, out6; /* --outgoing-address */
+	int has_out4, has_out6;
+};
+
+static uint64_t dv_rs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void dv_rs_random(void *arg, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	(void)arg;
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n <= 0)
+			continue;  /* EINTR; getrandom does not fail otherwise */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* --server and resolv.conf                                           */
+/* ------------------------------------------------------------------ */
+
+/* "IP" or "IP#PORT" into a res_addr.  0 or -1. */
+static int dv_rs_parse_ip(const char *s, size_t n, res_addr *a)
+{
+	char buf[128], *hash;
+	long port = 53;
+	int af;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	hash = strchr(buf, '#');
+	if (hash) {
+		char *end;
+
+		*hash++ = '\0';
+		port = strtol(hash, &end, 10);
+		if (!*hash || *end || port < 1 || port > 65535)
+			return -1;
+	}
+	memset(a, 0, sizeof(*a));
+	if (!dv_parse_ip(buf, &af, a->addr))
+		return -1;
+	a->af = (uint8_t)af;
+	a->port = (uint16_t)port;
+	return 0;
+}
+
+typedef int (*dv_rs_srv_fn)(void *arg, const char *domain, size_t dlen,
+			    const res_addr *a);
+
+/* --server=[/dom/[dom/...]][IP[#PORT]]: fn once per domain (dlen 0: all
+ * names), a NULL for "local only". */
+static int dv_rs_server_parse(const char *val, dv_rs_srv_fn fn, void *arg,
+			      char *err, size_t errlen)
+{
+	const char *p = val, *ip = val, *slash;
+	res_addr a;
+	int have_ip, rc = 0;
+
+	if (*val == '/') {
+		slash = strrchr(val, '/');
+		if (slash == val) {
+			snprintf(err, errlen, "missing '/' after the domain "
+				 "in '%s'", val);
+			return -1;
+		}
+		ip = slash + 1;
+	}
+	have_ip = *ip != '\0';
+	if (have_ip && dv_rs_parse_ip(ip, strlen(ip), &a) < 0) {
+		snprintf(err, errlen, "bad server address '%s' (expected "
+			 "IP[#PORT]; names and @interface are not supported)",
+			 ip);
+		return -1;
+	}
+	if (*val != '/')
+		return fn ? fn(arg, "", 0, &a) : 0;
+	for (p = val + 1; rc == 0 && p < ip; p = slash + 1) {
+		char name[1024];
+
+		slash = strchr(p, '/');
+		if (slash == p || dv_name_abs(p, (size_t)(slash - p), name,
+					      sizeof(name)) < 0) {
+			snprintf(err, errlen, "bad domain '%.*s'",
+				 (int)(slash - p), p);
+			return -1;
+		}
+		if (fn)
+			rc = fn(arg, p, (size_t)(slash - p),
+				have_ip ? &a : NULL);
+	}
+	return rc;
+}
+
+int dv_server_check(const char *val, char *err, size_t errlen)
+{
+	if (!*val) {
+		snprintf(err, errlen, "empty value");
+		return -1;
+	}
+	return dv_rs_server_parse(val, NULL, NULL, err, errlen);
+}
+
+/* --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST as a DS line. */
+static int dv_rs_anchor_line(const char *val, char *out, size_t outlen)
+{
+	char dom[256], name[1024], digest[512];
+	unsigned tag, alg, dt;
+	size_t i;
+
+	if (sscanf(val, "%255[^,],%u,%u,%u,%511s", dom, &tag, &alg, &dt,
+		   digest) != 5 || tag > 65535 || alg > 255 || dt > 255)
+		return -1;
+	for (i = 0; digest[i]; i++)
+		if (!strchr("0123456789abcdefABCDEF", digest[i]))
+			return -1;
+	if (i < 2 || (i & 1) ||
+	    dv_name_abs(dom, strlen(dom), name, sizeof(name)) < 0)
+		return -1;
+	snprintf(out, outlen, "%s IN DS %u %u %u %s\n", name, tag, alg, dt,
+		 digest);
+	return 0;
+}
+
+int dv_trust_anchor_check(const char *val, char *err, size_t errlen)
+{
+	char line[2048];
+
+	if (dv_rs_anchor_line(val, line, sizeof(line)) < 0) {
+		snprintf(err, errlen, "expected DOMAIN,KEYTAG,ALGORITHM,"
+			 "DIGESTTYPE,HEXDIGEST in '%s'", val);
+		return -1;
+	}
+	return 0;
+}
+
+/* The forward for this domain (created empty). */
+static res_forward *dv_rs_fw_get(dv_rs_mem *m, const uint8_t *wire)
+{
+	res_forward *n;
+
+	for (size_t i = 0; i < m->nfw; i++)
+		if (wire_name_equal(m->fw[i].domain, wire))
+			return &m->fw[i];
+	n = realloc(m->fw, (m->nfw + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	m->fw = n;
+	n = &m->fw[m->nfw++];
+	memset(n, 0, sizeof(*n));
+	wire_name_lower(n->domain, wire);
+	n->transport = RES_T_UDP;
+	return n;
+}
+
+static int dv_rs_fw_add(void *arg, const char *domain, size_t dlen,
+			const res_addr *a)
+{
+	dv_rs_mem *m = arg;
+	char name[1024];
+	uint8_t wire[WIRE_MAXNAME];
+	res_forward *f;
+	res_addr *na;
+
+	if (dlen == 0)
+		strcpy(name, ".");
+	else if (dv_name_abs(domain, dlen, name, sizeof(name)) < 0)
+		return -1;
+	if (wire_name_from_str(name, wire) < 0 ||
+	    !(f = dv_rs_fw_get(m, wire)))
+		return -1;
+	if (!a)
+		return 0;
+	for (size_t i = 0; i < f->nservers; i++)
+		if (!memcmp(&f->servers[i], a, sizeof(*a)))
+			return 0;
+	na = realloc(f->servers, (f->nservers + 1) * sizeof(*na));
+	if (!na)
+		return -1;
+	f->servers = na;
+	f->servers[f->nservers++] = *a;
+	return 0;
+}
+
+/* nameserver lines of resolv.conf: servers for every name. */
+static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
+{
+	char *text, *line, *save = NULL;
+	size_t len;
+	int rc = dv_read_file(NULL, ctx->cfg.resolv_file, &text, &len);
+
+	if (rc < 0) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "resolv-file %s: %s",
+		       ctx->cfg.resolv_file, strerror(-rc));
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char ip[128];
+		res_addr a;
+
+		if (sscanf(line, " nameserver %127s", ip) != 1 ||
+		    dv_rs_parse_ip(ip, strlen(ip), &a) < 0)
+			continue;
+		if (dv_rs_fw_add(m, "", 0, &a) < 0)
+			break;
+	}
+	free(text);
+}
+
+static int dv_rs_forwards(dv_ctx *ctx, dv_rs_mem *m, char *err,
+			  size_t errlen)
+{
+	const dv_config *c = &ctx->cfg;
+	int root_servers = 0;
+
+	for (size_t i = 0; i < c->servers.n; i++)
+		if (dv_rs_server_parse(c->servers.v[i], dv_rs_fw_add, m, err,
+				       errlen) < 0)
+			return -1;
+	for (size_t i = 0; i < m->nfw; i++)
+		if (m->fw[i].domain[0] == 0 && m->fw[i].nservers)
+			root_servers = 1;
+	/* dnsmasq reads resolv.conf unless told not to; with servers from
+	 * neither place, dnsvizor iterates from the root itself. */
+	if (!c->no_resolv && c->resolv_file && !root_servers)
+		dv_rs_resolv_conf(ctx, m);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* building the engine                                                */
+/* ------------------------------------------------------------------ */
+
+static void dv_rs_mem_free(dv_rs_mem *m)
+{
+	for (size_t i = 0; i < m->nfw; i++)
+		free(m->fw[i].servers);
+	free(m->fw);
+	free(m->own);
+	free(m->hints);
+	free(m->anchors);
+	memset(m, 0, sizeof(*m));
+}
+
+static int dv_rs_append(char **dst, size_t *len, const char *s, size_t n)
+{
+	char *nb = realloc(*dst, *len + n + 2);
+
+	if (!nb)
+		return -1;
+	memcpy(nb + *len, s, n);
+	*len += n;
+	nb[(*len)++] = '\n';
+	nb[*len] = '\0';
+	*dst = nb;
+	return 0;
+}
+
+/* --trust-anchor lines and --trust-anchor-file contents, or NULL. */
+static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
+			 size_t errlen)
+{
+	size_t len = 0;
+	char line[2048];
+
+	for (size_t i = 0; i < c->trust_anchors.n; i++) {
+		if (dv_rs_anchor_line(c->trust_anchors.v[i], line,
+				      sizeof(line)) < 0 ||
+		    dv_rs_append(&m->anchors, &len, line, strlen(line)) < 0) {
+			snprintf(err, errlen, "trust-anchor: bad '%s'",
+				 c->trust_anchors.v[i]);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < c->trust_anchor_files.n; i++) {
+		char *text;
+		size_t n;
+		int rc = dv_read_file(NULL, c->trust_anchor_files.v[i], &text,
+				      &n);
+
+		if (rc < 0) {
+			snprintf(err, errlen, "trust-anchor-file %s: %s",
+				 c->trust_anchor_files.v[i], strerror(-rc));
+			return -1;
+		}
+		rc = dv_rs_append(&m->anchors, &len, text, n);
+		free(text);
+		if (rc < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Our own listening addresses: never query them. */
+static int dv_rs_own(const dv_ctx *ctx, dv_rs_mem *m)
+{
+	m->own = calloc(ctx->naddrs + 1, sizeof(*m->own));
+	if (!m->own)
+		return -1;
+	for (size_t i = 0; i < ctx->naddrs; i++) {
+		const struct sockaddr_storage *ss = &ctx->addrs[i].ss;
+		res_addr *a = &m->own[i];
+
+		if (ss->ss_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)ss;
+			a->af = 4;
+			memcpy(a->addr, &s4->sin_addr, 4);
+			a->port = ntohs(s4->sin_port);
+		} else {
+			const struct sockaddr_in6 *s6 = (const void *)ss;
+			a->af = 6;
+			memcpy(a->addr, &s6->sin6_addr, 16);
+			a->port = ntohs(s6->sin6_port);
+		}
+	}
+	return 0;
+}
+
+static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
+			   size_t nown, res_cfg *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->root_hints_text = m->hints;
+	rc->forwards = m->fw;
+	rc->nforwards = m->nfw;
+	rc->strict_order = (uint8_t)(c->strict_order != 0);
+	rc->all_servers = (uint8_t)(c->all_servers != 0);
+	rc->qname_min = (uint8_t)(c->qname_min != 0);
+	rc->allow_loopback = (uint8_t)(c->allow_loopback != 0);
+	rc->ipv4_only = (uint8_t)(c->ipv4_only != 0);
+	rc->ipv6_only = (uint8_t)(c->ipv6_only != 0);
+	rc->own_addrs = m->own;
+	rc->nown = nown;
+	rc->cache_entries = c->cache_size;
+	rc->neg_ttl = c->neg_ttl;
+	rc->max_cache_ttl = c->max_cache_ttl;
+	rc->min_cache_ttl = c->min_cache_ttl;
+	rc->no_negcache = (uint8_t)(c->no_negcache != 0);
+	rc->use_stale = (uint8_t)(c->use_stale != 0);
+	rc->stale_max_age = c->stale_max_age;
+	rc->dnssec = (uint8_t)(c->dnssec != 0);
+	rc->no_timecheck = (uint8_t)(c->dnssec_no_timecheck != 0);
+	rc->trust_anchor_text = m->anchors;
+	rc->edns_max = c->edns_max;
+	rc->random = dv_rs_random;
+}
+
+/* A new engine for ctx->cfg; its memory in *m.  NULL + err. */
+static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
+			    size_t errlen)
+{
+	const dv_config *c = &ctx->cfg;
+	res_cfg rc;
+	res_ctx *r = NULL;
+	size_t n;
+	int e;
+
+	memset(m, 0, sizeof(*m));
+	if (c->root_hints &&
+	    (e = dv_read_file(NULL, c->root_hints, &m->hints, &n)) < 0) {
+		snprintf(err, errlen, "root-hints %s: %s", c->root_hints,
+			 strerror(-e));
+		goto fail;
+	}
+	if (dv_rs_forwards(ctx, m, err, errlen) < 0 ||
+	    dv_rs_anchors(c, m, err, errlen) < 0)
+		goto fail;
+	if (dv_rs_own(ctx, m) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
+	r = res_new(&rc, err, errlen);
+	if (r)
+		return r;
+fail:
+	dv_rs_mem_free(m);
+	return NULL;
+}
+
+static void dv_rs_log_mode(dv_ctx *ctx, const dv_rs_mem *m)
+{
+	size_t nsrv = 0;
+
+	for (size_t i = 0; i < m->nfw; i++)
+		if (m->fw[i].domain[0] == 0)
+			nsrv = m->fw[i].nservers;
+	if (nsrv)
+		dv_log(&ctx->lg, DV_LOG_INFO, "resolver: forwarding to %zu "
+		       "server%s (%zu forwarding rule%s)", nsrv,
+		       nsrv == 1 ? "" : "s", m->nfw, m->nfw == 1 ? "" : "s");
+	else
+		dv_log(&ctx->lg, DV_LOG_INFO, "resolver: recursing from the "
+		       "root (%zu forwarding rule%s)", m->nfw,
+		       m->nfw == 1 ? "" : "s");
+}
+
+/* ------------------------------------------------------------------ */
+/* waiting clients                                                    */
+/* ------------------------------------------------------------------ */
+
+static uint64_t dv_rs_client_add(struct dv_rs *rs, const dv_rs_peer *p)
+{
+	for (size_t k = 0; k < DV_RS_CLIENTS; k++) {
+		size_t i = (rs->cl_hint + k) % DV_RS_CLIENTS;
+		dv_rs_client *c = &rs->cl[i];
+
+		if (c->used)
+			continue;
+		c->used = 1;
+		c->gen = ++rs->next_gen;
+		c->p = *p;
+		if (p->conn)
+			p->conn->rs_pending++;
+		rs->ncl++;
+		rs->cl_hint = i + 1;
+		return (uint64_t)i | (uint64_t)c->gen << 16;
+	}
+	return UINT64_MAX;
+}
+
+static dv_rs_client *dv_rs_client_get(struct dv_rs *rs, uint64_t token)
+{
+	size_t i = (size_t)(token & 0xffff);
+
+	if (i >= DV_RS_CLIENTS || !rs->cl[i].used ||
+	    rs->cl[i].gen != (uint16_t)(token >> 16))
+		return NULL;
+	return &rs->cl[i];
+}
+
+static void dv_rs_client_del(struct dv_rs *rs, dv_rs_client *c)
+{
+	if (c->p.conn)
+		c->p.conn->rs_pending--;
+	c->used = 0;
+	rs->ncl--;
+}
+
+void dv_rs_conn_gone(dv_ctx *ctx, dv_tcp_conn *conn)
+{
+	struct dv_rs *rs = ctx->rs;
+
+	if (!rs || conn->rs_pending <= 0)
+		return;
+	for (size_t i = 0; i < DV_RS_CLIENTS; i++)
+		if (rs->cl[i].used && rs->cl[i].p.conn == conn)
+			rs->cl[i].p.conn = NULL;
+	conn->rs_pending = 0;
+}
+
+static void dv_rs_udp_reply(dv_ctx *ctx, const dv_rs_peer *p,
+			    const uint8_t *msg, size_t len)
+{
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = (void *)&p->peer;
+	mh.msg_namelen = p->peerlen;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (p->ctllen) {
+		mh.msg_control = (void *)p->ctl;
+		mh.msg_controllen = p->ctllen;
+	}
+	if (sendmsg(p->fd, &mh, MSG_DONTWAIT) < 0)
+		ctx->nst.udp_send_drop++;
+	else
+		ctx->nst.udp_out++;
+}
+
+static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
+{
+	dv_ctx *ctx = rs->ctx;
+	dv_rs_client *c = dv_rs_client_get(rs, a->client_token);
+	uint8_t lb[2];
+
+	if (!c)
+		return;
+	if (ctx->cfg.log_queries && c->p.qlen)
+		dv_log_query(ctx, c->p.q, c->p.qlen,
+			     (const struct sockaddr *)&c->p.peer, a->msg,
+			     a->len, c->p.tcp ? "tcp" : "udp");
+	if (!c->p.tcp) {
+		dv_rs_udp_reply(ctx, &c->p, a->msg, a->len);
+	} else if (c->p.conn && a->len <= DV_RS_MAXMSG) {
+		dv_tcp_conn *conn = c->p.conn;
+
+		wire_put16(lb, (uint16_t)a->len);
+		if (bufferevent_write(conn->bev, lb, 2) == 0 &&
+		    bufferevent_write(conn->bev, a->msg, a->len) == 0)
+			ctx->nst.tcp_out++;
+	}
+	dv_rs_client_del(rs, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* upstream transactions                                              */
+/* ------------------------------------------------------------------ */
+
+static void dv_rs_pump(struct dv_rs *rs);
+
+static void dv_rs_txn_free(dv_rs_txn *t)
+{
+	struct dv_rs *rs = t->rs;
+
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		rs->txns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	rs->ntxns--;
+	if (t->ev)
+		event_free(t->ev);
+	if (t->bev)
+		bufferevent_free(t->bev);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t);
+}
+
+/* The transaction is over: tell the engine (if it is still the one that
+ * asked) and carry out what follows. */
+static void dv_rs_txn_done(dv_rs_txn *t, const uint8_t *msg, size_t len)
+{
+	struct dv_rs *rs = t->rs;
+	int current = t->gen == rs->gen;
+	uint64_t id = t->txn;
+
+	dv_rs_txn_free(t);
+	if (!current)
+		return;
+	if (msg)
+		res_on_reply(rs->res, id, msg, len, dv_rs_now_ms());
+	else
+		res_on_error(rs->res, id, dv_rs_now_ms());
+	dv_rs_pump(rs);
+}
+
+static void dv_rs_udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_rs_txn *t = arg;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		/* the engine timed it out long ago; just let it go */
+		dv_rs_txn_free(t);
+		return;
+	}
+	n = recv(fd, t->rs->buf, DV_RS_MAXMSG, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	dv_rs_txn_done(t, n > 0 ? t->rs->buf : NULL, n > 0 ? (size_t)n : 0);
+}
+
+static socklen_t dv_rs_sockaddr(const res_addr *a,
+				struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->af == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(a->port);
+		memcpy(&s4->sin_addr, a->addr, 4);
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(a->port);
+	memcpy(&s6->sin6_addr, a->addr, 16);
+	return sizeof(*s6);
+}
+
+static int dv_rs_loopback(const res_addr *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return a->af == 4 ? a->addr[0] == 127 : !memcmp(a->addr, v6lo, 16);
+}
+
+/* Bind to --outgoing-address of the family (port 0: the kernel picks a
+ * random port). */
+static int dv_rs_bind_out(struct dv_rs *rs, int fd, int af)
+{
+	const struct sockaddr_storage *ss = af == 4 ? &rs->out4 : &rs->out6;
+
+	if (!(af == 4 ? rs->has_out4 : rs->has_out6))
+		return 0;
+	return bind(fd, (const struct sockaddr *)ss,
+		    af == 4 ? sizeof(struct sockaddr_in)
+			    : sizeof(struct sockaddr_in6));
+}
+
+static int dv_rs_send_udp(struct dv_rs *rs, dv_rs_txn *t,
+			  const res_action *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = dv_rs_sockaddr(&a->server, &ss);
+	struct timeval life = { DV_RS_TXN_LIFE, 0 };
+
+	t->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0);
+	if (t->fd < 0 || dv_rs_bind_out(rs, t->fd, a->server.af) < 0 ||
+	    connect(t->fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    send(t->fd, a->msg, a->len, MSG_DONTWAIT) < 0)
+		return -1;
+	t->ev = event_new(rs->ctx->base, t->fd, EV_READ | EV_PERSIST,
+			  dv_rs_udp_read, t);
+	if (!t->ev || event_add(t->ev, &life) < 0)
+		return -1;
+	return 0;
+}
+
+static void dv_rs_tcp_read(struct bufferevent *bev, void *arg)
+{
+	dv_rs_txn *t = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t lb[2];
+	size_t n;
+
+	if (evbuffer_copyout(in, lb, 2) != 2)
+		return;
+	n = wire_get16(lb);
+	if (evbuffer_get_length(in) < 2 + n)
+		return;
+	evbuffer_drain(in, 2);
+	evbuffer_remove(in, t->rs->buf, n);
+	dv_rs_txn_done(t, n ? t->rs->buf : NULL, n);
+}
+
+static void dv_rs_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
+		dv_rs_txn_done(arg, NULL, 0);
+}
+
+static int dv_rs_send_tcp(struct dv_rs *rs, dv_rs_txn *t,
+			  const res_action *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = dv_rs_sockaddr(&a->server, &ss);
+	struct timeval life = { DV_RS_TXN_LIFE, 0 };
+	uint8_t lb[2];
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+			SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (dv_rs_bind_out(rs, fd, a->server.af) < 0 ||
+	    !(t->bev = bufferevent_socket_new(rs->ctx->base, fd,
+					      BEV_OPT_CLOSE_ON_FREE))) {
+		close(fd);
+		return -1;
+	}
+	bufferevent_setcb(t->bev, dv_rs_tcp_read, NULL, dv_rs_tcp_event, t);
+	bufferevent_set_timeouts(t->bev, &life, &life);
+	wire_put16(lb, (uint16_t)a->len);
+	if (bufferevent_socket_connect(t->bev, (struct sockaddr *)&ss,
+				       (int)sl) < 0 ||
+	    bufferevent_write(t->bev, lb, 2) < 0 ||
+	    bufferevent_write(t->bev, a->msg, a->len) < 0 ||
+	    bufferevent_enable(t->bev, EV_READ | EV_WRITE) < 0)
+		return -1;
+	return 0;
+}
+
+/* Carry out a SEND; 0, or -1 when it failed at once. */
+static int dv_rs_send(struct dv_rs *rs, const res_action *a)
+{
+	dv_rs_txn *t;
+	int rc;
+
+	if (rs->ntxns >= DV_RS_TXNS || a->len > DV_RS_MAXMSG ||
+	    (a->server.af != 4 && a->server.af != 6) ||
+	    (dv_rs_loopback(&a->server) && !rs->ctx->cfg.allow_loopback))
+		return -1;
+	if (a->transport == RES_T_TLS) {
+		dv_log(&rs->ctx->lg, DV_LOG_WARN, "resolver: DNS over TLS "
+		       "upstreams are not supported yet");
+		return -1;
+	}
+	if (!(t = calloc(1, sizeof(*t))))
+		return -1;
+	t->rs = rs;
+	t->gen = rs->gen;
+	t->txn = a->txn;
+	t->fd = -1;
+	t->next = rs->txns;
+	if (rs->txns)
+		rs->txns->prev = t;
+	rs->txns = t;
+	rs->ntxns++;
+	rc = a->transport == RES_T_TCP ? dv_rs_send_tcp(rs, t, a)
+				       : dv_rs_send_udp(rs, t, a);
+	if (rc < 0)
+		dv_rs_txn_free(t);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the pump and the timer                                             */
+/* ------------------------------------------------------------------ */
+
+static void dv_rs_arm(struct dv_rs *rs)
+{
+	uint64_t when = res_next_timer(rs->res), now;
+	struct timeval tv;
+
+	event_del(rs->timer);
+	if (when == 0)
+		return;
+	now = dv_rs_now_ms();
+	when = when > now ? when - now : 0;
+	tv.tv_sec = (time_t)(when / 1000);
+	tv.tv_usec = (suseconds_t)(when % 1000) * 1000;
+	evtimer_add(rs->timer, &tv);
+}
+
+/* Every action the engine has, then the timer.  A SEND that fails at
+ * once is reported back, which may produce more actions. */
+static void dv_rs_pump(struct dv_rs *rs)
+{
+	res_action a;
+
+	for (int i = 0; i < DV_RS_PUMP; i++) {
+		int k = res_next_action(rs->res, &a);
+
+		if (k == RES_ACT_NONE)
+			break;
+		if (k == RES_ACT_ANSWER)
+			dv_rs_answer(rs, &a);
+		else if (k == RES_ACT_SEND && dv_rs_send(rs, &a) < 0)
+			res_on_error(rs->res, a.txn, dv_rs_now_ms());
+	}
+	dv_rs_arm(rs);
+}
+
+static void dv_rs_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dv_rs *rs = arg;
+
+	(void)fd;
+	(void)what;
+	res_on_timer(rs->res, dv_rs_now_ms());
+	dv_rs_pump(rs);
+}
+
+/* ------------------------------------------------------------------ */
+/* client queries                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Keep the header and question for the query log line. */
+static void dv_rs_keep_question(dv_rs_peer *p, const uint8_t *q,
+				size_t qlen)
+{
+	size_t n = qlen < sizeof(p->q) ? qlen : sizeof(p->q);
+
+	memcpy(p->q, q, n);
+	p->qlen = n;
+	if (n >= WIRE_HDRLEN)
+		memset(p->q + 6, 0, 6);  /* no records after the question */
+}
+
+int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
+		uint8_t *resp, size_t cap, size_t *rlen)
+{
+	struct dv_rs *rs = ctx->rs;
+	uint64_t tok;
+	res_result r;
+
+	*rlen = 0;
+	if (!rs)
+		return 0;
+	tok = dv_rs_client_add(rs, p);
+	if (tok == UINT64_MAX)
+		return 0;     /* overloaded: the client retries */
+	r = res_query(rs->res, q, qlen, p->tcp, dv_rs_now_ms(), resp, cap,
+		      rlen, tok);
+	if (r != RES_PENDING || *rlen > cap) {
+		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
+		if (r != RES_ANSWERED || *rlen > cap)
+			*rlen = 0;
+	} else if (ctx->cfg.log_queries) {
+		dv_rs_keep_question(&rs->cl[tok & 0xffff].p, q, qlen);
+	}
+	dv_rs_pump(rs);
+	return *rlen > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* cache file                                                         */
+/* ------------------------------------------------------------------ */
+
+static int dv_rs_cache_path(const dv_ctx *ctx, char *out, size_t n,
+			    const char *suffix)
+{
+	const char *d = ctx->cfg.state_dir;
+
+	return d && *d && (size_t)snprintf(out, n, "%s/cache.bin%s", d,
+					   suffix) < n ? 0 : -1;
+}
+
+static void dv_rs_cache_load(dv_ctx *ctx, res_ctx *r)
+{
+	char path[4096];
+	char *buf;
+	size_t len;
+
+	if (dv_rs_cache_path(ctx, path, sizeof(path), "") < 0 ||
+	    dv_read_file(NULL, path, &buf, &len) < 0)
+		return;
+	if (res_cache_load(r, (const uint8_t *)buf, len, dv_rs_now_ms()) < 0)
+		dv_log(&ctx->lg, DV_LOG_WARN, "%s: not a usable cache, "
+		       "ignored", path);
+	else
+		dv_log(&ctx->lg, DV_LOG_INFO, "cache read from %s", path);
+	free(buf);
+}
+
+static int dv_rs_write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* tmp, fsync, rename: a crash leaves the old file or the new one. */
+static void dv_rs_cache_save(dv_ctx *ctx, const res_ctx *r)
+{
+	char path[4096], tmp[4096], sfx[32];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd, ok;
+
+	if (dv_rs_cache_path(ctx, path, sizeof(path), "") < 0 ||
+	    snprintf(sfx, sizeof(sfx), ".tmp.%ld", (long)getpid()) < 0 ||
+	    dv_rs_cache_path(ctx, tmp, sizeof(tmp), sfx) < 0 ||
+	    res_cache_save(r, dv_rs_now_ms(), &buf, &len) < 0)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = fd >= 0 && dv_rs_write_all(fd, buf, len) == 0 && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "cannot write %s: %s", path,
+		       strerror(errno));
+		unlink(tmp);
+	} else {
+		dv_log(&ctx->lg, DV_LOG_INFO, "cache written to %s (%zu "
+		       "bytes)", path, len);
+	}
+	free(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* lifetime                                                           */
+/* ------------------------------------------------------------------ */
+
+static void dv_rs_outgoing(struct dv_rs *rs)
+{
+	const char *ip = rs->ctx->cfg.outgoing_addr;
+	res_addr a;
+
+	rs->has_out4 = rs->has_out6 = 0;
+	if (!ip || dv_rs_parse_ip(ip, strlen(ip), &a) < 0)
+		return;
+	a.port = 0;
+	if (a.af == 4) {
+		dv_rs_sockaddr(&a, &rs->out4);
+		rs->has_out4 = 1;
+	} else {
+		dv_rs_sockaddr(&a, &rs->out6);
+		rs->has_out6 = 1;
+	}
+}
+
+int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen)
+{
+	struct dv_rs *rs;
+
+	if (!ctx->cfg.recursion)
+		return 0;
+	rs = calloc(1, sizeof(*rs));
+	if (!rs || !(rs->cl = calloc(DV_RS_CLIENTS, sizeof(*rs->cl))) ||
+	    !(rs->buf = malloc(DV_RS_MAXMSG)) ||
+	    !(rs->timer = evtimer_new(ctx->base, dv_rs_timer_cb, rs))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	rs->ctx = ctx;
+	rs->res = dv_rs_build(ctx, &rs->mem, err, errlen);
+	if (!rs->res)
+		goto fail;
+	dv_rs_outgoing(rs);
+	ctx->rs = rs;
+	dv_rs_log_mode(ctx, &rs->mem);
+	dv_rs_cache_load(ctx, rs->res);
+	return 0;
+fail:
+	if (rs) {
+		if (rs->timer)
+			event_free(rs->timer);
+		free(rs->cl);
+		free(rs->buf);
+		free(rs);
+	}
+	return -1;
+}
+
+/* Waiting clients belong to the old engine: they will retry. */
+static void dv_rs_drop_clients(struct dv_rs *rs)
+{
+	for (size_t i = 0; i < DV_RS_CLIENTS; i++)
+		if (rs->cl[i].used)
+			dv_rs_client_del(rs, &rs->cl[i]);
+}
+
+void dv_rs_reload(dv_ctx *ctx)
+{
+	struct dv_rs *rs = ctx->rs;
+	dv_rs_mem m;
+	res_ctx *r;
+	char err[512];
+
+	if (!rs) {
+		if (ctx->cfg.recursion && dv_rs_start(ctx, err, sizeof(err)))
+			dv_log(&ctx->lg, DV_LOG_ERR, "resolver: %s", err);
+		return;
+	}
+	r = dv_rs_build(ctx, &m, err, sizeof(err));
+	if (!r) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "reload: resolver kept: %s", err);
+		return;
+	}
+	res_cache_take(r, rs->res);
+	dv_rs_drop_clients(rs);
+	res_free(rs->res);
+	dv_rs_mem_free(&rs->mem);
+	rs->res = r;
+	rs->gen++;
+	rs->mem = m;
+	dv_rs_outgoing(rs);
+	dv_rs_log_mode(ctx, &rs->mem);
+	dv_rs_arm(rs);
+}
+
+void dv_rs_stop(dv_ctx *ctx)
+{
+	struct dv_rs *rs = ctx->rs;
+
+	if (!rs)
+		return;
+	dv_rs_cache_save(ctx, rs->res);
+	while (rs->txns)
+		dv_rs_txn_free(rs->txns);
+	dv_rs_drop_clients(rs);
+	event_free(rs->timer);
+	res_free(rs->res);
+	dv_rs_mem_free(&rs->mem);
+	free(rs->cl);
+	free(rs->buf);
+	free(rs);
+	ctx->rs = NULL;
+}
