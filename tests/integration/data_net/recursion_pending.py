@@ -1,0 +1,585 @@
+#!/usr/bin/python3
+"""STAGING, not part of the suite (tests/run.sh only runs test_*.py):
+every recursion case written for issue 4, including those that wait for
+resolver features.  A case moves into ../test_recursion.py once it passes
+against the real binary.  Run it by hand to see where the engine stands:
+
+    DNSVIZOR=build/dnsvizor python3 tests/integration/data_net/recursion_pending.py [case...]
+    DV_RESOLVER=unbound python3 tests/integration/data_net/recursion_pending.py
+
+(the second runs the same cases against unbound as a reference for the
+expectations).  Original description follows.
+
+Recursion and DNSSEC validation over the loopback internet of netsim.py.
+
+dnsvizor runs with --no-resolv --root-hints=<fake root> and
+--allow-loopback-upstream (and --dnssec --trust-anchor-file=<fake root DS>
+for the validating cases); clients query it with RD=1.  The servers' side
+is observed through netsim's capture (query_log), so QNAME minimisation and
+cache hits (no upstream traffic) are checked where they happen.
+
+DV_RESOLVER=unbound runs the same cases against unbound (1.17, same
+options) as a reference for the expectations; the default is dnsvizor.
+Cases about dnsvizor-only features (local zone precedence) are not
+defined in that mode.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import dvtest as T  # noqa: E402
+from dvtest import case, check, eq  # noqa: E402
+import netsim  # noqa: E402
+
+import dns.edns  # noqa: E402
+import dns.exception  # noqa: E402
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
+
+MODE = os.environ.get("DV_RESOLVER", "dnsvizor")
+_net = [None, None]         # NetSim, start error
+
+
+def net():
+    if _net[1] is not None:
+        raise T.TestFailure("netsim did not start: %s" % _net[1])
+    if _net[0] is None:
+        try:
+            _net[0] = netsim.NetSim().start()
+        except Exception as e:
+            _net[1] = e
+            raise T.TestFailure("netsim did not start: %s" % e)
+    return _net[0]
+
+
+class Unbound:
+    """Reference resolver (DV_RESOLVER=unbound)."""
+
+    def __init__(self, dnssec):
+        n = net()
+        self.dir = T.tmpdir()
+        self.port = T.free_port()
+        conf = os.path.join(self.dir, "unbound.conf")
+        T.write(conf, "server:\n"
+                "  interface: 127.0.0.1@%d\n  port: %d\n"
+                "  username: \"\"\n  chroot: \"\"\n  directory: \"%s\"\n"
+                "  pidfile: \"%s/unbound.pid\"\n  use-syslog: no\n"
+                "  logfile: \"\"\n  num-threads: 1\n  do-ip6: no\n"
+                "  do-not-query-localhost: no\n  root-hints: \"%s\"\n"
+                "  qname-minimisation: yes\n  ede: yes\n"
+                "  local-zone: \"test.\" nodefault\n"
+                "  module-config: \"%s\"\n%s"
+                "remote-control:\n  control-enable: no\n"
+                % (self.port, self.port, self.dir, self.dir,
+                   n.root_hints_path,
+                   "validator iterator" if dnssec else "iterator",
+                   ("  trust-anchor-file: \"%s\"\n" % n.trust_anchor_path)
+                   if dnssec else ""))
+        self.log = open(os.path.join(self.dir, "log"), "wb")
+        self.proc = subprocess.Popen(["unbound", "-d", "-c", conf],
+                                     stdout=self.log, stderr=self.log,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                q = dns.message.make_query("version.server.", "TXT", "CH")
+                dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.2)
+                return
+            except Exception:
+                time.sleep(0.05)
+        raise T.TestFailure("unbound did not start")
+
+    def addr(self, v6=False):
+        return "127.0.0.1"
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+_unbounds = []
+_live = []
+
+
+def resolver(dnssec=False, extra=(), zones=None):
+    """A fresh resolver (empty cache) over the netsim internet.  The
+    previous case's resolver is stopped first, so its retries do not show
+    up in this case's query logs."""
+    n = net()
+    while _live:
+        _live.pop().stop()
+    if MODE == "unbound":
+        u = Unbound(dnssec)
+        _unbounds.append(u)
+        _live.append(u)
+        return u
+    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
+            "--allow-loopback-upstream", "--state-dir=" + T.tmpdir()]
+    if dnssec:
+        args += ["--dnssec", "--trust-anchor-file=" + n.trust_anchor_path]
+    s = T.Server(args=args + list(extra), zones=zones)
+    _live.append(s)
+    return s
+
+
+def ask(r, name, rdtype="A", do=False, cd=False, tcp=False, timeout=5.0):
+    """A stub's query: RD=1, EDNS 1232, DO/CD as asked."""
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
+                               want_dnssec=do)
+    q.flags |= dns.flags.RD
+    if cd:
+        q.flags |= dns.flags.CD
+    if tcp:
+        return dns.query.tcp(q, r.addr(), port=r.port, timeout=timeout)
+    return dns.query.udp(q, r.addr(), port=r.port, timeout=timeout)
+
+
+def dv_only(fn):
+    """A case about a dnsvizor-only feature: not run against unbound."""
+    return case(fn) if MODE == "dnsvizor" else fn
+
+
+def ede_codes(m):
+    return [o.code for o in m.options if isinstance(o, dns.edns.EDEOption)]
+
+
+def flags(m):
+    return dns.flags.to_text(m.flags)
+
+
+def answer_of(m, name, rdtype):
+    return T.rdatas(m.answer, name, rdtype)
+
+
+# ----------------------------------------------------------- resolution ---
+
+@case
+def resolve_insecure_a():
+    r = resolver()
+    m = ask(r, "www.insecure.test.")
+    T.expect(m, "NOERROR", aa=False)
+    check(T.has_flag(m, "RA"), "RA not set: " + T.short(m))
+    check(T.has_flag(m, "RD"), "RD not copied: " + T.short(m))
+    eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.13"], "answer")
+    m = ask(r, "www.insecure.test.", "TXT", tcp=True)
+    T.expect(m, "NOERROR", aa=False)
+    eq(answer_of(m, "www.insecure.test.", "TXT"), ['"insecure.test."'],
+       "TXT over TCP")
+
+
+@case
+def resolve_nxdomain_with_soa():
+    r = resolver()
+    m = ask(r, "nope.insecure.test.")
+    T.expect(m, "NXDOMAIN", aa=False)
+    check(T.find(m.authority, "insecure.test.", "SOA") is not None,
+          "no SOA of insecure.test. in authority: " + T.short(m))
+    m = ask(r, "www.insecure.test.", "MX")     # NODATA
+    T.expect(m, "NOERROR", aa=False)
+    eq(len(m.answer), 0, "NODATA answer count")
+    check(T.find(m.authority, "insecure.test.", "SOA") is not None,
+          "no SOA in NODATA: " + T.short(m))
+
+
+@case
+def resolve_cname_chain_across_zones():
+    r = resolver()
+    m = ask(r, "www.a.example.")
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.a.example.", "CNAME"), ["www.b.test."], "first CNAME")
+    eq(answer_of(m, "www.b.test.", "CNAME"), ["final.sec.test."],
+       "second CNAME")
+    eq(answer_of(m, "final.sec.test.", "A"), ["192.0.2.99"], "final A")
+
+
+@case
+def resolve_second_level_zones():
+    r = resolver()
+    for z, ip in (("sec.test.", "192.0.2.11"), ("nsec3.test.", "192.0.2.12"),
+                  ("bogus.test.", "192.0.2.14"),
+                  ("expired.test.", "192.0.2.15")):
+        m = ask(r, "www." + z)
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "www." + z, "A"), [ip], "www.%s without --dnssec" % z)
+        check(not T.has_flag(m, "AD"), "AD without --dnssec: " + T.short(m))
+
+
+@case
+def lame_delegation_servfail():
+    r = resolver()
+    # a stub retries every 3 s; SERVFAIL must come within 20 s
+    t0 = time.monotonic()
+    m = None
+    while m is None and time.monotonic() - t0 < 20:
+        try:
+            m = ask(r, "www.lame.test.", timeout=3)
+        except dns.exception.Timeout:
+            pass
+    check(m is not None, "no answer for a lame delegation within 20s")
+    T.expect(m, "SERVFAIL")
+    # and the resolver still works
+    m = ask(r, "www.insecure.test.")
+    T.expect(m, "NOERROR")
+
+
+# ---------------------------------------------------------------- cache ---
+
+@case
+def cache_hit_ttl_decreases_no_upstream():
+    n = net()
+    r = resolver()
+    m1 = ask(r, "www.sec.test.")
+    T.expect(m1, "NOERROR")
+    ttl1 = T.find(m1.answer, "www.sec.test.", "A").ttl
+    n.settle()
+    since = time.time()
+    time.sleep(2.1)
+    m2 = ask(r, "www.sec.test.")
+    T.expect(m2, "NOERROR")
+    ttl2 = T.find(m2.answer, "www.sec.test.", "A").ttl
+    check(ttl1 - 3 <= ttl2 <= ttl1 - 1,
+          "TTL did not decrease by about 2: %d then %d" % (ttl1, ttl2))
+    n.settle()
+    log = [x for x in n.query_log(since=since)
+           if not x[0].startswith("settle-")]
+    eq(log, [], "upstream queries for a cache hit")
+
+
+@case
+def cache_hit_after_upstream_stopped():
+    n = net()
+    r = resolver()
+    m = ask(r, "www.insecure.test.", "TXT")
+    T.expect(m, "NOERROR")
+    n.stop_server("insecure.test.")
+    try:
+        time.sleep(1.1)
+        m = ask(r, "www.insecure.test.", "TXT")
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "www.insecure.test.", "TXT"), ['"insecure.test."'],
+           "cached answer with the upstream stopped")
+        check(T.find(m.answer, "www.insecure.test.", "TXT").ttl < netsim.TTL,
+              "TTL not decreased: " + T.short(m))
+    finally:
+        n.start_server("insecure.test.")
+
+
+@case
+def negative_cache():
+    n = net()
+    r = resolver()
+    m = ask(r, "nothere.sec.test.")
+    T.expect(m, "NXDOMAIN")
+    n.settle()
+    since = time.time()
+    time.sleep(1.1)
+    m = ask(r, "nothere.sec.test.")
+    T.expect(m, "NXDOMAIN")
+    soa = T.find(m.authority, "sec.test.", "SOA")
+    check(soa is not None and soa.ttl < netsim.TTL,
+          "cached NXDOMAIN: SOA missing or TTL not decreased: " + T.short(m))
+    m = ask(r, "www.sec.test.", "MX")
+    T.expect(m, "NOERROR")
+    n.settle()
+    since2 = time.time()
+    m = ask(r, "www.sec.test.", "MX")
+    eq(len(m.answer), 0, "NODATA from cache")
+    n.settle()
+    eq([x for x in n.query_log("sec.test.", since=since)
+        if x == ("nothere.sec.test.", "A")], [],
+       "upstream queries for a cached NXDOMAIN")
+    eq([x for x in n.query_log("sec.test.", since=since2)], [],
+       "upstream queries for a cached NODATA")
+
+
+# ----------------------------------------------------- QNAME minimisation ---
+
+@case
+def qname_minimisation_at_servers():
+    n = net()
+    r = resolver()
+    n.settle()
+    since = time.time()
+    m = ask(r, "www.sec.test.")
+    T.expect(m, "NOERROR")
+    n.settle()
+    root = [q for q in n.query_log(".", since) if not
+            q[0].startswith("settle-")]
+    tld = n.query_log("test.", since)
+    check(root, "the root servers saw no query")
+    check(tld, "the test. server saw no query")
+    check(all(q[0] in (".", "test.") for q in root),
+          "the root saw more than test.: %r" % root)
+    check(all(q[0] in ("test.", "sec.test.") for q in tld),
+          "the test. server saw more than sec.test.: %r" % tld)
+    check(any(q[0] == "sec.test." for q in tld),
+          "the test. server saw no query for sec.test.: %r" % tld)
+    sec = n.query_log("sec.test.", since)
+    check(("www.sec.test.", "A") in sec,
+          "the sec.test. server did not get the full question: %r" % sec)
+
+
+# --------------------------------------------------------------- DNSSEC ---
+
+@case
+def dnssec_secure_nsec_zone_ad():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.sec.test.", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set: " + T.short(m))
+    check(T.find(m.answer, "www.sec.test.", "RRSIG") is not None,
+          "DO=1 but no RRSIG: " + T.short(m))
+    m = ask(r, "www.sec.test.", "AAAA")        # no DO: AD but no RRSIG
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.sec.test.", "AAAA"), ["2001:db8::10"], "AAAA")
+    check(T.find(m.answer, "www.sec.test.", "RRSIG") is None,
+          "RRSIG without DO: " + T.short(m))
+
+
+@case
+def dnssec_secure_nxdomain_nsec():
+    r = resolver(dnssec=True)
+    m = ask(r, "nope.sec.test.", do=True)
+    T.expect(m, "NXDOMAIN")
+    check(T.has_flag(m, "AD"), "AD not set on a proven NXDOMAIN: "
+          + T.short(m))
+
+
+@case
+def dnssec_secure_nsec3_zone_ad():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.nsec3.test.", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set (RSASHA256 zone): " + T.short(m))
+    m = ask(r, "nope.nsec3.test.", do=True)
+    T.expect(m, "NXDOMAIN")
+    check(T.has_flag(m, "AD"), "AD not set on an NSEC3-proven NXDOMAIN: "
+          + T.short(m))
+    m = ask(r, "www.nsec3.test.", "MX", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set on an NSEC3-proven NODATA: "
+          + T.short(m))
+
+
+@case
+def dnssec_insecure_no_ad():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.insecure.test.", do=True)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.13"], "answer")
+    check(not T.has_flag(m, "AD"), "AD set for an insecure zone: "
+          + T.short(m))
+    m = ask(r, "www.a.example.", do=True)      # insecure start of chain
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "final.sec.test.", "A"), ["192.0.2.99"], "chain end")
+    check(not T.has_flag(m, "AD"), "AD set for a partly insecure chain: "
+          + T.short(m))
+
+
+@case
+def dnssec_bogus_servfail_ede():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.bogus.test.", do=True)
+    T.expect(m, "SERVFAIL")
+    eq(len(m.answer), 0, "answer records in a bogus SERVFAIL")
+    codes = ede_codes(m)
+    check(6 in codes, "EDE 6 (DNSSEC Bogus) missing, got %r" % codes)
+    # a validly signed name of the same zone still resolves securely
+    m = ask(r, "www.bogus.test.", "TXT", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set for a valid RRset of bogus.test.: "
+          + T.short(m))
+
+
+@case
+def dnssec_expired_servfail_ede7():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.expired.test.", do=True)
+    T.expect(m, "SERVFAIL")
+    codes = ede_codes(m)
+    check(7 in codes, "EDE 7 (Signature Expired) missing, got %r" % codes)
+
+
+@case
+def dnssec_cd_bit_returns_bogus_data():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.bogus.test.", do=True, cd=True)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.bogus.test.", "A"), ["192.0.2.14"], "CD=1 answer")
+    check(not T.has_flag(m, "AD"), "AD set on unvalidated data: "
+          + T.short(m))
+    check(T.has_flag(m, "CD"), "CD not copied: " + T.short(m))
+    # the CD=1 answer did not poison the validated view
+    m = ask(r, "www.bogus.test.", do=True)
+    T.expect(m, "SERVFAIL")
+
+
+# ------------------------------------------------ upstream query hygiene ---
+
+@case
+def startup_sends_nothing():
+    n = net()
+    n.settle()
+    since = time.time()
+    r = resolver(dnssec=True)
+    time.sleep(1.5)
+    n.settle()
+    sent = [x for x in n.query_log(since=since)
+            if not x[0].startswith("settle-")]
+    eq(sent, [], "queries sent at start-up with no client query")
+    check(r.alive(), "resolver died")
+
+
+@case
+def upstream_queries_random_ids_ports_edns():
+    n = net()
+    r = resolver()
+    n.settle()
+    since = time.time()
+    for z in ("sec.test.", "insecure.test.", "nsec3.test.", "b.test.",
+              "a.example."):
+        ask(r, "www." + z)
+    n.settle()
+    qs = [d for d in n.query_details(since=since)
+          if not d["msg"].question[0].name.to_text().startswith("settle-")]
+    check(len(qs) >= 6, "too few upstream queries captured: %d" % len(qs))
+    ids = {d["msg"].id for d in qs}
+    ports = {d["sport"] for d in qs}
+    check(len(ids) >= len(qs) - 1, "query IDs repeat: %d distinct of %d"
+          % (len(ids), len(qs)))
+    check(len(ports) >= len(qs) // 2,
+          "source ports not randomised: %d distinct of %d: %r"
+          % (len(ports), len(qs), sorted(ports)))
+    check(53 not in ports, "queries sent from port 53")
+    for d in qs:
+        m = d["msg"]
+        check(not (m.flags & dns.flags.RD), "RD=1 in an iterative query: %s"
+              % m.question[0])
+        check(m.edns == 0 and m.payload == 1232,
+              "EDNS not version 0 / 1232: edns=%s payload=%s (%s)"
+              % (m.edns, m.payload, m.question[0]))
+
+
+# ------------------------------------------ expiry, stale, persistence ---
+
+@case
+def short_ttl_expires_and_refetches():
+    n = net()
+    r = resolver()
+    m = ask(r, "short.insecure.test.")
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "short.insecure.test.", "A"), ["192.0.2.113"], "answer")
+    time.sleep(netsim.SHORT_TTL + 1.2)
+    n.settle()
+    since = time.time()
+    m = ask(r, "short.insecure.test.")
+    T.expect(m, "NOERROR")
+    n.settle()
+    check(("short.insecure.test.", "A") in n.query_log("insecure.test.",
+                                                       since),
+          "expired entry not fetched again")
+
+
+@case
+def serve_stale_when_upstream_stopped():
+    n = net()
+    r = resolver(extra=["--use-stale-cache"])
+    m = ask(r, "short.insecure.test.")
+    T.expect(m, "NOERROR")
+    n.stop_server("insecure.test.")
+    try:
+        time.sleep(netsim.SHORT_TTL + 1.2)
+        try:
+            m = ask(r, "short.insecure.test.", timeout=5)
+        except dns.exception.Timeout:
+            raise T.TestFailure("no answer within 5s with stale data cached")
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "short.insecure.test.", "A"), ["192.0.2.113"],
+           "stale answer")
+        ttl = T.find(m.answer, "short.insecure.test.", "A").ttl
+        check(0 < ttl <= 30, "stale TTL %d not in 1..30 (RFC 8767)" % ttl)
+    finally:
+        n.start_server("insecure.test.")
+
+
+@dv_only
+def cache_survives_restart():
+    n = net()
+    r = resolver()
+    m = ask(r, "www.insecure.test.", "TXT")
+    T.expect(m, "NOERROR")
+    rc, killed = r.stop()
+    check(rc == 0 and not killed, "stop: exit %s killed %s" % (rc, killed))
+    n.stop_server("insecure.test.")
+    try:
+        n.settle()
+        r.start()
+        m = ask(r, "www.insecure.test.", "TXT")
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "www.insecure.test.", "TXT"),
+           ['"insecure.test."'], "answer from the persisted cache")
+        check(T.find(m.answer, "www.insecure.test.", "TXT").ttl
+              < netsim.TTL, "TTL not decreased across the restart")
+    finally:
+        n.start_server("insecure.test.")
+
+
+# --------------------------------------------------------- local zones ---
+
+LOCAL_SEC = {"sec.test.": (
+    "$ORIGIN sec.test.\n$TTL 60\n"
+    "@ SOA ns.sec.test. h.sec.test. 1 3600 600 86400 60\n"
+    "@ NS ns.sec.test.\nns A 192.0.2.1\nwww A 198.51.100.7\n")}
+
+@dv_only
+def local_zone_wins_over_recursion():
+    n = net()
+    r = resolver(zones=LOCAL_SEC)
+    n.settle()
+    since = time.time()
+    m = ask(r, "www.sec.test.")
+    T.expect(m, "NOERROR", aa=True)
+    eq(answer_of(m, "www.sec.test.", "A"), ["198.51.100.7"],
+       "local data")
+    m = ask(r, "nope.sec.test.")
+    T.expect(m, "NXDOMAIN", aa=True)
+    n.settle()
+    eq([x for x in n.query_log(since=since)
+        if not x[0].startswith("settle-")], [],
+       "upstream queries for names of a local zone")
+
+@dv_only
+def recursion_beside_local_zone():
+    r = resolver(zones=LOCAL_SEC)
+    m = ask(r, "www.insecure.test.")
+    T.expect(m, "NOERROR", aa=False)
+    eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.13"],
+       "recursion beside a local zone")
+    # the chain ends in the local zone: local data wins there
+    m = ask(r, "www.a.example.")
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "final.sec.test.", "A"), [],
+       "final.sec.test. must come from the local zone (NXDOMAIN there)")
+
+
+if __name__ == "__main__":
+    try:
+        T.run()
+    finally:
+        for u in _unbounds:
+            u.stop()
+        if _net[0] is not None:
+            _net[0].stop()
