@@ -1,12 +1,13 @@
 #!/bin/sh
 # Install every Debian package that building, running and testing dnsvizor
 # needs. Idempotent: checks first, does nothing when all is present.
-# Keeps Debian from starting the peer daemons it installs (NSD, Knot).
+# Keeps Debian from starting the peer daemons it installs (NSD, Knot,
+# unbound).
 set -e
 PKGS="build-essential pkg-config clang llvm libclang-rt-14-dev
 libldns-dev ldnsutils libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev
 dnsutils knot-dnsutils nsd knot dnsperf python3-dnspython iproute2 procps time
-lego pebble openssl"
+lego pebble openssl unbound dnsmasq-base"
 
 missing=""
 for p in $PKGS; do
@@ -28,14 +29,16 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod 755 /usr/sbin/policy-rc.d
     made_policy=1
 fi
-cleanup() { [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d; }
+# (an if: under set -e a false test as the trap's last command would make
+# the script exit 1 when policy-rc.d was already there)
+cleanup() { if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT INT TERM
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends $missing
 # Make sure the packaged daemons are not enabled as system services.
-for s in nsd knot; do
+for s in nsd knot unbound; do
     if command -v systemctl >/dev/null 2>&1; then
         systemctl disable --now "$s" >/dev/null 2>&1 || true
     fi
