@@ -220,15 +220,16 @@ def resolve_second_level_zones():
 @case
 def lame_delegation_servfail():
     r = resolver()
-    # a stub retries every 3 s; SERVFAIL must come within 20 s
+    # a stub retries every 3 s; SERVFAIL must come within 40 s (unbound
+    # 1.17 takes about 30 s here: one dead address, one REFUSED server)
     t0 = time.monotonic()
     m = None
-    while m is None and time.monotonic() - t0 < 20:
+    while m is None and time.monotonic() - t0 < 40:
         try:
             m = ask(r, "www.lame.test.", timeout=3)
         except dns.exception.Timeout:
             pass
-    check(m is not None, "no answer for a lame delegation within 20s")
+    check(m is not None, "no answer for a lame delegation within 40s")
     T.expect(m, "SERVFAIL")
     # and the resolver still works
     m = ask(r, "www.insecure.test.")
