@@ -36,11 +36,13 @@ enum {
 	DV_RS_TXN_LIFE = 15,    /* seconds a transaction socket lives */
 	DV_RS_PUMP = 100000,    /* actions handled per pump */
 	DV_RS_MAXMSG = 65535,
+	DV_RS_CLIENT_LIFE = 30, /* a full table reclaims slots this old */
 };
 
 typedef struct dv_rs_client {
 	uint16_t gen;
 	uint8_t used;
+	time_t since;            /* when the query arrived (monotonic s) */
 	dv_rs_peer p;
 } dv_rs_client;
 
@@ -68,6 +70,7 @@ struct dv_rs {
 	unsigned gen;            /* bumped when res is replaced */
 	dv_rs_mem mem;
 	struct event *timer;
+	uint64_t armed;          /* deadline the timer is set for, 0: none */
 	dv_rs_client *cl;
 	uint16_t next_gen;
 	size_t ncl, cl_hint;
@@ -490,15 +493,40 @@ static void dv_rs_log_mode(dv_ctx *ctx, const dv_rs_mem *m)
 /* waiting clients                                                    */
 /* ------------------------------------------------------------------ */
 
+static time_t dv_rs_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void dv_rs_client_del(struct dv_rs *rs, dv_rs_client *c);
+
+/* The table is full: answers the engine never gave are not coming. */
+static void dv_rs_client_reclaim(struct dv_rs *rs)
+{
+	time_t now = dv_rs_mono();
+
+	for (size_t i = 0; i < DV_RS_CLIENTS; i++)
+		if (rs->cl[i].used &&
+		    now - rs->cl[i].since > DV_RS_CLIENT_LIFE)
+			dv_rs_client_del(rs, &rs->cl[i]);
+}
+
 static uint64_t dv_rs_client_add(struct dv_rs *rs, const dv_rs_peer *p)
 {
-	for (size_t k = 0; k < DV_RS_CLIENTS; k++) {
+	if (rs->ncl >= DV_RS_CLIENTS)
+		dv_rs_client_reclaim(rs);
+	for (size_t k = 0; rs->ncl < DV_RS_CLIENTS && k < DV_RS_CLIENTS;
+	     k++) {
 		size_t i = (rs->cl_hint + k) % DV_RS_CLIENTS;
 		dv_rs_client *c = &rs->cl[i];
 
 		if (c->used)
 			continue;
 		c->used = 1;
+		c->since = dv_rs_mono();
 		c->gen = ++rs->next_gen;
 		c->p = *p;
 		if (p->conn)
@@ -800,7 +828,10 @@ static void dv_rs_arm(struct dv_rs *rs)
 	uint64_t when = res_next_timer(rs->res), now;
 	struct timeval tv;
 
+	if (when == rs->armed)
+		return;         /* the common case on the hot path */
 	event_del(rs->timer);
+	rs->armed = when;
 	if (when == 0)
 		return;
 	now = dv_rs_now_ms();
@@ -835,6 +866,7 @@ static void dv_rs_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	rs->armed = 0;
 	res_on_timer(rs->res, dv_rs_now_ms());
 	dv_rs_pump(rs);
 }
@@ -1044,6 +1076,7 @@ void dv_rs_reload(dv_ctx *ctx)
 	rs->mem = m;
 	dv_rs_outgoing(rs);
 	dv_rs_log_mode(ctx, &rs->mem);
+	rs->armed = UINT64_MAX;  /* a new engine: always re-arm */
 	dv_rs_arm(rs);
 }
 
