@@ -43,6 +43,7 @@ struct res_cache {
 	size_t ebytes;         /* bytes in entry allocations */
 	size_t hand;           /* CLOCK hand (bucket index) */
 	size_t pf_cursor;      /* prefetch scan position */
+	uint64_t seed;         /* hash key (res_cache_seed) */
 	uint32_t max_entries;
 	uint64_t max_bytes;
 };
@@ -57,9 +58,9 @@ typedef struct ckey {
 /* hashing and lookup                                                  */
 /* ------------------------------------------------------------------ */
 
-static uint64_t hash_key(const ckey *k)
+static uint64_t hash_key(const res_cache *c, const ckey *k)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)k->kind << 56) ^
+	uint64_t h = c->seed ^ ((uint64_t)k->kind << 56) ^
 		     ((uint64_t)k->type << 32) ^ ((uint64_t)k->qclass << 16) ^
 		     ((uint64_t)k->kflags << 8) ^ k->namelen;
 	const uint8_t *p = k->lname;
@@ -75,7 +76,7 @@ static uint64_t hash_key(const ckey *k)
 	}
 	w = 0;
 	memcpy(&w, p, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ w ^ c->seed) * 0xc4ceb9fe1a85ec53ULL;
 	return h ^ (h >> 29);
 }
 
@@ -103,7 +104,7 @@ static int key_match(const cent *e, const ckey *k)
 /* The link that points at the entry matching k, or at the chain's end. */
 static cent **find_link(res_cache *c, const ckey *k)
 {
-	cent **pp = &c->tab[hash_key(k) & (c->nb - 1)];
+	cent **pp = &c->tab[hash_key(c, k) & (c->nb - 1)];
 
 	while (*pp && !key_match(*pp, k))
 		pp = &(*pp)->next;
@@ -154,14 +155,16 @@ static void ent_drop(res_cache *c, cent **pp)
 	free(e);
 }
 
-static void grow(res_cache *c)
+/* Rebuild the table with nb buckets (growth, or a new seed). */
+static void rehash(res_cache *c, size_t nb, uint64_t seed)
 {
-	size_t nb = c->nb * 2, i;
+	size_t i;
 	cent **t = calloc(nb, sizeof(*t));
 	ckey k;
 
 	if (!t)
-		return;  /* longer chains, still correct */
+		return;  /* longer chains / old seed, still correct */
+	c->seed = seed;
 	for (i = 0; i < c->nb; i++) {
 		cent *e = c->tab[i], *nx;
 
@@ -170,7 +173,7 @@ static void grow(res_cache *c)
 
 			nx = e->next;
 			key_of(e, &k);
-			h = hash_key(&k) & (nb - 1);
+			h = hash_key(c, &k) & (nb - 1);
 			e->next = t[h];
 			t[h] = e;
 		}
@@ -242,13 +245,13 @@ static int ent_insert(res_cache *c, cent *e)
 	pp = find_link(c, &k);
 	if (*pp)
 		ent_drop(c, pp);
+	if (c->n >= c->nb && c->nb < MAX_BUCKETS && c->n < c->max_entries)
+		rehash(c, c->nb * 2, c->seed);
 	if (make_room(c, ent_size(e)) < 0) {
 		free(e);
 		return -ENOMEM;
 	}
-	if (c->n >= c->nb && c->nb < MAX_BUCKETS)
-		grow(c);
-	pp = &c->tab[hash_key(&k) & (c->nb - 1)];
+	pp = &c->tab[hash_key(c, &k) & (c->nb - 1)];
 	e->next = *pp;
 	*pp = e;
 	c->n++;
@@ -281,7 +284,13 @@ res_cache *res_cache_new(uint32_t max_entries, uint64_t max_bytes)
 	}
 	c->max_entries = max_entries;
 	c->max_bytes = max_bytes;
+	c->seed = 0x9e3779b97f4a7c15ULL;
 	return c;
+}
+
+void res_cache_seed(res_cache *c, uint64_t seed)
+{
+	rehash(c, c->nb, seed);
 }
 
 void res_cache_free(res_cache *c)

@@ -50,6 +50,9 @@ typedef struct res_crrset {
 
 res_cache *res_cache_new(uint32_t max_entries, uint64_t max_bytes);
 void res_cache_free(res_cache *c);
+/* Key the table's hash with random bytes from the shell (cfg.random),
+ * so that names chosen by clients cannot pile into one bucket. */
+void res_cache_seed(res_cache *c, uint64_t seed);
 
 /*
  * Store an RRset with ttl seconds from now.  An existing unexpired entry

@@ -1,12 +1,14 @@
 /* Unit tests for the resolver cache (resolver/cache.c): RRsets with trust
  * and expiry, negative entries, the wire-answer hot path (checked with
  * ldns), eviction bounds, persistence and prefetch, on a fake clock.
- * `test_cache --mem [N]` instead measures memory per RRset entry. */
+ * `test_cache --mem [N]` instead measures memory per RRset entry,
+ * `test_cache --bench [N]` the time per answer-cache hit. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <ldns/ldns.h>
 
 #include "tests/unit/t.h"
@@ -452,6 +454,11 @@ static void test_eviction(void)
 	for (i = 0; i < 20000; i++)
 		kept += (unsigned)have(c, i);
 	T_EQ(kept, 20000);
+	res_cache_seed(c, 0x0123456789abcdefULL);  /* rehash: still there */
+	kept = 0;
+	for (i = 0; i < 20000; i++)
+		kept += (unsigned)have(c, i);
+	T_EQ(kept, 20000);
 	res_cache_free(c);
 }
 
@@ -592,8 +599,42 @@ static int mem_report(unsigned n)
 	return 0;
 }
 
+/* ns per answer-cache hit over n cached answers (not a test). */
+static int bench_hits(unsigned n)
+{
+	res_cache *c = res_cache_new(n, 1ULL << 40);
+	static uint8_t qm[512], rep[1024], resp[65535];
+	wire_query *qs = calloc(n, sizeof(*qs));
+	qopt o = { 1, 0, 0, 1, 7 };
+	char s[64];
+	size_t len = 0, rl;
+	unsigned i, hits = 0, rounds = 20;
+	struct timespec t0, t1;
+
+	for (i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "h%u.example.com", i);
+		mkq(qm, s, DNS_T_A, &o, &qs[i]);
+		len = mkreply(rep, sizeof(rep), s, 1, 1);
+		res_cache_put_answer(c, &qs[i], rep, len, 3600, T0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned r = 0; r < rounds; r++)
+		for (i = 0; i < n; i++)
+			hits += (unsigned)res_cache_answer(c, &qs[i], qm, 1232,
+				T0 + r * 1000, resp, sizeof(resp), &rl);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%u hits of %u answers (%zu bytes): %.1f ns per hit\n", hits,
+	       n, len, ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+		       (double)(t1.tv_nsec - t0.tv_nsec)) / ((double)n * rounds));
+	free(qs);
+	res_cache_free(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--bench") == 0)
+		return bench_hits(argc > 2 ? (unsigned)atoi(argv[2]) : 100000);
 	if (argc > 1 && strcmp(argv[1], "--mem") == 0)
 		return mem_report(argc > 2 ? (unsigned)atoi(argv[2]) : 1000000);
 	T_RUN(test_rrset_put_get);
