@@ -634,6 +634,12 @@ static void dv_tcp_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->rs_pending > 0) {
+		/* answers still to come from the resolver (RFC 7766 6.2.3:
+		 * do not cut a connection with queries outstanding) */
+		dv_tcp_touch(c);
+		return;
+	}
 	c->ctx->nst.tcp_timeouts++;
 	dv_tcp_close(c);
 }
