@@ -101,6 +101,17 @@ int res_cache_put_answer(res_cache *c, const wire_query *q,
 int res_cache_answer(res_cache *c, const wire_query *q,
 		     const uint8_t *qmsg, size_t limit, uint64_t now_ms,
 		     uint8_t *resp, size_t cap, size_t *resp_len);
+/*
+ * Serve-stale (RFC 8767) from the wire-answer cache, for when resolution
+ * failed: like res_cache_answer (returns 1 for a fresh hit), but an entry
+ * expired less than max_stale_ms ago is served with every TTL set to
+ * stale_ttl (RFC 8767 suggests 30) and 2 is returned.  0: nothing.  The
+ * caller adds EDE 3 (Stale Answer) if it wants to.
+ */
+int res_cache_answer_stale(res_cache *c, const wire_query *q, size_t limit,
+			   uint64_t now_ms, uint64_t max_stale_ms,
+			   uint32_t stale_ttl, uint8_t *resp, size_t cap,
+			   size_t *resp_len);
 /* Popular entries close to expiry, for prefetch (RFC 8767-ish): returns
  * up to max (lname, qtype) pairs whose remaining TTL is < 10% of the
  * original and that were hit at least twice; marks them as prefetching. */
@@ -190,5 +201,18 @@ typedef struct res_nsec_set {
 res_val_result res_val_denial(int kind, const uint8_t *qlname,
 			      uint16_t qtype, const uint8_t *zone_lname,
 			      const res_nsec_set *nsecs, size_t n);
+/*
+ * Wildcard answer proof knowing the wildcard (from res_val_rrset's
+ * *wildcard, "*.<closest encloser>"): no name closer to qlname than the
+ * closest encloser exists (RFC 4035 5.3.4; RFC 5155 8.8: the next closer
+ * name is covered).  Prefer this to kind 4, which has to derive the
+ * closest encloser (with NSEC3 that needs a full closest encloser proof).
+ * Opt-out covering the next closer name (and NXDOMAIN or DS denial under
+ * opt-out) gives INSECURE, as do NSEC3 iterations above 150 (EDE 27).
+ */
+res_val_result res_val_denial_wildcard(const uint8_t *qlname,
+				       const uint8_t *wildcard,
+				       const uint8_t *zone_lname,
+				       const res_nsec_set *nsecs, size_t n);
 
 #endif
