@@ -317,4 +317,5 @@ if [ -n "$RSS_BIG" ] && [ -n "$RSS_EMPTY" ]; then
         'BEGIN { printf "dnsvizor RSS per record: %.1f bytes ((%d - %d) KB / %d records)\n", (b - e) * 1024 / n, b, e, n }'
 fi
 [ "${BENCH_SKIP_MAINT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_maint.sh"
+[ "${BENCH_SKIP_RESOLVER:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_resolver.sh"
 exit 0
