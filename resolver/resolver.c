@@ -1,31 +1,1900 @@
 /*
- * The resolver (stub until the iterator lands): answers SERVFAIL for
- * every query handed to it.
+ * The resolver engine: client queries, resolution tasks, the iterator
+ * (RFC 1034 5.3.3 with RFC 2181 trust, RFC 2308 negative answers, RFC 9156
+ * QNAME minimisation, RFC 5452 ids + 0x20 case), forwarding, and the
+ * action queue the shell drains.  Sans-IO: time comes in as now_ms,
+ * random bytes from cfg.random.
+ *
+ * Re-entrancy: tasks never step each other directly.  A task that must
+ * run (new, woken by a child sub-task, retry after a failure) is put on
+ * the wake list; every public entry point drains that list and then frees
+ * finished tasks, so no frame ever touches a freed task.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/resolver.h"
+#include "resolver/res_int.h"
+#include "resolver/servers.h"
+
+enum {
+	MAX_WORK = 64,          /* upstream queries per client query */
+	MAX_DEPTH = 8,          /* nested glueless sub-tasks */
+	MAX_CHAIN = 12,         /* CNAME/DNAME links */
+	MAX_TRIES = 2,          /* sends to one server per task */
+	MAX_ADDRS = 32,         /* candidate servers per zone cut */
+	MAX_FAILED_NS = 16,
+	MAX_MINIMISE = 10,      /* RFC 9156 MAX_MINIMISE_COUNT */
+	EDNS_UP = 1232,
+	MSG_MAXRR = 512,
+	MSG_BUF = 160 * 1024,
+	RR_SEC_AN = 1, RR_SEC_NS = 2, RR_SEC_AR = 3,
+	TRIED_MAX = 64,
+	TRY_LAME = 255,
+};
+
+/* ---- parsed upstream message ---- */
+
+typedef struct msg_rr {
+	uint8_t sec;
+	uint16_t type, cls, rdlen;
+	uint32_t ttl;
+	uint32_t owner;         /* offset of the lowercased owner in buf */
+	uint32_t rd;            /* offset of the decompressed rdata in buf */
+} msg_rr;
+
+typedef struct res_msg {
+	uint16_t id, flags;
+	uint8_t qname[WIRE_MAXNAME];
+	uint16_t qtype, qclass;
+	size_t nrr;
+	msg_rr rr[MSG_MAXRR];
+	size_t blen;
+	uint8_t buf[MSG_BUF];
+} res_msg;
+
+/* ---- tasks, waiters, transactions ---- */
+
+typedef struct res_waiter {
+	struct res_waiter *next;
+	uint64_t token;
+	int tcp;
+	int prefetch;              /* no client: refresh the answer cache */
+	wire_query q;
+} res_waiter;
+
+typedef struct chain_rr {
+	uint8_t owner[WIRE_MAXNAME];
+	uint16_t type, count;
+	uint32_t ttl, len;
+	uint8_t *data;
+	uint16_t sigcount;         /* covering RRSIGs (for DO clients) */
+	uint32_t siglen;
+	uint8_t *sigs;
+} chain_rr;
+
+typedef struct res_tried {
+	res_addr addr;
+	uint8_t n;
+} res_tried;
+
+typedef struct res_task res_task;
+struct res_task {
+	res_task *next;            /* r->tasks */
+	res_task *wnext;           /* r->wake list */
+	res_task *parent, *child, *root;
+	res_waiter *waiters;
+	uint8_t qname[WIRE_MAXNAME];   /* lowercased, as asked */
+	uint8_t sname[WIRE_MAXNAME];   /* current name along the chain */
+	uint16_t qtype, qclass;
+	int depth, work, pending;
+	uint8_t done, woken, client;
+	uint8_t refresh;           /* prefetch: do not answer from the cache */
+	uint8_t stale;             /* answered with stale data (RFC 8767) */
+	int rcode;
+	chain_rr chain[2 * MAX_CHAIN + 2];
+	int nchain;
+	uint32_t min_ttl;
+	/* negative answers */
+	uint8_t has_soa;
+	uint8_t soa_owner[WIRE_MAXNAME];
+	uint8_t *soa;
+	uint16_t soa_len;
+	uint32_t soa_ttl;
+	/* iteration */
+	uint8_t min_cut[WIRE_MAXNAME]; /* cut the minimisation counts from */
+	int min_n;                     /* labels of sname asked */
+	uint8_t min_set;               /* min_cut is valid */
+	res_tried tried[TRIED_MAX];
+	int ntried;
+	uint8_t failed_ns[MAX_FAILED_NS][WIRE_MAXNAME];
+	int nfailed;
+};
+
+typedef struct res_txn {
+	struct res_txn *next;
+	uint64_t id;
+	uint16_t msgid;
+	res_task *task;
+	res_addr server;
+	uint8_t transport;
+	uint8_t caps, edns, minimised, fwd;
+	uint8_t qname[WIRE_MAXNAME];   /* as sent (0x20 case) */
+	uint8_t zone[WIRE_MAXNAME];    /* the server's zone (bailiwick) */
+	uint16_t qtype;
+	const char *tls_name;
+	uint64_t sent_ms, deadline;
+} res_txn;
+
+typedef struct res_qact {
+	res_action a;
+	uint8_t *buf;
+} res_qact;
 
 struct res_ctx {
 	res_cfg cfg;
 	res_stats st;
+	res_cache *cache;
+	res_servers *srv;
+	res_task *tasks, *wake_head, *wake_tail;
+	res_txn *txns;
+	uint64_t next_txn;
+	uint64_t rng;              /* fallback when cfg.random is NULL */
+	uint64_t last_prefetch;
+	/* action queue */
+	res_qact *q;
+	size_t qhead, qlen, qcap;
+	uint8_t *last_buf;         /* msg of the action handed out last */
+	/* synchronous answer for the res_query in progress */
+	res_waiter *sync_w;
+	uint8_t *sync_buf;
+	size_t sync_cap, sync_len;
+	int sync_done;
+	res_msg *msg;              /* scratch: parsed upstream reply */
+	uint8_t *scratch;          /* 65535: replies, queries, RRsets */
+	uint8_t *sigscratch;
 };
+
+static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now);
+static void task_wake(res_ctx *r, res_task *t);
+
+/* ================================================================== */
+/* small helpers                                                      */
+/* ================================================================== */
+
+static void rnd(res_ctx *r, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	if (r->cfg.random) {
+		r->cfg.random(r->cfg.random_arg, buf, len);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		r->rng ^= r->rng << 13;
+		r->rng ^= r->rng >> 7;
+		r->rng ^= r->rng << 17;
+		p[i] = (uint8_t)r->rng;
+	}
+}
+
+/* Pointer to the parent name inside name (name must not be root). */
+static const uint8_t *name_parent(const uint8_t *name)
+{
+	return name + name[0] + 1;
+}
+
+/* The last n labels of name (n <= labels(name)). */
+static const uint8_t *name_suffix(const uint8_t *name, int n)
+{
+	int skip = wire_name_labels(name) - n;
+
+	while (skip-- > 0)
+		name = name_parent(name);
+	return name;
+}
+
+static void name_copy(uint8_t *dst, const uint8_t *src)
+{
+	memcpy(dst, src, wire_name_len(src));
+}
+
+static uint32_t clamp_ttl(const res_ctx *r, uint32_t ttl)
+{
+	if (r->cfg.max_cache_ttl && ttl > r->cfg.max_cache_ttl)
+		ttl = r->cfg.max_cache_ttl;
+	if (r->cfg.min_cache_ttl && ttl < r->cfg.min_cache_ttl)
+		ttl = r->cfg.min_cache_ttl;
+	return ttl;
+}
+
+static uint32_t ttl_left(uint64_t expire_ms, uint64_t now_ms)
+{
+	return expire_ms > now_ms ? (uint32_t)((expire_ms - now_ms) / 1000) : 0;
+}
+
+/* ================================================================== */
+/* action queue                                                       */
+/* ================================================================== */
+
+static int queue_push(res_ctx *r, const res_action *a, const uint8_t *msg,
+		      size_t len)
+{
+	res_qact *e;
+
+	if (r->qhead > 0 && r->qhead == r->qlen)
+		r->qhead = r->qlen = 0;
+	if (r->qlen == r->qcap) {
+		size_t ncap = r->qcap ? r->qcap * 2 : 16;
+		res_qact *n = realloc(r->q, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->q = n;
+		r->qcap = ncap;
+	}
+	e = &r->q[r->qlen];
+	e->buf = malloc(len ? len : 1);
+	if (!e->buf)
+		return -ENOMEM;
+	memcpy(e->buf, msg, len);
+	e->a = *a;
+	e->a.msg = e->buf;
+	e->a.len = len;
+	r->qlen++;
+	return 0;
+}
+
+int res_next_action(res_ctx *r, res_action *a)
+{
+	free(r->last_buf);
+	r->last_buf = NULL;
+	memset(a, 0, sizeof(*a));
+	if (r->qhead == r->qlen)
+		return RES_ACT_NONE;
+	*a = r->q[r->qhead].a;
+	r->last_buf = r->q[r->qhead].buf;
+	r->qhead++;
+	return a->kind;
+}
+
+/* ================================================================== */
+/* tasks                                                              */
+/* ================================================================== */
+
+static res_task *task_new(res_ctx *r, const uint8_t *lname, uint16_t qtype,
+			  uint16_t qclass, res_task *parent)
+{
+	res_task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	name_copy(t->qname, lname);
+	name_copy(t->sname, lname);
+	t->qtype = qtype;
+	t->qclass = qclass;
+	t->min_ttl = UINT32_MAX;
+	t->parent = parent;
+	t->root = parent ? parent->root : t;
+	t->depth = parent ? parent->depth + 1 : 0;
+	t->next = r->tasks;
+	r->tasks = t;
+	return t;
+}
+
+static void task_free(res_task *t)
+{
+	res_waiter *w, *wn;
+
+	for (int i = 0; i < t->nchain; i++) {
+		free(t->chain[i].data);
+		free(t->chain[i].sigs);
+	}
+	for (w = t->waiters; w; w = wn) {
+		wn = w->next;
+		free(w);
+	}
+	free(t->soa);
+	free(t);
+}
+
+static res_task *task_find_client(res_ctx *r, const uint8_t *lname,
+				  uint16_t qtype, uint16_t qclass)
+{
+	for (res_task *t = r->tasks; t; t = t->next)
+		if (t->client && !t->done && t->qtype == qtype &&
+		    t->qclass == qclass && wire_name_equal(t->qname, lname))
+			return t;
+	return NULL;
+}
+
+static void task_wake(res_ctx *r, res_task *t)
+{
+	if (t->woken || t->done)
+		return;
+	t->woken = 1;
+	t->wnext = NULL;
+	if (r->wake_tail)
+		r->wake_tail->wnext = t;
+	else
+		r->wake_head = t;
+	r->wake_tail = t;
+}
+
+static int chain_add(res_task *t, const uint8_t *owner, uint16_t type,
+		     uint32_t ttl, const uint8_t *data, uint32_t len,
+		     uint16_t count)
+{
+	chain_rr *c;
+
+	if (t->nchain >= (int)(sizeof(t->chain) / sizeof(t->chain[0])))
+		return -1;
+	c = &t->chain[t->nchain];
+	c->data = malloc(len ? len : 1);
+	if (!c->data)
+		return -1;
+	memcpy(c->data, data, len);
+	wire_name_lower(c->owner, owner);
+	c->type = type;
+	c->ttl = ttl;
+	c->len = len;
+	c->count = count;
+	t->nchain++;
+	if (ttl < t->min_ttl)
+		t->min_ttl = ttl;
+	return 0;
+}
+
+/* Attach RRSIGs to the last chain entry. */
+static void chain_sigs(res_task *t, const uint8_t *sigs, uint32_t siglen,
+		       uint16_t sigcount)
+{
+	chain_rr *c;
+
+	if (t->nchain == 0 || sigcount == 0)
+		return;
+	c = &t->chain[t->nchain - 1];
+	if (c->sigs)
+		return;
+	c->sigs = malloc(siglen);
+	if (!c->sigs)
+		return;
+	memcpy(c->sigs, sigs, siglen);
+	c->siglen = siglen;
+	c->sigcount = sigcount;
+}
+
+static int task_set_soa(res_task *t, const uint8_t *owner,
+			const uint8_t *rdata, uint16_t rdlen, uint32_t ttl)
+{
+	free(t->soa);
+	t->soa = malloc(rdlen ? rdlen : 1);
+	if (!t->soa)
+		return -1;
+	memcpy(t->soa, rdata, rdlen);
+	t->soa_len = rdlen;
+	t->soa_ttl = ttl;
+	wire_name_lower(t->soa_owner, owner);
+	t->has_soa = 1;
+	return 0;
+}
+
+static int tried_idx(res_task *t, const res_addr *a)
+{
+	for (int i = 0; i < t->ntried; i++)
+		if (res_addr_equal(&t->tried[i].addr, a))
+			return i;
+	return -1;
+}
+
+static void tried_mark(res_task *t, const res_addr *a, int lame)
+{
+	int i = tried_idx(t, a);
+
+	if (i < 0) {
+		if (t->ntried >= TRIED_MAX)
+			return;
+		i = t->ntried++;
+		t->tried[i].addr = *a;
+		t->tried[i].n = 0;
+	}
+	if (lame)
+		t->tried[i].n = TRY_LAME;
+	else if (t->tried[i].n < TRY_LAME - 1)
+		t->tried[i].n++;
+}
+
+static int tried_exhausted(res_task *t, const res_addr *a)
+{
+	int i = tried_idx(t, a);
+
+	return i >= 0 && t->tried[i].n >= MAX_TRIES;
+}
+
+/* ================================================================== */
+/* transactions: build and send upstream queries                      */
+/* ================================================================== */
+
+static void txn_unlink(res_ctx *r, res_txn *x)
+{
+	for (res_txn **pp = &r->txns; *pp; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			if (x->task->pending > 0)
+				x->task->pending--;
+			return;
+		}
+}
+
+static void task_cancel_txns(res_ctx *r, res_task *t)
+{
+	res_txn **pp = &r->txns;
+
+	while (*pp) {
+		res_txn *x = *pp;
+
+		if (x->task == t) {
+			*pp = x->next;
+			free(x);
+		} else {
+			pp = &x->next;
+		}
+	}
+	t->pending = 0;
+}
+
+/* 0x20: randomise the case of every letter of the name. */
+static void name_caps(res_ctx *r, uint8_t *name)
+{
+	uint8_t bits[WIRE_MAXNAME / 8 + 1];
+	size_t i;
+
+	rnd(r, bits, sizeof(bits));
+	for (size_t p = 0; name[p]; p += (size_t)name[p] + 1)
+		for (i = p + 1; i <= p + name[p]; i++) {
+			uint8_t c = name[i] | 0x20;
+
+			if (c >= 'a' && c <= 'z')
+				name[i] = (bits[i / 8] >> (i % 8)) & 1 ?
+					  (uint8_t)(c & ~0x20) : c;
+		}
+}
+
+static size_t query_build(res_ctx *r, const res_txn *x, int rd, uint8_t *buf,
+			  size_t cap)
+{
+	wire_writer w;
+	uint16_t flags = rd ? DNS_F_RD : 0;
+
+	if (r->cfg.dnssec)
+		flags |= DNS_F_CD;
+	wire_writer_init(&w, buf, cap, cap);
+	wire_write16(&w, x->msgid);
+	wire_write16(&w, flags);
+	wire_write16(&w, 1);
+	wire_write16(&w, 0);
+	wire_write16(&w, 0);
+	wire_write16(&w, x->edns ? 1 : 0);
+	wire_write_name(&w, x->qname, 0);
+	wire_write16(&w, x->qtype);
+	wire_write16(&w, DNS_C_IN);
+	if (x->edns)
+		wire_write_opt(&w, EDNS_UP, 0, 0,
+			       r->cfg.dnssec ? EDNS_F_DO : 0);
+	return w.len;
+}
+
+typedef struct send_spec {
+	const uint8_t *qname;      /* lowercased */
+	uint16_t qtype;
+	const uint8_t *zone;
+	uint8_t rd, fwd, minimised, transport, nocaps;
+	const char *tls_name;
+} send_spec;
+
+static int txn_send(res_ctx *r, res_task *t, const res_addr *srv,
+		    const send_spec *s, uint64_t now)
+{
+	res_txn *x = calloc(1, sizeof(*x));
+	res_srvinfo *si = res_srv_info(r->srv, srv, now);
+	res_action a;
+	uint16_t id;
+	size_t len;
+
+	if (!x)
+		return -ENOMEM;
+	rnd(r, &id, sizeof(id));
+	x->id = ++r->next_txn;
+	x->msgid = id;
+	x->task = t;
+	x->server = *srv;
+	x->transport = s->transport;
+	x->tls_name = s->tls_name;
+	x->fwd = s->fwd;
+	x->minimised = s->minimised;
+	x->qtype = s->qtype;
+	x->edns = !(si && si->no_edns);
+	x->caps = !s->nocaps && !(si && si->no_caps);
+	name_copy(x->qname, s->qname);
+	name_copy(x->zone, s->zone);
+	if (x->caps)
+		name_caps(r, x->qname);
+	x->sent_ms = now;
+	x->deadline = now + res_srv_rto(r->srv, srv, now) *
+		      (s->transport == RES_T_UDP ? 1 : 3);
+	len = query_build(r, x, s->rd, r->scratch, 65535);
+	memset(&a, 0, sizeof(a));
+	a.kind = RES_ACT_SEND;
+	a.txn = x->id;
+	a.server = *srv;
+	a.transport = s->transport;
+	a.tls_name = s->tls_name;
+	if (queue_push(r, &a, r->scratch, len) < 0) {
+		free(x);
+		return -ENOMEM;
+	}
+	x->next = r->txns;
+	r->txns = x;
+	t->pending++;
+	t->root->work++;
+	tried_mark(t, srv, 0);
+	r->st.upstream_queries++;
+	return 0;
+}
+
+static res_txn *txn_find(res_ctx *r, uint64_t id)
+{
+	for (res_txn *x = r->txns; x; x = x->next)
+		if (x->id == id)
+			return x;
+	return NULL;
+}
+
+/* ================================================================== */
+/* client replies                                                     */
+/* ================================================================== */
+
+static size_t reply_limit(const res_ctx *r, const res_waiter *w, size_t cap)
+{
+	size_t lim = 512, emax = r->cfg.edns_max ? r->cfg.edns_max : EDNS_UP;
+
+	if (w->tcp)
+		lim = 65535;
+	else if (w->q.has_edns)
+		lim = w->q.edns_udp < 512 ? 512 :
+		      (w->q.edns_udp > emax ? emax : w->q.edns_udp);
+	return lim < cap ? lim : cap;
+}
+
+static int reply_header(wire_writer *w, const wire_query *q, int rcode)
+{
+	uint16_t flags = DNS_F_QR | DNS_F_RA | (uint16_t)rcode |
+			 (q->flags & (DNS_F_RD | DNS_F_CD));
+	int rc = wire_write16(w, q->id);
+
+	rc |= wire_write16(w, flags);
+	rc |= wire_write16(w, 1);
+	rc |= wire_write16(w, 0);
+	rc |= wire_write16(w, 0);
+	rc |= wire_write16(w, 0);
+	rc |= wire_write_name(w, q->qname, 1);
+	rc |= wire_write16(w, q->qtype);
+	rc |= wire_write16(w, q->qclass);
+	return rc ? -1 : 0;
+}
+
+/* Write count RRs of zones/-format data; -1 when out of space. */
+static int reply_rrs(wire_writer *w, const uint8_t *owner, uint16_t type,
+		     uint32_t ttl, const uint8_t *data, uint32_t len,
+		     uint16_t count, uint16_t *n)
+{
+	size_t p = 0;
+
+	for (uint16_t k = 0; k < count && p + 2 <= len; k++) {
+		uint16_t rl = wire_get16(data + p);
+
+		if (p + 2 + rl > len)
+			break;
+		if (wire_write_rr(w, owner, type, DNS_C_IN, ttl,
+				  data + p + 2, rl, NULL) < 0)
+			return -1;
+		(*n)++;
+		p += 2 + (size_t)rl;
+	}
+	return 0;
+}
+
+static int reply_chain(const res_ctx *r, wire_writer *w, const res_task *t,
+		       int dok, uint16_t *an)
+{
+	for (int i = 0; i < t->nchain; i++) {
+		const chain_rr *c = &t->chain[i];
+		uint32_t ttl = clamp_ttl(r, c->ttl);
+
+		if (reply_rrs(w, c->owner, c->type, ttl, c->data, c->len,
+			      c->count, an) < 0)
+			return -1;
+		if (dok && c->sigs &&
+		    reply_rrs(w, c->owner, DNS_T_RRSIG, ttl, c->sigs,
+			      c->siglen, c->sigcount, an) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static uint32_t neg_ttl_of(const res_ctx *r, const res_task *t)
+{
+	uint32_t ttl, min;
+
+	if (!t->has_soa || t->soa_len < 20)
+		return r->cfg.neg_ttl;
+	min = wire_get32(t->soa + t->soa_len - 4);
+	ttl = t->soa_ttl < min ? t->soa_ttl : min;
+	return clamp_ttl(r, ttl);
+}
+
+/* Build the reply for one waiter; returns its length, 0 on failure.
+ * *ttl receives the TTL for the answer cache (0 = do not cache). */
+static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
+			  uint8_t *buf, size_t cap, uint32_t *ttl)
+{
+	wire_writer w;
+	uint16_t an = 0, ns = 0;
+	size_t optlen = wt->q.has_edns ? 11 : 0;
+	int tc = 0;
+
+	*ttl = 0;
+	wire_writer_init(&w, buf, cap, reply_limit(r, wt, cap));
+	if (w.limit < WIRE_HDRLEN + optlen + wt->q.qname_len + 4 ||
+	    reply_header(&w, &wt->q, t->rcode) < 0)
+		return 0;
+	w.limit -= optlen;
+	if (t->rcode != DNS_R_SERVFAIL) {
+		tc = reply_chain(r, &w, t,
+				 (wt->q.edns_flags & EDNS_F_DO) != 0, &an) < 0;
+		if (!tc && t->has_soa && (t->rcode == DNS_R_NXDOMAIN ||
+					  t->nchain == 0 ||
+					  t->chain[t->nchain - 1].type !=
+					  t->qtype)) {
+			uint32_t nt = neg_ttl_of(r, t);
+
+			if (wire_write_rr(&w, t->soa_owner, DNS_T_SOA,
+					  DNS_C_IN, nt, t->soa, t->soa_len,
+					  NULL) < 0)
+				tc = 1;
+			else
+				ns = 1;
+			*ttl = nt;
+		}
+	}
+	if (tc) {
+		w.len = wt->q.question_end ? 12 + wt->q.qname_len + 4 : 12;
+		an = ns = 0;
+		wire_put16(buf + 2, wire_get16(buf + 2) | DNS_F_TC);
+	}
+	w.limit += optlen;
+	if (wt->q.has_edns)
+		wire_write_opt(&w, r->cfg.edns_max ? r->cfg.edns_max : EDNS_UP,
+			       0, 0, wt->q.edns_flags & EDNS_F_DO);
+	wire_put16(buf + 6, an);
+	wire_put16(buf + 8, ns);
+	wire_put16(buf + 10, wt->q.has_edns ? 1 : 0);
+	if (!tc && !ns && (t->rcode == DNS_R_NXDOMAIN || an == 0))
+		*ttl = r->cfg.neg_ttl;     /* negative without SOA */
+	if (tc || t->stale || t->rcode == DNS_R_SERVFAIL ||
+	    t->rcode == DNS_R_YXDOMAIN ||
+	    (r->cfg.no_negcache && (t->rcode == DNS_R_NXDOMAIN || an == 0)))
+		*ttl = 0;
+	else if (an && (clamp_ttl(r, t->min_ttl) < *ttl || !ns))
+		*ttl = clamp_ttl(r, t->min_ttl);
+	return w.len;
+}
+
+static void reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
+			  uint64_t now)
+{
+	int sync = (w == r->sync_w);
+	uint8_t *buf = sync ? r->sync_buf : r->scratch;
+	size_t cap = sync ? r->sync_cap : 65535;
+	uint32_t ttl;
+	size_t len = reply_build(r, t, w, buf, cap, &ttl);
+	res_action a;
+
+	if (len == 0)
+		return;
+	if (t->rcode == DNS_R_SERVFAIL)
+		r->st.servfail++;
+	if (ttl > 0 && r->cache)
+		res_cache_put_answer(r->cache, &w->q, buf, len, ttl, now);
+	if (sync) {
+		r->sync_len = len;
+		r->sync_done = 1;
+		return;
+	}
+	if (w->prefetch)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.kind = RES_ACT_ANSWER;
+	a.client_token = w->token;
+	queue_push(r, &a, buf, len);
+}
+
+/* RFC 8767: resolution failed; answer with expired data if allowed.
+ * Returns the rcode to answer with. */
+static int serve_stale(res_ctx *r, res_task *t, uint64_t now)
+{
+	uint64_t age = (uint64_t)(r->cfg.stale_max_age ?
+				  r->cfg.stale_max_age : 86400) * 1000;
+	uint32_t ttl = r->cfg.stale_ttl ? r->cfg.stale_ttl : 30;
+	res_crrset c;
+	int stale = 0;
+
+	if (!r->cfg.use_stale || !r->cache ||
+	    !res_cache_get_rrset(r->cache, t->sname, t->qtype, now, age, &c,
+				 &stale) || c.trust < RES_TRUST_AUTHORITY)
+		return DNS_R_SERVFAIL;
+	if (chain_add(t, t->sname, t->qtype, stale ? ttl :
+		      ttl_left(c.expire_ms, now), c.data, c.len, c.count) < 0)
+		return DNS_R_SERVFAIL;
+	for (int i = 0; i < t->nchain; i++)
+		if (t->chain[i].ttl > ttl)
+			t->chain[i].ttl = ttl;
+	t->min_ttl = 0;             /* never into the answer cache */
+	t->stale = 1;
+	r->st.stale_served++;
+	return DNS_R_NOERROR;
+}
+
+/* A task is done: answer its clients, wake its parent, drop its work. */
+static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now)
+{
+	if (t->done)
+		return;
+	if (rcode == DNS_R_SERVFAIL && t->client && !t->refresh)
+		rcode = serve_stale(r, t, now);
+	t->done = 1;
+	t->rcode = rcode;
+	task_cancel_txns(r, t);
+	if (t->child) {
+		t->child->parent = NULL;
+		task_finish(r, t->child, DNS_R_SERVFAIL, now);
+		t->child = NULL;
+	}
+	for (res_waiter *w = t->waiters; w; w = w->next)
+		reply_deliver(r, t, w, now);
+	if (t->parent) {
+		res_task *p = t->parent;
+
+		p->child = NULL;
+		if (rcode != DNS_R_NOERROR || t->nchain == 0 ||
+		    t->chain[t->nchain - 1].type != t->qtype) {
+			if (p->nfailed < MAX_FAILED_NS)
+				name_copy(p->failed_ns[p->nfailed++],
+					  t->qname);
+		}
+		task_wake(r, p);
+	}
+}
+
+/* ================================================================== */
+/* caching what a reply says                                          */
+/* ================================================================== */
+
+static int cache_put(res_ctx *r, const uint8_t *owner, uint16_t type,
+		     uint32_t ttl, uint8_t trust, const uint8_t *data,
+		     uint32_t len, uint16_t count, const uint8_t *sigs,
+		     uint32_t siglen, uint16_t sigcount, uint64_t now)
+{
+	uint8_t lname[WIRE_MAXNAME];
+
+	if (!r->cache)
+		return 0;
+	wire_name_lower(lname, owner);
+	return res_cache_put_rrset(r->cache, lname, type, clamp_ttl(r, ttl),
+				   now, trust, RES_SEC_UNCHECKED, data, len,
+				   count, sigs, siglen, sigcount);
+}
+
+static void neg_put(res_ctx *r, const res_task *t, const uint8_t *name,
+		    uint16_t type, uint64_t now)
+{
+	uint32_t ttl = neg_ttl_of(r, t);
+	uint8_t soa[2 + 65535];
+
+	if (r->cfg.no_negcache || !r->cache || ttl == 0)
+		return;
+	/* the SOA as a one-RR RRset in zones/ format */
+	if (t->has_soa) {
+		wire_put16(soa, t->soa_len);
+		memcpy(soa + 2, t->soa, t->soa_len);
+	}
+	res_cache_put_neg(r->cache, name, type, ttl, now, RES_SEC_UNCHECKED,
+			  t->has_soa ? t->soa_owner : NULL,
+			  t->has_soa ? soa : NULL,
+			  t->has_soa ? 2 + (uint32_t)t->soa_len : 0,
+			  t->soa_ttl);
+}
+
+/* ================================================================== */
+/* parsing upstream replies                                           */
+/* ================================================================== */
+
+static int rd_has_names(uint16_t type, size_t *pre, int *names, size_t *post)
+{
+	*pre = 0;
+	*post = 0;
+	*names = 1;
+	switch (type) {
+	case DNS_T_NS: case DNS_T_CNAME: case DNS_T_PTR: case DNS_T_DNAME:
+		return 1;
+	case DNS_T_MX:
+		*pre = 2;
+		return 1;
+	case DNS_T_SOA:
+		*names = 2;
+		*post = 20;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Decompress the rdata at p (rdlen bytes) into m->buf. */
+static int msg_rdata(res_msg *m, const uint8_t *pkt, size_t len, size_t p,
+		     uint16_t type, uint16_t rdlen, uint16_t *outlen)
+{
+	size_t pre, post, end = p + rdlen, start = m->blen;
+	int names;
+
+	if (end > len || m->blen + 2 * WIRE_MAXNAME + rdlen + 32 > MSG_BUF)
+		return -1;
+	if (!rd_has_names(type, &pre, &names, &post)) {
+		memcpy(m->buf + m->blen, pkt + p, rdlen);
+		m->blen += rdlen;
+		*outlen = rdlen;
+		return 0;
+	}
+	if (pre > rdlen)
+		return -1;
+	memcpy(m->buf + m->blen, pkt + p, pre);
+	m->blen += pre;
+	p += pre;
+	for (int i = 0; i < names; i++) {
+		int n = wire_name_read(pkt, end, &p, m->buf + m->blen);
+
+		if (n < 0)
+			return -1;
+		m->blen += (size_t)n;
+	}
+	if (p + post != end)
+		return -1;
+	memcpy(m->buf + m->blen, pkt + p, post);
+	m->blen += post;
+	if (m->blen - start > 65535)
+		return -1;
+	*outlen = (uint16_t)(m->blen - start);
+	return 0;
+}
+
+static int msg_rr_parse(res_msg *m, const uint8_t *pkt, size_t len,
+			size_t *pos, uint8_t sec)
+{
+	uint8_t owner[WIRE_MAXNAME];
+	msg_rr *rr;
+	int n = wire_name_read(pkt, len, pos, owner);
+
+	if (n < 0 || *pos + 10 > len || m->nrr >= MSG_MAXRR ||
+	    m->blen + WIRE_MAXNAME > MSG_BUF)
+		return -1;
+	rr = &m->rr[m->nrr];
+	rr->sec = sec;
+	rr->type = wire_get16(pkt + *pos);
+	rr->cls = wire_get16(pkt + *pos + 2);
+	rr->ttl = wire_get32(pkt + *pos + 4);
+	if (rr->ttl & 0x80000000u)
+		rr->ttl = 0;              /* RFC 2181 8 */
+	rr->owner = (uint32_t)m->blen;
+	m->blen += wire_name_lower(m->buf + m->blen, owner);
+	rr->rd = (uint32_t)m->blen;
+	if (msg_rdata(m, pkt, len, *pos + 10, rr->type,
+		      wire_get16(pkt + *pos + 8), &rr->rdlen) < 0)
+		return -1;
+	*pos += 10 + wire_get16(pkt + *pos + 8);
+	m->nrr++;
+	return 0;
+}
+
+static int msg_parse(res_msg *m, const uint8_t *pkt, size_t len)
+{
+	uint16_t cnt[3];
+	size_t pos = WIRE_HDRLEN;
+
+	if (len < WIRE_HDRLEN || wire_get16(pkt + 4) != 1)
+		return -1;
+	m->id = wire_get16(pkt);
+	m->flags = wire_get16(pkt + 2);
+	m->nrr = 0;
+	m->blen = 0;
+	if (wire_name_read(pkt, len, &pos, m->qname) < 0 || pos + 4 > len)
+		return -1;
+	m->qtype = wire_get16(pkt + pos);
+	m->qclass = wire_get16(pkt + pos + 2);
+	pos += 4;
+	cnt[0] = wire_get16(pkt + 6);
+	cnt[1] = wire_get16(pkt + 8);
+	cnt[2] = wire_get16(pkt + 10);
+	for (int s = 0; s < 3; s++)
+		for (uint16_t i = 0; i < cnt[s]; i++)
+			if (msg_rr_parse(m, pkt, len, &pos,
+					 (uint8_t)(s + 1)) < 0)
+				return s == 2 ? 0 : -1; /* bad additional:
+							   keep the rest */
+	return 0;
+}
+
+static const uint8_t *rr_owner(const res_msg *m, const msg_rr *rr)
+{
+	return m->buf + rr->owner;
+}
+
+/*
+ * Gather an RRset (sec, owner, type) of m into zones/ format in out;
+ * returns the RR count (0 = none).  *ttl = lowest TTL.
+ */
+static uint16_t msg_rrset(const res_msg *m, int sec, const uint8_t *owner,
+			  uint16_t type, uint8_t *out, size_t cap,
+			  uint32_t *len, uint32_t *ttl)
+{
+	uint16_t n = 0;
+	size_t o = 0;
+
+	*ttl = UINT32_MAX;
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+
+		if (rr->sec != sec || rr->type != type ||
+		    rr->cls != DNS_C_IN ||
+		    !wire_name_equal(rr_owner(m, rr), owner))
+			continue;
+		if (o + 2 + rr->rdlen > cap)
+			break;
+		wire_put16(out + o, rr->rdlen);
+		memcpy(out + o + 2, m->buf + rr->rd, rr->rdlen);
+		o += 2 + (size_t)rr->rdlen;
+		if (rr->ttl < *ttl)
+			*ttl = rr->ttl;
+		n++;
+	}
+	*len = (uint32_t)o;
+	return n;
+}
+
+/* RRSIGs of (sec, owner) covering type. */
+static uint16_t msg_sigs(const res_msg *m, int sec, const uint8_t *owner,
+			 uint16_t type, uint8_t *out, size_t cap,
+			 uint32_t *len)
+{
+	uint16_t n = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+
+		if (rr->sec != sec || rr->type != DNS_T_RRSIG ||
+		    rr->rdlen < 18 ||
+		    wire_get16(m->buf + rr->rd) != type ||
+		    !wire_name_equal(rr_owner(m, rr), owner))
+			continue;
+		if (o + 2 + rr->rdlen > cap)
+			break;
+		wire_put16(out + o, rr->rdlen);
+		memcpy(out + o + 2, m->buf + rr->rd, rr->rdlen);
+		o += 2 + (size_t)rr->rdlen;
+		n++;
+	}
+	*len = (uint32_t)o;
+	return n;
+}
+
+/* First RR of a (sec, type) with owner below/at zone, or NULL. */
+static const msg_rr *msg_first(const res_msg *m, int sec, uint16_t type)
+{
+	for (size_t i = 0; i < m->nrr; i++)
+		if (m->rr[i].sec == sec && m->rr[i].type == type &&
+		    m->rr[i].cls == DNS_C_IN)
+			return &m->rr[i];
+	return NULL;
+}
+
+/* Is rr the first of its (sec, owner, type) group? */
+static int rr_first_of_set(const res_msg *m, size_t i)
+{
+	const msg_rr *rr = &m->rr[i];
+
+	for (size_t k = 0; k < i; k++)
+		if (m->rr[k].sec == rr->sec && m->rr[k].type == rr->type &&
+		    wire_name_equal(rr_owner(m, &m->rr[k]), rr_owner(m, rr)))
+			return 0;
+	return 1;
+}
+
+/* Trust of an RRset of m by section, or 0: do not cache (RFC 2181 5.4.1,
+ * bailiwick: only data at/below the zone the server serves). */
+static uint8_t rr_trust(const res_msg *m, const msg_rr *rr,
+			const uint8_t *bw, int referral)
+{
+	int aa = (m->flags & DNS_F_AA) != 0;
+
+	if (rr->cls != DNS_C_IN || rr->type == DNS_T_OPT ||
+	    rr->type == DNS_T_RRSIG || rr->type == DNS_T_TSIG ||
+	    !wire_name_is_sub(rr_owner(m, rr), bw))
+		return 0;
+	if (rr->sec == RR_SEC_AN)
+		return aa ? RES_TRUST_AUTH_ANSWER : RES_TRUST_ANSWER;
+	if (rr->sec == RR_SEC_NS) {
+		if (rr->type == DNS_T_NS || rr->type == DNS_T_DS)
+			return referral ? RES_TRUST_GLUE :
+			       (aa ? RES_TRUST_AUTHORITY : 0);
+		return 0;   /* SOA / NSEC: kept with the negative entry */
+	}
+	if (rr->type == DNS_T_A || rr->type == DNS_T_AAAA)
+		return referral ? RES_TRUST_GLUE : RES_TRUST_ADDITIONAL;
+	return 0;
+}
+
+static void cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
+		      int referral, uint64_t now)
+{
+	uint8_t *data = r->scratch, *sigs = r->sigscratch;
+
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+		uint8_t trust = rr_trust(m, rr, bw, referral);
+		uint32_t len, siglen, ttl;
+		uint16_t n, ns;
+
+		if (!trust || !rr_first_of_set(m, i))
+			continue;
+		n = msg_rrset(m, rr->sec, rr_owner(m, rr), rr->type, data,
+			      65535, &len, &ttl);
+		ns = msg_sigs(m, rr->sec, rr_owner(m, rr), rr->type, sigs,
+			      65535, &siglen);
+		if (n)
+			cache_put(r, rr_owner(m, rr), rr->type, ttl, trust,
+				  data, len, n, sigs, siglen, ns, now);
+	}
+}
+
+/* ================================================================== */
+/* the iterator                                                       */
+/* ================================================================== */
+
+enum { STEP_MISS = 0, STEP_DONE = 1, STEP_AGAIN = 2 };
+
+static int cache_usable(const res_crrset *c)
+{
+	return c->trust >= RES_TRUST_AUTHORITY;
+}
+
+/* Answer from the RRset / negative cache as far as it goes. */
+static int step_cache(res_ctx *r, res_task *t, uint64_t now)
+{
+	res_crrset c;
+	int stale = 0, nx = 0;
+
+	if (!r->cache || (t->refresh && t->nchain == 0))
+		return STEP_MISS;
+	if (res_cache_get_rrset(r->cache, t->sname, t->qtype, now, 0, &c,
+				&stale) && cache_usable(&c)) {
+		if (chain_add(t, t->sname, t->qtype, ttl_left(c.expire_ms, now),
+			      c.data, c.len, c.count) < 0) {
+			task_finish(r, t, DNS_R_SERVFAIL, now);
+		} else {
+			chain_sigs(t, c.sigs, c.siglen, c.sigcount);
+			task_finish(r, t, DNS_R_NOERROR, now);
+		}
+		return STEP_DONE;
+	}
+	if (t->qtype != DNS_T_CNAME &&
+	    res_cache_get_rrset(r->cache, t->sname, DNS_T_CNAME, now, 0, &c,
+				&stale) && cache_usable(&c) && c.count >= 1 &&
+	    c.len > 3) {
+		if (t->nchain >= MAX_CHAIN ||
+		    chain_add(t, t->sname, DNS_T_CNAME,
+			      ttl_left(c.expire_ms, now), c.data, c.len,
+			      c.count) < 0) {
+			task_finish(r, t, DNS_R_SERVFAIL, now);
+			return STEP_DONE;
+		}
+		chain_sigs(t, c.sigs, c.siglen, c.sigcount);
+		wire_name_lower(t->sname, c.data + 2);
+		return STEP_AGAIN;
+	}
+	if (res_cache_get_neg(r->cache, t->sname, t->qtype, now, &nx, &c)) {
+		if (c.data && c.count >= 1 && c.len > 2)
+			task_set_soa(t, c.lname, c.data + 2,
+				     wire_get16(c.data),
+				     ttl_left(c.expire_ms, now));
+		task_finish(r, t, nx ? DNS_R_NXDOMAIN : DNS_R_NOERROR, now);
+		return STEP_DONE;
+	}
+	return STEP_MISS;
+}
+
+static const res_forward *find_forward(const res_ctx *r,
+				       const uint8_t *name)
+{
+	const res_forward *best = NULL;
+	int bl = -1;
+
+	for (size_t i = 0; i < r->cfg.nforwards; i++) {
+		const res_forward *f = &r->cfg.forwards[i];
+		int l = wire_name_labels(f->domain);
+
+		if (l > bl && wire_name_is_sub(name, f->domain)) {
+			best = f;
+			bl = l;
+		}
+	}
+	return best;
+}
+
+static int usable(res_ctx *r, res_task *t, const res_addr *a)
+{
+	return res_addr_allowed(&r->cfg, a) && !tried_exhausted(t, a);
+}
+
+/* Lowest score among candidates (strict: the first usable). */
+static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
+			    size_t n, int strict, uint64_t now)
+{
+	const res_addr *best = NULL;
+	uint32_t bs = UINT32_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t s;
+
+		if (!usable(r, t, &c[i]))
+			continue;
+		if (strict)
+			return &c[i];
+		s = res_srv_score(r->srv, &c[i], now);
+		if (s < bs) {
+			bs = s;
+			best = &c[i];
+		}
+	}
+	return best;
+}
+
+static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
+			 uint64_t now)
+{
+	send_spec s = { .qname = t->sname, .qtype = t->qtype,
+			.zone = (const uint8_t *)"", .rd = 1, .fwd = 1,
+			.transport = f->transport,
+			.tls_name = f->tls_name[0] ? f->tls_name : NULL };
+	const res_addr *a;
+	int sent = 0;
+
+	if (r->cfg.all_servers && t->ntried == 0) {
+		for (size_t i = 0; i < f->nservers; i++)
+			if (usable(r, t, &f->servers[i]) &&
+			    txn_send(r, t, &f->servers[i], &s, now) == 0)
+				sent++;
+		if (sent)
+			return;
+	}
+	a = pick(r, t, f->servers, f->nservers, r->cfg.strict_order, now);
+	if (!a || txn_send(r, t, a, &s, now) < 0)
+		task_finish(r, t, DNS_R_SERVFAIL, now);
+}
+
+static int ns_failed(const res_task *t, const uint8_t *name)
+{
+	for (int i = 0; i < t->nfailed; i++)
+		if (wire_name_equal(t->failed_ns[i], name))
+			return 1;
+	return 0;
+}
+
+static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
+		     res_addr *out, size_t *n, uint64_t now)
+{
+	res_crrset c;
+	int stale;
+	size_t p = 0, alen = type == DNS_T_A ? 4 : 16;
+
+	if (!res_cache_get_rrset(r->cache, name, type, now, 0, &c, &stale))
+		return;
+	for (uint16_t k = 0; k < c.count && p + 2 <= c.len; k++) {
+		uint16_t rl = wire_get16(c.data + p);
+
+		if (rl == alen && *n < MAX_ADDRS) {
+			res_addr *a = &out[(*n)++];
+
+			memset(a, 0, sizeof(*a));
+			a->af = type == DNS_T_A ? 4 : 6;
+			a->port = 53;
+			memcpy(a->addr, c.data + p + 2, alen);
+		}
+		p += 2 + (size_t)rl;
+	}
+}
+
+/* Addresses of the NS targets in c (every known one, usable or not). */
+static size_t ns_addrs(res_ctx *r, const res_crrset *c, res_addr *out,
+		       uint64_t now)
+{
+	size_t n = 0, p = 0;
+
+	for (uint16_t k = 0; k < c->count && p + 2 <= c->len; k++) {
+		uint16_t rl = wire_get16(c->data + p);
+		uint8_t target[WIRE_MAXNAME];
+
+		if (p + 2 + rl > c->len || rl == 0)
+			break;
+		wire_name_lower(target, c->data + p + 2);
+		if (!r->cfg.ipv6_only)
+			addrs_of(r, target, DNS_T_A, out, &n, now);
+		if (!r->cfg.ipv4_only)
+			addrs_of(r, target, DNS_T_AAAA, out, &n, now);
+		p += 2 + (size_t)rl;
+	}
+	return n;
+}
+
+/* Start a sub-task for the address of an NS target outside the cut.
+ * 1 started, 0 nothing to start. */
+static int spawn_glueless(res_ctx *r, res_task *t, const res_crrset *c,
+			  const uint8_t *cut)
+{
+	size_t p = 0;
+
+	if (t->depth >= MAX_DEPTH)
+		return 0;
+	for (uint16_t k = 0; k < c->count && p + 2 <= c->len; k++) {
+		uint16_t rl = wire_get16(c->data + p);
+		uint8_t target[WIRE_MAXNAME];
+		res_task *ch;
+
+		if (p + 2 + rl > c->len || rl == 0)
+			break;
+		p += 2 + (size_t)rl;
+		wire_name_lower(target, c->data + p - rl);
+		if (wire_name_is_sub(target, cut) || ns_failed(t, target))
+			continue;
+		ch = task_new(r, target, r->cfg.ipv6_only ? DNS_T_AAAA :
+			      DNS_T_A, DNS_C_IN, t);
+		if (!ch)
+			return 0;
+		t->child = ch;
+		task_wake(r, ch);
+		return 1;
+	}
+	return 0;
+}
+
+/* The closest zone cut with servers: 0 found (cut, addrs), 1 waiting
+ * for a sub-task, -1 no way forward. */
+static int find_cut(res_ctx *r, res_task *t, uint8_t *cut, res_addr *addrs,
+		    size_t *n, uint64_t now)
+{
+	const uint8_t *name = t->sname;
+	res_crrset c;
+	int stale;
+
+	if (t->qtype == DNS_T_DS && name[0])
+		name = name_parent(name);    /* DS lives in the parent */
+	for (;;) {
+		if (r->cache && res_cache_get_rrset(r->cache, name, DNS_T_NS,
+						    now, 0, &c, &stale)) {
+			uint8_t owner[WIRE_MAXNAME];
+
+			name_copy(owner, name);
+			*n = ns_addrs(r, &c, addrs, now);
+			if (*n > 0) {
+				name_copy(cut, owner);
+				return 0;
+			}
+			if (spawn_glueless(r, t, &c, owner))
+				return 1;
+		}
+		if (name[0] == 0)
+			break;
+		name = name_parent(name);
+	}
+	{
+		size_t nh;
+		const res_hint *h = res_srv_hints(r->srv, &nh);
+
+		*n = 0;
+		for (size_t i = 0; i < nh && *n < MAX_ADDRS; i++)
+			addrs[(*n)++] = h[i].addr;
+		cut[0] = 0;
+	}
+	return 0;
+}
+
+/* RFC 9156: the name and type to ask the servers of cut. */
+static int qmin_name(res_ctx *r, res_task *t, const uint8_t *cut,
+		     const uint8_t **qn, uint16_t *qt)
+{
+	int sl = wire_name_labels(t->sname), cl = wire_name_labels(cut);
+
+	*qn = t->sname;
+	*qt = t->qtype;
+	if (!r->cfg.qname_min || t->qtype == DNS_T_DS)
+		return 0;
+	if (!t->min_set || !wire_name_equal(t->min_cut, cut)) {
+		name_copy(t->min_cut, cut);
+		t->min_set = 1;
+		t->min_n = cl + 1;
+	}
+	if (t->min_n >= sl || t->min_n - cl > MAX_MINIMISE)
+		return 0;
+	*qn = name_suffix(t->sname, t->min_n);
+	*qt = DNS_T_A;
+	return 1;
+}
+
+static void iterate(res_ctx *r, res_task *t, uint64_t now)
+{
+	uint8_t cut[WIRE_MAXNAME];
+	res_addr addrs[MAX_ADDRS];
+	const res_addr *a;
+	size_t n = 0;
+	send_spec s;
+	int rc = find_cut(r, t, cut, addrs, &n, now);
+
+	if (rc == 1)
+		return;
+	a = rc == 0 ? pick(r, t, addrs, n, 0, now) : NULL;
+	if (!a) {
+		task_finish(r, t, DNS_R_SERVFAIL, now);
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	s.zone = cut;
+	s.minimised = (uint8_t)qmin_name(r, t, cut, &s.qname, &s.qtype);
+	s.transport = RES_T_UDP;
+	if (txn_send(r, t, a, &s, now) < 0)
+		task_finish(r, t, DNS_R_SERVFAIL, now);
+}
+
+static void task_step(res_ctx *r, res_task *t, uint64_t now)
+{
+	const res_forward *f;
+
+	for (int g = 0; g <= MAX_CHAIN; g++) {
+		int rc = step_cache(r, t, now);
+
+		if (rc == STEP_DONE)
+			return;
+		if (rc == STEP_MISS)
+			break;
+	}
+	if (t->nchain > MAX_CHAIN || t->root->work >= MAX_WORK) {
+		task_finish(r, t, DNS_R_SERVFAIL, now);
+		return;
+	}
+	f = find_forward(r, t->sname);
+	if (f && f->nservers == 0) {
+		task_finish(r, t, DNS_R_NXDOMAIN, now);
+		return;
+	}
+	if (f)
+		send_forward(r, t, f, now);
+	else
+		iterate(r, t, now);
+}
+
+/* ================================================================== */
+/* handling a reply                                                   */
+/* ================================================================== */
+
+/* The task made progress (referral, next label, next link of a chain):
+ * the servers of the next step start with fresh tries. */
+static void task_progress(res_ctx *r, res_task *t)
+{
+	t->ntried = 0;
+	task_wake(r, t);
+}
+
+/* Retry the task elsewhere once nothing else is outstanding. */
+static void task_retry(res_ctx *r, res_task *t)
+{
+	if (t->pending == 0)
+		task_wake(r, t);
+}
+
+static const msg_rr *find_dname(const res_msg *m, const uint8_t *name)
+{
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+
+		if (rr->sec == RR_SEC_AN && rr->type == DNS_T_DNAME &&
+		    rr->cls == DNS_C_IN &&
+		    !wire_name_equal(rr_owner(m, rr), name) &&
+		    wire_name_is_sub(name, rr_owner(m, rr)))
+			return rr;
+	}
+	return NULL;
+}
+
+/* The answer-section RRSIGs of (owner, type) onto the last chain entry. */
+static void msg_chain_sigs(res_ctx *r, res_task *t, const res_msg *m,
+			   const uint8_t *owner, uint16_t type)
+{
+	uint32_t siglen;
+	uint16_t n = msg_sigs(m, RR_SEC_AN, owner, type, r->sigscratch,
+			      65535, &siglen);
+
+	chain_sigs(t, r->sigscratch, siglen, n);
+}
+
+/* name = prefix(name below owner) + target.  -1 if too long. */
+static int dname_subst(uint8_t *name, const uint8_t *owner,
+		       const uint8_t *target)
+{
+	uint8_t out[WIRE_MAXNAME];
+	size_t plen = wire_name_len(name) - wire_name_len(owner);
+	size_t tlen = wire_name_len(target);
+
+	if (plen + tlen > WIRE_MAXNAME)
+		return -1;
+	memcpy(out, name, plen);
+	memcpy(out + plen, target, tlen);
+	wire_name_lower(name, out);
+	return 0;
+}
+
+/* A DNAME link: add the DNAME and the synthesized CNAME. */
+static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
+		       const msg_rr *d, uint8_t *name)
+{
+	uint8_t old[WIRE_MAXNAME], rd[2 + WIRE_MAXNAME];
+	uint32_t len, ttl;
+	uint16_t n = msg_rrset(m, RR_SEC_AN, rr_owner(m, d), DNS_T_DNAME,
+			       r->scratch, 65535, &len, &ttl);
+
+	name_copy(old, name);
+	if (n != 1 || chain_add(t, rr_owner(m, d), DNS_T_DNAME, ttl,
+				r->scratch, len, 1) < 0)
+		return -1;
+	msg_chain_sigs(r, t, m, rr_owner(m, d), DNS_T_DNAME);
+	if (dname_subst(name, rr_owner(m, d), m->buf + d->rd) < 0)
+		return -2;
+	wire_put16(rd, (uint16_t)wire_name_len(name));
+	name_copy(rd + 2, name);
+	return chain_add(t, old, DNS_T_CNAME, ttl, rd,
+			 2 + (uint32_t)wire_name_len(name), 1);
+}
+
+enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
+
+
+/* Follow qname through the answer section: data, CNAME, DNAME links. */
+static int follow_answer(res_ctx *r, res_task *t, const res_msg *m,
+			 uint8_t *name, uint16_t qt, int record)
+{
+	int moved = 0;
+
+	for (int hop = 0; hop <= MAX_CHAIN; hop++) {
+		uint32_t len, ttl;
+		uint16_t n = msg_rrset(m, RR_SEC_AN, name, qt, r->scratch,
+				       65535, &len, &ttl);
+		const msg_rr *d;
+
+		if (n) {
+			if (record && chain_add(t, name, qt, ttl, r->scratch,
+						len, n) < 0)
+				return CH_FAIL;
+			if (record)
+				msg_chain_sigs(r, t, m, name, qt);
+			return CH_FINAL;
+		}
+		if (qt != DNS_T_DNAME && (d = find_dname(m, name)) != NULL) {
+			int rc = record ? chain_dname(r, t, m, d, name) : 0;
+
+			if (rc == -2)
+				return CH_YXDOMAIN;
+			if (rc < 0)
+				return CH_FAIL;
+			if (!record)
+				return CH_FINAL;
+			moved = 1;
+			continue;
+		}
+		n = qt == DNS_T_CNAME ? 0 :
+		    msg_rrset(m, RR_SEC_AN, name, DNS_T_CNAME, r->scratch,
+			      65535, &len, &ttl);
+		if (!n)
+			return moved ? CH_MOVED : CH_NONE;
+		if (!record)
+			return CH_FINAL;
+		if (t->nchain >= MAX_CHAIN ||
+		    chain_add(t, name, DNS_T_CNAME, ttl, r->scratch, len,
+			      1) < 0)
+			return CH_FAIL;
+		wire_name_lower(name, r->scratch + 2);
+		msg_chain_sigs(r, t, m, t->chain[t->nchain - 1].owner,
+			       DNS_T_CNAME);
+		moved = 1;
+	}
+	return CH_FAIL;
+}
+
+static void take_soa(res_task *t, const res_msg *m, const uint8_t *bw)
+{
+	const msg_rr *s = msg_first(m, RR_SEC_NS, DNS_T_SOA);
+
+	if (s && wire_name_is_sub(rr_owner(m, s), bw))
+		task_set_soa(t, rr_owner(m, s), m->buf + s->rd, s->rdlen,
+			     s->ttl);
+}
+
+/* An NS RRset in authority of a reply without SOA or CNAME: a referral
+ * (referral_ok checks that it points below the zone towards qn). */
+static const msg_rr *find_referral(const res_msg *m)
+{
+	const msg_rr *ns = msg_first(m, RR_SEC_NS, DNS_T_NS);
+
+	if (!ns || msg_first(m, RR_SEC_NS, DNS_T_SOA) ||
+	    msg_first(m, RR_SEC_AN, DNS_T_CNAME))
+		return NULL;
+	return ns;
+}
+
+static int referral_ok(const res_msg *m, const msg_rr *ns,
+		       const uint8_t *bw, const uint8_t *qn)
+{
+	const uint8_t *o = rr_owner(m, ns);
+
+	return !wire_name_equal(o, bw) && wire_name_is_sub(o, bw) &&
+	       wire_name_is_sub(qn, o);
+}
+
+static void on_negative(res_ctx *r, res_task *t, const res_msg *m,
+			const res_txn *x, const uint8_t *name, int nx,
+			uint64_t now)
+{
+	take_soa(t, m, x->zone);
+	neg_put(r, t, name, nx ? 0 : t->qtype, now);
+	task_finish(r, t, nx ? DNS_R_NXDOMAIN : DNS_R_NOERROR, now);
+}
+
+/* Reply to a minimised query: the intermediate name exists (or not). */
+static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
+			 const res_txn *x, uint64_t now)
+{
+	int rcode = m->flags & 0xf;
+	uint8_t qn[WIRE_MAXNAME];
+	const msg_rr *ns;
+
+	wire_name_lower(qn, x->qname);
+	if (rcode == DNS_R_NXDOMAIN && !msg_first(m, RR_SEC_AN,
+						   DNS_T_CNAME)) {
+		/* RFC 8020: nothing exists below qn either */
+		cache_msg(r, m, x->zone, 0, now);
+		take_soa(t, m, x->zone);
+		neg_put(r, t, qn, 0, now);
+		task_finish(r, t, DNS_R_NXDOMAIN, now);
+		return;
+	}
+	ns = find_referral(m);
+	if (!msg_first(m, RR_SEC_AN, DNS_T_A) && ns) {
+		if (!referral_ok(m, ns, x->zone, qn)) {
+			tried_mark(t, &x->server, 1);
+			task_retry(r, t);
+			return;
+		}
+		cache_msg(r, m, x->zone, 1, now);
+		task_progress(r, t);
+		return;
+	}
+	cache_msg(r, m, x->zone, 0, now);
+	t->min_n++;
+	task_progress(r, t);
+}
+
+static void on_final(res_ctx *r, res_task *t, const res_msg *m,
+		     const res_txn *x, uint64_t now)
+{
+	int rcode = m->flags & 0xf, aa = (m->flags & DNS_F_AA) != 0;
+	uint8_t name[WIRE_MAXNAME];
+	const msg_rr *ns;
+	int ch;
+
+	name_copy(name, t->sname);
+	ns = find_referral(m);
+	if (ns && !msg_first(m, RR_SEC_AN, t->qtype) && rcode == 0) {
+		if (x->fwd || !referral_ok(m, ns, x->zone, name)) {
+			tried_mark(t, &x->server, 1);     /* lame */
+			task_retry(r, t);
+			return;
+		}
+		cache_msg(r, m, x->zone, 1, now);
+		task_progress(r, t);
+		return;
+	}
+	cache_msg(r, m, x->zone, 0, now);
+	ch = follow_answer(r, t, m, name, t->qtype, 1);
+	if (ch == CH_FINAL) {
+		task_finish(r, t, DNS_R_NOERROR, now);
+	} else if (ch == CH_FAIL) {
+		task_finish(r, t, DNS_R_SERVFAIL, now);
+	} else if (ch == CH_YXDOMAIN) {
+		task_finish(r, t, DNS_R_YXDOMAIN, now);
+	} else if (rcode == DNS_R_NXDOMAIN) {
+		on_negative(r, t, m, x, name, 1, now);
+	} else if (ch == CH_MOVED && !msg_first(m, RR_SEC_NS, DNS_T_SOA)) {
+		name_copy(t->sname, name);   /* resolve the target afresh */
+		task_progress(r, t);
+	} else if (aa || x->fwd || msg_first(m, RR_SEC_NS, DNS_T_SOA)) {
+		on_negative(r, t, m, x, name, 0, now);
+	} else {
+		tried_mark(t, &x->server, 1);         /* lame */
+		task_retry(r, t);
+	}
+}
+
+/* Check a reply against its transaction.  0 ok, 1 spoofed/mismatch
+ * (ignore), 2 case not preserved (retry without 0x20). */
+static int reply_check(const res_txn *x, const res_msg *m)
+{
+	if (m->id != x->msgid || !(m->flags & DNS_F_QR) ||
+	    m->qtype != x->qtype || m->qclass != DNS_C_IN)
+		return 1;
+	if (memcmp(m->qname, x->qname, wire_name_len(x->qname)) == 0)
+		return 0;
+	return wire_name_equal(m->qname, x->qname) ? 2 : 1;
+}
+
+static void resend(res_ctx *r, res_txn *x, uint8_t transport, int nocaps,
+		   uint64_t now)
+{
+	uint8_t qn[WIRE_MAXNAME];
+	send_spec s;
+
+	wire_name_lower(qn, x->qname);
+	memset(&s, 0, sizeof(s));
+	s.qname = qn;
+	s.qtype = x->qtype;
+	s.zone = x->zone;
+	s.rd = x->fwd;
+	s.fwd = x->fwd;
+	s.minimised = x->minimised;
+	s.transport = transport;
+	s.nocaps = (uint8_t)nocaps;
+	s.tls_name = x->tls_name;
+	if (x->task->root->work >= MAX_WORK ||
+	    txn_send(r, x->task, &x->server, &s, now) < 0)
+		task_retry(r, x->task);
+}
+
+static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
+			 uint64_t now)
+{
+	res_task *t = x->task;
+	int rcode = m->flags & 0xf;
+	res_srvinfo *si = res_srv_info(r->srv, &x->server, now);
+
+	if ((m->flags & DNS_F_TC) && x->transport == RES_T_UDP) {
+		resend(r, x, RES_T_TCP, !x->caps, now);
+		return;
+	}
+	if (rcode == DNS_R_FORMERR && x->edns && si) {
+		si->no_edns = 1;
+		resend(r, x, x->transport, !x->caps, now);
+		return;
+	}
+	if (rcode != DNS_R_NOERROR && rcode != DNS_R_NXDOMAIN) {
+		tried_mark(t, &x->server, 1);
+		task_retry(r, t);
+		return;
+	}
+	if (x->minimised)
+		on_minimised(r, t, m, x, now);
+	else
+		on_final(r, t, m, x, now);
+}
+
+/* ================================================================== */
+/* running the queue of woken tasks                                   */
+/* ================================================================== */
+
+static void reap(res_ctx *r)
+{
+	res_task **pp = &r->tasks;
+
+	while (*pp) {
+		res_task *t = *pp;
+
+		if (t->done && !t->woken) {
+			*pp = t->next;
+			task_free(t);
+		} else {
+			pp = &t->next;
+		}
+	}
+}
+
+static void run(res_ctx *r, uint64_t now)
+{
+	while (r->wake_head) {
+		res_task *t = r->wake_head;
+
+		r->wake_head = t->wnext;
+		if (!r->wake_head)
+			r->wake_tail = NULL;
+		t->woken = 0;
+		if (!t->done && !t->child && t->pending == 0)
+			task_step(r, t, now);
+	}
+	reap(r);
+}
+
+/* ================================================================== */
+/* public API                                                         */
+/* ================================================================== */
 
 res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 {
 	res_ctx *r = calloc(1, sizeof(*r));
 
-	(void)err;
-	(void)errlen;
-	if (r)
-		r->cfg = *cfg;
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->cfg = *cfg;
+	r->rng = 0x9e3779b97f4a7c15ull;
+	r->srv = res_srv_new(cfg->root_hints_text, err, errlen);
+	if (!r->srv)
+		goto fail;
+	r->cache = res_cache_new(cfg->cache_entries ? cfg->cache_entries :
+				 10000, cfg->cache_bytes ? cfg->cache_bytes :
+				 64ull << 20);
+	r->msg = malloc(sizeof(*r->msg));
+	r->scratch = malloc(65536);
+	r->sigscratch = malloc(65536);
+	if (!r->cache || !r->msg || !r->scratch || !r->sigscratch) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	return r;
+fail:
+	res_free(r);
+	return NULL;
 }
 
 void res_free(res_ctx *r)
 {
+	res_txn *x, *xn;
+	res_task *t, *tn;
+
+	if (!r)
+		return;
+	for (x = r->txns; x; x = xn) {
+		xn = x->next;
+		free(x);
+	}
+	for (t = r->tasks; t; t = tn) {
+		tn = t->next;
+		task_free(t);
+	}
+	for (size_t i = r->qhead; i < r->qlen; i++)
+		free(r->q[i].buf);
+	free(r->q);
+	free(r->last_buf);
+	if (r->cache)
+		res_cache_free(r->cache);
+	res_srv_free(r->srv);
+	free(r->msg);
+	free(r->scratch);
+	free(r->sigscratch);
 	free(r);
+}
+
+/* An error reply echoing the header (and the question if it parsed). */
+static res_result reply_error(const uint8_t *q, size_t qlen,
+			      const wire_query *wq, int rcode, uint8_t *resp,
+			      size_t cap, size_t *resp_len)
+{
+	size_t n = wq->question_end && wq->question_end <= qlen ?
+		   wq->question_end : WIRE_HDRLEN;
+
+	if (n > cap)
+		return RES_DROP;
+	memcpy(resp, q, n);
+	wire_put16(resp + 2, (uint16_t)(DNS_F_QR | DNS_F_RA |
+					(wq->flags & 0x7900) | rcode));
+	wire_put16(resp + 4, n > WIRE_HDRLEN ? 1 : 0);
+	wire_put16(resp + 6, 0);
+	wire_put16(resp + 8, 0);
+	wire_put16(resp + 10, 0);
+	*resp_len = n;
+	return RES_ANSWERED;
+}
+
+static res_result query_check(const uint8_t *q, size_t qlen,
+			      wire_query *wq, uint8_t *resp, size_t cap,
+			      size_t *resp_len)
+{
+	wire_qresult pr = wire_query_parse(q, qlen, wq);
+
+	if (pr == WQ_DROP)
+		return RES_DROP;
+	if (pr != WQ_OK || wq->question_end == 0)
+		return reply_error(q, qlen, wq, DNS_R_FORMERR, resp, cap,
+				   resp_len);
+	if (wq->opcode != DNS_OP_QUERY)
+		return reply_error(q, qlen, wq, DNS_R_NOTIMP, resp, cap,
+				   resp_len);
+	if (wq->qclass != DNS_C_IN || wq->qtype == DNS_T_AXFR ||
+	    wq->qtype == DNS_T_IXFR || wq->qtype == DNS_T_OPT ||
+	    wq->qtype == DNS_T_TSIG)
+		return reply_error(q, qlen, wq, DNS_R_REFUSED, resp, cap,
+				   resp_len);
+	return RES_PENDING;
+}
+
+/* A waiter without a client: refreshes the answer cache entry of a
+ * popular name (EDNS, no DO/CD: the common client's key). */
+static res_waiter *prefetch_waiter(const res_prefetch *pf)
+{
+	res_waiter *w = calloc(1, sizeof(*w));
+	size_t nl = wire_name_len(pf->lname);
+
+	if (!w)
+		return NULL;
+	w->prefetch = 1;
+	w->q.flags = DNS_F_RD;
+	w->q.qdcount = 1;
+	memcpy(w->q.qname, pf->lname, nl);
+	memcpy(w->q.lname, pf->lname, nl);
+	w->q.qname_len = (uint16_t)nl;
+	w->q.qtype = pf->qtype;
+	w->q.qclass = DNS_C_IN;
+	w->q.question_end = (uint16_t)(WIRE_HDRLEN + nl + 4);
+	w->q.has_edns = 1;
+	w->q.edns_udp = EDNS_UP;
+	return w;
+}
+
+/* Start refreshing popular answers close to expiry (at most once a
+ * second, a few at a time; driven by client hits only). */
+static void prefetch(res_ctx *r, uint64_t now)
+{
+	res_prefetch pf[4];
+	size_t n;
+
+	if (now - r->last_prefetch < 1000)
+		return;
+	r->last_prefetch = now;
+	n = res_cache_prefetch(r->cache, now, pf, 4);
+	for (size_t i = 0; i < n; i++) {
+		res_waiter *w;
+		res_task *t;
+
+		if (task_find_client(r, pf[i].lname, pf[i].qtype, DNS_C_IN))
+			continue;
+		w = prefetch_waiter(&pf[i]);
+		t = w ? task_new(r, pf[i].lname, pf[i].qtype, DNS_C_IN,
+				 NULL) : NULL;
+		if (!t) {
+			free(w);
+			break;
+		}
+		t->client = 1;
+		t->refresh = 1;
+		t->waiters = w;
+		r->st.prefetches++;
+		task_wake(r, t);
+	}
+	if (n)
+		run(r, now);
 }
 
 res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
@@ -33,73 +1902,163 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		     size_t *resp_len, uint64_t client_token)
 {
 	wire_query wq;
-	size_t n;
+	res_waiter *w;
+	res_task *t;
+	res_result rr;
+	size_t lim;
 
-	(void)tcp; (void)now_ms; (void)client_token;
 	r->st.queries++;
-	if (wire_query_parse(q, qlen, &wq) != WQ_OK || wq.question_end == 0 ||
-	    wq.question_end > cap)
+	rr = query_check(q, qlen, &wq, resp, cap, resp_len);
+	if (rr != RES_PENDING)
+		return rr;
+	lim = tcp ? 65535 : !wq.has_edns ? 512 :
+	      (wq.edns_udp < 512 ? 512 : wq.edns_udp);
+	if (res_cache_answer(r->cache, &wq, q, lim < cap ? lim : cap, now_ms,
+			     resp, cap, resp_len)) {
+		r->st.cache_hits++;
+		prefetch(r, now_ms);
+		return RES_ANSWERED;
+	}
+	r->st.cache_misses++;
+	w = calloc(1, sizeof(*w));
+	if (!w)
 		return RES_DROP;
-	n = wq.question_end;
-	memcpy(resp, q, n);
-	wire_put16(resp + 2, (uint16_t)(DNS_F_QR | DNS_F_RA |
-					(wq.flags & 0x7900) | DNS_R_SERVFAIL));
-	wire_put16(resp + 6, 0);
-	wire_put16(resp + 8, 0);
-	wire_put16(resp + 10, 0);
-	*resp_len = n;
-	r->st.servfail++;
-	return RES_ANSWERED;
-}
-
-int res_next_action(res_ctx *r, res_action *a)
-{
-	(void)r;
-	memset(a, 0, sizeof(*a));
-	return RES_ACT_NONE;
+	w->token = client_token;
+	w->tcp = tcp;
+	w->q = wq;
+	t = task_find_client(r, wq.lname, wq.qtype, wq.qclass);
+	if (!t) {
+		t = task_new(r, wq.lname, wq.qtype, wq.qclass, NULL);
+		if (!t) {
+			free(w);
+			return RES_DROP;
+		}
+		t->client = 1;
+		task_wake(r, t);
+	}
+	w->next = t->waiters;
+	t->waiters = w;
+	r->sync_w = w;
+	r->sync_buf = resp;
+	r->sync_cap = cap;
+	r->sync_done = 0;
+	run(r, now_ms);
+	r->sync_w = NULL;
+	if (r->sync_done) {
+		*resp_len = r->sync_len;
+		return RES_ANSWERED;
+	}
+	return RES_PENDING;
 }
 
 void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
 		  uint64_t now_ms)
 {
-	(void)r; (void)txn; (void)msg; (void)len; (void)now_ms;
+	res_txn *x = txn_find(r, txn);
+	int rc;
+
+	if (!x)
+		return;
+	if (msg_parse(r->msg, msg, len) < 0) {
+		/* unusable: a spoof or a broken server; wait for the
+		 * timeout unless the header matches this query */
+		if (len >= WIRE_HDRLEN && wire_get16(msg) == x->msgid &&
+		    (wire_get16(msg + 2) & DNS_F_QR)) {
+			txn_unlink(r, x);
+			tried_mark(x->task, &x->server, 1);
+			task_retry(r, x->task);
+			free(x);
+			run(r, now_ms);
+		} else {
+			r->st.spoofed_dropped++;
+		}
+		return;
+	}
+	rc = reply_check(x, r->msg);
+	if (rc == 1) {
+		r->st.spoofed_dropped++;
+		return;
+	}
+	txn_unlink(r, x);
+	res_srv_rtt(r->srv, &x->server, (uint32_t)(now_ms - x->sent_ms),
+		    now_ms);
+	if (rc == 2) {
+		res_srvinfo *si = res_srv_info(r->srv, &x->server, now_ms);
+
+		if (si)
+			si->no_caps = 1;
+		resend(r, x, x->transport, 1, now_ms);
+	} else {
+		on_reply_msg(r, x, r->msg, now_ms);
+	}
+	free(x);
+	run(r, now_ms);
 }
 
 void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms)
 {
-	(void)r; (void)txn; (void)now_ms;
+	res_txn *x = txn_find(r, txn);
+
+	if (!x)
+		return;
+	txn_unlink(r, x);
+	res_srv_timeout(r->srv, &x->server, now_ms);
+	tried_mark(x->task, &x->server, 1);
+	task_retry(r, x->task);
+	free(x);
+	run(r, now_ms);
 }
 
 uint64_t res_next_timer(const res_ctx *r)
 {
-	(void)r;
-	return 0;
+	uint64_t t = 0;
+
+	for (const res_txn *x = r->txns; x; x = x->next)
+		if (t == 0 || x->deadline < t)
+			t = x->deadline;
+	return t;
 }
 
 void res_on_timer(res_ctx *r, uint64_t now_ms)
 {
-	(void)r; (void)now_ms;
+	res_txn **pp = &r->txns;
+
+	while (*pp) {
+		res_txn *x = *pp;
+
+		if (x->deadline > now_ms) {
+			pp = &x->next;
+			continue;
+		}
+		*pp = x->next;
+		if (x->task->pending > 0)
+			x->task->pending--;
+		r->st.upstream_timeouts++;
+		res_srv_timeout(r->srv, &x->server, now_ms);
+		task_retry(r, x->task);
+		free(x);
+	}
+	run(r, now_ms);
 }
 
 int res_cache_save(const res_ctx *r, uint64_t now_ms, uint8_t **out,
 		   size_t *len)
 {
-	(void)r; (void)now_ms;
-	*out = NULL;
-	*len = 0;
-	return 0;
+	return res_cache_serialize(r->cache, now_ms, out, len);
 }
 
 int res_cache_load(res_ctx *r, const uint8_t *buf, size_t len,
 		   uint64_t now_ms)
 {
-	(void)r; (void)buf; (void)len; (void)now_ms;
-	return 0;
+	return res_cache_deserialize(r->cache, buf, len, now_ms);
 }
 
 void res_cache_take(res_ctx *r, res_ctx *old)
 {
-	(void)r; (void)old;
+	res_cache *c = r->cache;
+
+	r->cache = old->cache;
+	old->cache = c;
 }
 
 const res_stats *res_get_stats(const res_ctx *r)

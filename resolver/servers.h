@@ -1,0 +1,62 @@
+/*
+ * resolver/ internal (servers.c): root hints, the upstream address
+ * filter, and per-server state for selection (smoothed RTT, timeouts,
+ * capabilities).  Used by resolver.c only.  Sans-IO like the rest.
+ */
+#ifndef DV_RES_SERVERS_H
+#define DV_RES_SERVERS_H
+
+#include "resolver/resolver.h"
+
+/* One root hint: an NS name and one of its addresses. */
+typedef struct res_hint {
+	uint8_t name[WIRE_MAXNAME];   /* lowercased wire */
+	res_addr addr;
+} res_hint;
+
+typedef struct res_servers res_servers;
+
+/* Per-server knowledge (RTT in ms; flags learnt from replies). */
+typedef struct res_srvinfo {
+	res_addr addr;
+	uint32_t srtt;        /* smoothed RTT, 0 = never measured */
+	uint32_t rttvar;
+	uint32_t timeouts;    /* consecutive timeouts */
+	uint8_t no_caps;      /* does not preserve 0x20 case */
+	uint8_t no_edns;      /* FORMERR on EDNS */
+	uint64_t last_used;   /* for eviction */
+} res_srvinfo;
+
+/*
+ * Parse root hints text (zone-file lines: "NAME [TTL] [IN] NS TARGET",
+ * "TARGET [TTL] [IN] A|AAAA ADDR"; comments, blank and $ lines skipped)
+ * or, with text == NULL, the built-in IANA hints.  Only addresses of
+ * names that the "." NS set names are kept.  -1 with a reason in err.
+ */
+res_servers *res_srv_new(const char *hints_text, char *err, size_t errlen);
+void res_srv_free(res_servers *s);
+/* The root hints (borrowed array). */
+const res_hint *res_srv_hints(const res_servers *s, size_t *n);
+
+/* Info record for addr (created on demand; never NULL unless ENOMEM). */
+res_srvinfo *res_srv_info(res_servers *s, const res_addr *addr,
+			  uint64_t now_ms);
+/* Retransmission timeout for addr: 800 ms unknown, else srtt-based,
+ * doubled per consecutive timeout, bounded. */
+uint32_t res_srv_rto(res_servers *s, const res_addr *addr, uint64_t now_ms);
+/* A reply arrived after rtt_ms. */
+void res_srv_rtt(res_servers *s, const res_addr *addr, uint32_t rtt_ms,
+		 uint64_t now_ms);
+void res_srv_timeout(res_servers *s, const res_addr *addr, uint64_t now_ms);
+/* Selection score (lower is better): srtt (unknown: 300) plus a penalty
+ * per consecutive timeout. */
+uint32_t res_srv_score(res_servers *s, const res_addr *addr,
+		       uint64_t now_ms);
+
+/* May we send to addr under cfg (loopback, own addresses, families)? */
+int res_addr_allowed(const res_cfg *cfg, const res_addr *addr);
+int res_addr_equal(const res_addr *a, const res_addr *b);
+/* Parse "1.2.3.4" / "2001:db8::1" into addr (port 53).  0 / -1. */
+int res_addr_parse(const char *s, res_addr *addr);
+
+#endif

@@ -1,0 +1,1116 @@
+/* Unit tests for the resolver engine (resolver.c, servers.c): a fake
+ * internet of authoritative servers built from zones/ (zone_db per
+ * address) answers the engine's SEND actions; a fake clock drives the
+ * timeouts. */
+#include <stdlib.h>
+#include <string.h>
+#include <ldns/ldns.h>
+
+#include "tests/unit/t.h"
+#include "resolver/resolver.h"
+#include "resolver/servers.h"
+
+static const char z_root[] =
+	"$ORIGIN .\n$TTL 86400\n"
+	"@ SOA a.root-servers.test. h.test. 1 2 3 4 3600\n"
+	"@ NS a.root-servers.test.\n"
+	"a.root-servers.test. A 192.0.2.1\n"
+	"com. NS ns.com.\nns.com. A 192.0.2.2\n"
+	"net. NS ns.net.\nns.net. A 192.0.2.3\n"
+	"org. NS ns1.org.\norg. NS ns2.org.\n"
+	"ns1.org. A 192.0.2.10\nns2.org. A 192.0.2.11\n"
+	"test. NS a.root-servers.test.\n";
+
+static const char z_com[] =
+	"$ORIGIN com.\n$TTL 86400\n"
+	"@ SOA ns h 1 2 3 4 900\n@ NS ns\nns A 192.0.2.2\n"
+	"example NS ns1.example\nns1.example A 192.0.2.4\n"
+	"glueless NS ns.example.net.\n"
+	"lame NS ns.lame\nns.lame A 192.0.2.8\n"
+	"big NS ns.big\nns.big A 192.0.2.4\n";
+
+static const char z_net[] =
+	"$ORIGIN net.\n$TTL 86400\n"
+	"@ SOA ns h 1 2 3 4 900\n@ NS ns\nns A 192.0.2.3\n"
+	"example NS ns.example\nns.example A 192.0.2.5\n";
+
+static const char z_example_com[] =
+	"$ORIGIN example.com.\n$TTL 3600\n"
+	"@ SOA ns1 h 1 2 3 4 300\n@ NS ns1\nns1 A 192.0.2.4\n"
+	"www A 192.0.2.80\n"
+	"alias CNAME www.example.net.\n"
+	"inzone CNAME www\n"
+	"a.b.c A 192.0.2.99\n"
+	"dn DNAME example.net.\n"
+	"loop1 CNAME loop2\nloop2 CNAME loop1\n";
+
+static const char z_example_net[] =
+	"$ORIGIN example.net.\n$TTL 3600\n"
+	"@ SOA ns h 1 2 3 4 300\n@ NS ns\nns A 192.0.2.5\n"
+	"www A 192.0.2.81\n";
+
+static const char z_glueless[] =
+	"$ORIGIN glueless.com.\n$TTL 3600\n"
+	"@ SOA ns.example.net. h 1 2 3 4 300\n@ NS ns.example.net.\n"
+	"www A 192.0.2.82\n";
+
+static const char z_org[] =
+	"$ORIGIN org.\n$TTL 3600\n"
+	"@ SOA ns1 h 1 2 3 4 300\n@ NS ns1\n@ NS ns2\n"
+	"ns1 A 192.0.2.10\nns2 A 192.0.2.11\n"
+	"www.example A 192.0.2.83\n";
+
+/* A forwarder: one big zone answering for everything. */
+static const char z_fwd[] =
+	"$ORIGIN .\n$TTL 600\n"
+	"@ SOA fwd.test. h.test. 1 2 3 4 60\n@ NS fwd.test.\n"
+	"fwd.test. A 192.0.2.50\n"
+	"www.example.com. A 198.51.100.1\n"
+	"www.corp. A 198.51.100.2\n";
+
+static const char z_fwd2[] =
+	"$ORIGIN corp.\n$TTL 600\n"
+	"@ SOA ns h 1 2 3 4 60\n@ NS ns\nns A 192.0.2.51\n"
+	"www A 198.51.100.3\n";
+
+static const char hints[] =
+	"; test root\n. 3600000 NS a.root-servers.test.\n"
+	"a.root-servers.test. 3600000 A 192.0.2.1\n";
+
+enum { NSRV = 16, NLOG = 256, NANS = 8 };
+
+typedef struct fsrv {
+	res_addr addr;
+	zone_db *db;
+	int drop;          /* drop this many queries */
+	int lower;         /* lowercase the question in replies */
+	int dname;         /* answer www.dn.example.com with a DNAME */
+} fsrv;
+
+typedef struct qlog {
+	uint8_t last;      /* last octet of the server */
+	char qname[256];
+	uint16_t qtype, flags;
+	uint8_t tcp;
+} qlog;
+
+typedef struct fnet {
+	fsrv srv[NSRV];
+	int nsrv;
+	qlog log[NLOG];
+	int nlog;
+	int spoof;         /* deliver spoofed copies first */
+	uint64_t now;
+	uint8_t ans[NANS][65536];
+	size_t anslen[NANS];
+	int nans;
+	uint32_t seed;
+} fnet;
+
+static void fake_random(void *arg, void *buf, size_t len)
+{
+	fnet *n = arg;
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		n->seed = n->seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(n->seed >> 16);
+	}
+}
+
+static zone *load(const char *origin, const char *text)
+{
+	char err[256];
+	zone *z = zone_load_text(origin, "test", text, strlen(text), NULL,
+				 NULL, err, sizeof(err));
+
+	if (!z)
+		printf("  zone %s: %s\n", origin, err);
+	return z;
+}
+
+static fsrv *add_srv(fnet *n, uint8_t last, const char *o1, const char *t1,
+		     const char *o2, const char *t2)
+{
+	zone_db_opts opts = { .edns_max = 1232 };
+	fsrv *s = &n->srv[n->nsrv++];
+	zone *z;
+
+	memset(s, 0, sizeof(*s));
+	s->addr.af = 4;
+	s->addr.port = 53;
+	s->addr.addr[0] = 192;
+	s->addr.addr[2] = 2;
+	s->addr.addr[3] = last;
+	s->db = zone_db_new(&opts);
+	if (o1 && (z = load(o1, t1)) != NULL) {
+		zone_db_add_zone(s->db, z);
+		zone_unref(z);
+	}
+	if (o2 && (z = load(o2, t2)) != NULL) {
+		zone_db_add_zone(s->db, z);
+		zone_unref(z);
+	}
+	return s;
+}
+
+static void net_init(fnet *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->seed = 42;
+	n->now = 1700000000000ull;
+	add_srv(n, 1, ".", z_root, NULL, NULL);
+	add_srv(n, 2, "com.", z_com, NULL, NULL);
+	add_srv(n, 3, "net.", z_net, NULL, NULL);
+	add_srv(n, 4, "example.com.", z_example_com, NULL, NULL);
+	add_srv(n, 5, "example.net.", z_example_net, "glueless.com.",
+		z_glueless);
+	add_srv(n, 8, NULL, NULL, NULL, NULL);          /* lame: REFUSED */
+	add_srv(n, 10, "org.", z_org, NULL, NULL);
+	add_srv(n, 11, "org.", z_org, NULL, NULL);
+	add_srv(n, 50, ".", z_fwd, NULL, NULL);
+	add_srv(n, 51, "corp.", z_fwd2, NULL, NULL);
+}
+
+static void net_free(fnet *n)
+{
+	for (int i = 0; i < n->nsrv; i++)
+		zone_db_free(n->srv[i].db);
+}
+
+static fsrv *find_srv(fnet *n, const res_addr *a)
+{
+	for (int i = 0; i < n->nsrv; i++)
+		if (res_addr_equal(&n->srv[i].addr, a))
+			return &n->srv[i];
+	return NULL;
+}
+
+static void log_query(fnet *n, const res_action *a)
+{
+	qlog *l;
+	size_t pos = 12;
+	uint8_t name[WIRE_MAXNAME];
+
+	if (n->nlog >= NLOG || a->len < 12)
+		return;
+	l = &n->log[n->nlog++];
+	memset(l, 0, sizeof(*l));
+	l->last = a->server.addr[3];
+	l->flags = wire_get16(a->msg + 2);
+	l->tcp = a->transport == RES_T_TCP;
+	if (wire_name_read(a->msg, a->len, &pos, name) > 0) {
+		wire_name_to_str(name, l->qname, sizeof(l->qname));
+		l->qtype = wire_get16(a->msg + pos);
+	}
+	if (getenv("TR_DEBUG"))
+		printf("  sent to .%u: %s %u%s\n", l->last, l->qname, l->qtype,
+		       l->tcp ? " tcp" : "");
+}
+
+static void lower_question(uint8_t *m, size_t len)
+{
+	for (size_t i = 12; i < len && m[i]; i += (size_t)m[i] + 1)
+		for (size_t k = i + 1; k <= i + m[i] && k < len; k++)
+			if (m[k] >= 'A' && m[k] <= 'Z')
+				m[k] |= 0x20;
+}
+
+/* zones/ does not synthesize from DNAME: a hand-made RFC 6672 answer. */
+static size_t dname_reply(const uint8_t *q, size_t qlen, uint8_t *resp)
+{
+	uint8_t qn[WIRE_MAXNAME], want[WIRE_MAXNAME], o[WIRE_MAXNAME],
+		t[WIRE_MAXNAME], rd[WIRE_MAXNAME + 2];
+	size_t pos = 12;
+	wire_writer w;
+
+	wire_name_from_str("www.dn.example.com", want);
+	if (wire_name_read(q, qlen, &pos, qn) < 0 ||
+	    !wire_name_equal(qn, want))
+		return 0;
+	wire_writer_init(&w, resp, 65535, 65535);
+	wire_write(&w, q, pos + 4);
+	wire_put16(resp + 2, DNS_F_QR | DNS_F_AA);
+	wire_put16(resp + 6, 2);
+	wire_put16(resp + 10, 0);
+	wire_name_from_str("dn.example.com", o);
+	wire_name_from_str("example.net", t);
+	wire_write_rr(&w, o, DNS_T_DNAME, DNS_C_IN, 3600, t,
+		      (uint16_t)wire_name_len(t), NULL);
+	wire_name_from_str("www.example.net", rd);
+	wire_write_rr(&w, qn, DNS_T_CNAME, DNS_C_IN, 3600, rd,
+		      (uint16_t)wire_name_len(rd), NULL);
+	return w.len;
+}
+
+static void deliver_spoofs(res_ctx *r, fnet *n, uint64_t txn,
+			   const uint8_t *resp, size_t len)
+{
+	uint8_t bad[65536];
+
+	memcpy(bad, resp, len);
+	wire_put16(bad, (uint16_t)(wire_get16(bad) ^ 0x5a5a));
+	res_on_reply(r, txn, bad, len, n->now);
+	memcpy(bad, resp, len);
+	if (len > 14)
+		bad[13] ^= 0x01;     /* another question name */
+	res_on_reply(r, txn, bad, len, n->now);
+}
+
+static void answer_send(res_ctx *r, fnet *n, const res_action *a)
+{
+	static uint8_t q[65536], resp[65536];
+	fsrv *s = find_srv(n, &a->server);
+	size_t qlen = a->len, rlen = 0;
+	zone_stats st;
+	uint64_t txn = a->txn;
+
+	log_query(n, a);
+	if (!s || s->drop > 0) {
+		if (s)
+			s->drop--;
+		return;
+	}
+	memcpy(q, a->msg, qlen);
+	memset(&st, 0, sizeof(st));
+	if (s->dname)
+		rlen = dname_reply(q, qlen, resp);
+	if (rlen == 0 && zone_db_answer(s->db, q, qlen, a->transport == RES_T_TCP, resp,
+			   sizeof(resp), &rlen, &st) != ZONE_REPLY)
+		return;
+	if (s->lower)
+		lower_question(resp, rlen);
+	n->now += 3;
+	if (n->spoof)
+		deliver_spoofs(r, n, txn, resp, rlen);
+	res_on_reply(r, txn, resp, rlen, n->now);
+}
+
+/* Run until nothing is pending. */
+static void drive(res_ctx *r, fnet *n)
+{
+	for (int guard = 0; guard < 10000; guard++) {
+		res_action a;
+		int k = res_next_action(r, &a);
+
+		if (k == RES_ACT_SEND) {
+			answer_send(r, n, &a);
+		} else if (k == RES_ACT_ANSWER) {
+			if (n->nans < NANS) {
+				memcpy(n->ans[n->nans], a.msg, a.len);
+				n->anslen[n->nans++] = a.len;
+			}
+		} else {
+			uint64_t t = res_next_timer(r);
+
+			if (t == 0)
+				return;
+			if (t > n->now)
+				n->now = t;
+			res_on_timer(r, n->now);
+		}
+	}
+}
+
+static size_t make_query(uint8_t *buf, const char *name, uint16_t type,
+			 uint16_t id, int edns)
+{
+	wire_writer w;
+	uint8_t wn[WIRE_MAXNAME];
+
+	wire_name_from_str(name, wn);
+	wire_writer_init(&w, buf, 512, 512);
+	wire_write16(&w, id);
+	wire_write16(&w, DNS_F_RD);
+	wire_write16(&w, 1);
+	wire_write16(&w, 0);
+	wire_write16(&w, 0);
+	wire_write16(&w, edns ? 1 : 0);
+	wire_write_name(&w, wn, 0);
+	wire_write16(&w, type);
+	wire_write16(&w, DNS_C_IN);
+	if (edns)
+		wire_write_opt(&w, 1232, 0, 0, 0);
+	return w.len;
+}
+
+static res_ctx *new_res_cfg(fnet *n, int qmin, res_cfg *base)
+{
+	res_cfg cfg;
+	char err[256];
+	res_ctx *r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (base)
+		cfg = *base;
+	cfg.root_hints_text = hints;
+	cfg.qname_min = (uint8_t)qmin;
+	cfg.random = fake_random;
+	cfg.random_arg = n;
+	r = res_new(&cfg, err, sizeof(err));
+	if (!r)
+		printf("  res_new: %s\n", err);
+	return r;
+}
+
+static res_ctx *new_res(fnet *n, int qmin)
+{
+	return new_res_cfg(n, qmin, NULL);
+}
+
+/* Ask and drive to completion; the reply in out (sync or async). */
+static size_t ask(res_ctx *r, fnet *n, const char *name, uint16_t type,
+		  uint8_t *out, int *sync)
+{
+	uint8_t q[512];
+	size_t qlen = make_query(q, name, type, 0x1234, 1), len = 0;
+	res_result rr;
+
+	n->nans = 0;
+	rr = res_query(r, q, qlen, 1, n->now, out, 65535, &len, 7);
+	*sync = rr == RES_ANSWERED;
+	if (rr == RES_ANSWERED)
+		return len;
+	if (rr == RES_DROP)
+		return 0;
+	drive(r, n);
+	if (n->nans < 1)
+		return 0;
+	memcpy(out, n->ans[0], n->anslen[0]);
+	return n->anslen[0];
+}
+
+static ldns_pkt *pkt_of(const uint8_t *buf, size_t len)
+{
+	ldns_pkt *p = NULL;
+
+	if (len == 0 || ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK)
+		return NULL;
+	return p;
+}
+
+/* 1 if the section of p has an RR whose text contains s. */
+static int sec_has(ldns_pkt *p, int sec, const char *s)
+{
+	ldns_rr_list *l = sec == 1 ? ldns_pkt_answer(p) :
+			  sec == 2 ? ldns_pkt_authority(p) :
+			  ldns_pkt_additional(p);
+	int found = 0;
+
+	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++) {
+		char *t = ldns_rr2str(ldns_rr_list_rr(l, i));
+
+		if (t && strstr(t, s))
+			found = 1;
+		free(t);
+	}
+	return found;
+}
+
+static int sent_to(const fnet *n, uint8_t last, const char *qname,
+		   uint16_t qtype)
+{
+	for (int i = 0; i < n->nlog; i++)
+		if (n->log[i].last == last && n->log[i].qtype == qtype &&
+		    strcasecmp(n->log[i].qname, qname) == 0)
+			return 1;
+	return 0;
+}
+
+static void test_iterate_and_cache(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	size_t len;
+	int sync, caps = 0;
+	ldns_pkt *p;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	T_CHECK(r != NULL);
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	T_CHECK(!sync);
+	p = pkt_of(out, len);
+	T_CHECK(p != NULL);
+	if (p) {
+		T_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+		T_EQ(ldns_pkt_id(p), 0x1234);
+		T_CHECK(ldns_pkt_ra(p) && !ldns_pkt_aa(p) && ldns_pkt_qr(p));
+		T_CHECK(sec_has(p, 1, "192.0.2.80"));
+		ldns_pkt_free(p);
+	}
+	/* QNAME minimisation: each server sees one more label, type A */
+	T_CHECK(sent_to(&n, 1, "com.", DNS_T_A));
+	T_CHECK(sent_to(&n, 2, "example.com.", DNS_T_A));
+	T_CHECK(sent_to(&n, 4, "www.example.com.", DNS_T_A));
+	T_CHECK(!sent_to(&n, 1, "www.example.com.", DNS_T_A));
+	T_EQ(n.nlog, 3);
+	for (int i = 0; i < n.nlog; i++) {
+		T_CHECK(!(n.log[i].flags & DNS_F_RD));
+		for (const char *c = n.log[i].qname; *c; c++)
+			caps |= (*c >= 'A' && *c <= 'Z');
+	}
+	T_CHECK(caps);   /* 0x20 randomisation happened */
+	/* second time: a cache hit, nothing sent */
+	n.nlog = 0;
+	len = ask(r, &n, "WWW.example.COM", DNS_T_A, out, &sync);
+	T_CHECK(sync);
+	T_EQ(n.nlog, 0);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.80"));
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(res_get_stats(r)->cache_hits >= 1);
+	/* a sibling name only needs the example.com server now */
+	len = ask(r, &n, "inzone.example.com", DNS_T_A, out, &sync);
+	T_EQ(n.nlog, 1);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "CNAME") && sec_has(p, 1, "192.0.2.80"));
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_qmin_off(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 0);
+	len = ask(r, &n, "a.b.c.example.com", DNS_T_A, out, &sync);
+	T_CHECK(len > 0);
+	T_CHECK(sent_to(&n, 1, "a.b.c.example.com.", DNS_T_A));
+	T_CHECK(sent_to(&n, 4, "a.b.c.example.com.", DNS_T_A));
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_qmin_deep(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "a.b.c.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.99"));
+	if (p)
+		ldns_pkt_free(p);
+	/* empty non-terminals asked one label at a time */
+	T_CHECK(sent_to(&n, 4, "c.example.com.", DNS_T_A));
+	T_CHECK(sent_to(&n, 4, "b.c.example.com.", DNS_T_A));
+	T_CHECK(sent_to(&n, 4, "a.b.c.example.com.", DNS_T_A));
+	/* NXDOMAIN of an intermediate name ends it (RFC 8020) */
+	n.nlog = 0;
+	len = ask(r, &n, "x.y.nope.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN);
+	if (p)
+		ldns_pkt_free(p);
+	T_EQ(n.nlog, 1);
+	T_CHECK(sent_to(&n, 4, "nope.example.com.", DNS_T_A));
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_cname_cross_zone(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "alias.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p != NULL);
+	if (p) {
+		T_EQ(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+		T_EQ(ldns_pkt_ancount(p), 2);
+		T_CHECK(sec_has(p, 1, "CNAME\twww.example.net."));
+		T_CHECK(sec_has(p, 1, "192.0.2.81"));
+		ldns_pkt_free(p);
+	}
+	T_CHECK(sent_to(&n, 5, "www.example.net.", DNS_T_A));
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_negative(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "nope.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	if (getenv("TR_DEBUG") && p)
+		ldns_pkt_print(stdout, p);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN);
+	T_CHECK(p && sec_has(p, 2, "SOA"));
+	if (p)
+		ldns_pkt_free(p);
+	/* negative cache: another type of the same name, nothing sent */
+	n.nlog = 0;
+	len = ask(r, &n, "nope.example.com", DNS_T_MX, out, &sync);
+	T_EQ(n.nlog, 0);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN);
+	T_CHECK(p && sec_has(p, 2, "SOA"));
+	if (p)
+		ldns_pkt_free(p);
+	/* NODATA */
+	len = ask(r, &n, "www.example.com", DNS_T_MX, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR);
+	T_CHECK(p && ldns_pkt_ancount(p) == 0 && sec_has(p, 2, "SOA"));
+	if (p)
+		ldns_pkt_free(p);
+	n.nlog = 0;
+	len = ask(r, &n, "www.example.com", DNS_T_MX, out, &sync);
+	T_CHECK(sync);
+	T_EQ(n.nlog, 0);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_glueless(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.glueless.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.82"));
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(sent_to(&n, 5, "ns.example.net.", DNS_T_A));
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_timeout_retry(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+	uint64_t t0;
+
+	net_init(&n);
+	n.srv[6].drop = 5;   /* 192.0.2.10 is dead */
+	r = new_res(&n, 1);
+	t0 = n.now;
+	len = ask(r, &n, "www.example.org", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.83"));
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(sent_to(&n, 11, "example.org.", DNS_T_A) ||
+		sent_to(&n, 11, "www.example.org.", DNS_T_A));
+	T_CHECK(res_get_stats(r)->upstream_timeouts >= 1);
+	T_CHECK(n.now - t0 >= 800);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_all_dead(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	n.srv[6].drop = 100;
+	n.srv[7].drop = 100;
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.example.org", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL);
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(n.nlog <= 8);
+	T_EQ(res_next_timer(r), 0);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_lame(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.lame.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL);
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_spoof_ignored(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	n.spoof = 1;
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.80"));
+	if (p)
+		ldns_pkt_free(p);
+	T_EQ(res_get_stats(r)->spoofed_dropped, 2 * 3);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_caps_fallback(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len, before;
+
+	net_init(&n);
+	n.srv[3].lower = 1;  /* example.com's server lowercases */
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.80"));
+	if (p)
+		ldns_pkt_free(p);
+	T_EQ(n.nlog, 4);     /* one retry without 0x20 */
+	before = (size_t)n.nlog;
+	len = ask(r, &n, "inzone.example.com", DNS_T_A, out, &sync);
+	T_EQ((size_t)n.nlog, before + 1);  /* remembered */
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_shared_task(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	uint8_t q[512];
+	size_t qlen, len;
+	res_ctx *r;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	qlen = make_query(q, "www.example.com", DNS_T_A, 1, 0);
+	T_EQ(res_query(r, q, qlen, 0, n.now, out, 65535, &len, 1),
+	     RES_PENDING);
+	qlen = make_query(q, "www.EXAMPLE.com", DNS_T_A, 2, 1);
+	T_EQ(res_query(r, q, qlen, 0, n.now, out, 65535, &len, 2),
+	     RES_PENDING);
+	drive(r, &n);
+	T_EQ(n.nans, 2);
+	T_EQ(n.nlog, 3);
+	for (int i = 0; i < n.nans && i < 2; i++) {
+		ldns_pkt *p = pkt_of(n.ans[i], n.anslen[i]);
+
+		T_CHECK(p && sec_has(p, 1, "192.0.2.80"));
+		/* the second client had EDNS, the first did not */
+		if (p) {
+			T_EQ(ldns_pkt_edns(p) ? 1 : 0,
+			     ldns_pkt_id(p) == 2 ? 1 : 0);
+			ldns_pkt_free(p);
+		}
+	}
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_forwarding(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_forward fw[3];
+	res_addr a50, a51;
+	res_cfg cfg;
+	char err[128];
+	res_ctx *r;
+	ldns_pkt *p;
+	size_t len;
+	int sync;
+
+	net_init(&n);
+	memset(fw, 0, sizeof(fw));
+	res_addr_parse("192.0.2.50", &a50);
+	res_addr_parse("192.0.2.51", &a51);
+	fw[0].domain[0] = 0;
+	fw[0].servers = &a50;
+	fw[0].nservers = 1;
+	wire_name_from_str("corp", fw[1].domain);
+	fw[1].servers = &a51;
+	fw[1].nservers = 1;
+	wire_name_from_str("local", fw[2].domain);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.root_hints_text = hints;
+	cfg.qname_min = 1;
+	cfg.forwards = fw;
+	cfg.nforwards = 3;
+	cfg.random = fake_random;
+	cfg.random_arg = &n;
+	r = res_new(&cfg, err, sizeof(err));
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "198.51.100.1"));
+	if (p)
+		ldns_pkt_free(p);
+	T_EQ(n.nlog, 1);
+	T_CHECK(n.nlog >= 1 && n.log[0].last == 50 &&
+		(n.log[0].flags & DNS_F_RD));
+	T_CHECK(sent_to(&n, 50, "www.example.com.", DNS_T_A));
+	/* the most specific domain wins */
+	len = ask(r, &n, "www.corp", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "198.51.100.3"));
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(sent_to(&n, 51, "www.corp.", DNS_T_A));
+	/* --server=/local/: local only, NXDOMAIN without sending */
+	n.nlog = 0;
+	len = ask(r, &n, "printer.local", DNS_T_A, out, &sync);
+	T_CHECK(sync);
+	T_EQ(n.nlog, 0);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN);
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_tcp_fallback(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	char text[8192];
+	size_t o, len;
+	res_ctx *r;
+	zone *z;
+	ldns_pkt *p;
+	int sync, tcp = 0;
+
+	net_init(&n);
+	o = (size_t)snprintf(text, sizeof(text),
+		"$ORIGIN big.com.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"ns A 192.0.2.4\n");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+			"txt TXT \"record %02d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n",
+			i);
+	z = load("big.com.", text);
+	T_CHECK(z != NULL);
+	if (z) {
+		zone_db_add_zone(n.srv[3].db, z);
+		zone_unref(z);
+	}
+	r = new_res(&n, 1);
+	len = ask(r, &n, "txt.big.com", DNS_T_TXT, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_ancount(p) == 40);
+	if (p)
+		ldns_pkt_free(p);
+	for (int i = 0; i < n.nlog; i++)
+		tcp |= n.log[i].tcp;
+	T_CHECK(tcp);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_hints(void)
+{
+	char err[128];
+	res_servers *s = res_srv_new(NULL, err, sizeof(err));
+	const res_hint *h;
+	size_t nh = 0;
+	res_cfg cfg;
+	res_addr a;
+
+	T_CHECK(s != NULL);
+	if (s) {
+		h = res_srv_hints(s, &nh);
+		T_EQ(nh, 26);
+		T_EQ(h[0].addr.af, 4);
+		T_EQ(h[0].addr.addr[0], 198);
+		res_srv_free(s);
+	}
+	T_CHECK(res_srv_new("garbage line here\n", err, sizeof(err)) == NULL);
+	T_CHECK(res_srv_new(". NS x.test.\n", err, sizeof(err)) == NULL);
+	memset(&cfg, 0, sizeof(cfg));
+	res_addr_parse("127.0.0.1", &a);
+	T_CHECK(!res_addr_allowed(&cfg, &a));
+	cfg.allow_loopback = 1;
+	T_CHECK(res_addr_allowed(&cfg, &a));
+	cfg.ipv6_only = 1;
+	T_CHECK(!res_addr_allowed(&cfg, &a));
+	res_addr_parse("::1", &a);
+	T_CHECK(res_addr_allowed(&cfg, &a));
+}
+
+static void test_srtt(void)
+{
+	char err[128];
+	res_servers *s = res_srv_new(hints, err, sizeof(err));
+	res_addr a, b;
+
+	res_addr_parse("192.0.2.1", &a);
+	res_addr_parse("192.0.2.2", &b);
+	T_EQ(res_srv_rto(s, &a, 0), 800);
+	res_srv_rtt(s, &a, 40, 0);
+	res_srv_rtt(s, &b, 10, 0);
+	T_CHECK(res_srv_score(s, &b, 0) < res_srv_score(s, &a, 0));
+	T_CHECK(res_srv_rto(s, &a, 0) < 800);
+	res_srv_timeout(s, &b, 0);
+	T_CHECK(res_srv_score(s, &b, 0) > res_srv_score(s, &a, 0));
+	res_srv_free(s);
+}
+
+static void test_dname_loop_ds(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	n.srv[3].dname = 1;
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.dn.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	if (getenv("TR_DEBUG") && p)
+		ldns_pkt_print(stdout, p);
+	T_CHECK(p && sec_has(p, 1, "DNAME") && sec_has(p, 1, "CNAME") &&
+		sec_has(p, 1, "192.0.2.81"));
+	if (p)
+		ldns_pkt_free(p);
+	/* CNAME loop: bounded, SERVFAIL */
+	len = ask(r, &n, "loop1.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL);
+	if (p)
+		ldns_pkt_free(p);
+	/* DS is asked of the parent's servers */
+	n.nlog = 0;
+	len = ask(r, &n, "example.com", DNS_T_DS, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR &&
+		sec_has(p, 2, "com.\t900\tIN\tSOA"));
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(sent_to(&n, 2, "example.com.", DNS_T_DS));
+	T_CHECK(!sent_to(&n, 4, "example.com.", DNS_T_DS));
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_no_negcache(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_cfg cfg;
+	char err[128];
+	res_ctx *r;
+	int sync;
+
+	net_init(&n);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.root_hints_text = hints;
+	cfg.qname_min = 1;
+	cfg.no_negcache = 1;
+	cfg.random = fake_random;
+	cfg.random_arg = &n;
+	r = res_new(&cfg, err, sizeof(err));
+	ask(r, &n, "nope.example.com", DNS_T_A, out, &sync);
+	n.nlog = 0;
+	ask(r, &n, "nope.example.com", DNS_T_A, out, &sync);
+	T_CHECK(!sync);
+	T_EQ(n.nlog, 1);
+	res_free(r);
+	net_free(&n);
+}
+
+static uint32_t first_ttl(const uint8_t *buf, size_t len)
+{
+	ldns_pkt *p = pkt_of(buf, len);
+	uint32_t ttl = 0;
+
+	if (p && ldns_pkt_ancount(p))
+		ttl = ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0));
+	if (p)
+		ldns_pkt_free(p);
+	return ttl;
+}
+
+static void test_ttl_clamp(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_cfg cfg;
+	res_ctx *r;
+	int sync;
+	size_t len;
+
+	net_init(&n);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_cache_ttl = 60;
+	r = new_res_cfg(&n, 1, &cfg);
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	T_EQ(first_ttl(out, len), 60);
+	n.now += 61 * 1000;
+	n.nlog = 0;
+	ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	T_CHECK(!sync);
+	T_EQ(n.nlog, 3);     /* everything (cuts too) expired after 60 s */
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_prefetch(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	n.now += 3300 * 1000;     /* 300 s left of 3600: < 10% */
+	n.nlog = 0;
+	for (int i = 0; i < 4; i++) {
+		ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+		T_CHECK(sync);
+		n.now += 1001;
+	}
+	T_CHECK(res_get_stats(r)->prefetches >= 1);
+	drive(r, &n);
+	T_CHECK(sent_to(&n, 4, "www.example.com.", DNS_T_A));
+	/* past the original expiry: the refreshed answer serves it */
+	n.now += 400 * 1000;
+	n.nlog = 0;
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	T_CHECK(sync);
+	T_EQ(n.nlog, 0);
+	T_CHECK(first_ttl(out, len) > 3000);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_serve_stale(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_cfg cfg;
+	res_ctx *r;
+	ldns_pkt *p;
+	int sync;
+	size_t len;
+
+	net_init(&n);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.use_stale = 1;
+	cfg.stale_ttl = 30;
+	r = new_res_cfg(&n, 1, &cfg);
+	ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	n.now += 3700 * 1000;
+	n.srv[3].drop = 1000;    /* example.com's server is gone */
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR &&
+		sec_has(p, 1, "192.0.2.80"));
+	if (p)
+		ldns_pkt_free(p);
+	T_EQ(first_ttl(out, len), 30);
+	T_EQ(res_get_stats(r)->stale_served, 1);
+	/* without serve-stale: SERVFAIL */
+	res_free(r);
+	r = new_res(&n, 1);
+	n.srv[3].drop = 0;
+	ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	n.now += 3700 * 1000;
+	n.srv[3].drop = 1000;
+	len = ask(r, &n, "www.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL);
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
+int main(void)
+{
+	T_RUN(test_hints);
+	T_RUN(test_srtt);
+	T_RUN(test_iterate_and_cache);
+	T_RUN(test_qmin_off);
+	T_RUN(test_qmin_deep);
+	T_RUN(test_cname_cross_zone);
+	T_RUN(test_negative);
+	T_RUN(test_glueless);
+	T_RUN(test_timeout_retry);
+	T_RUN(test_all_dead);
+	T_RUN(test_lame);
+	T_RUN(test_spoof_ignored);
+	T_RUN(test_caps_fallback);
+	T_RUN(test_shared_task);
+	T_RUN(test_forwarding);
+	T_RUN(test_tcp_fallback);
+	T_RUN(test_dname_loop_ds);
+	T_RUN(test_no_negcache);
+	T_RUN(test_ttl_clamp);
+	T_RUN(test_prefetch);
+	T_RUN(test_serve_stale);
+	T_DONE();
+}
