@@ -38,7 +38,8 @@
 # Environment: DNSVIZOR, BENCH_SECONDS (10), BENCH_CLIENTS (4),
 # BENCH_THREADS (1), BENCH_ROUNDS (3), RBENCH_NAMES (10000), RBENCH_FILL
 # (1000000, 0 skips part 3), RBENCH_COLD_ZONES (500), RBENCH_COLD_NAMES (4),
-# RBENCH_SKIP_COLD=1, RBENCH_SKIP_HITS=1.  Every step is bounded; servers and the temp dir are
+# RBENCH_SKIP_COLD=1, RBENCH_SKIP_HITS=1, RBENCH_PCAP_DIR (keep part 2's
+# captures there: cold-dnsvizor.pcap, cold-unbound.pcap).  Every step is bounded; servers and the temp dir are
 # removed on exit.  The machine is shared: compare ratios within one run.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -410,6 +411,7 @@ sys.exit(1)') || { echo "cold: no free 127.53.X.1-3 port 53 (skipped)"; return 0
         rt=$(awk '/Run time/ { print $4 }' "$T/cold.$who")
         sleep 1
         kill -INT "$tdp" 2>/dev/null; wait "$tdp" 2>/dev/null
+        [ -n "${RBENCH_PCAP_DIR:-}" ] && cp "$T/$who.pcap" "$RBENCH_PCAP_DIR/cold-$who.pcap"
         nq=$(tcpdump -n -r "$T/$who.pcap" 2>/dev/null | wc -l)
         ok=$(rcode_count "$T/cold.$who" NOERROR)
         lat=$(awk '/Average Latency/ { print $4 }' "$T/cold.$who")
