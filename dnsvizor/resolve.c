@@ -108,6 +108,13 @@ static void dv_rs_random(void *arg, void *buf, size_t len)
 /* --server and resolv.conf                                           */
 /* ------------------------------------------------------------------ */
 
+static int dv_rs_loopback(const res_addr *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return a->af == 4 ? a->addr[0] == 127 : !memcmp(a->addr, v6lo, 16);
+}
+
 /* "IP" or "IP#PORT" into a res_addr.  0 or -1. */
 static int dv_rs_parse_ip(const char *s, size_t n, res_addr *a)
 {
@@ -293,6 +300,15 @@ static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 		if (sscanf(line, " nameserver %127s", ip) != 1 ||
 		    dv_rs_parse_ip(ip, strlen(ip), &a) < 0)
 			continue;
+		if (dv_rs_loopback(&a) && !ctx->cfg.allow_loopback) {
+			/* e.g. a local stub resolver: we would never reach
+			 * it, so do not let it stop iteration either */
+			dv_log(&ctx->lg, DV_LOG_WARN, "resolv-file %s: "
+			       "nameserver %s is on loopback: ignored (see "
+			       "--allow-loopback-upstream)",
+			       ctx->cfg.resolv_file, ip);
+			continue;
+		}
 		if (dv_rs_fw_add(m, "", 0, &a) < 0)
 			break;
 	}
@@ -303,18 +319,15 @@ static int dv_rs_forwards(dv_ctx *ctx, dv_rs_mem *m, char *err,
 			  size_t errlen)
 {
 	const dv_config *c = &ctx->cfg;
-	int root_servers = 0;
 
 	for (size_t i = 0; i < c->servers.n; i++)
 		if (dv_rs_server_parse(c->servers.v[i], dv_rs_fw_add, m, err,
 				       errlen) < 0)
 			return -1;
-	for (size_t i = 0; i < m->nfw; i++)
-		if (m->fw[i].domain[0] == 0 && m->fw[i].nservers)
-			root_servers = 1;
-	/* dnsmasq reads resolv.conf unless told not to; with servers from
-	 * neither place, dnsvizor iterates from the root itself. */
-	if (!c->no_resolv && c->resolv_file && !root_servers)
+	/* dnsmasq: resolv.conf servers join the --server ones unless
+	 * --no-resolv; with servers from neither place, dnsvizor iterates
+	 * from the root itself. */
+	if (!c->no_resolv && c->resolv_file)
 		dv_rs_resolv_conf(ctx, m);
 	return 0;
 }
@@ -690,13 +703,6 @@ static socklen_t dv_rs_sockaddr(const res_addr *a,
 	s6->sin6_port = htons(a->port);
 	memcpy(&s6->sin6_addr, a->addr, 16);
 	return sizeof(*s6);
-}
-
-static int dv_rs_loopback(const res_addr *a)
-{
-	static const uint8_t v6lo[16] = { [15] = 1 };
-
-	return a->af == 4 ? a->addr[0] == 127 : !memcmp(a->addr, v6lo, 16);
 }
 
 /* Bind to --outgoing-address of the family (port 0: the kernel picks a

@@ -167,6 +167,27 @@ def resolver_options_parse():
 
 
 @case
+def resolv_file_loopback_ignored():
+    """A loopback nameserver in the resolv file is skipped (with a log
+    line) unless --allow-loopback-upstream; --no-resolv does not read the
+    file at all."""
+    d = tmpdir()
+    rf = write(os.path.join(d, "resolv.conf"), "nameserver 127.0.0.53\n")
+    s = Server(conf=["resolv-file=" + rf, "state-dir=" + d,
+                     "server=/elsewhere.test/127.0.0.1#%d" % closed_port()],
+               zones={"t.test": ZONE})
+    expect(rd_query(s, "www.t.test"), "NOERROR", aa=True)
+    check("nameserver 127.0.0.53 is on loopback: ignored" in s.log(),
+          "no warning: " + s.log_tail(400))
+    s2 = Server(conf=["resolv-file=" + rf, "state-dir=" + d, "no-resolv",
+                      "server=/elsewhere.test/127.0.0.1#%d" % closed_port()],
+                zones={"t.test": ZONE})
+    expect(rd_query(s2, "www.t.test"), "NOERROR", aa=True)
+    check("127.0.0.53" not in s2.log(), "resolv file read with "
+          "--no-resolv: " + s2.log_tail(400))
+
+
+@case
 def cache_file_on_sigterm():
     """SIGTERM writes <state-dir>/cache.bin (atomically: no temp file is
     left); a garbage cache file is ignored at start."""
