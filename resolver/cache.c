@@ -19,7 +19,7 @@
 #include "resolver/res_int.h"
 
 enum { K_RRSET = 1, K_NEG = 2, K_ANS = 3 };
-enum { AK_EDNS = 1, AK_DO = 2, AK_CD = 4 };  /* answer key flags */
+enum { AK_EDNS = 1, AK_DO = 2, AK_CD = 4, AK_AD = 8 };  /* answer keys */
 enum { ST_PREFETCH = 1 };
 enum { MIN_BUCKETS = 256, MAX_BUCKETS = 1u << 26 };
 enum { PF_SCAN = 65536 };                     /* buckets per prefetch call */
@@ -549,8 +549,9 @@ static size_t reply_question(const uint8_t *m, size_t len,
 {
 	size_t i;
 
+	/* a truncated reply is never cached: a TCP client must not get it */
 	if (len < WIRE_HDRLEN + nl + 4 || !(wire_get16(m + 2) & DNS_F_QR) ||
-	    wire_get16(m + 4) != 1)
+	    (wire_get16(m + 2) & DNS_F_TC) || wire_get16(m + 4) != 1)
 		return 0;
 	for (i = 0; i < nl; i++) {
 		uint8_t ch = m[WIRE_HDRLEN + i];
@@ -577,6 +578,10 @@ static uint8_t ans_kflags(const wire_query *q)
 	}
 	if (q->flags & DNS_F_CD)
 		f |= AK_CD;
+	/* RFC 6840 5.7: AD only for queries with DO or AD; without DO the
+	 * query's AD bit decides whether the reply may carry AD */
+	if (!(f & AK_DO) && (q->flags & DNS_F_AD))
+		f |= AK_AD;
 	return f;
 }
 
@@ -649,21 +654,11 @@ static void patch_ttls(const cent *e, uint8_t *resp, uint32_t age,
 	}
 }
 
-int res_cache_answer(res_cache *c, const wire_query *q,
-		     const uint8_t *qmsg, size_t limit, uint64_t now_ms,
-		     uint8_t *resp, size_t cap, size_t *resp_len)
+/* Copy a hit to resp with the client's id, name spelling and RD bit. */
+static void ans_copy(cent *e, const wire_query *q, uint8_t *resp)
 {
-	ckey k;
-	cent *e;
-	uint64_t insert_ms;
-	uint32_t age;
 	uint16_t fl;
 
-	(void)qmsg;  /* q->qname holds the client's spelling of the name */
-	ans_key(&k, q);
-	e = lookup(c, &k);
-	if (!e || now_ms >= e->expire_ms || e->len > limit || e->len > cap)
-		return 0;
 	e->ref = 1;
 	if (e->hits < 255)
 		e->hits++;
@@ -673,11 +668,68 @@ int res_cache_answer(res_cache *c, const wire_query *q,
 	fl = (uint16_t)((wire_get16(resp + 2) & ~DNS_F_RD) |
 			(q->flags & DNS_F_RD));
 	wire_put16(resp + 2, fl);
-	insert_ms = e->expire_ms - (uint64_t)e->aux * 1000;
+}
+
+static void ans_fresh(cent *e, const wire_query *q, uint64_t now_ms,
+		      uint8_t *resp)
+{
+	uint64_t insert_ms = e->expire_ms - (uint64_t)e->aux * 1000;
+	uint32_t age;
+
+	ans_copy(e, q, resp);
 	age = now_ms > insert_ms ? (uint32_t)((now_ms - insert_ms) / 1000) : 0;
 	patch_ttls(e, resp, age, e->aux > age ? e->aux - age : 0);
+}
+
+static cent *ans_find(res_cache *c, const wire_query *q, size_t limit,
+		      size_t cap)
+{
+	ckey k;
+	cent *e;
+
+	ans_key(&k, q);
+	e = lookup(c, &k);
+	return e && e->len <= limit && e->len <= cap ? e : NULL;
+}
+
+int res_cache_answer(res_cache *c, const wire_query *q,
+		     const uint8_t *qmsg, size_t limit, uint64_t now_ms,
+		     uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	cent *e = ans_find(c, q, limit, cap);
+
+	(void)qmsg;  /* q->qname holds the client's spelling of the name */
+	if (!e || now_ms >= e->expire_ms)
+		return 0;
+	ans_fresh(e, q, now_ms, resp);
 	*resp_len = e->len;
 	return 1;
+}
+
+int res_cache_answer_stale(res_cache *c, const wire_query *q, size_t limit,
+			   uint64_t now_ms, uint64_t max_stale_ms,
+			   uint32_t stale_ttl, uint8_t *resp, size_t cap,
+			   size_t *resp_len)
+{
+	cent *e = ans_find(c, q, limit, cap);
+	const uint8_t *offs;
+	uint32_t i;
+
+	if (!e)
+		return 0;
+	if (now_ms < e->expire_ms) {
+		ans_fresh(e, q, now_ms, resp);
+		*resp_len = e->len;
+		return 1;
+	}
+	if (now_ms - e->expire_ms >= max_stale_ms)
+		return 0;
+	ans_copy(e, q, resp);
+	offs = e->b + e->namelen + e->len;
+	for (i = 0; i < e->count; i++)
+		wire_put32(resp + wire_get16(offs + 2 * i), stale_ttl);
+	*resp_len = e->len;
+	return 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -894,7 +946,7 @@ static int load_one(res_cache *c, const uint8_t *q, size_t plen,
 		return load_rrset(c, &k, q, t, plen - PAY_HDR, now_ms);
 	if (k.kind == K_NEG)
 		return load_neg(c, &k, q, t, plen - PAY_HDR);
-	if (k.kind != K_ANS || k.kflags > 7 ||
+	if (k.kind != K_ANS || k.kflags > 15 ||
 	    (uint64_t)k.namelen + wire_get32(q + 11) != plen - PAY_HDR ||
 	    exp < (uint64_t)ttl * 1000)
 		return -1;

@@ -29,7 +29,7 @@ static const uint8_t *nm(const char *s)
 	return b;
 }
 
-typedef struct qopt { int edns, dobit, cd, rd; uint16_t id; } qopt;
+typedef struct qopt { int edns, dobit, cd, rd; uint16_t id; int ad; } qopt;
 
 /* A query message for name/type with the given options, parsed into q. */
 static size_t mkq(uint8_t *buf, const char *name, uint16_t type,
@@ -37,7 +37,8 @@ static size_t mkq(uint8_t *buf, const char *name, uint16_t type,
 {
 	wire_writer w;
 	uint16_t fl = (uint16_t)((o->rd ? DNS_F_RD : 0) |
-				 (o->cd ? DNS_F_CD : 0));
+				 (o->cd ? DNS_F_CD : 0) |
+				 (o->ad ? DNS_F_AD : 0));
 
 	wire_writer_init(&w, buf, 512, 512);
 	wire_write16(&w, o->id);
@@ -258,7 +259,7 @@ static void test_answer_hit(void)
 	uint8_t qm[512], rep[1024], resp[65535], orig[1024];
 	size_t ql, rl, ol, len;
 	wire_query q;
-	qopt o = { 1, 0, 0, 1, 0x1234 };
+	qopt o = { 1, 0, 0, 1, 0x1234, 0 };
 	ldns_pkt *p;
 	char *s;
 
@@ -310,6 +311,48 @@ static void test_answer_hit(void)
 	res_cache_free(c);
 }
 
+static void test_answer_stale(void)
+{
+	res_cache *c = res_cache_new(100, 1 << 20);
+	uint8_t qm[512], rep[1024], resp[65535];
+	size_t ql, len, rl;
+	wire_query q;
+	qopt o = { 1, 0, 0, 1, 0x4242, 0 };
+	ldns_pkt *p = NULL;
+
+	ql = mkq(qm, "www.example.com", DNS_T_A, &o, &q);
+	len = mkreply(rep, sizeof(rep), "www.example.com", 1, 10);
+	T_EQ(res_cache_put_answer(c, &q, rep, len, 600, T0), 0);
+	/* fresh: the same as res_cache_answer */
+	T_EQ(res_cache_answer_stale(c, &q, 1232, T0 + 100500, 3600000, 30,
+				    resp, sizeof(resp), &rl), 1);
+	T_CHECK(ldns_wire2pkt(&p, resp, rl) == LDNS_STATUS_OK);
+	check_ttls(p, 100);
+	ldns_pkt_free(p);
+	p = NULL;
+	/* expired: a normal hit misses, the stale one serves TTL 30 */
+	T_CHECK(serve(c, qm, ql, T0 + 700000, 1232, resp, &rl) == NULL);
+	T_EQ(res_cache_answer_stale(c, &q, 1232, T0 + 700000, 3600000, 30,
+				    resp, sizeof(resp), &rl), 2);
+	T_EQ(rl, len);
+	T_CHECK(ldns_wire2pkt(&p, resp, rl) == LDNS_STATUS_OK);
+	if (p) {
+		T_EQ(ldns_pkt_id(p), 0x4242);
+		T_EQ(ttl_at(ldns_pkt_answer(p), 0), 30);
+		T_EQ(ttl_at(ldns_pkt_answer(p), 1), 30);
+		T_EQ(ttl_at(ldns_pkt_authority(p), 0), 30);
+		T_EQ(ttl_at(ldns_pkt_additional(p), 0), 30);
+		T_CHECK(ldns_pkt_edns(p));
+		ldns_pkt_free(p);
+	}
+	/* beyond the stale window, or too big: nothing */
+	T_EQ(res_cache_answer_stale(c, &q, 1232, T0 + 600000 + 3600000,
+				    3600000, 30, resp, sizeof(resp), &rl), 0);
+	T_EQ(res_cache_answer_stale(c, &q, len - 1, T0 + 700000, 3600000, 30,
+				    resp, sizeof(resp), &rl), 0);
+	res_cache_free(c);
+}
+
 static int edns_variant(res_cache *c, const qopt *o, uint64_t now)
 {
 	uint8_t qm[512], resp[65535];
@@ -335,8 +378,8 @@ static void test_answer_edns(void)
 	uint8_t qm[512], rep[1024];
 	size_t len;
 	wire_query q;
-	qopt plain = { 0, 0, 0, 1, 1 }, ed = { 1, 0, 0, 1, 2 },
-	     dob = { 1, 1, 0, 1, 3 }, cd = { 1, 1, 1, 1, 4 };
+	qopt plain = { 0, 0, 0, 1, 1, 0 }, ed = { 1, 0, 0, 1, 2, 0 },
+	     dob = { 1, 1, 0, 1, 3, 0 }, cd = { 1, 1, 1, 1, 4, 0 };
 
 	mkq(qm, "a.example.org", DNS_T_A, &plain, &q);
 	len = mkreply(rep, sizeof(rep), "a.example.org", 0, 1);
@@ -354,6 +397,11 @@ static void test_answer_edns(void)
 	T_EQ(edns_variant(c, &ed, T0), 21);
 	T_EQ(edns_variant(c, &dob, T0), 31);
 	T_EQ(edns_variant(c, &cd, T0), -1);   /* CD is part of the key */
+	/* AD in a query without DO is too (RFC 6840 5.7), not with DO */
+	plain.ad = ed.ad = dob.ad = 1;
+	T_EQ(edns_variant(c, &plain, T0), -1);
+	T_EQ(edns_variant(c, &ed, T0), -1);
+	T_EQ(edns_variant(c, &dob, T0), 31);
 	T_EQ(res_cache_count(c), 3);
 	res_cache_free(c);
 }
@@ -364,7 +412,7 @@ static void test_answer_bad(void)
 	uint8_t qm[512], rep[1024];
 	size_t len;
 	wire_query q;
-	qopt o = { 0, 0, 0, 1, 1 };
+	qopt o = { 0, 0, 0, 1, 1, 0 };
 
 	mkq(qm, "a.example.org", DNS_T_A, &o, &q);
 	len = mkreply(rep, sizeof(rep), "b.example.org", 0, 1);
@@ -372,6 +420,8 @@ static void test_answer_bad(void)
 	len = mkreply(rep, sizeof(rep), "a.example.org", 0, 1);
 	T_EQ(res_cache_put_answer(c, &q, rep, len - 1, 60, T0), -EINVAL);
 	T_EQ(res_cache_put_answer(c, &q, rep, 11, 60, T0), -EINVAL);
+	wire_put16(rep + 2, DNS_F_QR | DNS_F_TC);  /* truncated */
+	T_EQ(res_cache_put_answer(c, &q, rep, len, 60, T0), -EINVAL);
 	wire_put16(rep + 2, 0);  /* not a reply */
 	T_EQ(res_cache_put_answer(c, &q, rep, len, 60, T0), -EINVAL);
 	len = mkreply(rep, sizeof(rep), "a.example.org", 0, 1);
@@ -467,7 +517,7 @@ static void fill_mixed(res_cache *c)
 	uint8_t qm[512], rep[1024];
 	size_t len;
 	wire_query q;
-	qopt o = { 1, 1, 0, 1, 9 };
+	qopt o = { 1, 1, 0, 1, 9, 0 };
 
 	res_cache_put_rrset(c, nm("www.example.com"), DNS_T_A, 600, T0, 4, 2,
 			    A2, sizeof(A2), 2, A1, sizeof(A1), 1);
@@ -485,7 +535,7 @@ static int check_mixed(res_cache *c, uint64_t now)
 	uint8_t qm[512], resp[65535];
 	size_t ql, rl;
 	wire_query q;
-	qopt o = { 1, 1, 0, 1, 9 };
+	qopt o = { 1, 1, 0, 1, 9, 0 };
 	res_crrset r;
 	int nx, n = 0;
 	ldns_pkt *p;
@@ -558,7 +608,7 @@ static void test_prefetch(void)
 	uint8_t qm[512], rep[1024], resp[65535];
 	size_t ql, ql2, len, rl;
 	wire_query q;
-	qopt o = { 0, 0, 0, 1, 5 };
+	qopt o = { 0, 0, 0, 1, 5, 0 };
 	res_prefetch pf[4];
 
 	ql = mkq(qm, "pop.example.net", DNS_T_A, &o, &q);
@@ -605,7 +655,7 @@ static int bench_hits(unsigned n)
 	res_cache *c = res_cache_new(n, 1ULL << 40);
 	static uint8_t qm[512], rep[1024], resp[65535];
 	wire_query *qs = calloc(n, sizeof(*qs));
-	qopt o = { 1, 0, 0, 1, 7 };
+	qopt o = { 1, 0, 0, 1, 7, 0 };
 	char s[64];
 	size_t len = 0, rl;
 	unsigned i, hits = 0, rounds = 20;
@@ -641,6 +691,7 @@ int main(int argc, char **argv)
 	T_RUN(test_rrset_trust);
 	T_RUN(test_negative);
 	T_RUN(test_answer_hit);
+	T_RUN(test_answer_stale);
 	T_RUN(test_answer_edns);
 	T_RUN(test_answer_bad);
 	T_RUN(test_eviction);
