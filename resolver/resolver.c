@@ -1038,8 +1038,29 @@ static uint8_t rr_trust(const res_msg *m, const msg_rr *rr,
 			       (aa ? RES_TRUST_AUTHORITY : 0);
 		return 0;   /* SOA / NSEC: kept with the negative entry */
 	}
-	if (rr->type == DNS_T_A || rr->type == DNS_T_AAAA)
-		return referral ? RES_TRUST_GLUE : RES_TRUST_ADDITIONAL;
+	/* additional data only as referral glue (never from a forwarder:
+	 * its referrals are refused as lame before caching) */
+	if (referral && (rr->type == DNS_T_A || rr->type == DNS_T_AAAA))
+		return RES_TRUST_GLUE;
+	return 0;
+}
+
+/* Is owner on the answer's chain from qn: qn itself, a CNAME target in
+ * the answer, or the owner of a DNAME above qn or above such a target? */
+static int an_relevant(const res_msg *m, const uint8_t *owner,
+		       const uint8_t *qn)
+{
+	if (wire_name_equal(owner, qn) || wire_name_is_sub(qn, owner))
+		return 1;
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+
+		if (rr->sec != RR_SEC_AN || rr->type != DNS_T_CNAME)
+			continue;
+		if (wire_name_equal(owner, m->buf + rr->rd) ||
+		    wire_name_is_sub(m->buf + rr->rd, owner))
+			return 1;
+	}
 	return 0;
 }
 
@@ -1047,7 +1068,9 @@ static void cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		      int referral, uint64_t now)
 {
 	uint8_t *data = r->scratch, *sigs = r->sigscratch;
+	uint8_t qn[WIRE_MAXNAME];
 
+	wire_name_lower(qn, m->qname);
 	for (size_t i = 0; i < m->nrr; i++) {
 		const msg_rr *rr = &m->rr[i];
 		uint8_t trust = rr_trust(m, rr, bw, referral);
@@ -1056,6 +1079,13 @@ static void cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 
 		if (!trust || !rr_first_of_set(m, i))
 			continue;
+		if (rr->sec == RR_SEC_AN &&
+		    !an_relevant(m, rr_owner(m, rr), qn))
+			continue;
+		if (rr->sec == RR_SEC_AN && rr->type != DNS_T_DNAME &&
+		    !wire_name_equal(rr_owner(m, rr), qn) &&
+		    wire_name_is_sub(qn, rr_owner(m, rr)))
+			continue;     /* only a DNAME may sit above qn */
 		n = msg_rrset(m, rr->sec, rr_owner(m, rr), rr->type, data,
 			      65535, &len, &ttl);
 		ns = msg_sigs(m, rr->sec, rr_owner(m, rr), rr->type, sigs,
@@ -1475,12 +1505,42 @@ static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
 enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
 
 
+/* qtype ANY: every RRset of name in the answer (RFC 8482 servers may
+ * send a subset). */
+static int follow_any(res_ctx *r, res_task *t, const res_msg *m,
+		      const uint8_t *name, int record)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+		uint32_t len, ttl;
+		uint16_t n;
+
+		if (rr->sec != RR_SEC_AN || rr->type == DNS_T_RRSIG ||
+		    rr->cls != DNS_C_IN || !rr_first_of_set(m, i) ||
+		    !wire_name_equal(rr_owner(m, rr), name))
+			continue;
+		found = 1;
+		if (!record)
+			continue;
+		n = msg_rrset(m, RR_SEC_AN, name, rr->type, r->scratch, 65535,
+			      &len, &ttl);
+		if (chain_add(t, name, rr->type, ttl, r->scratch, len, n) < 0)
+			return CH_FAIL;
+		msg_chain_sigs(r, t, m, name, rr->type);
+	}
+	return found ? CH_FINAL : CH_NONE;
+}
+
 /* Follow qname through the answer section: data, CNAME, DNAME links. */
 static int follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 			 uint8_t *name, uint16_t qt, int record)
 {
 	int moved = 0;
 
+	if (qt == DNS_T_ANY)
+		return follow_any(r, t, m, name, record);
 	for (int hop = 0; hop <= MAX_CHAIN; hop++) {
 		uint32_t len, ttl;
 		uint16_t n = msg_rrset(m, RR_SEC_AN, name, qt, r->scratch,
@@ -1756,6 +1816,12 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 	r->cache = res_cache_new(cfg->cache_entries ? cfg->cache_entries :
 				 10000, cfg->cache_bytes ? cfg->cache_bytes :
 				 64ull << 20);
+	if (r->cache) {
+		uint64_t seed;
+
+		rnd(r, &seed, sizeof(seed));
+		res_cache_seed(r->cache, seed);
+	}
 	r->msg = malloc(sizeof(*r->msg));
 	r->scratch = malloc(65536);
 	r->sigscratch = malloc(65536);

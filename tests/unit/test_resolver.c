@@ -85,6 +85,7 @@ typedef struct fsrv {
 	int drop;          /* drop this many queries */
 	int lower;         /* lowercase the question in replies */
 	int dname;         /* answer www.dn.example.com with a DNAME */
+	int evil;          /* referrals carry out-of-bailiwick glue */
 } fsrv;
 
 typedef struct qlog {
@@ -243,6 +244,65 @@ static size_t dname_reply(const uint8_t *q, size_t qlen, uint8_t *resp)
 	return w.len;
 }
 
+/* sig.example.com A with an RRSIG (zones/ does not serve signatures). */
+static size_t sig_reply(const uint8_t *q, size_t qlen, uint8_t *resp)
+{
+	static const uint8_t a[4] = { 192, 0, 2, 77 };
+	uint8_t qn[WIRE_MAXNAME], want[WIRE_MAXNAME], sig[320],
+		signer[WIRE_MAXNAME];
+	size_t pos = 12, sl;
+	wire_writer w;
+
+	wire_name_from_str("sig.example.com", want);
+	if (wire_name_read(q, qlen, &pos, qn) < 0 ||
+	    !wire_name_equal(qn, want) || wire_get16(q + pos) != DNS_T_A)
+		return 0;
+	wire_writer_init(&w, resp, 65535, 65535);
+	wire_write(&w, q, pos + 4);
+	wire_put16(resp + 2, DNS_F_QR | DNS_F_AA);
+	wire_put16(resp + 6, 2);
+	wire_put16(resp + 10, 0);
+	memset(sig, 0, sizeof(sig));
+	wire_put16(sig, DNS_T_A);
+	sig[2] = 13;
+	sig[3] = 3;
+	wire_put32(sig + 4, 3600);
+	wire_put32(sig + 8, 2000000000u);
+	wire_put32(sig + 12, 1600000000u);
+	wire_put16(sig + 16, 4711);
+	sl = (size_t)wire_name_from_str("example.com", signer);
+	memcpy(sig + 18, signer, sl);
+	wire_write_rr(&w, qn, DNS_T_A, DNS_C_IN, 3600, a, 4, NULL);
+	wire_write_rr(&w, qn, DNS_T_RRSIG, DNS_C_IN, 3600, sig,
+		      (uint16_t)(18 + sl + 32), NULL);
+	return w.len;
+}
+
+/* A com. referral for glueless.com with glue for ns.example.net that
+ * the com servers have no authority for (pointing to 192.0.2.66). */
+static size_t evil_reply(const uint8_t *q, size_t qlen, uint8_t *resp)
+{
+	static const uint8_t a[4] = { 192, 0, 2, 66 };
+	uint8_t qn[WIRE_MAXNAME], z[WIRE_MAXNAME], ns[WIRE_MAXNAME];
+	size_t pos = 12;
+	wire_writer w;
+
+	wire_name_from_str("glueless.com", z);
+	if (wire_name_read(q, qlen, &pos, qn) < 0 ||
+	    !wire_name_is_sub(qn, z))
+		return 0;
+	wire_writer_init(&w, resp, 65535, 65535);
+	wire_write(&w, q, pos + 4);
+	wire_put16(resp + 2, DNS_F_QR);
+	wire_put16(resp + 8, 1);
+	wire_put16(resp + 10, 1);
+	wire_name_from_str("ns.example.net", ns);
+	wire_write_rr(&w, z, DNS_T_NS, DNS_C_IN, 3600, ns,
+		      (uint16_t)wire_name_len(ns), NULL);
+	wire_write_rr(&w, ns, DNS_T_A, DNS_C_IN, 3600, a, 4, NULL);
+	return w.len;
+}
+
 static void deliver_spoofs(res_ctx *r, fnet *n, uint64_t txn,
 			   const uint8_t *resp, size_t len)
 {
@@ -275,6 +335,10 @@ static void answer_send(res_ctx *r, fnet *n, const res_action *a)
 	memset(&st, 0, sizeof(st));
 	if (s->dname)
 		rlen = dname_reply(q, qlen, resp);
+	if (s->dname && rlen == 0)
+		rlen = sig_reply(q, qlen, resp);
+	if (s->evil)
+		rlen = evil_reply(q, qlen, resp);
 	if (rlen == 0 && zone_db_answer(s->db, q, qlen, a->transport == RES_T_TCP, resp,
 			   sizeof(resp), &rlen, &st) != ZONE_REPLY)
 		return;
@@ -1089,6 +1153,111 @@ static void test_serve_stale(void)
 	net_free(&n);
 }
 
+static void test_do_rrsig(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	uint8_t q[512];
+	size_t qlen, len = 0;
+	res_cfg cfg;
+	res_ctx *r;
+	ldns_pkt *p;
+
+	net_init(&n);
+	n.srv[3].dname = 1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dnssec = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	/* a DO client: the RRSIG comes along */
+	qlen = make_query(q, "sig.example.com", DNS_T_A, 9, 1);
+	q[qlen - 4] = 0x80;         /* OPT flags: DO */
+	T_EQ(res_query(r, q, qlen, 0, n.now, out, 65535, &len, 1),
+	     RES_PENDING);
+	n.nans = 0;
+	drive(r, &n);
+	T_EQ(n.nans, 1);
+	p = pkt_of(n.ans[0], n.anslen[0]);
+	T_CHECK(p && sec_has(p, 1, "RRSIG") && sec_has(p, 1, "192.0.2.77"));
+	if (p)
+		ldns_pkt_free(p);
+	/* upstream queries carried DO (and CD: we validate ourselves) */
+	for (int i = 0; i < n.nlog; i++)
+		T_CHECK(n.log[i].flags & DNS_F_CD);
+	/* a plain client: no RRSIG, from the RRset cache */
+	qlen = make_query(q, "sig.example.com", DNS_T_A, 10, 1);
+	n.nlog = 0;
+	T_EQ(res_query(r, q, qlen, 0, n.now, out, 65535, &len, 2),
+	     RES_ANSWERED);
+	T_EQ(n.nlog, 0);
+	p = pkt_of(out, len);
+	T_CHECK(p && !sec_has(p, 1, "RRSIG") && sec_has(p, 1, "192.0.2.77"));
+	if (p)
+		ldns_pkt_free(p);
+	/* DO again, from the RRset cache: signatures kept with the RRset */
+	qlen = make_query(q, "sig.example.com", DNS_T_A, 11, 1);
+	q[qlen - 4] = 0x80;
+	T_EQ(res_query(r, q, qlen, 0, n.now, out, 65535, &len, 3),
+	     RES_ANSWERED);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "RRSIG"));
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_out_of_bailiwick_glue(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	n.srv[1].evil = 1;
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.glueless.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.82"));
+	if (p)
+		ldns_pkt_free(p);
+	for (int i = 0; i < n.nlog; i++)
+		T_CHECK(n.log[i].last != 66);
+	T_CHECK(sent_to(&n, 5, "ns.example.net.", DNS_T_A));
+	/* and the glue is not served to clients either */
+	len = ask(r, &n, "ns.example.net", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.5") &&
+		!sec_has(p, 1, "192.0.2.66"));
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_any(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.example.com", DNS_T_ANY, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR &&
+		ldns_pkt_ancount(p) >= 1);
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1112,5 +1281,8 @@ int main(void)
 	T_RUN(test_ttl_clamp);
 	T_RUN(test_prefetch);
 	T_RUN(test_serve_stale);
+	T_RUN(test_do_rrsig);
+	T_RUN(test_out_of_bailiwick_glue);
+	T_RUN(test_any);
 	T_DONE();
 }
