@@ -310,6 +310,15 @@ static void test_signer_and_keys(void)
 			  s.siglen, s.sigcount, z.name, z.dnskey.data,
 			  z.dnskey.len, z.dnskey.count, NOW, 0, NULL);
 	T_EQ(r.ede, EDE_RRSIGS_MISSING);
+	/* an RRSIG algorithm we do not support (DSA, 3): EDE 1 */
+	{
+		tset u = s;
+
+		u.sigs[2 + 2] = 3;
+		r = check(&z, &u, NOW, 0, NULL);
+		T_EQ(r.sec, RES_SEC_BOGUS);
+		T_EQ(r.ede, EDE_UNSUPPORTED_DNSKEY_ALG);
+	}
 	/* owner outside the signer */
 	wname("www.example.org.", oz);
 	r = res_val_rrset(oz, s.type, s.data, s.len, s.count, s.sigs,
@@ -812,9 +821,12 @@ static void test_nsec3_optout(void)
 	n3_chain(x, n, 1, 0, NULL, 0);
 	T_EQ(n3_try(3, "sub.example.", 43, x, n, -1).sec, RES_SEC_INSECURE);
 	T_EQ(n3_try(2, "sub.example.", 43, x, n, -1).sec, RES_SEC_INSECURE);
+	/* NXDOMAIN whose next closer is covered by an opt-out record */
+	T_EQ(n3_try(1, "b.example.", 1, x, n, -1).sec, RES_SEC_INSECURE);
 	n = n3_zone(x, 0);
 	n3_chain(x, n, 0, 0, NULL, 0);
 	T_EQ(n3_try(3, "sub.example.", 43, x, n, -1).sec, RES_SEC_BOGUS);
+	T_EQ(n3_try(1, "b.example.", 1, x, n, -1).sec, RES_SEC_SECURE);
 }
 
 static void test_nsec3_iterations(void)
@@ -855,6 +867,9 @@ static void test_nsec3_wildcard_answer(void)
 	wname("*.example.", wc);
 	T_EQ(res_val_denial_wildcard(qn, wc, zn, s, (size_t)n).sec,
 	     RES_SEC_BOGUS);
+	/* kind 4 without the wildcard: full closest encloser proof */
+	T_EQ(n3_try(4, "foo.w.example.", 1, x, n, -1).sec, RES_SEC_SECURE);
+	T_EQ(n3_try(4, "a.example.", 1, x, n, -1).sec, RES_SEC_BOGUS);
 	/* next closer's covering record missing */
 	{
 		int k = n3_find(x, n, "foo.w.example.", 0, NULL, 0);
