@@ -106,6 +106,7 @@ struct res_task {
 	uint8_t min_cut[WIRE_MAXNAME]; /* cut the minimisation counts from */
 	int min_n;                     /* labels of sname asked */
 	uint8_t min_set;               /* min_cut is valid */
+	uint8_t qmin_off;              /* a server failed a minimised query */
 	res_tried tried[TRIED_MAX];
 	int ntried;
 	uint8_t failed_ns[MAX_FAILED_NS][WIRE_MAXNAME];
@@ -1180,16 +1181,20 @@ static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
 			    size_t n, int strict, uint64_t now)
 {
 	const res_addr *best = NULL;
-	uint32_t bs = UINT32_MAX;
+	uint64_t bs = UINT64_MAX;
+	uint8_t jitter[MAX_ADDRS];
 
+	rnd(r, jitter, sizeof(jitter));
 	for (size_t i = 0; i < n; i++) {
-		uint32_t s;
+		uint64_t s;
 
 		if (!usable(r, t, &c[i]))
 			continue;
 		if (strict)
 			return &c[i];
-		s = res_srv_score(r->srv, &c[i], now);
+		/* equal scores (e.g. never measured) in random order */
+		s = (uint64_t)res_srv_score(r->srv, &c[i], now) << 8 |
+		    jitter[i % MAX_ADDRS];
 		if (s < bs) {
 			bs = s;
 			best = &c[i];
@@ -1355,7 +1360,7 @@ static int qmin_name(res_ctx *r, res_task *t, const uint8_t *cut,
 
 	*qn = t->sname;
 	*qt = t->qtype;
-	if (!r->cfg.qname_min || t->qtype == DNS_T_DS)
+	if (!r->cfg.qname_min || t->qmin_off || t->qtype == DNS_T_DS)
 		return 0;
 	if (!t->min_set || !wire_name_equal(t->min_cut, cut)) {
 		name_copy(t->min_cut, cut);
@@ -1751,6 +1756,13 @@ static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 		return;
 	}
 	if (rcode != DNS_R_NOERROR && rcode != DNS_R_NXDOMAIN) {
+		if (x->minimised && !t->qmin_off) {
+			/* RFC 9156 3: some servers fail on the minimised
+			 * name; ask the full name instead */
+			t->qmin_off = 1;
+			task_retry(r, t);
+			return;
+		}
 		tried_mark(t, &x->server, 1);
 		task_retry(r, t);
 		return;

@@ -86,6 +86,7 @@ typedef struct fsrv {
 	int lower;         /* lowercase the question in replies */
 	int dname;         /* answer www.dn.example.com with a DNAME */
 	int evil;          /* referrals carry out-of-bailiwick glue */
+	int refuse_ent;    /* REFUSED for names of 3-4 labels */
 } fsrv;
 
 typedef struct qlog {
@@ -339,9 +340,20 @@ static void answer_send(res_ctx *r, fnet *n, const res_action *a)
 		rlen = sig_reply(q, qlen, resp);
 	if (s->evil)
 		rlen = evil_reply(q, qlen, resp);
-	if (rlen == 0 && zone_db_answer(s->db, q, qlen, a->transport == RES_T_TCP, resp,
+	if (rlen == 0 &&
+	    zone_db_answer(s->db, q, qlen, a->transport == RES_T_TCP, resp,
 			   sizeof(resp), &rlen, &st) != ZONE_REPLY)
 		return;
+	if (rlen && s->refuse_ent) {
+		uint8_t qn[WIRE_MAXNAME];
+		size_t pos = 12;
+		int nl = wire_name_read(resp, rlen, &pos, qn) > 0 ?
+			 wire_name_labels(qn) : 0;
+
+		if (nl == 3 || nl == 4)
+			wire_put16(resp + 2, (uint16_t)((wire_get16(resp + 2) &
+					     ~0xf) | DNS_R_REFUSED));
+	}
 	if (s->lower)
 		lower_question(resp, rlen);
 	n->now += 3;
@@ -690,6 +702,7 @@ static void test_timeout_retry(void)
 
 	net_init(&n);
 	n.srv[6].drop = 5;   /* 192.0.2.10 is dead */
+	n.srv[7].drop = 1;   /* 192.0.2.11 loses the first query */
 	r = new_res(&n, 1);
 	t0 = n.now;
 	len = ask(r, &n, "www.example.org", DNS_T_A, out, &sync);
@@ -1258,6 +1271,30 @@ static void test_any(void)
 	net_free(&n);
 }
 
+static void test_qmin_fallback(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	n.srv[3].refuse_ent = 1;
+	r = new_res(&n, 1);
+	len = ask(r, &n, "a.b.c.example.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.99"));
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(sent_to(&n, 4, "c.example.com.", DNS_T_A));
+	T_CHECK(sent_to(&n, 4, "a.b.c.example.com.", DNS_T_A));
+	T_CHECK(!sent_to(&n, 4, "b.c.example.com.", DNS_T_A));
+	res_free(r);
+	net_free(&n);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1284,5 +1321,6 @@ int main(void)
 	T_RUN(test_do_rrsig);
 	T_RUN(test_out_of_bailiwick_glue);
 	T_RUN(test_any);
+	T_RUN(test_qmin_fallback);
 	T_DONE();
 }
