@@ -50,6 +50,7 @@ typedef struct dv_rs_txn {
 	struct dv_rs *rs;
 	unsigned gen;            /* engine that asked (reload: stale) */
 	uint64_t txn;
+	uint16_t id;             /* DNS id of the query sent */
 	int fd;                  /* UDP */
 	struct event *ev;        /* UDP read / lifetime */
 	struct bufferevent *bev; /* TCP */
@@ -684,6 +685,11 @@ static void dv_rs_udp_read(evutil_socket_t fd, short what, void *arg)
 	n = recv(fd, t->rs->buf, DV_RS_MAXMSG, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* connect() already filters the source; a datagram that is not a
+	 * reply with our id is noise (or a spoof): keep waiting */
+	if (n >= 0 && (n < WIRE_HDRLEN || !(t->rs->buf[2] & 0x80) ||
+		       wire_get16(t->rs->buf) != t->id))
+		return;
 	dv_rs_txn_done(t, n > 0 ? t->rs->buf : NULL, n > 0 ? (size_t)n : 0);
 }
 
@@ -812,6 +818,7 @@ static int dv_rs_send(struct dv_rs *rs, const res_action *a)
 	t->rs = rs;
 	t->gen = rs->gen;
 	t->txn = a->txn;
+	t->id = a->len >= 2 ? wire_get16(a->msg) : 0;
 	t->fd = -1;
 	t->next = rs->txns;
 	if (rs->txns)

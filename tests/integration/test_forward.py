@@ -16,6 +16,7 @@ import time
 
 import dns.flags
 import dns.message
+import dns.query
 
 from dvtest import (BINARY, Server, case, check, eq, expect, free_port,
                     has_flag, rcode, run, short, tmpdir, write)
@@ -236,5 +237,375 @@ def tcp_client_closes_early():
     expect(rd_query(s, "www.t.test", tcp=True), "NOERROR", aa=True)
 
 
+# ------------------------------------------------- forwarding to NSD ---
+
+UP_ZONE = """$ORIGIN up.test.
+$TTL 300
+@       SOA ns1 hostmaster 1 7200 3600 1209600 60
+@       NS  ns1
+ns1     A   127.0.0.1
+www     A   192.0.2.80
+alias   CNAME www
+"""
+
+OTHER_ZONE = """$ORIGIN other.test.
+$TTL 300
+@       SOA ns1 hostmaster 1 7200 3600 1209600 60
+@       NS  ns1
+ns1     A   127.0.0.1
+www     A   198.51.100.7
+"""
+
+_nsds = []
+
+
+class Nsd:
+    """An NSD instance of this test on 127.0.0.1 (or ip) serving some
+    zones."""
+
+    def __init__(self, zones, ip="127.0.0.1", port=None):
+        self.dir = tmpdir()
+        self.ip = ip
+        self.port = port or free_port()
+        conf = os.path.join(self.dir, "nsd.conf")
+        text = ("server:\n  ip-address: " + ip + "@%d\n  port: %d\n"
+                "  username: \"\"\n  chroot: \"\"\n  zonesdir: \"%s\"\n"
+                "  pidfile: \"%s/nsd.pid\"\n  database: \"\"\n"
+                "  xfrdfile: \"%s/xfrd.state\"\n"
+                "  zonelistfile: \"%s/zone.list\"\n  xfrdir: \"%s\"\n"
+                "  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\n"
+                "remote-control:\n  control-enable: no\n" %
+                ((self.port, self.port) + (self.dir,) * 5))
+        for origin, ztext in zones.items():
+            fn = write(os.path.join(self.dir, origin + ".zone"), ztext)
+            text += "zone:\n  name: %s\n  zonefile: \"%s\"\n" % (origin, fn)
+        write(conf, text)
+        self.log = open(os.path.join(self.dir, "nsd.log"), "w")
+        self.proc = subprocess.Popen(["nsd", "-d", "-c", conf],
+                                     stdout=self.log,
+                                     stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        _nsds.append(self)
+        origin = list(zones)[0]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                q = dns.message.make_query(origin, "SOA")
+                dns.query.udp(q, ip, port=self.port, timeout=0.5)
+                return
+            except Exception:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("nsd did not start")
+                time.sleep(0.1)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def forwarder(upstream_port, extra=(), zones=None):
+    state = tmpdir()
+    conf = ["no-resolv", "allow-loopback-upstream",
+            "server=127.0.0.1#%d" % upstream_port, "state-dir=" + state]
+    return Server(conf=conf + list(extra), zones=zones or {})
+
+
+def addrs(r):
+    return sorted(rd.to_text() for rs in r.answer for rd in rs
+                  if rs.rdtype == 1)
+
+
+@case
+def forward_through_nsd():
+    """Names in up.test resolve through dnsvizor (RA set, AA clear), over
+    UDP and TCP; a CNAME chain comes back whole; NXDOMAIN with the SOA."""
+    nsd = Nsd({"up.test": UP_ZONE})
+    try:
+        s = forwarder(nsd.port)
+        for tcp in (False, True):
+            r = rd_query(s, "www.up.test", tcp=tcp)
+            expect(r, "NOERROR", aa=False)
+            check(has_flag(r, "RA"), "RA not set: " + short(r))
+            eq(addrs(r), ["192.0.2.80"], "www.up.test A")
+        r = rd_query(s, "alias.up.test")
+        expect(r, "NOERROR", aa=False)
+        eq(addrs(r), ["192.0.2.80"], "alias.up.test through the CNAME")
+        eq(len(r.answer), 2, "CNAME + A (%s)" % short(r))
+        r = rd_query(s, "nope.up.test")
+        expect(r, "NXDOMAIN", aa=False)
+        check(any(rs.rdtype == 6 for rs in r.authority),
+              "no SOA with the NXDOMAIN: " + short(r))
+    finally:
+        nsd.stop()
+
+
+@case
+def cache_answers_after_upstream_stops():
+    """Positive and negative answers are cached: with NSD stopped, the
+    same questions still answer within their TTL, with the TTL counting
+    down."""
+    nsd = Nsd({"up.test": UP_ZONE})
+    try:
+        s = forwarder(nsd.port)
+        r1 = rd_query(s, "www.up.test")
+        eq(addrs(r1), ["192.0.2.80"], "first answer")
+        expect(rd_query(s, "gone.up.test"), "NXDOMAIN")
+    finally:
+        nsd.stop()
+    time.sleep(1.1)
+    r2 = rd_query(s, "www.up.test")
+    expect(r2, "NOERROR")
+    eq(addrs(r2), ["192.0.2.80"], "cached answer")
+    check(r2.answer[0].ttl < r1.answer[0].ttl,
+          "TTL did not count down: %d then %d" % (r1.answer[0].ttl,
+                                                  r2.answer[0].ttl))
+    r = rd_query(s, "gone.up.test")
+    expect(r, "NXDOMAIN")
+    # and a name never asked is not answered from nowhere
+    expect(rd_query(s, "new.up.test", timeout=8), "SERVFAIL")
+
+
+@case
+def per_domain_forwarding():
+    """--server=/other.test/IP#PORT sends other.test to its own server;
+    everything else goes to the default one."""
+    up = Nsd({"up.test": UP_ZONE})
+    other = Nsd({"other.test": OTHER_ZONE})
+    try:
+        s = forwarder(up.port, ["server=/other.test/127.0.0.1#%d" %
+                                other.port])
+        eq(addrs(rd_query(s, "www.other.test")), ["198.51.100.7"],
+           "www.other.test via its own server")
+        eq(addrs(rd_query(s, "www.up.test")), ["192.0.2.80"],
+           "www.up.test via the default server")
+    finally:
+        up.stop()
+        other.stop()
+
+
+@case
+def local_zone_wins_over_forwarding():
+    nsd = Nsd({"up.test": UP_ZONE})
+    try:
+        local = UP_ZONE.replace("192.0.2.80", "192.0.2.99")
+        s = forwarder(nsd.port, zones={"up.test": local})
+        r = rd_query(s, "www.up.test")
+        expect(r, "NOERROR", aa=True)
+        eq(addrs(r), ["192.0.2.99"], "our zone's answer")
+    finally:
+        nsd.stop()
+
+
+@case
+def local_only_domain():
+    """--server=/local.test/ answers names there from local data only:
+    NXDOMAIN, and nothing is sent upstream."""
+    import socket
+    sniff = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sniff.bind(("127.0.0.1", 0))
+    sniff.settimeout(0.5)
+    try:
+        s = forwarder(sniff.getsockname()[1], ["server=/local.test/"])
+        r = rd_query(s, "x.local.test")
+        expect(r, "NXDOMAIN")
+        try:
+            data = sniff.recv(4096)
+            raise AssertionError("a query went upstream: %r" % data[:40])
+        except socket.timeout:
+            pass
+    finally:
+        sniff.close()
+
+
+@case
+def cache_survives_restart():
+    """SIGTERM writes the cache to the state directory; a new process
+    with the same state directory answers from it while NSD is down."""
+    nsd = Nsd({"up.test": UP_ZONE})
+    try:
+        s = forwarder(nsd.port)
+        eq(addrs(rd_query(s, "www.up.test")), ["192.0.2.80"], "first")
+        s.stop()
+    finally:
+        nsd.stop()
+    state = [a.split("=", 1)[1] for a in open(s.conf).read().split()
+             if a.startswith("state-dir=")][0]
+    s2 = Server(conf=["no-resolv", "allow-loopback-upstream",
+                      "server=127.0.0.1#%d" % nsd.port,
+                      "state-dir=" + state])
+    r = rd_query(s2, "www.up.test")
+    expect(r, "NOERROR")
+    eq(addrs(r), ["192.0.2.80"], "answer from the saved cache")
+    check(0 < r.answer[0].ttl <= 300, "TTL %d" % r.answer[0].ttl)
+
+
+@case
+def pending_answers_reach_clients():
+    """With an upstream that never answers, queries wait in the resolver:
+    each upstream query leaves from its own socket (source ports differ),
+    the UDP and TCP clients get their SERVFAIL when the engine gives up,
+    and a TCP client that closed meanwhile is simply forgotten."""
+    import socket
+    hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    hole.bind(("127.0.0.1", 0))
+    hole.settimeout(3)
+    try:
+        s = forwarder(hole.getsockname()[1])
+        gone = s.tcp_connect()
+        q = dns.message.make_query("gone.hole.test", "A").to_wire()
+        gone.sendall(len(q).to_bytes(2, "big") + q)
+        gone.close()
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.settimeout(30)
+        for i in range(3):
+            m = dns.message.make_query("q%d.hole.test" % i, "A")
+            m.id = 100 + i
+            c.sendto(m.to_wire(), ("127.0.0.1", s.port))
+        ports = set()
+        deadline = time.monotonic() + 3
+        while len(ports) < 4 and time.monotonic() < deadline:
+            try:
+                ports.add(hole.recvfrom(4096)[1][1])
+            except socket.timeout:
+                break
+        check(len(ports) >= 4, "upstream source ports not distinct: %r"
+              % sorted(ports))
+        got = set()
+        while len(got) < 3:
+            m = dns.message.from_wire(c.recv(4096))
+            eq(rcode(m), "SERVFAIL", "rcode after the upstream timed out")
+            got.add(m.id)
+        c.close()
+        r = rd_query(s, "slow.hole.test", tcp=True, timeout=30)
+        expect(r, "SERVFAIL")
+        check(s.alive(), "server died")
+    finally:
+        hole.close()
+
+
+def loopback_53():
+    """A 127/8 address whose port 53 is free (resolv.conf has no ports)."""
+    import socket
+    for i in range(50):
+        ip = "127.86.%d.%d" % ((os.getpid() + i) % 250 + 1, i % 250 + 1)
+        ok = True
+        for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            x = socket.socket(socket.AF_INET, t)
+            try:
+                x.bind((ip, 53))
+            except OSError:
+                ok = False
+            finally:
+                x.close()
+        if ok:
+            return ip
+    raise RuntimeError("no free 127/8 address for port 53")
+
+
+@case
+def resolv_file_servers():
+    """Without --no-resolv the nameserver lines of --resolv-file are the
+    upstream servers."""
+    ip = loopback_53()
+    nsd = Nsd({"up.test": UP_ZONE}, ip=ip, port=53)
+    try:
+        d = tmpdir()
+        rf = write(os.path.join(d, "resolv.conf"),
+                   "search example\nnameserver %s\n" % ip)
+        s = Server(conf=["resolv-file=" + rf, "allow-loopback-upstream",
+                         "state-dir=" + d])
+        r = rd_query(s, "www.up.test")
+        expect(r, "NOERROR", aa=False)
+        eq(addrs(r), ["192.0.2.80"], "answer via the resolv-file server")
+    finally:
+        nsd.stop()
+
+
+@case
+def spoofed_replies_ignored():
+    """Replies from another port, with another id, or that are not
+    replies at all are ignored; the genuine reply that follows them is
+    used."""
+    import socket
+    import threading
+    import dns.rrset
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.bind(("127.0.0.1", 0))
+    up.settimeout(0.2)
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    other.bind(("127.0.0.1", 0))
+    stop = []
+
+    def answer(q, ip, id_xor=0):
+        r = dns.message.make_response(q)
+        r.id ^= id_xor
+        r.answer.append(dns.rrset.from_text(q.question[0].name, 60, "IN",
+                                            "A", ip))
+        return r.to_wire()
+
+    def serve():
+        while not stop:
+            try:
+                data, peer = up.recvfrom(4096)
+            except socket.timeout:
+                continue
+            q = dns.message.from_wire(data)
+            other.sendto(answer(q, "6.6.6.6"), peer)        # wrong port
+            up.sendto(answer(q, "6.6.6.7", 0x5a5a), peer)   # wrong id
+            up.sendto(data, peer)                           # not a reply
+            up.sendto(b"\x00", peer)                        # runt
+            time.sleep(0.05)
+            up.sendto(answer(q, "192.0.2.55"), peer)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        s = forwarder(up.getsockname()[1])
+        r = rd_query(s, "www.spoof.test", timeout=8)
+        expect(r, "NOERROR")
+        eq(addrs(r), ["192.0.2.55"], "the genuine answer")
+    finally:
+        stop.append(1)
+        th.join(2)
+        up.close()
+        other.close()
+
+
+@case
+def large_answer_over_tcp_upstream():
+    """An upstream answer too big for UDP comes back truncated; the
+    resolver asks again over TCP and a TCP client gets all of it."""
+    big = UP_ZONE + "".join('big TXT "%02d%s"\n' % (i, "b" * 58)
+                            for i in range(40))
+    nsd = Nsd({"up.test": big})
+    try:
+        s = forwarder(nsd.port)
+        r = rd_query(s, "big.up.test", "TXT", tcp=True, timeout=8)
+        expect(r, "NOERROR")
+        eq(sum(len(rs) for rs in r.answer), 40, "TXT records")
+        r = rd_query(s, "big.up.test", "TXT", timeout=8)
+        check(has_flag(r, "TC") or sum(len(x) for x in r.answer) == 40,
+              "UDP answer neither whole nor truncated: " + short(r))
+    finally:
+        nsd.stop()
+
+
+def _stop_nsds():
+    for n in _nsds:
+        try:
+            n.stop()
+        except Exception:
+            pass
+
+
 if __name__ == "__main__":
+    import atexit
+    atexit.register(_stop_nsds)
     run()
