@@ -26,6 +26,8 @@ enum {
 	MAX_ADDRS = 32,         /* candidate servers per zone cut */
 	MAX_FAILED_NS = 16,
 	MAX_MINIMISE = 10,      /* RFC 9156 MAX_MINIMISE_COUNT */
+	TASK_DEADLINE = 12000,  /* ms per client query, sub-tasks included */
+	NO_EDE = 0xffff,
 	EDNS_UP = 1232,
 	MSG_MAXRR = 512,
 	MSG_BUF = 160 * 1024,
@@ -93,6 +95,8 @@ struct res_task {
 	uint8_t refresh;           /* prefetch: do not answer from the cache */
 	uint8_t stale;             /* answered with stale data (RFC 8767) */
 	int rcode;
+	uint16_t ede;              /* RFC 8914 code for the reply, or NO_EDE */
+	uint64_t start_ms;
 	chain_rr chain[2 * MAX_CHAIN + 2];
 	int nchain;
 	uint32_t min_ttl;
@@ -276,6 +280,7 @@ static res_task *task_new(res_ctx *r, const uint8_t *lname, uint16_t qtype,
 	t->qtype = qtype;
 	t->qclass = qclass;
 	t->min_ttl = UINT32_MAX;
+	t->ede = NO_EDE;
 	t->parent = parent;
 	t->root = parent ? parent->root : t;
 	t->depth = parent ? parent->depth + 1 : 0;
@@ -637,12 +642,32 @@ static uint32_t neg_ttl_of(const res_ctx *r, const res_task *t)
 
 /* Build the reply for one waiter; returns its length, 0 on failure.
  * *ttl receives the TTL for the answer cache (0 = do not cache). */
+/* OPT with an Extended DNS Error option (RFC 8914) when ede is set. */
+static int reply_opt(const res_ctx *r, wire_writer *w, uint16_t do_bit,
+		     uint16_t ede)
+{
+	uint16_t udp = r->cfg.edns_max ? r->cfg.edns_max : EDNS_UP;
+	uint8_t opt[17];
+
+	if (ede == NO_EDE)
+		return wire_write_opt(w, udp, 0, 0, do_bit);
+	opt[0] = 0;                      /* root owner */
+	wire_put16(opt + 1, DNS_T_OPT);
+	wire_put16(opt + 3, udp);
+	wire_put32(opt + 5, do_bit);
+	wire_put16(opt + 9, 6);          /* rdlen */
+	wire_put16(opt + 11, 15);        /* EDE option */
+	wire_put16(opt + 13, 2);
+	wire_put16(opt + 15, ede);
+	return wire_write(w, opt, sizeof(opt));
+}
+
 static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 			  uint8_t *buf, size_t cap, uint32_t *ttl)
 {
 	wire_writer w;
 	uint16_t an = 0, ns = 0;
-	size_t optlen = wt->q.has_edns ? 11 : 0;
+	size_t optlen = wt->q.has_edns ? (t->ede != NO_EDE ? 17 : 11) : 0;
 	int tc = 0;
 
 	*ttl = 0;
@@ -676,8 +701,7 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	}
 	w.limit += optlen;
 	if (wt->q.has_edns)
-		wire_write_opt(&w, r->cfg.edns_max ? r->cfg.edns_max : EDNS_UP,
-			       0, 0, wt->q.edns_flags & EDNS_F_DO);
+		reply_opt(r, &w, wt->q.edns_flags & EDNS_F_DO, t->ede);
 	wire_put16(buf + 6, an);
 	wire_put16(buf + 8, ns);
 	wire_put16(buf + 10, wt->q.has_edns ? 1 : 0);
@@ -743,6 +767,7 @@ static int serve_stale(res_ctx *r, res_task *t, uint64_t now)
 			t->chain[i].ttl = ttl;
 	t->min_ttl = 0;             /* never into the answer cache */
 	t->stale = 1;
+	t->ede = EDE_STALE_ANSWER;
 	r->st.stale_served++;
 	return DNS_R_NOERROR;
 }
@@ -768,12 +793,6 @@ static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now)
 		res_task *p = t->parent;
 
 		p->child = NULL;
-		if (rcode != DNS_R_NOERROR || t->nchain == 0 ||
-		    t->chain[t->nchain - 1].type != t->qtype) {
-			if (p->nfailed < MAX_FAILED_NS)
-				name_copy(p->failed_ns[p->nfailed++],
-					  t->qname);
-		}
 		task_wake(r, p);
 	}
 }
@@ -1222,6 +1241,8 @@ static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
 			return;
 	}
 	a = pick(r, t, f->servers, f->nservers, r->cfg.strict_order, now);
+	if (!a)
+		t->ede = EDE_NO_REACHABLE_AUTH;
 	if (!a || txn_send(r, t, a, &s, now) < 0)
 		task_finish(r, t, DNS_R_SERVFAIL, now);
 }
@@ -1280,10 +1301,30 @@ static size_t ns_addrs(res_ctx *r, const res_crrset *c, res_addr *out,
 	return n;
 }
 
-/* Start a sub-task for the address of an NS target outside the cut.
+static int any_usable(res_ctx *r, res_task *t, const res_addr *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (usable(r, t, &a[i]))
+			return 1;
+	return 0;
+}
+
+/* 1 if some address of target is cached. */
+static int has_addrs(res_ctx *r, const uint8_t *target, uint64_t now)
+{
+	res_addr a[MAX_ADDRS];
+	size_t n = 0;
+
+	addrs_of(r, target, DNS_T_A, a, &n, now);
+	addrs_of(r, target, DNS_T_AAAA, a, &n, now);
+	return n > 0;
+}
+
+/* Start a sub-task for the address of an NS target outside the cut whose
+ * address is unknown and that this task has not asked for yet.
  * 1 started, 0 nothing to start. */
 static int spawn_glueless(res_ctx *r, res_task *t, const res_crrset *c,
-			  const uint8_t *cut)
+			  const uint8_t *cut, uint64_t now)
 {
 	size_t p = 0;
 
@@ -1298,12 +1339,15 @@ static int spawn_glueless(res_ctx *r, res_task *t, const res_crrset *c,
 			break;
 		p += 2 + (size_t)rl;
 		wire_name_lower(target, c->data + p - rl);
-		if (wire_name_is_sub(target, cut) || ns_failed(t, target))
+		if (wire_name_is_sub(target, cut) || ns_failed(t, target) ||
+		    has_addrs(r, target, now) || t->nfailed >= MAX_FAILED_NS)
 			continue;
 		ch = task_new(r, target, r->cfg.ipv6_only ? DNS_T_AAAA :
 			      DNS_T_A, DNS_C_IN, t);
 		if (!ch)
 			return 0;
+		/* asked once per task, whatever the outcome */
+		name_copy(t->failed_ns[t->nfailed++], target);
 		t->child = ch;
 		task_wake(r, ch);
 		return 1;
@@ -1329,12 +1373,16 @@ static int find_cut(res_ctx *r, res_task *t, uint8_t *cut, res_addr *addrs,
 
 			name_copy(owner, name);
 			*n = ns_addrs(r, &c, addrs, now);
-			if (*n > 0) {
+			if (any_usable(r, t, addrs, *n)) {
 				name_copy(cut, owner);
 				return 0;
 			}
-			if (spawn_glueless(r, t, &c, owner))
+			if (spawn_glueless(r, t, &c, owner, now))
 				return 1;
+			if (*n > 0) {           /* all tried: fail here */
+				name_copy(cut, owner);
+				return 0;
+			}
 		}
 		if (name[0] == 0)
 			break;
@@ -1387,6 +1435,7 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 		return;
 	a = rc == 0 ? pick(r, t, addrs, n, 0, now) : NULL;
 	if (!a) {
+		t->ede = EDE_NO_REACHABLE_AUTH;
 		task_finish(r, t, DNS_R_SERVFAIL, now);
 		return;
 	}
@@ -1410,7 +1459,8 @@ static void task_step(res_ctx *r, res_task *t, uint64_t now)
 		if (rc == STEP_MISS)
 			break;
 	}
-	if (t->nchain > MAX_CHAIN || t->root->work >= MAX_WORK) {
+	if (t->nchain > MAX_CHAIN || t->root->work >= MAX_WORK ||
+	    now - t->root->start_ms > TASK_DEADLINE) {
 		task_finish(r, t, DNS_R_SERVFAIL, now);
 		return;
 	}
@@ -1965,6 +2015,7 @@ static void prefetch(res_ctx *r, uint64_t now)
 			free(w);
 			break;
 		}
+		t->start_ms = now;
 		t->client = 1;
 		t->refresh = 1;
 		t->waiters = w;
@@ -2011,6 +2062,7 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 			free(w);
 			return RES_DROP;
 		}
+		t->start_ms = now_ms;
 		t->client = 1;
 		task_wake(r, t);
 	}

@@ -27,7 +27,9 @@ static const char z_com[] =
 	"example NS ns1.example\nns1.example A 192.0.2.4\n"
 	"glueless NS ns.example.net.\n"
 	"lame NS ns.lame\nns.lame A 192.0.2.8\n"
-	"big NS ns.big\nns.big A 192.0.2.4\n";
+	"big NS ns.big\nns.big A 192.0.2.4\n"
+	"mixed NS ns.mixed\nns.mixed A 192.0.2.12\n"
+	"mixed NS ns.example.net.\n";
 
 static const char z_net[] =
 	"$ORIGIN net.\n$TTL 86400\n"
@@ -53,6 +55,11 @@ static const char z_glueless[] =
 	"$ORIGIN glueless.com.\n$TTL 3600\n"
 	"@ SOA ns.example.net. h 1 2 3 4 300\n@ NS ns.example.net.\n"
 	"www A 192.0.2.82\n";
+
+static const char z_mixed[] =
+	"$ORIGIN mixed.com.\n$TTL 3600\n"
+	"@ SOA ns h 1 2 3 4 300\n@ NS ns\n@ NS ns.example.net.\n"
+	"ns A 192.0.2.12\nwww A 192.0.2.84\n";
 
 static const char z_org[] =
 	"$ORIGIN org.\n$TTL 3600\n"
@@ -168,6 +175,14 @@ static void net_init(fnet *n)
 	add_srv(n, 5, "example.net.", z_example_net, "glueless.com.",
 		z_glueless);
 	add_srv(n, 8, NULL, NULL, NULL, NULL);          /* lame: REFUSED */
+	{
+		zone *z = load("mixed.com.", z_mixed);
+
+		if (z) {
+			zone_db_add_zone(n->srv[4].db, z);
+			zone_unref(z);
+		}
+	}
 	add_srv(n, 10, "org.", z_org, NULL, NULL);
 	add_srv(n, 11, "org.", z_org, NULL, NULL);
 	add_srv(n, 50, ".", z_fwd, NULL, NULL);
@@ -483,6 +498,21 @@ static int sec_has(ldns_pkt *p, int sec, const char *s)
 	return found;
 }
 
+/* The EDE info code in the reply's OPT, or -1. */
+static int ede_of(const uint8_t *m, size_t len)
+{
+	size_t p = m[10] || m[11] ? len : 0;
+
+	/* the OPT is the last RR: root owner, type 41, ..., rdlen, data */
+	for (size_t i = 12; p && i + 17 <= len; i++)
+		if (m[i] == 0 && wire_get16(m + i + 1) == DNS_T_OPT &&
+		    i + 11 + wire_get16(m + i + 9) == len &&
+		    wire_get16(m + i + 9) >= 6 &&
+		    wire_get16(m + i + 11) == 15)
+			return wire_get16(m + i + 15);
+	return -1;
+}
+
 static int sent_to(const fnet *n, uint8_t last, const char *qname,
 		   uint16_t qtype)
 {
@@ -738,6 +768,7 @@ static void test_all_dead(void)
 		ldns_pkt_free(p);
 	T_CHECK(n.nlog <= 8);
 	T_EQ(res_next_timer(r), 0);
+	T_EQ(ede_of(out, len), 22);      /* No Reachable Authority */
 	res_free(r);
 	net_free(&n);
 }
@@ -1150,6 +1181,7 @@ static void test_serve_stale(void)
 		ldns_pkt_free(p);
 	T_EQ(first_ttl(out, len), 30);
 	T_EQ(res_get_stats(r)->stale_served, 1);
+	T_EQ(ede_of(out, len), 3);       /* Stale Answer */
 	/* without serve-stale: SERVFAIL */
 	res_free(r);
 	r = new_res(&n, 1);
@@ -1295,6 +1327,27 @@ static void test_qmin_fallback(void)
 	net_free(&n);
 }
 
+static void test_dead_then_glueless(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync;
+	ldns_pkt *p;
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	/* ns.mixed.com (192.0.2.12) never answers; ns.example.net does */
+	len = ask(r, &n, "www.mixed.com", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && sec_has(p, 1, "192.0.2.84"));
+	if (p)
+		ldns_pkt_free(p);
+	res_free(r);
+	net_free(&n);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1322,5 +1375,6 @@ int main(void)
 	T_RUN(test_out_of_bailiwick_glue);
 	T_RUN(test_any);
 	T_RUN(test_qmin_fallback);
+	T_RUN(test_dead_then_glueless);
 	T_DONE();
 }
