@@ -77,7 +77,8 @@ void dv_config_free(dv_config *cfg)
 		&cfg->allow_update, &cfg->allow_transfer,
 		&cfg->dns_keys, &cfg->dns_key_files,
 		&cfg->notify, &cfg->notify_ns,
-		&cfg->secondaries, &cfg->servers, &cfg->trust_anchors,
+		&cfg->secondaries, &cfg->servers, &cfg->dns_upstreams,
+		&cfg->trust_anchors,
 		&cfg->trust_anchor_files,
 	};
 	char *strs[] = {

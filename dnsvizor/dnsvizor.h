@@ -91,6 +91,7 @@ typedef struct dv_config {
 	int recursion;              /* 1 (default): resolve names outside our
 				       data; --no-recursion: REFUSED */
 	dv_strlist servers;         /* raw --server arguments */
+	dv_strlist dns_upstreams;   /* raw --dns-upstream (robur) */
 	int no_resolv;              /* --no-resolv */
 	char *resolv_file;          /* --resolv-file (/etc/resolv.conf) */
 	int strict_order, all_servers;
@@ -158,6 +159,8 @@ int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 /* resolve.c: check one --server argument (IP[#PORT], /dom/[/dom/...]
  * [IP[#PORT]]).  0 or -1 with the reason in err. */
 int dv_server_check(const char *val, char *err, size_t errlen);
+/* Check one --dns-upstream=udp:IP[:PORT] | tcp:IP[:PORT]. */
+int dv_upstream_check(const char *val, char *err, size_t errlen);
 /* Check one --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST. */
 int dv_trust_anchor_check(const char *val, char *err, size_t errlen);
 

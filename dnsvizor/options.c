@@ -423,6 +423,15 @@ static int opt_server(dv_parser *p, const dv_option *o, const char *val)
 	return opt_list(p, o, val);
 }
 
+static int opt_upstream(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[256];
+
+	if (dv_upstream_check(val, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return opt_list(p, o, val);
+}
+
 static int opt_trust_anchor(dv_parser *p, const dv_option *o,
 			    const char *val)
 {
@@ -758,6 +767,11 @@ static const dv_option dv_options[] = {
 	    "names from local data only. Repeatable."),
 	OPT("local", 0, A_REQ, 0, opt_server, OFF(servers), 0, 0,
 	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Same as --server."),
+	OPT("dns-upstream", 0, A_REQ, 0, opt_upstream, OFF(dns_upstreams), 0,
+	    0, "udp:IP[:PORT]|tcp:IP[:PORT]", "robur's form: forward all "
+	    "names to this server over UDP or TCP ([IPv6]:PORT for a port "
+	    "with IPv6; tls: is not supported yet). The resolv file is then "
+	    "not read. Repeatable, one transport for all of them."),
 	FLAG("no-resolv", 'R', no_resolv, "Do not read upstream servers from "
 	     "the resolv file. With no --server either, dnsvizor resolves "
 	     "from the root itself."),

@@ -191,6 +191,85 @@ static int dv_rs_server_parse(const char *val, dv_rs_srv_fn fn, void *arg,
 	return rc;
 }
 
+/* robur: udp:IP[:PORT], tcp:IP[:PORT], IPv6 as [ADDR]:PORT or bare. */
+static int dv_rs_upstream_parse(const char *val, res_addr *a, int *tr,
+				char *err, size_t errlen)
+{
+	const char *ip = val + 4, *end;
+	char buf[128];
+	size_t n;
+
+	if (!strncmp(val, "tls:", 4)) {
+		snprintf(err, errlen, "DNS over TLS upstreams (tls:) are not "
+			 "supported yet");
+		return -1;
+	}
+	if (strncmp(val, "udp:", 4) && strncmp(val, "tcp:", 4)) {
+		snprintf(err, errlen, "expected udp:IP[:PORT] or "
+			 "tcp:IP[:PORT], not '%s'", val);
+		return -1;
+	}
+	*tr = val[0] == 't' ? RES_T_TCP : RES_T_UDP;
+	if (*ip == '[' && (end = strchr(ip, ']')) != NULL)
+		n = (size_t)snprintf(buf, sizeof(buf), "%.*s%s%s",
+				     (int)(end - ip - 1), ip + 1,
+				     end[1] == ':' ? "#" : "",
+				     end[1] == ':' ? end + 2 : end + 1);
+	else if ((end = strchr(ip, ':')) != NULL && !strchr(end + 1, ':'))
+		n = (size_t)snprintf(buf, sizeof(buf), "%.*s#%s",
+				     (int)(end - ip), ip, end + 1);
+	else
+		n = (size_t)snprintf(buf, sizeof(buf), "%s", ip);
+	if (n >= sizeof(buf) || dv_rs_parse_ip(buf, n, a) < 0) {
+		snprintf(err, errlen, "bad upstream address in '%s'", val);
+		return -1;
+	}
+	return 0;
+}
+
+int dv_upstream_check(const char *val, char *err, size_t errlen)
+{
+	res_addr a;
+	int tr;
+
+	return dv_rs_upstream_parse(val, &a, &tr, err, errlen);
+}
+
+static res_forward *dv_rs_fw_get(dv_rs_mem *m, const uint8_t *wire);
+static int dv_rs_fw_add(void *arg, const char *domain, size_t dlen,
+			const res_addr *a);
+
+/* --dns-upstream entries: servers for all names, one transport. */
+static int dv_rs_upstreams(const dv_config *c, dv_rs_mem *m, char *err,
+			   size_t errlen)
+{
+	static const uint8_t root[1] = { 0 };
+	int seen = -1;
+
+	for (size_t i = 0; i < c->dns_upstreams.n; i++) {
+		res_addr a;
+		res_forward *f;
+		int tr;
+
+		if (dv_rs_upstream_parse(c->dns_upstreams.v[i], &a, &tr, err,
+					 errlen) < 0)
+			return -1;
+		if (seen >= 0 && tr != seen) {
+			snprintf(err, errlen, "dns-upstream: udp: and tcp: "
+				 "upstreams together are not supported yet");
+			return -1;
+		}
+		seen = tr;
+		if (dv_rs_fw_add(m, "", 0, &a) < 0 ||
+		    !(f = dv_rs_fw_get(m, root))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		f->transport = (uint8_t)tr;
+	}
+	return 0;
+}
+
 int dv_server_check(const char *val, char *err, size_t errlen)
 {
 	if (!*val) {
@@ -328,7 +407,9 @@ static int dv_rs_forwards(dv_ctx *ctx, dv_rs_mem *m, char *err,
 	/* dnsmasq: resolv.conf servers join the --server ones unless
 	 * --no-resolv; with servers from neither place, dnsvizor iterates
 	 * from the root itself. */
-	if (!c->no_resolv && c->resolv_file)
+	if (dv_rs_upstreams(c, m, err, errlen) < 0)
+		return -1;
+	if (!c->no_resolv && c->resolv_file && c->dns_upstreams.n == 0)
 		dv_rs_resolv_conf(ctx, m);
 	return 0;
 }

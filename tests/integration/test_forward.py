@@ -597,6 +597,104 @@ def large_answer_over_tcp_upstream():
         nsd.stop()
 
 
+@case
+def reload_keeps_cache():
+    """SIGHUP builds a new engine but keeps the cache: with NSD stopped
+    the answer still comes."""
+    nsd = Nsd({"up.test": UP_ZONE})
+    try:
+        s = forwarder(nsd.port)
+        eq(addrs(rd_query(s, "www.up.test")), ["192.0.2.80"], "first")
+    finally:
+        nsd.stop()
+    s.reload()
+    time.sleep(0.5)
+    check(s.alive(), "died on SIGHUP")
+    r = rd_query(s, "www.up.test")
+    expect(r, "NOERROR")
+    eq(addrs(r), ["192.0.2.80"], "cached answer after SIGHUP")
+
+
+@case
+def outgoing_address_used():
+    """--outgoing-address: upstream queries leave from that address, each
+    from a port the kernel picked."""
+    import socket
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.bind(("127.0.0.1", 0))
+    up.settimeout(3)
+    try:
+        s = forwarder(up.getsockname()[1],
+                      ["outgoing-address=127.0.0.2"])
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        q = dns.message.make_query("www.out.test", "A")
+        c.sendto(q.to_wire(), ("127.0.0.1", s.port))
+        c.close()
+        data, peer = up.recvfrom(4096)
+        eq(peer[0], "127.0.0.2", "source address of the upstream query")
+        check(peer[1] not in (0, 53, s.port), "source port %d" % peer[1])
+    finally:
+        up.close()
+
+
+@case
+def dns_upstream_tcp():
+    """robur's --dns-upstream=tcp:IP:PORT forwards over TCP (the upstream
+    here only speaks TCP); tls: and bad forms are refused clearly."""
+    import socket
+    import threading
+    import dns.rrset
+    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(8)
+    lst.settimeout(0.2)
+    stop = []
+
+    def serve():
+        while not stop:
+            try:
+                c, _ = lst.accept()
+            except socket.timeout:
+                continue
+            try:
+                c.settimeout(2)
+                n = int.from_bytes(c.recv(2), "big")
+                data = b""
+                while len(data) < n:
+                    data += c.recv(n - len(data))
+                q = dns.message.from_wire(data)
+                r = dns.message.make_response(q)
+                r.answer.append(dns.rrset.from_text(q.question[0].name, 60,
+                                                    "IN", "A", "192.0.2.77"))
+                w = r.to_wire()
+                c.sendall(len(w).to_bytes(2, "big") + w)
+            except Exception:
+                pass
+            finally:
+                c.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        d = tmpdir()
+        s = Server(conf=["allow-loopback-upstream", "state-dir=" + d,
+                         "dns-upstream=tcp:127.0.0.1:%d" %
+                         lst.getsockname()[1]])
+        r = rd_query(s, "www.tcp.test", timeout=8)
+        expect(r, "NOERROR")
+        eq(addrs(r), ["192.0.2.77"], "answer over the TCP upstream")
+    finally:
+        stop.append(1)
+        th.join(2)
+        lst.close()
+    for bad, why in (("--dns-upstream=tls:192.0.2.1!dns.test",
+                      "not supported yet"),
+                     ("--dns-upstream=udp:1.2.3", "bad upstream address"),
+                     ("--dns-upstream=http:1.2.3.4", "expected udp:")):
+        rc, out = dv_test(bad)
+        check(rc != 0 and why in out, "%s: %s" % (bad, out))
+
+
 def _stop_nsds():
     for n in _nsds:
         try:
