@@ -411,6 +411,13 @@ static void tried_mark(res_task *t, const res_addr *a, int lame)
 		t->tried[i].n++;
 }
 
+static unsigned tried_count(res_task *t, const res_addr *a)
+{
+	int i = tried_idx(t, a);
+
+	return i >= 0 ? t->tried[i].n : 0;
+}
+
 static int tried_exhausted(res_task *t, const res_addr *a)
 {
 	int i = tried_idx(t, a);
@@ -1195,7 +1202,7 @@ static int usable(res_ctx *r, res_task *t, const res_addr *a)
 	return res_addr_allowed(&r->cfg, a) && !tried_exhausted(t, a);
 }
 
-/* Lowest score among candidates (strict: the first usable). */
+/* Lowest score among candidates (strict: in order, least tried first). */
 static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
 			    size_t n, int strict, uint64_t now)
 {
@@ -1209,11 +1216,11 @@ static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
 
 		if (!usable(r, t, &c[i]))
 			continue;
-		if (strict)
-			return &c[i];
-		/* equal scores (e.g. never measured) in random order */
-		s = (uint64_t)res_srv_score(r->srv, &c[i], now) << 8 |
-		    jitter[i % MAX_ADDRS];
+		if (strict)      /* in order, the least tried first */
+			s = (uint64_t)tried_count(t, &c[i]) << 32 | i;
+		else             /* equal scores in random order */
+			s = (uint64_t)res_srv_score(r->srv, &c[i], now) << 8 |
+			    jitter[i % MAX_ADDRS];
 		if (s < bs) {
 			bs = s;
 			best = &c[i];

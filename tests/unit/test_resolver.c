@@ -1348,6 +1348,90 @@ static void test_dead_then_glueless(void)
 	net_free(&n);
 }
 
+/* Two forwarders (the first one dead): all-servers asks both at once;
+ * strict-order asks the first, then the second after its timeout. */
+static void fwd_two(int all, int strict, int *nlog, uint64_t *took,
+		    int *ok)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_addr fa[2];
+	res_forward fw;
+	res_cfg cfg;
+	ldns_pkt *p;
+	uint64_t t0;
+	res_ctx *r;
+	size_t len;
+	int sync;
+
+	net_init(&n);
+	n.srv[8].drop = 100;             /* 192.0.2.50 is dead */
+	res_addr_parse("192.0.2.50", &fa[0]);
+	res_addr_parse("192.0.2.51", &fa[1]);
+	memset(&fw, 0, sizeof(fw));
+	fw.servers = fa;
+	fw.nservers = 2;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.forwards = &fw;
+	cfg.nforwards = 1;
+	cfg.all_servers = (uint8_t)all;
+	cfg.strict_order = (uint8_t)strict;
+	r = new_res_cfg(&n, 1, &cfg);
+	t0 = n.now;
+	len = ask(r, &n, "www.corp", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	*ok = p && sec_has(p, 1, "198.51.100.3");
+	if (p)
+		ldns_pkt_free(p);
+	*nlog = n.nlog;
+	*took = n.now - t0;
+	res_free(r);
+	net_free(&n);
+}
+
+static void test_forward_modes(void)
+{
+	int nlog, ok;
+	uint64_t took;
+
+	fwd_two(1, 0, &nlog, &took, &ok);
+	T_CHECK(ok);
+	T_EQ(nlog, 2);
+	T_CHECK(took < 100);             /* no timeout waited for */
+	fwd_two(0, 1, &nlog, &took, &ok);
+	T_CHECK(ok);
+	T_EQ(nlog, 2);
+	T_CHECK(took >= 800);            /* the first one timed out */
+}
+
+static void test_deadline(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	ldns_pkt *p;
+	uint64_t t0;
+	size_t len;
+	int sync;
+
+	net_init(&n);
+	for (int i = 0; i < n.nsrv; i++)
+		if (n.srv[i].addr.addr[3] == 10 ||
+		    n.srv[i].addr.addr[3] == 11)
+			n.srv[i].drop = 1000;
+	r = new_res(&n, 1);
+	t0 = n.now;
+	len = ask(r, &n, "www.example.org", DNS_T_A, out, &sync);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL);
+	if (p)
+		ldns_pkt_free(p);
+	T_CHECK(n.now - t0 <= 12000 + 6000 * 3);
+	T_EQ(res_next_timer(r), 0);
+	res_free(r);
+	net_free(&n);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1376,5 +1460,7 @@ int main(void)
 	T_RUN(test_any);
 	T_RUN(test_qmin_fallback);
 	T_RUN(test_dead_then_glueless);
+	T_RUN(test_forward_modes);
+	T_RUN(test_deadline);
 	T_DONE();
 }
