@@ -809,10 +809,13 @@ static const dv_option dv_options[] = {
 	     "only."),
 	FLAG("ipv6-only", 0, ipv6_only, "Query upstream servers over IPv6 "
 	     "only."),
-	FLAG("dnssec", 0, dnssec, "Validate answers with DNSSEC."),
+	/* Validation is not wired into the iterator yet: refuse --dnssec
+	 * rather than run without validating what the user asked for. */
+	UNSUP("dnssec", 0),
 	OPT("trust-anchor", 0, A_REQ, 0, opt_trust_anchor, OFF(trust_anchors),
 	    0, 0, "DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST", "A DS trust anchor "
-	    "(replaces the built-in root anchors). Repeatable."),
+	    "(replaces the built-in root anchors; for --dnssec, which is not "
+	    "supported yet). Repeatable."),
 	LIST("trust-anchor-file", 0, trust_anchor_files, "FILE", "Read DS or "
 	     "DNSKEY trust anchors (zone file lines) from FILE. Repeatable."),
 	FLAG("dnssec-no-timecheck", 0, dnssec_no_timecheck, "Do not check "

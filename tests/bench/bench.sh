@@ -204,7 +204,7 @@ echo
 echo "-- throughput: dnsperf -l $SECS -c $CLIENTS -T $THREADS, $ROUNDS rounds, servers taking turns;"
 echo "   $(nproc) CPUs shared by client and server; the idle servers wait in epoll"
 : > "$T/results"
-start dnsvizor "$DV" --no-hosts --listen-address=127.0.0.1 --port="$PORT_DV" \
+start dnsvizor "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 --port="$PORT_DV" \
     --state-dir="$T/dv" --zone="$ORIGIN,$ZONE"
 SID_DV=$SPID
 start nsd nsd -d -c "$T/nsd/nsd.conf"
@@ -285,7 +285,7 @@ rss_when_up() {
     label=$1; shift
     p=$(free_port)
     t0=$(date +%s.%N)
-    start "$label" "$DV" --no-hosts --listen-address=127.0.0.1 --port="$p" \
+    start "$label" "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 --port="$p" \
         --state-dir="$T/dv" "$@"
     RSS=""
     if wait_up "$p" "${QN:-.}" "$SPID" 300; then
@@ -301,7 +301,7 @@ rss_when_up() {
 QN=$BIGORIGIN rss_when_up dnsvizor-1M --zone="$BIGORIGIN,$BIGZ"
 RSS_BIG=$RSS
 p=$(free_port)
-start dnsvizor-empty "$DV" --no-hosts --listen-address=127.0.0.1 --port="$p" --state-dir="$T/dv"
+start dnsvizor-empty "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 --port="$p" --state-dir="$T/dv"
 end=$(( $(date +%s) + 30 )); RSS_EMPTY=""
 while [ "$(date +%s)" -lt "$end" ]; do
     kill -0 "$SPID" 2>/dev/null || break

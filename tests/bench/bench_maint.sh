@@ -168,7 +168,7 @@ zone:
     acl: xfr
 EOF
 
-start dnsvizor "$DV" --no-hosts --listen-address=127.0.0.1 --port="$PORT_DV" \
+start dnsvizor "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 --port="$PORT_DV" \
     --state-dir="$T/dv" --zone="$UZ,$T/$UZ.zone" --zone="$AZ,$T/$AZ.zone" \
     --dns-key="$KEY:SHA256:$SECRET" --allow-update="$UZ,$KEY" --allow-update="$UZ,127.0.0.1" \
     --allow-transfer="$AZ,$KEY"

@@ -110,6 +110,26 @@ def write(path, text):
     return path
 
 
+UPSTREAM_OPTS = ("server=", "local=", "root-hints=", "resolv-file=",
+                 "dns-upstream=", "S=")
+
+
+def hermetic_args(opts):
+    """Keep a test server off the real network: tests may only send to
+    loopback.  Without an explicit upstream (--server, --root-hints, ...)
+    recursion is turned off (it would ask the real root servers), and
+    /etc/resolv.conf is never read unless a test names a resolv file."""
+    names = [o.lstrip("-") for o in opts]
+    extra = []
+    if not any(n.startswith(UPSTREAM_OPTS) for n in names) and \
+            "no-recursion" not in names:
+        extra.append("--no-recursion")
+    if "no-resolv" not in names and \
+            not any(n.startswith("resolv-file=") for n in names):
+        extra.append("--no-resolv")
+    return extra
+
+
 class Server:
     """One dnsvizor process.
 
@@ -145,6 +165,7 @@ class Server:
             if v6:
                 self.argv.append("--listen-address=::1")
         self.argv += [a.replace("{port}", str(self.port)) for a in args]
+        self.argv += hermetic_args(list(conf) + list(args))
         self.logpath = os.path.join(self.dir, "stderr.log")
         self.proc = None
         self.case = _current[0]

@@ -466,7 +466,7 @@ def port_in_use_fails():
     blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     blocker.bind(("127.0.0.1", port))
     try:
-        p = subprocess.Popen([BINARY, "--no-hosts", "--port=%d" % port,
+        p = subprocess.Popen([BINARY, "--no-hosts", "--no-recursion", "--port=%d" % port,
                               "--listen-address=127.0.0.1"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)

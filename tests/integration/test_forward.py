@@ -147,7 +147,7 @@ def resolver_options_parse():
         "--no-negcache", "--use-stale-cache", "--use-stale-cache=600",
         "--qname-minimisation", "--no-qname-minimisation",
         "--outgoing-address=127.0.0.1", "--allow-loopback-upstream",
-        "--ipv4-only", "--dnssec",
+        "--ipv4-only",
         "--trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E8804"
         "09BBC683457104237C7F8EC8D",
         "--trust-anchor-file=" + ta, "--dnssec-no-timecheck",
@@ -160,7 +160,9 @@ def resolver_options_parse():
                      ("--server=/nodomainend", "missing '/'"),
                      ("--trust-anchor=.,1,8,2,XYZ", "expected DOMAIN"),
                      ("--outgoing-address=nope", "bad IP address"),
-                     ("--cache-size=-1", "bad value")):
+                     ("--cache-size=-1", "bad value"),
+                     # validation is not wired in yet: refused, not faked
+                     ("--dnssec", "not supported yet")):
         rc, out = dv_test(bad)
         check(rc != 0, "%s accepted: %s" % (bad, out))
         check(why in out and bad.split("=")[0][2:] in out,
