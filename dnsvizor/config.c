@@ -1053,12 +1053,8 @@ static zone *keep_dynamic(build_ctx *b, const zone_db *old,
 			  const char *origin, zone *z)
 {
 	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
-	uint32_t d;
 
-	if (!oz)
-		return z;
-	d = zone_serial(oz) - zone_serial(z);
-	if (d == 0 || d >= 0x80000000u)
+	if (!oz || !zone_serial_newer(zone_serial(oz), zone_serial(z)))
 		return z;
 	dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
 	       "(serial %u, newer than the file's %u)", origin,

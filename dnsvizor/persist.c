@@ -82,12 +82,6 @@ struct dv_persist {
 	int dir_dirty;                /* a directory entry changed */
 };
 
-/* RFC 1982: a is newer than b. */
-static int dv_serial_gt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
-
 /* ------------------------------------------------------------------ */
 /* file helpers                                                       */
 /* ------------------------------------------------------------------ */
@@ -489,7 +483,7 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 		dv_pz_track(pz, filez);
 		return 0;
 	}
-	if (!dv_serial_gt(zone_serial(dz), zone_serial(filez))) {
+	if (!zone_serial_newer(zone_serial(dz), zone_serial(filez))) {
 		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
 		       "serial %u is not older than the dynamic serial %u: "
 		       "serving the file, dynamic history reset", pz->origin,

@@ -777,25 +777,6 @@ size_t res_cache_prefetch(res_cache *c, uint64_t now_ms, res_prefetch *out,
 enum { REC_HDR = 12, PAY_HDR = 27, REC_MAX = 1 << 20 };
 static const uint8_t rec_magic[4] = { 'D', 'V', 'C', '1' };
 
-static uint32_t crc32c(const uint8_t *p, size_t n)
-{
-	static const uint32_t nib[16] = {
-		0x00000000, 0x105ec76f, 0x20bd8ede, 0x30e349b1,
-		0x417b1dbc, 0x5125dad3, 0x61c69362, 0x7198540d,
-		0x82f63b78, 0x92a8fc17, 0xa24bb5a6, 0xb21572c9,
-		0xc38d26c4, 0xd3d3e1ab, 0xe330a81a, 0xf36e6f75,
-	};
-	uint32_t x = 0xffffffffu;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		x ^= p[i];
-		x = nib[x & 0xf] ^ (x >> 4);
-		x = nib[x & 0xf] ^ (x >> 4);
-	}
-	return ~x;
-}
-
 /* Bytes of an entry's serialized tail: answers keep no TTL offsets (they
  * are found again at load). */
 static size_t ser_tail(const cent *e)
@@ -832,7 +813,7 @@ static size_t ser_one(const cent *e, uint8_t *p)
 	memcpy(q + PAY_HDR, e->b, t);
 	memcpy(p, rec_magic, 4);
 	wire_put32(p + 4, (uint32_t)(PAY_HDR + t));
-	wire_put32(p + 8, crc32c(q, PAY_HDR + t));
+	wire_put32(p + 8, zone_crc32c(q, PAY_HDR + t));
 	return REC_HDR + PAY_HDR + t;
 }
 
@@ -965,7 +946,7 @@ int res_cache_deserialize(res_cache *c, const uint8_t *buf, size_t len,
 		if (plen > REC_MAX || plen > len - pos - REC_HDR)
 			break;  /* torn tail */
 		if (plen >= PAY_HDR &&
-		    crc32c(buf + pos + REC_HDR, plen) == wire_get32(buf + pos + 8) &&
+		    zone_crc32c(buf + pos + REC_HDR, plen) == wire_get32(buf + pos + 8) &&
 		    load_one(c, buf + pos + REC_HDR, plen, now_ms) == 0)
 			loaded++;
 		pos += REC_HDR + plen;

@@ -78,10 +78,10 @@ int res_val_digest_supported(uint8_t digest)
 	return val_digest_len(digest) != 0;
 }
 
-/* RFC 1982 serial arithmetic: a < b. */
+/* RFC 1982 serial arithmetic (RFC 4034 3.1.5): a < b. */
 static int val_serial_lt(uint32_t a, uint32_t b)
 {
-	return a != b && (uint32_t)(b - a) < 0x80000000u;
+	return zone_serial_newer(b, a);
 }
 
 static uint16_t val_get16(const uint8_t *p)

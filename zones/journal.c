@@ -39,7 +39,7 @@ static const uint32_t crc32c_nib[16] = {
 	0xc38d26c4, 0xd3d3e1ab, 0xe330a81a, 0xf36e6f75,
 };
 
-static uint32_t jnl_crc32c(const uint8_t *p, size_t n)
+uint32_t zone_crc32c(const uint8_t *p, size_t n)
 {
 	uint32_t c = 0xffffffffu;
 
@@ -207,7 +207,7 @@ static uint8_t *jnl_frame(const uint8_t *payload, size_t len, size_t *rlen)
 		return NULL;
 	memcpy(rec, jnl_magic, 4);
 	wire_put32(rec + 4, (uint32_t)len);
-	wire_put32(rec + 8, jnl_crc32c(payload, len));
+	wire_put32(rec + 8, zone_crc32c(payload, len));
 	memcpy(rec + JNL_HDRLEN, payload, len);
 	*rlen = JNL_HDRLEN + len;
 	return rec;
@@ -373,7 +373,7 @@ size_t zone_journal_scan(const uint8_t *buf, size_t len,
 
 		if (memcmp(h, jnl_magic, 4) != 0 ||
 		    plen > len - pos - JNL_HDRLEN ||
-		    jnl_crc32c(h + JNL_HDRLEN, plen) != wire_get32(h + 8))
+		    zone_crc32c(h + JNL_HDRLEN, plen) != wire_get32(h + 8))
 			break;
 		c = (jnl_cur){ .p = h + JNL_HDRLEN, .len = plen };
 		if (jnl_head(&c, &origin, hdr) < 0 ||

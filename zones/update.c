@@ -464,8 +464,8 @@ static int upd_add_ignored(const upd_ctx *c, const zone_node *n,
 		if (!rs || n != c->z->apex)
 			return 1;
 		size_t off = r->rdlen - 20;
-		int32_t d = (int32_t)(wire_get32(r->rd + off) - c->z->serial);
-		return d <= 0;
+		return !zone_serial_newer(wire_get32(r->rd + off),
+					  c->z->serial);
 	}
 	if (!n)
 		return 0;
@@ -635,7 +635,7 @@ static uint32_t upd_next_serial(const upd_ctx *c, uint32_t s)
 	uint32_t now = (uint32_t)c->rq->now;
 
 	if (c->db->opts.serial_policy == ZONE_SERIAL_UNIXTIME &&
-	    (int32_t)(now - s) > 0)
+	    zone_serial_newer(now, s))
 		return now;
 	return s + 1;
 }

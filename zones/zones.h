@@ -461,6 +461,9 @@ typedef struct zone_journal_rec {
 	uint32_t serial_from, serial_to;
 } zone_journal_rec;
 
+/* CRC-32C (Castagnoli) of p[0..n): the checksum of journal records and
+ * of other framed state files (the resolver's cache file). */
+uint32_t zone_crc32c(const uint8_t *p, size_t n);
 /* Scan buf for records: calls fn for each good one, stops at the first
  * bad one; returns the number of good bytes. */
 size_t zone_journal_scan(const uint8_t *buf, size_t len,
