@@ -633,9 +633,19 @@ zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
 			   int tcp, uint8_t *resp, size_t resp_cap,
 			   size_t *resp_len, zone_stats *st)
 {
-	zone_stats dummy;
 	wire_query wq;
-	wire_qresult pr;
+	wire_qresult pr = wire_query_parse(q, qlen, &wq);
+
+	return zone_answer_parsed(db, &wq, pr, tcp, resp, resp_cap, resp_len,
+				  st);
+}
+
+zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
+			       wire_qresult pr, int tcp, uint8_t *resp,
+			       size_t resp_cap, size_t *resp_len,
+			       zone_stats *st)
+{
+	zone_stats dummy;
 	ans_ctx c;
 
 	if (!st) {
@@ -643,12 +653,11 @@ zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
 		st = &dummy;
 	}
 	st->queries++;
-	pr = wire_query_parse(q, qlen, &wq);
 	memset(&c, 0, sizeof(c));
 	c.db = db;
-	c.q = &wq;
+	c.q = wq;
 	c.st = st;
-	c.with_opt = wq.has_edns || pr == WQ_BADVERS;
+	c.with_opt = wq->has_edns || pr == WQ_BADVERS;
 	if (pr == WQ_DROP || ans_start(&c, resp, resp_cap, tcp) < 0) {
 		st->dropped++;
 		return ZONE_DROP;

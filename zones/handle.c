@@ -32,51 +32,20 @@ size_t zone_reply_rcode(const wire_query *q, const uint8_t *msg,
 	return qend;
 }
 
-/* Skip n RRs at *p; the type of the last one in *last.  0 or -1. */
-static int hd_skip_rrs(const uint8_t *m, size_t len, size_t *p, unsigned n,
-		       uint16_t *last)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (wire_name_read(m, len, p, NULL) < 0 || *p + 10 > len)
-			return -1;
-		*last = wire_get16(m + *p);
-		*p += 10 + (size_t)wire_get16(m + *p + 8);
-		if (*p > len)
-			return -1;
-	}
-	return 0;
-}
-
 /*
- * Does the message need more than zone_db_answer?  Only a well-formed
- * QUERY with one question that is not AXFR/IXFR and whose last record is
- * not a TSIG stays on the fast path; malformed messages go there too (it
- * answers FORMERR or drops them).  No names are copied.
+ * Can a parsed message take the plain answer path?  Every QUERY except
+ * AXFR/IXFR and TSIG-signed ones does, and so does anything malformed
+ * that is a QUERY or has no usable header (zone_answer_parsed answers
+ * FORMERR or drops it).
  */
-static int hd_needs_slow(const uint8_t *m, size_t len)
+static int hd_plain(const wire_query *q, wire_qresult pr)
 {
-	size_t p = WIRE_HDRLEN;
-	unsigned nrr;
-	uint16_t qt, last = 0;
-
-	if (len < WIRE_HDRLEN || (m[2] & 0x80))
-		return 0;
-	if (((m[2] >> 3) & 0xf) != DNS_OP_QUERY)
+	if (pr == WQ_DROP)
 		return 1;
-	if (wire_get16(m + 4) != 1 || wire_name_read(m, len, &p, NULL) < 0 ||
-	    p + 4 > len)
+	if (q->opcode != DNS_OP_QUERY)
 		return 0;
-	qt = wire_get16(m + p);
-	if (qt == DNS_T_AXFR || qt == DNS_T_IXFR)
-		return 1;
-	if (wire_get16(m + 10) == 0)
-		return 0;
-	p += 4;
-	nrr = (unsigned)wire_get16(m + 6) + wire_get16(m + 8) +
-	      wire_get16(m + 10);
-	if (hd_skip_rrs(m, len, &p, nrr, &last) < 0)
-		return 0;
-	return last == DNS_T_TSIG;
+	return pr != WQ_OK || (q->qtype != DNS_T_AXFR &&
+			       q->qtype != DNS_T_IXFR && q->tsig_off == 0);
 }
 
 /* Largest reply for this request (RFC 6891 / RFC 7766). */
@@ -189,42 +158,43 @@ static zone_result hd_reject(const zone_req *rq, const wire_query *q,
 	return ZONE_REPLY;
 }
 
-static zone_result hd_slow(zone_db *db, const zone_req *rq, uint8_t *resp,
-			   size_t cap, size_t *len, zone_effects *eff,
-			   zone_stats *st)
+static zone_result hd_slow(zone_db *db, const zone_req *rq,
+			   const wire_query *q, wire_qresult pr,
+			   uint8_t *resp, size_t cap, size_t *len,
+			   zone_effects *eff, zone_stats *st)
 {
-	wire_query q;
 	zone_tsig_ctx tsig;
-	wire_qresult pr = wire_query_parse(rq->q, rq->qlen, &q);
 	int v;
 
 	if (pr != WQ_OK) {
-		if (pr == WQ_DROP || q.opcode == DNS_OP_QUERY ||
-		    (q.opcode != DNS_OP_UPDATE && q.opcode != DNS_OP_NOTIFY))
-			return zone_db_answer(db, rq->q, rq->qlen, rq->tcp,
-					      resp, cap, len, st);
+		if (q->opcode != DNS_OP_UPDATE && q->opcode != DNS_OP_NOTIFY)
+			return zone_answer_parsed(db, q, pr, rq->tcp, resp, cap,
+						  len, st);
 		memset(&tsig, 0, sizeof(tsig));
-		return hd_reject(rq, &q, &tsig, DNS_R_FORMERR, resp, cap, len,
+		return hd_reject(rq, q, &tsig, DNS_R_FORMERR, resp, cap, len,
 				 st);
 	}
-	v = zone_tsig_verify_request(db->keys, rq->q, rq->qlen, &q, rq->now,
+	v = zone_tsig_verify_request(db->keys, rq->q, rq->qlen, q, rq->now,
 				     &tsig);
 	if (v == -2)
-		return hd_reject(rq, &q, &tsig, DNS_R_FORMERR, resp, cap, len,
+		return hd_reject(rq, q, &tsig, DNS_R_FORMERR, resp, cap, len,
 				 st);
 	if (v == -1)
-		return hd_reject(rq, &q, &tsig, DNS_R_NOTAUTH, resp, cap, len,
+		return hd_reject(rq, q, &tsig, DNS_R_NOTAUTH, resp, cap, len,
 				 st);
-	return hd_dispatch(db, rq, &q, &tsig, resp, cap, len, eff, st);
+	return hd_dispatch(db, rq, q, &tsig, resp, cap, len, eff, st);
 }
 
 zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 			   size_t resp_cap, size_t *resp_len,
 			   zone_effects *eff, zone_stats *st)
 {
+	wire_query q;
+	wire_qresult pr = wire_query_parse(rq->q, rq->qlen, &q);
+
 	memset(eff, 0, sizeof(*eff));
-	if (!hd_needs_slow(rq->q, rq->qlen))
-		return zone_db_answer(db, rq->q, rq->qlen, rq->tcp, resp,
-				      resp_cap, resp_len, st);
-	return hd_slow(db, rq, resp, resp_cap, resp_len, eff, st);
+	if (hd_plain(&q, pr))
+		return zone_answer_parsed(db, &q, pr, rq->tcp, resp, resp_cap,
+					  resp_len, st);
+	return hd_slow(db, rq, &q, pr, resp, resp_cap, resp_len, eff, st);
 }
