@@ -97,6 +97,7 @@ typedef struct dv_config {
 	int strict_order, all_servers;
 	char *root_hints;           /* --root-hints=FILE */
 	uint32_t cache_size;        /* --cache-size (entries, 10000) */
+	uint64_t cache_max_bytes;   /* --cache-max-bytes (0: automatic) */
 	uint32_t neg_ttl, max_cache_ttl, min_cache_ttl; /* 0 = unset */
 	int no_negcache;
 	int use_stale;              /* --use-stale-cache[=SECONDS] */

@@ -159,6 +159,32 @@ static int opt_secs_ms(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
+/* A byte count with an optional K, M or G suffix (powers of 1024); 0 or
+ * from o->min to o->max, into a uint64_t field. */
+static int opt_bytes(dv_parser *p, const dv_option *o, const char *val)
+{
+	static const char sfx[] = "kmg";
+	const char *u;
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (*end && (u = strchr(sfx, *end | 0x20)) && !end[1]) {
+		for (long i = u - sfx + 1; i > 0; i--)
+			v = v > ~0ULL >> 10 ? ~0ULL : v << 10;
+		end++;
+	}
+	if (*val < '0' || *val > '9' || *end || errno ||
+	    (v && (v < (unsigned long long)o->min ||
+		   v > (unsigned long long)o->max)))
+		return opt_fail(p, o->name, "bad value '%s' (expected 0 or a "
+				"size from %ldM to %ldG, suffix K, M or G)",
+				val, o->min >> 20, o->max >> 30);
+	*(uint64_t *)field(p, o) = v;
+	return 0;
+}
+
 static int set_str(dv_parser *p, const dv_option *o, const char *val)
 {
 	char **f = field(p, o), *s = NULL;
@@ -786,6 +812,11 @@ static const dv_option dv_options[] = {
 	    "IANA hints."),
 	OPT("cache-size", 'c', A_REQ, 0, opt_u32, OFF(cache_size), 0,
 	    100000000, "N", "Cache at most N entries (default 10000)."),
+	OPT("cache-max-bytes", 0, A_REQ, 0, opt_bytes, OFF(cache_max_bytes),
+	    1L << 20, 1L << 40, "SIZE", "Cache at most SIZE bytes (suffix K, "
+	    "M or G; entries as allocated, with the hash table). Default 0: "
+	    "256 bytes per --cache-size entry, at least 64M; the entry count "
+	    "binds first unless the answers are large."),
 	OPT("neg-ttl", 0, A_REQ, 0, opt_u32, OFF(neg_ttl), 0, 0x7fffffff,
 	    "SECONDS", "TTL of negative answers that carry no SOA."),
 	OPT("max-cache-ttl", 0, A_REQ, 0, opt_u32, OFF(max_cache_ttl), 0,

@@ -23,6 +23,12 @@ enum { AK_EDNS = 1, AK_DO = 2, AK_CD = 4, AK_AD = 8 };  /* answer keys */
 enum { ST_PREFETCH = 1 };
 enum { MIN_BUCKETS = 256, MAX_BUCKETS = 1u << 26 };
 enum { PF_SCAN = 65536 };                     /* buckets per prefetch call */
+/* The default byte budget: 256 bytes per entry of the entry bound (a
+ * forwarded name takes an answer and an RRset entry, ~250 bytes together
+ * with malloc's rounding and its bucket; a DNSSEC or TXT answer more), at
+ * least 64 MiB. */
+#define RES_CACHE_ENTRY_BYTES 256u
+#define RES_CACHE_MIN_BYTES (64ull << 20)
 
 typedef struct cent {
 	struct cent *next;     /* hash chain */
@@ -145,13 +151,21 @@ static size_t ent_size(const cent *e)
 	return sizeof(cent) + t;
 }
 
+/* What an entry costs against the byte budget: its allocation as malloc
+ * rounds it (a size word, 16-byte granules), so that the budget tracks
+ * the resident memory rather than the payload alone. */
+static size_t ent_charge(size_t size)
+{
+	return (size + sizeof(size_t) + 15) & ~(size_t)15;
+}
+
 static void ent_drop(res_cache *c, cent **pp)
 {
 	cent *e = *pp;
 
 	*pp = e->next;
 	c->n--;
-	c->ebytes -= ent_size(e);
+	c->ebytes -= ent_charge(ent_size(e));
 	free(e);
 }
 
@@ -208,7 +222,8 @@ static size_t total_bytes(const res_cache *c)
 	return sizeof(*c) + c->nb * sizeof(cent *) + c->ebytes;
 }
 
-/* Make room for an entry of size bytes; 0 or -ENOMEM if it cannot fit. */
+/* Make room for an entry charged size bytes; 0 or -ENOMEM if it cannot
+ * fit. */
 static int make_room(res_cache *c, size_t size)
 {
 	if (c->max_entries == 0 ||
@@ -247,7 +262,7 @@ static int ent_insert(res_cache *c, cent *e)
 		ent_drop(c, pp);
 	if (c->n >= c->nb && c->nb < MAX_BUCKETS && c->n < c->max_entries)
 		rehash(c, c->nb * 2, c->seed);
-	if (make_room(c, ent_size(e)) < 0) {
+	if (make_room(c, ent_charge(ent_size(e))) < 0) {
 		free(e);
 		return -ENOMEM;
 	}
@@ -255,7 +270,7 @@ static int ent_insert(res_cache *c, cent *e)
 	e->next = *pp;
 	*pp = e;
 	c->n++;
-	c->ebytes += ent_size(e);
+	c->ebytes += ent_charge(ent_size(e));
 	return 0;
 }
 
@@ -268,6 +283,13 @@ static void remove_key(res_cache *c, const ckey *k)
 	pp = find_link(c, k);
 	if (*pp)
 		ent_drop(c, pp);
+}
+
+uint64_t res_cache_default_bytes(uint32_t max_entries)
+{
+	uint64_t b = (uint64_t)max_entries * RES_CACHE_ENTRY_BYTES;
+
+	return b > RES_CACHE_MIN_BYTES ? b : RES_CACHE_MIN_BYTES;
 }
 
 res_cache *res_cache_new(uint32_t max_entries, uint64_t max_bytes)
@@ -283,7 +305,8 @@ res_cache *res_cache_new(uint32_t max_entries, uint64_t max_bytes)
 		return NULL;
 	}
 	c->max_entries = max_entries;
-	c->max_bytes = max_bytes;
+	c->max_bytes = max_bytes ? max_bytes :
+		       res_cache_default_bytes(max_entries);
 	c->seed = 0x9e3779b97f4a7c15ULL;
 	return c;
 }
@@ -489,6 +512,20 @@ int res_cache_get_neg(res_cache *c, const uint8_t *lname, uint16_t type,
 		soa->sec = e->sec;
 	}
 	return 1;
+}
+
+int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
+		      int neg, uint8_t sec)
+{
+	ckey k;
+	cent *e;
+
+	make_key(&k, neg ? K_NEG : K_RRSET, lname, type);
+	e = lookup(c, &k);
+	if (!e)
+		return -1;
+	e->sec = sec;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -48,7 +48,11 @@ typedef struct res_crrset {
 	uint8_t sec;               /* res_sec */
 } res_crrset;
 
+/* At most max_entries entries and max_bytes bytes (entries as malloc
+ * rounds them, plus the bucket table); max_bytes 0 means
+ * res_cache_default_bytes(max_entries). */
 res_cache *res_cache_new(uint32_t max_entries, uint64_t max_bytes);
+uint64_t res_cache_default_bytes(uint32_t max_entries);
 void res_cache_free(res_cache *c);
 /* Key the table's hash with random bytes from the shell (cfg.random),
  * so that names chosen by clients cannot pile into one bucket. */

@@ -1883,8 +1883,7 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 	if (!r->srv)
 		goto fail;
 	r->cache = res_cache_new(cfg->cache_entries ? cfg->cache_entries :
-				 10000, cfg->cache_bytes ? cfg->cache_bytes :
-				 64ull << 20);
+				 10000, cfg->cache_bytes);
 	if (r->cache) {
 		uint64_t seed;
 

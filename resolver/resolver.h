@@ -56,7 +56,8 @@ typedef struct res_cfg {
 	size_t nown;
 	/* cache */
 	uint32_t cache_entries;        /* --cache-size (default 10000) */
-	uint64_t cache_bytes;          /* byte budget (default 64 MiB) */
+	uint64_t cache_bytes;          /* byte budget (0: 256 B x entries,
+					  at least 64 MiB) */
 	uint32_t neg_ttl, max_cache_ttl, min_cache_ttl; /* 0 = unset */
 	uint8_t no_negcache;
 	uint8_t use_stale;             /* RFC 8767 */

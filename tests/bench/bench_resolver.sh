@@ -31,8 +31,12 @@
 #    names the cache held at the end (a byte budget may have evicted some)
 #    and gives RSS bytes per kept name.  dnsvizor and unbound.  dnsvizor
 #    gets --cache-size=3*RBENCH_FILL (a name takes an answer entry and an
-#    RRset entry); its byte budget (64 MiB default, no option yet) still
-#    applies, which is what the kept count shows.
+#    RRset entry) and no --cache-max-bytes: the default byte budget, 256
+#    bytes per entry of --cache-size, holds them all (RBENCH_FILL_MAX_BYTES
+#    passes a --cache-max-bytes to show a smaller budget at work); unbound
+#    gets 1500m msg-cache-size and rrset-cache-size.  Per name, dnsvizor
+#    keeps an answer and an RRset entry, unbound a message and an RRset
+#    entry, so bytes per name is bytes per cache entry pair.
 #
 # tests/integration/netsim.py is the loopback internet of the resolver's
 # tests (a few signed and broken zones); part 2 builds its own unsigned one
@@ -40,7 +44,8 @@
 #
 # Environment: DNSVIZOR, BENCH_SECONDS (10), BENCH_CLIENTS (4),
 # BENCH_THREADS (1), BENCH_ROUNDS (3), RBENCH_NAMES (10000), RBENCH_FILL
-# (1000000, 0 skips part 3), RBENCH_COLD_ZONES (500), RBENCH_COLD_NAMES (4),
+# (1000000, 0 skips part 3), RBENCH_FILL_MAX_BYTES (unset: dnsvizor's
+# default budget), RBENCH_COLD_ZONES (500), RBENCH_COLD_NAMES (4),
 # RBENCH_SKIP_COLD=1, RBENCH_SKIP_HITS=1, RBENCH_PCAP_DIR (keep part 2's
 # captures there: cold-dnsvizor.pcap, cold-unbound.pcap).  Every step is bounded; servers and the temp dir are
 # removed on exit.  The machine is shared: compare ratios within one run.
@@ -442,13 +447,15 @@ k=$((FILL / 2000)); [ "$k" -ge 1 ] || k=1
 awk -v k="$k" 'NR % k == 0' "$FF" > "$T/sample.txt"
 NS=$(wc -l < "$T/sample.txt")
 echo "-- memory per cache entry: $FILL distinct names (*.fill.test A, wildcard at the upstream)"
+echo "   dnsvizor --cache-size=$((FILL * 3))${RBENCH_FILL_MAX_BYTES:+ --cache-max-bytes=$RBENCH_FILL_MAX_BYTES}; unbound msg/rrset-cache-size 1500m"
 for who in dnsvizor unbound; do
     p=$(free_port)
     if [ "$who" = dnsvizor ]; then
         [ "$DV_OK" = 1 ] || { echo "  dnsvizor: skipped (no resolver)"; continue; }
         start dv-fill "$DV" --no-hosts --listen-address=127.0.0.1 --port="$p" \
             --state-dir="$T/dv" --no-resolv --server="127.0.0.1#$PORT_UP" \
-            --allow-loopback-upstream --cache-size=$((FILL * 3))
+            --allow-loopback-upstream --cache-size=$((FILL * 3)) \
+            ${RBENCH_FILL_MAX_BYTES:+--cache-max-bytes=$RBENCH_FILL_MAX_BYTES}
     else
         unbound_conf "$T/ub/fill.conf" "$p" 1500m \
             'forward-zone:' '  name: "."' "  forward-addr: 127.0.0.1@$PORT_UP"
@@ -463,7 +470,7 @@ for who in dnsvizor unbound; do
     r1=$(rss_kb "$sid")
     ok=$(rcode_count "$T/fill.$who" NOERROR)
     awk -v w="$who" -v n="$FILL" -v ok="${ok:-0}" -v a="$r0" -v b="$r1" -v t0="$t0" -v t1="$t1" 'BEGIN {
-        printf "  %-9s filled %d/%d NOERROR in %.1f s; VmRSS %d KB -> %d KB: %.0f bytes per entry\n",
+        printf "  %-9s filled %d/%d NOERROR in %.1f s; VmRSS %d KB -> %d KB: %.0f bytes per name (answer/message + RRset entry)\n",
             w, ok, n, t1 - t0, a, b, (b - a) * 1024 / n }'
     eval "SID_FILL_$who=\$sid PORT_FILL_$who=\$p R0_$who=\$r0 R1_$who=\$r1"
 done

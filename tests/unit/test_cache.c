@@ -512,6 +512,126 @@ static void test_eviction(void)
 	res_cache_free(c);
 }
 
+/* A forwarded answer as the resolver benchmark's fill makes them: name A
+ * with one address (TTL 3600) and an OPT. */
+static size_t mkreply1(uint8_t *buf, size_t cap, const char *name)
+{
+	static const uint8_t a[4] = { 192, 0, 2, 1 };
+	wire_writer w;
+
+	wire_writer_init(&w, buf, cap, cap);
+	wire_write16(&w, 0x2222);
+	wire_write16(&w, DNS_F_QR | DNS_F_RA | DNS_F_RD | DNS_F_AA);
+	wire_write16(&w, 1);
+	wire_write16(&w, 1);
+	wire_write16(&w, 0);
+	wire_write16(&w, 1);
+	wire_write_name(&w, nm(name), 1);
+	wire_write16(&w, DNS_T_A);
+	wire_write16(&w, DNS_C_IN);
+	wire_write_rr(&w, nm(name), DNS_T_A, DNS_C_IN, 3600, a, 4, NULL);
+	wire_write_opt(&w, 1232, 0, 0, 0);
+	return w.len;
+}
+
+/* Answer i (name n<i>.fill.test) into the cache, with its RRset. */
+static int put_fill(res_cache *c, unsigned i)
+{
+	static const uint8_t rd[] = { 0, 4, 192, 0, 2, 1 };
+	uint8_t qm[512], rep[512];
+	qopt o = { 1, 0, 0, 1, 7, 0 };
+	wire_query q;
+	char s[64];
+	size_t len;
+
+	snprintf(s, sizeof(s), "n%u.fill.test", i);
+	mkq(qm, s, DNS_T_A, &o, &q);
+	len = mkreply1(rep, sizeof(rep), s);
+	if (res_cache_put_rrset(c, q.lname, DNS_T_A, 3600, T0, 5, 0, rd,
+				sizeof(rd), 1, NULL, 0, 0) < 0)
+		return -1;
+	return res_cache_put_answer(c, &q, rep, len, 3600, T0);
+}
+
+/* Is answer i served (id and TTL patched)? */
+static int hit_fill(res_cache *c, unsigned i, uint64_t now)
+{
+	uint8_t qm[512], resp[65535];
+	qopt o = { 1, 0, 0, 1, (uint16_t)(i * 7 + 1), 0 };
+	wire_query q;
+	char s[64];
+	size_t rl;
+	ldns_pkt *p;
+	int ok;
+
+	snprintf(s, sizeof(s), "n%u.fill.test", i);
+	mkq(qm, s, DNS_T_A, &o, &q);
+	if (!res_cache_answer(c, &q, qm, 1232, now, resp, sizeof(resp), &rl))
+		return 0;
+	if (ldns_wire2pkt(&p, resp, rl) != LDNS_STATUS_OK)
+		return 0;
+	ok = ldns_pkt_id(p) == o.id &&
+	     ldns_rr_list_rr_count(ldns_pkt_answer(p)) == 1 &&
+	     ttl_at(ldns_pkt_answer(p), 0) == 3600 - (now - T0) / 1000;
+	ldns_pkt_free(p);
+	return ok;
+}
+
+/* The byte budget: its default, what a forwarded name costs, eviction of
+ * answers under it (CLOCK's second chance included). */
+static void test_budget(void)
+{
+	enum { N = 20000 };
+	res_cache *c;
+	unsigned i, kept = 0, ok = 1, before, s[10], ns = 0;
+	uint64_t budget = 256 * 1024;
+
+	T_EQ(res_cache_default_bytes(0), 64ull << 20);
+	T_EQ(res_cache_default_bytes(10000), 64ull << 20);
+	T_EQ(res_cache_default_bytes(3000000), 3000000ull * 256);
+
+	/* --cache-size=3N with the default budget holds N forwarded names
+	 * (an answer and an RRset each) with nothing evicted, at under 320
+	 * bytes a name; 3N x 256 is the default from 262144 entries on */
+	c = res_cache_new(3 * N, 3ull * N * 256);
+	for (i = 0; i < N; i++)
+		T_EQ(put_fill(c, i), 0);
+	T_EQ(res_cache_count(c), 2 * N);
+	for (i = 0; i < N; i++)
+		kept += (unsigned)hit_fill(c, i, T0 + 5000);
+	T_EQ(kept, N);
+	T_CHECK(res_cache_bytes(c) < (size_t)N * 320);
+	res_cache_free(c);
+
+	/* a budget that holds about a thousand names: never exceeded, the
+	 * newest names stay, the oldest go */
+	c = res_cache_new(1000000, budget);
+	for (i = 0; i < 5000; i++) {
+		put_fill(c, i);
+		if (res_cache_bytes(c) > budget)
+			ok = 0;
+	}
+	T_EQ(ok, 1);
+	T_CHECK(res_cache_count(c) > 1600 && res_cache_count(c) < 2600);
+	T_EQ(hit_fill(c, 4999, T0 + 1000), 1);
+	T_EQ(hit_fill(c, 0, T0 + 1000), 0);
+	/* referenced answers survive the next evictions */
+	for (i = 4000; i < 5000 && ns < 10; i++)
+		if (hit_fill(c, i, T0 + 2000))
+			s[ns++] = i;
+	T_EQ(ns, 10);
+	before = (unsigned)res_cache_count(c);
+	for (i = 5000; i < 5020; i++)
+		put_fill(c, i);
+	T_CHECK(res_cache_count(c) < before + 10);
+	kept = 0;
+	for (i = 0; i < ns; i++)
+		kept += (unsigned)hit_fill(c, s[i], T0 + 3000);
+	T_EQ(kept, 10);
+	T_CHECK(res_cache_bytes(c) <= budget);
+	res_cache_free(c);
+}
+
 static void fill_mixed(res_cache *c)
 {
 	uint8_t qm[512], rep[1024];
@@ -695,6 +815,7 @@ int main(int argc, char **argv)
 	T_RUN(test_answer_edns);
 	T_RUN(test_answer_bad);
 	T_RUN(test_eviction);
+	T_RUN(test_budget);
 	T_RUN(test_persist);
 	T_RUN(test_prefetch);
 	T_DONE();
