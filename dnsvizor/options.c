@@ -794,10 +794,14 @@ static const dv_option dv_options[] = {
 	OPT("local", 0, A_REQ, 0, opt_server, OFF(servers), 0, 0,
 	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Same as --server."),
 	OPT("dns-upstream", 0, A_REQ, 0, opt_upstream, OFF(dns_upstreams), 0,
-	    0, "udp:IP[:PORT]|tcp:IP[:PORT]", "robur's form: forward all "
-	    "names to this server over UDP or TCP ([IPv6]:PORT for a port "
-	    "with IPv6; tls: is not supported yet). The resolv file is then "
-	    "not read. Repeatable, one transport for all of them."),
+	    0, "udp:IP[:PORT]|tcp:IP[:PORT]|tls:IP[:PORT]!NAME", "robur's "
+	    "form: forward all names to this server over UDP, TCP or DNS "
+	    "over TLS (RFC 7858, port 853 unless given; the certificate "
+	    "must chain to the system trust store, or to SSL_CERT_FILE / "
+	    "SSL_CERT_DIR when set, and match NAME, or the IP without "
+	    "!NAME). [IPv6]:PORT for a port with IPv6. The resolv file is "
+	    "then not read. Repeatable, one transport (and one NAME) for "
+	    "all of them."),
 	FLAG("no-resolv", 'R', no_resolv, "Do not read upstream servers from "
 	     "the resolv file. With no --server either, dnsvizor resolves "
 	     "from the root itself."),

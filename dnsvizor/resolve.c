@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "dnsvizor/config_int.h"
+#include "dnsvizor/dot.h"
 #include "dnsvizor/net.h"
 #include "resolver/resolver.h"
 
@@ -80,6 +81,7 @@ struct dv_rs {
 	uint8_t *buf;            /* one upstream reply */
 	struct sockaddr_storage out4, out6; /* --outgoing-address */
 	int has_out4, has_out6;
+	dv_dot *dot;             /* DNS over TLS connections, on first use */
 };
 
 static uint64_t dv_rs_now_ms(void)
@@ -191,48 +193,85 @@ static int dv_rs_server_parse(const char *val, dv_rs_srv_fn fn, void *arg,
 	return rc;
 }
 
-/* robur: udp:IP[:PORT], tcp:IP[:PORT], IPv6 as [ADDR]:PORT or bare. */
-static int dv_rs_upstream_parse(const char *val, res_addr *a, int *tr,
-				char *err, size_t errlen)
+/* The certificate name after '!': a host name or an IP address. */
+static int dv_rs_tls_name(const char *s, char *name, size_t cap)
 {
-	const char *ip = val + 4, *end;
-	char buf[128];
-	size_t n;
+	size_t n = strlen(s);
 
-	if (!strncmp(val, "tls:", 4)) {
-		snprintf(err, errlen, "DNS over TLS upstreams (tls:) are not "
-			 "supported yet");
+	if (n == 0 || n >= cap || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789-._:") != n ||
+	    s[0] == '.' || strstr(s, ".."))
+		return -1;
+	memcpy(name, s, n + 1);
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';  /* certificates hold names without it */
+	return 0;
+}
+
+/* robur: udp:IP[:PORT], tcp:IP[:PORT], tls:IP[:PORT][!NAME] (port 853),
+ * IPv6 as [ADDR]:PORT or bare.  name gets NAME ("" when not given). */
+static int dv_rs_upstream_parse(const char *val, res_addr *a, int *tr,
+				char *name, size_t namelen, char *err,
+				size_t errlen)
+{
+	const char *ip = val + 4, *end, *bang;
+	char buf[128];
+	size_t n, iplen;
+	int tls = !strncmp(val, "tls:", 4);
+
+	if (!tls && strncmp(val, "udp:", 4) && strncmp(val, "tcp:", 4)) {
+		snprintf(err, errlen, "expected udp:IP[:PORT], tcp:IP[:PORT] "
+			 "or tls:IP[:PORT]!NAME, not '%s'", val);
 		return -1;
 	}
-	if (strncmp(val, "udp:", 4) && strncmp(val, "tcp:", 4)) {
-		snprintf(err, errlen, "expected udp:IP[:PORT] or "
-			 "tcp:IP[:PORT], not '%s'", val);
+	*tr = tls ? RES_T_TLS : val[0] == 't' ? RES_T_TCP : RES_T_UDP;
+	name[0] = '\0';
+	bang = strchr(ip, '!');
+	if (bang && (!tls || dv_rs_tls_name(bang + 1, name, namelen) < 0)) {
+		snprintf(err, errlen, tls ? "bad certificate name in '%s'"
+			 : "'!NAME' is only for tls: upstreams, in '%s'", val);
 		return -1;
 	}
-	*tr = val[0] == 't' ? RES_T_TCP : RES_T_UDP;
-	if (*ip == '[' && (end = strchr(ip, ']')) != NULL)
-		n = (size_t)snprintf(buf, sizeof(buf), "%.*s%s%s",
-				     (int)(end - ip - 1), ip + 1,
-				     end[1] == ':' ? "#" : "",
-				     end[1] == ':' ? end + 2 : end + 1);
-	else if ((end = strchr(ip, ':')) != NULL && !strchr(end + 1, ':'))
-		n = (size_t)snprintf(buf, sizeof(buf), "%.*s#%s",
-				     (int)(end - ip), ip, end + 1);
-	else
-		n = (size_t)snprintf(buf, sizeof(buf), "%s", ip);
-	if (n >= sizeof(buf) || dv_rs_parse_ip(buf, n, a) < 0) {
-		snprintf(err, errlen, "bad upstream address in '%s'", val);
-		return -1;
+	iplen = bang ? (size_t)(bang - ip) : strlen(ip);
+	if (iplen >= sizeof(buf))
+		goto bad;
+	memcpy(buf, ip, iplen);
+	buf[iplen] = '\0';
+	ip = buf;
+	{
+		char tmp[128];
+
+		if (*ip == '[' && (end = strchr(ip, ']')) != NULL)
+			n = (size_t)snprintf(tmp, sizeof(tmp), "%.*s%s%s",
+					     (int)(end - ip - 1), ip + 1,
+					     end[1] == ':' ? "#" : "",
+					     end[1] == ':' ? end + 2 : end + 1);
+		else if ((end = strchr(ip, ':')) != NULL &&
+			 !strchr(end + 1, ':'))
+			n = (size_t)snprintf(tmp, sizeof(tmp), "%.*s#%s",
+					     (int)(end - ip), ip, end + 1);
+		else
+			n = (size_t)snprintf(tmp, sizeof(tmp), "%s", ip);
+		if (n >= sizeof(tmp) || dv_rs_parse_ip(tmp, n, a) < 0)
+			goto bad;
+		if (tls && !strchr(tmp, '#'))
+			a->port = 853;  /* RFC 7858 3.1 */
 	}
 	return 0;
+bad:
+	snprintf(err, errlen, "bad upstream address in '%s'", val);
+	return -1;
 }
 
 int dv_upstream_check(const char *val, char *err, size_t errlen)
 {
 	res_addr a;
+	char name[256];
 	int tr;
 
-	return dv_rs_upstream_parse(val, &a, &tr, err, errlen);
+	return dv_rs_upstream_parse(val, &a, &tr, name, sizeof(name), err,
+				    errlen);
 }
 
 static res_forward *dv_rs_fw_get(dv_rs_mem *m, const uint8_t *wire);
@@ -249,23 +288,32 @@ static int dv_rs_upstreams(const dv_config *c, dv_rs_mem *m, char *err,
 	for (size_t i = 0; i < c->dns_upstreams.n; i++) {
 		res_addr a;
 		res_forward *f;
+		char name[256];
 		int tr;
 
-		if (dv_rs_upstream_parse(c->dns_upstreams.v[i], &a, &tr, err,
-					 errlen) < 0)
+		if (dv_rs_upstream_parse(c->dns_upstreams.v[i], &a, &tr, name,
+					 sizeof(name), err, errlen) < 0)
 			return -1;
 		if (seen >= 0 && tr != seen) {
-			snprintf(err, errlen, "dns-upstream: udp: and tcp: "
-				 "upstreams together are not supported yet");
+			snprintf(err, errlen, "dns-upstream: mixing udp:, tcp: "
+				 "and tls: upstreams is not supported yet");
 			return -1;
 		}
-		seen = tr;
 		if (dv_rs_fw_add(m, "", 0, &a) < 0 ||
 		    !(f = dv_rs_fw_get(m, root))) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
+		/* one forwarding rule holds one certificate name */
+		if (seen == RES_T_TLS && strcmp(name, f->tls_name)) {
+			snprintf(err, errlen, "dns-upstream: tls: upstreams "
+				 "with different names (!NAME) are not "
+				 "supported yet");
+			return -1;
+		}
+		seen = tr;
 		f->transport = (uint8_t)tr;
+		snprintf(f->tls_name, sizeof(f->tls_name), "%s", name);
 	}
 	return 0;
 }
@@ -880,6 +928,45 @@ static int dv_rs_send_tcp(struct dv_rs *rs, dv_rs_txn *t,
 	return 0;
 }
 
+/* A DNS over TLS reply or failure (from the event loop). */
+static void dv_rs_dot_done(void *arg, uint64_t txn, unsigned gen,
+			   const uint8_t *msg, size_t len)
+{
+	struct dv_rs *rs = arg;
+
+	if (gen != rs->gen)
+		return;  /* asked by an engine a reload replaced */
+	if (msg)
+		res_on_reply(rs->res, txn, msg, len, dv_rs_now_ms());
+	else
+		res_on_error(rs->res, txn, dv_rs_now_ms());
+	dv_rs_pump(rs);
+}
+
+static int dv_rs_send_tls(struct dv_rs *rs, const res_action *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = dv_rs_sockaddr(&a->server, &ss);
+	const struct sockaddr_storage *src = NULL;
+	char err[256];
+
+	if (!rs->dot && !(rs->dot = dv_dot_new(rs->ctx->base, &rs->ctx->lg,
+					       dv_rs_dot_done, rs, err,
+					       sizeof(err)))) {
+		dv_log(&rs->ctx->lg, DV_LOG_ERR, "resolver: %s", err);
+		return -1;
+	}
+	if (a->server.af == 4 && rs->has_out4)
+		src = &rs->out4;
+	else if (a->server.af == 6 && rs->has_out6)
+		src = &rs->out6;
+	return dv_dot_send(rs->dot, (struct sockaddr *)&ss, sl,
+			   (const struct sockaddr *)src,
+			   a->server.af == 4 ? sizeof(struct sockaddr_in)
+					     : sizeof(struct sockaddr_in6),
+			   a->tls_name, a->txn, rs->gen, a->msg, a->len);
+}
+
 /* Carry out a SEND; 0, or -1 when it failed at once. */
 static int dv_rs_send(struct dv_rs *rs, const res_action *a)
 {
@@ -890,11 +977,8 @@ static int dv_rs_send(struct dv_rs *rs, const res_action *a)
 	    (a->server.af != 4 && a->server.af != 6) ||
 	    (dv_rs_loopback(&a->server) && !rs->ctx->cfg.allow_loopback))
 		return -1;
-	if (a->transport == RES_T_TLS) {
-		dv_log(&rs->ctx->lg, DV_LOG_WARN, "resolver: DNS over TLS "
-		       "upstreams are not supported yet");
-		return -1;
-	}
+	if (a->transport == RES_T_TLS)
+		return dv_rs_send_tls(rs, a);
 	if (!(t = calloc(1, sizeof(*t))))
 		return -1;
 	t->rs = rs;
@@ -1184,6 +1268,7 @@ void dv_rs_stop(dv_ctx *ctx)
 	dv_rs_cache_save(ctx, rs->res);
 	while (rs->txns)
 		dv_rs_txn_free(rs->txns);
+	dv_dot_free(rs->dot);
 	dv_rs_drop_clients(rs);
 	event_free(rs->timer);
 	res_free(rs->res);

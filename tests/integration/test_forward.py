@@ -642,7 +642,7 @@ def outgoing_address_used():
 @case
 def dns_upstream_tcp():
     """robur's --dns-upstream=tcp:IP:PORT forwards over TCP (the upstream
-    here only speaks TCP); tls: and bad forms are refused clearly."""
+    here only speaks TCP); bad forms are refused clearly."""
     import socket
     import threading
     import dns.rrset
@@ -689,8 +689,8 @@ def dns_upstream_tcp():
         stop.append(1)
         th.join(2)
         lst.close()
-    for bad, why in (("--dns-upstream=tls:192.0.2.1!dns.test",
-                      "not supported yet"),
+    for bad, why in (("--dns-upstream=tls:192.0.2.1!dns..test",
+                      "bad certificate name"),
                      ("--dns-upstream=udp:1.2.3", "bad upstream address"),
                      ("--dns-upstream=http:1.2.3.4", "expected udp:")):
         rc, out = dv_test(bad)
