@@ -109,6 +109,10 @@ typedef struct dv_config {
 	int dnssec, dnssec_no_timecheck;
 	dv_strlist trust_anchors;   /* raw --trust-anchor arguments */
 	dv_strlist trust_anchor_files;
+	int domain_needed, bogus_priv;  /* --domain-needed, --bogus-priv */
+	int stop_rebind;            /* --stop-dns-rebind */
+	int rebind_localhost_ok;    /* --rebind-localhost-ok */
+	dv_strlist rebind_ok;       /* raw --rebind-domain-ok arguments */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */

@@ -440,6 +440,31 @@ static int opt_clear(dv_parser *p, const dv_option *o, const char *val)
 }
 
 /* --server / --local: checked now, built when the resolver starts. */
+/* --rebind-domain-ok=DOMAIN or /DOM1/DOM2/: one list item per domain. */
+static int opt_rebind_ok(dv_parser *p, const dv_option *o, const char *val)
+{
+	uint8_t wire[WIRE_MAXNAME];
+	char buf[256];
+	int n = 0;
+
+	for (const char *s = val; *s; ) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if (len >= sizeof(buf))
+			return opt_fail(p, o->name, "domain too long");
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (len && (wire_name_from_str(buf, wire) < 0 || !wire[0]))
+			return opt_fail(p, o->name, "bad domain '%s'", buf);
+		if (len && dv_strlist_add(field(p, o), buf) < 0)
+			return oom(p, o);
+		n += len > 0;
+		s += len + (e != NULL);
+	}
+	return n ? 0 : opt_fail(p, o->name, "no domain given");
+}
+
 static int opt_server(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[256];
@@ -855,17 +880,36 @@ static const dv_option dv_options[] = {
 	     "DNSKEY trust anchors (zone file lines) from FILE. Repeatable."),
 	FLAG("dnssec-no-timecheck", 0, dnssec_no_timecheck, "Do not check "
 	     "signature validity times (for boxes without a clock)."),
+	FLAG("domain-needed", 'D', domain_needed, "Never send A, AAAA or "
+	     "ANY queries for plain names (one label, no dot) upstream: "
+	     "names our data does not have get NXDOMAIN. Other types are "
+	     "resolved, as with dnsmasq."),
+	FLAG("bogus-priv", 'b', bogus_priv, "Serve the private and special "
+	     "reverse zones of RFC 6303 (10.in-addr.arpa, 168.192.in-addr."
+	     "arpa, d.f.ip6.arpa, ...; and 64-127.100.in-addr.arpa) and "
+	     "home.arpa (RFC 8375) as empty local zones: names our data does "
+	     "not have get NXDOMAIN (NODATA at the zone apex) with the RFC "
+	     "6303 SOA, never an upstream query. A --server rule for such a "
+	     "domain still forwards it. localhost and invalid (RFC 6761) are "
+	     "always answered locally."),
+	FLAG("stop-dns-rebind", 0, stop_rebind, "Refuse upstream answers "
+	     "that contain private addresses (RFC 1918, 169.254/16, 0/8, "
+	     "127/8, documentation ranges, 255.255.255.255, fc00::/7, "
+	     "fe80::/10, fec0::/10, 2001:db8::/32, ::, ::1, IPv4-mapped "
+	     "private): the client gets an empty NOERROR answer with Extended "
+	     "DNS Error 15 (Blocked) and a warning is logged, as with "
+	     "dnsmasq. Our own data is never filtered."),
+	FLAG("rebind-localhost-ok", 0, rebind_localhost_ok, "With "
+	     "--stop-dns-rebind, let 127/8, 0/8, ::1 and :: through (used by "
+	     "real-time black hole lists)."),
+	OPT("rebind-domain-ok", 0, A_REQ, 0, opt_rebind_ok, OFF(rebind_ok), 0,
+	    0, "DOMAIN|/DOMAIN/[DOMAIN/...]", "Do not apply --stop-dns-rebind "
+	    "to queries for names at or below these domains. Repeatable."),
 	/* dnsmasq options whose behaviour dnsvizor already has */
 	NOOP("bind-interfaces", 'z', A_NONE, "Accepted: dnsvizor always "
 	     "binds the individual addresses."),
-	NOOP("domain-needed", 'D', A_NONE, "Accepted, not enforced yet: "
-	     "plain names are still resolved."),
-	NOOP("bogus-priv", 'b', A_NONE, "Accepted, not enforced yet: "
-	     "private reverse names are still resolved."),
 	NOOP("no-poll", 'n', A_NONE, "Accepted: the resolv file is read at "
 	     "start and on SIGHUP only."),
-	NOOP("stop-dns-rebind", 0, A_NONE, "Accepted, not enforced yet: "
-	     "upstream answers are not filtered."),
 	NOOP("log-async", 0, A_OPT, "Accepted: logging never blocks the "
 	     "loop for long."),
 	/* dnsmasq options not implemented yet */
@@ -882,7 +926,6 @@ static const dv_option dv_options[] = {
 	UNSUP("naptr-record", 0), UNSUP("dns-rr", 0),
 	UNSUP("synth-domain", 0), UNSUP("dynamic-host", 0),
 	UNSUP("hostsdir", 0), UNSUP("read-ethers", 'Z'),
-	UNSUP("rebind-localhost-ok", 0), UNSUP("rebind-domain-ok", 0),
 	UNSUP("clear-on-reload", 0), UNSUP("no-round-robin", 0),
 	UNSUP("filter-AAAA", 0), UNSUP("filter-A", 0), UNSUP("filter-rr", 0),
 	UNSUP("add-mac", 0), UNSUP("add-subnet", 0), UNSUP("add-cpe-id", 0),

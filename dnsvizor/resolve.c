@@ -64,6 +64,8 @@ typedef struct dv_rs_mem {
 	size_t nfw;
 	res_addr *own;
 	char *hints, *anchors;
+	uint8_t *rebind_ok;      /* --rebind-domain-ok wire names */
+	size_t rebind_ok_len;
 } dv_rs_mem;
 
 struct dv_rs {
@@ -474,6 +476,7 @@ static void dv_rs_mem_free(dv_rs_mem *m)
 	free(m->own);
 	free(m->hints);
 	free(m->anchors);
+	free(m->rebind_ok);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -553,6 +556,16 @@ static int dv_rs_own(const dv_ctx *ctx, dv_rs_mem *m)
 	return 0;
 }
 
+static void dv_rs_on_rebind(void *arg, const uint8_t *lname)
+{
+	char name[1024];
+
+	if (wire_name_to_str(lname, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	dv_log(arg, DV_LOG_WARN, "possible DNS-rebind attack detected: %s "
+	       "(private address from upstream refused)", name);
+}
+
 static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 			   size_t nown, res_cfg *rc)
 {
@@ -581,6 +594,32 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->trust_anchor_text = m->anchors;
 	rc->edns_max = c->edns_max;
 	rc->random = dv_rs_random;
+	rc->domain_needed = (uint8_t)(c->domain_needed != 0);
+	rc->bogus_priv = (uint8_t)(c->bogus_priv != 0);
+	rc->stop_rebind = (uint8_t)(c->stop_rebind != 0);
+	rc->rebind_localhost_ok = (uint8_t)(c->rebind_localhost_ok != 0);
+	rc->rebind_ok = m->rebind_ok;
+	rc->rebind_ok_len = m->rebind_ok_len;
+	rc->on_rebind = dv_rs_on_rebind;
+}
+
+/* --rebind-domain-ok names (checked by options.c) as wire names. */
+static int dv_rs_rebind_ok(const dv_config *c, dv_rs_mem *m)
+{
+	uint8_t w[WIRE_MAXNAME];
+
+	m->rebind_ok = malloc(c->rebind_ok.n * WIRE_MAXNAME + 1);
+	if (!m->rebind_ok)
+		return -1;
+	for (size_t i = 0; i < c->rebind_ok.n; i++) {
+		int n = wire_name_from_str(c->rebind_ok.v[i], w);
+
+		if (n <= 1)
+			continue;
+		m->rebind_ok_len += wire_name_lower(m->rebind_ok +
+						    m->rebind_ok_len, w);
+	}
+	return 0;
 }
 
 /* A new engine for ctx->cfg; its memory in *m.  NULL + err. */
@@ -607,7 +646,12 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (dv_rs_rebind_ok(c, m) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
+	rc.on_rebind_arg = &ctx->lg;
 	r = res_new(&rc, err, errlen);
 	if (r)
 		return r;

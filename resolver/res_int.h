@@ -219,4 +219,29 @@ res_val_result res_val_denial_wildcard(const uint8_t *qlname,
 				       const uint8_t *zone_lname,
 				       const res_nsec_set *nsecs, size_t n);
 
+/* ------------------------------------------------------------------ */
+/* policy.c: local answers and the rebind filter (dnsmasq options)    */
+/* ------------------------------------------------------------------ */
+
+enum { EDE_BLOCKED = 15 };   /* RFC 8914: refused by local policy */
+
+/*
+ * Answer q locally when policy says so (the shell has already let the
+ * zones and local data answer first): RFC 6761 localhost/invalid names
+ * always, --bogus-priv zones (RFC 6303, RFC 7793, home.arpa) as empty
+ * zones with the RFC 6303 SOA, --domain-needed A/AAAA/ANY for one-label
+ * names as NXDOMAIN.  Names covered by a --server rule below the root are
+ * left alone.  Returns 1 with the reply (at most 512 bytes, OPT echoed)
+ * in resp, 0 to resolve normally.
+ */
+int res_policy_answer(const res_cfg *cfg, const wire_query *q,
+		      uint8_t *resp, size_t cap, size_t *resp_len);
+/* 1 if an A/AAAA rdata is an address --stop-dns-rebind refuses (RFC 1918,
+ * link-local, documentation, broadcast, ULA, site-local, IPv4-mapped
+ * private; 0/8, 127/8, :: and ::1 unless cfg->rebind_localhost_ok). */
+int res_policy_private_addr(const res_cfg *cfg, uint16_t type,
+			    const uint8_t *rd, uint16_t rdlen);
+/* 1 if lname is at or below a --rebind-domain-ok domain. */
+int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
+
 #endif

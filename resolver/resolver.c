@@ -1796,6 +1796,20 @@ static void resend(res_ctx *r, res_txn *x, uint8_t transport, int nocaps,
 		task_retry(r, x->task);
 }
 
+/* --stop-dns-rebind (policy.c): a private address in the answer. */
+static int rebind_blocked(const res_ctx *r, const res_task *t,
+			  const res_msg *m)
+{
+	int hit = 0;
+
+	for (size_t i = 0; r->cfg.stop_rebind && i < m->nrr && !hit; i++)
+		hit = m->rr[i].sec == RR_SEC_AN &&
+		      res_policy_private_addr(&r->cfg, m->rr[i].type,
+					      m->buf + m->rr[i].rd,
+					      m->rr[i].rdlen);
+	return hit && !res_policy_rebind_ok(&r->cfg, t->qname);
+}
+
 static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 			 uint64_t now)
 {
@@ -1822,6 +1836,19 @@ static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 		}
 		tried_mark(t, &x->server, 1);
 		task_retry(r, t);
+		return;
+	}
+	if (rebind_blocked(r, t, m)) {   /* nothing of it is cached */
+		if (x->minimised) {      /* ask the full name instead */
+			t->qmin_off = 1;
+			task_retry(r, t);
+			return;
+		}
+		r->st.rebind_blocked++;
+		if (r->cfg.on_rebind)
+			r->cfg.on_rebind(r->cfg.on_rebind_arg, t->qname);
+		t->ede = EDE_BLOCKED;
+		task_finish(r, t, DNS_R_NOERROR, now);
 		return;
 	}
 	if (x->minimised)
@@ -2046,6 +2073,10 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 	rr = query_check(q, qlen, &wq, resp, cap, resp_len);
 	if (rr != RES_PENDING)
 		return rr;
+	if (res_policy_answer(&r->cfg, &wq, resp, cap, resp_len)) {
+		r->st.policy_answers++;
+		return RES_ANSWERED;
+	}
 	lim = tcp ? 65535 : !wq.has_edns ? 512 :
 	      (wq.edns_udp < 512 ? 512 : wq.edns_udp);
 	if (res_cache_answer(r->cache, &wq, q, lim < cap ? lim : cap, now_ms,

@@ -68,6 +68,15 @@ typedef struct res_cfg {
 	const char **nta;              /* negative trust anchors */
 	size_t nnta;
 	uint16_t edns_max;             /* our answers to clients */
+	/* local policy (policy.c), dnsmasq's options of the same names */
+	uint8_t domain_needed, bogus_priv;
+	uint8_t stop_rebind, rebind_localhost_ok;
+	const uint8_t *rebind_ok;      /* lowercased wire names, back to back */
+	size_t rebind_ok_len;          /* bytes in rebind_ok */
+	/* told about each refused rebind answer (the shell logs it); may be
+	 * NULL.  lname: the query name, lowercased wire. */
+	void (*on_rebind)(void *arg, const uint8_t *lname);
+	void *on_rebind_arg;
 	/* random bytes for IDs, ports, 0x20: the shell's CSPRNG */
 	void (*random)(void *arg, void *buf, size_t len);
 	void *random_arg;
@@ -141,7 +150,9 @@ void res_cache_take(res_ctx *r, res_ctx *old);
 typedef struct res_stats {
 	uint64_t queries, cache_hits, cache_misses, upstream_queries,
 		 upstream_timeouts, servfail, secure, bogus, insecure,
-		 spoofed_dropped, prefetches, stale_served;
+		 spoofed_dropped, prefetches, stale_served,
+		 policy_answers,   /* answered locally by policy.c */
+		 rebind_blocked;   /* upstream answers refused (rebind) */
 } res_stats;
 const res_stats *res_get_stats(const res_ctx *r);
 
