@@ -79,7 +79,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->notify, &cfg->notify_ns,
 		&cfg->secondaries, &cfg->servers, &cfg->dns_upstreams,
 		&cfg->trust_anchors,
-		&cfg->trust_anchor_files, &cfg->rebind_ok,
+		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,

@@ -109,6 +109,7 @@ typedef struct dv_config {
 	int dnssec, dnssec_no_timecheck;
 	dv_strlist trust_anchors;   /* raw --trust-anchor arguments */
 	dv_strlist trust_anchor_files;
+	dv_strlist nta;             /* --negative-trust-anchor */
 	int domain_needed, bogus_priv;  /* --domain-needed, --bogus-priv */
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */

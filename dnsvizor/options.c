@@ -869,13 +869,17 @@ static const dv_option dv_options[] = {
 	     "only."),
 	FLAG("ipv6-only", 0, ipv6_only, "Query upstream servers over IPv6 "
 	     "only."),
-	/* Validation is not wired into the iterator yet: refuse --dnssec
-	 * rather than run without validating what the user asked for. */
-	UNSUP("dnssec", 0),
+	FLAG("dnssec", 0, dnssec, "Validate DNSSEC (RFC 4033-4035, 5155): "
+	     "secure answers get the AD bit, bogus ones SERVFAIL with an "
+	     "Extended DNS Error saying why (data still given to CD "
+	     "queries)."),
 	OPT("trust-anchor", 0, A_REQ, 0, opt_trust_anchor, OFF(trust_anchors),
 	    0, 0, "DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST", "A DS trust anchor "
-	    "(replaces the built-in root anchors; for --dnssec, which is not "
-	    "supported yet). Repeatable."),
+	    "for --dnssec (replaces the built-in root anchors KSK-2017 and "
+	    "KSK-2024). Repeatable."),
+	LIST("negative-trust-anchor", 0, nta, "DOMAIN", "Do not validate "
+	     "DOMAIN and the names below it (RFC 7646): their answers are "
+	     "insecure. Repeatable."),
 	LIST("trust-anchor-file", 0, trust_anchor_files, "FILE", "Read DS or "
 	     "DNSKEY trust anchors (zone file lines) from FILE. Repeatable."),
 	FLAG("dnssec-no-timecheck", 0, dnssec_no_timecheck, "Do not check "

@@ -592,6 +592,8 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->dnssec = (uint8_t)(c->dnssec != 0);
 	rc->no_timecheck = (uint8_t)(c->dnssec_no_timecheck != 0);
 	rc->trust_anchor_text = m->anchors;
+	rc->nta = (const char **)c->nta.v;
+	rc->nnta = c->nta.n;
 	rc->edns_max = c->edns_max;
 	rc->random = dv_rs_random;
 	rc->domain_needed = (uint8_t)(c->domain_needed != 0);

@@ -219,6 +219,53 @@ res_val_result res_val_denial_wildcard(const uint8_t *qlname,
 				       const uint8_t *zone_lname,
 				       const res_nsec_set *nsecs, size_t n);
 
+
+/* ------------------------------------------------------------------ */
+/* trust.c: trust anchors and the key table (chain of trust results)  */
+/* ------------------------------------------------------------------ */
+
+typedef struct res_keys res_keys;
+
+/* What the chain of trust says about a name. */
+enum {
+	RES_KS_SECURE = 1,   /* a secure zone apex: keys hold its DNSKEYs */
+	RES_KS_INSECURE,     /* an insecure delegation (or under an NTA) */
+	RES_KS_BOGUS,        /* the chain is broken here: ede/why say how */
+	RES_KS_NOCUT,        /* proven not to be a zone cut */
+};
+
+typedef struct res_kent {
+	uint8_t state;             /* RES_KS_* */
+	uint16_t ede;
+	char why[96];
+	uint8_t *keys;             /* validated DNSKEY RRset (zones/ format) */
+	uint32_t klen;
+	uint16_t kcount;
+	uint64_t expire_ms;
+} res_kent;
+
+/* anchors: DS/DNSKEY lines (zone-file format); NULL = the built-in root
+ * KSK-2017 and KSK-2024 DS records.  nta: negative trust anchors. */
+res_keys *res_keys_new(const char *anchors, const char **nta, size_t nnta,
+		       char *err, size_t errlen);
+void res_keys_free(res_keys *k);
+/* The deepest anchored domain at or above lname (its DS set), or NULL. */
+const uint8_t *res_keys_anchor(const res_keys *k, const uint8_t *lname,
+			       const uint8_t **ds, uint32_t *len,
+			       uint16_t *count);
+/* 1 if lname is at or below a negative trust anchor. */
+int res_keys_nta(const res_keys *k, const uint8_t *lname);
+/* The unexpired entry for lname, or NULL (valid until the next put). */
+const res_kent *res_keys_get(res_keys *k, const uint8_t *lname,
+			     uint64_t now_ms);
+int res_keys_put(res_keys *k, const uint8_t *lname, uint8_t state,
+		 uint16_t ede, const char *why, const uint8_t *keys,
+		 uint32_t klen, uint16_t kcount, uint32_t ttl,
+		 uint64_t now_ms);
+/* Set the DNSSEC status of a cached RRset / negative entry (0 found). */
+int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
+		      int neg, uint8_t sec);
+
 /* ------------------------------------------------------------------ */
 /* policy.c: local answers and the rebind filter (dnsmasq options)    */
 /* ------------------------------------------------------------------ */

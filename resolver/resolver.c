@@ -34,6 +34,8 @@ enum {
 	RR_SEC_AN = 1, RR_SEC_NS = 2, RR_SEC_AR = 3,
 	TRIED_MAX = 64,
 	TRY_LAME = 255,
+	MAX_AUTH = 16,          /* NSEC/NSEC3 RRsets kept from a reply */
+	MAX_FETCH = 40,         /* DS/DNSKEY fetches per validation */
 };
 
 /* ---- parsed upstream message ---- */
@@ -74,7 +76,21 @@ typedef struct chain_rr {
 	uint16_t sigcount;         /* covering RRSIGs (for DO clients) */
 	uint32_t siglen;
 	uint8_t *sigs;
+	uint8_t vsec;              /* res_sec once validated (or cached) */
+	uint8_t synth;             /* CNAME synthesized from a DNAME */
 } chain_rr;
+
+/* What a DS/DNSKEY fetch for the validator brought back. */
+typedef struct fetch_res {
+	uint8_t have;
+	uint8_t name[WIRE_MAXNAME];
+	uint16_t type;
+	int rcode;
+	chain_rr rr;               /* the RRset (data NULL: none) */
+	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
+	int nauth;
+	uint32_t ttl;              /* negative TTL */
+} fetch_res;
 
 typedef struct res_tried {
 	res_addr addr;
@@ -115,6 +131,21 @@ struct res_task {
 	int ntried;
 	uint8_t failed_ns[MAX_FAILED_NS][WIRE_MAXNAME];
 	int nfailed;
+	/* DNSSEC */
+	uint8_t fetch;             /* fetches DS/DNSKEY for its parent */
+	uint8_t want_do;           /* a DO client: needs the NSEC proofs */
+	uint8_t vphase, vdone;     /* validating / validated */
+	uint8_t sec;               /* res_sec of the whole result */
+	uint8_t neg_sec;           /* of the negative part */
+	int vrcode;                /* the result's rcode */
+	uint16_t vede;             /* why it is bogus (RFC 8914) */
+	char vwhy[128];
+	uint8_t neg_name[WIRE_MAXNAME]; /* the name the denial is about */
+	chain_rr soa_sig;          /* RRSIGs of the SOA (sigs only) */
+	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 RRsets with RRSIGs */
+	int nauth;
+	int nfetch;
+	fetch_res fx;
 };
 
 typedef struct res_txn {
@@ -157,6 +188,7 @@ struct res_ctx {
 	size_t sync_cap, sync_len;
 	int sync_done;
 	res_msg *msg;              /* scratch: parsed upstream reply */
+	res_keys *keys;            /* trust anchors + key table (--dnssec) */
 	uint8_t *scratch;          /* 65535: replies, queries, RRsets */
 	uint8_t *sigscratch;
 };
@@ -281,6 +313,7 @@ static res_task *task_new(res_ctx *r, const uint8_t *lname, uint16_t qtype,
 	t->qclass = qclass;
 	t->min_ttl = UINT32_MAX;
 	t->ede = NO_EDE;
+	t->vede = NO_EDE;
 	t->parent = parent;
 	t->root = parent ? parent->root : t;
 	t->depth = parent ? parent->depth + 1 : 0;
@@ -289,14 +322,32 @@ static res_task *task_new(res_ctx *r, const uint8_t *lname, uint16_t qtype,
 	return t;
 }
 
+static void crr_free(chain_rr *c)
+{
+	free(c->data);
+	free(c->sigs);
+	c->data = NULL;
+	c->sigs = NULL;
+}
+
+static void fx_clear(fetch_res *f)
+{
+	crr_free(&f->rr);
+	for (int i = 0; i < f->nauth; i++)
+		crr_free(&f->auth[i]);
+	memset(f, 0, sizeof(*f));
+}
+
 static void task_free(res_task *t)
 {
 	res_waiter *w, *wn;
 
-	for (int i = 0; i < t->nchain; i++) {
-		free(t->chain[i].data);
-		free(t->chain[i].sigs);
-	}
+	for (int i = 0; i < t->nchain; i++)
+		crr_free(&t->chain[i]);
+	for (int i = 0; i < t->nauth; i++)
+		crr_free(&t->auth[i]);
+	crr_free(&t->soa_sig);
+	fx_clear(&t->fx);
 	for (w = t->waiters; w; w = wn) {
 		wn = w->next;
 		free(w);
@@ -492,9 +543,11 @@ static size_t query_build(res_ctx *r, const res_txn *x, int rd, uint8_t *buf,
 	wire_write_name(&w, x->qname, 0);
 	wire_write16(&w, x->qtype);
 	wire_write16(&w, DNS_C_IN);
+	/* DO always: a security-aware resolver asks for the signatures
+	 * whether or not it validates (RFC 4035 3.2.1), so DO clients and
+	 * validators downstream get them */
 	if (x->edns)
-		wire_write_opt(&w, EDNS_UP, 0, 0,
-			       r->cfg.dnssec ? EDNS_F_DO : 0);
+		wire_write_opt(&w, EDNS_UP, 0, 0, EDNS_F_DO);
 	return w.len;
 }
 
@@ -651,22 +704,57 @@ static uint32_t neg_ttl_of(const res_ctx *r, const res_task *t)
  * *ttl receives the TTL for the answer cache (0 = do not cache). */
 /* OPT with an Extended DNS Error option (RFC 8914) when ede is set. */
 static int reply_opt(const res_ctx *r, wire_writer *w, uint16_t do_bit,
-		     uint16_t ede)
+		     uint16_t ede, const char *why)
 {
 	uint16_t udp = r->cfg.edns_max ? r->cfg.edns_max : EDNS_UP;
-	uint8_t opt[17];
+	size_t tl = why ? strlen(why) : 0;
+	uint8_t opt[17 + 128];
 
 	if (ede == NO_EDE)
 		return wire_write_opt(w, udp, 0, 0, do_bit);
+	if (tl > 128)
+		tl = 128;
 	opt[0] = 0;                      /* root owner */
 	wire_put16(opt + 1, DNS_T_OPT);
 	wire_put16(opt + 3, udp);
 	wire_put32(opt + 5, do_bit);
-	wire_put16(opt + 9, 6);          /* rdlen */
+	wire_put16(opt + 9, (uint16_t)(6 + tl));   /* rdlen */
 	wire_put16(opt + 11, 15);        /* EDE option */
-	wire_put16(opt + 13, 2);
+	wire_put16(opt + 13, (uint16_t)(2 + tl));
 	wire_put16(opt + 15, ede);
-	return wire_write(w, opt, sizeof(opt));
+	if (tl)
+		memcpy(opt + 17, why, tl);
+	return wire_write(w, opt, 17 + tl);
+}
+
+/* Negative (or NODATA after a chain): the SOA goes in authority. */
+static int task_negative(const res_task *t, int rcode)
+{
+	return rcode == DNS_R_NXDOMAIN || t->nchain == 0 ||
+	       (t->qtype != DNS_T_ANY &&
+		t->chain[t->nchain - 1].type != t->qtype);
+}
+
+/* DO clients: the denial (SOA RRSIGs, NSEC/NSEC3 + RRSIGs). */
+static int reply_auth(const res_task *t, wire_writer *w, uint32_t ttl,
+		      uint16_t *ns)
+{
+	const chain_rr *s = &t->soa_sig;
+
+	if (s->sigs && reply_rrs(w, t->soa_owner, DNS_T_RRSIG, ttl, s->sigs,
+				 s->siglen, s->sigcount, ns) < 0)
+		return -1;
+	for (int i = 0; i < t->nauth; i++) {
+		const chain_rr *a = &t->auth[i];
+
+		if (reply_rrs(w, a->owner, a->type, ttl, a->data, a->len,
+			      a->count, ns) < 0 ||
+		    (a->sigs && reply_rrs(w, a->owner, DNS_T_RRSIG, ttl,
+					  a->sigs, a->siglen, a->sigcount,
+					  ns) < 0))
+			return -1;
+	}
+	return 0;
 }
 
 static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
@@ -674,22 +762,29 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 {
 	wire_writer w;
 	uint16_t an = 0, ns = 0;
-	size_t optlen = wt->q.has_edns ? (t->ede != NO_EDE ? 17 : 11) : 0;
+	int dok = (wt->q.edns_flags & EDNS_F_DO) != 0;
+	int bogus = t->sec == RES_SEC_BOGUS && !(wt->q.flags & DNS_F_CD);
+	int rcode = bogus ? DNS_R_SERVFAIL : t->rcode;
+	uint16_t ede = bogus ? t->vede : t->ede;
+	const char *why = bogus ? t->vwhy : NULL;
+	size_t optlen = !wt->q.has_edns ? 0 : ede == NO_EDE ? 11 :
+			17 + (why ? (strlen(why) > 128 ? 128 : strlen(why)) : 0);
 	int tc = 0;
 
 	*ttl = 0;
 	wire_writer_init(&w, buf, cap, reply_limit(r, wt, cap));
 	if (w.limit < WIRE_HDRLEN + optlen + wt->q.qname_len + 4 ||
-	    reply_header(&w, &wt->q, t->rcode) < 0)
+	    reply_header(&w, &wt->q, rcode) < 0)
 		return 0;
+	/* AD only for validated data, to clients that understand it
+	 * (DO or AD in the query: RFC 6840 5.7) */
+	if (t->sec == RES_SEC_SECURE && rcode != DNS_R_SERVFAIL &&
+	    (dok || (wt->q.flags & DNS_F_AD)))
+		wire_put16(buf + 2, wire_get16(buf + 2) | DNS_F_AD);
 	w.limit -= optlen;
-	if (t->rcode != DNS_R_SERVFAIL) {
-		tc = reply_chain(r, &w, t,
-				 (wt->q.edns_flags & EDNS_F_DO) != 0, &an) < 0;
-		if (!tc && t->has_soa && (t->rcode == DNS_R_NXDOMAIN ||
-					  t->nchain == 0 ||
-					  t->chain[t->nchain - 1].type !=
-					  t->qtype)) {
+	if (rcode != DNS_R_SERVFAIL) {
+		tc = reply_chain(r, &w, t, dok, &an) < 0;
+		if (!tc && t->has_soa && task_negative(t, t->rcode)) {
 			uint32_t nt = neg_ttl_of(r, t);
 
 			if (wire_write_rr(&w, t->soa_owner, DNS_T_SOA,
@@ -698,7 +793,13 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 				tc = 1;
 			else
 				ns = 1;
+			if (!tc && dok && reply_auth(t, &w, nt, &ns) < 0)
+				tc = 1;
 			*ttl = nt;
+		} else if (!tc && dok && t->nauth &&
+			   reply_auth(t, &w, clamp_ttl(r, t->min_ttl),
+				      &ns) < 0) {
+			tc = 1;     /* wildcard proof of a positive answer */
 		}
 	}
 	if (tc) {
@@ -708,13 +809,14 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	}
 	w.limit += optlen;
 	if (wt->q.has_edns)
-		reply_opt(r, &w, wt->q.edns_flags & EDNS_F_DO, t->ede);
+		reply_opt(r, &w, wt->q.edns_flags & EDNS_F_DO, ede, why);
 	wire_put16(buf + 6, an);
 	wire_put16(buf + 8, ns);
 	wire_put16(buf + 10, wt->q.has_edns ? 1 : 0);
 	if (!tc && !ns && (t->rcode == DNS_R_NXDOMAIN || an == 0))
 		*ttl = r->cfg.neg_ttl;     /* negative without SOA */
-	if (tc || t->stale || t->rcode == DNS_R_SERVFAIL ||
+	if (tc || t->stale || rcode == DNS_R_SERVFAIL ||
+	    t->sec == RES_SEC_BOGUS ||
 	    t->rcode == DNS_R_YXDOMAIN ||
 	    (r->cfg.no_negcache && (t->rcode == DNS_R_NXDOMAIN || an == 0)))
 		*ttl = 0;
@@ -735,7 +837,8 @@ static void reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
 
 	if (len == 0)
 		return;
-	if (t->rcode == DNS_R_SERVFAIL)
+	if (t->rcode == DNS_R_SERVFAIL ||
+	    (t->sec == RES_SEC_BOGUS && !(w->q.flags & DNS_F_CD)))
 		r->st.servfail++;
 	if (ttl > 0 && r->cache)
 		res_cache_put_answer(r->cache, &w->q, buf, len, ttl, now);
@@ -780,10 +883,48 @@ static int serve_stale(res_ctx *r, res_task *t, uint64_t now)
 }
 
 /* A task is done: answer its clients, wake its parent, drop its work. */
+/* A finished fetch hands its result to the validating parent. */
+static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
+{
+	fetch_res *f = &p->fx;
+
+	fx_clear(f);
+	f->have = 1;
+	name_copy(f->name, t->qname);
+	f->type = t->qtype;
+	f->rcode = t->rcode;
+	for (int i = 0; i < t->nchain; i++) {
+		chain_rr *c = &t->chain[i];
+
+		if (c->type == t->qtype && wire_name_equal(c->owner, t->qname) &&
+		    !f->rr.data) {
+			f->rr = *c;
+			c->data = NULL;
+			c->sigs = NULL;
+		}
+	}
+	for (int i = 0; i < t->nauth; i++) {
+		f->auth[i] = t->auth[i];
+		t->auth[i].data = NULL;
+		t->auth[i].sigs = NULL;
+	}
+	f->nauth = t->nauth;
+	f->ttl = neg_ttl_of(r, t);
+}
+
 static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now)
 {
 	if (t->done)
 		return;
+	if (r->keys && t->client && !t->vdone &&
+	    (rcode == DNS_R_NOERROR || rcode == DNS_R_NXDOMAIN)) {
+		/* the answer is complete: validate it before anyone sees it */
+		task_cancel_txns(r, t);
+		t->vrcode = rcode;
+		t->vphase = 1;
+		task_wake(r, t);
+		return;
+	}
 	if (rcode == DNS_R_SERVFAIL && t->client && !t->refresh)
 		rcode = serve_stale(r, t, now);
 	t->done = 1;
@@ -799,6 +940,8 @@ static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now)
 	if (t->parent) {
 		res_task *p = t->parent;
 
+		if (t->fetch)
+			fetch_deliver(r, t, p);
 		p->child = NULL;
 		task_wake(r, p);
 	}
@@ -1129,9 +1272,19 @@ static void cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 
 enum { STEP_MISS = 0, STEP_DONE = 1, STEP_AGAIN = 2 };
 
-static int cache_usable(const res_crrset *c)
+static int cache_usable(const res_ctx *r, const res_crrset *c)
 {
-	return c->trust >= RES_TRUST_AUTHORITY;
+	/* with validation on, bogus data is looked at again upstream */
+	return c->trust >= RES_TRUST_AUTHORITY &&
+	       !(r->keys && c->sec == RES_SEC_BOGUS);
+}
+
+/* The validation status a cached entry brings into the chain. */
+static void chain_sec(res_task *t, const res_crrset *c)
+{
+	if (t->nchain && (c->sec == RES_SEC_SECURE ||
+			  c->sec == RES_SEC_INSECURE))
+		t->chain[t->nchain - 1].vsec = c->sec;
 }
 
 /* Answer from the RRset / negative cache as far as it goes. */
@@ -1143,19 +1296,20 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 	if (!r->cache || (t->refresh && t->nchain == 0))
 		return STEP_MISS;
 	if (res_cache_get_rrset(r->cache, t->sname, t->qtype, now, 0, &c,
-				&stale) && cache_usable(&c)) {
+				&stale) && cache_usable(r, &c)) {
 		if (chain_add(t, t->sname, t->qtype, ttl_left(c.expire_ms, now),
 			      c.data, c.len, c.count) < 0) {
 			task_finish(r, t, DNS_R_SERVFAIL, now);
 		} else {
 			chain_sigs(t, c.sigs, c.siglen, c.sigcount);
+			chain_sec(t, &c);
 			task_finish(r, t, DNS_R_NOERROR, now);
 		}
 		return STEP_DONE;
 	}
 	if (t->qtype != DNS_T_CNAME &&
 	    res_cache_get_rrset(r->cache, t->sname, DNS_T_CNAME, now, 0, &c,
-				&stale) && cache_usable(&c) && c.count >= 1 &&
+				&stale) && cache_usable(r, &c) && c.count >= 1 &&
 	    c.len > 3) {
 		if (t->nchain >= MAX_CHAIN ||
 		    chain_add(t, t->sname, DNS_T_CNAME,
@@ -1165,14 +1319,23 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 			return STEP_DONE;
 		}
 		chain_sigs(t, c.sigs, c.siglen, c.sigcount);
+		chain_sec(t, &c);
 		wire_name_lower(t->sname, c.data + 2);
 		return STEP_AGAIN;
 	}
-	if (res_cache_get_neg(r->cache, t->sname, t->qtype, now, &nx, &c)) {
+	/* the negative cache does not keep the denial's NSECs: a fetch for
+	 * the validator and a DO client (its wire answer was not cached)
+	 * ask upstream; with validation, only validated entries are used */
+	if (!t->fetch && !t->want_do &&
+	    res_cache_get_neg(r->cache, t->sname, t->qtype, now, &nx, &c) &&
+	    (!r->keys || c.sec == RES_SEC_SECURE ||
+	     c.sec == RES_SEC_INSECURE)) {
 		if (c.data && c.count >= 1 && c.len > 2)
 			task_set_soa(t, c.lname, c.data + 2,
 				     wire_get16(c.data),
 				     ttl_left(c.expire_ms, now));
+		t->neg_sec = c.sec;
+		name_copy(t->neg_name, t->sname);
 		task_finish(r, t, nx ? DNS_R_NXDOMAIN : DNS_R_NOERROR, now);
 		return STEP_DONE;
 	}
@@ -1454,10 +1617,499 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 		task_finish(r, t, DNS_R_SERVFAIL, now);
 }
 
+/* ================================================================== */
+/* DNSSEC: the chain of trust (RFC 4035 5) over the task machinery    */
+/* ================================================================== */
+
+/*
+ * A client task whose answer is complete enters the validation phase
+ * (task_finish sets vphase).  validate_step runs from the start each
+ * time the task is woken: results are memoized in the chain entries
+ * (vsec) and in the key table, so each pass gets further, and a pass
+ * that needs a DS or DNSKEY RRset it does not have starts one fetch
+ * sub-task and returns; the fetch's result comes back in t->fx.
+ *
+ * The walk establishes, top-down from the closest trust anchor, what
+ * each name between the anchor and a target is: a secure zone (DS
+ * validated with the parent's keys, DNSKEY validated with the DS), an
+ * insecure delegation (no DS, proven by NSEC/NSEC3), not a zone cut at
+ * all (proven), or bogus.  Signed data is checked with the keys of its
+ * signer; unsigned data is fine only below an insecure delegation.
+ */
+
+enum { W_DONE = 0, W_WAIT = 1, KS_DSOK = 9 };
+
+typedef struct fview {
+	int rcode;
+	const uint8_t *data, *sigs;
+	uint32_t len, siglen, ttl;
+	uint16_t count, sigcount;
+	const chain_rr *auth;
+	int nauth;
+} fview;
+
+typedef struct walk_out {
+	uint8_t state;                /* RES_KS_SECURE/INSECURE/BOGUS */
+	uint8_t zone[WIRE_MAXNAME];   /* the deepest secure zone */
+	const res_kent *e;
+} walk_out;
+
+static void set_bogus(res_task *t, uint16_t ede, const char *why)
+{
+	if (t->vede != NO_EDE && t->vwhy[0])
+		return;            /* the first reason found is the one told */
+	t->vede = ede;
+	snprintf(t->vwhy, sizeof(t->vwhy), "%.127s", why);
+}
+
+static uint32_t kt_ttl(uint32_t ttl)
+{
+	return ttl < 5 ? 5 : ttl > 86400 ? 86400 : ttl;
+}
+
+/* The DS or DNSKEY RRset of name: from the cache (signed), from the
+ * last fetch, or a new fetch (W_WAIT). */
+static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
+		 uint16_t type, uint64_t now, fview *v)
+{
+	res_crrset c;
+	int stale = 0;
+	res_task *ch;
+
+	memset(v, 0, sizeof(*v));
+	if (r->cache && res_cache_get_rrset(r->cache, name, type, now, 0, &c,
+					    &stale) && c.sigcount) {
+		v->data = c.data;
+		v->len = c.len;
+		v->count = c.count;
+		v->sigs = c.sigs;
+		v->siglen = c.siglen;
+		v->sigcount = c.sigcount;
+		v->ttl = ttl_left(c.expire_ms, now);
+		return W_DONE;
+	}
+	if (t->fx.have && t->fx.type == type &&
+	    wire_name_equal(t->fx.name, name)) {
+		const chain_rr *rr = &t->fx.rr;
+
+		v->rcode = t->fx.rcode;
+		if (rr->data) {
+			v->data = rr->data;
+			v->len = rr->len;
+			v->count = rr->count;
+			v->sigs = rr->sigs;
+			v->siglen = rr->siglen;
+			v->sigcount = rr->sigcount;
+			v->ttl = rr->ttl;
+		} else {
+			v->ttl = t->fx.ttl;
+		}
+		v->auth = t->fx.auth;
+		v->nauth = t->fx.nauth;
+		return W_DONE;
+	}
+	if (t->nfetch >= MAX_FETCH || t->depth >= MAX_DEPTH) {
+		v->rcode = DNS_R_SERVFAIL;
+		return W_DONE;
+	}
+	ch = task_new(r, name, type, DNS_C_IN, t);
+	if (!ch) {
+		v->rcode = DNS_R_SERVFAIL;
+		return W_DONE;
+	}
+	ch->fetch = 1;
+	ch->start_ms = now;
+	t->child = ch;
+	t->nfetch++;
+	task_wake(r, ch);
+	return W_WAIT;
+}
+
+/* The signer name of the first RRSIG whose signer encloses owner. */
+static int sig_signer(const uint8_t *owner, const uint8_t *sigs,
+		      uint32_t siglen, uint16_t n, uint8_t *signer)
+{
+	size_t p = 0;
+
+	for (uint16_t k = 0; k < n && p + 2 <= siglen; k++) {
+		uint16_t rl = wire_get16(sigs + p);
+		const uint8_t *rd = sigs + p + 2;
+		size_t nl;
+
+		if (p + 2 + rl > siglen)
+			break;
+		p += 2 + (size_t)rl;
+		if (rl < 19)
+			continue;
+		nl = wire_name_len(rd + 18);
+		if (nl == 0 || 18 + nl > rl)
+			continue;
+		wire_name_lower(signer, rd + 18);
+		if (wire_name_is_sub(owner, signer))
+			return 1;
+	}
+	return 0;
+}
+
+/* NSEC/NSEC3 RRsets of auth that validate with the zone's keys, as a
+ * list of single records.  Returns the count (out has max slots). */
+static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
+			 const uint8_t *zn, const res_kent *e,
+			 uint64_t now, res_nsec_set *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < nauth; i++) {
+		const chain_rr *a = &auth[i];
+		res_val_result vr;
+		uint8_t signer[WIRE_MAXNAME];
+		size_t p = 0;
+
+		if (!a->sigcount || !sig_signer(a->owner, a->sigs, a->siglen,
+						a->sigcount, signer) ||
+		    !wire_name_equal(signer, zn))
+			continue;
+		vr = res_val_rrset(a->owner, a->type, a->data, a->len,
+				   a->count, a->sigs, a->siglen, a->sigcount,
+				   zn, e->keys, e->klen, e->kcount,
+				   now / 1000, r->cfg.no_timecheck, NULL);
+		if (vr.sec != RES_SEC_SECURE)
+			continue;
+		for (uint16_t k = 0; k < a->count && p + 2 <= a->len &&
+		     n < max; k++) {
+			uint16_t rl = wire_get16(a->data + p);
+
+			if (p + 2 + rl > a->len)
+				break;
+			out[n].lname = a->owner;
+			out[n].type = a->type;
+			out[n].rdata = a->data + p + 2;
+			out[n].rdlen = rl;
+			n++;
+			p += 2 + (size_t)rl;
+		}
+	}
+	return n;
+}
+
+static void kt_put(res_ctx *r, const uint8_t *name, uint8_t state,
+		   uint16_t ede, const char *why, const fview *v,
+		   uint32_t ttl, uint64_t now)
+{
+	res_keys_put(r->keys, name, state, ede, why, v ? v->data : NULL,
+		     v ? v->len : 0, v ? v->count : 0, kt_ttl(ttl), now);
+}
+
+/* The DNSKEY RRset of zone, checked against its DS set (ds, from an
+ * anchor or a validated DS RRset).  Result into the key table. */
+static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
+		     const uint8_t *ds, uint32_t dslen, uint16_t dscount,
+		     uint64_t now)
+{
+	char why[256], zs[WIRE_MAXNAME * 4];
+	res_val_result vr;
+	fview v;
+
+	if (fetch(r, t, zn, DNS_T_DNSKEY, now, &v) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(zn, zs, sizeof(zs));
+	if (!v.data) {
+		snprintf(why, sizeof(why), "no DNSKEY for %.100s", zs);
+		kt_put(r, zn, RES_KS_BOGUS, EDE_DNSKEY_MISSING, why, NULL,
+		       v.rcode == DNS_R_NOERROR ? v.ttl : 5, now);
+		return W_DONE;
+	}
+	vr = res_val_dnskey(zn, v.data, v.len, v.count, v.sigs, v.siglen,
+			    v.sigcount, ds, dslen, dscount, now / 1000,
+			    r->cfg.no_timecheck);
+	snprintf(why, sizeof(why), "DNSKEY %.100s: %.100s", zs, vr.why);
+	if (vr.sec == RES_SEC_SECURE)
+		kt_put(r, zn, RES_KS_SECURE, 0, why, &v, v.ttl, now);
+	else if (vr.sec == RES_SEC_INSECURE)
+		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, v.ttl, now);
+	else
+		kt_put(r, zn, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+	return W_DONE;
+}
+
+/* What name d is, seen from the secure zone z (keys ze) above it. */
+static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
+		   const uint8_t *z, const res_kent *ze, uint64_t now)
+{
+	char why[256], ds[WIRE_MAXNAME * 4];
+	res_nsec_set ns[64];
+	res_val_result vr;
+	size_t n;
+	fview v;
+	const res_kent *de = res_keys_get(r->keys, d, now);
+
+	if (de && de->state == KS_DSOK) {
+		/* DS already validated: only the DNSKEY is missing */
+		uint8_t *dsdata = malloc(de->klen ? de->klen : 1);
+		uint32_t dl = de->klen;
+		uint16_t dc = de->kcount;
+		int rc;
+
+		if (!dsdata)
+			return W_DONE;
+		memcpy(dsdata, de->keys, dl);
+		rc = zone_keys(r, t, d, dsdata, dl, dc, now);
+		free(dsdata);
+		return rc;
+	}
+	if (fetch(r, t, d, DNS_T_DS, now, &v) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(d, ds, sizeof(ds));
+	if (v.data) {
+		vr = res_val_rrset(d, DNS_T_DS, v.data, v.len, v.count, v.sigs,
+				   v.siglen, v.sigcount, z, ze->keys, ze->klen,
+				   ze->kcount, now / 1000, r->cfg.no_timecheck,
+				   NULL);
+		if (vr.sec != RES_SEC_SECURE) {
+			snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
+			kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+			return W_DONE;
+		}
+		kt_put(r, d, KS_DSOK, 0, "", &v, v.ttl < 60 ? v.ttl : 60,
+		       now);
+		return ds_step(r, t, d, z, ze, now);
+	}
+	if (v.rcode != DNS_R_NOERROR && v.rcode != DNS_R_NXDOMAIN) {
+		snprintf(why, sizeof(why), "no answer to the DS query for %.100s",
+			 ds);
+		kt_put(r, d, RES_KS_BOGUS, EDE_DNSSEC_INDETERMINATE, why,
+		       NULL, 5, now);
+		return W_DONE;
+	}
+	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64);
+	if (v.rcode == DNS_R_NXDOMAIN) {
+		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
+		if (vr.sec == RES_SEC_SECURE)
+			kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
+		else if (vr.sec == RES_SEC_INSECURE)
+			kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl,
+			       now);
+		else
+			goto bogus;
+		return W_DONE;
+	}
+	vr = res_val_denial(3, d, DNS_T_DS, z, ns, n);
+	if (vr.sec == RES_SEC_SECURE || vr.sec == RES_SEC_INSECURE) {
+		kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl, now);
+		return W_DONE;
+	}
+	if (res_val_denial(2, d, DNS_T_DS, z, ns, n).sec == RES_SEC_SECURE) {
+		kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
+		return W_DONE;
+	}
+bogus:
+	snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
+	kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+	return W_DONE;
+}
+
+/* The status of the zone that holds target (see the comment above). */
+static int walk(res_ctx *r, res_task *t, const uint8_t *target,
+		uint64_t now, walk_out *o)
+{
+	const uint8_t *ds, *anchor;
+	uint32_t dslen;
+	uint16_t dscount;
+	const res_kent *e;
+	int tl = wire_name_labels(target);
+
+	memset(o, 0, sizeof(*o));
+	anchor = res_keys_anchor(r->keys, target, &ds, &dslen, &dscount);
+	if (!anchor || res_keys_nta(r->keys, target)) {
+		o->state = RES_KS_INSECURE;
+		return W_DONE;
+	}
+	e = res_keys_get(r->keys, anchor, now);
+	if (!e || e->state == KS_DSOK) {
+		if (zone_keys(r, t, anchor, ds, dslen, dscount, now) ==
+		    W_WAIT)
+			return W_WAIT;
+		e = res_keys_get(r->keys, anchor, now);
+		if (!e) {
+			task_wake(r, t);     /* table was emptied: again */
+			return W_WAIT;
+		}
+	}
+	name_copy(o->zone, anchor);
+	for (int l = wire_name_labels(anchor) + 1;
+	     l <= tl && e->state == RES_KS_SECURE; l++) {
+		const uint8_t *d = name_suffix(target, l);
+		const res_kent *de = res_keys_get(r->keys, d, now);
+
+		if (!de || de->state == KS_DSOK) {
+			if (ds_step(r, t, d, o->zone, e, now) == W_WAIT)
+				return W_WAIT;
+			de = res_keys_get(r->keys, d, now);
+			e = res_keys_get(r->keys, o->zone, now);
+			if (!de || !e || de->state == KS_DSOK) {
+				task_wake(r, t);
+				return W_WAIT;
+			}
+		}
+		if (de->state == RES_KS_NOCUT)
+			continue;
+		e = de;
+		name_copy(o->zone, d);
+	}
+	o->state = e->state;
+	o->e = e;
+	return W_DONE;
+}
+
+/* Validate one chain entry; c->vsec gets the result. */
+static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
+{
+	uint8_t signer[WIRE_MAXNAME], wc[WIRE_MAXNAME];
+	char os[WIRE_MAXNAME * 4], why[256];
+	res_val_result vr;
+	walk_out w;
+	int sig = c->sigcount && sig_signer(c->owner, c->sigs, c->siglen,
+					    c->sigcount, signer);
+
+	if (c->vsec)
+		return W_DONE;
+	if (c->synth) {           /* as good as the DNAME before it */
+		c->vsec = RES_SEC_SECURE;
+		return W_DONE;
+	}
+	if (walk(r, t, sig ? signer : c->owner, now, &w) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(c->owner, os, sizeof(os));
+	if (w.state == RES_KS_INSECURE) {
+		c->vsec = RES_SEC_INSECURE;
+	} else if (w.state != RES_KS_SECURE) {
+		c->vsec = RES_SEC_BOGUS;
+		set_bogus(t, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
+			  w.e ? w.e->why : "broken chain of trust");
+	} else if (!sig) {
+		c->vsec = RES_SEC_BOGUS;
+		snprintf(why, sizeof(why), "no RRSIG for %.100s type %u in a "
+			 "signed zone", os, c->type);
+		set_bogus(t, EDE_RRSIGS_MISSING, why);
+	} else if (!wire_name_equal(w.zone, signer)) {
+		c->vsec = RES_SEC_BOGUS;
+		snprintf(why, sizeof(why), "%.100s: signer is not a secure zone",
+			 os);
+		set_bogus(t, EDE_DNSSEC_BOGUS, why);
+	} else {
+		vr = res_val_rrset(c->owner, c->type, c->data, c->len,
+				   c->count, c->sigs, c->siglen, c->sigcount,
+				   signer, w.e->keys, w.e->klen, w.e->kcount,
+				   now / 1000, r->cfg.no_timecheck, wc);
+		if (vr.sec == RES_SEC_SECURE && wc[0]) {
+			res_nsec_set ns[64];
+			size_t n = auth_nsecs(r, t->auth, t->nauth, signer,
+					      w.e, now, ns, 64);
+
+			vr = res_val_denial_wildcard(c->owner, wc, signer, ns,
+						     n);
+		}
+		c->vsec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_BOGUS) {
+			snprintf(why, sizeof(why), "%.100s: %.100s", os, vr.why);
+			set_bogus(t, vr.ede, why);
+		}
+	}
+	if (r->cache && !c->synth)
+		res_cache_set_sec(r->cache, c->owner, c->type, 0, c->vsec);
+	return W_DONE;
+}
+
+/* Validate the denial of a negative answer; t->neg_sec gets it. */
+static int val_negative(res_ctx *r, res_task *t, uint64_t now)
+{
+	int nx = t->vrcode == DNS_R_NXDOMAIN;
+	const uint8_t *name = t->neg_name[0] ? t->neg_name : t->sname;
+	char why[256], ns_[WIRE_MAXNAME * 4];
+	res_nsec_set ns[64];
+	res_val_result vr;
+	walk_out w;
+	size_t n;
+
+	if (t->neg_sec)
+		return W_DONE;
+	if (walk(r, t, t->has_soa ? t->soa_owner : name, now, &w) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(name, ns_, sizeof(ns_));
+	if (w.state == RES_KS_INSECURE) {
+		t->neg_sec = RES_SEC_INSECURE;
+	} else if (w.state != RES_KS_SECURE) {
+		t->neg_sec = RES_SEC_BOGUS;
+		set_bogus(t, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
+			  w.e ? w.e->why : "broken chain of trust");
+	} else if (!t->has_soa || !wire_name_equal(w.zone, t->soa_owner)) {
+		t->neg_sec = RES_SEC_BOGUS;
+		snprintf(why, sizeof(why), "%.100s: negative answer without a "
+			 "signed zone's SOA", ns_);
+		set_bogus(t, EDE_NSEC_MISSING, why);
+	} else {
+		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64);
+		vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone, ns, n);
+		t->neg_sec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_BOGUS) {
+			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
+			set_bogus(t, vr.ede, why);
+		}
+	}
+	if (r->cache)
+		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,
+				  t->neg_sec);
+	return W_DONE;
+}
+
+static void validate_step(res_ctx *r, res_task *t, uint64_t now)
+{
+	uint8_t sec = RES_SEC_SECURE;
+	int neg = task_negative(t, t->vrcode);
+
+	if (t->root->work >= MAX_WORK ||
+	    now - t->root->start_ms > TASK_DEADLINE) {
+		set_bogus(t, EDE_DNSSEC_INDETERMINATE, "validation did not "
+			  "finish in time");
+		sec = RES_SEC_BOGUS;
+		goto done;
+	}
+	for (int i = 0; i < t->nchain; i++)
+		if (val_entry(r, t, &t->chain[i], now) == W_WAIT)
+			return;
+	if (neg && val_negative(r, t, now) == W_WAIT)
+		return;
+	for (int i = 0; i <= t->nchain; i++) {
+		uint8_t s = i < t->nchain ? t->chain[i].vsec :
+			    neg ? t->neg_sec : RES_SEC_SECURE;
+
+		if (s == RES_SEC_BOGUS)
+			sec = RES_SEC_BOGUS;
+		else if (s != RES_SEC_SECURE && sec == RES_SEC_SECURE)
+			sec = RES_SEC_INSECURE;
+	}
+done:
+	t->sec = sec;
+	if (sec == RES_SEC_SECURE)
+		r->st.secure++;
+	else if (sec == RES_SEC_BOGUS)
+		r->st.bogus++;
+	else
+		r->st.insecure++;
+	t->vphase = 0;
+	t->vdone = 1;
+	fx_clear(&t->fx);
+	task_finish(r, t, t->vrcode, now);
+}
+
 static void task_step(res_ctx *r, res_task *t, uint64_t now)
 {
 	const res_forward *f;
 
+	if (t->vphase) {
+		validate_step(r, t, now);
+		return;
+	}
 	for (int g = 0; g <= MAX_CHAIN; g++) {
 		int rc = step_cache(r, t, now);
 
@@ -1560,8 +2212,11 @@ static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
 		return -2;
 	wire_put16(rd, (uint16_t)wire_name_len(name));
 	name_copy(rd + 2, name);
-	return chain_add(t, old, DNS_T_CNAME, ttl, rd,
-			 2 + (uint32_t)wire_name_len(name), 1);
+	if (chain_add(t, old, DNS_T_CNAME, ttl, rd,
+		      2 + (uint32_t)wire_name_len(name), 1) < 0)
+		return -1;
+	t->chain[t->nchain - 1].synth = 1;
+	return 0;
 }
 
 enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
@@ -1648,13 +2303,68 @@ static int follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 	return CH_FAIL;
 }
 
-static void take_soa(res_task *t, const res_msg *m, const uint8_t *bw)
+/* Keep RRset (owner, type) of the authority section with its RRSIGs. */
+static int keep_auth(res_ctx *r, chain_rr *c, const res_msg *m,
+		     const uint8_t *owner, uint16_t type)
+{
+	uint32_t len, siglen, ttl;
+	uint16_t n = msg_rrset(m, RR_SEC_NS, owner, type, r->scratch, 65535,
+			       &len, &ttl);
+	uint16_t ns = msg_sigs(m, RR_SEC_NS, owner, type, r->sigscratch,
+			       65535, &siglen);
+
+	memset(c, 0, sizeof(*c));
+	if (!n && type != DNS_T_SOA)
+		return -1;
+	c->data = n ? malloc(len) : NULL;
+	c->sigs = ns ? malloc(siglen) : NULL;
+	if ((n && !c->data) || (ns && !c->sigs)) {
+		crr_free(c);
+		return -1;
+	}
+	if (n)
+		memcpy(c->data, r->scratch, len);
+	if (ns)
+		memcpy(c->sigs, r->sigscratch, siglen);
+	name_copy(c->owner, owner);
+	c->type = type;
+	c->count = n;
+	c->len = n ? len : 0;
+	c->ttl = n ? ttl : 0;
+	c->sigcount = ns;
+	c->siglen = ns ? siglen : 0;
+	return 0;
+}
+
+static void take_soa(res_ctx *r, res_task *t, const res_msg *m,
+		     const uint8_t *bw)
 {
 	const msg_rr *s = msg_first(m, RR_SEC_NS, DNS_T_SOA);
 
-	if (s && wire_name_is_sub(rr_owner(m, s), bw))
-		task_set_soa(t, rr_owner(m, s), m->buf + s->rd, s->rdlen,
-			     s->ttl);
+	if (!s || !wire_name_is_sub(rr_owner(m, s), bw))
+		return;
+	task_set_soa(t, rr_owner(m, s), m->buf + s->rd, s->rdlen, s->ttl);
+	crr_free(&t->soa_sig);
+	keep_auth(r, &t->soa_sig, m, rr_owner(m, s), DNS_T_SOA);
+}
+
+/* The NSEC/NSEC3 RRsets (with RRSIGs) of the authority section: the
+ * denial of a negative answer or a wildcard's "no closer match". */
+static void take_auth(res_ctx *r, res_task *t, const res_msg *m,
+		      const uint8_t *bw)
+{
+	for (size_t i = 0; i < m->nrr && t->nauth < MAX_AUTH; i++) {
+		const msg_rr *rr = &m->rr[i];
+
+		if (rr->sec != RR_SEC_NS || rr->cls != DNS_C_IN ||
+		    (rr->type != DNS_T_NSEC && rr->type != DNS_T_NSEC3) ||
+		    !rr_first_of_set(m, i) ||
+		    !wire_name_is_sub(rr_owner(m, rr), bw))
+			continue;
+		if (keep_auth(r, &t->auth[t->nauth], m, rr_owner(m, rr),
+			      rr->type) == 0)
+			t->nauth++;
+	}
 }
 
 /* An NS RRset in authority of a reply without SOA or CNAME: a referral
@@ -1682,7 +2392,9 @@ static void on_negative(res_ctx *r, res_task *t, const res_msg *m,
 			const res_txn *x, const uint8_t *name, int nx,
 			uint64_t now)
 {
-	take_soa(t, m, x->zone);
+	take_soa(r, t, m, x->zone);
+	take_auth(r, t, m, x->zone);
+	name_copy(t->neg_name, name);
 	neg_put(r, t, name, nx ? 0 : t->qtype, now);
 	task_finish(r, t, nx ? DNS_R_NXDOMAIN : DNS_R_NOERROR, now);
 }
@@ -1700,7 +2412,9 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 						   DNS_T_CNAME)) {
 		/* RFC 8020: nothing exists below qn either */
 		cache_msg(r, m, x->zone, 0, now);
-		take_soa(t, m, x->zone);
+		take_soa(r, t, m, x->zone);
+		take_auth(r, t, m, x->zone);
+		name_copy(t->neg_name, qn);
 		neg_put(r, t, qn, 0, now);
 		task_finish(r, t, DNS_R_NXDOMAIN, now);
 		return;
@@ -1743,6 +2457,8 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 	}
 	cache_msg(r, m, x->zone, 0, now);
 	ch = follow_answer(r, t, m, name, t->qtype, 1);
+	if (ch == CH_FINAL)
+		take_auth(r, t, m, x->zone);   /* a wildcard's proof */
 	if (ch == CH_FINAL) {
 		task_finish(r, t, DNS_R_NOERROR, now);
 	} else if (ch == CH_FAIL) {
@@ -1924,6 +2640,12 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (cfg->dnssec) {
+		r->keys = res_keys_new(cfg->trust_anchor_text, cfg->nta,
+				       cfg->nnta, err, errlen);
+		if (!r->keys)
+			goto fail;
+	}
 	return r;
 fail:
 	res_free(r);
@@ -1952,6 +2674,7 @@ void res_free(res_ctx *r)
 	if (r->cache)
 		res_cache_free(r->cache);
 	res_srv_free(r->srv);
+	res_keys_free(r->keys);
 	free(r->msg);
 	free(r->scratch);
 	free(r->sigscratch);
@@ -2101,6 +2824,7 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		}
 		t->start_ms = now_ms;
 		t->client = 1;
+		t->want_do = (wq.edns_flags & EDNS_F_DO) != 0;
 		task_wake(r, t);
 	}
 	w->next = t->waiters;

@@ -150,7 +150,8 @@ def resolver_options_parse():
         "--ipv4-only",
         "--trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E8804"
         "09BBC683457104237C7F8EC8D",
-        "--trust-anchor-file=" + ta, "--dnssec-no-timecheck",
+        "--trust-anchor-file=" + ta, "--dnssec-no-timecheck", "--dnssec",
+        "--negative-trust-anchor=corp.test",
         "--no-resolv", "--no-recursion")
     eq(rc, 0, "exit code of --test (%s)" % out)
     check("configuration OK" in out, out)
@@ -161,8 +162,7 @@ def resolver_options_parse():
                      ("--trust-anchor=.,1,8,2,XYZ", "expected DOMAIN"),
                      ("--outgoing-address=nope", "bad IP address"),
                      ("--cache-size=-1", "bad value"),
-                     # validation is not wired in yet: refused, not faked
-                     ("--dnssec", "not supported yet")):
+                     ("--dnssec=yes", "takes no value")):
         rc, out = dv_test(bad)
         check(rc != 0, "%s accepted: %s" % (bad, out))
         check(why in out and bad.split("=")[0][2:] in out,

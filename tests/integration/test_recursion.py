@@ -328,6 +328,273 @@ def qname_minimisation_at_servers():
 
 # --------------------------------------------------------------- DNSSEC ---
 
+@case
+def dnssec_secure_nsec_zone_ad():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.sec.test.", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set: " + T.short(m))
+    check(T.find(m.answer, "www.sec.test.", "RRSIG") is not None,
+          "DO=1 but no RRSIG: " + T.short(m))
+    m = ask(r, "www.sec.test.", "AAAA")        # no DO: AD but no RRSIG
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.sec.test.", "AAAA"), ["2001:db8::10"], "AAAA")
+    check(T.find(m.answer, "www.sec.test.", "RRSIG") is None,
+          "RRSIG without DO: " + T.short(m))
+
+
+@case
+def dnssec_secure_nxdomain_nsec():
+    r = resolver(dnssec=True)
+    m = ask(r, "nope.sec.test.", do=True)
+    T.expect(m, "NXDOMAIN")
+    check(T.has_flag(m, "AD"), "AD not set on a proven NXDOMAIN: "
+          + T.short(m))
+    if MODE == "dnsvizor":   # DO: the proof travels with the answer
+        check(any(rr.rdtype == dns.rdatatype.NSEC for rr in m.authority),
+              "no NSEC in the authority of a DO NXDOMAIN: " + T.short(m))
+        check(any(rr.rdtype == dns.rdatatype.RRSIG for rr in m.authority),
+              "no RRSIG in the authority of a DO NXDOMAIN: " + T.short(m))
+
+
+@case
+def dnssec_secure_nodata_and_wildcard():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.sec.test.", "MX", do=True)
+    T.expect(m, "NOERROR")
+    eq(len(m.answer), 0, "NODATA answer")
+    check(T.has_flag(m, "AD"), "AD not set on a proven NODATA: " + T.short(m))
+    m = ask(r, "host7.wild.sec.test.", do=True)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "host7.wild.sec.test.", "A"), ["192.0.2.98"], "wildcard")
+    check(T.has_flag(m, "AD"), "AD not set on a wildcard expansion with "
+          "its NSEC proof: " + T.short(m))
+    m = ask(r, "alias.sec.test.", do=True)       # CNAME inside the zone
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set on a signed CNAME chain: "
+          + T.short(m))
+    for name, rdtype in (("sec.test.", "DS"), ("sec.test.", "DNSKEY"),
+                         ("test.", "DNSKEY")):
+        m = ask(r, name, rdtype, do=True)
+        T.expect(m, "NOERROR")
+        check(len(m.answer) > 0 and T.has_flag(m, "AD"),
+              "%s %s not secure: %s" % (name, rdtype, T.short(m)))
+
+
+@case
+def dnssec_secure_nsec3_zone_ad():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.nsec3.test.", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set (RSASHA256 zone): " + T.short(m))
+    m = ask(r, "nope.nsec3.test.", do=True)
+    T.expect(m, "NXDOMAIN")
+    check(T.has_flag(m, "AD"), "AD not set on an NSEC3-proven NXDOMAIN: "
+          + T.short(m))
+    m = ask(r, "www.nsec3.test.", "MX", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set on an NSEC3-proven NODATA: "
+          + T.short(m))
+
+
+@case
+def dnssec_insecure_no_ad():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.insecure.test.", do=True)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.13"], "answer")
+    check(not T.has_flag(m, "AD"), "AD set for an insecure zone: "
+          + T.short(m))
+    m = ask(r, "nope.insecure.test.", do=True)
+    T.expect(m, "NXDOMAIN")
+    check(not T.has_flag(m, "AD"), "AD set on an insecure NXDOMAIN: "
+          + T.short(m))
+    m = ask(r, "www.a.example.", do=True)      # insecure start of chain
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "final.sec.test.", "A"), ["192.0.2.99"], "chain end")
+    check(not T.has_flag(m, "AD"), "AD set for a partly insecure chain: "
+          + T.short(m))
+
+
+@case
+def dnssec_bogus_servfail_ede():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.bogus.test.", do=True)
+    T.expect(m, "SERVFAIL")
+    eq(len(m.answer), 0, "answer records in a bogus SERVFAIL")
+    codes = ede_codes(m)
+    check(6 in codes, "EDE 6 (DNSSEC Bogus) missing, got %r" % codes)
+    if MODE == "dnsvizor":
+        texts = [o.text or "" for o in m.options
+                 if isinstance(o, dns.edns.EDEOption)]
+        check(any("www.bogus.test" in t for t in texts),
+              "EDE text does not say which name: %r" % texts)
+    # a validly signed name of the same zone still resolves securely
+    m = ask(r, "www.bogus.test.", "TXT", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "AD not set for a valid RRset of bogus.test.: "
+          + T.short(m))
+
+
+@case
+def dnssec_expired_servfail_ede7():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.expired.test.", do=True)
+    T.expect(m, "SERVFAIL")
+    codes = ede_codes(m)
+    check(7 in codes, "EDE 7 (Signature Expired) missing, got %r" % codes)
+
+
+@dv_only
+def dnssec_no_timecheck_accepts_expired():
+    """--dnssec-no-timecheck (dnsmasq): validity windows are not checked."""
+    r = resolver(dnssec=True, extra=["--dnssec-no-timecheck"])
+    m = ask(r, "www.expired.test.", do=True)
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "expired signature with --dnssec-no-timecheck "
+          "not accepted: " + T.short(m))
+
+
+@case
+def dnssec_cd_bit_returns_bogus_data():
+    r = resolver(dnssec=True)
+    m = ask(r, "www.bogus.test.", do=True, cd=True)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.bogus.test.", "A"), ["192.0.2.14"], "CD=1 answer")
+    check(not T.has_flag(m, "AD"), "AD set on unvalidated data: "
+          + T.short(m))
+    check(T.has_flag(m, "CD"), "CD not copied: " + T.short(m))
+    # the CD=1 answer did not poison the validated view
+    m = ask(r, "www.bogus.test.", do=True)
+    T.expect(m, "SERVFAIL")
+
+
+@dv_only
+def dnssec_negative_trust_anchor():
+    r = resolver(dnssec=True, extra=["--negative-trust-anchor=bogus.test"])
+    m = ask(r, "www.bogus.test.", do=True)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "www.bogus.test.", "A"), ["192.0.2.14"], "NTA answer")
+    check(not T.has_flag(m, "AD"), "AD below a negative trust anchor: "
+          + T.short(m))
+    m = ask(r, "www.sec.test.", do=True)
+    check(T.has_flag(m, "AD"), "AD lost outside the NTA: " + T.short(m))
+
+
+@dv_only
+def dnssec_keys_cached_between_names():
+    """The chain of trust is built once: a second name in a zone whose
+    keys are known sends no DS or DNSKEY query."""
+    n = net()
+    r = resolver(dnssec=True)
+    m = ask(r, "www.sec.test.", do=True)
+    check(T.has_flag(m, "AD"), "first answer not secure: " + T.short(m))
+    n.settle()
+    t0 = time.time()
+    m = ask(r, "final.sec.test.", do=True)
+    check(T.has_flag(m, "AD"), "second answer not secure: " + T.short(m))
+    n.settle()
+    log = n.query_log(since=t0)
+    keyq = [q for q in log if q[1] in ("DS", "DNSKEY")
+            and "settle-" not in q[0]]
+    eq(keyq, [], "key queries for a second name of a known zone")
+    check(("final.sec.test.", "A") in log, "final.sec.test not asked: %r"
+          % log)
+
+
+@dv_only
+def dnssec_through_a_forwarder():
+    """Validation when forwarding: dnsvizor --dnssec --server=<a plain
+    recursive dnsvizor>: DS and DNSKEY come through the forwarder (with
+    CD=1 so it hands over bogus data for us to judge)."""
+    n = net()
+    up = resolver()                    # recursive, not validating
+    r = T.Server(args=["--no-resolv", "--dnssec", "--allow-loopback-upstream",
+                       "--trust-anchor-file=" + n.trust_anchor_path,
+                       "--server=127.0.0.1#%d" % up.port,
+                       "--state-dir=" + T.tmpdir()])
+    try:
+        m = ask(r, "www.sec.test.", do=True)
+        T.expect(m, "NOERROR")
+        check(T.has_flag(m, "AD"), "no AD via forwarder: " + T.short(m))
+        m = ask(r, "nope.nsec3.test.", do=True)
+        T.expect(m, "NXDOMAIN")
+        check(T.has_flag(m, "AD"), "no AD on NXDOMAIN via forwarder: "
+              + T.short(m))
+        m = ask(r, "www.insecure.test.", do=True)
+        T.expect(m, "NOERROR")
+        check(not T.has_flag(m, "AD"), "AD for insecure via forwarder")
+        m = ask(r, "www.bogus.test.", do=True)
+        T.expect(m, "SERVFAIL")
+        check(6 in ede_codes(m), "no EDE 6 via forwarder: %r" % ede_codes(m))
+    finally:
+        r.stop()
+
+
+@dv_only
+def dnssec_downstream_validator_accepts_our_answers():
+    """A validating unbound forwarding to dnsvizor --dnssec validates what
+    dnsvizor hands out to DO clients: RRSIGs with the data, NSEC/NSEC3
+    proofs with negative and wildcard answers."""
+    n = net()
+    r = resolver(dnssec=True)
+    d = T.tmpdir()
+    port = T.free_port()
+    conf = os.path.join(d, "unbound.conf")
+    T.write(conf, "server:\n"
+            "  interface: 127.0.0.1@%d\n  port: %d\n"
+            "  username: \"\"\n  chroot: \"\"\n  directory: \"%s\"\n"
+            "  pidfile: \"%s/unbound.pid\"\n  use-syslog: no\n"
+            "  logfile: \"\"\n  num-threads: 1\n  do-ip6: no\n"
+            "  do-not-query-localhost: no\n  ede: yes\n"
+            "  local-zone: \"test.\" nodefault\n"
+            "  module-config: \"validator iterator\"\n"
+            "  trust-anchor-file: \"%s\"\n"
+            "forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@%d\n"
+            "remote-control:\n  control-enable: no\n"
+            % (port, port, d, d, n.trust_anchor_path, r.port))
+    log = open(os.path.join(d, "log"), "wb")
+    p = subprocess.Popen(["unbound", "-d", "-c", conf], stdout=log,
+                         stderr=log, start_new_session=True)
+    try:
+        class U:
+            pass
+        u = U()
+        u.addr = lambda v6=False: "127.0.0.1"
+        u.port = port
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                ask(u, "version.server.", "TXT", timeout=0.3)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise T.TestFailure("unbound did not start")
+                time.sleep(0.05)
+        for name, rdtype, rcode in (("www.sec.test.", "A", "NOERROR"),
+                                    ("nope.sec.test.", "A", "NXDOMAIN"),
+                                    ("www.sec.test.", "MX", "NOERROR"),
+                                    ("a.wild.sec.test.", "A", "NOERROR"),
+                                    ("www.nsec3.test.", "A", "NOERROR"),
+                                    ("nope.nsec3.test.", "A", "NXDOMAIN"),
+                                    ("alias.nsec3.test.", "A", "NOERROR")):
+            m = ask(u, name, rdtype, do=True)
+            T.expect(m, rcode)
+            check(T.has_flag(m, "AD"), "unbound behind dnsvizor did not "
+                  "validate %s %s: %s" % (name, rdtype, T.short(m)))
+        m = ask(u, "www.insecure.test.", do=True)
+        T.expect(m, "NOERROR")
+        check(not T.has_flag(m, "AD"), "AD for insecure: " + T.short(m))
+    finally:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+        log.close()
+
+
 
 # ------------------------------------------------ upstream query hygiene ---
 
