@@ -417,6 +417,18 @@ static void dv_udp_send(dv_ctx *ctx, int fd, int k)
 		ctx->nst.udp_send_drop += (uint64_t)(k - off);
 }
 
+/* One clock read per batch: the zones and the resolver's cache (TTL
+ * ages, expiry) use it for every datagram of the batch. */
+static void dv_udp_clock(dv_ctx *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ctx->now = (uint64_t)ts.tv_sec;
+	ctx->now_ms = (uint64_t)ts.tv_sec * 1000 +
+		      (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void dv_udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	dv_listener *l = arg;
@@ -430,7 +442,7 @@ static void dv_udp_read(evutil_socket_t fd, short what, void *arg)
 			     NULL);
 		if (n <= 0)
 			break;
-		ctx->now = (uint64_t)time(NULL);
+		dv_udp_clock(ctx);
 		for (i = 0, k = 0; i < n; i++)
 			k += dv_udp_answer(ctx, l, i, k);
 		/* Group commit: one sync for every change in the batch, before
@@ -442,6 +454,7 @@ static void dv_udp_read(evutil_socket_t fd, short what, void *arg)
 		if (n < DV_UDP_BATCH)
 			break;
 	}
+	ctx->now_ms = 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -66,6 +66,8 @@ struct dv_secondaries;
 typedef struct dv_ctx {
 	struct event_base *base;
 	uint64_t now;               /* unix seconds, read once per batch */
+	uint64_t now_ms;            /* unix ms of the UDP batch being
+				       answered; 0 outside one */
 	/* zone maintenance (persist.c, notify.c, secondary.c) */
 	struct dv_persist *persist;
 	struct dv_notifier *notifier;

@@ -716,9 +716,11 @@ static uint64_t dv_rs_client_add(struct dv_rs *rs, const dv_rs_peer *p)
 		if (c->used)
 			continue;
 		c->used = 1;
-		c->since = dv_rs_mono();
 		c->gen = ++rs->next_gen;
-		c->p = *p;
+		/* not the query-log copy (q): dv_rs_keep_question fills it
+		 * for a pending query (a struct copy costs a hit ~500 bytes) */
+		memcpy(&c->p, p, offsetof(dv_rs_peer, q));
+		c->p.qlen = 0;
 		if (p->conn)
 			p->conn->rs_pending++;
 		rs->ncl++;
@@ -1125,14 +1127,19 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
 	tok = dv_rs_client_add(rs, p);
 	if (tok == UINT64_MAX)
 		return 0;     /* overloaded: the client retries */
-	r = res_query(rs->res, q, qlen, p->tcp, dv_rs_now_ms(), resp, cap,
+	/* the UDP batch's clock when there is one (no clock read per hit) */
+	r = res_query(rs->res, q, qlen, p->tcp,
+		      ctx->now_ms ? ctx->now_ms : dv_rs_now_ms(), resp, cap,
 		      rlen, tok);
 	if (r != RES_PENDING || *rlen > cap) {
 		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
 		if (r != RES_ANSWERED || *rlen > cap)
 			*rlen = 0;
-	} else if (ctx->cfg.log_queries) {
-		dv_rs_keep_question(&rs->cl[tok & 0xffff].p, q, qlen);
+	} else {
+		/* only a pending client ages (dv_rs_client_reclaim) */
+		rs->cl[tok & 0xffff].since = dv_rs_mono();
+		if (ctx->cfg.log_queries)
+			dv_rs_keep_question(&rs->cl[tok & 0xffff].p, q, qlen);
 	}
 	dv_rs_pump(rs);
 	return *rlen > 0;
