@@ -624,6 +624,19 @@ static int dv_rs_rebind_ok(const dv_config *c, dv_rs_mem *m)
 	return 0;
 }
 
+/* The resolver's view of local data: a chain that leads into a local
+ * zone (or hosts, --address) ends there, as a client's query would. */
+static int dv_rs_local(void *arg, const uint8_t *q, size_t qlen,
+		       uint8_t *resp, size_t cap, size_t *len)
+{
+	dv_ctx *ctx = arg;
+	zone_stats st;
+
+	memset(&st, 0, sizeof(st));
+	return ctx->db && zone_db_answer(ctx->db, q, qlen, 1, resp, cap, len,
+					 &st) == ZONE_REPLY;
+}
+
 /* A new engine for ctx->cfg; its memory in *m.  NULL + err. */
 static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
 			    size_t errlen)
@@ -654,6 +667,8 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
 	}
 	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
 	rc.on_rebind_arg = &ctx->lg;
+	rc.local = dv_rs_local;
+	rc.local_arg = ctx;
 	r = res_new(&rc, err, errlen);
 	if (r)
 		return r;

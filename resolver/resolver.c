@@ -27,6 +27,7 @@ enum {
 	MAX_FAILED_NS = 16,
 	MAX_MINIMISE = 10,      /* RFC 9156 MAX_MINIMISE_COUNT */
 	TASK_DEADLINE = 12000,  /* ms per client query, sub-tasks included */
+	STALE_AFTER = 1800,     /* RFC 8767 client response timer (ms) */
 	NO_EDE = 0xffff,
 	EDNS_UP = 1232,
 	MSG_MAXRR = 512,
@@ -134,6 +135,8 @@ struct res_task {
 	/* DNSSEC */
 	uint8_t fetch;             /* fetches DS/DNSKEY for its parent */
 	uint8_t want_do;           /* a DO client: needs the NSEC proofs */
+	uint8_t local_seen[WIRE_MAXNAME]; /* sname last checked locally */
+	uint8_t stale_tried;       /* RFC 8767 client response timer ran */
 	uint8_t vphase, vdone;     /* validating / validated */
 	uint8_t sec;               /* res_sec of the whole result */
 	uint8_t neg_sec;           /* of the negative part */
@@ -191,10 +194,18 @@ struct res_ctx {
 	res_keys *keys;            /* trust anchors + key table (--dnssec) */
 	uint8_t *scratch;          /* 65535: replies, queries, RRsets */
 	uint8_t *sigscratch;
+	uint8_t *localbuf;         /* local data answers (cfg.local) */
 };
 
 static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now);
 static void task_wake(res_ctx *r, res_task *t);
+static int follow_answer(res_ctx *r, res_task *t, const res_msg *m,
+			 uint8_t *name, uint16_t qt, int record);
+static void take_soa(res_ctx *r, res_task *t, const res_msg *m,
+		     const uint8_t *bw);
+
+/* follow_answer: how far the answer section took the chain */
+enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
 
 /* ================================================================== */
 /* small helpers                                                      */
@@ -2102,6 +2113,64 @@ done:
 	task_finish(r, t, t->vrcode, now);
 }
 
+/*
+ * A chain that leads into local data (a zone, hosts, --address) ends
+ * there, as a client's own query for that name would: local data always
+ * wins over the resolver.  Local data is not validated (insecure) and
+ * not cached by the resolver.
+ */
+static int step_local(res_ctx *r, res_task *t, uint64_t now)
+{
+	static const uint8_t root[1] = { 0 };
+	uint8_t q[WIRE_HDRLEN + WIRE_MAXNAME + 4], name[WIRE_MAXNAME];
+	size_t nl = wire_name_len(t->sname), len = 0;
+	const res_msg *m = r->msg;
+	int first = t->nchain, rcode, ch;
+
+	if (!r->cfg.local || t->nchain == 0 || !t->client ||
+	    wire_name_equal(t->local_seen, t->sname))
+		return STEP_MISS;
+	name_copy(t->local_seen, t->sname);
+	if (!r->localbuf && !(r->localbuf = malloc(65536)))
+		return STEP_MISS;
+	memset(q, 0, WIRE_HDRLEN);
+	wire_put16(q + 2, DNS_F_RD);
+	wire_put16(q + 4, 1);
+	memcpy(q + WIRE_HDRLEN, t->sname, nl);
+	wire_put16(q + WIRE_HDRLEN + nl, t->qtype);
+	wire_put16(q + WIRE_HDRLEN + nl + 2, DNS_C_IN);
+	if (!r->cfg.local(r->cfg.local_arg, q, WIRE_HDRLEN + nl + 4,
+			  r->localbuf, 65535, &len) ||
+	    msg_parse(r->msg, r->localbuf, len) < 0)
+		return STEP_MISS;
+	rcode = m->flags & 0xf;
+	if (rcode != DNS_R_NOERROR && rcode != DNS_R_NXDOMAIN)
+		return STEP_MISS;
+	name_copy(name, t->sname);
+	ch = follow_answer(r, t, m, name, t->qtype, 1);
+	for (int i = first; i < t->nchain; i++)
+		t->chain[i].vsec = RES_SEC_INSECURE;
+	if (ch == CH_FAIL) {
+		task_finish(r, t, DNS_R_SERVFAIL, now);
+		return STEP_DONE;
+	}
+	if (ch == CH_YXDOMAIN) {
+		task_finish(r, t, DNS_R_YXDOMAIN, now);
+		return STEP_DONE;
+	}
+	if (ch == CH_MOVED) {          /* the chain leaves the local data */
+		name_copy(t->sname, name);
+		return STEP_AGAIN;
+	}
+	if (ch == CH_NONE) {            /* NXDOMAIN or NODATA, locally */
+		take_soa(r, t, m, root);
+		name_copy(t->neg_name, t->sname);
+		t->neg_sec = RES_SEC_INSECURE;
+	}
+	task_finish(r, t, ch == CH_NONE ? rcode : DNS_R_NOERROR, now);
+	return STEP_DONE;
+}
+
 static void task_step(res_ctx *r, res_task *t, uint64_t now)
 {
 	const res_forward *f;
@@ -2111,7 +2180,11 @@ static void task_step(res_ctx *r, res_task *t, uint64_t now)
 		return;
 	}
 	for (int g = 0; g <= MAX_CHAIN; g++) {
-		int rc = step_cache(r, t, now);
+		int rc = step_local(r, t, now);
+
+		if (rc == STEP_DONE)
+			return;
+		rc = step_cache(r, t, now);
 
 		if (rc == STEP_DONE)
 			return;
@@ -2219,7 +2292,6 @@ static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
 	return 0;
 }
 
-enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
 
 
 /* qtype ANY: every RRset of name in the answer (RFC 8482 servers may
@@ -2678,6 +2750,7 @@ void res_free(res_ctx *r)
 	free(r->msg);
 	free(r->scratch);
 	free(r->sigscratch);
+	free(r->localbuf);
 	free(r);
 }
 
@@ -2907,7 +2980,56 @@ uint64_t res_next_timer(const res_ctx *r)
 	for (const res_txn *x = r->txns; x; x = x->next)
 		if (t == 0 || x->deadline < t)
 			t = x->deadline;
+	if (r->cfg.use_stale)
+		for (const res_task *k = r->tasks; k; k = k->next)
+			if (k->client && !k->done && !k->stale_tried &&
+			    (t == 0 || k->start_ms + STALE_AFTER < t))
+				t = k->start_ms + STALE_AFTER;
 	return t;
+}
+
+/*
+ * RFC 8767 5: a client waiting longer than the client response timer
+ * gets the stale answer now, if there is one; resolution goes on and
+ * refreshes the cache for later clients.
+ */
+static void stale_early(res_ctx *r, uint64_t now)
+{
+	uint64_t age = (uint64_t)(r->cfg.stale_max_age ?
+				  r->cfg.stale_max_age : 86400) * 1000;
+	uint32_t ttl = r->cfg.stale_ttl ? r->cfg.stale_ttl : 30;
+
+	if (!r->cfg.use_stale || !r->cache)
+		return;
+	for (res_task *t = r->tasks; t; t = t->next) {
+		res_waiter **pp;
+
+		if (!t->client || t->done || t->stale_tried ||
+		    now < t->start_ms + STALE_AFTER)
+			continue;
+		t->stale_tried = 1;
+		for (pp = &t->waiters; *pp; ) {
+			res_waiter *w = *pp;
+			size_t len = 0;
+			res_action a;
+
+			if (w->prefetch ||
+			    res_cache_answer_stale(r->cache, &w->q,
+						   reply_limit(r, w, 65535),
+						   now, age, ttl, r->scratch,
+						   65535, &len) == 0) {
+				pp = &w->next;
+				continue;
+			}
+			memset(&a, 0, sizeof(a));
+			a.kind = RES_ACT_ANSWER;
+			a.client_token = w->token;
+			queue_push(r, &a, r->scratch, len);
+			r->st.stale_served++;
+			*pp = w->next;
+			free(w);
+		}
+	}
 }
 
 void res_on_timer(res_ctx *r, uint64_t now_ms)
@@ -2929,6 +3051,7 @@ void res_on_timer(res_ctx *r, uint64_t now_ms)
 		task_retry(r, x->task);
 		free(x);
 	}
+	stale_early(r, now_ms);
 	run(r, now_ms);
 }
 

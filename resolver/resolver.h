@@ -77,6 +77,13 @@ typedef struct res_cfg {
 	 * NULL.  lname: the query name, lowercased wire. */
 	void (*on_rebind)(void *arg, const uint8_t *lname);
 	void *on_rebind_arg;
+	/* Local data (zones, hosts, --address) for a name a CNAME or DNAME
+	 * chain leads to: answer the query message q like a client's into
+	 * resp; 1 with the reply, 0 when no local data covers the name (the
+	 * resolver goes on upstream).  May be NULL. */
+	int (*local)(void *arg, const uint8_t *q, size_t qlen, uint8_t *resp,
+		     size_t cap, size_t *len);
+	void *local_arg;
 	/* random bytes for IDs, ports, 0x20: the shell's CSPRNG */
 	void (*random)(void *arg, void *buf, size_t len);
 	void *random_arg;

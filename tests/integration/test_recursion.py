@@ -735,6 +735,37 @@ def local_zone_wins_over_recursion():
        "upstream queries for names of a local zone")
 
 
+@dv_only
+def recursion_chain_into_local_zone():
+    """A CNAME chain from the internet that leads into a local zone ends
+    in the local data (RFC 6604: the rcode is the last name's), and the
+    local zone's servers on the internet are not asked."""
+    n = net()
+    r = resolver(zones=LOCAL_SEC)
+    m = ask(r, "www.insecure.test.")
+    T.expect(m, "NOERROR", aa=False)
+    eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.13"],
+       "recursion beside a local zone")
+    n.settle()
+    since = time.time()
+    m = ask(r, "www.a.example.")
+    T.expect(m, "NXDOMAIN")
+    eq(answer_of(m, "www.b.test.", "CNAME"), ["final.sec.test."],
+       "the chain up to the local zone")
+    eq(answer_of(m, "final.sec.test.", "A"), [],
+       "final.sec.test. must come from the local zone (NXDOMAIN there)")
+    check(T.find(m.authority, "sec.test.", "SOA") is not None and
+          "h.sec.test." in T.short(m), "local SOA missing: " + T.short(m))
+    n.settle()
+    asked = [x for x in n.query_log(zone="sec.test.", since=since)]
+    eq(asked, [], "queries to the internet's sec.test. servers")
+    # with validation on, the local end of the chain is insecure, not bogus
+    r = resolver(zones=LOCAL_SEC, dnssec=True)
+    m = ask(r, "www.a.example.", do=True)
+    T.expect(m, "NXDOMAIN")
+    check(not T.has_flag(m, "AD"), "AD on local data: " + T.short(m))
+
+
 if __name__ == "__main__":
     try:
         T.run()
