@@ -189,6 +189,11 @@ zone *zone_db_get_zone(const zone_db *db, const char *origin)
 	return e ? e->z : NULL;
 }
 
+const zone *zone_db_local(const zone_db *db)
+{
+	return db ? db->local : NULL;
+}
+
 int zone_db_set_local(zone_db *db, zone *local)
 {
 	if (!db)

@@ -74,6 +74,20 @@ const zone_rrset *zone_find_rrset(const zone *z, const uint8_t *lname,
 	return n ? zone_node_rrset(n, type) : NULL;
 }
 
+int zone_name_types(const zone *z, const uint8_t *lname, uint16_t *types,
+		    int max)
+{
+	const zone_node *n = z ? zone_node_find(z, lname) : NULL;
+	int cnt = 0;
+
+	for (const zone_rrset *rs = n ? n->rrsets : NULL; rs; rs = rs->next) {
+		if (cnt < max)
+			types[cnt] = rs->type;
+		cnt++;
+	}
+	return cnt;
+}
+
 /* Double the bucket array; nodes keep their stored hash. */
 static int zone_grow(zone *z)
 {

@@ -238,6 +238,11 @@ int zone_local_add_rr(zone *z, const char *rr_text, char *err, size_t errlen);
 /* Lookup helpers (used by answering and by tests). */
 const zone_rrset *zone_find_rrset(const zone *z, const uint8_t *lname,
 				  uint16_t type);
+/* The types of the RRsets lname (lowercased wire) owns in z (z may be
+ * NULL): up to max of them are written to types; returns how many there
+ * are (0: the name holds no data). */
+int zone_name_types(const zone *z, const uint8_t *lname, uint16_t *types,
+		    int max);
 
 /* ===================================================================== */
 /* 3. The database and answering                                         */
@@ -274,6 +279,8 @@ int zone_db_replace_zone(zone_db *db, zone *z);
 zone *zone_db_get_zone(const zone_db *db, const char *origin);
 /* Set the local-data store (takes a reference). */
 int zone_db_set_local(zone_db *db, zone *local);
+/* The local-data store (borrowed) or NULL. */
+const zone *zone_db_local(const zone_db *db);
 /*
  * --address=/domain/addr: names at or below domain answer A/AAAA with addr
  * (af = 4 or 6, addr 4 or 16 bytes); other types get NODATA.  addr == NULL
@@ -426,6 +433,18 @@ typedef struct zone_effects {
 zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 			   size_t resp_cap, size_t *resp_len,
 			   zone_effects *eff, zone_stats *st);
+
+/*
+ * Apply an UPDATE message the shell built itself (e.g. DHCP lease names)
+ * exactly as a received one: zone section, prerequisites, prescan,
+ * application with undo, serial bump (opts.serial_policy), journal
+ * record and IXFR history; only the --allow-update check is skipped (the
+ * caller is trusted).  eff is zeroed first; eff->changed and the journal
+ * are set as for zone_db_handle when the zone changed, and the shell
+ * persists and notifies the same way.  Returns the RCODE (DNS_R_*).
+ */
+int zone_db_update_local(zone_db *db, const uint8_t *msg, size_t len,
+			 uint64_t now, zone_effects *eff);
 
 /* Keys and policy attached to the db (built from config by the shell). */
 int zone_db_set_keyring(zone_db *db, zone_keyring *kr); /* takes ownership */
