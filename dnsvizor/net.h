@@ -62,6 +62,7 @@ struct dv_persist;
 struct dv_rs;
 struct dv_notifier;
 struct dv_secondaries;
+struct dv_leasedns;
 
 typedef struct dv_ctx {
 	struct event_base *base;
@@ -72,6 +73,7 @@ typedef struct dv_ctx {
 	struct dv_persist *persist;
 	struct dv_notifier *notifier;
 	struct dv_secondaries *secondaries;
+	struct dv_leasedns *leasedns; /* lease names (leasedns.c), or NULL */
 	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
 	dv_config cfg;
 	zone_db *db;
