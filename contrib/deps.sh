@@ -7,7 +7,8 @@ set -e
 PKGS="build-essential pkg-config clang llvm libclang-rt-14-dev
 libldns-dev ldnsutils libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev
 dnsutils knot-dnsutils nsd knot dnsperf python3-dnspython iproute2 procps time
-lego pebble openssl unbound dnsmasq-base tcpdump"
+lego pebble openssl unbound dnsmasq-base tcpdump
+isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay kea-dhcp4-server kea-admin"
 
 missing=""
 for p in $PKGS; do
@@ -38,7 +39,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends $missing
 # Make sure the packaged daemons are not enabled as system services.
-for s in nsd knot unbound; do
+for s in nsd knot unbound kea-dhcp4-server isc-dhcp-relay; do
     if command -v systemctl >/dev/null 2>&1; then
         systemctl disable --now "$s" >/dev/null 2>&1 || true
     fi

@@ -62,6 +62,7 @@ struct dv_persist;
 struct dv_rs;
 struct dv_notifier;
 struct dv_secondaries;
+struct dv_dhcpd;
 struct dv_leasedns;
 
 typedef struct dv_ctx {
@@ -73,6 +74,7 @@ typedef struct dv_ctx {
 	struct dv_persist *persist;
 	struct dv_notifier *notifier;
 	struct dv_secondaries *secondaries;
+	struct dv_dhcpd *dhcpd;     /* DHCPv4 server (dhcpd.c), or NULL */
 	struct dv_leasedns *leasedns; /* lease names (leasedns.c), or NULL */
 	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
 	dv_config cfg;
