@@ -506,7 +506,10 @@ static int dv_lupd_run(dv_ctx *ctx, dv_lupd *u, const dv_lzone *lz)
 }
 
 /* Delete the RRs of owner/type other than keep (NULL: all of them),
- * one by one (class NONE).  Returns 1 if keep is there already. */
+ * one by one (class NONE).  Returns 1 if keep is there already with a
+ * TTL that may stay: a restored lease (its time left) or a new lease
+ * time at least half the TTL does not rewrite the record, so restarts
+ * and renewals do not move the serial; a much shorter one lowers it. */
 static int dv_lupd_others(dv_lupd *u, const zone *z, const uint8_t *owner,
 			  uint16_t type, const uint8_t *keep,
 			  uint16_t keeplen, uint32_t ttl)
@@ -518,7 +521,7 @@ static int dv_lupd_others(dv_lupd *u, const zone *z, const uint8_t *owner,
 	     p && p < rs->data + rs->len; p += 2 + wire_get16(p)) {
 		uint16_t n = wire_get16(p);
 		if (keep && n == keeplen && memcmp(p + 2, keep, n) == 0)
-			have = rs->ttl == ttl;
+			have = ttl >= rs->ttl / 2;
 		else
 			dv_lupd_rr(u, owner, type, DNS_C_NONE, 0, p + 2, n);
 	}
