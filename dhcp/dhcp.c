@@ -1,6 +1,0 @@
-#include "dhcp/dhcp.h"
-
-const char *dhcp_version(void)
-{
-	return "none";
-}

@@ -1,0 +1,104 @@
+/*
+ * Lease records for the shell's journal: magic, version, body length and
+ * CRC-32C (Castagnoli) of the body, then the lease fields.  dhcp/ may not
+ * include zones/ (DESIGN.md arrows), so it has its own small CRC.
+ */
+#include <string.h>
+
+#include "dhcp/dhcp_int.h"
+
+enum { REC_MAGIC = 0xDC, REC_VERSION = 1, REC_HDR = 8 };
+
+uint32_t dhcp_crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffff;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82f63b78 & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
+static size_t body_len(const dhcp_lease *l)
+{
+	return 4 + 1 + 1 + l->hlen + 1 + l->idlen + 1 +
+	       strnlen(l->name, DHCP_NAME_MAX) + 8;
+}
+
+size_t dhcp_lease_encode(const dhcp_lease *l, uint8_t *out, size_t cap)
+{
+	size_t n = body_len(l), o = REC_HDR, nl;
+	uint8_t *b = out;
+
+	if (l->hlen > 16 || l->idlen > DHCP_CLIENTID_MAX || REC_HDR + n > cap)
+		return 0;
+	nl = strnlen(l->name, DHCP_NAME_MAX);
+	dhcp_put32(b + o, l->addr);
+	o += 4;
+	b[o++] = l->state;
+	b[o++] = l->hlen;
+	memcpy(b + o, l->chaddr, l->hlen);
+	o += l->hlen;
+	b[o++] = l->idlen;
+	memcpy(b + o, l->client_id, l->idlen);
+	o += l->idlen;
+	b[o++] = (uint8_t)nl;
+	memcpy(b + o, l->name, nl);
+	o += nl;
+	dhcp_put32(b + o, (uint32_t)(l->expire_ms >> 32));
+	dhcp_put32(b + o + 4, (uint32_t)l->expire_ms);
+	o += 8;
+	b[0] = REC_MAGIC;
+	b[1] = REC_VERSION;
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	dhcp_put32(b + 4, dhcp_crc32c(b + REC_HDR, n));
+	return o;
+}
+
+/* Fields of a checked body; -1 if they do not add up. */
+static int decode_body(const uint8_t *b, size_t n, dhcp_lease *l)
+{
+	size_t o = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (n < 16)
+		return -1;
+	l->addr = dhcp_get32(b);
+	l->state = b[4];
+	l->hlen = b[5];
+	o = 6;
+	if (l->state > DHCP_L_DECLINED || l->hlen > 16 || o + l->hlen >= n)
+		return -1;
+	memcpy(l->chaddr, b + o, l->hlen);
+	o += l->hlen;
+	l->idlen = b[o++];
+	if (l->idlen > DHCP_CLIENTID_MAX || o + l->idlen >= n)
+		return -1;
+	memcpy(l->client_id, b + o, l->idlen);
+	o += l->idlen;
+	size_t nl = b[o++];
+
+	if (nl > DHCP_NAME_MAX || o + nl + 8 != n)
+		return -1;
+	memcpy(l->name, b + o, nl);
+	l->name[nl] = 0;
+	o += nl;
+	l->expire_ms = (uint64_t)dhcp_get32(b + o) << 32 | dhcp_get32(b + o + 4);
+	return 0;
+}
+
+size_t dhcp_lease_decode(const uint8_t *p, size_t len, dhcp_lease *l)
+{
+	size_t n;
+
+	if (len < REC_HDR || p[0] != REC_MAGIC || p[1] != REC_VERSION)
+		return 0;
+	n = (size_t)p[2] << 8 | p[3];
+	if (REC_HDR + n > len || dhcp_crc32c(p + REC_HDR, n) !=
+	    dhcp_get32(p + 4) || decode_body(p + REC_HDR, n, l) < 0)
+		return 0;
+	return REC_HDR + n;
+}

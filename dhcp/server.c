@@ -1,0 +1,1317 @@
+/*
+ * The DHCPv4 server state machine (RFC 2131 4.3) and its lease table.
+ *
+ * The table holds one entry per address: an active lease, an offer hold
+ * (not persisted), a quarantined (DECLINEd) address, or a free record
+ * that remembers who had the address last, so a returning client gets
+ * it back.  Entries are found by address and by client identity
+ * (option 61 if present, else chaddr) through two chained hash indexes.
+ *
+ * Name rule (no DHCID, RFC 4703 is not implemented): a name belongs to at
+ * most one active lease.  A --dhcp-host name always goes to that host and
+ * is never given to another client; a client asking for a name that an
+ * active lease (or a static host) already has gets its lease but no name
+ * (no NAME_ADD).  A client's name changes or disappears with its lease
+ * (NAME_DEL on release, expiry, decline, address or name change).
+ *
+ * Option 81 (RFC 4702 4): we update both A and PTR ourselves, so the
+ * reply carries S=1 (O=1 when the client asked for S=0) when the lease
+ * got a name, and N=1 (we do nothing) when it did not.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dhcp/dhcp_int.h"
+
+enum { E_FREE = DHCP_L_FREE, E_ACTIVE = DHCP_L_ACTIVE,
+       E_DECLINED = DHCP_L_DECLINED, E_HOLD = 3 };
+enum { NAME_TTL_MAX = 3600, DEFAULT_LEASE = 3600 };
+
+typedef struct ckey {
+	uint8_t len;
+	uint8_t b[1 + DHCP_CLIENTID_MAX];
+} ckey;
+
+typedef struct ent {
+	dhcp_lease l;
+	uint8_t st, used;
+	uint32_t hc;                 /* client key hash */
+	int32_t next_a, next_c;      /* hash chains; next free */
+	uint64_t hold_until;
+} ent;
+
+struct dhcp_ctx {
+	dhcp_cfg cfg;
+	dhcp_range *ranges;
+	dhcp_host *hosts;
+	dhcp_opt *opts;
+	char domain[256];
+	ent *e;
+	uint32_t ne, cap;
+	int32_t freel;
+	int32_t *ba, *bc;
+	uint32_t nb;
+	uint32_t nactive, nhold;
+	dhcp_event *ev;
+	size_t evhead, evn, evcap, nlease_ev;
+	uint64_t timer_min;
+	dhcp_stats st;
+	dhcp_msg msg;
+};
+
+/* The subnet a request belongs to (receiving interface, or giaddr). */
+typedef struct link {
+	uint32_t net, mask, router;
+	const dhcp_range *r0;        /* first range on it */
+} link;
+
+/* ---- identity ---- */
+
+static void key_of_lease(const dhcp_lease *l, ckey *k)
+{
+	if (l->idlen) {
+		k->b[0] = 'I';
+		memcpy(k->b + 1, l->client_id, l->idlen);
+		k->len = (uint8_t)(1 + l->idlen);
+	} else if (l->hlen) {
+		k->b[0] = 'M';
+		memcpy(k->b + 1, l->chaddr, l->hlen);
+		k->len = (uint8_t)(1 + l->hlen);
+	} else {
+		k->len = 0;
+	}
+}
+
+static void key_of_msg(const dhcp_msg *m, ckey *k)
+{
+	if (m->has[O_CLIENTID]) {
+		k->b[0] = 'I';
+		memcpy(k->b + 1, m->buf + m->off[O_CLIENTID],
+		       m->len[O_CLIENTID]);
+		k->len = (uint8_t)(1 + m->len[O_CLIENTID]);
+	} else {
+		k->b[0] = 'M';
+		memcpy(k->b + 1, m->chaddr, m->hlen);
+		k->len = (uint8_t)(1 + m->hlen);
+	}
+}
+
+static uint32_t hkey(const ckey *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < k->len; i++)
+		h = (h ^ k->b[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t haddr(uint32_t a)
+{
+	return (a * 2654435761u) ^ (a >> 16);
+}
+
+static int same_client(const ent *e, const ckey *k)
+{
+	ckey ek;
+
+	key_of_lease(&e->l, &ek);
+	return ek.len && ek.len == k->len && !memcmp(ek.b, k->b, k->len);
+}
+
+/* ---- the table ---- */
+
+static void chain_add(dhcp_ctx *d, int32_t i)
+{
+	ent *e = &d->e[i];
+	uint32_t ba = haddr(e->l.addr) & (d->nb - 1);
+	ckey k;
+
+	e->next_a = d->ba[ba];
+	d->ba[ba] = i;
+	key_of_lease(&e->l, &k);
+	e->next_c = -1;
+	if (!k.len)
+		return;
+	e->hc = hkey(&k);
+	e->next_c = d->bc[e->hc & (d->nb - 1)];
+	d->bc[e->hc & (d->nb - 1)] = i;
+}
+
+static void chain_del(int32_t *head, ent *tab, int32_t i, int by_client)
+{
+	for (int32_t *p = head; *p >= 0;
+	     p = by_client ? &tab[*p].next_c : &tab[*p].next_a)
+		if (*p == i) {
+			*p = by_client ? tab[i].next_c : tab[i].next_a;
+			return;
+		}
+}
+
+static void unlink_client(dhcp_ctx *d, int32_t i)
+{
+	ckey k;
+
+	key_of_lease(&d->e[i].l, &k);
+	if (k.len)
+		chain_del(&d->bc[d->e[i].hc & (d->nb - 1)], d->e, i, 1);
+}
+
+static int rehash(dhcp_ctx *d, uint32_t nb)
+{
+	int32_t *ba = malloc(nb * sizeof(*ba)), *bc = malloc(nb * sizeof(*bc));
+
+	if (!ba || !bc) {
+		free(ba);
+		free(bc);
+		return -1;
+	}
+	free(d->ba);
+	free(d->bc);
+	d->ba = ba;
+	d->bc = bc;
+	d->nb = nb;
+	memset(ba, 0xff, nb * sizeof(*ba));
+	memset(bc, 0xff, nb * sizeof(*bc));
+	for (uint32_t i = 0; i < d->ne; i++)
+		if (d->e[i].used)
+			chain_add(d, (int32_t)i);
+	return 0;
+}
+
+static int32_t ent_find(const dhcp_ctx *d, uint32_t addr)
+{
+	for (int32_t i = d->ba[haddr(addr) & (d->nb - 1)]; i >= 0;
+	     i = d->e[i].next_a)
+		if (d->e[i].l.addr == addr)
+			return i;
+	return -1;
+}
+
+/* An entry of this client in one of the states in mask (1 << st). */
+static int32_t ent_client(const dhcp_ctx *d, const ckey *k, unsigned mask)
+{
+	uint32_t h = hkey(k);
+
+	for (int32_t i = d->bc[h & (d->nb - 1)]; i >= 0; i = d->e[i].next_c)
+		if (d->e[i].hc == h && (mask & (1u << d->e[i].st)) &&
+		    same_client(&d->e[i], k))
+			return i;
+	return -1;
+}
+
+static void set_st(dhcp_ctx *d, ent *e, uint8_t st)
+{
+	d->nactive -= e->st == E_ACTIVE;
+	d->nhold -= e->st == E_HOLD;
+	e->st = st;
+	d->nactive += st == E_ACTIVE;
+	d->nhold += st == E_HOLD;
+	e->l.state = st == E_HOLD ? DHCP_L_FREE : st;
+}
+
+static int32_t ent_new(dhcp_ctx *d, uint32_t addr)
+{
+	int32_t i;
+
+	if (d->freel < 0 && d->ne == d->cap) {
+		uint32_t cap = d->cap ? d->cap * 2 : 64;
+		ent *n = realloc(d->e, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		d->e = n;
+		d->cap = cap;
+		if (rehash(d, cap) < 0)
+			return -1;
+	}
+	if (d->freel >= 0) {
+		i = d->freel;
+		d->freel = d->e[i].next_a;
+	} else {
+		i = (int32_t)d->ne++;
+	}
+	memset(&d->e[i], 0, sizeof(d->e[i]));
+	d->e[i].used = 1;
+	d->e[i].l.addr = addr;
+	chain_add(d, i);
+	return i;
+}
+
+static void ent_del(dhcp_ctx *d, int32_t i)
+{
+	ent *e = &d->e[i];
+
+	set_st(d, e, E_FREE);
+	unlink_client(d, i);
+	chain_del(&d->ba[haddr(e->l.addr) & (d->nb - 1)], d->e, i, 0);
+	e->used = 0;
+	e->next_a = d->freel;
+	d->freel = i;
+}
+
+/* Give entry i to the client of msg m (or to nobody when m is NULL). */
+static void ent_own(dhcp_ctx *d, int32_t i, const dhcp_msg *m)
+{
+	dhcp_lease *l = &d->e[i].l;
+
+	unlink_client(d, i);
+	l->hlen = 0;
+	l->idlen = 0;
+	memset(l->chaddr, 0, sizeof(l->chaddr));
+	if (m) {
+		l->hlen = m->hlen;
+		memcpy(l->chaddr, m->chaddr, 16);
+		if (m->has[O_CLIENTID]) {
+			l->idlen = (uint8_t)m->len[O_CLIENTID];
+			memcpy(l->client_id, m->buf + m->off[O_CLIENTID],
+			       l->idlen);
+		}
+	}
+	ckey k;
+
+	key_of_lease(l, &k);
+	d->e[i].next_c = -1;
+	if (k.len) {
+		d->e[i].hc = hkey(&k);
+		d->e[i].next_c = d->bc[d->e[i].hc & (d->nb - 1)];
+		d->bc[d->e[i].hc & (d->nb - 1)] = i;
+	}
+}
+
+static void arm(dhcp_ctx *d, uint64_t t)
+{
+	if (t != UINT64_MAX && (!d->timer_min || t < d->timer_min))
+		d->timer_min = t;
+}
+
+/* ---- events ---- */
+
+static void push(dhcp_ctx *d, const dhcp_event *ev)
+{
+	if (d->evhead == d->evn)
+		d->evhead = d->evn = 0;
+	if (d->evn == d->evcap) {
+		size_t cap = d->evcap ? d->evcap * 2 : 64;
+		dhcp_event *n = realloc(d->ev, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		d->ev = n;
+		d->evcap = cap;
+	}
+	d->ev[d->evn++] = *ev;
+	if (ev->kind == DHCP_EV_LEASE)
+		d->nlease_ev++;
+}
+
+static void ev_lease(dhcp_ctx *d, const dhcp_lease *l)
+{
+	dhcp_event ev = { .kind = DHCP_EV_LEASE, .lease = *l };
+
+	push(d, &ev);
+}
+
+static void ev_name(dhcp_ctx *d, dhcp_ev_kind kind, const char *name,
+		    uint32_t addr, uint32_t ttl)
+{
+	dhcp_event ev = { .kind = kind, .addr = addr, .ttl = ttl };
+
+	if (!name[0])
+		return;
+	strcpy(ev.name, name);
+	push(d, &ev);
+}
+
+int dhcp_next_event(dhcp_ctx *d, dhcp_event *ev)
+{
+	if (d->evhead == d->evn) {
+		ev->kind = DHCP_EV_NONE;
+		return 0;
+	}
+	*ev = d->ev[d->evhead++];
+	return 1;
+}
+
+/* ---- timers ---- */
+
+static void expire_ent(dhcp_ctx *d, int32_t i, uint64_t now)
+{
+	ent *e = &d->e[i];
+
+	if (e->st == E_ACTIVE && e->l.expire_ms <= now) {
+		ev_name(d, DHCP_EV_NAME_DEL, e->l.name, e->l.addr, 0);
+		e->l.name[0] = 0;
+		set_st(d, e, E_FREE);
+		ev_lease(d, &e->l);
+	} else if (e->st == E_HOLD && e->hold_until <= now) {
+		ent_del(d, i);
+	} else if (e->st == E_DECLINED && e->l.expire_ms <= now) {
+		ent_del(d, i);
+	}
+}
+
+void dhcp_tick(dhcp_ctx *d, uint64_t now_ms)
+{
+	d->timer_min = 0;
+	for (uint32_t i = 0; i < d->ne; i++) {
+		ent *e = &d->e[i];
+
+		if (!e->used)
+			continue;
+		expire_ent(d, (int32_t)i, now_ms);
+		if (!e->used)
+			continue;
+		if (e->st == E_HOLD)
+			arm(d, e->hold_until);
+		else if (e->st != E_FREE)
+			arm(d, e->l.expire_ms);
+	}
+}
+
+uint64_t dhcp_next_timer(const dhcp_ctx *d)
+{
+	return d->timer_min;
+}
+
+/* ---- configuration ---- */
+
+static void *dup_arr(const void *p, size_t n, size_t sz)
+{
+	void *c = malloc(n ? n * sz : 1);
+
+	if (c && n)
+		memcpy(c, p, n * sz);
+	return c;
+}
+
+dhcp_ctx *dhcp_new(const dhcp_cfg *cfg, char *err, size_t errlen)
+{
+	dhcp_ctx *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		goto oom;
+	d->cfg = *cfg;
+	d->ranges = dup_arr(cfg->ranges, cfg->nranges, sizeof(dhcp_range));
+	d->hosts = dup_arr(cfg->hosts, cfg->nhosts, sizeof(dhcp_host));
+	d->opts = dup_arr(cfg->opts, cfg->nopts, sizeof(dhcp_opt));
+	d->freel = -1;
+	if (!d->ranges || !d->hosts || !d->opts || rehash(d, 64) < 0)
+		goto oom;
+	d->cfg.ranges = d->ranges;
+	d->cfg.hosts = d->hosts;
+	d->cfg.opts = d->opts;
+	if (cfg->domain && strlen(cfg->domain) < sizeof(d->domain))
+		strcpy(d->domain, cfg->domain);
+	if (d->domain[0] && d->domain[strlen(d->domain) - 1] == '.')
+		d->domain[strlen(d->domain) - 1] = 0;
+	if (!d->cfg.lease_max)
+		d->cfg.lease_max = 1000;
+	if (!d->cfg.offer_hold_secs)
+		d->cfg.offer_hold_secs = 30;
+	if (!d->cfg.decline_secs)
+		d->cfg.decline_secs = 600;
+	return d;
+oom:
+	if (err && errlen)
+		strncpy(err, "out of memory", errlen - 1);
+	dhcp_free(d);
+	return NULL;
+}
+
+void dhcp_free(dhcp_ctx *d)
+{
+	if (!d)
+		return;
+	free(d->ranges);
+	free(d->hosts);
+	free(d->opts);
+	free(d->e);
+	free(d->ba);
+	free(d->bc);
+	free(d->ev);
+	free(d);
+}
+
+const dhcp_stats *dhcp_get_stats(const dhcp_ctx *d)
+{
+	((dhcp_ctx *)d)->st.leases = d->nactive;
+	return &d->st;
+}
+
+/* ---- links, ranges, hosts ---- */
+
+static uint32_t range_mask(const dhcp_range *r, uint32_t dflt)
+{
+	return r->netmask ? r->netmask : dflt;
+}
+
+static int link_find(const dhcp_ctx *d, const dhcp_rx *rx,
+		     const dhcp_msg *m, link *lk)
+{
+	uint32_t ref = m->giaddr ? m->giaddr : rx->if_addr, dflt = rx->if_mask;
+
+	/* a relayed subnet without a range netmask: the relay's own /24
+	 * unless it sits on our interface's subnet */
+	if (m->giaddr && (m->giaddr & rx->if_mask) != (rx->if_addr & rx->if_mask))
+		dflt = 0xffffff00;
+	for (size_t i = 0; i < d->cfg.nranges; i++) {
+		uint32_t mk = range_mask(&d->ranges[i], dflt);
+
+		if ((d->ranges[i].start & mk) == (ref & mk)) {
+			lk->mask = mk;
+			lk->net = ref & mk;
+			lk->router = m->giaddr ? m->giaddr : rx->if_addr;
+			lk->r0 = &d->ranges[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int on_link(const link *lk, uint32_t a)
+{
+	return (a & lk->mask) == lk->net && a != lk->net &&
+	       a != (lk->net | ~lk->mask);
+}
+
+/* The dynamic range of the link holding a, or NULL. */
+static const dhcp_range *pool_of(const dhcp_ctx *d, const link *lk,
+				 uint32_t a)
+{
+	for (size_t i = 0; i < d->cfg.nranges; i++) {
+		const dhcp_range *r = &d->ranges[i];
+
+		if (!r->is_static && a >= r->start && a <= r->end &&
+		    (r->start & lk->mask) == lk->net)
+			return r;
+	}
+	return NULL;
+}
+
+static void client_name(const dhcp_ctx *d, const dhcp_msg *m, char *out);
+
+static int host_matches(const dhcp_host *h, const dhcp_msg *m,
+			const char *cname)
+{
+	if (h->idlen)
+		return m->has[O_CLIENTID] && m->len[O_CLIENTID] == h->idlen &&
+		       !memcmp(m->buf + m->off[O_CLIENTID], h->client_id,
+			       h->idlen);
+	if (h->has_mac)
+		return m->hlen == 6 && !memcmp(m->chaddr, h->mac, 6);
+	/* a name-only host matches the name the client sends */
+	return h->name[0] && cname[0] && !strcasecmp(h->name, cname);
+}
+
+static const dhcp_host *host_find(const dhcp_ctx *d, const dhcp_msg *m)
+{
+	char cname[DHCP_NAME_MAX + 1];
+
+	client_name(d, m, cname);
+	for (size_t i = 0; i < d->cfg.nhosts; i++)
+		if (host_matches(&d->hosts[i], m, cname))
+			return &d->hosts[i];
+	return NULL;
+}
+
+/* Reserved for a --dhcp-host other than mine. */
+static int reserved(const dhcp_ctx *d, uint32_t a, const dhcp_host *mine)
+{
+	for (size_t i = 0; i < d->cfg.nhosts; i++)
+		if (d->hosts[i].addr == a && &d->hosts[i] != mine &&
+		    !d->hosts[i].ignore)
+			return 1;
+	return 0;
+}
+
+/* Taken by someone else (lease, hold, quarantine, reservation). */
+static int taken(const dhcp_ctx *d, uint32_t a, const ckey *k,
+		 const dhcp_host *h)
+{
+	int32_t i = ent_find(d, a);
+
+	if (reserved(d, a, h))
+		return 1;
+	if (i < 0 || d->e[i].st == E_FREE)
+		return 0;
+	return d->e[i].st == E_DECLINED || !same_client(&d->e[i], k);
+}
+
+/* May this client have address a on this link? */
+static int usable(const dhcp_ctx *d, const link *lk, uint32_t a,
+		  const ckey *k, const dhcp_host *h, uint32_t our)
+{
+	if (!a || a == our || !on_link(lk, a) || taken(d, a, k, h))
+		return 0;
+	return (h && h->addr == a) || pool_of(d, lk, a) != NULL;
+}
+
+static uint32_t scan_pool(const dhcp_ctx *d, const link *lk, const ckey *k,
+			  const dhcp_host *h, uint32_t our)
+{
+	uint32_t seed = hkey(k);
+
+	for (size_t i = 0; i < d->cfg.nranges; i++) {
+		const dhcp_range *r = &d->ranges[i];
+		uint64_t size = (uint64_t)r->end - r->start + 1;
+
+		if (r->is_static || (r->start & lk->mask) != lk->net)
+			continue;
+		for (uint64_t j = 0; j < size; j++) {
+			uint32_t a = r->start +
+				     (uint32_t)((seed + j) % size);
+
+			if (usable(d, lk, a, k, h, our))
+				return a;
+		}
+	}
+	return 0;
+}
+
+static uint32_t lease_secs(const dhcp_ctx *d, const link *lk,
+			   const dhcp_msg *m, const dhcp_host *h, uint32_t a)
+{
+	const dhcp_range *r = pool_of(d, lk, a);
+	uint32_t s = r ? r->lease_secs : lk->r0->lease_secs, want;
+
+	if (h && h->lease_secs)
+		s = h->lease_secs;
+	if (!s)
+		s = DEFAULT_LEASE;
+	want = dhcp_msg_u32(m, O_LEASE);
+	if (want && want < s)	/* a client may ask for less */
+		s = want < 120 ? 120 : want;
+	return s;
+}
+
+/* ---- names ---- */
+
+/* The name the client asks for: option 81 (first label), else 12. */
+static void client_name(const dhcp_ctx *d, const dhcp_msg *m, char *out)
+{
+	const uint8_t *p;
+	size_t n;
+
+	out[0] = 0;
+	(void)d;
+	if (m->has[O_FQDN] && m->len[O_FQDN] > 3) {
+		p = m->buf + m->off[O_FQDN];
+		n = m->len[O_FQDN] - 3u;
+		if (p[0] & 0x04) {	/* E: wire format */
+			if (p[3] && p[3] < n)
+				dhcp_clean_name((const char *)p + 4, p[3], out);
+		} else {
+			dhcp_clean_name((const char *)p + 3, n, out);
+		}
+	}
+	if (!out[0] && m->has[O_HOSTNAME])
+		dhcp_clean_name((const char *)m->buf + m->off[O_HOSTNAME],
+				m->len[O_HOSTNAME], out);
+}
+
+/* An earlier active entry has this name (restore keeps the first). */
+static int name_before(const dhcp_ctx *d, const char *name, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (d->e[i].used && d->e[i].st == E_ACTIVE &&
+		    !strcasecmp(d->e[i].l.name, name))
+			return 1;
+	return 0;
+}
+
+static int name_used(const dhcp_ctx *d, const char *name, int32_t self,
+		     const dhcp_host *h)
+{
+	for (size_t i = 0; i < d->cfg.nhosts; i++)
+		if (&d->hosts[i] != h && !strcasecmp(d->hosts[i].name, name))
+			return 1;
+	for (uint32_t i = 0; i < d->ne; i++)
+		if ((int32_t)i != self && d->e[i].used &&
+		    d->e[i].st == E_ACTIVE &&
+		    !strcasecmp(d->e[i].l.name, name))
+			return 1;
+	return 0;
+}
+
+static void pick_name(const dhcp_ctx *d, const dhcp_msg *m,
+		      const dhcp_host *h, int32_t self, char *out)
+{
+	if (h && h->name[0]) {
+		strcpy(out, h->name);
+		return;
+	}
+	out[0] = 0;
+	if (d->cfg.ignore_names)
+		return;
+	client_name(d, m, out);
+	if (out[0] && name_used(d, out, self, h))
+		out[0] = 0;
+}
+
+/* ---- lease changes ---- */
+
+/* Drop every other entry of this client in a state of mask (moving
+ * frees the old lease: NAME_DEL and LEASE events when events is set). */
+static void drop_others(dhcp_ctx *d, const ckey *k, uint32_t keep,
+			unsigned mask, int events)
+{
+	uint32_t h = hkey(k);
+	int32_t i = d->bc[h & (d->nb - 1)];
+
+	while (i >= 0) {
+		int32_t next = d->e[i].next_c;
+		ent *e = &d->e[i];
+
+		if (e->hc == h && e->l.addr != keep &&
+		    (mask & (1u << e->st)) && same_client(e, k)) {
+			if (e->st == E_ACTIVE && events) {
+				ev_name(d, DHCP_EV_NAME_DEL, e->l.name,
+					e->l.addr, 0);
+				set_st(d, e, E_FREE);
+				e->l.name[0] = 0;
+				ev_lease(d, &e->l);
+			}
+			ent_del(d, i);
+		}
+		i = next;
+	}
+}
+
+typedef struct req {
+	const dhcp_rx *rx;
+	const dhcp_msg *m;
+	link lk;
+	ckey k;
+	const dhcp_host *h;
+	uint64_t now;
+	/* the answer */
+	int type;
+	uint32_t addr, secs;
+	char name[DHCP_NAME_MAX + 1];
+	int rapid;
+	const char *msg;             /* NAK text */
+} req;
+
+/* Room for one more lease (holds count too; static hosts always fit). */
+static int room(const dhcp_ctx *d, const req *q)
+{
+	if (q->h && q->h->addr)
+		return 1;
+	if (ent_client(d, &q->k, 1u << E_ACTIVE | 1u << E_HOLD) >= 0)
+		return 1;
+	return d->nactive + d->nhold < d->cfg.lease_max;
+}
+
+/* Make q->addr an active lease of the client; LEASE and NAME events. */
+static int commit(dhcp_ctx *d, req *q)
+{
+	int32_t i = ent_find(d, q->addr);
+	char old[DHCP_NAME_MAX + 1] = "";
+	ent *e;
+
+	drop_others(d, &q->k, q->addr, 1u << E_FREE | 1u << E_ACTIVE |
+		    1u << E_HOLD, 1);
+	if (i < 0 && (i = ent_new(d, q->addr)) < 0)
+		return -1;
+	e = &d->e[i];
+	if (e->st == E_ACTIVE && same_client(e, &q->k))
+		strcpy(old, e->l.name);
+	ent_own(d, i, q->m);
+	q->secs = lease_secs(d, &q->lk, q->m, q->h, q->addr);
+	pick_name(d, q->m, q->h, i, q->name);
+	set_st(d, e, E_ACTIVE);
+	e->l.expire_ms = q->secs == UINT32_MAX ? UINT64_MAX :
+			 q->now + (uint64_t)q->secs * 1000;
+	strcpy(e->l.name, q->name);
+	arm(d, e->l.expire_ms);
+	if (old[0] && strcasecmp(old, q->name))
+		ev_name(d, DHCP_EV_NAME_DEL, old, q->addr, 0);
+	if (q->name[0] && strcmp(old, q->name))
+		ev_name(d, DHCP_EV_NAME_ADD, q->name, q->addr,
+			q->secs < NAME_TTL_MAX ? q->secs : NAME_TTL_MAX);
+	ev_lease(d, &e->l);
+	return 0;
+}
+
+static int hold(dhcp_ctx *d, req *q)
+{
+	int32_t i = ent_find(d, q->addr);
+
+	drop_others(d, &q->k, q->addr, 1u << E_FREE | 1u << E_HOLD, 0);
+	if (i >= 0 && d->e[i].st == E_ACTIVE)
+		return 0;	/* its own lease: nothing to hold */
+	if (i < 0 && (i = ent_new(d, q->addr)) < 0)
+		return -1;
+	ent_own(d, i, q->m);
+	set_st(d, &d->e[i], E_HOLD);
+	d->e[i].l.name[0] = 0;
+	d->e[i].hold_until = q->now + (uint64_t)d->cfg.offer_hold_secs * 1000;
+	arm(d, d->e[i].hold_until);
+	return 0;
+}
+
+/* ---- message handlers ---- */
+
+static uint32_t choose(const dhcp_ctx *d, const req *q)
+{
+	uint32_t our = q->rx->if_addr, a;
+	int32_t i;
+
+	if (q->h && q->h->addr)
+		return usable(d, &q->lk, q->h->addr, &q->k, q->h, our) ?
+		       q->h->addr : 0;
+	i = ent_client(d, &q->k, 1u << E_ACTIVE | 1u << E_HOLD);
+	if (i >= 0 && usable(d, &q->lk, d->e[i].l.addr, &q->k, q->h, our))
+		return d->e[i].l.addr;
+	if (!room(d, q))
+		return 0;
+	/* the address it had before, if nobody took it meanwhile */
+	i = ent_client(d, &q->k, 1u << E_FREE);
+	if (i >= 0 && usable(d, &q->lk, d->e[i].l.addr, &q->k, q->h, our))
+		return d->e[i].l.addr;
+	a = dhcp_msg_u32(q->m, O_REQADDR);
+	if (usable(d, &q->lk, a, &q->k, q->h, our))
+		return a;
+	return scan_pool(d, &q->lk, &q->k, q->h, our);
+}
+
+static int on_discover(dhcp_ctx *d, req *q)
+{
+	d->st.discover++;
+	q->addr = choose(d, q);
+	if (!q->addr)
+		return 0;
+	if (q->m->has[O_RAPID] && d->cfg.rapid_commit) {
+		q->rapid = 1;
+		q->type = DHCPACK;
+		return commit(d, q) < 0 ? 0 : 1;
+	}
+	q->secs = lease_secs(d, &q->lk, q->m, q->h, q->addr);
+	pick_name(d, q->m, q->h, ent_find(d, q->addr), q->name);
+	if (hold(d, q) < 0)
+		return 0;
+	q->type = DHCPOFFER;
+	return 1;
+}
+
+static int nak(req *q, const char *why)
+{
+	q->type = DHCPNAK;
+	q->msg = why;
+	q->addr = 0;
+	return 1;
+}
+
+static int on_request(dhcp_ctx *d, req *q)
+{
+	const dhcp_msg *m = q->m;
+	int selecting = m->has[O_SERVERID];
+	int may_nak = selecting || !m->ciaddr || d->cfg.authoritative;
+	int32_t i;
+
+	d->st.request++;
+	if (selecting && dhcp_msg_u32(m, O_SERVERID) != q->rx->if_addr) {
+		/* the client took another server's offer */
+		if ((i = ent_client(d, &q->k, 1u << E_HOLD)) >= 0)
+			ent_del(d, i);
+		return 0;
+	}
+	q->addr = dhcp_msg_u32(m, O_REQADDR);
+	if (!q->addr)
+		q->addr = m->ciaddr;
+	if (!q->addr)
+		return 0;
+	if (!on_link(&q->lk, q->addr))
+		return may_nak ? nak(q, "wrong network") : 0;
+	if (q->h && q->h->addr && q->h->addr != q->addr &&
+	    on_link(&q->lk, q->h->addr))
+		return nak(q, "static address elsewhere");
+	if (taken(d, q->addr, &q->k, q->h))
+		return nak(q, "address in use");
+	i = ent_find(d, q->addr);
+	if (i < 0 || !same_client(&d->e[i], &q->k)) {
+		/* no record of ours: only a server that is sure acts */
+		if (!selecting && !d->cfg.authoritative)
+			return 0;
+		if (!usable(d, &q->lk, q->addr, &q->k, q->h, q->rx->if_addr))
+			return nak(q, "address not available");
+		if (!room(d, q))
+			return nak(q, "no leases left");
+	} else if (!usable(d, &q->lk, q->addr, &q->k, q->h, q->rx->if_addr)) {
+		return nak(q, "address not available");
+	}
+	q->type = DHCPACK;
+	return commit(d, q) < 0 ? 0 : 1;
+}
+
+static int on_decline(dhcp_ctx *d, req *q)
+{
+	uint32_t a = dhcp_msg_u32(q->m, O_REQADDR);
+	int32_t i = ent_find(d, a);
+	ent *e;
+
+	d->st.decline++;
+	if (q->m->has[O_SERVERID] &&
+	    dhcp_msg_u32(q->m, O_SERVERID) != q->rx->if_addr)
+		return 0;
+	if (i < 0 || !same_client(&d->e[i], &q->k) ||
+	    (d->e[i].st != E_ACTIVE && d->e[i].st != E_HOLD))
+		return 0;
+	e = &d->e[i];
+	if (e->st == E_ACTIVE)
+		ev_name(d, DHCP_EV_NAME_DEL, e->l.name, a, 0);
+	e->l.name[0] = 0;
+	ent_own(d, i, NULL);
+	set_st(d, e, E_DECLINED);
+	e->l.expire_ms = q->now + (uint64_t)d->cfg.decline_secs * 1000;
+	arm(d, e->l.expire_ms);
+	ev_lease(d, &e->l);
+	return 0;
+}
+
+static int on_release(dhcp_ctx *d, req *q)
+{
+	int32_t i = ent_find(d, q->m->ciaddr);
+	ent *e;
+
+	d->st.release++;
+	if (q->m->has[O_SERVERID] &&
+	    dhcp_msg_u32(q->m, O_SERVERID) != q->rx->if_addr)
+		return 0;
+	if (i < 0 || d->e[i].st != E_ACTIVE || !same_client(&d->e[i], &q->k))
+		return 0;
+	e = &d->e[i];
+	ev_name(d, DHCP_EV_NAME_DEL, e->l.name, e->l.addr, 0);
+	e->l.name[0] = 0;
+	set_st(d, e, E_FREE);
+	e->l.expire_ms = q->now;
+	ev_lease(d, &e->l);
+	return 0;
+}
+
+static int on_inform(dhcp_ctx *d, req *q)
+{
+	d->st.inform++;
+	q->type = DHCPACK;
+	q->addr = 0;
+	q->secs = 0;
+	return 1;
+}
+
+/* ---- replies ---- */
+
+static const uint8_t managed[] = { 0, 50, 51, 52, 53, 54, 55, 57, 58, 59,
+				   61, 80, 81, 82, 255 };
+
+static int is_managed(int c)
+{
+	return memchr(managed, c, sizeof(managed)) != NULL;
+}
+
+/* Value of optional option c for this reply; -1 if none. */
+static int opt_value(const dhcp_ctx *d, const req *q, int c, uint8_t *buf,
+		     size_t *len, int *forced)
+{
+	const dhcp_opt *o = NULL;
+
+	*forced = 0;
+	for (size_t i = 0; i < d->cfg.nopts; i++)
+		if (d->opts[i].code == c)
+			o = &d->opts[i];	/* the last one wins */
+	if (o) {
+		dhcp_otype t = dhcp_opt_type(c);
+
+		*forced = o->force;
+		*len = o->len;
+		memcpy(buf, o->data, o->len);
+		if (t == OT_ADDR || t == OT_ADDR1)	/* 0.0.0.0: us */
+			for (size_t j = 0; j + 4 <= *len; j += 4)
+				if (!dhcp_get32(buf + j))
+					dhcp_put32(buf + j, q->rx->if_addr);
+		return o->len ? 0 : -1;
+	}
+	*len = 4;
+	switch (c) {
+	case O_MASK: dhcp_put32(buf, q->lk.mask); return 0;
+	case O_ROUTER: dhcp_put32(buf, q->lk.router); return 0;
+	case O_DNS: dhcp_put32(buf, q->rx->if_addr); return 0;
+	case O_BCAST: dhcp_put32(buf, q->lk.net | ~q->lk.mask); return 0;
+	case O_DOMAIN:
+		*len = strlen(d->domain);
+		memcpy(buf, d->domain, *len);
+		return *len ? 0 : -1;
+	case O_HOSTNAME:
+		*len = strlen(q->name);
+		memcpy(buf, q->name, *len);
+		return *len ? 0 : -1;
+	}
+	return -1;
+}
+
+static void add_optional(const dhcp_ctx *d, const req *q, dhcp_wbuf *w,
+			 size_t reserve)
+{
+	static const uint8_t dflt[] = { O_MASK, O_ROUTER, O_DNS, O_DOMAIN,
+					O_BCAST, O_HOSTNAME };
+	uint8_t seen[256] = { 0 }, val[1024];
+	const dhcp_msg *m = q->m;
+	size_t len;
+	int forced;
+
+	for (int pass = 0; pass < 3; pass++) {
+		size_t n = pass == 0 ? (m->has[O_PRL] ? m->len[O_PRL]
+					: sizeof(dflt)) : d->cfg.nopts;
+
+		if (pass == 1 && m->has[O_PRL])
+			continue;	/* pass 1: all configured, no PRL */
+		for (size_t i = 0; i < n; i++) {
+			int c = pass ? d->opts[i].code : m->has[O_PRL] ?
+				m->buf[m->off[O_PRL] + i] : dflt[i];
+
+			if (seen[c] || is_managed(c) ||
+			    opt_value(d, q, c, val, &len, &forced) < 0 ||
+			    (pass == 2 && !forced))
+				continue;
+			seen[c] = 1;
+			dhcp_w_opt(w, (uint8_t)c, val, len, reserve);
+		}
+	}
+}
+
+/* Option 81 reply (RFC 4702 4). */
+static void add_fqdn(const dhcp_ctx *d, const req *q, dhcp_wbuf *w,
+		     size_t reserve)
+{
+	const dhcp_msg *m = q->m;
+	uint8_t v[3 + 2 * 64 + 256 + 2], cf;
+	size_t n = 3;
+
+	if (!m->has[O_FQDN] || m->len[O_FQDN] < 3)
+		return;
+	cf = m->buf[m->off[O_FQDN]];
+	v[1] = v[2] = 255;
+	if (!q->name[0]) {
+		v[0] = 0x08 | (cf & 0x04);	/* N: we update nothing */
+	} else {
+		v[0] = 0x01 | (cf & 0x01 ? 0 : 0x02) | (cf & 0x04);
+		if (cf & 0x04) {
+			const char *s = d->domain;
+
+			v[n++] = (uint8_t)strlen(q->name);
+			memcpy(v + n, q->name, strlen(q->name));
+			n += strlen(q->name);
+			while (*s) {
+				const char *dot = strchr(s, '.');
+				size_t l = dot ? (size_t)(dot - s) : strlen(s);
+
+				if (!l || l > 63 || n + l + 2 > sizeof(v))
+					break;
+				v[n++] = (uint8_t)l;
+				memcpy(v + n, s, l);
+				n += l;
+				s += l + (dot ? 1 : 0);
+			}
+			v[n++] = 0;
+		} else {
+			n += (size_t)snprintf((char *)v + 3, sizeof(v) - 3,
+					      "%s%s%s", q->name,
+					      d->domain[0] ? "." : "",
+					      d->domain);
+		}
+	}
+	dhcp_w_opt(w, O_FQDN, v, n, reserve);
+}
+
+static size_t max_payload(const dhcp_msg *m)
+{
+	uint32_t mms = 0;
+
+	if (m->has[O_MAXSIZE] && m->len[O_MAXSIZE] == 2)
+		mms = (uint32_t)m->buf[m->off[O_MAXSIZE]] << 8 |
+		      m->buf[m->off[O_MAXSIZE] + 1];
+	if (mms < DHCP_MIN_MSG)
+		mms = DHCP_MIN_MSG;
+	mms -= DHCP_IPUDP;
+	return mms > DHCP_PKT_MAX ? DHCP_PKT_MAX : mms;
+}
+
+static void route(const req *q, dhcp_tx *tx)
+{
+	const dhcp_msg *m = q->m;
+
+	tx->ifindex = q->rx->ifindex;
+	tx->src_addr = q->rx->if_addr;
+	tx->dst_port = DHCP_CLIENT_PORT;
+	tx->hlen = m->hlen;
+	memcpy(tx->chaddr, m->chaddr, 16);
+	if (m->giaddr) {
+		tx->dst_addr = m->giaddr;
+		tx->dst_port = DHCP_SERVER_PORT;
+		if (q->type == DHCPNAK)	/* RFC 2131 4.3.2 */
+			tx->buf[10] |= 0x80;
+	} else if (q->type == DHCPNAK) {
+		tx->dst_addr = 0xffffffff;
+	} else if (m->ciaddr) {
+		tx->dst_addr = m->ciaddr;
+	} else if ((m->flags & 0x8000) || !q->addr || m->htype != 1 ||
+		   !m->hlen) {
+		tx->dst_addr = 0xffffffff;
+	} else {
+		tx->dst_addr = q->addr;
+		tx->need_neigh = 1;
+	}
+}
+
+static void build(const dhcp_ctx *d, const req *q, dhcp_tx *tx)
+{
+	const dhcp_msg *m = q->m;
+	uint8_t t = (uint8_t)q->type, v[4];
+	size_t reserve = 0;
+	dhcp_wbuf w;
+
+	dhcp_w_header(&w, m, tx->buf, max_payload(m));
+	if (q->type != DHCPNAK) {
+		dhcp_put32(tx->buf + 16, q->addr);	/* yiaddr */
+		if (q->type == DHCPACK)
+			dhcp_put32(tx->buf + 12, m->ciaddr);
+	}
+	if (m->has[O_CLIENTID])
+		reserve += dhcp_w_optsize(m->len[O_CLIENTID]);
+	if (m->has[O_AGENT])
+		reserve += dhcp_w_optsize(m->len[O_AGENT]);
+	reserve += q->rapid ? 2 : 0;
+	dhcp_w_opt(&w, O_MSGTYPE, &t, 1, reserve);
+	dhcp_put32(v, q->rx->if_addr);
+	dhcp_w_opt(&w, O_SERVERID, v, 4, reserve);
+	if (q->type == DHCPNAK) {
+		if (q->msg)
+			dhcp_w_opt(&w, O_MESSAGE, q->msg, strlen(q->msg),
+				   reserve);
+	} else {
+		if (q->addr) {
+			uint32_t s = q->secs, inf = s == UINT32_MAX;
+
+			dhcp_put32(v, s);
+			dhcp_w_opt(&w, O_LEASE, v, 4, reserve);
+			dhcp_put32(v, inf ? s : s / 2);
+			dhcp_w_opt(&w, O_T1, v, 4, reserve);
+			dhcp_put32(v, inf ? s : (uint32_t)((uint64_t)s * 7 / 8));
+			dhcp_w_opt(&w, O_T2, v, 4, reserve);
+		}
+		add_optional(d, q, &w, reserve);
+		if (q->addr)
+			add_fqdn(d, q, &w, reserve);
+	}
+	if (q->rapid)
+		dhcp_w_opt(&w, O_RAPID, NULL, 0, 0);
+	if (m->has[O_CLIENTID])	/* RFC 6842 */
+		dhcp_w_opt(&w, O_CLIENTID, m->buf + m->off[O_CLIENTID],
+			   m->len[O_CLIENTID], 0);
+	if (m->has[O_AGENT])	/* RFC 3046: last, unchanged */
+		dhcp_w_opt(&w, O_AGENT, m->buf + m->off[O_AGENT],
+			   m->len[O_AGENT], 0);
+	dhcp_w_end(&w);
+	tx->len = w.len;
+}
+
+/* ---- input ---- */
+
+static int check(const dhcp_msg *m)
+{
+	int t = dhcp_msg_u8(m, O_MSGTYPE);
+
+	if (m->op != 1 || (m->has[O_MSGTYPE] && !t))
+		return -1;
+	if (m->has[O_CLIENTID] && (m->len[O_CLIENTID] < 1 ||
+				   m->len[O_CLIENTID] > DHCP_CLIENTID_MAX))
+		return -1;
+	if (!m->has[O_CLIENTID] && !m->hlen)
+		return -1;	/* no identity at all */
+	return 0;
+}
+
+static int dispatch(dhcp_ctx *d, req *q)
+{
+	switch (dhcp_msg_u8(q->m, O_MSGTYPE)) {
+	case DHCPDISCOVER: return on_discover(d, q);
+	case DHCPREQUEST: return on_request(d, q);
+	case DHCPDECLINE: return on_decline(d, q);
+	case DHCPRELEASE: return on_release(d, q);
+	case DHCPINFORM: return on_inform(d, q);
+	}
+	d->st.ignored++;
+	return 0;
+}
+
+dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
+{
+	static req q;
+	dhcp_msg *m = &d->msg;
+	size_t lease_ev = d->nlease_ev;
+
+	d->st.rx++;
+	tx->len = 0;
+	tx->need_neigh = 0;
+	tx->durable = 0;
+	if (d->timer_min && rx->now_ms >= d->timer_min)
+		dhcp_tick(d, rx->now_ms);
+	if (dhcp_msg_parse(rx->pkt, rx->len, m) < 0 || check(m) < 0) {
+		d->st.bad++;
+		return DHCP_BAD;
+	}
+	memset(&q, 0, sizeof(q));
+	q.rx = rx;
+	q.m = m;
+	q.now = rx->now_ms;
+	key_of_msg(m, &q.k);
+	q.h = host_find(d, m);
+	if (!m->has[O_MSGTYPE] || !rx->if_addr || (q.h && q.h->ignore) ||
+	    link_find(d, rx, m, &q.lk) < 0) {
+		d->st.ignored++;	/* BOOTP, ignored hosts, other links */
+		return DHCP_NONE;
+	}
+	if (!dispatch(d, &q))
+		return DHCP_NONE;
+	build(d, &q, tx);
+	route(&q, tx);
+	d->st.offer += q.type == DHCPOFFER;
+	d->st.ack += q.type == DHCPACK;
+	d->st.nak += q.type == DHCPNAK;
+	tx->durable = d->nlease_ev != lease_ev;
+	return DHCP_SEND;
+}
+
+/* ---- persistence ---- */
+
+static void restore_one(dhcp_ctx *d, const dhcp_lease *l, uint64_t now)
+{
+	int32_t i = ent_find(d, l->addr);
+	uint8_t st = l->state;
+	ckey k;
+	ent *e;
+
+	if (l->addr == 0 || (st != E_FREE && l->expire_ms <= now))
+		st = E_FREE;	/* expired while we were down */
+	key_of_lease(l, &k);
+	if (k.len)
+		drop_others(d, &k, l->addr, 0xf, 0);
+	if (i < 0 && (i = ent_new(d, l->addr)) < 0)
+		return;
+	e = &d->e[i];
+	set_st(d, e, E_FREE);
+	unlink_client(d, i);
+	e->l = *l;
+	e->l.name[DHCP_NAME_MAX] = 0;
+	e->next_c = -1;
+	if (k.len) {
+		e->hc = hkey(&k);
+		e->next_c = d->bc[e->hc & (d->nb - 1)];
+		d->bc[e->hc & (d->nb - 1)] = i;
+	}
+	set_st(d, e, st);
+	if (st != E_ACTIVE)
+		e->l.name[0] = 0;
+	if (st != E_FREE)
+		arm(d, e->l.expire_ms);
+}
+
+int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
+		 uint64_t now_ms)
+{
+	size_t off = 0, n;
+	dhcp_lease l;
+	int used = 0;
+
+	while (off < len && (n = dhcp_lease_decode(buf + off, len - off, &l))) {
+		restore_one(d, &l, now_ms);
+		off += n;
+		used++;
+	}
+	for (uint32_t i = 0; i < d->ne; i++) {
+		ent *e = &d->e[i];
+		uint64_t left;
+
+		if (!e->used || e->st != E_ACTIVE || !e->l.name[0])
+			continue;
+		if (name_before(d, e->l.name, i)) {
+			e->l.name[0] = 0;	/* a duplicate: keep the first */
+			continue;
+		}
+		left = e->l.expire_ms == UINT64_MAX ? NAME_TTL_MAX :
+		       (e->l.expire_ms - now_ms) / 1000;
+		ev_name(d, DHCP_EV_NAME_ADD, e->l.name, e->l.addr,
+			left < NAME_TTL_MAX ? (uint32_t)left : NAME_TTL_MAX);
+	}
+	return used;
+}
+
+int dhcp_snapshot(const dhcp_ctx *d, uint8_t **out, size_t *len)
+{
+	size_t cap = 0, n = 0, rec = 8 + 4 + 3 + 16 + 1 + DHCP_CLIENTID_MAX +
+				    1 + DHCP_NAME_MAX + 8;
+	uint8_t *b;
+
+	for (uint32_t i = 0; i < d->ne; i++)
+		cap += d->e[i].used ? rec : 0;
+	b = malloc(cap ? cap : 1);
+	if (!b)
+		return -1;
+	for (uint32_t i = 0; i < d->ne; i++) {
+		const ent *e = &d->e[i];
+
+		if (e->used && (e->st == E_ACTIVE || e->st == E_DECLINED ||
+				(e->st == E_FREE && e->l.hlen)))
+			n += dhcp_lease_encode(&e->l, b + n, cap - n);
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static size_t hexcolon(char *o, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			o[k++] = ':';
+		o[k++] = hx[p[i] >> 4];
+		o[k++] = hx[p[i] & 15];
+	}
+	o[k] = 0;
+	return k;
+}
+
+int dhcp_leasefile_text(const dhcp_ctx *d, char **out, size_t *len)
+{
+	size_t cap = 1, n = 0;
+	char *t, mac[64], id[3 * DHCP_CLIENTID_MAX + 1];
+
+	for (uint32_t i = 0; i < d->ne; i++)
+		cap += d->e[i].used && d->e[i].st == E_ACTIVE ? 400 : 0;
+	if (!(t = malloc(cap)))
+		return -1;
+	t[0] = 0;
+	for (uint32_t i = 0; i < d->ne; i++) {
+		const dhcp_lease *l = &d->e[i].l;
+		uint32_t a = l->addr;
+
+		if (!d->e[i].used || d->e[i].st != E_ACTIVE)
+			continue;
+		hexcolon(mac, l->chaddr, l->hlen);
+		hexcolon(id, l->client_id, l->idlen);
+		n += (size_t)snprintf(t + n, cap - n,
+			"%llu %s %u.%u.%u.%u %s %s\n",
+			l->expire_ms == UINT64_MAX ? 0ULL :
+			(unsigned long long)(l->expire_ms / 1000),
+			l->hlen ? mac : "00:00:00:00:00:00",
+			a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+			l->name[0] ? l->name : "*", l->idlen ? id : "*");
+	}
+	*out = t;
+	*len = n;
+	return 0;
+}
