@@ -7,6 +7,9 @@
  * as they are; even-length chunks get the query's id and question
  * spliced in so they pass the spoofing checks and reach the iterator.
  * Afterwards the clock runs until every timer fired and the task ended.
+ * Bit 0x20 of the first byte turns DNSSEC validation on (built-in root
+ * anchors): the replies then also feed the DS/DNSKEY fetches and the
+ * validator's input path.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.random = fz_random;
 	cfg.random_arg = &seed;
 	cfg.max_cache_ttl = (data[0] & 0x40) ? 60 : 0;
+	cfg.dnssec = (data[0] & 0x20) != 0;   /* the chain of trust too */
+	cfg.no_timecheck = cfg.dnssec;
 	if (data[0] & 1) {
 		fwd.servers = &fwd_addr;
 		fwd.nservers = 1;
