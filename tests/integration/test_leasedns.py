@@ -233,6 +233,32 @@ def names_survive_restart():
         close(net, s)
 
 
+@case
+def names_survive_reload():
+    net, s = Net(), None
+    try:
+        s = net.server(range_args(net))
+        addr, d = lease(net, "sigma")
+        f1 = serial(net, DOMAIN + ".")
+        r1 = serial(net, rev_zone(net))
+        n = s.log().count("reloaded")
+        s.signal(signal.SIGHUP)
+        wait_for(lambda: s.log().count("reloaded") > n, 10,
+                 "reload: " + s.log_tail())
+        check_names(net, "sigma", addr, 600)
+        eq(serial(net, DOMAIN + "."), f1, "serial after SIGHUP")
+        eq(serial(net, rev_zone(net)), r1, "reverse serial after SIGHUP")
+        net.dhclient_release(d)
+        wait_for(lambda: q(net, "sigma.%s." % DOMAIN).rcode == "NXDOMAIN",
+                 10, "sigma removed after RELEASE (reloaded server): " +
+                 s.log_tail())
+        check(q(net, ptr_name(addr), "PTR").rcode == "NXDOMAIN",
+              "PTR after RELEASE")
+        check(serial(net, DOMAIN + ".") > f1, "serial after RELEASE")
+    finally:
+        close(net, s)
+
+
 KNOT_CONF = """
 server:
     rundir: "%(d)s"
