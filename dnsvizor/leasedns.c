@@ -17,9 +17,9 @@
  * Changes: a lease name is an RFC 2136 UPDATE message built here and run
  * through zone_db_update_local, the code path of a received UPDATE (undo
  * log, serial bump per --serial-policy, journal record, IXFR history);
- * the record goes to the journal (dv_persist_changed + dv_persist_sync)
- * and the zone's secondaries are notified, exactly as net.c does for an
- * UPDATE from the network.  Changes that change nothing (a lease restored
+ * the record goes to the journal (dv_persist_changed; the DHCP shell's
+ * group commit calls dv_persist_sync) and the zone's secondaries are
+ * notified, exactly as net.c does for an UPDATE from the network.  Changes that change nothing (a lease restored
  * after a restart, a renewal) send no message, so the serial only moves
  * when the data does.
  *
@@ -477,8 +477,10 @@ static void dv_lupd_rr(dv_lupd *u, const uint8_t *owner, uint16_t type,
 	u->nupd++;
 }
 
-/* Run the message through the UPDATE code; journal, sync and NOTIFY
- * like an UPDATE from the network.  0 or -EIO. */
+/* Run the message through the UPDATE code; journal and NOTIFY like an
+ * UPDATE from the network.  The journal is made durable by the caller's
+ * group commit (dhcpd.c calls dv_persist_sync once per batch, before the
+ * DHCPACKs go out).  0 or -EIO. */
 static int dv_lupd_run(dv_ctx *ctx, dv_lupd *u, const dv_lzone *lz)
 {
 	zone_effects eff;
@@ -498,7 +500,7 @@ static int dv_lupd_run(dv_ctx *ctx, dv_lupd *u, const dv_lzone *lz)
 	}
 	if (!eff.changed)
 		return 0;
-	if (dv_persist_changed(ctx, &eff) < 0 || dv_persist_sync(ctx) < 0)
+	if (dv_persist_changed(ctx, &eff) < 0)
 		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: DHCP name change not "
 		       "journaled", lz->origin);
 	dv_notify_zone(ctx, eff.changed);
