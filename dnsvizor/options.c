@@ -840,7 +840,8 @@ static const dv_option dv_options[] = {
 	    "A/AAAA records in zone file format) instead of the built-in "
 	    "IANA hints."),
 	OPT("cache-size", 'c', A_REQ, 0, opt_u32, OFF(cache_size), 0,
-	    100000000, "N", "Cache at most N entries (default 10000)."),
+	    100000000, "N", "Cache at most N entries (default 10000); 0: answer every "
+	    "query afresh (delegations are still kept to iterate)."),
 	OPT("cache-max-bytes", 0, A_REQ, 0, opt_bytes, OFF(cache_max_bytes),
 	    1L << 20, 1L << 40, "SIZE", "Cache at most SIZE bytes (suffix K, "
 	    "M or G; entries as allocated, with the hash table). Default 0: "

@@ -582,6 +582,7 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->own_addrs = m->own;
 	rc->nown = nown;
 	rc->cache_entries = c->cache_size;
+	rc->no_cache = (uint8_t)(c->cache_size == 0);
 	rc->cache_bytes = c->cache_max_bytes;
 	rc->neg_ttl = c->neg_ttl;
 	rc->max_cache_ttl = c->max_cache_ttl;

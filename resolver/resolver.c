@@ -851,7 +851,7 @@ static void reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
 	if (t->rcode == DNS_R_SERVFAIL ||
 	    (t->sec == RES_SEC_BOGUS && !(w->q.flags & DNS_F_CD)))
 		r->st.servfail++;
-	if (ttl > 0 && r->cache)
+	if (ttl > 0 && r->cache && !r->cfg.no_cache)
 		res_cache_put_answer(r->cache, &w->q, buf, len, ttl, now);
 	if (sync) {
 		r->sync_len = len;
@@ -2875,7 +2875,8 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 	}
 	lim = tcp ? 65535 : !wq.has_edns ? 512 :
 	      (wq.edns_udp < 512 ? 512 : wq.edns_udp);
-	if (res_cache_answer(r->cache, &wq, q, lim < cap ? lim : cap, now_ms,
+	if (!r->cfg.no_cache &&
+	    res_cache_answer(r->cache, &wq, q, lim < cap ? lim : cap, now_ms,
 			     resp, cap, resp_len)) {
 		r->st.cache_hits++;
 		prefetch(r, now_ms);
@@ -2897,6 +2898,7 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		}
 		t->start_ms = now_ms;
 		t->client = 1;
+		t->refresh = r->cfg.no_cache;   /* the name itself afresh */
 		t->want_do = (wq.edns_flags & EDNS_F_DO) != 0;
 		task_wake(r, t);
 	}

@@ -60,6 +60,9 @@ typedef struct res_cfg {
 					  at least 64 MiB) */
 	uint32_t neg_ttl, max_cache_ttl, min_cache_ttl; /* 0 = unset */
 	uint8_t no_negcache;
+	uint8_t no_cache;              /* --cache-size=0 (dnsmasq): no answer
+					  is served from the cache; only
+					  delegations are kept, to iterate */
 	uint8_t use_stale;             /* RFC 8767 */
 	uint32_t stale_ttl, stale_max_age;
 	/* DNSSEC */

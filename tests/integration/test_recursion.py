@@ -271,6 +271,23 @@ def cache_hit_after_upstream_stopped():
         n.start_server("insecure.test.")
 
 
+@dv_only
+def cache_size_zero_asks_every_time():
+    """--cache-size=0 (dnsmasq: no cache): every query goes upstream."""
+    n = net()
+    r = resolver(extra=["--cache-size=0"])
+    n.settle()
+    since = time.time()
+    for _ in range(3):
+        m = ask(r, "www.insecure.test.")
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.13"], "answer")
+    n.settle()
+    asked = [q for q in n.query_log(zone="insecure.test.", since=since)
+             if q == ("www.insecure.test.", "A")]
+    eq(len(asked), 3, "queries for www.insecure.test A with no cache")
+
+
 @case
 def negative_cache():
     n = net()
