@@ -726,3 +726,76 @@ int dv_leasedns_del(dv_ctx *ctx, const char *label, uint32_t addr)
 		rc = -EIO;
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* stale names after a restart                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct dv_lstale {
+	struct dv_leasedns *ld;
+	uint8_t (*names)[WIRE_MAXNAME];
+	size_t n, cap;
+	int oom;
+} dv_lstale;
+
+/* Collect names directly below the domain (the zone must not change
+ * while it is walked). */
+static int dv_ld_stale_name(void *arg, const uint8_t *lname)
+{
+	dv_lstale *st = arg;
+	const uint8_t *parent = lname + 1 + lname[0];
+
+	if (lname[0] == 0 || !wire_name_equal(parent, st->ld->fwd.lname))
+		return 0;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 64;
+		void *v = realloc(st->names, cap * sizeof(*st->names));
+		if (!v) {
+			st->oom = 1;
+			return 1;
+		}
+		st->names = v;
+		st->cap = cap;
+	}
+	memcpy(st->names[st->n++], lname, wire_name_len(lname));
+	return 0;
+}
+
+/* Remove fqdn's A and the PTR back when a lease wrote them earlier and
+ * no lease holds the name now. */
+static void dv_ld_stale_one(dv_ctx *ctx, struct dv_leasedns *ld, zone *fz,
+			    const uint8_t *fqdn)
+{
+	char lab[DV_LD_LABEL + 1];
+	int flen = (int)wire_name_len(fqdn);
+	const zone_rrset *a;
+	uint32_t addr;
+	dv_lupd u;
+
+	memcpy(lab, fqdn + 1, fqdn[0]);
+	lab[fqdn[0]] = '\0';
+	if (dv_ld_find(ld, lab) || !dv_ld_may_take(ctx, ld, fz, fqdn, flen) ||
+	    !(a = zone_find_rrset(fz, fqdn, DNS_T_A)))
+		return;
+	addr = wire_get32(a->data + 2);
+	dv_ld_del_ptr(ctx, ld, addr, fqdn, flen);
+	dv_lupd_start(&u, &ld->fwd);
+	dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_NONE, 0, a->data + 2, 4);
+	if (dv_lupd_run(ctx, &u, &ld->fwd) == 0)
+		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: no lease "
+		       "holds it any more, removed", lab, ld->domain);
+}
+
+void dv_leasedns_restored(dv_ctx *ctx)
+{
+	struct dv_leasedns *ld = ctx->leasedns;
+	dv_lstale st = { .ld = ld };
+	zone *fz;
+
+	if (!ld || !(fz = zone_db_get_zone(ctx->db, ld->fwd.origin)))
+		return;
+	zone_foreach_name(fz, dv_ld_stale_name, &st);
+	for (size_t i = 0; i < st.n && !st.oom; i++)
+		dv_ld_stale_one(ctx, ld, fz, st.names[i]);
+	free(st.names);
+}

@@ -35,5 +35,10 @@ int dv_leasedns_add(dv_ctx *ctx, const char *label, uint32_t addr,
 		    uint32_t ttl);
 int dv_leasedns_del(dv_ctx *ctx, const char *label, uint32_t addr);
 void dv_leasedns_close(dv_ctx *ctx);
+/* After the names of the restored leases were added (start-up, after a
+ * reload): names an earlier lease wrote (one A, PTR back to it, nothing
+ * static) that no lease holds now (expired while dnsvizor was down, or
+ * the lease journal is gone) are removed with their PTR. */
+void dv_leasedns_restored(dv_ctx *ctx);
 
 #endif

@@ -546,6 +546,26 @@ int zone_foreach_node(const zone *z, int (*fn)(void *arg, zone_node *n),
 	return 0;
 }
 
+typedef struct zone_names_arg {
+	int (*fn)(void *arg, const uint8_t *lname);
+	void *arg;
+} zone_names_arg;
+
+static int zone_names_node(void *arg, zone_node *n)
+{
+	zone_names_arg *a = arg;
+
+	return n->rrsets ? a->fn(a->arg, n->lname) : 0;
+}
+
+int zone_foreach_name(const zone *z,
+		      int (*fn)(void *arg, const uint8_t *lname), void *arg)
+{
+	zone_names_arg a = { fn, arg };
+
+	return z ? zone_foreach_node(z, zone_names_node, &a) : 0;
+}
+
 /* Copy of an RRset with its data inline (exactly full). */
 static zone_rrset *zone_rrset_dup(const zone_rrset *src)
 {

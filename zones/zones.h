@@ -243,6 +243,11 @@ const zone_rrset *zone_find_rrset(const zone *z, const uint8_t *lname,
  * are (0: the name holds no data). */
 int zone_name_types(const zone *z, const uint8_t *lname, uint16_t *types,
 		    int max);
+/* Call fn for every name in z that holds data (lowercased wire, any
+ * order) until it returns non-zero (which is returned).  z must not
+ * change meanwhile: collect, then change. */
+int zone_foreach_name(const zone *z,
+		      int (*fn)(void *arg, const uint8_t *lname), void *arg);
 
 /* ===================================================================== */
 /* 3. The database and answering                                         */

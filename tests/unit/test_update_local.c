@@ -205,11 +205,41 @@ static void test_name_types_local(void)
 	zone_db_free(db);
 }
 
+static int count_names(void *arg, const uint8_t *lname)
+{
+	(void)lname;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int stop_at_two(void *arg, const uint8_t *lname)
+{
+	(void)lname;
+	return ++(*(int *)arg) == 2 ? 7 : 0;
+}
+
+static void test_foreach_name(void)
+{
+	zone *z;
+	zone_db *db = mkdb(&z);
+	int n = 0;
+
+	/* apex, ns, static: names with data only */
+	T_EQ(zone_foreach_name(z, count_names, &n), 0);
+	T_EQ(n, 3);
+	n = 0;
+	T_EQ(zone_foreach_name(z, stop_at_two, &n), 7);
+	T_EQ(n, 2);
+	T_EQ(zone_foreach_name(NULL, count_names, &n), 0);
+	zone_db_free(db);
+}
+
 int main(void)
 {
 	T_RUN(test_local_add_no_acl);
 	T_RUN(test_local_replace_delete);
 	T_RUN(test_local_errors);
 	T_RUN(test_name_types_local);
+	T_RUN(test_foreach_name);
 	T_DONE();
 }
