@@ -1762,6 +1762,36 @@ static int sig_signer(const uint8_t *owner, const uint8_t *sigs,
 	return 0;
 }
 
+/* RFC 4035 5.3.3: a validated RRset lives no longer than its RRSIGs'
+ * original TTL and expiration allow. */
+static void sig_ttl_cap(const res_ctx *r, res_task *t, chain_rr *c,
+			uint64_t now)
+{
+	uint32_t cap = c->ttl;
+	size_t p = 0;
+
+	for (uint16_t k = 0; k < c->sigcount && p + 2 <= c->siglen; k++) {
+		uint16_t rl = wire_get16(c->sigs + p);
+		const uint8_t *rd = c->sigs + p + 2;
+
+		p += 2 + (size_t)rl;
+		if (rl < 18 || p > c->siglen)
+			break;
+		if (wire_get32(rd + 4) < cap)
+			cap = wire_get32(rd + 4);
+		if (!r->cfg.no_timecheck) {
+			uint32_t exp = wire_get32(rd + 8), nw = (uint32_t)(now / 1000);
+			uint32_t left = (uint32_t)(exp - nw);   /* RFC 1982 */
+
+			if (left < 0x80000000u && left < cap)
+				cap = left;
+		}
+	}
+	c->ttl = cap;
+	if (cap < t->min_ttl)
+		t->min_ttl = cap;
+}
+
 /* NSEC/NSEC3 RRsets of auth that validate with the zone's keys, as a
  * list of single records.  Returns the count (out has max slots). */
 static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
@@ -2024,6 +2054,8 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", os, vr.why);
 			set_bogus(t, vr.ede, why);
+		} else if (vr.sec == RES_SEC_SECURE) {
+			sig_ttl_cap(r, t, c, now);
 		}
 	}
 	if (r->cache && !c->synth)
