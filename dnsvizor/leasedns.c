@@ -581,6 +581,23 @@ static int dv_ld_static(dv_ctx *ctx, const dv_lzone *lz,
 	       dv_ld_has_data(lz->file, lname);
 }
 
+/* The zone's own server names (SOA MNAME, apex NS targets) are never a
+ * lease's: a client called "ns" must not become ns.DOMAIN. */
+static int dv_ld_reserved(const zone *fz, const uint8_t *fqdn)
+{
+	const uint8_t *apex = zone_origin(fz);
+	const zone_rrset *rs = zone_find_rrset(fz, apex, DNS_T_NS);
+	const zone_rrset *soa = zone_find_rrset(fz, apex, DNS_T_SOA);
+
+	if (soa && wire_name_equal(soa->data + 2, fqdn))
+		return 1;
+	for (const uint8_t *p = rs ? rs->data : NULL;
+	     p && p < rs->data + rs->len; p += 2 + wire_get16(p))
+		if (wire_name_equal(p + 2, fqdn))
+			return 1;
+	return 0;
+}
+
 /*
  * May a lease that is not in the table take fqdn?  Free names yes; a
  * name an earlier lease wrote (one A, PTR back to it) yes; anything
@@ -682,8 +699,9 @@ int dv_leasedns_add(dv_ctx *ctx, const char *label, uint32_t addr,
 	if (ttl > DV_LD_TTL_MAX)
 		ttl = DV_LD_TTL_MAX;
 	e = dv_ld_find(ld, lab);
-	if (e ? dv_ld_static(ctx, &ld->fwd, fqdn) :
-	    !dv_ld_may_take(ctx, ld, fz, fqdn, flen)) {
+	if (dv_ld_reserved(fz, fqdn) ||
+	    (e ? dv_ld_static(ctx, &ld->fwd, fqdn) :
+	     !dv_ld_may_take(ctx, ld, fz, fqdn, flen))) {
 		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: static data "
 		       "there, not taken", lab, ld->domain);
 		return -EEXIST;

@@ -159,6 +159,13 @@ def lease_name_a_ptr_soa_release():
               "PTR after RELEASE: " + p.text)
         check(serial(net, DOMAIN + ".") > f1 and serial(net, rz) > r1,
               "serials did not grow on release")
+        # the zone's own server name is not a lease's
+        f2 = serial(net, DOMAIN + ".")
+        addr3, d = lease(net, "ns", d=d)
+        eq(q(net, "ns.%s." % DOMAIN).data("A"), [], "ns.DOMAIN taken")
+        check(q(net, ptr_name(addr3), "PTR").data("PTR") == [],
+              "PTR for a refused name")
+        eq(serial(net, DOMAIN + "."), f2, "serial after a refused name")
         check(s.alive(), "server died")
     finally:
         close(net, s)
