@@ -185,10 +185,11 @@ int dhcp_w_opt(dhcp_wbuf *w, uint8_t code, const void *data, size_t len,
 
 		w->p[w->len++] = code;
 		w->p[w->len++] = (uint8_t)n;
-		if (n)
+		if (n) {
 			memcpy(w->p + w->len, d, n);
+			d += n;
+		}
 		w->len += n;
-		d += n;
 		len -= n;
 	} while (len);
 	return 0;

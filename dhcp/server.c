@@ -1195,8 +1195,10 @@ static void restore_one(dhcp_ctx *d, const dhcp_lease *l, uint64_t now)
 	if (l->addr == 0 || (st != E_FREE && l->expire_ms <= now))
 		st = E_FREE;	/* expired while we were down */
 	key_of_lease(l, &k);
+	/* later records win; a free record never evicts a live lease */
 	if (k.len)
-		drop_others(d, &k, l->addr, 0xf, 0);
+		drop_others(d, &k, l->addr, st == E_FREE ? 0xf &
+			    ~(1u << E_ACTIVE) : 0xf, 0);
 	if (i < 0 && (i = ent_new(d, l->addr)) < 0)
 		return;
 	e = &d->e[i];

@@ -61,7 +61,7 @@ for src in tests/fuzz/fuzz_*.c; do
     log="$OUT/$name.log"
     echo "== $name: build"
     # shellcheck disable=SC2086
-    if ! $CC $CFLAGS $LDNS_CFLAGS "$src" zones/*.c resolver/*.c $LDNS_LIBS -o "$bin" > "$OUT/$name.build.log" 2>&1; then
+    if ! $CC $CFLAGS $LDNS_CFLAGS "$src" zones/*.c resolver/*.c dhcp/*.c $LDNS_LIBS -o "$bin" > "$OUT/$name.build.log" 2>&1; then
         cat "$OUT/$name.build.log"
         echo "FAIL fuzz $name: build failed"
         summary="$summary\n$name: BUILD FAILED"
