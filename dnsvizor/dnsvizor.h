@@ -114,6 +114,16 @@ typedef struct dv_config {
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */
 	dv_strlist rebind_ok;       /* raw --rebind-domain-ok arguments */
+	/* DHCPv4 server (issue 5, dhcpd.c): raw values, checked at parse */
+	dv_strlist dhcp_ranges;     /* --dhcp-range */
+	dv_strlist dhcp_hosts;      /* --dhcp-host */
+	dv_strlist dhcp_options;    /* --dhcp-option; "force:" prefix for
+				       --dhcp-option-force */
+	dv_strlist no_dhcp_ifaces;  /* --no-dhcp-interface */
+	int dhcp_authoritative, dhcp_rapid_commit, dhcp_ignore_names;
+	int log_dhcp;               /* --log-dhcp */
+	uint32_t dhcp_lease_max;    /* --dhcp-lease-max (0: default 1000) */
+	char *dhcp_leasefile;       /* --dhcp-leasefile (text export) */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */

@@ -24,6 +24,7 @@
 
 #include "dnsvizor/dnsvizor.h"
 #include "dnsvizor/net.h"
+#include "dnsvizor/dhcpd.h"
 
 /* ------------------------------------------------------------------ */
 /* listen addresses                                                   */
@@ -446,6 +447,7 @@ static void dv_reload(dv_ctx *ctx)
 	ctx->cfg = nc;
 	dv_rs_reload(ctx);      /* new settings, same cache */
 	dv_persist_reload(ctx); /* zone files that won: reset their journal */
+	dv_dhcpd_reload(ctx);   /* lease zones, same leases, new options */
 	dv_notify_all(ctx);     /* zone files edited: new serials */
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level
 					       : DV_LOG_INFO;
@@ -503,6 +505,7 @@ static void dv_log_started(dv_ctx *ctx)
 
 static void dv_shutdown(dv_ctx *ctx)
 {
+	dv_dhcpd_stop(ctx);     /* before the zone journals close */
 	dv_secondary_stop(ctx);
 	dv_rs_stop(ctx);        /* writes the cache file */
 	dv_net_close(ctx);
@@ -571,16 +574,19 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	if (dv_net_init(ctx, err, errlen) < 0 ||
 	    dv_net_open(ctx, err, errlen) < 0 ||
+	    dv_dhcpd_open(ctx, err, errlen) < 0 || /* port 67: before drop */
 	    dv_pid_file(ctx, err, errlen) < 0 ||
 	    dv_drop_privs(ctx, err, errlen) < 0 ||
-	    dv_persist_open(ctx, err, errlen) < 0)
+	    dv_persist_open(ctx, err, errlen) < 0 ||
+	    dv_dhcpd_zones(ctx, err, errlen) < 0)
 		return -1;
 	if (dv_signals(ctx) < 0 || dv_net_start(ctx) < 0) {
 		snprintf(err, errlen, "cannot register events");
 		return -1;
 	}
 	if (dv_rs_start(ctx, err, errlen) < 0 ||
-	    dv_notify_init(ctx, err, errlen) < 0)
+	    dv_notify_init(ctx, err, errlen) < 0 ||
+	    dv_dhcpd_start(ctx, err, errlen) < 0)
 		return -1;
 	if (dv_secondary_start(ctx) < 0) {
 		snprintf(err, errlen, "cannot start the secondary zones");

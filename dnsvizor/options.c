@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "dnsvizor/config_int.h"
+#include "dhcp/dhcp.h"
 
 enum { A_NONE, A_REQ, A_OPT };       /* argument kind */
 enum {
@@ -276,6 +277,48 @@ static int opt_listen(dv_parser *p, const dv_option *o, const char *val)
 static int opt_iface(dv_parser *p, const dv_option *o, const char *val)
 {
 	return add_items(p, o, val, ifname_ok, "interface name");
+}
+
+/* DHCP values are checked with the engine's own parsers and kept raw. */
+static int opt_dhcp_range(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[256] = "";
+	dhcp_range r;
+
+	if (dhcp_range_parse(val, &r, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "'%s': %s", val, why);
+	return opt_list(p, o, val);
+}
+
+static int opt_dhcp_host(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[256] = "";
+	dhcp_host h;
+
+	if (dhcp_host_parse(val, &h, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "'%s': %s", val, why);
+	return opt_list(p, o, val);
+}
+
+/* --dhcp-option and --dhcp-option-force (o->max == 1): the latter is
+ * stored with dnsmasq's "force:" prefix. */
+static int opt_dhcp_option(dv_parser *p, const dv_option *o, const char *val)
+{
+	char why[256] = "", *spec = NULL;
+	dhcp_opt *d = malloc(sizeof(*d));
+	int rc;
+
+	if (!d || (o->max && asprintf(&spec, "force:%s", val) < 0)) {
+		free(d);
+		return oom(p, o);
+	}
+	if (dhcp_option_parse(spec ? spec : val, d, why, sizeof(why)) < 0)
+		rc = opt_fail(p, o->name, "'%s': %s", val, why);
+	else
+		rc = opt_list(p, o, spec ? spec : val);
+	free(spec);
+	free(d);
+	return rc;
 }
 
 /* Record options are converted once here only to check them. */
@@ -910,6 +953,39 @@ static const dv_option dv_options[] = {
 	OPT("rebind-domain-ok", 0, A_REQ, 0, opt_rebind_ok, OFF(rebind_ok), 0,
 	    0, "DOMAIN|/DOMAIN/[DOMAIN/...]", "Do not apply --stop-dns-rebind "
 	    "to queries for names at or below these domains. Repeatable."),
+	/* DHCPv4 server (dhcpd.c) */
+	OPT("dhcp-range", 'F', A_REQ, 0, opt_dhcp_range, OFF(dhcp_ranges), 0,
+	    0, "START,END[,NETMASK][,LEASETIME]",
+	    "Serve DHCPv4 leases from this address range (or START,static: "
+	    "only --dhcp-host addresses) on the interface whose subnet holds "
+	    "it. Repeatable. Without any, port 67 is not opened."),
+	OPT("dhcp-host", 'G', A_REQ, 0, opt_dhcp_host, OFF(dhcp_hosts), 0, 0,
+	    "[MAC|id:CLIENTID],[ADDR],[NAME],[LEASETIME],[ignore]",
+	    "A fixed address and/or name for one client. Repeatable."),
+	OPT("dhcp-option", 'O', A_REQ, 0, opt_dhcp_option, OFF(dhcp_options),
+	    0, 0, "CODE|option:NAME,VALUE[,VALUE...]",
+	    "Send this DHCP option to clients that ask for it (overrides the "
+	    "defaults: router and DNS server = our address). Repeatable."),
+	OPT("dhcp-option-force", 0, A_REQ, 0, opt_dhcp_option,
+	    OFF(dhcp_options), 0, 1, "CODE|option:NAME,VALUE[,VALUE...]",
+	    "Like --dhcp-option, sent even when not requested."),
+	FLAG("dhcp-authoritative", 'K', dhcp_authoritative,
+	     "We are the only DHCP server on the network: NAK requests for "
+	     "unknown leases at once."),
+	FLAG("dhcp-rapid-commit", 0, dhcp_rapid_commit,
+	     "Answer a DISCOVER with Rapid Commit (RFC 4039) by an ACK."),
+	FLAG("dhcp-ignore-names", 0, dhcp_ignore_names,
+	     "Do not put client-supplied host names into DNS."),
+	OPT("dhcp-lease-max", 'X', A_REQ, 0, opt_u32, OFF(dhcp_lease_max), 1,
+	    10000000, "N", "Most leases at once (default 1000)."),
+	STR("dhcp-leasefile", 'l', dhcp_leasefile, "PATH",
+	    "Also write the leases to PATH in dnsmasq's lease file format "
+	    "(rewritten at most once a second; the journal in the state "
+	    "directory is what makes leases durable)."),
+	FLAG("log-dhcp", 0, log_dhcp, "Log every DHCP exchange."),
+	OPT("no-dhcp-interface", '2', A_REQ, 0, opt_iface,
+	    OFF(no_dhcp_ifaces), 0, 0, "IFNAME[,IFNAME...]",
+	    "Serve DNS but not DHCP on these interfaces. Repeatable."),
 	/* dnsmasq options whose behaviour dnsvizor already has */
 	NOOP("bind-interfaces", 'z', A_NONE, "Accepted: dnsvizor always "
 	     "binds the individual addresses."),
@@ -923,7 +999,7 @@ static const dv_option dv_options[] = {
 	UNSUP("dns-forward-max", '0'), UNSUP("query-port", 'Q'),
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
 	UNSUP("bind-dynamic", 0), UNSUP("except-interface", 'I'),
-	UNSUP("no-dhcp-interface", '2'), UNSUP("interface-name", 0),
+	UNSUP("interface-name", 0),
 	UNSUP("local-service", 0), UNSUP("bogus-nxdomain", 'B'),
 	UNSUP("ignore-address", 0), UNSUP("filterwin2k", 'f'),
 	UNSUP("localise-queries", 'y'), UNSUP("alias", 'V'),
@@ -941,21 +1017,17 @@ static const dv_option dv_options[] = {
 	UNSUP("dnssec-timestamp", 0), UNSUP("proxy-dnssec", 0),
 	UNSUP("auth-server", 0), UNSUP("auth-zone", 0), UNSUP("auth-soa", 0),
 	UNSUP("auth-sec-servers", 0), UNSUP("auth-peer", 0),
-	UNSUP("log-debug", 0), UNSUP("log-dhcp", 0), UNSUP("quiet-dhcp", 0),
+	UNSUP("log-debug", 0), UNSUP("quiet-dhcp", 0),
 	UNSUP("quiet-dhcp6", 0), UNSUP("quiet-ra", 0),
-	UNSUP("dhcp-range", 'F'), UNSUP("dhcp-host", 'G'),
 	UNSUP("dhcp-hostsfile", 0), UNSUP("dhcp-hostsdir", 0),
 	UNSUP("dhcp-optsfile", 0), UNSUP("dhcp-optsdir", 0),
-	UNSUP("dhcp-option", 'O'), UNSUP("dhcp-option-force", 0),
 	UNSUP("dhcp-boot", 'M'), UNSUP("dhcp-match", 0),
 	UNSUP("dhcp-name-match", 0), UNSUP("dhcp-userclass", 'j'),
 	UNSUP("dhcp-vendorclass", 'U'), UNSUP("dhcp-mac", '4'),
 	UNSUP("dhcp-circuitid", 0), UNSUP("dhcp-remoteid", 0),
 	UNSUP("dhcp-subscrid", 0), UNSUP("dhcp-ignore", 'J'),
-	UNSUP("dhcp-ignore-names", 0), UNSUP("dhcp-generate-names", 0),
-	UNSUP("dhcp-broadcast", 0), UNSUP("dhcp-leasefile", 'l'),
-	UNSUP("dhcp-lease-max", 'X'), UNSUP("dhcp-authoritative", 'K'),
-	UNSUP("dhcp-rapid-commit", 0), UNSUP("dhcp-script", '6'),
+	UNSUP("dhcp-generate-names", 0),
+	UNSUP("dhcp-broadcast", 0), UNSUP("dhcp-script", '6'),
 	UNSUP("dhcp-luascript", 0), UNSUP("dhcp-scriptuser", 0),
 	UNSUP("script-arp", 0), UNSUP("script-on-renewal", 0),
 	UNSUP("dhcp-fqdn", 0), UNSUP("dhcp-client-update", 0),

@@ -111,6 +111,7 @@ class Net:
         self.tag = tag
         self.nss = []
         self.procs = []
+        self.servers = []
         self.sns = self.ns("dvs" + tag)
         self.cns = self.ns("dvc" + tag)
         self.prefix = "10.%d.%d" % (random.randrange(64, 250),
@@ -142,13 +143,16 @@ class Net:
         base = ["--listen-address=" + self.pool(1), "--port=53",
                 "--domain=" + DOMAIN, "--state-dir=" + tmpdir(),
                 "--log-dhcp"]
-        return NsServer(self.sns, base + list(args), **kw)
+        srv = NsServer(self.sns, base + list(args), **kw)
+        self.servers.append(srv)
+        return srv
 
     def run(self, ns, argv, timeout=CLIENT_TIMEOUT, check=True):
         return sh(in_ns(ns, argv), timeout=timeout, check=check)
 
     def dig(self, *args):
-        return self.run(self.cns, ["dig", "@" + self.pool(1), "+time=2",
+        # from the server's namespace: works whatever the client did
+        return self.run(self.sns, ["dig", "@" + self.pool(1), "+time=2",
                                    "+tries=2", "+short"] + list(args),
                         check=False).strip()
 
@@ -273,6 +277,8 @@ class Net:
         return self.last_lease(d), d
 
     def close(self):
+        for srv in self.servers:    # SIGTERM: its exit status is checked
+            srv.stop()
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
@@ -369,3 +375,90 @@ def parse_reply(data):
         i += 2 + ln
     mt = opts.get(53, b"\0")[0]
     return mt, socket.inet_ntoa(data[16:20]), opts
+
+
+DORA_SCRIPT = r"""
+import os, random, socket, struct, sys, time
+ifn = sys.argv[1]; macs = sys.argv[2].split(",") if sys.argv[2] else []
+mode = sys.argv[3]; T = float(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifn.encode())
+s.bind(("0.0.0.0", 68))
+def pkt(mt, mac, xid, opts):
+    h = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0, 0x8000,
+        b"\0"*4, b"\0"*4, b"\0"*4, b"\0"*4, mac.ljust(16, b"\0"), b"", b"")
+    b = b"\x63\x82\x53\x63" + bytes([53, 1, mt])
+    for c, v in opts:
+        b += bytes([c, len(v)]) + v
+    return h + b + b"\xff"
+def wait(xid, want):
+    t = T
+    end = time.monotonic() + t
+    while time.monotonic() < end:
+        s.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            d, a = s.recvfrom(4096)
+        except socket.timeout:
+            return None
+        if len(d) < 240 or struct.unpack("!I", d[4:8])[0] != xid:
+            continue
+        i = 240; o = {}
+        while i < len(d) and d[i] != 255:
+            if d[i] == 0:
+                i += 1; continue
+            o[d[i]] = d[i+2:i+2+d[i+1]]; i += 2 + d[i+1]
+        if o.get(53, b"\0")[0] in want:
+            return d[16:20], o
+    return None
+for m in macs:
+    mac = bytes.fromhex(m.replace(":", ""))
+    xid = random.randrange(1 << 32)
+    if mode.startswith("reboot:"):
+        ip = socket.inet_aton(mode[7:])
+        s.sendto(pkt(3, mac, xid, [(50, ip)]), ("255.255.255.255", 67))
+        r = wait(xid, (5, 6))
+        print(m, socket.inet_ntoa(r[0]) if r and r[1][53][0] == 5 else "NAK" if r else "-", flush=True)
+        continue
+    s.sendto(pkt(1, mac, xid, []), ("255.255.255.255", 67))
+    r = wait(xid, (2,))
+    if not r:
+        print(m, "-", flush=True); continue
+    yi, o = r
+    if mode == "offer":
+        print(m, socket.inet_ntoa(yi), flush=True); continue
+    s.sendto(pkt(3, mac, xid, [(50, yi), (54, o[54])]), ("255.255.255.255", 67))
+    r = wait(xid, (5, 6))
+    ok = r and r[1][53][0] == 5
+    if ok and mode == "decline":
+        s.sendto(pkt(4, mac, xid, [(50, yi), (54, o[54])]), ("255.255.255.255", 67))
+    print(m, socket.inet_ntoa(yi) if ok else "NAK", flush=True)
+"""
+
+
+def random_mac():
+    return "02:" + ":".join("%02x" % random.randrange(256) for _ in range(5))
+
+
+def dora(net, macs, mode="ack", ns=None, ifn=None, timeout=60, wait=2.0):
+    """Crafted exchanges from the client namespace, one MAC after the
+    other.  mode: ack (DISCOVER/OFFER/REQUEST/ACK), offer (DISCOVER
+    only), decline (ACK then DECLINE), reboot:IP (INIT-REBOOT REQUEST).
+    Returns {mac: ip | "NAK" | "-"}."""
+    out = net.run(ns or net.cns, [sys.executable, "-c", DORA_SCRIPT,
+                                  ifn or net.cif, ",".join(macs), mode,
+                                  str(wait)],
+                  timeout=timeout)
+    res = {}
+    for ln in out.splitlines():
+        parts = ln.split()
+        if len(parts) == 2:
+            res[parts[0]] = parts[1]
+    return res
+
+
+def client_mac(net, ns=None, ifn=None):
+    out = net.run(ns or net.cns, ["cat", "/sys/class/net/%s/address"
+                                  % (ifn or net.cif)])
+    return out.strip()

@@ -1,0 +1,1081 @@
+/*
+ * The DHCPv4 server in the event loop (see dhcpd.h).
+ *
+ * Sockets: one UDP socket on 0.0.0.0:67 (SO_BROADCAST, IP_PKTINFO) takes
+ * every request; the pktinfo ifindex names the receiving interface, whose
+ * IPv4 address comes from a libnl cache manager that follows address and
+ * link changes at run time.  Replies leave through the same socket with
+ * IP_PKTINFO naming the interface and our address (broadcasts, relays,
+ * clients that have an address).  A reply unicast to a client that has no
+ * address yet (RFC 2131 4.1, tx->need_neigh) would need an ARP entry; we
+ * send it instead as a complete IPv4/UDP datagram on a send-only
+ * AF_PACKET socket addressed to chaddr.  That socket is opened before the
+ * privilege drop, so no CAP_NET_ADMIN is needed later and no neighbour
+ * entries are left behind.
+ *
+ * Group commit: a read callback reads up to DV_DHCP_BATCH datagrams;
+ * replies that acknowledge a lease wait in a queue while the lease
+ * records collect in one buffer; then one write + fdatasync, then the
+ * queued replies go out (none when the sync failed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+
+#include <event2/event.h>
+#include <netlink/netlink.h>
+#include <netlink/cache.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+
+#include "dhcp/dhcp.h"
+#include "dnsvizor/dhcpd.h"
+#include "dnsvizor/leasedns.h"
+
+enum {
+	DV_DHCP_BATCH = 128,          /* datagrams per read callback */
+	DV_DHCP_RX = 2048,
+	DV_JREC = 256,                /* room for one encoded lease */
+	DV_JNL_SMALL = 64 * 1024,
+	DV_JNL_BIG = 4 * 1024 * 1024,
+	DV_PATH = 4096,
+	DV_LEASEFILE_MS = 1000,       /* lease file rewrites at most 1/s */
+};
+
+/* Engine configuration built from the raw option strings. */
+typedef struct dv_dhcp_conf {
+	dhcp_range *ranges;
+	size_t nranges;
+	dhcp_host *hosts;
+	size_t nhosts;
+	dhcp_opt *opts;
+	size_t nopts;
+} dv_dhcp_conf;
+
+struct dv_dhcpd {
+	dv_ctx *ctx;
+	dhcp_ctx *eng;
+	dv_dhcp_conf conf;
+	int fd, pfd;                  /* UDP :67, AF_PACKET (send only) */
+	struct event *ev, *nl_ev, *timer, *lf_timer;
+	struct nl_sock *nl;
+	struct nl_cache_mngr *mngr;
+	struct nl_cache *links, *addrs;
+	/* journal */
+	char dir[DV_PATH], jnl[DV_PATH + 16];
+	int jfd;
+	off_t jsize, snapsize;
+	uint8_t *jbuf;                /* records waiting for the sync */
+	size_t jlen, jcap;
+	int jbroken;                  /* a write failed: compact next */
+	int lf_dirty;
+	int zones_open;               /* dv_leasedns_open was called */
+	/* replies waiting for the sync */
+	dhcp_tx *q;
+	size_t nq;
+	dhcp_tx tx;
+	uint8_t rx[DV_DHCP_RX];
+};
+
+typedef struct dv_dhcpd dv_dhcpd;
+
+static uint64_t dv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void dv_dhcp_random(void *arg, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	ssize_t r;
+
+	(void)arg;
+	while (len > 0) {
+		r = getrandom(p, len, 0);
+		if (r <= 0)
+			continue;
+		p += r;
+		len -= (size_t)r;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* configuration                                                      */
+/* ------------------------------------------------------------------ */
+
+static void dv_dhcp_conf_free(dv_dhcp_conf *c)
+{
+	free(c->ranges);
+	free(c->hosts);
+	free(c->opts);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The option values were checked at parse time; parse them again. */
+static int dv_dhcp_conf_build(const dv_config *cfg, dv_dhcp_conf *c,
+			      char *err, size_t errlen)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->ranges = calloc(cfg->dhcp_ranges.n + 1, sizeof(*c->ranges));
+	c->hosts = calloc(cfg->dhcp_hosts.n + 1, sizeof(*c->hosts));
+	c->opts = calloc(cfg->dhcp_options.n + 1, sizeof(*c->opts));
+	if (!c->ranges || !c->hosts || !c->opts) {
+		snprintf(err, errlen, "dhcp: out of memory");
+		goto fail;
+	}
+	for (i = 0; i < cfg->dhcp_ranges.n; i++, c->nranges++)
+		if (dhcp_range_parse(cfg->dhcp_ranges.v[i], &c->ranges[i],
+				     err, errlen) < 0)
+			goto fail;
+	for (i = 0; i < cfg->dhcp_hosts.n; i++, c->nhosts++)
+		if (dhcp_host_parse(cfg->dhcp_hosts.v[i], &c->hosts[i], err,
+				    errlen) < 0)
+			goto fail;
+	for (i = 0; i < cfg->dhcp_options.n; i++, c->nopts++)
+		if (dhcp_option_parse(cfg->dhcp_options.v[i], &c->opts[i],
+				      err, errlen) < 0)
+			goto fail;
+	return 0;
+fail:
+	dv_dhcp_conf_free(c);
+	return -1;
+}
+
+static dhcp_ctx *dv_dhcp_engine(const dv_config *cfg, const dv_dhcp_conf *c,
+				char *err, size_t errlen)
+{
+	dhcp_cfg dc;
+
+	memset(&dc, 0, sizeof(dc));
+	dc.ranges = c->ranges;
+	dc.nranges = c->nranges;
+	dc.hosts = c->hosts;
+	dc.nhosts = c->nhosts;
+	dc.opts = c->opts;
+	dc.nopts = c->nopts;
+	dc.domain = cfg->domain;
+	dc.authoritative = cfg->dhcp_authoritative != 0;
+	dc.rapid_commit = cfg->dhcp_rapid_commit != 0;
+	dc.ignore_names = cfg->dhcp_ignore_names != 0;
+	dc.lease_max = cfg->dhcp_lease_max ? cfg->dhcp_lease_max : 1000;
+	dc.offer_hold_secs = 30;
+	dc.decline_secs = 600;
+	dc.random = dv_dhcp_random;
+	return dhcp_new(&dc, err, errlen);
+}
+
+/* ------------------------------------------------------------------ */
+/* interfaces                                                         */
+/* ------------------------------------------------------------------ */
+
+static int dv_in_list(const dv_strlist *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *dv_ifname(dv_dhcpd *d, int ifindex, char *buf,
+			     size_t len)
+{
+	if (!rtnl_link_i2name(d->links, ifindex, buf, len))
+		snprintf(buf, len, "if%d", ifindex);
+	return buf;
+}
+
+/* dnsmasq: with --interface only those; never --no-dhcp-interface ones
+ * nor loopback. */
+static int dv_if_serves(dv_dhcpd *d, int ifindex, const char *name)
+{
+	const dv_config *cfg = &d->ctx->cfg;
+	struct rtnl_link *l = rtnl_link_get(d->links, ifindex);
+	int lo = 0;
+
+	if (l) {
+		lo = (rtnl_link_get_flags(l) & IFF_LOOPBACK) != 0;
+		rtnl_link_put(l);
+	}
+	if (lo || dv_in_list(&cfg->no_dhcp_ifaces, name))
+		return 0;
+	return cfg->interfaces.n == 0 || dv_in_list(&cfg->interfaces, name);
+}
+
+struct dv_addr_pick {
+	const dv_dhcpd *d;
+	int ifindex;
+	uint32_t addr, mask;
+	int best;                     /* its subnet holds a range */
+};
+
+static void dv_addr_pick_cb(struct nl_object *obj, void *arg)
+{
+	struct dv_addr_pick *w = arg;
+	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+	struct nl_addr *loc = rtnl_addr_get_local(ra);
+	uint32_t a, m;
+	int plen, best = 0;
+	size_t i;
+
+	if (rtnl_addr_get_ifindex(ra) != w->ifindex || !loc ||
+	    nl_addr_get_family(loc) != AF_INET || nl_addr_get_len(loc) != 4)
+		return;
+	memcpy(&a, nl_addr_get_binary_addr(loc), 4);
+	a = ntohl(a);
+	plen = rtnl_addr_get_prefixlen(ra);
+	m = plen <= 0 ? 0 : plen >= 32 ? 0xffffffffu
+			      : ~(0xffffffffu >> plen);
+	for (i = 0; i < w->d->conf.nranges; i++)
+		if ((w->d->conf.ranges[i].start & m) == (a & m))
+			best = 1;
+	if (w->addr && (w->best || !best))
+		return;
+	w->addr = a;
+	w->mask = m;
+	w->best = best;
+}
+
+/* Our IPv4 address on ifindex (the one whose subnet holds a range if
+ * there are several); 0 if none. */
+static uint32_t dv_if_addr(dv_dhcpd *d, int ifindex, uint32_t *mask)
+{
+	struct dv_addr_pick w = { d, ifindex, 0, 0, 0 };
+
+	nl_cache_foreach(d->addrs, dv_addr_pick_cb, &w);
+	*mask = w.mask;
+	return w.addr;
+}
+
+static void dv_nl_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_dhcpd *d = arg;
+
+	(void)fd;
+	(void)what;
+	nl_cache_mngr_data_ready(d->mngr);
+}
+
+static int dv_nl_open(dv_dhcpd *d, char *err, size_t errlen)
+{
+	if (nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE,
+				&d->mngr) < 0 ||
+	    nl_cache_mngr_add(d->mngr, "route/link", NULL, NULL,
+			      &d->links) < 0 ||
+	    nl_cache_mngr_add(d->mngr, "route/addr", NULL, NULL,
+			      &d->addrs) < 0) {
+		snprintf(err, errlen, "dhcp: cannot follow interfaces over "
+			 "netlink");
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* sockets                                                            */
+/* ------------------------------------------------------------------ */
+
+static int dv_udp67(char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+	int fd, on = 1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0)
+		goto fail;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(DHCP_SERVER_PORT);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "dhcp: cannot open UDP port 67: %s",
+		 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Send-only: protocol 0 receives nothing. */
+static int dv_packet_socket(char *err, size_t errlen)
+{
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+
+	if (fd < 0)
+		snprintf(err, errlen, "dhcp: cannot open a packet socket: %s",
+			 strerror(errno));
+	return fd;
+}
+
+static uint32_t dv_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+static uint16_t dv_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void dv_put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void dv_put32(uint8_t *p, uint32_t v)
+{
+	dv_put16(p, v >> 16);
+	dv_put16(p + 2, v);
+}
+
+/* IPv4 + UDP around tx->buf, straight to chaddr (no ARP needed). */
+static int dv_send_link(dv_dhcpd *d, const dhcp_tx *tx)
+{
+	uint8_t pkt[28 + DHCP_PKT_MAX], ph[12];
+	struct sockaddr_ll sll;
+	size_t ulen = 8 + tx->len;
+	uint32_t sum;
+
+	memset(pkt, 0, 28);
+	pkt[0] = 0x45;
+	dv_put16(pkt + 2, (uint32_t)(20 + ulen));
+	pkt[8] = 64;
+	pkt[9] = IPPROTO_UDP;
+	dv_put32(pkt + 12, tx->src_addr);
+	dv_put32(pkt + 16, tx->dst_addr);
+	dv_put16(pkt + 10, dv_csum_fold(dv_csum_add(0, pkt, 20)));
+	dv_put16(pkt + 20, DHCP_SERVER_PORT);
+	dv_put16(pkt + 22, tx->dst_port);
+	dv_put16(pkt + 24, (uint32_t)ulen);
+	memcpy(pkt + 28, tx->buf, tx->len);
+	memcpy(ph, pkt + 12, 8);
+	ph[8] = 0;
+	ph[9] = IPPROTO_UDP;
+	dv_put16(ph + 10, (uint32_t)ulen);
+	sum = dv_csum_add(dv_csum_add(0, ph, 12), pkt + 20, ulen);
+	sum = dv_csum_fold(sum);
+	dv_put16(pkt + 26, sum ? sum : 0xffff);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_ifindex = tx->ifindex;
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, tx->chaddr, 6);
+	return (int)sendto(d->pfd, pkt, 20 + ulen, 0,
+			   (struct sockaddr *)&sll, sizeof(sll));
+}
+
+static int dv_send_udp(dv_dhcpd *d, const dhcp_tx *tx)
+{
+	_Alignas(struct cmsghdr) uint8_t cb[CMSG_SPACE(
+		sizeof(struct in_pktinfo))];
+	struct sockaddr_in to;
+	struct in_pktinfo pi;
+	struct iovec iov = { (void *)tx->buf, tx->len };
+	struct msghdr m;
+	struct cmsghdr *c;
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_addr.s_addr = htonl(tx->dst_addr);
+	to.sin_port = htons(tx->dst_port);
+	memset(&m, 0, sizeof(m));
+	memset(cb, 0, sizeof(cb));
+	m.msg_name = &to;
+	m.msg_namelen = sizeof(to);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cb;
+	m.msg_controllen = sizeof(cb);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memset(&pi, 0, sizeof(pi));
+	/* a relay is routed; a broadcast leaves on the client's link */
+	pi.ipi_ifindex = tx->dst_port == DHCP_SERVER_PORT ? 0 : tx->ifindex;
+	pi.ipi_spec_dst.s_addr = htonl(tx->src_addr);
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	return (int)sendmsg(d->fd, &m, MSG_DONTWAIT);
+}
+
+/* ------------------------------------------------------------------ */
+/* --log-dhcp                                                         */
+/* ------------------------------------------------------------------ */
+
+static const char *const dv_msg_names[] = {
+	"BOOTP", "DHCPDISCOVER", "DHCPOFFER", "DHCPREQUEST", "DHCPDECLINE",
+	"DHCPACK", "DHCPNAK", "DHCPRELEASE", "DHCPINFORM",
+};
+
+/* Option code in the plain options field (logging only), or NULL. */
+static const uint8_t *dv_opt_find(const uint8_t *p, size_t len, int code,
+				  size_t *olen)
+{
+	size_t i = 240;
+
+	if (len < 240 || memcmp(p + 236, "\x63\x82\x53\x63", 4) != 0)
+		return NULL;
+	while (i < len && p[i] != 255) {
+		if (p[i] == 0) {
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + p[i + 1] > len)
+			return NULL;
+		if (p[i] == code) {
+			*olen = p[i + 1];
+			return p + i + 2;
+		}
+		i += 2 + (size_t)p[i + 1];
+	}
+	return NULL;
+}
+
+static const char *dv_msg_name(const uint8_t *p, size_t len)
+{
+	size_t ol = 0;
+	const uint8_t *o = dv_opt_find(p, len, 53, &ol);
+
+	if (!o || ol != 1 || *o > 8)
+		return o ? "DHCP?" : "BOOTP";
+	return dv_msg_names[*o];
+}
+
+static void dv_fmt_mac(const uint8_t *p, char *out)
+{
+	size_t hl = p[2] > 16 ? 16 : p[2], i, off = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < hl; i++)
+		off += (size_t)sprintf(out + off, "%s%02x", i ? ":" : "",
+				       p[28 + i]);
+}
+
+static void dv_fmt_ip(const uint8_t *p, char *out)
+{
+	inet_ntop(AF_INET, p, out, INET_ADDRSTRLEN);
+}
+
+/* DHCPREQUEST(eth0) 10.0.0.50 52:54:00:12:34:56 name */
+static void dv_log_pkt(dv_dhcpd *d, const uint8_t *p, size_t len,
+		       const char *ifn, int reply, const uint8_t *req,
+		       size_t reqlen)
+{
+	char mac[64], ip[INET_ADDRSTRLEN] = "", name[DHCP_NAME_MAX + 1] = "";
+	const uint8_t *o;
+	size_t ol = 0;
+
+	if (len < 240)
+		return;
+	dv_fmt_mac(p, mac);
+	if (reply && memcmp(p + 16, "\0\0\0\0", 4) != 0)
+		dv_fmt_ip(p + 16, ip);
+	else if (!reply && (o = dv_opt_find(p, len, 50, &ol)) && ol == 4)
+		dv_fmt_ip(o, ip);
+	else if (!reply && memcmp(p + 12, "\0\0\0\0", 4) != 0)
+		dv_fmt_ip(p + 12, ip);
+	if (req && (o = dv_opt_find(req, reqlen, 12, &ol)) && ol > 0)
+		dhcp_clean_name((const char *)o, ol, name);
+	dv_log(&d->ctx->lg, DV_LOG_INFO, "%s(%s)%s%s %s%s%s",
+	       dv_msg_name(p, len), ifn, *ip ? " " : "", ip, mac,
+	       *name ? " " : "", name);
+}
+
+/* ------------------------------------------------------------------ */
+/* journal                                                            */
+/* ------------------------------------------------------------------ */
+
+static int dv_jbuf_add(dv_dhcpd *d, const dhcp_lease *l)
+{
+	uint8_t *nb;
+	size_t n;
+
+	if (d->jcap - d->jlen < DV_JREC) {
+		nb = realloc(d->jbuf, d->jcap * 2 + DV_JREC);
+		if (!nb)
+			return -1;
+		d->jbuf = nb;
+		d->jcap = d->jcap * 2 + DV_JREC;
+	}
+	n = dhcp_lease_encode(l, d->jbuf + d->jlen, d->jcap - d->jlen);
+	if (n == 0)
+		return -1;
+	d->jlen += n;
+	return 0;
+}
+
+static int dv_write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		r = write(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int dv_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* path written atomically: path.tmp, fsync, rename, directory fsync. */
+static int dv_write_atomic(const char *path, const void *data, size_t len,
+			   mode_t mode)
+{
+	char tmp[DV_PATH + 32], dir[DV_PATH + 16], *slash;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	if (dv_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	return dv_fsync_dir(dir);
+}
+
+/* Replace the journal with a snapshot of every lease; reopen it. */
+static int dv_compact(dv_dhcpd *d)
+{
+	uint8_t *snap = NULL;
+	size_t len = 0;
+	int fd;
+
+	if (dhcp_snapshot(d->eng, &snap, &len) < 0)
+		return -1;
+	if (dv_write_atomic(d->jnl, snap, len, 0600) < 0) {
+		free(snap);
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: cannot write %s: %s",
+		       d->jnl, strerror(errno));
+		return -1;
+	}
+	free(snap);
+	fd = open(d->jnl, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (d->jfd >= 0)
+		close(d->jfd);
+	d->jfd = fd;
+	d->jsize = d->snapsize = (off_t)len;
+	d->jbroken = 0;
+	return 0;
+}
+
+/* Write and sync the waiting records.  0 when they are durable. */
+static int dv_jcommit(dv_dhcpd *d)
+{
+	if (d->jlen == 0)
+		return d->jbroken ? -1 : 0;
+	if (d->jbroken && dv_compact(d) == 0) {
+		d->jlen = 0; /* the snapshot holds them already */
+		return 0;
+	}
+	if (d->jfd < 0 || dv_write_all(d->jfd, d->jbuf, d->jlen) < 0 ||
+	    fdatasync(d->jfd) < 0) {
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: journal %s: %s",
+		       d->jnl, strerror(errno));
+		d->jbroken = 1;
+		d->jlen = 0;
+		return -1;
+	}
+	d->jsize += (off_t)d->jlen;
+	d->jlen = 0;
+	return 0;
+}
+
+static int dv_read_all(const char *path, uint8_t **out, size_t *len)
+{
+	char *data = NULL;
+	int rc = dv_read_file(NULL, path, &data, len);
+
+	*out = (uint8_t *)data;
+	return rc;
+}
+
+static int dv_journal_open(dv_dhcpd *d, char *err, size_t errlen)
+{
+	const char *sd = d->ctx->cfg.state_dir;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc, n;
+
+	if (!sd || !*sd)
+		sd = ".";
+	snprintf(d->dir, sizeof(d->dir), "%s/dhcp", sd);
+	snprintf(d->jnl, sizeof(d->jnl), "%s/leases.jnl", d->dir);
+	if (mkdir(d->dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "dhcp: %s: %s", d->dir, strerror(errno));
+		return -1;
+	}
+	rc = dv_read_all(d->jnl, &buf, &len);
+	if (rc < 0 && rc != -ENOENT) {
+		snprintf(err, errlen, "dhcp: %s: %s", d->jnl, strerror(-rc));
+		return -1;
+	}
+	n = rc < 0 ? 0 : dhcp_restore(d->eng, buf, len, dv_now_ms());
+	free(buf);
+	if (dv_compact(d) < 0) {
+		snprintf(err, errlen, "dhcp: cannot write %s: %s", d->jnl,
+			 strerror(errno));
+		return -1;
+	}
+	dv_log(&d->ctx->lg, DV_LOG_INFO, "dhcp: %d lease records replayed "
+	       "from %s", n, d->jnl);
+	return 0;
+}
+
+static void dv_maybe_compact(dv_dhcpd *d)
+{
+	if (d->jsize > DV_JNL_BIG ||
+	    (d->jsize > DV_JNL_SMALL && d->jsize > 4 * d->snapsize))
+		dv_compact(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* lease file export (dnsmasq format)                                 */
+/* ------------------------------------------------------------------ */
+
+static void dv_leasefile_write(dv_dhcpd *d)
+{
+	const char *path = d->ctx->cfg.dhcp_leasefile;
+	char *text = NULL;
+	size_t len = 0;
+
+	d->lf_dirty = 0;
+	if (!path || dhcp_leasefile_text(d->eng, &text, &len) < 0)
+		return;
+	if (dv_write_atomic(path, text, len, 0644) < 0)
+		dv_log(&d->ctx->lg, DV_LOG_WARN, "dhcp-leasefile %s: %s",
+		       path, strerror(errno));
+	free(text);
+}
+
+static void dv_leasefile_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dv_leasefile_write(arg);
+}
+
+static void dv_leasefile_arm(dv_dhcpd *d)
+{
+	struct timeval tv = { DV_LEASEFILE_MS / 1000,
+			      (DV_LEASEFILE_MS % 1000) * 1000 };
+
+	if (d->lf_dirty && d->ctx->cfg.dhcp_leasefile &&
+	    !evtimer_pending(d->lf_timer, NULL))
+		evtimer_add(d->lf_timer, &tv);
+}
+
+/* ------------------------------------------------------------------ */
+/* engine events                                                      */
+/* ------------------------------------------------------------------ */
+
+static void dv_name_event(dv_dhcpd *d, const dhcp_event *ev)
+{
+	char ip[INET_ADDRSTRLEN];
+	uint32_t na = htonl(ev->addr);
+	int rc;
+
+	inet_ntop(AF_INET, &na, ip, sizeof(ip));
+	if (ev->kind == DHCP_EV_NAME_ADD)
+		rc = dv_leasedns_add(d->ctx, ev->name, ev->addr, ev->ttl);
+	else
+		rc = dv_leasedns_del(d->ctx, ev->name, ev->addr);
+	if (rc == -EEXIST)
+		dv_log(&d->ctx->lg, DV_LOG_INFO, "dhcp: not giving name %s to "
+		       "%s: the name has other data", ev->name, ip);
+	else if (rc < 0 && rc != -ENOENT)
+		dv_log(&d->ctx->lg, DV_LOG_WARN, "dhcp: name %s %s %s: %s",
+		       ev->name, ev->kind == DHCP_EV_NAME_ADD ? "->" : "-/->",
+		       ip, strerror(-rc));
+}
+
+/* Lease records into the journal buffer, names into the zones. */
+static void dv_drain(dv_dhcpd *d)
+{
+	dhcp_event ev;
+
+	while (dhcp_next_event(d->eng, &ev)) {
+		switch (ev.kind) {
+		case DHCP_EV_LEASE:
+			if (dv_jbuf_add(d, &ev.lease) < 0)
+				d->jbroken = 1;
+			d->lf_dirty = 1;
+			break;
+		case DHCP_EV_NAME_ADD:
+		case DHCP_EV_NAME_DEL:
+			dv_name_event(d, &ev);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void dv_timer_arm(dv_dhcpd *d)
+{
+	uint64_t at = dhcp_next_timer(d->eng), now = dv_now_ms(), ms;
+	struct timeval tv;
+
+	if (at == 0) {
+		evtimer_del(d->timer);
+		return;
+	}
+	ms = at > now ? at - now : 0;
+	if (ms > 86400000)
+		ms = 86400000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(d->timer, &tv);
+}
+
+static void dv_send(dv_dhcpd *d, const dhcp_tx *tx)
+{
+	int r;
+
+	if (tx->need_neigh && tx->hlen == 6 && d->pfd >= 0)
+		r = dv_send_link(d, tx);
+	else
+		r = dv_send_udp(d, tx);
+	if (r < 0)
+		dv_log(&d->ctx->lg, DV_LOG_DEBUG, "dhcp: send: %s",
+		       strerror(errno));
+}
+
+/* End of a loop turn: one sync, then the replies that waited for it. */
+static void dv_finish(dv_dhcpd *d)
+{
+	size_t i;
+	int ok = dv_jcommit(d) == 0;
+
+	if (dv_persist_sync(d->ctx) < 0)
+		dv_log(&d->ctx->lg, DV_LOG_WARN, "dhcp: zone journal sync "
+		       "failed");
+	for (i = 0; ok && i < d->nq; i++)
+		dv_send(d, &d->q[i]);
+	if (!ok && d->nq)
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: %zu ACKs not sent: the "
+		       "lease journal is not durable", d->nq);
+	d->nq = 0;
+	dv_maybe_compact(d);
+	dv_leasefile_arm(d);
+	dv_timer_arm(d);
+}
+
+static void dv_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dv_dhcpd *d = arg;
+
+	(void)fd;
+	(void)what;
+	dhcp_tick(d->eng, dv_now_ms());
+	dv_drain(d);
+	dv_finish(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* receiving                                                          */
+/* ------------------------------------------------------------------ */
+
+static void dv_rx_meta(struct msghdr *m, dhcp_rx *rx)
+{
+	struct cmsghdr *c;
+	struct in_pktinfo pi;
+
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+			continue;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		rx->ifindex = pi.ipi_ifindex;
+		rx->to_broadcast = pi.ipi_addr.s_addr == INADDR_BROADCAST;
+	}
+}
+
+/* One datagram: 1 if it was read, 0 when the socket is empty. */
+static int dv_rx_one(dv_dhcpd *d, uint64_t now)
+{
+	_Alignas(struct cmsghdr) uint8_t cb[256];
+	struct sockaddr_in from;
+	struct iovec iov = { d->rx, sizeof(d->rx) };
+	struct msghdr m;
+	dhcp_rx rx;
+	dhcp_tx *tx;
+	char ifn[IF_NAMESIZE + 1];
+	ssize_t n;
+	dhcp_result r;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_name = &from;
+	m.msg_namelen = sizeof(from);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cb;
+	m.msg_controllen = sizeof(cb);
+	n = recvmsg(d->fd, &m, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EINTR ? 1 : 0;
+	memset(&rx, 0, sizeof(rx));
+	dv_rx_meta(&m, &rx);
+	rx.pkt = d->rx;
+	rx.len = (size_t)n;
+	rx.src_addr = ntohl(from.sin_addr.s_addr);
+	rx.src_port = ntohs(from.sin_port);
+	rx.now_ms = now;
+	dv_ifname(d, rx.ifindex, ifn, sizeof(ifn));
+	if (rx.ifindex <= 0 || !dv_if_serves(d, rx.ifindex, ifn) ||
+	    !(rx.if_addr = dv_if_addr(d, rx.ifindex, &rx.if_mask)))
+		return 1;
+	if (d->ctx->cfg.log_dhcp)
+		dv_log_pkt(d, d->rx, rx.len, ifn, 0, NULL, 0);
+	tx = d->nq < DV_DHCP_BATCH ? &d->q[d->nq] : &d->tx;
+	memset(&tx->len, 0, sizeof(*tx) - offsetof(dhcp_tx, len));
+	r = dhcp_input(d->eng, &rx, tx);
+	dv_drain(d);
+	if (r != DHCP_SEND)
+		return 1;
+	if (d->ctx->cfg.log_dhcp)
+		dv_log_pkt(d, tx->buf, tx->len, ifn, 1, d->rx, rx.len);
+	if (tx->durable && tx == &d->q[d->nq])
+		d->nq++;
+	else if (!tx->durable)
+		dv_send(d, tx);
+	return 1;
+}
+
+static void dv_dhcp_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_dhcpd *d = arg;
+	uint64_t now = dv_now_ms();
+	int i;
+
+	(void)fd;
+	(void)what;
+	/* the queue bounds the batch: every durable reply has a slot */
+	for (i = 0; i < DV_DHCP_BATCH && d->nq < DV_DHCP_BATCH; i++)
+		if (!dv_rx_one(d, now))
+			break;
+	dv_finish(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* lifetime                                                           */
+/* ------------------------------------------------------------------ */
+
+int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
+{
+	dv_dhcpd *d;
+
+	if (ctx->cfg.dhcp_ranges.n == 0)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "dhcp: out of memory");
+		return -1;
+	}
+	ctx->dhcpd = d;
+	d->ctx = ctx;
+	d->fd = d->pfd = d->jfd = -1;
+	d->q = calloc(DV_DHCP_BATCH, sizeof(*d->q));
+	if (!d->q) {
+		snprintf(err, errlen, "dhcp: out of memory");
+		return -1;
+	}
+	if (dv_dhcp_conf_build(&ctx->cfg, &d->conf, err, errlen) < 0 ||
+	    dv_nl_open(d, err, errlen) < 0 ||
+	    (d->fd = dv_udp67(err, errlen)) < 0 ||
+	    (d->pfd = dv_packet_socket(err, errlen)) < 0)
+		return -1;
+	return 0;
+}
+
+int dv_dhcpd_zones(dv_ctx *ctx, char *err, size_t errlen)
+{
+	dv_dhcpd *d = ctx->dhcpd;
+
+	if (!d)
+		return 0;
+	d->zones_open = 1;
+	return dv_leasedns_open(ctx, d->conf.ranges, d->conf.nranges, err,
+				errlen);
+}
+
+int dv_dhcpd_start(dv_ctx *ctx, char *err, size_t errlen)
+{
+	dv_dhcpd *d = ctx->dhcpd;
+
+	if (!d)
+		return 0;
+	d->eng = dv_dhcp_engine(&ctx->cfg, &d->conf, err, errlen);
+	if (!d->eng)
+		return -1;
+	if (dv_journal_open(d, err, errlen) < 0)
+		return -1;
+	d->ev = event_new(ctx->base, d->fd, EV_READ | EV_PERSIST,
+			  dv_dhcp_read, d);
+	d->nl_ev = event_new(ctx->base, nl_cache_mngr_get_fd(d->mngr),
+			     EV_READ | EV_PERSIST, dv_nl_read, d);
+	d->timer = evtimer_new(ctx->base, dv_timer_cb, d);
+	d->lf_timer = evtimer_new(ctx->base, dv_leasefile_cb, d);
+	if (!d->ev || !d->nl_ev || !d->timer || !d->lf_timer ||
+	    event_add(d->ev, NULL) < 0 || event_add(d->nl_ev, NULL) < 0) {
+		snprintf(err, errlen, "dhcp: cannot register events");
+		return -1;
+	}
+	dv_drain(d);            /* names of the restored leases */
+	dv_leasedns_restored(ctx); /* and no stale ones */
+	d->lf_dirty = 1;
+	dv_leasefile_write(d);
+	dv_finish(d);
+	dv_log(&ctx->lg, DV_LOG_INFO, "DHCP: %zu range(s), %zu host(s), "
+	       "journal %s", d->conf.nranges, d->conf.nhosts, d->jnl);
+	return 0;
+}
+
+void dv_dhcpd_reload(dv_ctx *ctx)
+{
+	dv_dhcpd *d = ctx->dhcpd;
+	dv_dhcp_conf nc;
+	dhcp_ctx *ne;
+	uint8_t *snap = NULL;
+	size_t len = 0;
+	char err[512];
+
+	if (!d) {
+		if (ctx->cfg.dhcp_ranges.n)
+			dv_log(&ctx->lg, DV_LOG_WARN, "reload: DHCP was not "
+			       "running: needs restart");
+		return;
+	}
+	if (dv_dhcp_conf_build(&ctx->cfg, &nc, err, sizeof(err)) < 0 ||
+	    !(ne = dv_dhcp_engine(&ctx->cfg, &nc, err, sizeof(err)))) {
+		if (nc.ranges)
+			dv_dhcp_conf_free(&nc);
+		dv_log(&ctx->lg, DV_LOG_ERR, "reload: DHCP keeps its old "
+		       "settings: %s", err);
+		return;
+	}
+	if (dv_leasedns_open(ctx, nc.ranges, nc.nranges, err,
+			     sizeof(err)) < 0)
+		dv_log(&ctx->lg, DV_LOG_ERR, "reload: lease names: %s", err);
+	if (dhcp_snapshot(d->eng, &snap, &len) == 0)
+		dhcp_restore(ne, snap, len, dv_now_ms());
+	free(snap);
+	dhcp_free(d->eng);
+	dv_dhcp_conf_free(&d->conf);
+	d->eng = ne;
+	d->conf = nc;
+	dv_drain(d);
+	dv_leasedns_restored(ctx);
+	d->lf_dirty = 1;
+	dv_finish(d);
+}
+
+void dv_dhcpd_stop(dv_ctx *ctx)
+{
+	dv_dhcpd *d = ctx->dhcpd;
+	const dhcp_stats *st;
+
+	if (!d)
+		return;
+	if (d->eng) {
+		dv_drain(d);
+		dv_jcommit(d);
+		if (d->lf_dirty)
+			dv_leasefile_write(d);
+		st = dhcp_get_stats(d->eng);
+		dv_log(&ctx->lg, DV_LOG_INFO, "dhcp: %llu packets, %llu bad, "
+		       "%llu acks, %llu naks, %llu leases",
+		       (unsigned long long)st->rx, (unsigned long long)st->bad,
+		       (unsigned long long)st->ack, (unsigned long long)st->nak,
+		       (unsigned long long)st->leases);
+		dhcp_free(d->eng);
+	}
+	if (d->ev)
+		event_free(d->ev);
+	if (d->nl_ev)
+		event_free(d->nl_ev);
+	if (d->timer)
+		event_free(d->timer);
+	if (d->lf_timer)
+		event_free(d->lf_timer);
+	if (d->zones_open)
+		dv_leasedns_close(ctx);
+	if (d->mngr)
+		nl_cache_mngr_free(d->mngr);
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->pfd >= 0)
+		close(d->pfd);
+	if (d->jfd >= 0)
+		close(d->jfd);
+	dv_dhcp_conf_free(&d->conf);
+	free(d->jbuf);
+	free(d->q);
+	free(d);
+	ctx->dhcpd = NULL;
+}
