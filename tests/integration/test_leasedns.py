@@ -241,6 +241,34 @@ def names_survive_restart():
 
 
 @case
+def names_without_lease_go_at_restart():
+    """A lease gone while dnsvizor was down (here: its lease journal was
+    removed) leaves no name behind; the --host-record stays."""
+    net, s = Net(), None
+    try:
+        s = net.server(range_args(net) + [
+            "--host-record=static.%s,%s" % (DOMAIN, net.pool(9))])
+        state = [a.split("=", 1)[1] for a in s.argv
+                 if a.startswith("--state-dir=")][-1]
+        addr, d = lease(net, "tau")
+        check_names(net, "tau", addr, 600)
+        f1 = serial(net, DOMAIN + ".")
+        s.stop()
+        jdir = os.path.join(state, "dhcp")
+        check(os.path.isdir(jdir), "no dhcp state dir: %s" % os.listdir(state))
+        for fn in os.listdir(jdir):
+            os.unlink(os.path.join(jdir, fn))
+        s.start()
+        eq(q(net, "tau.%s." % DOMAIN).rcode, "NXDOMAIN", "stale A")
+        eq(q(net, ptr_name(addr), "PTR").rcode, "NXDOMAIN", "stale PTR")
+        check(serial(net, DOMAIN + ".") > f1, "serial after the removal")
+        eq(q(net, "static.%s." % DOMAIN).data("A"), [net.pool(9)],
+           "host-record")
+    finally:
+        close(net, s)
+
+
+@case
 def names_survive_reload():
     net, s = Net(), None
     try:
