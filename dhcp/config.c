@@ -344,11 +344,12 @@ static int put_typed(dhcp_opt *o, dhcp_otype t, char **f, int n)
 	case OT_U32:
 		if (n != 1)
 			return -1;
+		if (parse_uint(f[0], max[t], &v) == 0)
+			return put_uint(o, v, bytes[t]);
+		/* times may carry a unit: 2h, 45m, infinite */
 		if (t == OT_U32 && dhcp_parse_time(f[0], &a) == 0)
 			return put_uint(o, a, 4);
-		if (parse_uint(f[0], max[t], &v) < 0)
-			return -1;
-		return put_uint(o, v, bytes[t]);
+		return -1;
 	case OT_BOOL:
 		return n == 1 ? put_bool(o, f[0]) : -1;
 	case OT_DNAMES:
@@ -436,7 +437,8 @@ static int range_extra(dhcp_range *r, char *s, int *seen_mask,
 	if (strchr(s, '.')) {
 		if (parse_ip(s, &v) < 0)
 			return fail(err, errlen, "bad address '%s'", s);
-		if (!*seen_mask)	/* the netmask; a broadcast may follow */
+		/* the netmask; a broadcast may follow */
+		if (!*seen_mask)
 			r->netmask = v;
 		*seen_mask = 1;
 		return 0;

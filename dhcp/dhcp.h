@@ -162,8 +162,10 @@ void dhcp_tick(dhcp_ctx *d, uint64_t now_ms);
 
 /* ---- persistence (the shell owns the files) ---- */
 
-/* One lease as a framed, checksummed journal record; returns its length
- * (0 if cap is too small). */
+/* One lease as a framed, checksummed journal record (magic, version,
+ * length, CRC-32C, fields; at most DHCP_REC_MAX bytes); returns its
+ * length (0 if cap is too small). */
+enum { DHCP_REC_MAX = 168 };
 size_t dhcp_lease_encode(const dhcp_lease *l, uint8_t *out, size_t cap);
 /* Replay a journal (records as encoded; a torn or corrupt tail is
  * ignored, later records win).  Active, unexpired leases come back and

@@ -85,6 +85,71 @@ dhcp_otype dhcp_opt_type(int code);
 /* Lease time text ("12h", "45m", "3600", "infinite"): 0 ok. */
 int dhcp_parse_time(const char *s, uint32_t *secs);
 
+/* ---- server.c's state, shared with reply.c ---- */
+
+enum { E_FREE = DHCP_L_FREE, E_ACTIVE = DHCP_L_ACTIVE,
+       E_DECLINED = DHCP_L_DECLINED, E_HOLD = 3 };
+enum { NAME_TTL_MAX = 3600, DEFAULT_LEASE = 3600 };
+
+typedef struct dhcp_ckey {
+	uint8_t len;
+	uint8_t b[1 + DHCP_CLIENTID_MAX];
+} dhcp_ckey;
+
+typedef struct dhcp_ent {
+	dhcp_lease l;
+	uint8_t st, used;
+	uint32_t hc;                 /* client key hash */
+	int32_t next_a, next_c;      /* hash chains; next free */
+	uint64_t hold_until;
+} dhcp_ent;
+
+/* The engine (dhcp_ctx of dhcp.h). */
+struct dhcp_ctx {
+	dhcp_cfg cfg;
+	dhcp_range *ranges;
+	dhcp_host *hosts;
+	dhcp_opt *opts;
+	char domain[256];
+	dhcp_ent *e;
+	uint32_t ne, cap;
+	int32_t freel;
+	int32_t *ba, *bc;
+	uint32_t nb;
+	uint32_t nactive, nhold;
+	dhcp_event *ev;
+	size_t evhead, evn, evcap, nlease_ev;
+	uint64_t timer_min;
+	dhcp_stats st;
+	dhcp_msg msg;
+};
+
+/* The subnet a request belongs to (receiving interface, or giaddr). */
+typedef struct dhcp_link {
+	uint32_t net, mask, router;
+	const dhcp_range *r0;        /* first range on it */
+} dhcp_link;
+
+typedef struct dhcp_req {
+	const dhcp_rx *rx;
+	const dhcp_msg *m;
+	dhcp_link lk;
+	dhcp_ckey k;
+	const dhcp_host *h;
+	uint64_t now;
+	/* the answer */
+	int type;
+	uint32_t addr, secs;
+	char name[DHCP_NAME_MAX + 1];
+	int rapid;
+	const char *msg;             /* NAK text */
+} dhcp_req;
+
+/* reply.c: the reply to q in tx, and where it goes. */
+void dhcp_reply_build(const dhcp_ctx *d, const dhcp_req *q,
+		      dhcp_tx *tx);
+void dhcp_reply_route(const dhcp_req *q, dhcp_tx *tx);
+
 /* journal.c: one record from p (its length, 0 if torn or corrupt). */
 size_t dhcp_lease_decode(const uint8_t *p, size_t len, dhcp_lease *l);
 uint32_t dhcp_crc32c(const uint8_t *p, size_t n);

@@ -86,7 +86,8 @@ static int decode_body(const uint8_t *b, size_t n, dhcp_lease *l)
 	memcpy(l->name, b + o, nl);
 	l->name[nl] = 0;
 	o += nl;
-	l->expire_ms = (uint64_t)dhcp_get32(b + o) << 32 | dhcp_get32(b + o + 4);
+	l->expire_ms = (uint64_t)dhcp_get32(b + o) << 32 |
+		       dhcp_get32(b + o + 4);
 	return 0;
 }
 

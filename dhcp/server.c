@@ -25,51 +25,9 @@
 
 #include "dhcp/dhcp_int.h"
 
-enum { E_FREE = DHCP_L_FREE, E_ACTIVE = DHCP_L_ACTIVE,
-       E_DECLINED = DHCP_L_DECLINED, E_HOLD = 3 };
-enum { NAME_TTL_MAX = 3600, DEFAULT_LEASE = 3600 };
-
-typedef struct ckey {
-	uint8_t len;
-	uint8_t b[1 + DHCP_CLIENTID_MAX];
-} ckey;
-
-typedef struct ent {
-	dhcp_lease l;
-	uint8_t st, used;
-	uint32_t hc;                 /* client key hash */
-	int32_t next_a, next_c;      /* hash chains; next free */
-	uint64_t hold_until;
-} ent;
-
-struct dhcp_ctx {
-	dhcp_cfg cfg;
-	dhcp_range *ranges;
-	dhcp_host *hosts;
-	dhcp_opt *opts;
-	char domain[256];
-	ent *e;
-	uint32_t ne, cap;
-	int32_t freel;
-	int32_t *ba, *bc;
-	uint32_t nb;
-	uint32_t nactive, nhold;
-	dhcp_event *ev;
-	size_t evhead, evn, evcap, nlease_ev;
-	uint64_t timer_min;
-	dhcp_stats st;
-	dhcp_msg msg;
-};
-
-/* The subnet a request belongs to (receiving interface, or giaddr). */
-typedef struct link {
-	uint32_t net, mask, router;
-	const dhcp_range *r0;        /* first range on it */
-} link;
-
 /* ---- identity ---- */
 
-static void key_of_lease(const dhcp_lease *l, ckey *k)
+static void key_of_lease(const dhcp_lease *l, dhcp_ckey *k)
 {
 	if (l->idlen) {
 		k->b[0] = 'I';
@@ -84,7 +42,7 @@ static void key_of_lease(const dhcp_lease *l, ckey *k)
 	}
 }
 
-static void key_of_msg(const dhcp_msg *m, ckey *k)
+static void key_of_msg(const dhcp_msg *m, dhcp_ckey *k)
 {
 	if (m->has[O_CLIENTID]) {
 		k->b[0] = 'I';
@@ -98,7 +56,7 @@ static void key_of_msg(const dhcp_msg *m, ckey *k)
 	}
 }
 
-static uint32_t hkey(const ckey *k)
+static uint32_t hkey(const dhcp_ckey *k)
 {
 	uint32_t h = 2166136261u;
 
@@ -112,9 +70,9 @@ static uint32_t haddr(uint32_t a)
 	return (a * 2654435761u) ^ (a >> 16);
 }
 
-static int same_client(const ent *e, const ckey *k)
+static int same_client(const dhcp_ent *e, const dhcp_ckey *k)
 {
-	ckey ek;
+	dhcp_ckey ek;
 
 	key_of_lease(&e->l, &ek);
 	return ek.len && ek.len == k->len && !memcmp(ek.b, k->b, k->len);
@@ -124,9 +82,9 @@ static int same_client(const ent *e, const ckey *k)
 
 static void chain_add(dhcp_ctx *d, int32_t i)
 {
-	ent *e = &d->e[i];
+	dhcp_ent *e = &d->e[i];
 	uint32_t ba = haddr(e->l.addr) & (d->nb - 1);
-	ckey k;
+	dhcp_ckey k;
 
 	e->next_a = d->ba[ba];
 	d->ba[ba] = i;
@@ -139,7 +97,7 @@ static void chain_add(dhcp_ctx *d, int32_t i)
 	d->bc[e->hc & (d->nb - 1)] = i;
 }
 
-static void chain_del(int32_t *head, ent *tab, int32_t i, int by_client)
+static void chain_del(int32_t *head, dhcp_ent *tab, int32_t i, int by_client)
 {
 	for (int32_t *p = head; *p >= 0;
 	     p = by_client ? &tab[*p].next_c : &tab[*p].next_a)
@@ -151,7 +109,7 @@ static void chain_del(int32_t *head, ent *tab, int32_t i, int by_client)
 
 static void unlink_client(dhcp_ctx *d, int32_t i)
 {
-	ckey k;
+	dhcp_ckey k;
 
 	key_of_lease(&d->e[i].l, &k);
 	if (k.len)
@@ -190,7 +148,7 @@ static int32_t ent_find(const dhcp_ctx *d, uint32_t addr)
 }
 
 /* An entry of this client in one of the states in mask (1 << st). */
-static int32_t ent_client(const dhcp_ctx *d, const ckey *k, unsigned mask)
+static int32_t ent_client(const dhcp_ctx *d, const dhcp_ckey *k, unsigned mask)
 {
 	uint32_t h = hkey(k);
 
@@ -201,13 +159,14 @@ static int32_t ent_client(const dhcp_ctx *d, const ckey *k, unsigned mask)
 	return -1;
 }
 
-static void set_st(dhcp_ctx *d, ent *e, uint8_t st)
+static void set_st(dhcp_ctx *d, dhcp_ent *e, uint8_t st)
 {
 	d->nactive -= e->st == E_ACTIVE;
 	d->nhold -= e->st == E_HOLD;
 	e->st = st;
 	d->nactive += st == E_ACTIVE;
 	d->nhold += st == E_HOLD;
+	d->st.leases = d->nactive;
 	e->l.state = st == E_HOLD ? DHCP_L_FREE : st;
 }
 
@@ -217,7 +176,7 @@ static int32_t ent_new(dhcp_ctx *d, uint32_t addr)
 
 	if (d->freel < 0 && d->ne == d->cap) {
 		uint32_t cap = d->cap ? d->cap * 2 : 64;
-		ent *n = realloc(d->e, cap * sizeof(*n));
+		dhcp_ent *n = realloc(d->e, cap * sizeof(*n));
 
 		if (!n)
 			return -1;
@@ -241,7 +200,7 @@ static int32_t ent_new(dhcp_ctx *d, uint32_t addr)
 
 static void ent_del(dhcp_ctx *d, int32_t i)
 {
-	ent *e = &d->e[i];
+	dhcp_ent *e = &d->e[i];
 
 	set_st(d, e, E_FREE);
 	unlink_client(d, i);
@@ -269,7 +228,7 @@ static void ent_own(dhcp_ctx *d, int32_t i, const dhcp_msg *m)
 			       l->idlen);
 		}
 	}
-	ckey k;
+	dhcp_ckey k;
 
 	key_of_lease(l, &k);
 	d->e[i].next_c = -1;
@@ -338,7 +297,7 @@ int dhcp_next_event(dhcp_ctx *d, dhcp_event *ev)
 
 static void expire_ent(dhcp_ctx *d, int32_t i, uint64_t now)
 {
-	ent *e = &d->e[i];
+	dhcp_ent *e = &d->e[i];
 
 	if (e->st == E_ACTIVE && e->l.expire_ms <= now) {
 		ev_name(d, DHCP_EV_NAME_DEL, e->l.name, e->l.addr, 0);
@@ -356,7 +315,7 @@ void dhcp_tick(dhcp_ctx *d, uint64_t now_ms)
 {
 	d->timer_min = 0;
 	for (uint32_t i = 0; i < d->ne; i++) {
-		ent *e = &d->e[i];
+		dhcp_ent *e = &d->e[i];
 
 		if (!e->used)
 			continue;
@@ -436,7 +395,6 @@ void dhcp_free(dhcp_ctx *d)
 
 const dhcp_stats *dhcp_get_stats(const dhcp_ctx *d)
 {
-	((dhcp_ctx *)d)->st.leases = d->nactive;
 	return &d->st;
 }
 
@@ -448,13 +406,14 @@ static uint32_t range_mask(const dhcp_range *r, uint32_t dflt)
 }
 
 static int link_find(const dhcp_ctx *d, const dhcp_rx *rx,
-		     const dhcp_msg *m, link *lk)
+		     const dhcp_msg *m, dhcp_link *lk)
 {
 	uint32_t ref = m->giaddr ? m->giaddr : rx->if_addr, dflt = rx->if_mask;
 
 	/* a relayed subnet without a range netmask: the relay's own /24
 	 * unless it sits on our interface's subnet */
-	if (m->giaddr && (m->giaddr & rx->if_mask) != (rx->if_addr & rx->if_mask))
+	if (m->giaddr &&
+	    (m->giaddr & rx->if_mask) != (rx->if_addr & rx->if_mask))
 		dflt = 0xffffff00;
 	for (size_t i = 0; i < d->cfg.nranges; i++) {
 		uint32_t mk = range_mask(&d->ranges[i], dflt);
@@ -470,14 +429,14 @@ static int link_find(const dhcp_ctx *d, const dhcp_rx *rx,
 	return -1;
 }
 
-static int on_link(const link *lk, uint32_t a)
+static int on_link(const dhcp_link *lk, uint32_t a)
 {
 	return (a & lk->mask) == lk->net && a != lk->net &&
 	       a != (lk->net | ~lk->mask);
 }
 
 /* The dynamic range of the link holding a, or NULL. */
-static const dhcp_range *pool_of(const dhcp_ctx *d, const link *lk,
+static const dhcp_range *pool_of(const dhcp_ctx *d, const dhcp_link *lk,
 				 uint32_t a)
 {
 	for (size_t i = 0; i < d->cfg.nranges; i++) {
@@ -527,7 +486,7 @@ static int reserved(const dhcp_ctx *d, uint32_t a, const dhcp_host *mine)
 }
 
 /* Taken by someone else (lease, hold, quarantine, reservation). */
-static int taken(const dhcp_ctx *d, uint32_t a, const ckey *k,
+static int taken(const dhcp_ctx *d, uint32_t a, const dhcp_ckey *k,
 		 const dhcp_host *h)
 {
 	int32_t i = ent_find(d, a);
@@ -540,15 +499,16 @@ static int taken(const dhcp_ctx *d, uint32_t a, const ckey *k,
 }
 
 /* May this client have address a on this link? */
-static int usable(const dhcp_ctx *d, const link *lk, uint32_t a,
-		  const ckey *k, const dhcp_host *h, uint32_t our)
+static int usable(const dhcp_ctx *d, const dhcp_link *lk, uint32_t a,
+		  const dhcp_ckey *k, const dhcp_host *h, uint32_t our)
 {
 	if (!a || a == our || !on_link(lk, a) || taken(d, a, k, h))
 		return 0;
 	return (h && h->addr == a) || pool_of(d, lk, a) != NULL;
 }
 
-static uint32_t scan_pool(const dhcp_ctx *d, const link *lk, const ckey *k,
+static uint32_t scan_pool(const dhcp_ctx *d, const dhcp_link *lk,
+			  const dhcp_ckey *k,
 			  const dhcp_host *h, uint32_t our)
 {
 	uint32_t seed = hkey(k);
@@ -570,7 +530,7 @@ static uint32_t scan_pool(const dhcp_ctx *d, const link *lk, const ckey *k,
 	return 0;
 }
 
-static uint32_t lease_secs(const dhcp_ctx *d, const link *lk,
+static uint32_t lease_secs(const dhcp_ctx *d, const dhcp_link *lk,
 			   const dhcp_msg *m, const dhcp_host *h, uint32_t a)
 {
 	const dhcp_range *r = pool_of(d, lk, a);
@@ -654,7 +614,7 @@ static void pick_name(const dhcp_ctx *d, const dhcp_msg *m,
 
 /* Drop every other entry of this client in a state of mask (moving
  * frees the old lease: NAME_DEL and LEASE events when events is set). */
-static void drop_others(dhcp_ctx *d, const ckey *k, uint32_t keep,
+static void drop_others(dhcp_ctx *d, const dhcp_ckey *k, uint32_t keep,
 			unsigned mask, int events)
 {
 	uint32_t h = hkey(k);
@@ -662,7 +622,7 @@ static void drop_others(dhcp_ctx *d, const ckey *k, uint32_t keep,
 
 	while (i >= 0) {
 		int32_t next = d->e[i].next_c;
-		ent *e = &d->e[i];
+		dhcp_ent *e = &d->e[i];
 
 		if (e->hc == h && e->l.addr != keep &&
 		    (mask & (1u << e->st)) && same_client(e, k)) {
@@ -679,23 +639,8 @@ static void drop_others(dhcp_ctx *d, const ckey *k, uint32_t keep,
 	}
 }
 
-typedef struct req {
-	const dhcp_rx *rx;
-	const dhcp_msg *m;
-	link lk;
-	ckey k;
-	const dhcp_host *h;
-	uint64_t now;
-	/* the answer */
-	int type;
-	uint32_t addr, secs;
-	char name[DHCP_NAME_MAX + 1];
-	int rapid;
-	const char *msg;             /* NAK text */
-} req;
-
 /* Room for one more lease (holds count too; static hosts always fit). */
-static int room(const dhcp_ctx *d, const req *q)
+static int room(const dhcp_ctx *d, const dhcp_req *q)
 {
 	if (q->h && q->h->addr)
 		return 1;
@@ -705,11 +650,11 @@ static int room(const dhcp_ctx *d, const req *q)
 }
 
 /* Make q->addr an active lease of the client; LEASE and NAME events. */
-static int commit(dhcp_ctx *d, req *q)
+static int commit(dhcp_ctx *d, dhcp_req *q)
 {
 	int32_t i = ent_find(d, q->addr);
 	char old[DHCP_NAME_MAX + 1] = "";
-	ent *e;
+	dhcp_ent *e;
 
 	drop_others(d, &q->k, q->addr, 1u << E_FREE | 1u << E_ACTIVE |
 		    1u << E_HOLD, 1);
@@ -735,7 +680,7 @@ static int commit(dhcp_ctx *d, req *q)
 	return 0;
 }
 
-static int hold(dhcp_ctx *d, req *q)
+static int hold(dhcp_ctx *d, dhcp_req *q)
 {
 	int32_t i = ent_find(d, q->addr);
 
@@ -754,7 +699,7 @@ static int hold(dhcp_ctx *d, req *q)
 
 /* ---- message handlers ---- */
 
-static uint32_t choose(const dhcp_ctx *d, const req *q)
+static uint32_t choose(const dhcp_ctx *d, const dhcp_req *q)
 {
 	uint32_t our = q->rx->if_addr, a;
 	int32_t i;
@@ -777,12 +722,14 @@ static uint32_t choose(const dhcp_ctx *d, const req *q)
 	return scan_pool(d, &q->lk, &q->k, q->h, our);
 }
 
-static int on_discover(dhcp_ctx *d, req *q)
+static int on_discover(dhcp_ctx *d, dhcp_req *q)
 {
 	d->st.discover++;
 	q->addr = choose(d, q);
-	if (!q->addr)
+	if (!q->addr) {
+		d->st.ignored++;	/* pool exhausted or lease_max */
 		return 0;
+	}
 	if (q->m->has[O_RAPID] && d->cfg.rapid_commit) {
 		q->rapid = 1;
 		q->type = DHCPACK;
@@ -796,7 +743,7 @@ static int on_discover(dhcp_ctx *d, req *q)
 	return 1;
 }
 
-static int nak(req *q, const char *why)
+static int nak(dhcp_req *q, const char *why)
 {
 	q->type = DHCPNAK;
 	q->msg = why;
@@ -804,7 +751,7 @@ static int nak(req *q, const char *why)
 	return 1;
 }
 
-static int on_request(dhcp_ctx *d, req *q)
+static int on_request(dhcp_ctx *d, dhcp_req *q)
 {
 	const dhcp_msg *m = q->m;
 	int selecting = m->has[O_SERVERID];
@@ -835,22 +782,20 @@ static int on_request(dhcp_ctx *d, req *q)
 		/* no record of ours: only a server that is sure acts */
 		if (!selecting && !d->cfg.authoritative)
 			return 0;
-		if (!usable(d, &q->lk, q->addr, &q->k, q->h, q->rx->if_addr))
-			return nak(q, "address not available");
-		if (!room(d, q))
-			return nak(q, "no leases left");
-	} else if (!usable(d, &q->lk, q->addr, &q->k, q->h, q->rx->if_addr)) {
-		return nak(q, "address not available");
 	}
+	if (!usable(d, &q->lk, q->addr, &q->k, q->h, q->rx->if_addr))
+		return nak(q, "address not available");
+	if (!room(d, q))
+		return nak(q, "no leases left");
 	q->type = DHCPACK;
 	return commit(d, q) < 0 ? 0 : 1;
 }
 
-static int on_decline(dhcp_ctx *d, req *q)
+static int on_decline(dhcp_ctx *d, dhcp_req *q)
 {
 	uint32_t a = dhcp_msg_u32(q->m, O_REQADDR);
 	int32_t i = ent_find(d, a);
-	ent *e;
+	dhcp_ent *e;
 
 	d->st.decline++;
 	if (q->m->has[O_SERVERID] &&
@@ -871,10 +816,10 @@ static int on_decline(dhcp_ctx *d, req *q)
 	return 0;
 }
 
-static int on_release(dhcp_ctx *d, req *q)
+static int on_release(dhcp_ctx *d, dhcp_req *q)
 {
 	int32_t i = ent_find(d, q->m->ciaddr);
-	ent *e;
+	dhcp_ent *e;
 
 	d->st.release++;
 	if (q->m->has[O_SERVERID] &&
@@ -891,229 +836,13 @@ static int on_release(dhcp_ctx *d, req *q)
 	return 0;
 }
 
-static int on_inform(dhcp_ctx *d, req *q)
+static int on_inform(dhcp_ctx *d, dhcp_req *q)
 {
 	d->st.inform++;
 	q->type = DHCPACK;
 	q->addr = 0;
 	q->secs = 0;
 	return 1;
-}
-
-/* ---- replies ---- */
-
-static const uint8_t managed[] = { 0, 50, 51, 52, 53, 54, 55, 57, 58, 59,
-				   61, 80, 81, 82, 255 };
-
-static int is_managed(int c)
-{
-	return memchr(managed, c, sizeof(managed)) != NULL;
-}
-
-/* Value of optional option c for this reply; -1 if none. */
-static int opt_value(const dhcp_ctx *d, const req *q, int c, uint8_t *buf,
-		     size_t *len, int *forced)
-{
-	const dhcp_opt *o = NULL;
-
-	*forced = 0;
-	for (size_t i = 0; i < d->cfg.nopts; i++)
-		if (d->opts[i].code == c)
-			o = &d->opts[i];	/* the last one wins */
-	if (o) {
-		dhcp_otype t = dhcp_opt_type(c);
-
-		*forced = o->force;
-		*len = o->len;
-		memcpy(buf, o->data, o->len);
-		if (t == OT_ADDR || t == OT_ADDR1)	/* 0.0.0.0: us */
-			for (size_t j = 0; j + 4 <= *len; j += 4)
-				if (!dhcp_get32(buf + j))
-					dhcp_put32(buf + j, q->rx->if_addr);
-		return o->len ? 0 : -1;
-	}
-	*len = 4;
-	switch (c) {
-	case O_MASK: dhcp_put32(buf, q->lk.mask); return 0;
-	case O_ROUTER: dhcp_put32(buf, q->lk.router); return 0;
-	case O_DNS: dhcp_put32(buf, q->rx->if_addr); return 0;
-	case O_BCAST: dhcp_put32(buf, q->lk.net | ~q->lk.mask); return 0;
-	case O_DOMAIN:
-		*len = strlen(d->domain);
-		memcpy(buf, d->domain, *len);
-		return *len ? 0 : -1;
-	case O_HOSTNAME:
-		*len = strlen(q->name);
-		memcpy(buf, q->name, *len);
-		return *len ? 0 : -1;
-	}
-	return -1;
-}
-
-static void add_optional(const dhcp_ctx *d, const req *q, dhcp_wbuf *w,
-			 size_t reserve)
-{
-	static const uint8_t dflt[] = { O_MASK, O_ROUTER, O_DNS, O_DOMAIN,
-					O_BCAST, O_HOSTNAME };
-	uint8_t seen[256] = { 0 }, val[1024];
-	const dhcp_msg *m = q->m;
-	size_t len;
-	int forced;
-
-	for (int pass = 0; pass < 3; pass++) {
-		size_t n = pass == 0 ? (m->has[O_PRL] ? m->len[O_PRL]
-					: sizeof(dflt)) : d->cfg.nopts;
-
-		if (pass == 1 && m->has[O_PRL])
-			continue;	/* pass 1: all configured, no PRL */
-		for (size_t i = 0; i < n; i++) {
-			int c = pass ? d->opts[i].code : m->has[O_PRL] ?
-				m->buf[m->off[O_PRL] + i] : dflt[i];
-
-			if (seen[c] || is_managed(c) ||
-			    opt_value(d, q, c, val, &len, &forced) < 0 ||
-			    (pass == 2 && !forced))
-				continue;
-			seen[c] = 1;
-			dhcp_w_opt(w, (uint8_t)c, val, len, reserve);
-		}
-	}
-}
-
-/* Option 81 reply (RFC 4702 4). */
-static void add_fqdn(const dhcp_ctx *d, const req *q, dhcp_wbuf *w,
-		     size_t reserve)
-{
-	const dhcp_msg *m = q->m;
-	uint8_t v[3 + 2 * 64 + 256 + 2], cf;
-	size_t n = 3;
-
-	if (!m->has[O_FQDN] || m->len[O_FQDN] < 3)
-		return;
-	cf = m->buf[m->off[O_FQDN]];
-	v[1] = v[2] = 255;
-	if (!q->name[0]) {
-		v[0] = 0x08 | (cf & 0x04);	/* N: we update nothing */
-	} else {
-		v[0] = 0x01 | (cf & 0x01 ? 0 : 0x02) | (cf & 0x04);
-		if (cf & 0x04) {
-			const char *s = d->domain;
-
-			v[n++] = (uint8_t)strlen(q->name);
-			memcpy(v + n, q->name, strlen(q->name));
-			n += strlen(q->name);
-			while (*s) {
-				const char *dot = strchr(s, '.');
-				size_t l = dot ? (size_t)(dot - s) : strlen(s);
-
-				if (!l || l > 63 || n + l + 2 > sizeof(v))
-					break;
-				v[n++] = (uint8_t)l;
-				memcpy(v + n, s, l);
-				n += l;
-				s += l + (dot ? 1 : 0);
-			}
-			v[n++] = 0;
-		} else {
-			n += (size_t)snprintf((char *)v + 3, sizeof(v) - 3,
-					      "%s%s%s", q->name,
-					      d->domain[0] ? "." : "",
-					      d->domain);
-		}
-	}
-	dhcp_w_opt(w, O_FQDN, v, n, reserve);
-}
-
-static size_t max_payload(const dhcp_msg *m)
-{
-	uint32_t mms = 0;
-
-	if (m->has[O_MAXSIZE] && m->len[O_MAXSIZE] == 2)
-		mms = (uint32_t)m->buf[m->off[O_MAXSIZE]] << 8 |
-		      m->buf[m->off[O_MAXSIZE] + 1];
-	if (mms < DHCP_MIN_MSG)
-		mms = DHCP_MIN_MSG;
-	mms -= DHCP_IPUDP;
-	return mms > DHCP_PKT_MAX ? DHCP_PKT_MAX : mms;
-}
-
-static void route(const req *q, dhcp_tx *tx)
-{
-	const dhcp_msg *m = q->m;
-
-	tx->ifindex = q->rx->ifindex;
-	tx->src_addr = q->rx->if_addr;
-	tx->dst_port = DHCP_CLIENT_PORT;
-	tx->hlen = m->hlen;
-	memcpy(tx->chaddr, m->chaddr, 16);
-	if (m->giaddr) {
-		tx->dst_addr = m->giaddr;
-		tx->dst_port = DHCP_SERVER_PORT;
-		if (q->type == DHCPNAK)	/* RFC 2131 4.3.2 */
-			tx->buf[10] |= 0x80;
-	} else if (q->type == DHCPNAK) {
-		tx->dst_addr = 0xffffffff;
-	} else if (m->ciaddr) {
-		tx->dst_addr = m->ciaddr;
-	} else if ((m->flags & 0x8000) || !q->addr || m->htype != 1 ||
-		   !m->hlen) {
-		tx->dst_addr = 0xffffffff;
-	} else {
-		tx->dst_addr = q->addr;
-		tx->need_neigh = 1;
-	}
-}
-
-static void build(const dhcp_ctx *d, const req *q, dhcp_tx *tx)
-{
-	const dhcp_msg *m = q->m;
-	uint8_t t = (uint8_t)q->type, v[4];
-	size_t reserve = 0;
-	dhcp_wbuf w;
-
-	dhcp_w_header(&w, m, tx->buf, max_payload(m));
-	if (q->type != DHCPNAK) {
-		dhcp_put32(tx->buf + 16, q->addr);	/* yiaddr */
-		if (q->type == DHCPACK)
-			dhcp_put32(tx->buf + 12, m->ciaddr);
-	}
-	if (m->has[O_CLIENTID])
-		reserve += dhcp_w_optsize(m->len[O_CLIENTID]);
-	if (m->has[O_AGENT])
-		reserve += dhcp_w_optsize(m->len[O_AGENT]);
-	reserve += q->rapid ? 2 : 0;
-	dhcp_w_opt(&w, O_MSGTYPE, &t, 1, reserve);
-	dhcp_put32(v, q->rx->if_addr);
-	dhcp_w_opt(&w, O_SERVERID, v, 4, reserve);
-	if (q->type == DHCPNAK) {
-		if (q->msg)
-			dhcp_w_opt(&w, O_MESSAGE, q->msg, strlen(q->msg),
-				   reserve);
-	} else {
-		if (q->addr) {
-			uint32_t s = q->secs, inf = s == UINT32_MAX;
-
-			dhcp_put32(v, s);
-			dhcp_w_opt(&w, O_LEASE, v, 4, reserve);
-			dhcp_put32(v, inf ? s : s / 2);
-			dhcp_w_opt(&w, O_T1, v, 4, reserve);
-			dhcp_put32(v, inf ? s : (uint32_t)((uint64_t)s * 7 / 8));
-			dhcp_w_opt(&w, O_T2, v, 4, reserve);
-		}
-		add_optional(d, q, &w, reserve);
-		if (q->addr)
-			add_fqdn(d, q, &w, reserve);
-	}
-	if (q->rapid)
-		dhcp_w_opt(&w, O_RAPID, NULL, 0, 0);
-	if (m->has[O_CLIENTID])	/* RFC 6842 */
-		dhcp_w_opt(&w, O_CLIENTID, m->buf + m->off[O_CLIENTID],
-			   m->len[O_CLIENTID], 0);
-	if (m->has[O_AGENT])	/* RFC 3046: last, unchanged */
-		dhcp_w_opt(&w, O_AGENT, m->buf + m->off[O_AGENT],
-			   m->len[O_AGENT], 0);
-	dhcp_w_end(&w);
-	tx->len = w.len;
 }
 
 /* ---- input ---- */
@@ -1132,7 +861,7 @@ static int check(const dhcp_msg *m)
 	return 0;
 }
 
-static int dispatch(dhcp_ctx *d, req *q)
+static int dispatch(dhcp_ctx *d, dhcp_req *q)
 {
 	switch (dhcp_msg_u8(q->m, O_MSGTYPE)) {
 	case DHCPDISCOVER: return on_discover(d, q);
@@ -1147,7 +876,7 @@ static int dispatch(dhcp_ctx *d, req *q)
 
 dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 {
-	static req q;
+	static dhcp_req q;
 	dhcp_msg *m = &d->msg;
 	size_t lease_ev = d->nlease_ev;
 
@@ -1174,8 +903,8 @@ dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 	}
 	if (!dispatch(d, &q))
 		return DHCP_NONE;
-	build(d, &q, tx);
-	route(&q, tx);
+	dhcp_reply_build(d, &q, tx);
+	dhcp_reply_route(&q, tx);
 	d->st.offer += q.type == DHCPOFFER;
 	d->st.ack += q.type == DHCPACK;
 	d->st.nak += q.type == DHCPNAK;
@@ -1189,8 +918,8 @@ static void restore_one(dhcp_ctx *d, const dhcp_lease *l, uint64_t now)
 {
 	int32_t i = ent_find(d, l->addr);
 	uint8_t st = l->state;
-	ckey k;
-	ent *e;
+	dhcp_ckey k;
+	dhcp_ent *e;
 
 	if (l->addr == 0 || (st != E_FREE && l->expire_ms <= now))
 		st = E_FREE;	/* expired while we were down */
@@ -1232,13 +961,14 @@ int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
 		used++;
 	}
 	for (uint32_t i = 0; i < d->ne; i++) {
-		ent *e = &d->e[i];
+		dhcp_ent *e = &d->e[i];
 		uint64_t left;
 
 		if (!e->used || e->st != E_ACTIVE || !e->l.name[0])
 			continue;
 		if (name_before(d, e->l.name, i)) {
-			e->l.name[0] = 0;	/* a duplicate: keep the first */
+			/* a duplicate: the first keeps it */
+			e->l.name[0] = 0;
 			continue;
 		}
 		left = e->l.expire_ms == UINT64_MAX ? NAME_TTL_MAX :
@@ -1261,7 +991,7 @@ int dhcp_snapshot(const dhcp_ctx *d, uint8_t **out, size_t *len)
 	if (!b)
 		return -1;
 	for (uint32_t i = 0; i < d->ne; i++) {
-		const ent *e = &d->e[i];
+		const dhcp_ent *e = &d->e[i];
 
 		if (e->used && (e->st == E_ACTIVE || e->st == E_DECLINED ||
 				(e->st == E_FREE && e->l.hlen)))

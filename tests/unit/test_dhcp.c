@@ -299,6 +299,7 @@ static void t_init_reboot(void)
 	T_EQ(send(d, &p), DHCP_SEND);
 	T_EQ(rtype(), 6);
 	T_EQ(tx.dst_addr, 0xffffffff);
+	T_EQ(tx.durable, 0);
 	T_EQ(yiaddr(), 0);
 	T_EQ(dhcp_msg_u32(&rm, 54), IFADDR);
 	pk_init(&p, 3, MAC_B);	/* leased to another client */
@@ -1028,6 +1029,34 @@ static void t_range_host_parse(void)
 	}
 }
 
+static void t_concat_timers(void)
+{
+	dhcp_cfg c = base_cfg();
+	dhcp_ctx *d;
+	char err[128];
+	dhcp_host nh;
+	pk p;
+
+	T_EQ(dhcp_option_parse("option:T1,100", &opts[0], err, sizeof(err)),
+	     0);
+	T_EQ(dhcp_host_parse("named,192.168.1.60", &nh, err, sizeof(err)), 0);
+	hosts[2] = nh;	/* a name-only host: matched by the client's name */
+	c.opts = opts;
+	c.nopts = 1;
+	d = mk(&c);
+	pk_init(&p, 1, MAC_A);	/* option 12 in two pieces (RFC 3396) */
+	pk_opt(&p, 12, "ab", 2);
+	pk_opt(&p, 55, PRL, sizeof(PRL));
+	pk_opt(&p, 12, "cd", 2);
+	T_EQ(send(d, &p), DHCP_SEND);
+	T_CHECK(rm.has[12] && rm.len[12] == 4 &&
+		!memcmp(rm.buf + rm.off[12], "abcd", 4));
+	T_EQ(dhcp_msg_u32(&rm, 58), 100);
+	T_EQ(dhcp_msg_u32(&rm, 59), 37800);
+	T_EQ(dora(d, MAC_B, "named"), IP(192, 168, 1, 60));
+	dhcp_free(d);
+}
+
 int main(void)
 {
 	T_RUN(t_dora);
@@ -1048,5 +1077,6 @@ int main(void)
 	T_RUN(t_leasefile);
 	T_RUN(t_option_parse);
 	T_RUN(t_range_host_parse);
+	T_RUN(t_concat_timers);
 	T_DONE();
 }
