@@ -49,6 +49,8 @@ struct res_cache {
 	size_t ebytes;         /* bytes in entry allocations */
 	size_t hand;           /* CLOCK hand (bucket index) */
 	size_t pf_cursor;      /* prefetch scan position */
+	res_prefetch pf_hit;   /* a hit that asks for a prefetch */
+	uint8_t pf_ready;
 	uint64_t seed;         /* hash key (res_cache_seed) */
 	uint32_t max_entries;
 	uint64_t max_bytes;
@@ -729,6 +731,8 @@ static cent *ans_find(res_cache *c, const wire_query *q, size_t limit,
 	return e && e->len <= limit && e->len <= cap ? e : NULL;
 }
 
+static int pf_candidate(const cent *e, uint64_t now_ms);
+
 int res_cache_answer(res_cache *c, const wire_query *q,
 		     const uint8_t *qmsg, size_t limit, uint64_t now_ms,
 		     uint8_t *resp, size_t cap, size_t *resp_len)
@@ -740,6 +744,27 @@ int res_cache_answer(res_cache *c, const wire_query *q,
 		return 0;
 	ans_fresh(e, q, now_ms, resp);
 	*resp_len = e->len;
+	if (!c->pf_ready && pf_candidate(e, now_ms)) {
+		/* a popular answer near its end: refresh it (the resolver
+		 * picks this up right after the hit) */
+		e->state |= ST_PREFETCH;
+		memcpy(c->pf_hit.lname, e->b, e->namelen);
+		c->pf_hit.qtype = e->type;
+		c->pf_hit.edns = (e->kflags & AK_EDNS) != 0;
+		c->pf_hit.do_bit = (e->kflags & AK_DO) != 0;
+		c->pf_hit.cd_bit = (e->kflags & AK_CD) != 0;
+		c->pf_hit.ad_bit = (e->kflags & AK_AD) != 0;
+		c->pf_ready = 1;
+	}
+	return 1;
+}
+
+int res_cache_prefetch_hit(res_cache *c, res_prefetch *out)
+{
+	if (!c->pf_ready)
+		return 0;
+	*out = c->pf_hit;
+	c->pf_ready = 0;
 	return 1;
 }
 

@@ -122,9 +122,13 @@ int res_cache_answer_stale(res_cache *c, const wire_query *q, size_t limit,
 typedef struct res_prefetch {
 	uint8_t lname[WIRE_MAXNAME];
 	uint16_t qtype;
+	uint8_t edns, do_bit, cd_bit, ad_bit; /* the entry's answer key */
 } res_prefetch;
 size_t res_cache_prefetch(res_cache *c, uint64_t now_ms, res_prefetch *out,
 			  size_t max);
+/* The hit res_cache_answer just served was such an entry: 1 and *out
+ * (once per entry), else 0.  O(1): for the hot path. */
+int res_cache_prefetch_hit(res_cache *c, res_prefetch *out);
 
 /* Persistence of the whole cache (framed, checksummed records; absolute
  * expiry kept; torn or bad data ignored). */

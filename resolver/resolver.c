@@ -2847,22 +2847,24 @@ static res_waiter *prefetch_waiter(const res_prefetch *pf)
 	w->q.qtype = pf->qtype;
 	w->q.qclass = DNS_C_IN;
 	w->q.question_end = (uint16_t)(WIRE_HDRLEN + nl + 4);
-	w->q.has_edns = 1;
-	w->q.edns_udp = EDNS_UP;
+	w->q.has_edns = pf->edns;
+	w->q.edns_udp = pf->edns ? EDNS_UP : 0;
+	w->q.edns_flags = pf->do_bit ? EDNS_F_DO : 0;
+	if (pf->cd_bit)
+		w->q.flags |= DNS_F_CD;
+	if (pf->ad_bit)
+		w->q.flags |= DNS_F_AD;
 	return w;
 }
 
-/* Start refreshing popular answers close to expiry (at most once a
- * second, a few at a time; driven by client hits only). */
+/* Start refreshing a popular answer close to expiry that a client just
+ * hit (driven by client hits only: the cache flags the entry on the hit,
+ * once). */
 static void prefetch(res_ctx *r, uint64_t now)
 {
-	res_prefetch pf[4];
-	size_t n;
+	res_prefetch pf[1];
+	size_t n = (size_t)res_cache_prefetch_hit(r->cache, &pf[0]);
 
-	if (now - r->last_prefetch < 1000)
-		return;
-	r->last_prefetch = now;
-	n = res_cache_prefetch(r->cache, now, pf, 4);
 	for (size_t i = 0; i < n; i++) {
 		res_waiter *w;
 		res_task *t;

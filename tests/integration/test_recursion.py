@@ -615,6 +615,78 @@ def dnssec_downstream_validator_accepts_our_answers():
 
 # ------------------------------------------------ upstream query hygiene ---
 
+@dv_only
+def out_of_bailiwick_data_not_used():
+    """A (hostile) server of insecure.test. adds records for names it is
+    not authoritative for, in every section: none of them is cached or
+    given to clients; the real data of those names is resolved from their
+    own servers.  Also a reply from the right address with a wrong id or
+    question is ignored (spoofing, RFC 5452)."""
+    import socket
+    import threading
+    import dns.rrset
+    n = net()
+    r = resolver()
+    addr = n.addr_of("insecure.test.")
+    n.stop_server("insecure.test.")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((addr, 53))
+    sock.settimeout(0.2)
+    stop = []
+
+    def serve():
+        while not stop:
+            try:
+                data, peer = sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            try:
+                q = dns.message.from_wire(data)
+            except Exception:
+                continue
+            bad = dns.message.make_response(q)     # wrong id first
+            bad.id ^= 0x4242
+            bad.answer.append(dns.rrset.from_text(q.question[0].name, 300,
+                                                  "IN", "A", "6.6.6.1"))
+            sock.sendto(bad.to_wire(), peer)
+            m = dns.message.make_response(q)
+            m.flags |= dns.flags.AA
+            qn = q.question[0].name
+            if q.question[0].rdtype == dns.rdatatype.A:
+                m.answer.append(dns.rrset.from_text(qn, 300, "IN", "A",
+                                                    "192.0.2.213"))
+            m.answer.append(dns.rrset.from_text("www.sec.test.", 300, "IN",
+                                                "A", "6.6.6.6"))
+            m.authority.append(dns.rrset.from_text("sec.test.", 300, "IN",
+                                                   "NS", "ns.evil.invalid."))
+            m.additional.append(dns.rrset.from_text("ns1.sec.test.", 300,
+                                                    "IN", "A", "6.6.6.7"))
+            m.additional.append(dns.rrset.from_text("final.sec.test.", 300,
+                                                    "IN", "A", "6.6.6.8"))
+            sock.sendto(m.to_wire(), peer)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        m = ask(r, "www.insecure.test.")
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "www.insecure.test.", "A"), ["192.0.2.213"],
+           "the in-bailiwick answer of the fake server")
+        check("6.6.6" not in T.short(m), "foreign data handed out: "
+              + T.short(m))
+        for name, want in (("www.sec.test.", "192.0.2.11"),
+                           ("final.sec.test.", "192.0.2.99")):
+            m = ask(r, name)
+            T.expect(m, "NOERROR")
+            eq(answer_of(m, name, "A"), [want], name + " from its own zone")
+    finally:
+        stop.append(1)
+        th.join(2)
+        sock.close()
+        n.start_server("insecure.test.")
+
+
 @case
 def upstream_queries_random_ids_ports_edns():
     n = net()
@@ -678,6 +750,36 @@ def short_ttl_expires_and_refetches():
     check(("short.insecure.test.", "A") in n.query_log("insecure.test.",
                                                        since),
           "expired entry not fetched again")
+
+
+@dv_only
+def prefetch_refreshes_popular_entry_before_expiry():
+    """A popular answer hit in the last 10% of its TTL is fetched again
+    before it expires (prefetch): the upstream sees the query while the
+    cached answer is still fresh, i.e. not caused by a client's miss."""
+    n = net()
+    r = resolver()
+    n.settle()
+    t0 = time.time()
+    start = time.monotonic()
+    m = ask(r, "short.insecure.test.")
+    T.expect(m, "NOERROR")
+    for _ in range(3):                       # popular: hit more than twice
+        ask(r, "short.insecure.test.")
+    while time.monotonic() - start < 1.6:
+        time.sleep(0.02)
+    while time.monotonic() - start < 1.9:    # hits in the last 10%
+        m = ask(r, "short.insecure.test.")
+        T.expect(m, "NOERROR")
+        time.sleep(0.03)
+    n.settle()
+    times = [d["time"] for d in n.query_details("insecure.test.", t0 + 0.5)
+             if d["msg"].question and
+             d["msg"].question[0].name.to_text().lower() ==
+             "short.insecure.test."]
+    check(any(t < t0 + 2.0 for t in times),
+          "no refresh before expiry (upstream queries at %r, t0 %.2f)"
+          % (times, t0))
 
 
 @case

@@ -751,6 +751,38 @@ static void test_prefetch(void)
 	res_cache_free(c);
 }
 
+/* The hot path flags a popular entry on the hit itself, once. */
+static void test_prefetch_hit(void)
+{
+	res_cache *c = res_cache_new(100, 1 << 20);
+	uint8_t qm[512], rep[1024], resp[65535];
+	size_t ql, len, rl;
+	wire_query q;
+	qopt o = { 0, 0, 0, 1, 5, 0 };
+	res_prefetch pf;
+
+	ql = mkq(qm, "pop.example.net", DNS_T_A, &o, &q);
+	len = mkreply(rep, sizeof(rep), "pop.example.net", 0, 1);
+	res_cache_put_answer(c, &q, rep, len, 100, T0);
+	wire_query_parse(qm, ql, &q);
+	T_EQ(res_cache_answer(c, &q, qm, 512, T0, resp, sizeof(resp), &rl), 1);
+	T_EQ(res_cache_prefetch_hit(c, &pf), 0);          /* once: not popular */
+	T_EQ(res_cache_answer(c, &q, qm, 512, T0 + 50000, resp, sizeof(resp),
+			      &rl), 1);
+	T_EQ(res_cache_prefetch_hit(c, &pf), 0);          /* not near the end */
+	T_EQ(res_cache_answer(c, &q, qm, 512, T0 + 95000, resp, sizeof(resp),
+			      &rl), 1);
+	T_EQ(res_cache_prefetch_hit(c, &pf), 1);
+	T_CHECK(wire_name_equal(pf.lname, nm("pop.example.net")));
+	T_EQ(pf.qtype, DNS_T_A);
+	T_EQ(pf.edns, q.has_edns ? 1 : 0);
+	T_EQ(res_cache_prefetch_hit(c, &pf), 0);          /* taken */
+	T_EQ(res_cache_answer(c, &q, qm, 512, T0 + 96000, resp, sizeof(resp),
+			      &rl), 1);
+	T_EQ(res_cache_prefetch_hit(c, &pf), 0);          /* flagged once */
+	res_cache_free(c);
+}
+
 /* Memory per RRset entry with n A records (not a test; prints figures). */
 static int mem_report(unsigned n)
 {
@@ -818,5 +850,6 @@ int main(int argc, char **argv)
 	T_RUN(test_budget);
 	T_RUN(test_persist);
 	T_RUN(test_prefetch);
+	T_RUN(test_prefetch_hit);
 	T_DONE();
 }
