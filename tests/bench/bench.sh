@@ -318,4 +318,5 @@ if [ -n "$RSS_BIG" ] && [ -n "$RSS_EMPTY" ]; then
 fi
 [ "${BENCH_SKIP_MAINT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_maint.sh"
 [ "${BENCH_SKIP_RESOLVER:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_resolver.sh"
+[ "${BENCH_SKIP_DHCP:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_dhcp.sh"
 exit 0
