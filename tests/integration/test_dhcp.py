@@ -294,6 +294,41 @@ def starvation_static_host_still_served(net):
 
 @case
 @with_net
+def no_dhcp_interface_and_runtime_interface(net):
+    sub = "172.%d.%d" % (random.randrange(16, 31), random.randrange(1, 250))
+    s = net.server([rng(net), "--dhcp-range=%s.50,%s.60,1h" % (sub, sub),
+                    "--no-dhcp-interface=" + net.sif])
+    got = dora(net, [random_mac()], wait=1.0)
+    eq(list(got.values()), ["-"], "answer on a --no-dhcp-interface link")
+    # a link and address that appear after start are served (libnl cache)
+    c2 = net.ns("dvd" + net.tag)
+    sif2, cif2 = net.link(net.sns, c2, sub + ".1/24", None)
+    time.sleep(0.5)
+    lease, _ = net.dhclient(hostname="late", ns=c2, ifn=cif2)
+    check(lease is not None, "no lease on a link added at run time: "
+          + s.log_tail())
+    check(lease.addr.startswith(sub + "."), "address %s" % lease.addr)
+    check("DHCPACK(%s)" % sif2 in s.log(), "ACK not logged on " + sif2)
+
+
+@case
+@with_net
+def sighup_keeps_leases(net):
+    s = net.server([rng(net)])
+    acked = dora(net, [random_mac() for _ in range(5)])
+    check(all(ip_in_pool(net, v) for v in acked.values()), "no ACKs")
+    s.reload()
+    time.sleep(0.5)
+    check(s.alive(), "died on SIGHUP")
+    for m, ip in acked.items():
+        eq(dora(net, [m], "reboot:" + ip).get(m), ip, "lease after SIGHUP")
+    fresh = dora(net, [random_mac() for _ in range(3)])
+    check(not set(fresh.values()) & set(acked.values()),
+          "a leased address was given away after SIGHUP: %s" % fresh)
+
+
+@case
+@with_net
 def no_range_no_port_67(net):
     s = net.server([])
     out = net.run(net.sns, ["ss", "-uln"])
