@@ -101,6 +101,9 @@ typedef struct dhcp_ent {
 	uint8_t st, used;
 	uint32_t hc;                 /* client key hash */
 	int32_t next_a, next_c;      /* hash chains; next free */
+	int32_t next_n;              /* name chain (active, named) */
+	uint32_t hn;
+	uint8_t in_n;
 	uint64_t hold_until;
 } dhcp_ent;
 
@@ -114,7 +117,7 @@ struct dhcp_ctx {
 	dhcp_ent *e;
 	uint32_t ne, cap;
 	int32_t freel;
-	int32_t *ba, *bc;
+	int32_t *ba, *bc, *bn;        /* by address, client, name */
 	uint32_t nb;
 	uint32_t nactive, nhold;
 	dhcp_event *ev;

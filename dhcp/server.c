@@ -18,6 +18,7 @@
  * reply carries S=1 (O=1 when the client asked for S=0) when the lease
  * got a name, and N=1 (we do nothing) when it did not.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,25 +117,69 @@ static void unlink_client(dhcp_ctx *d, int32_t i)
 		chain_del(&d->bc[d->e[i].hc & (d->nb - 1)], d->e, i, 1);
 }
 
+/* Active leases with a name are indexed by it (case-insensitive). */
+static uint32_t hname(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+static void name_link(dhcp_ctx *d, int32_t i)
+{
+	dhcp_ent *e = &d->e[i];
+
+	e->hn = hname(e->l.name);
+	e->next_n = d->bn[e->hn & (d->nb - 1)];
+	d->bn[e->hn & (d->nb - 1)] = i;
+	e->in_n = 1;
+}
+
+static void name_unlink(dhcp_ctx *d, int32_t i)
+{
+	int32_t *p = &d->bn[d->e[i].hn & (d->nb - 1)];
+
+	if (!d->e[i].in_n)
+		return;
+	for (; *p >= 0; p = &d->e[*p].next_n)
+		if (*p == i) {
+			*p = d->e[i].next_n;
+			break;
+		}
+	d->e[i].in_n = 0;
+}
+
 static int rehash(dhcp_ctx *d, uint32_t nb)
 {
 	int32_t *ba = malloc(nb * sizeof(*ba)), *bc = malloc(nb * sizeof(*bc));
+	int32_t *bn = malloc(nb * sizeof(*bn));
 
-	if (!ba || !bc) {
+	if (!ba || !bc || !bn) {
 		free(ba);
 		free(bc);
+		free(bn);
 		return -1;
 	}
 	free(d->ba);
 	free(d->bc);
+	free(d->bn);
 	d->ba = ba;
 	d->bc = bc;
+	d->bn = bn;
 	d->nb = nb;
 	memset(ba, 0xff, nb * sizeof(*ba));
 	memset(bc, 0xff, nb * sizeof(*bc));
-	for (uint32_t i = 0; i < d->ne; i++)
-		if (d->e[i].used)
-			chain_add(d, (int32_t)i);
+	memset(bn, 0xff, nb * sizeof(*bn));
+	for (uint32_t i = 0; i < d->ne; i++) {
+		d->e[i].in_n = 0;
+		if (!d->e[i].used)
+			continue;
+		chain_add(d, (int32_t)i);
+		if (d->e[i].st == E_ACTIVE && d->e[i].l.name[0])
+			name_link(d, (int32_t)i);
+	}
 	return 0;
 }
 
@@ -159,8 +204,10 @@ static int32_t ent_client(const dhcp_ctx *d, const dhcp_ckey *k, unsigned mask)
 	return -1;
 }
 
+/* Also keeps the name index: set the name before making it active. */
 static void set_st(dhcp_ctx *d, dhcp_ent *e, uint8_t st)
 {
+	name_unlink(d, (int32_t)(e - d->e));
 	d->nactive -= e->st == E_ACTIVE;
 	d->nhold -= e->st == E_HOLD;
 	e->st = st;
@@ -168,6 +215,8 @@ static void set_st(dhcp_ctx *d, dhcp_ent *e, uint8_t st)
 	d->nhold += st == E_HOLD;
 	d->st.leases = d->nactive;
 	e->l.state = st == E_HOLD ? DHCP_L_FREE : st;
+	if (st == E_ACTIVE && e->l.name[0])
+		name_link(d, (int32_t)(e - d->e));
 }
 
 static int32_t ent_new(dhcp_ctx *d, uint32_t addr)
@@ -389,6 +438,7 @@ void dhcp_free(dhcp_ctx *d)
 	free(d->e);
 	free(d->ba);
 	free(d->bc);
+	free(d->bn);
 	free(d->ev);
 	free(d);
 }
@@ -571,12 +621,13 @@ static void client_name(const dhcp_ctx *d, const dhcp_msg *m, char *out)
 				m->len[O_HOSTNAME], out);
 }
 
-/* An earlier active entry has this name (restore keeps the first). */
-static int name_before(const dhcp_ctx *d, const char *name, uint32_t n)
+/* An earlier indexed entry has the name of entry n (restore keeps the
+ * first of duplicates). */
+static int name_before(const dhcp_ctx *d, int32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (d->e[i].used && d->e[i].st == E_ACTIVE &&
-		    !strcasecmp(d->e[i].l.name, name))
+	for (int32_t i = d->bn[d->e[n].hn & (d->nb - 1)]; i >= 0;
+	     i = d->e[i].next_n)
+		if (i < n && !strcasecmp(d->e[i].l.name, d->e[n].l.name))
 			return 1;
 	return 0;
 }
@@ -587,10 +638,9 @@ static int name_used(const dhcp_ctx *d, const char *name, int32_t self,
 	for (size_t i = 0; i < d->cfg.nhosts; i++)
 		if (&d->hosts[i] != h && !strcasecmp(d->hosts[i].name, name))
 			return 1;
-	for (uint32_t i = 0; i < d->ne; i++)
-		if ((int32_t)i != self && d->e[i].used &&
-		    d->e[i].st == E_ACTIVE &&
-		    !strcasecmp(d->e[i].l.name, name))
+	for (int32_t i = d->bn[hname(name) & (d->nb - 1)]; i >= 0;
+	     i = d->e[i].next_n)
+		if (i != self && !strcasecmp(d->e[i].l.name, name))
 			return 1;
 	return 0;
 }
@@ -666,10 +716,10 @@ static int commit(dhcp_ctx *d, dhcp_req *q)
 	ent_own(d, i, q->m);
 	q->secs = lease_secs(d, &q->lk, q->m, q->h, q->addr);
 	pick_name(d, q->m, q->h, i, q->name);
+	strcpy(e->l.name, q->name);
 	set_st(d, e, E_ACTIVE);
 	e->l.expire_ms = q->secs == UINT32_MAX ? UINT64_MAX :
 			 q->now + (uint64_t)q->secs * 1000;
-	strcpy(e->l.name, q->name);
 	arm(d, e->l.expire_ms);
 	if (old[0] && strcasecmp(old, q->name))
 		ev_name(d, DHCP_EV_NAME_DEL, old, q->addr, 0);
@@ -966,8 +1016,9 @@ int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
 
 		if (!e->used || e->st != E_ACTIVE || !e->l.name[0])
 			continue;
-		if (name_before(d, e->l.name, i)) {
+		if (name_before(d, (int32_t)i)) {
 			/* a duplicate: the first keeps it */
+			name_unlink(d, (int32_t)i);
 			e->l.name[0] = 0;
 			continue;
 		}

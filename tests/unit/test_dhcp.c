@@ -861,6 +861,27 @@ static void t_restore(void)
 	T_EQ(count_ev(d2, DHCP_EV_NAME_ADD, &ev), 2);
 	free(snap);
 	dhcp_free(d2);
+	/* two records with one name: the first keeps it */
+	{
+		dhcp_lease l1 = { .addr = IP(192, 168, 1, 170), .state = 1,
+				  .hlen = 6, .chaddr = { 1 }, .name = "twin",
+				  .expire_ms = UINT64_MAX }, l2 = l1;
+		uint8_t jj[512];
+		size_t k;
+
+		l2.addr++;
+		l2.chaddr[0] = 2;
+		strcpy(l2.name, "TWIN");
+		k = dhcp_lease_encode(&l1, jj, sizeof(jj));
+		k += dhcp_lease_encode(&l2, jj + k, sizeof(jj) - k);
+		d2 = dhcp_new(&c, NULL, 0);
+		T_EQ(dhcp_restore(d2, jj, k, now), 2);
+		T_EQ(dhcp_get_stats(d2)->leases, 2);
+		T_EQ(count_ev(d2, DHCP_EV_NAME_ADD, &ev), 1);
+		T_CHECK(!strcmp(ev.name, "twin"));
+		T_EQ(ev.ttl, 3600);
+		dhcp_free(d2);
+	}
 	/* everything expired meanwhile: no lease, no name */
 	d2 = dhcp_new(&c, NULL, 0);
 	dhcp_restore(d2, j, n, T0 + 43200001ULL);
