@@ -25,6 +25,14 @@ enum {
 
 /* ---- small lists ---- */
 
+int dv_strlist_has(const dv_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 int dv_strlist_add(dv_strlist *l, const char *s)
 {
 	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
@@ -81,7 +89,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->trust_anchors,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 		&cfg->dhcp_ranges, &cfg->dhcp_hosts, &cfg->dhcp_options,
-		&cfg->no_dhcp_ifaces,
+		&cfg->no_dhcp_ifaces, &cfg->except_ifaces,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,

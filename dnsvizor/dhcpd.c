@@ -186,16 +186,6 @@ static dhcp_ctx *dv_dhcp_engine(const dv_config *cfg, const dv_dhcp_conf *c,
 /* interfaces                                                         */
 /* ------------------------------------------------------------------ */
 
-static int dv_in_list(const dv_strlist *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 static const char *dv_ifname(dv_dhcpd *d, int ifindex, char *buf,
 			     size_t len)
 {
@@ -216,9 +206,10 @@ static int dv_if_serves(dv_dhcpd *d, int ifindex, const char *name)
 		lo = (rtnl_link_get_flags(l) & IFF_LOOPBACK) != 0;
 		rtnl_link_put(l);
 	}
-	if (lo || dv_in_list(&cfg->no_dhcp_ifaces, name))
+	if (lo || dv_strlist_has(&cfg->no_dhcp_ifaces, name) ||
+	    dv_strlist_has(&cfg->except_ifaces, name))
 		return 0;
-	return cfg->interfaces.n == 0 || dv_in_list(&cfg->interfaces, name);
+	return cfg->interfaces.n == 0 || dv_strlist_has(&cfg->interfaces, name);
 }
 
 struct dv_addr_pick {

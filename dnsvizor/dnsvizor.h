@@ -43,6 +43,7 @@ typedef struct dv_strlist {
 	size_t n;
 } dv_strlist;
 int dv_strlist_add(dv_strlist *l, const char *s);
+int dv_strlist_has(const dv_strlist *l, const char *s);
 void dv_strlist_free(dv_strlist *l);
 
 typedef struct dv_config {
@@ -120,6 +121,7 @@ typedef struct dv_config {
 	dv_strlist dhcp_options;    /* --dhcp-option; "force:" prefix for
 				       --dhcp-option-force */
 	dv_strlist no_dhcp_ifaces;  /* --no-dhcp-interface */
+	dv_strlist except_ifaces;   /* --except-interface */
 	int dhcp_authoritative, dhcp_rapid_commit, dhcp_ignore_names;
 	int log_dhcp;               /* --log-dhcp */
 	uint32_t dhcp_lease_max;    /* --dhcp-lease-max (0: default 1000) */

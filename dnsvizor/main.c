@@ -125,6 +125,23 @@ static int dv_interfaces(dv_ctx *ctx, char *err, size_t errlen)
 		if (dv_if_lookup(ctx, links, addrs, ctx->cfg.interfaces.v[i],
 				 err, errlen) < 0)
 			goto out;
+	if (ctx->cfg.interfaces.n == 0) {
+		/* --except-interface alone: every other interface */
+		struct nl_object *o;
+
+		for (o = nl_cache_get_first(links); o;
+		     o = nl_cache_get_next(o)) {
+			const char *name = rtnl_link_get_name(
+				(struct rtnl_link *)o);
+
+			if (!name ||
+			    dv_strlist_has(&ctx->cfg.except_ifaces, name))
+				continue;
+			if (dv_if_lookup(ctx, links, addrs, name, err,
+					 errlen) < 0)
+				goto out;
+		}
+	}
 	rc = 0;
 out:
 	if (addrs)
@@ -158,9 +175,12 @@ static int dv_resolve_addrs(dv_ctx *ctx, char *err, size_t errlen)
 		if (dv_addr_add_str(ctx, ctx->cfg.listen_addrs.v[i], err,
 				    errlen) < 0)
 			return -1;
-	if (ctx->cfg.interfaces.n && dv_interfaces(ctx, err, errlen) < 0)
+	if ((ctx->cfg.interfaces.n || (ctx->cfg.except_ifaces.n &&
+					ctx->cfg.listen_addrs.n == 0)) &&
+	    dv_interfaces(ctx, err, errlen) < 0)
 		return -1;
-	if (ctx->cfg.listen_addrs.n == 0 && ctx->cfg.interfaces.n == 0) {
+	if (ctx->cfg.listen_addrs.n == 0 && ctx->cfg.interfaces.n == 0 &&
+	    ctx->cfg.except_ifaces.n == 0) {
 		/* dnsmasq without address options: every address. */
 		if (dv_addr_add_str(ctx, "0.0.0.0", err, errlen) < 0 ||
 		    dv_addr_add_str(ctx, "::", err, errlen) < 0)
@@ -386,7 +406,8 @@ static void dv_restart_warn(const dv_ctx *ctx, const dv_config *nc)
 
 	if (nc->port != oc->port || nc->edns_max != oc->edns_max ||
 	    !dv_strlist_eq(&nc->listen_addrs, &oc->listen_addrs) ||
-	    !dv_strlist_eq(&nc->interfaces, &oc->interfaces))
+	    !dv_strlist_eq(&nc->interfaces, &oc->interfaces) ||
+	    !dv_strlist_eq(&nc->except_ifaces, &oc->except_ifaces))
 		dv_log(&ctx->lg, DV_LOG_WARN, "reload: listening addresses, "
 		       "port or edns-packet-max changed: needs restart");
 	if (!dv_str_eq(nc->user, oc->user) ||

@@ -726,6 +726,12 @@ static const dv_option dv_options[] = {
 	OPT("interface", 'i', A_REQ, F_LISTEN, opt_iface, OFF(interfaces), 0,
 	    0, "IFNAME[,IFNAME...]",
 	    "Listen on the addresses of these interfaces. Repeatable."),
+	OPT("except-interface", 'I', A_REQ, F_LISTEN, opt_iface,
+	    OFF(except_ifaces), 0, 0, "IFNAME[,IFNAME...]",
+	    "Serve neither DNS nor DHCP on these interfaces: without "
+	    "--interface or --listen-address, DNS listens on the addresses "
+	    "of every other interface present at start (dnsmasq's "
+	    "--bind-interfaces behaviour). Repeatable."),
 	OPT("edns-packet-max", 'P', A_REQ, 0, opt_u16, OFF(edns_max), 512,
 	    65535, "SIZE", "Largest UDP answer we send with EDNS0 (default "
 	    "1232)."),
@@ -998,7 +1004,7 @@ static const dv_option dv_options[] = {
 	UNSUP("max-ttl", 0), UNSUP("auth-ttl", 0),
 	UNSUP("dns-forward-max", '0'), UNSUP("query-port", 'Q'),
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
-	UNSUP("bind-dynamic", 0), UNSUP("except-interface", 'I'),
+	UNSUP("bind-dynamic", 0),
 	UNSUP("interface-name", 0),
 	UNSUP("local-service", 0), UNSUP("bogus-nxdomain", 'B'),
 	UNSUP("ignore-address", 0), UNSUP("filterwin2k", 'f'),

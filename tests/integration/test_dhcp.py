@@ -12,7 +12,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import BINARY, case, check, eq, run, tmpdir  # noqa: E402
-from dhcpnet import (DOMAIN, Net, bootp, client_mac, dora,  # noqa: E402
+from dhcpnet import (DOMAIN, Net, NsServer, bootp, client_mac, dora,  # noqa: E402
                      parse_reply, random_mac, send_packets)
 
 
@@ -309,6 +309,38 @@ def no_dhcp_interface_and_runtime_interface(net):
           + s.log_tail())
     check(lease.addr.startswith(sub + "."), "address %s" % lease.addr)
     check("DHCPACK(%s)" % sif2 in s.log(), "ACK not logged on " + sif2)
+
+
+@case
+@with_net
+def except_interface_serves_neither(net):
+    """--except-interface (dnsmasq): no DHCP and no DNS on that link; DNS
+    listens on the addresses of the other interfaces (here: loopback and
+    a second link)."""
+    sub = "172.%d.%d" % (random.randrange(16, 31), random.randrange(1, 250))
+    c2 = net.ns("dve" + net.tag)
+    sif2, cif2 = net.link(net.sns, c2, sub + ".1/24", None)
+    args = ["--port=53", "--domain=" + DOMAIN,
+            "--state-dir=" + tmpdir(), "--log-dhcp", rng(net),
+            "--dhcp-range=%s.50,%s.60,1h" % (sub, sub),
+            "--except-interface=" + net.sif,
+            "--host-record=seen." + DOMAIN + ",192.0.2.7"]
+    s = NsServer(net.sns, args)
+    net.servers.append(s)
+    got = dora(net, [random_mac()], wait=1.0)
+    eq(list(got.values()), ["-"], "DHCP answer on an --except-interface link")
+    name = "seen." + DOMAIN
+    eq(net.run(net.sns, ["dig", "@" + net.pool(1), "+time=1", "+tries=1",
+                         "+short", name], check=False).strip().count(
+                             "192.0.2.7"), 0,
+       "DNS answered on the excepted interface's address")
+    for addr in ("127.0.0.1", sub + ".1"):
+        out = net.run(net.sns, ["dig", "@" + addr, "+time=2", "+tries=2",
+                                "+short", name], check=False)
+        check("192.0.2.7" in out, "no DNS answer on %s: %s" % (addr, out))
+    lease, _ = net.dhclient(hostname="other", ns=c2, ifn=cif2)
+    check(lease is not None and lease.addr.startswith(sub + "."),
+          "no lease on the other link: " + s.log_tail())
 
 
 @case
