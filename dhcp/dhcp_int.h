@@ -148,7 +148,10 @@ typedef struct dhcp_req {
 	const char *msg;             /* NAK text */
 } dhcp_req;
 
-/* reply.c: the reply to q in tx, and where it goes. */
+/* reply.c: the reply to q in tx, and where it goes; the largest reply
+ * payload the client takes (option 57); room for the 61/82 echoes. */
+size_t dhcp_max_payload(const dhcp_msg *m);
+size_t dhcp_echo_size(const dhcp_msg *m);
 void dhcp_reply_build(const dhcp_ctx *d, const dhcp_req *q,
 		      dhcp_tx *tx);
 void dhcp_reply_route(const dhcp_req *q, dhcp_tx *tx);

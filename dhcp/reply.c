@@ -44,7 +44,9 @@ static int opt_value(const dhcp_ctx *d, const dhcp_req *q, int c, uint8_t *buf,
 	*len = 4;
 	switch (c) {
 	case O_MASK: dhcp_put32(buf, q->lk.mask); return 0;
-	case O_ROUTER: dhcp_put32(buf, q->lk.router); return 0;
+	case O_ROUTER:
+		dhcp_put32(buf, q->lk.router);
+		return q->lk.router ? 0 : -1;
 	case O_DNS: dhcp_put32(buf, q->rx->if_addr); return 0;
 	case O_BCAST: dhcp_put32(buf, q->lk.net | ~q->lk.mask); return 0;
 	case O_DOMAIN:
@@ -133,7 +135,18 @@ static void add_fqdn(const dhcp_ctx *d, const dhcp_req *q, dhcp_wbuf *w,
 	dhcp_w_opt(w, O_FQDN, v, n, reserve);
 }
 
-static size_t max_payload(const dhcp_msg *m)
+size_t dhcp_echo_size(const dhcp_msg *m)
+{
+	size_t n = 0;
+
+	if (m->has[O_CLIENTID])
+		n += dhcp_w_optsize(m->len[O_CLIENTID]);
+	if (m->has[O_AGENT])
+		n += dhcp_w_optsize(m->len[O_AGENT]);
+	return n;
+}
+
+size_t dhcp_max_payload(const dhcp_msg *m)
 {
 	uint32_t mms = 0;
 
@@ -195,17 +208,13 @@ void dhcp_reply_build(const dhcp_ctx *d, const dhcp_req *q, dhcp_tx *tx)
 	size_t reserve = 0;
 	dhcp_wbuf w;
 
-	dhcp_w_header(&w, m, tx->buf, max_payload(m));
+	dhcp_w_header(&w, m, tx->buf, dhcp_max_payload(m));
 	if (q->type != DHCPNAK) {
 		dhcp_put32(tx->buf + 16, q->addr);	/* yiaddr */
 		if (q->type == DHCPACK)
 			dhcp_put32(tx->buf + 12, m->ciaddr);
 	}
-	if (m->has[O_CLIENTID])
-		reserve += dhcp_w_optsize(m->len[O_CLIENTID]);
-	if (m->has[O_AGENT])
-		reserve += dhcp_w_optsize(m->len[O_AGENT]);
-	reserve += q->rapid ? 2 : 0;
+	reserve = dhcp_echo_size(m) + (q->rapid ? 2 : 0);
 	dhcp_w_opt(&w, O_MSGTYPE, &t, 1, reserve);
 	dhcp_put32(v, q->rx->if_addr);
 	dhcp_w_opt(&w, O_SERVERID, v, 4, reserve);

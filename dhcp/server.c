@@ -458,20 +458,27 @@ static uint32_t range_mask(const dhcp_range *r, uint32_t dflt)
 static int link_find(const dhcp_ctx *d, const dhcp_rx *rx,
 		     const dhcp_msg *m, dhcp_link *lk)
 {
-	uint32_t ref = m->giaddr ? m->giaddr : rx->if_addr, dflt = rx->if_mask;
+	uint32_t ref = rx->if_addr, dflt = rx->if_mask, router = rx->if_addr;
 
-	/* a relayed subnet without a range netmask: the relay's own /24
-	 * unless it sits on our interface's subnet */
-	if (m->giaddr &&
-	    (m->giaddr & rx->if_mask) != (rx->if_addr & rx->if_mask))
+	/* relayed: the relay's subnet; a unicast RENEWING or INFORM from a
+	 * routed subnet: the client's (RFC 2131 4.3.2 trusts ciaddr) */
+	if (m->giaddr)
+		ref = router = m->giaddr;
+	else if (m->ciaddr && !rx->to_broadcast)
+		ref = m->ciaddr;
+	/* a remote subnet without a range netmask is taken as a /24; we
+	 * know no router there unless it is the relay */
+	if ((ref & rx->if_mask) != (rx->if_addr & rx->if_mask)) {
 		dflt = 0xffffff00;
+		router = m->giaddr;
+	}
 	for (size_t i = 0; i < d->cfg.nranges; i++) {
 		uint32_t mk = range_mask(&d->ranges[i], dflt);
 
 		if ((d->ranges[i].start & mk) == (ref & mk)) {
 			lk->mask = mk;
 			lk->net = ref & mk;
-			lk->router = m->giaddr ? m->giaddr : rx->if_addr;
+			lk->router = router;
 			lk->r0 = &d->ranges[i];
 			return 0;
 		}
@@ -946,6 +953,10 @@ dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 	q.now = rx->now_ms;
 	key_of_msg(m, &q.k);
 	q.h = host_find(d, m);
+	if (dhcp_echo_size(m) + 64 > dhcp_max_payload(m) - DHCP_OPT_OFF) {
+		d->st.bad++;	/* 61 and 82 could not be echoed */
+		return DHCP_BAD;
+	}
 	if (!m->has[O_MSGTYPE] || !rx->if_addr || (q.h && q.h->ignore) ||
 	    link_find(d, rx, m, &q.lk) < 0) {
 		d->st.ignored++;	/* BOOTP, ignored hosts, other links */

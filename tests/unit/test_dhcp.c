@@ -551,6 +551,41 @@ static void t_relay(void)
 	T_EQ(tx.dst_addr, IP(10, 5, 0, 1));
 	T_EQ(tx.dst_port, 67);
 	T_CHECK(tx.buf[10] & 0x80);
+	/* the relayed client renews by unicast straight to us (giaddr 0,
+	 * ciaddr on the remote subnet): ACK, even when authoritative */
+	{
+		uint32_t ra;
+
+		pk_init(&p, 3, MAC_B);
+		dhcp_put32(p.b + 24, IP(10, 5, 0, 1));
+		pk_ip(&p, 54, IFADDR);
+		pk_ip(&p, 50, IP(10, 5, 0, 15));
+		T_EQ(send(d, &p), DHCP_SEND);
+		T_EQ(rtype(), 5);
+		ra = yiaddr();
+		T_EQ(ra, IP(10, 5, 0, 15));
+		d->cfg.authoritative = 1;
+		pk_init(&p, 3, MAC_B);
+		dhcp_put32(p.b + 12, ra);
+		pk_opt(&p, 55, PRL, sizeof(PRL));
+		pk_end(&p);
+		T_EQ(send_on(d, &p, IFADDR, 0), DHCP_SEND);
+		T_EQ(rtype(), 5);
+		T_EQ(tx.dst_addr, ra);
+		T_EQ(tx.dst_port, 68);
+		T_EQ(dhcp_msg_u32(&rm, 1), 0xffffff00);
+		T_CHECK(!rm.has[3]);	/* no router known there */
+		d->cfg.authoritative = 0;
+	}
+	/* 61 + 82 too big to echo in 576 bytes: dropped, not cut */
+	{
+		uint8_t big[255] = { 1, 253 };
+
+		pk_init(&p, 1, MAC_A);
+		pk_opt(&p, 82, big, sizeof(big));
+		pk_opt(&p, 82, big, sizeof(big));
+		T_EQ(send(d, &p), DHCP_BAD);
+	}
 	/* a relay for a subnet we have no range for: ignored */
 	pk_init(&p, 1, MAC_A);
 	dhcp_put32(p.b + 24, IP(172, 16, 0, 1));
