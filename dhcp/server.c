@@ -935,7 +935,7 @@ dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 {
 	static dhcp_req q;
 	dhcp_msg *m = &d->msg;
-	size_t lease_ev = d->nlease_ev;
+	size_t lease_ev;
 
 	d->st.rx++;
 	tx->len = 0;
@@ -943,6 +943,7 @@ dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 	tx->durable = 0;
 	if (d->timer_min && rx->now_ms >= d->timer_min)
 		dhcp_tick(d, rx->now_ms);
+	lease_ev = d->nlease_ev;	/* expiries above need no wait */
 	if (dhcp_msg_parse(rx->pkt, rx->len, m) < 0 || check(m) < 0) {
 		d->st.bad++;
 		return DHCP_BAD;
