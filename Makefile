@@ -22,7 +22,7 @@ SANFLAGS :=
 OPT     := -O2 -g
 endif
 
-PKGS    := ldns libevent libevent_openssl libnl-3.0 libnl-route-3.0 openssl
+PKGS    := ldns libevent libevent_openssl libnl-3.0 libnl-route-3.0 openssl libnghttp2
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

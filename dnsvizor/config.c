@@ -95,7 +95,7 @@ void dv_config_free(dv_config *cfg)
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
 		cfg->log_facility, cfg->domain, cfg->hosts_file,
 		cfg->resolv_file, cfg->root_hints, cfg->outgoing_addr,
-		cfg->dhcp_leasefile,
+		cfg->dhcp_leasefile, cfg->tls_cert, cfg->tls_key,
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)

@@ -54,6 +54,8 @@ typedef struct dv_config {
 	int tcp_max_conns;          /* --tcp-max-connections (default 128) */
 	int tcp_idle_ms;            /* --tcp-idle-timeout in ms (default 10000) */
 	uint16_t edns_max;          /* --edns-packet-max (default 1232) */
+	int dot_port, doh_port;     /* --dot-port / --doh-port (0: none) */
+	char *tls_cert, *tls_key;   /* --tls-cert / --tls-key (PEM files) */
 	/* process */
 	char *user, *group;         /* --user / --group (drop after bind) */
 	char *pid_file;             /* --pid-file */

@@ -25,6 +25,7 @@
 #include "dnsvizor/dnsvizor.h"
 #include "dnsvizor/net.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/tls.h"
 
 /* ------------------------------------------------------------------ */
 /* listen addresses                                                   */
@@ -467,6 +468,7 @@ static void dv_reload(dv_ctx *ctx)
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
 	dv_rs_reload(ctx);      /* new settings, same cache */
+	dv_tls_reload(ctx);     /* certificate files re-read */
 	dv_persist_reload(ctx); /* zone files that won: reset their journal */
 	dv_dhcpd_reload(ctx);   /* lease zones, same leases, new options */
 	dv_notify_all(ctx);     /* zone files edited: new serials */
@@ -530,6 +532,7 @@ static void dv_shutdown(dv_ctx *ctx)
 	dv_secondary_stop(ctx);
 	dv_rs_stop(ctx);        /* writes the cache file */
 	dv_net_close(ctx);
+	dv_tls_free(ctx);
 	dv_persist_close(ctx);
 	dv_notify_free(ctx);
 	if (ctx->pid_written && ctx->cfg.pid_file &&
@@ -594,6 +597,7 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	if (dv_net_init(ctx, err, errlen) < 0 ||
+	    dv_tls_init(ctx, err, errlen) < 0 || /* key: before the drop */
 	    dv_net_open(ctx, err, errlen) < 0 ||
 	    dv_dhcpd_open(ctx, err, errlen) < 0 || /* port 67: before drop */
 	    dv_pid_file(ctx, err, errlen) < 0 ||
@@ -632,7 +636,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsvizor: %s\n", err);
 		rc = 1;
 	} else if (ctx.cfg.test_only) {
-		if (dv_resolve_addrs(&ctx, err, sizeof(err)) < 0) {
+		if (dv_resolve_addrs(&ctx, err, sizeof(err)) < 0 ||
+		    dv_tls_init(&ctx, err, sizeof(err)) < 0) {
 			fprintf(stderr, "dnsvizor: %s\n", err);
 			rc = 1;
 		} else {

@@ -13,6 +13,10 @@
  * its answers is cut by it.  Output above DV_TCP_OUT_HIGH stops query
  * processing until it drains.  At the connection cap the least recently
  * active connection is closed to make room (RFC 7766 6.2.3).
+ *
+ * DNS over TLS (RFC 7858) connections are the same connections on a TLS
+ * bufferevent (tls.c); DNS over HTTPS (RFC 8484) ones share the list,
+ * cap, timer and watermarks but read HTTP (dv_doh_process in tls.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include <event2/event.h>
 
 #include "dnsvizor/net.h"
+#include "dnsvizor/tls.h"
 
 #define DV_CTLSIZE 64
 
@@ -485,7 +490,7 @@ static void dv_lru_append(dv_ctx *ctx, dv_tcp_conn *c)
 	ctx->conn_tail = c;
 }
 
-static void dv_tcp_close(dv_tcp_conn *c)
+void dv_tcp_close(dv_tcp_conn *c)
 {
 	dv_ctx *ctx = c->ctx;
 
@@ -494,12 +499,14 @@ static void dv_tcp_close(dv_tcp_conn *c)
 	ctx->nconns--;
 	zone_xfr_free(c->xfr);
 	event_free(c->timer);
+	if (c->doh)
+		dv_doh_conn_free(c);
 	bufferevent_free(c->bev);
 	free(c);
 }
 
 /* A complete query arrived: the connection is active again. */
-static void dv_tcp_touch(dv_tcp_conn *c)
+void dv_tcp_touch(dv_tcp_conn *c)
 {
 	dv_ctx *ctx = c->ctx;
 	int ms = ctx->cfg.tcp_idle_ms > 0 ? ctx->cfg.tcp_idle_ms : 10000;
@@ -512,7 +519,8 @@ static void dv_tcp_touch(dv_tcp_conn *c)
 	}
 }
 
-static int dv_tcp_pass(dv_tcp_conn *c, size_t qlen, size_t *rlen)
+static int dv_tcp_pass(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
+		       uint32_t tag, size_t *rlen)
 {
 	dv_rs_peer p;
 
@@ -520,13 +528,36 @@ static int dv_tcp_pass(dv_tcp_conn *c, size_t qlen, size_t *rlen)
 	p.tcp = 1;
 	p.fd = -1;
 	p.conn = c;
+	p.tag = tag;
 	p.peer = c->peer;
 	p.peerlen = sizeof(c->peer);
-	return dv_rs_query(c->ctx, c->ctx->tcp_q, qlen, &p, c->ctx->tcp_r + 2,
+	return dv_rs_query(c->ctx, q, qlen, &p, c->ctx->tcp_r + 2,
 			   DV_TCP_MSGMAX, rlen);
 }
 
-static void dv_tcp_answer(dv_tcp_conn *c, size_t qlen)
+static const char *const dv_conn_proto[] = { "tcp", "tls", "https" };
+
+void dv_conn_reply(dv_tcp_conn *c, uint32_t tag, const uint8_t *msg,
+		   size_t len)
+{
+	uint8_t lb[2];
+
+	if (c->kind == DV_CONN_DOH) {
+		dv_doh_reply(c, tag, msg, len);
+		if (msg)
+			c->ctx->nst.tcp_out++;
+		return;
+	}
+	if (!msg || len > DV_TCP_MSGMAX)
+		return;
+	wire_put16(lb, (uint16_t)len);
+	if (bufferevent_write(c->bev, lb, 2) == 0 &&
+	    bufferevent_write(c->bev, msg, len) == 0)
+		c->ctx->nst.tcp_out++;
+}
+
+void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
+		   uint32_t tag)
 {
 	dv_ctx *ctx = c->ctx;
 	size_t rlen = 0;
@@ -536,20 +567,30 @@ static void dv_tcp_answer(dv_tcp_conn *c, size_t qlen)
 
 	ctx->nst.tcp_in++;
 	ctx->now = (uint64_t)time(NULL);
-	dv_req_init(&rq, ctx->tcp_q, qlen, 1,
+	dv_req_init(&rq, q, qlen, 1,
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
-	if (zr == ZONE_PASS && dv_tcp_pass(c, qlen, &rlen))
+	if (zr == ZONE_PASS && dv_tcp_pass(c, q, qlen, tag, &rlen))
 		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
 		rlen = 0;
-	if (dv_effects(ctx, &eff, c) < 0 || dv_persist_sync(ctx) < 0)
+	/* a zone transfer streams DNS messages: not over HTTP */
+	if (dv_effects(ctx, &eff, c->kind == DV_CONN_DOH ? NULL : c) < 0 ||
+	    dv_persist_sync(ctx) < 0)
 		rlen = 0;       /* not durable: no acknowledgement */
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, ctx->tcp_q, qlen,
+		dv_log_query(ctx, q, qlen,
 			     (const struct sockaddr *)&c->peer,
-			     rlen ? ctx->tcp_r + 2 : NULL, rlen, "tcp");
+			     rlen ? ctx->tcp_r + 2 : NULL, rlen,
+			     dv_conn_proto[c->kind]);
+	if (c->kind == DV_CONN_DOH) {
+		/* HTTP always answers: 400 when there is no DNS answer */
+		if (rlen || zr != ZONE_PASS)
+			dv_conn_reply(c, tag, rlen ? ctx->tcp_r + 2 : NULL,
+				      rlen);
+		return;
+	}
 	if (rlen == 0)
 		return;
 	wire_put16(ctx->tcp_r, (uint16_t)rlen);
@@ -594,7 +635,7 @@ static int dv_tcp_process(dv_tcp_conn *c)
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, ctx->tcp_q, mlen);
 		dv_tcp_touch(c);
-		dv_tcp_answer(c, mlen);
+		dv_conn_query(c, ctx->tcp_q, mlen, 0);
 	}
 	if (evbuffer_get_length(out) >= DV_TCP_OUT_HIGH)
 		bufferevent_disable(c->bev, EV_READ);
@@ -609,10 +650,16 @@ static int dv_tcp_process(dv_tcp_conn *c)
 	return 0;
 }
 
+/* Either kind of stream: DNS framing (TCP, DoT) or HTTP (DoH). */
+static int dv_conn_process(dv_tcp_conn *c)
+{
+	return c->kind == DV_CONN_DOH ? dv_doh_process(c) : dv_tcp_process(c);
+}
+
 static void dv_tcp_readcb(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
-	dv_tcp_process(arg);
+	dv_conn_process(arg);
 }
 
 /* Output drained below the low watermark (or to 0 after EOF). */
@@ -623,19 +670,21 @@ static void dv_tcp_writecb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->xfr && dv_xfr_pump(c) > 0)
 		dv_tcp_touch(c);
-	dv_tcp_process(c);
+	dv_conn_process(c);
 }
 
 static void dv_tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	dv_tcp_conn *c = arg;
 
+	if (what & BEV_EVENT_CONNECTED)
+		return;         /* TLS handshake done */
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
 		/* Half-close: answer what is complete, flush, then close. */
 		c->eof = 1;
 		bufferevent_disable(bev, EV_READ);
 		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-		dv_tcp_process(c);
+		dv_conn_process(c);
 		return;
 	}
 	dv_tcp_close(c);
@@ -658,7 +707,7 @@ static void dv_tcp_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
-			   const struct sockaddr_storage *peer)
+			   const struct sockaddr_storage *peer, int kind)
 {
 	dv_tcp_conn *c = calloc(1, sizeof(*c));
 	int one = 1;
@@ -667,7 +716,10 @@ static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
 		return -1;
 	c->ctx = ctx;
 	c->peer = *peer;
-	c->bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->kind = kind;
+	c->bev = kind == DV_CONN_TCP ?
+		 bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE) :
+		 dv_tls_bev(ctx, fd, kind);
 	c->timer = evtimer_new(ctx->base, dv_tcp_timeout, c);
 	if (!c->bev || !c->timer) {
 		int owned = c->bev != NULL; /* the bufferevent closes fd */
@@ -682,7 +734,8 @@ static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	bufferevent_setcb(c->bev, dv_tcp_readcb, dv_tcp_writecb,
 			  dv_tcp_eventcb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 + DV_TCP_MSGMAX + 512);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, kind == DV_CONN_DOH ?
+				 DV_DOH_INMAX : 2 + DV_TCP_MSGMAX + 512);
 	bufferevent_setwatermark(c->bev, EV_WRITE, DV_TCP_OUT_LOW, 0);
 	bufferevent_enable(c->bev, EV_READ);
 	dv_lru_append(ctx, c);
@@ -755,7 +808,7 @@ static void dv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 			ctx->nst.tcp_refused_full++;
 			dv_tcp_close(ctx->conn_head);
 		}
-		if (dv_tcp_conn_new(ctx, cfd, &ss) == -1)
+		if (dv_tcp_conn_new(ctx, cfd, &ss, l->kind) == -1)
 			close(cfd);
 	}
 }
@@ -835,28 +888,51 @@ int dv_net_init(dv_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* One listener: UDP (t 0), TCP (t 1), DoT (2) or DoH (3) on a. */
+static int dv_listener_open(dv_ctx *ctx, const dv_addr *a, int t,
+			    char *err, size_t errlen)
+{
+	static const int kinds[] = { DV_CONN_TCP, DV_CONN_TCP, DV_CONN_DOT,
+				     DV_CONN_DOH };
+	int ports[] = { 0, 0, ctx->cfg.dot_port, ctx->cfg.doh_port };
+	dv_listener *l = &ctx->ls[ctx->nls];
+	int fd;
+
+	l->addr = *a;
+	if (t >= 2) {
+		if (ports[t] <= 0)
+			return 0;
+		/* sin_port and sin6_port sit at the same offset */
+		((struct sockaddr_in *)&l->addr.ss)->sin_port =
+			htons((uint16_t)ports[t]);
+		dv_addr_format(&l->addr);
+	}
+	fd = dv_sock_open(&l->addr, t > 0, err, errlen);
+	if (fd < 0)
+		return -1;
+	l->ctx = ctx;
+	l->fd = fd;
+	l->tcp = t > 0;
+	l->kind = kinds[t];
+	ctx->nls++;
+	return 0;
+}
+
 int dv_net_open(dv_ctx *ctx, char *err, size_t errlen)
 {
 	size_t i;
-	int t, fd;
+	int t;
 
-	ctx->ls = calloc(2 * ctx->naddrs + 1, sizeof(*ctx->ls));
+	ctx->ls = calloc(4 * ctx->naddrs + 1, sizeof(*ctx->ls));
 	if (!ctx->ls) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < ctx->naddrs; i++) {
-		for (t = 0; t < 2; t++) {
-			fd = dv_sock_open(&ctx->addrs[i], t, err, errlen);
-			if (fd < 0)
+	for (i = 0; i < ctx->naddrs; i++)
+		for (t = 0; t < 4; t++)
+			if (dv_listener_open(ctx, &ctx->addrs[i], t, err,
+					     errlen) < 0)
 				return -1;
-			ctx->ls[ctx->nls].ctx = ctx;
-			ctx->ls[ctx->nls].fd = fd;
-			ctx->ls[ctx->nls].tcp = t;
-			ctx->ls[ctx->nls].addr = ctx->addrs[i];
-			ctx->nls++;
-		}
-	}
 	return 0;
 }
 

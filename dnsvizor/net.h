@@ -32,7 +32,12 @@ enum {
 	DV_TCP_OUT_LOW = 32 * 1024, /* resume below this */
 	DV_TCP_ACCEPTS = 32,        /* accepts per listener callback */
 	DV_ADDRSTR = 80,            /* "[ffff:...%ifname]#65535" */
+	DV_DOH_INMAX = 80 * 1024,   /* DoH: bytes read ahead per connection
+				       (one HTTP/1.1 request fits) */
 };
+
+/* What a stream listener / connection speaks. */
+enum { DV_CONN_TCP, DV_CONN_DOT, DV_CONN_DOH };
 
 /* One address to serve on, with its printable form "ip#port". */
 typedef struct dv_addr {
@@ -47,6 +52,7 @@ typedef struct dv_listener {
 	struct dv_ctx *ctx;
 	int fd;
 	int tcp;
+	int kind;                   /* stream: DV_CONN_TCP, _DOT, _DOH */
 	struct event *ev;
 	dv_addr addr;
 } dv_listener;
@@ -64,6 +70,7 @@ struct dv_notifier;
 struct dv_secondaries;
 struct dv_dhcpd;
 struct dv_leasedns;
+struct dv_tls;
 
 typedef struct dv_ctx {
 	struct event_base *base;
@@ -77,6 +84,7 @@ typedef struct dv_ctx {
 	struct dv_dhcpd *dhcpd;     /* DHCPv4 server (dhcpd.c), or NULL */
 	struct dv_leasedns *leasedns; /* lease names (leasedns.c), or NULL */
 	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
+	struct dv_tls *tls;         /* DoT/DoH certificates (tls.c), or NULL */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;
@@ -116,6 +124,8 @@ typedef struct dv_tcp_conn {
 	int eof;
 	zone_xfr *xfr;              /* outgoing transfer in progress */
 	int rs_pending;             /* queries waiting in the resolver */
+	int kind;                   /* DV_CONN_TCP, _DOT (TLS), _DOH */
+	struct doh_sess *doh;       /* DoH: HTTP session (tls.c, doh.c) */
 } dv_tcp_conn;
 
 /* --- net.c --- */
@@ -139,6 +149,23 @@ int dv_net_start(dv_ctx *ctx);
 void dv_net_close(dv_ctx *ctx);
 /* Log the counters at info level. */
 void dv_net_log_stats(const dv_ctx *ctx);
+
+/*
+ * Stream connections of every kind (plain TCP, DoT, DoH) share the LRU
+ * list, the cap, the idle timer and back-pressure.  dv_conn_query
+ * answers one DNS query arriving on c (zones, else the resolver); the
+ * answer goes out through dv_conn_reply with the tag given here (DoH:
+ * the HTTP stream; ignored for TCP and DoT, whose answers are framed
+ * with their length).
+ */
+void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
+		   uint32_t tag);
+void dv_conn_reply(dv_tcp_conn *c, uint32_t tag, const uint8_t *msg,
+		   size_t len);
+/* A complete request arrived: re-arm the idle timer, move to LRU tail. */
+void dv_tcp_touch(dv_tcp_conn *c);
+/* Close and free c. */
+void dv_tcp_close(dv_tcp_conn *c);
 
 /* --- persist.c: zone journals in the state directory --- */
 /* Append eff->journal to eff->changed's journal (no sync yet). 0 / -1. */
@@ -197,6 +224,7 @@ typedef struct dv_rs_peer {
 						   from */
 	socklen_t ctllen;
 	dv_tcp_conn *conn;          /* TCP; NULL once it closed */
+	uint32_t tag;               /* for dv_conn_reply (DoH stream) */
 	uint8_t q[288];             /* header + question, for the query log */
 	size_t qlen;
 } dv_rs_peer;

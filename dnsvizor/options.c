@@ -740,6 +740,19 @@ static const dv_option dv_options[] = {
 	OPT("tcp-idle-timeout", 0, A_REQ, 0, opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
+	OPT("dot-port", 0, A_REQ, 0, opt_int, OFF(dot_port), 1, 65535,
+	    "PORT", "Also serve DNS over TLS (RFC 7858) on this port "
+	    "(conventionally 853) on every listen address. Needs "
+	    "--tls-cert."),
+	OPT("doh-port", 0, A_REQ, 0, opt_int, OFF(doh_port), 1, 65535,
+	    "PORT", "Also serve DNS over HTTPS (RFC 8484: GET and POST at "
+	    "/dns-query, HTTP/2 and HTTP/1.1) on this port (conventionally "
+	    "443) on every listen address. Needs --tls-cert."),
+	STR("tls-cert", 0, tls_cert, "FILE", "Certificate for --dot-port "
+	    "and --doh-port (PEM, the chain may follow). Re-read on SIGHUP; "
+	    "open connections keep the old one."),
+	STR("tls-key", 0, tls_key, "FILE", "Private key for --tls-cert "
+	    "(PEM; default: the --tls-cert file)."),
 	/* configuration */
 	OPT("conf-file", 'C', A_REQ, F_CONF, opt_conf_file, 0, 0, 0, "FILE",
 	    "Read options from FILE (one option per line, without the "

@@ -801,7 +801,6 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 {
 	dv_ctx *ctx = rs->ctx;
 	dv_rs_client *c = dv_rs_client_get(rs, a->client_token);
-	uint8_t lb[2];
 
 	if (!c)
 		return;
@@ -812,12 +811,8 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 	if (!c->p.tcp) {
 		dv_rs_udp_reply(ctx, &c->p, a->msg, a->len);
 	} else if (c->p.conn && a->len <= DV_RS_MAXMSG) {
-		dv_tcp_conn *conn = c->p.conn;
-
-		wire_put16(lb, (uint16_t)a->len);
-		if (bufferevent_write(conn->bev, lb, 2) == 0 &&
-		    bufferevent_write(conn->bev, a->msg, a->len) == 0)
-			ctx->nst.tcp_out++;
+		/* TCP, DoT: length-framed; DoH: the HTTP stream c->p.tag */
+		dv_conn_reply(c->p.conn, c->p.tag, a->msg, a->len);
 	}
 	dv_rs_client_del(rs, c);
 }
