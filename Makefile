@@ -22,7 +22,7 @@ SANFLAGS :=
 OPT     := -O2 -g
 endif
 
-PKGS    := ldns libevent libevent_openssl libnl-3.0 libnl-route-3.0 openssl libnghttp2
+PKGS    := ldns libevent libevent_openssl libnl-3.0 libnl-route-3.0 openssl libnghttp2 jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -34,16 +34,19 @@ LDFLAGS += $(SANFLAGS)
 ZONES_SRC    := $(wildcard zones/*.c)
 RESOLVER_SRC := $(wildcard resolver/*.c)
 DHCP_SRC     := $(wildcard dhcp/*.c)
+ACME_SRC     := $(wildcard acme/*.c)
 SHELL_SRC    := $(wildcard dnsvizor/*.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 
 ZONES_OBJ    := $(ZONES_SRC:%.c=$(BUILD)/obj/%.o)
 RESOLVER_OBJ := $(RESOLVER_SRC:%.c=$(BUILD)/obj/%.o)
 DHCP_OBJ     := $(DHCP_SRC:%.c=$(BUILD)/obj/%.o)
+ACME_OBJ     := $(ACME_SRC:%.c=$(BUILD)/obj/%.o)
 SHELL_OBJ    := $(SHELL_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-LIBS := $(BUILD)/libresolver.a $(BUILD)/libzones.a $(BUILD)/libdhcp.a
+LIBS := $(BUILD)/libresolver.a $(BUILD)/libzones.a $(BUILD)/libdhcp.a \
+	$(BUILD)/libacme.a
 
 .PHONY: all deps test asan fuzz bench run install clean check-arrows check-sansio man unit integration
 
@@ -62,6 +65,8 @@ $(BUILD)/libresolver.a: $(RESOLVER_OBJ)
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(BUILD)/libdhcp.a: $(DHCP_OBJ)
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(BUILD)/libacme.a: $(ACME_OBJ)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 
 $(BUILD)/dnsvizor: $(SHELL_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(SHELL_OBJ) $(LIBS) $(PKG_LIBS)
@@ -75,7 +80,8 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(LIBS)
 contrib/dnsvizor.8: $(BUILD)/dnsvizor
 	$(BUILD)/dnsvizor --man > $@.tmp && mv $@.tmp $@
 
-# Arrows point down only: zones/ includes nothing from above it, etc.
+# Arrows point down only: zones/ includes nothing from above it, etc.;
+# acme/ (the ACME engine) depends on OpenSSL and jansson only.
 check-arrows:
 	@sh contrib/check-arrows.sh
 
