@@ -103,7 +103,8 @@ typedef enum acme_act_type {
 	/* Add TXT record `name` (e.g. "_acme-challenge.example.com", the
 	 * wildcard label removed) with value `txt` to the zone; several
 	 * values may exist for one name at once (example.com and
-	 * *.example.com). */
+	 * *.example.com).  Idempotent: after a restart the same value may
+	 * be published again. */
 	ACME_ACT_PUBLISH,
 	/* Remove that TXT value again (success or failure). */
 	ACME_ACT_UNPUBLISH,
@@ -179,7 +180,9 @@ int acme_on_published(acme_ctx *c, const char *token, int64_t now);
 int acme_on_publish_failed(acme_ctx *c, const char *token,
 			   const char *reason, int64_t now);
 
-/* Earliest time acme_on_timer wants to run, -1: none. */
+/* Earliest time acme_on_timer wants to run, -1: none (also while an
+ * HTTP request is outstanding).  May be <= now: run acme_on_timer and
+ * drain acme_next_action again. */
 int64_t acme_next_timer(const acme_ctx *c);
 void acme_on_timer(acme_ctx *c, int64_t now);
 

@@ -804,13 +804,16 @@ int64_t acme_next_timer(const acme_ctx *c)
 	int64_t t = -1;
 	size_t i;
 
+	if (c->inflight)
+		return -1;           /* the response comes first */
 	if (c->gwake)
 		t = c->gwake;
 	if (c->active >= 0) {
 		o = &c->orders[c->active];
 		if (o->state == O_WAITPUB)
 			t = tmin(t, o->pub_deadline);
-		else if (o->wake)
+		else if (o->wake && (o->state == O_POLL_AUTHZ ||
+			 o->state == O_POLL_ORDER || o->state == O_RESUME))
 			t = tmin(t, o->wake);
 		return t;
 	}

@@ -306,7 +306,25 @@ static json_t *dns01(json_t *j)
 	return NULL;
 }
 
-static int authz_setup(acme_ctx *c, ac_authz *z, json_t *j)
+/* Is dom (an authorization's identifier) one of the order's names? A
+ * CA must not make us publish TXT records for names we did not ask
+ * for. */
+static int ours(const ac_order *o, const char *dom)
+{
+	size_t i;
+	const char *n;
+
+	for (i = 0; i < o->nnames; i++) {
+		n = o->names[i];
+		if (!strncmp(n, "*.", 2))
+			n += 2;
+		if (!strcasecmp(n, dom))
+			return 1;
+	}
+	return 0;
+}
+
+static int authz_setup(acme_ctx *c, const ac_order *o, ac_authz *z, json_t *j)
 {
 	json_t *id = json_object_get(j, "identifier"), *ch = dns01(j);
 	const char *dom = id ? jstr(id, "value") : NULL;
@@ -314,7 +332,7 @@ static int authz_setup(acme_ctx *c, ac_authz *z, json_t *j)
 	char *ka;
 	size_t len;
 
-	if (!dom || !tok || !ac_valid_name(dom) || !strncmp(dom, "*.", 2) ||
+	if (!dom || !tok || !ac_valid_name(dom) || !ours(o, dom) ||
 	    strlen(tok) > 256 || set_str(&z->domain, dom) ||
 	    set_str(&z->token, tok) || set_str(&z->chall_url, jstr(ch, "url")))
 		return -1;
@@ -362,7 +380,7 @@ static void authz_fetched(acme_ctx *c, ac_order *o, json_t *j, const char *st,
 	if (!strcmp(st, "valid")) {
 		az_valid(c, o);
 	} else if (!strcmp(st, "pending")) {
-		if (authz_setup(c, &o->az[o->cur], j)) {
+		if (authz_setup(c, o, &o->az[o->cur], j)) {
 			fail(c, o, &(acme_http_response){ .status = 200 }, NULL,
 			     "authorization without a usable dns-01 challenge", now);
 			return;
@@ -545,7 +563,7 @@ void ac_handle(acme_ctx *c, const acme_http_response *r, int64_t now)
 
 	if (r->replay_nonce && *r->replay_nonce && strlen(r->replay_nonce) < 256)
 		set_str(&c->nonce, r->replay_nonce);
-	if (r->body && r->body_len && c->rk != R_CERT)
+	if (r->body && r->body_len && (c->rk != R_CERT || r->status >= 300))
 		j = json_loadb((const char *)r->body, r->body_len,
 			       JSON_REJECT_DUPLICATES, NULL);
 	if (j && !json_is_object(j)) {

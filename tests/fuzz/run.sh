@@ -17,7 +17,7 @@ mkdir -p "$OUT/corpus"
 
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC missing (contrib/deps.sh)"; exit 1; }
 LDNS_CFLAGS=$(pkg-config --cflags ldns) || exit 1
-LDNS_LIBS=$(pkg-config --libs ldns libcrypto) || exit 1  # zones/tsig.c: OpenSSL HMAC; resolver/validate.c: ldns DNSSEC
+LDNS_LIBS=$(pkg-config --libs ldns libcrypto jansson) || exit 1  # zones/tsig.c: OpenSSL HMAC; resolver/validate.c: ldns DNSSEC; acme/: jansson
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I."
 
 # seed DIR: a handful of valid query messages (UDP wire format, no length
@@ -60,8 +60,9 @@ for src in tests/fuzz/fuzz_*.c; do
     bin="$OUT/$name"
     log="$OUT/$name.log"
     echo "== $name: build"
+    extra=""; [ "$name" = fuzz_doh ] && extra="dnsvizor/doh.c $(pkg-config --libs libnghttp2)"  # the DoH parser (shell file) + libnghttp2
     # shellcheck disable=SC2086
-    if ! $CC $CFLAGS $LDNS_CFLAGS "$src" zones/*.c resolver/*.c dhcp/*.c $LDNS_LIBS -o "$bin" > "$OUT/$name.build.log" 2>&1; then
+    if ! $CC $CFLAGS $LDNS_CFLAGS "$src" zones/*.c resolver/*.c dhcp/*.c acme/*.c $LDNS_LIBS $extra -o "$bin" > "$OUT/$name.build.log" 2>&1; then
         cat "$OUT/$name.build.log"
         echo "FAIL fuzz $name: build failed"
         summary="$summary\n$name: BUILD FAILED"

@@ -122,6 +122,7 @@ typedef struct fca {
 	int authz_invalid;          /* the challenge fails */
 	int order_gone;             /* GET order -> 404 */
 	int date_retry_after;       /* Retry-After as an HTTP-date */
+	int foreign_authz;          /* an authorization for another name */
 	/* observed */
 	int bad_sig, bad_nonce_seen, bad_kid, bad_url, requests;
 	int n_account, n_order, n_order_get, n_chall_early, n_fin;
@@ -395,6 +396,8 @@ static void ca_authz(fca *ca, run *r, int i)
 				 ca->date_retry_after ?
 				 "Fri, 15 Jan 2027 08:00:05 GMT" : "5");
 	}
+	if (ca->foreign_authz)
+		n = "victim.example";
 	ok_json(ca, 200, "{\"status\":\"%s\",\"identifier\":{\"type\":\"dns\","
 		"\"value\":\"%s\"}%s,\"challenges\":[{\"type\":\"http-01\","
 		"\"url\":\"" CA "/chall/h%d\",\"token\":\"h\"},{\"type\":"
@@ -942,6 +945,21 @@ static void test_authz_invalid(void)
 	run_free(&r);
 }
 
+/* A CA may not make us publish TXT records for names we did not order. */
+static void test_foreign_authz(void)
+{
+	static const char *const names[] = { "example.com" };
+	run r;
+
+	run_init(&r, names, 1, ACME_KEY_EC_P256, 1, NULL);
+	r.ca.foreign_authz = 1;
+	drive(&r, 1, 1, T0 + 3600);
+	T_EQ(r.n_error, 1);
+	T_EQ(r.n_publish, 0);
+	T_CHECK(strstr(r.err_text, "dns-01") != NULL);
+	run_free(&r);
+}
+
 static void test_retry_after_date(void)
 {
 	static const char *const names[] = { "example.com" };
@@ -1204,6 +1222,7 @@ int main(void)
 	T_RUN(test_tos_required);
 	T_RUN(test_problem_backoff);
 	T_RUN(test_authz_invalid);
+	T_RUN(test_foreign_authz);
 	T_RUN(test_retry_after_date);
 	T_RUN(test_rsa_key);
 	T_RUN(test_eab);
