@@ -529,66 +529,6 @@ static int dv_jbuf_add(dv_dhcpd *d, const dhcp_lease *l)
 	return 0;
 }
 
-static int dv_write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int dv_fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* path written atomically: path.tmp, fsync, rename, directory fsync. */
-static int dv_write_atomic(const char *path, const void *data, size_t len,
-			   mode_t mode)
-{
-	char tmp[DV_PATH + 32], dir[DV_PATH + 16], *slash;
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	if (dv_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	return dv_fsync_dir(dir);
-}
-
 /* Replace the journal with a snapshot of every lease; reopen it. */
 static int dv_compact(dv_dhcpd *d)
 {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include "zones/zones.h"
 
 #define DV_VERSION "0.1.0"
@@ -186,5 +187,12 @@ int dv_trust_anchor_check(const char *val, char *err, size_t errlen);
 
 /* Read a whole file (zone_read_fn): 0 or -errno. */
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);
+
+/* fileio.c: crash-safe file writes.  dv_write_atomic replaces path with
+ * data: a temp file beside it (mode), fsync, rename, directory fsync. */
+int dv_write_all(int fd, const void *buf, size_t len);
+int dv_fsync_dir(const char *dir);
+int dv_write_atomic(const char *path, const void *data, size_t len,
+		    mode_t mode);
 
 #endif

@@ -86,61 +86,6 @@ struct dv_persist {
 /* file helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static int dv_write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int dv_fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* Write path atomically: tmp file, fsync, rename, fsync dir. */
-static int dv_write_atomic(const char *dir, const char *path,
-			   const char *data, size_t len)
-{
-	char tmp[DV_FILEMAX + 32];
-	int fd, rc;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	rc = dv_write_all(fd, data, len);
-	if (rc == 0)
-		rc = fsync(fd);
-	if (close(fd) < 0)
-		rc = -1;
-	if (rc == 0)
-		rc = rename(tmp, path);
-	if (rc < 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return dv_fsync_dir(dir);
-}
-
 /* mkdir -p with mode 0700. */
 static int dv_mkdirs(const char *dir)
 {
@@ -264,7 +209,7 @@ static int dv_pz_snapshot(dv_ctx *ctx, dv_pzone *pz, const zone *z)
 	size_t len = 0;
 
 	if (dv_mkdirs(p->dir) < 0 || zone_to_text(z, &text, &len) < 0 ||
-	    dv_write_atomic(p->dir, pz->snap, text, len) < 0 ||
+	    dv_write_atomic(pz->snap, text, len, 0600) < 0 ||
 	    dv_pz_fresh_journal(p, pz) < 0) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot write %s: %s",
 		       pz->origin, pz->snap, strerror(errno));

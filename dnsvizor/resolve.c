@@ -1186,47 +1186,22 @@ static void dv_rs_cache_load(dv_ctx *ctx, res_ctx *r)
 	free(buf);
 }
 
-static int dv_rs_write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* tmp, fsync, rename: a crash leaves the old file or the new one. */
+/* Written atomically: a crash leaves the old file or the new one. */
 static void dv_rs_cache_save(dv_ctx *ctx, const res_ctx *r)
 {
-	char path[4096], tmp[4096], sfx[32];
+	char path[4096];
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int fd, ok;
 
 	if (dv_rs_cache_path(ctx, path, sizeof(path), "") < 0 ||
-	    snprintf(sfx, sizeof(sfx), ".tmp.%ld", (long)getpid()) < 0 ||
-	    dv_rs_cache_path(ctx, tmp, sizeof(tmp), sfx) < 0 ||
 	    res_cache_save(r, dv_rs_now_ms(), &buf, &len) < 0)
 		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ok = fd >= 0 && dv_rs_write_all(fd, buf, len) == 0 && fsync(fd) == 0;
-	if (fd >= 0)
-		close(fd);
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
+	if (dv_write_atomic(path, buf, len, 0600) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "cannot write %s: %s", path,
 		       strerror(errno));
-		unlink(tmp);
-	} else {
+	else
 		dv_log(&ctx->lg, DV_LOG_INFO, "cache written to %s (%zu "
 		       "bytes)", path, len);
-	}
 	free(buf);
 }
 

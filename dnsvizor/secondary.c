@@ -208,44 +208,20 @@ static int sec_state_path(const dv_sec *s, char *path, size_t len,
 	return r < 0 || (size_t)r >= len ? -1 : 0;
 }
 
-static int sec_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Record now as the time of the last successful refresh: temp file,
- * fsync, rename (the directory entry needs no sync: losing it only makes
- * a restart treat the copy as older than it is). */
+/* Record now as the time of the last successful refresh (written
+ * atomically). */
 static void sec_mark_refreshed(dv_sec *s, uint64_t now)
 {
-	char path[4096], tmp[4200], text[32];
-	int fd, n, ok = 0;
+	char path[4096], text[32];
+	int n;
 
 	if (!sec_has_state(s) ||
 	    sec_state_path(s, path, sizeof(path), ".refreshed") < 0)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)now);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && sec_write_all(fd, text, (size_t)n) == 0 &&
-	    fsync(fd) == 0)
-		ok = 1;
-	if (fd >= 0)
-		close(fd);
-	if (ok && rename(tmp, path) == 0)
-		return;
-	unlink(tmp);
-	dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: cannot write %s",
-	       s->origin, path);
+	if (dv_write_atomic(path, text, (size_t)n, 0600) < 0)
+		dv_log(&s->ctx->lg, DV_LOG_WARN, "secondary %s: cannot write "
+		       "%s", s->origin, path);
 }
 
 /* The time of the last successful refresh: <name>.refreshed, else the
