@@ -36,6 +36,10 @@ void ac_sha256_b64(const char *in, size_t len, char *out);
 /* CSR (DER) for names (first = CN) signed by k; malloc'ed. */
 uint8_t *ac_csr_build(const acme_key *k, char *const *names, size_t n,
 		      size_t *len);
+/* Is the public key of the first certificate in pem the one of key_pem
+ * (or, with key_pem NULL, of the CSR)?  1 yes, 0 no. */
+int ac_cert_matches(const char *pem, size_t len, const char *key_pem,
+		    const uint8_t *csr, size_t csr_len);
 /* The names of a CSR (SANs, else the CN), each malloc'ed; -1 bad. */
 int ac_csr_names(const uint8_t *der, size_t len, char ***names, size_t *n);
 

@@ -486,6 +486,24 @@ int acme_cert_times(const char *pem, size_t len, int64_t *not_before,
 	return rc;
 }
 
+int ac_cert_matches(const char *pem, size_t len, const char *key_pem,
+		    const uint8_t *csr, size_t csr_len)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	X509_REQ *req = !key_pem && csr ? req_parse(csr, csr_len) : NULL;
+	char err[128];
+	acme_key *k = key_pem ? ac_key_load(key_pem, err, sizeof err) : NULL;
+	EVP_PKEY *want = k ? k->pk : req ? X509_REQ_get0_pubkey(req) : NULL;
+	int ok = x && want && EVP_PKEY_eq(X509_get0_pubkey(x), want) == 1;
+
+	ac_key_free(k);
+	X509_REQ_free(req);
+	X509_free(x);
+	BIO_free(b);
+	return ok;
+}
+
 static int name_in(char **names, size_t n, const char *name)
 {
 	while (n--)

@@ -482,9 +482,10 @@ static void on_cert(acme_ctx *c, ac_order *o, const acme_http_response *r,
 	memcpy(pem, r->body, r->body_len);
 	pem[r->body_len] = 0;
 	if (strlen(pem) != r->body_len ||
-	    acme_cert_times(pem, r->body_len, &nb, &na) || na <= nb) {
+	    acme_cert_times(pem, r->body_len, &nb, &na) || na <= nb ||
+	    !ac_cert_matches(pem, r->body_len, o->key_pem, o->csr, o->csr_len)) {
 		free(pem);
-		fail(c, o, r, NULL, "the CA sent an unreadable certificate", now);
+		fail(c, o, r, NULL, "the CA sent an unreadable certificate or one for another key", now);
 		return;
 	}
 	q = ac_push(c, ACME_ACT_STORE_CERT, o);

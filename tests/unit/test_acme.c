@@ -123,6 +123,7 @@ typedef struct fca {
 	int order_gone;             /* GET order -> 404 */
 	int date_retry_after;       /* Retry-After as an HTTP-date */
 	int foreign_authz;          /* an authorization for another name */
+	EVP_PKEY *swap_key;         /* certify this key instead */
 	/* observed */
 	int bad_sig, bad_nonce_seen, bad_kid, bad_url, requests;
 	int n_account, n_order, n_order_get, n_chall_early, n_fin;
@@ -480,7 +481,7 @@ static void ca_cert(fca *ca)
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
 	X509_set1_notBefore(x, nb);
 	X509_set1_notAfter(x, na);
-	X509_set_pubkey(x, X509_REQ_get0_pubkey(ca->csr));
+	X509_set_pubkey(x, ca->swap_key ? ca->swap_key : X509_REQ_get0_pubkey(ca->csr));
 	X509_set_subject_name(x, X509_REQ_get_subject_name(ca->csr));
 	X509_NAME_add_entry_by_txt(X509_get_issuer_name(x), "CN", MBSTRING_ASC,
 				   (const uint8_t *)"fake CA", -1, -1, 0);
@@ -561,12 +562,14 @@ static void rnd(void *arg, void *buf, size_t len)
 }
 
 static char *acct_pem;
+static int64_t init_nb, init_na;
 
 static void run_init(run *r, const char *const *names, size_t n,
 		     acme_key_type kt, int agree, const char *eab)
 {
 	acme_order_cfg oc = { .id = "web", .names = names, .nnames = n,
-			      .key_type = kt };
+			      .key_type = kt, .not_before = init_nb,
+			      .not_after = init_na };
 	acme_cfg cfg = { .directory_url = CA "/dir", .contact_email = "a@b.test",
 			 .agree_tos = agree, .account_key_pem = acct_pem,
 			 .orders = n ? &oc : NULL, .norders = n ? 1 : 0,
@@ -960,6 +963,49 @@ static void test_foreign_authz(void)
 	run_free(&r);
 }
 
+/* A current certificate is renewed at 2/3 of its lifetime, not before;
+ * the account is registered at start-up all the same (so that terms or
+ * EAB problems show at once). */
+static void test_renewal_time(void)
+{
+	static const char *const names[] = { "example.com" };
+	int64_t t, life = NA - NB;
+	run r;
+
+	init_nb = NB;
+	init_na = NA;
+	run_init(&r, names, 1, ACME_KEY_EC_P256, 1, NULL);
+	init_nb = init_na = 0;
+	drive(&r, 1, 1, T0 + 86400);
+	T_EQ(r.n_http, 2);   /* directory (its Replay-Nonce serves), account */
+	T_EQ(r.n_store_acct, 1);
+	T_EQ(r.ca.n_order, 0);
+	t = acme_next_timer(r.c);
+	T_CHECK(t <= NB + life * 2 / 3 && t >= NB + life * 2 / 3 - life * 3 / 100);
+	drive(&r, 1, 1, NA);
+	T_EQ(r.n_store_cert, 1);
+	T_EQ(r.ca.n_order, 1);
+	T_CHECK(r.now >= t);
+	run_free(&r);
+}
+
+/* A certificate for some other key is not stored. */
+static void test_wrong_cert_key(void)
+{
+	static const char *const names[] = { "example.com" };
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	run r;
+
+	run_init(&r, names, 1, ACME_KEY_EC_P256, 1, NULL);
+	r.ca.swap_key = other;
+	drive(&r, 1, 1, T0 + 3600);
+	T_EQ(r.n_store_cert, 0);
+	T_EQ(r.n_error, 1);
+	T_CHECK(strstr(r.err_text, "another key") != NULL);
+	run_free(&r);
+	EVP_PKEY_free(other);
+}
+
 static void test_retry_after_date(void)
 {
 	static const char *const names[] = { "example.com" };
@@ -1224,6 +1270,8 @@ int main(void)
 	T_RUN(test_authz_invalid);
 	T_RUN(test_foreign_authz);
 	T_RUN(test_retry_after_date);
+	T_RUN(test_renewal_time);
+	T_RUN(test_wrong_cert_key);
 	T_RUN(test_rsa_key);
 	T_RUN(test_eab);
 	T_RUN(test_resume);
