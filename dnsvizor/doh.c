@@ -32,6 +32,7 @@ typedef struct doh_req {
 
 /* One HTTP/2 stream with a request. */
 typedef struct h2_stream {
+	struct h2_stream *prev, *next;  /* the session's streams */
 	doh_req r;
 	int dispatched, answered;
 	uint8_t *resp;
@@ -46,6 +47,8 @@ struct doh_sess {
 	int done, failed;
 	int pending;
 	int nstreams;
+	h2_stream *streams;         /* nghttp2_session_del does not close
+				       them: freed by doh_free */
 	/* HTTP/1.1 */
 	uint32_t h1_sid;            /* id of the request being answered */
 	int h1_wait;                /* a request is outstanding */
@@ -583,6 +586,10 @@ static int h2_begin_headers(nghttp2_session *ng, const nghttp2_frame *f,
 	if (!st)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	s->nstreams++;
+	st->next = s->streams;
+	if (s->streams)
+		s->streams->prev = st;
+	s->streams = st;
 	nghttp2_session_set_stream_user_data(ng, f->hd.stream_id, st);
 	return 0;
 }
@@ -653,6 +660,20 @@ static int h2_frame(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 	return 0;
 }
 
+static void h2_stream_free(doh_sess *s, h2_stream *st)
+{
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		s->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	req_clear(&st->r, 1);
+	free(st->resp);
+	free(st);
+	s->nstreams--;
+}
+
 static int h2_close(nghttp2_session *ng, int32_t sid, uint32_t code,
 		    void *ud)
 {
@@ -665,10 +686,7 @@ static int h2_close(nghttp2_session *ng, int32_t sid, uint32_t code,
 	if (st->dispatched && !st->answered)
 		s->pending--;
 	nghttp2_session_set_stream_user_data(ng, sid, NULL);
-	req_clear(&st->r, 1);
-	free(st->resp);
-	free(st);
-	s->nstreams--;
+	h2_stream_free(s, st);
 	return 0;
 }
 
@@ -747,7 +765,9 @@ void doh_free(doh_sess *s)
 	if (!s)
 		return;
 	if (s->ng)
-		nghttp2_session_del(s->ng); /* closes (frees) every stream */
+		nghttp2_session_del(s->ng);
+	while (s->streams)
+		h2_stream_free(s, s->streams);
 	free(s);
 }
 
