@@ -89,13 +89,15 @@ void dv_config_free(dv_config *cfg)
 		&cfg->trust_anchors,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 		&cfg->dhcp_ranges, &cfg->dhcp_hosts, &cfg->dhcp_options,
-		&cfg->no_dhcp_ifaces, &cfg->except_ifaces,
+		&cfg->no_dhcp_ifaces, &cfg->except_ifaces, &cfg->acme_certs,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
 		cfg->log_facility, cfg->domain, cfg->hosts_file,
 		cfg->resolv_file, cfg->root_hints, cfg->outgoing_addr,
 		cfg->dhcp_leasefile, cfg->tls_cert, cfg->tls_key,
+		cfg->acme_directory, cfg->acme_email, cfg->acme_eab,
+		cfg->acme_ca_file, cfg->dns_server,
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)

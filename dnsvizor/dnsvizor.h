@@ -129,6 +129,18 @@ typedef struct dv_config {
 	int log_dhcp;               /* --log-dhcp */
 	uint32_t dhcp_lease_max;    /* --dhcp-lease-max (0: default 1000) */
 	char *dhcp_leasefile;       /* --dhcp-leasefile (text export) */
+	/* ACME DNS-01 certificates (acme_shell.c) */
+	char *acme_directory;       /* --acme-directory URL (default: Let's
+				       Encrypt production) */
+	char *acme_email;           /* --acme-email */
+	int acme_agree_tos;         /* --acme-agree-tos */
+	char *acme_eab;             /* --acme-eab=KID:HMAC */
+	char *acme_ca_file;         /* --acme-ca-file (CA's HTTPS trust) */
+	dv_strlist acme_certs;      /* --acme-cert=NAME[,NAME...] */
+	int acme_key_type;          /* --acme-key-type: ACME_KEY_* */
+	int acme_renew_now;         /* --acme-renew-now */
+	char *dns_server;           /* --dns-server=IP[#PORT] (RFC 2136 to an
+				       external primary, robur) */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */

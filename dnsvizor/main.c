@@ -26,6 +26,7 @@
 #include "dnsvizor/net.h"
 #include "dnsvizor/dhcpd.h"
 #include "dnsvizor/tls.h"
+#include "dnsvizor/acme_shell.h"
 
 /* ------------------------------------------------------------------ */
 /* listen addresses                                                   */
@@ -468,7 +469,9 @@ static void dv_reload(dv_ctx *ctx)
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
 	dv_rs_reload(ctx);      /* new settings, same cache */
+	dv_acme_tls_files(ctx); /* first --acme-cert feeds DoT/DoH */
 	dv_tls_reload(ctx);     /* certificate files re-read */
+	dv_acme_reload(ctx);    /* new --acme-* options, state kept */
 	dv_persist_reload(ctx); /* zone files that won: reset their journal */
 	dv_dhcpd_reload(ctx);   /* lease zones, same leases, new options */
 	dv_notify_all(ctx);     /* zone files edited: new serials */
@@ -528,6 +531,7 @@ static void dv_log_started(dv_ctx *ctx)
 
 static void dv_shutdown(dv_ctx *ctx)
 {
+	dv_acme_stop(ctx);      /* saves its state; before the journals */
 	dv_dhcpd_stop(ctx);     /* before the zone journals close */
 	dv_secondary_stop(ctx);
 	dv_rs_stop(ctx);        /* writes the cache file */
@@ -597,6 +601,7 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	if (dv_net_init(ctx, err, errlen) < 0 ||
+	    (dv_acme_tls_files(ctx), 0) ||
 	    dv_tls_init(ctx, err, errlen) < 0 || /* key: before the drop */
 	    dv_net_open(ctx, err, errlen) < 0 ||
 	    dv_dhcpd_open(ctx, err, errlen) < 0 || /* port 67: before drop */
@@ -617,6 +622,8 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the secondary zones");
 		return -1;
 	}
+	if (dv_acme_start(ctx, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

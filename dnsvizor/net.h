@@ -85,6 +85,7 @@ typedef struct dv_ctx {
 	struct dv_leasedns *leasedns; /* lease names (leasedns.c), or NULL */
 	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
 	struct dv_tls *tls;         /* DoT/DoH certificates (tls.c), or NULL */
+	struct dv_acme *acme;       /* ACME client (acme_shell.c), or NULL */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;

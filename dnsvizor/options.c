@@ -404,6 +404,99 @@ static int opt_serial_policy(dv_parser *p, const dv_option *o,
 	return 0;
 }
 
+/* --acme-key-type=ec|rsa2048|rsa3072 (values of acme.h's acme_key_type). */
+static int opt_acme_key_type(dv_parser *p, const dv_option *o,
+			     const char *val)
+{
+	static const char *const names[] = { "ec", "rsa2048", "rsa3072" };
+
+	for (int i = 0; i < 3; i++)
+		if (strcasecmp(val, names[i]) == 0) {
+			*(int *)field(p, o) = i;
+			return 0;
+		}
+	return opt_fail(p, o->name, "expected ec, rsa2048 or rsa3072, not "
+			"'%s'", val);
+}
+
+static int opt_acme_staging(dv_parser *p, const dv_option *o,
+			    const char *val)
+{
+	(void)val;
+	return set_str(p, o, "https://acme-staging-v02.api.letsencrypt.org"
+		       "/directory");
+}
+
+static int opt_acme_eab(dv_parser *p, const dv_option *o, const char *val)
+{
+	const char *c = strchr(val, ':');
+
+	if (!c || c == val || !c[1])
+		return opt_fail(p, o->name, "expected KID:HMAC (the HMAC key "
+				"base64url as the CA hands it out)");
+	return set_str(p, o, val);
+}
+
+/* A DNS name, optionally "*." in front, letters digits - _ and dots. */
+static int acme_name_ok(const char *s, size_t n)
+{
+	if (n >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		n -= 2;
+	}
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      (c == '.' && s[i + 1] != '.')))
+			return 0;
+	}
+	return 1;
+}
+
+/* --acme-cert=NAME[,NAME...]: one certificate, first name = CN. */
+static int opt_acme_cert(dv_parser *p, const dv_option *o, const char *val)
+{
+	for (const char *s = val; ; ) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (!acme_name_ok(s, n))
+			return opt_fail(p, o->name, "bad DNS name '%.*s'",
+					(int)n, s);
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return opt_list(p, o, val);
+}
+
+/* --dns-server=IP[#PORT] */
+static int opt_dns_server(dv_parser *p, const dv_option *o, const char *val)
+{
+	char ip[64];
+	const char *h = strchr(val, '#');
+	size_t n = h ? (size_t)(h - val) : strlen(val);
+	char *end;
+	long port = 53;
+
+	if (h) {
+		errno = 0;
+		port = strtol(h + 1, &end, 10);
+		if (!h[1] || *end || errno || port < 1 || port > 65535)
+			return opt_fail(p, o->name, "bad port in '%s'", val);
+	}
+	if (n == 0 || n >= sizeof(ip))
+		return opt_fail(p, o->name, "expected IP[#PORT]");
+	memcpy(ip, val, n);
+	ip[n] = '\0';
+	if (!ip_ok(ip))
+		return opt_fail(p, o->name, "'%s' is not an IP address", ip);
+	return set_str(p, o, val);
+}
+
 /* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
 static int opt_domain(dv_parser *p, const dv_option *o, const char *val)
 {
@@ -753,6 +846,38 @@ static const dv_option dv_options[] = {
 	    "open connections keep the old one."),
 	STR("tls-key", 0, tls_key, "FILE", "Private key for --tls-cert "
 	    "(PEM; default: the --tls-cert file)."),
+	/* ACME (acme_shell.c) */
+	OPT("acme-cert", 0, A_REQ, 0, opt_acme_cert, OFF(acme_certs), 0, 0,
+	    "NAME[,NAME...]", "Keep a certificate for these names issued by "
+	    "the ACME CA (DNS-01; *.NAME allowed). The first name is the "
+	    "subject CN and the file stem: STATE/certs/NAME.crt and .key "
+	    "('*' written as '_'). The first --acme-cert feeds --dot-port / "
+	    "--doh-port unless --tls-cert is given. Repeatable."),
+	STR("acme-directory", 0, acme_directory, "URL", "ACME directory URL "
+	    "(default: Let's Encrypt production, https://acme-v02.api."
+	    "letsencrypt.org/directory)."),
+	OPT("acme-staging", 0, A_NONE, 0, opt_acme_staging,
+	    OFF(acme_directory), 0, 0, NULL, "Use Let's Encrypt's staging "
+	    "directory."),
+	STR("acme-email", 0, acme_email, "ADDR", "Contact address of the "
+	    "ACME account."),
+	FLAG("acme-agree-tos", 0, acme_agree_tos, "Agree to the ACME CA's "
+	     "terms of service (required to create the account)."),
+	OPT("acme-eab", 0, A_REQ, 0, opt_acme_eab, OFF(acme_eab), 0, 0,
+	    "KID:HMAC", "External account binding (RFC 8555 7.3.4) for CAs "
+	    "that require it."),
+	STR("acme-ca-file", 0, acme_ca_file, "FILE", "Trust these CA "
+	    "certificates (PEM) for the ACME server's HTTPS instead of the "
+	    "system store."),
+	OPT("acme-key-type", 0, A_REQ, 0, opt_acme_key_type,
+	    OFF(acme_key_type), 0, 0, "ec|rsa2048|rsa3072", "Key type of "
+	    "the certificates (default ec: ECDSA P-256)."),
+	FLAG("acme-renew-now", 0, acme_renew_now, "Renew every --acme-cert "
+	     "at start, whatever its expiry."),
+	OPT("dns-server", 0, A_REQ, 0, opt_dns_server, OFF(dns_server), 0, 0,
+	    "IP[#PORT]", "External primary for challenge names outside our "
+	    "own zones: DNS-01 TXT records are added and removed there by "
+	    "RFC 2136 UPDATE signed with the first --dns-key."),
 	/* configuration */
 	OPT("conf-file", 'C', A_REQ, F_CONF, opt_conf_file, 0, 0, 0, "FILE",
 	    "Read options from FILE (one option per line, without the "

@@ -1,0 +1,444 @@
+#!/usr/bin/python3
+"""dnsvizor as an ACME DNS-01 client (issue 6) against a local pebble.
+
+pebble (Debian package) runs on loopback with a throw-away HTTPS
+certificate made here (dnsvizor trusts it through --acme-ca-file) and
+-dnsserver pointing at dnsvizor, so a challenge only validates when
+dnsvizor really served the TXT record it published in its own zone.
+PEBBLE_VA_ALWAYS_VALID is unset.  Issued chains are verified with openssl
+against pebble's root from its management port (/roots/0).
+
+Cases: a certificate for a name in our zone (files, modes, chain, the TXT
+seen while ordering and removed afterwards), a wildcard plus apex,
+renewal on restart (--acme-renew-now: a new serial), a name outside our
+zones (a clear error, retried, no crash), kill -9 in the middle of an
+order (the restart finishes it), no --acme-agree-tos (a clear message),
+and the robur TLSA flow (a CSR in TLSA 3 255 0 added by a TSIG-signed
+nsupdate comes back as TLSA 3 0 0 with the issued certificate and 2 0 0
+with its CA).
+"""
+import base64
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dvtest  # noqa: E402
+from dvtest import (case, check, eq, free_port, rcode, run,  # noqa: E402
+                    tmpdir, write, Server, TestFailure)
+
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rdatatype  # noqa: E402
+
+ZONE = "acme.test."
+ZONE_TEXT = """$ORIGIN acme.test.
+$TTL 300
+@    IN SOA ns1 hostmaster 100 3600 900 604800 60
+@    IN NS  ns1
+ns1  IN A   127.0.0.1
+www  IN A   127.0.0.1
+"""
+KEYNAME = "x._update.acme.test."
+SECRET = base64.b64encode(bytes(range(7, 39))).decode()
+
+ISSUE_TIMEOUT = 40     # seconds from start to an installed certificate
+PEBBLE_START = 10
+
+dvtest.CASE_TIMEOUT = 2 * ISSUE_TIMEOUT + 40
+
+_procs = []
+
+
+def stop_procs():
+    for p in _procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+    del _procs[:]
+
+
+def tail(path, n=800):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")[-n:]
+    except OSError:
+        return "(no log)"
+
+
+def openssl(*args, inp=None):
+    p = subprocess.run(["openssl"] + list(args), input=inp,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=30)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+class Pebble:
+    def __init__(self, d, dns_port):
+        self.dir = d
+        self.cert = os.path.join(d, "pebble-cert.pem")
+        key = os.path.join(d, "pebble-key.pem")
+        rc, out = openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                          "ec_paramgen_curve:prime256v1", "-nodes", "-days",
+                          "2", "-subj", "/CN=localhost", "-keyout", key,
+                          "-out", self.cert, "-addext",
+                          "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        check(rc == 0, "openssl req: %s" % out[-300:])
+        port, self.mport = free_port(), free_port()
+        conf = write(os.path.join(d, "pebble.json"), json.dumps({"pebble": {
+            "listenAddress": "127.0.0.1:%d" % port,
+            "managementListenAddress": "127.0.0.1:%d" % self.mport,
+            "certificate": self.cert, "privateKey": key,
+            "httpPort": free_port(), "tlsPort": free_port(),
+            "ocspResponderURL": "",
+            "externalAccountBindingRequired": False}}))
+        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1",
+                   PEBBLE_WFE_NONCEREJECT="0", PEBBLE_AUTHZREUSE="0")
+        env.pop("PEBBLE_VA_ALWAYS_VALID", None)
+        self.log = os.path.join(d, "pebble.log")
+        lf = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            ["pebble", "-config", conf, "-strict=false",
+             "-dnsserver", "127.0.0.1:%d" % dns_port],
+            stdin=subprocess.DEVNULL, stdout=lf, stderr=lf, env=env, cwd=d)
+        _procs.append(self.proc)
+        self.url = "https://127.0.0.1:%d/dir" % port
+        self.ctx = ssl.create_default_context(cafile=self.cert)
+        deadline = time.monotonic() + PEBBLE_START
+        while time.monotonic() < deadline:
+            check(self.proc.poll() is None, "pebble exited: %s"
+                  % tail(self.log))
+            try:
+                with urllib.request.urlopen(self.url, context=self.ctx,
+                                            timeout=1) as r:
+                    json.load(r)
+                break
+            except Exception:
+                time.sleep(0.1)
+        else:
+            raise TestFailure("pebble did not start: %s" % tail(self.log))
+        self.root = write(os.path.join(d, "root.pem"), self.mgmt("/roots/0"))
+
+    def mgmt(self, path):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE   # pebble's own management cert
+        url = "https://127.0.0.1:%d%s" % (self.mport, path)
+        with urllib.request.urlopen(url, context=ctx, timeout=5) as r:
+            return r.read().decode()
+
+
+def acme_args(state, peb, *certs, tos=True, extra=()):
+    a = ["--state-dir=" + state, "--acme-directory=" + peb.url,
+         "--acme-ca-file=" + peb.cert, "--acme-email=hostmaster@acme.test",
+         "--dns-key=%s:SHA256:%s" % (KEYNAME, SECRET)]
+    if tos:
+        a.append("--acme-agree-tos")
+    a += ["--acme-cert=" + c for c in certs]
+    return a + list(extra)
+
+
+def setup():
+    """(dir, state dir, dnsvizor port, pebble)."""
+    d = tmpdir()
+    state = os.path.join(d, "state")
+    os.mkdir(state)
+    port = free_port()
+    return d, state, port, Pebble(d, port)
+
+
+def txt(port, name, timeout=0.5):
+    q = dns.message.make_query(name, "TXT")
+    r = dns.query.udp(q, "127.0.0.1", port=port, timeout=timeout)
+    vals = []
+    for rr in r.answer:
+        if rr.rdtype == dns.rdatatype.TXT:
+            vals += [b"".join(x.strings).decode() for x in rr]
+    return rcode(r), vals
+
+
+class Watcher(threading.Thread):
+    """Polls a TXT name every 20 ms; keeps the values seen."""
+
+    def __init__(self, port, name):
+        super().__init__(daemon=True)
+        self.port, self.name = port, name
+        self.seen = set()
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            try:
+                self.seen.update(txt(self.port, self.name)[1])
+            except Exception:
+                pass
+            self.halt.wait(0.02)
+
+    def stop(self):
+        self.halt.set()
+        self.join(5)
+
+
+def wait_file(path, server, timeout=ISSUE_TIMEOUT, newer=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        check(server.alive(), "dnsvizor died: %s" % server.log_tail(1500))
+        try:
+            st = os.stat(path)
+            if newer is None or st.st_mtime_ns != newer:
+                time.sleep(0.2)   # written atomically; settle the log
+                return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.2)
+    raise TestFailure("%s not written within %ds: %s"
+                      % (path, timeout, server.log_tail(1500)))
+
+
+def verify_chain(peb, crt):
+    """openssl verify of the leaf against pebble's root with the rest of
+    the file as untrusted intermediates."""
+    pem = open(crt).read()
+    parts = ["-----BEGIN CERTIFICATE-----" + p for p in
+             pem.split("-----BEGIN CERTIFICATE-----")[1:]]
+    check(len(parts) >= 2, "chain has %d certificates" % len(parts))
+    d = os.path.dirname(crt)
+    leaf = write(os.path.join(d, "leaf.tmp"), parts[0])
+    inter = write(os.path.join(d, "inter.tmp"), "".join(parts[1:]))
+    rc, out = openssl("verify", "-CAfile", peb.root, "-untrusted", inter,
+                      leaf)
+    os.unlink(leaf)
+    os.unlink(inter)
+    check(rc == 0 and "OK" in out, "chain does not verify: %s" % out)
+
+
+def cert_text(crt):
+    rc, out = openssl("x509", "-in", crt, "-noout", "-text")
+    check(rc == 0, "openssl x509: %s" % out[-300:])
+    return out
+
+
+def serial(crt):
+    rc, out = openssl("x509", "-in", crt, "-noout", "-serial")
+    check(rc == 0, out)
+    return out.strip()
+
+
+def mode(path):
+    return os.stat(path).st_mode & 0o777
+
+
+@case
+def certificate_for_a_name_in_our_zone():
+    d, state, port, peb = setup()
+    w = Watcher(port, "_acme-challenge.www.acme.test.")
+    w.start()
+    try:
+        s = Server(zones={ZONE: ZONE_TEXT}, port=port,
+                   args=acme_args(state, peb, "www.acme.test"))
+        crt = os.path.join(state, "certs", "www.acme.test.crt")
+        key = os.path.join(state, "certs", "www.acme.test.key")
+        wait_file(crt, s)
+    finally:
+        w.stop()
+    verify_chain(peb, crt)
+    text = cert_text(crt)
+    check("DNS:www.acme.test" in text, "no SAN www.acme.test: %s"
+          % text[:600])
+    eq(mode(key), 0o600, "certificate key mode")
+    eq(mode(os.path.join(state, "acme", "account.key")), 0o600,
+       "account key mode")
+    check(os.path.getsize(os.path.join(state, "acme", "account.url")) > 0,
+          "no account URL stored")
+    # the key file holds the certificate's key
+    rc1, p1 = openssl("x509", "-in", crt, "-noout", "-pubkey")
+    rc2, p2 = openssl("pkey", "-in", key, "-pubout")
+    check(rc1 == 0 and rc2 == 0 and p1 == p2, "key does not match")
+    vals = list(w.seen)
+    check(len(vals) >= 1 and all(len(v) == 43 for v in vals),
+          "challenge TXT never seen (seen %r)" % vals)
+    # removed after the order
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and txt(port, "_acme-challenge.www."
+                                                    "acme.test.")[1]:
+        time.sleep(0.2)
+    eq(txt(port, "_acme-challenge.www.acme.test."), ("NXDOMAIN", []),
+       "challenge after the order")
+    check("installed" in s.log(), "no install line: %s" % s.log_tail())
+
+
+@case
+def wildcard_and_apex():
+    d, state, port, peb = setup()
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port,
+               args=acme_args(state, peb, "*.acme.test,acme.test"))
+    crt = os.path.join(state, "certs", "_.acme.test.crt")
+    wait_file(crt, s)
+    verify_chain(peb, crt)
+    text = cert_text(crt)
+    check("DNS:*.acme.test" in text and "DNS:acme.test" in text,
+          "SANs: %s" % text[:800])
+    eq(mode(os.path.join(state, "certs", "_.acme.test.key")), 0o600,
+       "key mode")
+
+
+@case
+def renewal_on_restart_gets_a_new_certificate():
+    d, state, port, peb = setup()
+    args = acme_args(state, peb, "www.acme.test")
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    wait_file(crt, s)
+    first = serial(crt)
+    mtime = os.stat(crt).st_mtime_ns
+    s.stop()
+    # without --acme-renew-now a restart keeps the fresh certificate
+    s2 = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    time.sleep(3)
+    eq(serial(crt), first, "certificate after a plain restart")
+    s2.stop()
+    s3 = Server(zones={ZONE: ZONE_TEXT}, port=port,
+                args=args + ["--acme-renew-now"])
+    wait_file(crt, s3, newer=mtime)
+    check(serial(crt) != first, "renewal kept serial %s" % first)
+    verify_chain(peb, crt)
+    # the account was reused: no second key
+    check("new account key" not in s3.log(), "account key regenerated")
+
+
+@case
+def name_outside_our_zones_fails_clearly():
+    d, state, port, peb = setup()
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port,
+               args=acme_args(state, peb, "www.elsewhere.test"))
+    deadline = time.monotonic() + ISSUE_TIMEOUT
+    while time.monotonic() < deadline and "retrying" not in s.log():
+        check(s.alive(), "died: %s" % s.log_tail())
+        time.sleep(0.2)
+    log = s.log()
+    check("not in a zone this server is primary for" in log,
+          "no clear reason: %s" % s.log_tail(1500))
+    check("retrying in" in log, "no retry: %s" % s.log_tail(1500))
+    check(not os.path.exists(os.path.join(state, "certs",
+                                          "www.elsewhere.test.crt")),
+          "a certificate appeared")
+    time.sleep(1)
+    check(s.alive(), "dnsvizor died")
+    r = s.query("www.acme.test.", "A")
+    eq(rcode(r), "NOERROR", "still answering")
+
+
+@case
+def kill_during_order_then_restart_finishes():
+    d, state, port, peb = setup()
+    args = acme_args(state, peb, "www.acme.test")
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    # wait until the order is in flight (its challenge is published)
+    deadline = time.monotonic() + ISSUE_TIMEOUT
+    while time.monotonic() < deadline:
+        if txt(port, "_acme-challenge.www.acme.test.")[1] or \
+                "publish" in s.log():
+            break
+        time.sleep(0.02)
+    s.proc.kill()
+    s.proc.wait(5)
+    s.checked = True
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    s2 = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    wait_file(crt, s2)
+    verify_chain(peb, crt)
+
+
+@case
+def without_agree_tos_a_clear_message():
+    d, state, port, peb = setup()
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port,
+               args=acme_args(state, peb, "www.acme.test", tos=False))
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and "retrying" not in s.log():
+        time.sleep(0.2)
+    log = s.log()
+    check("--acme-agree-tos" in log, "no hint: %s" % s.log_tail(1500))
+    check("retrying" in log, "no failure reported: %s" % s.log_tail(1500))
+    check(not os.path.exists(os.path.join(state, "certs",
+                                          "www.acme.test.crt")),
+          "a certificate without agreeing to the terms")
+
+
+def tlsa(port, name):
+    q = dns.message.make_query(name, "TLSA")
+    r = dns.query.tcp(q, "127.0.0.1", port=port, timeout=2)  # > 1232
+    out = []
+    for rr in r.answer:
+        if rr.rdtype == dns.rdatatype.TLSA:
+            out += [(x.usage, x.selector, x.mtype, x.cert) for x in rr]
+    return out
+
+
+@case
+def robur_tlsa_csr_becomes_certificate():
+    d, state, port, peb = setup()
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port,
+               args=acme_args(state, peb) + ["--allow-update=%s,%s"
+                                             % (ZONE, KEYNAME)])
+    key = os.path.join(d, "host.key")
+    csr = os.path.join(d, "host.csr")
+    rc, out = openssl("req", "-new", "-newkey", "ec", "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                      key, "-subj", "/CN=www.acme.test", "-addext",
+                      "subjectAltName=DNS:www.acme.test", "-outform", "DER",
+                      "-out", csr)
+    check(rc == 0, out)
+    name = "_letsencrypt._tcp.www.acme.test."
+    hexcsr = open(csr, "rb").read().hex()
+    script = ("server 127.0.0.1 %d\nzone %s\nupdate add %s 300 TLSA "
+              "3 255 0 %s\nsend\n" % (port, ZONE, name, hexcsr))
+    p = subprocess.run(["nsupdate", "-y", "hmac-sha256:%s:%s"
+                        % (KEYNAME.rstrip("."), SECRET)],
+                       input=script.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=20)
+    check(p.returncode == 0, "nsupdate: %s" % p.stdout.decode())
+    deadline = time.monotonic() + ISSUE_TIMEOUT
+    got = []
+    while time.monotonic() < deadline:
+        check(s.alive(), "died: %s" % s.log_tail())
+        got = tlsa(port, name)
+        if any(t[:3] == (3, 0, 0) for t in got):
+            break
+        time.sleep(0.3)
+    leaf = [t[3] for t in got if t[:3] == (3, 0, 0)]
+    cas = [t[3] for t in got if t[:3] == (2, 0, 0)]
+    check(len(leaf) == 1, "TLSA 3 0 0 not published: %r\n%s"
+          % ([t[:3] for t in got], s.log_tail(1500)))
+    check(len(cas) >= 1, "no TLSA 2 0 0")
+    eq(len([t for t in got if t[:3] == (3, 255, 0)]), 1, "CSR kept")
+    leafpem = ssl.DER_cert_to_PEM_cert(leaf[0])
+    interpem = "".join(ssl.DER_cert_to_PEM_cert(c) for c in cas)
+    lf = write(os.path.join(d, "tlsa-leaf.pem"), leafpem)
+    inf = write(os.path.join(d, "tlsa-inter.pem"), interpem)
+    rc, out = openssl("verify", "-CAfile", peb.root, "-untrusted", inf, lf)
+    check(rc == 0 and "OK" in out, "TLSA certificate: %s" % out)
+    rc1, p1 = openssl("x509", "-in", lf, "-noout", "-pubkey")
+    rc2, p2 = openssl("pkey", "-in", key, "-pubout")
+    check(rc1 == 0 and rc2 == 0 and p1 == p2,
+          "TLSA certificate is not for the CSR's key")
+    # stable: no second order for a CSR that has its certificate
+    time.sleep(3)
+    eq([t[3] for t in tlsa(port, name) if t[:3] == (3, 0, 0)], leaf,
+       "TLSA 3 0 0 a few seconds later")
+
+
+try:
+    run()
+finally:
+    stop_procs()
