@@ -29,7 +29,10 @@
  * At most one HTTP request is outstanding at a time: after an
  * ACME_ACT_HTTP action the engine hands out no further HTTP action until
  * acme_on_http_response was called for it (transport failures are
- * reported as status 0).  Orders are worked on one at a time.
+ * reported as status 0).  Orders are worked on one at a time.  The
+ * directory is fetched and the account registered right at start-up
+ * (so that a terms-of-service or EAB problem shows at once), orders when
+ * they are due.  Names are lower-cased, without a trailing dot.
  *
  * Every pointer inside an acme_action stays valid until the next call
  * into the engine with the same ctx.  Strings are NUL-terminated.
