@@ -98,6 +98,24 @@ SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
 _tmpdirs = []
 
 
+def wait_for(fn, timeout, what, logs=()):
+    """fn() until it returns something true (exceptions count as "not
+    yet"); TestFailure after timeout seconds, with the last result and the
+    tails of the logs (callables returning text)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 (not up yet)
+            last = e
+        time.sleep(0.2)
+    raise TestFailure("%s not within %ss (last: %r)%s" % (
+        what, timeout, last, "".join("\n--- " + f()[-1500:] for f in logs)))
+
+
 def tmpdir():
     d = tempfile.mkdtemp(prefix="dvtest.")
     _tmpdirs.append(d)

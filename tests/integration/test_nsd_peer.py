@@ -28,7 +28,7 @@ import dns.rcode
 import dns.rdatatype
 
 from dvtest import (Server, TestFailure, case, check, eq, free_port, run,
-                    tmpdir, write)
+                    tmpdir, wait_for, write)
 
 NSD = "/usr/sbin/nsd"
 KEY = "xfr-key"
@@ -232,20 +232,6 @@ class Recorder:
         self.thread.join(5)
         self.udp.close()
         self.tcp.close()
-
-
-def wait_for(fn, timeout, what):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001 (timeouts while starting)
-            last = e
-        time.sleep(0.1)
-    raise TestFailure("%s not within %ss (last: %r)" % (what, timeout, last))
 
 
 def ask(port, name, rdtype):

@@ -7,19 +7,14 @@ NOTIFY dnsvizor -> knot, IXFR from dnsvizor's copy (its IXFR history is
 fed by the differences dnsvizor received)."""
 import base64
 import os
-import signal
-import subprocess
-import time
 
 import dns.message
 import dns.query
 import dns.rdatatype
 
-from dvtest import (Server, TestFailure, case, check, eq, free_port, run,
-                    tmpdir, write)
-
-KNOTD = "/usr/sbin/knotd"
-KNOTC = "/usr/sbin/knotc"
+from dvtest import (Server, case, check, eq, free_port, run, tmpdir,
+                    wait_for)
+import knotpeer
 KEY = "chain.key"
 SECRET = base64.b64encode(os.urandom(32)).decode()
 
@@ -76,87 +71,16 @@ zone:
 """
 
 
-class Knot:
-    def __init__(self, dv_port, role):
-        self.dir = tmpdir()
-        self.port = free_port()
-        os.makedirs(os.path.join(self.dir, "db"))
-        v = {"d": self.dir, "p": self.port, "dvp": dv_port, "k": KEY,
-             "s": SECRET}
-        if role == "primary":
-            write(os.path.join(self.dir, "example.com.zone"), ZONE)
-        self.conf = write(os.path.join(self.dir, "knot.conf"), """
-server:
-    rundir: "%(d)s"
-    listen: 127.0.0.1@%(p)d
-    pidfile: "%(d)s/knot.pid"
-log:
-  - target: "%(d)s/knot.log"
-    any: info
-database:
-    storage: "%(d)s/db"
-""" % v + (PRIMARY if role == "primary" else SECONDARY) % v)
-        self.role = role
-        self.start()
-
-    def start(self):
-        self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
-        self.proc = subprocess.Popen([KNOTD, "-c", self.conf],
-                                     stdout=self.log, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.knotc("status").returncode == 0:
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise TestFailure("knotd (%s) did not start" % self.role)
-
-    def knotc(self, *args):
-        return subprocess.run([KNOTC, "-c", self.conf, "-t", "5"] +
-                              list(args), capture_output=True, timeout=15)
-
-    def change(self, name, addr):
-        for cmd in (["zone-begin", "example.com"],
-                    ["zone-set", "example.com", name, "60", "A", addr],
-                    ["zone-commit", "example.com"]):
-            r = self.knotc(*cmd)
-            check(r.returncode == 0,
-                  "knotc %s: %r %r" % (cmd[0], r.stdout, r.stderr))
-
-    def logtext(self):
-        try:
-            with open(os.path.join(self.dir, "knot.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.log.closed:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
-
-
-def wait_for(fn, timeout, what, logs=()):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001 (not up yet)
-            last = e
-        time.sleep(0.2)
-    raise TestFailure("%s not within %ss (last: %r)%s" % (
-        what, timeout, last, "".join("\n--- " + f()[-1500:] for f in logs)))
+def Knot(dv_port, role):
+    """knotd as the primary (feeding dnsvizor) or as the third server
+    (a TSIG secondary of dnsvizor)."""
+    k = knotpeer.Knot(PRIMARY if role == "primary" else SECONDARY,
+                      {"dvp": dv_port, "k": KEY, "s": SECRET},
+                      files={"example.com.zone": ZONE}
+                      if role == "primary" else None)
+    k.change = lambda name, addr: knotpeer.Knot.change(k, "example.com",
+                                                       name, addr)
+    return k
 
 
 def lookup(port, name, rdtype):
@@ -198,7 +122,7 @@ def chain_knot_dnsvizor_knot():
             listen=False, conf=["listen-address=127.0.0.1"], wait=False)
         srv.port = dv_port
         srv.wait_ready()
-        logs = (srv.log, third.logtext)
+        logs = (srv.log, third.log)
         # primary -> dnsvizor (AXFR) -> NOTIFY -> third (AXFR)
         wait_for(lambda: serial(dv_port) == 1, 10, "dnsvizor loaded",
                  logs)
@@ -221,7 +145,7 @@ def chain_knot_dnsvizor_knot():
                      "serial %d at the third server" % n, logs)
             eq(a_of(third.port, name), [addr], "change at the third")
         # the third server followed incrementally from dnsvizor's copy
-        log = third.logtext()
+        log = third.log()
         check(len(incoming(log, "IXFR")) >= 2,
               "third server not by IXFR: " + log[-2000:])
         # the third server misses two changes that dnsvizor received by
@@ -232,13 +156,13 @@ def chain_knot_dnsvizor_knot():
             primary.change(name + ".example.com.", "192.0.2.%d" % n)
             wait_for(lambda: serial(dv_port) == n, 10,
                      "serial %d at dnsvizor" % n, logs)
-        before = len(incoming(third.logtext(), "IXFR"))
+        before = len(incoming(third.log(), "IXFR"))
         third.start()
         wait_for(lambda: serial(third.port) == 5, 15,
                  "the third server catching up", logs)
         eq(a_of(third.port, "four.example.com."), ["192.0.2.4"],
            "missed change")
-        log = third.logtext()
+        log = third.log()
         check(len(incoming(log, "IXFR")) > before,
               "catching up not by IXFR: " + log[-2000:])
         check("fallback to AXFR" not in log,

@@ -8,18 +8,15 @@ a secret that differs: the transfer fails, dnsvizor keeps what it had and
 logs the TSIG error."""
 import base64
 import os
-import signal
-import subprocess
 import time
 
 from dvtest import (Server, TestFailure, case, check, eq, free_port, rcode,
-                    rdatas, run, tmpdir, write)
+                    rdatas, run, tmpdir, wait_for, write)
+import knotpeer
 import dns.message
 import dns.opcode
 import dns.rcode
 
-KNOTD = "/usr/sbin/knotd"
-KNOTC = "/usr/sbin/knotc"
 REFRESH, RETRY, EXPIRE = 2, 1, 8
 KEYNAME = "xfr.key"
 SECRET = base64.b64encode(os.urandom(32)).decode()
@@ -39,46 +36,19 @@ def zone_text(serial, extra=""):
     return ZONE % (serial, REFRESH, RETRY, EXPIRE, extra)
 
 
-class Knot:
-    """knotd serving example.com to dnsvizor on dv_port; with secret,
-    transfers and NOTIFY are TSIG-signed with KEYNAME (hmac-sha256)."""
-
-    def __init__(self, dv_port, secret=None):
-        self.dir = tmpdir()
-        self.port = free_port()
-        os.makedirs(os.path.join(self.dir, "db"))
-        self.zfile = write(os.path.join(self.dir, "example.com.zone"),
-                           zone_text(1))
-        v = {"d": self.dir, "p": self.port, "dvp": dv_port,
-             "k": KEYNAME, "s": secret}
-        keys = """
-key:
+KNOT_KEY = """key:
   - id: %(k)s
     algorithm: hmac-sha256
     secret: %(s)s
-""" % v if secret else ""
-        keyref = "    key: %s\n" % KEYNAME if secret else ""
-        self.conf = write(os.path.join(self.dir, "knot.conf"), """
-server:
-    rundir: "%(d)s"
-    listen: 127.0.0.1@%(p)d
-    pidfile: "%(d)s/knot.pid"
-log:
-  - target: "%(d)s/knot.log"
-    any: info
-database:
-    storage: "%(d)s/db"
-""" % v + keys + """
-remote:
+"""
+KNOT_BODY = """remote:
   - id: dv
     address: 127.0.0.1@%(dvp)d
-""" % v + keyref + """
-acl:
+%(keyref)sacl:
   - id: xfr
     address: 127.0.0.1
     action: transfer
-""" + keyref + """
-template:
+%(keyref)stemplate:
   - id: default
     storage: "%(d)s"
     zonefile-sync: -1
@@ -89,68 +59,22 @@ zone:
     file: "%(d)s/example.com.zone"
     notify: dv
     acl: xfr
-""" % v)
-        self.proc = None
-        self.start()
+"""
 
-    def start(self):
-        self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
-        self.proc = subprocess.Popen([KNOTD, "-c", self.conf],
-                                     stdout=self.log, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.knotc("zone-status", "example.com").returncode == 0:
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise TestFailure("knotd did not start")
+
+class Knot(knotpeer.Knot):
+    """knotd serving example.com to dnsvizor on dv_port; with secret,
+    transfers and NOTIFY are TSIG-signed with KEYNAME (hmac-sha256)."""
+
+    def __init__(self, dv_port, secret=None):
+        v = {"dvp": dv_port, "k": KEYNAME, "s": secret,
+             "keyref": "    key: %s\n" % KEYNAME if secret else ""}
+        knotpeer.Knot.__init__(self, (KNOT_KEY if secret else "") +
+                               KNOT_BODY, v,
+                               files={"example.com.zone": zone_text(1)})
 
     def change(self, name, addr):
-        """Add name A addr at the primary (serial + 1, NOTIFY)."""
-        for cmd in (["zone-begin", "example.com"],
-                    ["zone-set", "example.com", name, "60", "A", addr],
-                    ["zone-commit", "example.com"]):
-            r = self.knotc(*cmd)
-            check(r.returncode == 0,
-                  "knotc %s: %r %r" % (cmd[0], r.stdout, r.stderr))
-
-    def knot_log(self):
-        try:
-            with open(os.path.join(self.dir, "knot.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def knotc(self, *args):
-        return subprocess.run([KNOTC, "-c", self.conf, "-t", "5"] +
-                              list(args), capture_output=True, timeout=15)
-
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
-
-
-def wait_for(fn, timeout, what):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001 (timeouts while starting)
-            last = e
-        time.sleep(0.2)
-    raise TestFailure("%s not within %ss (last: %r)" % (what, timeout, last))
+        knotpeer.Knot.change(self, "example.com", name, addr)
 
 
 def addr_of(srv, name):
