@@ -109,6 +109,7 @@ struct dv_acme {
 	dv_acme_nopub *nopub;
 	size_t nnopub;
 	dv_acme_wait *waits;
+	struct dv_ext *exts;          /* RFC 2136 to --dns-server */
 	dv_acme_tlsa *tl;
 	size_t ntl;
 	uint32_t *zserial;            /* per --zone: serial at the last scan */
@@ -758,10 +759,6 @@ static void dv_acme_wait_start(struct dv_acme *a, const zone *z,
 	       w->serial);
 }
 
-/* ------------------------------------------------------------------ */
-/* actions                                                            */
-/* ------------------------------------------------------------------ */
-
 static void dv_acme_nopub_add(struct dv_acme *a, const char *name,
 			      const char *why)
 {
@@ -775,10 +772,324 @@ static void dv_acme_nopub_add(struct dv_acme *a, const char *name,
 	a->nnopub++;
 }
 
+/* ------------------------------------------------------------------ */
+/* external primary (--dns-server): RFC 2136 UPDATE signed with TSIG  */
+/* ------------------------------------------------------------------ */
+
+enum { DV_EXT_ZONE, DV_EXT_UPDATE, DV_EXT_WAIT };
+enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60 };
+
+/* One exchange with the external primary: find the zone (SOA query),
+ * send the UPDATE; or poll the TXT until it is served. */
+typedef struct dv_ext {
+	struct dv_acme *a;
+	struct dv_ext *next;
+	int step, add, tries, fd;
+	char name[WIRE_MAXNAME * 4], txt[256], token[256];
+	uint8_t owner[WIRE_MAXNAME], zone[WIRE_MAXNAME];
+	uint8_t msg[1024];
+	size_t len;
+	uint16_t id;
+	zone_tsig_key key;
+	zone_tsig_ctx tc;
+	int has_key;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct event *rd, *tick;
+} dv_ext;
+
+static void dv_ext_free(dv_ext *e)
+{
+	struct dv_acme *a = e->a;
+
+	for (dv_ext **pp = &a->exts; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	if (e->rd)
+		event_free(e->rd);
+	if (e->tick)
+		event_free(e->tick);
+	if (e->fd >= 0)
+		close(e->fd);
+	free(e);
+}
+
+/* A query for owner/type into e->msg. */
+static void dv_ext_query(dv_ext *e, uint16_t type)
+{
+	size_t n = wire_name_len(e->owner);
+
+	RAND_bytes((unsigned char *)&e->id, sizeof(e->id));
+	memset(e->msg, 0, WIRE_HDRLEN);
+	wire_put16(e->msg, e->id);
+	wire_put16(e->msg + 4, 1);
+	memcpy(e->msg + WIRE_HDRLEN, e->owner, n);
+	wire_put16(e->msg + WIRE_HDRLEN + n, type);
+	wire_put16(e->msg + WIRE_HDRLEN + n + 2, DNS_C_IN);
+	e->len = WIRE_HDRLEN + n + 4;
+}
+
+/* The UPDATE adding or deleting the TXT, TSIG-signed. 0 or -1. */
+static int dv_ext_update(dv_ext *e)
+{
+	wire_writer w;
+	uint8_t rd[256];
+	size_t n = strlen(e->txt);
+
+	RAND_bytes((unsigned char *)&e->id, sizeof(e->id));
+	rd[0] = (uint8_t)n;
+	memcpy(rd + 1, e->txt, n);
+	wire_writer_init(&w, e->msg, sizeof(e->msg), sizeof(e->msg));
+	memset(e->msg, 0, WIRE_HDRLEN);
+	if (wire_write(&w, e->msg, WIRE_HDRLEN) < 0 ||
+	    wire_write_name(&w, e->zone, 1) < 0 ||
+	    wire_write16(&w, DNS_T_SOA) < 0 || wire_write16(&w, DNS_C_IN) < 0 ||
+	    wire_write_rr(&w, e->owner, DNS_T_TXT, e->add ? DNS_C_IN :
+			  DNS_C_NONE, e->add ? DV_ACME_TXT_TTL : 0, rd,
+			  (uint16_t)(n + 1), NULL) < 0)
+		return -1;
+	wire_put16(e->msg, e->id);
+	e->msg[2] = DNS_OP_UPDATE << 3;
+	wire_put16(e->msg + 4, 1);
+	wire_put16(e->msg + 8, 1);
+	e->len = w.len;
+	memset(&e->tc, 0, sizeof(e->tc));
+	if (e->has_key && zone_tsig_sign_request(&e->tc, &e->key, e->msg,
+						 &e->len, sizeof(e->msg),
+						 (uint64_t)time(NULL)) < 0)
+		return -1;
+	return 0;
+}
+
+static void dv_ext_send(dv_ext *e)
+{
+	struct timeval tv = { 1, 0 };
+
+	sendto(e->fd, e->msg, e->len, 0, (struct sockaddr *)&e->ss, e->sl);
+	evtimer_add(e->tick, &tv);
+}
+
+/* Walk the answer and authority RRs of m; fn returns 1 to stop. */
+static int dv_rr_walk(const uint8_t *m, size_t len,
+		      int (*fn)(void *arg, const uint8_t *m, size_t len,
+				const uint8_t *owner, uint16_t type,
+				size_t rd, uint16_t rdlen), void *arg)
+{
+	size_t pos = WIRE_HDRLEN;
+	unsigned n;
+
+	if (len < WIRE_HDRLEN || wire_get16(m + 4) != 1 ||
+	    wire_name_read(m, len, &pos, NULL) < 0 || (pos += 4) > len)
+		return 0;
+	n = (unsigned)wire_get16(m + 6) + wire_get16(m + 8);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t owner[WIRE_MAXNAME];
+		uint16_t type, rdlen;
+
+		if (wire_name_read(m, len, &pos, owner) < 0 || pos + 10 > len)
+			return 0;
+		type = wire_get16(m + pos);
+		rdlen = wire_get16(m + pos + 8);
+		if (pos + 10 + rdlen > len)
+			return 0;
+		if (fn(arg, m, len, owner, type, pos + 10, rdlen))
+			return 1;
+		pos += 10u + rdlen;
+	}
+	return 0;
+}
+
+static int dv_ext_soa_rr(void *arg, const uint8_t *m, size_t len,
+			 const uint8_t *owner, uint16_t type, size_t rd,
+			 uint16_t rdlen)
+{
+	dv_ext *e = arg;
+
+	(void)m, (void)len, (void)rd, (void)rdlen;
+	if (type != DNS_T_SOA || !wire_name_is_sub(e->owner, owner))
+		return 0;
+	wire_name_lower(e->zone, owner);
+	return 1;
+}
+
+static int dv_ext_txt_rr(void *arg, const uint8_t *m, size_t len,
+			 const uint8_t *owner, uint16_t type, size_t rd,
+			 uint16_t rdlen)
+{
+	dv_ext *e = arg;
+	size_t n = strlen(e->txt);
+
+	(void)len;
+	return type == DNS_T_TXT && wire_name_equal(owner, e->owner) &&
+	       rdlen == n + 1 && m[rd] == n && !memcmp(m + rd + 1, e->txt, n);
+}
+
+static void dv_ext_done(dv_ext *e, const char *fail)
+{
+	struct dv_acme *a = e->a;
+	char token[256], why[512];
+
+	snprintf(token, sizeof(token), "%s", e->token);
+	if (fail)
+		snprintf(why, sizeof(why), "%.200s: %.300s", e->name, fail);
+	if (e->step == DV_EXT_WAIT) {
+		dv_ext_free(e);
+		if (fail)
+			acme_on_publish_failed(a->eng, token, why, dv_now());
+		else
+			acme_on_published(a->eng, token, dv_now());
+		dv_acme_pump(a);
+		return;
+	}
+	if (fail) {
+		dv_log(&a->ctx->lg, DV_LOG_ERR, "acme: --dns-server update "
+		       "failed: %s", why);
+		if (e->add)
+			dv_acme_nopub_add(a, e->name, why);
+	} else {
+		dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: %s TXT %s %s at the "
+		       "--dns-server", e->name, e->txt,
+		       e->add ? "published" : "removed");
+	}
+	dv_ext_free(e);
+}
+
+static void dv_ext_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ext *e = arg;
+	uint8_t m[4096];
+	ssize_t n;
+	int rc;
+
+	(void)what;
+	n = recv(fd, m, sizeof(m), 0);
+	if (n < WIRE_HDRLEN || wire_get16(m) != e->id ||
+	    !(m[2] & 0x80))
+		return;
+	rc = m[3] & 0xf;
+	if (e->step == DV_EXT_ZONE) {
+		if (!dv_rr_walk(m, (size_t)n, dv_ext_soa_rr, e)) {
+			dv_ext_done(e, "the --dns-server names no zone for it");
+			return;
+		}
+		e->step = DV_EXT_UPDATE;
+		e->tries = 0;
+		if (dv_ext_update(e) < 0) {
+			dv_ext_done(e, "cannot build the UPDATE");
+			return;
+		}
+		dv_ext_send(e);
+	} else if (e->step == DV_EXT_UPDATE) {
+		char why[64];
+
+		if (e->has_key && zone_tsig_verify_response(&e->tc, m,
+					(size_t)n, (uint64_t)time(NULL)) < 0)
+			dv_log(&e->a->ctx->lg, DV_LOG_WARN, "acme: the "
+			       "--dns-server's UPDATE answer has a bad TSIG");
+		snprintf(why, sizeof(why), "UPDATE answered rcode %d", rc);
+		dv_ext_done(e, rc == DNS_R_NOERROR ? NULL : why);
+	} else if (dv_rr_walk(m, (size_t)n, dv_ext_txt_rr, e)) {
+		dv_ext_done(e, NULL);
+	}
+}
+
+static void dv_ext_tick(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ext *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (e->step == DV_EXT_WAIT) {
+		if (++e->tries > DV_EXT_WAIT_TRIES) {
+			dv_ext_done(e, "the --dns-server does not serve it");
+			return;
+		}
+		for (size_t i = 0; i < e->a->nnopub; i++)
+			if (!strcasecmp(e->a->nopub[i].name, e->name)) {
+				char why[512];
+				snprintf(why, sizeof(why), "%s",
+					 e->a->nopub[i].why);
+				e->a->nopub[i] = e->a->nopub[--e->a->nnopub];
+				dv_ext_done(e, why);
+				return;
+			}
+		dv_ext_query(e, DNS_T_TXT);
+	} else if (++e->tries > DV_EXT_TRIES) {
+		dv_ext_done(e, "no answer from the --dns-server");
+		return;
+	}
+	dv_ext_send(e);
+}
+
+/* Start an exchange for name/txt: step DV_EXT_ZONE (then UPDATE) or
+ * DV_EXT_WAIT.  0 or -1. */
+static int dv_ext_start(struct dv_acme *a, int step, int add,
+			const char *name, const char *txt, const char *token)
+{
+	const dv_config *cfg = &a->ctx->cfg;
+	dv_ext *e = calloc(1, sizeof(*e));
+	char ip[64], err[128];
+	const char *h = strchr(cfg->dns_server, '#');
+	size_t n = h ? (size_t)(h - cfg->dns_server) : strlen(cfg->dns_server);
+	dv_addr ad;
+
+	if (!e)
+		return -1;
+	e->a = a;
+	e->fd = -1;
+	e->step = step;
+	e->add = add;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->txt, sizeof(e->txt), "%s", txt);
+	snprintf(e->token, sizeof(e->token), "%s", token ? token : "");
+	snprintf(ip, sizeof(ip), "%.*s", (int)(n < 63 ? n : 63),
+		 cfg->dns_server);
+	if (cfg->dns_keys.n > 0)
+		e->has_key = zone_tsig_key_parse(cfg->dns_keys.v[0], &e->key,
+						 err, sizeof(err)) == 0;
+	e->next = a->exts;
+	a->exts = e;
+	if (wire_name_from_str(name, e->owner) < 0 ||
+	    dv_addr_parse(ip, h ? atoi(h + 1) : 53, &ad, err,
+			  sizeof(err)) < 0) {
+		dv_ext_free(e);
+		return -1;
+	}
+	e->ss = ad.ss;
+	e->sl = ad.len;
+	e->fd = socket(ad.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		       SOCK_CLOEXEC, 0);
+	if (e->fd < 0 ||
+	    connect(e->fd, (struct sockaddr *)&e->ss, e->sl) < 0 ||
+	    !(e->rd = event_new(a->ctx->base, e->fd, EV_READ | EV_PERSIST,
+				dv_ext_read, e)) ||
+	    !(e->tick = evtimer_new(a->ctx->base, dv_ext_tick, e)) ||
+	    event_add(e->rd, NULL) < 0) {
+		dv_ext_free(e);
+		return -1;
+	}
+	dv_ext_query(e, step == DV_EXT_WAIT ? DNS_T_TXT : DNS_T_SOA);
+	dv_ext_send(e);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* actions                                                            */
+/* ------------------------------------------------------------------ */
+
 static void dv_acme_publish(struct dv_acme *a, const acme_action *act)
 {
 	char why[512];
 
+	if (a->ctx->cfg.dns_server && !dv_acme_zone_for(a->ctx, act->name)) {
+		if (dv_ext_start(a, DV_EXT_ZONE, 1, act->name, act->txt,
+				 NULL) < 0)
+			dv_acme_nopub_add(a, act->name, "cannot reach the "
+					  "--dns-server");
+		return;
+	}
 	if (dv_acme_txt(a, act->name, act->txt, 1, why, sizeof(why)) < 0) {
 		dv_log(&a->ctx->lg, DV_LOG_ERR, "acme: cannot publish the "
 		       "DNS-01 challenge: %s", why);
@@ -803,7 +1114,15 @@ static void dv_acme_wait_published(struct dv_acme *a, const acme_action *act)
 		acme_on_publish_failed(a->eng, token, why, dv_now());
 		return;
 	}
-	if (!(z = dv_acme_zone_for(a->ctx, act->name))) {
+	if (!(z = dv_acme_zone_for(a->ctx, act->name)) &&
+	    a->ctx->cfg.dns_server) {
+		if (dv_ext_start(a, DV_EXT_WAIT, 1, act->name, act->txt,
+				 token) < 0)
+			acme_on_publish_failed(a->eng, token, "cannot query "
+					       "the --dns-server", dv_now());
+		return;
+	}
+	if (!z) {
 		acme_on_publish_failed(a->eng, token, "not in our zones",
 				       dv_now());
 		return;
@@ -875,7 +1194,11 @@ static void dv_acme_do(struct dv_acme *a, const acme_action *act)
 		dv_acme_publish(a, act);
 		break;
 	case ACME_ACT_UNPUBLISH:
-		if (dv_acme_txt(a, act->name, act->txt, 0, why,
+		if (a->ctx->cfg.dns_server &&
+		    !dv_acme_zone_for(a->ctx, act->name))
+			dv_ext_start(a, DV_EXT_ZONE, 0, act->name, act->txt,
+				     NULL);
+		else if (dv_acme_txt(a, act->name, act->txt, 0, why,
 				sizeof(why)) < 0)
 			dv_log(&a->ctx->lg, DV_LOG_DEBUG, "acme: unpublish: "
 			       "%s", why);
@@ -1032,8 +1355,8 @@ static int dv_collect_le(void *arg, const uint8_t *lname)
 	static const uint8_t pfx[] = "\x0c_letsencrypt\x04_tcp";
 	dv_names *l = arg;
 
-	if (memcmp(lname, pfx, sizeof(pfx) - 1) != 0 ||
-	    lname[sizeof(pfx) - 1] == 0)
+	if (wire_name_len(lname) <= sizeof(pfx) ||
+	    memcmp(lname, pfx, sizeof(pfx) - 1) != 0)
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
@@ -1402,6 +1725,8 @@ void dv_acme_stop(dv_ctx *ctx)
 		a->inflight->a = NULL;   /* its answer is dropped */
 	while (a->waits)
 		dv_wait_free(a, a->waits);
+	while (a->exts)
+		dv_ext_free(a->exts);
 	if (a->timer)
 		event_free(a->timer);
 	if (a->scan)

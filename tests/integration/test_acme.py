@@ -51,7 +51,8 @@ SECRET = base64.b64encode(bytes(range(7, 39))).decode()
 ISSUE_TIMEOUT = 40     # seconds from start to an installed certificate
 PEBBLE_START = 10
 
-dvtest.CASE_TIMEOUT = 2 * ISSUE_TIMEOUT + 40
+RETRY_MIN = 60         # the engine's first retry after a failed order
+dvtest.CASE_TIMEOUT = 2 * ISSUE_TIMEOUT + RETRY_MIN + 20
 
 _procs = []
 
@@ -343,19 +344,28 @@ def kill_during_order_then_restart_finishes():
     d, state, port, peb = setup()
     args = acme_args(state, peb, "www.acme.test")
     s = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
-    # wait until the order is in flight (its challenge is published)
+    # kill as soon as the order in flight is saved
+    sj = os.path.join(state, "acme", "state.json")
+
+    def saved():
+        try:
+            return "my-order/" in open(sj).read()
+        except OSError:
+            return False
     deadline = time.monotonic() + ISSUE_TIMEOUT
-    while time.monotonic() < deadline:
-        if txt(port, "_acme-challenge.www.acme.test.")[1] or \
-                "publish" in s.log():
-            break
-        time.sleep(0.02)
+    while time.monotonic() < deadline and not saved():
+        time.sleep(0.005)
     s.proc.kill()
     s.proc.wait(5)
     s.checked = True
+    check(saved(), "the order in flight was not saved: %s" % s.log_tail())
     crt = os.path.join(state, "certs", "www.acme.test.crt")
+    check(not os.path.exists(crt), "killed too late: already issued")
     s2 = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
-    wait_file(crt, s2)
+    # the restart resumes that order; if pebble already tried the
+    # challenge against the killed process, the authorization is invalid
+    # and the engine starts a new order after its first retry delay
+    wait_file(crt, s2, timeout=ISSUE_TIMEOUT + RETRY_MIN)
     verify_chain(peb, crt)
 
 
@@ -436,6 +446,75 @@ def robur_tlsa_csr_becomes_certificate():
     time.sleep(3)
     eq([t[3] for t in tlsa(port, name) if t[:3] == (3, 0, 0)], leaf,
        "TLSA 3 0 0 a few seconds later")
+
+
+OTHER_TEXT = """$ORIGIN other.test.
+$TTL 300
+@    IN SOA ns1 hostmaster 7 3600 900 604800 60
+@    IN NS  ns1
+ns1  IN A   127.0.0.1
+www  IN A   127.0.0.1
+"""
+
+
+@case
+def external_primary_by_tsig_signed_update():
+    """A name in a zone another server is primary for: --dns-server gets
+    a TSIG-signed RFC 2136 UPDATE (pebble asks that server)."""
+    d = tmpdir()
+    state = os.path.join(d, "state")
+    os.mkdir(state)
+    port2 = free_port()
+    peb = Pebble(d, port2)
+    s2 = Server(zones={"other.test.": OTHER_TEXT}, port=port2,
+                args=["--state-dir=" + os.path.join(d, "s2"),
+                      "--dns-key=%s:SHA256:%s" % (KEYNAME, SECRET),
+                      "--allow-update=other.test.,%s" % KEYNAME])
+    w = Watcher(port2, "_acme-challenge.www.other.test.")
+    w.start()
+    try:
+        s = Server(zones={ZONE: ZONE_TEXT},
+                   args=acme_args(state, peb, "www.other.test",
+                                  extra=["--dns-server=127.0.0.1#%d"
+                                         % port2]))
+        crt = os.path.join(state, "certs", "www.other.test.crt")
+        wait_file(crt, s)
+    finally:
+        w.stop()
+    verify_chain(peb, crt)
+    check(len(w.seen) >= 1, "TXT never served by the external primary")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and \
+            txt(port2, "_acme-challenge.www.other.test.")[1]:
+        time.sleep(0.2)
+    eq(txt(port2, "_acme-challenge.www.other.test."), ("NXDOMAIN", []),
+       "challenge at the external primary afterwards")
+    check("at the --dns-server" in s.log(), s.log_tail())
+
+
+@case
+def waits_for_the_secondary_before_answering_the_challenge():
+    """pebble asks only our secondary: the challenge validates because
+    dnsvizor waits until the secondary serves the new serial."""
+    d = tmpdir()
+    state = os.path.join(d, "state")
+    os.mkdir(state)
+    port1, port3 = free_port(), free_port()
+    peb = Pebble(d, port3)
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port1,
+               args=acme_args(state, peb, "www.acme.test",
+                              extra=["--notify=%s,127.0.0.1#%d"
+                                     % (ZONE, port3),
+                                     "--allow-transfer=%s,127.0.0.1"
+                                     % ZONE]))
+    s3 = Server(port=port3, args=[
+        "--state-dir=" + os.path.join(d, "s3"),
+        "--secondary=%s,127.0.0.1#%d" % (ZONE, port1)])
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    wait_file(crt, s)
+    verify_chain(peb, crt)
+    check("waiting for 1 secondary" in s.log(), s.log_tail())
+    check(s3.alive(), "secondary died: %s" % s3.log_tail())
 
 
 try:
