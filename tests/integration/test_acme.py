@@ -517,6 +517,34 @@ def waits_for_the_secondary_before_answering_the_challenge():
     check(s3.alive(), "secondary died: %s" % s3.log_tail())
 
 
+@case
+def dot_serves_the_acme_certificate():
+    """The first --acme-cert feeds DNS over TLS: kdig verifies the chain
+    against pebble's root and the name www.acme.test."""
+    d, state, port, peb = setup()
+    args = acme_args(state, peb, "www.acme.test")
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    wait_file(crt, s)
+    s.stop()
+    dot = free_port()
+    s2 = Server(zones={ZONE: ZONE_TEXT}, port=port,
+                args=args + ["--dot-port=%d" % dot])
+
+    def kdig(hostname):
+        return subprocess.run(
+            ["kdig", "@127.0.0.1", "-p", str(dot), "+tls",
+             "+tls-ca=" + peb.root, "+tls-hostname=" + hostname,
+             "+time=3", "+retry=0", "www.acme.test", "A"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            timeout=20).stdout.decode("utf-8", "replace")
+    out = kdig("www.acme.test")
+    check("status: NOERROR" in out and "127.0.0.1" in out,
+          "kdig +tls: %s\n%s" % (out[-800:], s2.log_tail()))
+    out = kdig("wrong.acme.test")
+    check("status: NOERROR" not in out, "a wrong host name verified")
+
+
 try:
     run()
 finally:
