@@ -319,5 +319,6 @@ fi
 [ "${BENCH_SKIP_MAINT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_maint.sh"
 [ "${BENCH_SKIP_RESOLVER:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_resolver.sh"
 [ "${BENCH_SKIP_DHCP:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_dhcp.sh"
+[ "${BENCH_SKIP_DOT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_dot.sh"
 [ "${BENCH_SKIP_ACME:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_acme.sh"
 exit 0

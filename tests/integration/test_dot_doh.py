@@ -241,7 +241,7 @@ def dot_pipelined_one_connection():
 
 
 @case
-def dot_idle_timeout_and_half_close():
+def dot_idle_timeout():
     s = tls_server(extra=["--tcp-idle-timeout=1"])
     t = tls_connect(s.dot)
     try:
@@ -258,7 +258,7 @@ def dot_idle_timeout_and_half_close():
               "not closed")
     finally:
         raw.close()
-    # queries then a half-close: every answer still arrives
+    # three queries with one id in one write: three answers
     t = tls_connect(s.dot)
     try:
         w = qwire("www.example.test", "A", 7)
