@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -160,6 +161,14 @@ int dv_tls_init(dv_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (!ctx->cfg.tls_cert && ctx->tls->hook_cert &&
+	    access(ctx->tls->hook_cert, F_OK) != 0) {
+		/* ACME has not issued it yet: dv_tls_reload installs it */
+		dv_log(&ctx->lg, DV_LOG_WARN, "tls: %s not there yet: TLS "
+		       "connections are refused until it is",
+		       ctx->tls->hook_cert);
+		return 0;
+	}
 	return dv_tls_load(ctx, err, errlen);
 }
 
@@ -167,7 +176,7 @@ int dv_tls_reload(dv_ctx *ctx)
 {
 	char err[512];
 
-	if (!ctx->tls || !ctx->tls->sc)
+	if (!ctx->tls || (!ctx->tls->sc && !dv_tls_wanted(&ctx->cfg)))
 		return 0;   /* no TLS listeners */
 	if (dv_tls_load(ctx, err, sizeof(err)) < 0) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "%s; keeping the running "

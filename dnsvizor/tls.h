@@ -41,7 +41,10 @@ int dv_tls_init(dv_ctx *ctx, char *err, size_t errlen);
 int dv_tls_reload(dv_ctx *ctx);
 
 /* ACME hook: the files to use when --tls-cert is not given (copied). Takes
- * effect at the next dv_tls_init / dv_tls_reload.  0 or -1 (memory). */
+ * effect at the next dv_tls_init / dv_tls_reload.  When the certificate
+ * file does not exist yet at dv_tls_init, start-up goes on with TLS
+ * connections refused (closed at accept) until a dv_tls_reload loads it.
+ * 0 or -1 (memory). */
 int dv_tls_set_files(dv_ctx *ctx, const char *cert, const char *key);
 
 /* 1 if TLS listeners are configured (--dot-port or --doh-port). */
