@@ -54,6 +54,7 @@ struct doh_sess {
 	int h1_wait;                /* a request is outstanding */
 	int h1_close;               /* close after its answer */
 	int h1_seen;                /* a request was parsed (no h2 switch) */
+	int h1_continued;           /* 100 Continue sent for this request */
 	uint8_t scratch[DOH_MAXMSG];/* GET: the decoded dns= parameter */
 };
 
@@ -322,7 +323,7 @@ static size_t h1_head_end(const uint8_t *p, size_t len)
 }
 
 typedef struct h1_head {
-	int keepalive, chunked;
+	int keepalive, chunked, expect;
 	long clen;                  /* -1: none */
 } h1_head;
 
@@ -350,6 +351,8 @@ static int h1_header(doh_req *r, h1_head *hh, const char *name, size_t nl,
 	} else if (nl == 17 &&
 		   strncasecmp(name, "transfer-encoding", 17) == 0) {
 		hh->chunked = 1;
+	} else if (nl == 6 && strncasecmp(name, "expect", 6) == 0) {
+		hh->expect = vl == 12 && strncasecmp(v, "100-continue", 12) == 0;
 	} else if (nl == 10 && strncasecmp(name, "connection", 10) == 0) {
 		if (vl >= 5 && strncasecmp(v, "close", 5) == 0)
 			hh->keepalive = 0;
@@ -434,7 +437,7 @@ static long h1_error(doh_sess *s, int st)
 static long h1_one(doh_sess *s, const uint8_t *p, size_t len)
 {
 	doh_req r;
-	h1_head hh = { 0, 0, -1 };
+	h1_head hh = { 0, 0, 0, -1 };
 	size_t hend = h1_head_end(p, len < DOH_MAXHDR ? len : DOH_MAXHDR);
 	const uint8_t *msg = NULL;
 	size_t mlen = 0, total;
@@ -455,8 +458,17 @@ static long h1_one(doh_sess *s, const uint8_t *p, size_t len)
 	total = hend + (size_t)(hh.clen > 0 ? hh.clen : 0);
 	if (len < total) {
 		req_clear(&r, 0);
+		if (hh.expect && !s->h1_continued) {
+			/* curl waits a second for this before a body > 1 KiB */
+			static const char c100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+			s->h1_continued = 1;
+			s->io.send(s->io.arg, (const uint8_t *)c100,
+				   sizeof(c100) - 1);
+		}
 		return 0;
 	}
+	s->h1_continued = 0;
 	r.body = (uint8_t *)p + hend;
 	r.blen = total - hend;
 	if (r.method == M_POST && hh.clen < 0)

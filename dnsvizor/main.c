@@ -407,11 +407,13 @@ static void dv_restart_warn(const dv_ctx *ctx, const dv_config *nc)
 	const dv_config *oc = &ctx->cfg;
 
 	if (nc->port != oc->port || nc->edns_max != oc->edns_max ||
+	    nc->dot_port != oc->dot_port || nc->doh_port != oc->doh_port ||
 	    !dv_strlist_eq(&nc->listen_addrs, &oc->listen_addrs) ||
 	    !dv_strlist_eq(&nc->interfaces, &oc->interfaces) ||
 	    !dv_strlist_eq(&nc->except_ifaces, &oc->except_ifaces))
 		dv_log(&ctx->lg, DV_LOG_WARN, "reload: listening addresses, "
-		       "port or edns-packet-max changed: needs restart");
+		       "port, dot-port, doh-port or edns-packet-max changed: "
+		       "needs restart");
 	if (!dv_str_eq(nc->user, oc->user) ||
 	    !dv_str_eq(nc->group, oc->group) ||
 	    !dv_str_eq(nc->pid_file, oc->pid_file) ||

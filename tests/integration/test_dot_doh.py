@@ -379,6 +379,30 @@ def doh_curl_h2_h11_get_post():
 
 
 @case
+def doh_http11_expect_continue():
+    """A client that sends 'Expect: 100-continue' (curl does, for big
+    bodies) gets the interim 100 before it sends the body, then 200."""
+    s = tls_server()
+    w = qwire("www.example.test", "A", 9)
+    t = tls_connect(s.doh, alpn=["http/1.1"])
+    try:
+        t.sendall(b"POST /dns-query HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/dns-message\r\n"
+                  b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                  % len(w))
+        t.settimeout(2)
+        got = t.recv(4096)
+        check(got.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"),
+              "interim answer: %r" % got)
+        t.sendall(w)
+        head, body, _ = h11_read_response(t, got[25:])
+        check(head.startswith("HTTP/1.1 200"), head)
+        eq(dns.message.from_wire(body).id, 9, "answer id")
+    finally:
+        t.close()
+
+
+@case
 def doh_kdig_https():
     s = tls_server()
     for mode in ("+https", "+https-get"):
