@@ -47,6 +47,7 @@ struct doh_sess {
 	int done, failed;
 	int pending;
 	int nstreams;
+	size_t body_bytes;          /* request bodies held, all streams */
 	h2_stream *streams;         /* nghttp2_session_del does not close
 				       them: freed by doh_free */
 	/* HTTP/1.1 */
@@ -639,15 +640,16 @@ static int h2_header(nghttp2_session *ng, const nghttp2_frame *f,
 static int h2_data(nghttp2_session *ng, uint8_t flags, int32_t sid,
 		   const uint8_t *data, size_t len, void *ud)
 {
+	doh_sess *s = ud;
 	h2_stream *st = nghttp2_session_get_stream_user_data(ng, sid);
 	uint8_t *nb;
 
 	(void)flags;
-	(void)ud;
 	if (!st || st->r.body_big)
 		return 0;
-	if (st->r.blen + len > DOH_MAXMSG) {
-		st->r.body_big = 1;
+	if (st->r.blen + len > DOH_MAXMSG ||
+	    s->body_bytes + len > DOH_MAXBODIES) {
+		st->r.body_big = 1;  /* 413 */
 		return 0;
 	}
 	nb = realloc(st->r.body, st->r.blen + len + 1);
@@ -656,6 +658,7 @@ static int h2_data(nghttp2_session *ng, uint8_t flags, int32_t sid,
 	memcpy(nb + st->r.blen, data, len);
 	st->r.body = nb;
 	st->r.blen += len;
+	s->body_bytes += len;
 	return 0;
 }
 
@@ -680,6 +683,7 @@ static void h2_stream_free(doh_sess *s, h2_stream *st)
 		s->streams = st->next;
 	if (st->next)
 		st->next->prev = st->prev;
+	s->body_bytes -= st->r.blen;
 	req_clear(&st->r, 1);
 	free(st->resp);
 	free(st);

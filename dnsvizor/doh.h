@@ -18,7 +18,8 @@
  *
  * Bounds: DOH_MAXSTREAMS concurrent HTTP/2 streams (SETTINGS and a
  * RST_STREAM beyond it), DOH_MAXHDR bytes of header fields per request,
- * DOH_MAXMSG bytes of body.  HTTP/1.1 requests are answered one at a
+ * DOH_MAXMSG bytes of body, DOH_MAXBODIES bytes of bodies held by one
+ * HTTP/2 connection.  HTTP/1.1 requests are answered one at a
  * time in order: doh_input consumes nothing while one is outstanding, so
  * the rest waits in the shell's input buffer.
  *
@@ -34,6 +35,8 @@ enum {
 	DOH_MAXMSG = 65535,         /* largest DNS message (body, dns=) */
 	DOH_MAXHDR = 8192,          /* header bytes per request */
 	DOH_MAXSTREAMS = 100,       /* concurrent HTTP/2 streams */
+	DOH_MAXBODIES = 1 << 20,    /* request body bytes held at once by
+				       one HTTP/2 connection (413 beyond) */
 };
 
 typedef struct doh_sess doh_sess;
