@@ -561,6 +561,77 @@ def doh_shutdown_with_open_streams():
         t.close()
 
 
+def h2_frame(ftype, flags, sid, payload=b""):
+    return (struct.pack("!I", len(payload))[1:] + bytes([ftype, flags]) +
+            struct.pack("!I", sid) + payload)
+
+
+def h2_read_frame(t):
+    hd = recv_exact(t, 9)
+    ln = struct.unpack("!I", b"\0" + hd[:3])[0]
+    return hd[3], hd[4], struct.unpack("!I", hd[5:9])[0] & 0x7fffffff, \
+        recv_exact(t, ln)
+
+
+def hpack_lit(idx, value):
+    """Literal header field without indexing, indexed name, no Huffman."""
+    v = value.encode()
+    return (bytes([idx]) if idx < 15 else bytes([0x0f, idx - 15])) + \
+        bytes([len(v)]) + v
+
+
+@case
+def doh_http2_body_budget():
+    """17 HTTP/2 POST streams each hold 62000 body bytes before any ends:
+    the 1 MiB a connection may hold is passed by the 17th, which gets no
+    answer body (413); the 16 others are answered (200 with a message)."""
+    s = tls_server()
+    t = tls_connect(s.doh, alpn=["h2"])
+    body = qwire("www.example.test") + b"\0" * (62000 - len(qwire(
+        "www.example.test")))
+    hdrs = (b"\x83\x87" + hpack_lit(4, "/dns-query") + hpack_lit(1, "x") +
+            hpack_lit(31, "application/dns-message"))
+    window = 65535              # the server's connection window for us
+
+    def pump():
+        nonlocal window
+        ft, fl, sid, pl = h2_read_frame(t)
+        if ft == 4 and not fl & 1:              # SETTINGS: acknowledge
+            t.sendall(h2_frame(4, 1, 0))
+        elif ft == 8 and sid == 0:              # WINDOW_UPDATE
+            window += struct.unpack("!I", pl)[0] & 0x7fffffff
+        return ft, fl, sid, pl
+
+    try:
+        t.settimeout(5)
+        t.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0))
+        sids = [2 * k + 1 for k in range(17)]
+        for sid in sids:
+            t.sendall(h2_frame(1, 4, sid, hdrs))
+            off = 0
+            while off < len(body):
+                n = min(16384, len(body) - off)
+                while window < n:
+                    pump()
+                t.sendall(h2_frame(0, 0, sid, body[off:off + n]))
+                window -= n
+                off += n
+        for sid in sids:
+            t.sendall(h2_frame(0, 1, sid))      # END_STREAM
+        ended, data = set(), {}
+        while len(ended) < len(sids):
+            ft, fl, sid, pl = pump()
+            if ft == 0:
+                data[sid] = data.get(sid, 0) + len(pl)
+            if (ft in (0, 1) and fl & 1) or ft == 3:
+                ended.add(sid)
+            check(ft != 7, "GOAWAY: %r" % pl)
+        eq(sorted(k for k in sids if data.get(k)), sids[:16],
+           "streams answered with a body")
+    finally:
+        t.close()
+
+
 # ------------------------------------------------- resolver pass-through ---
 
 @case
