@@ -10,7 +10,11 @@
  *   config.c   dv_config lifetime; building a zone_db from a dv_config
  *              (zone files, hosts files, host-record, address, cname, ...).
  *   log.c      stderr/syslog logging with levels.
- *   net.c      UDP (recvmmsg/sendmmsg batches) and TCP (RFC 7766) service.
+ *   net.c      UDP (recvmmsg/sendmmsg batches) and TCP (RFC 7766) service;
+ *              the same connections carry DoT and DoH.
+ *   tls.c      server TLS (DoT RFC 7858, DoH RFC 8484 listeners): SSL_CTX,
+ *              certificate reload, DoH connection glue.
+ *   doh.c      DoH requests (HTTP/2 via libnghttp2, HTTP/1.1), no I/O.
  *   main.c     start-up, embedded default config, signals, reload, pid
  *              file, privilege drop, interface addresses (libnl).
  */

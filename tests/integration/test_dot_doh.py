@@ -523,6 +523,14 @@ def doh_http2_garbage_and_limits():
         check(closed_within(t, 3), "h2 garbage: connection kept")
     finally:
         t.close()
+    # no ALPN h2, but the HTTP/2 preface: HTTP/2 it is (SETTINGS back)
+    t = tls_connect(s.doh, alpn=["http/1.1"])
+    try:
+        t.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0))
+        t.settimeout(3)
+        eq(h2_read_frame(t)[0], 4, "first frame type (SETTINGS)")
+    finally:
+        t.close()
     # HTTP/1.1 headers without end beyond the limit: 431 and close
     t = tls_connect(s.doh, alpn=["http/1.1"])
     try:
