@@ -84,7 +84,9 @@ typedef struct dv_acme_wait {
 
 /* A _letsencrypt._tcp.HOST name holding a CSR (robur convention). */
 typedef struct dv_acme_tlsa {
-	char host[WIRE_MAXNAME * 4];  /* order id: HOST without the dot */
+	char host[WIRE_MAXNAME * 4];  /* HOST without the trailing dot */
+	char id[WIRE_MAXNAME * 4 + 8];/* order id: "tlsa-HOST" (apart from
+					 the --acme-cert ids) */
 	uint8_t lname[WIRE_MAXNAME];
 	char zone[WIRE_MAXNAME * 4];
 	uint8_t *csr;
@@ -1306,9 +1308,17 @@ static dv_acme_tlsa *dv_tlsa_find(struct dv_acme *a, const char *host)
 	return NULL;
 }
 
+static dv_acme_tlsa *dv_tlsa_find_id(struct dv_acme *a, const char *id)
+{
+	for (size_t i = 0; i < a->ntl; i++)
+		if (strcmp(a->tl[i].id, id) == 0)
+			return &a->tl[i];
+	return NULL;
+}
+
 static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
 {
-	dv_acme_tlsa *t = dv_tlsa_find(a, act->order_id);
+	dv_acme_tlsa *t = dv_tlsa_find_id(a, act->order_id);
 	uint8_t *der[8], rd[4096];
 	int len[8], n;
 	zone *z;
@@ -1422,6 +1432,7 @@ static void dv_tlsa_check(struct dv_acme *a, const zone *z,
 		t = &a->tl[a->ntl++];
 		memset(t, 0, sizeof(*t));
 		snprintf(t->host, sizeof(t->host), "%s", host);
+		snprintf(t->id, sizeof(t->id), "tlsa-%s", host);
 		memcpy(t->lname, lname, wire_name_len(lname));
 		t->seen = 1;
 	}
@@ -1438,7 +1449,7 @@ static void dv_tlsa_check(struct dv_acme *a, const zone *z,
 		dv_log(&a->ctx->lg, DV_LOG_ERR, "%s", err);
 		return;
 	}
-	if (acme_order_csr(a->eng, host, csr, csr_len, dv_now(), err,
+	if (acme_order_csr(a->eng, t->id, csr, csr_len, dv_now(), err,
 			   sizeof(err)) < 0) {
 		dv_log(&a->ctx->lg, DV_LOG_WARN, "acme: TLSA CSR at %s: %s",
 		       host, err);
@@ -1465,14 +1476,36 @@ static int dv_zone_origin(const char *spec, char *out, size_t cap)
 	return 0;
 }
 
+/* Check every _letsencrypt._tcp name of z; drop the orders of names
+ * of z that no longer hold exactly one CSR. */
 static void dv_tlsa_scan_zone(struct dv_acme *a, zone *z)
 {
+	char o[WIRE_MAXNAME * 4];
 	dv_names l = { 0 };
 
+	if (wire_name_to_str(zone_origin(z), o, sizeof(o)) < 0)
+		return;
+	for (size_t j = 0; j < a->ntl; j++)
+		if (strcasecmp(a->tl[j].zone, o) == 0)
+			a->tl[j].seen = 0;
 	zone_foreach_name(z, dv_collect_le, &l);
 	for (size_t i = 0; i < l.n; i++)
 		dv_tlsa_check(a, z, l.v[i]);
 	free(l.v);
+	for (size_t j = 0; j < a->ntl; ) {
+		dv_acme_tlsa *t = &a->tl[j];
+
+		if (t->seen || strcasecmp(t->zone, o) != 0) {
+			j++;
+			continue;
+		}
+		dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: TLSA CSR at %s gone",
+		       t->host);
+		if (a->eng)
+			acme_order_remove(a->eng, t->id);
+		free(t->csr);
+		*t = a->tl[--a->ntl];
+	}
 }
 
 static void dv_tlsa_scan(struct dv_acme *a)
@@ -1480,7 +1513,6 @@ static void dv_tlsa_scan(struct dv_acme *a)
 	dv_ctx *ctx = a->ctx;
 	int64_t now = dv_now();
 	int full = now - a->last_full >= DV_ACME_SCAN_FULL;
-	int any = 0;
 
 	if (full)
 		a->last_full = now;
@@ -1494,24 +1526,7 @@ static void dv_tlsa_scan(struct dv_acme *a)
 		if (!full && a->zserial[i] == zone_serial(z))
 			continue;
 		a->zserial[i] = zone_serial(z);
-		if (!any++)
-			for (size_t j = 0; j < a->ntl; j++)
-				a->tl[j].seen = 0;
 		dv_tlsa_scan_zone(a, z);
-	}
-	if (!any || !full)
-		return;
-	/* a CSR that went away (full scans only: partial ones do not see
-	 * every zone) */
-	for (size_t j = 0; j < a->ntl; ) {
-		if (a->tl[j].seen) {
-			j++;
-			continue;
-		}
-		if (a->eng)
-			acme_order_remove(a->eng, a->tl[j].host);
-		free(a->tl[j].csr);
-		a->tl[j] = a->tl[--a->ntl];
 	}
 }
 

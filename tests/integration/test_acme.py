@@ -294,6 +294,23 @@ def wildcard_and_apex():
 
 
 @case
+def sighup_during_an_order():
+    """A reload while the order runs restarts the engine from its saved
+    state: the certificate still arrives, nothing crashes."""
+    d, state, port, peb = setup()
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port,
+               args=acme_args(state, peb, "www.acme.test"))
+    deadline = time.monotonic() + ISSUE_TIMEOUT
+    while time.monotonic() < deadline and "my-order/" not in s.log():
+        time.sleep(0.01)
+    s.signal(signal.SIGHUP)
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    wait_file(crt, s, timeout=ISSUE_TIMEOUT + RETRY_MIN)
+    verify_chain(peb, crt)
+    check("reloaded" in s.log(), "no reload: %s" % s.log_tail())
+
+
+@case
 def renewal_on_restart_gets_a_new_certificate():
     d, state, port, peb = setup()
     args = acme_args(state, peb, "www.acme.test")
@@ -446,6 +463,21 @@ def robur_tlsa_csr_becomes_certificate():
     time.sleep(3)
     eq([t[3] for t in tlsa(port, name) if t[:3] == (3, 0, 0)], leaf,
        "TLSA 3 0 0 a few seconds later")
+    check(s.log().count("TLSA CSR at www.acme.test: ") == 1,
+          "ordered more than once: %s" % s.log_tail(1500))
+    # the CSR removed: the order is dropped
+    script = ("server 127.0.0.1 %d\nzone %s\nupdate delete %s TLSA 3 255 0 "
+              "%s\nsend\n" % (port, ZONE, name, hexcsr))
+    p = subprocess.run(["nsupdate", "-y", "hmac-sha256:%s:%s"
+                        % (KEYNAME.rstrip("."), SECRET)],
+                       input=script.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=20)
+    check(p.returncode == 0, "nsupdate delete: %s" % p.stdout.decode())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "CSR at www.acme.test gone" \
+            not in s.log():
+        time.sleep(0.2)
+    check("CSR at www.acme.test gone" in s.log(), s.log_tail())
 
 
 OTHER_TEXT = """$ORIGIN other.test.
