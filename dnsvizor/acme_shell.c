@@ -45,6 +45,7 @@
 
 enum {
 	DV_ACME_HTTP_TIMEOUT = 30,    /* seconds per request */
+	DV_ACME_BODY_MAX = 1 << 20,   /* a chain or a JSON document */
 	DV_ACME_TXT_TTL = 60,
 	DV_ACME_MSG = 16384,          /* one UPDATE (TLSA chains) */
 	DV_ACME_WAIT_TRIES = 120,     /* SOA checks, one a second */
@@ -353,6 +354,8 @@ static int dv_acme_http_send(struct dv_acme *a, dv_acme_req *r,
 		goto out;
 	}
 	evhttp_connection_set_timeout(conn, DV_ACME_HTTP_TIMEOUT);
+	evhttp_connection_set_max_body_size(conn, DV_ACME_BODY_MAX);
+	evhttp_connection_set_max_headers_size(conn, 64 * 1024);
 	evhttp_connection_set_retries(conn, 0);
 	if (!(req = evhttp_request_new(dv_acme_http_cb, r))) {
 		evhttp_connection_free(conn);

@@ -357,6 +357,27 @@ def name_outside_our_zones_fails_clearly():
 
 
 @case
+def untrusted_ca_certificate_is_refused():
+    """--acme-ca-file without the CA's HTTPS issuer: the TLS handshake
+    fails verification, nothing is sent, the failure is logged."""
+    d, state, port, peb = setup()
+    args = acme_args(state, peb, "www.acme.test")
+    args = [a for a in args if not a.startswith("--acme-ca-file=")]
+    args.append("--acme-ca-file=" + peb.root)   # not pebble's HTTPS cert
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and "retrying" not in s.log():
+        time.sleep(0.2)
+    log = s.log()
+    check("not trusted" in log, "no verification failure: %s"
+          % s.log_tail(1500))
+    check("no response from the CA" in log or "retrying" in log,
+          "no failure reported: %s" % s.log_tail(1500))
+    check(not os.path.exists(os.path.join(state, "acme", "account.url")),
+          "an account was created over an unverified connection")
+
+
+@case
 def kill_during_order_then_restart_finishes():
     d, state, port, peb = setup()
     args = acme_args(state, peb, "www.acme.test")
