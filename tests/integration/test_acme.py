@@ -572,17 +572,17 @@ def waits_for_the_secondary_before_answering_the_challenge():
 
 @case
 def dot_serves_the_acme_certificate():
-    """The first --acme-cert feeds DNS over TLS: kdig verifies the chain
-    against pebble's root and the name www.acme.test."""
+    """The first --acme-cert feeds DNS over TLS: started before the
+    certificate exists, the DoT listener serves it once it is issued (no
+    restart), and kdig verifies the chain against pebble's root and the
+    name www.acme.test."""
     d, state, port, peb = setup()
-    args = acme_args(state, peb, "www.acme.test")
-    s = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
-    crt = os.path.join(state, "certs", "www.acme.test.crt")
-    wait_file(crt, s)
-    s.stop()
     dot = free_port()
-    s2 = Server(zones={ZONE: ZONE_TEXT}, port=port,
-                args=args + ["--dot-port=%d" % dot])
+    args = acme_args(state, peb, "www.acme.test",
+                     extra=["--dot-port=%d" % dot])
+    s2 = Server(zones={ZONE: ZONE_TEXT}, port=port, args=args)
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    wait_file(crt, s2)
 
     def kdig(hostname):
         return subprocess.run(
