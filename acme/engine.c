@@ -767,12 +767,15 @@ static ac_authz *find_token(acme_ctx *c, const char *token, ac_order **op)
 
 int acme_on_published(acme_ctx *c, const char *token, int64_t now)
 {
+	char tok[256];
 	ac_order *o;
 	ac_authz *z;
 
 	(void)now;
+	/* token may point into the last action, which release() frees */
+	snprintf(tok, sizeof(tok), "%s", token ? token : "");
 	release(c);
-	if (!(z = find_token(c, token, &o)))
+	if (!(z = find_token(c, tok, &o)))
 		return -1;
 	z->visible = 1;
 	return 0;
@@ -782,13 +785,15 @@ int acme_on_publish_failed(acme_ctx *c, const char *token,
 			   const char *reason, int64_t now)
 {
 	ac_order *o;
-	char msg[600];
+	char msg[600], tok[256];
 
-	release(c);
-	if (!find_token(c, token, &o))
-		return -1;
+	/* token and reason may point into the last action (release) */
+	snprintf(tok, sizeof(tok), "%s", token ? token : "");
 	snprintf(msg, sizeof msg, "publishing the dns-01 TXT record failed: %s",
 		 reason ? reason : "unknown reason");
+	release(c);
+	if (!find_token(c, tok, &o))
+		return -1;
 	ac_order_fail(c, o, msg, NULL, 0, now);
 	return 0;
 }
