@@ -81,10 +81,13 @@ static int64_t poll_wait(acme_ctx *c, ac_order *o, const acme_http_response *r,
 			 int64_t now)
 {
 	int64_t ra = ac_retry_after(r->retry_after, now);
-	int64_t d = (int64_t)1 << (o->polls < 6 ? o->polls : 6);
+	/* at once (a CA that validates quickly is done by then), then
+	 * 1, 2, 4 ... 64 s; the CA's Retry-After wins */
+	int64_t d = o->polls == 0 ? 0 :
+		    (int64_t)1 << (o->polls < 7 ? o->polls - 1 : 6);
 
 	(void)c;
-	return ra > now ? ra : now + d;       /* 1, 2, 4, ... 64 s */
+	return ra > now ? ra : now + d;
 }
 
 /* "TEXT: TYPE: DETAIL (HTTP n)" from a problem document, if any. */
