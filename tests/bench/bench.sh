@@ -39,73 +39,8 @@ for t in dnsperf nsd knotd knotc nsd-checkzone dig python3 /usr/bin/time; do
 done
 [ -x "$DV" ] || { echo "bench: $DV not built" >&2; exit 1; }
 
-T=$(mktemp -d /tmp/dv-bench.XXXXXX)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do
-        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$p" 2>/dev/null
-    done
-    PIDS=""
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# stop_pid PID: SIGTERM, wait (bounded), SIGKILL; drop it from PIDS.
-stop_pid() {
-    kill "$1" 2>/dev/null
-    i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    kill -9 "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    n=""; for p in $PIDS; do [ "$p" = "$1" ] || n="$n $p"; done; PIDS=$n
-}
-
-# free_port: a port free for UDP and TCP on 127.0.0.1.
-free_port() {
-    python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); break
-    except OSError:
-        t.close()
-print(p)'
-}
-
-# start NAME CMD...: run CMD in its own session (so every process it forks
-# can be found by session id); sets SPID.
-start() {
-    name=$1; shift
-    setsid "$@" > "$T/$name.log" 2>&1 &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-}
-
-# wait_up PORT QNAME PID SECONDS: until the server answers QNAME SOA with
-# NOERROR (bounded).
-wait_up() {
-    end=$(( $(date +%s) + $4 ))
-    while [ "$(date +%s)" -lt "$end" ]; do
-        kill -0 "$3" 2>/dev/null || return 1
-        # a real NOERROR answer (dig prints "timed out" lines on stdout too)
-        dig +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" SOA 2>/dev/null |
-            grep -q 'status: NOERROR' && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# cpu_ticks SID: utime+stime (clock ticks) of all live processes of a session.
-cpu_ticks() {
-    ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }' | while read -r p; do
-        # fields after the ")" that ends comm: utime is field 14, stime 15
-        sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-    done | awk '{ t += $1 } END { print t + 0 }'
-}
+. "$ROOT/tests/bench/lib.sh"
+bench_tmp /tmp/dv-bench.XXXXXX
 
 HZ=$(getconf CLK_TCK)
 echo "== dnsvizor benchmark  $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(nproc) CPUs"
@@ -214,7 +149,7 @@ SID_KNOT=$SPID
 up=""
 for s in "dnsvizor $PORT_DV $SID_DV" "nsd $PORT_NSD $SID_NSD" "knotd $PORT_KNOT $SID_KNOT"; do
     set -- $s
-    if wait_up "$2" "$ORIGIN" "$3" 60; then
+    if wait_dns "$2" "$ORIGIN" SOA "$3" 60; then
         up="$up $1:$2:$3"
     else
         echo "$1: did not start:"; tail -5 "$T/$1.log" | sed 's/^/  | /'
@@ -288,7 +223,7 @@ rss_when_up() {
     start "$label" "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 --port="$p" \
         --state-dir="$T/dv" "$@"
     RSS=""
-    if wait_up "$p" "${QN:-.}" "$SPID" 300; then
+    if wait_dns "$p" "${QN:-.}" SOA "$SPID" 300; then
         t1=$(date +%s.%N)
         RSS=$(awk '/^VmRSS/ { print $2 }' "/proc/$SPID/status")
         printf '%-22s %8.2f s   VmRSS   %8s KB (start until it answers)\n' "$label" \

@@ -28,40 +28,8 @@ for t in pebble lego knotd openssl python3; do
 done
 [ -x "$DV" ] || { echo "bench_acme: $DV not built" >&2; exit 1; }
 
-T=$(mktemp -d /tmp/dv-bench-acme.XXXXXX)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do
-        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$p" 2>/dev/null
-    done
-    PIDS=""
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {
-    kill "$1" 2>/dev/null
-    i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    kill -9 "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    n=""; for p in $PIDS; do [ "$p" = "$1" ] || n="$n $p"; done; PIDS=$n
-}
-
-free_port() {
-    python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); break
-    except OSError:
-        t.close()
-print(p)'
-}
+. "$ROOT/tests/bench/lib.sh"
+bench_tmp /tmp/dv-bench-acme.XXXXXX
 
 now() { date +%s.%N; }
 

@@ -31,56 +31,8 @@ for t in dnsperf nsd unbound dig openssl python3; do
 done
 [ -x "$DV" ] || { echo "bench_dot: $DV not built" >&2; exit 1; }
 
-T=$(mktemp -d /tmp/dv-dbench.XXXXXX)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do
-        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$p" 2>/dev/null
-    done
-    PIDS=""
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); break
-    except OSError:
-        t.close()
-print(p)'
-}
-
-start() {
-    name=$1; shift
-    setsid "$@" > "$T/$name.log" 2>&1 &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-}
-
-wait_ans() {  # PORT QNAME PID SECONDS
-    end=$(( $(date +%s) + $4 ))
-    while [ "$(date +%s)" -lt "$end" ]; do
-        kill -0 "$3" 2>/dev/null || return 1
-        dig +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" A 2>/dev/null |
-            grep -q 'status: NOERROR' && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
-cpu_ticks() {
-    ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }' | while read -r p; do
-        sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-    done | awk '{ t += $1 } END { print t + 0 }'
-}
+. "$ROOT/tests/bench/lib.sh"
+bench_tmp /tmp/dv-dbench.XXXXXX
 
 HZ=$(getconf CLK_TCK)
 echo
@@ -122,7 +74,7 @@ zone:
 EOF
 start nsd nsd -d -c "$T/up/nsd.conf"
 SID_UP=$SPID
-wait_ans "$PORT_UP" h1.bench.test "$SID_UP" 30 ||
+wait_dns "$PORT_UP" h1.bench.test A "$SID_UP" 30 ||
     { echo "NSD did not start:"; tail -5 "$T/nsd.log"; exit 1; }
 
 P_DV=$(free_port); DOT_DV=$(free_port); DOH_DV=$(free_port)
@@ -170,7 +122,7 @@ SID_UB=$SPID
 up=""
 for s in "dnsvizor $P_DV $SID_DV $DOT_DV $DOH_DV" "unbound $P_UB $SID_UB $DOT_UB $DOH_UB"; do
     set -- $s
-    if wait_ans "$2" h1.bench.test "$3" 20; then
+    if wait_dns "$2" h1.bench.test A "$3" 20; then
         timeout 120 dnsperf -s 127.0.0.1 -p "$2" -d "$QF" -n 1 -c 1 -q 20 -t 5 > "$T/warm.$1" 2>&1
         up="$up $1:$3:$4:$5"
         echo "  warm $1: completed $(awk '/Queries completed/ { print $3 }' "$T/warm.$1") over UDP"

@@ -47,64 +47,13 @@ for t in knotd kdig dig cc pkg-config python3 openssl; do
 done
 [ -x "$DV" ] || { echo "bench_maint: $DV not built" >&2; exit 1; }
 
-T=$(mktemp -d "$BASE/dv-maint.XXXXXX") || exit 1
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do
-        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$p" 2>/dev/null
-    done
-    PIDS=""
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$ROOT/tests/bench/lib.sh"
+bench_tmp "$BASE/dv-maint.XXXXXX"
 
-free_port() {
-    python3 -c '
-import socket
-for _ in range(50):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        t.close()'
-}
-
-start() {
-    name=$1; shift
-    setsid "$@" > "$T/$name.log" 2>&1 &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-}
-
-# wait_up PORT QNAME PID SECONDS: until QNAME SOA answers NOERROR (bounded).
-wait_up() {
-    end=$(( $(date +%s) + $4 ))
-    while [ "$(date +%s)" -lt "$end" ]; do
-        kill -0 "$3" 2>/dev/null || return 1
-        dig +time=1 +tries=1 -p "$1" @127.0.0.1 "$2" SOA 2>/dev/null |
-            grep -q 'status: NOERROR' && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# cpu_ticks PID: utime+stime (clock ticks, all threads) of one process.
-cpu_ticks() {
-    sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
 HZ=$(getconf CLK_TCK)
 
 serial() {
     dig +time=2 +tries=1 +short -p "$1" @127.0.0.1 "$UZ" SOA 2>/dev/null | awk '{ print $3 }'
-}
-
-# median of the numbers on stdin
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 echo
@@ -178,7 +127,7 @@ PID_KNOT=$SPID
 up=""
 for s in "dnsvizor $PORT_DV $PID_DV" "knotd $PORT_KNOT $PID_KNOT"; do
     set -- $s
-    if wait_up "$2" "$AZ" "$3" 60; then
+    if wait_dns "$2" "$AZ" SOA "$3" 60; then
         up="$up $1:$2:$3"
     else
         echo "$1: did not start:"; tail -5 "$T/$1.log" | sed 's/^/  | /'

@@ -68,67 +68,8 @@ for t in dnsperf nsd unbound dnsmasq dig python3 tcpdump; do
     command -v "$t" >/dev/null 2>&1 || { echo "bench_resolver: $t missing (run contrib/deps.sh)" >&2; exit 1; }
 done
 
-T=$(mktemp -d /tmp/dv-rbench.XXXXXX)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do
-        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -9 "$p" 2>/dev/null
-    done
-    PIDS=""
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {
-    kill "$1" 2>/dev/null
-    i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    kill -9 "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    n=""; for p in $PIDS; do [ "$p" = "$1" ] || n="$n $p"; done; PIDS=$n
-}
-
-free_port() {
-    python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); break
-    except OSError:
-        t.close()
-print(p)'
-}
-
-# start NAME CMD...: run CMD in its own session; sets SPID.
-start() {
-    name=$1; shift
-    setsid "$@" > "$T/$name.log" 2>&1 &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-}
-
-# wait_ans PORT QNAME QTYPE PID SECONDS [ADDR]: until the server answers
-# with NOERROR (bounded).
-wait_ans() {
-    end=$(( $(date +%s) + $5 ))
-    while [ "$(date +%s)" -lt "$end" ]; do
-        kill -0 "$4" 2>/dev/null || return 1
-        dig +time=1 +tries=1 -p "$1" @"${6:-127.0.0.1}" "$2" "$3" 2>/dev/null |
-            grep -q 'status: NOERROR' && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
-cpu_ticks() {
-    ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }' | while read -r p; do
-        sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-    done | awk '{ t += $1 } END { print t + 0 }'
-}
+. "$ROOT/tests/bench/lib.sh"
+bench_tmp /tmp/dv-rbench.XXXXXX
 
 # rss_kb SID: VmRSS of a session's processes (KB).
 rss_kb() {
@@ -187,7 +128,7 @@ EOF
 nsd_conf "$T/up" 127.0.0.1 "$PORT_UP" bench.test "$ZONE" fill.test "$T/fill.test.zone"
 start nsd-up nsd -d -c "$T/up/nsd.conf"
 SID_UP=$SPID
-if ! wait_ans "$PORT_UP" bench.test SOA "$SID_UP" 30; then
+if ! wait_dns "$PORT_UP" bench.test SOA "$SID_UP" 30; then
     echo "upstream NSD did not start:"; tail -5 "$T/nsd-up.log" | sed 's/^/  | /'; exit 1
 fi
 
@@ -241,7 +182,7 @@ if [ -x "$DV" ]; then
         --state-dir="$T/dv" --no-resolv --server="127.0.0.1#$PORT_UP" \
         --allow-loopback-upstream --cache-size=$((NAMES * 4))
     SID_DV=$SPID
-    if wait_ans "$PORT_DV" h1.bench.test A "$SID_DV" 15; then
+    if wait_dns "$PORT_DV" h1.bench.test A "$SID_DV" 15; then
         DV_OK=1; up="$up dnsvizor:$PORT_DV:$SID_DV"
     else
         echo "dnsvizor: does not resolve through a forwarder yet (skipped):"
@@ -253,14 +194,14 @@ unbound_conf "$T/ub/hits.conf" "$PORT_UB" 256m \
     'forward-zone:' '  name: "."' "  forward-addr: 127.0.0.1@$PORT_UP"
 start unbound unbound -d -c "$T/ub/hits.conf"
 SID_UB=$SPID
-if wait_ans "$PORT_UB" h1.bench.test A "$SID_UB" 15; then up="$up unbound:$PORT_UB:$SID_UB"
+if wait_dns "$PORT_UB" h1.bench.test A "$SID_UB" 15; then up="$up unbound:$PORT_UB:$SID_UB"
 else echo "unbound did not start:"; tail -5 "$T/unbound.log" | sed 's/^/  | /'; fi
 start dnsmasq dnsmasq -k --conf-file=/dev/null --port="$PORT_DM" \
     --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
     --server="127.0.0.1#$PORT_UP" --cache-size=$((NAMES * 4)) \
     --pid-file="$T/dnsmasq.pid" --user=root
 SID_DM=$SPID
-if wait_ans "$PORT_DM" h1.bench.test A "$SID_DM" 15; then up="$up dnsmasq:$PORT_DM:$SID_DM"
+if wait_dns "$PORT_DM" h1.bench.test A "$SID_DM" 15; then up="$up dnsmasq:$PORT_DM:$SID_DM"
 else echo "dnsmasq did not start:"; tail -5 "$T/dnsmasq.log" | sed 's/^/  | /'; fi
 
 # warm: every question once, then a second pass must be all cache hits
@@ -337,7 +278,7 @@ if [ "${RBENCH_SKIP_HITS:-0}" = 1 ]; then
     p=$(free_port)
     start dv-probe "$DV" --no-hosts --listen-address=127.0.0.1 --port="$p" \
         --state-dir="$T/dv" --no-resolv --server="127.0.0.1#$PORT_UP" --allow-loopback-upstream
-    wait_ans "$p" h1.bench.test A "$SPID" 15 && DV_OK=1
+    wait_dns "$p" h1.bench.test A "$SPID" 15 && DV_OK=1
     stop_pid "$SPID"
 else
     hits
@@ -371,8 +312,8 @@ sys.exit(1)') || { echo "cold: no free 127.53.X.1-3 port 53 (skipped)"; return 0
     start nsd-tld nsd -d -c "$N/tld/nsd.conf"; s2=$SPID
     start nsd-sld nsd -d -c "$N/sld/nsd.conf"; s3=$SPID
     sids="$s1 $s2 $s3"
-    wait_ans 53 . SOA "$s1" 30 "$NET.1" && wait_ans 53 test SOA "$s2" 30 "$NET.2" &&
-        wait_ans 53 h0.z0.test A "$s3" 30 "$NET.3" ||
+    wait_dns 53 . SOA "$s1" 30 "$NET.1" && wait_dns 53 test SOA "$s2" 30 "$NET.2" &&
+        wait_dns 53 h0.z0.test A "$s3" 30 "$NET.3" ||
         { echo "cold: NSDs did not start"; tail -3 "$T"/nsd-*.log; for s in $sids; do stop_pid "$s"; done; return 1; }
     total=$((CZONES * CNAMES))
     echo
@@ -462,7 +403,7 @@ for who in dnsvizor unbound; do
         start ub-fill unbound -d -c "$T/ub/fill.conf"
     fi
     sid=$SPID
-    wait_ans "$p" x.fill.test A "$sid" 15 || { echo "  $who: did not start"; stop_pid "$sid"; continue; }
+    wait_dns "$p" x.fill.test A "$sid" 15 || { echo "  $who: did not start"; stop_pid "$sid"; continue; }
     r0=$(rss_kb "$sid")
     t0=$(date +%s.%N)
     timeout 600 dnsperf -s 127.0.0.1 -p "$p" -d "$FF" -n 1 -c 2 -q 200 -t 5 > "$T/fill.$who" 2>&1
