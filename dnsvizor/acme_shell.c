@@ -781,11 +781,15 @@ static void dv_acme_nopub_add(struct dv_acme *a, const char *name,
 /* external primary (--dns-server): RFC 2136 UPDATE signed with TSIG  */
 /* ------------------------------------------------------------------ */
 
-enum { DV_EXT_ZONE, DV_EXT_UPDATE, DV_EXT_WAIT };
-enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60 };
+/* WAIT: the TXT at the primary, then NSZONE (its zone, SOA), NSLIST (the
+ * zone's NS with glue) and NSWAIT (the TXT at every name server). */
+enum { DV_EXT_ZONE, DV_EXT_UPDATE, DV_EXT_WAIT, DV_EXT_NSZONE,
+       DV_EXT_NSLIST, DV_EXT_NSWAIT };
+enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60, DV_EXT_NS_MAX = 8 };
 
 /* One exchange with the external primary: find the zone (SOA query),
- * send the UPDATE; or poll the TXT until it is served. */
+ * send the UPDATE; or poll the TXT until the primary and the zone's name
+ * servers serve it. */
 typedef struct dv_ext {
 	struct dv_acme *a;
 	struct dv_ext *next;
@@ -801,6 +805,14 @@ typedef struct dv_ext {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct event *rd, *tick;
+	/* the zone's name servers (glue from the primary), port 53 */
+	uint8_t nsname[DV_EXT_NS_MAX][WIRE_MAXNAME];
+	int nnsname;
+	struct sockaddr_storage nsa[DV_EXT_NS_MAX];
+	socklen_t nsl[DV_EXT_NS_MAX];
+	uint8_t nsok[DV_EXT_NS_MAX];
+	int nns, nsfd;
+	struct event *nsrd;
 } dv_ext;
 
 static void dv_ext_free(dv_ext *e)
@@ -814,10 +826,14 @@ static void dv_ext_free(dv_ext *e)
 		}
 	if (e->rd)
 		event_free(e->rd);
+	if (e->nsrd)
+		event_free(e->nsrd);
 	if (e->tick)
 		event_free(e->tick);
 	if (e->fd >= 0)
 		close(e->fd);
+	if (e->nsfd >= 0)
+		close(e->nsfd);
 	free(e);
 }
 
@@ -876,7 +892,7 @@ static void dv_ext_send(dv_ext *e)
 	evtimer_add(e->tick, &tv);
 }
 
-/* Walk the answer and authority RRs of m; fn returns 1 to stop. */
+/* Walk the RRs of m (every section); fn returns 1 to stop. */
 static int dv_rr_walk(const uint8_t *m, size_t len,
 		      int (*fn)(void *arg, const uint8_t *m, size_t len,
 				const uint8_t *owner, uint16_t type,
@@ -888,7 +904,8 @@ static int dv_rr_walk(const uint8_t *m, size_t len,
 	if (len < WIRE_HDRLEN || wire_get16(m + 4) != 1 ||
 	    wire_name_read(m, len, &pos, NULL) < 0 || (pos += 4) > len)
 		return 0;
-	n = (unsigned)wire_get16(m + 6) + wire_get16(m + 8);
+	n = (unsigned)wire_get16(m + 6) + wire_get16(m + 8) +
+	    wire_get16(m + 10);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t owner[WIRE_MAXNAME];
 		uint16_t type, rdlen;
@@ -931,6 +948,148 @@ static int dv_ext_txt_rr(void *arg, const uint8_t *m, size_t len,
 	       rdlen == n + 1 && m[rd] == n && !memcmp(m + rd + 1, e->txt, n);
 }
 
+/* NS RRs of the zone: their target names. */
+static int dv_ext_ns_rr(void *arg, const uint8_t *m, size_t len,
+			const uint8_t *owner, uint16_t type, size_t rd,
+			uint16_t rdlen)
+{
+	dv_ext *e = arg;
+	size_t pos = rd;
+
+	(void)rdlen;
+	if (type == DNS_T_NS && wire_name_equal(owner, e->zone) &&
+	    e->nnsname < DV_EXT_NS_MAX &&
+	    wire_name_read(m, len, &pos, e->nsname[e->nnsname]) > 0) {
+		wire_name_lower(e->nsname[e->nnsname],
+				e->nsname[e->nnsname]);
+		e->nnsname++;
+	}
+	return 0;
+}
+
+/* A/AAAA glue of those names: the addresses to check (port 53). */
+static int dv_ext_glue_rr(void *arg, const uint8_t *m, size_t len,
+			  const uint8_t *owner, uint16_t type, size_t rd,
+			  uint16_t rdlen)
+{
+	dv_ext *e = arg;
+	int i, known = 0;
+
+	(void)len;
+	for (i = 0; i < e->nnsname; i++)
+		known |= wire_name_equal(owner, e->nsname[i]);
+	if (!known || e->nns >= DV_EXT_NS_MAX)
+		return 0;
+	memset(&e->nsa[e->nns], 0, sizeof(e->nsa[0]));
+	if (type == DNS_T_A && rdlen == 4) {
+		struct sockaddr_in *s4 = (void *)&e->nsa[e->nns];
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(53);
+		memcpy(&s4->sin_addr, m + rd, 4);
+		e->nsl[e->nns++] = sizeof(*s4);
+	} else if (type == DNS_T_AAAA && rdlen == 16) {
+		struct sockaddr_in6 *s6 = (void *)&e->nsa[e->nns];
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(53);
+		memcpy(&s6->sin6_addr, m + rd, 16);
+		e->nsl[e->nns++] = sizeof(*s6);
+	}
+	return 0;
+}
+
+static void dv_ext_done(dv_ext *e, const char *fail);
+
+/* Ask every name server that has not served the TXT yet. */
+static void dv_ext_ns_send(dv_ext *e)
+{
+	struct timeval tv = { 1, 0 };
+
+	dv_ext_query(e, DNS_T_TXT);
+	for (int i = 0; i < e->nns; i++)
+		if (!e->nsok[i])
+			sendto(e->nsfd, e->msg, e->len, 0,
+			       (struct sockaddr *)&e->nsa[i], e->nsl[i]);
+	evtimer_add(e->tick, &tv);
+}
+
+static void dv_ext_ns_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ext *e = arg;
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	uint8_t m[4096];
+	ssize_t n;
+	int all = 1;
+
+	(void)what;
+	n = recvfrom(fd, m, sizeof(m), 0, (struct sockaddr *)&from, &fl);
+	if (n < WIRE_HDRLEN || wire_get16(m) != e->id || !(m[2] & 0x80) ||
+	    !dv_rr_walk(m, (size_t)n, dv_ext_txt_rr, e))
+		return;
+	for (int i = 0; i < e->nns; i++) {
+		if (e->nsl[i] == fl && !memcmp(&e->nsa[i], &from, fl))
+			e->nsok[i] = 1;
+		all &= e->nsok[i];
+	}
+	if (all) {
+		dv_log(&e->a->ctx->lg, DV_LOG_INFO, "acme: %s TXT served by "
+		       "the primary and %d name server address(es) of the "
+		       "zone", e->name, e->nns);
+		dv_ext_done(e, NULL);
+	}
+}
+
+/* The NS list arrived: start polling the name servers (or finish when
+ * the primary's answer names none we can reach). */
+static void dv_ext_ns_start(dv_ext *e, const uint8_t *m, size_t n)
+{
+	dv_rr_walk(m, n, dv_ext_ns_rr, e);
+	dv_rr_walk(m, n, dv_ext_glue_rr, e);
+	if (e->nns == 0) {
+		dv_log(&e->a->ctx->lg, DV_LOG_WARN, "acme: %s: no address for "
+		       "the zone's name servers in the primary's answer; only "
+		       "the primary was checked", e->name);
+		dv_ext_done(e, NULL);
+		return;
+	}
+	e->step = DV_EXT_NSWAIT;
+	e->tries = 0;
+	e->nsfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0);
+	if (e->nsfd >= 0) {
+		int off = 0;
+
+		setsockopt(e->nsfd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+			   sizeof(off));
+		/* IPv4 addresses as v4-mapped for the dual-stack socket */
+		for (int i = 0; i < e->nns; i++)
+			if (e->nsa[i].ss_family == AF_INET) {
+				struct sockaddr_in s4;
+				struct sockaddr_in6 *s6 = (void *)&e->nsa[i];
+
+				memcpy(&s4, &e->nsa[i], sizeof(s4));
+				memset(s6, 0, sizeof(*s6));
+				s6->sin6_family = AF_INET6;
+				s6->sin6_port = s4.sin_port;
+				s6->sin6_addr.s6_addr[10] = 0xff;
+				s6->sin6_addr.s6_addr[11] = 0xff;
+				memcpy(&s6->sin6_addr.s6_addr[12],
+				       &s4.sin_addr, 4);
+				e->nsl[i] = sizeof(*s6);
+			}
+	}
+	if (e->nsfd < 0 ||
+	    !(e->nsrd = event_new(e->a->ctx->base, e->nsfd,
+				  EV_READ | EV_PERSIST, dv_ext_ns_read, e)) ||
+	    event_add(e->nsrd, NULL) < 0) {
+		dv_ext_done(e, "cannot query the zone's name servers");
+		return;
+	}
+	dv_ext_ns_send(e);
+}
+
 static void dv_ext_done(dv_ext *e, const char *fail)
 {
 	struct dv_acme *a = e->a;
@@ -939,7 +1098,7 @@ static void dv_ext_done(dv_ext *e, const char *fail)
 	snprintf(token, sizeof(token), "%s", e->token);
 	if (fail)
 		snprintf(why, sizeof(why), "%.200s: %.300s", e->name, fail);
-	if (e->step == DV_EXT_WAIT) {
+	if (e->step >= DV_EXT_WAIT) {
 		dv_ext_free(e);
 		if (fail)
 			acme_on_publish_failed(a->eng, token, why, dv_now());
@@ -995,8 +1154,30 @@ static void dv_ext_read(evutil_socket_t fd, short what, void *arg)
 			       "--dns-server's UPDATE answer has a bad TSIG");
 		snprintf(why, sizeof(why), "UPDATE answered rcode %d", rc);
 		dv_ext_done(e, rc == DNS_R_NOERROR ? NULL : why);
-	} else if (dv_rr_walk(m, (size_t)n, dv_ext_txt_rr, e)) {
-		dv_ext_done(e, NULL);
+	} else if (e->step == DV_EXT_WAIT) {
+		if (!dv_rr_walk(m, (size_t)n, dv_ext_txt_rr, e))
+			return;
+		/* served by the primary: now the zone's name servers */
+		e->step = DV_EXT_NSZONE;
+		e->tries = 0;
+		dv_ext_query(e, DNS_T_SOA);
+		dv_ext_send(e);
+	} else if (e->step == DV_EXT_NSZONE) {
+		if (!dv_rr_walk(m, (size_t)n, dv_ext_soa_rr, e)) {
+			dv_ext_done(e, "the --dns-server names no zone for it");
+			return;
+		}
+		e->step = DV_EXT_NSLIST;
+		e->tries = 0;
+		memcpy(e->owner, e->zone, wire_name_len(e->zone));
+		dv_ext_query(e, DNS_T_NS);
+		dv_ext_send(e);
+	} else if (e->step == DV_EXT_NSLIST) {
+		if (wire_name_from_str(e->name, e->owner) < 0) {
+			dv_ext_done(e, "bad name");
+			return;
+		}
+		dv_ext_ns_start(e, m, (size_t)n);
 	}
 }
 
@@ -1006,6 +1187,15 @@ static void dv_ext_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (e->step == DV_EXT_NSWAIT) {
+		if (++e->tries > DV_EXT_WAIT_TRIES) {
+			dv_ext_done(e, "a name server of the zone does not "
+				    "serve it");
+			return;
+		}
+		dv_ext_ns_send(e);
+		return;
+	}
 	if (e->step == DV_EXT_WAIT) {
 		if (++e->tries > DV_EXT_WAIT_TRIES) {
 			dv_ext_done(e, "the --dns-server does not serve it");
@@ -1044,6 +1234,7 @@ static int dv_ext_start(struct dv_acme *a, int step, int add,
 		return -1;
 	e->a = a;
 	e->fd = -1;
+	e->nsfd = -1;
 	e->step = step;
 	e->add = add;
 	snprintf(e->name, sizeof(e->name), "%s", name);

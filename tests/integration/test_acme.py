@@ -21,6 +21,8 @@ import base64
 import json
 import os
 import re
+import socket
+import random
 import signal
 import ssl
 import subprocess
@@ -513,9 +515,26 @@ OTHER_TEXT = """$ORIGIN other.test.
 $TTL 300
 @    IN SOA ns1 hostmaster 7 3600 900 604800 60
 @    IN NS  ns1
-ns1  IN A   127.0.0.1
+ns1  IN A   %s
 www  IN A   127.0.0.1
 """
+
+
+def free_loopback_53():
+    """A 127.x.y.z address whose port 53 is free (UDP and TCP)."""
+    for _ in range(50):
+        addr = "127.%d.%d.%d" % (random.randrange(60, 250),
+                                 random.randrange(1, 250),
+                                 random.randrange(2, 250))
+        try:
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                t = socket.socket(socket.AF_INET, kind)
+                t.bind((addr, 53))
+                t.close()
+            return addr
+        except OSError:
+            continue
+    raise TestFailure("no free 127.x.y.z:53")
 
 
 @case
@@ -526,11 +545,25 @@ def external_primary_by_tsig_signed_update():
     state = os.path.join(d, "state")
     os.mkdir(state)
     port2 = free_port()
+    ns_addr = free_loopback_53()
     peb = Pebble(d, port2)
-    s2 = Server(zones={"other.test.": OTHER_TEXT}, port=port2,
+    s2 = Server(zones={"other.test.": OTHER_TEXT % ns_addr}, port=port2,
                 args=["--state-dir=" + os.path.join(d, "s2"),
                       "--dns-key=%s:SHA256:%s" % (KEYNAME, SECRET),
-                      "--allow-update=other.test.,%s" % KEYNAME])
+                      "--allow-update=other.test.,%s" % KEYNAME,
+                      "--allow-transfer=other.test.,127.0.0.0/8",
+                      "--notify=other.test.,%s#53" % ns_addr])
+    # the zone's name server (its NS, glue at the primary): a secondary
+    # on port 53 that the ACME client must see serving the TXT too
+    ns = Server(listen=False, port=53, wait=False,
+                args=["--listen-address=" + ns_addr, "--port=53",
+                      "--state-dir=" + os.path.join(d, "ns"),
+                      "--secondary=other.test.,127.0.0.1#%d" % port2])
+    deadline = time.monotonic() + 10
+    while " started, listening on " not in ns.log():
+        check(time.monotonic() < deadline and ns.alive(),
+              "the zone's name server did not start: " + ns.log_tail())
+        time.sleep(0.05)
     w = Watcher(port2, "_acme-challenge.www.other.test.")
     w.start()
     try:
@@ -551,6 +584,10 @@ def external_primary_by_tsig_signed_update():
     eq(txt(port2, "_acme-challenge.www.other.test."), ("NXDOMAIN", []),
        "challenge at the external primary afterwards")
     check("at the --dns-server" in s.log(), s.log_tail())
+    check(re.search(r"TXT served by the primary and 1 name server",
+                    s.log()), "did not wait for the zone's name server: "
+          + s.log_tail())
+    ns.stop()
 
 
 @case
