@@ -19,20 +19,17 @@ Every step has a timeout; pebble, lego and dnsvizor are stopped at the end
 (even on failure) and the temp dirs removed.
 """
 import base64
-import json
 import os
-import signal
-import ssl
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest  # noqa: E402
-from dvtest import (case, check, eq, free_port, rcode, rdatas, run,  # noqa: E402
-                    tmpdir, write, Server, TestFailure)
+from dvtest import (case, check, eq, rcode, rdatas, run,  # noqa: E402
+                    tmpdir, Server, TestFailure)
+
+from pebblepeer import Pebble, stop_procs  # noqa: E402
 
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
@@ -54,81 +51,15 @@ test IN A   127.0.0.1
 
 LEGO_TIMEOUT = 45      # seconds for one `lego run` (usually 2-12 s: lego
                        # polls pebble's challenge status every 5 s)
-PEBBLE_START = 10      # seconds for pebble to serve its directory
 
 # a case runs lego up to twice: more than dvtest's default per-case budget
 dvtest.CASE_TIMEOUT = 2 * LEGO_TIMEOUT + 30
 
-_procs = []            # helper processes (pebble) started here
-
-
-def stop_procs():
-    for p in _procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
-    del _procs[:]
-
-
-def make_cert(d):
-    """A self-signed certificate for 127.0.0.1/localhost (pebble's HTTPS);
-    lego trusts it through LEGO_CA_CERTIFICATES."""
-    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    p = subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-         "-subj", "/CN=localhost", "-keyout", key, "-out", cert,
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
-    check(p.returncode == 0, "openssl req failed: %s" % p.stdout[-300:])
-    return cert, key
-
-
 def start_pebble(d, dns_port):
-    cert, key = make_cert(d)
-    port, mport = free_port(), free_port()
-    http, tls = free_port(), free_port()
-    conf = write(os.path.join(d, "pebble.json"), json.dumps({"pebble": {
-        "listenAddress": "127.0.0.1:%d" % port,
-        "managementListenAddress": "127.0.0.1:%d" % mport,
-        "certificate": cert, "privateKey": key,
-        "httpPort": http, "tlsPort": tls,
-        "ocspResponderURL": "", "externalAccountBindingRequired": False}}))
-    env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0",
-               PEBBLE_AUTHZREUSE="0")
-    env.pop("PEBBLE_VA_ALWAYS_VALID", None)   # pebble must really check
-    log = open(os.path.join(d, "pebble.log"), "wb")
-    p = subprocess.Popen(["pebble", "-config", conf, "-strict=false",
-                          "-dnsserver", "127.0.0.1:%d" % dns_port],
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                         env=env, cwd=d)
-    _procs.append(p)
-    url = "https://127.0.0.1:%d/dir" % port
-    ctx = ssl.create_default_context(cafile=cert)
-    deadline = time.monotonic() + PEBBLE_START
-    while time.monotonic() < deadline:
-        check(p.poll() is None, "pebble exited %s: %s"
-              % (p.returncode, tail(os.path.join(d, "pebble.log"))))
-        try:
-            with urllib.request.urlopen(url, context=ctx, timeout=1) as r:
-                json.load(r)
-            return url, cert
-        except Exception:
-            time.sleep(0.1)
-    raise TestFailure("pebble did not serve %s within %ds: %s"
-                      % (url, PEBBLE_START, tail(os.path.join(d, "pebble.log"))))
-
-
-def tail(path, n=800):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")[-n:]
-    except OSError:
-        return "(no log)"
+    """pebble (tests/integration/pebblepeer.py): its directory URL and the
+    certificate lego must trust (LEGO_CA_CERTIFICATES)."""
+    p = Pebble(d, dns_port)
+    return p.url, p.cert
 
 
 def txt(server, name=CHALLENGE, timeout=1.0):
