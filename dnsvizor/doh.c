@@ -16,6 +16,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "dnsvizor/doh.h"
+#include "zones/zones.h"
 
 enum { M_NONE, M_GET, M_POST, M_OTHER };
 
@@ -65,46 +66,9 @@ static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /* message helpers                                                    */
 /* ------------------------------------------------------------------ */
 
-static int b64url_val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 long doh_b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
-	uint32_t acc = 0;
-	size_t i, n = 0;
-	int bits = 0, v;
-
-	while (len > 0 && in[len - 1] == '=')
-		len--;
-	if (len % 4 == 1)
-		return -1;
-	for (i = 0; i < len; i++) {
-		v = b64url_val((unsigned char)in[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-		acc &= (1u << bits) - 1;
-	}
-	return (long)n;
+	return wire_b64_decode(in, len, 1, out, cap);
 }
 
 static uint16_t get16(const uint8_t *p)

@@ -86,55 +86,6 @@ static const tsig_algdef *tsig_alg_by_text(const char *s, size_t n)
 /* Keys                                                                */
 /* ------------------------------------------------------------------ */
 
-static int tsig_b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Base64 with optional padding and embedded blanks; -1 on bad input. */
-static int tsig_b64_decode(const char *s, uint8_t *out, size_t cap,
-			   size_t *outlen)
-{
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
-	size_t n = 0;
-
-	for (; *s; s++) {
-		int v;
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-			continue;
-		if (*s == '=') {
-			pad++;
-			continue;
-		}
-		v = tsig_b64val(*s);
-		if (v < 0 || pad)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -1;
-	*outlen = n;
-	return 0;
-}
-
 static int tsig_fail(char *err, size_t errlen, const char *why)
 {
 	if (err && errlen)
@@ -150,6 +101,7 @@ int zone_tsig_key_parse(const char *spec, zone_tsig_key *k, char *err,
 	const tsig_algdef *a;
 	char name[WIRE_MAXNAME * 4 + 1];
 	uint8_t wname[WIRE_MAXNAME];
+	long sl;
 
 	memset(k, 0, sizeof(*k));
 	if (!c1 || !c2)
@@ -164,10 +116,12 @@ int zone_tsig_key_parse(const char *spec, zone_tsig_key *k, char *err,
 	if (!a)
 		return tsig_fail(err, errlen, "unknown algorithm (MD5, SHA1, "
 				 "SHA224, SHA256, SHA384 or SHA512)");
-	if (tsig_b64_decode(c2 + 1, k->secret, sizeof(k->secret),
-			    &k->secret_len) < 0 || k->secret_len == 0)
+	sl = wire_b64_decode(c2 + 1, strlen(c2 + 1), 0, k->secret,
+			     sizeof(k->secret));
+	if (sl <= 0)
 		return tsig_fail(err, errlen, "bad base64 secret (or longer "
 				 "than 128 bytes)");
+	k->secret_len = (size_t)sl;
 	wire_name_lower(k->name, wname);
 	k->alg = a->id;
 	return 0;

@@ -720,3 +720,52 @@ int wire_write_opt(wire_writer *w, uint16_t udp_size, uint8_t ext_rcode,
 	wire_put16(opt + 9, 0);
 	return wire_write(w, opt, sizeof(opt));
 }
+
+static int b64_val(int c, int url)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
+}
+
+long wire_b64_decode(const char *in, size_t len, int url, uint8_t *out,
+		     size_t cap)
+{
+	uint32_t acc = 0;
+	int bits = 0, pad = 0, v;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)in[i];
+
+		if (!url && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		v = b64_val(c, url);
+		if (v < 0 || pad)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= cap)
+				return -1;
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+		acc &= (1u << bits) - 1;
+	}
+	if (pad > 2 || bits >= 6)
+		return -1;
+	return (long)n;
+}

@@ -106,6 +106,12 @@ int wire_name_cmp(const uint8_t *a, const uint8_t *b);
  */
 int wire_name_from_str(const char *s, uint8_t out[WIRE_MAXNAME]);
 int wire_name_to_str(const uint8_t *name, char *out, size_t outlen);
+/* Base64 (RFC 4648 section 4; url != 0: the URL alphabet of section 5,
+ * as DoH and ACME use it) into out: padding optional, blanks skipped in
+ * the standard alphabet.  Returns the byte count, -1 on bad input or when
+ * out is too small. */
+long wire_b64_decode(const char *in, size_t len, int url, uint8_t *out,
+		     size_t cap);
 
 /* A parsed query: header, the single question, and the OPT record. */
 typedef struct wire_query {

@@ -803,6 +803,30 @@ static void test_query_other_rrs(void)
 	T_EQ(wire_query_parse(m, w.len, &q), WQ_FORMERR);
 }
 
+/* RFC 4648 base64 and base64url (TSIG secrets, DoH ?dns=, ACME). */
+static void test_b64(void)
+{
+	uint8_t out[16];
+
+	T_EQ(wire_b64_decode("Zm9vYmFy", 8, 0, out, sizeof(out)), 6);
+	T_CHECK(!memcmp(out, "foobar", 6));
+	T_EQ(wire_b64_decode("Zm9vYg==", 8, 0, out, sizeof(out)), 4);
+	T_EQ(wire_b64_decode("Zm9v\nYg", 7, 0, out, sizeof(out)), 4);
+	T_EQ(wire_b64_decode("+/8=", 4, 0, out, sizeof(out)), 2);
+	T_EQ(out[0], 0xfb);
+	T_EQ(out[1], 0xff);
+	T_EQ(wire_b64_decode("-_8", 3, 1, out, sizeof(out)), 2);
+	T_EQ(out[0], 0xfb);
+	T_EQ(wire_b64_decode("-_8", 3, 0, out, sizeof(out)), -1);
+	T_EQ(wire_b64_decode("+/8", 3, 1, out, sizeof(out)), -1);
+	T_EQ(wire_b64_decode("Zm9v Yg", 7, 1, out, sizeof(out)), -1);
+	T_EQ(wire_b64_decode("Zm9vY", 5, 0, out, sizeof(out)), -1);
+	T_EQ(wire_b64_decode("Zm=9v", 5, 0, out, sizeof(out)), -1);
+	T_EQ(wire_b64_decode("Zg===", 5, 0, out, sizeof(out)), -1);
+	T_EQ(wire_b64_decode("Zm9vYmFy", 8, 0, out, 5), -1);
+	T_EQ(wire_b64_decode("", 0, 1, out, sizeof(out)), 0);
+}
+
 int main(void)
 {
 	T_RUN(test_name_read_plain);
@@ -824,5 +848,6 @@ int main(void)
 	T_RUN(test_query_truncated);
 	T_RUN(test_query_opt_rules);
 	T_RUN(test_query_other_rrs);
+	T_RUN(test_b64);
 	T_DONE();
 }
