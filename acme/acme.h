@@ -67,6 +67,10 @@ typedef struct acme_order_cfg {
 	acme_key_type key_type;      /* certificate key (new key per issue) */
 	int64_t not_before;          /* current certificate, 0: none */
 	int64_t not_after;           /* renewal at 2/3 of its lifetime */
+	const char *cert_pem;        /* the current certificate (PEM, leaf
+				      * first) or NULL: with it, a CA that
+				      * offers ACME Renewal Information (RFC
+				      * 9773) can move the renewal earlier */
 } acme_order_cfg;
 
 typedef struct acme_cfg {

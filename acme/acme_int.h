@@ -40,6 +40,13 @@ uint8_t *ac_csr_build(const acme_key *k, char *const *names, size_t n,
  * (or, with key_pem NULL, of the CSR)?  1 yes, 0 no. */
 int ac_cert_matches(const char *pem, size_t len, const char *key_pem,
 		    const uint8_t *csr, size_t csr_len);
+/* RFC 9773 4.1 certificate id of the first certificate in pem:
+ * base64url(authority key identifier) "." base64url(serial number
+ * bytes); malloc'ed, NULL without an AKI. */
+char *ac_ari_cert_id(const char *pem, size_t len);
+/* An RFC 3339 time ("2025-01-02T03:04:05Z", fraction and offset
+ * allowed) as Unix seconds; -1 bad. */
+int64_t ac_rfc3339(const char *s);
 /* The names of a CSR (SANs, else the CN), each malloc'ed; -1 bad. */
 int ac_csr_names(const uint8_t *der, size_t len, char ***names, size_t *n);
 

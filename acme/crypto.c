@@ -587,3 +587,89 @@ int acme_dns01_value(const char *account_key_pem, const char *token,
 	free(ka);
 	return 0;
 }
+
+/* ---- ACME Renewal Information (RFC 9773) ---- */
+
+char *ac_ari_cert_id(const char *pem, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	const ASN1_OCTET_STRING *aki = x ? X509_get0_authority_key_id(x) : NULL;
+	const ASN1_INTEGER *sn = x ? X509_get0_serialNumber(x) : NULL;
+	unsigned char *der = NULL, *p;
+	char *a = NULL, *s = NULL, *out = NULL;
+	size_t vlen, hl;
+	int dl = sn ? i2d_ASN1_INTEGER(sn, &der) : -1;
+
+	/* the serial's DER value bytes: skip the tag and the length */
+	if (!aki || dl < 3 || !der || der[0] != 0x02)
+		goto done;
+	p = der + 1;
+	if (p[0] < 0x80) {
+		vlen = p[0];
+		hl = 2;
+	} else if (p[0] == 0x81 && dl >= 3) {
+		vlen = p[1];
+		hl = 3;
+	} else {
+		goto done;
+	}
+	if (hl + vlen != (size_t)dl)
+		goto done;
+	a = ac_b64url(ASN1_STRING_get0_data(aki),
+		      (size_t)ASN1_STRING_length(aki));
+	s = ac_b64url(der + hl, vlen);
+	if (a && s && (out = malloc(strlen(a) + strlen(s) + 2)))
+		sprintf(out, "%s.%s", a, s);
+done:
+	free(a);
+	free(s);
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(b);
+	return out;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int64_t ac_rfc3339(const char *s)
+{
+	int y, mo, d, h, mi, se, n = 0, oh = 0, om = 0, sign = 0;
+	int64_t t;
+
+	if (!s || sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d,
+			 &h, &mi, &se, &n) != 6 || n == 0 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60 || y < 1970)
+		return -1;
+	s += n;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		sign = *s == '-' ? -1 : 1;
+		if (sscanf(s + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || oh > 23 ||
+		    om > 59)
+			return -1;
+		s += 1 + n;
+	} else {
+		return -1;
+	}
+	if (*s)
+		return -1;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	return t - sign * (oh * 3600 + om * 60);
+}

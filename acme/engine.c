@@ -122,9 +122,17 @@ void ac_order_reset(ac_order *o)
 	o->resumed = o->finalized = 0;
 }
 
+void ac_ari_set(ac_order *o, const char *pem, size_t len, int64_t now)
+{
+	free(o->ari_id);
+	o->ari_id = ac_ari_cert_id(pem, len);
+	o->ari_next = now;
+}
+
 static void order_free(ac_order *o)
 {
 	ac_order_reset(o);
+	free(o->ari_id);
 	free(o->id);
 	free_names(o->names, o->nnames);
 	free(o->csr);
@@ -261,6 +269,7 @@ acme_ctx *acme_new(const acme_cfg *cfg, char *err, size_t errlen)
 	if (!c)
 		return NULL;
 	c->active = -1;
+	c->ari_order = -1;
 	if (cfg_copy(c, cfg, err, errlen))
 		goto fail;
 	for (i = 0; i < cfg->norders; i++) {
@@ -274,6 +283,9 @@ acme_ctx *acme_new(const acme_cfg *cfg, char *err, size_t errlen)
 		o->not_before = oc->not_before;
 		o->not_after = oc->not_after;
 		o->due = ac_renew_due(c, o, cfg->now);
+		if (oc->cert_pem)
+			ac_ari_set(o, oc->cert_pem, strlen(oc->cert_pem),
+				   cfg->now);
 	}
 	return c;
 fail:
@@ -297,6 +309,7 @@ void acme_free(acme_ctx *c)
 	free(c->dir_url); free(c->email); free(c->eab_kid); free(c->akey_pem);
 	free(c->jwk); free(c->acct_url); free(c->u_nonce); free(c->u_account);
 	free(c->u_order); free(c->tos); free(c->nonce); free(c->last_body);
+	free(c->u_renewal); free(c->ari_url);
 	free(c->last_url);
 	ac_key_free(c->akey);
 	free(c);
@@ -607,6 +620,36 @@ static ac_order *pick_order(acme_ctx *c, int64_t now)
 	return best;
 }
 
+/* RFC 9773: between orders, ask the CA's renewalInfo about a current
+ * certificate whose check is due (GET, no JWS). */
+static int ari_step(acme_ctx *c, ac_req *r, int64_t now)
+{
+	size_t i;
+
+	if (!c->u_renewal)
+		return 0;
+	for (i = 0; i < c->norders; i++) {
+		ac_order *o = &c->orders[i];
+		size_t n;
+
+		if (!o->ari_id || o->ari_next > now || o->due <= now)
+			continue;
+		n = strlen(c->u_renewal) + strlen(o->ari_id) + 2;
+		free(c->ari_url);
+		if (!(c->ari_url = malloc(n)))
+			return 0;
+		snprintf(c->ari_url, n, "%s%s%s", c->u_renewal,
+			 c->u_renewal[strlen(c->u_renewal) - 1] == '/' ?
+			 "" : "/", o->ari_id);
+		c->ari_order = (long)i;
+		r->kind = R_ARI;
+		r->method = "GET";
+		r->url = c->ari_url;
+		return 1;
+	}
+	return 0;
+}
+
 static int global_step(acme_ctx *c, ac_req *r, int64_t now)
 {
 	ac_order *o;
@@ -633,6 +676,8 @@ static int global_step(acme_ctx *c, ac_req *r, int64_t now)
 		r->jwk = 1;
 		return post(r, R_ACCOUNT, c->u_account, account_payload(c));
 	}
+	if (c->active < 0 && ari_step(c, r, now))
+		return 1;
 	if (!(o = pick_order(c, now)))
 		return 0;
 	rc = order_step(c, o, r, now);
@@ -822,8 +867,11 @@ int64_t acme_next_timer(const acme_ctx *c)
 			t = tmin(t, o->wake);
 		return t;
 	}
-	for (i = 0; i < c->norders; i++)
+	for (i = 0; i < c->norders; i++) {
 		t = tmin(t, c->orders[i].due);
+		if (c->u_renewal && c->orders[i].ari_id)
+			t = tmin(t, c->orders[i].ari_next);
+	}
 	return t;
 }
 

@@ -26,8 +26,14 @@ enum ostate {
 	O_CERT,          /* POST-as-GET the certificate chain */
 };
 
-enum rkind { R_NONE, R_DIR, R_NONCE, R_ACCOUNT, R_ORDER_NEW, R_ORDER_GET,
-	     R_AUTHZ, R_CHALL, R_FINALIZE, R_CERT };
+enum rkind { R_NONE, R_DIR, R_NONCE, R_ACCOUNT, R_ARI, R_ORDER_NEW,
+	     R_ORDER_GET, R_AUTHZ, R_CHALL, R_FINALIZE, R_CERT };
+
+enum {
+	ARI_DEFAULT_WAIT = 6 * 3600, /* next renewalInfo check (RFC 9773) */
+	ARI_MIN_WAIT = 60,
+	ARI_MAX_WAIT = 86400,
+};
 
 typedef struct ac_authz {
 	char *url;
@@ -48,6 +54,9 @@ typedef struct ac_order {
 	size_t csr_len;
 	int64_t not_before, not_after;
 	int64_t due;         /* next issue */
+	char *ari_id;        /* RFC 9773 certificate id of the current
+			      * certificate, NULL: unknown */
+	int64_t ari_next;    /* next renewalInfo check */
 	unsigned backoff;    /* seconds of the last failure backoff, 0 none */
 	/* in flight */
 	int state;
@@ -85,6 +94,9 @@ struct acme_ctx {
 
 	int gstate;
 	char *u_nonce, *u_account, *u_order, *tos;
+	char *u_renewal;     /* renewalInfo (RFC 9773), NULL: not offered */
+	long ari_order;      /* order whose renewalInfo is asked for */
+	char *ari_url;
 	char *nonce;
 	int64_t gwake;
 	unsigned gbackoff;
@@ -116,6 +128,8 @@ void ac_global_fail(acme_ctx *c, const char *text, const char *problem,
 		    int64_t retry_after, int64_t now);
 void ac_order_reset(ac_order *o);
 int64_t ac_renew_due(acme_ctx *c, const ac_order *o, int64_t now);
+/* The RFC 9773 id of the certificate in pem (o->ari_id); ari_next now. */
+void ac_ari_set(ac_order *o, const char *pem, size_t len, int64_t now);
 ac_order *ac_order_find(acme_ctx *c, const char *id);
 int ac_valid_name(const char *name);
 char *ac_strdup(const char *s);

@@ -149,6 +149,8 @@ static void on_directory(acme_ctx *c, const acme_http_response *r, json_t *j,
 	}
 	free(c->tos);
 	c->tos = ac_strdup(meta ? jstr(meta, "termsOfService") : NULL);
+	free(c->u_renewal);
+	c->u_renewal = ac_strdup(jstr(j, "renewalInfo"));
 	if (meta && json_is_true(json_object_get(meta,
 	    "externalAccountRequired")) && !c->eab_kid && !c->acct_url) {
 		c->gbackoff = c->backoff_max / 2;
@@ -501,10 +503,53 @@ static void on_cert(acme_ctx *c, ac_order *o, const acme_http_response *r,
 	o->backoff = 0;
 	ac_order_reset(o);
 	o->due = ac_renew_due(c, o, now);
+	ac_ari_set(o, pem, r->body_len, now + ARI_DEFAULT_WAIT);
 	c->active = -1;
 	c->dirty = 1;
 	ac_log(c, o, "certificate issued, renewal due at %lld",
 	       (long long)o->due);
+}
+
+/* ---- ACME Renewal Information (RFC 9773) ---- */
+
+/* suggestedWindow {start, end}: renew at a random time inside it when
+ * that is earlier than planned; ask again after Retry-After. */
+static void on_ari(acme_ctx *c, const acme_http_response *r, json_t *j,
+		   int64_t now)
+{
+	ac_order *o;
+	json_t *w = j ? json_object_get(j, "suggestedWindow") : NULL;
+	int64_t st = w ? ac_rfc3339(jstr(w, "start")) : -1;
+	int64_t en = w ? ac_rfc3339(jstr(w, "end")) : -1;
+	int64_t ra = ac_retry_after(r->retry_after, now), wait, t;
+	uint32_t rnd = 0;
+
+	if (c->ari_order < 0 || (size_t)c->ari_order >= c->norders)
+		return;
+	o = &c->orders[c->ari_order];
+	c->ari_order = -1;
+	wait = ra > now ? ra - now : ARI_DEFAULT_WAIT;
+	if (wait < ARI_MIN_WAIT)
+		wait = ARI_MIN_WAIT;
+	if (wait > ARI_MAX_WAIT)
+		wait = ARI_MAX_WAIT;
+	o->ari_next = now + wait;
+	if (r->status != 200 || st < 0 || en <= st) {
+		ac_log(c, o, "renewalInfo unusable (HTTP %d); asking again in "
+		       "%lld s", r->status, (long long)wait);
+		return;
+	}
+	c->random(c->random_arg, &rnd, sizeof rnd);
+	t = st + (int64_t)(rnd % (uint64_t)(en - st));
+	if (t < now)
+		t = now;
+	if (t < o->due && o->state == O_IDLE) {
+		o->due = t;
+		c->dirty = 1;
+		ac_log(c, o, "the CA suggests renewing between %lld and %lld: "
+		       "renewal moved to %lld", (long long)st, (long long)en,
+		       (long long)t);
+	}
 }
 
 /* ---- dispatch ---- */
@@ -573,6 +618,10 @@ void ac_handle(acme_ctx *c, const acme_http_response *r, int64_t now)
 	if (j && !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;
+	}
+	if (c->rk == R_ARI) {
+		on_ari(c, r, j, now);
+		goto out;
 	}
 	if (c->rk != R_NONCE && c->rk != R_DIR && bad_nonce(c, r, j))
 		goto out;                 /* same request, new nonce */

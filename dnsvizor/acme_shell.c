@@ -1779,7 +1779,7 @@ static int dv_acme_orders(struct dv_acme *a, char *err, size_t errlen)
 		if ((pem = dv_slurp(crt, &len))) {
 			acme_cert_times(pem, len, &o->not_before,
 					&o->not_after);
-			free(pem);
+			o->cert_pem = pem;   /* for ARI; freed after acme_new */
 		}
 	}
 	return 0;
@@ -1853,7 +1853,12 @@ static int dv_acme_engine(struct dv_acme *a, char *err, size_t errlen)
 	ac.norders = a->norders;
 	ac.random = dv_acme_random;
 	ac.now = dv_now();
-	if (!(a->eng = acme_new(&ac, err, errlen)))
+	a->eng = acme_new(&ac, err, errlen);
+	for (size_t i = 0; i < a->norders; i++) {   /* copied by acme_new */
+		free((char *)a->orders[i].cert_pem);
+		a->orders[i].cert_pem = NULL;
+	}
+	if (!a->eng)
 		return -1;
 	if (!a->account_url && !cfg->acme_agree_tos)
 		dv_log(&a->ctx->lg, DV_LOG_WARN, "acme: no account yet and "

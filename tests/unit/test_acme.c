@@ -29,6 +29,7 @@
 #define CA "https://ca.test"
 #define NB (T0 - 3600)
 #define NA (NB + 90 * 86400)
+#define FAKE_AKI "\x01\x02\x03\x04\xfa\xfb\xfc\xfd"
 
 /* ---- independent helpers ---- */
 
@@ -124,6 +125,10 @@ typedef struct fca {
 	int date_retry_after;       /* Retry-After as an HTTP-date */
 	int foreign_authz;          /* an authorization for another name */
 	EVP_PKEY *swap_key;         /* certify this key instead */
+	int ari;                    /* offer renewalInfo (RFC 9773) */
+	char ari_start[40], ari_end[40];
+	int n_ari;
+	char ari_path[256];
 	/* observed */
 	int bad_sig, bad_nonce_seen, bad_kid, bad_url, requests;
 	int n_account, n_order, n_order_get, n_chall_early, n_fin;
@@ -487,6 +492,15 @@ static void ca_cert(fca *ca)
 				   (const uint8_t *)"fake CA", -1, -1, 0);
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++)
 		X509_add_ext(x, sk_X509_EXTENSION_value(exts, i), -1);
+	{       /* an authority key identifier, as real CAs send (ARI) */
+		AUTHORITY_KEYID *ak = AUTHORITY_KEYID_new();
+
+		ak->keyid = ASN1_OCTET_STRING_new();
+		ASN1_OCTET_STRING_set(ak->keyid, (const uint8_t *)FAKE_AKI,
+				      sizeof(FAKE_AKI) - 1);
+		X509_add1_ext_i2d(x, NID_authority_key_identifier, ak, 0, 0);
+		AUTHORITY_KEYID_free(ak);
+	}
 	X509_sign(x, ca->cakey, EVP_sha256());
 	PEM_write_bio_X509(b, x);
 	PEM_write_bio_X509(b, x);          /* stands in for the issuer */
@@ -536,9 +550,18 @@ static void ca_request(fca *ca, run *r, const acme_action *a)
 	ca->requests++;
 	ca->status = 0;
 	ca->location[0] = ca->retry_after[0] = ca->body[0] = ca->ctype[0] = 0;
-	if (!strcmp(a->method, "GET") && !strcmp(a->url, CA "/dir")) {
-		ok_json(ca, 200, "{\"newNonce\":\"" CA "/nonce\",\"newAccount\":\""
+	if (!strcmp(a->method, "GET") &&
+	    !strncmp(a->url, CA "/ari/", strlen(CA "/ari/"))) {
+		ca->n_ari++;
+		snprintf(ca->ari_path, sizeof ca->ari_path, "%s",
+			 a->url + strlen(CA "/ari/"));
+		snprintf(ca->retry_after, sizeof ca->retry_after, "21600");
+		ok_json(ca, 200, "{\"suggestedWindow\":{\"start\":\"%s\","
+			"\"end\":\"%s\"}}", ca->ari_start, ca->ari_end);
+	} else if (!strcmp(a->method, "GET") && !strcmp(a->url, CA "/dir")) {
+		ok_json(ca, 200, "{%s\"newNonce\":\"" CA "/nonce\",\"newAccount\":\""
 			CA "/acct\",\"newOrder\":\"" CA "/order\",\"meta\":{%s%s}}",
+			ca->ari ? "\"renewalInfo\":\"" CA "/ari/\"," : "",
 			ca->tos ? "\"termsOfService\":\"" CA "/tos.pdf\"" : "",
 			ca->eab_required ? (ca->tos ? ",\"externalAccountRequired\":true" :
 			"\"externalAccountRequired\":true") : "");
@@ -563,13 +586,14 @@ static void rnd(void *arg, void *buf, size_t len)
 
 static char *acct_pem;
 static int64_t init_nb, init_na;
+static const char *init_cert;      /* the current certificate (ARI) */
 
 static void run_init(run *r, const char *const *names, size_t n,
 		     acme_key_type kt, int agree, const char *eab)
 {
 	acme_order_cfg oc = { .id = "web", .names = names, .nnames = n,
 			      .key_type = kt, .not_before = init_nb,
-			      .not_after = init_na };
+			      .not_after = init_na, .cert_pem = init_cert };
 	acme_cfg cfg = { .directory_url = CA "/dir", .contact_email = "a@b.test",
 			 .agree_tos = agree, .account_key_pem = acct_pem,
 			 .orders = n ? &oc : NULL, .norders = n ? 1 : 0,
@@ -989,6 +1013,69 @@ static void test_renewal_time(void)
 	run_free(&r);
 }
 
+static void rfc3339(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* RFC 9773: the CA's renewalInfo window moves the renewal earlier; the
+ * certificate id is base64url(AKI) "." base64url(serial); a restart with
+ * the current certificate asks at once. */
+static void test_ari(void)
+{
+	static const char *const names[] = { "example.com" };
+	char *aki = b64u((const uint8_t *)FAKE_AKI, sizeof(FAKE_AKI) - 1);
+	char *ser = b64u((const uint8_t *)"\x07", 1), want[128];
+	int64_t issued, st;
+	char *pem;
+	run r;
+
+	snprintf(want, sizeof want, "%s.%s", aki, ser);
+	run_init(&r, names, 1, ACME_KEY_EC_P256, 1, NULL);
+	r.ca.ari = 1;
+	drive(&r, 1, 1, T0 + 86400);
+	T_EQ(r.n_store_cert, 1);
+	T_EQ(r.ca.n_ari, 0);           /* no certificate before this one */
+	issued = r.now;
+	st = issued + 2 * 86400;
+	rfc3339(st, r.ca.ari_start, sizeof r.ca.ari_start);
+	rfc3339(st + 3600, r.ca.ari_end, sizeof r.ca.ari_end);
+	drive(&r, 2, 1, NA);
+	T_EQ(r.n_store_cert, 2);
+	T_CHECK(r.ca.n_ari >= 1);
+	T_CHECK(!strcmp(r.ca.ari_path, want));
+	/* renewed inside the window, long before 2/3 of the lifetime */
+	T_CHECK(r.now >= st && r.now <= st + 3600);
+	pem = strdup(r.cert_pem);
+	run_free(&r);
+
+	/* a restart with the current certificate: renewalInfo at once */
+	init_cert = pem;
+	init_nb = NB;
+	init_na = NA;
+	run_init(&r, names, 1, ACME_KEY_EC_P256, 1, NULL);
+	init_cert = NULL;
+	init_nb = init_na = 0;
+	r.ca.ari = 1;
+	rfc3339(T0 + 86400, r.ca.ari_start, sizeof r.ca.ari_start);
+	rfc3339(T0 + 86400 + 60, r.ca.ari_end, sizeof r.ca.ari_end);
+	drive(&r, 1, 1, T0 + 600);
+	T_EQ(r.ca.n_ari, 1);
+	T_EQ(r.ca.n_order, 0);
+	T_CHECK(acme_next_timer(r.c) <= T0 + 86400 + 60);
+	drive(&r, 1, 1, T0 + 2 * 86400);
+	T_EQ(r.n_store_cert, 1);
+	T_CHECK(r.now >= T0 + 86400 && r.now <= T0 + 86400 + 60);
+	run_free(&r);
+	free(pem);
+	free(aki);
+	free(ser);
+}
+
 /* A certificate for some other key is not stored. */
 static void test_wrong_cert_key(void)
 {
@@ -1271,6 +1358,7 @@ int main(void)
 	T_RUN(test_foreign_authz);
 	T_RUN(test_retry_after_date);
 	T_RUN(test_renewal_time);
+	T_RUN(test_ari);
 	T_RUN(test_wrong_cert_key);
 	T_RUN(test_rsa_key);
 	T_RUN(test_eab);
