@@ -47,7 +47,6 @@ enum {
 	DV_ACME_HTTP_TIMEOUT = 30,    /* seconds per request */
 	DV_ACME_BODY_MAX = 1 << 20,   /* a chain or a JSON document */
 	DV_ACME_TXT_TTL = 60,
-	DV_ACME_MSG = 16384,          /* one UPDATE (TLSA chains) */
 	DV_ACME_WAIT_TRIES = 120,     /* SOA checks, one a second */
 	DV_ACME_SCAN_FULL = 3600,     /* TLSA: rescan unchanged zones */
 	DV_DNS_T_TLSA = 52,
@@ -460,66 +459,17 @@ static zone *dv_acme_zone_for(dv_ctx *ctx, const char *name)
 	return NULL;
 }
 
-typedef struct dv_upd {
-	wire_writer w;
-	uint8_t buf[DV_ACME_MSG];
-	uint16_t n;
-	int bad;
-} dv_upd;
-
-static void dv_upd_start(dv_upd *u, const zone *z)
+/* An update of one of our zones (localupd.c), synced at once: the CA
+ * is told to look only after this returns. */
+static int dv_upd_run(dv_ctx *ctx, dv_lupd *u, const char *name)
 {
-	static const uint8_t hdr[WIRE_HDRLEN] = {
-		0, 0, DNS_OP_UPDATE << 3, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-	};
+	char what[300];
 
-	wire_writer_init(&u->w, u->buf, sizeof(u->buf), sizeof(u->buf));
-	u->n = 0;
-	u->bad = wire_write(&u->w, hdr, sizeof(hdr)) < 0 ||
-		 wire_write_name(&u->w, zone_origin(z), 1) < 0 ||
-		 wire_write16(&u->w, DNS_T_SOA) < 0 ||
-		 wire_write16(&u->w, DNS_C_IN) < 0;
-}
-
-static void dv_upd_rr(dv_upd *u, const uint8_t *owner, uint16_t type,
-		      uint16_t rclass, uint32_t ttl, const uint8_t *rd,
-		      size_t rdlen)
-{
-	if (u->bad || rdlen > 65535 ||
-	    wire_write_rr(&u->w, owner, type, rclass, ttl, rd,
-			  (uint16_t)rdlen, NULL) < 0) {
-		u->bad = 1;
-		return;
-	}
-	u->n++;
-}
-
-/* Apply, journal (durable before we tell anyone), NOTIFY.  0 or -1. */
-static int dv_upd_run(dv_ctx *ctx, dv_upd *u, const char *what)
-{
-	zone_effects eff;
-	int rc;
-
-	if (u->bad) {
-		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %s: message too big", what);
+	snprintf(what, sizeof(what), "acme: %.280s", name);
+	if (dv_lupd_apply(ctx, u, what) < 0)
 		return -1;
-	}
-	if (u->n == 0)
-		return 0;
-	wire_put16(u->buf + 8, u->n);
-	rc = zone_db_update_local(ctx->db, u->buf, u->w.len,
-				  (uint64_t)time(NULL), &eff);
-	if (rc != DNS_R_NOERROR) {
-		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %s: update failed "
-		       "(rcode %d)", what, rc);
-		return -1;
-	}
-	if (!eff.changed)
-		return 0;
-	if (dv_persist_changed(ctx, &eff) < 0 || dv_persist_sync(ctx) < 0)
-		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %s: change not journaled",
-		       what);
-	dv_notify_zone(ctx, eff.changed);
+	if (dv_persist_sync(ctx) < 0)
+		dv_log(&ctx->lg, DV_LOG_ERR, "%s: journal not synced", what);
 	return 0;
 }
 
@@ -530,7 +480,7 @@ static int dv_acme_txt(struct dv_acme *a, const char *name, const char *txt,
 	zone *z = dv_acme_zone_for(a->ctx, name);
 	uint8_t owner[WIRE_MAXNAME], rd[256];
 	size_t n = strlen(txt);
-	dv_upd *u;
+	dv_lupd *u;
 	int rc;
 
 	if (!z) {
@@ -548,8 +498,8 @@ static int dv_acme_txt(struct dv_acme *a, const char *name, const char *txt,
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	dv_upd_start(u, z);
-	dv_upd_rr(u, owner, DNS_T_TXT, add ? DNS_C_IN : DNS_C_NONE,
+	dv_lupd_start(u, zone_origin(z));
+	dv_lupd_rr(u, owner, DNS_T_TXT, add ? DNS_C_IN : DNS_C_NONE,
 		  add ? DV_ACME_TXT_TTL : 0, rd, n + 1);
 	rc = dv_upd_run(a->ctx, u, name);
 	free(u);
@@ -1479,7 +1429,7 @@ static int dv_pem_ders(const char *pem, uint8_t **der, int *len, int max)
 }
 
 /* Delete TLSA usage/selector/mtype RRs at owner in z (class NONE). */
-static void dv_tlsa_del(dv_upd *u, const zone *z, const uint8_t *owner,
+static void dv_tlsa_del(dv_lupd *u, const zone *z, const uint8_t *owner,
 			uint8_t usage)
 {
 	const zone_rrset *rs = zone_find_rrset(z, owner, DV_DNS_T_TLSA);
@@ -1488,7 +1438,7 @@ static void dv_tlsa_del(dv_upd *u, const zone *z, const uint8_t *owner,
 	for (uint16_t i = 0; rs && i < rs->count; i++) {
 		uint16_t rdlen = wire_get16(p);
 		if (rdlen >= 3 && p[2] == usage && p[3] == 0 && p[4] == 0)
-			dv_upd_rr(u, owner, DV_DNS_T_TLSA, DNS_C_NONE, 0,
+			dv_lupd_rr(u, owner, DV_DNS_T_TLSA, DNS_C_NONE, 0,
 				  p + 2, rdlen);
 		p += 2 + rdlen;
 	}
@@ -1516,7 +1466,7 @@ static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
 	uint8_t *der[8], rd[4096];
 	int len[8], n;
 	zone *z;
-	dv_upd *u;
+	dv_lupd *u;
 
 	if (!t || !(z = zone_db_get_zone(a->ctx->db, t->zone)) ||
 	    !(u = malloc(sizeof(*u)))) {
@@ -1525,7 +1475,7 @@ static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
 		return;
 	}
 	n = dv_pem_ders(act->chain_pem, der, len, 8);
-	dv_upd_start(u, z);
+	dv_lupd_start(u, zone_origin(z));
 	dv_tlsa_del(u, z, t->lname, 3);
 	dv_tlsa_del(u, z, t->lname, 2);
 	for (int i = 0; i < n; i++) {
@@ -1537,7 +1487,7 @@ static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
 		rd[1] = 0;
 		rd[2] = 0;
 		memcpy(rd + 3, der[i], (size_t)len[i]);
-		dv_upd_rr(u, t->lname, DV_DNS_T_TLSA, DNS_C_IN, 3600, rd,
+		dv_lupd_rr(u, t->lname, DV_DNS_T_TLSA, DNS_C_IN, 3600, rd,
 			  (size_t)len[i] + 3);
 	}
 	for (int i = 0; i < n; i++)

@@ -50,7 +50,6 @@
 enum {
 	DV_LD_TTL_MAX = 3600,         /* cap of a lease name's TTL */
 	DV_LD_SOA_TTL = 3600,
-	DV_LD_MSG = 1024,             /* one UPDATE message */
 	DV_LD_NAMESTR = 4 * WIRE_MAXNAME + 2,
 	DV_LD_LABEL = 63,
 };
@@ -444,67 +443,13 @@ void dv_leasedns_close(dv_ctx *ctx)
 /* UPDATE messages                                                    */
 /* ------------------------------------------------------------------ */
 
-typedef struct dv_lupd {
-	wire_writer w;
-	uint8_t buf[DV_LD_MSG];
-	uint16_t nupd;
-	int bad;
-} dv_lupd;
-
-static void dv_lupd_start(dv_lupd *u, const dv_lzone *lz)
-{
-	static const uint8_t hdr[WIRE_HDRLEN] = {
-		0, 0, DNS_OP_UPDATE << 3, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-	};
-
-	wire_writer_init(&u->w, u->buf, sizeof(u->buf), sizeof(u->buf));
-	u->nupd = 0;
-	u->bad = wire_write(&u->w, hdr, sizeof(hdr)) < 0 ||
-		 wire_write_name(&u->w, lz->lname, 1) < 0 ||
-		 wire_write16(&u->w, DNS_T_SOA) < 0 ||
-		 wire_write16(&u->w, DNS_C_IN) < 0;
-}
-
-static void dv_lupd_rr(dv_lupd *u, const uint8_t *owner, uint16_t type,
-		       uint16_t rclass, uint32_t ttl, const uint8_t *rd,
-		       uint16_t rdlen)
-{
-	if (u->bad || wire_write_rr(&u->w, owner, type, rclass, ttl, rd,
-				    rdlen, NULL) < 0) {
-		u->bad = 1;
-		return;
-	}
-	u->nupd++;
-}
-
-/* Run the message through the UPDATE code; journal and NOTIFY like an
- * UPDATE from the network.  The journal is made durable by the caller's
- * group commit (dhcpd.c calls dv_persist_sync once per batch, before the
- * DHCPACKs go out).  0 or -EIO. */
+/* An update of one of our lease zones (localupd.c). */
 static int dv_lupd_run(dv_ctx *ctx, dv_lupd *u, const dv_lzone *lz)
 {
-	zone_effects eff;
-	int rc;
+	char what[300];
 
-	if (u->nupd == 0)
-		return 0;
-	if (u->bad)
-		return -EIO;
-	wire_put16(u->buf + 8, u->nupd);
-	rc = zone_db_update_local(ctx->db, u->buf, u->w.len,
-				  (uint64_t)time(NULL), &eff);
-	if (rc != DNS_R_NOERROR) {
-		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: DHCP name update "
-		       "failed (rcode %d)", lz->origin, rc);
-		return -EIO;
-	}
-	if (!eff.changed)
-		return 0;
-	if (dv_persist_changed(ctx, &eff) < 0)
-		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: DHCP name change not "
-		       "journaled", lz->origin);
-	dv_notify_zone(ctx, eff.changed);
-	return 0;
+	snprintf(what, sizeof(what), "zone %.250s: DHCP names", lz->origin);
+	return dv_lupd_apply(ctx, u, what);
 }
 
 /* Delete the RRs of owner/type other than keep (NULL: all of them),
@@ -642,7 +587,7 @@ static int dv_ld_set_ptr(dv_ctx *ctx, struct dv_leasedns *ld, uint32_t addr,
 	dv_ld_revwire(addr, rev);
 	if (dv_ld_static(ctx, lz, rev))
 		return 0;   /* a static PTR wins */
-	dv_lupd_start(&u, lz);
+	dv_lupd_start(&u, lz->lname);
 	if (!dv_lupd_others(&u, rz, rev, DNS_T_PTR, fqdn, (uint16_t)fqdn_len,
 			    ttl))
 		dv_lupd_rr(&u, rev, DNS_T_PTR, DNS_C_IN, ttl, fqdn,
@@ -664,7 +609,7 @@ static int dv_ld_del_ptr(dv_ctx *ctx, struct dv_leasedns *ld, uint32_t addr,
 	dv_ld_revwire(addr, rev);
 	if (dv_ld_static(ctx, lz, rev))
 		return 0;
-	dv_lupd_start(&u, lz);
+	dv_lupd_start(&u, lz->lname);
 	dv_lupd_rr(&u, rev, DNS_T_PTR, DNS_C_NONE, 0, fqdn, (uint16_t)fqdn_len);
 	return dv_lupd_run(ctx, &u, lz);
 }
@@ -676,7 +621,7 @@ static int dv_ld_set_a(dv_ctx *ctx, struct dv_leasedns *ld, zone *fz,
 	dv_lupd u;
 
 	wire_put32(rd, addr);
-	dv_lupd_start(&u, &ld->fwd);
+	dv_lupd_start(&u, ld->fwd.lname);
 	if (!dv_lupd_others(&u, fz, fqdn, DNS_T_A, rd, 4, ttl))
 		dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_IN, ttl, rd, 4);
 	return dv_lupd_run(ctx, &u, &ld->fwd);
@@ -734,7 +679,7 @@ int dv_leasedns_del(dv_ctx *ctx, const char *label, uint32_t addr)
 		return -ENOENT;   /* not a name a lease holds */
 	if (e->addr == addr) {
 		wire_put32(rd, addr);
-		dv_lupd_start(&u, &ld->fwd);
+		dv_lupd_start(&u, ld->fwd.lname);
 		if (zone_find_rrset(fz, fqdn, DNS_T_A))
 			dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_NONE, 0, rd, 4);
 		rc = dv_lupd_run(ctx, &u, &ld->fwd);
@@ -797,7 +742,7 @@ static void dv_ld_stale_one(dv_ctx *ctx, struct dv_leasedns *ld, zone *fz,
 		return;
 	addr = wire_get32(a->data + 2);
 	dv_ld_del_ptr(ctx, ld, addr, fqdn, flen);
-	dv_lupd_start(&u, &ld->fwd);
+	dv_lupd_start(&u, ld->fwd.lname);
 	dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_NONE, 0, a->data + 2, 4);
 	if (dv_lupd_run(ctx, &u, &ld->fwd) == 0)
 		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: no lease "
