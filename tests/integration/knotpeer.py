@@ -24,6 +24,30 @@ database:
     storage: "%(d)s/db"
 """
 
+# Knot as a TSIG secondary of example.com at a dnsvizor on 127.0.0.1
+# (values: dvp its port, k the key name, s the secret).
+SECONDARY_OF_DV = """key:
+  - id: %(k)s
+    algorithm: hmac-sha256
+    secret: %(s)s
+remote:
+  - id: dv
+    address: 127.0.0.1@%(dvp)d
+    key: %(k)s
+acl:
+  - id: notify_from_dv
+    address: 127.0.0.1
+    key: %(k)s
+    action: notify
+template:
+  - id: default
+    storage: "%(d)s"
+zone:
+  - domain: example.com
+    master: dv
+    acl: notify_from_dv
+"""
+
 
 class Knot:
     """knotd with its own directory, port and log.  body is the

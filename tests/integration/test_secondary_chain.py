@@ -47,34 +47,11 @@ zone:
     acl: xfr
 """
 
-SECONDARY = """
-key:
-  - id: %(k)s
-    algorithm: hmac-sha256
-    secret: %(s)s
-remote:
-  - id: dv
-    address: 127.0.0.1@%(dvp)d
-    key: %(k)s
-acl:
-  - id: notify_from_dv
-    address: 127.0.0.1
-    key: %(k)s
-    action: notify
-template:
-  - id: default
-    storage: "%(d)s"
-zone:
-  - domain: example.com
-    master: dv
-    acl: notify_from_dv
-"""
-
-
 def Knot(dv_port, role):
     """knotd as the primary (feeding dnsvizor) or as the third server
     (a TSIG secondary of dnsvizor)."""
-    k = knotpeer.Knot(PRIMARY if role == "primary" else SECONDARY,
+    k = knotpeer.Knot(PRIMARY if role == "primary" else
+                      knotpeer.SECONDARY_OF_DV,
                       {"dvp": dv_port, "k": KEY, "s": SECRET},
                       files={"example.com.zone": ZONE}
                       if role == "primary" else None)

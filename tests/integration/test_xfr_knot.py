@@ -39,32 +39,9 @@ def dv_args(knot_port=None):
     return a
 
 
-KNOT_BODY = """key:
-  - id: %(k)s
-    algorithm: hmac-sha256
-    secret: %(s)s
-remote:
-  - id: dv
-    address: 127.0.0.1@%(dvp)d
-    key: %(k)s
-acl:
-  - id: notify_from_dv
-    address: 127.0.0.1
-    key: %(k)s
-    action: notify
-template:
-  - id: default
-    storage: "%(d)s"
-zone:
-  - domain: example.com
-    master: dv
-    acl: notify_from_dv
-"""
-
-
 def Knot(dv_port):
     """knotd as a secondary of dnsvizor at dv_port (TSIG everywhere)."""
-    return knotpeer.Knot(KNOT_BODY, {"dvp": dv_port, "k": KEY,
+    return knotpeer.Knot(knotpeer.SECONDARY_OF_DV, {"dvp": dv_port, "k": KEY,
                                      "s": SECRET})
 
 
