@@ -31,12 +31,23 @@
 
 /* ---- logging (log.c) ---- */
 enum { DV_LOG_ERR = 3, DV_LOG_WARN = 4, DV_LOG_INFO = 6, DV_LOG_DEBUG = 7 };
+struct dv_logrl;
 typedef struct dv_logger {
 	int use_syslog;   /* 0: stderr */
 	int level;        /* messages above this level are not shown */
 	int facility;     /* syslog facility (LOG_DAEMON by default) */
+	struct dv_logrl *rl; /* error/warning rate limiter (dv_log_open) */
 } dv_logger;
+/*
+ * Error and warning lines are rate limited per cause (the calling site):
+ * at most DV_LOG_BURST lines of one cause per DV_LOG_INTERVAL seconds;
+ * the next line of that cause after the interval carries the count of
+ * the ones left out ("(N more like this suppressed)").  Info and debug
+ * lines are not limited.  dv_log_close frees the limiter.
+ */
+enum { DV_LOG_BURST = 3, DV_LOG_INTERVAL = 10 };
 void dv_log_open(dv_logger *lg);
+void dv_log_close(dv_logger *lg);
 void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

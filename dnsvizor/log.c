@@ -2,7 +2,10 @@
  * Logging: stderr lines "dnsvizor[pid]: level: msg" or syslog.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
@@ -36,10 +39,68 @@ int dv_log_facility(const char *name)
 	return -1;
 }
 
+/* Rate limiter: one slot per cause (the calling site: a format such as
+ * "%s" is shared by many), open addressing.
+ * A full table limits nothing new rather than dropping lines. */
+enum { DV_LOGRL_SLOTS = 256 };
+struct dv_logrl {
+	struct dv_logrl_slot {
+		const void *site;
+		uint64_t start;      /* monotonic s of this interval */
+		unsigned shown;      /* lines shown in this interval */
+		uint64_t dropped;    /* left out since the last shown line */
+	} s[DV_LOGRL_SLOTS];
+};
+
+static uint64_t dv_log_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* 1: show the line (*dropped: how many of its cause were left out
+ * before it); 0: leave it out (counted). */
+static int dv_log_admit(struct dv_logrl *rl, const void *site,
+			uint64_t *dropped)
+{
+	size_t h = ((uintptr_t)site >> 2) % DV_LOGRL_SLOTS, i;
+	struct dv_logrl_slot *sl = NULL;
+	uint64_t now = dv_log_mono();
+
+	*dropped = 0;
+	for (i = 0; i < DV_LOGRL_SLOTS; i++) {
+		sl = &rl->s[(h + i) % DV_LOGRL_SLOTS];
+		if (sl->site == site || sl->site == NULL)
+			break;
+	}
+	if (i == DV_LOGRL_SLOTS)
+		return 1;
+	if (sl->site == NULL) {
+		sl->site = site;
+		sl->start = now;
+	}
+	if (now - sl->start >= DV_LOG_INTERVAL) {
+		sl->start = now;
+		sl->shown = 0;
+	}
+	if (sl->shown >= DV_LOG_BURST) {
+		sl->dropped++;
+		return 0;
+	}
+	sl->shown++;
+	*dropped = sl->dropped;
+	sl->dropped = 0;
+	return 1;
+}
+
 void dv_log_open(dv_logger *lg)
 {
 	if (lg->level <= 0)
 		lg->level = DV_LOG_INFO;
+	if (!lg->rl)
+		lg->rl = calloc(1, sizeof(*lg->rl));
 	if (lg->use_syslog)
 		openlog("dnsvizor", LOG_PID | LOG_NDELAY,
 			lg->facility ? lg->facility : LOG_DAEMON);
@@ -55,30 +116,51 @@ static const char *dv_level_name(int level)
 	}
 }
 
+void dv_log_close(dv_logger *lg)
+{
+	free(lg->rl);
+	lg->rl = NULL;
+}
+
 void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
+	uint64_t dropped = 0;
 	int n, m;
+	size_t len;
 
 	if (lg && level > lg->level)
 		return;
-	va_start(ap, fmt);
-	if (lg && lg->use_syslog) {
-		vsyslog(level, fmt, ap);
-		va_end(ap);
+	if (lg && lg->rl && level <= DV_LOG_WARN &&
+	    !dv_log_admit(lg->rl, __builtin_return_address(0), &dropped))
 		return;
-	}
 	/* One write per line so that lines never interleave. */
 	n = snprintf(line, sizeof(line), "dnsvizor[%d]: %s: ", (int)getpid(),
 		     dv_level_name(level));
+	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	if (m < 0)
 		m = 0;
-	if ((size_t)(n + m) > sizeof(line) - 2)
-		m = (int)sizeof(line) - 2 - n;
-	line[n + m] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)(n + m + 1)) < 0)
+	len = (size_t)n + (size_t)m;
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	if (dropped) {
+		m = snprintf(line + len, sizeof(line) - len - 1,
+			     " (%llu more like this suppressed)",
+			     (unsigned long long)dropped);
+		if (m > 0)
+			len += (size_t)m;
+		if (len > sizeof(line) - 2)
+			len = sizeof(line) - 2;
+	}
+	if (lg && lg->use_syslog) {
+		line[len] = '\0';
+		syslog(level, "%s", line + n);
+		return;
+	}
+	line[len] = '\n';
+	if (write(STDERR_FILENO, line, len + 1) < 0)
 		return;
 }

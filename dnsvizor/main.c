@@ -663,5 +663,6 @@ int main(int argc, char **argv)
 		dv_net_log_stats(&ctx);
 	}
 	dv_shutdown(&ctx);
+	dv_log_close(&ctx.lg);
 	return rc;
 }
