@@ -468,8 +468,10 @@ static int dv_upd_run(dv_ctx *ctx, dv_lupd *u, const char *name)
 	snprintf(what, sizeof(what), "acme: %.280s", name);
 	if (dv_lupd_apply(ctx, u, what) < 0)
 		return -1;
-	if (dv_persist_sync(ctx) < 0)
+	if (dv_persist_sync(ctx) < 0) {  /* undone: not there to check */
 		dv_log(&ctx->lg, DV_LOG_ERR, "%s: journal not synced", what);
+		return -1;
+	}
 	return 0;
 }
 

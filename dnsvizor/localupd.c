@@ -55,11 +55,8 @@ int dv_lupd_apply(dv_ctx *ctx, dv_lupd *u, const char *what)
 		       what, rc);
 		return -EIO;
 	}
-	if (!eff.changed)
-		return 0;
-	if (dv_persist_changed(ctx, &eff) < 0)
-		dv_log(&ctx->lg, DV_LOG_ERR, "%s: change not journaled",
-		       what);
-	dv_notify_zone(ctx, eff.changed);
+	/* journaled by persist.c's hook (a write that failed was undone
+	 * and is the SERVFAIL above); durable and NOTIFYed at the next
+	 * dv_persist_sync */
 	return 0;
 }

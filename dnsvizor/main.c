@@ -468,6 +468,7 @@ static void dv_reload(dv_ctx *ctx)
 	}
 	zone_db_free(ctx->db);
 	ctx->db = ndb;
+	dv_persist_attach(ctx, ndb);
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
 	dv_rs_reload(ctx);      /* new settings, same cache */
@@ -507,6 +508,8 @@ static int dv_signals(dv_ctx *ctx)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* a file size limit is an EFBIG write error (handled), not death */
+	sigaction(SIGXFSZ, &sa, NULL);
 	ctx->sig_term = evsignal_new(ctx->base, SIGTERM, dv_signal_cb, ctx);
 	ctx->sig_int = evsignal_new(ctx->base, SIGINT, dv_signal_cb, ctx);
 	ctx->sig_hup = evsignal_new(ctx->base, SIGHUP, dv_signal_cb, ctx);
@@ -589,6 +592,8 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 	if (dv_logger_setup(ctx, err, errlen) < 0)
 		return -1;
 	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
+	if (ctx->db)
+		dv_persist_attach(ctx, ctx->db);
 	return ctx->db ? 0 : -1;
 }
 

@@ -305,20 +305,16 @@ static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
 }
 
 /*
- * Act on what a request did besides its reply: a zone change goes to the
- * zone's journal (made durable by dv_persist_sync before the reply is
- * sent), a NOTIFY wakes the secondary logic, an accepted transfer starts
- * streaming on the TCP connection c.  -1 if the change could not be
- * written (the reply must then not be sent).
+ * Act on what a request did besides its reply.  A zone change is in the
+ * zone's journal already (persist.c's hook; dv_persist_sync makes it
+ * durable and NOTIFYs before the reply is sent).  A NOTIFY wakes the
+ * secondary logic, an accepted transfer starts streaming on the TCP
+ * connection c.
  */
 static int dv_effects(dv_ctx *ctx, zone_effects *eff, dv_tcp_conn *c)
 {
 	int rc = 0;
 
-	if (eff->changed) {
-		rc = dv_persist_changed(ctx, eff);
-		dv_notify_zone(ctx, eff->changed);
-	}
 	if (eff->notified)
 		dv_secondary_notified(ctx, eff->notified);
 	if (eff->xfr) {

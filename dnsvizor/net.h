@@ -169,9 +169,16 @@ void dv_tcp_touch(dv_tcp_conn *c);
 void dv_tcp_close(dv_tcp_conn *c);
 
 /* --- persist.c: zone journals in the state directory --- */
-/* Append eff->journal to eff->changed's journal (no sync yet). 0 / -1. */
+/* Make db journal every UPDATE change through persist (zone_db_set_journal):
+ * a change that cannot be written is undone and answered SERVFAIL. */
+void dv_persist_attach(dv_ctx *ctx, zone_db *db);
+/* Append eff->journal to eff->changed's journal (no sync yet; for zones
+ * replaced by transfers, not UPDATEs).  0 / -1. */
 int dv_persist_changed(dv_ctx *ctx, const zone_effects *eff);
-/* fdatasync every journal written since the last call. 0 / -1. */
+/* fdatasync every journal written since the last call.  A zone whose
+ * sync fails has its changes since the last good sync undone (it serves
+ * the durable version); a zone whose changes are durable now is
+ * NOTIFYed.  0, or -1 when some sync failed (send no acknowledgement). */
 int dv_persist_sync(dv_ctx *ctx);
 /* Start-up, after dv_build_db and before serving: for every --zone with
  * dynamic state, load its snapshot, replay its journal (cutting a torn

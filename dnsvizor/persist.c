@@ -72,8 +72,16 @@ typedef struct dv_pzone {
 	zone *z;                      /* the zone we keep state for (ref) */
 	int fd;                       /* journal, O_APPEND; -1 = none */
 	off_t size;                   /* good bytes in the journal */
+	off_t synced;                 /* bytes known durable */
 	int dirty;                    /* written since the last sync */
 	int need_snap;                /* journal broken: snapshot next */
+	int corrupt;                  /* damaged journal kept for the
+				         operator: never written */
+	int notify;                   /* changed: NOTIFY once durable */
+	uint8_t *pend;                /* records written since the last sync
+				         (framed, in order): undone in the
+				         zone if the sync fails */
+	size_t pend_len, pend_cap;
 } dv_pzone;
 
 struct dv_persist {
@@ -179,8 +187,25 @@ static void dv_pz_close(dv_pzone *pz)
 	if (pz->fd >= 0)
 		close(pz->fd);
 	pz->fd = -1;
-	pz->size = 0;
+	pz->size = pz->synced = 0;
 	pz->dirty = 0;
+	pz->pend_len = 0;
+}
+
+/* Keep a copy of a record written but not yet synced. */
+static int dv_pz_pend(dv_pzone *pz, const uint8_t *rec, size_t len)
+{
+	if (pz->pend_len + len > pz->pend_cap) {
+		size_t cap = (pz->pend_len + len) * 2;
+		uint8_t *n = realloc(pz->pend, cap);
+		if (!n)
+			return -1;
+		pz->pend = n;
+		pz->pend_cap = cap;
+	}
+	memcpy(pz->pend + pz->pend_len, rec, len);
+	pz->pend_len += len;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -201,6 +226,14 @@ static int dv_pz_fresh_journal(struct dv_persist *p, dv_pzone *pz)
 	return 0;
 }
 
+/* The snapshot holds every change so far: nothing is pending. */
+static void dv_pz_settled(dv_pzone *pz)
+{
+	pz->pend_len = 0;
+	pz->dirty = 0;
+	pz->synced = pz->size;
+}
+
 /* Write z as the snapshot, then start an empty journal. */
 static int dv_pz_snapshot(dv_ctx *ctx, dv_pzone *pz, const zone *z)
 {
@@ -219,6 +252,7 @@ static int dv_pz_snapshot(dv_ctx *ctx, dv_pzone *pz, const zone *z)
 	}
 	free(text);
 	pz->need_snap = 0;
+	dv_pz_settled(pz);
 	return 0;
 }
 
@@ -277,6 +311,107 @@ int dv_persist_changed(dv_ctx *ctx, const zone_effects *eff)
 	return 0;
 }
 
+/* zones/ calls this for every change an UPDATE makes (network or
+ * local), before it answers: written here, synced by dv_persist_sync
+ * before any reply goes out; -1 makes zones/ undo the change. */
+static int dv_persist_hook(void *arg, zone *z, const uint8_t *rec,
+			   size_t len)
+{
+	dv_ctx *ctx = arg;
+	dv_pzone *pz;
+
+	if (!ctx->persist || !(pz = dv_pz_get(ctx->persist, zone_origin(z))))
+		return -1;
+	if (pz->corrupt)
+		return -1;
+	if (pz->z != z)
+		dv_pz_track(pz, z);
+	if (pz->fd < 0 || pz->need_snap) { /* first change: snapshot it all */
+		if (dv_pz_snapshot(ctx, pz, z) < 0)
+			return -1;
+		pz->notify = 1;
+		return 0;
+	}
+	if (dv_pz_append(pz, rec, len) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: %s: change "
+		       "refused (SERVFAIL)", pz->origin, pz->jnl,
+		       strerror(errno));
+		if (pz->fd < 0)
+			pz->need_snap = 1;
+		return -1;
+	}
+	if (dv_pz_pend(pz, rec, len) < 0) {
+		/* cannot be undone later: cut it off now */
+		if (ftruncate(pz->fd, pz->size - (off_t)len) < 0)
+			dv_pz_close(pz);
+		else
+			pz->size -= (off_t)len;
+		pz->need_snap = pz->fd < 0;
+		return -1;
+	}
+	pz->notify = 1;
+	return 0;
+}
+
+void dv_persist_attach(dv_ctx *ctx, zone_db *db)
+{
+	zone_db_set_journal(db, dv_persist_hook, ctx);
+}
+
+typedef struct dv_undo {
+	zone_journal_rec rec[256];
+	size_t n;
+	int more;
+} dv_undo;
+
+static int dv_undo_collect(void *arg, const zone_journal_rec *r)
+{
+	dv_undo *u = arg;
+
+	if (u->n == sizeof(u->rec) / sizeof(u->rec[0])) {
+		u->more = 1;
+		return 1;
+	}
+	u->rec[u->n++] = *r;
+	return 0;
+}
+
+/* The sync failed: the changes since the last good sync are not durable.
+ * Undo them in the zone (newest first) so that it serves, transfers and
+ * NOTIFYs only the durable version, and cut the journal back to it. */
+static void dv_pz_undo(dv_ctx *ctx, dv_pzone *pz)
+{
+	dv_undo u = { .n = 0 };
+	size_t undone = 0;
+
+	zone_journal_scan(pz->pend, pz->pend_len, dv_undo_collect, &u);
+	while (pz->z && u.n > 0) {
+		if (zone_journal_revert(pz->z, &u.rec[u.n - 1]) < 0)
+			break;
+		u.n--;
+		undone++;
+	}
+	if (u.n > 0 || u.more) {
+		/* cannot happen unless memory ran out: stop serving it */
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot undo changes "
+		       "that are not durable: zone withdrawn (SERVFAIL) until "
+		       "restart", pz->origin);
+		if (pz->z)
+			zone_set_unservable(pz->z, 1);
+	}
+	dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: %zu change(s) not durable "
+	       "were undone; serving serial %u", pz->origin, undone,
+	       pz->z ? zone_serial(pz->z) : 0);
+	pz->pend_len = 0;
+	if (pz->fd >= 0 && ftruncate(pz->fd, pz->synced) == 0) {
+		pz->size = pz->synced;
+	} else {
+		dv_pz_close(pz);
+	}
+	pz->need_snap = 1;     /* the file's state is not known: rewrite */
+	pz->notify = 0;
+}
+
 /* After a sync: compact a journal that grew too large. */
 static void dv_pz_maybe_compact(dv_ctx *ctx, dv_pzone *pz)
 {
@@ -298,18 +433,24 @@ int dv_persist_sync(dv_ctx *ctx)
 	if (p->dir_dirty && dv_fsync_dir(p->dir) == 0)
 		p->dir_dirty = 0;
 	for (dv_pzone *pz = p->zones; pz; pz = pz->next) {
-		if (!pz->dirty)
-			continue;
-		pz->dirty = 0;
-		if (fdatasync(pz->fd) < 0) {
-			dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: "
-			       "fdatasync: %s", pz->origin, pz->jnl,
-			       strerror(errno));
-			pz->need_snap = 1;
-			rc = -1;
-			continue;
+		if (pz->dirty) {
+			pz->dirty = 0;
+			if (pz->fd < 0 || fdatasync(pz->fd) < 0) {
+				dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal "
+				       "%s: fdatasync: %s", pz->origin,
+				       pz->jnl, strerror(errno));
+				dv_pz_undo(ctx, pz);
+				rc = -1;
+				continue;
+			}
+			pz->synced = pz->size;
+			pz->pend_len = 0;
+			dv_pz_maybe_compact(ctx, pz);
 		}
-		dv_pz_maybe_compact(ctx, pz);
+		if (pz->notify) {  /* durable now: secondaries may see it */
+			pz->notify = 0;
+			dv_notify_zone(ctx, pz->z);
+		}
 	}
 	return rc;
 }
@@ -555,6 +696,7 @@ void dv_persist_close(dv_ctx *ctx)
 		p->zones = pz->next;
 		dv_pz_close(pz);
 		zone_unref(pz->z);
+		free(pz->pend);
 		free(pz);
 	}
 	free(p);

@@ -189,6 +189,12 @@ zone *zone_db_get_zone(const zone_db *db, const char *origin)
 	return e ? e->z : NULL;
 }
 
+void zone_db_set_journal(zone_db *db, zone_journal_fn fn, void *arg)
+{
+	db->jfn = fn;
+	db->jarg = arg;
+}
+
 const zone *zone_db_local(const zone_db *db)
 {
 	return db ? db->local : NULL;

@@ -43,6 +43,8 @@ struct zone_db {
 	size_t nzones, naddr;
 	db_addr *addr_all;      /* "#": matches every name */
 	struct zone_acl_rule *acl; /* --allow-update/--allow-transfer (acl.c) */
+	zone_journal_fn jfn;    /* durability hook (zone_db_set_journal) */
+	void *jarg;
 	uint8_t *upd_journal;   /* last UPDATE's journal record (update.c) */
 	size_t upd_journal_len;
 	zone_keyring *keys;     /* TSIG keys (tsig.c), or NULL */

@@ -358,35 +358,59 @@ static int jnl_check_rrs(jnl_cur *c, const uint32_t hdr[4])
 	return c->pos == c->len ? 0 : -EINVAL;
 }
 
+/* A whole, well-formed record at buf[pos]: fills *r and returns its
+ * framed length, else 0. */
+static size_t jnl_rec_at(const uint8_t *buf, size_t len, size_t pos,
+			 zone_journal_rec *r)
+{
+	const uint8_t *h = buf + pos, *origin;
+	uint32_t plen, hdr[4];
+	jnl_cur c;
+
+	if (pos > len || len - pos < JNL_HDRLEN || memcmp(h, jnl_magic, 4))
+		return 0;
+	plen = wire_get32(h + 4);
+	if (plen > len - pos - JNL_HDRLEN ||
+	    zone_crc32c(h + JNL_HDRLEN, plen) != wire_get32(h + 8))
+		return 0;
+	c = (jnl_cur){ .p = h + JNL_HDRLEN, .len = plen };
+	if (jnl_head(&c, &origin, hdr) < 0 || jnl_check_rrs(&c, hdr) < 0)
+		return 0;
+	*r = (zone_journal_rec){ .payload = c.p, .payload_len = plen,
+				 .serial_from = hdr[0], .serial_to = hdr[1] };
+	return JNL_HDRLEN + plen;
+}
+
 size_t zone_journal_scan(const uint8_t *buf, size_t len,
 			 int (*fn)(void *arg, const zone_journal_rec *r),
 			 void *arg)
 {
-	size_t pos = 0;
+	size_t pos = 0, n;
+	zone_journal_rec r;
 
-	while (len - pos >= JNL_HDRLEN) {
-		const uint8_t *h = buf + pos;
-		uint32_t plen = wire_get32(h + 4), hdr[4];
-		const uint8_t *origin;
-		zone_journal_rec r;
-		jnl_cur c;
-
-		if (memcmp(h, jnl_magic, 4) != 0 ||
-		    plen > len - pos - JNL_HDRLEN ||
-		    zone_crc32c(h + JNL_HDRLEN, plen) != wire_get32(h + 8))
-			break;
-		c = (jnl_cur){ .p = h + JNL_HDRLEN, .len = plen };
-		if (jnl_head(&c, &origin, hdr) < 0 ||
-		    jnl_check_rrs(&c, hdr) < 0)
-			break;
-		r = (zone_journal_rec){ .payload = c.p, .payload_len = plen,
-					.serial_from = hdr[0],
-					.serial_to = hdr[1] };
+	while ((n = jnl_rec_at(buf, len, pos, &r)) > 0) {
 		if (fn && fn(arg, &r) != 0)
 			break;
-		pos += JNL_HDRLEN + plen;
+		pos += n;
 	}
 	return pos;
+}
+
+size_t zone_journal_next_valid(const uint8_t *buf, size_t len, size_t from)
+{
+	zone_journal_rec r;
+	const uint8_t *m;
+
+	while (from < len) {
+		m = memmem(buf + from, len - from, jnl_magic, 4);
+		if (!m)
+			break;
+		from = (size_t)(m - buf);
+		if (jnl_rec_at(buf, len, from, &r) > 0)
+			return from;
+		from++;
+	}
+	return len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -451,6 +475,58 @@ int zone_journal_apply(zone *z, const zone_journal_rec *r)
 	if (zone_hist_add(z, r->payload, r->payload_len, hdr[0], hdr[1]) < 0)
 		zone_hist_free(z);
 	return 0;
+}
+
+/* Drop the newest history entry when it is the step from -> to (it was
+ * just undone); any other shape means the chain is no longer known. */
+void zone_hist_pop(zone *z, uint32_t from, uint32_t to)
+{
+	zone_hist *h = z->hist_old, *prev = NULL;
+
+	if (!z->hist_new || z->hist_new->serial_from != from ||
+	    z->hist_new->serial_to != to) {
+		zone_hist_free(z);
+		return;
+	}
+	while (h != z->hist_new) {
+		prev = h;
+		h = h->next;
+	}
+	if (prev)
+		prev->next = NULL;
+	else
+		z->hist_old = NULL;
+	z->hist_new = prev;
+	z->hist_bytes -= h->len;
+	free(h->payload);
+	free(h);
+}
+
+int zone_journal_revert(zone *z, const zone_journal_rec *r)
+{
+	jnl_cur c = { .p = r->payload, .len = r->payload_len }, adds;
+	const uint8_t *origin;
+	uint32_t hdr[4];
+	int rc;
+
+	if (jnl_head(&c, &origin, hdr) < 0 || hdr[2] < 1 || hdr[3] < 1 ||
+	    !wire_name_equal(origin, z->origin))
+		return -EINVAL;
+	if (hdr[1] != z->serial)
+		return -ESTALE;
+	/* skip the deleted part to reach the added one */
+	adds = c;
+	for (uint32_t i = 0; i < hdr[2]; i++) {
+		jnl_rr rr;
+		if (jnl_next_rr(&adds, &rr) < 0)
+			return -EINVAL;
+	}
+	if ((rc = jnl_apply_part(z, &adds, hdr[3], 0)) < 0 ||
+	    (rc = jnl_apply_part(z, &c, hdr[2], 1)) < 0)
+		return rc;
+	zone_refresh_soa(z);
+	zone_hist_pop(z, hdr[0], hdr[1]);
+	return z->serial == hdr[0] ? 0 : -EINVAL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -722,6 +722,22 @@ static int upd_changed(const upd_ctx *c)
 	return 0;
 }
 
+/* Hand the record to the shell's durability hook; when it cannot be
+ * written, nothing of the change stays (zone, serial, history). */
+static int upd_journal(upd_ctx *c, uint32_t old_serial)
+{
+	zone_db *db = c->db;
+	uint32_t new_serial = c->z->serial;
+
+	if (!db->jfn || db->jfn(db->jarg, c->z, db->upd_journal,
+				db->upd_journal_len) == 0)
+		return 0;
+	upd_undo(c);
+	zone_set_serial(c->z, old_serial);
+	zone_hist_pop(c->z, old_serial, new_serial);
+	return -1;
+}
+
 static int upd_run(upd_ctx *c, zone_effects *eff)
 {
 	const zone_rrset *soa = zone_node_rrset(c->z->apex, DNS_T_SOA);
@@ -747,6 +763,8 @@ static int upd_run(upd_ctx *c, zone_effects *eff)
 		zone_set_serial(c->z, old_serial);
 		return DNS_R_SERVFAIL;
 	}
+	if (upd_journal(c, old_serial) < 0)
+		return DNS_R_SERVFAIL;
 	eff->changed = c->z;
 	eff->journal = c->db->upd_journal;
 	eff->journal_len = c->db->upd_journal_len;

@@ -128,6 +128,11 @@ void zone_secondary_set_expired(zone *z, int expired)
 	z->secondary = 1;
 }
 
+void zone_set_unservable(zone *z, int on)
+{
+	z->expired = (uint8_t)(on != 0);
+}
+
 int zone_is_expired(const zone *z)
 {
 	return z->expired;

@@ -120,5 +120,8 @@ int zone_diff_finish(zone_diff *d, zone *z, const uint8_t *old_soa,
 int zone_hist_add(zone *z, const uint8_t *payload, size_t len,
 		  uint32_t serial_from, uint32_t serial_to);
 void zone_hist_free(zone *z);
+/* Drop the newest history entry when it is the step from -> to (that
+ * change was undone); otherwise forget the whole history. */
+void zone_hist_pop(zone *z, uint32_t from, uint32_t to);
 
 #endif

@@ -457,6 +457,20 @@ zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 int zone_db_update_local(zone_db *db, const uint8_t *msg, size_t len,
 			 uint64_t now, zone_effects *eff);
 
+/*
+ * Durability hook.  When set, every change an UPDATE (from the network or
+ * zone_db_update_local) makes is handed to fn, with its framed journal
+ * record, after it is applied and before the reply is built.  fn returns
+ * 0 once the record is written (the shell makes it durable before the
+ * reply goes out), or -1: then the change is undone (the zone, its serial
+ * and its IXFR history are as before) and the UPDATE is answered
+ * SERVFAIL with eff->changed NULL.  Without a hook the shell journals
+ * eff->journal itself.
+ */
+typedef int (*zone_journal_fn)(void *arg, zone *z, const uint8_t *rec,
+			       size_t len);
+void zone_db_set_journal(zone_db *db, zone_journal_fn fn, void *arg);
+
 /* Keys and policy attached to the db (built from config by the shell). */
 int zone_db_set_keyring(zone_db *db, zone_keyring *kr); /* takes ownership */
 /* The db's keyring (borrowed; NULL when no keys are configured). */
@@ -495,13 +509,22 @@ typedef struct zone_journal_rec {
  * of other framed state files (the resolver's cache file). */
 uint32_t zone_crc32c(const uint8_t *p, size_t n);
 /* Scan buf for records: calls fn for each good one, stops at the first
- * bad one; returns the number of good bytes. */
+ * bad one (or when fn returns non-zero); returns the number of good
+ * bytes before that point. */
 size_t zone_journal_scan(const uint8_t *buf, size_t len,
 			 int (*fn)(void *arg, const zone_journal_rec *r),
 			 void *arg);
+/* Offset of the first whole, well-formed record at or after from, or len
+ * when there is none.  After a bad record at offset b, next_valid(b + 1)
+ * < len means the damage is not a torn tail: valid records follow it. */
+size_t zone_journal_next_valid(const uint8_t *buf, size_t len, size_t from);
 /* Apply a record's diff to z (serial must match serial_from).  Keeps the
  * diff in z's IXFR history.  0, or -ESTALE (serial mismatch), -EINVAL. */
 int zone_journal_apply(zone *z, const zone_journal_rec *r);
+/* Undo a record's diff that was the last change applied to z (serial
+ * must be serial_to): used when its journal write or sync failed.  Drops
+ * it from the IXFR history.  0, -ESTALE, -EINVAL. */
+int zone_journal_revert(zone *z, const zone_journal_rec *r);
 /* Whole-zone snapshot as zone-file text (ldns presentation), for
  * compaction: malloc'ed buffer in *out. */
 int zone_to_text(const zone *z, char **out, size_t *len);
@@ -526,6 +549,10 @@ int zone_notify_build(const zone *z, uint16_t id, const zone_tsig_key *key,
 zone *zone_secondary_new(const char *origin);
 /* Mark a secondary zone expired (SERVFAIL) or fresh again. */
 void zone_secondary_set_expired(zone *z, int expired);
+/* Serve z as SERVFAIL (and refuse updates and transfers) or normally
+ * again, without making it a secondary: a primary whose stored state is
+ * damaged. */
+void zone_set_unservable(zone *z, int on);
 int zone_is_expired(const zone *z);
 /* SOA serial, refresh, retry, expire, minimum of z's apex SOA. 0 / -errno */
 int zone_soa_timers(const zone *z, uint32_t t[5]);
