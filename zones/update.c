@@ -393,7 +393,10 @@ static void upd_undo_one(upd_ctx *c, const upd_op *op)
 		if ((rs = zone_node_rrset(n, op->type)))
 			rs->ttl = op->old_ttl;
 	} else if (op->add) {
-		zone_node_del_rr(c->z, n, op->type, op->rd, op->rdlen);
+		/* a deletion prunes (and may free) n itself */
+		if (!zone_node_del_rr(c->z, n, op->type, op->rd, op->rdlen))
+			zone_node_prune(c->z, n);
+		return;
 	} else {
 		zone_node_add_rr(c->z, n, op->type, op->ttl, op->rd, op->rdlen);
 		if ((rs = zone_node_rrset(n, op->type)))

@@ -1,0 +1,199 @@
+"""Zone state under faults (issue 10): a full disk, a corrupt journal,
+--journal-recover, and --user over a state directory written by root.
+
+Nothing acknowledged is lost, nothing unacknowledged is served (answers,
+NOTIFY, AXFR), damaged state is reported and kept, never silently cut."""
+import hashlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dvtest import (Server, case, check, eq, rdatas, run, tmpdir,  # noqa: E402
+                    wait_for, write)
+from zonestate import (a_of, record, serial_of, state_with,  # noqa: E402
+                       zone_text)
+
+import dns.message  # noqa: E402
+import dns.opcode  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.update  # noqa: E402
+import dns.zone  # noqa: E402
+
+
+class NotifySink:
+    """A NOTIFY target on 127.0.0.1: answers every NOTIFY and records the
+    SOA serial it carried."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.serials = []
+        self.stop = False
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except (socket.timeout, OSError):
+                continue
+            try:
+                m = dns.message.from_wire(data)
+            except Exception:
+                continue
+            if m.opcode() != dns.opcode.NOTIFY:
+                continue
+            for rs in m.answer:
+                if rs.rdtype == dns.rdatatype.SOA:
+                    self.serials.append(rs[0].serial)
+            r = dns.message.make_response(m)
+            self.sock.sendto(r.to_wire(), peer)
+
+    def close(self):
+        self.stop = True
+        self.t.join(2)
+        self.sock.close()
+
+
+def big_update(name, n=24):
+    """An UPDATE adding a TXT RRset of n 250-byte strings (~6 KB of
+    journal: it needs new pages on a full tmpfs)."""
+    u = dns.update.UpdateMessage("example.com.")
+    txt = " ".join('"%s"' % (chr(97 + i % 26) * 250) for i in range(n))
+    u.add(name, 300, "TXT", txt)
+    return u
+
+
+def mount_tmpfs(size_kb):
+    d = tmpdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk,mode=0700" %
+                    size_kb, "tmpfs", d], check=True)
+    return d
+
+
+def umount(d):
+    subprocess.run(["umount", "-l", d], check=False)
+
+
+def fill(d):
+    """Fill the file system of d; returns the filler's path."""
+    path = os.path.join(d, "filler")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return path
+
+
+def axfr_names(s):
+    z = dns.zone.from_xfr(dns.query.xfr("127.0.0.1", "example.com.",
+                                        port=s.port, timeout=3))
+    return sorted(n.derelativize(z.origin).to_text() for n in z.nodes)
+
+
+@case
+def disk_full_update_undone_servfail_not_served():
+    d = mount_tmpfs(256)
+    sink = NotifySink()
+    try:
+        sd = os.path.join(d, "state")
+        args = ["--state-dir=" + sd, "--allow-update=example.com,127.0.0.1",
+                "--allow-transfer=example.com,127.0.0.1",
+                "--notify=example.com,127.0.0.1#%d" % sink.port]
+        s = Server(zones={"example.com": zone_text(1)}, args=args)
+        r = s.send_msg(big_update("first.example.com."), tcp=True)
+        eq(dns.rcode.to_text(r.rcode()), "NOERROR", "update with space")
+        eq(serial_of(s), "2", "serial after the first update")
+        wait_for(lambda: 2 in sink.serials, 5, "NOTIFY for serial 2")
+        filler = fill(d)
+        for i, tcp in enumerate((False, True)):
+            # (a UDP request must fit in 4096 bytes; the journal is
+            # empty after the first change's snapshot: any append needs
+            # a new page)
+            r = s.send_msg(big_update("full%d.example.com." % i,
+                                      24 if tcp else 12), tcp=tcp,
+                           timeout=3)
+            eq(dns.rcode.to_text(r.rcode()), "SERVFAIL",
+               "update on a full disk (tcp=%s)" % tcp)
+        eq(serial_of(s), "2", "serial unchanged after the refused updates")
+        r = s.query("full0.example.com.", "TXT")
+        eq(dns.rcode.to_text(r.rcode()), "NXDOMAIN", "refused change served")
+        check("full0.example.com." not in axfr_names(s) and
+              "full1.example.com." not in axfr_names(s),
+              "refused change in AXFR")
+        time.sleep(1.5)
+        check(3 not in sink.serials, "NOTIFY for an undone serial: %s" %
+              sink.serials)
+        check("change refused" in s.log(), "no error logged: " +
+              s.log_tail())
+        # restart: nothing acknowledged lost, serial not backwards
+        s.stop()
+        s = Server(zones={"example.com": zone_text(1)}, args=args)
+        eq(serial_of(s), "2", "serial after restart on a full disk")
+        check("first.example.com." in axfr_names(s), "acked change lost")
+        # space returns: updates work again
+        os.unlink(filler)
+        r = s.send_msg(big_update("again.example.com."), tcp=True, timeout=3)
+        eq(dns.rcode.to_text(r.rcode()), "NOERROR", "update after space "
+           "returned: " + s.log_tail())
+        eq(serial_of(s), "3", "serial after space returned")
+        wait_for(lambda: 3 in sink.serials, 5, "NOTIFY for serial 3")
+        s.stop()
+        s = Server(zones={"example.com": zone_text(1)}, args=args)
+        eq(serial_of(s), "3", "serial after the last restart")
+        r = s.query("again.example.com.", "TXT")
+        eq(dns.rcode.to_text(r.rcode()), "NOERROR", "last change kept")
+        s.stop()
+    finally:
+        sink.close()
+        umount(d)
+
+
+@case
+def file_size_limit_update_undone():
+    """RLIMIT_FSIZE: writes fail with EFBIG (SIGXFSZ is ignored)."""
+    sd = tmpdir()
+    args = ["--state-dir=" + sd, "--allow-update=example.com,127.0.0.1"]
+    s = Server(zones={"example.com": zone_text(1)}, args=args)
+    r = s.send_msg(big_update("first.example.com.", 4), tcp=True)
+    eq(dns.rcode.to_text(r.rcode()), "NOERROR", "first update")
+    jnl = os.path.join(sd, "zones", "example.com.jnl")
+    snap = os.path.join(sd, "zones", "example.com.snap")
+    limit = max(os.path.getsize(snap), os.path.getsize(jnl)) + 2000
+    subprocess.run(["prlimit", "--pid", str(s.pid),
+                    "--fsize=%d:%d" % (limit, limit)], check=True)
+    ok = fail = 0
+    for i in range(6):
+        r = s.send_msg(big_update("n%d.example.com." % i, 4), tcp=True,
+                       timeout=3)
+        rc = dns.rcode.to_text(r.rcode())
+        check(rc in ("NOERROR", "SERVFAIL"), "rcode " + rc)
+        present = s.query("n%d.example.com." % i, "TXT").rcode() == 0
+        eq(present, rc == "NOERROR", "n%d served iff acknowledged" % i)
+        ok += rc == "NOERROR"
+        fail += rc == "SERVFAIL"
+    check(fail > 0, "the file size limit never hit")
+    check(s.alive(), "died on the file size limit")
+    eq(serial_of(s), str(2 + ok), "serial counts only acknowledged changes")
+    s.stop()
+    s = Server(zones={"example.com": zone_text(1)}, args=args)
+    eq(serial_of(s), str(2 + ok), "serial after restart")
+
+
+run()
