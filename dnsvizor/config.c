@@ -84,7 +84,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->ptr_records, &cfg->caa_records, &cfg->zones,
 		&cfg->allow_update, &cfg->allow_transfer,
 		&cfg->dns_keys, &cfg->dns_key_files,
-		&cfg->notify, &cfg->notify_ns,
+		&cfg->notify, &cfg->notify_ns, &cfg->journal_recover,
 		&cfg->secondaries, &cfg->servers, &cfg->dns_upstreams,
 		&cfg->trust_anchors,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,

@@ -103,6 +103,7 @@ typedef struct dv_config {
 				       [,KEYNAME] arguments */
 	dv_strlist notify;          /* raw --notify=ZONE,ADDR[#PORT][,KEY] */
 	dv_strlist notify_ns;       /* --notify-ns=ZONE */
+	dv_strlist journal_recover; /* --journal-recover=ZONE */
 	int no_ident;               /* --no-ident */
 	dv_strlist dns_keys;        /* --dns-key=NAME:ALG:BASE64 */
 	dv_strlist dns_key_files;   /* --dns-key-file=FILE */

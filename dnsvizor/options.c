@@ -978,6 +978,14 @@ static const dv_option dv_options[] = {
 	    "(port 53 unless given) at start and on every serial change, "
 	    "retransmitted with backoff until answered (5 tries), signed with "
 	    "KEYNAME (a --dns-key) when given. Repeatable."),
+	LIST("journal-recover", 0, journal_recover, "ZONE", "ZONE's journal "
+	     "in the state directory is damaged (start-up logged it as "
+	     "corrupt and serves ZONE as SERVFAIL): replay its valid records "
+	     "up to the first damaged one, keep the damaged file beside the "
+	     "new one (.damaged-UNIXTIME), and set the serial above the "
+	     "highest serial found anywhere in the file so that secondaries "
+	     "transfer again. Changes after the damage are lost. "
+	     "Repeatable."),
 	LIST("notify-ns", 0, notify_ns, "ZONE", "Also NOTIFY the name servers "
 	     "of ZONE's apex NS RRset, port 53, at the addresses found as "
 	     "A/AAAA data inside the zone (there is no resolver yet: NS hosts "

@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dnsvizor/net.h"
@@ -75,6 +76,7 @@ typedef struct dv_pzone {
 	off_t synced;                 /* bytes known durable */
 	int dirty;                    /* written since the last sync */
 	int need_snap;                /* journal broken: snapshot next */
+	int secondary;                /* a secondary's copy (transferred) */
 	int corrupt;                  /* damaged journal kept for the
 				         operator: never written */
 	int notify;                   /* changed: NOTIFY once durable */
@@ -491,7 +493,117 @@ static int dv_replay_rec(void *arg, const zone_journal_rec *r)
 	return 0;
 }
 
-/* Replay the journal into z; cut a torn tail; keep the fd for appends. */
+/* Valid records found after a damaged one: how many, highest serial. */
+typedef struct dv_jafter {
+	size_t n;
+	uint32_t max;
+	int have;
+} dv_jafter;
+
+static int dv_jafter_rec(void *arg, const zone_journal_rec *r)
+{
+	dv_jafter *j = arg;
+
+	if (!j->have || zone_serial_newer(r->serial_to, j->max))
+		j->max = r->serial_to;
+	j->have = 1;
+	j->n++;
+	return 0;
+}
+
+static void dv_jafter_scan(const uint8_t *buf, size_t len, size_t pos,
+			   dv_jafter *j)
+{
+	pos = zone_journal_next_valid(buf, len, pos);
+	while (pos < len) {
+		pos += zone_journal_scan(buf + pos, len - pos, dv_jafter_rec, j);
+		pos = zone_journal_next_valid(buf, len, pos + 1);
+	}
+}
+
+/* --journal-recover=ZONE names pz's zone. */
+static int dv_recover_wanted(const dv_ctx *ctx, const dv_pzone *pz)
+{
+	uint8_t w[WIRE_MAXNAME];
+
+	for (size_t i = 0; i < ctx->cfg.journal_recover.n; i++)
+		if (wire_name_from_str(ctx->cfg.journal_recover.v[i], w) > 0 &&
+		    wire_name_equal(w, pz->lname))
+			return 1;
+	return 0;
+}
+
+/* Keep a copy of the damaged journal beside it; 0 or -1 (logged). */
+static int dv_pz_keep_damaged(dv_ctx *ctx, dv_pzone *pz, const uint8_t *buf,
+			      size_t len, char *aside, size_t asidelen)
+{
+	snprintf(aside, asidelen, "%s.damaged-%llu", pz->jnl,
+		 (unsigned long long)time(NULL));
+	if (dv_write_atomic(aside, buf, len, 0600) == 0)
+		return 0;
+	dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot keep a copy of the "
+	       "damaged journal as %s: %s", pz->origin, aside,
+	       strerror(errno));
+	return -1;
+}
+
+/*
+ * The journal is damaged at offset bad and valid records follow: not a
+ * torn tail.  Without --journal-recover the file stays as it is and the
+ * zone is not served (1); a secondary's copy is kept aside and the zone
+ * transferred again (1).  With it: the prefix already replayed into z
+ * is kept, the serial set above every serial in the file, and a new
+ * snapshot written after the damaged file was copied aside (0).
+ */
+static int dv_pz_damaged(dv_ctx *ctx, dv_pzone *pz, zone *z,
+			 const uint8_t *buf, size_t len, size_t bad,
+			 int applied)
+{
+	char aside[DV_FILEMAX + 40];
+	dv_jafter j = { 0 };
+	size_t next = zone_journal_next_valid(buf, len, bad + 1);
+	uint32_t serial = zone_serial(z);
+
+	dv_jafter_scan(buf, len, bad + 1, &j);
+	dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s is corrupt at "
+	       "offset %zu: %zu damaged bytes before the next valid record "
+	       "at offset %zu; %zu valid records after the damage (up to "
+	       "serial %u) cannot be applied", pz->origin, pz->jnl, bad,
+	       next - bad, next, j.n, j.max);
+	if (pz->secondary) {
+		if (dv_pz_keep_damaged(ctx, pz, buf, len, aside,
+				       sizeof(aside)) < 0)
+			return -1;
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: the damaged journal is "
+		       "kept as %s; the zone is transferred again from its "
+		       "primary", pz->origin, aside);
+		return 1;
+	}
+	if (!dv_recover_wanted(ctx, pz)) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: the journal is kept "
+		       "unchanged and the zone is not served (SERVFAIL) until "
+		       "the operator restarts with --journal-recover=%s",
+		       pz->origin, pz->origin);
+		pz->corrupt = 1;
+		return 1;
+	}
+	if (dv_pz_keep_damaged(ctx, pz, buf, len, aside, sizeof(aside)) < 0)
+		return -1;
+	if (j.have && zone_serial_newer(j.max, serial))
+		serial = j.max;
+	if (zone_force_serial(z, serial + 1) < 0 ||
+	    dv_pz_snapshot(ctx, pz, z) < 0)
+		return -1;
+	dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: journal recovered "
+	       "(--journal-recover): %d records replayed up to offset %zu, "
+	       "%zu after the damage dropped; the damaged file is kept as "
+	       "%s; serial set to %u", pz->origin, applied, bad, j.n, aside,
+	       zone_serial(z));
+	return 0;
+}
+
+/* Replay the journal into z; cut a torn tail; keep the fd for appends.
+ * 0, 1 (damaged: z must not be served), or -1 (errno). */
 static int dv_pz_replay(dv_ctx *ctx, dv_pzone *pz, zone *z)
 {
 	dv_replay rp = { .z = z };
@@ -499,41 +611,60 @@ static int dv_pz_replay(dv_ctx *ctx, dv_pzone *pz, zone *z)
 	size_t len = 0, good;
 	int rc = dv_slurp(pz->jnl, &buf, &len);
 
-	if (rc < 0 && rc != -ENOENT)
+	if (rc < 0 && rc != -ENOENT) {
+		errno = -rc;
 		return -1;
+	}
 	good = zone_journal_scan(buf, len, dv_replay_rec, &rp);
-	free(buf);
 	if (rp.err < 0) {
+		free(buf);
 		errno = -rp.err;
 		return -1;
 	}
+	if (good < len && zone_journal_next_valid(buf, len, good + 1) < len) {
+		rc = dv_pz_damaged(ctx, pz, z, buf, len, good, rp.applied);
+		free(buf);
+		return rc;
+	}
+	free(buf);
 	pz->fd = open(pz->jnl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		      0600);
 	if (pz->fd < 0)
 		return -1;
 	if (good < len) {
+		/* only an incomplete or bad record at the very end */
 		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: journal %s: ignoring "
-		       "a torn tail of %zu bytes", pz->origin, pz->jnl,
-		       len - good);
+		       "a torn tail of %zu bytes at offset %zu", pz->origin,
+		       pz->jnl, len - good, good);
 		if (ftruncate(pz->fd, (off_t)good) < 0 || fsync(pz->fd) < 0)
 			return -1;
 	}
-	pz->size = (off_t)good;
+	pz->size = pz->synced = (off_t)good;
 	dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: %d journal records replayed "
 	       "(%d stale), serial %u", pz->origin, rp.applied, rp.stale,
 	       zone_serial(z));
 	return 0;
 }
 
-/* Load <name>.snap and replay <name>.jnl; NULL if there is no state. */
+/* Load <name>.snap and replay <name>.jnl; NULL if there is no state.
+ * *fail: 1 the state cannot be read, 2 the journal is damaged (the zone
+ * must not be served). */
 static zone *dv_pz_load(dv_ctx *ctx, dv_pzone *pz, int *fail)
 {
 	char zerr[512] = "";
+	struct stat st;
 	zone *z;
+	int rc;
 
 	*fail = 0;
-	if (access(pz->snap, F_OK) < 0)
+	if (stat(pz->snap, &st) < 0) {
+		if (errno == ENOENT)
+			return NULL;
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: snapshot %s: %s",
+		       pz->origin, pz->snap, strerror(errno));
+		*fail = 1;
 		return NULL;
+	}
 	z = zone_load(pz->origin, pz->snap, dv_read_file, NULL, zerr,
 		      sizeof(zerr));
 	if (!z) {
@@ -542,12 +673,14 @@ static zone *dv_pz_load(dv_ctx *ctx, dv_pzone *pz, int *fail)
 		*fail = 1;
 		return NULL;
 	}
-	if (dv_pz_replay(ctx, pz, z) < 0) {
-		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: %s",
-		       pz->origin, pz->jnl, strerror(errno));
+	rc = dv_pz_replay(ctx, pz, z);
+	if (rc != 0) {
+		if (rc < 0)
+			dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: %s",
+			       pz->origin, pz->jnl, strerror(errno));
 		dv_pz_close(pz);
 		zone_unref(z);
-		*fail = 1;
+		*fail = rc < 0 ? 1 : 2;
 		return NULL;
 	}
 	return z;
@@ -560,6 +693,11 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 	int fail;
 	zone *dz = dv_pz_load(ctx, pz, &fail);
 
+	if (fail == 2) {         /* damaged journal: kept, not served */
+		zone_set_unservable(filez, 1);
+		dv_pz_track(pz, filez);
+		return 0;
+	}
 	if (fail) {
 		snprintf(err, errlen, "zone %s: cannot load the dynamic state "
 			 "in %s (see the log)", pz->origin, ctx->persist->dir);
@@ -648,6 +786,11 @@ void dv_persist_reload(dv_ctx *ctx)
 
 		if (!pz || pz->z == z)
 			continue;
+		if (pz->corrupt) {      /* kept for the operator, not served */
+			zone_set_unservable(z, 1);
+			dv_pz_track(pz, z);
+			continue;
+		}
 		if (pz->fd >= 0 || access(pz->snap, F_OK) == 0) {
 			dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: reloaded "
 			       "from the zone file (serial %u): dynamic "
@@ -678,6 +821,7 @@ zone *dv_persist_load_zone(dv_ctx *ctx, const char *origin)
 	if (!ctx->persist || wire_name_from_str(origin, wire) < 0 ||
 	    !(pz = dv_pz_get(ctx->persist, wire)))
 		return NULL;
+	pz->secondary = 1;
 	z = dv_pz_load(ctx, pz, &fail);
 	if (z)
 		dv_pz_track(pz, z);

@@ -502,6 +502,12 @@ void zone_hist_pop(zone *z, uint32_t from, uint32_t to)
 	free(h);
 }
 
+int zone_force_serial(zone *z, uint32_t serial)
+{
+	zone_hist_free(z);
+	return zone_set_serial(z, serial) < 0 ? -EINVAL : 0;
+}
+
 int zone_journal_revert(zone *z, const zone_journal_rec *r)
 {
 	jnl_cur c = { .p = r->payload, .len = r->payload_len }, adds;

@@ -525,6 +525,9 @@ int zone_journal_apply(zone *z, const zone_journal_rec *r);
  * must be serial_to): used when its journal write or sync failed.  Drops
  * it from the IXFR history.  0, -ESTALE, -EINVAL. */
 int zone_journal_revert(zone *z, const zone_journal_rec *r);
+/* Set z's SOA serial (the operator's recovery of a damaged journal);
+ * the IXFR history is forgotten.  0 or -EINVAL. */
+int zone_force_serial(zone *z, uint32_t serial);
 /* Whole-zone snapshot as zone-file text (ldns presentation), for
  * compaction: malloc'ed buffer in *out. */
 int zone_to_text(const zone *z, char **out, size_t *len);

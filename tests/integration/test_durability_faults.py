@@ -196,4 +196,107 @@ def file_size_limit_update_undone():
     eq(serial_of(s), str(2 + ok), "serial after restart")
 
 
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def other_zone():
+    return ("$TTL 300\n$ORIGIN other.test.\n"
+            "@ IN SOA ns1 hostmaster 7 7200 3600 1209600 300\n"
+            "  IN NS ns1\nns1 IN A 192.0.2.7\nwww IN A 192.0.2.8\n")
+
+
+def damaged_state():
+    """20 records 10 -> 30; one byte of record 5 (serial 15 -> 16)
+    flipped.  Returns (state dir, journal path, offset of record 5)."""
+    recs = [record(10 + i, 11 + i, [("r%d.example.com." % i,
+                                     "192.0.2.%d" % (100 + i))])
+            for i in range(20)]
+    sd = state_with(10, recs)
+    jnl = os.path.join(sd, "zones", "example.com.jnl")
+    off = sum(len(r) for r in recs[:5])
+    with open(jnl, "r+b") as f:
+        f.seek(off + 40)
+        b = f.read(1)
+        f.seek(off + 40)
+        f.write(bytes([b[0] ^ 0x5a]))
+    return sd, jnl, off
+
+
+def two_zone_server(sd, extra=()):
+    return Server(zones={"example.com": zone_text(5, "file IN A "
+                                                  "192.0.2.60\n"),
+                         "other.test": other_zone()},
+                  args=["--state-dir=" + sd,
+                        "--allow-update=example.com,127.0.0.1"] +
+                  list(extra))
+
+
+@case
+def corrupt_journal_kept_zone_servfail_others_serve():
+    sd, jnl, off = damaged_state()
+    before = sha(jnl)
+    size = os.path.getsize(jnl)
+    s = two_zone_server(sd)
+    r = s.query("example.com.", "SOA")
+    eq(dns.rcode.to_text(r.rcode()), "SERVFAIL", "damaged zone")
+    r = s.query("r0.example.com.", "A")
+    eq(dns.rcode.to_text(r.rcode()), "SERVFAIL", "damaged zone data")
+    eq(sorted(rdatas(s.query("www.other.test.", "A").answer,
+                     "www.other.test.", "A")), ["192.0.2.8"], "other zone")
+    log = s.log()
+    line = [ln for ln in log.splitlines() if "corrupt" in ln]
+    check(line, "no 'corrupt' line: " + s.log_tail())
+    check(jnl in line[0] and ("offset %d" % off) in line[0],
+          "line lacks file or offset %d: %s" % (off, line[0]))
+    u = dns.update.UpdateMessage("example.com.")
+    u.add("new.example.com.", 300, "A", "192.0.2.99")
+    r = s.send_msg(u)
+    check(r.rcode() != dns.rcode.NOERROR, "update accepted on a zone "
+          "with a corrupt journal")
+    s.reload()
+    time.sleep(0.5)
+    r = s.query("example.com.", "SOA")
+    eq(dns.rcode.to_text(r.rcode()), "SERVFAIL", "damaged zone after SIGHUP")
+    s.stop()
+    eq(os.path.getsize(jnl), size, "journal size changed")
+    eq(sha(jnl), before, "journal rewritten")
+    # a restart without the operator's word: still kept, still SERVFAIL
+    s = two_zone_server(sd)
+    r = s.query("example.com.", "SOA")
+    eq(dns.rcode.to_text(r.rcode()), "SERVFAIL", "after restart")
+    s.stop()
+    eq(sha(jnl), before, "journal rewritten by the second start")
+
+
+@case
+def journal_recover_replays_prefix_and_raises_serial():
+    sd, jnl, off = damaged_state()
+    before = sha(jnl)
+    s = two_zone_server(sd, ["--journal-recover=example.com"])
+    eq(serial_of(s), "31", "serial above every serial in the file")
+    for i in range(5):
+        eq(a_of(s, "r%d.example.com." % i), ["192.0.2.%d" % (100 + i)],
+           "record %d before the damage" % i)
+    for i in range(5, 20):
+        eq(a_of(s, "r%d.example.com." % i), [], "record %d after the "
+           "damage" % i)
+    eq(a_of(s, "snap.example.com."), ["192.0.2.50"], "snapshot data")
+    kept = [f for f in os.listdir(os.path.join(sd, "zones"))
+            if f.startswith("example.com.jnl.damaged-")]
+    eq(len(kept), 1, "damaged copies")
+    eq(sha(os.path.join(sd, "zones", kept[0])), before, "damaged copy")
+    check("recovered" in s.log(), "no recovery line: " + s.log_tail())
+    u = dns.update.UpdateMessage("example.com.")
+    u.add("new.example.com.", 300, "A", "192.0.2.99")
+    eq(s.send_msg(u).rcode(), dns.rcode.NOERROR, "update after recovery")
+    s.stop()
+    s = two_zone_server(sd)
+    eq(serial_of(s), "32", "serial after a restart without the flag")
+    eq(a_of(s, "new.example.com."), ["192.0.2.99"], "update kept")
+    eq(a_of(s, "r4.example.com."), ["192.0.2.104"], "recovered data kept")
+
+
 run()
