@@ -142,13 +142,17 @@ static int dv_mkdir(const char *p)
 	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* NULL with errno set: ENOENT (no such file yet) or a real error. */
 static char *dv_slurp(const char *path, size_t *len)
 {
 	char *data = NULL;
 	size_t n = 0;
+	int rc = dv_read_file(NULL, path, &data, &n);
 
-	if (dv_read_file(NULL, path, &data, &n) < 0)
+	if (rc < 0) {
+		errno = -rc;
 		return NULL;
+	}
 	if (len)
 		*len = n;
 	return data;
@@ -1747,6 +1751,11 @@ static int dv_acme_account(struct dv_acme *a, char *err, size_t errlen)
 
 	snprintf(path, sizeof(path), "%s/account.key", a->dir);
 	if (!(a->account_key = dv_slurp(path, NULL))) {
+		if (errno != ENOENT) {  /* never replace a key we cannot read */
+			snprintf(err, errlen, "acme: %s: %s", path,
+				 strerror(errno));
+			return -1;
+		}
 		if (!(a->account_key = acme_key_generate(ACME_KEY_EC_P256))) {
 			snprintf(err, errlen, "acme: cannot generate the "
 				 "account key");
@@ -1766,6 +1775,10 @@ static int dv_acme_account(struct dv_acme *a, char *err, size_t errlen)
 		while (n > 0 && (a->account_url[n - 1] == '\n' ||
 				 a->account_url[n - 1] == ' '))
 			a->account_url[--n] = '\0';
+	else if (errno != ENOENT) {
+		snprintf(err, errlen, "acme: %s: %s", path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -1822,6 +1835,9 @@ static int dv_acme_engine(struct dv_acme *a, char *err, size_t errlen)
 			dv_log(&a->ctx->lg, DV_LOG_WARN, "acme: %s: unreadable,"
 			       " starting afresh", path);
 		free(js);
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "acme: %s: %s", path, strerror(errno));
+		return -1;
 	}
 	if (cfg->acme_renew_now)
 		for (size_t i = 0; i < a->norders; i++)

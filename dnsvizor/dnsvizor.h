@@ -222,5 +222,10 @@ int dv_write_all(int fd, const void *buf, size_t len);
 int dv_fsync_dir(const char *dir);
 int dv_write_atomic(const char *path, const void *data, size_t len,
 		    mode_t mode);
+/* chown dir and everything below it (symbolic links themselves, not
+ * what they point to) to uid:gid.  0, or -1 with errno and the path
+ * that failed in bad. */
+int dv_chown_tree(const char *dir, uid_t uid, gid_t gid, char *bad,
+		  size_t badlen);
 
 #endif

@@ -3,10 +3,12 @@
  * files (zone snapshots, DHCP lease snapshots and exports, the resolver's
  * cache file, secondary refresh marks, ACME keys and certificates).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dnsvizor/dnsvizor.h"
@@ -76,4 +78,64 @@ int dv_write_atomic(const char *path, const void *data, size_t len,
 	else
 		snprintf(dir, sizeof(dir), ".");
 	return dv_fsync_dir(dir);
+}
+
+enum { DV_TREE_DEPTH = 16 };
+
+/* Every entry below the open directory dfd (named path), depth-first. */
+static int dv_chown_below(int dfd, const char *path, uid_t uid, gid_t gid,
+			  int depth, char *bad, size_t badlen)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		snprintf(bad, badlen, "%s", path);
+		close(dfd);
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		char sub[4096];
+		struct stat st;
+		int fd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    ((st.st_uid != uid || st.st_gid != gid) &&
+		     fchownat(dirfd(d), e->d_name, uid, gid,
+			      AT_SYMLINK_NOFOLLOW) < 0)) {
+			snprintf(bad, badlen, "%s", sub);
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			if (depth >= DV_TREE_DEPTH ||
+			    (fd = openat(dirfd(d), e->d_name, O_RDONLY |
+					 O_DIRECTORY | O_NOFOLLOW |
+					 O_CLOEXEC)) < 0) {
+				snprintf(bad, badlen, "%s", sub);
+				rc = -1;
+			} else {
+				rc = dv_chown_below(fd, sub, uid, gid,
+						    depth + 1, bad, badlen);
+			}
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int dv_chown_tree(const char *dir, uid_t uid, gid_t gid, char *bad,
+		  size_t badlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fchown(fd, uid, gid) < 0) {
+		snprintf(bad, badlen, "%s", dir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return dv_chown_below(fd, dir, uid, gid, 0, bad, badlen);
 }

@@ -332,6 +332,7 @@ static int dv_drop_privs(dv_ctx *ctx, char *err, size_t errlen)
 	const dv_config *cfg = &ctx->cfg;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
+	char bad[4096];
 
 	if (!cfg->user && !cfg->group)
 		return 0;
@@ -342,9 +343,16 @@ static int dv_drop_privs(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	if (dv_resolve_ids(cfg, &uid, &gid, err, errlen) < 0)
 		return -1;
-	if (cfg->state_dir && chown(cfg->state_dir, uid, gid) < 0)
-		dv_log(&ctx->lg, DV_LOG_WARN, "state-dir %s: chown: %s",
-		       cfg->state_dir, strerror(errno));
+	/* Everything in the state directory (zones, leases, ACME keys and
+	 * certificates, the cache) was perhaps written by root: after the
+	 * drop it must still be readable and writable. */
+	if (cfg->state_dir && *cfg->state_dir &&
+	    dv_chown_tree(cfg->state_dir, uid, gid, bad, sizeof(bad)) < 0) {
+		snprintf(err, errlen, "state-dir: cannot give %.900s to uid %u "
+			 "gid %u: %s", bad, (unsigned)uid, (unsigned)gid,
+			 strerror(errno));
+		return -1;
+	}
 	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 ||
 	    (cfg->user && setuid(uid) < 0)) {
 		snprintf(err, errlen, "cannot drop privileges: %s",

@@ -1174,10 +1174,16 @@ static void dv_rs_cache_load(dv_ctx *ctx, res_ctx *r)
 	char path[4096];
 	char *buf;
 	size_t len;
+	int rc;
 
-	if (dv_rs_cache_path(ctx, path, sizeof(path), "") < 0 ||
-	    dv_read_file(NULL, path, &buf, &len) < 0)
+	if (dv_rs_cache_path(ctx, path, sizeof(path), "") < 0)
 		return;
+	if ((rc = dv_read_file(NULL, path, &buf, &len)) < 0) {
+		if (rc != -ENOENT)  /* a cache: start empty, but say so */
+			dv_log(&ctx->lg, DV_LOG_ERR, "%s: %s: starting with "
+			       "an empty cache", path, strerror(-rc));
+		return;
+	}
 	if (res_cache_load(r, (const uint8_t *)buf, len, dv_rs_now_ms()) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "%s: not a usable cache, "
 		       "ignored", path);

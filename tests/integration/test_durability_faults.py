@@ -15,8 +15,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dvtest import (Server, case, check, eq, rdatas, run, tmpdir,  # noqa: E402
-                    wait_for, write)
+from dvtest import (BINARY, Server, case, check, eq, free_port,  # noqa: E402
+                    rdatas, run, tmpdir, wait_for, write)
 from zonestate import (a_of, record, serial_of, state_with,  # noqa: E402
                        zone_text)
 
@@ -297,6 +297,71 @@ def journal_recover_replays_prefix_and_raises_serial():
     eq(serial_of(s), "32", "serial after a restart without the flag")
     eq(a_of(s, "new.example.com."), ["192.0.2.99"], "update kept")
     eq(a_of(s, "r4.example.com."), ["192.0.2.104"], "recovered data kept")
+
+
+
+def root_state(base):
+    """A root-owned state dir (0700, files 0600) at base/state holding a
+    snapshot at serial 10 and a journal record to serial 11."""
+    sd0 = state_with(10, [record(10, 11, [("a.example.com.",
+                                            "192.0.2.11")])])
+    sd = os.path.join(base, "state")
+    shutil.move(sd0, sd)
+    for root, dirs, files in os.walk(sd):
+        os.chmod(root, 0o700)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o600)
+    return sd
+
+
+@case
+def user_over_root_written_state_dir_serves_dynamic_state():
+    base = tmpdir()
+    os.chmod(base, 0o755)
+    sd = root_state(base)
+    nobody = pwd.getpwnam("nobody")
+    args = ["--state-dir=" + sd, "--allow-update=example.com,127.0.0.1",
+            "--user=nobody"]
+    s = Server(zones={"example.com": zone_text(5, "file IN A "
+                                               "192.0.2.60\n")}, args=args)
+    eq(serial_of(s), "11", "dynamic serial (not the zone file's 5)")
+    eq(a_of(s, "a.example.com."), ["192.0.2.11"], "journal data")
+    eq(a_of(s, "file.example.com."), [], "old zone file served")
+    u = dns.update.UpdateMessage("example.com.")
+    u.add("b.example.com.", 300, "A", "192.0.2.12")
+    eq(s.send_msg(u).rcode(), dns.rcode.NOERROR, "update as nobody: " +
+       s.log_tail())
+    for root, dirs, files in os.walk(sd):
+        for f in [root] + [os.path.join(root, x) for x in files]:
+            eq(os.stat(f).st_uid, nobody.pw_uid, "owner of " + f)
+    s.stop()
+    s = Server(zones={"example.com": zone_text(5)}, args=args)
+    eq(serial_of(s), "12", "serial after restart")
+    eq(a_of(s, "b.example.com."), ["192.0.2.12"], "update kept")
+
+
+@case
+def unreadable_state_is_an_error_naming_the_file():
+    """Started without root over root's 0700 state: not "no state"."""
+    base = tmpdir()
+    os.chmod(base, 0o755)
+    sd = root_state(base)
+    zdir = tmpdir()
+    os.chmod(zdir, 0o755)
+    zf = write(os.path.join(zdir, "example.com.zone"), zone_text(5))
+    os.chmod(zf, 0o644)
+    port = free_port()
+    p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", BINARY, "--no-hosts",
+                        "--listen-address=127.0.0.1", "--port=%d" % port,
+                        "--zone=example.com," + zf, "--state-dir=" + sd,
+                        "--no-resolv", "--cache-size=0"],
+                       capture_output=True, text=True, timeout=15,
+                       cwd=zdir)
+    check(p.returncode != 0, "started over state it cannot read: " +
+          p.stderr[-500:])
+    check("example.com.snap" in p.stderr and "denied" in p.stderr,
+          "the error does not name the file: " + p.stderr[-500:])
 
 
 run()
