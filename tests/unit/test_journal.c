@@ -253,8 +253,77 @@ static void test_to_text(void)
 	zone_unref(z);
 }
 
+
+/* Damage in the middle is told apart from a torn tail: a valid record
+ * follows it. */
+static void test_next_valid(void)
+{
+	zone *z = load(zt);
+	size_t l1, l2, l3;
+	uint8_t *r1 = mk_rec(z, "a.example.com.", 101, &l1);
+	uint8_t *r2 = mk_rec(z, "b.example.com.", 102, &l2);
+	uint8_t *r3 = mk_rec(z, "c.example.com.", 103, &l3);
+	size_t n = l1 + l2 + l3;
+	uint8_t *buf = malloc(n);
+
+	memcpy(buf, r1, l1);
+	memcpy(buf + l1, r2, l2);
+	memcpy(buf + l1 + l2, r3, l3);
+	T_EQ(zone_journal_next_valid(buf, n, 0), 0);
+	T_EQ(zone_journal_next_valid(buf, n, 1), l1);
+	buf[l1 + 30] ^= 0x40;            /* record 2 damaged */
+	T_EQ(zone_journal_scan(buf, n, NULL, NULL), l1);
+	T_EQ(zone_journal_next_valid(buf, n, l1 + 1), l1 + l2);
+	/* damage in the last record: nothing valid after it */
+	buf[l1 + 30] ^= 0x40;
+	buf[l1 + l2 + 30] ^= 0x40;
+	T_EQ(zone_journal_scan(buf, n, NULL, NULL), l1 + l2);
+	T_EQ(zone_journal_next_valid(buf, n, l1 + l2 + 1), n);
+	T_EQ(zone_journal_next_valid(buf, n - 3, 1), l1);
+	free(buf);
+	free(r1);
+	free(r2);
+	free(r3);
+	zone_hist_free(z);
+	zone_unref(z);
+}
+
+static int revert_one(void *arg, const zone_journal_rec *r)
+{
+	return zone_journal_revert(arg, r) == 0 ? 0 : 1;
+}
+
+/* Records undone newest first bring the zone and its history back. */
+static void test_revert(void)
+{
+	zone *z = load(zt), *orig = load(zt);
+	size_t l1, l2, l3;
+	uint8_t *r1 = mk_rec(z, "Added.example.com.", 101, &l1);
+	uint8_t *r2 = mk_del_rec(z, &l2);
+	uint8_t *r3 = mk_rec(z, "x.y.example.com.", 103, &l3);
+
+	T_EQ(zone_journal_scan(r3, l3, revert_one, z), l3);
+	T_EQ(zone_serial(z), 102);
+	T_CHECK(z->hist_new && z->hist_new->serial_to == 102);
+	/* out of order: the zone is not at that record's serial */
+	T_EQ(zone_journal_scan(r1, l1, revert_one, z), 0);
+	T_EQ(zone_journal_scan(r2, l2, revert_one, z), l2);
+	T_EQ(zone_journal_scan(r1, l1, revert_one, z), l1);
+	T_EQ(zone_serial(z), 100);
+	T_CHECK(z->hist_old == NULL && z->hist_new == NULL);
+	T_EQ(zone_rr_count(z), zone_rr_count(orig));
+	T_CHECK(zone_subset(z, orig) && zone_subset(orig, z));
+	free(r1);
+	free(r2);
+	free(r3);
+	zone_unref(z);
+	zone_unref(orig);
+}
+
 int main(void)
 {
+	T_RUN(test_next_valid);
+	T_RUN(test_revert);
 	T_RUN(test_diff_scan);
 	T_RUN(test_hist_bounded);
 	T_RUN(test_apply_round_trip);

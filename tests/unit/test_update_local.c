@@ -234,8 +234,77 @@ static void test_foreach_name(void)
 	zone_db_free(db);
 }
 
+
+/* The durability hook: a record that cannot be written leaves nothing
+ * (zone data, serial) and the update is SERVFAIL; a written one stays;
+ * zone_journal_revert undoes it again. */
+typedef struct hook_st {
+	int fail, calls;
+	uint8_t rec[2048];
+	size_t len;
+} hook_st;
+
+static int hook(void *arg, zone *z, const uint8_t *rec, size_t len)
+{
+	hook_st *h = arg;
+
+	(void)z;
+	h->calls++;
+	if (h->fail)
+		return -1;
+	if (len <= sizeof(h->rec)) {
+		memcpy(h->rec, rec, len);
+		h->len = len;
+	}
+	return 0;
+}
+
+static int revert_rec(void *arg, const zone_journal_rec *r)
+{
+	return zone_journal_revert(arg, r) == 0 ? 0 : 1;
+}
+
+static void test_journal_hook(void)
+{
+	zone *z;
+	zone_db *db = mkdb(&z);
+	zone_effects eff;
+	hook_st h = { .fail = 1 };
+	umsg m;
+
+	zone_db_set_journal(db, hook, &h);
+	u_init(&m, "lan.test");
+	u_a(&m, "laptop.lan.test", DNS_C_IN, 120, A1);
+	u_a(&m, "static.lan.test", DNS_C_NONE, 0,
+	    (const uint8_t[4]){ 192, 0, 2, 9 });
+	T_EQ(u_run(db, &m, &eff), DNS_R_SERVFAIL);
+	T_EQ(h.calls, 1);
+	T_CHECK(eff.changed == NULL);
+	T_EQ(zone_serial(z), 100);
+	T_EQ(a_of(z, "laptop.lan.test", NULL), 0);
+	T_EQ(a_of(z, "static.lan.test", NULL), 0xc0000209);
+	h.fail = 0;
+	T_EQ(u_run(db, &m, &eff), DNS_R_NOERROR);
+	T_EQ(h.calls, 2);
+	T_EQ(zone_serial(z), 101);
+	T_EQ(a_of(z, "laptop.lan.test", NULL), 0xc0000232);
+	T_EQ(a_of(z, "static.lan.test", NULL), 0);
+	T_CHECK(h.len == eff.journal_len &&
+		memcmp(h.rec, eff.journal, h.len) == 0);
+	/* the sync failed after all: undo it from the record */
+	T_EQ(zone_journal_scan(h.rec, h.len, revert_rec, z), h.len);
+	T_EQ(zone_serial(z), 100);
+	T_EQ(a_of(z, "laptop.lan.test", NULL), 0);
+	T_EQ(a_of(z, "static.lan.test", NULL), 0xc0000209);
+	/* and the zone takes the same change again */
+	T_EQ(u_run(db, &m, &eff), DNS_R_NOERROR);
+	T_EQ(zone_serial(z), 101);
+	zone_db_free(db);
+}
+
 int main(void)
 {
+	T_RUN(test_journal_hook);
 	T_RUN(test_local_add_no_acl);
 	T_RUN(test_local_replace_delete);
 	T_RUN(test_local_errors);
