@@ -13,21 +13,27 @@
  * <name>.jnl   journal records (zones.h section 4) appended after the
  *              snapshot; each record's serial_from is the serial it
  *              applies to.  Records that do not continue the chain
- *              (written before the last snapshot) are skipped on replay;
- *              the first record whose framing or CRC does not check is a
- *              torn tail: it and everything after it is cut off.
+ *              (written before the last snapshot) are skipped on replay.
+ *              A bad record with nothing valid after it is a torn tail
+ *              and is cut off; a bad record followed by valid ones is
+ *              corruption: the file is kept as it is, the zone answers
+ *              SERVFAIL until --journal-recover=ZONE (dv_pz_damaged).
  *
  * Dynamic state exists exactly when <name>.snap exists.  The first change
  * to a zone writes the snapshot (which already contains that change) and
  * starts an empty journal; later changes are appended.  So the journal
  * never depends on the operator's zone file, which may be edited later.
  *
- * Durability: dv_persist_changed appends the record (no sync), and
- * dv_persist_sync fdatasyncs every journal written since the last call;
- * net.c calls it once per UDP batch and before each TCP reply, and sends
- * no acknowledgement when either fails (group commit).  After a failed
- * write or sync the journal may no longer continue the in-memory zone,
- * so the next change writes a full snapshot instead of appending.
+ * Durability: zones/ hands every UPDATE change to dv_persist_hook
+ * before it builds the reply; the record is appended (no sync) and kept
+ * in memory until dv_persist_sync fdatasyncs every journal written since
+ * the last call (net.c once per UDP batch and before each TCP reply;
+ * DHCP once per loop turn; ACME at once).  A failed write makes zones/
+ * undo the change (SERVFAIL); a failed sync undoes the changes since the
+ * last good sync here (zone_journal_revert, newest first) and no reply is
+ * sent.  So the zone only ever serves, transfers and NOTIFYs (after the
+ * sync) durable data.  After a failed sync the journal's state is not
+ * known, so the next change writes a full snapshot instead of appending.
  *
  * Compaction: when a journal grows past DV_JNL_MAX bytes the zone is
  * written as a new snapshot and the journal is emptied (after the
