@@ -142,6 +142,13 @@ def disk_full_update_undone_servfail_not_served():
               sink.serials)
         check("change refused" in s.log(), "no error logged: " +
               s.log_tail())
+        # error lines are rate limited: 3 per cause per 10 s
+        for i in range(8):
+            r = s.send_msg(big_update("more%d.example.com." % i, 12),
+                           timeout=3)
+            eq(dns.rcode.to_text(r.rcode()), "SERVFAIL", "update %d" % i)
+        n = s.log().count("change refused")
+        check(n <= 3, "%d 'change refused' lines for 10 refusals" % n)
         # restart: nothing acknowledged lost, serial not backwards
         s.stop()
         s = Server(zones={"example.com": zone_text(1)}, args=args)
