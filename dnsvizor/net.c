@@ -94,6 +94,21 @@ static int dv_addr_parse6(const char *ip, int port, dv_addr *a)
 	return 0;
 }
 
+/* Is sa a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104)? */
+static int dv_sa_loopback(const struct sockaddr *sa)
+{
+	const struct in6_addr *a6;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr)
+			>> 24) == 127;
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
 int dv_addr_parse(const char *ip, int port, dv_addr *a, char *err,
 		  size_t errlen)
 {
@@ -283,9 +298,33 @@ static socklen_t dv_pktinfo_reply(struct msghdr *rm, void *ctl)
 	return 0;
 }
 
-/* Fill a zone_req for a message from peer. */
+/* Was the datagram rm sent to a loopback address (wildcard sockets:
+ * its pktinfo destination)? */
+static int dv_pktinfo_loopback(struct msghdr *rm)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(rm); c; c = CMSG_NXTHDR(rm, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return (ntohl(pi.ipi_addr.s_addr) >> 24) == 127;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi6;
+
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			return IN6_IS_ADDR_LOOPBACK(&pi6.ipi6_addr);
+		}
+	}
+	return 0;
+}
+
+/* Fill a zone_req for a message from peer (to a loopback address?). */
 static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
-			const void *peer, uint64_t now)
+			int loopback, const void *peer, uint64_t now)
 {
 	const struct sockaddr *sa = peer;
 
@@ -293,6 +332,7 @@ static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
 	rq->q = q;
 	rq->qlen = len;
 	rq->tcp = tcp;
+	rq->loopback = loopback;
 	rq->now = now;
 	if (sa && sa->sa_family == AF_INET) {
 		rq->af = 4;
@@ -365,7 +405,9 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 		ctx->nst.udp_trunc++;
 		return 0;
 	}
-	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, rm->msg_name, ctx->now);
+	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, l->addr.wildcard ?
+		    dv_pktinfo_loopback(rm) : l->addr.loopback, rm->msg_name,
+		    ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
 			    &ctx->stats);
 	if (zr == ZONE_PASS &&
@@ -567,7 +609,7 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 
 	ctx->nst.tcp_in++;
 	ctx->now = (uint64_t)time(NULL);
-	dv_req_init(&rq, q, qlen, 1,
+	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
@@ -706,17 +748,32 @@ static void dv_tcp_timeout(evutil_socket_t fd, short what, void *arg)
 	dv_tcp_close(c);
 }
 
+/* Was the connection fd accepted by l made to a loopback address? */
+static int dv_conn_loopback(const dv_listener *l, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (!l->addr.wildcard)
+		return l->addr.loopback;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	return dv_sa_loopback((const struct sockaddr *)&ss);
+}
+
 static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
-			   const struct sockaddr_storage *peer, int kind)
+			   const struct sockaddr_storage *peer,
+			   const dv_listener *l)
 {
 	dv_tcp_conn *c = calloc(1, sizeof(*c));
-	int one = 1;
+	int one = 1, kind = l->kind;
 
 	if (!c)
 		return -1;
 	c->ctx = ctx;
 	c->peer = *peer;
 	c->kind = kind;
+	c->loopback = dv_conn_loopback(l, fd);
 	c->bev = kind == DV_CONN_TCP ?
 		 bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE) :
 		 dv_tls_bev(ctx, fd, kind);
@@ -808,7 +865,7 @@ static void dv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 			ctx->nst.tcp_refused_full++;
 			dv_tcp_close(ctx->conn_head);
 		}
-		if (dv_tcp_conn_new(ctx, cfd, &ss, l->kind) == -1)
+		if (dv_tcp_conn_new(ctx, cfd, &ss, l) == -1)
 			close(cfd);
 	}
 }
@@ -899,6 +956,7 @@ static int dv_listener_open(dv_ctx *ctx, const dv_addr *a, int t,
 	int fd;
 
 	l->addr = *a;
+	l->addr.loopback = dv_sa_loopback((const struct sockaddr *)&a->ss);
 	if (t >= 2) {
 		if (ports[t] <= 0)
 			return 0;

@@ -44,6 +44,7 @@ typedef struct dv_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int wildcard;               /* 0.0.0.0 or :: : needs pktinfo */
+	int loopback;               /* 127.0.0.0/8 or ::1 */
 	char str[DV_ADDRSTR];
 } dv_addr;
 
@@ -127,6 +128,7 @@ typedef struct dv_tcp_conn {
 	int rs_pending;             /* queries waiting in the resolver */
 	int kind;                   /* DV_CONN_TCP, _DOT (TLS), _DOH */
 	struct doh_sess *doh;       /* DoH: HTTP session (tls.c, doh.c) */
+	int loopback;               /* accepted on a loopback address */
 } dv_tcp_conn;
 
 /* --- net.c --- */

@@ -262,6 +262,9 @@ int zone_foreach_name(const zone *z,
 typedef struct zone_db_opts {
 	uint16_t edns_max;        /* our max UDP payload (default 1232) */
 	uint8_t no_ident;         /* 1: REFUSE CHAOS version.bind/id.server */
+	uint8_t ident_all;        /* 1: answer them to every client; 0: only
+				     to queries sent to a loopback address
+				     (ZONE_Q_LOOPBACK), others REFUSED */
 	const char *version_str;  /* CH TXT version.bind answer */
 	const char *ident_str;    /* CH TXT id.server / hostname.bind answer */
 	uint8_t serial_policy;    /* ZONE_SERIAL_*: serial bump on UPDATE */
@@ -309,15 +312,23 @@ typedef enum zone_result {
 			       (only with opts.recursion; resp unused) */
 } zone_result;
 
+/* How a query arrived: the how argument of zone_db_answer (bits). */
+enum {
+	ZONE_Q_TCP = 1,           /* over a stream (TCP, DoT, DoH) */
+	ZONE_Q_LOOPBACK = 2,      /* sent to a loopback address (127/8, ::1):
+				     CHAOS identity queries are answered */
+};
+
 /*
- * Answer one query.  tcp != 0 means the message came over TCP (answers up
- * to 65535 bytes, no TC).  Over UDP the limit is 512 without EDNS, else
- * min(max(requester size, 512), opts.edns_max); an answer that does not fit
- * gets TC=1 with the question (and OPT) only.  resp must have room for
- * 65535 bytes when tcp != 0, else for opts.edns_max (at least 512).
+ * Answer one query.  how & ZONE_Q_TCP means the message came over TCP
+ * (answers up to 65535 bytes, no TC).  Over UDP the limit is 512 without
+ * EDNS, else min(max(requester size, 512), opts.edns_max); an answer that
+ * does not fit gets TC=1 with the question (and OPT) only.  resp must have
+ * room for 65535 bytes over TCP, else for opts.edns_max (at least 512).
+ * how & ZONE_Q_LOOPBACK: see zone_db_opts.ident_all.
  */
 zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
-			   int tcp, uint8_t *resp, size_t resp_cap,
+			   int how, uint8_t *resp, size_t resp_cap,
 			   size_t *resp_len, zone_stats *st);
 
 /* ===================================================================== */
@@ -413,6 +424,8 @@ typedef struct zone_req {
 	int af;                       /* 4 or 6 (0: unknown) */
 	uint8_t addr[16];             /* client address */
 	uint64_t now;                 /* unix time, seconds */
+	int loopback;                 /* sent to a loopback address (CHAOS
+					 identity answers, ZONE_Q_LOOPBACK) */
 } zone_req;
 
 typedef struct zone_xfr zone_xfr; /* an outgoing AXFR/IXFR stream */
