@@ -331,6 +331,57 @@ zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
 			   int how, uint8_t *resp, size_t resp_cap,
 			   size_t *resp_len, zone_stats *st);
 
+/* ---- Stream connection limits (connlim.c) ----
+ *
+ * Which TCP/DoT/DoH connection to close when a new one arrives, so that
+ * connection churn from one client cannot push out the others (RFC 7766
+ * 6.2.3 leaves the choice to the server).  The shell embeds a
+ * zone_cl_link in each connection; the table counts connections per
+ * client address (IPv4: the address, IPv6: its /64) and keeps each
+ * address's connections least recently active first.  No I/O, no clock:
+ * "recently" is the order of zone_cl_touch calls.
+ */
+typedef struct zone_cl_link {
+	struct zone_cl_link *prev, *next;   /* same address, LRU order */
+	struct zone_cl_addr *owner;         /* NULL: not in the table */
+} zone_cl_link;
+
+typedef struct zone_cl zone_cl;
+
+/* An empty table; seed keys its hash (from the shell's random source).
+ * NULL when out of memory. */
+zone_cl *zone_cl_new(uint64_t seed);
+/* Free the table; links still in it are left dangling (owner stays). */
+void zone_cl_free(zone_cl *t);
+
+enum { ZONE_CL_ROOM = 0, ZONE_CL_PER_ADDR = 1, ZONE_CL_FULL = 2 };
+
+/*
+ * A connection from (af 4 or 6, addr) is about to be added.  Returns the
+ * connection to close first, or NULL when there is room; *why is
+ * ZONE_CL_ROOM, ZONE_CL_PER_ADDR (that address holds max_per_addr: its
+ * own least recently active one) or ZONE_CL_FULL (max_total in use: the
+ * least recently active one of the address holding the most, the new
+ * client's own on a tie; that address is never under its fair share
+ * max_total / addresses).  Call again after closing it: limits lowered
+ * by a reload may need several.
+ */
+zone_cl_link *zone_cl_victim(const zone_cl *t, int af, const uint8_t *addr,
+			     int max_total, int max_per_addr, int *why);
+/* The least recently active connection of the address holding the most
+ * (to free a descriptor), or NULL when the table is empty. */
+zone_cl_link *zone_cl_busiest(const zone_cl *t);
+/* Count l as a connection from (af, addr), most recently active.
+ * 0, or -1 when out of memory (l is not counted). */
+int zone_cl_add(zone_cl *t, zone_cl_link *l, int af, const uint8_t *addr);
+/* l was active: it becomes its address's most recently active. */
+void zone_cl_touch(zone_cl_link *l);
+/* l closes (nothing if it was not added). */
+void zone_cl_remove(zone_cl *t, zone_cl_link *l);
+/* Connections counted for (af, addr)'s key, and in all. */
+int zone_cl_count(const zone_cl *t, int af, const uint8_t *addr);
+int zone_cl_total(const zone_cl *t);
+
 /* ===================================================================== */
 /* 4. Zone maintenance (issue 3): TSIG, UPDATE, journal, transfers,      */
 /*    NOTIFY, secondary zones.                                           */
