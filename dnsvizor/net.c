@@ -387,6 +387,23 @@ static int dv_udp_pass(dv_ctx *ctx, dv_listener *l, struct msghdr *rm,
 	return dv_rs_query(ctx, q, qlen, &p, out, ctx->tx_slot, rlen);
 }
 
+/*
+ * A source port no resolver or stub uses but that reflection loops come
+ * from, as BIND refuses them: 0 (invalid), 7 echo, 13 daytime, 19 chargen,
+ * 37 time.  An answer to one of those would start a ping-pong between two
+ * servers (our REFUSED echoed back as a query) or feed a spoofed flood.
+ */
+static int dv_udp_bad_sport(const struct sockaddr *from)
+{
+	/* sin_port and sin6_port sit at the same offset */
+	switch (ntohs(((const struct sockaddr_in *)from)->sin_port)) {
+	case 0: case 7: case 13: case 19: case 37:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Answer datagram i of the batch into reply slot k; 1 if a reply. */
 static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 {
@@ -403,6 +420,10 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	ctx->nst.udp_in++;
 	if (rm->msg_flags & MSG_TRUNC) {
 		ctx->nst.udp_trunc++;
+		return 0;
+	}
+	if (dv_udp_bad_sport(rm->msg_name)) {
+		ctx->nst.udp_bad_sport++;
 		return 0;
 	}
 	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, l->addr.wildcard ?
@@ -1056,12 +1077,14 @@ void dv_net_log_stats(const dv_ctx *ctx)
 	       (unsigned long long)s->truncated,
 	       (unsigned long long)s->badvers);
 	dv_log(&ctx->lg, DV_LOG_INFO,
-	       "stats: udp in %llu out %llu send-drop %llu oversize %llu; "
+	       "stats: udp in %llu out %llu send-drop %llu oversize %llu "
+	       "bad-source-port %llu; "
 	       "tcp accepted %llu in %llu out %llu evicted-full %llu "
 	       "timeouts %llu bad-length %llu accept-errors %llu",
 	       (unsigned long long)n->udp_in, (unsigned long long)n->udp_out,
 	       (unsigned long long)n->udp_send_drop,
 	       (unsigned long long)n->udp_trunc,
+	       (unsigned long long)n->udp_bad_sport,
 	       (unsigned long long)n->tcp_accepted,
 	       (unsigned long long)n->tcp_in, (unsigned long long)n->tcp_out,
 	       (unsigned long long)n->tcp_refused_full,

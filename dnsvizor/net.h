@@ -61,6 +61,7 @@ typedef struct dv_listener {
 /* Counters kept by the shell (zone_stats is kept by zones/). */
 typedef struct dv_net_stats {
 	uint64_t udp_in, udp_out, udp_send_drop, udp_trunc;
+	uint64_t udp_bad_sport;     /* dropped: from echo/chargen/... ports */
 	uint64_t tcp_accepted, tcp_refused_full, tcp_timeouts, tcp_in,
 		 tcp_out, tcp_bad_len, tcp_accept_err;
 } dv_net_stats;
