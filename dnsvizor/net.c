@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -107,6 +108,22 @@ static int dv_sa_loopback(const struct sockaddr *sa)
 	a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
 	return IN6_IS_ADDR_LOOPBACK(a6) ||
 	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+/* The client address of ss for zone_cl_*: its family (4 or 6, 0 when
+ * neither) and bytes in key. */
+static int dv_sa_key(const struct sockaddr_storage *ss, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		return 4;
+	}
+	if (ss->ss_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		return 6;
+	}
+	return 0;
 }
 
 int dv_addr_parse(const char *ip, int port, dv_addr *a, char *err,
@@ -558,6 +575,7 @@ void dv_tcp_close(dv_tcp_conn *c)
 	dv_ctx *ctx = c->ctx;
 
 	dv_lru_unlink(ctx, c);
+	zone_cl_remove(ctx->cl, &c->cl);
 	dv_rs_conn_gone(ctx, c);
 	ctx->nconns--;
 	zone_xfr_free(c->xfr);
@@ -576,6 +594,7 @@ void dv_tcp_touch(dv_tcp_conn *c)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	evtimer_add(c->timer, &tv);
+	zone_cl_touch(&c->cl);
 	if (ctx->conn_tail != c) {
 		dv_lru_unlink(ctx, c);
 		dv_lru_append(ctx, c);
@@ -788,6 +807,7 @@ static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
 {
 	dv_tcp_conn *c = calloc(1, sizeof(*c));
 	int one = 1, kind = l->kind;
+	uint8_t key[16];
 
 	if (!c)
 		return -1;
@@ -799,7 +819,8 @@ static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
 		 bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE) :
 		 dv_tls_bev(ctx, fd, kind);
 	c->timer = evtimer_new(ctx->base, dv_tcp_timeout, c);
-	if (!c->bev || !c->timer) {
+	if (!c->bev || !c->timer ||
+	    zone_cl_add(ctx->cl, &c->cl, dv_sa_key(peer, key), key) < 0) {
 		int owned = c->bev != NULL; /* the bufferevent closes fd */
 
 		if (c->bev)
@@ -828,6 +849,47 @@ static int dv_tcp_max(const dv_ctx *ctx)
 	return ctx->cfg.tcp_max_conns > 0 ? ctx->cfg.tcp_max_conns : 1;
 }
 
+/* --tcp-max-per-address, by default a quarter of the cap (at least 1). */
+static int dv_tcp_max_per_addr(const dv_ctx *ctx)
+{
+	int per = ctx->cfg.tcp_max_per_addr;
+
+	if (per <= 0)
+		per = dv_tcp_max(ctx) / 4;
+	return per > 0 ? per : 1;
+}
+
+static dv_tcp_conn *dv_conn_of(zone_cl_link *l)
+{
+	return (dv_tcp_conn *)(void *)((char *)l - offsetof(dv_tcp_conn, cl));
+}
+
+/*
+ * Make room for a connection from ss: past its address's limit its own
+ * least recently active connection goes, with every slot taken that of
+ * the busiest address (zone_cl_victim), so one client's connect churn
+ * cannot push out the others.  Bounded: a reload that lowered the limits
+ * may take several.
+ */
+static void dv_tcp_make_room(dv_ctx *ctx, const struct sockaddr_storage *ss)
+{
+	uint8_t key[16];
+	int af = dv_sa_key(ss, key), why, n;
+	zone_cl_link *v;
+
+	for (n = 0; n < ctx->nconns + 1; n++) {
+		v = zone_cl_victim(ctx->cl, af, key, dv_tcp_max(ctx),
+				   dv_tcp_max_per_addr(ctx), &why);
+		if (!v)
+			return;
+		if (why == ZONE_CL_PER_ADDR)
+			ctx->nst.tcp_evicted_addr++;
+		else
+			ctx->nst.tcp_refused_full++;
+		dv_tcp_close(dv_conn_of(v));
+	}
+}
+
 /* Out of descriptors: stop accepting for a moment instead of spinning. */
 static void dv_accept_pause(dv_ctx *ctx)
 {
@@ -842,8 +904,9 @@ static void dv_accept_pause(dv_ctx *ctx)
 		if (ctx->ls[i].tcp && ctx->ls[i].ev)
 			event_del(ctx->ls[i].ev);
 	evtimer_add(ctx->accept_timer, &tv);
-	if (ctx->conn_head) /* free a descriptor for the next client */
-		dv_tcp_close(ctx->conn_head);
+	/* free a descriptor for the next client (not a quiet one's) */
+	if (zone_cl_busiest(ctx->cl))
+		dv_tcp_close(dv_conn_of(zone_cl_busiest(ctx->cl)));
 	dv_log(&ctx->lg, DV_LOG_WARN, "tcp accept: %s; pausing",
 	       strerror(errno));
 }
@@ -882,10 +945,7 @@ static void dv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 				dv_accept_pause(ctx);
 			return;
 		}
-		if (ctx->nconns >= dv_tcp_max(ctx) && ctx->conn_head) {
-			ctx->nst.tcp_refused_full++;
-			dv_tcp_close(ctx->conn_head);
-		}
+		dv_tcp_make_room(ctx, &ss);
 		if (dv_tcp_conn_new(ctx, cfd, &ss, l) == -1)
 			close(cfd);
 	}
@@ -941,6 +1001,21 @@ static int dv_sock_open(const dv_addr *a, int tcp, char *err, size_t errlen)
 	return fd;
 }
 
+/* A key for the per-address hash that clients cannot guess. */
+static uint64_t dv_cl_seed(void)
+{
+	uint64_t seed = 0;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(seed)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		       (uint64_t)getpid();
+	}
+	return seed;
+}
+
 int dv_net_init(dv_ctx *ctx, char *err, size_t errlen)
 {
 	struct dv_udp_batch *b;
@@ -955,7 +1030,8 @@ int dv_net_init(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	ctx->tcp_q = malloc(DV_TCP_MSGMAX);
 	ctx->tcp_r = malloc(2 + DV_TCP_MSGMAX);
-	if (!b || !b->rx || !b->tx || !ctx->tcp_q || !ctx->tcp_r) {
+	ctx->cl = zone_cl_new(dv_cl_seed());
+	if (!b || !b->rx || !b->tx || !ctx->tcp_q || !ctx->tcp_r || !ctx->cl) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1059,6 +1135,8 @@ void dv_net_close(dv_ctx *ctx)
 	free(ctx->tcp_q);
 	free(ctx->tcp_r);
 	ctx->tcp_q = ctx->tcp_r = NULL;
+	zone_cl_free(ctx->cl);
+	ctx->cl = NULL;
 }
 
 void dv_net_log_stats(const dv_ctx *ctx)
@@ -1080,6 +1158,7 @@ void dv_net_log_stats(const dv_ctx *ctx)
 	       "stats: udp in %llu out %llu send-drop %llu oversize %llu "
 	       "bad-source-port %llu; "
 	       "tcp accepted %llu in %llu out %llu evicted-full %llu "
+	       "evicted-per-address %llu "
 	       "timeouts %llu bad-length %llu accept-errors %llu",
 	       (unsigned long long)n->udp_in, (unsigned long long)n->udp_out,
 	       (unsigned long long)n->udp_send_drop,
@@ -1088,6 +1167,7 @@ void dv_net_log_stats(const dv_ctx *ctx)
 	       (unsigned long long)n->tcp_accepted,
 	       (unsigned long long)n->tcp_in, (unsigned long long)n->tcp_out,
 	       (unsigned long long)n->tcp_refused_full,
+	       (unsigned long long)n->tcp_evicted_addr,
 	       (unsigned long long)n->tcp_timeouts,
 	       (unsigned long long)n->tcp_bad_len,
 	       (unsigned long long)n->tcp_accept_err);
