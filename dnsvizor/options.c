@@ -829,7 +829,8 @@ static const dv_option dv_options[] = {
 	    65535, "SIZE", "Largest UDP answer we send with EDNS0 (default "
 	    "1232)."),
 	OPT("tcp-max-connections", 0, A_REQ, 0, opt_int, OFF(tcp_max_conns),
-	    1, 100000, "N", "Most concurrent TCP connections (default 128)."),
+	    1, 100000, "N", "Most concurrent TCP, DoT and DoH connections "
+	    "together (default 128); see --tcp-max-per-address."),
 	OPT("tcp-idle-timeout", 0, A_REQ, 0, opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
