@@ -16,7 +16,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import (Server, case, check, eq, rdatas, run, header, question,
-                    tcp_frame, tcp_read_msg, TestFailure)  # noqa: E402
+                    tcp_frame, tcp_read_msg, tmpdir, TestFailure)  # noqa: E402
 from dhcpnet import NsServer, in_ns, sh  # noqa: E402
 
 import dns.message  # noqa: E402
@@ -278,6 +278,16 @@ class Veth:
         sh(in_ns(name, ["ip", "link", "set", "lo", "up"]))
         return name
 
+    def tls_args(self):
+        """DoT on 853 and DoH on 443 with a throw-away certificate."""
+        d = tmpdir()
+        key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+        sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
+            cert, "-days", "2", "-subj", "/CN=dns.test"])
+        return ["--dot-port=853", "--doh-port=443", "--tls-cert=" + cert,
+                "--tls-key=" + key]
+
     def server(self, args):
         srv = NsServer(self.sns, ["--port=53", "--no-recursion"] + args,
                        conf=[], zones={"t.test": ZONE})
@@ -288,7 +298,19 @@ class Veth:
         out = sh(in_ns(ns, ["dig", "@" + at, "-p", "53", "+time=2",
                             "+tries=1", "+norec"] + (["+tcp"] if tcp else [])
                        + [name, "CH", "TXT"]), check=False)
-        m = re.search(r"status: (\w+)", out)
+        return self.status(out, at, name)
+
+    def kdig(self, ns, at, name, proto):
+        """proto "tls" (DoT, port 853) or "https" (DoH, port 443)."""
+        port = "853" if proto == "tls" else "443"
+        out = sh(in_ns(ns, ["kdig", "@" + at, "-p", port, "+" + proto,
+                            "+time=2", "+retry=0", "+norec", name, "CH",
+                            "TXT"]), check=False)
+        return self.status(out, at, name)
+
+    @staticmethod
+    def status(out, at, name):
+        m = re.search(r"opcode: \w+[;,] status: (\w+)", out)
         if not m:
             raise TestFailure("dig @%s %s: %s" % (at, name, out[-300:]))
         if m.group(1) != "NOERROR":
@@ -315,7 +337,7 @@ NAMES = ("version.bind", "version.server", "id.server", "hostname.bind")
 
 def ident_check(net, listen, mode):
     """mode None (default), "ident" or "no-ident"."""
-    args = ["--listen-address=" + a for a in listen]
+    args = ["--listen-address=" + a for a in listen] + net.tls_args()
     if mode:
         args.append("--" + mode)
     net.server(args)
@@ -323,8 +345,13 @@ def ident_check(net, listen, mode):
              ("veth", net.cns, net.v4), ("veth", net.cns, net.v6)]
     for kind, ns, at in where:
         for i, name in enumerate(NAMES):
-            tcp = (i % 2 == 1) != (":" in at)
-            got = net.dig(ns, at, name, tcp)
+            # udp, tcp, DoT, DoH: each name over two of them per address
+            proto = ("udp", "tcp", "tls", "https")[(i + (":" in at) * 2 +
+                                                    (kind == "veth")) % 4]
+            if proto in ("udp", "tcp"):
+                got = net.dig(ns, at, name, proto == "tcp")
+            else:
+                got = net.kdig(ns, at, name, proto)
             if mode == "no-ident" or (mode is None and kind == "veth"):
                 want = "REFUSED"
             else:
@@ -332,8 +359,8 @@ def ident_check(net, listen, mode):
                     name.startswith("host") else "TXT dnsvizor"
             check(got.startswith(want), "%s %s from the %s side (@%s, %s, "
                   "listen %s): %s, want %s" % (
-                      mode or "default", name, kind, at,
-                      "tcp" if tcp else "udp", ",".join(listen), got, want))
+                      mode or "default", name, kind, at, proto,
+                      ",".join(listen), got, want))
     net.servers[-1].stop()
 
 
