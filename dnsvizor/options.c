@@ -1135,8 +1135,8 @@ static const dv_option dv_options[] = {
 	/* abuse resistance */
 	OPT("tcp-max-per-address", 0, A_REQ, 0, opt_int,
 	    OFF(tcp_max_per_addr), 1, 100000, "N", "Most concurrent TCP, "
-	    "DoT and DoH connections from one client address (IPv6: one "
-	    "/64); a new one beyond closes that address's least recently "
+	    "DoT and DoH connections from one client address; a new one "
+	    "beyond closes that address's least recently "
 	    "active connection (default: a quarter of "
 	    "--tcp-max-connections, at least 1). When all "
 	    "--tcp-max-connections are in use, a new connection closes the "

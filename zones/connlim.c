@@ -2,9 +2,10 @@
  * Stream connection limits: per-address counts and the choice of the
  * connection to close (zones.h, zone_cl_*).
  *
- * A chained hash of client addresses (IPv6 by /64: one host holds a whole
- * /64) keyed with a seed from the shell, so that chosen addresses cannot
- * pile up in one chain.  An entry exists while its address has a
+ * A chained hash of client addresses keyed with a seed from the shell, so
+ * that chosen addresses cannot pile up in one chain.  IPv6 addresses count
+ * whole, not by /64: the hosts of a LAN share one /64, and a TCP peer
+ * cannot spoof its address.  An entry exists while its address has a
  * connection; it holds the count and that address's connections in LRU
  * order.  Picking the busiest address scans the entries; that happens
  * only when every connection slot is taken, and there are at most as many
@@ -19,7 +20,7 @@ enum { CL_MINBUCKETS = 64 };
 
 typedef struct zone_cl_addr {
 	struct zone_cl_addr *chain;   /* next in the hash bucket */
-	uint8_t key[17];              /* af, then the address (/64 for v6) */
+	uint8_t key[17];              /* af, then the address */
 	int count;
 	zone_cl_link *head, *tail;    /* least recently active first */
 } zone_cl_addr;
@@ -36,7 +37,7 @@ static void cl_key(uint8_t key[17], int af, const uint8_t *addr)
 {
 	memset(key, 0, 17);
 	key[0] = (uint8_t)af;
-	memcpy(key + 1, addr, af == 4 ? 4 : 8);
+	memcpy(key + 1, addr, af == 4 ? 4 : 16);
 }
 
 static size_t cl_hash(const zone_cl *t, const uint8_t key[17])

@@ -337,7 +337,7 @@ zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
  * connection churn from one client cannot push out the others (RFC 7766
  * 6.2.3 leaves the choice to the server).  The shell embeds a
  * zone_cl_link in each connection; the table counts connections per
- * client address (IPv4: the address, IPv6: its /64) and keeps each
+ * client address (IPv4 or IPv6, the whole address) and keeps each
  * address's connections least recently active first.  No I/O, no clock:
  * "recently" is the order of zone_cl_touch calls.
  */

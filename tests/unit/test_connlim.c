@@ -1,6 +1,6 @@
 /* Unit tests for the stream connection limits (zones/connlim.c): per
  * address caps, eviction from the busiest address when full, LRU order,
- * IPv6 /64 grouping, growth and removal. */
+ * IPv6 addresses, growth and removal. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,24 +162,30 @@ static void test_tie_self(void)
 	teardown();
 }
 
-/* IPv6 clients are grouped by /64. */
-static void test_v6_prefix(void)
+/* IPv6 clients count by whole address (LAN hosts share a /64). */
+static void test_v6_address(void)
 {
-	uint8_t x[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1 };
-	uint8_t y[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 2 };
+	uint8_t x[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0,
+			  0, 0, 0, 1 };
+	uint8_t y[16];
 	int why;
 
 	setup();
-	for (int i = 0; i < 50; i++) {
-		x[15] = (uint8_t)i;
+	memcpy(y, x, 16);
+	y[15] = 2;
+	for (int i = 0; i < 50; i++)
 		accept_c(6, x, 100, 4, &why);
-	}
 	T_EQ(why, ZONE_CL_PER_ADDR);
 	T_EQ(zone_cl_count(g_t, 6, x), 4);
 	T_EQ(zone_cl_count(g_t, 6, y), 0);
-	accept_c(6, y, 100, 4, &why);
-	T_EQ(why, ZONE_CL_ROOM);
-	T_EQ(zone_cl_total(g_t), 5);
+	for (int i = 0; i < 3; i++) {
+		accept_c(6, y, 100, 4, &why);
+		T_EQ(why, ZONE_CL_ROOM);
+	}
+	T_EQ(zone_cl_count(g_t, 6, y), 3);
+	/* the same bytes as IPv4 are another client */
+	T_EQ(zone_cl_count(g_t, 4, x), 0);
+	T_EQ(zone_cl_total(g_t), 7);
 	teardown();
 }
 
@@ -226,7 +232,7 @@ int main(void)
 	T_RUN(test_per_address);
 	T_RUN(test_full_busiest);
 	T_RUN(test_tie_self);
-	T_RUN(test_v6_prefix);
+	T_RUN(test_v6_address);
 	T_RUN(test_many);
 	T_DONE();
 }
