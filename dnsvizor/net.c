@@ -11,8 +11,16 @@
  * are answered in order (pipelining).  The idle timer is re-armed only when
  * a complete query arrives, so a client that trickles bytes or never reads
  * its answers is cut by it.  Output above DV_TCP_OUT_HIGH stops query
- * processing until it drains.  At the connection cap the least recently
- * active connection is closed to make room (RFC 7766 6.2.3).
+ * processing until it drains.  Connections are counted per client
+ * address (zones/connlim.c): a client at --tcp-max-per-address loses its
+ * own least recently active connection to a new one, and at the cap the
+ * busiest address loses its least recently active one (RFC 7766 6.2.3),
+ * so one client's connect churn cannot push out the others.
+ *
+ * UDP queries from the reflection ports 0, 7, 13, 19 and 37 are dropped.
+ * Whether a query was sent to a loopback address (the listener's address,
+ * or its pktinfo / getsockname destination on a wildcard socket) goes to
+ * zones/ with it: CHAOS identity is answered only there by default.
  *
  * DNS over TLS (RFC 7858) connections are the same connections on a TLS
  * bufferevent (tls.c); DNS over HTTPS (RFC 8484) ones share the list,
