@@ -1221,6 +1221,7 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 	zone_db_opts o = {
 		.edns_max = cfg->edns_max,
 		.no_ident = (uint8_t)(cfg->no_ident != 0),
+		.ident_all = (uint8_t)(cfg->ident && !cfg->no_ident),
 		.version_str = "dnsvizor " DV_VERSION,
 		.ident_str = host,
 		.serial_policy = (uint8_t)cfg->serial_policy,

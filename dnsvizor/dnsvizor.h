@@ -157,6 +157,11 @@ typedef struct dv_config {
 	int acme_renew_now;         /* --acme-renew-now */
 	char *dns_server;           /* --dns-server=IP[#PORT] (RFC 2136 to an
 				       external primary, robur) */
+	/* abuse resistance (issue 10) */
+	int tcp_max_per_addr;       /* --tcp-max-per-address (0: a quarter of
+				       tcp_max_conns, at least 1) */
+	int ident;                  /* --ident: CHAOS identity answered to
+				       every client, not only over loopback */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */

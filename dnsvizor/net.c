@@ -11,8 +11,16 @@
  * are answered in order (pipelining).  The idle timer is re-armed only when
  * a complete query arrives, so a client that trickles bytes or never reads
  * its answers is cut by it.  Output above DV_TCP_OUT_HIGH stops query
- * processing until it drains.  At the connection cap the least recently
- * active connection is closed to make room (RFC 7766 6.2.3).
+ * processing until it drains.  Connections are counted per client
+ * address (zones/connlim.c): a client at --tcp-max-per-address loses its
+ * own least recently active connection to a new one, and at the cap the
+ * busiest address loses its least recently active one (RFC 7766 6.2.3),
+ * so one client's connect churn cannot push out the others.
+ *
+ * UDP queries from the reflection ports 0, 7, 13, 19 and 37 are dropped.
+ * Whether a query was sent to a loopback address (the listener's address,
+ * or its pktinfo / getsockname destination on a wildcard socket) goes to
+ * zones/ with it: CHAOS identity is answered only there by default.
  *
  * DNS over TLS (RFC 7858) connections are the same connections on a TLS
  * bufferevent (tls.c); DNS over HTTPS (RFC 8484) ones share the list,
@@ -27,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -91,6 +100,37 @@ static int dv_addr_parse6(const char *ip, int port, dv_addr *a)
 	s6->sin6_port = htons((uint16_t)port);
 	a->len = sizeof(*s6);
 	a->wildcard = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+	return 0;
+}
+
+/* Is sa a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104)? */
+static int dv_sa_loopback(const struct sockaddr *sa)
+{
+	const struct in6_addr *a6;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr)
+			>> 24) == 127;
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+/* The client address of ss for zone_cl_*: its family (4 or 6, 0 when
+ * neither) and bytes in key. */
+static int dv_sa_key(const struct sockaddr_storage *ss, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		return 4;
+	}
+	if (ss->ss_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		return 6;
+	}
 	return 0;
 }
 
@@ -283,9 +323,33 @@ static socklen_t dv_pktinfo_reply(struct msghdr *rm, void *ctl)
 	return 0;
 }
 
-/* Fill a zone_req for a message from peer. */
+/* Was the datagram rm sent to a loopback address (wildcard sockets:
+ * its pktinfo destination)? */
+static int dv_pktinfo_loopback(struct msghdr *rm)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(rm); c; c = CMSG_NXTHDR(rm, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return (ntohl(pi.ipi_addr.s_addr) >> 24) == 127;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi6;
+
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			return IN6_IS_ADDR_LOOPBACK(&pi6.ipi6_addr);
+		}
+	}
+	return 0;
+}
+
+/* Fill a zone_req for a message from peer (to a loopback address?). */
 static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
-			const void *peer, uint64_t now)
+			int loopback, const void *peer, uint64_t now)
 {
 	const struct sockaddr *sa = peer;
 
@@ -293,6 +357,7 @@ static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
 	rq->q = q;
 	rq->qlen = len;
 	rq->tcp = tcp;
+	rq->loopback = loopback;
 	rq->now = now;
 	if (sa && sa->sa_family == AF_INET) {
 		rq->af = 4;
@@ -343,6 +408,23 @@ static int dv_udp_pass(dv_ctx *ctx, dv_listener *l, struct msghdr *rm,
 	return dv_rs_query(ctx, q, qlen, &p, out, ctx->tx_slot, rlen);
 }
 
+/*
+ * A source port no resolver or stub uses but that reflection loops come
+ * from, as BIND refuses them: 0 (invalid), 7 echo, 13 daytime, 19 chargen,
+ * 37 time.  An answer to one of those would start a ping-pong between two
+ * servers (our REFUSED echoed back as a query) or feed a spoofed flood.
+ */
+static int dv_udp_bad_sport(const struct sockaddr *from)
+{
+	/* sin_port and sin6_port sit at the same offset */
+	switch (ntohs(((const struct sockaddr_in *)from)->sin_port)) {
+	case 0: case 7: case 13: case 19: case 37:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Answer datagram i of the batch into reply slot k; 1 if a reply. */
 static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 {
@@ -361,7 +443,13 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 		ctx->nst.udp_trunc++;
 		return 0;
 	}
-	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, rm->msg_name, ctx->now);
+	if (dv_udp_bad_sport(rm->msg_name)) {
+		ctx->nst.udp_bad_sport++;
+		return 0;
+	}
+	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, l->addr.wildcard ?
+		    dv_pktinfo_loopback(rm) : l->addr.loopback, rm->msg_name,
+		    ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
 			    &ctx->stats);
 	if (zr == ZONE_PASS &&
@@ -491,6 +579,7 @@ void dv_tcp_close(dv_tcp_conn *c)
 	dv_ctx *ctx = c->ctx;
 
 	dv_lru_unlink(ctx, c);
+	zone_cl_remove(ctx->cl, &c->cl);
 	dv_rs_conn_gone(ctx, c);
 	ctx->nconns--;
 	zone_xfr_free(c->xfr);
@@ -509,6 +598,7 @@ void dv_tcp_touch(dv_tcp_conn *c)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	evtimer_add(c->timer, &tv);
+	zone_cl_touch(&c->cl);
 	if (ctx->conn_tail != c) {
 		dv_lru_unlink(ctx, c);
 		dv_lru_append(ctx, c);
@@ -563,7 +653,7 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 
 	ctx->nst.tcp_in++;
 	ctx->now = (uint64_t)time(NULL);
-	dv_req_init(&rq, q, qlen, 1,
+	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
@@ -702,22 +792,39 @@ static void dv_tcp_timeout(evutil_socket_t fd, short what, void *arg)
 	dv_tcp_close(c);
 }
 
+/* Was the connection fd accepted by l made to a loopback address? */
+static int dv_conn_loopback(const dv_listener *l, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (!l->addr.wildcard)
+		return l->addr.loopback;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	return dv_sa_loopback((const struct sockaddr *)&ss);
+}
+
 static int dv_tcp_conn_new(dv_ctx *ctx, int fd,
-			   const struct sockaddr_storage *peer, int kind)
+			   const struct sockaddr_storage *peer,
+			   const dv_listener *l)
 {
 	dv_tcp_conn *c = calloc(1, sizeof(*c));
-	int one = 1;
+	int one = 1, kind = l->kind;
+	uint8_t key[16];
 
 	if (!c)
 		return -1;
 	c->ctx = ctx;
 	c->peer = *peer;
 	c->kind = kind;
+	c->loopback = dv_conn_loopback(l, fd);
 	c->bev = kind == DV_CONN_TCP ?
 		 bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE) :
 		 dv_tls_bev(ctx, fd, kind);
 	c->timer = evtimer_new(ctx->base, dv_tcp_timeout, c);
-	if (!c->bev || !c->timer) {
+	if (!c->bev || !c->timer ||
+	    zone_cl_add(ctx->cl, &c->cl, dv_sa_key(peer, key), key) < 0) {
 		int owned = c->bev != NULL; /* the bufferevent closes fd */
 
 		if (c->bev)
@@ -746,6 +853,47 @@ static int dv_tcp_max(const dv_ctx *ctx)
 	return ctx->cfg.tcp_max_conns > 0 ? ctx->cfg.tcp_max_conns : 1;
 }
 
+/* --tcp-max-per-address, by default a quarter of the cap (at least 1). */
+static int dv_tcp_max_per_addr(const dv_ctx *ctx)
+{
+	int per = ctx->cfg.tcp_max_per_addr;
+
+	if (per <= 0)
+		per = dv_tcp_max(ctx) / 4;
+	return per > 0 ? per : 1;
+}
+
+static dv_tcp_conn *dv_conn_of(zone_cl_link *l)
+{
+	return (dv_tcp_conn *)(void *)((char *)l - offsetof(dv_tcp_conn, cl));
+}
+
+/*
+ * Make room for a connection from ss: past its address's limit its own
+ * least recently active connection goes, with every slot taken that of
+ * the busiest address (zone_cl_victim), so one client's connect churn
+ * cannot push out the others.  Bounded: a reload that lowered the limits
+ * may take several.
+ */
+static void dv_tcp_make_room(dv_ctx *ctx, const struct sockaddr_storage *ss)
+{
+	uint8_t key[16];
+	int af = dv_sa_key(ss, key), why, n;
+	zone_cl_link *v;
+
+	for (n = 0; n < ctx->nconns + 1; n++) {
+		v = zone_cl_victim(ctx->cl, af, key, dv_tcp_max(ctx),
+				   dv_tcp_max_per_addr(ctx), &why);
+		if (!v)
+			return;
+		if (why == ZONE_CL_PER_ADDR)
+			ctx->nst.tcp_evicted_addr++;
+		else
+			ctx->nst.tcp_refused_full++;
+		dv_tcp_close(dv_conn_of(v));
+	}
+}
+
 /* Out of descriptors: stop accepting for a moment instead of spinning. */
 static void dv_accept_pause(dv_ctx *ctx)
 {
@@ -760,8 +908,9 @@ static void dv_accept_pause(dv_ctx *ctx)
 		if (ctx->ls[i].tcp && ctx->ls[i].ev)
 			event_del(ctx->ls[i].ev);
 	evtimer_add(ctx->accept_timer, &tv);
-	if (ctx->conn_head) /* free a descriptor for the next client */
-		dv_tcp_close(ctx->conn_head);
+	/* free a descriptor for the next client (not a quiet one's) */
+	if (zone_cl_busiest(ctx->cl))
+		dv_tcp_close(dv_conn_of(zone_cl_busiest(ctx->cl)));
 	dv_log(&ctx->lg, DV_LOG_WARN, "tcp accept: %s; pausing",
 	       strerror(errno));
 }
@@ -800,11 +949,8 @@ static void dv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 				dv_accept_pause(ctx);
 			return;
 		}
-		if (ctx->nconns >= dv_tcp_max(ctx) && ctx->conn_head) {
-			ctx->nst.tcp_refused_full++;
-			dv_tcp_close(ctx->conn_head);
-		}
-		if (dv_tcp_conn_new(ctx, cfd, &ss, l->kind) == -1)
+		dv_tcp_make_room(ctx, &ss);
+		if (dv_tcp_conn_new(ctx, cfd, &ss, l) == -1)
 			close(cfd);
 	}
 }
@@ -859,6 +1005,21 @@ static int dv_sock_open(const dv_addr *a, int tcp, char *err, size_t errlen)
 	return fd;
 }
 
+/* A key for the per-address hash that clients cannot guess. */
+static uint64_t dv_cl_seed(void)
+{
+	uint64_t seed = 0;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(seed)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		       (uint64_t)getpid();
+	}
+	return seed;
+}
+
 int dv_net_init(dv_ctx *ctx, char *err, size_t errlen)
 {
 	struct dv_udp_batch *b;
@@ -873,7 +1034,8 @@ int dv_net_init(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	ctx->tcp_q = malloc(DV_TCP_MSGMAX);
 	ctx->tcp_r = malloc(2 + DV_TCP_MSGMAX);
-	if (!b || !b->rx || !b->tx || !ctx->tcp_q || !ctx->tcp_r) {
+	ctx->cl = zone_cl_new(dv_cl_seed());
+	if (!b || !b->rx || !b->tx || !ctx->tcp_q || !ctx->tcp_r || !ctx->cl) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -895,6 +1057,7 @@ static int dv_listener_open(dv_ctx *ctx, const dv_addr *a, int t,
 	int fd;
 
 	l->addr = *a;
+	l->addr.loopback = dv_sa_loopback((const struct sockaddr *)&a->ss);
 	if (t >= 2) {
 		if (ports[t] <= 0)
 			return 0;
@@ -976,6 +1139,8 @@ void dv_net_close(dv_ctx *ctx)
 	free(ctx->tcp_q);
 	free(ctx->tcp_r);
 	ctx->tcp_q = ctx->tcp_r = NULL;
+	zone_cl_free(ctx->cl);
+	ctx->cl = NULL;
 }
 
 void dv_net_log_stats(const dv_ctx *ctx)
@@ -994,15 +1159,19 @@ void dv_net_log_stats(const dv_ctx *ctx)
 	       (unsigned long long)s->truncated,
 	       (unsigned long long)s->badvers);
 	dv_log(&ctx->lg, DV_LOG_INFO,
-	       "stats: udp in %llu out %llu send-drop %llu oversize %llu; "
+	       "stats: udp in %llu out %llu send-drop %llu oversize %llu "
+	       "bad-source-port %llu; "
 	       "tcp accepted %llu in %llu out %llu evicted-full %llu "
+	       "evicted-per-address %llu "
 	       "timeouts %llu bad-length %llu accept-errors %llu",
 	       (unsigned long long)n->udp_in, (unsigned long long)n->udp_out,
 	       (unsigned long long)n->udp_send_drop,
 	       (unsigned long long)n->udp_trunc,
+	       (unsigned long long)n->udp_bad_sport,
 	       (unsigned long long)n->tcp_accepted,
 	       (unsigned long long)n->tcp_in, (unsigned long long)n->tcp_out,
 	       (unsigned long long)n->tcp_refused_full,
+	       (unsigned long long)n->tcp_evicted_addr,
 	       (unsigned long long)n->tcp_timeouts,
 	       (unsigned long long)n->tcp_bad_len,
 	       (unsigned long long)n->tcp_accept_err);

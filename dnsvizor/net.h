@@ -44,6 +44,7 @@ typedef struct dv_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int wildcard;               /* 0.0.0.0 or :: : needs pktinfo */
+	int loopback;               /* 127.0.0.0/8 or ::1 */
 	char str[DV_ADDRSTR];
 } dv_addr;
 
@@ -60,8 +61,11 @@ typedef struct dv_listener {
 /* Counters kept by the shell (zone_stats is kept by zones/). */
 typedef struct dv_net_stats {
 	uint64_t udp_in, udp_out, udp_send_drop, udp_trunc;
+	uint64_t udp_bad_sport;     /* dropped: from echo/chargen/... ports */
 	uint64_t tcp_accepted, tcp_refused_full, tcp_timeouts, tcp_in,
 		 tcp_out, tcp_bad_len, tcp_accept_err;
+	uint64_t tcp_evicted_addr;  /* closed: its address at
+				       --tcp-max-per-address */
 } dv_net_stats;
 
 struct dv_persist;
@@ -100,6 +104,7 @@ typedef struct dv_ctx {
 	/* TCP connections: doubly linked, least recently active first */
 	struct dv_tcp_conn *conn_head, *conn_tail;
 	int nconns;
+	zone_cl *cl;                /* per-address counts: who is evicted */
 	int accept_paused;
 	struct event *accept_timer; /* re-enables accept after EMFILE */
 	/* preallocated buffers */
@@ -127,6 +132,8 @@ typedef struct dv_tcp_conn {
 	int rs_pending;             /* queries waiting in the resolver */
 	int kind;                   /* DV_CONN_TCP, _DOT (TLS), _DOH */
 	struct doh_sess *doh;       /* DoH: HTTP session (tls.c, doh.c) */
+	int loopback;               /* accepted on a loopback address */
+	zone_cl_link cl;            /* in ctx->cl under the peer's address */
 } dv_tcp_conn;
 
 /* --- net.c --- */

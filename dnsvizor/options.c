@@ -829,7 +829,8 @@ static const dv_option dv_options[] = {
 	    65535, "SIZE", "Largest UDP answer we send with EDNS0 (default "
 	    "1232)."),
 	OPT("tcp-max-connections", 0, A_REQ, 0, opt_int, OFF(tcp_max_conns),
-	    1, 100000, "N", "Most concurrent TCP connections (default 128)."),
+	    1, 100000, "N", "Most concurrent TCP, DoT and DoH connections "
+	    "together (default 128); see --tcp-max-per-address."),
 	OPT("tcp-idle-timeout", 0, A_REQ, 0, opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
@@ -1001,7 +1002,8 @@ static const dv_option dv_options[] = {
 	    "secret \"BASE64\"; };) and NAME:ALG:BASE64 entries, so secrets "
 	    "stay off the command line. Repeatable."),
 	FLAG("no-ident", 0, no_ident, "Refuse CHAOS TXT version.bind, "
-	     "id.server and hostname.bind queries."),
+	     "version.server, id.server and hostname.bind queries from "
+	     "everyone, loopback included (wins over --ident)."),
 	/* resolver */
 	OPT("no-recursion", 0, A_NONE, 0, opt_clear, OFF(recursion), 0, 0,
 	    NULL, "Answer only from our own data: names outside the zones "
@@ -1138,6 +1140,21 @@ static const dv_option dv_options[] = {
 	OPT("no-dhcp-interface", '2', A_REQ, 0, opt_iface,
 	    OFF(no_dhcp_ifaces), 0, 0, "IFNAME[,IFNAME...]",
 	    "Serve DNS but not DHCP on these interfaces. Repeatable."),
+	/* abuse resistance */
+	OPT("tcp-max-per-address", 0, A_REQ, 0, opt_int,
+	    OFF(tcp_max_per_addr), 1, 100000, "N", "Most concurrent TCP, "
+	    "DoT and DoH connections from one client address; a new one "
+	    "beyond closes that address's least recently "
+	    "active connection (default: a quarter of "
+	    "--tcp-max-connections, at least 1). When all "
+	    "--tcp-max-connections are in use, a new connection closes the "
+	    "least recently active one of the address holding the most, "
+	    "so connection churn from one address cannot push out other "
+	    "clients."),
+	FLAG("ident", 0, ident, "Answer CHAOS TXT version.bind, "
+	     "version.server, id.server and hostname.bind to every client. "
+	     "By default only queries sent to a loopback address (127.0.0.0/8, "
+	     "::1) get them; others are REFUSED."),
 	/* dnsmasq options whose behaviour dnsvizor already has */
 	NOOP("bind-interfaces", 'z', A_NONE, "Accepted: dnsvizor always "
 	     "binds the individual addresses."),

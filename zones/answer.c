@@ -42,6 +42,7 @@ typedef struct ans_ctx {
 	uint8_t nodata;
 	uint8_t with_opt;
 	uint8_t pass;           /* no data of ours covers the qname */
+	uint8_t loopback;       /* sent to a loopback address */
 	const uint8_t *target;  /* CNAME target, points into zone data */
 	const uint8_t *addl[ANS_MAXADDL];
 	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
@@ -469,7 +470,8 @@ static void ans_chaos(ans_ctx *c)
 		txt = c->db->opts.version_str;
 	else if (wire_name_equal(ln, is) || wire_name_equal(ln, hb))
 		txt = c->db->opts.ident_str;
-	if (!txt || c->db->opts.no_ident) {
+	if (!txt || c->db->opts.no_ident ||
+	    (!c->db->opts.ident_all && !c->loopback)) {
 		c->rcode = DNS_R_REFUSED;
 		return;
 	}
@@ -533,12 +535,12 @@ static void ans_query(ans_ctx *c)
 /* Message frame                                                       */
 /* ------------------------------------------------------------------ */
 
-static size_t ans_limit(const zone_db *db, const wire_query *q, int tcp,
+static size_t ans_limit(const zone_db *db, const wire_query *q, int how,
 			size_t cap)
 {
 	size_t lim;
 
-	if (tcp)
+	if (how & ZONE_Q_TCP)
 		lim = ANS_TCPMAX;
 	else if (!q->has_edns)
 		lim = ANS_UDPMIN;
@@ -551,12 +553,12 @@ static size_t ans_limit(const zone_db *db, const wire_query *q, int tcp,
 }
 
 /* Header placeholder and the question (if it parsed). */
-static int ans_start(ans_ctx *c, uint8_t *resp, size_t cap, int tcp)
+static int ans_start(ans_ctx *c, uint8_t *resp, size_t cap, int how)
 {
 	static const uint8_t zero[WIRE_HDRLEN];
 	const wire_query *q = c->q;
 
-	c->limit = ans_limit(c->db, q, tcp, cap);
+	c->limit = ans_limit(c->db, q, how, cap);
 	if (c->limit < WIRE_HDRLEN + (c->with_opt ? ANS_OPTLEN : 0))
 		return -1;
 	wire_writer_init(&c->w, resp, cap,
@@ -630,18 +632,18 @@ static void ans_dispatch(ans_ctx *c, wire_qresult pr)
 }
 
 zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
-			   int tcp, uint8_t *resp, size_t resp_cap,
+			   int how, uint8_t *resp, size_t resp_cap,
 			   size_t *resp_len, zone_stats *st)
 {
 	wire_query wq;
 	wire_qresult pr = wire_query_parse(q, qlen, &wq);
 
-	return zone_answer_parsed(db, &wq, pr, tcp, resp, resp_cap, resp_len,
+	return zone_answer_parsed(db, &wq, pr, how, resp, resp_cap, resp_len,
 				  st);
 }
 
 zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
-			       wire_qresult pr, int tcp, uint8_t *resp,
+			       wire_qresult pr, int how, uint8_t *resp,
 			       size_t resp_cap, size_t *resp_len,
 			       zone_stats *st)
 {
@@ -657,8 +659,9 @@ zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 	c.db = db;
 	c.q = wq;
 	c.st = st;
+	c.loopback = (how & ZONE_Q_LOOPBACK) != 0;
 	c.with_opt = wq->has_edns || pr == WQ_BADVERS;
-	if (pr == WQ_DROP || ans_start(&c, resp, resp_cap, tcp) < 0) {
+	if (pr == WQ_DROP || ans_start(&c, resp, resp_cap, how) < 0) {
 		st->dropped++;
 		return ZONE_DROP;
 	}

@@ -77,7 +77,7 @@ int db_match_name(const zone_db *db, const uint8_t *lname, size_t len,
 /* zone_db_answer for a message the caller has already parsed (pr is what
  * wire_query_parse returned for it), so the hot path parses once. */
 zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
-			       wire_qresult pr, int tcp, uint8_t *resp,
+			       wire_qresult pr, int how, uint8_t *resp,
 			       size_t resp_cap, size_t *resp_len,
 			       zone_stats *st);
 

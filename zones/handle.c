@@ -48,6 +48,13 @@ static int hd_plain(const wire_query *q, wire_qresult pr)
 			       q->qtype != DNS_T_IXFR && q->tsig_off == 0);
 }
 
+/* The how argument of zone_db_answer for rq. */
+static int hd_how(const zone_req *rq)
+{
+	return (rq->tcp ? ZONE_Q_TCP : 0) |
+	       (rq->loopback ? ZONE_Q_LOOPBACK : 0);
+}
+
 /* Largest reply for this request (RFC 6891 / RFC 7766). */
 static size_t hd_limit(const zone_db *db, const wire_query *q, int tcp,
 		       size_t cap)
@@ -80,7 +87,7 @@ static zone_result hd_signed_query(const zone_db *db, const zone_req *rq,
 		return ZONE_DROP;
 	memcpy(m, rq->q, n);
 	wire_put16(m + 10, (uint16_t)(q->arcount - 1));
-	r = zone_db_answer(db, m, n, rq->tcp, resp, cap, len, st);
+	r = zone_db_answer(db, m, n, hd_how(rq), resp, cap, len, st);
 	if (m != small)
 		free(m);
 	if (r == ZONE_PASS) {
@@ -112,7 +119,7 @@ static zone_result hd_route(zone_db *db, const zone_req *rq,
 	}
 	if (tsig->key)
 		return hd_signed_query(db, rq, q, resp, cap, len, st);
-	return zone_db_answer(db, rq->q, rq->qlen, rq->tcp, resp, cap, len,
+	return zone_db_answer(db, rq->q, rq->qlen, hd_how(rq), resp, cap, len,
 			      st);
 }
 
@@ -168,7 +175,7 @@ static zone_result hd_slow(zone_db *db, const zone_req *rq,
 
 	if (pr != WQ_OK) {
 		if (q->opcode != DNS_OP_UPDATE && q->opcode != DNS_OP_NOTIFY)
-			return zone_answer_parsed(db, q, pr, rq->tcp, resp, cap,
+			return zone_answer_parsed(db, q, pr, hd_how(rq), resp, cap,
 						  len, st);
 		memset(&tsig, 0, sizeof(tsig));
 		return hd_reject(rq, q, &tsig, DNS_R_FORMERR, resp, cap, len,
@@ -194,7 +201,7 @@ zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 
 	memset(eff, 0, sizeof(*eff));
 	if (hd_plain(&q, pr))
-		return zone_answer_parsed(db, &q, pr, rq->tcp, resp, resp_cap,
+		return zone_answer_parsed(db, &q, pr, hd_how(rq), resp, resp_cap,
 					  resp_len, st);
 	return hd_slow(db, rq, &q, pr, resp, resp_cap, resp_len, eff, st);
 }

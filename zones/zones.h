@@ -262,6 +262,9 @@ int zone_foreach_name(const zone *z,
 typedef struct zone_db_opts {
 	uint16_t edns_max;        /* our max UDP payload (default 1232) */
 	uint8_t no_ident;         /* 1: REFUSE CHAOS version.bind/id.server */
+	uint8_t ident_all;        /* 1: answer them to every client; 0: only
+				     to queries sent to a loopback address
+				     (ZONE_Q_LOOPBACK), others REFUSED */
 	const char *version_str;  /* CH TXT version.bind answer */
 	const char *ident_str;    /* CH TXT id.server / hostname.bind answer */
 	uint8_t serial_policy;    /* ZONE_SERIAL_*: serial bump on UPDATE */
@@ -309,16 +312,75 @@ typedef enum zone_result {
 			       (only with opts.recursion; resp unused) */
 } zone_result;
 
+/* How a query arrived: the how argument of zone_db_answer (bits). */
+enum {
+	ZONE_Q_TCP = 1,           /* over a stream (TCP, DoT, DoH) */
+	ZONE_Q_LOOPBACK = 2,      /* sent to a loopback address (127/8, ::1):
+				     CHAOS identity queries are answered */
+};
+
 /*
- * Answer one query.  tcp != 0 means the message came over TCP (answers up
- * to 65535 bytes, no TC).  Over UDP the limit is 512 without EDNS, else
- * min(max(requester size, 512), opts.edns_max); an answer that does not fit
- * gets TC=1 with the question (and OPT) only.  resp must have room for
- * 65535 bytes when tcp != 0, else for opts.edns_max (at least 512).
+ * Answer one query.  how & ZONE_Q_TCP means the message came over TCP
+ * (answers up to 65535 bytes, no TC).  Over UDP the limit is 512 without
+ * EDNS, else min(max(requester size, 512), opts.edns_max); an answer that
+ * does not fit gets TC=1 with the question (and OPT) only.  resp must have
+ * room for 65535 bytes over TCP, else for opts.edns_max (at least 512).
+ * how & ZONE_Q_LOOPBACK: see zone_db_opts.ident_all.
  */
 zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
-			   int tcp, uint8_t *resp, size_t resp_cap,
+			   int how, uint8_t *resp, size_t resp_cap,
 			   size_t *resp_len, zone_stats *st);
+
+/* ---- Stream connection limits (connlim.c) ----
+ *
+ * Which TCP/DoT/DoH connection to close when a new one arrives, so that
+ * connection churn from one client cannot push out the others (RFC 7766
+ * 6.2.3 leaves the choice to the server).  The shell embeds a
+ * zone_cl_link in each connection; the table counts connections per
+ * client address (IPv4 or IPv6, the whole address) and keeps each
+ * address's connections least recently active first.  No I/O, no clock:
+ * "recently" is the order of zone_cl_touch calls.
+ */
+typedef struct zone_cl_link {
+	struct zone_cl_link *prev, *next;   /* same address, LRU order */
+	struct zone_cl_addr *owner;         /* NULL: not in the table */
+} zone_cl_link;
+
+typedef struct zone_cl zone_cl;
+
+/* An empty table; seed keys its hash (from the shell's random source).
+ * NULL when out of memory. */
+zone_cl *zone_cl_new(uint64_t seed);
+/* Free the table; links still in it are left dangling (owner stays). */
+void zone_cl_free(zone_cl *t);
+
+enum { ZONE_CL_ROOM = 0, ZONE_CL_PER_ADDR = 1, ZONE_CL_FULL = 2 };
+
+/*
+ * A connection from (af 4 or 6, addr) is about to be added.  Returns the
+ * connection to close first, or NULL when there is room; *why is
+ * ZONE_CL_ROOM, ZONE_CL_PER_ADDR (that address holds max_per_addr: its
+ * own least recently active one) or ZONE_CL_FULL (max_total in use: the
+ * least recently active one of the address holding the most, the new
+ * client's own on a tie; that address is never under its fair share
+ * max_total / addresses).  Call again after closing it: limits lowered
+ * by a reload may need several.
+ */
+zone_cl_link *zone_cl_victim(const zone_cl *t, int af, const uint8_t *addr,
+			     int max_total, int max_per_addr, int *why);
+/* The least recently active connection of the address holding the most
+ * (to free a descriptor), or NULL when the table is empty. */
+zone_cl_link *zone_cl_busiest(const zone_cl *t);
+/* Count l as a connection from (af, addr), most recently active.
+ * 0, or -1 when out of memory (l is not counted). */
+int zone_cl_add(zone_cl *t, zone_cl_link *l, int af, const uint8_t *addr);
+/* l was active: it becomes its address's most recently active. */
+void zone_cl_touch(zone_cl_link *l);
+/* l closes (nothing if it was not added). */
+void zone_cl_remove(zone_cl *t, zone_cl_link *l);
+/* Connections counted for (af, addr)'s key, and in all. */
+int zone_cl_count(const zone_cl *t, int af, const uint8_t *addr);
+int zone_cl_total(const zone_cl *t);
 
 /* ===================================================================== */
 /* 4. Zone maintenance (issue 3): TSIG, UPDATE, journal, transfers,      */
@@ -413,6 +475,8 @@ typedef struct zone_req {
 	int af;                       /* 4 or 6 (0: unknown) */
 	uint8_t addr[16];             /* client address */
 	uint64_t now;                 /* unix time, seconds */
+	int loopback;                 /* sent to a loopback address (CHAOS
+					 identity answers, ZONE_Q_LOOPBACK) */
 } zone_req;
 
 typedef struct zone_xfr zone_xfr; /* an outgoing AXFR/IXFR stream */

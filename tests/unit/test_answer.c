@@ -146,7 +146,7 @@ typedef struct qopt {
 	uint16_t eflags;
 	int opcode;
 	uint16_t qclass;      /* 0 = IN */
-	int tcp;
+	int tcp;              /* the how argument: ZONE_Q_TCP, _LOOPBACK */
 	int noq;              /* qdcount 0 */
 } qopt;
 
@@ -187,7 +187,7 @@ static zone_stats g_st;
 static ldns_pkt *ask_raw(const uint8_t *q, size_t ql, int tcp)
 {
 	ldns_pkt *p = NULL;
-	size_t cap = tcp ? 65535 : 1232;
+	size_t cap = (tcp & ZONE_Q_TCP) ? 65535 : 1232;
 
 	g_len = 0;
 	if (zone_db_answer(g_db, q, ql, tcp, g_resp, cap, &g_len, &g_st) !=
@@ -548,33 +548,63 @@ static void test_any(void)
 	ldns_pkt_free(p);
 }
 
-static void test_chaos(void)
+/* One CH TXT query for name arriving with how; expect rcode and, when
+ * NOERROR, txt in the answer. */
+static void chaos_one(const char *name, int how, int rcode, const char *txt)
 {
-	qopt o = { .qclass = DNS_C_CH };
-	ldns_pkt *p = askq("version.bind", DNS_T_TXT, &o);
-	check_hdr(p, 0, 1);
-	if (p) {
-		T_EQ(ldns_pkt_ancount(p), 1);
-		T_CHECK(memmem(g_resp, g_len, "dnsvizor-test", 13) != NULL);
-	}
+	qopt o = { .qclass = DNS_C_CH, .tcp = how };
+	ldns_pkt *p = askq(name, DNS_T_TXT, &o);
+
+	check_hdr(p, rcode, rcode == 0);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), rcode == 0 ? 1 : 0);
+	if (txt)
+		T_CHECK(memmem(g_resp, g_len, txt, strlen(txt)) != NULL);
 	ldns_pkt_free(p);
-	p = askq("id.server", DNS_T_TXT, &o);
-	check_hdr(p, 0, 1);
-	T_CHECK(memmem(g_resp, g_len, "\4unit", 5) != NULL);
-	ldns_pkt_free(p);
-	p = askq("other.bind", DNS_T_TXT, &o);
-	check_hdr(p, 5, 0);
-	ldns_pkt_free(p);
-	/* no_ident */
-	zone_db_opts no = { .edns_max = 1232, .no_ident = 1,
-			    .version_str = "x", .ident_str = "y" };
+}
+
+/* Answer with a db built from opts instead of g_db. */
+static void chaos_with(const zone_db_opts *opts, int how, int rcode)
+{
 	zone_db *save = g_db;
-	g_db = zone_db_new(&no);
-	p = askq("version.bind", DNS_T_TXT, &o);
-	check_hdr(p, 5, 0);
-	ldns_pkt_free(p);
+
+	g_db = zone_db_new(opts);
+	chaos_one("version.bind", how, rcode, rcode == 0 ? "\1x" : NULL);
+	chaos_one("hostname.bind", how, rcode, rcode == 0 ? "\1y" : NULL);
 	zone_db_free(g_db);
 	g_db = save;
+}
+
+static void test_chaos(void)
+{
+	const int lo = ZONE_Q_LOOPBACK, lotcp = ZONE_Q_LOOPBACK | ZONE_Q_TCP;
+	qopt o = { .qclass = DNS_C_CH };
+	ldns_pkt *p;
+
+	chaos_one("version.bind", lo, 0, "dnsvizor-test");
+	chaos_one("version.server", lotcp, 0, "dnsvizor-test");
+	chaos_one("id.server", lo, 0, "\4unit");
+	chaos_one("hostname.bind", lotcp, 0, "\4unit");
+	chaos_one("other.bind", lo, 5, NULL);
+	/* by default only over loopback: REFUSED to other destinations */
+	chaos_one("version.bind", 0, 5, NULL);
+	chaos_one("version.server", ZONE_Q_TCP, 5, NULL);
+	chaos_one("id.server", 0, 5, NULL);
+	chaos_one("hostname.bind", ZONE_Q_TCP, 5, NULL);
+	/* ident_all: everywhere; no_ident: nowhere (and wins) */
+	zone_db_opts all = { .edns_max = 1232, .ident_all = 1,
+			     .version_str = "x", .ident_str = "y" };
+	chaos_with(&all, 0, 0);
+	chaos_with(&all, ZONE_Q_TCP, 0);
+	chaos_with(&all, lo, 0);
+	zone_db_opts no = { .edns_max = 1232, .no_ident = 1,
+			    .version_str = "x", .ident_str = "y" };
+	chaos_with(&no, lo, 5);
+	chaos_with(&no, lotcp, 5);
+	chaos_with(&no, 0, 5);
+	no.ident_all = 1;
+	chaos_with(&no, lo, 5);
+	chaos_with(&no, 0, 5);
 	/* some other class */
 	o.qclass = 4;
 	p = askq("www.example.com", DNS_T_A, &o);
