@@ -213,6 +213,7 @@ zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 	memset(eff, 0, offsetof(zone_effects, opt));
 	if (pr != WQ_DROP && q.has_edns) {
 		eff->edns = 1;
+		eff->udp_lim = (uint16_t)hd_limit(db, &q, 0, 65535);
 		if (pr == WQ_OK && rq->srv && (q.cookie_off || q.nsid))
 			hd_edns(rq, &q, eff, st);
 	}

@@ -473,6 +473,7 @@ typedef struct zone_effects {
 	 * or a rate-limited reply (zone_reply_short). */
 	uint8_t edns;
 	uint8_t cookie;
+	uint16_t udp_lim;             /* the largest UDP reply it may get */
 	uint16_t opt_len;
 	uint8_t opt[ZONE_EOPT_MAX];   /* last member: not zeroed */
 } zone_effects;
