@@ -237,7 +237,8 @@ def no_rrl_without_rate():
 
 @case
 def rrl_options_checked():
-    """Bad --rrl-* / --nsid values stop start-up with a clear message."""
+    """Bad --rrl-* / --nsid values stop start-up with a clear message;
+    good ones pass --test."""
     for bad in ("--rrl-rate=0", "--rrl-slip=-1", "--rrl-ipv4-prefix=33",
                 "--rrl-ipv6-prefix=129", "--rrl-exempt=300.1.1.1",
                 "--rrl-exempt=10.0.0.0/33", "--nsid=0xabc", "--nsid=0xzz",
@@ -249,6 +250,14 @@ def rrl_options_checked():
         check(p.returncode != 0, "%s accepted" % bad)
         check(bad.split("=")[0].lstrip("-") in p.stdout.decode(),
               "%s: message does not name the option: %r" % (bad, p.stdout))
+    good = ["--rrl-rate=100", "--rrl-slip=0", "--rrl-ipv4-prefix=32",
+            "--rrl-ipv6-prefix=64", "--rrl-exempt=10.0.0.0/8",
+            "--rrl-exempt=2001:db8::1", "--nsid=0x00ff", "--nsid=ns1"]
+    p = subprocess.run([os.environ.get("DNSVIZOR") or "build/dnsvizor",
+                        "--test", "--no-hosts"] + good,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=10)
+    eq(p.returncode, 0, "--test with good values: %r" % p.stdout)
 
 
 # ----------------------------------------------------------- cookies ---
