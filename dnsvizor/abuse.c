@@ -167,7 +167,7 @@ void dv_abuse_limit(dv_ctx *ctx, const zone_req *rq,
 		*rlen = 0;
 		return;
 	}
-	/* BIND and Knot: a client that sent a cookie without a valid
+	/* as BIND does: a client that sent a cookie without a valid
 	 * server cookie gets BADCOOKIE (with a fresh one) instead of TC */
 	bad = eff->edns && eff->cookie != ZONE_COOKIE_NONE;
 	*rlen = zone_reply_short(out, *rlen, cap, bad, eff->edns,

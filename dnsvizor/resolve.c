@@ -737,7 +737,9 @@ static uint64_t dv_rs_client_add(struct dv_rs *rs, const dv_rs_peer *p)
 		c->gen = ++rs->next_gen;
 		/* not the query-log copy (q): dv_rs_keep_question fills it
 		 * for a pending query (a struct copy costs a hit ~500 bytes) */
-		memcpy(&c->p, p, offsetof(dv_rs_peer, q));
+		memcpy(&c->p, p, offsetof(dv_rs_peer, eopt));
+		if (p->eopt_len)    /* a cookie / NSID: rare, copied apart */
+			memcpy(c->p.eopt, p->eopt, p->eopt_len);
 		c->p.qlen = 0;
 		if (p->conn)
 			p->conn->rs_pending++;
