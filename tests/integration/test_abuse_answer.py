@@ -410,5 +410,69 @@ def nsid_kdig_and_dig():
     check(re.search(r"COOKIE: [0-9A-Fa-f]{48}", out), "kdig cookie: " + out)
 
 
+@case
+def rrl_and_nsid_from_config_file_and_reload():
+    """rrl-rate / nsid as config-file lines; SIGHUP with them removed
+    turns both off (and back on)."""
+    conf = ["rrl-rate=%d" % RATE, "rrl-ipv4-prefix=32", "nsid=from-conf"]
+    s = auth_server(conf=conf)
+    replies, _ = flood(s.port, "127.0.0.2", 200)
+    full, tc, _ = kinds(replies)
+    check(full < 100, "not limited from the config file: %d full" % full)
+    rc, out, p = kdig(s, "www.t.test", "+nsid")
+    check('"from-conf"' in out, "NSID from the config file: " + out)
+    write(s.conf, "zone=t.test,%s\n" % s.zone_files["t.test"])
+    s.reload()
+    deadline = time.monotonic() + 5
+    while "reloaded" not in s.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check("reloaded" in s.log(), "no reload: " + s.log_tail())
+    replies, _ = flood(s.port, "127.0.0.2", 200)
+    eq(kinds(replies)[:2], (200, 0), "after reload without rrl-rate")
+    rc, out, p = kdig(s, "www.t.test", "+nsid")
+    check("NSID" not in out, "NSID after reload without nsid: " + out)
+    write(s.conf, "\n".join(conf + ["zone=t.test,%s" %
+                                      s.zone_files["t.test"]]) + "\n")
+    n = s.log().count("reloaded")
+    s.reload()
+    deadline = time.monotonic() + 5
+    while s.log().count("reloaded") == n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    replies, _ = flood(s.port, "127.0.0.2", 200)
+    full, tc, _ = kinds(replies)
+    check(full < 100, "not limited after the second reload: %d" % full)
+
+
+def self_signed(d):
+    key, pem = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                    "-out", pem, "-days", "2", "-subj", "/CN=dns.test",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True, timeout=30)
+    return pem, key
+
+
+@case
+def cookie_over_dot_and_doh():
+    """DoT and DoH answers carry the cookie and NSID too (kdig +tls,
+    +https)."""
+    pem, key = self_signed(tmpdir())
+    dot, doh = free_port(), free_port()
+    while doh == dot:
+        doh = free_port()
+    s = auth_server(["--dot-port=%d" % dot, "--doh-port=%d" % doh,
+                     "--tls-cert=" + pem, "--tls-key=" + key, "--nsid=tls"])
+    for port, how in ((dot, "+tls"), (doh, "+https")):
+        rc, out, p = kdig(s, "-p", str(port), how, "+cookie", "+nsid",
+                          "www.t.test")
+        check(re.search(r"opcode: QUERY; status: NOERROR", out),
+              "%s status: %s" % (how, out))
+        check(re.search(r"COOKIE: [0-9A-Fa-f]{48}", out),
+              "%s cookie: %s" % (how, out))
+        check('"tls"' in out, "%s NSID: %s" % (how, out))
+
+
 if __name__ == "__main__":
     run()
