@@ -376,6 +376,59 @@ static void test_reply_short_and_append(void)
 	zone_db_free(db);
 }
 
+
+/* The COOKIE option's room is reserved: an answer that fits a 512-byte
+ * UDP reply alone but not with the cookie comes back TC, with the cookie;
+ * over TCP the same answer is whole. */
+static void test_cookie_room_reserved(void)
+{
+	char text[1024], a[256], b[194];
+	zone_db_opts zo = { .edns_max = 1232 };
+	zone_db *db = zone_db_new(&zo);
+	uint8_t q[300], o[64], resp[65535], cl[8] = { 3 };
+	size_t ql, rlen, optlen;
+	zone_effects eff;
+	char err[256];
+	zone *z;
+
+	memset(a, 'a', 255);
+	a[255] = 0;
+	memset(b, 'b', 193);
+	b[193] = 0;
+	snprintf(text, sizeof(text), "$ORIGIN t.test.\n$TTL 300\n"
+		 "@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+		 "big TXT \"%s\" \"%s\"\n", a, b);
+	z = zone_load_text("t.test.", "t.zone", text, strlen(text), NULL, NULL,
+			   err, sizeof(err));
+	T_CHECK(db && z);
+	if (!db || !z)
+		return;
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+	srv_init();
+	for (int with = 0; with < 2; with++) {
+		optlen = with ? cookie_opt(o, cl, 8) : 0;
+		ql = mkq_name(q, "big.t.test", DNS_T_TXT, o, optlen);
+		wire_put16(q + ql - optlen - 11 + 3, 512);   /* UDP size */
+		for (int tcp = 0; tcp < 2; tcp++) {
+			zone_req rq = { .q = q, .qlen = ql, .af = 4,
+					.now = 1700000000, .srv = &g_srv,
+					.tcp = tcp };
+
+			T_EQ(zone_db_handle(db, &rq, resp, sizeof(resp),
+					    &rlen, &eff, NULL), ZONE_REPLY);
+			T_CHECK(rlen <= (tcp ? 65535u : 512u));
+			T_EQ(!!(wire_get16(resp + 2) & DNS_F_TC),
+			     with && !tcp);
+			T_EQ(wire_get16(resp + 6), with && !tcp ? 0 : 1);
+			if (with)
+				T_CHECK(memcmp(resp + rlen - 28, eff.opt,
+					       28) == 0);
+		}
+	}
+	zone_db_free(db);
+}
+
 /* ------------------------------------------------------------------ */
 
 static zone_rrl *mkrrl(uint32_t rate, uint32_t slip)
@@ -501,6 +554,7 @@ int main(void)
 	T_RUN(test_nsid_option);
 	T_RUN(test_handle_cookie_and_class);
 	T_RUN(test_reply_short_and_append);
+	T_RUN(test_cookie_room_reserved);
 	T_RUN(test_rrl_rate_and_refill);
 	T_RUN(test_rrl_keys);
 	T_RUN(test_rrl_slip_one_and_table_full);
