@@ -73,6 +73,9 @@ void dv_config_defaults(dv_config *cfg)
 	cfg->qname_min = 1;
 	cfg->cache_size = 10000;
 	cfg->resolv_file = strdup("/etc/resolv.conf");
+	cfg->rrl_slip = 2;
+	cfg->rrl_v4_prefix = 24;
+	cfg->rrl_v6_prefix = 56;
 }
 
 void dv_config_free(dv_config *cfg)

@@ -62,6 +62,15 @@ int dv_strlist_add(dv_strlist *l, const char *s);
 int dv_strlist_has(const dv_strlist *l, const char *s);
 void dv_strlist_free(dv_strlist *l);
 
+/* An address prefix (--rrl-exempt). */
+typedef struct dv_prefix {
+	int af;                     /* 4 or 6 */
+	int len;                    /* prefix length in bits */
+	uint8_t addr[16];
+} dv_prefix;
+
+enum { DV_RRL_EXEMPT_MAX = 64 };
+
 typedef struct dv_config {
 	/* network */
 	int port;                   /* default 53 */
@@ -162,6 +171,16 @@ typedef struct dv_config {
 				       tcp_max_conns, at least 1) */
 	int ident;                  /* --ident: CHAOS identity answered to
 				       every client, not only over loopback */
+	/* RRL, cookies, NSID (issue 10, abuse.c) */
+	uint32_t rrl_rate;          /* --rrl-rate: responses/s per bucket,
+				       0: no rate limiting */
+	int rrl_slip;               /* --rrl-slip (default 2) */
+	int rrl_v4_prefix;          /* --rrl-ipv4-prefix (default 24) */
+	int rrl_v6_prefix;          /* --rrl-ipv6-prefix (default 56) */
+	dv_prefix rrl_exempt[DV_RRL_EXEMPT_MAX]; /* --rrl-exempt */
+	int n_rrl_exempt;
+	uint8_t nsid[ZONE_NSID_MAX]; /* --nsid payload */
+	uint16_t nsid_len;          /* 0: no NSID */
 	/* bookkeeping */
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */

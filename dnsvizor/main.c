@@ -23,6 +23,7 @@
 #include <netlink/route/link.h>
 
 #include "dnsvizor/dnsvizor.h"
+#include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
 #include "dnsvizor/dhcpd.h"
 #include "dnsvizor/tls.h"
@@ -480,6 +481,7 @@ static void dv_reload(dv_ctx *ctx)
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
 	dv_rs_reload(ctx);      /* new settings, same cache */
+	dv_abuse_reload(ctx);   /* new NSID / RRL, same cookie secrets */
 	dv_acme_tls_files(ctx); /* first --acme-cert feeds DoT/DoH */
 	dv_tls_reload(ctx);     /* certificate files re-read */
 	dv_acme_reload(ctx);    /* new --acme-* options, state kept */
@@ -549,6 +551,7 @@ static void dv_shutdown(dv_ctx *ctx)
 	dv_secondary_stop(ctx);
 	dv_rs_stop(ctx);        /* writes the cache file */
 	dv_net_close(ctx);
+	dv_abuse_stop(ctx);
 	dv_tls_free(ctx);
 	dv_persist_close(ctx);
 	dv_notify_free(ctx);
@@ -616,6 +619,7 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	if (dv_net_init(ctx, err, errlen) < 0 ||
+	    dv_abuse_start(ctx, err, errlen) < 0 ||
 	    (dv_acme_tls_files(ctx), 0) ||
 	    dv_tls_init(ctx, err, errlen) < 0 || /* key: before the drop */
 	    dv_net_open(ctx, err, errlen) < 0 ||

@@ -43,6 +43,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
 #include "dnsvizor/tls.h"
 
@@ -376,10 +377,8 @@ static void dv_req_init(zone_req *rq, const uint8_t *q, size_t len, int tcp,
  * secondary logic, an accepted transfer starts streaming on the TCP
  * connection c.
  */
-static int dv_effects(dv_ctx *ctx, zone_effects *eff, dv_tcp_conn *c)
+static void dv_effects(dv_ctx *ctx, zone_effects *eff, dv_tcp_conn *c)
 {
-	int rc = 0;
-
 	if (eff->notified)
 		dv_secondary_notified(ctx, eff->notified);
 	if (eff->xfr) {
@@ -388,24 +387,38 @@ static int dv_effects(dv_ctx *ctx, zone_effects *eff, dv_tcp_conn *c)
 		else
 			zone_xfr_free(eff->xfr);
 	}
-	return rc;
+}
+
+/* The EDNS options (cookie, NSID) a resolver answer gets (abuse.h). */
+static void dv_peer_opts(dv_rs_peer *p, const zone_effects *eff)
+{
+	p->elim = eff->udp_lim;
+	p->eopt_len = eff->opt_len;
+	if (eff->opt_len)
+		memcpy(p->eopt, eff->opt, eff->opt_len);
 }
 
 /* A query for the resolver: remember where the answer goes. */
 static int dv_udp_pass(dv_ctx *ctx, dv_listener *l, struct msghdr *rm,
-		       const uint8_t *q, size_t qlen, uint8_t *out,
-		       size_t *rlen)
+		       const uint8_t *q, size_t qlen, const zone_effects *eff,
+		       uint8_t *out, size_t *rlen)
 {
 	dv_rs_peer p;
 
-	memset(&p, 0, offsetof(dv_rs_peer, q));
+	memset(&p, 0, offsetof(dv_rs_peer, eopt));
+	dv_peer_opts(&p, eff);
+	p.qlen = 0;
 	p.fd = l->fd;
 	p.peerlen = rm->msg_namelen <= sizeof(p.peer) ? rm->msg_namelen
 						      : sizeof(p.peer);
 	memcpy(&p.peer, rm->msg_name, p.peerlen);
 	if (l->addr.wildcard)
 		p.ctllen = dv_pktinfo_reply(rm, p.ctl);
-	return dv_rs_query(ctx, q, qlen, &p, out, ctx->tx_slot, rlen);
+	if (!dv_rs_query(ctx, q, qlen, &p, out, ctx->tx_slot, rlen))
+		return 0;
+	*rlen = dv_abuse_rs_opts(ctx, eff->opt, eff->opt_len, eff->udp_lim,
+				 out, *rlen, ctx->tx_slot);
+	return *rlen > 0;
 }
 
 /*
@@ -450,15 +463,19 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	dv_req_init(&rq, q, b->rmsg[i].msg_len, 0, l->addr.wildcard ?
 		    dv_pktinfo_loopback(rm) : l->addr.loopback, rm->msg_name,
 		    ctx->now);
+	rq.srv = dv_abuse_srv(ctx);
+	rq.classify = (uint8_t)dv_abuse_rrl_on(ctx);
 	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
 			    &ctx->stats);
-	if (zr == ZONE_PASS &&
-	    dv_udp_pass(ctx, l, rm, q, b->rmsg[i].msg_len, out, &rlen))
+	if (zr == ZONE_REPLY && rq.classify)
+		dv_abuse_limit(ctx, &rq, &eff, out, ctx->tx_slot, &rlen);
+	else if (zr == ZONE_PASS &&
+		 dv_udp_pass(ctx, l, rm, q, b->rmsg[i].msg_len, &eff, out,
+			     &rlen))
 		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > ctx->tx_slot)
 		rlen = 0;
-	if (dv_effects(ctx, &eff, NULL) < 0)
-		rlen = 0;       /* not durable: no acknowledgement */
+	dv_effects(ctx, &eff, NULL);
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
 		dv_log_query(ctx, q, b->rmsg[i].msg_len, rm->msg_name,
 			     rlen ? out : NULL, rlen, "udp");
@@ -606,19 +623,26 @@ void dv_tcp_touch(dv_tcp_conn *c)
 }
 
 static int dv_tcp_pass(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
-		       uint32_t tag, size_t *rlen)
+		       uint32_t tag, const zone_effects *eff, size_t *rlen)
 {
 	dv_rs_peer p;
 
-	memset(&p, 0, offsetof(dv_rs_peer, q));
+	memset(&p, 0, offsetof(dv_rs_peer, eopt));
+	dv_peer_opts(&p, eff);
+	p.qlen = 0;
 	p.tcp = 1;
 	p.fd = -1;
 	p.conn = c;
 	p.tag = tag;
 	p.peer = c->peer;
 	p.peerlen = sizeof(c->peer);
-	return dv_rs_query(c->ctx, q, qlen, &p, c->ctx->tcp_r + 2,
-			   DV_TCP_MSGMAX, rlen);
+	if (!dv_rs_query(c->ctx, q, qlen, &p, c->ctx->tcp_r + 2,
+			 DV_TCP_MSGMAX, rlen))
+		return 0;
+	*rlen = dv_abuse_rs_opts(c->ctx, eff->opt, eff->opt_len,
+				 DV_TCP_MSGMAX, c->ctx->tcp_r + 2, *rlen,
+				 DV_TCP_MSGMAX);
+	return *rlen > 0;
 }
 
 static const char *const dv_conn_proto[] = { "tcp", "tls", "https" };
@@ -655,16 +679,17 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	ctx->now = (uint64_t)time(NULL);
 	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
+	rq.srv = dv_abuse_srv(ctx);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
-	if (zr == ZONE_PASS && dv_tcp_pass(c, q, qlen, tag, &rlen))
+	if (zr == ZONE_PASS && dv_tcp_pass(c, q, qlen, tag, &eff, &rlen))
 		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
 		rlen = 0;
 	/* a zone transfer streams DNS messages: not over HTTP */
-	if (dv_effects(ctx, &eff, c->kind == DV_CONN_DOH ? NULL : c) < 0 ||
-	    dv_persist_sync(ctx) < 0)
-		rlen = 0;       /* not durable: no acknowledgement */
+	dv_effects(ctx, &eff, c->kind == DV_CONN_DOH ? NULL : c);
+	if (dv_persist_sync(ctx) < 0)
+		rlen = 0;       /* not durable (undone): no acknowledgement */
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
 		dv_log_query(ctx, q, qlen,
 			     (const struct sockaddr *)&c->peer,
@@ -1158,6 +1183,16 @@ void dv_net_log_stats(const dv_ctx *ctx)
 	       (unsigned long long)s->nxdomain, (unsigned long long)s->nodata,
 	       (unsigned long long)s->truncated,
 	       (unsigned long long)s->badvers);
+	dv_log(&ctx->lg, DV_LOG_INFO,
+	       "stats: cookies valid %llu bad %llu client-only %llu; rrl "
+	       "limited %llu slipped %llu badcookie %llu dropped %llu",
+	       (unsigned long long)s->cookie_valid,
+	       (unsigned long long)s->cookie_bad,
+	       (unsigned long long)s->cookie_client,
+	       (unsigned long long)s->rrl_limited,
+	       (unsigned long long)s->rrl_slipped,
+	       (unsigned long long)s->rrl_badcookie,
+	       (unsigned long long)s->rrl_dropped);
 	dv_log(&ctx->lg, DV_LOG_INFO,
 	       "stats: udp in %llu out %llu send-drop %llu oversize %llu "
 	       "bad-source-port %llu; "

@@ -90,6 +90,7 @@ typedef struct dv_ctx {
 	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
 	struct dv_tls *tls;         /* DoT/DoH certificates (tls.c), or NULL */
 	struct dv_acme *acme;       /* ACME client (acme_shell.c), or NULL */
+	struct dv_abuse *abuse;     /* cookies, NSID, RRL (abuse.c) */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;
@@ -258,6 +259,9 @@ typedef struct dv_rs_peer {
 	socklen_t ctllen;
 	dv_tcp_conn *conn;          /* TCP; NULL once it closed */
 	uint32_t tag;               /* for dv_conn_reply (DoH stream) */
+	uint16_t elim;              /* largest reply (UDP) */
+	uint16_t eopt_len;          /* EDNS options the reply gets (abuse.h) */
+	uint8_t eopt[ZONE_EOPT_MAX];
 	uint8_t q[288];             /* header + question, for the query log */
 	size_t qlen;
 } dv_rs_peer;

@@ -389,6 +389,81 @@ static int opt_acl(dv_parser *p, const dv_option *o, const char *val)
 	return opt_list(p, o, val);
 }
 
+/* --rrl-exempt=ADDR[/PREFIX] (repeatable). */
+static int opt_rrl_exempt(dv_parser *p, const dv_option *o, const char *val)
+{
+	dv_config *c = p->cfg;
+	dv_prefix *e;
+	char buf[64], *slash, *end;
+	long len;
+
+	if (c->n_rrl_exempt >= DV_RRL_EXEMPT_MAX)
+		return opt_fail(p, o->name, "more than %d entries",
+				DV_RRL_EXEMPT_MAX);
+	if (strlen(val) >= sizeof(buf))
+		return opt_fail(p, o->name, "bad address '%s'", val);
+	strcpy(buf, val);
+	e = &c->rrl_exempt[c->n_rrl_exempt];
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (!dv_parse_ip(buf, &e->af, e->addr))
+		return opt_fail(p, o->name, "bad address '%s'", val);
+	len = e->af == 6 ? 128 : 32;
+	if (slash) {
+		long max = len;
+
+		errno = 0;
+		len = strtol(slash, &end, 10);
+		if (!*slash || *end || errno || len < 0 || len > max)
+			return opt_fail(p, o->name, "bad prefix length in "
+					"'%s'", val);
+	}
+	e->len = (int)len;
+	c->n_rrl_exempt++;
+	return 0;
+}
+
+static int nsid_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* --nsid=TEXT or --nsid=0xHEX (RFC 5001 payload). */
+static int opt_nsid(dv_parser *p, const dv_option *o, const char *val)
+{
+	dv_config *c = p->cfg;
+	size_t n = strlen(val), i;
+
+	if ((val[0] == '0' && (val[1] == 'x' || val[1] == 'X'))) {
+		val += 2;
+		n -= 2;
+		if (n == 0 || n % 2 || n / 2 > ZONE_NSID_MAX)
+			return opt_fail(p, o->name, "expected 1 to %d bytes "
+					"of hex after 0x", ZONE_NSID_MAX);
+		for (i = 0; i < n; i += 2) {
+			int hi = nsid_hexval(val[i]), lo = nsid_hexval(val[i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return opt_fail(p, o->name, "bad hex digit");
+			c->nsid[i / 2] = (uint8_t)(hi << 4 | lo);
+		}
+		c->nsid_len = (uint16_t)(n / 2);
+		return 0;
+	}
+	if (n == 0 || n > ZONE_NSID_MAX)
+		return opt_fail(p, o->name, "expected 1 to %d characters",
+				ZONE_NSID_MAX);
+	memcpy(c->nsid, val, n);
+	c->nsid_len = (uint16_t)n;
+	return 0;
+}
+
 static int opt_serial_policy(dv_parser *p, const dv_option *o,
 			     const char *val)
 {
@@ -1217,6 +1292,33 @@ static const dv_option dv_options[] = {
 	UNSUP("tftp-single-port", 0), UNSUP("quiet-tftp", 0),
 	UNSUP("enable-dbus", '1'), UNSUP("enable-ubus", 0),
 	UNSUP("umbrella", 0),
+	/* abuse resistance (issue 10) */
+	OPT("rrl-rate", 0, A_REQ, 0, opt_u32, OFF(rrl_rate), 1, 1000000, "N",
+	    "Response rate limiting (as in NSD and Knot) for authoritative "
+	    "and local-data answers over UDP: at most N responses per second "
+	    "per response class (answer, nodata, nxdomain, referral, "
+	    "wildcard, error, ANY), source prefix and name. Answers over the "
+	    "rate are dropped, every --rrl-slip-th is sent truncated (or "
+	    "BADCOOKIE to a client that sent a DNS cookie). A valid DNS "
+	    "cookie, TCP and resolver answers are never limited. Off unless "
+	    "set; when set it applies to every source not --rrl-exempt, "
+	    "loopback included."),
+	OPT("rrl-slip", 0, A_REQ, 0, opt_int, OFF(rrl_slip), 0, 100, "N",
+	    "Send every Nth rate-limited response truncated (TC) instead of "
+	    "dropping it: 0 never, 1 always. Default 2."),
+	OPT("rrl-ipv4-prefix", 0, A_REQ, 0, opt_int, OFF(rrl_v4_prefix), 0,
+	    32, "BITS", "IPv4 sources in one prefix share a rate limit "
+	    "bucket. Default 24."),
+	OPT("rrl-ipv6-prefix", 0, A_REQ, 0, opt_int, OFF(rrl_v6_prefix), 0,
+	    128, "BITS", "IPv6 sources in one prefix share a rate limit "
+	    "bucket. Default 56."),
+	OPT("rrl-exempt", 0, A_REQ, 0, opt_rrl_exempt, 0, 0, 0,
+	    "ADDR[/PREFIX]", "Never rate limit answers to these sources. "
+	    "Repeatable."),
+	OPT("nsid", 0, A_REQ, 0, opt_nsid, 0, 0, 0, "STRING|0xHEX",
+	    "Name server identifier (RFC 5001): a query with an empty NSID "
+	    "option gets this in the NSID option of the reply. Text, or hex "
+	    "after 0x; at most 64 bytes. Off by default."),
 	{ .name = NULL },
 };
 

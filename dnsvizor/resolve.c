@@ -28,6 +28,7 @@
 
 #include "dnsvizor/config_int.h"
 #include "dnsvizor/dot.h"
+#include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
 #include "resolver/resolver.h"
 
@@ -81,6 +82,7 @@ struct dv_rs {
 	dv_rs_txn *txns;
 	size_t ntxns;
 	uint8_t *buf;            /* one upstream reply */
+	uint8_t *obuf;           /* an answer with EDNS options added */
 	struct sockaddr_storage out4, out6; /* --outgoing-address */
 	int has_out4, has_out6;
 	dv_dot *dot;             /* DNS over TLS connections, on first use */
@@ -735,7 +737,9 @@ static uint64_t dv_rs_client_add(struct dv_rs *rs, const dv_rs_peer *p)
 		c->gen = ++rs->next_gen;
 		/* not the query-log copy (q): dv_rs_keep_question fills it
 		 * for a pending query (a struct copy costs a hit ~500 bytes) */
-		memcpy(&c->p, p, offsetof(dv_rs_peer, q));
+		memcpy(&c->p, p, offsetof(dv_rs_peer, eopt));
+		if (p->eopt_len)    /* a cookie / NSID: rare, copied apart */
+			memcpy(c->p.eopt, p->eopt, p->eopt_len);
 		c->p.qlen = 0;
 		if (p->conn)
 			p->conn->rs_pending++;
@@ -797,22 +801,45 @@ static void dv_rs_udp_reply(dv_ctx *ctx, const dv_rs_peer *p,
 		ctx->nst.udp_out++;
 }
 
+/* The answer with the client's cookie / NSID options (abuse.h). */
+static const uint8_t *dv_rs_with_opts(struct dv_rs *rs, const dv_rs_peer *p,
+				      const uint8_t *msg, size_t *len)
+{
+	if (!p->eopt_len || *len > DV_RS_MAXMSG ||
+	    (!rs->obuf && !(rs->obuf = malloc(DV_RS_MAXMSG))))
+		return msg;
+	size_t n;
+
+	memcpy(rs->obuf, msg, *len);
+	n = dv_abuse_rs_opts(rs->ctx, p->eopt, p->eopt_len,
+			     p->tcp ? DV_RS_MAXMSG : p->elim, rs->obuf, *len,
+			     DV_RS_MAXMSG);
+	if (n == 0)
+		return msg;
+	*len = n;
+	return rs->obuf;
+}
+
 static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 {
 	dv_ctx *ctx = rs->ctx;
 	dv_rs_client *c = dv_rs_client_get(rs, a->client_token);
+	const uint8_t *msg;
+	size_t len;
 
 	if (!c)
 		return;
+	len = a->len;
+	msg = dv_rs_with_opts(rs, &c->p, a->msg, &len);
 	if (ctx->cfg.log_queries && c->p.qlen)
 		dv_log_query(ctx, c->p.q, c->p.qlen,
-			     (const struct sockaddr *)&c->p.peer, a->msg,
-			     a->len, c->p.tcp ? "tcp" : "udp");
+			     (const struct sockaddr *)&c->p.peer, msg,
+			     len, c->p.tcp ? "tcp" : "udp");
 	if (!c->p.tcp) {
-		dv_rs_udp_reply(ctx, &c->p, a->msg, a->len);
-	} else if (c->p.conn && a->len <= DV_RS_MAXMSG) {
+		dv_rs_udp_reply(ctx, &c->p, msg, len);
+	} else if (c->p.conn && len <= DV_RS_MAXMSG) {
 		/* TCP, DoT: length-framed; DoH: the HTTP stream c->p.tag */
-		dv_conn_reply(c->p.conn, c->p.tag, a->msg, a->len);
+		dv_conn_reply(c->p.conn, c->p.tag, msg, len);
 	}
 	dv_rs_client_del(rs, c);
 }
@@ -1261,6 +1288,7 @@ fail:
 			event_free(rs->timer);
 		free(rs->cl);
 		free(rs->buf);
+		free(rs->obuf);
 		free(rs);
 	}
 	return -1;
@@ -1320,6 +1348,7 @@ void dv_rs_stop(dv_ctx *ctx)
 	dv_rs_mem_free(&rs->mem);
 	free(rs->cl);
 	free(rs->buf);
+	free(rs->obuf);
 	free(rs);
 	ctx->rs = NULL;
 }

@@ -43,6 +43,10 @@ typedef struct ans_ctx {
 	uint8_t with_opt;
 	uint8_t pass;           /* no data of ours covers the qname */
 	uint8_t loopback;       /* sent to a loopback address */
+	uint8_t referral, wild; /* for the RRL response class */
+	const uint8_t *kname;   /* zone apex / cut / wildcard (RRL key) */
+	const uint8_t *xopt;    /* EDNS options for the OPT (cookie, NSID) */
+	uint16_t xopt_len;
 	const uint8_t *target;  /* CNAME target, points into zone data */
 	const uint8_t *addl[ANS_MAXADDL];
 	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
@@ -267,6 +271,8 @@ static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
 	const zone_rrset *ns = zone_node_rrset(cut, DNS_T_NS);
 
 	ans_set_aa(c, 0);
+	c->referral = 1;
+	c->kname = cut->lname;
 	if (!ns)
 		return STEP_DONE;
 	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0)
@@ -300,10 +306,14 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 	if (wk.cut)
 		return ans_referral(c, z, wk.cut, sname + wk.cut_off);
 	ans_set_aa(c, 1);
+	c->kname = z->origin;
 	if (wk.exact)
 		return ans_node(c, z, wk.node, sname);
-	if ((wild = ans_wildcard(z, wk.node)) != NULL)
+	if ((wild = ans_wildcard(z, wk.node)) != NULL) {
+		c->wild = 1;
+		c->kname = wild->lname;
 		return ans_node(c, z, wild, sname);
+	}
 	c->rcode = DNS_R_NXDOMAIN;
 	c->nodata = 0;
 	return ans_soa(c, z);
@@ -558,11 +568,12 @@ static int ans_start(ans_ctx *c, uint8_t *resp, size_t cap, int how)
 	static const uint8_t zero[WIRE_HDRLEN];
 	const wire_query *q = c->q;
 
+	size_t optlen = c->with_opt ? ANS_OPTLEN + (size_t)c->xopt_len : 0;
+
 	c->limit = ans_limit(c->db, q, how, cap);
-	if (c->limit < WIRE_HDRLEN + (c->with_opt ? ANS_OPTLEN : 0))
+	if (c->limit < WIRE_HDRLEN + optlen)
 		return -1;
-	wire_writer_init(&c->w, resp, cap,
-			 c->limit - (c->with_opt ? ANS_OPTLEN : 0));
+	wire_writer_init(&c->w, resp, cap, c->limit - optlen);
 	if (wire_write(&c->w, zero, sizeof(zero)) < 0)
 		return -1;
 	if (q->question_end && q->qname_len) {
@@ -587,9 +598,10 @@ static void ans_finish(ans_ctx *c)
 
 	if (c->with_opt) {
 		c->w.limit = c->limit;
-		if (wire_write_opt(&c->w, c->db->opts.edns_max,
-				   (uint8_t)(c->rcode >> 4), 0,
-				   q->edns_flags & EDNS_F_DO) == 0)
+		if (wire_write_opt_opts(&c->w, c->db->opts.edns_max,
+					(uint8_t)(c->rcode >> 4), 0,
+					q->edns_flags & EDNS_F_DO, c->xopt,
+					c->xopt_len) == 0)
 			ar++;
 	}
 	wire_put16(h, q->id);
@@ -619,6 +631,32 @@ static void ans_count(const ans_ctx *c, zone_stats *st)
 	}
 }
 
+/* The response class and key name rate limiting uses (zones.h 5.). */
+static void ans_classify(const ans_ctx *c, zone_effects *eff)
+{
+	const uint8_t *name = c->kname;
+	uint8_t rc;
+
+	if (c->rcode == DNS_R_NXDOMAIN)
+		rc = ZONE_RC_NXDOMAIN;
+	else if (c->rcode != DNS_R_NOERROR)
+		rc = ZONE_RC_ERROR, name = (const uint8_t *)"";
+	else if (c->q->qtype == DNS_T_ANY)
+		rc = ZONE_RC_ANY, name = c->q->lname;
+	else if (c->referral)
+		rc = ZONE_RC_REFERRAL;
+	else if (c->nodata)
+		rc = ZONE_RC_NODATA;
+	else if (c->wild)
+		rc = ZONE_RC_WILDCARD;
+	else
+		rc = ZONE_RC_ANSWER, name = c->q->lname;
+	if (!name)
+		name = c->q->question_end ? c->q->lname : (const uint8_t *)"";
+	eff->rclass = rc;
+	eff->rhash = zone_name_hash(name, wire_name_len(name));
+}
+
 static void ans_dispatch(ans_ctx *c, wire_qresult pr)
 {
 	if (pr == WQ_FORMERR)
@@ -639,13 +677,14 @@ zone_result zone_db_answer(const zone_db *db, const uint8_t *q, size_t qlen,
 	wire_qresult pr = wire_query_parse(q, qlen, &wq);
 
 	return zone_answer_parsed(db, &wq, pr, how, resp, resp_cap, resp_len,
-				  st);
+				  st, NULL, 0);
 }
 
 zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 			       wire_qresult pr, int how, uint8_t *resp,
 			       size_t resp_cap, size_t *resp_len,
-			       zone_stats *st)
+			       zone_stats *st, zone_effects *eff,
+			       int classify)
 {
 	zone_stats dummy;
 	ans_ctx c;
@@ -661,6 +700,10 @@ zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 	c.st = st;
 	c.loopback = (how & ZONE_Q_LOOPBACK) != 0;
 	c.with_opt = wq->has_edns || pr == WQ_BADVERS;
+	if (eff && c.with_opt) {
+		c.xopt = eff->opt;
+		c.xopt_len = eff->opt_len;
+	}
 	if (pr == WQ_DROP || ans_start(&c, resp, resp_cap, how) < 0) {
 		st->dropped++;
 		return ZONE_DROP;
@@ -672,6 +715,8 @@ zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 	}
 	ans_finish(&c);
 	ans_count(&c, st);
+	if (eff && classify)
+		ans_classify(&c, eff);
 	*resp_len = c.w.len;
 	return ZONE_REPLY;
 }

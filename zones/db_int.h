@@ -75,10 +75,13 @@ int db_match_name(const zone_db *db, const uint8_t *lname, size_t len,
 		  uint16_t qtype, int zones_only, db_match *m);
 
 /* zone_db_answer for a message the caller has already parsed (pr is what
- * wire_query_parse returned for it), so the hot path parses once. */
+ * wire_query_parse returned for it), so the hot path parses once.  eff
+ * (may be NULL): its EDNS options go into the reply's OPT, and with
+ * classify its rclass/rhash are set (zones.h 5.). */
 zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 			       wire_qresult pr, int how, uint8_t *resp,
 			       size_t resp_cap, size_t *resp_len,
-			       zone_stats *st);
+			       zone_stats *st, zone_effects *eff,
+			       int classify);
 
 #endif

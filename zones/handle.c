@@ -6,6 +6,7 @@
  * reserved before a reply is built, so a signed UDP reply that does not
  * fit comes back truncated (TC, question only) and still signed (5.3).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,7 +177,7 @@ static zone_result hd_slow(zone_db *db, const zone_req *rq,
 	if (pr != WQ_OK) {
 		if (q->opcode != DNS_OP_UPDATE && q->opcode != DNS_OP_NOTIFY)
 			return zone_answer_parsed(db, q, pr, hd_how(rq), resp, cap,
-						  len, st);
+						  len, st, NULL, 0);
 		memset(&tsig, 0, sizeof(tsig));
 		return hd_reject(rq, q, &tsig, DNS_R_FORMERR, resp, cap, len,
 				 st);
@@ -192,6 +193,23 @@ static zone_result hd_slow(zone_db *db, const zone_req *rq,
 	return hd_dispatch(db, rq, q, &tsig, resp, cap, len, eff, st);
 }
 
+/* The COOKIE / NSID options of the reply (zones.h 5.), counted. */
+static void hd_edns(const zone_req *rq, const wire_query *q,
+		    zone_effects *eff, zone_stats *st)
+{
+	eff->opt_len = (uint16_t)zone_edns_opts(rq->srv, rq->q, q, rq->af,
+						rq->addr, (uint32_t)rq->now,
+						eff->opt, &eff->cookie);
+	if (!st)
+		return;
+	if (eff->cookie == ZONE_COOKIE_VALID)
+		st->cookie_valid++;
+	else if (eff->cookie == ZONE_COOKIE_BAD)
+		st->cookie_bad++;
+	else if (eff->cookie == ZONE_COOKIE_CLIENT)
+		st->cookie_client++;
+}
+
 zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 			   size_t resp_cap, size_t *resp_len,
 			   zone_effects *eff, zone_stats *st)
@@ -199,9 +217,15 @@ zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 	wire_query q;
 	wire_qresult pr = wire_query_parse(rq->q, rq->qlen, &q);
 
-	memset(eff, 0, sizeof(*eff));
+	memset(eff, 0, offsetof(zone_effects, opt));
+	if (pr != WQ_DROP && q.has_edns) {
+		eff->edns = 1;
+		eff->udp_lim = (uint16_t)hd_limit(db, &q, 0, 65535);
+		if (pr == WQ_OK && rq->srv && (q.cookie_off || q.nsid))
+			hd_edns(rq, &q, eff, st);
+	}
 	if (hd_plain(&q, pr))
 		return zone_answer_parsed(db, &q, pr, hd_how(rq), resp, resp_cap,
-					  resp_len, st);
+					  resp_len, st, eff, rq->classify);
 	return hd_slow(db, rq, &q, pr, resp, resp_cap, resp_len, eff, st);
 }

@@ -348,6 +348,9 @@ static void wire_query_header(const uint8_t *pkt, wire_query *q)
 	q->edns_flags = 0;
 	q->edns_ext_rcode = 0;
 	q->tsig_off = 0;
+	q->cookie_off = 0;
+	q->cookie_len = 0;
+	q->nsid = 0;
 }
 
 /* Read the first question into q; skip the others.  0 or -1. */
@@ -373,38 +376,67 @@ static int wire_query_questions(const uint8_t *pkt, size_t len, size_t *pos,
 	return 0;
 }
 
-/* EDNS options must exactly fill the OPT rdata. */
-static int wire_opt_options_ok(const uint8_t *p, size_t rdlen)
+/* Note the first COOKIE and NSID options (RFC 7873, RFC 5001).
+ * -1: a malformed COOKIE (FORMERR, RFC 7873 5.2.2). */
+static int wire_opt_note(wire_query *q, size_t off, uint16_t code,
+			 uint16_t olen)
 {
+	if (code == EDNS_O_NSID) {
+		q->nsid = 1;
+	} else if (code == EDNS_O_COOKIE && q->cookie_off == 0) {
+		if (olen < 8 || (olen > 8 && olen < 16) || olen > 40 ||
+		    off > 0xffff)
+			return -1;
+		q->cookie_off = (uint16_t)off;
+		q->cookie_len = (uint8_t)olen;
+	}
+	return 0;
+}
+
+/* EDNS options must exactly fill the OPT rdata (-1), a malformed COOKIE
+ * is -2.  rd is the offset of the rdata in pkt. */
+static int wire_opt_options(wire_query *q, const uint8_t *pkt, size_t rd,
+			    size_t rdlen)
+{
+	const uint8_t *p = pkt + rd;
 	size_t o = 0;
 
 	while (o < rdlen) {
+		uint16_t olen;
+
 		if (o + 4 > rdlen)
-			return 0;
-		o += 4 + (size_t)wire_get16(p + o + 2);
+			return -1;
+		olen = wire_get16(p + o + 2);
+		if (o + 4 + olen <= rdlen &&
+		    wire_opt_note(q, rd + o + 4, wire_get16(p + o), olen) < 0)
+			return -2;
+		o += 4 + (size_t)olen;
 	}
-	return o == rdlen;
+	return o == rdlen ? 0 : -1;
 }
 
 /* rr points at TYPE of an OPT RR whose owner was owner_len bytes long. */
-static int wire_query_opt(wire_query *q, const uint8_t *rr, int owner_len,
-			  int *nopt)
+static int wire_query_opt(wire_query *q, const uint8_t *pkt,
+			  const uint8_t *rr, int owner_len, int *nopt)
 {
 	uint32_t ttl;
+	int r;
 
 	if (++*nopt > 1 || owner_len != 1) {
 		q->has_edns = 0;
 		return -1;
 	}
-	if (!wire_opt_options_ok(rr + WIRE_RRFIXED, wire_get16(rr + 8)))
+	r = wire_opt_options(q, pkt, (size_t)(rr - pkt) + WIRE_RRFIXED,
+			     wire_get16(rr + 8));
+	if (r == -1)
 		return -1;
 	ttl = wire_get32(rr + 4);
 	q->edns_udp = wire_get16(rr + 2);
 	q->edns_ext_rcode = (uint8_t)(ttl >> 24);
 	q->edns_version = (uint8_t)(ttl >> 16);
 	q->edns_flags = (uint16_t)ttl;
-	q->has_edns = 1;
-	return 0;
+	q->has_edns = 1;   /* a FORMERR for a bad COOKIE carries an OPT */
+	return r == 0 ? 0 : -1;
 }
 
 /* RFC 8945 5.1: a TSIG must be the last additional record, class ANY. */
@@ -440,7 +472,7 @@ static int wire_query_rr(const uint8_t *pkt, size_t len, size_t *pos,
 		return 0;
 	if (!where)
 		return -1;
-	return wire_query_opt(q, rr, owner, nopt);
+	return wire_query_opt(q, pkt, rr, owner, nopt);
 }
 
 wire_qresult wire_query_parse(const uint8_t *pkt, size_t len, wire_query *q)
@@ -707,18 +739,35 @@ int wire_write_rr(wire_writer *w, const uint8_t *owner, uint16_t type,
 	return WIRE_OK;
 }
 
-int wire_write_opt(wire_writer *w, uint16_t udp_size, uint8_t ext_rcode,
-		   uint8_t version, uint16_t flags)
+int wire_write_opt_opts(wire_writer *w, uint16_t udp_size,
+			uint8_t ext_rcode, uint8_t version, uint16_t flags,
+			const uint8_t *opts, size_t optlen)
 {
 	uint8_t opt[11];
+	size_t len = w->len;
 
+	if (optlen > 0xffff)
+		return WIRE_ESPACE;
 	opt[0] = 0;
 	wire_put16(opt + 1, DNS_T_OPT);
 	wire_put16(opt + 3, udp_size);
 	wire_put32(opt + 5, ((uint32_t)ext_rcode << 24) |
-		   ((uint32_t)version << 16) | flags);
-	wire_put16(opt + 9, 0);
-	return wire_write(w, opt, sizeof(opt));
+			    ((uint32_t)version << 16) | flags);
+	wire_put16(opt + 9, (uint16_t)optlen);
+	if (wire_write(w, opt, sizeof(opt)) < 0)
+		return WIRE_ESPACE;
+	if (optlen && wire_write(w, opts, optlen) < 0) {
+		w->len = len;
+		return WIRE_ESPACE;
+	}
+	return 0;
+}
+
+int wire_write_opt(wire_writer *w, uint16_t udp_size, uint8_t ext_rcode,
+		   uint8_t version, uint16_t flags)
+{
+	return wire_write_opt_opts(w, udp_size, ext_rcode, version, flags,
+				   NULL, 0);
 }
 
 static int b64_val(int c, int url)

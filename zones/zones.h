@@ -134,6 +134,13 @@ typedef struct wire_query {
 	 * additional record is a TSIG, else 0.  A TSIG that is not the last
 	 * record is WQ_FORMERR. */
 	uint16_t tsig_off;
+	/* RFC 7873 / RFC 5001 options of the OPT record (first of each):
+	 * offset of the COOKIE option's data in the message (0: none), its
+	 * length (8 or 16..40; other lengths are WQ_FORMERR), and 1 when an
+	 * NSID option asks for our server identifier. */
+	uint16_t cookie_off;
+	uint8_t cookie_len;
+	uint8_t nsid;
 } wire_query;
 
 typedef enum wire_qresult {
@@ -186,6 +193,11 @@ int wire_write_rr(wire_writer *w, const uint8_t *owner, uint16_t type,
 /* Append an OPT pseudo-RR (root owner, no options). */
 int wire_write_opt(wire_writer *w, uint16_t udp_size, uint8_t ext_rcode,
 		   uint8_t version, uint16_t flags);
+/* The same with EDNS options: opts holds optlen bytes of ready options
+ * (code, length, data each). */
+int wire_write_opt_opts(wire_writer *w, uint16_t udp_size,
+			uint8_t ext_rcode, uint8_t version, uint16_t flags,
+			const uint8_t *opts, size_t optlen);
 
 /* ===================================================================== */
 /* 2. Zone store                                                         */
@@ -280,6 +292,13 @@ typedef struct zone_stats {
 	uint64_t queries, answered, dropped, formerr, refused, notimp,
 		 nxdomain, nodata, truncated, badvers;
 	uint64_t badtsig;   /* TSIG failures answered NOTAUTH (handle.c) */
+	/* DNS cookies seen (handle.c): with a valid server cookie, with a
+	 * bad or expired one (answered with a fresh one), client only */
+	uint64_t cookie_valid, cookie_bad, cookie_client;
+	/* response rate limiting (counted by the shell, zones.h 5.):
+	 * responses over the rate, of those sent truncated (slip), sent
+	 * as BADCOOKIE, and dropped */
+	uint64_t rrl_limited, rrl_slipped, rrl_badcookie, rrl_dropped;
 } zone_stats;
 
 zone_db *zone_db_new(const zone_db_opts *opts);
@@ -468,6 +487,16 @@ int zone_tsig_verify_response(zone_tsig_ctx *ctx, const uint8_t *msg,
 
 /* ---- The request handler: the one entry point for every message ---- */
 
+enum {
+	EDNS_O_NSID = 3, EDNS_O_COOKIE = 10,
+	DNS_R_BADCOOKIE = 23,         /* extended rcode (RFC 7873 8) */
+	ZONE_COOKIE_SECRET = 16,      /* SipHash-2-4 key */
+	ZONE_NSID_MAX = 64,
+	ZONE_EOPT_MAX = 4 + 40 + 4 + ZONE_NSID_MAX,
+};
+
+typedef struct zone_edns_srv zone_edns_srv;  /* cookies + NSID, zones.h 5. */
+
 typedef struct zone_req {
 	const uint8_t *q;
 	size_t qlen;
@@ -477,6 +506,8 @@ typedef struct zone_req {
 	uint64_t now;                 /* unix time, seconds */
 	int loopback;                 /* sent to a loopback address (CHAOS
 					 identity answers, ZONE_Q_LOOPBACK) */
+	const zone_edns_srv *srv;     /* server cookies / NSID, or NULL */
+	uint8_t classify;             /* 1: fill eff->rclass/rhash (RRL) */
 } zone_req;
 
 typedef struct zone_xfr zone_xfr; /* an outgoing AXFR/IXFR stream */
@@ -495,6 +526,20 @@ typedef struct zone_effects {
 	/* An accepted AXFR/IXFR over TCP: resp is empty, stream messages
 	 * with zone_xfr_next until it returns 0, then zone_xfr_free. */
 	zone_xfr *xfr;
+	/* With rq->classify, for a plain QUERY answered from our data: the
+	 * response class (ZONE_RC_*) and the hash of the name rate limiting
+	 * keys it on (zones.h 5.). */
+	uint8_t rclass;
+	uint32_t rhash;
+	/* The query had a usable OPT; its COOKIE verdict (ZONE_COOKIE_*);
+	 * the EDNS options (COOKIE, NSID) its reply carries, already in
+	 * resp; the shell adds them to a resolver answer (zone_edns_append)
+	 * or a rate-limited reply (zone_reply_short). */
+	uint8_t edns;
+	uint8_t cookie;
+	uint16_t udp_lim;             /* the largest UDP reply it may get */
+	uint16_t opt_len;
+	uint8_t opt[ZONE_EOPT_MAX];   /* last member: not zeroed */
 } zone_effects;
 
 /*
@@ -661,5 +706,112 @@ uint16_t zone_xfrin_qtype(const zone_xfrin *x);
 uint32_t zone_xfrin_serial(const zone_xfrin *x);
 const char *zone_xfrin_error(const zone_xfrin *x);
 void zone_xfrin_free(zone_xfrin *x);
+
+/* ===================================================================== */
+/* 5. Abuse resistance (issue 10): DNS cookies (RFC 7873, RFC 9018), NSID */
+/*    (RFC 5001), response rate limiting (NSD/Knot RRL)                  */
+/* ===================================================================== */
+
+/* SipHash-2-4 of m[0..n) with a 128-bit key (zones/siphash.c). */
+uint64_t zone_siphash24(const uint8_t key[16], const uint8_t *m, size_t n);
+
+/* A COOKIE option's data: client cookie and the server cookie (slen 0
+ * or 8..32). */
+typedef struct zone_cookie {
+	uint8_t client[8];
+	uint8_t server[32];
+	uint8_t slen;
+} zone_cookie;
+/* Split COOKIE option data; 0, or -1 when its length is malformed
+ * (< 8, 9..15, > 40: FORMERR, RFC 7873 5.2.2). */
+int zone_cookie_parse(const uint8_t *p, size_t len, zone_cookie *c);
+
+/* What the server side needs: the cookie secrets (the shell makes them
+ * from getrandom and rotates them; the previous one still validates) and
+ * the NSID payload.  Owned by the shell; zone_req.srv points to it. */
+struct zone_edns_srv {
+	uint8_t cookies;              /* 1: answer COOKIE options */
+	uint8_t has_prev;
+	uint8_t secret[ZONE_COOKIE_SECRET], prev[ZONE_COOKIE_SECRET];
+	uint8_t nsid[ZONE_NSID_MAX];
+	uint16_t nsid_len;            /* 0: no NSID */
+};
+
+enum {
+	ZONE_COOKIE_NONE = 0,         /* no COOKIE option */
+	ZONE_COOKIE_CLIENT = 1,       /* client cookie only */
+	ZONE_COOKIE_BAD = 2,          /* server cookie invalid or expired */
+	ZONE_COOKIE_VALID = 3,        /* server cookie valid (RFC 9018) */
+};
+
+/*
+ * The EDNS options for the reply to q (msg is the query it was parsed
+ * from, af/addr the client): COOKIE with the client cookie and an RFC
+ * 9018 version 1 server cookie (the one received when it is valid, made
+ * with the current secret and under 30 minutes old; else a fresh one),
+ * and NSID when q asked for it and one is set.  A server cookie is valid
+ * when its hash matches with the current or the previous secret and its
+ * timestamp is at most 1 hour old and at most 5 minutes in the future.
+ * Writes to out (ZONE_EOPT_MAX bytes), returns the length; *verdict
+ * gets ZONE_COOKIE_*.
+ */
+size_t zone_edns_opts(const zone_edns_srv *s, const uint8_t *msg,
+		      const wire_query *q, int af, const uint8_t *addr,
+		      uint32_t now, uint8_t *out, uint8_t *verdict);
+
+/* Add EDNS options to the OPT record of a complete reply (a resolver
+ * answer): 0, or -1 when msg has no OPT or the result would exceed
+ * limit (msg unchanged). */
+int zone_edns_append(uint8_t *msg, size_t *len, size_t limit,
+		     const uint8_t *opts, size_t optlen);
+
+/*
+ * Rewrite a reply (header and question as zone_db_handle wrote them) into
+ * the short reply rate limiting sends: no records, TC=1 (slip), or
+ * RCODE BADCOOKIE (badcookie != 0, RFC 7873 5.2.3; needs edns).  With
+ * edns an OPT (payload udp) carrying opts is added.  Returns the new
+ * length, or 0 when the reply is unusable.
+ */
+size_t zone_reply_short(uint8_t *resp, size_t len, size_t cap, int badcookie,
+			int edns, uint16_t udp, const uint8_t *opts,
+			size_t optlen);
+
+/* Response classes (as NSD/Knot RRL classify): the key of a bucket is the
+ * class, the source prefix and a name (answer, any: the query name;
+ * nodata, nxdomain: the zone apex; referral: the delegation; wildcard:
+ * the wildcard; error: none). */
+enum {
+	ZONE_RC_NONE = 0, ZONE_RC_ANSWER, ZONE_RC_NODATA, ZONE_RC_NXDOMAIN,
+	ZONE_RC_REFERRAL, ZONE_RC_WILDCARD, ZONE_RC_ERROR, ZONE_RC_ANY,
+};
+
+typedef struct zone_rrl_opts {
+	uint32_t rate;        /* responses per second per bucket (> 0) */
+	uint32_t slip;        /* every slip-th limited response is sent
+				 short; 0: none, 1: all */
+	uint8_t v4_prefix;    /* source prefix lengths (0..32, 0..128) */
+	uint8_t v6_prefix;
+	uint32_t size;        /* buckets (rounded up to a power of 2; 0:
+				 65536) */
+	uint64_t seed;        /* hash seed (the shell passes a random one) */
+} zone_rrl_opts;
+
+typedef enum zone_rrl_act {
+	ZONE_RRL_SEND = 0,    /* within the rate (or exempt) */
+	ZONE_RRL_DROP = 1,    /* over: send nothing */
+	ZONE_RRL_SLIP = 2,    /* over: send the short reply */
+} zone_rrl_act;
+
+typedef struct zone_rrl zone_rrl;
+/* The table is allocated here, once; NULL when out of memory. */
+zone_rrl *zone_rrl_new(const zone_rrl_opts *o);
+void zone_rrl_free(zone_rrl *r);
+/* A source never limited (af 4 or 6, prefix in bits).  0 or -ENOMEM. */
+int zone_rrl_exempt(zone_rrl *r, int af, const uint8_t *addr, int prefix);
+/* Account one response to af/addr of class rclass keyed on rhash at
+ * now_ms (any monotonic or wall clock in ms); token bucket of rate per
+ * second, burst of one second.  No allocation. */
+zone_rrl_act zone_rrl_check(zone_rrl *r, int af, const uint8_t *addr,
+			    uint8_t rclass, uint32_t rhash, uint64_t now_ms);
 
 #endif

@@ -18,7 +18,10 @@
 # BENCH_THREADS (dnsperf -T, default 1: the server gets the other core),
 # BENCH_NAMES (100000), BENCH_QUERIES (150000), BENCH_BIG (1000000),
 # BENCH_ROUNDS (3: each server is measured ROUNDS times, taking turns, and
-# the median is reported), BENCH_SKIP_LOAD=1 to skip part 2.
+# the median is reported), BENCH_SKIP_LOAD=1 to skip part 2,
+# BENCH_RRL_RATE (1000000: a second dnsvizor, "dv-rrl", runs with
+# --rrl-rate at this rate, high enough that nothing is limited, to show
+# what response rate limiting costs; 0 skips it).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DV=${DNSVIZOR:-$ROOT/build/dnsvizor}
@@ -146,9 +149,25 @@ start nsd nsd -d -c "$T/nsd/nsd.conf"
 SID_NSD=$SPID
 start knotd knotd -c "$T/knot/knot.conf"
 SID_KNOT=$SPID
+RRL_RATE=${BENCH_RRL_RATE:-1000000}
+SID_RRL=""
+servers="dnsvizor:$PORT_DV:$SID_DV nsd:$PORT_NSD:$SID_NSD knotd:$PORT_KNOT:$SID_KNOT"
+if [ "$RRL_RATE" != 0 ]; then
+    PORT_RRL=$(free_port)
+    while [ "$PORT_RRL" = "$PORT_DV" ] || [ "$PORT_RRL" = "$PORT_NSD" ] ||
+          [ "$PORT_RRL" = "$PORT_KNOT" ]; do PORT_RRL=$(free_port); done
+    start dv-rrl "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 \
+        --port="$PORT_RRL" --state-dir="$T/dv-rrl" --zone="$ORIGIN,$ZONE" \
+        --rrl-rate="$RRL_RATE"
+    SID_RRL=$SPID
+    servers="$servers dv-rrl:$PORT_RRL:$SID_RRL"
+fi
 up=""
-for s in "dnsvizor $PORT_DV $SID_DV" "nsd $PORT_NSD $SID_NSD" "knotd $PORT_KNOT $SID_KNOT"; do
-    set -- $s
+for s in $servers; do
+    IFS=: read -r n p sid <<EOF
+$s
+EOF
+    set -- "$n" "$p" "$sid"
     if wait_dns "$2" "$ORIGIN" SOA "$3" 60; then
         up="$up $1:$2:$3"
     else
@@ -165,7 +184,7 @@ EOF
     done
     r=$((r + 1))
 done
-for p in $SID_DV $SID_NSD $SID_KNOT; do stop_pid "$p"; done
+for p in $SID_DV $SID_NSD $SID_KNOT $SID_RRL; do stop_pid "$p"; done
 
 # median over the rounds for each server, then the ratios
 awk '
@@ -178,8 +197,8 @@ function med(arr, s, k,   i, j, m, v, x) {  # median of arr[s, 1..k]
 }
 END {
     print "median over rounds:"
-    split("dnsvizor nsd knotd", names, " ")
-    for (i = 1; i <= 3; i++) { s = names[i]; if (s in n) {
+    split("dnsvizor nsd knotd dv-rrl", names, " ")
+    for (i = 1; i <= 4; i++) { s = names[i]; if (s in n) {
         Q[s] = med(q, s, n[s]); C[s] = med(c, s, n[s])
         printf "  %-9s %8.0f q/s %8.0f q/CPU-s\n", s, Q[s], C[s] } }
     if (!("dnsvizor" in Q)) { print "ratios: no dnsvizor result"; exit }
@@ -189,6 +208,9 @@ END {
     if ("nsd" in Q && Q["nsd"] > 0 && C["nsd"] > 0)
         printf "ratio dnsvizor/NSD:   %.2f (queries/s)  %.2f (queries per CPU-second)\n",
             Q["dnsvizor"] / Q["nsd"], C["dnsvizor"] / C["nsd"]
+    if ("dv-rrl" in Q && Q["dnsvizor"] > 0 && C["dnsvizor"] > 0)
+        printf "ratio dnsvizor --rrl-rate/without: %.2f (queries/s)  %.2f (queries per CPU-second)\n",
+            Q["dv-rrl"] / Q["dnsvizor"], C["dv-rrl"] / C["dnsvizor"]
 }' "$T/results"
 
 

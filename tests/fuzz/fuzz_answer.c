@@ -81,14 +81,20 @@ static zone_db *fz_db(void)
 static void fz_handle(zone_db *db, const uint8_t *data, size_t size,
 		      int tcp, uint8_t *resp, size_t cap)
 {
+	/* server cookies and NSID on, and the RRL class asked for */
+	static const zone_edns_srv srv = { .cookies = 1, .has_prev = 1,
+					   .nsid = "fuzz", .nsid_len = 4 };
 	zone_req rq = { .q = data, .qlen = size, .tcp = tcp, .af = 4,
-			.addr = { 127, 0, 0, 1 }, .now = 1700000000 };
+			.addr = { 127, 0, 0, 1 }, .now = 1700000000,
+			.srv = &srv, .classify = 1 };
 	zone_effects eff;
 	size_t len = 0;
 	int n, msgs = 0;
 
 	if (zone_db_handle(db, &rq, resp, cap, &len, &eff, NULL) ==
 	    ZONE_REPLY && len > cap)
+		abort();
+	if (eff.opt_len > ZONE_EOPT_MAX || eff.rclass > ZONE_RC_ANY)
 		abort();
 	if (eff.changed)
 		abort();        /* no update is allowed in this db */

@@ -1,6 +1,8 @@
 /*
  * libFuzzer target for the wire codec: the query parser, the name reader at
- * every offset, and the compressing writer fed with whatever names parsed.
+ * every offset, and the compressing writer fed with whatever names parsed;
+ * the COOKIE option parser and the server cookie / NSID reply options
+ * (zones/cookie.c), and appending options to the input taken as a reply.
  * Invariants are checked with abort() so the fuzzer reports them.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
@@ -20,6 +22,62 @@ static void fq_check(int cond)
 		abort();
 }
 
+/* A parsed query's COOKIE / NSID: what zone_edns_opts makes of it. */
+static void fq_cookie_query(const uint8_t *data, size_t size,
+			    const wire_query *q)
+{
+	static const uint8_t ip[16] = { 192, 0, 2, 1 };
+	zone_edns_srv s;
+	zone_cookie c;
+	uint8_t out[ZONE_EOPT_MAX], v;
+	size_t n;
+
+	if (q->cookie_off) {
+		fq_check(q->has_edns);
+		fq_check((size_t)q->cookie_off + q->cookie_len <= size);
+		fq_check(zone_cookie_parse(data + q->cookie_off,
+					   q->cookie_len, &c) == 0);
+	}
+	memset(&s, 0, sizeof(s));
+	s.cookies = 1;
+	s.has_prev = size & 1;
+	memset(s.prev, 0x5a, sizeof(s.prev));
+	memcpy(s.nsid, "fuzz", 4);
+	s.nsid_len = 4;
+	n = zone_edns_opts(&s, data, q, size & 2 ? 6 : 4, ip,
+			   (uint32_t)size * 997u, out, &v);
+	fq_check(n <= ZONE_EOPT_MAX);
+	fq_check((n > 0) == (q->has_edns && (q->cookie_off || q->nsid)));
+	fq_check((v != ZONE_COOKIE_NONE) == (q->has_edns && q->cookie_off));
+	if (v != ZONE_COOKIE_NONE)
+		fq_check(n >= 28 && memcmp(out + 4, data + q->cookie_off, 8) == 0);
+}
+
+/* The input as COOKIE option data, and as a reply to add options to. */
+static void fq_cookie_raw(const uint8_t *data, size_t size)
+{
+	static const uint8_t opt[8] = { 0, 10, 0, 4, 1, 2, 3, 4 };
+	uint8_t buf[4096 + 16];
+	zone_cookie c;
+	size_t len = size;
+	int r = zone_cookie_parse(data, size, &c);
+
+	fq_check((r == 0) == (size == 8 || (size >= 16 && size <= 40)));
+	if (r == 0)
+		fq_check(c.slen == size - 8 && memcmp(c.client, data, 8) == 0);
+	if (size > 4096)
+		return;
+	memcpy(buf, data, size);
+	if (zone_edns_append(buf, &len, sizeof(buf), opt, sizeof(opt)) == 0)
+		fq_check(len == size + sizeof(opt));
+	else
+		fq_check(len == size && memcmp(buf, data, size) == 0);
+	memcpy(buf, data, size);
+	len = zone_reply_short(buf, size, sizeof(buf), (int)(size & 1), 1,
+			       1232, opt, sizeof(opt));
+	fq_check(len <= sizeof(buf));
+}
+
 static void fq_query(const uint8_t *data, size_t size)
 {
 	wire_query q;
@@ -37,6 +95,8 @@ static void fq_query(const uint8_t *data, size_t size)
 	fq_check(wire_name_equal(q.qname, q.lname));
 	if (r == WQ_BADVERS)
 		fq_check(q.has_edns && q.edns_version > 0);
+	if (r == WQ_OK)
+		fq_cookie_query(data, size, &q);
 }
 
 /* Presentation round trip and comparison sanity for one name. */
@@ -117,6 +177,7 @@ static void fq_names(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fq_query(data, size);
+	fq_cookie_raw(data, size);
 	fq_names(data, size);
 	return 0;
 }

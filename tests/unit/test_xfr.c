@@ -116,7 +116,8 @@ static xres run(tdb *t, uint16_t qtype, long serial, int tcp, int edns)
 	xres r = { -1, 0, ldns_rr_list_new(), 0, 0 };
 	size_t qlen = 0, len = 0;
 	uint8_t *q = mkreq(qtype, serial, &qlen);
-	zone_req rq = { q, qlen, tcp, 4, { 127, 0, 0, 1 }, 1700000000, 0 };
+	zone_req rq = { .q = q, .qlen = qlen, .tcp = tcp, .af = 4,
+			.addr = { 127, 0, 0, 1 }, .now = 1700000000 };
 	zone_tsig_ctx ts;
 	zone_effects eff;
 	wire_query wq;
