@@ -504,23 +504,51 @@ def gen_xfrin():
                                              soa(6), soa(6)))
     out["ixfr-tc"] = frames(2, xresp("IXFR", soa(6), tc=True))
     out["ixfr-no-end"] = frames(2, xresp("IXFR", soa(7), soa(5), www, soa(6)))
-    # TSIG expected (kind | 4): unsigned answers, and answers signed with
-    # the right key but not over this query's MAC
+    # TSIG expected (kind | 4, key k. hmac-sha256, time 1000000): the
+    # queries zone_xfrin_query sends (id 0x1234), dumped once from the
+    # engine, give the request MACs the answers are signed over; AXFR and
+    # IXFR answers are multi-message TSIG sequences.
+    xq = {
+        0: "123400000001000000000001076578616d706c6503636f6d0000060001016b0000fa00ff"
+           "00000000003d0b686d61632d736861323536000000000f4240012c0020d2517deabdc82772"
+           "f7a589fcfaaf2c94bbff650c003d27a72a21ecdcf36d11cd123400000000",
+        1: "123400000001000000000001076578616d706c6503636f6d0000fc0001016b0000fa00ff"
+           "00000000003d0b686d61632d736861323536000000000f4240012c002085a547ac1b6274f1"
+           "4040438ff2892b38aab7f8f535a1709eba56f1785ba09b8c123400000000",
+        2: "123400000001000000010001076578616d706c6503636f6d0000fb0001c00c0006000100"
+           "000e100027036e7331c00c0a686f73746d6173746572c00c0000000500001c2000000e10"
+           "001275000000012c016b0000fa00ff00000000003d0b686d61632d736861323536000000"
+           "000f4240012c002000ea86ea6bc10d6c26d80c90d390b2148a83aa7c395a7f961e074958"
+           "0da85547123400000000"}
     key = dns.tsig.Key("k.", base64.b64decode("c2VjcmV0c2VjcmV0c2VjcmV0"),
                        dns.tsig.HMAC_SHA256)
-    _NOW[0] = 1000000
-    signed = []
-    for x in ([soa(6), ns1, a1], [www, soa(6)]):
-        m = dns.message.make_response(dns.message.make_query(XZ, "AXFR"))
-        m.id = 0x1234
-        for y in x:
-            m.answer.append(y)
-        m.use_tsig(key, fudge=300)
-        signed.append(m.to_wire())
-    _NOW[0] = 1700000000
+
+    def signed(kind, *msgs, error=0):
+        _NOW[0] = 1000000
+        req = dns.message.from_wire(bytes.fromhex(xq[kind]), keyring={n("k."): key})
+        ctx, outm = None, []
+        for recs in msgs:
+            m = dns.message.make_response(req)
+            m.flags |= dns.flags.AA
+            if error:
+                m.tsig_error = error
+            for y in recs:
+                m.answer.append(y)
+            outm.append(m.to_wire(multi=True, tsig_ctx=ctx))
+            ctx = m.tsig_ctx
+        _NOW[0] = 1700000000
+        return frames(kind | 4, *outm)
+    out["tsig-soa"] = signed(0, [soa(6)])
+    out["tsig-axfr-one"] = signed(1, full + [soa(6)])
+    out["tsig-axfr-multi"] = signed(1, [soa(6), ns1, a1], [www, www2, mail],
+                                    [txt, cut, glue, soa(6)])
+    out["tsig-ixfr-multi"] = signed(2, [soa(7), soa(5), www], [soa(6), www2, soa(6)],
+                                    [soa(7), mail, soa(7)])
+    out["tsig-ixfr-uptodate"] = signed(2, [soa(5)])
     out["tsig-axfr-unsigned"] = frames(5, xresp("AXFR", *full, soa(6)))
-    out["tsig-axfr-signed"] = frames(5, *signed)
-    out["tsig-soa-signed"] = frames(4, signed[0])
+    m = signed(1, [soa(6), ns1, a1], [www, soa(6)])
+    out["tsig-axfr-second-unsigned"] = m[:3 + struct.unpack("!H", m[1:3])[0]] + \
+        frames(1, xresp("AXFR", www, soa(6)))[1:]
     return out
 
 
