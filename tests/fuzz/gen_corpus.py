@@ -8,9 +8,8 @@ Writes OUTDIR/<target>/<name> for every tests/fuzz/fuzz_<target>.c, and the
 libFuzzer dictionaries tests/fuzz/<target>.dict (unless --no-dict), each in
 the input format that target's harness reads (see the comment at the top of
 each fuzz_*.c; the layouts are repeated beside each generator below).  The
-output is deterministic (fixed keys, fixed clocks) except the P-256 CSR
-seeds of fuzz_acme (ECDSA signatures are randomised), so running the script
-again reproduces the committed files but those.
+output is deterministic (fixed keys, fixed clocks, fixed hash seed and
+shuffle), so running the script again reproduces the committed files.
 Needs python3-dnspython and python3-cryptography (Ed25519 DNSSEC signing)
 only; DHCP, HTTP/1.1, HTTP/2 (HPACK without Huffman) and the ACME input
 script are built by hand here.
@@ -793,6 +792,48 @@ def gen_cache():
         out["reply-%s" % k] = bytes([modes[i % len(modes)]]) + w
     q = query("www.example.", "A", edns=0)
     out["query-forced-qr"] = b"\x80" + q
+    out.update(cache_images(out))
+    return out
+
+
+def cache_images(seeds):
+    """Serialized cache images (fuzz_cache's odd first byte), made by
+    tests/fuzz/cache_seed.c from the reply seeds: built here with cc
+    against resolver/ and zones/ (skipped with a warning without cc)."""
+    import subprocess
+    import tempfile
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = {}
+    with tempfile.TemporaryDirectory() as td:
+        src = os.path.join(td, "seeds")
+        img = os.path.join(td, "img")
+        os.makedirs(src)
+        os.makedirs(img)
+        for k, v in seeds.items():
+            with open(os.path.join(src, k), "wb") as f:
+                f.write(v)
+        exe = os.path.join(td, "cache_seed")
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "ldns", "libcrypto"],
+                               capture_output=True, text=True).stdout.split()
+        cmd = (["cc", "-O0", "-std=c11", "-D_GNU_SOURCE", "-I", root,
+                os.path.join(root, "tests/fuzz/cache_seed.c")] +
+               sorted(os.path.join(root, d, f) for d in ("zones", "resolver")
+                      for f in os.listdir(os.path.join(root, d)) if f.endswith(".c")) +
+               flags + ["-o", exe])
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.stderr.write("gen_corpus: no cache images (cc failed):\n" + r.stderr[-2000:])
+            return out
+        subprocess.run([exe, img] + sorted(os.path.join(src, k) for k in seeds), check=True)
+        for k in sorted(os.listdir(img)):
+            v = open(os.path.join(img, k), "rb").read()
+            if len(v) <= 4096:
+                out[k] = v
+    if "image-reply-pos-a" in out:
+        v = out["image-reply-pos-a"]
+        out["image-torn"] = v[:len(v) - 7]
+        out["image-bad-crc"] = v[:10] + bytes([v[10] ^ 0x55]) + v[11:]
+        out["image-twice"] = v + v[1:]
     return out
 
 
@@ -1270,6 +1311,38 @@ def acme_script(sel, at, resp, tail=b"\x01" * 24, wait=b"\x01"):
     return out + tail
 
 
+# a fixed RSA-2048 key for the CSR seeds (made once with cryptography)
+RSA_KEY = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQCwgPDFyciwyVGE\n"
+    "kPEdwmXYbiu29nFYWV6JjH2WdEvL5ljVh7LbIoxpygnp+jsTZ1Nblm+9evH2uUtI\n"
+    "oR5IP9nNh/dELGLbWBzQyw0I7JeosLW0R56ACGvMP63+d96masrOgy/Ez0SlIM6H\n"
+    "fIbiknR84A1US+WSgd62vvCgNjJ40J6N+54EyOqUJks24s5zVeYswFG2PXoAjf/v\n"
+    "RJSgsugWmzRg2tKhg1UOiKSILvWbxb2aaisaEeCRowHxKOlL3YtwprbkgYqrP+Xv\n"
+    "53w0ttqK1dIkQF3Pn5NKKMMZpqXpqL+chB6ijVBj01goH8i66qRjdrMY3GvFAUt3\n"
+    "P9TUQwH3AgMBAAECggEAAn1nKBsfGiNU445Z4GYYIrP3KOcUFT95fm49bUxpr1Aq\n"
+    "C6UU6FN18J4ZgrP1dmIcQmv+Wolr9WOKxNUFBNblvyj+W3dW06pMCcP7hJc10nrf\n"
+    "rVHfUgYMYz64uSC+wtE52CzwlRGpcbzjPPUMQBD51LMibQB/FhB/8EsEQPZSwvKE\n"
+    "bqKnVCzNG8aOZ96hCxmzzRVECUkrvkXyEPTltuaIxh49qDH31YRpkmTyTVbH6igL\n"
+    "k79ZVQmGHcd3h9YhhLRxHeD6yPf2hd/YGU/AjXk1MGA5XvHH+TlOiJgthRFEmRSN\n"
+    "b5AtXwKQioPJgefstmO6WjQd/xdL5D6RtsTp9ts2sQKBgQDkwgKH8yNt2N06STM8\n"
+    "GmdP7LjuGUhM2xWCJFFWMDwiHW6BN6EoIvUYb5utPf6DjtKxTLFxFR0RCjsBUZxw\n"
+    "7NstXmuNoarlLW4LJ1oky4Q53n7X0HtjIC3kE3RtsdF41J273sgMs2p8+KfxaY4S\n"
+    "C0gF9LyZGMoGXwL2+MGt/d1QEQKBgQDFheRUAUXgQhfdccKzyh5ha5+EIqVrU8za\n"
+    "lWD9bBpgcebX3m0GJ4nrim3zMhNM0vLYTXcT6DKoH9H4yS2rgX6/dBdBpKf9dE2j\n"
+    "osuu2dOajt+QFkEOWCQUT9gpTz8vellf60EkS+rgaUdc3Fr95wh0FbXBDkBeDJBF\n"
+    "cozmzBo5hwKBgQCUeBK6d6SL+8+Br9av8JcS+ZoA9qnFMAAiqj2cCcxNe/qnpRpU\n"
+    "eXPHu1A3vV+9tOmsJxGXSlPGJnSrY3N8m02ZgYmer8nB2p1sYcsQzIHyKST8HxSl\n"
+    "/lGqkLHlLB6/JIeHUo1WKPA5Ug12EsMhlO7W5sOtPbiJMAs1jbfunDCScQKBgQCg\n"
+    "tsyNPWvpiF16pLFTMEV/5t2n2bjWlxy7TYfZKzha+NJnGmeC9nDV4ZCMrFXf0FQf\n"
+    "gwg8flWZTiq+TpKGVZsXlBHIK300UIlLd45a+omd3FozFqhgT38rt7ueAQjcTKSj\n"
+    "0vrx2YOGjKKv/+tZY74RFgkIx9u/qmFI4Gec8rzzyQKBgQCOCx8RzVWSLkpO+smD\n"
+    "sMPSUaUZGC953qV4LO3miXxn/YeNOhVPTRpzszIZHfhFovAqVeKXy0PS0dQ10/Z1\n"
+    "20xXZIJ0OS9S1qRtDLgnOhQuwqF/Omcb2sWx17E35tBzRX+r3+Y7Wav104RS+HAu\n"
+    "AVdhPDz9MMX0kVKoejfbo93y8Q==\n"
+    "-----END PRIVATE KEY-----\n")
+
+
 def gen_acme():
     import json
     out = {}
@@ -1407,18 +1480,17 @@ def gen_acme():
     out["state-csr-order"] = state({"version": 1, "orders": [{
         "id": "csr1", "due": 0, "backoff": 99999999,
         "csr": b64u(bytes.fromhex("3082010a0201003000"))}]})
-    # CSR order (sel 2): real CSRs (DER) from a fixed P-256 key (ECDSA
-    # signatures are randomised: these files change when regenerated) and
-    # a fixed Ed25519 key (deterministic)
+    # CSR order (sel 2): real CSRs (DER) from a fixed RSA key (PKCS#1 v1.5
+    # signatures are deterministic, unlike ECDSA here) and a fixed Ed25519
+    # key
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.x509.oid import NameOID
-    p256 = ec.derive_private_key(0x1234567890abcdef, ec.SECP256R1())
+    rsak = serialization.load_pem_private_key(RSA_KEY.encode(), None)
     ders = {}
-    for nm, cn, sans, k in [("two-names", "example.com", ["example.com", "*.example.com"], p256),
-                            ("other-name", "other.test", ["other.test"], p256),
-                            ("no-san", "example.com", None, p256),
+    for nm, cn, sans, k in [("two-names", "example.com", ["example.com", "*.example.com"], rsak),
+                            ("other-name", "other.test", ["other.test"], rsak),
+                            ("no-san", "example.com", None, rsak),
                             ("ed25519", "example.com", ["example.com"], KSK_PRIV)]:
         bld = x509.CertificateSigningRequestBuilder().subject_name(
             x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
