@@ -885,7 +885,8 @@ def gen_resolver():
         b0 = ti << 2
         out["iter-%s" % t.lower()] = bytes([b0]) + root_ref + com_ref + ans(t, datas[t])
         out["fwd-%s" % t.lower()] = bytes([b0 | 1]) + ans(t, datas[t])
-    out["iter-qmin"] = bytes([0x02]) + root_ref + com_ref + \
+    out["iter-qmin"] = bytes([0x02]) + root_ref + com_ref + ans("A", "192.0.2.80")
+    out["iter-qmin-nodata-ent"] = bytes([0x02]) + root_ref + \
         splice_chunk(0, 0, aa=True, ns=[soa_c]) + ans("A", "192.0.2.80")
     out["iter-nxdomain"] = bytes([0]) + root_ref + com_ref + \
         splice_chunk(0, 3, aa=True, ns=[soa_c])
