@@ -979,6 +979,15 @@ def dhcp_pkt(mtype, mac=b"\x02\x00\x00\x00\x00\x01", xid=0x11223344,
     return p
 
 
+def crc32c(b):
+    c = 0xffffffff
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 & -(c & 1))
+    return ~c & 0xffffffff
+
+
 def raw(p):
     return b"\x80" + p
 
@@ -1075,6 +1084,29 @@ def gen_dhcp():
                                    bytes([0x33]) + o(53, bytes([REQUEST])) + b"\xff",
                                    bytes([0x23]) + o(53, bytes([RELEASE])) + b"\xff")
     out["wrap-overload"] = bytes([0x05]) + o(53, bytes([DISCOVER])) + o(52, b"\x03") + b"\xff"
+    # the whole input also goes to dhcp_restore: lease journal records
+    # (dhcp/journal.c: DC 01, body length, CRC-32C, addr, state, hlen,
+    # chaddr, idlen, client id, name length, name, expiry ms)
+    def lease(addr, state, mac, cid, name, exp):
+        body = ip(addr) + bytes([state, len(mac)]) + mac + bytes([len(cid)]) + cid + \
+            bytes([len(name)]) + name + struct.pack("!Q", exp)
+        return b"\xdc\x01" + struct.pack("!HI", len(body), crc32c(body)) + body
+    now = 1700000000000
+    recs = [lease("192.168.1.100", 1, mac, b"\x01" + mac, b"laptop", now + 3600000),
+            lease("192.168.1.101", 1, b"\x02\x00\x00\x00\x00\x02", b"", b"", now + 60000),
+            lease("192.168.1.100", 0, mac, b"\x01" + mac, b"laptop", now),
+            lease("192.168.1.102", 2, b"\x02\x00\x00\x00\x00\x03", b"", b"", now + 600000),
+            lease("10.5.0.10", 1, b"\x02\x00\x00\x00\x01\x01", b"", b"relayed", now + 1),
+            lease("192.168.1.50", 1, b"\x02\x00\x00\x00\x00\xaa", b"", b"printer", 2 ** 63),
+            lease("172.16.0.1", 1, b"\x02\x00\x00\x00\x09\x09", b"", b"elsewhere", now + 1)]
+    out["journal"] = b"".join(recs)
+    out["journal-torn"] = b"".join(recs[:3]) + recs[3][:11]
+    bad = bytearray(recs[1])
+    bad[-1] ^= 1
+    out["journal-bad-crc"] = recs[0] + bytes(bad) + recs[2]
+    out["journal-bad-fields"] = lease("192.168.1.100", 7, mac, b"", b"", now) + \
+        lease("192.168.1.100", 1, mac * 3, b"", b"", now) + \
+        lease("192.168.1.100", 1, mac, b"x" * 70, b"y" * 70, now)
     # the config parsers get the same bytes
     for i, s in enumerate([b"192.168.1.100,192.168.1.110,1h",
                            b"tag:lan,10.0.0.10,10.0.0.20,255.255.255.0,12h",
@@ -1572,6 +1604,7 @@ def dns_dict():
 
 def dhcp_dict():
     e = [("magic", b"\x63\x82\x53\x63"), ("sep", b"\xde\xad"), ("end", b"\xff"),
+         ("journal_rec", b"\xdc\x01"),
          ("pad", b"\x00"), ("srv_id", b"\x36\x04\xc0\xa8\x01\x01"),
          ("req_ip", b"\x32\x04\xc0\xa8\x01\x64"), ("req_ip_relay", b"\x32\x04\x0a\x05\x00\x0a"),
          ("ip_srv", b"\xc0\xa8\x01\x01"), ("giaddr", b"\x0a\x05\x00\x01"),
