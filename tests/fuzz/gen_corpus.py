@@ -10,6 +10,8 @@ the input format that target's harness reads (see the comment at the top of
 each fuzz_*.c; the layouts are repeated beside each generator below).  The
 output is deterministic (fixed keys, fixed clocks, fixed hash seed and
 shuffle), so running the script again reproduces the committed files.
+Files named regress-* in a corpus directory (reproducers of fixed crashes,
+committed by hand) are left alone; every other file there is replaced.
 Needs python3-dnspython and python3-cryptography (Ed25519 DNSSEC signing)
 only; DHCP, HTTP/1.1, HTTP/2 (HPACK without Huffman) and the ACME input
 script are built by hand here.
@@ -17,7 +19,6 @@ script are built by hand here.
 import base64
 import os
 import random
-import shutil
 import struct
 import sys
 import time
@@ -1737,9 +1738,10 @@ def main():
         for k, v in CORPUS[t].items():   # run.sh runs with -max_len=4096
             assert len(v) <= 4096, (t, k, len(v))
         d = os.path.join(OUT, t[len("fuzz_"):])
-        if os.path.isdir(d):
-            shutil.rmtree(d)
-        os.makedirs(d)
+        os.makedirs(d, exist_ok=True)
+        for k in os.listdir(d):   # regress-*: crash reproducers, kept
+            if not k.startswith("regress-"):
+                os.remove(os.path.join(d, k))
         for k, v in sorted(CORPUS[t].items()):
             with open(os.path.join(d, k), "wb") as f:
                 f.write(v)
