@@ -1736,6 +1736,20 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 	return W_WAIT;
 }
 
+/* Length of the uncompressed name at p that ends within max bytes (and
+ * within WIRE_MAXNAME), else 0: RRSIG data comes from the network. */
+static size_t name_len_within(const uint8_t *p, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && p[n]) {
+		if (p[n] > 63)
+			return 0;
+		n += (size_t)p[n] + 1;
+	}
+	return n < max && n < WIRE_MAXNAME ? n + 1 : 0;
+}
+
 /* The signer name of the first RRSIG whose signer encloses owner. */
 static int sig_signer(const uint8_t *owner, const uint8_t *sigs,
 		      uint32_t siglen, uint16_t n, uint8_t *signer)
@@ -1752,8 +1766,8 @@ static int sig_signer(const uint8_t *owner, const uint8_t *sigs,
 		p += 2 + (size_t)rl;
 		if (rl < 19)
 			continue;
-		nl = wire_name_len(rd + 18);
-		if (nl == 0 || 18 + nl > rl)
+		nl = name_len_within(rd + 18, (size_t)rl - 18);
+		if (nl == 0)
 			continue;
 		wire_name_lower(signer, rd + 18);
 		if (wire_name_is_sub(owner, signer))

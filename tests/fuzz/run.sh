@@ -2,10 +2,16 @@
 # tests/fuzz/run.sh [SECONDS]  (run by `make fuzz`)
 #
 # Builds every tests/fuzz/fuzz_*.c as a libFuzzer target with ASan + UBSan
-# (clang) into build-fuzz/, seeds build-fuzz/corpus/<target>/ with a few
-# valid queries (kept and grown across runs), and runs each target for
-# SECONDS (default 30).  Exits non-zero if a target fails to build or finds a
-# crash, a sanitizer error, a leak or a timeout; the reproducer is left in
+# (clang) into build-fuzz/ and runs each target for SECONDS (default 30).
+# A target's working corpus is build-fuzz/corpus/fuzz_<t>/ (kept and grown
+# across runs); every run first copies the committed seeds of that target,
+# tests/fuzz/corpus/<t>/ (made by tests/fuzz/gen_corpus.py, in the target's
+# own input format), into it, so the committed files are never written.  A
+# target without committed seeds gets a few valid DNS queries as before.
+# tests/fuzz/<t>.dict, when present, is passed as -dict=.
+# FUZZ_TARGETS="doh dhcp" runs only those targets.
+# Exits non-zero if a target fails to build or finds a crash, a sanitizer
+# error, a leak or a timeout; the reproducer is left in
 # build-fuzz/crash-<target>-*, and the log in build-fuzz/<target>.log.
 set -u
 SECS=${1:-30}
@@ -21,7 +27,8 @@ LDNS_LIBS=$(pkg-config --libs ldns libcrypto jansson) || exit 1  # zones/tsig.c:
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I."
 
 # seed DIR: a handful of valid query messages (UDP wire format, no length
-# prefix), with and without EDNS, several types and classes.
+# prefix), with and without EDNS, several types and classes; only for a
+# target without committed seeds in tests/fuzz/corpus/.
 seed() {
     /usr/bin/python3 - "$1" <<'EOF'
 import os, sys
@@ -57,6 +64,10 @@ summary=""
 for src in tests/fuzz/fuzz_*.c; do
     [ -f "$src" ] || continue
     name=$(basename "$src" .c)
+    short=${name#fuzz_}
+    if [ -n "${FUZZ_TARGETS:-}" ]; then
+        case " $FUZZ_TARGETS " in *" $short "*|*" $name "*) ;; *) continue ;; esac
+    fi
     bin="$OUT/$name"
     log="$OUT/$name.log"
     echo "== $name: build"
@@ -70,17 +81,25 @@ for src in tests/fuzz/fuzz_*.c; do
         continue
     fi
     corpus="$OUT/corpus/$name"
+    seeds="tests/fuzz/corpus/$short"
     mkdir -p "$corpus"
-    if [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then
+    if [ -n "$(ls -A "$seeds" 2>/dev/null)" ]; then
+        cp "$seeds"/* "$corpus"/ || { echo "FAIL fuzz $name: could not copy seeds"; summary="$summary\n$name: NO SEEDS"; status=1; continue; }
+    elif [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then
         seed "$corpus" || { echo "FAIL fuzz $name: could not write seeds"; summary="$summary\n$name: NO SEEDS"; status=1; continue; }
     fi
-    echo "== $name: run ${SECS}s ($(ls "$corpus" | wc -l) corpus files)"
+    dict=""
+    [ -f "tests/fuzz/$short.dict" ] && dict="-dict=tests/fuzz/$short.dict"
+    echo "== $name: run ${SECS}s ($(ls "$corpus" | wc -l) corpus files${dict:+, $dict})"
+    # shellcheck disable=SC2086
     timeout $((SECS + 120)) "$bin" -max_total_time="$SECS" -timeout=10 \
-        -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+        -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 $dict \
         -artifact_prefix="$OUT/crash-$name-" "$corpus" > "$log" 2>&1
     rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+    start=$(grep 'INITED' "$log" | grep -o 'cov: [0-9]* ft: [0-9]*' | tail -1)
+    cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+    [ -n "$start" ] && cov="${cov:-cov ?} (at start: $start)"
     if [ "$rc" != 0 ]; then
         echo "FAIL fuzz $name: exit $rc"
         grep -E 'ERROR|runtime error|SUMMARY|Test unit written|^    #[0-9]' "$log" | head -30
