@@ -94,8 +94,12 @@ struct dv_dhcpd {
 	int jbroken;                  /* a write failed: compact next */
 	int lf_dirty;
 	int zones_open;               /* dv_leasedns_open was called */
-	/* replies waiting for the sync */
+	/* replies waiting for the sync (and what their log line needs) */
 	dhcp_tx *q;
+	struct dv_qlog {
+		char ifn[IF_NAMESIZE + 1];
+		char name[DHCP_NAME_MAX + 1];
+	} *qlog;
 	size_t nq;
 	dhcp_tx tx;
 	uint8_t rx[DV_DHCP_RX];
@@ -492,12 +496,22 @@ static void dv_fmt_ip(const uint8_t *p, char *out)
 	inet_ntop(AF_INET, p, out, INET_ADDRSTRLEN);
 }
 
+/* The host name a request sends (option 12), "" if none. */
+static void dv_req_name(const uint8_t *req, size_t reqlen, char *name)
+{
+	const uint8_t *o;
+	size_t ol = 0;
+
+	name[0] = '\0';
+	if (req && (o = dv_opt_find(req, reqlen, 12, &ol)) && ol > 0)
+		dhcp_clean_name((const char *)o, ol, name);
+}
+
 /* DHCPREQUEST(eth0) 10.0.0.50 52:54:00:12:34:56 name */
 static void dv_log_pkt(dv_dhcpd *d, const uint8_t *p, size_t len,
-		       const char *ifn, int reply, const uint8_t *req,
-		       size_t reqlen)
+		       const char *ifn, int reply, const char *name)
 {
-	char mac[64], ip[INET_ADDRSTRLEN] = "", name[DHCP_NAME_MAX + 1] = "";
+	char mac[64], ip[INET_ADDRSTRLEN] = "";
 	const uint8_t *o;
 	size_t ol = 0;
 
@@ -510,8 +524,6 @@ static void dv_log_pkt(dv_dhcpd *d, const uint8_t *p, size_t len,
 		dv_fmt_ip(o, ip);
 	else if (!reply && memcmp(p + 12, "\0\0\0\0", 4) != 0)
 		dv_fmt_ip(p + 12, ip);
-	if (req && (o = dv_opt_find(req, reqlen, 12, &ol)) && ol > 0)
-		dhcp_clean_name((const char *)o, ol, name);
 	dv_log(&d->ctx->lg, DV_LOG_INFO, "%s(%s)%s%s %s%s%s",
 	       dv_msg_name(p, len), ifn, *ip ? " " : "", ip, mac,
 	       *name ? " " : "", name);
@@ -567,20 +579,44 @@ static int dv_compact(dv_dhcpd *d)
 	return 0;
 }
 
+/* Append the waiting records and sync.  A write that fails (ENOSPC,
+ * EFBIG, EDQUOT) may leave part of a record: it is cut off again so that
+ * later appends follow whole records (else the file would be damaged in
+ * the middle); when that fails too, or the sync failed, the journal is
+ * broken and only a compaction (a new file) repairs it. */
+static int dv_jappend(dv_dhcpd *d)
+{
+	int e;
+
+	if (d->jfd < 0)
+		return -1;
+	if (dv_write_all(d->jfd, d->jbuf, d->jlen) == 0) {
+		if (fdatasync(d->jfd) == 0)
+			return 0;
+		d->jbroken = 1;
+		return -1;
+	}
+	e = errno;
+	if (ftruncate(d->jfd, d->jsize) < 0)
+		d->jbroken = 1;
+	errno = e;
+	return -1;
+}
+
 /* Write and sync the waiting records.  0 when they are durable. */
 static int dv_jcommit(dv_dhcpd *d)
 {
 	if (d->jlen == 0)
 		return d->jbroken ? -1 : 0;
-	if (d->jbroken && dv_compact(d) == 0) {
-		d->jlen = 0; /* the snapshot holds them already */
-		return 0;
+	if (d->jbroken) {
+		d->jlen = 0;
+		/* never append after a torn record: a new file or nothing */
+		return dv_compact(d) == 0 ? 0 : -1;
 	}
-	if (d->jfd < 0 || dv_write_all(d->jfd, d->jbuf, d->jlen) < 0 ||
-	    fdatasync(d->jfd) < 0) {
-		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: journal %s: %s",
-		       d->jnl, strerror(errno));
-		d->jbroken = 1;
+	if (dv_jappend(d) < 0) {
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: lease journal %s: %s: "
+		       "leases of this moment not acknowledged", d->jnl,
+		       strerror(errno));
 		d->jlen = 0;
 		return -1;
 	}
@@ -875,8 +911,12 @@ static void dv_finish(dv_dhcpd *d)
 	if (dv_persist_sync(d->ctx) < 0)
 		dv_log(&d->ctx->lg, DV_LOG_WARN, "dhcp: zone journal sync "
 		       "failed");
-	for (i = 0; ok && i < d->nq; i++)
+	for (i = 0; ok && i < d->nq; i++) {
+		if (d->ctx->cfg.log_dhcp)
+			dv_log_pkt(d, d->q[i].buf, d->q[i].len, d->qlog[i].ifn,
+				   1, d->qlog[i].name);
 		dv_send(d, &d->q[i]);
+	}
 	if (!ok && d->nq)
 		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: %zu ACKs not sent: the "
 		       "lease journal is not durable", d->nq);
@@ -968,6 +1008,17 @@ static void dv_probe_done(void *arg, uint32_t addr, int in_use,
 	dv_finish(d);
 }
 
+static void dv_log_sent(dv_dhcpd *d, const dhcp_tx *tx, const char *ifn,
+			const dhcp_rx *rx)
+{
+	char name[DHCP_NAME_MAX + 1];
+
+	if (!d->ctx->cfg.log_dhcp)
+		return;
+	dv_req_name(rx->pkt, rx->len, name);
+	dv_log_pkt(d, tx->buf, tx->len, ifn, 1, name);
+}
+
 /* One request through the engine; its reply sent or queued. */
 static void dv_handle(dv_dhcpd *d, const dhcp_rx *rx, const char *ifn,
 		      int hops)
@@ -982,12 +1033,15 @@ static void dv_handle(dv_dhcpd *d, const dhcp_rx *rx, const char *ifn,
 		dv_probe(d, rx, ifn, tx->probe_addr, hops);
 	if (r != DHCP_SEND)
 		return;
-	if (d->ctx->cfg.log_dhcp)
-		dv_log_pkt(d, tx->buf, tx->len, ifn, 1, rx->pkt, rx->len);
-	if (tx->durable && tx == &d->q[d->nq])
+	if (tx->durable && tx == &d->q[d->nq]) {
+		/* logged when it is sent, after the sync */
+		dv_req_name(rx->pkt, rx->len, d->qlog[d->nq].name);
+		snprintf(d->qlog[d->nq].ifn, sizeof(d->qlog[0].ifn), "%s", ifn);
 		d->nq++;
-	else if (!tx->durable)
+	} else if (!tx->durable) {
+		dv_log_sent(d, tx, ifn, rx);
 		dv_send(d, tx);
+	}
 }
 
 /* One datagram: 1 if it was read, 0 when the socket is empty. */
@@ -1023,7 +1077,7 @@ static int dv_rx_one(dv_dhcpd *d, uint64_t now)
 	    !(rx.if_addr = dv_if_addr(d, rx.ifindex, &rx.if_mask)))
 		return 1;
 	if (d->ctx->cfg.log_dhcp)
-		dv_log_pkt(d, d->rx, rx.len, ifn, 0, NULL, 0);
+		dv_log_pkt(d, d->rx, rx.len, ifn, 0, "");
 	dv_handle(d, &rx, ifn, 0);
 	return 1;
 }
@@ -1062,7 +1116,8 @@ int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
 	d->ctx = ctx;
 	d->fd = d->pfd = d->jfd = d->icmpfd = -1;
 	d->q = calloc(DV_DHCP_BATCH, sizeof(*d->q));
-	if (!d->q) {
+	d->qlog = calloc(DV_DHCP_BATCH, sizeof(*d->qlog));
+	if (!d->q || !d->qlog) {
 		snprintf(err, errlen, "dhcp: out of memory");
 		return -1;
 	}
@@ -1214,6 +1269,7 @@ void dv_dhcpd_stop(dv_ctx *ctx)
 	dv_dhcp_conf_free(&d->conf);
 	free(d->jbuf);
 	free(d->q);
+	free(d->qlog);
 	free(d);
 	ctx->dhcpd = NULL;
 }
