@@ -179,11 +179,13 @@ size_t dhcp_lease_encode(const dhcp_lease *l, uint8_t *out, size_t cap);
 int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
 		 uint64_t now_ms);
 /* What a replay found: records used, damaged stretches skipped (the
- * first DHCP_JDMG_MAX with offset and length), a torn tail cut. */
+ * first DHCP_JDMG_MAX with offset and length; damaged_recs: record
+ * headers seen in them, about how many records were lost), a torn tail
+ * cut. */
 enum { DHCP_JDMG_MAX = 8 };
 typedef struct dhcp_jreport {
 	size_t records;
-	size_t damaged, damaged_bytes;
+	size_t damaged, damaged_bytes, damaged_recs;
 	size_t dmg_off[DHCP_JDMG_MAX], dmg_len[DHCP_JDMG_MAX];
 	size_t tail_off, tail_bytes;  /* tail_bytes 0: none */
 } dhcp_jreport;

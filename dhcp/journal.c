@@ -137,8 +137,28 @@ static size_t resync(const uint8_t *p, size_t len, size_t off)
 	return len;
 }
 
-static void note_damage(dhcp_jreport *r, size_t off, size_t n)
+/* About how many records a damaged stretch held: headers that frame a
+ * record inside it, followed from one to the next (at least one). */
+static size_t headers_in(const uint8_t *p, size_t n)
 {
+	size_t k = 0, i = 0, rl;
+
+	while (i + REC_HDR <= n) {
+		rl = REC_HDR + ((size_t)p[i + 2] << 8 | p[i + 3]);
+		if (p[i] == REC_MAGIC && p[i + 1] == REC_VERSION && i + rl <= n) {
+			k++;
+			i += rl;
+		} else {
+			i++;
+		}
+	}
+	return k ? k : 1;
+}
+
+static void note_damage(dhcp_jreport *r, const uint8_t *buf, size_t off,
+			size_t n)
+{
+	r->damaged_recs += headers_in(buf + off, n);
 	if (r->damaged < DHCP_JDMG_MAX) {
 		r->dmg_off[r->damaged] = off;
 		r->dmg_len[r->damaged] = n;
@@ -167,7 +187,7 @@ int dhcp_journal_scan(const uint8_t *buf, size_t len, dhcp_jreport *r,
 			r->tail_bytes = len - off;
 			break;
 		}
-		note_damage(r, off, n - off);
+		note_damage(r, buf, off, n - off);
 		off = n;
 	}
 	return r->damaged ? -1 : 0;

@@ -728,10 +728,10 @@ static int dv_journal_damaged(dv_dhcpd *d, const uint8_t *buf, size_t len,
 	}
 	dv_fmt_damage(r, where, sizeof(where));
 	dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: lease journal %s is corrupt: "
-	       "%zu damaged stretch(es), %zu of %zu bytes skipped at offset(s) "
-	       "%s; %zu records recovered; the damaged file is kept as %s",
-	       d->jnl, r->damaged, r->damaged_bytes, len, where, r->records,
-	       kept);
+	       "%zu damaged stretch(es), %zu of %zu bytes (about %zu records) "
+	       "skipped at offset(s) %s; %zu records recovered; the damaged "
+	       "file is kept as %s", d->jnl, r->damaged, r->damaged_bytes, len,
+	       r->damaged_recs, where, r->records, kept);
 	if (dv_unsure_start(d, dv_now_ms()) < 0)
 		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: cannot write %s/"
 		       "leases.unsure: %s", d->dir, strerror(errno));

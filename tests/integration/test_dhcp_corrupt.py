@@ -149,6 +149,7 @@ def flipped_byte_loses_one_lease(net):
     check(jpath(s) in e, "file name missing: " + e)
     check(str(offs[bad]) in e, "offset %d missing: %s" % (offs[bad], e))
     check(str(offs[bad + 1] - offs[bad]) in e, "bytes skipped missing: " + e)
+    check("about 1 records" in e, "records skipped missing: " + e)
     kept = kept_files(s)
     eq(len(kept), 1, "damaged file kept aside")
     check(kept[0] in e, "kept file not named in the error: " + e)

@@ -973,6 +973,7 @@ static void t_journal_damage(void)
 	T_EQ(r.damaged, 1);
 	T_EQ(r.dmg_off[0], at[50]);
 	T_EQ(r.damaged_bytes, at[51] - at[50]);
+	T_EQ(r.damaged_recs, 1);
 	T_EQ(r.tail_bytes, 0);
 	dhcp_free(d);
 	j[at[50] + 12] ^= 0x40;
