@@ -1109,6 +1109,41 @@ static void t_lease_loss(void)
 	dhcp_free(d);
 }
 
+/* A ping's answers do not last: quarantine decline_secs, "unused"
+ * offer_hold_secs; the window itself ends with its time. */
+static void t_probe_expiry(void)
+{
+	dhcp_cfg c = base_cfg();
+	dhcp_ctx *d = mk(&c);
+	uint32_t x = IP(192, 168, 1, 130);
+	uint8_t *snap;
+	size_t sn;
+
+	dhcp_set_unsure(d, now + 3600000);
+	T_EQ(discover(d, MAC_A, x), DHCP_PROBE);
+	T_EQ(tx.probe_addr, x);
+	dhcp_probe_done(d, x, 1, now);
+	/* the quarantine is not a lease record: not in a snapshot */
+	T_EQ(dhcp_snapshot(d, &snap, &sn), 0);
+	T_EQ(sn, 0);
+	free(snap);
+	T_EQ(count_ev(d, DHCP_EV_LEASE, NULL), 0);
+	now += 600 * 1000ULL + 1;
+	dhcp_tick(d, now);
+	T_EQ(discover(d, MAC_A, x), DHCP_PROBE);
+	T_EQ(tx.probe_addr, x);	/* quarantine over: asked about again */
+	dhcp_probe_done(d, x, 0, now);
+	now += 31 * 1000ULL;
+	T_EQ(discover(d, MAC_A, x), DHCP_PROBE);	/* "unused" is old */
+	dhcp_probe_done(d, x, 0, now);
+	T_EQ(discover(d, MAC_A, x), DHCP_SEND);
+	T_EQ(yiaddr(), x);
+	now = T0 + 3600000;
+	T_EQ(discover(d, MAC_B, IP(192, 168, 1, 131)), DHCP_SEND);
+	T_EQ(yiaddr(), IP(192, 168, 1, 131));
+	dhcp_free(d);
+}
+
 static void t_leasefile(void)
 {
 	dhcp_cfg c = base_cfg();
@@ -1315,6 +1350,7 @@ int main(void)
 	T_RUN(t_restore);
 	T_RUN(t_journal_damage);
 	T_RUN(t_lease_loss);
+	T_RUN(t_probe_expiry);
 	T_RUN(t_leasefile);
 	T_RUN(t_option_parse);
 	T_RUN(t_range_host_parse);
