@@ -92,6 +92,7 @@ struct dv_dhcpd {
 	uint8_t *jbuf;                /* records waiting for the sync */
 	size_t jlen, jcap;
 	int jbroken;                  /* a write failed: compact next */
+	int jerr;                     /* errno of the last failed append */
 	int lf_dirty;
 	int zones_open;               /* dv_leasedns_open was called */
 	/* replies waiting for the sync (and what their log line needs) */
@@ -614,9 +615,7 @@ static int dv_jcommit(dv_dhcpd *d)
 		return dv_compact(d) == 0 ? 0 : -1;
 	}
 	if (dv_jappend(d) < 0) {
-		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: lease journal %s: %s: "
-		       "leases of this moment not acknowledged", d->jnl,
-		       strerror(errno));
+		d->jerr = errno;	/* dv_finish says it, with the ACKs */
 		d->jlen = 0;
 		return -1;
 	}
@@ -917,9 +916,13 @@ static void dv_finish(dv_dhcpd *d)
 				   1, d->qlog[i].name);
 		dv_send(d, &d->q[i]);
 	}
-	if (!ok && d->nq)
-		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: %zu ACKs not sent: the "
-		       "lease journal is not durable", d->nq);
+	/* one line per loop turn (and rate limited per site) */
+	if (!ok && (d->nq || d->jerr))
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: lease journal %s is not "
+		       "durable (%s): %zu ACKs not sent", d->jnl,
+		       d->jerr ? strerror(d->jerr) : "cannot be rewritten",
+		       d->nq);
+	d->jerr = 0;
 	d->nq = 0;
 	dv_maybe_compact(d);
 	dv_leasefile_arm(d);
