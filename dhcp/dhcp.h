@@ -109,12 +109,18 @@ typedef struct dhcp_tx {
 	uint8_t hlen;
 	uint8_t chaddr[16];
 	uint8_t durable;             /* send only after the journal sync */
+	uint32_t probe_addr;         /* DHCP_PROBE: the address to check */
 } dhcp_tx;
 
 typedef enum dhcp_result {
 	DHCP_NONE = 0,               /* nothing to send (silent per RFC) */
 	DHCP_SEND = 1,               /* tx holds a reply */
 	DHCP_BAD = 2,                /* malformed/hostile: dropped, counted */
+	/* after lease loss (dhcp_set_unsure): before this DISCOVER can be
+	 * answered, tx->probe_addr must be checked with an ICMP echo; the
+	 * shell keeps the request, reports with dhcp_probe_done and feeds
+	 * the same request in again */
+	DHCP_PROBE = 3,
 } dhcp_result;
 
 dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx);
@@ -167,15 +173,55 @@ void dhcp_tick(dhcp_ctx *d, uint64_t now_ms);
  * length (0 if cap is too small). */
 enum { DHCP_REC_MAX = 168 };
 size_t dhcp_lease_encode(const dhcp_lease *l, uint8_t *out, size_t cap);
-/* Replay a journal (records as encoded; a torn or corrupt tail is
- * ignored, later records win).  Active, unexpired leases come back and
+/* Replay a journal (records as encoded; damaged records are skipped
+ * as dhcp_journal_scan says, later records win).  Active, unexpired leases come back and
  * queue NAME_ADD events.  Returns the number of records used. */
 int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
 		 uint64_t now_ms);
+/* What a replay found: records used, damaged stretches skipped (the
+ * first DHCP_JDMG_MAX with offset and length; damaged_recs: record
+ * headers seen in them, about how many records were lost), a torn tail
+ * cut. */
+enum { DHCP_JDMG_MAX = 8 };
+typedef struct dhcp_jreport {
+	size_t records;
+	size_t damaged, damaged_bytes, damaged_recs;
+	size_t dmg_off[DHCP_JDMG_MAX], dmg_len[DHCP_JDMG_MAX];
+	size_t tail_off, tail_bytes;  /* tail_bytes 0: none */
+} dhcp_jreport;
+/* Walk a journal: fn for every record that checks.  A record that does
+ * not check is skipped up to the next one that does (records are
+ * independent leases: one damaged record loses only itself); only an
+ * incomplete record at the very end is a torn tail.  0, or -1 when
+ * something other than a torn tail was skipped (r says what). */
+int dhcp_journal_scan(const uint8_t *buf, size_t len, dhcp_jreport *r,
+		      void (*fn)(void *arg, const dhcp_lease *l), void *arg);
+/* dhcp_restore with the report (r may be NULL). */
+int dhcp_restore_report(dhcp_ctx *d, const uint8_t *buf, size_t len,
+			uint64_t now_ms, dhcp_jreport *r);
 /* Every current lease as journal records (for compaction); malloc'ed. */
 int dhcp_snapshot(const dhcp_ctx *d, uint8_t **out, size_t *len);
 /* dnsmasq's lease file text ("EXPIRY MAC IP NAME CLIENTID" lines). */
 int dhcp_leasefile_text(const dhcp_ctx *d, char **out, size_t *len);
+
+/* ---- after lease loss (a damaged journal) ---- */
+
+/* Until until_ms (0: never) the table may lack leases that clients
+ * still hold.  Meanwhile an address the table does not know is offered
+ * only after an ICMP echo check (DHCP_PROBE), and a REQUEST from a
+ * client in INIT-REBOOT, RENEWING or REBINDING for such an address is
+ * never NAKed: with --dhcp-authoritative it is ACKed when the address is
+ * free in a range (the client's word is taken, as dnsmasq does after a
+ * lost lease database), else it is ignored. */
+void dhcp_set_unsure(dhcp_ctx *d, uint64_t until_ms);
+uint64_t dhcp_unsure_until(const dhcp_ctx *d);
+/* The longest lease time configured in ms (UINT64_MAX: infinite). */
+uint64_t dhcp_longest_lease_ms(const dhcp_ctx *d);
+/* The answer to a DHCP_PROBE.  in_use: addr answered, it is kept out
+ * like a DECLINEd address (decline_secs, not persisted); else it may be
+ * offered without another check for offer_hold_secs. */
+void dhcp_probe_done(dhcp_ctx *d, uint32_t addr, int in_use,
+		     uint64_t now_ms);
 
 /* ---- configuration helpers ---- */
 

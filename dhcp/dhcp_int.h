@@ -104,8 +104,16 @@ typedef struct dhcp_ent {
 	int32_t next_n;              /* name chain (active, named) */
 	uint32_t hn;
 	uint8_t in_n;
+	uint8_t probed;              /* quarantined: answered an echo */
 	uint64_t hold_until;
 } dhcp_ent;
+
+/* Addresses an echo found unused, offered without another check. */
+enum { DHCP_POK = 32 };
+typedef struct dhcp_pok {
+	uint32_t addr;
+	uint64_t until;
+} dhcp_pok;
 
 /* The engine (dhcp_ctx of dhcp.h). */
 struct dhcp_ctx {
@@ -123,6 +131,9 @@ struct dhcp_ctx {
 	dhcp_event *ev;
 	size_t evhead, evn, evcap, nlease_ev;
 	uint64_t timer_min;
+	uint64_t unsure_until;        /* dhcp_set_unsure */
+	dhcp_pok pok[DHCP_POK];
+	unsigned pok_next;
 	dhcp_stats st;
 	dhcp_msg msg;
 };
@@ -145,6 +156,7 @@ typedef struct dhcp_req {
 	uint32_t addr, secs;
 	char name[DHCP_NAME_MAX + 1];
 	int rapid;
+	uint32_t probe;              /* DHCP_PROBE this address first */
 	const char *msg;             /* NAK text */
 } dhcp_req;
 

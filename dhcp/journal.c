@@ -103,3 +103,92 @@ size_t dhcp_lease_decode(const uint8_t *p, size_t len, dhcp_lease *l)
 		return 0;
 	return REC_HDR + n;
 }
+
+/* An incomplete record that ends the buffer: what a crash in the middle
+ * of an append leaves (a header prefix, or a header whose body runs past
+ * the end). */
+static int torn_tail(const uint8_t *p, size_t len)
+{
+	if (len < REC_HDR)
+		return p[0] == REC_MAGIC && (len < 2 || p[1] == REC_VERSION);
+	return p[0] == REC_MAGIC && p[1] == REC_VERSION &&
+	       REC_HDR + ((size_t)p[2] << 8 | p[3]) > len;
+}
+
+/* The next offset after off where a record checks (len if none).  A
+ * record whose header is intact but whose body is damaged is skipped
+ * whole when a good record follows it, so a record framed inside a
+ * damaged body (names and client ids are client data) is not taken. */
+static size_t resync(const uint8_t *p, size_t len, size_t off)
+{
+	dhcp_lease l;
+	size_t end;
+
+	if (len - off >= REC_HDR && p[off] == REC_MAGIC &&
+	    p[off + 1] == REC_VERSION) {
+		end = off + REC_HDR + ((size_t)p[off + 2] << 8 | p[off + 3]);
+		if (end < len && dhcp_lease_decode(p + end, len - end, &l))
+			return end;
+	}
+	for (end = off + 1; end < len; end++)
+		if (p[end] == REC_MAGIC &&
+		    dhcp_lease_decode(p + end, len - end, &l))
+			return end;
+	return len;
+}
+
+/* About how many records a damaged stretch held: headers that frame a
+ * record inside it, followed from one to the next (at least one). */
+static size_t headers_in(const uint8_t *p, size_t n)
+{
+	size_t k = 0, i = 0, rl;
+
+	while (i + REC_HDR <= n) {
+		rl = REC_HDR + ((size_t)p[i + 2] << 8 | p[i + 3]);
+		if (p[i] == REC_MAGIC && p[i + 1] == REC_VERSION && i + rl <= n) {
+			k++;
+			i += rl;
+		} else {
+			i++;
+		}
+	}
+	return k ? k : 1;
+}
+
+static void note_damage(dhcp_jreport *r, const uint8_t *buf, size_t off,
+			size_t n)
+{
+	r->damaged_recs += headers_in(buf + off, n);
+	if (r->damaged < DHCP_JDMG_MAX) {
+		r->dmg_off[r->damaged] = off;
+		r->dmg_len[r->damaged] = n;
+	}
+	r->damaged++;
+	r->damaged_bytes += n;
+}
+
+int dhcp_journal_scan(const uint8_t *buf, size_t len, dhcp_jreport *r,
+		      void (*fn)(void *arg, const dhcp_lease *l), void *arg)
+{
+	size_t off = 0, n;
+	dhcp_lease l;
+
+	memset(r, 0, sizeof(*r));
+	while (off < len) {
+		if ((n = dhcp_lease_decode(buf + off, len - off, &l))) {
+			fn(arg, &l);
+			r->records++;
+			off += n;
+			continue;
+		}
+		n = resync(buf, len, off);
+		if (n == len && torn_tail(buf + off, len - off)) {
+			r->tail_off = off;
+			r->tail_bytes = len - off;
+			break;
+		}
+		note_damage(r, buf, off, n - off);
+		off = n;
+	}
+	return r->damaged ? -1 : 0;
+}

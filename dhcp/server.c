@@ -265,6 +265,7 @@ static void ent_own(dhcp_ctx *d, int32_t i, const dhcp_msg *m)
 	dhcp_lease *l = &d->e[i].l;
 
 	unlink_client(d, i);
+	d->e[i].probed = 0;
 	l->hlen = 0;
 	l->idlen = 0;
 	memset(l->chaddr, 0, sizeof(l->chaddr));
@@ -754,6 +755,110 @@ static int hold(dhcp_ctx *d, dhcp_req *q)
 	return 0;
 }
 
+/* ---- after lease loss ---- */
+
+static int unsure(const dhcp_ctx *d, uint64_t now)
+{
+	return d->unsure_until && now < d->unsure_until;
+}
+
+static int probed_free(const dhcp_ctx *d, uint32_t a, uint64_t now)
+{
+	for (unsigned i = 0; i < DHCP_POK; i++)
+		if (d->pok[i].addr == a && d->pok[i].until > now)
+			return 1;
+	return 0;
+}
+
+/* Must a be checked with an echo before it is offered to q? */
+static int needs_probe(const dhcp_ctx *d, const dhcp_req *q, uint32_t a)
+{
+	if (!unsure(d, q->now) || ent_find(d, a) >= 0)
+		return 0;
+	if (q->h && q->h->addr == a)
+		return 0;	/* reserved for this client anyway */
+	return !probed_free(d, a, q->now);
+}
+
+/* The requested address has no record, or only a probe's quarantine. */
+static int unknown_addr(const dhcp_ctx *d, const dhcp_req *q)
+{
+	int32_t i = ent_find(d, q->addr);
+
+	return unsure(d, q->now) && (i < 0 || d->e[i].probed);
+}
+
+/* A client that is not SELECTING claims an address whose state we
+ * lost: never NAK (it may well be its lease); when authoritative take
+ * its word if the address is free in a range for it, else stay quiet. */
+static int claim(dhcp_ctx *d, dhcp_req *q)
+{
+	int32_t i = ent_find(d, q->addr);
+
+	if (!d->cfg.authoritative || !room(d, q) ||
+	    !pool_of(d, &q->lk, q->addr))
+		goto quiet;
+	if (i >= 0 && d->e[i].probed)
+		ent_del(d, i);	/* it answered our echo: it is this one */
+	if (!usable(d, &q->lk, q->addr, &q->k, q->h, q->rx->if_addr))
+		goto quiet;
+	q->type = DHCPACK;
+	return commit(d, q) < 0 ? 0 : 1;
+quiet:
+	d->st.ignored++;
+	return 0;
+}
+
+void dhcp_set_unsure(dhcp_ctx *d, uint64_t until_ms)
+{
+	d->unsure_until = until_ms;
+}
+
+uint64_t dhcp_unsure_until(const dhcp_ctx *d)
+{
+	return d->unsure_until;
+}
+
+static uint64_t secs_ms(uint32_t s)
+{
+	if (s == UINT32_MAX)
+		return UINT64_MAX;
+	return (uint64_t)(s ? s : DEFAULT_LEASE) * 1000;
+}
+
+uint64_t dhcp_longest_lease_ms(const dhcp_ctx *d)
+{
+	uint64_t m = 0, v;
+
+	for (size_t i = 0; i < d->cfg.nranges; i++)
+		if ((v = secs_ms(d->ranges[i].lease_secs)) > m)
+			m = v;
+	for (size_t i = 0; i < d->cfg.nhosts; i++)
+		if (d->hosts[i].lease_secs &&
+		    (v = secs_ms(d->hosts[i].lease_secs)) > m)
+			m = v;
+	return m ? m : secs_ms(0);
+}
+
+void dhcp_probe_done(dhcp_ctx *d, uint32_t addr, int in_use,
+		     uint64_t now_ms)
+{
+	int32_t i;
+
+	if (!in_use) {
+		d->pok[d->pok_next % DHCP_POK] = (dhcp_pok){ addr, now_ms +
+			(uint64_t)d->cfg.offer_hold_secs * 1000 };
+		d->pok_next++;
+		return;
+	}
+	if (ent_find(d, addr) >= 0 || (i = ent_new(d, addr)) < 0)
+		return;	/* somebody got it meanwhile */
+	set_st(d, &d->e[i], E_DECLINED);
+	d->e[i].probed = 1;
+	d->e[i].l.expire_ms = now_ms + (uint64_t)d->cfg.decline_secs * 1000;
+	arm(d, d->e[i].l.expire_ms);
+}
+
 /* ---- message handlers ---- */
 
 static uint32_t choose(const dhcp_ctx *d, const dhcp_req *q)
@@ -785,6 +890,10 @@ static int on_discover(dhcp_ctx *d, dhcp_req *q)
 	q->addr = choose(d, q);
 	if (!q->addr) {
 		d->st.ignored++;	/* pool exhausted or lease_max */
+		return 0;
+	}
+	if (needs_probe(d, q, q->addr)) {
+		q->probe = q->addr;
 		return 0;
 	}
 	if (q->m->has[O_RAPID] && d->cfg.rapid_commit) {
@@ -832,6 +941,8 @@ static int on_request(dhcp_ctx *d, dhcp_req *q)
 	if (q->h && q->h->addr && q->h->addr != q->addr &&
 	    on_link(&q->lk, q->h->addr))
 		return nak(q, "static address elsewhere");
+	if (!selecting && unknown_addr(d, q))
+		return claim(d, q);
 	if (taken(d, q->addr, &q->k, q->h))
 		return nak(q, "address in use");
 	i = ent_find(d, q->addr);
@@ -941,6 +1052,7 @@ dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 	tx->len = 0;
 	tx->need_neigh = 0;
 	tx->durable = 0;
+	tx->probe_addr = 0;
 	if (d->timer_min && rx->now_ms >= d->timer_min)
 		dhcp_tick(d, rx->now_ms);
 	lease_ev = d->nlease_ev;	/* expiries above need no wait */
@@ -963,8 +1075,10 @@ dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 		d->st.ignored++;	/* BOOTP, ignored hosts, other links */
 		return DHCP_NONE;
 	}
-	if (!dispatch(d, &q))
-		return DHCP_NONE;
+	if (!dispatch(d, &q)) {
+		tx->probe_addr = q.probe;
+		return q.probe ? DHCP_PROBE : DHCP_NONE;
+	}
 	dhcp_reply_build(d, &q, tx);
 	dhcp_reply_route(&q, tx);
 	d->st.offer += q.type == DHCPOFFER;
@@ -1010,18 +1124,21 @@ static void restore_one(dhcp_ctx *d, const dhcp_lease *l, uint64_t now)
 		arm(d, e->l.expire_ms);
 }
 
-int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
-		 uint64_t now_ms)
-{
-	size_t off = 0, n;
-	dhcp_lease l;
-	int used = 0;
+struct restore_arg {
+	dhcp_ctx *d;
+	uint64_t now;
+};
 
-	while (off < len && (n = dhcp_lease_decode(buf + off, len - off, &l))) {
-		restore_one(d, &l, now_ms);
-		off += n;
-		used++;
-	}
+static void restore_cb(void *arg, const dhcp_lease *l)
+{
+	struct restore_arg *ra = arg;
+
+	restore_one(ra->d, l, ra->now);
+}
+
+/* NAME_ADD for every restored named lease (the first of duplicates). */
+static void restore_names(dhcp_ctx *d, uint64_t now_ms)
+{
 	for (uint32_t i = 0; i < d->ne; i++) {
 		dhcp_ent *e = &d->e[i];
 		uint64_t left;
@@ -1039,7 +1156,25 @@ int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
 		ev_name(d, DHCP_EV_NAME_ADD, e->l.name, e->l.addr,
 			left < NAME_TTL_MAX ? (uint32_t)left : NAME_TTL_MAX);
 	}
-	return used;
+}
+
+int dhcp_restore_report(dhcp_ctx *d, const uint8_t *buf, size_t len,
+			uint64_t now_ms, dhcp_jreport *r)
+{
+	struct restore_arg ra = { d, now_ms };
+	dhcp_jreport own;
+
+	if (!r)
+		r = &own;
+	dhcp_journal_scan(buf, len, r, restore_cb, &ra);
+	restore_names(d, now_ms);
+	return (int)r->records;
+}
+
+int dhcp_restore(dhcp_ctx *d, const uint8_t *buf, size_t len,
+		 uint64_t now_ms)
+{
+	return dhcp_restore_report(d, buf, len, now_ms, NULL);
 }
 
 int dhcp_snapshot(const dhcp_ctx *d, uint8_t **out, size_t *len)
@@ -1056,7 +1191,8 @@ int dhcp_snapshot(const dhcp_ctx *d, uint8_t **out, size_t *len)
 	for (uint32_t i = 0; i < d->ne; i++) {
 		const dhcp_ent *e = &d->e[i];
 
-		if (e->used && (e->st == E_ACTIVE || e->st == E_DECLINED ||
+		if (e->used && !e->probed &&
+		    (e->st == E_ACTIVE || e->st == E_DECLINED ||
 				(e->st == E_FREE && e->l.hlen)))
 			n += dhcp_lease_encode(&e->l, b + n, cap - n);
 	}

@@ -43,6 +43,7 @@
 
 #include "dhcp/dhcp.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/dhcpping.h"
 #include "dnsvizor/leasedns.h"
 
 enum {
@@ -53,7 +54,15 @@ enum {
 	DV_JNL_BIG = 4 * 1024 * 1024,
 	DV_PATH = 4096,
 	DV_LEASEFILE_MS = 1000,       /* lease file rewrites at most 1/s */
+	DV_PROBE_HOPS = 4,            /* echo checks for one DISCOVER */
 };
+
+/* A DISCOVER waiting for an echo check (dhcpping.h keeps a copy). */
+typedef struct dv_pend {
+	dhcp_rx rx;                   /* rx.pkt: the bytes after this */
+	char ifn[IF_NAMESIZE + 1];
+	int hops;
+} dv_pend;
 
 /* Engine configuration built from the raw option strings. */
 typedef struct dv_dhcp_conf {
@@ -70,6 +79,8 @@ struct dv_dhcpd {
 	dhcp_ctx *eng;
 	dv_dhcp_conf conf;
 	int fd, pfd;                  /* UDP :67, AF_PACKET (send only) */
+	int icmpfd;                   /* echo checks (until dv_ping_new) */
+	dv_ping *ping;
 	struct event *ev, *nl_ev, *timer, *lf_timer;
 	struct nl_sock *nl;
 	struct nl_cache_mngr *mngr;
@@ -81,10 +92,15 @@ struct dv_dhcpd {
 	uint8_t *jbuf;                /* records waiting for the sync */
 	size_t jlen, jcap;
 	int jbroken;                  /* a write failed: compact next */
+	int jerr;                     /* errno of the last failed append */
 	int lf_dirty;
 	int zones_open;               /* dv_leasedns_open was called */
-	/* replies waiting for the sync */
+	/* replies waiting for the sync (and what their log line needs) */
 	dhcp_tx *q;
+	struct dv_qlog {
+		char ifn[IF_NAMESIZE + 1];
+		char name[DHCP_NAME_MAX + 1];
+	} *qlog;
 	size_t nq;
 	dhcp_tx tx;
 	uint8_t rx[DV_DHCP_RX];
@@ -481,12 +497,22 @@ static void dv_fmt_ip(const uint8_t *p, char *out)
 	inet_ntop(AF_INET, p, out, INET_ADDRSTRLEN);
 }
 
+/* The host name a request sends (option 12), "" if none. */
+static void dv_req_name(const uint8_t *req, size_t reqlen, char *name)
+{
+	const uint8_t *o;
+	size_t ol = 0;
+
+	name[0] = '\0';
+	if (req && (o = dv_opt_find(req, reqlen, 12, &ol)) && ol > 0)
+		dhcp_clean_name((const char *)o, ol, name);
+}
+
 /* DHCPREQUEST(eth0) 10.0.0.50 52:54:00:12:34:56 name */
 static void dv_log_pkt(dv_dhcpd *d, const uint8_t *p, size_t len,
-		       const char *ifn, int reply, const uint8_t *req,
-		       size_t reqlen)
+		       const char *ifn, int reply, const char *name)
 {
-	char mac[64], ip[INET_ADDRSTRLEN] = "", name[DHCP_NAME_MAX + 1] = "";
+	char mac[64], ip[INET_ADDRSTRLEN] = "";
 	const uint8_t *o;
 	size_t ol = 0;
 
@@ -499,8 +525,6 @@ static void dv_log_pkt(dv_dhcpd *d, const uint8_t *p, size_t len,
 		dv_fmt_ip(o, ip);
 	else if (!reply && memcmp(p + 12, "\0\0\0\0", 4) != 0)
 		dv_fmt_ip(p + 12, ip);
-	if (req && (o = dv_opt_find(req, reqlen, 12, &ol)) && ol > 0)
-		dhcp_clean_name((const char *)o, ol, name);
 	dv_log(&d->ctx->lg, DV_LOG_INFO, "%s(%s)%s%s %s%s%s",
 	       dv_msg_name(p, len), ifn, *ip ? " " : "", ip, mac,
 	       *name ? " " : "", name);
@@ -556,20 +580,42 @@ static int dv_compact(dv_dhcpd *d)
 	return 0;
 }
 
+/* Append the waiting records and sync.  A write that fails (ENOSPC,
+ * EFBIG, EDQUOT) may leave part of a record: it is cut off again so that
+ * later appends follow whole records (else the file would be damaged in
+ * the middle); when that fails too, or the sync failed, the journal is
+ * broken and only a compaction (a new file) repairs it. */
+static int dv_jappend(dv_dhcpd *d)
+{
+	int e;
+
+	if (d->jfd < 0)
+		return -1;
+	if (dv_write_all(d->jfd, d->jbuf, d->jlen) == 0) {
+		if (fdatasync(d->jfd) == 0)
+			return 0;
+		d->jbroken = 1;
+		return -1;
+	}
+	e = errno;
+	if (ftruncate(d->jfd, d->jsize) < 0)
+		d->jbroken = 1;
+	errno = e;
+	return -1;
+}
+
 /* Write and sync the waiting records.  0 when they are durable. */
 static int dv_jcommit(dv_dhcpd *d)
 {
 	if (d->jlen == 0)
 		return d->jbroken ? -1 : 0;
-	if (d->jbroken && dv_compact(d) == 0) {
-		d->jlen = 0; /* the snapshot holds them already */
-		return 0;
+	if (d->jbroken) {
+		d->jlen = 0;
+		/* never append after a torn record: a new file or nothing */
+		return dv_compact(d) == 0 ? 0 : -1;
 	}
-	if (d->jfd < 0 || dv_write_all(d->jfd, d->jbuf, d->jlen) < 0 ||
-	    fdatasync(d->jfd) < 0) {
-		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: journal %s: %s",
-		       d->jnl, strerror(errno));
-		d->jbroken = 1;
+	if (dv_jappend(d) < 0) {
+		d->jerr = errno;	/* dv_finish says it, with the ACKs */
 		d->jlen = 0;
 		return -1;
 	}
@@ -587,11 +633,116 @@ static int dv_read_all(const char *path, uint8_t **out, size_t *len)
 	return rc;
 }
 
+/* The damaged journal stays beside the live one, which is rewritten
+ * from the recovered table: a hard link (needs no space), else a copy.
+ * 0 with its name in out. */
+static int dv_keep_corrupt(dv_dhcpd *d, const uint8_t *buf, size_t len,
+			   char *out, size_t outlen)
+{
+	long long t = (long long)time(NULL);
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(out, outlen, i ? "%s.corrupt-%lld.%d" :
+			 "%s.corrupt-%lld", d->jnl, t, i);
+		if (link(d->jnl, out) == 0)
+			return dv_fsync_dir(d->dir) < 0 ? -1 : 0;
+		if (errno != EEXIST)
+			break;
+	}
+	if (i == 100 || access(out, F_OK) == 0)
+		return -1;
+	return dv_write_atomic(out, buf, len, 0600);
+}
+
+/* "OFF(+LEN),..." of the first damaged stretches. */
+static void dv_fmt_damage(const dhcp_jreport *r, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < r->damaged && i < DHCP_JDMG_MAX && o < outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, "%s%zu(+%zu)",
+				      i ? "," : "", r->dmg_off[i],
+				      r->dmg_len[i]);
+	if (r->damaged > DHCP_JDMG_MAX && o < outlen)
+		snprintf(out + o, outlen - o, ",...");
+}
+
+/* The window after lease loss, kept across restarts in a small file:
+ * decimal wall-clock ms. */
+static void dv_unsure_path(const dv_dhcpd *d, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/leases.unsure", d->dir);
+}
+
+static void dv_unsure_load(dv_dhcpd *d, uint64_t now)
+{
+	char path[DV_PATH + 32], *data = NULL;
+	unsigned long long until;
+	size_t len = 0;
+
+	dv_unsure_path(d, path, sizeof(path));
+	if (dv_read_file(NULL, path, &data, &len) < 0)
+		return;
+	if (sscanf(data, "%llu", &until) == 1 && until > now) {
+		dhcp_set_unsure(d->eng, until);
+		dv_log(&d->ctx->lg, DV_LOG_INFO, "dhcp: leases were lost: "
+		       "addresses not in the table are checked with ping "
+		       "before they are offered, for %llu s more",
+		       (until - now) / 1000);
+	}
+	free(data);
+}
+
+static int dv_unsure_start(dv_dhcpd *d, uint64_t now)
+{
+	uint64_t span = dhcp_longest_lease_ms(d->eng);
+	uint64_t until = span > UINT64_MAX - now ? UINT64_MAX : now + span;
+	char path[DV_PATH + 32], text[32];
+	int n;
+
+	if (until > dhcp_unsure_until(d->eng))
+		dhcp_set_unsure(d->eng, until);
+	dv_unsure_path(d, path, sizeof(path));
+	n = snprintf(text, sizeof(text), "%llu\n",
+		     (unsigned long long)dhcp_unsure_until(d->eng));
+	return dv_write_atomic(path, text, (size_t)n, 0600);
+}
+
+/* Damage other than a torn tail: keep the file, say so loudly, and
+ * distrust the addresses we lost track of.  -1 when the file could not
+ * be kept (then it must not be rewritten). */
+static int dv_journal_damaged(dv_dhcpd *d, const uint8_t *buf, size_t len,
+			      const dhcp_jreport *r, char *err,
+			      size_t errlen)
+{
+	char kept[DV_PATH + 64], where[DHCP_JDMG_MAX * 48];
+
+	if (dv_keep_corrupt(d, buf, len, kept, sizeof(kept)) < 0) {
+		snprintf(err, errlen, "dhcp: lease journal %s is corrupt and "
+			 "cannot be kept aside (%s): not rewriting it",
+			 d->jnl, strerror(errno));
+		return -1;
+	}
+	dv_fmt_damage(r, where, sizeof(where));
+	dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: lease journal %s is corrupt: "
+	       "%zu damaged stretch(es), %zu of %zu bytes (about %zu records) "
+	       "skipped at offset(s) %s; %zu records recovered; the damaged "
+	       "file is kept as %s", d->jnl, r->damaged, r->damaged_bytes, len,
+	       r->damaged_recs, where, r->records, kept);
+	if (dv_unsure_start(d, dv_now_ms()) < 0)
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: cannot write %s/"
+		       "leases.unsure: %s", d->dir, strerror(errno));
+	return 0;
+}
+
 static int dv_journal_open(dv_dhcpd *d, char *err, size_t errlen)
 {
 	const char *sd = d->ctx->cfg.state_dir;
 	uint8_t *buf = NULL;
 	size_t len = 0;
+	dhcp_jreport rep;
 	int rc, n;
 
 	if (!sd || !*sd)
@@ -607,7 +758,19 @@ static int dv_journal_open(dv_dhcpd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "dhcp: %s: %s", d->jnl, strerror(-rc));
 		return -1;
 	}
-	n = rc < 0 ? 0 : dhcp_restore(d->eng, buf, len, dv_now_ms());
+	memset(&rep, 0, sizeof(rep));
+	n = rc < 0 ? 0 : dhcp_restore_report(d->eng, buf, len, dv_now_ms(),
+					     &rep);
+	dv_unsure_load(d, dv_now_ms());
+	if (rep.tail_bytes)
+		dv_log(&d->ctx->lg, DV_LOG_INFO, "dhcp: %s: an interrupted "
+		       "record of %zu bytes at offset %zu (torn tail) is cut",
+		       d->jnl, rep.tail_bytes, rep.tail_off);
+	if (rep.damaged && dv_journal_damaged(d, buf, len, &rep, err,
+					      errlen) < 0) {
+		free(buf);
+		return -1;
+	}
 	free(buf);
 	if (dv_compact(d) < 0) {
 		snprintf(err, errlen, "dhcp: cannot write %s: %s", d->jnl,
@@ -747,11 +910,19 @@ static void dv_finish(dv_dhcpd *d)
 	if (dv_persist_sync(d->ctx) < 0)
 		dv_log(&d->ctx->lg, DV_LOG_WARN, "dhcp: zone journal sync "
 		       "failed");
-	for (i = 0; ok && i < d->nq; i++)
+	for (i = 0; ok && i < d->nq; i++) {
+		if (d->ctx->cfg.log_dhcp)
+			dv_log_pkt(d, d->q[i].buf, d->q[i].len, d->qlog[i].ifn,
+				   1, d->qlog[i].name);
 		dv_send(d, &d->q[i]);
-	if (!ok && d->nq)
-		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: %zu ACKs not sent: the "
-		       "lease journal is not durable", d->nq);
+	}
+	/* one line per loop turn (and rate limited per site) */
+	if (!ok && (d->nq || d->jerr))
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "dhcp: lease journal %s is not "
+		       "durable (%s): %zu ACKs not sent", d->jnl,
+		       d->jerr ? strerror(d->jerr) : "cannot be rewritten",
+		       d->nq);
+	d->jerr = 0;
 	d->nq = 0;
 	dv_maybe_compact(d);
 	dv_leasefile_arm(d);
@@ -787,6 +958,95 @@ static void dv_rx_meta(struct msghdr *m, dhcp_rx *rx)
 	}
 }
 
+static void dv_handle(dv_dhcpd *d, const dhcp_rx *rx, const char *ifn,
+		      int hops);
+
+/* Keep the DISCOVER while its address is checked; without an ICMP
+ * socket the address is taken as unused. */
+static void dv_probe(dv_dhcpd *d, const dhcp_rx *rx, const char *ifn,
+		     uint32_t addr, int hops)
+{
+	uint8_t buf[sizeof(dv_pend) + DV_DHCP_RX];
+	dv_pend *pd = (dv_pend *)buf;
+
+	if (hops >= DV_PROBE_HOPS)
+		return;
+	if (!d->ping) {
+		dhcp_probe_done(d->eng, addr, 0, dv_now_ms());
+		dv_handle(d, rx, ifn, hops + 1);
+		return;
+	}
+	memset(pd, 0, sizeof(*pd));
+	pd->rx = *rx;
+	pd->rx.pkt = NULL;
+	snprintf(pd->ifn, sizeof(pd->ifn), "%s", ifn);
+	pd->hops = hops;
+	memcpy(buf + sizeof(*pd), rx->pkt, rx->len);
+	if (dv_ping_start(d->ping, addr, buf, sizeof(*pd) + rx->len) < 0)
+		dv_log(&d->ctx->lg, DV_LOG_DEBUG, "dhcp: echo check of a "
+		       "DISCOVER dropped (busy)");
+}
+
+static void dv_probe_done(void *arg, uint32_t addr, int in_use,
+			  const void *data, size_t len)
+{
+	dv_dhcpd *d = arg;
+	dv_pend pd;
+	char ip[INET_ADDRSTRLEN];
+	uint32_t na = htonl(addr);
+
+	inet_ntop(AF_INET, &na, ip, sizeof(ip));
+	if (in_use)
+		dv_log(&d->ctx->lg, DV_LOG_INFO, "dhcp: %s is in use (it "
+		       "answered ping) but has no lease: not offered", ip);
+	if (!d->eng || len < sizeof(pd))
+		return;
+	dhcp_probe_done(d->eng, addr, in_use, dv_now_ms());
+	memcpy(&pd, data, sizeof(pd));
+	pd.rx.pkt = (const uint8_t *)data + sizeof(pd);
+	pd.rx.len = len - sizeof(pd);
+	pd.rx.now_ms = dv_now_ms();
+	dv_handle(d, &pd.rx, pd.ifn, pd.hops + 1);
+	dv_drain(d);
+	dv_finish(d);
+}
+
+static void dv_log_sent(dv_dhcpd *d, const dhcp_tx *tx, const char *ifn,
+			const dhcp_rx *rx)
+{
+	char name[DHCP_NAME_MAX + 1];
+
+	if (!d->ctx->cfg.log_dhcp)
+		return;
+	dv_req_name(rx->pkt, rx->len, name);
+	dv_log_pkt(d, tx->buf, tx->len, ifn, 1, name);
+}
+
+/* One request through the engine; its reply sent or queued. */
+static void dv_handle(dv_dhcpd *d, const dhcp_rx *rx, const char *ifn,
+		      int hops)
+{
+	dhcp_tx *tx = d->nq < DV_DHCP_BATCH ? &d->q[d->nq] : &d->tx;
+	dhcp_result r;
+
+	memset(&tx->len, 0, sizeof(*tx) - offsetof(dhcp_tx, len));
+	r = dhcp_input(d->eng, rx, tx);
+	dv_drain(d);
+	if (r == DHCP_PROBE)
+		dv_probe(d, rx, ifn, tx->probe_addr, hops);
+	if (r != DHCP_SEND)
+		return;
+	if (tx->durable && tx == &d->q[d->nq]) {
+		/* logged when it is sent, after the sync */
+		dv_req_name(rx->pkt, rx->len, d->qlog[d->nq].name);
+		snprintf(d->qlog[d->nq].ifn, sizeof(d->qlog[0].ifn), "%s", ifn);
+		d->nq++;
+	} else if (!tx->durable) {
+		dv_log_sent(d, tx, ifn, rx);
+		dv_send(d, tx);
+	}
+}
+
 /* One datagram: 1 if it was read, 0 when the socket is empty. */
 static int dv_rx_one(dv_dhcpd *d, uint64_t now)
 {
@@ -795,10 +1055,8 @@ static int dv_rx_one(dv_dhcpd *d, uint64_t now)
 	struct iovec iov = { d->rx, sizeof(d->rx) };
 	struct msghdr m;
 	dhcp_rx rx;
-	dhcp_tx *tx;
 	char ifn[IF_NAMESIZE + 1];
 	ssize_t n;
-	dhcp_result r;
 
 	memset(&m, 0, sizeof(m));
 	m.msg_name = &from;
@@ -822,19 +1080,8 @@ static int dv_rx_one(dv_dhcpd *d, uint64_t now)
 	    !(rx.if_addr = dv_if_addr(d, rx.ifindex, &rx.if_mask)))
 		return 1;
 	if (d->ctx->cfg.log_dhcp)
-		dv_log_pkt(d, d->rx, rx.len, ifn, 0, NULL, 0);
-	tx = d->nq < DV_DHCP_BATCH ? &d->q[d->nq] : &d->tx;
-	memset(&tx->len, 0, sizeof(*tx) - offsetof(dhcp_tx, len));
-	r = dhcp_input(d->eng, &rx, tx);
-	dv_drain(d);
-	if (r != DHCP_SEND)
-		return 1;
-	if (d->ctx->cfg.log_dhcp)
-		dv_log_pkt(d, tx->buf, tx->len, ifn, 1, d->rx, rx.len);
-	if (tx->durable && tx == &d->q[d->nq])
-		d->nq++;
-	else if (!tx->durable)
-		dv_send(d, tx);
+		dv_log_pkt(d, d->rx, rx.len, ifn, 0, "");
+	dv_handle(d, &rx, ifn, 0);
 	return 1;
 }
 
@@ -870,9 +1117,10 @@ int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	ctx->dhcpd = d;
 	d->ctx = ctx;
-	d->fd = d->pfd = d->jfd = -1;
+	d->fd = d->pfd = d->jfd = d->icmpfd = -1;
 	d->q = calloc(DV_DHCP_BATCH, sizeof(*d->q));
-	if (!d->q) {
+	d->qlog = calloc(DV_DHCP_BATCH, sizeof(*d->qlog));
+	if (!d->q || !d->qlog) {
 		snprintf(err, errlen, "dhcp: out of memory");
 		return -1;
 	}
@@ -881,6 +1129,11 @@ int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
 	    (d->fd = dv_udp67(err, errlen)) < 0 ||
 	    (d->pfd = dv_packet_socket(err, errlen)) < 0)
 		return -1;
+	d->icmpfd = dv_ping_socket();
+	if (d->icmpfd < 0)
+		dv_log(&ctx->lg, DV_LOG_WARN, "dhcp: no ICMP socket (%s): "
+		       "after lost leases, addresses are offered without a "
+		       "ping check", strerror(errno));
 	return 0;
 }
 
@@ -906,6 +1159,14 @@ int dv_dhcpd_start(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	if (dv_journal_open(d, err, errlen) < 0)
 		return -1;
+	if (d->icmpfd >= 0) {
+		d->ping = dv_ping_new(ctx->base, d->icmpfd, dv_probe_done, d);
+		if (!d->ping) {
+			snprintf(err, errlen, "dhcp: out of memory");
+			return -1;
+		}
+		d->icmpfd = -1;
+	}
 	d->ev = event_new(ctx->base, d->fd, EV_READ | EV_PERSIST,
 			  dv_dhcp_read, d);
 	d->nl_ev = event_new(ctx->base, nl_cache_mngr_get_fd(d->mngr),
@@ -955,6 +1216,7 @@ void dv_dhcpd_reload(dv_ctx *ctx)
 		dv_log(&ctx->lg, DV_LOG_ERR, "reload: lease names: %s", err);
 	if (dhcp_snapshot(d->eng, &snap, &len) == 0)
 		dhcp_restore(ne, snap, len, dv_now_ms());
+	dhcp_set_unsure(ne, dhcp_unsure_until(d->eng));
 	free(snap);
 	dhcp_free(d->eng);
 	dv_dhcp_conf_free(&d->conf);
@@ -986,6 +1248,9 @@ void dv_dhcpd_stop(dv_ctx *ctx)
 		       (unsigned long long)st->leases);
 		dhcp_free(d->eng);
 	}
+	dv_ping_free(d->ping);
+	if (d->icmpfd >= 0)
+		close(d->icmpfd);
 	if (d->ev)
 		event_free(d->ev);
 	if (d->nl_ev)
@@ -1007,6 +1272,7 @@ void dv_dhcpd_stop(dv_ctx *ctx)
 	dv_dhcp_conf_free(&d->conf);
 	free(d->jbuf);
 	free(d->q);
+	free(d->qlog);
 	free(d);
 	ctx->dhcpd = NULL;
 }

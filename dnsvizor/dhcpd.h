@@ -11,7 +11,12 @@
  * (dhcp_lease_encode): a snapshot written at start-up and on compaction
  * (tmp + fsync + rename + directory fsync), followed by appended records.
  * All records produced while handling one read callback's packets share
- * one fdatasync, and ACKs (tx->durable) go out only after it succeeded.
+ * one fdatasync, and ACKs (tx->durable) go out only after it succeeded;
+ * a failed append is cut back to whole records.  A journal damaged other
+ * than at its tail is replayed record by record around the damage, kept
+ * as leases.jnl.corrupt-UNIXTIME and reported; then for the longest
+ * lease time (until the time in <state-dir>/dhcp/leases.unsure) unknown
+ * addresses are checked with ping before they are offered (dhcpping.h).
  */
 #ifndef DV_DHCPD_H
 #define DV_DHCPD_H
@@ -20,7 +25,8 @@
 #include "dnsvizor/net.h"
 
 /* Before the privilege drop: sockets (UDP port 67, a send-only packet
- * socket) and the netlink interface cache.  0 (also when DHCP is not
+ * socket, an ICMP socket if one can be had) and the netlink interface
+ * cache.  0 (also when DHCP is not
  * configured) or -1 + err. */
 int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen);
 /* After dv_persist_open, before dv_notify_init: the --domain zone and

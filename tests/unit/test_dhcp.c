@@ -4,6 +4,7 @@
  * field (RFC 2131/2132 and friends), events and persistence records too,
  * and the dnsmasq-syntax configuration parsers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -881,11 +882,11 @@ static void t_restore(void)
 	pk_ip(&p, 50, b);
 	send(d2, &p);
 	T_EQ(rtype(), 6);
-	/* a flipped byte in the middle ends the replay there */
+	/* a flipped byte in the first record loses only that record */
 	j[20] ^= 1;
 	dhcp_free(d2);
 	d2 = dhcp_new(&c, NULL, 0);
-	T_EQ(dhcp_restore(d2, j, n, now), 0);
+	T_EQ(dhcp_restore(d2, j, n, now), 3);
 	j[20] ^= 1;
 	dhcp_free(d2);
 	/* snapshot round trip */
@@ -923,6 +924,223 @@ static void t_restore(void)
 	T_EQ(dhcp_get_stats(d2)->leases, 0);
 	T_EQ(count_ev(d2, DHCP_EV_NAME_ADD, NULL), 0);
 	dhcp_free(d2);
+	dhcp_free(d);
+}
+
+/* n leases of distinct clients as journal records; offsets in at[]. */
+static size_t many_records(uint8_t *buf, size_t cap, int n, size_t *at)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++) {
+		dhcp_lease l = { .addr = IP(192, 168, 1, 100) + (uint32_t)i,
+				 .state = DHCP_L_ACTIVE, .hlen = 6,
+				 .chaddr = { 2, 0, 0, 1, (uint8_t)(i >> 8),
+					     (uint8_t)i },
+				 .expire_ms = T0 + 3600000 };
+
+		snprintf(l.name, sizeof(l.name), "host%d", i);
+		at[i] = len;
+		len += dhcp_lease_encode(&l, buf + len, cap - len);
+	}
+	at[n] = len;
+	return len;
+}
+
+static void nop_cb(void *arg, const dhcp_lease *l)
+{
+	(*(int *)arg)++;
+	(void)l;
+}
+
+static void t_journal_damage(void)
+{
+	static uint8_t j[16384], g[4096];
+	size_t at[101], n = many_records(j, sizeof(j), 100, at);
+	dhcp_cfg c = base_cfg();
+	dhcp_jreport r;
+	dhcp_ctx *d;
+	int cnt = 0;
+
+	T_EQ(dhcp_journal_scan(j, n, &r, nop_cb, &cnt), 0);
+	T_EQ(cnt, 100);
+	/* one flipped byte in a body: only that record is lost */
+	j[at[50] + 12] ^= 0x40;
+	now = T0;
+	d = dhcp_new(&c, NULL, 0);
+	T_EQ(dhcp_restore_report(d, j, n, now, &r), 99);
+	T_EQ(dhcp_get_stats(d)->leases, 99);
+	T_EQ(r.damaged, 1);
+	T_EQ(r.dmg_off[0], at[50]);
+	T_EQ(r.damaged_bytes, at[51] - at[50]);
+	T_EQ(r.damaged_recs, 1);
+	T_EQ(r.tail_bytes, 0);
+	dhcp_free(d);
+	j[at[50] + 12] ^= 0x40;
+	/* a damaged length field: resynchronised on the next record */
+	j[at[20] + 3] ^= 0x01;
+	T_EQ(dhcp_journal_scan(j, n, &r, nop_cb, &cnt), -1);
+	T_EQ(r.records, 99);
+	T_EQ(r.dmg_off[0], at[20]);
+	T_EQ(r.damaged_bytes, at[21] - at[20]);
+	j[at[20] + 3] ^= 0x01;
+	/* two damaged stretches, and a torn tail which is not damage */
+	j[at[10]] = 0;
+	j[at[70] + 30] ^= 0xff;
+	T_EQ(dhcp_journal_scan(j, n - 5, &r, nop_cb, &cnt), -1);
+	T_EQ(r.records, 97);
+	T_EQ(r.damaged, 2);
+	T_EQ(r.dmg_off[1], at[70]);
+	T_EQ(r.tail_off, at[99]);
+	T_EQ(r.tail_bytes, at[100] - at[99] - 5);
+	j[at[10]] = 0xdc;
+	j[at[70] + 30] ^= 0xff;
+	/* only a torn tail: no damage, silently cut */
+	T_EQ(dhcp_journal_scan(j, at[99] + 3, &r, nop_cb, &cnt), 0);
+	T_EQ(r.records, 99);
+	T_EQ(r.tail_bytes, 3);
+	/* garbage: nothing usable, all of it reported */
+	for (size_t i = 0; i < sizeof(g); i++)
+		g[i] = (uint8_t)(i * 7 + 1);
+	T_EQ(dhcp_journal_scan(g, sizeof(g), &r, nop_cb, &cnt), -1);
+	T_EQ(r.records, 0);
+	T_EQ(r.damaged_bytes, sizeof(g));
+	/* garbage inserted between records */
+	memmove(j + at[40] + 13, j + at[40], n - at[40]);
+	memset(j + at[40], 0x55, 13);
+	T_EQ(dhcp_journal_scan(j, n + 13, &r, nop_cb, &cnt), -1);
+	T_EQ(r.records, 100);
+	T_EQ(r.damaged_bytes, 13);
+}
+
+/* DISCOVER from mac with option 50 asking for want (0: none). */
+static dhcp_result discover(dhcp_ctx *d, const uint8_t *mac, uint32_t want)
+{
+	pk p;
+
+	pk_init(&p, 1, mac);
+	if (want)
+		pk_ip(&p, 50, want);
+	return send(d, &p);
+}
+
+static dhcp_result reboot_req(dhcp_ctx *d, const uint8_t *mac, uint32_t a)
+{
+	pk p;
+
+	pk_init(&p, 3, mac);
+	pk_ip(&p, 50, a);
+	return send(d, &p);
+}
+
+static void t_lease_loss(void)
+{
+	dhcp_cfg c = base_cfg();
+	dhcp_ctx *d;
+	uint32_t x = IP(192, 168, 1, 120), y = IP(192, 168, 1, 121);
+	dhcp_lease l = { .addr = IP(192, 168, 1, 110), .state = 1, .hlen = 6,
+			 .chaddr = { 2, 0, 0, 0, 0, 0x0a },
+			 .expire_ms = T0 + 3600000 };
+	uint8_t j[256];
+	size_t n = dhcp_lease_encode(&l, j, sizeof(j));
+
+	c.authoritative = 1;
+	d = mk(&c);
+	T_EQ(dhcp_longest_lease_ms(d), 43200000ULL);
+	T_EQ(dhcp_restore(d, j, n, now), 1);
+	drain(d);
+	dhcp_set_unsure(d, now + dhcp_longest_lease_ms(d));
+	T_EQ(dhcp_unsure_until(d), T0 + 43200000ULL);
+	/* a known address (A's restored lease) needs no check */
+	T_EQ(discover(d, MAC_A, 0), DHCP_SEND);
+	T_EQ(rtype(), 2);
+	T_EQ(yiaddr(), l.addr);
+	/* an address the table does not know: check first */
+	T_EQ(discover(d, MAC_B, x), DHCP_PROBE);
+	T_EQ(tx.probe_addr, x);
+	T_EQ(count_ev(d, DHCP_EV_LEASE, NULL), 0);
+	/* it answered: quarantined, and the same DISCOVER goes elsewhere */
+	dhcp_probe_done(d, x, 1, now);
+	T_EQ(discover(d, MAC_B, x), DHCP_PROBE);
+	T_CHECK(tx.probe_addr != x && tx.probe_addr != 0);
+	/* no answer: offered, without a second check */
+	dhcp_probe_done(d, tx.probe_addr, 0, now);
+	y = tx.probe_addr;
+	T_EQ(discover(d, MAC_B, x), DHCP_SEND);
+	T_EQ(rtype(), 2);
+	T_EQ(yiaddr(), y);
+	/* the static host's own address is never probed */
+	T_EQ(discover(d, MAC_STATIC, 0), DHCP_SEND);
+	T_EQ(yiaddr(), IP(192, 168, 1, 50));
+	/* the holder of x (it answered) renews it: ACK, not NAK */
+	T_EQ(reboot_req(d, MAC_C, x), DHCP_SEND);
+	T_EQ(rtype(), 5);
+	T_EQ(yiaddr(), x);
+	T_EQ(count_ev(d, DHCP_EV_LEASE, NULL), 1);
+	/* somebody else asking for x now: x is known, NAK */
+	T_EQ(reboot_req(d, MAC_B, x), DHCP_SEND);
+	T_EQ(rtype(), 6);
+	dhcp_free(d);
+	/* lease_max reached: an unknown address is ignored, not NAKed */
+	c.lease_max = 1;
+	d = mk(&c);
+	dhcp_restore(d, j, n, now);
+	dhcp_set_unsure(d, now + 1000);
+	T_EQ(reboot_req(d, MAC_C, x), DHCP_NONE);
+	/* without --dhcp-authoritative: ignored as before */
+	dhcp_free(d);
+	c.lease_max = 1000;
+	c.authoritative = 0;
+	d = mk(&c);
+	dhcp_set_unsure(d, now + 1000);
+	T_EQ(reboot_req(d, MAC_C, x), DHCP_NONE);
+	/* after the window: no checks, NAKs as always */
+	now += 1000;
+	T_EQ(discover(d, MAC_B, x), DHCP_SEND);
+	T_EQ(yiaddr(), x);
+	dhcp_free(d);
+	c.authoritative = 1;
+	c.lease_max = 1;
+	d = mk(&c);
+	dhcp_restore(d, j, n, now);
+	dhcp_set_unsure(d, now - 1);
+	T_EQ(reboot_req(d, MAC_C, x), DHCP_SEND);
+	T_EQ(rtype(), 6);
+	dhcp_free(d);
+}
+
+/* A ping's answers do not last: quarantine decline_secs, "unused"
+ * offer_hold_secs; the window itself ends with its time. */
+static void t_probe_expiry(void)
+{
+	dhcp_cfg c = base_cfg();
+	dhcp_ctx *d = mk(&c);
+	uint32_t x = IP(192, 168, 1, 130);
+	uint8_t *snap;
+	size_t sn;
+
+	dhcp_set_unsure(d, now + 3600000);
+	T_EQ(discover(d, MAC_A, x), DHCP_PROBE);
+	T_EQ(tx.probe_addr, x);
+	dhcp_probe_done(d, x, 1, now);
+	/* the quarantine is not a lease record: not in a snapshot */
+	T_EQ(dhcp_snapshot(d, &snap, &sn), 0);
+	T_EQ(sn, 0);
+	free(snap);
+	T_EQ(count_ev(d, DHCP_EV_LEASE, NULL), 0);
+	now += 600 * 1000ULL + 1;
+	dhcp_tick(d, now);
+	T_EQ(discover(d, MAC_A, x), DHCP_PROBE);
+	T_EQ(tx.probe_addr, x);	/* quarantine over: asked about again */
+	dhcp_probe_done(d, x, 0, now);
+	now += 31 * 1000ULL;
+	T_EQ(discover(d, MAC_A, x), DHCP_PROBE);	/* "unused" is old */
+	dhcp_probe_done(d, x, 0, now);
+	T_EQ(discover(d, MAC_A, x), DHCP_SEND);
+	T_EQ(yiaddr(), x);
+	now = T0 + 3600000;
+	T_EQ(discover(d, MAC_B, IP(192, 168, 1, 131)), DHCP_SEND);
+	T_EQ(yiaddr(), IP(192, 168, 1, 131));
 	dhcp_free(d);
 }
 
@@ -1130,6 +1348,9 @@ int main(void)
 	T_RUN(t_lease_max);
 	T_RUN(t_expiry);
 	T_RUN(t_restore);
+	T_RUN(t_journal_damage);
+	T_RUN(t_lease_loss);
+	T_RUN(t_probe_expiry);
 	T_RUN(t_leasefile);
 	T_RUN(t_option_parse);
 	T_RUN(t_range_host_parse);
