@@ -102,6 +102,30 @@ exit 0
 """
 
 
+def del_netns(ns):
+    """Kill what still runs in namespace ns (our clients and servers
+    only: the namespace is ours) and delete it."""
+    out = sh(["ip", "netns", "pids", ns], check=False)
+    for pid in out.split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+    sh(["ip", "netns", "del", ns], check=False)
+
+
+def with_net(fn):
+    """Decorator: run fn(net) with a fresh Net, closed even on failure."""
+    def wrapper():
+        net = Net()
+        try:
+            fn(net)
+        finally:
+            net.close()
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
 class Net:
     """A server namespace and a client namespace joined by a veth pair;
     the server end has PREFIX.1/24.  More links with link()."""
@@ -287,14 +311,7 @@ class Net:
             except Exception:
                 pass
         for ns in reversed(self.nss):
-            # kill what still runs in the namespace (our clients only)
-            out = sh(["ip", "netns", "pids", ns], check=False)
-            for pid in out.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (OSError, ValueError):
-                    pass
-            sh(["ip", "netns", "del", ns], check=False)
+            del_netns(ns)
         self.nss = []
 
 

@@ -6,7 +6,6 @@ elsewhere, removed in a finally block)."""
 import os
 import random
 import re
-import signal
 import socket
 import ssl
 import struct
@@ -19,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import (Server, case, check, eq, rdatas, run, header, question,
                     tcp_frame, tcp_read_msg, tmpdir, free_port,
                     TestFailure)  # noqa: E402
-from dhcpnet import NsServer, in_ns, sh  # noqa: E402
+from dhcpnet import NsServer, del_netns, in_ns, sh  # noqa: E402
 
 import dns.message  # noqa: E402
 
@@ -371,13 +370,7 @@ class Veth:
         for srv in self.servers:
             srv.stop()
         for ns in reversed(self.nss):
-            out = sh(["ip", "netns", "pids", ns], check=False)
-            for pid in out.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (OSError, ValueError):
-                    pass
-            sh(["ip", "netns", "del", ns], check=False)
+            del_netns(ns)
         self.nss = []
 
 

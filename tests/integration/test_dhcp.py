@@ -13,7 +13,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import BINARY, case, check, eq, run, tmpdir  # noqa: E402
 from dhcpnet import (DOMAIN, Net, NsServer, bootp, client_mac, dora,  # noqa: E402
-                     parse_reply, random_mac, send_packets)
+                     parse_reply, random_mac, send_packets, with_net)
 
 
 def ip_in_pool(net, ip, lo=50, hi=150):
@@ -39,17 +39,6 @@ def journal(s):
     return os.path.join(s.argv[[i for i, a in enumerate(s.argv)
                                 if a.startswith("--state-dir=")][0]]
                         .split("=", 1)[1], "dhcp", "leases.jnl")
-
-
-def with_net(fn):
-    def wrapper():
-        net = Net()
-        try:
-            fn(net)
-        finally:
-            net.close()
-    wrapper.__name__ = fn.__name__
-    return wrapper
 
 
 @case

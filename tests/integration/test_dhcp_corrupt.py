@@ -18,7 +18,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import TestFailure, case, check, eq, run, tmpdir  # noqa: E402
-from dhcpnet import DOMAIN, Net, dora, random_mac  # noqa: E402
+from dhcpnet import DOMAIN, Net, dora, random_mac, with_net  # noqa: E402
 
 
 def _crc_table():
@@ -66,17 +66,6 @@ def record(ip, mac, name="", state=1, expire_ms=None):
 def jpath(s):
     sd = [a for a in s.argv if a.startswith("--state-dir=")][-1]
     return os.path.join(sd.split("=", 1)[1], "dhcp", "leases.jnl")
-
-
-def with_net(fn):
-    def wrapper():
-        net = Net()
-        try:
-            fn(net)
-        finally:
-            net.close()
-    wrapper.__name__ = fn.__name__
-    return wrapper
 
 
 def restart_with(s, data):
