@@ -604,6 +604,12 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->rebind_ok = m->rebind_ok;
 	rc->rebind_ok_len = m->rebind_ok_len;
 	rc->on_rebind = dv_rs_on_rebind;
+	rc->max_tasks = c->dns_forward_max;
+	rc->jostle_ms = c->jostle_timeout;
+	rc->client_max = c->per_client;
+	rc->server_max = c->per_server;
+	rc->zone_max = c->per_zone;
+	rc->txn_max = DV_RS_TXNS - 24;  /* resends go past it */
 }
 
 /* --rebind-domain-ok names (checked by options.c) as wire names. */
@@ -815,6 +821,33 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 		dv_conn_reply(c->p.conn, c->p.tag, a->msg, a->len);
 	}
 	dv_rs_client_del(rs, c);
+}
+
+/* The engine gave up on the client's query (it gave its place to a
+ * newer one): no answer comes; the client retries. */
+static void dv_rs_forget(struct dv_rs *rs, uint64_t token)
+{
+	dv_rs_client *c = dv_rs_client_get(rs, token);
+
+	if (c)
+		dv_rs_client_del(rs, c);
+}
+
+/* The client's address for the per-client limit (port left 0). */
+static void dv_rs_peer_addr(const dv_rs_peer *p, res_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (p->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&p->peer;
+
+		a->af = 4;
+		memcpy(a->addr, &s4->sin_addr, 4);
+	} else if (p->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&p->peer;
+
+		a->af = 6;
+		memcpy(a->addr, &s6->sin6_addr, 16);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1092,6 +1125,8 @@ static void dv_rs_pump(struct dv_rs *rs)
 			break;
 		if (k == RES_ACT_ANSWER)
 			dv_rs_answer(rs, &a);
+		else if (k == RES_ACT_DROP)
+			dv_rs_forget(rs, a.client_token);
 		else if (k == RES_ACT_SEND && dv_rs_send(rs, &a) < 0)
 			res_on_error(rs->res, a.txn, dv_rs_now_ms());
 	}
@@ -1131,17 +1166,19 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
 	struct dv_rs *rs = ctx->rs;
 	uint64_t tok;
 	res_result r;
+	res_addr from;
 
 	*rlen = 0;
 	if (!rs)
 		return 0;
+	dv_rs_peer_addr(p, &from);
 	tok = dv_rs_client_add(rs, p);
 	if (tok == UINT64_MAX)
 		return 0;     /* overloaded: the client retries */
 	/* the UDP batch's clock when there is one (no clock read per hit) */
-	r = res_query(rs->res, q, qlen, p->tcp,
-		      ctx->now_ms ? ctx->now_ms : dv_rs_now_ms(), resp, cap,
-		      rlen, tok);
+	r = res_query_from(rs->res, from.af ? &from : NULL, q, qlen, p->tcp,
+			   ctx->now_ms ? ctx->now_ms : dv_rs_now_ms(), resp,
+			   cap, rlen, tok);
 	if (r != RES_PENDING || *rlen > cap) {
 		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
 		if (r != RES_ANSWERED || *rlen > cap)

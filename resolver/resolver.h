@@ -90,6 +90,19 @@ typedef struct res_cfg {
 	/* random bytes for IDs, ports, 0x20: the shell's CSPRNG */
 	void (*random)(void *arg, void *buf, size_t len);
 	void *random_arg;
+	/* Fairness limits (issue 10); 0 takes the default in brackets.
+	 * max_tasks: client queries being resolved at once (1000; dnsmasq's
+	 * --dns-forward-max).  When they are all busy a new query takes the
+	 * place of the oldest one that has been resolving for jostle_ms or
+	 * more (200; unbound's jostle-timeout), whose clients get no reply;
+	 * else the new query is dropped.  client_max: queries waiting per
+	 * client address (/64 for IPv6) (100; res_query_from).  server_max:
+	 * queries in flight per upstream server (200); zone_max: per zone
+	 * cut while iterating (100); txn_max: in all (1000: the shell's
+	 * table).  A query that finds its servers busy, or dead (see
+	 * servers.h), fails at once: SERVFAIL, EDE 22. */
+	uint32_t max_tasks, jostle_ms, client_max, server_max, zone_max,
+		 txn_max;
 } res_cfg;
 
 /* Returns NULL with a reason in err. */
@@ -114,6 +127,13 @@ typedef enum res_result {
 res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		     uint64_t now_ms, uint8_t *resp, size_t cap,
 		     size_t *resp_len, uint64_t client_token);
+/* The same for a query from client (its address, port ignored): at most
+ * cfg.client_max of them wait at once, more are dropped (RES_DROP).
+ * client NULL: no per-client limit (res_query). */
+res_result res_query_from(res_ctx *r, const res_addr *client,
+			  const uint8_t *q, size_t qlen, int tcp,
+			  uint64_t now_ms, uint8_t *resp, size_t cap,
+			  size_t *resp_len, uint64_t client_token);
 
 /* ---- upstream side: actions the shell must carry out ---- */
 
@@ -123,6 +143,8 @@ typedef enum res_act_kind {
 			      reply with res_on_reply(txn) or failure with
 			      res_on_error(txn) */
 	RES_ACT_ANSWER,    /* send msg to the client of client_token */
+	RES_ACT_DROP,      /* no answer will come for client_token (its
+			      query gave its place to a newer one) */
 } res_act_kind;
 
 typedef struct res_action {
@@ -162,7 +184,11 @@ typedef struct res_stats {
 		 upstream_timeouts, servfail, secure, bogus, insecure,
 		 spoofed_dropped, prefetches, stale_served,
 		 policy_answers,   /* answered locally by policy.c */
-		 rebind_blocked;   /* upstream answers refused (rebind) */
+		 rebind_blocked,   /* upstream answers refused (rebind) */
+		 jostled,          /* queries that gave their place */
+		 busy_dropped,     /* new queries dropped: max_tasks busy */
+		 client_limited,   /* dropped: client_max for the client */
+		 fast_failed;      /* SERVFAIL at once: servers dead/busy */
 } res_stats;
 const res_stats *res_get_stats(const res_ctx *r);
 
