@@ -166,6 +166,7 @@ typedef struct dv_config {
 	uint32_t per_client;        /* --recursions-per-client (100) */
 	uint32_t per_server;        /* --outstanding-per-server (200) */
 	uint32_t per_zone;          /* --outstanding-per-zone (100) */
+	int no_upstream_cookies;    /* --no-upstream-cookies (RFC 7873) */
 } dv_config;
 
 /*

@@ -1214,6 +1214,11 @@ static const dv_option dv_options[] = {
 	OPT("outstanding-per-zone", 0, A_REQ, 0, opt_u32, OFF(per_zone), 1,
 	    1000000, "N", "At most N queries in flight to the servers of one "
 	    "zone (delegation point) while iterating (default 100)."),
+	FLAG("no-upstream-cookies", 0, no_upstream_cookies, "Send no DNS "
+	     "cookie (RFC 7873) with upstream queries. By default each query "
+	     "with EDNS carries a client cookie per server and the server's "
+	     "cookie once known; responses with a wrong client cookie are "
+	     "dropped as spoofed."),
 	{ .name = NULL },
 };
 

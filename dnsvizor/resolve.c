@@ -84,6 +84,7 @@ struct dv_rs {
 	struct sockaddr_storage out4, out6; /* --outgoing-address */
 	int has_out4, has_out6;
 	dv_dot *dot;             /* DNS over TLS connections, on first use */
+	uint8_t csecret[16];     /* DNS cookies: the client secret */
 };
 
 static uint64_t dv_rs_now_ms(void)
@@ -609,6 +610,7 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->client_max = c->per_client;
 	rc->server_max = c->per_server;
 	rc->zone_max = c->per_zone;
+	rc->no_cookies = (uint8_t)(c->no_upstream_cookies != 0);
 	rc->txn_max = DV_RS_TXNS - 24;  /* resends go past it */
 }
 
@@ -645,8 +647,8 @@ static int dv_rs_local(void *arg, const uint8_t *q, size_t qlen,
 }
 
 /* A new engine for ctx->cfg; its memory in *m.  NULL + err. */
-static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
-			    size_t errlen)
+static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
+			    const uint8_t *secret, char *err, size_t errlen)
 {
 	const dv_config *c = &ctx->cfg;
 	res_cfg rc;
@@ -673,6 +675,7 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
 		goto fail;
 	}
 	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
+	memcpy(rc.cookie_secret, secret, sizeof(rc.cookie_secret));
 	rc.on_rebind_arg = &ctx->lg;
 	rc.local = dv_rs_local;
 	rc.local_arg = ctx;
@@ -912,7 +915,18 @@ static void dv_rs_udp_read(evutil_socket_t fd, short what, void *arg)
 	if (n >= 0 && (n < WIRE_HDRLEN || !(t->rs->buf[2] & 0x80) ||
 		       wire_get16(t->rs->buf) != t->id))
 		return;
-	dv_rs_txn_done(t, n > 0 ? t->rs->buf : NULL, n > 0 ? (size_t)n : 0);
+	if (n > 0 && t->gen == t->rs->gen &&
+	    res_on_reply(t->rs->res, t->txn, t->rs->buf, (size_t)n,
+			 dv_rs_now_ms()) == 1)
+		return;     /* the engine found it spoofed (cookie): wait on */
+	if (n > 0) {        /* taken: the engine has the reply already */
+		struct dv_rs *rs = t->rs;
+
+		dv_rs_txn_free(t);
+		dv_rs_pump(rs);
+		return;
+	}
+	dv_rs_txn_done(t, NULL, 0);
 }
 
 static socklen_t dv_rs_sockaddr(const res_addr *a,
@@ -1278,7 +1292,10 @@ int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen)
 		goto fail;
 	}
 	rs->ctx = ctx;
-	rs->res = dv_rs_build(ctx, &rs->mem, err, errlen);
+	/* one client cookie secret for the life of the process: a reload
+	 * keeps the cookies the servers know */
+	dv_rs_random(NULL, rs->csecret, sizeof(rs->csecret));
+	rs->res = dv_rs_build(ctx, &rs->mem, rs->csecret, err, errlen);
 	if (!rs->res)
 		goto fail;
 	dv_rs_outgoing(rs);
@@ -1317,7 +1334,7 @@ void dv_rs_reload(dv_ctx *ctx)
 			dv_log(&ctx->lg, DV_LOG_ERR, "resolver: %s", err);
 		return;
 	}
-	r = dv_rs_build(ctx, &m, err, sizeof(err));
+	r = dv_rs_build(ctx, &m, rs->csecret, err, sizeof(err));
 	if (!r) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "reload: resolver kept: %s", err);
 		return;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resolver/cookie.h"
 #include "resolver/limits.h"
 #include "resolver/res_int.h"
 #include "resolver/servers.h"
@@ -168,6 +169,9 @@ typedef struct res_txn {
 	uint8_t transport;
 	uint8_t caps, edns, minimised, fwd;
 	uint8_t counted;           /* in the server/zone/total counts */
+	uint8_t cookie;            /* sent with a COOKIE option (cc) */
+	uint8_t cookie_retry;      /* a resend after BADCOOKIE */
+	uint8_t cc[RES_CC_LEN];
 	uint8_t qname[WIRE_MAXNAME];   /* as sent (0x20 case) */
 	uint8_t zone[WIRE_MAXNAME];    /* the server's zone (bailiwick) */
 	uint16_t qtype;
@@ -209,6 +213,7 @@ struct res_ctx {
 	res_ctab *cload;           /* waiting queries per client address */
 	size_t nactive;            /* client tasks not done */
 	size_t ntxns;              /* upstream queries in flight */
+	uint8_t csecret[16];       /* client cookie secret (RFC 7873) */
 };
 
 static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now);
@@ -585,8 +590,30 @@ static void name_caps(res_ctx *r, uint8_t *name)
 		}
 }
 
-static size_t query_build(res_ctx *r, const res_txn *x, int rd, uint8_t *buf,
-			  size_t cap)
+/* The OPT record: DO always, and the COOKIE option (RFC 7873 4.1/4.2:
+ * our client cookie, then the server cookie we know, if any). */
+static void query_opt(wire_writer *w, const res_txn *x,
+		      const res_srvinfo *si)
+{
+	uint8_t o[4 + RES_CC_LEN + RES_SC_MAX];
+	size_t n = 0, sl = si ? si->sclen : 0;
+
+	if (x->cookie) {
+		o[0] = 0;
+		o[1] = RES_OPT_COOKIE;
+		o[2] = 0;
+		o[3] = (uint8_t)(RES_CC_LEN + sl);
+		memcpy(o + 4, x->cc, RES_CC_LEN);
+		if (sl)
+			memcpy(o + 4 + RES_CC_LEN, si->sc, sl);
+		n = 4 + RES_CC_LEN + sl;
+	}
+	wire_write_rr(w, (const uint8_t *)"", DNS_T_OPT, EDNS_UP, EDNS_F_DO,
+		      o, (uint16_t)n, NULL);
+}
+
+static size_t query_build(res_ctx *r, const res_txn *x, int rd,
+			  const res_srvinfo *si, uint8_t *buf, size_t cap)
 {
 	wire_writer w;
 	uint16_t flags = rd ? DNS_F_RD : 0;
@@ -607,7 +634,7 @@ static size_t query_build(res_ctx *r, const res_txn *x, int rd, uint8_t *buf,
 	 * whether or not it validates (RFC 4035 3.2.1), so DO clients and
 	 * validators downstream get them */
 	if (x->edns)
-		wire_write_opt(&w, EDNS_UP, 0, 0, EDNS_F_DO);
+		query_opt(&w, x, si);
 	return w.len;
 }
 
@@ -615,7 +642,7 @@ typedef struct send_spec {
 	const uint8_t *qname;      /* lowercased */
 	uint16_t qtype;
 	const uint8_t *zone;
-	uint8_t rd, fwd, minimised, transport, nocaps;
+	uint8_t rd, fwd, minimised, transport, nocaps, cookie_retry;
 	const char *tls_name;
 } send_spec;
 
@@ -646,10 +673,14 @@ static int txn_send(res_ctx *r, res_task *t, const res_addr *srv,
 	name_copy(x->zone, s->zone);
 	if (x->caps)
 		name_caps(r, x->qname);
+	x->cookie = x->edns && !r->cfg.no_cookies;
+	x->cookie_retry = s->cookie_retry;
+	if (x->cookie)
+		res_cookie_client(r->csecret, srv, x->cc);
 	x->sent_ms = now;
 	x->deadline = now + res_srv_rto(r->srv, srv, now) *
 		      (s->transport == RES_T_UDP ? 1 : 3);
-	len = query_build(r, x, s->rd, r->scratch, 65535);
+	len = query_build(r, x, s->rd, si, r->scratch, 65535);
 	memset(&a, 0, sizeof(a));
 	a.kind = RES_ACT_SEND;
 	a.txn = x->id;
@@ -2717,10 +2748,71 @@ static void resend(res_ctx *r, res_txn *x, uint8_t transport, int nocaps,
 	s.minimised = x->minimised;
 	s.transport = transport;
 	s.nocaps = (uint8_t)nocaps;
+	s.cookie_retry = x->cookie_retry;
 	s.tls_name = x->tls_name;
 	if (x->task->root->work >= MAX_WORK ||
 	    txn_send(r, x->task, &x->server, &s, now) < 0)
 		task_retry(r, x->task);
+}
+
+/* The OPT record of a reply, or NULL. */
+static const msg_rr *msg_opt(const res_msg *m)
+{
+	for (size_t i = 0; i < m->nrr; i++)
+		if (m->rr[i].sec == RR_SEC_AR && m->rr[i].type == DNS_T_OPT)
+			return &m->rr[i];
+	return NULL;
+}
+
+/* RFC 7873 5.3: a reply whose COOKIE option carries another client
+ * cookie than the one we sent is not for us (-1); a good one teaches us
+ * the server cookie.  No COOKIE option: the server does not do cookies
+ * (accepted, as BIND does by default). */
+static int cookie_verify(res_ctx *r, const res_txn *x, const res_msg *m,
+			 uint64_t now)
+{
+	const msg_rr *o = x->cookie ? msg_opt(m) : NULL;
+	uint8_t sc[RES_SC_MAX], sl = 0;
+	res_srvinfo *si;
+
+	if (!o)
+		return 0;
+	switch (res_cookie_check(m->buf + o->rd, o->rdlen, x->cc, sc, &sl)) {
+	case RES_COOKIE_BAD:
+		return -1;
+	case RES_COOKIE_OK:
+		si = res_srv_info(r->srv, &x->server, now);
+		if (si && sl) {
+			memcpy(si->sc, sc, sl);
+			si->sclen = sl;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* BADCOOKIE (RFC 7873 5.3): the server cookie is learnt already; ask
+ * once more with it, then over TCP (no cookie needed there). */
+static int on_badcookie(res_ctx *r, res_txn *x, const res_msg *m,
+			uint64_t now)
+{
+	const msg_rr *o = msg_opt(m);
+
+	if (!x->cookie || !o ||
+	    ((o->ttl >> 24) << 4 | (m->flags & 0xfu)) != RES_R_BADCOOKIE)
+		return 0;
+	r->st.badcookie++;
+	if (!x->cookie_retry) {
+		x->cookie_retry = 1;
+		resend(r, x, x->transport, !x->caps, now);
+	} else if (x->transport == RES_T_UDP) {
+		resend(r, x, RES_T_TCP, !x->caps, now);
+	} else {
+		tried_mark(x->task, &x->server, 1);
+		task_retry(r, x->task);
+	}
+	return 1;
 }
 
 /* --stop-dns-rebind (policy.c): a private address in the answer. */
@@ -2748,6 +2840,8 @@ static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 		resend(r, x, RES_T_TCP, !x->caps, now);
 		return;
 	}
+	if (on_badcookie(r, x, m, now))
+		return;
 	if (rcode == DNS_R_FORMERR && x->edns && si) {
 		si->no_edns = 1;
 		resend(r, x, x->transport, !x->caps, now);
@@ -2848,11 +2942,15 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 	r->scratch = malloc(65536);
 	r->sigscratch = malloc(65536);
 	{
+		static const uint8_t zero[16];
 		uint64_t seed[2];
 
 		rnd(r, seed, sizeof(seed));
 		r->zload = res_ctab_new(seed[0]);
 		r->cload = res_ctab_new(seed[1]);
+		memcpy(r->csecret, cfg->cookie_secret, 16);
+		if (memcmp(r->csecret, zero, 16) == 0)
+			rnd(r, r->csecret, sizeof(r->csecret));
 	}
 	if (!r->cache || !r->msg || !r->scratch || !r->sigscratch ||
 	    !r->zload || !r->cload) {
@@ -3142,14 +3240,14 @@ res_result res_query_from(res_ctx *r, const res_addr *client,
 	return RES_PENDING;
 }
 
-void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
-		  uint64_t now_ms)
+int res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
+		 uint64_t now_ms)
 {
 	res_txn *x = txn_find(r, txn);
 	int rc;
 
 	if (!x)
-		return;
+		return 0;
 	if (msg_parse(r->msg, msg, len) < 0) {
 		/* unusable: a spoof or a broken server; wait for the
 		 * timeout unless the header matches this query */
@@ -3160,15 +3258,20 @@ void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
 			task_retry(r, x->task);
 			free(x);
 			run(r, now_ms);
-		} else {
-			r->st.spoofed_dropped++;
+			return 0;
 		}
-		return;
+		r->st.spoofed_dropped++;
+		return 1;
 	}
 	rc = reply_check(x, r->msg);
 	if (rc == 1) {
 		r->st.spoofed_dropped++;
-		return;
+		return 1;
+	}
+	if (cookie_verify(r, x, r->msg, now_ms) < 0) {
+		r->st.cookie_spoofed++;   /* keep waiting for the real one */
+		r->st.spoofed_dropped++;
+		return 1;
 	}
 	txn_unlink(r, x);
 	res_srv_rtt(r->srv, &x->server, (uint32_t)(now_ms - x->sent_ms),
@@ -3184,6 +3287,7 @@ void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
 	}
 	free(x);
 	run(r, now_ms);
+	return 0;
 }
 
 void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms)

@@ -103,6 +103,14 @@ typedef struct res_cfg {
 	 * servers.h), fails at once: SERVFAIL, EDE 22. */
 	uint32_t max_tasks, jostle_ms, client_max, server_max, zone_max,
 		 txn_max;
+	/* DNS cookies, client side (RFC 7873): upstream queries with EDNS
+	 * carry a COOKIE option (client cookie derived from cookie_secret
+	 * and the server's address; the server cookie it sent last); a
+	 * response with another client cookie is dropped as spoofed;
+	 * BADCOOKIE is retried once with the new server cookie, then over
+	 * TCP.  cookie_secret all zero: the engine draws one (cfg.random). */
+	uint8_t no_cookies;
+	uint8_t cookie_secret[16];
 } res_cfg;
 
 /* Returns NULL with a reason in err. */
@@ -160,9 +168,12 @@ typedef struct res_action {
 
 /* Next pending action, RES_ACT_NONE when there is nothing to do. */
 int res_next_action(res_ctx *r, res_action *a);
-/* A reply for txn arrived from addr (the shell checked the socket). */
-void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
-		  uint64_t now_ms);
+/* A reply for txn arrived from addr (the shell checked the socket).
+ * Returns 1 when it was dropped (a spoof: wrong id, question or client
+ * cookie) and txn still waits: the shell keeps listening for the real
+ * reply on that socket; else 0 (taken, or txn is no longer known). */
+int res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
+		 uint64_t now_ms);
 /* txn failed (ICMP error, connection refused, TLS failure). */
 void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms);
 /* Deadline (ms) of the next timer, or 0 for none; res_on_timer at it. */
@@ -188,7 +199,9 @@ typedef struct res_stats {
 		 jostled,          /* queries that gave their place */
 		 busy_dropped,     /* new queries dropped: max_tasks busy */
 		 client_limited,   /* dropped: client_max for the client */
-		 fast_failed;      /* SERVFAIL at once: servers dead/busy */
+		 fast_failed,      /* SERVFAIL at once: servers dead/busy */
+		 cookie_spoofed,   /* responses with a wrong client cookie */
+		 badcookie;        /* BADCOOKIE responses (retried) */
 } res_stats;
 const res_stats *res_get_stats(const res_ctx *r);
 

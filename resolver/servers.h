@@ -27,6 +27,8 @@ typedef struct res_srvinfo {
 	uint64_t last_used;   /* for eviction */
 	uint32_t inflight;    /* queries sent, not answered or timed out */
 	uint64_t probe_at;    /* dead: no probe before this time */
+	uint8_t sc[32];       /* server cookie it sent last (RFC 7873) */
+	uint8_t sclen;        /* 0: none known */
 } res_srvinfo;
 
 /*
