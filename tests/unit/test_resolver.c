@@ -9,6 +9,7 @@
 #include "tests/unit/t.h"
 #include "resolver/resolver.h"
 #include "resolver/servers.h"
+#include "resolver/cookie.h"
 
 static const char z_root[] =
 	"$ORIGIN .\n$TTL 86400\n"
@@ -1670,6 +1671,174 @@ static void test_jostle(void)
 	net_free(&n);
 }
 
+/* ---- DNS cookies, client side (RFC 7873) ---- */
+
+/* The COOKIE option of a message's OPT (the last RR), its length or -1. */
+static int msg_cookie(const uint8_t *m, size_t len, uint8_t *out,
+		      size_t *opt_at)
+{
+	size_t pos = 12, last = 0;
+	uint8_t nm[WIRE_MAXNAME];
+	unsigned nrr = (unsigned)wire_get16(m + 6) + wire_get16(m + 8) +
+		       wire_get16(m + 10);
+
+	if (wire_name_read(m, len, &pos, nm) < 0)
+		return -1;
+	pos += 4;
+	for (unsigned i = 0; i < nrr; i++) {
+		last = pos;
+		if (wire_name_read(m, len, &pos, nm) < 0 || pos + 10 > len)
+			return -1;
+		pos += 10 + wire_get16(m + pos + 8);
+	}
+	if (!nrr || wire_get16(m + last + 1) != DNS_T_OPT)
+		return -1;
+	if (opt_at)
+		*opt_at = last;
+	for (size_t p = last + 11; p + 4 <= len;
+	     p += 4 + wire_get16(m + p + 2))
+		if (wire_get16(m + p) == 10) {
+			memcpy(out, m + p + 4, wire_get16(m + p + 2));
+			return wire_get16(m + p + 2);
+		}
+	return 0;
+}
+
+/* Replace the OPT of a reply by one with a COOKIE option and the given
+ * extended rcode (upper 8 bits). */
+static size_t set_cookie(uint8_t *m, size_t len, const uint8_t *ck,
+			 size_t cl, uint8_t ext)
+{
+	uint8_t tmp[64];
+	size_t at = 0;
+
+	if (msg_cookie(m, len, tmp, &at) < 0)
+		return len;
+	m[at] = 0;
+	wire_put16(m + at + 1, DNS_T_OPT);
+	wire_put16(m + at + 3, 1232);
+	m[at + 5] = ext;
+	m[at + 6] = 0;
+	wire_put16(m + at + 7, 0x8000);
+	wire_put16(m + at + 9, (uint16_t)(4 + cl));
+	wire_put16(m + at + 11, 10);
+	wire_put16(m + at + 13, (uint16_t)cl);
+	memcpy(m + at + 15, ck, cl);
+	return at + 15 + cl;
+}
+
+/* The forwarder's answer to the query of action a, in resp. */
+static size_t fwd_answer(fnet *n, const res_action *a, uint8_t *resp)
+{
+	static uint8_t q[65536];
+	fsrv *s = find_srv(n, &a->server);
+	size_t rlen = 0;
+	zone_stats st;
+
+	memcpy(q, a->msg, a->len);
+	memset(&st, 0, sizeof(st));
+	if (!s || zone_db_answer(s->db, q, a->len, 0, resp, 65535, &rlen,
+				 &st) != ZONE_REPLY)
+		return 0;
+	return rlen;
+}
+
+static int next_send(res_ctx *r, res_action *a)
+{
+	int k;
+
+	while ((k = res_next_action(r, a)) != RES_ACT_NONE)
+		if (k == RES_ACT_SEND)
+			return 1;
+	return 0;
+}
+
+static void test_cookies(void)
+{
+	static uint8_t resp[65536];
+	uint8_t cc[64], ck[64], sc[8] = "SERVER01", sc2[8] = "SERVER02";
+	fnet n;
+	res_forward fw;
+	res_cfg cfg;
+	res_ctx *r;
+	res_action a;
+	size_t rl;
+	int rc;
+
+	net_init(&n);
+	memset(&fw, 0, sizeof(fw));
+	fw.servers = &n.srv[8].addr;       /* 192.0.2.50 */
+	fw.nservers = 1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.forwards = &fw;
+	cfg.nforwards = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	/* the first query: a client cookie only */
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, cc, NULL), 8);
+	rl = fwd_answer(&n, &a, resp);
+	T_CHECK(rl > 0);
+	/* a reply with another client cookie is dropped; ours is taken */
+	memcpy(ck, cc, 8);
+	ck[0] ^= 1;
+	memcpy(ck + 8, sc, 8);
+	rl = set_cookie(resp, rl, ck, 16, 0);
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 1);
+	T_EQ(res_get_stats(r)->cookie_spoofed, 1);
+	ck[0] ^= 1;
+	rl = set_cookie(resp, rl, ck, 16, 0);
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 0);
+	T_EQ(count_actions(r, RES_ACT_ANSWER, NULL), 1);
+	/* the next query to the server carries its cookie */
+	T_EQ(start_q(r, &n, "www.corp", NULL, 2, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 16);
+	T_CHECK(memcmp(ck, cc, 8) == 0 && memcmp(ck + 8, sc, 8) == 0);
+	/* BADCOOKIE with a new server cookie: asked again with it */
+	rl = fwd_answer(&n, &a, resp);
+	memcpy(ck + 8, sc2, 8);
+	rl = set_cookie(resp, rl, ck, 16, 1);
+	wire_put16(resp + 2, (uint16_t)((wire_get16(resp + 2) & ~0xf) | 7));
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 0);
+	T_EQ(res_get_stats(r)->badcookie, 1);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 16);
+	T_CHECK(memcmp(ck, cc, 8) == 0 && memcmp(ck + 8, sc2, 8) == 0);
+	/* a reply without cookie (the server stopped doing them) is fine */
+	rl = fwd_answer(&n, &a, resp);
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 0);
+	T_EQ(count_actions(r, RES_ACT_ANSWER, NULL), 1);
+	res_free(r);
+	/* another secret, another client cookie; none when turned off */
+	cfg.cookie_secret[0] = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 8);
+	T_CHECK(memcmp(ck, cc, 8) != 0);
+	res_free(r);
+	cfg.no_cookies = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 0);
+	res_free(r);
+	net_free(&n);
+}
+
+/* SipHash-2-4 test vectors of the reference implementation (key 00..0f,
+ * message 00..len-1). */
+static void test_siphash(void)
+{
+	uint8_t key[16], msg[16];
+
+	for (int i = 0; i < 16; i++)
+		key[i] = msg[i] = (uint8_t)i;
+	T_EQ(res_siphash(key, msg, 0), (long long)0x726fdb47dd0e0e31ull);
+	T_EQ(res_siphash(key, msg, 15), (long long)0xa129ca6149be45e5ull);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1705,5 +1874,7 @@ int main(void)
 	T_RUN(test_server_limit);
 	T_RUN(test_client_limit);
 	T_RUN(test_jostle);
+	T_RUN(test_cookies);
+	T_RUN(test_siphash);
 	T_DONE();
 }
