@@ -157,7 +157,8 @@ def answer(q, addr, cookie=b"", rcode=None):
 
 def dv(port, extra=()):
     return T.Server(args=["--server=/ck.test/127.0.0.1#%d" % port,
-                          "--allow-loopback-upstream"] + list(extra))
+                          "--allow-loopback-upstream",
+                          "--state-dir=" + T.tmpdir()] + list(extra))
 
 
 def ask(s, name, timeout=8.0):
@@ -312,7 +313,8 @@ def iterator_queries_carry_cookie():
         hints = T.write(os.path.join(T.tmpdir(), "hints"),
                         ". NS a.root.\na.root. A %s\n" % up.addr)
         s = T.Server(args=["--root-hints=" + hints, "--no-resolv",
-                           "--allow-loopback-upstream"])
+                           "--allow-loopback-upstream",
+                           "--state-dir=" + T.tmpdir()])
         eq(addrs(ask(s, "www.it.test.")), [GOOD], "iterated answer")
         cks = [cookie_of(q) for q in up.queries]
         check(cks and all(c is not None and len(c) in (8, 16)
