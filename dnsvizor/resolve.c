@@ -1352,12 +1352,37 @@ void dv_rs_reload(dv_ctx *ctx)
 	dv_rs_arm(rs);
 }
 
+/* The engine's counters at shutdown, with the fairness and cookie ones
+ * (issue 10), so an operator sees what the limits did. */
+static void dv_rs_log_stats(dv_ctx *ctx, const res_ctx *r)
+{
+	const res_stats *s = res_get_stats(r);
+
+	dv_log(&ctx->lg, DV_LOG_INFO, "resolver stats: queries %llu "
+	       "cache-hits %llu upstream %llu timeouts %llu servfail %llu "
+	       "spoofed %llu (cookie %llu) badcookie %llu jostled %llu "
+	       "busy-dropped %llu client-limited %llu fast-failed %llu",
+	       (unsigned long long)s->queries,
+	       (unsigned long long)s->cache_hits,
+	       (unsigned long long)s->upstream_queries,
+	       (unsigned long long)s->upstream_timeouts,
+	       (unsigned long long)s->servfail,
+	       (unsigned long long)s->spoofed_dropped,
+	       (unsigned long long)s->cookie_spoofed,
+	       (unsigned long long)s->badcookie,
+	       (unsigned long long)s->jostled,
+	       (unsigned long long)s->busy_dropped,
+	       (unsigned long long)s->client_limited,
+	       (unsigned long long)s->fast_failed);
+}
+
 void dv_rs_stop(dv_ctx *ctx)
 {
 	struct dv_rs *rs = ctx->rs;
 
 	if (!rs)
 		return;
+	dv_rs_log_stats(ctx, rs->res);
 	dv_rs_cache_save(ctx, rs->res);
 	while (rs->txns)
 		dv_rs_txn_free(rs->txns);
