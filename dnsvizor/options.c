@@ -1205,7 +1205,7 @@ static const dv_option dv_options[] = {
 	OPT("recursions-per-client", 0, A_REQ, 0, opt_u32, OFF(per_client),
 	    1, 1000000, "N", "At most N queries of one client address (one "
 	    "/64 for IPv6) wait for the resolver at once; more are dropped "
-	    "(default 100)."),
+	    "(default 200)."),
 	OPT("outstanding-per-server", 0, A_REQ, 0, opt_u32, OFF(per_server),
 	    1, 1000000, "N", "At most N queries in flight to one upstream "
 	    "server (default 200). A server that timed out 3 times in a row "

@@ -40,7 +40,7 @@ enum {
 	MAX_AUTH = 16,          /* NSEC/NSEC3 RRsets kept from a reply */
 	MAX_FETCH = 40,         /* DS/DNSKEY fetches per validation */
 	/* fairness defaults (res_cfg) */
-	DEF_MAX_TASKS = 1000, DEF_JOSTLE_MS = 200, DEF_CLIENT_MAX = 100,
+	DEF_MAX_TASKS = 1000, DEF_JOSTLE_MS = 200, DEF_CLIENT_MAX = 200,
 	DEF_SERVER_MAX = 200, DEF_ZONE_MAX = 100, DEF_TXN_MAX = 1000,
 };
 

@@ -96,7 +96,7 @@ typedef struct res_cfg {
 	 * place of the oldest one that has been resolving for jostle_ms or
 	 * more (200; unbound's jostle-timeout), whose clients get no reply;
 	 * else the new query is dropped.  client_max: queries waiting per
-	 * client address (/64 for IPv6) (100; res_query_from).  server_max:
+	 * client address (/64 for IPv6) (200; res_query_from).  server_max:
 	 * queries in flight per upstream server (200); zone_max: per zone
 	 * cut while iterating (100); txn_max: in all (1000: the shell's
 	 * table).  A query that finds its servers busy, or dead (see
