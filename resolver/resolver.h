@@ -8,7 +8,10 @@
  * Files:
  *   resolver.c  res_new/free, client queries, the iterator state machine
  *   cache.c     RRset cache + wire-answer cache (hot path), persistence
- *   servers.c   root hints, forwarders, server selection (smoothed RTT)
+ *   servers.c   root hints, forwarders, server selection (smoothed RTT,
+ *               dead servers probed one query at a time)
+ *   limits.c    counts of work in flight per zone cut and per client
+ *   cookie.c    DNS cookies on upstream queries (RFC 7873 client side)
  *   validate.c  DNSSEC validation (ldns for the signature maths)
  *
  * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
