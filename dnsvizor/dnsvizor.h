@@ -185,6 +185,13 @@ typedef struct dv_config {
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */
 	char *hosts_file;           /* "/etc/hosts" unless --no-hosts */
+	/* resolver fairness (issue 10); 0: the engine's default */
+	uint32_t dns_forward_max;   /* --dns-forward-max (1000) */
+	uint32_t jostle_timeout;    /* --jostle-timeout ms (200) */
+	uint32_t per_client;        /* --recursions-per-client (200) */
+	uint32_t per_server;        /* --outstanding-per-server (200) */
+	uint32_t per_zone;          /* --outstanding-per-zone (100) */
+	int no_upstream_cookies;    /* --no-upstream-cookies (RFC 7873) */
 } dv_config;
 
 /*

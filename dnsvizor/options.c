@@ -1240,7 +1240,7 @@ static const dv_option dv_options[] = {
 	/* dnsmasq options not implemented yet */
 	UNSUP("rev-server", 0), UNSUP("servers-file", 0),
 	UNSUP("max-ttl", 0), UNSUP("auth-ttl", 0),
-	UNSUP("dns-forward-max", '0'), UNSUP("query-port", 'Q'),
+	UNSUP("query-port", 'Q'),
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
 	UNSUP("bind-dynamic", 0),
 	UNSUP("interface-name", 0),
@@ -1319,6 +1319,33 @@ static const dv_option dv_options[] = {
 	    "Name server identifier (RFC 5001): a query with an empty NSID "
 	    "option gets this in the NSID option of the reply. Text, or hex "
 	    "after 0x; at most 64 bytes. Off by default."),
+	/* resolver fairness (issue 10) */
+	OPT("dns-forward-max", '0', A_REQ, 0, opt_u32, OFF(dns_forward_max),
+	    1, 1000000, "N", "Resolve at most N client queries at once "
+	    "(default 1000). When all are busy, a new query takes the place "
+	    "of the oldest one resolving for longer than --jostle-timeout "
+	    "(that one's clients get no reply), else it is dropped."),
+	OPT("jostle-timeout", 0, A_REQ, 0, opt_u32, OFF(jostle_timeout), 1,
+	    3600000, "MS", "Age in milliseconds after which a resolving query "
+	    "may give its place to a new one when --dns-forward-max are busy "
+	    "(default 200, as unbound)."),
+	OPT("recursions-per-client", 0, A_REQ, 0, opt_u32, OFF(per_client),
+	    1, 1000000, "N", "At most N queries of one client address (one "
+	    "/64 for IPv6) wait for the resolver at once; more are dropped "
+	    "(default 200)."),
+	OPT("outstanding-per-server", 0, A_REQ, 0, opt_u32, OFF(per_server),
+	    1, 1000000, "N", "At most N queries in flight to one upstream "
+	    "server (default 200). A server that timed out 3 times in a row "
+	    "gets one probe query at a time until it answers; queries that "
+	    "find only busy or dead servers fail at once (SERVFAIL, EDE 22)."),
+	OPT("outstanding-per-zone", 0, A_REQ, 0, opt_u32, OFF(per_zone), 1,
+	    1000000, "N", "At most N queries in flight to the servers of one "
+	    "zone (delegation point) while iterating (default 100)."),
+	FLAG("no-upstream-cookies", 0, no_upstream_cookies, "Send no DNS "
+	     "cookie (RFC 7873) with upstream queries. By default each query "
+	     "with EDNS carries a client cookie per server and the server's "
+	     "cookie once known; responses with a wrong client cookie are "
+	     "dropped as spoofed."),
 	{ .name = NULL },
 };
 

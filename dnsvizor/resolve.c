@@ -86,6 +86,7 @@ struct dv_rs {
 	struct sockaddr_storage out4, out6; /* --outgoing-address */
 	int has_out4, has_out6;
 	dv_dot *dot;             /* DNS over TLS connections, on first use */
+	uint8_t csecret[16];     /* DNS cookies: the client secret */
 };
 
 static uint64_t dv_rs_now_ms(void)
@@ -606,6 +607,13 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->rebind_ok = m->rebind_ok;
 	rc->rebind_ok_len = m->rebind_ok_len;
 	rc->on_rebind = dv_rs_on_rebind;
+	rc->max_tasks = c->dns_forward_max;
+	rc->jostle_ms = c->jostle_timeout;
+	rc->client_max = c->per_client;
+	rc->server_max = c->per_server;
+	rc->zone_max = c->per_zone;
+	rc->no_cookies = (uint8_t)(c->no_upstream_cookies != 0);
+	rc->txn_max = DV_RS_TXNS - 24;  /* resends go past it */
 }
 
 /* --rebind-domain-ok names (checked by options.c) as wire names. */
@@ -641,8 +649,8 @@ static int dv_rs_local(void *arg, const uint8_t *q, size_t qlen,
 }
 
 /* A new engine for ctx->cfg; its memory in *m.  NULL + err. */
-static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
-			    size_t errlen)
+static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
+			    const uint8_t *secret, char *err, size_t errlen)
 {
 	const dv_config *c = &ctx->cfg;
 	res_cfg rc;
@@ -669,6 +677,7 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m, char *err,
 		goto fail;
 	}
 	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
+	memcpy(rc.cookie_secret, secret, sizeof(rc.cookie_secret));
 	rc.on_rebind_arg = &ctx->lg;
 	rc.local = dv_rs_local;
 	rc.local_arg = ctx;
@@ -844,6 +853,33 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 	dv_rs_client_del(rs, c);
 }
 
+/* The engine gave up on the client's query (it gave its place to a
+ * newer one): no answer comes; the client retries. */
+static void dv_rs_forget(struct dv_rs *rs, uint64_t token)
+{
+	dv_rs_client *c = dv_rs_client_get(rs, token);
+
+	if (c)
+		dv_rs_client_del(rs, c);
+}
+
+/* The client's address for the per-client limit (port left 0). */
+static void dv_rs_peer_addr(const dv_rs_peer *p, res_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (p->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&p->peer;
+
+		a->af = 4;
+		memcpy(a->addr, &s4->sin_addr, 4);
+	} else if (p->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&p->peer;
+
+		a->af = 6;
+		memcpy(a->addr, &s6->sin6_addr, 16);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* upstream transactions                                              */
 /* ------------------------------------------------------------------ */
@@ -906,7 +942,18 @@ static void dv_rs_udp_read(evutil_socket_t fd, short what, void *arg)
 	if (n >= 0 && (n < WIRE_HDRLEN || !(t->rs->buf[2] & 0x80) ||
 		       wire_get16(t->rs->buf) != t->id))
 		return;
-	dv_rs_txn_done(t, n > 0 ? t->rs->buf : NULL, n > 0 ? (size_t)n : 0);
+	if (n > 0 && t->gen == t->rs->gen &&
+	    res_on_reply(t->rs->res, t->txn, t->rs->buf, (size_t)n,
+			 dv_rs_now_ms()) == 1)
+		return;     /* the engine found it spoofed (cookie): wait on */
+	if (n > 0) {        /* taken: the engine has the reply already */
+		struct dv_rs *rs = t->rs;
+
+		dv_rs_txn_free(t);
+		dv_rs_pump(rs);
+		return;
+	}
+	dv_rs_txn_done(t, NULL, 0);
 }
 
 static socklen_t dv_rs_sockaddr(const res_addr *a,
@@ -1119,6 +1166,8 @@ static void dv_rs_pump(struct dv_rs *rs)
 			break;
 		if (k == RES_ACT_ANSWER)
 			dv_rs_answer(rs, &a);
+		else if (k == RES_ACT_DROP)
+			dv_rs_forget(rs, a.client_token);
 		else if (k == RES_ACT_SEND && dv_rs_send(rs, &a) < 0)
 			res_on_error(rs->res, a.txn, dv_rs_now_ms());
 	}
@@ -1158,17 +1207,19 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
 	struct dv_rs *rs = ctx->rs;
 	uint64_t tok;
 	res_result r;
+	res_addr from;
 
 	*rlen = 0;
 	if (!rs)
 		return 0;
+	dv_rs_peer_addr(p, &from);
 	tok = dv_rs_client_add(rs, p);
 	if (tok == UINT64_MAX)
 		return 0;     /* overloaded: the client retries */
 	/* the UDP batch's clock when there is one (no clock read per hit) */
-	r = res_query(rs->res, q, qlen, p->tcp,
-		      ctx->now_ms ? ctx->now_ms : dv_rs_now_ms(), resp, cap,
-		      rlen, tok);
+	r = res_query_from(rs->res, from.af ? &from : NULL, q, qlen, p->tcp,
+			   ctx->now_ms ? ctx->now_ms : dv_rs_now_ms(), resp,
+			   cap, rlen, tok);
 	if (r != RES_PENDING || *rlen > cap) {
 		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
 		if (r != RES_ANSWERED || *rlen > cap)
@@ -1274,7 +1325,10 @@ int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen)
 		goto fail;
 	}
 	rs->ctx = ctx;
-	rs->res = dv_rs_build(ctx, &rs->mem, err, errlen);
+	/* one client cookie secret for the life of the process: a reload
+	 * keeps the cookies the servers know */
+	dv_rs_random(NULL, rs->csecret, sizeof(rs->csecret));
+	rs->res = dv_rs_build(ctx, &rs->mem, rs->csecret, err, errlen);
 	if (!rs->res)
 		goto fail;
 	dv_rs_outgoing(rs);
@@ -1314,7 +1368,7 @@ void dv_rs_reload(dv_ctx *ctx)
 			dv_log(&ctx->lg, DV_LOG_ERR, "resolver: %s", err);
 		return;
 	}
-	r = dv_rs_build(ctx, &m, err, sizeof(err));
+	r = dv_rs_build(ctx, &m, rs->csecret, err, sizeof(err));
 	if (!r) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "reload: resolver kept: %s", err);
 		return;
@@ -1332,12 +1386,37 @@ void dv_rs_reload(dv_ctx *ctx)
 	dv_rs_arm(rs);
 }
 
+/* The engine's counters at shutdown, with the fairness and cookie ones
+ * (issue 10), so an operator sees what the limits did. */
+static void dv_rs_log_stats(dv_ctx *ctx, const res_ctx *r)
+{
+	const res_stats *s = res_get_stats(r);
+
+	dv_log(&ctx->lg, DV_LOG_INFO, "resolver stats: queries %llu "
+	       "cache-hits %llu upstream %llu timeouts %llu servfail %llu "
+	       "spoofed %llu (cookie %llu) badcookie %llu jostled %llu "
+	       "busy-dropped %llu client-limited %llu fast-failed %llu",
+	       (unsigned long long)s->queries,
+	       (unsigned long long)s->cache_hits,
+	       (unsigned long long)s->upstream_queries,
+	       (unsigned long long)s->upstream_timeouts,
+	       (unsigned long long)s->servfail,
+	       (unsigned long long)s->spoofed_dropped,
+	       (unsigned long long)s->cookie_spoofed,
+	       (unsigned long long)s->badcookie,
+	       (unsigned long long)s->jostled,
+	       (unsigned long long)s->busy_dropped,
+	       (unsigned long long)s->client_limited,
+	       (unsigned long long)s->fast_failed);
+}
+
 void dv_rs_stop(dv_ctx *ctx)
 {
 	struct dv_rs *rs = ctx->rs;
 
 	if (!rs)
 		return;
+	dv_rs_log_stats(ctx, rs->res);
 	dv_rs_cache_save(ctx, rs->res);
 	while (rs->txns)
 		dv_rs_txn_free(rs->txns);

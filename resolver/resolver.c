@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resolver/cookie.h"
+#include "resolver/limits.h"
 #include "resolver/res_int.h"
 #include "resolver/servers.h"
 
@@ -37,6 +39,9 @@ enum {
 	TRY_LAME = 255,
 	MAX_AUTH = 16,          /* NSEC/NSEC3 RRsets kept from a reply */
 	MAX_FETCH = 40,         /* DS/DNSKEY fetches per validation */
+	/* fairness defaults (res_cfg) */
+	DEF_MAX_TASKS = 1000, DEF_JOSTLE_MS = 200, DEF_CLIENT_MAX = 200,
+	DEF_SERVER_MAX = 200, DEF_ZONE_MAX = 100, DEF_TXN_MAX = 1000,
 };
 
 /* ---- parsed upstream message ---- */
@@ -66,6 +71,8 @@ typedef struct res_waiter {
 	uint64_t token;
 	int tcp;
 	int prefetch;              /* no client: refresh the answer cache */
+	uint8_t ckey[9];           /* client address key (res_query_from) */
+	uint8_t cklen;             /* 0: not counted per client */
 	wire_query q;
 } res_waiter;
 
@@ -111,6 +118,8 @@ struct res_task {
 	uint8_t done, woken, client;
 	uint8_t refresh;           /* prefetch: do not answer from the cache */
 	uint8_t stale;             /* answered with stale data (RFC 8767) */
+	uint8_t active;            /* counted in r->nactive */
+	uint8_t jostled;           /* gave its place: clients get nothing */
 	int rcode;
 	uint16_t ede;              /* RFC 8914 code for the reply, or NO_EDE */
 	uint64_t start_ms;
@@ -159,6 +168,10 @@ typedef struct res_txn {
 	res_addr server;
 	uint8_t transport;
 	uint8_t caps, edns, minimised, fwd;
+	uint8_t counted;           /* in the server/zone/total counts */
+	uint8_t cookie;            /* sent with a COOKIE option (cc) */
+	uint8_t cookie_retry;      /* a resend after BADCOOKIE */
+	uint8_t cc[RES_CC_LEN];
 	uint8_t qname[WIRE_MAXNAME];   /* as sent (0x20 case) */
 	uint8_t zone[WIRE_MAXNAME];    /* the server's zone (bailiwick) */
 	uint16_t qtype;
@@ -195,6 +208,12 @@ struct res_ctx {
 	uint8_t *scratch;          /* 65535: replies, queries, RRsets */
 	uint8_t *sigscratch;
 	uint8_t *localbuf;         /* local data answers (cfg.local) */
+	/* fairness: work in flight (limits.c, servers.c) */
+	res_ctab *zload;           /* upstream queries per zone cut */
+	res_ctab *cload;           /* waiting queries per client address */
+	size_t nactive;            /* client tasks not done */
+	size_t ntxns;              /* upstream queries in flight */
+	uint8_t csecret[16];       /* client cookie secret (RFC 7873) */
 };
 
 static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now);
@@ -349,7 +368,14 @@ static void fx_clear(fetch_res *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void task_free(res_task *t)
+static void waiter_free(res_ctx *r, res_waiter *w)
+{
+	if (w->cklen)
+		res_ctab_dec(r->cload, w->ckey, w->cklen);
+	free(w);
+}
+
+static void task_free(res_ctx *r, res_task *t)
 {
 	res_waiter *w, *wn;
 
@@ -361,7 +387,7 @@ static void task_free(res_task *t)
 	fx_clear(&t->fx);
 	for (w = t->waiters; w; w = wn) {
 		wn = w->next;
-		free(w);
+		waiter_free(r, w);
 	}
 	free(t->soa);
 	free(t);
@@ -491,11 +517,38 @@ static int tried_exhausted(res_task *t, const res_addr *a)
 /* transactions: build and send upstream queries                      */
 /* ================================================================== */
 
+/* The query is over: it no longer counts against its server, its zone
+ * and the total. */
+static void txn_release(res_ctx *r, res_txn *x)
+{
+	if (!x->counted)
+		return;
+	x->counted = 0;
+	res_srv_done(r->srv, &x->server);
+	if (!x->fwd)
+		res_ctab_dec(r->zload, x->zone, wire_name_len(x->zone));
+	if (r->ntxns > 0)
+		r->ntxns--;
+}
+
+static void txn_count(res_ctx *r, res_txn *x, uint64_t now)
+{
+	res_srv_sent(r->srv, &x->server, now);
+	if (!x->fwd &&
+	    res_ctab_inc(r->zload, x->zone, wire_name_len(x->zone)) < 0) {
+		res_srv_done(r->srv, &x->server);
+		return;   /* out of memory: not counted at all */
+	}
+	x->counted = 1;
+	r->ntxns++;
+}
+
 static void txn_unlink(res_ctx *r, res_txn *x)
 {
 	for (res_txn **pp = &r->txns; *pp; pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
+			txn_release(r, x);
 			if (x->task->pending > 0)
 				x->task->pending--;
 			return;
@@ -511,6 +564,7 @@ static void task_cancel_txns(res_ctx *r, res_task *t)
 
 		if (x->task == t) {
 			*pp = x->next;
+			txn_release(r, x);
 			free(x);
 		} else {
 			pp = &x->next;
@@ -536,8 +590,30 @@ static void name_caps(res_ctx *r, uint8_t *name)
 		}
 }
 
-static size_t query_build(res_ctx *r, const res_txn *x, int rd, uint8_t *buf,
-			  size_t cap)
+/* The OPT record: DO always, and the COOKIE option (RFC 7873 4.1/4.2:
+ * our client cookie, then the server cookie we know, if any). */
+static void query_opt(wire_writer *w, const res_txn *x,
+		      const res_srvinfo *si)
+{
+	uint8_t o[4 + RES_CC_LEN + RES_SC_MAX];
+	size_t n = 0, sl = si ? si->sclen : 0;
+
+	if (x->cookie) {
+		o[0] = 0;
+		o[1] = RES_OPT_COOKIE;
+		o[2] = 0;
+		o[3] = (uint8_t)(RES_CC_LEN + sl);
+		memcpy(o + 4, x->cc, RES_CC_LEN);
+		if (sl)
+			memcpy(o + 4 + RES_CC_LEN, si->sc, sl);
+		n = 4 + RES_CC_LEN + sl;
+	}
+	wire_write_rr(w, (const uint8_t *)"", DNS_T_OPT, EDNS_UP, EDNS_F_DO,
+		      o, (uint16_t)n, NULL);
+}
+
+static size_t query_build(res_ctx *r, const res_txn *x, int rd,
+			  const res_srvinfo *si, uint8_t *buf, size_t cap)
 {
 	wire_writer w;
 	uint16_t flags = rd ? DNS_F_RD : 0;
@@ -558,7 +634,7 @@ static size_t query_build(res_ctx *r, const res_txn *x, int rd, uint8_t *buf,
 	 * whether or not it validates (RFC 4035 3.2.1), so DO clients and
 	 * validators downstream get them */
 	if (x->edns)
-		wire_write_opt(&w, EDNS_UP, 0, 0, EDNS_F_DO);
+		query_opt(&w, x, si);
 	return w.len;
 }
 
@@ -566,7 +642,7 @@ typedef struct send_spec {
 	const uint8_t *qname;      /* lowercased */
 	uint16_t qtype;
 	const uint8_t *zone;
-	uint8_t rd, fwd, minimised, transport, nocaps;
+	uint8_t rd, fwd, minimised, transport, nocaps, cookie_retry;
 	const char *tls_name;
 } send_spec;
 
@@ -597,10 +673,14 @@ static int txn_send(res_ctx *r, res_task *t, const res_addr *srv,
 	name_copy(x->zone, s->zone);
 	if (x->caps)
 		name_caps(r, x->qname);
+	x->cookie = x->edns && !r->cfg.no_cookies;
+	x->cookie_retry = s->cookie_retry;
+	if (x->cookie)
+		res_cookie_client(r->csecret, srv, x->cc);
 	x->sent_ms = now;
 	x->deadline = now + res_srv_rto(r->srv, srv, now) *
 		      (s->transport == RES_T_UDP ? 1 : 3);
-	len = query_build(r, x, s->rd, r->scratch, 65535);
+	len = query_build(r, x, s->rd, si, r->scratch, 65535);
 	memset(&a, 0, sizeof(a));
 	a.kind = RES_ACT_SEND;
 	a.txn = x->id;
@@ -613,6 +693,7 @@ static int txn_send(res_ctx *r, res_task *t, const res_addr *srv,
 	}
 	x->next = r->txns;
 	r->txns = x;
+	txn_count(r, x, now);
 	t->pending++;
 	t->root->work++;
 	tried_mark(t, srv, 0);
@@ -843,9 +924,18 @@ static void reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
 	uint8_t *buf = sync ? r->sync_buf : r->scratch;
 	size_t cap = sync ? r->sync_cap : 65535;
 	uint32_t ttl;
-	size_t len = reply_build(r, t, w, buf, cap, &ttl);
+	size_t len;
 	res_action a;
 
+	memset(&a, 0, sizeof(a));
+	a.client_token = w->token;
+	if (t->jostled) {        /* the shell forgets the client */
+		a.kind = RES_ACT_DROP;
+		if (!w->prefetch && !sync)
+			queue_push(r, &a, (const uint8_t *)"", 0);
+		return;
+	}
+	len = reply_build(r, t, w, buf, cap, &ttl);
 	if (len == 0)
 		return;
 	if (t->rcode == DNS_R_SERVFAIL ||
@@ -860,9 +950,7 @@ static void reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
 	}
 	if (w->prefetch)
 		return;
-	memset(&a, 0, sizeof(a));
 	a.kind = RES_ACT_ANSWER;
-	a.client_token = w->token;
 	queue_push(r, &a, buf, len);
 }
 
@@ -936,9 +1024,14 @@ static void task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now)
 		task_wake(r, t);
 		return;
 	}
-	if (rcode == DNS_R_SERVFAIL && t->client && !t->refresh)
+	if (rcode == DNS_R_SERVFAIL && t->client && !t->refresh &&
+	    !t->jostled)
 		rcode = serve_stale(r, t, now);
 	t->done = 1;
+	if (t->active) {
+		t->active = 0;
+		r->nactive--;
+	}
 	t->rcode = rcode;
 	task_cancel_txns(r, t);
 	if (t->child) {
@@ -1376,20 +1469,50 @@ static int usable(res_ctx *r, res_task *t, const res_addr *a)
 	return res_addr_allowed(&r->cfg, a) && !tried_exhausted(t, a);
 }
 
-/* Lowest score among candidates (strict: in order, least tried first). */
+static uint32_t lim(uint32_t v, uint32_t def)
+{
+	return v ? v : def;
+}
+
+/* May a query go to a now (fairness: dead, busy, the total)? */
+static int admitted(res_ctx *r, const res_addr *a, uint64_t now)
+{
+	if (r->ntxns >= lim(r->cfg.txn_max, DEF_TXN_MAX))
+		return 0;
+	return res_srv_admit(r->srv, a, lim(r->cfg.server_max,
+					    DEF_SERVER_MAX), now) ==
+	       RES_ADMIT_OK;
+}
+
+/* The servers are dead or busy: SERVFAIL now rather than hold the
+ * client (and a place) for nothing. */
+static void fail_fast(res_ctx *r, res_task *t, uint64_t now)
+{
+	r->st.fast_failed++;
+	t->ede = EDE_NO_REACHABLE_AUTH;
+	task_finish(r, t, DNS_R_SERVFAIL, now);
+}
+
+/* Lowest score among candidates (strict: in order, least tried first).
+ * *held: a usable candidate was passed over because it is dead or busy. */
 static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
-			    size_t n, int strict, uint64_t now)
+			    size_t n, int strict, uint64_t now, int *held)
 {
 	const res_addr *best = NULL;
 	uint64_t bs = UINT64_MAX;
 	uint8_t jitter[MAX_ADDRS];
 
+	*held = 0;
 	rnd(r, jitter, sizeof(jitter));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t s;
 
 		if (!usable(r, t, &c[i]))
 			continue;
+		if (!admitted(r, &c[i], now)) {
+			*held = 1;
+			continue;
+		}
 		if (strict)      /* in order, the least tried first */
 			s = (uint64_t)tried_count(t, &c[i]) << 32 | i;
 		else             /* equal scores in random order */
@@ -1411,17 +1534,23 @@ static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
 			.transport = f->transport,
 			.tls_name = f->tls_name[0] ? f->tls_name : NULL };
 	const res_addr *a;
-	int sent = 0;
+	int sent = 0, held;
 
 	if (r->cfg.all_servers && t->ntried == 0) {
 		for (size_t i = 0; i < f->nservers; i++)
 			if (usable(r, t, &f->servers[i]) &&
+			    admitted(r, &f->servers[i], now) &&
 			    txn_send(r, t, &f->servers[i], &s, now) == 0)
 				sent++;
 		if (sent)
 			return;
 	}
-	a = pick(r, t, f->servers, f->nservers, r->cfg.strict_order, now);
+	a = pick(r, t, f->servers, f->nservers, r->cfg.strict_order, now,
+		 &held);
+	if (!a && held) {
+		fail_fast(r, t, now);
+		return;
+	}
 	if (!a)
 		t->ede = EDE_NO_REACHABLE_AUTH;
 	if (!a || txn_send(r, t, a, &s, now) < 0)
@@ -1610,11 +1739,20 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 	const res_addr *a;
 	size_t n = 0;
 	send_spec s;
-	int rc = find_cut(r, t, cut, addrs, &n, now);
+	int held = 0, rc = find_cut(r, t, cut, addrs, &n, now);
 
 	if (rc == 1)
 		return;
-	a = rc == 0 ? pick(r, t, addrs, n, 0, now) : NULL;
+	if (rc == 0 && res_ctab_get(r->zload, cut, wire_name_len(cut)) >=
+	    lim(r->cfg.zone_max, DEF_ZONE_MAX)) {
+		fail_fast(r, t, now);     /* the zone has its share */
+		return;
+	}
+	a = rc == 0 ? pick(r, t, addrs, n, 0, now, &held) : NULL;
+	if (!a && held) {
+		fail_fast(r, t, now);
+		return;
+	}
 	if (!a) {
 		t->ede = EDE_NO_REACHABLE_AUTH;
 		task_finish(r, t, DNS_R_SERVFAIL, now);
@@ -2624,10 +2762,71 @@ static void resend(res_ctx *r, res_txn *x, uint8_t transport, int nocaps,
 	s.minimised = x->minimised;
 	s.transport = transport;
 	s.nocaps = (uint8_t)nocaps;
+	s.cookie_retry = x->cookie_retry;
 	s.tls_name = x->tls_name;
 	if (x->task->root->work >= MAX_WORK ||
 	    txn_send(r, x->task, &x->server, &s, now) < 0)
 		task_retry(r, x->task);
+}
+
+/* The OPT record of a reply, or NULL. */
+static const msg_rr *msg_opt(const res_msg *m)
+{
+	for (size_t i = 0; i < m->nrr; i++)
+		if (m->rr[i].sec == RR_SEC_AR && m->rr[i].type == DNS_T_OPT)
+			return &m->rr[i];
+	return NULL;
+}
+
+/* RFC 7873 5.3: a reply whose COOKIE option carries another client
+ * cookie than the one we sent is not for us (-1); a good one teaches us
+ * the server cookie.  No COOKIE option: the server does not do cookies
+ * (accepted, as BIND does by default). */
+static int cookie_verify(res_ctx *r, const res_txn *x, const res_msg *m,
+			 uint64_t now)
+{
+	const msg_rr *o = x->cookie ? msg_opt(m) : NULL;
+	uint8_t sc[RES_SC_MAX], sl = 0;
+	res_srvinfo *si;
+
+	if (!o)
+		return 0;
+	switch (res_cookie_check(m->buf + o->rd, o->rdlen, x->cc, sc, &sl)) {
+	case RES_COOKIE_BAD:
+		return -1;
+	case RES_COOKIE_OK:
+		si = res_srv_info(r->srv, &x->server, now);
+		if (si && sl) {
+			memcpy(si->sc, sc, sl);
+			si->sclen = sl;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* BADCOOKIE (RFC 7873 5.3): the server cookie is learnt already; ask
+ * once more with it, then over TCP (no cookie needed there). */
+static int on_badcookie(res_ctx *r, res_txn *x, const res_msg *m,
+			uint64_t now)
+{
+	const msg_rr *o = msg_opt(m);
+
+	if (!x->cookie || !o ||
+	    ((o->ttl >> 24) << 4 | (m->flags & 0xfu)) != RES_R_BADCOOKIE)
+		return 0;
+	r->st.badcookie++;
+	if (!x->cookie_retry) {
+		x->cookie_retry = 1;
+		resend(r, x, x->transport, !x->caps, now);
+	} else if (x->transport == RES_T_UDP) {
+		resend(r, x, RES_T_TCP, !x->caps, now);
+	} else {
+		tried_mark(x->task, &x->server, 1);
+		task_retry(r, x->task);
+	}
+	return 1;
 }
 
 /* --stop-dns-rebind (policy.c): a private address in the answer. */
@@ -2655,6 +2854,8 @@ static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 		resend(r, x, RES_T_TCP, !x->caps, now);
 		return;
 	}
+	if (on_badcookie(r, x, m, now))
+		return;
 	if (rcode == DNS_R_FORMERR && x->edns && si) {
 		si->no_edns = 1;
 		resend(r, x, x->transport, !x->caps, now);
@@ -2704,7 +2905,7 @@ static void reap(res_ctx *r)
 
 		if (t->done && !t->woken) {
 			*pp = t->next;
-			task_free(t);
+			task_free(r, t);
 		} else {
 			pp = &t->next;
 		}
@@ -2754,7 +2955,19 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 	r->msg = malloc(sizeof(*r->msg));
 	r->scratch = malloc(65536);
 	r->sigscratch = malloc(65536);
-	if (!r->cache || !r->msg || !r->scratch || !r->sigscratch) {
+	{
+		static const uint8_t zero[16];
+		uint64_t seed[2];
+
+		rnd(r, seed, sizeof(seed));
+		r->zload = res_ctab_new(seed[0]);
+		r->cload = res_ctab_new(seed[1]);
+		memcpy(r->csecret, cfg->cookie_secret, 16);
+		if (memcmp(r->csecret, zero, 16) == 0)
+			rnd(r, r->csecret, sizeof(r->csecret));
+	}
+	if (!r->cache || !r->msg || !r->scratch || !r->sigscratch ||
+	    !r->zload || !r->cload) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -2783,7 +2996,7 @@ void res_free(res_ctx *r)
 	}
 	for (t = r->tasks; t; t = tn) {
 		tn = t->next;
-		task_free(t);
+		task_free(r, t);
 	}
 	for (size_t i = r->qhead; i < r->qlen; i++)
 		free(r->q[i].buf);
@@ -2793,6 +3006,8 @@ void res_free(res_ctx *r)
 		res_cache_free(r->cache);
 	res_srv_free(r->srv);
 	res_keys_free(r->keys);
+	res_ctab_free(r->zload);
+	res_ctab_free(r->cload);
 	free(r->msg);
 	free(r->scratch);
 	free(r->sigscratch);
@@ -2883,7 +3098,8 @@ static void prefetch(res_ctx *r, uint64_t now)
 		res_waiter *w;
 		res_task *t;
 
-		if (task_find_client(r, pf[i].lname, pf[i].qtype, DNS_C_IN))
+		if (task_find_client(r, pf[i].lname, pf[i].qtype, DNS_C_IN) ||
+		    r->nactive >= lim(r->cfg.max_tasks, DEF_MAX_TASKS))
 			continue;
 		w = prefetch_waiter(&pf[i]);
 		t = w ? task_new(r, pf[i].lname, pf[i].qtype, DNS_C_IN,
@@ -2894,6 +3110,8 @@ static void prefetch(res_ctx *r, uint64_t now)
 		}
 		t->start_ms = now;
 		t->client = 1;
+		t->active = 1;
+		r->nactive++;
 		t->refresh = 1;
 		t->waiters = w;
 		r->st.prefetches++;
@@ -2903,15 +3121,93 @@ static void prefetch(res_ctx *r, uint64_t now)
 		run(r, now);
 }
 
+/*
+ * All max_tasks places are taken: the oldest client query that has been
+ * resolving for jostle_ms gives its place (unbound's jostle), its clients
+ * get no reply (RES_ACT_DROP).  1 a place is free, 0 none.
+ */
+static int jostle(res_ctx *r, uint64_t now)
+{
+	uint32_t jms = lim(r->cfg.jostle_ms, DEF_JOSTLE_MS);
+	res_task *old = NULL;
+
+	for (res_task *t = r->tasks; t; t = t->next)
+		if (t->active && (!old || t->start_ms < old->start_ms))
+			old = t;
+	if (!old || now < old->start_ms + jms)
+		return 0;
+	old->jostled = 1;
+	r->st.jostled++;
+	task_finish(r, old, DNS_R_SERVFAIL, now);
+	return 1;
+}
+
+/* The task for the client query wq: a running one for the same question,
+ * or a new one if there is a place for it (NULL: none). */
+static res_task *client_task(res_ctx *r, const wire_query *wq, uint64_t now)
+{
+	res_task *t = task_find_client(r, wq->lname, wq->qtype, wq->qclass);
+
+	if (t)
+		return t;
+	if (r->nactive >= lim(r->cfg.max_tasks, DEF_MAX_TASKS) &&
+	    !jostle(r, now)) {
+		r->st.busy_dropped++;
+		return NULL;
+	}
+	t = task_new(r, wq->lname, wq->qtype, wq->qclass, NULL);
+	if (!t)
+		return NULL;
+	t->start_ms = now;
+	t->client = 1;
+	t->active = 1;
+	r->nactive++;
+	t->refresh = r->cfg.no_cache;   /* the name itself afresh */
+	t->want_do = (wq->edns_flags & EDNS_F_DO) != 0;
+	task_wake(r, t);
+	return t;
+}
+
+/* The client's place in the per-client count: 0, or -1 (over the limit
+ * or out of memory: drop the query). */
+static int client_count(res_ctx *r, const res_addr *client, res_waiter *w)
+{
+	uint8_t key[9];
+	size_t n;
+
+	if (!client)
+		return 0;
+	n = res_client_key(client, key);
+	if (res_ctab_get(r->cload, key, n) >=
+	    lim(r->cfg.client_max, DEF_CLIENT_MAX)) {
+		r->st.client_limited++;
+		return -1;
+	}
+	if (res_ctab_inc(r->cload, key, n) < 0)
+		return -1;
+	memcpy(w->ckey, key, n);
+	w->cklen = (uint8_t)n;
+	return 0;
+}
+
 res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		     uint64_t now_ms, uint8_t *resp, size_t cap,
 		     size_t *resp_len, uint64_t client_token)
+{
+	return res_query_from(r, NULL, q, qlen, tcp, now_ms, resp, cap,
+			      resp_len, client_token);
+}
+
+res_result res_query_from(res_ctx *r, const res_addr *client,
+			  const uint8_t *q, size_t qlen, int tcp,
+			  uint64_t now_ms, uint8_t *resp, size_t cap,
+			  size_t *resp_len, uint64_t client_token)
 {
 	wire_query wq;
 	res_waiter *w;
 	res_task *t;
 	res_result rr;
-	size_t lim;
+	size_t lim_len;
 
 	r->st.queries++;
 	rr = query_check(q, qlen, &wq, resp, cap, resp_len);
@@ -2921,11 +3217,11 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		r->st.policy_answers++;
 		return RES_ANSWERED;
 	}
-	lim = tcp ? 65535 : !wq.has_edns ? 512 :
-	      (wq.edns_udp < 512 ? 512 : wq.edns_udp);
+	lim_len = tcp ? 65535 : !wq.has_edns ? 512 :
+		  (wq.edns_udp < 512 ? 512 : wq.edns_udp);
 	if (!r->cfg.no_cache &&
-	    res_cache_answer(r->cache, &wq, q, lim < cap ? lim : cap, now_ms,
-			     resp, cap, resp_len)) {
+	    res_cache_answer(r->cache, &wq, q, lim_len < cap ? lim_len : cap,
+			     now_ms, resp, cap, resp_len)) {
 		r->st.cache_hits++;
 		prefetch(r, now_ms);
 		return RES_ANSWERED;
@@ -2937,18 +3233,11 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 	w->token = client_token;
 	w->tcp = tcp;
 	w->q = wq;
-	t = task_find_client(r, wq.lname, wq.qtype, wq.qclass);
-	if (!t) {
-		t = task_new(r, wq.lname, wq.qtype, wq.qclass, NULL);
-		if (!t) {
-			free(w);
-			return RES_DROP;
-		}
-		t->start_ms = now_ms;
-		t->client = 1;
-		t->refresh = r->cfg.no_cache;   /* the name itself afresh */
-		t->want_do = (wq.edns_flags & EDNS_F_DO) != 0;
-		task_wake(r, t);
+	if (client_count(r, client, w) < 0 ||
+	    !(t = client_task(r, &wq, now_ms))) {
+		waiter_free(r, w);
+		run(r, now_ms);          /* reap a jostled task */
+		return RES_DROP;
 	}
 	w->next = t->waiters;
 	t->waiters = w;
@@ -2965,14 +3254,14 @@ res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 	return RES_PENDING;
 }
 
-void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
-		  uint64_t now_ms)
+int res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
+		 uint64_t now_ms)
 {
 	res_txn *x = txn_find(r, txn);
 	int rc;
 
 	if (!x)
-		return;
+		return 0;
 	if (msg_parse(r->msg, msg, len) < 0) {
 		/* unusable: a spoof or a broken server; wait for the
 		 * timeout unless the header matches this query */
@@ -2983,15 +3272,20 @@ void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
 			task_retry(r, x->task);
 			free(x);
 			run(r, now_ms);
-		} else {
-			r->st.spoofed_dropped++;
+			return 0;
 		}
-		return;
+		r->st.spoofed_dropped++;
+		return 1;
 	}
 	rc = reply_check(x, r->msg);
 	if (rc == 1) {
 		r->st.spoofed_dropped++;
-		return;
+		return 1;
+	}
+	if (cookie_verify(r, x, r->msg, now_ms) < 0) {
+		r->st.cookie_spoofed++;   /* keep waiting for the real one */
+		r->st.spoofed_dropped++;
+		return 1;
 	}
 	txn_unlink(r, x);
 	res_srv_rtt(r->srv, &x->server, (uint32_t)(now_ms - x->sent_ms),
@@ -3007,6 +3301,7 @@ void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
 	}
 	free(x);
 	run(r, now_ms);
+	return 0;
 }
 
 void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms)
@@ -3077,7 +3372,7 @@ static void stale_early(res_ctx *r, uint64_t now)
 			queue_push(r, &a, r->scratch, len);
 			r->st.stale_served++;
 			*pp = w->next;
-			free(w);
+			waiter_free(r, w);
 		}
 	}
 }
@@ -3094,6 +3389,7 @@ void res_on_timer(res_ctx *r, uint64_t now_ms)
 			continue;
 		}
 		*pp = x->next;
+		txn_release(r, x);
 		if (x->task->pending > 0)
 			x->task->pending--;
 		r->st.upstream_timeouts++;

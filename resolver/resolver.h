@@ -8,7 +8,10 @@
  * Files:
  *   resolver.c  res_new/free, client queries, the iterator state machine
  *   cache.c     RRset cache + wire-answer cache (hot path), persistence
- *   servers.c   root hints, forwarders, server selection (smoothed RTT)
+ *   servers.c   root hints, forwarders, server selection (smoothed RTT,
+ *               dead servers probed one query at a time)
+ *   limits.c    counts of work in flight per zone cut and per client
+ *   cookie.c    DNS cookies on upstream queries (RFC 7873 client side)
  *   validate.c  DNSSEC validation (ldns for the signature maths)
  *
  * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
@@ -90,6 +93,27 @@ typedef struct res_cfg {
 	/* random bytes for IDs, ports, 0x20: the shell's CSPRNG */
 	void (*random)(void *arg, void *buf, size_t len);
 	void *random_arg;
+	/* Fairness limits (issue 10); 0 takes the default in brackets.
+	 * max_tasks: client queries being resolved at once (1000; dnsmasq's
+	 * --dns-forward-max).  When they are all busy a new query takes the
+	 * place of the oldest one that has been resolving for jostle_ms or
+	 * more (200; unbound's jostle-timeout), whose clients get no reply;
+	 * else the new query is dropped.  client_max: queries waiting per
+	 * client address (/64 for IPv6) (200; res_query_from).  server_max:
+	 * queries in flight per upstream server (200); zone_max: per zone
+	 * cut while iterating (100); txn_max: in all (1000: the shell's
+	 * table).  A query that finds its servers busy, or dead (see
+	 * servers.h), fails at once: SERVFAIL, EDE 22. */
+	uint32_t max_tasks, jostle_ms, client_max, server_max, zone_max,
+		 txn_max;
+	/* DNS cookies, client side (RFC 7873): upstream queries with EDNS
+	 * carry a COOKIE option (client cookie derived from cookie_secret
+	 * and the server's address; the server cookie it sent last); a
+	 * response with another client cookie is dropped as spoofed;
+	 * BADCOOKIE is retried once with the new server cookie, then over
+	 * TCP.  cookie_secret all zero: the engine draws one (cfg.random). */
+	uint8_t no_cookies;
+	uint8_t cookie_secret[16];
 } res_cfg;
 
 /* Returns NULL with a reason in err. */
@@ -114,6 +138,13 @@ typedef enum res_result {
 res_result res_query(res_ctx *r, const uint8_t *q, size_t qlen, int tcp,
 		     uint64_t now_ms, uint8_t *resp, size_t cap,
 		     size_t *resp_len, uint64_t client_token);
+/* The same for a query from client (its address, port ignored): at most
+ * cfg.client_max of them wait at once, more are dropped (RES_DROP).
+ * client NULL: no per-client limit (res_query). */
+res_result res_query_from(res_ctx *r, const res_addr *client,
+			  const uint8_t *q, size_t qlen, int tcp,
+			  uint64_t now_ms, uint8_t *resp, size_t cap,
+			  size_t *resp_len, uint64_t client_token);
 
 /* ---- upstream side: actions the shell must carry out ---- */
 
@@ -123,6 +154,8 @@ typedef enum res_act_kind {
 			      reply with res_on_reply(txn) or failure with
 			      res_on_error(txn) */
 	RES_ACT_ANSWER,    /* send msg to the client of client_token */
+	RES_ACT_DROP,      /* no answer will come for client_token (its
+			      query gave its place to a newer one) */
 } res_act_kind;
 
 typedef struct res_action {
@@ -138,9 +171,12 @@ typedef struct res_action {
 
 /* Next pending action, RES_ACT_NONE when there is nothing to do. */
 int res_next_action(res_ctx *r, res_action *a);
-/* A reply for txn arrived from addr (the shell checked the socket). */
-void res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
-		  uint64_t now_ms);
+/* A reply for txn arrived from addr (the shell checked the socket).
+ * Returns 1 when it was dropped (a spoof: wrong id, question or client
+ * cookie) and txn still waits: the shell keeps listening for the real
+ * reply on that socket; else 0 (taken, or txn is no longer known). */
+int res_on_reply(res_ctx *r, uint64_t txn, const uint8_t *msg, size_t len,
+		 uint64_t now_ms);
 /* txn failed (ICMP error, connection refused, TLS failure). */
 void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms);
 /* Deadline (ms) of the next timer, or 0 for none; res_on_timer at it. */
@@ -162,7 +198,13 @@ typedef struct res_stats {
 		 upstream_timeouts, servfail, secure, bogus, insecure,
 		 spoofed_dropped, prefetches, stale_served,
 		 policy_answers,   /* answered locally by policy.c */
-		 rebind_blocked;   /* upstream answers refused (rebind) */
+		 rebind_blocked,   /* upstream answers refused (rebind) */
+		 jostled,          /* queries that gave their place */
+		 busy_dropped,     /* new queries dropped: max_tasks busy */
+		 client_limited,   /* dropped: client_max for the client */
+		 fast_failed,      /* SERVFAIL at once: servers dead/busy */
+		 cookie_spoofed,   /* responses with a wrong client cookie */
+		 badcookie;        /* BADCOOKIE responses (retried) */
 } res_stats;
 const res_stats *res_get_stats(const res_ctx *r);
 

@@ -18,6 +18,8 @@ enum {
 	SRV_RTO_MAX = 6000,
 	SRV_UNKNOWN_SCORE = 300,
 	SRV_TIMEOUT_PENALTY = 1000,
+	SRV_PROBE_MIN = 250,     /* ms: backoff of a dead server's probes */
+	SRV_PROBE_MAX = 8000,
 	HINTS_MAX = 64,
 };
 
@@ -314,6 +316,8 @@ static res_srvinfo *srv_find(res_servers *s, const res_addr *addr)
 	return NULL;
 }
 
+/* A free record, else the least recently used one with nothing in
+ * flight (its counts must stay right), else the least recently used. */
 static res_srvinfo *srv_slot(res_servers *s)
 {
 	size_t old = 0;
@@ -325,9 +329,13 @@ static res_srvinfo *srv_slot(res_servers *s)
 	}
 	if (s->ninfo < SRV_MAX)
 		return &s->info[s->ninfo++];
-	for (size_t i = 1; i < s->ninfo; i++)
-		if (s->info[i].last_used < s->info[old].last_used)
+	for (size_t i = 1; i < s->ninfo; i++) {
+		const res_srvinfo *a = &s->info[i], *b = &s->info[old];
+
+		if ((a->inflight == 0) != (b->inflight == 0) ?
+		    a->inflight == 0 : a->last_used < b->last_used)
 			old = i;
+	}
 	return &s->info[old];
 }
 
@@ -389,9 +397,49 @@ void res_srv_rtt(res_servers *s, const res_addr *addr, uint32_t rtt_ms,
 void res_srv_timeout(res_servers *s, const res_addr *addr, uint64_t now_ms)
 {
 	res_srvinfo *i = res_srv_info(s, addr, now_ms);
+	uint32_t k;
 
-	if (i && i->timeouts < 100)
+	if (!i)
+		return;
+	if (i->timeouts < 100)
 		i->timeouts++;
+	if (i->timeouts < RES_SRV_DEAD)
+		return;
+	k = i->timeouts - RES_SRV_DEAD;
+	i->probe_at = now_ms + ((uint64_t)SRV_PROBE_MIN << (k < 5 ? k : 5));
+	if (i->probe_at > now_ms + SRV_PROBE_MAX)
+		i->probe_at = now_ms + SRV_PROBE_MAX;
+}
+
+res_admit res_srv_admit(res_servers *s, const res_addr *addr,
+			uint32_t max_inflight, uint64_t now_ms)
+{
+	res_srvinfo *i = res_srv_info(s, addr, now_ms);
+
+	if (!i)
+		return RES_ADMIT_OK;
+	if (i->timeouts >= RES_SRV_DEAD)
+		return i->inflight == 0 && now_ms >= i->probe_at ?
+		       RES_ADMIT_OK : RES_ADMIT_DEAD;
+	if (max_inflight && i->inflight >= max_inflight)
+		return RES_ADMIT_BUSY;
+	return RES_ADMIT_OK;
+}
+
+void res_srv_sent(res_servers *s, const res_addr *addr, uint64_t now_ms)
+{
+	res_srvinfo *i = res_srv_info(s, addr, now_ms);
+
+	if (i)
+		i->inflight++;
+}
+
+void res_srv_done(res_servers *s, const res_addr *addr)
+{
+	res_srvinfo *i = srv_find(s, addr);
+
+	if (i && i->inflight > 0)
+		i->inflight--;
 }
 
 uint32_t res_srv_score(res_servers *s, const res_addr *addr,

@@ -25,6 +25,10 @@ typedef struct res_srvinfo {
 	uint8_t no_caps;      /* does not preserve 0x20 case */
 	uint8_t no_edns;      /* FORMERR on EDNS */
 	uint64_t last_used;   /* for eviction */
+	uint32_t inflight;    /* queries sent, not answered or timed out */
+	uint64_t probe_at;    /* dead: no probe before this time */
+	uint8_t sc[32];       /* server cookie it sent last (RFC 7873) */
+	uint8_t sclen;        /* 0: none known */
 } res_srvinfo;
 
 /*
@@ -52,6 +56,25 @@ void res_srv_timeout(res_servers *s, const res_addr *addr, uint64_t now_ms);
  * per consecutive timeout. */
 uint32_t res_srv_score(res_servers *s, const res_addr *addr,
 		       uint64_t now_ms);
+
+/*
+ * Fairness (unbound's infra cache idea): a server with RES_SRV_DEAD or
+ * more consecutive timeouts is dead; it gets one probe query at a time,
+ * the next one not before a backoff that doubles per timeout (250 ms ..
+ * 8 s); a reply makes it alive again.  An alive server takes at most
+ * max_inflight queries at once (0: no limit).
+ */
+enum { RES_SRV_DEAD = 3 };
+typedef enum res_admit {
+	RES_ADMIT_OK = 0,
+	RES_ADMIT_BUSY,       /* max_inflight queries outstanding */
+	RES_ADMIT_DEAD,       /* dead and probed (or backing off) */
+} res_admit;
+res_admit res_srv_admit(res_servers *s, const res_addr *addr,
+			uint32_t max_inflight, uint64_t now_ms);
+/* A query to addr went out / is over (reply, error or timeout). */
+void res_srv_sent(res_servers *s, const res_addr *addr, uint64_t now_ms);
+void res_srv_done(res_servers *s, const res_addr *addr);
 
 /* May we send to addr under cfg (loopback, own addresses, families)? */
 int res_addr_allowed(const res_cfg *cfg, const res_addr *addr);

@@ -184,6 +184,11 @@ class Server:
                 self.argv.append("--listen-address=::1")
         self.argv += [a.replace("{port}", str(self.port)) for a in args]
         self.argv += hermetic_args(list(conf) + list(args))
+        # never the machine's /var/lib/dnsvizor: a test's state is its own
+        if not any(o.lstrip("-").startswith("state-dir")
+                   for o in list(conf) + list(args)):
+            self.argv.append("--state-dir=" + os.path.join(self.dir,
+                                                           "state"))
         self.logpath = os.path.join(self.dir, "stderr.log")
         self.proc = None
         self.case = _current[0]

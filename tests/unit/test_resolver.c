@@ -9,6 +9,7 @@
 #include "tests/unit/t.h"
 #include "resolver/resolver.h"
 #include "resolver/servers.h"
+#include "resolver/cookie.h"
 
 static const char z_root[] =
 	"$ORIGIN .\n$TTL 86400\n"
@@ -386,6 +387,8 @@ static void drive(res_ctx *r, fnet *n)
 
 		if (k == RES_ACT_SEND) {
 			answer_send(r, n, &a);
+		} else if (k == RES_ACT_DROP) {
+			continue;
 		} else if (k == RES_ACT_ANSWER) {
 			if (n->nans < NANS) {
 				memcpy(n->ans[n->nans], a.msg, a.len);
@@ -1434,6 +1437,396 @@ static void test_deadline(void)
 	net_free(&n);
 }
 
+/* ---- fairness limits (issue 10) ---- */
+
+/* Start a query for name from client (NULL: none) without driving. */
+static res_result start_q(res_ctx *r, fnet *n, const char *name,
+			  const res_addr *client, uint64_t token, int *rcode)
+{
+	uint8_t q[512];
+	static uint8_t out[65536];
+	size_t qlen = make_query(q, name, DNS_T_A, 0x4321, 1), len = 0;
+	res_result rr = res_query_from(r, client, q, qlen, 0, n->now, out,
+				       sizeof(out), &len, token);
+
+	*rcode = rr == RES_ANSWERED && len >= 4 ? out[3] & 0xf : -1;
+	return rr;
+}
+
+/* Count the queued actions by kind (they are consumed); the token of
+ * the first DROP in *dropped. */
+static int count_actions(res_ctx *r, int kind, uint64_t *dropped)
+{
+	res_action a;
+	int k, c = 0;
+
+	while ((k = res_next_action(r, &a)) != RES_ACT_NONE) {
+		if (k == kind)
+			c++;
+		if (k == RES_ACT_DROP && dropped)
+			*dropped = a.client_token;
+	}
+	return c;
+}
+
+static void set_drop(fnet *n, uint8_t last, int drop)
+{
+	for (int i = 0; i < n->nsrv; i++)
+		if (n->srv[i].addr.addr[3] == last)
+			n->srv[i].drop = drop;
+}
+
+static res_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	res_addr x = { .af = 4, .addr = { a, b, c, d } };
+
+	return x;
+}
+
+/* A server that timed out RES_SRV_DEAD times in a row gets one probe at
+ * a time after a backoff; meanwhile its queries fail at once. */
+static void test_dead_server_fast_fail(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_ctx *r;
+	int sync, rc, fails = 0, sends;
+	char name[64];
+	size_t len;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	len = ask(r, &n, "www.example.org", DNS_T_A, out, &sync);
+	T_CHECK(len > 0 && (out[3] & 0xf) == DNS_R_NOERROR);
+	set_drop(&n, 10, 1000);
+	set_drop(&n, 11, 1000);
+	/* two queries: each server times out MAX_TRIES times per query */
+	ask(r, &n, "a.example.org", DNS_T_A, out, &sync);
+	ask(r, &n, "b.example.org", DNS_T_A, out, &sync);
+	/* both dead: of five queries at once at most one probe per
+	 * server goes out, the others fail at once */
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "c%d.example.org", i);
+		if (start_q(r, &n, name, NULL, (uint64_t)i + 1, &rc) ==
+		    RES_ANSWERED && rc == DNS_R_SERVFAIL)
+			fails++;
+	}
+	sends = count_actions(r, RES_ACT_SEND, NULL);
+	T_CHECK(sends <= 2);
+	T_CHECK(fails >= 3);
+	T_CHECK(res_get_stats(r)->fast_failed >= 3);
+	/* the probes time out; after the backoff one probe each again */
+	drive(r, &n);
+	n.now += 20000;
+	fails = 0;
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "d%d.example.org", i);
+		if (start_q(r, &n, name, NULL, (uint64_t)i + 1, &rc) ==
+		    RES_ANSWERED && rc == DNS_R_SERVFAIL)
+			fails++;
+	}
+	T_EQ(count_actions(r, RES_ACT_SEND, NULL), 2);
+	T_EQ(fails, 3);
+	drive(r, &n);
+	/* the servers come back: a probe revives them */
+	set_drop(&n, 10, 0);
+	set_drop(&n, 11, 0);
+	n.now += 20000;
+	drive(r, &n);
+	n.now += 20000;
+	len = ask(r, &n, "www.example.org", DNS_T_TXT, out, &sync);
+	T_CHECK(len > 0 && (out[3] & 0xf) != DNS_R_SERVFAIL);
+	len = ask(r, &n, "x.example.org", DNS_T_A, out, &sync);
+	T_CHECK(len > 0 && (out[3] & 0xf) == DNS_R_NXDOMAIN);
+	res_free(r);
+	net_free(&n);
+}
+
+/* At most zone_max queries in flight to the servers of one zone cut. */
+static void test_zone_limit(void)
+{
+	fnet n;
+	static uint8_t out[65536];
+	res_cfg cfg;
+	res_ctx *r;
+	int sync, rc, pend = 0, fail = 0;
+	char name[64];
+
+	net_init(&n);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zone_max = 2;
+	r = new_res_cfg(&n, 1, &cfg);
+	ask(r, &n, "www.example.org", DNS_T_A, out, &sync);
+	set_drop(&n, 10, 1000);
+	set_drop(&n, 11, 1000);
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "n%d.example.org", i);
+		if (start_q(r, &n, name, NULL, (uint64_t)i + 1, &rc) ==
+		    RES_PENDING)
+			pend++;
+		else if (rc == DNS_R_SERVFAIL)
+			fail++;
+	}
+	T_EQ(pend, 2);
+	T_EQ(fail, 3);
+	T_EQ(count_actions(r, RES_ACT_SEND, NULL), 2);
+	/* another zone is not affected */
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 9, &rc), RES_PENDING);
+	T_EQ(count_actions(r, RES_ACT_SEND, NULL), 1);
+	res_free(r);
+	net_free(&n);
+}
+
+/* At most server_max queries in flight to one forwarder. */
+static void test_server_limit(void)
+{
+	fnet n;
+	res_forward fw;
+	res_cfg cfg;
+	res_ctx *r;
+	int rc, pend = 0, fail = 0;
+	char name[64];
+
+	net_init(&n);
+	memset(&fw, 0, sizeof(fw));
+	fw.servers = &n.srv[8].addr;       /* 192.0.2.50 */
+	fw.nservers = 1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.forwards = &fw;
+	cfg.nforwards = 1;
+	cfg.server_max = 3;
+	r = new_res_cfg(&n, 1, &cfg);
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "n%d.example.com", i);
+		if (start_q(r, &n, name, NULL, (uint64_t)i + 1, &rc) ==
+		    RES_PENDING)
+			pend++;
+		else if (rc == DNS_R_SERVFAIL)
+			fail++;
+	}
+	T_EQ(pend, 3);
+	T_EQ(fail, 2);
+	T_EQ(count_actions(r, RES_ACT_SEND, NULL), 3);
+	res_free(r);
+	net_free(&n);
+}
+
+/* client_max queries per client address wait at once; more are
+ * dropped; other clients are not affected; answers free the places. */
+static void test_client_limit(void)
+{
+	fnet n;
+	res_cfg cfg;
+	res_ctx *r;
+	res_addr c1 = v4(10, 0, 0, 1), c2 = v4(10, 0, 0, 2);
+	int rc;
+
+	net_init(&n);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.client_max = 2;
+	r = new_res_cfg(&n, 1, &cfg);
+	T_EQ(start_q(r, &n, "www.example.com", &c1, 1, &rc), RES_PENDING);
+	T_EQ(start_q(r, &n, "www.example.net", &c1, 2, &rc), RES_PENDING);
+	T_EQ(start_q(r, &n, "www.example.org", &c1, 3, &rc), RES_DROP);
+	T_EQ(res_get_stats(r)->client_limited, 1);
+	T_EQ(start_q(r, &n, "www.example.org", &c2, 4, &rc), RES_PENDING);
+	drive(r, &n);
+	T_EQ(n.nans, 3);
+	T_EQ(start_q(r, &n, "alias.example.com", &c1, 5, &rc), RES_PENDING);
+	res_free(r);
+	net_free(&n);
+}
+
+/* max_tasks busy: a new query takes the place of one older than
+ * jostle_ms (whose client is dropped), else it is dropped itself. */
+static void test_jostle(void)
+{
+	fnet n;
+	res_cfg cfg;
+	res_ctx *r;
+	uint64_t dropped = 0;
+	int rc;
+
+	net_init(&n);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_tasks = 2;
+	cfg.jostle_ms = 200;
+	r = new_res_cfg(&n, 1, &cfg);
+	set_drop(&n, 1, 1000);
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	n.now += 50;
+	T_EQ(start_q(r, &n, "www.example.net", NULL, 2, &rc), RES_PENDING);
+	n.now += 100;
+	T_EQ(start_q(r, &n, "www.example.org", NULL, 3, &rc), RES_DROP);
+	T_EQ(res_get_stats(r)->busy_dropped, 1);
+	count_actions(r, RES_ACT_SEND, NULL);
+	n.now += 100;            /* the first is 250 ms old now */
+	T_EQ(start_q(r, &n, "www.example.org", NULL, 4, &rc), RES_PENDING);
+	T_EQ(res_get_stats(r)->jostled, 1);
+	T_EQ(count_actions(r, RES_ACT_SEND, &dropped), 1);
+	T_EQ(dropped, 1);
+	/* the same question joins the running task, no place needed */
+	T_EQ(start_q(r, &n, "www.example.net", NULL, 5, &rc), RES_PENDING);
+	res_free(r);
+	net_free(&n);
+}
+
+/* ---- DNS cookies, client side (RFC 7873) ---- */
+
+/* The COOKIE option of a message's OPT (the last RR), its length or -1. */
+static int msg_cookie(const uint8_t *m, size_t len, uint8_t *out,
+		      size_t *opt_at)
+{
+	size_t pos = 12, last = 0;
+	uint8_t nm[WIRE_MAXNAME];
+	unsigned nrr = (unsigned)wire_get16(m + 6) + wire_get16(m + 8) +
+		       wire_get16(m + 10);
+
+	if (wire_name_read(m, len, &pos, nm) < 0)
+		return -1;
+	pos += 4;
+	for (unsigned i = 0; i < nrr; i++) {
+		last = pos;
+		if (wire_name_read(m, len, &pos, nm) < 0 || pos + 10 > len)
+			return -1;
+		pos += 10 + wire_get16(m + pos + 8);
+	}
+	if (!nrr || wire_get16(m + last + 1) != DNS_T_OPT)
+		return -1;
+	if (opt_at)
+		*opt_at = last;
+	for (size_t p = last + 11; p + 4 <= len;
+	     p += 4 + wire_get16(m + p + 2))
+		if (wire_get16(m + p) == 10) {
+			memcpy(out, m + p + 4, wire_get16(m + p + 2));
+			return wire_get16(m + p + 2);
+		}
+	return 0;
+}
+
+/* Replace the OPT of a reply by one with a COOKIE option and the given
+ * extended rcode (upper 8 bits). */
+static size_t set_cookie(uint8_t *m, size_t len, const uint8_t *ck,
+			 size_t cl, uint8_t ext)
+{
+	uint8_t tmp[64];
+	size_t at = 0;
+
+	if (msg_cookie(m, len, tmp, &at) < 0)
+		return len;
+	m[at] = 0;
+	wire_put16(m + at + 1, DNS_T_OPT);
+	wire_put16(m + at + 3, 1232);
+	m[at + 5] = ext;
+	m[at + 6] = 0;
+	wire_put16(m + at + 7, 0x8000);
+	wire_put16(m + at + 9, (uint16_t)(4 + cl));
+	wire_put16(m + at + 11, 10);
+	wire_put16(m + at + 13, (uint16_t)cl);
+	memcpy(m + at + 15, ck, cl);
+	return at + 15 + cl;
+}
+
+/* The forwarder's answer to the query of action a, in resp. */
+static size_t fwd_answer(fnet *n, const res_action *a, uint8_t *resp)
+{
+	static uint8_t q[65536];
+	fsrv *s = find_srv(n, &a->server);
+	size_t rlen = 0;
+	zone_stats st;
+
+	memcpy(q, a->msg, a->len);
+	memset(&st, 0, sizeof(st));
+	if (!s || zone_db_answer(s->db, q, a->len, 0, resp, 65535, &rlen,
+				 &st) != ZONE_REPLY)
+		return 0;
+	return rlen;
+}
+
+static int next_send(res_ctx *r, res_action *a)
+{
+	int k;
+
+	while ((k = res_next_action(r, a)) != RES_ACT_NONE)
+		if (k == RES_ACT_SEND)
+			return 1;
+	return 0;
+}
+
+static void test_cookies(void)
+{
+	static uint8_t resp[65536];
+	uint8_t cc[64], ck[64], sc[8] = "SERVER01", sc2[8] = "SERVER02";
+	fnet n;
+	res_forward fw;
+	res_cfg cfg;
+	res_ctx *r;
+	res_action a;
+	size_t rl;
+	int rc;
+
+	net_init(&n);
+	memset(&fw, 0, sizeof(fw));
+	fw.servers = &n.srv[8].addr;       /* 192.0.2.50 */
+	fw.nservers = 1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.forwards = &fw;
+	cfg.nforwards = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	/* the first query: a client cookie only */
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, cc, NULL), 8);
+	rl = fwd_answer(&n, &a, resp);
+	T_CHECK(rl > 0);
+	/* a reply with another client cookie is dropped; ours is taken */
+	memcpy(ck, cc, 8);
+	ck[0] ^= 1;
+	memcpy(ck + 8, sc, 8);
+	rl = set_cookie(resp, rl, ck, 16, 0);
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 1);
+	T_EQ(res_get_stats(r)->cookie_spoofed, 1);
+	ck[0] ^= 1;
+	rl = set_cookie(resp, rl, ck, 16, 0);
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 0);
+	T_EQ(count_actions(r, RES_ACT_ANSWER, NULL), 1);
+	/* the next query to the server carries its cookie */
+	T_EQ(start_q(r, &n, "www.corp", NULL, 2, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 16);
+	T_CHECK(memcmp(ck, cc, 8) == 0 && memcmp(ck + 8, sc, 8) == 0);
+	/* BADCOOKIE with a new server cookie: asked again with it */
+	rl = fwd_answer(&n, &a, resp);
+	memcpy(ck + 8, sc2, 8);
+	rl = set_cookie(resp, rl, ck, 16, 1);
+	wire_put16(resp + 2, (uint16_t)((wire_get16(resp + 2) & ~0xf) | 7));
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 0);
+	T_EQ(res_get_stats(r)->badcookie, 1);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 16);
+	T_CHECK(memcmp(ck, cc, 8) == 0 && memcmp(ck + 8, sc2, 8) == 0);
+	/* a reply without cookie (the server stopped doing them) is fine */
+	rl = fwd_answer(&n, &a, resp);
+	T_EQ(res_on_reply(r, a.txn, resp, rl, n.now), 0);
+	T_EQ(count_actions(r, RES_ACT_ANSWER, NULL), 1);
+	res_free(r);
+	/* another secret, another client cookie; none when turned off */
+	cfg.cookie_secret[0] = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 8);
+	T_CHECK(memcmp(ck, cc, 8) != 0);
+	res_free(r);
+	cfg.no_cookies = 1;
+	r = new_res_cfg(&n, 1, &cfg);
+	T_EQ(start_q(r, &n, "www.example.com", NULL, 1, &rc), RES_PENDING);
+	T_CHECK(next_send(r, &a));
+	T_EQ(msg_cookie(a.msg, a.len, ck, NULL), 0);
+	res_free(r);
+	net_free(&n);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1464,5 +1857,11 @@ int main(void)
 	T_RUN(test_dead_then_glueless);
 	T_RUN(test_forward_modes);
 	T_RUN(test_deadline);
+	T_RUN(test_dead_server_fast_fail);
+	T_RUN(test_zone_limit);
+	T_RUN(test_server_limit);
+	T_RUN(test_client_limit);
+	T_RUN(test_jostle);
+	T_RUN(test_cookies);
 	T_DONE();
 }
