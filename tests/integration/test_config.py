@@ -426,8 +426,11 @@ def conf_dir_error_names_file():
 
 @case
 def user_group_drop():
+    base = tmpdir()              # a state dir uid 65534 can reach
+    os.chmod(base, 0o755)
     s = Server(zones={"example.com": ZONE},
-               args=["--user=65534", "--group=65534"])
+               args=["--user=65534", "--group=65534",
+                     "--state-dir=" + os.path.join(base, "state")])
     try:
         with open("/proc/%d/status" % s.pid) as f:
             st = f.read()
