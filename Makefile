@@ -87,7 +87,7 @@ check-arrows:
 
 # Protocol libraries must not call socket, file, clock or random functions.
 check-sansio: $(LIBS)
-	@sh contrib/check-sansio.sh $(LIBS)
+	@SAN=$(SAN) sh contrib/check-sansio.sh $(LIBS)
 
 unit: $(UNIT_BIN)
 

@@ -60,16 +60,15 @@ static void qitem_free(ac_qitem *q)
 
 ac_qitem *ac_push(acme_ctx *c, acme_act_type type, const ac_order *o)
 {
-	static ac_qitem sink;  /* on allocation failure: dropped */
 	ac_qitem *q;
 
 	if (c->qn == c->qcap) {
 		size_t cap = c->qcap ? c->qcap * 2 : 16;
 		ac_qitem *nq = realloc(c->q, cap * sizeof *nq);
 
-		if (!nq) {
-			memset(&sink, 0, sizeof sink);
-			return &sink;
+		if (!nq) {  /* dropped: the caller's strings go nowhere */
+			qitem_free(&c->sink);
+			return &c->sink;
 		}
 		c->q = nq;
 		c->qcap = cap;
@@ -304,6 +303,7 @@ void acme_free(acme_ctx *c)
 	for (i = 0; i < c->qn; i++)
 		qitem_free(&c->q[i]);
 	qitem_free(&c->last);
+	qitem_free(&c->sink);
 	free(c->q);
 	free(c->orders);
 	free(c->dir_url); free(c->email); free(c->eab_kid); free(c->akey_pem);

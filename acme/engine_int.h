@@ -112,6 +112,8 @@ struct acme_ctx {
 
 	ac_qitem *q;
 	size_t qn, qcap;
+	ac_qitem sink;       /* where ac_push writes when the queue cannot
+				grow (the action is dropped) */
 	ac_qitem last;       /* strings of the action handed out last */
 	char *last_body;
 	char *last_url;

@@ -99,7 +99,8 @@ static void parse_header(const uint8_t *p, dhcp_msg *m)
 
 int dhcp_msg_parse(const uint8_t *pkt, size_t len, dhcp_msg *m)
 {
-	static scan s;	/* large; the engine is single-threaded */
+	scan s;		/* ~25 KB on the stack: reentrant, nothing zeroed
+			   but head/tail */
 	int ov = 0;
 
 	if (len < DHCP_OPT_OFF || len > DHCP_RX_MAX ||

@@ -1044,7 +1044,8 @@ static int dispatch(dhcp_ctx *d, dhcp_req *q)
 
 dhcp_result dhcp_input(dhcp_ctx *d, const dhcp_rx *rx, dhcp_tx *tx)
 {
-	static dhcp_req q;
+	dhcp_req q;                   /* this message's state (no static:
+					 the engine is reentrant) */
 	dhcp_msg *m = &d->msg;
 	size_t lease_ev;
 
