@@ -92,6 +92,12 @@ static int dv_if_lookup(dv_ctx *ctx, struct nl_cache *links,
 	struct dv_if_walk w = { ctx, 0, 0, 0 };
 
 	w.ifindex = rtnl_link_name2i(links, name);
+	if (w.ifindex <= 0 && ctx->cfg.test_only) {
+		/* a config is often checked on another machine */
+		dv_log(&ctx->lg, DV_LOG_WARN, "interface: no interface '%s' "
+		       "on this machine", name);
+		return 0;
+	}
 	if (w.ifindex <= 0) {
 		snprintf(err, errlen, "interface: unknown interface '%s'",
 			 name);
@@ -189,7 +195,8 @@ static int dv_resolve_addrs(dv_ctx *ctx, char *err, size_t errlen)
 		    dv_addr_add_str(ctx, "::", err, errlen) < 0)
 			return -1;
 	}
-	if (ctx->naddrs == 0) {
+	if (ctx->naddrs == 0 && !(ctx->cfg.test_only &&
+				  ctx->cfg.interfaces.n)) {
 		snprintf(err, errlen, "no address to listen on");
 		return -1;
 	}
@@ -296,9 +303,10 @@ static int dv_resolve_ids(const dv_config *cfg, uid_t *uid, gid_t *gid,
 	long v;
 	struct passwd *pw = NULL;
 	struct group *gr;
-	int have_gid = 0;
+	int have_gid = 0, rc = 0;
+	size_t n = 0;           /* both errors are reported (--test) */
 
-	if (cfg->user) {
+	if (cfg->user && *cfg->user) {
 		if ((v = dv_numeric_id(cfg->user)) >= 0) {
 			*uid = (uid_t)v;
 		} else if ((pw = getpwnam(cfg->user))) {
@@ -306,26 +314,34 @@ static int dv_resolve_ids(const dv_config *cfg, uid_t *uid, gid_t *gid,
 			*gid = pw->pw_gid;
 			have_gid = 1;
 		} else {
-			snprintf(err, errlen, "user: unknown user '%s'",
-				 cfg->user);
-			return -1;
+			n = (size_t)snprintf(err, errlen, "user: unknown user "
+					     "'%s'", cfg->user);
+			rc = -1;
 		}
 	}
-	if (cfg->group) {
+	if (cfg->group && *cfg->group) {
 		if ((v = dv_numeric_id(cfg->group)) >= 0) {
 			*gid = (gid_t)v;
 		} else if ((gr = getgrnam(cfg->group))) {
 			*gid = gr->gr_gid;
 		} else {
-			snprintf(err, errlen, "group: unknown group '%s'",
+			snprintf(err + n, n < errlen ? errlen - n : 0,
+				 "%sgroup: unknown group '%s'", n ? "\n" : "",
 				 cfg->group);
-			return -1;
+			rc = -1;
 		}
-	} else if (!have_gid) {
+	} else if (!have_gid && rc == 0) {
 		pw = getpwuid(*uid);
 		*gid = pw ? pw->pw_gid : (gid_t)*uid;
 	}
-	return 0;
+	return rc;
+}
+
+/* --user / --group given with a value (dnsmasq: an empty user= means
+ * "stay who you are"). */
+static int dv_drops_privs(const dv_config *cfg)
+{
+	return (cfg->user && *cfg->user) || (cfg->group && *cfg->group);
 }
 
 static int dv_drop_privs(dv_ctx *ctx, char *err, size_t errlen)
@@ -335,7 +351,7 @@ static int dv_drop_privs(dv_ctx *ctx, char *err, size_t errlen)
 	gid_t gid = getgid();
 	char bad[4096];
 
-	if (!cfg->user && !cfg->group)
+	if (!dv_drops_privs(cfg))
 		return 0;
 	if (geteuid() != 0) {
 		dv_log(&ctx->lg, DV_LOG_WARN,
@@ -355,12 +371,12 @@ static int dv_drop_privs(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 ||
-	    (cfg->user && setuid(uid) < 0)) {
+	    (cfg->user && *cfg->user && setuid(uid) < 0)) {
 		snprintf(err, errlen, "cannot drop privileges: %s",
 			 strerror(errno));
 		return -1;
 	}
-	if (cfg->user && uid != 0 && setuid(0) == 0) {
+	if (cfg->user && *cfg->user && uid != 0 && setuid(0) == 0) {
 		snprintf(err, errlen, "privilege drop did not stick");
 		return -1;
 	}
@@ -460,6 +476,8 @@ static void dv_reload(dv_ctx *ctx)
 	dv_log(&ctx->lg, DV_LOG_INFO, "SIGHUP: reloading configuration");
 	memset(&nc, 0, sizeof(nc));
 	if (dv_config_load(&nc, ctx->argc, ctx->argv, err, sizeof(err)) < 0) {
+		for (char *c = err; (c = strchr(c, '\n')); )
+			*c = ';';  /* one log line for all the errors */
 		dv_log(&ctx->lg, DV_LOG_ERR, "reload failed, keeping the "
 		       "running configuration: %s", err);
 		dv_config_free(&nc);
@@ -646,10 +664,52 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Print every line of err (the config collects one error per line). */
+static void dv_print_errors(const char *err)
+{
+	const char *nl;
+
+	do {
+		nl = strchr(err, '\n');
+		fprintf(stderr, "dnsvizor: %.*s\n",
+			(int)(nl ? (size_t)(nl - err) : strlen(err)), err);
+		err = nl + 1;
+	} while (nl);
+}
+
+/* --test past the option parse: listening addresses, TLS files, users.
+ * Every check runs; the errors are collected one per line. */
+static int dv_test_checks(dv_ctx *ctx, char *err, size_t errlen)
+{
+	char one[1024];
+	size_t off = 0;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int bad = 0, k;
+
+	err[0] = '\0';
+	for (k = 0; k < 3; k++) {
+		one[0] = '\0';
+		if ((k == 0 && dv_resolve_addrs(ctx, one, sizeof(one)) < 0) ||
+		    (k == 1 && dv_tls_init(ctx, one, sizeof(one)) < 0) ||
+		    (k == 2 && dv_drops_privs(&ctx->cfg) &&
+		     dv_resolve_ids(&ctx->cfg, &uid, &gid, one,
+				    sizeof(one)) < 0)) {
+			bad = 1;
+			off += (size_t)snprintf(err + off, off < errlen ?
+						errlen - off : 0, "%s%s",
+						off ? "\n" : "", one);
+			if (off >= errlen)
+				off = errlen - 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	dv_ctx ctx;
-	char err[1024];
+	char err[8192];
 	int rc = 0;
 
 	if (dv_early_flags(argc, argv))
@@ -659,12 +719,11 @@ int main(int argc, char **argv)
 	ctx.argv = argv;
 	ctx.lg.level = DV_LOG_INFO;
 	if (dv_configure(&ctx, err, sizeof(err)) < 0) {
-		fprintf(stderr, "dnsvizor: %s\n", err);
+		dv_print_errors(err);
 		rc = 1;
 	} else if (ctx.cfg.test_only) {
-		if (dv_resolve_addrs(&ctx, err, sizeof(err)) < 0 ||
-		    dv_tls_init(&ctx, err, sizeof(err)) < 0) {
-			fprintf(stderr, "dnsvizor: %s\n", err);
+		if (dv_test_checks(&ctx, err, sizeof(err)) < 0) {
+			dv_print_errors(err);
 			rc = 1;
 		} else {
 			printf("configuration OK\n");

@@ -52,8 +52,9 @@ struct dv_parser {
 	const char *src;      /* file being read, NULL: command line */
 	unsigned line;
 	int depth;            /* conf-file nesting */
-	char *err;
+	char *err;            /* every error, one line each */
 	size_t errlen;
+	int nerr;
 };
 
 /* The embedded default configuration (no --conf-file / --conf-dir). */
@@ -72,15 +73,25 @@ static int opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
+	size_t off;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	p->nerr++;
+	/* errors are collected (one per line) so that --test reports them
+	 * all in one run */
+	off = strlen(p->err);
+	if (off + 2 >= p->errlen)
+		return -1;
+	if (off)
+		p->err[off++] = '\n';
 	if (p->src)
-		snprintf(p->err, p->errlen, "%s:%u: %s: %s", p->src, p->line,
-			 name, why);
+		snprintf(p->err + off, p->errlen - off, "%s:%u: %s: %s",
+			 p->src, p->line, name, why);
 	else
-		snprintf(p->err, p->errlen, "command line: %s: %s", name, why);
+		snprintf(p->err + off, p->errlen - off, "command line: %s: %s",
+			 name, why);
 	return -1;
 }
 
@@ -965,7 +976,9 @@ static const dv_option dv_options[] = {
 	    "ending in .conf."),
 	OPT("test", 0, A_NONE, F_CMDLINE, opt_flag, OFF(test_only), 0, 0,
 	    NULL, "Check the configuration (including zone files), print "
-	    "\"configuration OK\" or the error, and exit."),
+	    "\"configuration OK\" or every error found (one per line, with "
+	    "file:line and option), and exit. Interfaces that do not exist "
+	    "on this machine are a warning here."),
 	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
 	    "Show the options and exit."),
 	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0,
@@ -973,10 +986,13 @@ static const dv_option dv_options[] = {
 	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
 	    "Print the manual page (troff) and exit."),
 	/* process */
-	STR("user", 'u', user, "USER", "Drop privileges to this user (name "
-	    "or number) after opening the sockets."),
-	STR("group", 'g', group, "GROUP", "Drop privileges to this group "
-	    "after opening the sockets."),
+	OPT("user", 'u', A_REQ, 0, opt_str_empty, OFF(user), 0, 0, "USER",
+	    "Drop privileges to this user (name or number) after opening the "
+	    "sockets; empty (user=): keep running as the starting user. "
+	    "--test checks that it exists."),
+	OPT("group", 'g', A_REQ, 0, opt_str_empty, OFF(group), 0, 0, "GROUP",
+	    "Drop privileges to this group after opening the sockets; empty: "
+	    "the user's group. --test checks that it exists."),
 	OPT("pid-file", 'x', A_REQ, 0, opt_str_empty, OFF(pid_file), 0, 0,
 	    "PATH", "Write the process id to PATH (removed at exit)."),
 	STR("state-dir", 0, state_dir, "DIR", "Where durable state lives "
@@ -1450,12 +1466,13 @@ static int parse_text(dv_parser *p, const char *src, char *text)
 
 	p->src = src;
 	p->line = 0;
-	for (char *line = text, *next; line && rc == 0; line = next) {
+	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		p->line++;
-		rc = parse_line(p, line);
+		if (parse_line(p, line) < 0)
+			rc = -1;        /* go on: report every error */
 	}
 	p->src = osrc;
 	p->line = oline;
@@ -1547,10 +1564,9 @@ static int cl_parse(dv_parser *p, int argc, char **argv, cl_items *it)
 			rc = cl_short(p, argc, argv, &i, it);
 		else
 			rc = opt_fail(p, a, "unexpected argument");
-		if (rc < 0)
-			return -1;
+		(void)rc;               /* go on: report every error */
 	}
-	return 0;
+	return p->nerr ? -1 : 0;
 }
 
 static int cl_has(const cl_items *it, unsigned flag)
@@ -1564,11 +1580,13 @@ static int cl_has(const cl_items *it, unsigned flag)
 /* Apply the items whose F_CONF flag equals conf (0 or F_CONF). */
 static int cl_apply(dv_parser *p, const cl_items *it, unsigned conf)
 {
+	int rc = 0;
+
 	for (size_t i = 0; i < it->n; i++)
 		if ((it->v[i].o->flags & F_CONF) == conf &&
 		    apply(p, it->v[i].o, it->v[i].val) < 0)
-			return -1;
-	return 0;
+			rc = -1;        /* go on: report every error */
+	return rc;
 }
 
 static int load_default(dv_parser *p, int listen_from_cmdline)
@@ -1603,15 +1621,22 @@ int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 
 	dv_config_defaults(cfg);
 	err[0] = '\0';
+	/* Every step runs even after an error, so that one run (--test)
+	 * reports all the errors of the configuration, one per line. */
 	rc = cl_parse(&p, argc, argv, &it);
 	cfg->listen_from_cmdline = cl_has(&it, F_LISTEN);
-	if (rc == 0 && !cl_has(&it, F_CONF))
-		rc = load_default(&p, cfg->listen_from_cmdline);
-	if (rc == 0)
-		rc = cl_apply(&p, &it, F_CONF);
-	if (rc == 0)
-		rc = cl_apply(&p, &it, 0);
+	if (!cl_has(&it, F_CONF) &&
+	    load_default(&p, cfg->listen_from_cmdline) < 0)
+		rc = -1;
+	if (cl_apply(&p, &it, F_CONF) < 0)
+		rc = -1;
+	if (cl_apply(&p, &it, 0) < 0)
+		rc = -1;
 	free(it.v);
+	if (p.nerr || err[0])
+		rc = -1;
+	if (rc < 0 && !err[0])
+		snprintf(err, errlen, "invalid configuration");
 	if (rc == 0 && cfg->no_hosts) {
 		free(cfg->hosts_file);
 		cfg->hosts_file = NULL;

@@ -487,5 +487,50 @@ def port_in_use_fails():
         blocker.close()
 
 
+@case
+def test_reports_every_error():
+    """Three different errors in one file: --test names all three, each
+    with file:line and the option, in one run."""
+    rc, out, path = conf_test(["no-hosts", "port=abc", "bogus-option=1",
+                               "listen-address=127.0.0.1",
+                               "listen-address=1.2.3.400",
+                               "cache-size=-5"])
+    check(rc != 0, "bad config accepted: " + out)
+    for line, opt in ((2, "port"), (3, "bogus-option"),
+                      (5, "listen-address"), (6, "cache-size")):
+        want = "%s:%d: %s:" % (path, line, opt)
+        check(want in out, "missing %r in: %s" % (want, out))
+    check("configuration OK" not in out, "OK printed: " + out)
+    # the command line is checked in the same run
+    rc, out, err = run_bin(["--test", "--no-hosts", "--port=x",
+                            "--no-such-option", "--listen-address=::1"])
+    out += err
+    check(rc != 0 and "command line: port:" in out and
+          "command line: no-such-option:" in out, "command line: " + out)
+
+
+@case
+def test_checks_users_and_interfaces():
+    base = ["--test", "--no-hosts", "--listen-address=127.0.0.1"]
+    rc, out, err = run_bin(base + ["--user=no-such-user-dv",
+                                   "--group=no-such-group-dv"])
+    check(rc != 0 and "unknown user 'no-such-user-dv'" in err and
+          "unknown group 'no-such-group-dv'" in err,
+          "unknown user/group: %d %s" % (rc, err))
+    rc, out, err = run_bin(base + ["--user=nobody", "--group=nogroup"])
+    eq(rc, 0, "existing user and group: " + err)
+    # dnsmasq: an empty user= means "do not change user"
+    rc, out, path = conf_test(["no-hosts", "listen-address=127.0.0.1",
+                               "user="])
+    eq(rc, 0, "empty user=: " + out)
+    check("configuration OK" in out, out)
+    # an interface of another machine: a warning, not an error
+    rc, out, err = run_bin(["--test", "--no-hosts",
+                            "--interface=dvnosuch0"])
+    eq(rc, 0, "missing interface under --test: " + err)
+    check("dvnosuch0" in err and "warning" in err, "no warning: " + err)
+    check("configuration OK" in out, out)
+
+
 if __name__ == "__main__":
     run()
