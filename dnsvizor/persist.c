@@ -540,15 +540,16 @@ static int dv_recover_wanted(const dv_ctx *ctx, const dv_pzone *pz)
 }
 
 /* Keep a copy of the damaged journal beside it; 0 or -1 (logged). */
-static int dv_pz_keep_damaged(dv_ctx *ctx, dv_pzone *pz, const uint8_t *buf,
-			      size_t len, char *aside, size_t asidelen)
+static int dv_pz_keep_damaged(dv_ctx *ctx, dv_pzone *pz, const char *path,
+			      const uint8_t *buf, size_t len, char *aside,
+			      size_t asidelen)
 {
-	snprintf(aside, asidelen, "%s.damaged-%llu", pz->jnl,
+	snprintf(aside, asidelen, "%s.damaged-%llu", path,
 		 (unsigned long long)time(NULL));
 	if (dv_write_atomic(aside, buf, len, 0600) == 0)
 		return 0;
 	dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot keep a copy of the "
-	       "damaged journal as %s: %s", pz->origin, aside,
+	       "damaged %s as %s: %s", pz->origin, path, aside,
 	       strerror(errno));
 	return -1;
 }
@@ -577,7 +578,7 @@ static int dv_pz_damaged(dv_ctx *ctx, dv_pzone *pz, zone *z,
 	       "serial %u) cannot be applied", pz->origin, pz->jnl, bad,
 	       next - bad, next, j.n, j.max);
 	if (pz->secondary) {
-		if (dv_pz_keep_damaged(ctx, pz, buf, len, aside,
+		if (dv_pz_keep_damaged(ctx, pz, pz->jnl, buf, len, aside,
 				       sizeof(aside)) < 0)
 			return -1;
 		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: the damaged journal is "
@@ -593,7 +594,7 @@ static int dv_pz_damaged(dv_ctx *ctx, dv_pzone *pz, zone *z,
 		pz->corrupt = 1;
 		return 1;
 	}
-	if (dv_pz_keep_damaged(ctx, pz, buf, len, aside, sizeof(aside)) < 0)
+	if (dv_pz_keep_damaged(ctx, pz, pz->jnl, buf, len, aside, sizeof(aside)) < 0)
 		return -1;
 	if (j.have && zone_serial_newer(j.max, serial))
 		serial = j.max;
@@ -653,32 +654,43 @@ static int dv_pz_replay(dv_ctx *ctx, dv_pzone *pz, zone *z)
 }
 
 /* Load <name>.snap and replay <name>.jnl; NULL if there is no state.
- * *fail: 1 the state cannot be read, 2 the journal is damaged (the zone
- * must not be served). */
+ * *fail: 1 the state cannot be read, 2 the journal is damaged, 3 the
+ * snapshot is damaged (2, 3: the zone must not be served as it is). */
 static zone *dv_pz_load(dv_ctx *ctx, dv_pzone *pz, int *fail)
 {
-	char zerr[512] = "";
-	struct stat st;
+	char zerr[512] = "", aside[DV_FILEMAX + 40], *text = NULL;
+	size_t tlen = 0;
 	zone *z;
 	int rc;
 
 	*fail = 0;
-	if (stat(pz->snap, &st) < 0) {
-		if (errno == ENOENT)
-			return NULL;
+	rc = dv_read_file(NULL, pz->snap, &text, &tlen);
+	if (rc == -ENOENT)
+		return NULL;
+	if (rc < 0) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: snapshot %s: %s",
-		       pz->origin, pz->snap, strerror(errno));
+		       pz->origin, pz->snap, strerror(-rc));
 		*fail = 1;
 		return NULL;
 	}
-	z = zone_load(pz->origin, pz->snap, dv_read_file, NULL, zerr,
-		      sizeof(zerr));
+	z = zone_load_text(pz->origin, pz->snap, text, tlen, dv_read_file,
+			   NULL, zerr, sizeof(zerr));
 	if (!z) {
-		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: snapshot: %s",
-		       pz->origin, zerr);
-		*fail = 1;
+		/* we wrote it whole (atomic rename): damage, not a crash */
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: snapshot %s is corrupt: "
+		       "%s", pz->origin, pz->snap, zerr);
+		*fail = 3;
+		if (pz->secondary &&
+		    dv_pz_keep_damaged(ctx, pz, pz->snap, (uint8_t *)text,
+				       tlen, aside, sizeof(aside)) == 0)
+			dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: the damaged "
+			       "snapshot is kept as %s; the zone is "
+			       "transferred again from its primary",
+			       pz->origin, aside);
+		free(text);
 		return NULL;
 	}
+	free(text);
 	rc = dv_pz_replay(ctx, pz, z);
 	if (rc != 0) {
 		if (rc < 0)
@@ -692,6 +704,100 @@ static zone *dv_pz_load(dv_ctx *ctx, dv_pzone *pz, int *fail)
 	return z;
 }
 
+/* The SOA serial on the first line of a snapshot we wrote ("ORIGIN TTL
+ * IN SOA MNAME RNAME SERIAL ..."), if it can still be read. */
+static int dv_snap_serial(const char *path, uint32_t *serial)
+{
+	char *text = NULL;
+	size_t len = 0;
+	unsigned long v;
+	int n = 0;
+
+	if (dv_read_file(NULL, path, &text, &len) < 0)
+		return -1;
+	n = sscanf(text, "%*s %*s %*s %*s %*s %*s %lu", &v);
+	free(text);
+	if (n != 1 || v > 0xffffffffUL)
+		return -1;
+	*serial = (uint32_t)v;
+	return 0;
+}
+
+/* The highest serial of z's snapshot and journal that can still be
+ * read, when above *serial; the damaged files are copied aside. */
+static int dv_pz_salvage(dv_ctx *ctx, dv_pzone *pz, uint32_t *serial)
+{
+	char aside[DV_FILEMAX + 40];
+	dv_jafter j = { 0 };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	uint32_t s;
+	int rc;
+
+	if (dv_snap_serial(pz->snap, &s) == 0 && zone_serial_newer(s, *serial))
+		*serial = s;
+	if ((rc = dv_slurp(pz->snap, &buf, &len)) < 0 ||
+	    dv_pz_keep_damaged(ctx, pz, pz->snap, buf, len, aside,
+			       sizeof(aside)) < 0) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	buf = NULL;
+	rc = dv_slurp(pz->jnl, &buf, &len);
+	if (rc < 0 && rc != -ENOENT)
+		return -1;
+	if (rc == 0 && len > 0) {
+		dv_jafter_scan(buf, len, 0, &j);
+		if (dv_pz_keep_damaged(ctx, pz, pz->jnl, buf, len, aside,
+				       sizeof(aside)) < 0) {
+			free(buf);
+			return -1;
+		}
+	}
+	free(buf);
+	if (j.have && zone_serial_newer(j.max, *serial))
+		*serial = j.max;
+	return 0;
+}
+
+/*
+ * The snapshot cannot be loaded.  Without --journal-recover the state
+ * is kept as it is and the zone is not served.  With it, the zone file
+ * is served with a serial above every serial the damaged snapshot and
+ * journal still show (secondaries that hold a later serial transfer
+ * again) and becomes the new snapshot; the damaged files are kept.
+ */
+static int dv_pz_bad_snapshot(dv_ctx *ctx, dv_pzone *pz, zone *filez,
+			      char *err, size_t errlen)
+{
+	uint32_t serial = zone_serial(filez);
+
+	if (!dv_recover_wanted(ctx, pz)) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: its state is kept "
+		       "unchanged and the zone is not served (SERVFAIL) until "
+		       "the operator restarts with --journal-recover=%s (the "
+		       "zone file is then served with a new serial)",
+		       pz->origin, pz->origin);
+		zone_set_unservable(filez, 1);
+		pz->corrupt = 1;
+		dv_pz_track(pz, filez);
+		return 0;
+	}
+	if (dv_pz_salvage(ctx, pz, &serial) < 0 ||
+	    zone_force_serial(filez, serial + 1) < 0 ||
+	    (dv_pz_track(pz, filez), dv_pz_snapshot(ctx, pz, filez)) < 0) {
+		snprintf(err, errlen, "zone %s: --journal-recover failed (see "
+			 "the log)", pz->origin);
+		return -1;
+	}
+	dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: recovered (--journal-recover)"
+	       " from the zone file: the damaged snapshot and journal are "
+	       "kept beside the new ones; serial set to %u", pz->origin,
+	       zone_serial(filez));
+	return 0;
+}
+
 /* Choose between the zone file's zone (in the db) and the dynamic one. */
 static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 		       size_t errlen)
@@ -699,6 +805,8 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 	int fail;
 	zone *dz = dv_pz_load(ctx, pz, &fail);
 
+	if (fail == 3)
+		return dv_pz_bad_snapshot(ctx, pz, filez, err, errlen);
 	if (fail == 2) {         /* damaged journal: kept, not served */
 		zone_set_unservable(filez, 1);
 		dv_pz_track(pz, filez);

@@ -371,4 +371,35 @@ def unreadable_state_is_an_error_naming_the_file():
           "the error does not name the file: " + p.stderr[-500:])
 
 
+
+@case
+def corrupt_snapshot_kept_then_recovered_from_zone_file():
+    recs = [record(10, 11, [("a.example.com.", "192.0.2.11")]),
+            record(11, 12, [("b.example.com.", "192.0.2.12")])]
+    sd = state_with(10, recs)
+    snap = os.path.join(sd, "zones", "example.com.snap")
+    with open(snap, "a") as f:
+        f.write("bad.example.com. 300 IN A 300.1.2.3\n")   # damage
+    before = sha(snap)
+    s = two_zone_server(sd)
+    r = s.query("example.com.", "SOA")
+    eq(dns.rcode.to_text(r.rcode()), "SERVFAIL", "zone with a bad snapshot")
+    eq(sorted(rdatas(s.query("www.other.test.", "A").answer,
+                     "www.other.test.", "A")), ["192.0.2.8"], "other zone")
+    check(any("corrupt" in ln and snap in ln for ln in s.log().splitlines()),
+          "no 'corrupt' line naming the snapshot: " + s.log_tail())
+    s.stop()
+    eq(sha(snap), before, "snapshot rewritten")
+    s = two_zone_server(sd, ["--journal-recover=example.com"])
+    eq(serial_of(s), "13", "serial above the snapshot's and the journal's")
+    eq(a_of(s, "file.example.com."), ["192.0.2.60"], "zone file served")
+    names = os.listdir(os.path.join(sd, "zones"))
+    check(any(n.startswith("example.com.snap.damaged-") for n in names) and
+          any(n.startswith("example.com.jnl.damaged-") for n in names),
+          "damaged files not kept: %s" % names)
+    s.stop()
+    s = two_zone_server(sd)
+    eq(serial_of(s), "13", "serial after a restart without the flag")
+
+
 run()
