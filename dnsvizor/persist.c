@@ -784,9 +784,10 @@ static int dv_pz_bad_snapshot(dv_ctx *ctx, dv_pzone *pz, zone *filez,
 		dv_pz_track(pz, filez);
 		return 0;
 	}
+	dv_pz_track(pz, filez);
 	if (dv_pz_salvage(ctx, pz, &serial) < 0 ||
 	    zone_force_serial(filez, serial + 1) < 0 ||
-	    (dv_pz_track(pz, filez), dv_pz_snapshot(ctx, pz, filez)) < 0) {
+	    dv_pz_snapshot(ctx, pz, filez) < 0) {
 		snprintf(err, errlen, "zone %s: --journal-recover failed (see "
 			 "the log)", pz->origin);
 		return -1;
