@@ -651,21 +651,26 @@ static int upd_same_rr(const upd_op *a, const upd_op *b)
 	       memcmp(a->rd, b->rd, a->rdlen) == 0;
 }
 
-/* An RR added and deleted again within the update is no difference. */
+/* 1 if b undoes a: the same RR added then deleted, or deleted then added
+ * back with the same TTL (a replace that changes nothing). */
+static int upd_undoes(const upd_op *a, const upd_op *b)
+{
+	if (!a->mut || a->dead || a->add == b->add || !upd_same_rr(a, b))
+		return 0;
+	return a->add || a->ttl == b->ttl;
+}
+
+/* Pairs of changes that undo each other within the update are no
+ * difference: they leave the diff (and a no-op update the serial). */
 static void upd_cancel(upd_ctx *c)
 {
-	size_t nadd = 0;
-
 	for (size_t i = 0; i < c->nops; i++) {
-		upd_op *d = &c->ops[i];
-		nadd += d->add && !d->dead;
-		if (d->add || d->dead || nadd == 0)
+		upd_op *b = &c->ops[i];
+		if (!b->mut || b->dead)
 			continue;
 		for (size_t j = i; j-- > 0;) {
-			upd_op *a = &c->ops[j];
-			if (a->add && !a->dead && upd_same_rr(a, d)) {
-				a->dead = d->dead = 1;
-				nadd--;
+			if (upd_undoes(&c->ops[j], b)) {
+				c->ops[j].dead = b->dead = 1;
 				break;
 			}
 		}
@@ -674,7 +679,6 @@ static void upd_cancel(upd_ctx *c)
 
 static int upd_diff(upd_ctx *c, zone_diff *d)
 {
-	upd_cancel(c);
 	for (size_t i = 0; i < c->nops; i++) {
 		const upd_op *op = &c->ops[i];
 		if (op->dead || (op->type == DNS_T_SOA &&
@@ -720,7 +724,7 @@ static int upd_commit(upd_ctx *c, const uint8_t *old_soa, uint16_t soa_len,
 static int upd_changed(const upd_ctx *c)
 {
 	for (size_t i = 0; i < c->nops; i++)
-		if (c->ops[i].mut || c->ops[i].ttl_only)
+		if ((c->ops[i].mut && !c->ops[i].dead) || c->ops[i].ttl_only)
 			return 1;
 	return 0;
 }
@@ -759,6 +763,7 @@ static int upd_run(upd_ctx *c, zone_effects *eff)
 		upd_undo(c);
 		return DNS_R_SERVFAIL;
 	}
+	upd_cancel(c);
 	if (!upd_changed(c))
 		return DNS_R_NOERROR;
 	if (upd_commit(c, old_soa, soa_len, soa_ttl, old_serial) < 0) {

@@ -302,8 +302,48 @@ static void test_journal_hook(void)
 	zone_db_free(db);
 }
 
+/* A replace that changes nothing (delete the RRset, add the same RR with
+ * the same TTL) is no change: no serial bump, no journal record; with
+ * another TTL it is one. */
+static void test_noop_replace(void)
+{
+	zone *z;
+	zone_db *db = mkdb(&z);
+	zone_effects eff;
+	uint32_t ttl = 0;
+	umsg m;
+	const uint8_t a9[4] = { 192, 0, 2, 9 };
+
+	u_init(&m, "lan.test");
+	u_a(&m, "static.lan.test", DNS_C_ANY, 0, NULL);
+	u_a(&m, "static.lan.test", DNS_C_IN, 3600, a9);
+	T_EQ(u_run(db, &m, &eff), DNS_R_NOERROR);
+	T_CHECK(eff.changed == NULL);
+	T_EQ(zone_serial(z), 100);
+	T_EQ(a_of(z, "static.lan.test", &ttl), 0xc0000209);
+	T_EQ(ttl, 3600);
+	/* add then delete in one message: nothing either */
+	u_init(&m, "lan.test");
+	u_a(&m, "tmp.lan.test", DNS_C_IN, 60, A1);
+	u_a(&m, "tmp.lan.test", DNS_C_NONE, 0, A1);
+	T_EQ(u_run(db, &m, &eff), DNS_R_NOERROR);
+	T_CHECK(eff.changed == NULL);
+	T_EQ(zone_serial(z), 100);
+	/* the same data with another TTL is a change */
+	u_init(&m, "lan.test");
+	u_a(&m, "static.lan.test", DNS_C_ANY, 0, NULL);
+	u_a(&m, "static.lan.test", DNS_C_IN, 60, a9);
+	T_EQ(u_run(db, &m, &eff), DNS_R_NOERROR);
+	T_CHECK(eff.changed == z);
+	T_EQ(zone_serial(z), 101);
+	T_EQ(a_of(z, "static.lan.test", &ttl), 0xc0000209);
+	T_EQ(ttl, 60);
+	zone_db_free(db);
+}
+
 int main(void)
 {
+	T_RUN(test_noop_replace);
 	T_RUN(test_journal_hook);
 	T_RUN(test_local_add_no_acl);
 	T_RUN(test_local_replace_delete);
