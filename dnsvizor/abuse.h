@@ -10,7 +10,7 @@
 #ifndef DV_ABUSE_H
 #define DV_ABUSE_H
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/ctx.h"
 
 /* After the event base exists: secrets, NSID, RRL table, timer.  0 or
  * -1 + err. */

@@ -40,6 +40,9 @@
 #include "acme/acme.h"
 #include "dnsvizor/acme_shell.h"
 #include "dnsvizor/tls.h"
+#include "dnsvizor/net.h"
+#include "dnsvizor/persist.h"
+#include "dnsvizor/localupd.h"
 
 #define DV_LE_PROD "https://acme-v02.api.letsencrypt.org/directory"
 

@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/ctx.h"
 
 /* Before dv_tls_init: point tls.c at the first --acme-cert's files
  * (unless --tls-cert is given). */

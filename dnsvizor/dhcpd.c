@@ -45,6 +45,7 @@
 #include "dnsvizor/dhcpd.h"
 #include "dnsvizor/dhcpping.h"
 #include "dnsvizor/leasedns.h"
+#include "dnsvizor/persist.h"
 
 enum {
 	DV_DHCP_BATCH = 128,          /* datagrams per read callback */

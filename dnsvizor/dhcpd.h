@@ -22,7 +22,7 @@
 #define DV_DHCPD_H
 
 #include <stddef.h>
-#include "dnsvizor/net.h"
+#include "dnsvizor/ctx.h"
 
 /* Before the privilege drop: sockets (UDP port 67, a send-only packet
  * socket, an ICMP socket if one can be had) and the netlink interface

@@ -17,6 +17,12 @@
  *   doh.c      DoH requests (HTTP/2 via libnghttp2, HTTP/1.1), no I/O.
  *   main.c     start-up, embedded default config, signals, reload, pid
  *              file, privilege drop, interface addresses (libnl).
+ *
+ * Headers: this one (config, logging, files) for everything; ctx.h for
+ * the daemon context; each feature its own (net.h, persist.h,
+ * localupd.h, notify.h, secondary.h, xfrout.h, resolve.h, dhcpd.h,
+ * leasedns.h, dhcpping.h, tls.h, doh.h, dot.h, acme_shell.h, abuse.h),
+ * included only where its functions are called.
  */
 #ifndef DV_DNSVIZOR_H
 #define DV_DNSVIZOR_H
@@ -50,6 +56,9 @@ void dv_log_open(dv_logger *lg);
 void dv_log_close(dv_logger *lg);
 void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* syslog facility for a name ("daemon", "local0".."local7", "user", ...),
+ * or -1 if unknown. */
+int dv_log_facility(const char *name);
 
 /* ---- configuration (options.c, config.c) ---- */
 

@@ -46,6 +46,8 @@
 
 #include "dhcp/dhcp.h"
 #include "dnsvizor/leasedns.h"
+#include "dnsvizor/persist.h"
+#include "dnsvizor/localupd.h"
 
 enum {
 	DV_LD_TTL_MAX = 3600,         /* cap of a lease name's TTL */

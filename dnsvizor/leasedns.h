@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "dnsvizor/net.h"
+#include "dnsvizor/ctx.h"
 
 struct dhcp_range;  /* from dhcp/dhcp.h */
 

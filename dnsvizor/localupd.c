@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <time.h>
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/localupd.h"
 
 void dv_lupd_start(dv_lupd *u, const uint8_t *zone_lname)
 {

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "dnsvizor/dnsvizor.h"
-#include "dnsvizor/net.h"
 
 static const struct {
 	const char *name;

@@ -45,6 +45,10 @@
 
 #include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
+#include "dnsvizor/persist.h"
+#include "dnsvizor/secondary.h"
+#include "dnsvizor/xfrout.h"
+#include "dnsvizor/resolve.h"
 #include "dnsvizor/tls.h"
 
 #define DV_CTLSIZE 64

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "dnsvizor/net.h"
+#include "dnsvizor/notify.h"
 
 enum {
 	DV_NOTIFY_TRIES = 5,

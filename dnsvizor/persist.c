@@ -61,7 +61,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/persist.h"
+#include "dnsvizor/notify.h"
 
 enum {
 	DV_JNL_MAX = 4 * 1024 * 1024, /* compact past this many bytes */

@@ -30,6 +30,7 @@
 #include "dnsvizor/dot.h"
 #include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
+#include "dnsvizor/resolve.h"
 #include "resolver/resolver.h"
 
 enum {

@@ -29,6 +29,9 @@
 #include <event2/event.h>
 
 #include "dnsvizor/net.h"
+#include "dnsvizor/persist.h"
+#include "dnsvizor/notify.h"
+#include "dnsvizor/secondary.h"
 
 enum {
 	SEC_UDP_TIMEOUT = 3,        /* seconds for an SOA answer */

@@ -19,6 +19,7 @@
 
 #include "dnsvizor/doh.h"
 #include "dnsvizor/tls.h"
+#include "dnsvizor/net.h"
 
 struct dv_tls {
 	SSL_CTX *sc;                /* for new connections */

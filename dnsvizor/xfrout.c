@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "dnsvizor/net.h"
+#include "dnsvizor/xfrout.h"
 
 enum { DV_XFR_FILL = 2 * DV_TCP_OUT_LOW };
 

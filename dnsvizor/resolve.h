@@ -1,0 +1,43 @@
+/*
+ * dnsvizor/resolve.h — the resolver in the event loop (resolve.c).
+ */
+#ifndef DV_RESOLVE_H
+#define DV_RESOLVE_H
+
+#include "dnsvizor/net.h"
+
+/* --- resolve.c: the resolver in the event loop --- */
+
+/* Who waits for a resolver answer. */
+typedef struct dv_rs_peer {
+	int tcp;
+	int fd;                     /* UDP: the listening socket */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	_Alignas(struct cmsghdr) uint8_t ctl[64]; /* UDP: pktinfo to reply
+						   from */
+	socklen_t ctllen;
+	dv_tcp_conn *conn;          /* TCP; NULL once it closed */
+	uint32_t tag;               /* for dv_conn_reply (DoH stream) */
+	uint16_t elim;              /* largest reply (UDP) */
+	uint16_t eopt_len;          /* EDNS options the reply gets (abuse.h) */
+	uint8_t eopt[ZONE_EOPT_MAX];
+	uint8_t q[288];             /* header + question, for the query log */
+	size_t qlen;
+} dv_rs_peer;
+
+/* Start the resolver when recursion is on (after the event base exists):
+ * builds the engine, reads <state-dir>/cache.bin.  0 or -1 + err. */
+int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen);
+/* After SIGHUP swapped ctx->cfg: a new engine that keeps the cache. */
+void dv_rs_reload(dv_ctx *ctx);
+/* Write the cache to <state-dir>/cache.bin (atomically) and free. */
+void dv_rs_stop(dv_ctx *ctx);
+/* A query zone_db_handle passed on.  1 if resp holds the reply now, 0
+ * if there is none (it comes later to p, or the query was dropped). */
+int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
+		uint8_t *resp, size_t cap, size_t *rlen);
+/* A TCP connection closes: its waiting answers are dropped. */
+void dv_rs_conn_gone(dv_ctx *ctx, dv_tcp_conn *c);
+
+#endif
