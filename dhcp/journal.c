@@ -1,8 +1,12 @@
 /*
  * Lease records for the shell's journal: magic, version, body length and
  * CRC-32C (Castagnoli) of the body, then the lease fields.  dhcp/ may not
- * include zones/ (DESIGN.md arrows), so it has its own small CRC.
+ * include zones/ (DESIGN.md arrows), so it has its own small CRC.  Also
+ * the lease table written out whole: the snapshot (records) and the
+ * dnsmasq-format lease file text.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dhcp/dhcp_int.h"
@@ -191,4 +195,76 @@ int dhcp_journal_scan(const uint8_t *buf, size_t len, dhcp_jreport *r,
 		off = n;
 	}
 	return r->damaged ? -1 : 0;
+}
+
+/* ---- the lease table written out whole ---- */
+
+int dhcp_snapshot(const dhcp_ctx *d, uint8_t **out, size_t *len)
+{
+	size_t cap = 0, n = 0, rec = 8 + 4 + 3 + 16 + 1 + DHCP_CLIENTID_MAX +
+				    1 + DHCP_NAME_MAX + 8;
+	uint8_t *b;
+
+	for (uint32_t i = 0; i < d->ne; i++)
+		cap += d->e[i].used ? rec : 0;
+	b = malloc(cap ? cap : 1);
+	if (!b)
+		return -1;
+	for (uint32_t i = 0; i < d->ne; i++) {
+		const dhcp_ent *e = &d->e[i];
+
+		if (e->used && !e->probed &&
+		    (e->st == E_ACTIVE || e->st == E_DECLINED ||
+				(e->st == E_FREE && e->l.hlen)))
+			n += dhcp_lease_encode(&e->l, b + n, cap - n);
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static size_t hexcolon(char *o, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			o[k++] = ':';
+		o[k++] = hx[p[i] >> 4];
+		o[k++] = hx[p[i] & 15];
+	}
+	o[k] = 0;
+	return k;
+}
+
+int dhcp_leasefile_text(const dhcp_ctx *d, char **out, size_t *len)
+{
+	size_t cap = 1, n = 0;
+	char *t, mac[64], id[3 * DHCP_CLIENTID_MAX + 1];
+
+	for (uint32_t i = 0; i < d->ne; i++)
+		cap += d->e[i].used && d->e[i].st == E_ACTIVE ? 400 : 0;
+	if (!(t = malloc(cap)))
+		return -1;
+	t[0] = 0;
+	for (uint32_t i = 0; i < d->ne; i++) {
+		const dhcp_lease *l = &d->e[i].l;
+		uint32_t a = l->addr;
+
+		if (!d->e[i].used || d->e[i].st != E_ACTIVE)
+			continue;
+		hexcolon(mac, l->chaddr, l->hlen);
+		hexcolon(id, l->client_id, l->idlen);
+		n += (size_t)snprintf(t + n, cap - n,
+			"%llu %s %u.%u.%u.%u %s %s\n",
+			l->expire_ms == UINT64_MAX ? 0ULL :
+			(unsigned long long)(l->expire_ms / 1000),
+			l->hlen ? mac : "00:00:00:00:00:00",
+			a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+			l->name[0] ? l->name : "*", l->idlen ? id : "*");
+	}
+	*out = t;
+	*len = n;
+	return 0;
 }

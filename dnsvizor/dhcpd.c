@@ -43,6 +43,7 @@
 
 #include "dhcp/dhcp.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/dhcpraw.h"
 #include "dnsvizor/dhcpping.h"
 #include "dnsvizor/leasedns.h"
 #include "dnsvizor/persist.h"
@@ -296,148 +297,6 @@ static int dv_nl_open(dv_dhcpd *d, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* sockets                                                            */
-/* ------------------------------------------------------------------ */
-
-static int dv_udp67(char *err, size_t errlen)
-{
-	struct sockaddr_in sin;
-	int fd, on = 1;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) < 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0)
-		goto fail;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(DHCP_SERVER_PORT);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		goto fail;
-	return fd;
-fail:
-	snprintf(err, errlen, "dhcp: cannot open UDP port 67: %s",
-		 strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
-/* Send-only: protocol 0 receives nothing. */
-static int dv_packet_socket(char *err, size_t errlen)
-{
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
-
-	if (fd < 0)
-		snprintf(err, errlen, "dhcp: cannot open a packet socket: %s",
-			 strerror(errno));
-	return fd;
-}
-
-static uint32_t dv_csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t dv_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void dv_put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void dv_put32(uint8_t *p, uint32_t v)
-{
-	dv_put16(p, v >> 16);
-	dv_put16(p + 2, v);
-}
-
-/* IPv4 + UDP around tx->buf, straight to chaddr (no ARP needed). */
-static int dv_send_link(dv_dhcpd *d, const dhcp_tx *tx)
-{
-	uint8_t pkt[28 + DHCP_PKT_MAX], ph[12];
-	struct sockaddr_ll sll;
-	size_t ulen = 8 + tx->len;
-	uint32_t sum;
-
-	memset(pkt, 0, 28);
-	pkt[0] = 0x45;
-	dv_put16(pkt + 2, (uint32_t)(20 + ulen));
-	pkt[8] = 64;
-	pkt[9] = IPPROTO_UDP;
-	dv_put32(pkt + 12, tx->src_addr);
-	dv_put32(pkt + 16, tx->dst_addr);
-	dv_put16(pkt + 10, dv_csum_fold(dv_csum_add(0, pkt, 20)));
-	dv_put16(pkt + 20, DHCP_SERVER_PORT);
-	dv_put16(pkt + 22, tx->dst_port);
-	dv_put16(pkt + 24, (uint32_t)ulen);
-	memcpy(pkt + 28, tx->buf, tx->len);
-	memcpy(ph, pkt + 12, 8);
-	ph[8] = 0;
-	ph[9] = IPPROTO_UDP;
-	dv_put16(ph + 10, (uint32_t)ulen);
-	sum = dv_csum_add(dv_csum_add(0, ph, 12), pkt + 20, ulen);
-	sum = dv_csum_fold(sum);
-	dv_put16(pkt + 26, sum ? sum : 0xffff);
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_IP);
-	sll.sll_ifindex = tx->ifindex;
-	sll.sll_halen = 6;
-	memcpy(sll.sll_addr, tx->chaddr, 6);
-	return (int)sendto(d->pfd, pkt, 20 + ulen, 0,
-			   (struct sockaddr *)&sll, sizeof(sll));
-}
-
-static int dv_send_udp(dv_dhcpd *d, const dhcp_tx *tx)
-{
-	_Alignas(struct cmsghdr) uint8_t cb[CMSG_SPACE(
-		sizeof(struct in_pktinfo))];
-	struct sockaddr_in to;
-	struct in_pktinfo pi;
-	struct iovec iov = { (void *)tx->buf, tx->len };
-	struct msghdr m;
-	struct cmsghdr *c;
-
-	memset(&to, 0, sizeof(to));
-	to.sin_family = AF_INET;
-	to.sin_addr.s_addr = htonl(tx->dst_addr);
-	to.sin_port = htons(tx->dst_port);
-	memset(&m, 0, sizeof(m));
-	memset(cb, 0, sizeof(cb));
-	m.msg_name = &to;
-	m.msg_namelen = sizeof(to);
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cb;
-	m.msg_controllen = sizeof(cb);
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memset(&pi, 0, sizeof(pi));
-	/* a relay is routed; a broadcast leaves on the client's link */
-	pi.ipi_ifindex = tx->dst_port == DHCP_SERVER_PORT ? 0 : tx->ifindex;
-	pi.ipi_spec_dst.s_addr = htonl(tx->src_addr);
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	return (int)sendmsg(d->fd, &m, MSG_DONTWAIT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -894,9 +753,9 @@ static void dv_send(dv_dhcpd *d, const dhcp_tx *tx)
 	int r;
 
 	if (tx->need_neigh && tx->hlen == 6 && d->pfd >= 0)
-		r = dv_send_link(d, tx);
+		r = dv_dhcp_send_link(d->pfd, tx);
 	else
-		r = dv_send_udp(d, tx);
+		r = dv_dhcp_send_udp(d->fd, tx);
 	if (r < 0)
 		dv_log(&d->ctx->lg, DV_LOG_DEBUG, "dhcp: send: %s",
 		       strerror(errno));
@@ -1127,8 +986,8 @@ int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	if (dv_dhcp_conf_build(&ctx->cfg, &d->conf, err, errlen) < 0 ||
 	    dv_nl_open(d, err, errlen) < 0 ||
-	    (d->fd = dv_udp67(err, errlen)) < 0 ||
-	    (d->pfd = dv_packet_socket(err, errlen)) < 0)
+	    (d->fd = dv_dhcp_udp67(err, errlen)) < 0 ||
+	    (d->pfd = dv_dhcp_packet_socket(err, errlen)) < 0)
 		return -1;
 	d->icmpfd = dv_ping_socket();
 	if (d->icmpfd < 0)

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "dnsvizor/dhcpping.h"
+#include "dnsvizor/dhcpraw.h"
 
 struct dv_ping_slot {
 	dv_ping *p;
@@ -52,19 +53,6 @@ int dv_ping_socket(void)
 	}
 	return socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		      IPPROTO_ICMP);
-}
-
-static uint16_t dv_ping_csum(const uint8_t *b, size_t n)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)(b[n - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 /* The slot is free again before the callback (which may start more). */
@@ -193,7 +181,7 @@ int dv_ping_start(dv_ping *p, uint32_t addr, const void *data, size_t len)
 	pkt[6] = (uint8_t)(sl->seq >> 8);
 	pkt[7] = (uint8_t)sl->seq;
 	memcpy(pkt + 8, "dnsvizor", 8);
-	uint16_t c = dv_ping_csum(pkt, sizeof(pkt));
+	uint16_t c = dv_csum_fold(dv_csum_add(0, pkt, sizeof(pkt)));
 
 	pkt[2] = (uint8_t)(c >> 8);
 	pkt[3] = (uint8_t)c;

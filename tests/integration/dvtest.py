@@ -116,6 +116,17 @@ def wait_for(fn, timeout, what, logs=()):
         what, timeout, last, "".join("\n--- " + f()[-1500:] for f in logs)))
 
 
+def poll_until(fn, timeout=5.0, step=0.1):
+    """fn() until it returns something true or timeout seconds pass;
+    returns its last value (the caller asserts on it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
 def tmpdir():
     d = tempfile.mkdtemp(prefix="dvtest.")
     _tmpdirs.append(d)

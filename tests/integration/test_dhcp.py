@@ -11,7 +11,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dvtest import BINARY, case, check, eq, run, tmpdir  # noqa: E402
+from dvtest import (BINARY, case, check, eq, poll_until, run,  # noqa: E402
+                    tmpdir)
 from dhcpnet import (DOMAIN, Net, NsServer, bootp, client_mac, dora,  # noqa: E402
                      parse_reply, random_mac, send_packets, with_net)
 
@@ -24,15 +25,6 @@ def ip_in_pool(net, ip, lo=50, hi=150):
 
 def rng(net, lo=50, hi=150, extra=""):
     return "--dhcp-range=%s,%s,%s12h" % (net.pool(lo), net.pool(hi), extra)
-
-
-def wait_for(fn, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(0.1)
 
 
 def journal(s):
@@ -86,7 +78,7 @@ def udhcpc_lease_and_renew(net):
     check(ip_in_pool(net, first.addr), "address %s" % first.addr)
     eq(first.router, net.pool(1), "router")
     eq(first.dns, net.pool(1), "dns")
-    eq(wait_for(lambda: net.dig("beta." + DOMAIN)), first.addr, "A")
+    eq(poll_until(lambda: net.dig("beta." + DOMAIN)), first.addr, "A")
     n_req = s.log().count("DHCPREQUEST(")
     p.send_signal(signal.SIGUSR1)           # renew
     second = net.wait_lease(d, 2)
@@ -94,7 +86,7 @@ def udhcpc_lease_and_renew(net):
     eq(second.addr, first.addr, "renewed address")
     check(s.log().count("DHCPREQUEST(") > n_req, "no REQUEST on renew")
     p.send_signal(signal.SIGUSR2)           # release
-    check(wait_for(lambda: net.dig("beta." + DOMAIN) == ""),
+    check(poll_until(lambda: net.dig("beta." + DOMAIN) == ""),
           "name still there after udhcpc released")
 
 
@@ -119,15 +111,15 @@ def dhclient_renew_and_release(net):
     check(again is not None, "second dhclient -1 got nothing")
     eq(again.addr, lease.addr, "same address on the second run")
     mac = client_mac(net)
-    text = wait_for(lambda: open(lf).read() if os.path.exists(lf) and
+    text = poll_until(lambda: open(lf).read() if os.path.exists(lf) and
                     lease.addr in open(lf).read() else "")
     check(mac in text and " delta " in text,
           "lease file lacks the lease: %r" % text)
     rel = net.dhclient_release(d)
-    check(wait_for(lambda: net.dig("delta." + DOMAIN) == ""),
+    check(poll_until(lambda: net.dig("delta." + DOMAIN) == ""),
           "name still resolves after release: %s %s" % (rel[-300:],
                                                          s.log_tail()))
-    check(wait_for(lambda: lease.addr not in open(lf).read(), 4),
+    check(poll_until(lambda: lease.addr not in open(lf).read(), 4),
           "released lease still in the lease file")
     check("DHCPRELEASE(%s) %s" % (net.sif, lease.addr) in s.log(),
           "release not logged")

@@ -17,7 +17,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dvtest import TestFailure, case, check, eq, run, tmpdir  # noqa: E402
+from dvtest import (TestFailure, case, check, eq, poll_until,  # noqa: E402
+                    run, tmpdir)
 from dhcpnet import DOMAIN, Net, dora, random_mac, with_net  # noqa: E402
 
 
@@ -84,15 +85,6 @@ def leasefile_lines(lf):
         return []
 
 
-def wait_until(fn, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(0.1)
-
-
 def error_lines(log, word=None):
     return [ln for ln in log.splitlines() if ": error: " in ln and
             (word is None or word in ln)]
@@ -123,8 +115,8 @@ def flipped_byte_loses_one_lease(net):
     bad = n // 2
     data[offs[bad] + 10] ^= 0x20            # inside the address field
     restart_with(s, bytes(data))
-    lines = wait_until(lambda: len(leasefile_lines(lf)) >= n - 1 and
-                       leasefile_lines(lf))
+    lines = poll_until(lambda: len(leasefile_lines(lf)) >= n - 1 and
+                       leasefile_lines(lf), 10)
     got = {ln[2] for ln in leasefile_lines(lf)}
     eq(len(got), n - 1, "leases after the restart (all but the damaged "
        "one): " + s.log_tail())
@@ -155,8 +147,8 @@ def flipped_byte_loses_one_lease(net):
           s.log_tail())
     check("checked with ping" in s.log(), "the window after the loss "
           "did not survive the restart: " + s.log_tail())
-    lines = wait_until(lambda: len(leasefile_lines(lf)) >= n - 1 and
-                       leasefile_lines(lf))
+    lines = poll_until(lambda: len(leasefile_lines(lf)) >= n - 1 and
+                       leasefile_lines(lf), 10)
     eq(len(lines), n - 1, "leases after the second restart")
     eq(len(kept_files(s)), 1, "kept file still there, no new one")
 
@@ -191,7 +183,7 @@ def torn_tail_cut_quietly(net):
     recs = [record(net.pool(50 + i), random_mac(), "t%d" % i)
             for i in range(5)]
     restart_with(s, b"".join(recs) + recs[0][:11])
-    check(wait_until(lambda: len(leasefile_lines(lf)) == 5),
+    check(poll_until(lambda: len(leasefile_lines(lf)) == 5, 10),
           "not every lease before the torn tail: " + s.log_tail())
     check(not error_lines(s.log()), "a torn tail is not an error: " +
           s.log_tail())
