@@ -21,7 +21,8 @@
  * Headers: this one (config, logging, files) for everything; ctx.h for
  * the daemon context; each feature its own (net.h, persist.h,
  * localupd.h, notify.h, secondary.h, xfrout.h, resolve.h, dhcpd.h,
- * leasedns.h, dhcpping.h, dhcpraw.h, tls.h, doh.h, dot.h, acme_shell.h, abuse.h),
+ * leasedns.h, dhcpping.h, dhcpraw.h, tls.h, doh.h, dot.h, acme_shell.h,
+ * abuse.h),
  * included only where its functions are called.
  */
 #ifndef DV_DNSVIZOR_H
