@@ -40,7 +40,7 @@
 #include "acme/acme.h"
 #include "dnsvizor/acme_shell.h"
 #include "dnsvizor/tls.h"
-#include "dnsvizor/net.h"
+#include "dnsvizor/addr.h"
 #include "dnsvizor/persist.h"
 #include "dnsvizor/localupd.h"
 

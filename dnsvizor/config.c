@@ -1,5 +1,5 @@
 /*
- * dv_config lifetime, file reading, and building the answer database from a
+ * dv_config lifetime, and building the answer database from a
  * configuration: zone files, hosts files and the dnsmasq-style local
  * records.  The record converters are shared with options.c, which runs
  * them at parse time to report bad values with their file and line.
@@ -17,7 +17,6 @@
 #include "dnsvizor/config_int.h"
 
 enum {
-	DV_FILE_MAX = 1 << 30,   /* refuse files above 1 GiB */
 	DV_MAXTOK = 64,          /* comma-separated fields per option */
 	DV_NAMEBUF = 1024,       /* presentation names, escapes included */
 	DV_TTL_MAX = 0x7fffffff, /* RFC 2181 8 */
@@ -108,72 +107,6 @@ void dv_config_free(dv_config *cfg)
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-/* ---- files ---- */
-
-static int read_fd(int fd, size_t size, char **data, size_t *len)
-{
-	size_t cap = size + 1, n = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			char *nb;
-			if (cap > DV_FILE_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
-int dv_read_file(void *arg, const char *path, char **data, size_t *len)
-{
-	struct stat st;
-	int fd, rc;
-
-	(void)arg;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-	} else if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-	} else if (st.st_size > DV_FILE_MAX) {
-		rc = -EFBIG;
-	} else {
-		rc = read_fd(fd, (size_t)st.st_size, data, len);
-	}
-	close(fd);
-	return rc;
 }
 
 /* ---- tokens, names, addresses ---- */

@@ -254,7 +254,7 @@ int dv_upstream_check(const char *val, char *err, size_t errlen);
 /* Check one --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST. */
 int dv_trust_anchor_check(const char *val, char *err, size_t errlen);
 
-/* Read a whole file (zone_read_fn): 0 or -errno. */
+/* fileio.c: read a whole file (zone_read_fn): 0 or -errno. */
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);
 
 /* fileio.c: crash-safe file writes.  dv_write_atomic replaces path with

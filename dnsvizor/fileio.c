@@ -1,17 +1,87 @@
 /*
- * Whole-file writes that survive a crash, shared by the shell's state
- * files (zone snapshots, DHCP lease snapshots and exports, the resolver's
- * cache file, secondary refresh marks, ACME keys and certificates).
+ * Whole-file reads, and whole-file writes that survive a crash, shared by
+ * the shell's configuration and state files (zone snapshots, DHCP lease
+ * snapshots and exports, the resolver's cache file, secondary refresh
+ * marks, ACME keys and certificates).  A leaf: it calls no other shell
+ * file.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dnsvizor/dnsvizor.h"
+
+enum { DV_FILE_MAX = 1 << 30 };  /* refuse files above 1 GiB */
+
+static int read_fd(int fd, size_t size, char **data, size_t *len)
+{
+	size_t cap = size + 1, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			char *nb;
+			if (cap > DV_FILE_MAX) {
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int dv_read_file(void *arg, const char *path, char **data, size_t *len)
+{
+	struct stat st;
+	int fd, rc;
+
+	(void)arg;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+	} else if (st.st_size > DV_FILE_MAX) {
+		rc = -EFBIG;
+	} else {
+		rc = read_fd(fd, (size_t)st.st_size, data, len);
+	}
+	close(fd);
+	return rc;
+}
+
 
 int dv_write_all(int fd, const void *buf, size_t len)
 {

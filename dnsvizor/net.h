@@ -5,6 +5,7 @@
 #ifndef DV_NET_H
 #define DV_NET_H
 
+#include "dnsvizor/addr.h"
 #include "dnsvizor/ctx.h"
 
 /* One TCP client connection (net.c; xfrout.c streams transfers on it). */
@@ -24,15 +25,6 @@ typedef struct dv_tcp_conn {
 } dv_tcp_conn;
 
 /* --- net.c --- */
-
-/*
- * Parse a textual IPv4/IPv6 address (optionally "fe80::1%ifname") with a
- * port into a.  Returns 0, or -1 with a reason in err.
- */
-int dv_addr_parse(const char *ip, int port, dv_addr *a, char *err,
-		  size_t errlen);
-/* Fill a->str from a->ss ("127.0.0.1#53", "::1#53"). */
-void dv_addr_format(dv_addr *a);
 
 /* Allocate the batch buffers (once); 0 or -1. */
 int dv_net_init(dv_ctx *ctx, char *err, size_t errlen);

@@ -24,7 +24,7 @@
 
 #include <event2/event.h>
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/addr.h"
 #include "dnsvizor/notify.h"
 
 enum {

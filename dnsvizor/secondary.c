@@ -28,7 +28,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/addr.h"
 #include "dnsvizor/persist.h"
 #include "dnsvizor/notify.h"
 #include "dnsvizor/secondary.h"
