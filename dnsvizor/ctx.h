@@ -72,6 +72,15 @@ typedef struct dv_net_stats {
 				       --tcp-max-per-address */
 } dv_net_stats;
 
+/* A stream connection kind that reads its own framing (DoH: dohconn.c).
+ * net.c calls these for its connections of that kind. */
+typedef struct dv_conn_ops {
+	int (*process)(struct dv_tcp_conn *c);  /* -1: c was closed */
+	void (*reply)(struct dv_tcp_conn *c, uint32_t tag,
+		      const uint8_t *msg, size_t len);
+	void (*free)(struct dv_tcp_conn *c);
+} dv_conn_ops;
+
 struct dv_persist;
 struct dv_rs;
 struct dv_notifier;
@@ -95,6 +104,7 @@ typedef struct dv_ctx {
 	struct dv_tls *tls;         /* DoT/DoH certificates (tls.c), or NULL */
 	struct dv_acme *acme;       /* ACME client (acme_shell.c), or NULL */
 	struct dv_abuse *abuse;     /* cookies, NSID, RRL (abuse.c) */
+	const dv_conn_ops *doh_ops; /* DoH connections (dohconn.c) */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;

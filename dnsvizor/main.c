@@ -30,6 +30,7 @@
 #include "dnsvizor/secondary.h"
 #include "dnsvizor/resolve.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/dohconn.h"
 #include "dnsvizor/tls.h"
 #include "dnsvizor/acme_shell.h"
 
@@ -721,6 +722,7 @@ int main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.argc = argc;
 	ctx.argv = argv;
+	ctx.doh_ops = &dv_doh_ops;
 	ctx.lg.level = DV_LOG_INFO;
 	if (dv_configure(&ctx, err, sizeof(err)) < 0) {
 		dv_print_errors(err);

@@ -24,7 +24,7 @@
  *
  * DNS over TLS (RFC 7858) connections are the same connections on a TLS
  * bufferevent (tls.c); DNS over HTTPS (RFC 8484) ones share the list,
- * cap, timer and watermarks but read HTTP (dv_doh_process in tls.c).
+ * cap, timer and watermarks but read HTTP (ctx->doh_ops: dohconn.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -487,7 +487,7 @@ void dv_tcp_close(dv_tcp_conn *c)
 	zone_xfr_free(c->xfr);
 	event_free(c->timer);
 	if (c->doh)
-		dv_doh_conn_free(c);
+		ctx->doh_ops->free(c);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -538,7 +538,7 @@ void dv_conn_reply(dv_tcp_conn *c, uint32_t tag, const uint8_t *msg,
 	uint8_t lb[2];
 
 	if (c->kind == DV_CONN_DOH) {
-		dv_doh_reply(c, tag, msg, len);
+		c->ctx->doh_ops->reply(c, tag, msg, len);
 		if (msg)
 			c->ctx->nst.tcp_out++;
 		return;
@@ -649,7 +649,8 @@ static int dv_tcp_process(dv_tcp_conn *c)
 /* Either kind of stream: DNS framing (TCP, DoT) or HTTP (DoH). */
 static int dv_conn_process(dv_tcp_conn *c)
 {
-	return c->kind == DV_CONN_DOH ? dv_doh_process(c) : dv_tcp_process(c);
+	return c->kind == DV_CONN_DOH ? c->ctx->doh_ops->process(c) :
+	       dv_tcp_process(c);
 }
 
 static void dv_tcp_readcb(struct bufferevent *bev, void *arg)

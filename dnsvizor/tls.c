@@ -1,5 +1,5 @@
 /*
- * Server-side TLS contexts and DoH connection glue (see tls.h).
+ * Server-side TLS contexts (see tls.h).
  *
  * SSL_new takes its own reference on the SSL_CTX, so replacing ctx->tls's
  * context and dropping our reference leaves every open connection with
@@ -17,9 +17,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "dnsvizor/doh.h"
 #include "dnsvizor/tls.h"
-#include "dnsvizor/net.h"
 
 struct dv_tls {
 	SSL_CTX *sc;                /* for new connections */
@@ -237,103 +235,4 @@ struct bufferevent *dv_tls_bev(dv_ctx *ctx, int fd, int kind)
 	 * error: the answers already due still go out */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
-}
-
-/* ------------------------------------------------------------------ */
-/* DoH connections                                                    */
-/* ------------------------------------------------------------------ */
-
-static void dv_doh_query(void *arg, uint32_t sid, const uint8_t *q,
-			 size_t len)
-{
-	dv_conn_query(arg, q, len, sid);
-}
-
-static int dv_doh_send(void *arg, const uint8_t *p, size_t len)
-{
-	dv_tcp_conn *c = arg;
-
-	return bufferevent_write(c->bev, p, len) == 0 ? 0 : -1;
-}
-
-/* The session, made on the first bytes after the handshake (ALPN). */
-static doh_sess *dv_doh_sess(dv_tcp_conn *c)
-{
-	const unsigned char *alpn = NULL;
-	unsigned int alen = 0;
-	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-	doh_io io = { dv_doh_query, dv_doh_send, c };
-
-	if (!c->doh) {
-		if (ssl)
-			SSL_get0_alpn_selected(ssl, &alpn, &alen);
-		c->doh = doh_new(alen == 2 && memcmp(alpn, "h2", 2) == 0, &io);
-	}
-	return c->doh;
-}
-
-/* Feed the input to the session while the output is not backed up. */
-static void dv_doh_feed(dv_tcp_conn *c, doh_sess *s)
-{
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t have, take;
-	long n;
-
-	while (!doh_done(s) &&
-	       evbuffer_get_length(out) < DV_TCP_OUT_HIGH &&
-	       (have = evbuffer_get_length(in)) > 0) {
-		take = have < DV_DOH_INMAX ? have : DV_DOH_INMAX;
-		n = doh_input(s, evbuffer_pullup(in, (ssize_t)take), take);
-		if (n > 0) {
-			evbuffer_drain(in, (size_t)n);
-			dv_tcp_touch(c);
-		}
-		if (n <= 0 || (size_t)n < take)
-			break;
-	}
-}
-
-int dv_doh_process(dv_tcp_conn *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	doh_sess *s = dv_doh_sess(c);
-
-	if (!s) {
-		dv_tcp_close(c);
-		return -1;
-	}
-	dv_doh_feed(c, s);
-	if (doh_done(s) || c->eof) {
-		bufferevent_disable(c->bev, EV_READ);
-		/* the write callback fires again only when all is out */
-		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-		if (doh_pending(s) == 0 && evbuffer_get_length(out) == 0) {
-			dv_tcp_close(c);
-			return -1;
-		}
-		return 0;
-	}
-	if (evbuffer_get_length(out) >= DV_TCP_OUT_HIGH)
-		bufferevent_disable(c->bev, EV_READ);
-	else
-		bufferevent_enable(c->bev, EV_READ);
-	return 0;
-}
-
-void dv_doh_reply(dv_tcp_conn *c, uint32_t tag, const uint8_t *msg,
-		  size_t len)
-{
-	if (!c->doh)
-		return;
-	if (msg)
-		doh_reply(c->doh, tag, msg, len);
-	else
-		doh_fail(c->doh, tag, 400);
-}
-
-void dv_doh_conn_free(dv_tcp_conn *c)
-{
-	doh_free(c->doh);
-	c->doh = NULL;
 }

@@ -14,9 +14,6 @@
  * come from --tls-cert / --tls-key (the key defaults to the certificate
  * file), else from the files given to dv_tls_set_files (the ACME shell:
  * STATE/certs/NAME.crt and .key).
- *
- * Also here: the glue between a DoH connection (net.c's dv_tcp_conn
- * with kind DV_CONN_DOH) and its doh_sess (doh.c).
  */
 #ifndef DV_TLS_H
 #define DV_TLS_H
@@ -24,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dnsvizor/net.h"
+#include "dnsvizor/ctx.h"
 
 struct bufferevent;
 
@@ -55,15 +52,5 @@ void dv_tls_free(dv_ctx *ctx);
 /* A server-side TLS bufferevent on accepted socket fd for a connection
  * of kind DV_CONN_DOT / DV_CONN_DOH, or NULL (fd then not closed). */
 struct bufferevent *dv_tls_bev(dv_ctx *ctx, int fd, int kind);
-
-/* --- DoH connections (called by net.c) --- */
-
-/* Read what arrived, write what is due; -1 if c was closed (freed). */
-int dv_doh_process(dv_tcp_conn *c);
-/* The DNS answer (or msg == NULL: none, HTTP 400) for request tag. */
-void dv_doh_reply(dv_tcp_conn *c, uint32_t tag, const uint8_t *msg,
-		  size_t len);
-/* Free c's DoH session (c is closing). */
-void dv_doh_conn_free(dv_tcp_conn *c);
 
 #endif
