@@ -38,6 +38,7 @@
 #include "acme/acme.h"
 #include "dnsvizor/acme_dns.h"
 #include "dnsvizor/acme_shell.h"
+#include "dnsvizor/acme_tlsa.h"
 #include "dnsvizor/tls.h"
 #include "dnsvizor/net.h"
 
@@ -72,7 +73,8 @@ struct dv_acme {
 	struct evdns_base *dns;
 	struct event *timer;
 	dv_acme_req *inflight;
-	dv_acme_dns *dns_side;        /* DNS-01 and TLSA (acme_dns.c) */
+	dv_acme_dns *dns_side;        /* DNS-01 (acme_dns.c) */
+	dv_acme_tlsa *tlsa;           /* TLSA CSRs (acme_tlsa.c) */
 	int pumping;
 };
 
@@ -418,7 +420,7 @@ static int dv_pem_ders(const char *pem, uint8_t **der, int *len, int max)
 }
 
 /* An issued certificate of a TLSA order: back into the zone as DER. */
-static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
+static void dv_acme_tlsa_cert(struct dv_acme *a, const acme_action *act)
 {
 	uint8_t *der[8];
 	size_t len[8];
@@ -426,8 +428,8 @@ static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
 
 	for (int i = 0; i < n; i++)
 		len[i] = (size_t)dl[i];
-	dv_acme_dns_tlsa_store(a->dns_side, act->order_id,
-			       (const uint8_t *const *)der, len, n);
+	dv_acme_tlsa_store(a->tlsa, act->order_id,
+			   (const uint8_t *const *)der, len, n);
 	for (int i = 0; i < n; i++)
 		OPENSSL_free(der[i]);
 }
@@ -440,7 +442,7 @@ static void dv_acme_store_cert(struct dv_acme *a, const acme_action *act)
 	char when[64];
 
 	if (!act->key_pem) {
-		dv_acme_tlsa_store(a, act);
+		dv_acme_tlsa_cert(a, act);
 		return;
 	}
 	dv_acme_stem(act->order_id, stem, sizeof(stem));
@@ -755,8 +757,8 @@ static void dv_acme_kick_cb(void *arg)
 int dv_acme_start(dv_ctx *ctx, char *err, size_t errlen)
 {
 	struct dv_acme *a = calloc(1, sizeof(*a));
-	dv_acme_dns_cb cb = {
-		.published = dv_acme_published_cb,
+	dv_acme_dns_cb cb = { .published = dv_acme_published_cb };
+	dv_acme_tlsa_cb tcb = {
 		.order_csr = dv_acme_order_csr_cb,
 		.order_gone = dv_acme_order_gone_cb,
 		.kick = dv_acme_kick_cb,
@@ -769,10 +771,12 @@ int dv_acme_start(dv_ctx *ctx, char *err, size_t errlen)
 	ctx->acme = a;
 	a->ctx = ctx;
 	cb.arg = a;
+	tcb.arg = a;
 	dv_acme_paths(&ctx->cfg, a->dir, a->certdir);
 	a->timer = evtimer_new(ctx->base, dv_acme_timer_cb, a);
 	a->dns_side = dv_acme_dns_new(ctx, &cb);
-	if (!a->timer || !a->dns_side) {
+	a->tlsa = dv_acme_tlsa_new(ctx, &tcb);
+	if (!a->timer || !a->dns_side || !a->tlsa) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -794,6 +798,7 @@ void dv_acme_stop(dv_ctx *ctx)
 	if (a->inflight)
 		a->inflight->a = NULL;   /* its answer is dropped */
 	dv_acme_dns_free(a->dns_side);
+	dv_acme_tlsa_free(a->tlsa);
 	if (a->timer)
 		event_free(a->timer);
 	acme_free(a->eng);
