@@ -193,9 +193,13 @@ void zone_updc_judge(const uint8_t *req, size_t reqlen, const uint8_t *resp,
 		return;
 	}
 	r->rcode = resp[3] & 0xf;
-	if (tc && tc->key &&
-	    zone_tsig_verify_response(tc, resp, len, now) < 0)
-		r->tsig_bad = 1;
+	if (tc && tc->key) {
+		/* on a copy: an answer to a resent request verifies
+		 * against the request again, not against this answer */
+		zone_tsig_ctx t = *tc;
+
+		r->tsig_bad = zone_tsig_verify_response(&t, resp, len, now) < 0;
+	}
 	if (r->rcode == DNS_R_NOERROR) {
 		r->verdict = ZONE_UPDC_OK;
 		return;

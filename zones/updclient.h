@@ -85,7 +85,8 @@ typedef struct zone_updc_result {
 } zone_updc_result;
 
 /* Judge resp to the UPDATE req; tc: the context zone_upd_finish signed
- * with (NULL or tc->key NULL: unsigned). */
+ * with (NULL or tc->key NULL: unsigned; not changed, so every answer to
+ * the same request, e.g. after a resend, is verified alike). */
 void zone_updc_judge(const uint8_t *req, size_t reqlen, const uint8_t *resp,
 		     size_t len, zone_tsig_ctx *tc, uint64_t now,
 		     zone_updc_result *r);
