@@ -7,11 +7,9 @@
  * The request object outlives a reload: when the engine it belonged to
  * is gone, the answer is dropped.
  *
- * DNS-01 records go into a zone we are primary for through
- * zone_db_update_local (journal, serial bump, NOTIFY like any UPDATE).
- * "Published" means every --notify target of that zone serves a SOA
- * serial at least the one our change made (SOA queries over UDP, once a
- * second, up to DV_ACME_WAIT_TRIES).
+ * The DNS side (DNS-01 TXT records, waiting until they are served, the
+ * robur TLSA convention) is acme_dns.c's; it reports back through the
+ * callbacks below.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,21 +36,16 @@
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
+#include "dnsvizor/acme_dns.h"
 #include "dnsvizor/acme_shell.h"
+#include "dnsvizor/acme_tlsa.h"
 #include "dnsvizor/tls.h"
-#include "dnsvizor/addr.h"
-#include "dnsvizor/persist.h"
-#include "dnsvizor/localupd.h"
 
 #define DV_LE_PROD "https://acme-v02.api.letsencrypt.org/directory"
 
 enum {
 	DV_ACME_HTTP_TIMEOUT = 30,    /* seconds per request */
 	DV_ACME_BODY_MAX = 1 << 20,   /* a chain or a JSON document */
-	DV_ACME_TXT_TTL = 60,
-	DV_ACME_WAIT_TRIES = 120,     /* SOA checks, one a second */
-	DV_ACME_SCAN_FULL = 3600,     /* TLSA: rescan unchanged zones */
-	DV_DNS_T_TLSA = 52,
 	DV_PATH = 4096,
 };
 
@@ -64,38 +57,6 @@ typedef struct dv_acme_req {
 	struct event *fail;           /* deferred transport failure */
 	char url[2048];
 } dv_acme_req;
-
-/* A TXT record we could not publish (WAIT_PUBLISHED then fails). */
-typedef struct dv_acme_nopub {
-	char name[WIRE_MAXNAME * 4];
-	char why[512];
-} dv_acme_nopub;
-
-/* Waiting for the secondaries of a zone to serve a serial. */
-typedef struct dv_acme_wait {
-	struct dv_acme *a;
-	struct dv_acme_wait *next;
-	char token[256];
-	uint8_t origin[WIRE_MAXNAME];
-	uint32_t serial;
-	struct sockaddr_storage tgt[16];
-	socklen_t tlen[16];
-	int ok[16];
-	int ntgt, tries, fd;
-	struct event *rd, *tick;
-} dv_acme_wait;
-
-/* A _letsencrypt._tcp.HOST name holding a CSR (robur convention). */
-typedef struct dv_acme_tlsa {
-	char host[WIRE_MAXNAME * 4];  /* HOST without the trailing dot */
-	char id[WIRE_MAXNAME * 4 + 8];/* order id: "tlsa-HOST" (apart from
-					 the --acme-cert ids) */
-	uint8_t lname[WIRE_MAXNAME];
-	char zone[WIRE_MAXNAME * 4];
-	uint8_t *csr;
-	size_t csr_len;
-	int ordered, seen;
-} dv_acme_tlsa;
 
 struct dv_acme {
 	dv_ctx *ctx;
@@ -109,16 +70,10 @@ struct dv_acme {
 	char **ids;
 	SSL_CTX *ssl;
 	struct evdns_base *dns;
-	struct event *timer, *scan;
+	struct event *timer;
 	dv_acme_req *inflight;
-	dv_acme_nopub *nopub;
-	size_t nnopub;
-	dv_acme_wait *waits;
-	struct dv_ext *exts;          /* RFC 2136 to --dns-server */
-	dv_acme_tlsa *tl;
-	size_t ntl;
-	uint32_t *zserial;            /* per --zone: serial at the last scan */
-	int64_t last_full;
+	dv_acme_dns *dns_side;        /* DNS-01 (acme_dns.c) */
+	dv_acme_tlsa *tlsa;           /* TLSA CSRs (acme_tlsa.c) */
 	int pumping;
 };
 
@@ -421,869 +376,8 @@ static void dv_acme_http(struct dv_acme *a, const acme_action *act)
 }
 
 /* ------------------------------------------------------------------ */
-/* zone changes                                                       */
-/* ------------------------------------------------------------------ */
-
-static int dv_is_secondary(const dv_ctx *ctx, const uint8_t *origin)
-{
-	for (size_t i = 0; i < ctx->cfg.secondaries.n; i++) {
-		char name[WIRE_MAXNAME * 4];
-		uint8_t w[WIRE_MAXNAME];
-		const char *c = strchr(ctx->cfg.secondaries.v[i], ',');
-		size_t n = c ? (size_t)(c - ctx->cfg.secondaries.v[i]) : 0;
-
-		if (n == 0 || n >= sizeof(name))
-			continue;
-		memcpy(name, ctx->cfg.secondaries.v[i], n);
-		name[n] = '\0';
-		if (wire_name_from_str(name, w) > 0 &&
-		    wire_name_equal(w, origin))
-			return 1;
-	}
-	return 0;
-}
-
-/* The zone we are primary for that holds name (deepest), or NULL. */
-static zone *dv_acme_zone_for(dv_ctx *ctx, const char *name)
-{
-	uint8_t w[WIRE_MAXNAME];
-	char s[WIRE_MAXNAME * 4];
-	const uint8_t *p = w;
-
-	if (wire_name_from_str(name, w) < 0)
-		return NULL;
-	while (*p) {
-		zone *z;
-
-		if (wire_name_to_str(p, s, sizeof(s)) < 0)
-			return NULL;
-		z = zone_db_get_zone(ctx->db, s);
-		if (z)
-			return dv_is_secondary(ctx, zone_origin(z)) ||
-			       zone_is_expired(z) ? NULL : z;
-		p += *p + 1;
-	}
-	return NULL;
-}
-
-/* An update of one of our zones (localupd.c), synced at once: the CA
- * is told to look only after this returns. */
-static int dv_upd_run(dv_ctx *ctx, dv_lupd *u, const char *name)
-{
-	char what[300];
-
-	snprintf(what, sizeof(what), "acme: %.280s", name);
-	if (dv_lupd_apply(ctx, u, what) < 0)
-		return -1;
-	if (dv_persist_sync(ctx) < 0) {  /* undone: not there to check */
-		dv_log(&ctx->lg, DV_LOG_ERR, "%s: journal not synced", what);
-		return -1;
-	}
-	return 0;
-}
-
-/* TXT name = value, added (add != 0) or removed, in our zone. */
-static int dv_acme_txt(struct dv_acme *a, const char *name, const char *txt,
-		       int add, char *why, size_t whylen)
-{
-	zone *z = dv_acme_zone_for(a->ctx, name);
-	uint8_t owner[WIRE_MAXNAME], rd[256];
-	size_t n = strlen(txt);
-	dv_lupd *u;
-	int rc;
-
-	if (!z) {
-		snprintf(why, whylen, "%s is not in a zone this server is "
-			 "primary for (add a --zone for it)", name);
-		return -1;
-	}
-	if (n > 255 || wire_name_from_str(name, owner) < 0) {
-		snprintf(why, whylen, "%s: bad name or value", name);
-		return -1;
-	}
-	rd[0] = (uint8_t)n;
-	memcpy(rd + 1, txt, n);
-	if (!(u = malloc(sizeof(*u)))) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	dv_lupd_start(u, zone_origin(z));
-	dv_lupd_rr(u, owner, DNS_T_TXT, add ? DNS_C_IN : DNS_C_NONE,
-		  add ? DV_ACME_TXT_TTL : 0, rd, n + 1);
-	rc = dv_upd_run(a->ctx, u, name);
-	free(u);
-	if (rc < 0)
-		snprintf(why, whylen, "%s: the zone update failed", name);
-	else
-		dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: %s TXT %s %s", name,
-		       txt, add ? "published" : "removed");
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* waiting for the secondaries                                        */
-/* ------------------------------------------------------------------ */
-
-static void dv_wait_free(struct dv_acme *a, dv_acme_wait *w)
-{
-	for (dv_acme_wait **pp = &a->waits; *pp; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	if (w->rd)
-		event_free(w->rd);
-	if (w->tick)
-		event_free(w->tick);
-	if (w->fd >= 0)
-		close(w->fd);
-	free(w);
-}
-
-static void dv_wait_finish(dv_acme_wait *w, int ok)
-{
-	struct dv_acme *a = w->a;
-	char token[256];
-
-	snprintf(token, sizeof(token), "%s", w->token);
-	if (!ok)
-		dv_log(&a->ctx->lg, DV_LOG_WARN, "acme: a secondary did not "
-		       "serve serial %u within %d s", w->serial,
-		       DV_ACME_WAIT_TRIES);
-	dv_wait_free(a, w);
-	if (ok)
-		acme_on_published(a->eng, token, dv_now());
-	else
-		acme_on_publish_failed(a->eng, token, "a secondary of the "
-				       "zone did not pick up the change",
-				       dv_now());
-	dv_acme_pump(a);
-}
-
-static void dv_wait_send(dv_acme_wait *w)
-{
-	uint8_t q[WIRE_HDRLEN + WIRE_MAXNAME + 4];
-	size_t n = wire_name_len(w->origin);
-
-	memset(q, 0, WIRE_HDRLEN);
-	wire_put16(q, (uint16_t)(0x5a00 + w->tries));
-	wire_put16(q + 4, 1);
-	memcpy(q + WIRE_HDRLEN, w->origin, n);
-	wire_put16(q + WIRE_HDRLEN + n, DNS_T_SOA);
-	wire_put16(q + WIRE_HDRLEN + n + 2, DNS_C_IN);
-	for (int i = 0; i < w->ntgt; i++)
-		if (!w->ok[i])
-			sendto(w->fd, q, WIRE_HDRLEN + n + 4, 0,
-			       (struct sockaddr *)&w->tgt[i], w->tlen[i]);
-}
-
-static void dv_wait_tick(evutil_socket_t fd, short what, void *arg)
-{
-	dv_acme_wait *w = arg;
-	struct timeval tv = { 1, 0 };
-
-	(void)fd;
-	(void)what;
-	if (++w->tries > DV_ACME_WAIT_TRIES) {
-		dv_wait_finish(w, 0);
-		return;
-	}
-	dv_wait_send(w);
-	evtimer_add(w->tick, &tv);
-}
-
-/* The SOA serial in a response's answer section, or -1. */
-static int64_t dv_soa_serial(const uint8_t *m, size_t len)
-{
-	size_t pos = WIRE_HDRLEN;
-	uint16_t an;
-
-	if (len < WIRE_HDRLEN || (wire_get16(m + 2) & 0xf) != 0 ||
-	    wire_get16(m + 4) != 1)
-		return -1;
-	an = wire_get16(m + 6);
-	if (wire_name_read(m, len, &pos, NULL) < 0 || (pos += 4) > len)
-		return -1;
-	for (uint16_t i = 0; i < an; i++) {
-		uint16_t type, rdlen;
-		size_t rd;
-
-		if (wire_name_read(m, len, &pos, NULL) < 0 || pos + 10 > len)
-			return -1;
-		type = wire_get16(m + pos);
-		rdlen = wire_get16(m + pos + 8);
-		rd = pos + 10;
-		pos = rd + rdlen;
-		if (pos > len)
-			return -1;
-		if (type != DNS_T_SOA)
-			continue;
-		if (wire_name_read(m, len, &rd, NULL) < 0 ||
-		    wire_name_read(m, len, &rd, NULL) < 0 || rd + 4 > pos)
-			return -1;
-		return wire_get32(m + rd);
-	}
-	return -1;
-}
-
-static void dv_wait_read(evutil_socket_t fd, short what, void *arg)
-{
-	dv_acme_wait *w = arg;
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	uint8_t m[4096];
-	ssize_t n;
-	int64_t s;
-	int left = 0;
-
-	(void)what;
-	n = recvfrom(fd, m, sizeof(m), 0, (struct sockaddr *)&from, &flen);
-	if (n <= 0 || (s = dv_soa_serial(m, (size_t)n)) < 0)
-		return;
-	for (int i = 0; i < w->ntgt; i++) {
-		if (w->tlen[i] == flen && !memcmp(&w->tgt[i], &from, flen) &&
-		    ((uint32_t)s == w->serial ||
-		     zone_serial_newer((uint32_t)s, w->serial)))
-			w->ok[i] = 1;
-		left += !w->ok[i];
-	}
-	if (!left)
-		dv_wait_finish(w, 1);
-}
-
-/* The --notify targets of zone z into w. */
-static void dv_wait_targets(dv_ctx *ctx, dv_acme_wait *w)
-{
-	for (size_t i = 0; i < ctx->cfg.notify.n && w->ntgt < 16; i++) {
-		char buf[512], *c, *ip, *h, err[128];
-		uint8_t o[WIRE_MAXNAME];
-		int port = 53;
-		dv_addr ad;
-
-		snprintf(buf, sizeof(buf), "%s", ctx->cfg.notify.v[i]);
-		if (!(c = strchr(buf, ',')))
-			continue;
-		*c = '\0';
-		ip = c + 1;
-		if ((c = strchr(ip, ',')))
-			*c = '\0';
-		if ((h = strchr(ip, '#'))) {
-			*h = '\0';
-			port = atoi(h + 1);
-		}
-		if (wire_name_from_str(buf, o) < 0 ||
-		    !wire_name_equal(o, w->origin) ||
-		    dv_addr_parse(ip, port, &ad, err, sizeof(err)) < 0 ||
-		    (w->ntgt > 0 && ad.ss.ss_family != w->tgt[0].ss_family))
-			continue;
-		w->tgt[w->ntgt] = ad.ss;
-		w->tlen[w->ntgt++] = ad.len;
-	}
-}
-
-/* WAIT_PUBLISHED for a record in zone z. */
-static void dv_acme_wait_start(struct dv_acme *a, const zone *z,
-			       const char *token)
-{
-	dv_acme_wait *w = calloc(1, sizeof(*w));
-	struct timeval tv = { 0, 0 };
-
-	if (!w) {
-		acme_on_publish_failed(a->eng, token, "out of memory",
-				       dv_now());
-		return;
-	}
-	w->a = a;
-	w->fd = -1;
-	snprintf(w->token, sizeof(w->token), "%s", token);
-	wire_name_lower(w->origin, zone_origin(z));
-	w->serial = zone_serial(z);
-	dv_wait_targets(a->ctx, w);
-	if (w->ntgt == 0) {        /* only us: served already */
-		free(w);
-		acme_on_published(a->eng, token, dv_now());
-		return;
-	}
-	w->fd = socket(w->tgt[0].ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-		       SOCK_CLOEXEC, 0);
-	w->next = a->waits;
-	a->waits = w;
-	if (w->fd < 0 ||
-	    !(w->rd = event_new(a->ctx->base, w->fd, EV_READ | EV_PERSIST,
-				dv_wait_read, w)) ||
-	    !(w->tick = evtimer_new(a->ctx->base, dv_wait_tick, w)) ||
-	    event_add(w->rd, NULL) < 0 || evtimer_add(w->tick, &tv) < 0) {
-		dv_wait_free(a, w);
-		acme_on_publish_failed(a->eng, token, "cannot query the "
-				       "secondaries", dv_now());
-		return;
-	}
-	dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: waiting for %d secondar%s "
-	       "to serve serial %u", w->ntgt, w->ntgt == 1 ? "y" : "ies",
-	       w->serial);
-}
-
-static void dv_acme_nopub_add(struct dv_acme *a, const char *name,
-			      const char *why)
-{
-	dv_acme_nopub *v = realloc(a->nopub, (a->nnopub + 1) * sizeof(*v));
-
-	if (!v)
-		return;
-	a->nopub = v;
-	snprintf(v[a->nnopub].name, sizeof(v->name), "%s", name);
-	snprintf(v[a->nnopub].why, sizeof(v->why), "%s", why);
-	a->nnopub++;
-}
-
-/* ------------------------------------------------------------------ */
-/* external primary (--dns-server): RFC 2136 UPDATE signed with TSIG  */
-/* ------------------------------------------------------------------ */
-
-/* WAIT: the TXT at the primary, then NSZONE (its zone, SOA), NSLIST (the
- * zone's NS with glue) and NSWAIT (the TXT at every name server). */
-enum { DV_EXT_ZONE, DV_EXT_UPDATE, DV_EXT_WAIT, DV_EXT_NSZONE,
-       DV_EXT_NSLIST, DV_EXT_NSWAIT };
-enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60, DV_EXT_NS_MAX = 8 };
-
-/* One exchange with the external primary: find the zone (SOA query),
- * send the UPDATE; or poll the TXT until the primary and the zone's name
- * servers serve it. */
-typedef struct dv_ext {
-	struct dv_acme *a;
-	struct dv_ext *next;
-	int step, add, tries, fd;
-	char name[WIRE_MAXNAME * 4], txt[256], token[256];
-	uint8_t owner[WIRE_MAXNAME], zone[WIRE_MAXNAME];
-	uint8_t msg[1024];
-	size_t len;
-	uint16_t id;
-	zone_tsig_key key;
-	zone_tsig_ctx tc;
-	int has_key;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct event *rd, *tick;
-	/* the zone's name servers (glue from the primary), port 53 */
-	uint8_t nsname[DV_EXT_NS_MAX][WIRE_MAXNAME];
-	int nnsname;
-	struct sockaddr_storage nsa[DV_EXT_NS_MAX];
-	socklen_t nsl[DV_EXT_NS_MAX];
-	uint8_t nsok[DV_EXT_NS_MAX];
-	int nns, nsfd;
-	struct event *nsrd;
-} dv_ext;
-
-static void dv_ext_free(dv_ext *e)
-{
-	struct dv_acme *a = e->a;
-
-	for (dv_ext **pp = &a->exts; *pp; pp = &(*pp)->next)
-		if (*pp == e) {
-			*pp = e->next;
-			break;
-		}
-	if (e->rd)
-		event_free(e->rd);
-	if (e->nsrd)
-		event_free(e->nsrd);
-	if (e->tick)
-		event_free(e->tick);
-	if (e->fd >= 0)
-		close(e->fd);
-	if (e->nsfd >= 0)
-		close(e->nsfd);
-	free(e);
-}
-
-/* A query for owner/type into e->msg. */
-static void dv_ext_query(dv_ext *e, uint16_t type)
-{
-	size_t n = wire_name_len(e->owner);
-
-	RAND_bytes((unsigned char *)&e->id, sizeof(e->id));
-	memset(e->msg, 0, WIRE_HDRLEN);
-	wire_put16(e->msg, e->id);
-	wire_put16(e->msg + 4, 1);
-	memcpy(e->msg + WIRE_HDRLEN, e->owner, n);
-	wire_put16(e->msg + WIRE_HDRLEN + n, type);
-	wire_put16(e->msg + WIRE_HDRLEN + n + 2, DNS_C_IN);
-	e->len = WIRE_HDRLEN + n + 4;
-}
-
-/* The UPDATE adding or deleting the TXT, TSIG-signed. 0 or -1. */
-static int dv_ext_update(dv_ext *e)
-{
-	wire_writer w;
-	uint8_t rd[256];
-	size_t n = strlen(e->txt);
-
-	RAND_bytes((unsigned char *)&e->id, sizeof(e->id));
-	rd[0] = (uint8_t)n;
-	memcpy(rd + 1, e->txt, n);
-	wire_writer_init(&w, e->msg, sizeof(e->msg), sizeof(e->msg));
-	memset(e->msg, 0, WIRE_HDRLEN);
-	if (wire_write(&w, e->msg, WIRE_HDRLEN) < 0 ||
-	    wire_write_name(&w, e->zone, 1) < 0 ||
-	    wire_write16(&w, DNS_T_SOA) < 0 || wire_write16(&w, DNS_C_IN) < 0 ||
-	    wire_write_rr(&w, e->owner, DNS_T_TXT, e->add ? DNS_C_IN :
-			  DNS_C_NONE, e->add ? DV_ACME_TXT_TTL : 0, rd,
-			  (uint16_t)(n + 1), NULL) < 0)
-		return -1;
-	wire_put16(e->msg, e->id);
-	e->msg[2] = DNS_OP_UPDATE << 3;
-	wire_put16(e->msg + 4, 1);
-	wire_put16(e->msg + 8, 1);
-	e->len = w.len;
-	memset(&e->tc, 0, sizeof(e->tc));
-	if (e->has_key && zone_tsig_sign_request(&e->tc, &e->key, e->msg,
-						 &e->len, sizeof(e->msg),
-						 (uint64_t)time(NULL)) < 0)
-		return -1;
-	return 0;
-}
-
-static void dv_ext_send(dv_ext *e)
-{
-	struct timeval tv = { 1, 0 };
-
-	sendto(e->fd, e->msg, e->len, 0, (struct sockaddr *)&e->ss, e->sl);
-	evtimer_add(e->tick, &tv);
-}
-
-/* Walk the RRs of m (every section); fn returns 1 to stop. */
-static int dv_rr_walk(const uint8_t *m, size_t len,
-		      int (*fn)(void *arg, const uint8_t *m, size_t len,
-				const uint8_t *owner, uint16_t type,
-				size_t rd, uint16_t rdlen), void *arg)
-{
-	size_t pos = WIRE_HDRLEN;
-	unsigned n;
-
-	if (len < WIRE_HDRLEN || wire_get16(m + 4) != 1 ||
-	    wire_name_read(m, len, &pos, NULL) < 0 || (pos += 4) > len)
-		return 0;
-	n = (unsigned)wire_get16(m + 6) + wire_get16(m + 8) +
-	    wire_get16(m + 10);
-	for (unsigned i = 0; i < n; i++) {
-		uint8_t owner[WIRE_MAXNAME];
-		uint16_t type, rdlen;
-
-		if (wire_name_read(m, len, &pos, owner) < 0 || pos + 10 > len)
-			return 0;
-		type = wire_get16(m + pos);
-		rdlen = wire_get16(m + pos + 8);
-		if (pos + 10 + rdlen > len)
-			return 0;
-		if (fn(arg, m, len, owner, type, pos + 10, rdlen))
-			return 1;
-		pos += 10u + rdlen;
-	}
-	return 0;
-}
-
-static int dv_ext_soa_rr(void *arg, const uint8_t *m, size_t len,
-			 const uint8_t *owner, uint16_t type, size_t rd,
-			 uint16_t rdlen)
-{
-	dv_ext *e = arg;
-
-	(void)m, (void)len, (void)rd, (void)rdlen;
-	if (type != DNS_T_SOA || !wire_name_is_sub(e->owner, owner))
-		return 0;
-	wire_name_lower(e->zone, owner);
-	return 1;
-}
-
-static int dv_ext_txt_rr(void *arg, const uint8_t *m, size_t len,
-			 const uint8_t *owner, uint16_t type, size_t rd,
-			 uint16_t rdlen)
-{
-	dv_ext *e = arg;
-	size_t n = strlen(e->txt);
-
-	(void)len;
-	return type == DNS_T_TXT && wire_name_equal(owner, e->owner) &&
-	       rdlen == n + 1 && m[rd] == n && !memcmp(m + rd + 1, e->txt, n);
-}
-
-/* NS RRs of the zone: their target names. */
-static int dv_ext_ns_rr(void *arg, const uint8_t *m, size_t len,
-			const uint8_t *owner, uint16_t type, size_t rd,
-			uint16_t rdlen)
-{
-	dv_ext *e = arg;
-	size_t pos = rd;
-
-	(void)rdlen;
-	if (type == DNS_T_NS && wire_name_equal(owner, e->zone) &&
-	    e->nnsname < DV_EXT_NS_MAX &&
-	    wire_name_read(m, len, &pos, e->nsname[e->nnsname]) > 0) {
-		wire_name_lower(e->nsname[e->nnsname],
-				e->nsname[e->nnsname]);
-		e->nnsname++;
-	}
-	return 0;
-}
-
-/* A/AAAA glue of those names: the addresses to check (port 53). */
-static int dv_ext_glue_rr(void *arg, const uint8_t *m, size_t len,
-			  const uint8_t *owner, uint16_t type, size_t rd,
-			  uint16_t rdlen)
-{
-	dv_ext *e = arg;
-	int i, known = 0;
-
-	(void)len;
-	for (i = 0; i < e->nnsname; i++)
-		known |= wire_name_equal(owner, e->nsname[i]);
-	if (!known || e->nns >= DV_EXT_NS_MAX)
-		return 0;
-	memset(&e->nsa[e->nns], 0, sizeof(e->nsa[0]));
-	if (type == DNS_T_A && rdlen == 4) {
-		struct sockaddr_in *s4 = (void *)&e->nsa[e->nns];
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(53);
-		memcpy(&s4->sin_addr, m + rd, 4);
-		e->nsl[e->nns++] = sizeof(*s4);
-	} else if (type == DNS_T_AAAA && rdlen == 16) {
-		struct sockaddr_in6 *s6 = (void *)&e->nsa[e->nns];
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(53);
-		memcpy(&s6->sin6_addr, m + rd, 16);
-		e->nsl[e->nns++] = sizeof(*s6);
-	}
-	return 0;
-}
-
-static void dv_ext_done(dv_ext *e, const char *fail);
-
-/* Ask every name server that has not served the TXT yet. */
-static void dv_ext_ns_send(dv_ext *e)
-{
-	struct timeval tv = { 1, 0 };
-
-	dv_ext_query(e, DNS_T_TXT);
-	for (int i = 0; i < e->nns; i++)
-		if (!e->nsok[i])
-			sendto(e->nsfd, e->msg, e->len, 0,
-			       (struct sockaddr *)&e->nsa[i], e->nsl[i]);
-	evtimer_add(e->tick, &tv);
-}
-
-static void dv_ext_ns_read(evutil_socket_t fd, short what, void *arg)
-{
-	dv_ext *e = arg;
-	struct sockaddr_storage from;
-	socklen_t fl = sizeof(from);
-	uint8_t m[4096];
-	ssize_t n;
-	int all = 1;
-
-	(void)what;
-	n = recvfrom(fd, m, sizeof(m), 0, (struct sockaddr *)&from, &fl);
-	if (n < WIRE_HDRLEN || wire_get16(m) != e->id || !(m[2] & 0x80) ||
-	    !dv_rr_walk(m, (size_t)n, dv_ext_txt_rr, e))
-		return;
-	for (int i = 0; i < e->nns; i++) {
-		if (e->nsl[i] == fl && !memcmp(&e->nsa[i], &from, fl))
-			e->nsok[i] = 1;
-		all &= e->nsok[i];
-	}
-	if (all) {
-		dv_log(&e->a->ctx->lg, DV_LOG_INFO, "acme: %s TXT served by "
-		       "the primary and %d name server address(es) of the "
-		       "zone", e->name, e->nns);
-		dv_ext_done(e, NULL);
-	}
-}
-
-/* The NS list arrived: start polling the name servers (or finish when
- * the primary's answer names none we can reach). */
-static void dv_ext_ns_start(dv_ext *e, const uint8_t *m, size_t n)
-{
-	dv_rr_walk(m, n, dv_ext_ns_rr, e);
-	dv_rr_walk(m, n, dv_ext_glue_rr, e);
-	if (e->nns == 0) {
-		dv_log(&e->a->ctx->lg, DV_LOG_WARN, "acme: %s: no address for "
-		       "the zone's name servers in the primary's answer; only "
-		       "the primary was checked", e->name);
-		dv_ext_done(e, NULL);
-		return;
-	}
-	e->step = DV_EXT_NSWAIT;
-	e->tries = 0;
-	e->nsfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
-	if (e->nsfd >= 0) {
-		int off = 0;
-
-		setsockopt(e->nsfd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-			   sizeof(off));
-		/* IPv4 addresses as v4-mapped for the dual-stack socket */
-		for (int i = 0; i < e->nns; i++)
-			if (e->nsa[i].ss_family == AF_INET) {
-				struct sockaddr_in s4;
-				struct sockaddr_in6 *s6 = (void *)&e->nsa[i];
-
-				memcpy(&s4, &e->nsa[i], sizeof(s4));
-				memset(s6, 0, sizeof(*s6));
-				s6->sin6_family = AF_INET6;
-				s6->sin6_port = s4.sin_port;
-				s6->sin6_addr.s6_addr[10] = 0xff;
-				s6->sin6_addr.s6_addr[11] = 0xff;
-				memcpy(&s6->sin6_addr.s6_addr[12],
-				       &s4.sin_addr, 4);
-				e->nsl[i] = sizeof(*s6);
-			}
-	}
-	if (e->nsfd < 0 ||
-	    !(e->nsrd = event_new(e->a->ctx->base, e->nsfd,
-				  EV_READ | EV_PERSIST, dv_ext_ns_read, e)) ||
-	    event_add(e->nsrd, NULL) < 0) {
-		dv_ext_done(e, "cannot query the zone's name servers");
-		return;
-	}
-	dv_ext_ns_send(e);
-}
-
-static void dv_ext_done(dv_ext *e, const char *fail)
-{
-	struct dv_acme *a = e->a;
-	char token[256], why[512];
-
-	snprintf(token, sizeof(token), "%s", e->token);
-	if (fail)
-		snprintf(why, sizeof(why), "%.200s: %.300s", e->name, fail);
-	if (e->step >= DV_EXT_WAIT) {
-		dv_ext_free(e);
-		if (fail)
-			acme_on_publish_failed(a->eng, token, why, dv_now());
-		else
-			acme_on_published(a->eng, token, dv_now());
-		dv_acme_pump(a);
-		return;
-	}
-	if (fail) {
-		dv_log(&a->ctx->lg, DV_LOG_ERR, "acme: --dns-server update "
-		       "failed: %s", why);
-		if (e->add)
-			dv_acme_nopub_add(a, e->name, why);
-	} else {
-		dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: %s TXT %s %s at the "
-		       "--dns-server", e->name, e->txt,
-		       e->add ? "published" : "removed");
-	}
-	dv_ext_free(e);
-}
-
-static void dv_ext_read(evutil_socket_t fd, short what, void *arg)
-{
-	dv_ext *e = arg;
-	uint8_t m[4096];
-	ssize_t n;
-	int rc;
-
-	(void)what;
-	n = recv(fd, m, sizeof(m), 0);
-	if (n < WIRE_HDRLEN || wire_get16(m) != e->id ||
-	    !(m[2] & 0x80))
-		return;
-	rc = m[3] & 0xf;
-	if (e->step == DV_EXT_ZONE) {
-		if (!dv_rr_walk(m, (size_t)n, dv_ext_soa_rr, e)) {
-			dv_ext_done(e, "the --dns-server names no zone for it");
-			return;
-		}
-		e->step = DV_EXT_UPDATE;
-		e->tries = 0;
-		if (dv_ext_update(e) < 0) {
-			dv_ext_done(e, "cannot build the UPDATE");
-			return;
-		}
-		dv_ext_send(e);
-	} else if (e->step == DV_EXT_UPDATE) {
-		char why[64];
-
-		if (e->has_key && zone_tsig_verify_response(&e->tc, m,
-					(size_t)n, (uint64_t)time(NULL)) < 0)
-			dv_log(&e->a->ctx->lg, DV_LOG_WARN, "acme: the "
-			       "--dns-server's UPDATE answer has a bad TSIG");
-		snprintf(why, sizeof(why), "UPDATE answered rcode %d", rc);
-		dv_ext_done(e, rc == DNS_R_NOERROR ? NULL : why);
-	} else if (e->step == DV_EXT_WAIT) {
-		if (!dv_rr_walk(m, (size_t)n, dv_ext_txt_rr, e))
-			return;
-		/* served by the primary: now the zone's name servers */
-		e->step = DV_EXT_NSZONE;
-		e->tries = 0;
-		dv_ext_query(e, DNS_T_SOA);
-		dv_ext_send(e);
-	} else if (e->step == DV_EXT_NSZONE) {
-		if (!dv_rr_walk(m, (size_t)n, dv_ext_soa_rr, e)) {
-			dv_ext_done(e, "the --dns-server names no zone for it");
-			return;
-		}
-		e->step = DV_EXT_NSLIST;
-		e->tries = 0;
-		memcpy(e->owner, e->zone, wire_name_len(e->zone));
-		dv_ext_query(e, DNS_T_NS);
-		dv_ext_send(e);
-	} else if (e->step == DV_EXT_NSLIST) {
-		if (wire_name_from_str(e->name, e->owner) < 0) {
-			dv_ext_done(e, "bad name");
-			return;
-		}
-		dv_ext_ns_start(e, m, (size_t)n);
-	}
-}
-
-static void dv_ext_tick(evutil_socket_t fd, short what, void *arg)
-{
-	dv_ext *e = arg;
-
-	(void)fd;
-	(void)what;
-	if (e->step == DV_EXT_NSWAIT) {
-		if (++e->tries > DV_EXT_WAIT_TRIES) {
-			dv_ext_done(e, "a name server of the zone does not "
-				    "serve it");
-			return;
-		}
-		dv_ext_ns_send(e);
-		return;
-	}
-	if (e->step == DV_EXT_WAIT) {
-		if (++e->tries > DV_EXT_WAIT_TRIES) {
-			dv_ext_done(e, "the --dns-server does not serve it");
-			return;
-		}
-		for (size_t i = 0; i < e->a->nnopub; i++)
-			if (!strcasecmp(e->a->nopub[i].name, e->name)) {
-				char why[512];
-				snprintf(why, sizeof(why), "%s",
-					 e->a->nopub[i].why);
-				e->a->nopub[i] = e->a->nopub[--e->a->nnopub];
-				dv_ext_done(e, why);
-				return;
-			}
-		dv_ext_query(e, DNS_T_TXT);
-	} else if (++e->tries > DV_EXT_TRIES) {
-		dv_ext_done(e, "no answer from the --dns-server");
-		return;
-	}
-	dv_ext_send(e);
-}
-
-/* Start an exchange for name/txt: step DV_EXT_ZONE (then UPDATE) or
- * DV_EXT_WAIT.  0 or -1. */
-static int dv_ext_start(struct dv_acme *a, int step, int add,
-			const char *name, const char *txt, const char *token)
-{
-	const dv_config *cfg = &a->ctx->cfg;
-	dv_ext *e = calloc(1, sizeof(*e));
-	char ip[64], err[128];
-	const char *h = strchr(cfg->dns_server, '#');
-	size_t n = h ? (size_t)(h - cfg->dns_server) : strlen(cfg->dns_server);
-	dv_addr ad;
-
-	if (!e)
-		return -1;
-	e->a = a;
-	e->fd = -1;
-	e->nsfd = -1;
-	e->step = step;
-	e->add = add;
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	snprintf(e->txt, sizeof(e->txt), "%s", txt);
-	snprintf(e->token, sizeof(e->token), "%s", token ? token : "");
-	snprintf(ip, sizeof(ip), "%.*s", (int)(n < 63 ? n : 63),
-		 cfg->dns_server);
-	if (cfg->dns_keys.n > 0)
-		e->has_key = zone_tsig_key_parse(cfg->dns_keys.v[0], &e->key,
-						 err, sizeof(err)) == 0;
-	e->next = a->exts;
-	a->exts = e;
-	if (wire_name_from_str(name, e->owner) < 0 ||
-	    dv_addr_parse(ip, h ? atoi(h + 1) : 53, &ad, err,
-			  sizeof(err)) < 0) {
-		dv_ext_free(e);
-		return -1;
-	}
-	e->ss = ad.ss;
-	e->sl = ad.len;
-	e->fd = socket(ad.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-		       SOCK_CLOEXEC, 0);
-	if (e->fd < 0 ||
-	    connect(e->fd, (struct sockaddr *)&e->ss, e->sl) < 0 ||
-	    !(e->rd = event_new(a->ctx->base, e->fd, EV_READ | EV_PERSIST,
-				dv_ext_read, e)) ||
-	    !(e->tick = evtimer_new(a->ctx->base, dv_ext_tick, e)) ||
-	    event_add(e->rd, NULL) < 0) {
-		dv_ext_free(e);
-		return -1;
-	}
-	dv_ext_query(e, step == DV_EXT_WAIT ? DNS_T_TXT : DNS_T_SOA);
-	dv_ext_send(e);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* actions                                                            */
 /* ------------------------------------------------------------------ */
-
-static void dv_acme_publish(struct dv_acme *a, const acme_action *act)
-{
-	char why[512];
-
-	if (a->ctx->cfg.dns_server && !dv_acme_zone_for(a->ctx, act->name)) {
-		if (dv_ext_start(a, DV_EXT_ZONE, 1, act->name, act->txt,
-				 NULL) < 0)
-			dv_acme_nopub_add(a, act->name, "cannot reach the "
-					  "--dns-server");
-		return;
-	}
-	if (dv_acme_txt(a, act->name, act->txt, 1, why, sizeof(why)) < 0) {
-		dv_log(&a->ctx->lg, DV_LOG_ERR, "acme: cannot publish the "
-		       "DNS-01 challenge: %s", why);
-		dv_acme_nopub_add(a, act->name, why);
-	}
-}
-
-static void dv_acme_wait_published(struct dv_acme *a, const acme_action *act)
-{
-	char token[256];
-	zone *z;
-
-	/* the engine frees the action's strings when it is called again */
-	snprintf(token, sizeof(token), "%s", act->token);
-
-	for (size_t i = 0; i < a->nnopub; i++) {
-		if (strcasecmp(a->nopub[i].name, act->name) != 0)
-			continue;
-		char why[512];
-		snprintf(why, sizeof(why), "%s", a->nopub[i].why);
-		a->nopub[i] = a->nopub[--a->nnopub];
-		acme_on_publish_failed(a->eng, token, why, dv_now());
-		return;
-	}
-	if (!(z = dv_acme_zone_for(a->ctx, act->name)) &&
-	    a->ctx->cfg.dns_server) {
-		if (dv_ext_start(a, DV_EXT_WAIT, 1, act->name, act->txt,
-				 token) < 0)
-			acme_on_publish_failed(a->eng, token, "cannot query "
-					       "the --dns-server", dv_now());
-		return;
-	}
-	if (!z) {
-		acme_on_publish_failed(a->eng, token, "not in our zones",
-				       dv_now());
-		return;
-	}
-	dv_acme_wait_start(a, z, token);
-}
 
 static void dv_acme_store_account(struct dv_acme *a, const acme_action *act)
 {
@@ -1305,7 +399,39 @@ static void dv_acme_store_account(struct dv_acme *a, const acme_action *act)
 	       act->account_url ? act->account_url : "(none)");
 }
 
-static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act);
+/* The certificates of a PEM chain as DER (malloc'ed each); count. */
+static int dv_pem_ders(const char *pem, uint8_t **der, int *len, int max)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x;
+	int n = 0;
+
+	while (b && n < max && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		der[n] = NULL;
+		len[n] = i2d_X509(x, &der[n]);
+		X509_free(x);
+		if (len[n] > 0)
+			n++;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	return n;
+}
+
+/* An issued certificate of a TLSA order: back into the zone as DER. */
+static void dv_acme_tlsa_cert(struct dv_acme *a, const acme_action *act)
+{
+	uint8_t *der[8];
+	size_t len[8];
+	int dl[8], n = dv_pem_ders(act->chain_pem, der, dl, 8);
+
+	for (int i = 0; i < n; i++)
+		len[i] = (size_t)dl[i];
+	dv_acme_tlsa_store(a->tlsa, act->order_id,
+			   (const uint8_t *const *)der, len, n);
+	for (int i = 0; i < n; i++)
+		OPENSSL_free(der[i]);
+}
 
 static void dv_acme_store_cert(struct dv_acme *a, const acme_action *act)
 {
@@ -1315,7 +441,7 @@ static void dv_acme_store_cert(struct dv_acme *a, const acme_action *act)
 	char when[64];
 
 	if (!act->key_pem) {
-		dv_acme_tlsa_store(a, act);
+		dv_acme_tlsa_cert(a, act);
 		return;
 	}
 	dv_acme_stem(act->order_id, stem, sizeof(stem));
@@ -1338,7 +464,6 @@ static void dv_acme_store_cert(struct dv_acme *a, const acme_action *act)
 
 static void dv_acme_do(struct dv_acme *a, const acme_action *act)
 {
-	char why[512];
 	const char *id = act->order_id ? act->order_id : "account";
 
 	switch (act->type) {
@@ -1346,20 +471,13 @@ static void dv_acme_do(struct dv_acme *a, const acme_action *act)
 		dv_acme_http(a, act);
 		break;
 	case ACME_ACT_PUBLISH:
-		dv_acme_publish(a, act);
+		dv_acme_dns_publish(a->dns_side, act->name, act->txt);
 		break;
 	case ACME_ACT_UNPUBLISH:
-		if (a->ctx->cfg.dns_server &&
-		    !dv_acme_zone_for(a->ctx, act->name))
-			dv_ext_start(a, DV_EXT_ZONE, 0, act->name, act->txt,
-				     NULL);
-		else if (dv_acme_txt(a, act->name, act->txt, 0, why,
-				sizeof(why)) < 0)
-			dv_log(&a->ctx->lg, DV_LOG_DEBUG, "acme: unpublish: "
-			       "%s", why);
+		dv_acme_dns_unpublish(a->dns_side, act->name, act->txt);
 		break;
 	case ACME_ACT_WAIT_PUBLISHED:
-		dv_acme_wait_published(a, act);
+		dv_acme_dns_wait(a->dns_side, act->name, act->txt, act->token);
 		break;
 	case ACME_ACT_STORE_ACCOUNT:
 		dv_acme_store_account(a, act);
@@ -1412,287 +530,6 @@ static void dv_acme_pump(struct dv_acme *a)
 		tv.tv_sec = d > 0 ? (time_t)(d > 86400 ? 86400 : d) : 0;
 		evtimer_add(a->timer, &tv);
 	}
-}
-
-/* ------------------------------------------------------------------ */
-/* robur TLSA convention                                              */
-/* ------------------------------------------------------------------ */
-
-/* The certificates of a PEM chain as DER (malloc'ed each); count. */
-static int dv_pem_ders(const char *pem, uint8_t **der, int *len, int max)
-{
-	BIO *b = BIO_new_mem_buf(pem, -1);
-	X509 *x;
-	int n = 0;
-
-	while (b && n < max && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
-		der[n] = NULL;
-		len[n] = i2d_X509(x, &der[n]);
-		X509_free(x);
-		if (len[n] > 0)
-			n++;
-	}
-	ERR_clear_error();
-	BIO_free(b);
-	return n;
-}
-
-/* Delete TLSA usage/selector/mtype RRs at owner in z (class NONE). */
-static void dv_tlsa_del(dv_lupd *u, const zone *z, const uint8_t *owner,
-			uint8_t usage)
-{
-	const zone_rrset *rs = zone_find_rrset(z, owner, DV_DNS_T_TLSA);
-	const uint8_t *p = rs ? rs->data : NULL;
-
-	for (uint16_t i = 0; rs && i < rs->count; i++) {
-		uint16_t rdlen = wire_get16(p);
-		if (rdlen >= 3 && p[2] == usage && p[3] == 0 && p[4] == 0)
-			dv_lupd_rr(u, owner, DV_DNS_T_TLSA, DNS_C_NONE, 0,
-				  p + 2, rdlen);
-		p += 2 + rdlen;
-	}
-}
-
-static dv_acme_tlsa *dv_tlsa_find(struct dv_acme *a, const char *host)
-{
-	for (size_t i = 0; i < a->ntl; i++)
-		if (strcasecmp(a->tl[i].host, host) == 0)
-			return &a->tl[i];
-	return NULL;
-}
-
-static dv_acme_tlsa *dv_tlsa_find_id(struct dv_acme *a, const char *id)
-{
-	for (size_t i = 0; i < a->ntl; i++)
-		if (strcmp(a->tl[i].id, id) == 0)
-			return &a->tl[i];
-	return NULL;
-}
-
-static void dv_acme_tlsa_store(struct dv_acme *a, const acme_action *act)
-{
-	dv_acme_tlsa *t = dv_tlsa_find_id(a, act->order_id);
-	uint8_t *der[8], rd[4096];
-	int len[8], n;
-	zone *z;
-	dv_lupd *u;
-
-	if (!t || !(z = zone_db_get_zone(a->ctx->db, t->zone)) ||
-	    !(u = malloc(sizeof(*u)))) {
-		dv_log(&a->ctx->lg, DV_LOG_WARN, "acme: %s: certificate for "
-		       "a TLSA name no longer served", act->order_id);
-		return;
-	}
-	n = dv_pem_ders(act->chain_pem, der, len, 8);
-	dv_lupd_start(u, zone_origin(z));
-	dv_tlsa_del(u, z, t->lname, 3);
-	dv_tlsa_del(u, z, t->lname, 2);
-	for (int i = 0; i < n; i++) {
-		if ((size_t)len[i] + 3 > sizeof(rd)) {
-			u->bad = 1;
-			continue;
-		}
-		rd[0] = i == 0 ? 3 : 2;
-		rd[1] = 0;
-		rd[2] = 0;
-		memcpy(rd + 3, der[i], (size_t)len[i]);
-		dv_lupd_rr(u, t->lname, DV_DNS_T_TLSA, DNS_C_IN, 3600, rd,
-			  (size_t)len[i] + 3);
-	}
-	for (int i = 0; i < n; i++)
-		OPENSSL_free(der[i]);
-	if (n > 0 && dv_upd_run(a->ctx, u, t->host) == 0)
-		dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: TLSA 3 0 0 for %s "
-		       "published (%d CA certificate%s)", t->host, n - 1,
-		       n == 2 ? "" : "s");
-	free(u);
-}
-
-typedef struct dv_names {
-	uint8_t (*v)[WIRE_MAXNAME];
-	size_t n, cap;
-} dv_names;
-
-static int dv_collect_le(void *arg, const uint8_t *lname)
-{
-	static const uint8_t pfx[] = "\x0c_letsencrypt\x04_tcp";
-	dv_names *l = arg;
-
-	if (wire_name_len(lname) <= sizeof(pfx) ||
-	    memcmp(lname, pfx, sizeof(pfx) - 1) != 0)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-		if (!v)
-			return 1;
-		l->v = v;
-		l->cap = cap;
-	}
-	memcpy(l->v[l->n++], lname, wire_name_len(lname));
-	return 0;
-}
-
-static int dv_acme_engine(struct dv_acme *a, char *err, size_t errlen);
-
-/* One _letsencrypt._tcp.HOST name of zone z. */
-static void dv_tlsa_check(struct dv_acme *a, const zone *z,
-			  const uint8_t *lname)
-{
-	const zone_rrset *rs = zone_find_rrset(z, lname, DV_DNS_T_TLSA);
-	const uint8_t *p = rs ? rs->data : NULL, *csr = NULL, *crt = NULL;
-	size_t csr_len = 0, crt_len = 0;
-	int ncsr = 0;
-	char host[WIRE_MAXNAME * 4], zname[WIRE_MAXNAME * 4], err[256];
-	dv_acme_tlsa *t;
-	acme_cert_check chk = ACME_CERT_BAD;
-
-	for (uint16_t i = 0; rs && i < rs->count; i++) {
-		uint16_t rdlen = wire_get16(p);
-		const uint8_t *rd = p + 2;
-		if (rdlen > 3 && rd[0] == 3 && rd[1] == 255 && rd[2] == 0) {
-			ncsr++;
-			csr = rd + 3;
-			csr_len = rdlen - 3u;
-		} else if (rdlen > 3 && rd[0] == 3 && rd[1] == 0 &&
-			   rd[2] == 0 && !crt) {
-			crt = rd + 3;
-			crt_len = rdlen - 3u;
-		}
-		p += 2 + rdlen;
-	}
-	if (wire_name_to_str(lname + 18, host, sizeof(host)) < 0 ||
-	    wire_name_to_str(zone_origin(z), zname, sizeof(zname)) < 0)
-		return;
-	host[strlen(host) - 1] = '\0';   /* no trailing dot: an order id */
-	t = dv_tlsa_find(a, host);
-	if (ncsr != 1)
-		return;                  /* t stays unseen: removed below */
-	if (t) {
-		t->seen = 1;
-		if (t->csr_len == csr_len && !memcmp(t->csr, csr, csr_len) &&
-		    t->ordered)
-			return;          /* the engine has it */
-	}
-	if (crt)
-		chk = acme_cert_check_csr(crt, crt_len, csr, csr_len, dv_now(),
-					  ACME_RENEW_MIN_VALID, NULL);
-	if (!t) {
-		dv_acme_tlsa *v = realloc(a->tl, (a->ntl + 1) * sizeof(*v));
-		if (!v)
-			return;
-		a->tl = v;
-		t = &a->tl[a->ntl++];
-		memset(t, 0, sizeof(*t));
-		snprintf(t->host, sizeof(t->host), "%s", host);
-		snprintf(t->id, sizeof(t->id), "tlsa-%s", host);
-		memcpy(t->lname, lname, wire_name_len(lname));
-		t->seen = 1;
-	}
-	snprintf(t->zone, sizeof(t->zone), "%s", zname);
-	free(t->csr);
-	t->csr = malloc(csr_len);
-	t->csr_len = t->csr ? csr_len : 0;
-	if (t->csr)
-		memcpy(t->csr, csr, csr_len);
-	t->ordered = 0;
-	if (chk == ACME_CERT_OK)
-		return;
-	if (dv_acme_engine(a, err, sizeof(err)) < 0) {
-		dv_log(&a->ctx->lg, DV_LOG_ERR, "%s", err);
-		return;
-	}
-	if (acme_order_csr(a->eng, t->id, csr, csr_len, dv_now(), err,
-			   sizeof(err)) < 0) {
-		dv_log(&a->ctx->lg, DV_LOG_WARN, "acme: TLSA CSR at %s: %s",
-		       host, err);
-		t->ordered = 1;          /* not again until the CSR changes */
-		return;
-	}
-	t->ordered = 1;
-	dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: TLSA CSR at %s: %s, "
-	       "ordering a certificate", host, !crt ? "no certificate yet" :
-	       chk == ACME_CERT_EXPIRING ? "certificate expiring" :
-	       "certificate does not match");
-}
-
-/* The origins of the --zone options (our primary zones). */
-static int dv_zone_origin(const char *spec, char *out, size_t cap)
-{
-	const char *c = strchr(spec, ',');
-	size_t n = c ? (size_t)(c - spec) : 0;
-
-	if (n == 0 || n >= cap)
-		return -1;
-	memcpy(out, spec, n);
-	out[n] = '\0';
-	return 0;
-}
-
-/* Check every _letsencrypt._tcp name of z; drop the orders of names
- * of z that no longer hold exactly one CSR. */
-static void dv_tlsa_scan_zone(struct dv_acme *a, zone *z)
-{
-	char o[WIRE_MAXNAME * 4];
-	dv_names l = { 0 };
-
-	if (wire_name_to_str(zone_origin(z), o, sizeof(o)) < 0)
-		return;
-	for (size_t j = 0; j < a->ntl; j++)
-		if (strcasecmp(a->tl[j].zone, o) == 0)
-			a->tl[j].seen = 0;
-	zone_foreach_name(z, dv_collect_le, &l);
-	for (size_t i = 0; i < l.n; i++)
-		dv_tlsa_check(a, z, l.v[i]);
-	free(l.v);
-	for (size_t j = 0; j < a->ntl; ) {
-		dv_acme_tlsa *t = &a->tl[j];
-
-		if (t->seen || strcasecmp(t->zone, o) != 0) {
-			j++;
-			continue;
-		}
-		dv_log(&a->ctx->lg, DV_LOG_INFO, "acme: TLSA CSR at %s gone",
-		       t->host);
-		if (a->eng)
-			acme_order_remove(a->eng, t->id);
-		free(t->csr);
-		*t = a->tl[--a->ntl];
-	}
-}
-
-static void dv_tlsa_scan(struct dv_acme *a)
-{
-	dv_ctx *ctx = a->ctx;
-	int64_t now = dv_now();
-	int full = now - a->last_full >= DV_ACME_SCAN_FULL;
-
-	if (full)
-		a->last_full = now;
-	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
-		char o[WIRE_MAXNAME * 4];
-		zone *z;
-
-		if (dv_zone_origin(ctx->cfg.zones.v[i], o, sizeof(o)) < 0 ||
-		    !(z = zone_db_get_zone(ctx->db, o)))
-			continue;
-		if (!full && a->zserial[i] == zone_serial(z))
-			continue;
-		a->zserial[i] = zone_serial(z);
-		dv_tlsa_scan_zone(a, z);
-	}
-}
-
-static void dv_scan_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct dv_acme *a = arg;
-	struct timeval tv = { 1, 0 };
-
-	(void)fd;
-	(void)what;
-	dv_tlsa_scan(a);
-	dv_acme_pump(a);
-	evtimer_add(a->scan, &tv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1873,10 +710,58 @@ void dv_acme_tls_files(dv_ctx *ctx)
 	dv_tls_set_files(ctx, crt, key);
 }
 
+/* ------------------------------------------------------------------ */
+/* what the DNS side (acme_dns.c) reports                             */
+/* ------------------------------------------------------------------ */
+
+static void dv_acme_published_cb(void *arg, const char *token,
+				 const char *why)
+{
+	struct dv_acme *a = arg;
+
+	if (!a->eng)
+		return;
+	if (why)
+		acme_on_publish_failed(a->eng, token, why, dv_now());
+	else
+		acme_on_published(a->eng, token, dv_now());
+	dv_acme_pump(a);
+}
+
+static int dv_acme_order_csr_cb(void *arg, const char *id,
+				const uint8_t *csr, size_t len, char *err,
+				size_t errlen)
+{
+	struct dv_acme *a = arg;
+
+	if (dv_acme_engine(a, err, errlen) < 0)
+		return -1;
+	return acme_order_csr(a->eng, id, csr, len, dv_now(), err,
+			      errlen) < 0 ? -2 : 0;
+}
+
+static void dv_acme_order_gone_cb(void *arg, const char *id)
+{
+	struct dv_acme *a = arg;
+
+	if (a->eng)
+		acme_order_remove(a->eng, id);
+}
+
+static void dv_acme_kick_cb(void *arg)
+{
+	dv_acme_pump(arg);
+}
+
 int dv_acme_start(dv_ctx *ctx, char *err, size_t errlen)
 {
 	struct dv_acme *a = calloc(1, sizeof(*a));
-	struct timeval tv = { 0, 0 };
+	dv_acme_dns_cb cb = { .published = dv_acme_published_cb };
+	dv_acme_tlsa_cb tcb = {
+		.order_csr = dv_acme_order_csr_cb,
+		.order_gone = dv_acme_order_gone_cb,
+		.kick = dv_acme_kick_cb,
+	};
 
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
@@ -1884,17 +769,20 @@ int dv_acme_start(dv_ctx *ctx, char *err, size_t errlen)
 	}
 	ctx->acme = a;
 	a->ctx = ctx;
+	cb.arg = a;
+	tcb.arg = a;
 	dv_acme_paths(&ctx->cfg, a->dir, a->certdir);
-	a->zserial = calloc(ctx->cfg.zones.n + 1, sizeof(*a->zserial));
 	a->timer = evtimer_new(ctx->base, dv_acme_timer_cb, a);
-	a->scan = evtimer_new(ctx->base, dv_scan_cb, a);
-	if (!a->zserial || !a->timer || !a->scan ||
-	    dv_acme_orders(a, err, errlen) < 0)
+	a->dns_side = dv_acme_dns_new(ctx, &cb);
+	a->tlsa = dv_acme_tlsa_new(ctx, &tcb);
+	if (!a->timer || !a->dns_side || !a->tlsa) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (dv_acme_orders(a, err, errlen) < 0)
 		return -1;
 	if (a->norders && dv_acme_engine(a, err, errlen) < 0)
 		return -1;
-	if (ctx->cfg.zones.n)
-		evtimer_add(a->scan, &tv);
 	dv_acme_pump(a);
 	return 0;
 }
@@ -1908,14 +796,10 @@ void dv_acme_stop(dv_ctx *ctx)
 	dv_acme_save(a);
 	if (a->inflight)
 		a->inflight->a = NULL;   /* its answer is dropped */
-	while (a->waits)
-		dv_wait_free(a, a->waits);
-	while (a->exts)
-		dv_ext_free(a->exts);
+	dv_acme_dns_free(a->dns_side);
+	dv_acme_tlsa_free(a->tlsa);
 	if (a->timer)
 		event_free(a->timer);
-	if (a->scan)
-		event_free(a->scan);
 	acme_free(a->eng);
 	if (a->dns)
 		evdns_base_free(a->dns, 0);
@@ -1924,14 +808,9 @@ void dv_acme_stop(dv_ctx *ctx)
 		free(a->names[i]);
 	for (size_t i = 0; i < a->norders; i++)
 		free(a->ids[i]);
-	for (size_t i = 0; i < a->ntl; i++)
-		free(a->tl[i].csr);
-	free(a->tl);
 	free(a->names);
 	free(a->ids);
 	free(a->orders);
-	free(a->nopub);
-	free(a->zserial);
 	free(a->account_key);
 	free(a->account_url);
 	free(a);

@@ -1,9 +1,10 @@
 /*
  * dnsvizor/acme_shell.h — the I/O side of the ACME engine (acme/acme.h):
  * HTTPS to the CA (libevent evhttp over bufferevent_openssl, chain and
- * host name verified), files in the state directory, DNS-01 TXT records
- * through the zone UPDATE path, and the robur TLSA convention
- * (_letsencrypt._tcp.HOST TLSA 3 255 0 = CSR -> 3 0 0 / 2 0 0 = issued
+ * host name verified) and files in the state directory.  It drives the
+ * DNS side: DNS-01 TXT records and waiting until they are served
+ * (acme_dns.h), and the robur TLSA convention (acme_tlsa.h:
+ * _letsencrypt._tcp.HOST TLSA 3 255 0 = CSR -> 3 0 0 / 2 0 0 = issued
  * certificate and its CA chain).
  *
  * Files (the state directory):

@@ -14,29 +14,13 @@
  * snapshot written at once, then the journal), so after a restart the
  * stored zone is served with its serial and history, not a new one.
  *
- * Changes: a lease name is an RFC 2136 UPDATE message built here and run
- * through zone_db_update_local, the code path of a received UPDATE (undo
- * log, serial bump per --serial-policy, journal record, IXFR history);
- * the record goes to the journal (dv_persist_changed; the DHCP shell's
- * group commit calls dv_persist_sync) and the zone's secondaries are
- * notified, exactly as net.c does for an UPDATE from the network.  Changes that change nothing (a lease restored
- * after a restart, a renewal) send no message, so the serial only moves
- * when the data does.
- *
- * Ownership: a small table (label -> address) of the names leases hold.
- * A name outside the table holding any data is static and never taken
- * over (-EEXIST): local data (--host-record, hosts files, ...), the zone
- * file of a --zone, or data put there by other means.  One exception, so
- * that restored leases find their names again after a restart: a name
- * outside the table whose only data is one A record whose address has a
- * PTR back to the name in one of our reverse zones, and which neither the
- * local data nor the --zone file holds, is what an earlier lease wrote;
- * the lease claiming it gets it.
- *
- * TTL: min(lease time given, DV_LD_TTL_MAX).  The lease time is the upper
- * bound (the record may vanish when the lease ends); the cap keeps caches
- * from holding a name much longer than a client that leaves early (a
- * RELEASE) would hold it, and is what most zones use as default TTL.
+ * Changes and ownership: the rules (which name a lease may take, static
+ * data winning, what goes on release and after a restart) are
+ * zones/leasename.c's; each lease event is one call there, which applies
+ * its UPDATEs through zone_db_update_local (undo log, serial bump per
+ * --serial-policy, journal record via persist.c's hook, IXFR history).
+ * The journal is synced by the DHCP shell's group commit
+ * (dv_persist_sync), which also notifies the zone's secondaries.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,13 +31,11 @@
 #include "dhcp/dhcp.h"
 #include "dnsvizor/leasedns.h"
 #include "dnsvizor/persist.h"
-#include "dnsvizor/localupd.h"
+#include "zones/leasename.h"
 
 enum {
-	DV_LD_TTL_MAX = 3600,         /* cap of a lease name's TTL */
 	DV_LD_SOA_TTL = 3600,
 	DV_LD_NAMESTR = 4 * WIRE_MAXNAME + 2,
-	DV_LD_LABEL = 63,
 };
 
 /* One zone lease names go into. */
@@ -65,114 +47,13 @@ typedef struct dv_lzone {
 					 its names are static; or NULL */
 } dv_lzone;
 
-/* A name a lease holds. */
-typedef struct dv_lname {
-	char label[DV_LD_LABEL + 1];  /* lowercase */
-	uint32_t addr;
-} dv_lname;
-
 struct dv_leasedns {
 	char domain[DV_LD_NAMESTR];   /* "lan.test." */
 	dv_lzone fwd;
 	dv_lzone *rev;
 	size_t nrev;
-	dv_lname *names;
-	size_t nnames, capnames;
+	zone_lnames *names;           /* the rules and who holds what */
 };
-
-/* ------------------------------------------------------------------ */
-/* names                                                              */
-/* ------------------------------------------------------------------ */
-
-/* An LDH label (RFC 952/1123), lowercased into out; 0 or -EINVAL. */
-static int dv_ld_label(const char *s, char out[DV_LD_LABEL + 1])
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > DV_LD_LABEL || s[0] == '-' || s[n - 1] == '-')
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-'))
-			return -EINVAL;
-		out[i] = c;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-/* label.DOMAIN. as a lowercased wire name; length or -EINVAL. */
-static int dv_ld_fqdn(const struct dv_leasedns *ld, const char *label,
-		      uint8_t out[WIRE_MAXNAME])
-{
-	char s[DV_LD_NAMESTR + DV_LD_LABEL + 2];
-	int n;
-
-	snprintf(s, sizeof(s), "%s.%s", label, ld->domain);
-	n = wire_name_from_str(s, out);
-	return n < 0 ? -EINVAL : n;
-}
-
-/* The in-addr.arpa name of the first `octets` octets of addr. */
-static void dv_ld_revstr(uint32_t addr, int octets, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (int i = octets - 1; i >= 0; i--)
-		o += (size_t)snprintf(out + o, cap - o, "%u.",
-				      (addr >> (24 - 8 * i)) & 0xff);
-	snprintf(out + o, cap - o, "in-addr.arpa.");
-}
-
-static void dv_ld_revwire(uint32_t addr, uint8_t out[WIRE_MAXNAME])
-{
-	char s[64];
-
-	dv_ld_revstr(addr, 4, s, sizeof(s));
-	wire_name_from_str(s, out);
-}
-
-/* ------------------------------------------------------------------ */
-/* the ownership table                                                */
-/* ------------------------------------------------------------------ */
-
-static dv_lname *dv_ld_find(struct dv_leasedns *ld, const char *label)
-{
-	for (size_t i = 0; i < ld->nnames; i++)
-		if (strcmp(ld->names[i].label, label) == 0)
-			return &ld->names[i];
-	return NULL;
-}
-
-static int dv_ld_own(struct dv_leasedns *ld, const char *label,
-		     uint32_t addr)
-{
-	dv_lname *e = dv_ld_find(ld, label);
-
-	if (!e) {
-		if (ld->nnames == ld->capnames) {
-			size_t cap = ld->capnames ? 2 * ld->capnames : 64;
-			dv_lname *v = realloc(ld->names, cap * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			ld->names = v;
-			ld->capnames = cap;
-		}
-		e = &ld->names[ld->nnames++];
-		snprintf(e->label, sizeof(e->label), "%s", label);
-	}
-	e->addr = addr;
-	return 0;
-}
-
-static void dv_ld_disown(struct dv_leasedns *ld, dv_lname *e)
-{
-	*e = ld->names[--ld->nnames];
-}
 
 /* ------------------------------------------------------------------ */
 /* zones                                                              */
@@ -292,45 +173,6 @@ static int dv_lz_open(dv_ctx *ctx, struct dv_leasedns *ld, dv_lzone *lz,
 	return 0;
 }
 
-/* Octets of the reverse zone for a range: the netmask's (or, without
- * one, those start and end share), never more than start and end share,
- * at most 3.  0: too wide for one zone. */
-static int dv_ld_rev_octets(const dhcp_range *r)
-{
-	int common = 0, octets;
-
-	while (common < 3 && ((r->start ^ r->end) >>
-			      (24 - 8 * common)) == 0)
-		common++;
-	if (r->netmask) {
-		int prefix = 0;
-		for (uint32_t m = r->netmask; m & 0x80000000u; m <<= 1)
-			prefix++;
-		octets = prefix / 8 < 3 ? prefix / 8 : 3;
-	} else {
-		octets = common;
-	}
-	return octets < common ? octets : common;
-}
-
-/* The origin of a served zone at or above name (below in-addr.arpa),
- * for a --zone that covers a reverse zone we would synthesize. */
-static int dv_ld_parent_zone(const dv_ctx *ctx, const char *name,
-			     char *out, size_t cap)
-{
-	for (const char *p = name; p && *p; p = strchr(p, '.')) {
-		if (*p == '.')
-			p++;
-		if (strcmp(p, "in-addr.arpa.") == 0)
-			return 0;
-		if (zone_db_get_zone(ctx->db, p)) {
-			snprintf(out, cap, "%s", p);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 static dv_lzone *dv_ld_rev_find(struct dv_leasedns *ld, const char *origin)
 {
 	uint8_t w[WIRE_MAXNAME];
@@ -357,19 +199,17 @@ static int dv_ld_rev_build(dv_ctx *ctx, struct dv_leasedns *ld,
 		return -1;
 	}
 	for (size_t i = 0; i < nranges; i++) {
-		char name[64], tmp[64];
-		int oct = dv_ld_rev_octets(&ranges[i]);
+		char name[64];
 		dv_lzone *old;
 		int dup = 0;
 
-		if (oct == 0) {
+		if (!zone_lnames_rev_origin(ctx->db, ranges[i].start,
+					    ranges[i].end, ranges[i].netmask,
+					    name, sizeof(name))) {
 			dv_log(&ctx->lg, DV_LOG_WARN, "dhcp-range %u: too wide "
 			       "for one reverse zone: no PTR records", (unsigned)i);
 			continue;
 		}
-		dv_ld_revstr(ranges[i].start, oct, tmp, sizeof(tmp));
-		if (!dv_ld_parent_zone(ctx, tmp, name, sizeof(name)))
-			memcpy(name, tmp, sizeof(name));
 		for (size_t j = 0; j < n; j++)
 			dup |= strcmp(v[j].origin, name) == 0;
 		if (dup)
@@ -392,12 +232,45 @@ static int dv_ld_rev_build(dv_ctx *ctx, struct dv_leasedns *ld,
 	return 0;
 }
 
+/* Tell zones/leasename.c which zones (and static zone files) to use. */
+static int dv_ld_sync(struct dv_leasedns *ld)
+{
+	zone_ln_zone fwd, *rev = calloc(ld->nrev ? ld->nrev : 1, sizeof(*rev));
+	int rc;
+
+	if (!rev)
+		return -ENOMEM;
+	memcpy(fwd.lname, ld->fwd.lname, sizeof(fwd.lname));
+	fwd.file = ld->fwd.file;
+	for (size_t i = 0; i < ld->nrev; i++) {
+		memcpy(rev[i].lname, ld->rev[i].lname, sizeof(rev[i].lname));
+		rev[i].file = ld->rev[i].file;
+	}
+	rc = zone_lnames_set_zones(ld->names, &fwd, rev, ld->nrev);
+	free(rev);
+	return rc;
+}
+
+static struct dv_leasedns *dv_ld_new(dv_ctx *ctx, char *err, size_t errlen)
+{
+	struct dv_leasedns *ld = calloc(1, sizeof(*ld));
+
+	if (!ld || !(ld->names = zone_lnames_new())) {
+		free(ld);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ctx->leasedns = ld;
+	return ld;
+}
+
 int dv_leasedns_open(dv_ctx *ctx, const struct dhcp_range *ranges,
 		     size_t nranges, char *err, size_t errlen)
 {
 	struct dv_leasedns *ld = ctx->leasedns;
 	char dom[DV_LD_NAMESTR];
 	dv_lzone fz;
+	int rc;
 
 	if (!ctx->cfg.domain || !*ctx->cfg.domain)
 		return 0;   /* no names without a domain */
@@ -406,23 +279,22 @@ int dv_leasedns_open(dv_ctx *ctx, const struct dhcp_range *ranges,
 			 ctx->cfg.domain);
 		return -1;
 	}
-	if (!ld) {
-		if (!(ld = calloc(1, sizeof(*ld)))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		ctx->leasedns = ld;
-	}
+	if (!ld && !(ld = dv_ld_new(ctx, err, errlen)))
+		return -1;
 	snprintf(dom, sizeof(dom), "%s", fz.origin);
 	if (strcmp(ld->fwd.origin, fz.origin) != 0) {
 		dv_lz_clear(&ld->fwd);
-		ld->fwd = fz;
-		ld->nnames = 0;     /* another domain: nothing of ours */
+		ld->fwd = fz;   /* another domain: leasename.c forgets */
 	}
 	memcpy(ld->domain, dom, sizeof(ld->domain));
-	if (dv_lz_open(ctx, ld, &ld->fwd, err, errlen) < 0)
-		return -1;
-	return dv_ld_rev_build(ctx, ld, ranges, nranges, err, errlen);
+	rc = dv_lz_open(ctx, ld, &ld->fwd, err, errlen);
+	if (rc == 0)
+		rc = dv_ld_rev_build(ctx, ld, ranges, nranges, err, errlen);
+	if (dv_ld_sync(ld) < 0 && rc == 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	return rc;
 }
 
 void dv_leasedns_close(dv_ctx *ctx)
@@ -436,331 +308,76 @@ void dv_leasedns_close(dv_ctx *ctx)
 	for (size_t i = 0; i < ld->nrev; i++)
 		dv_lz_clear(&ld->rev[i]);
 	free(ld->rev);
-	free(ld->names);
+	zone_lnames_free(ld->names);
 	free(ld);
 	ctx->leasedns = NULL;
 }
 
 /* ------------------------------------------------------------------ */
-/* UPDATE messages                                                    */
+/* lease events: one call each into zones/leasename.c                 */
 /* ------------------------------------------------------------------ */
 
-/* An update of one of our lease zones (localupd.c). */
-static int dv_lupd_run(dv_ctx *ctx, dv_lupd *u, const dv_lzone *lz)
+static void dv_ld_failed(dv_ctx *ctx, const zone_ln_result *r)
 {
-	char what[300];
-
-	snprintf(what, sizeof(what), "zone %.250s: DHCP names", lz->origin);
-	return dv_lupd_apply(ctx, u, what);
-}
-
-/* Delete the RRs of owner/type other than keep (NULL: all of them),
- * one by one (class NONE).  Returns 1 if keep is there already with a
- * TTL that may stay: a restored lease (its time left) or a new lease
- * time at least half the TTL does not rewrite the record, so restarts
- * and renewals do not move the serial; a much shorter one lowers it. */
-static int dv_lupd_others(dv_lupd *u, const zone *z, const uint8_t *owner,
-			  uint16_t type, const uint8_t *keep,
-			  uint16_t keeplen, uint32_t ttl)
-{
-	const zone_rrset *rs = z ? zone_find_rrset(z, owner, type) : NULL;
-	int have = 0;
-
-	for (const uint8_t *p = rs ? rs->data : NULL;
-	     p && p < rs->data + rs->len; p += 2 + wire_get16(p)) {
-		uint16_t n = wire_get16(p);
-		if (keep && n == keeplen && memcmp(p + 2, keep, n) == 0)
-			have = ttl >= rs->ttl / 2;
-		else
-			dv_lupd_rr(u, owner, type, DNS_C_NONE, 0, p + 2, n);
-	}
-	return have;
-}
-
-/* ------------------------------------------------------------------ */
-/* who owns a name                                                    */
-/* ------------------------------------------------------------------ */
-
-static int dv_ld_has_data(const zone *z, const uint8_t *lname)
-{
-	uint16_t t[1];
-
-	return z && zone_name_types(z, lname, t, 1) > 0;
-}
-
-/* The reverse zone (and the served zone object) covering addr. */
-static dv_lzone *dv_ld_rev_for(dv_ctx *ctx, struct dv_leasedns *ld,
-			       uint32_t addr, zone **zp)
-{
-	uint8_t rev[WIRE_MAXNAME];
-
-	dv_ld_revwire(addr, rev);
-	for (size_t i = 0; i < ld->nrev; i++) {
-		if (!wire_name_is_sub(rev, ld->rev[i].lname))
-			continue;
-		*zp = zone_db_get_zone(ctx->db, ld->rev[i].origin);
-		return *zp ? &ld->rev[i] : NULL;
-	}
-	return NULL;
-}
-
-/* 1 if the PTR at addr's reverse name points to fqdn. */
-static int dv_ld_ptr_is(dv_ctx *ctx, struct dv_leasedns *ld, uint32_t addr,
-			const uint8_t *fqdn, int fqdn_len)
-{
-	uint8_t rev[WIRE_MAXNAME];
-	zone *rz = NULL;
-	const zone_rrset *rs;
-
-	if (!dv_ld_rev_for(ctx, ld, addr, &rz))
-		return 0;
-	dv_ld_revwire(addr, rev);
-	rs = zone_find_rrset(rz, rev, DNS_T_PTR);
-	return rs && rs->count == 1 && wire_get16(rs->data) == fqdn_len &&
-	       wire_name_equal(rs->data + 2, fqdn);
-}
-
-/* Static data at a name: local data or the --zone file. */
-static int dv_ld_static(dv_ctx *ctx, const dv_lzone *lz,
-			const uint8_t *lname)
-{
-	return dv_ld_has_data(zone_db_local(ctx->db), lname) ||
-	       dv_ld_has_data(lz->file, lname);
-}
-
-/* The zone's own server names (SOA MNAME, apex NS targets) are never a
- * lease's: a client called "ns" must not become ns.DOMAIN. */
-static int dv_ld_reserved(const zone *fz, const uint8_t *fqdn)
-{
-	const uint8_t *apex = zone_origin(fz);
-	const zone_rrset *rs = zone_find_rrset(fz, apex, DNS_T_NS);
-	const zone_rrset *soa = zone_find_rrset(fz, apex, DNS_T_SOA);
-
-	if (soa && wire_name_equal(soa->data + 2, fqdn))
-		return 1;
-	for (const uint8_t *p = rs ? rs->data : NULL;
-	     p && p < rs->data + rs->len; p += 2 + wire_get16(p))
-		if (wire_name_equal(p + 2, fqdn))
-			return 1;
-	return 0;
-}
-
-/*
- * May a lease that is not in the table take fqdn?  Free names yes; a
- * name an earlier lease wrote (one A, PTR back to it) yes; anything
- * else is static.
- */
-static int dv_ld_may_take(dv_ctx *ctx, struct dv_leasedns *ld,
-			  const zone *fz, const uint8_t *fqdn, int fqdn_len)
-{
-	uint16_t t[2];
-	const zone_rrset *a;
-
-	if (dv_ld_static(ctx, &ld->fwd, fqdn))
-		return 0;
-	switch (zone_name_types(fz, fqdn, t, 2)) {
-	case 0:
-		return 1;
-	case 1:
-		a = zone_find_rrset(fz, fqdn, DNS_T_A);
-		return a && a->count == 1 && wire_get16(a->data) == 4 &&
-		       dv_ld_ptr_is(ctx, ld, wire_get32(a->data + 2), fqdn,
-				    fqdn_len);
-	default:
-		return 0;
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* add and delete                                                     */
-/* ------------------------------------------------------------------ */
-
-/* PTR rev(addr) -> fqdn as the only PTR there (unless static). */
-static int dv_ld_set_ptr(dv_ctx *ctx, struct dv_leasedns *ld, uint32_t addr,
-			 const uint8_t *fqdn, int fqdn_len, uint32_t ttl)
-{
-	uint8_t rev[WIRE_MAXNAME];
-	zone *rz = NULL;
-	dv_lzone *lz = dv_ld_rev_for(ctx, ld, addr, &rz);
-	dv_lupd u;
-
-	if (!lz)
-		return 0;   /* no reverse zone covers it: A only */
-	dv_ld_revwire(addr, rev);
-	if (dv_ld_static(ctx, lz, rev))
-		return 0;   /* a static PTR wins */
-	dv_lupd_start(&u, lz->lname);
-	if (!dv_lupd_others(&u, rz, rev, DNS_T_PTR, fqdn, (uint16_t)fqdn_len,
-			    ttl))
-		dv_lupd_rr(&u, rev, DNS_T_PTR, DNS_C_IN, ttl, fqdn,
-			   (uint16_t)fqdn_len);
-	return dv_lupd_run(ctx, &u, lz);
-}
-
-/* Remove PTR rev(addr) -> fqdn if it is there (and not static). */
-static int dv_ld_del_ptr(dv_ctx *ctx, struct dv_leasedns *ld, uint32_t addr,
-			 const uint8_t *fqdn, int fqdn_len)
-{
-	uint8_t rev[WIRE_MAXNAME];
-	zone *rz = NULL;
-	dv_lzone *lz = dv_ld_rev_for(ctx, ld, addr, &rz);
-	dv_lupd u;
-
-	if (!lz || !dv_ld_ptr_is(ctx, ld, addr, fqdn, fqdn_len))
-		return 0;
-	dv_ld_revwire(addr, rev);
-	if (dv_ld_static(ctx, lz, rev))
-		return 0;
-	dv_lupd_start(&u, lz->lname);
-	dv_lupd_rr(&u, rev, DNS_T_PTR, DNS_C_NONE, 0, fqdn, (uint16_t)fqdn_len);
-	return dv_lupd_run(ctx, &u, lz);
-}
-
-static int dv_ld_set_a(dv_ctx *ctx, struct dv_leasedns *ld, zone *fz,
-		       const uint8_t *fqdn, uint32_t addr, uint32_t ttl)
-{
-	uint8_t rd[4];
-	dv_lupd u;
-
-	wire_put32(rd, addr);
-	dv_lupd_start(&u, ld->fwd.lname);
-	if (!dv_lupd_others(&u, fz, fqdn, DNS_T_A, rd, 4, ttl))
-		dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_IN, ttl, rd, 4);
-	return dv_lupd_run(ctx, &u, &ld->fwd);
+	if (r->rcode)
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %.250s: DHCP names: update "
+		       "failed (rcode %d)", r->zone, r->rcode);
 }
 
 int dv_leasedns_add(dv_ctx *ctx, const char *label, uint32_t addr,
 		    uint32_t ttl)
 {
 	struct dv_leasedns *ld = ctx->leasedns;
-	char lab[DV_LD_LABEL + 1];
-	uint8_t fqdn[WIRE_MAXNAME];
-	int flen, rc;
-	dv_lname *e;
-	zone *fz;
+	zone_ln_result r;
+	int rc;
 
-	if (!ld || !(fz = zone_db_get_zone(ctx->db, ld->fwd.origin)))
+	if (!ld)
 		return -ENOENT;
-	if (dv_ld_label(label, lab) < 0 || (flen = dv_ld_fqdn(ld, lab, fqdn)) < 0)
-		return -EINVAL;
-	if (ttl > DV_LD_TTL_MAX)
-		ttl = DV_LD_TTL_MAX;
-	e = dv_ld_find(ld, lab);
-	if (dv_ld_reserved(fz, fqdn) ||
-	    (e ? dv_ld_static(ctx, &ld->fwd, fqdn) :
-	     !dv_ld_may_take(ctx, ld, fz, fqdn, flen))) {
+	rc = zone_lnames_add(ld->names, ctx->db, label, addr, ttl,
+			     (uint64_t)time(NULL), &r);
+	if (rc == -EEXIST)
 		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: static data "
-		       "there, not taken", lab, ld->domain);
-		return -EEXIST;
-	}
-	if (e && e->addr != addr &&
-	    dv_ld_del_ptr(ctx, ld, e->addr, fqdn, flen) < 0)
-		return -EIO;
-	if ((rc = dv_ld_set_a(ctx, ld, fz, fqdn, addr, ttl)) < 0)
-		return rc;
-	if ((rc = dv_ld_own(ld, lab, addr)) < 0)
-		return rc;
-	return dv_ld_set_ptr(ctx, ld, addr, fqdn, flen, ttl);
+		       "there, not taken", label, ld->domain);
+	dv_ld_failed(ctx, &r);
+	return rc;
 }
 
 int dv_leasedns_del(dv_ctx *ctx, const char *label, uint32_t addr)
 {
 	struct dv_leasedns *ld = ctx->leasedns;
-	char lab[DV_LD_LABEL + 1];
-	uint8_t fqdn[WIRE_MAXNAME], rd[4];
-	int flen, rc = 0;
-	dv_lname *e;
-	zone *fz;
-	dv_lupd u;
+	zone_ln_result r;
+	int rc;
 
-	if (!ld || !(fz = zone_db_get_zone(ctx->db, ld->fwd.origin)))
+	if (!ld)
 		return -ENOENT;
-	if (dv_ld_label(label, lab) < 0 || (flen = dv_ld_fqdn(ld, lab, fqdn)) < 0)
-		return -EINVAL;
-	if (!(e = dv_ld_find(ld, lab)))
-		return -ENOENT;   /* not a name a lease holds */
-	if (e->addr == addr) {
-		wire_put32(rd, addr);
-		dv_lupd_start(&u, ld->fwd.lname);
-		if (zone_find_rrset(fz, fqdn, DNS_T_A))
-			dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_NONE, 0, rd, 4);
-		rc = dv_lupd_run(ctx, &u, &ld->fwd);
-		dv_ld_disown(ld, e);
-	}
-	if (dv_ld_del_ptr(ctx, ld, addr, fqdn, flen) < 0)
-		rc = -EIO;
+	rc = zone_lnames_del(ld->names, ctx->db, label, addr,
+			     (uint64_t)time(NULL), &r);
+	dv_ld_failed(ctx, &r);
 	return rc;
 }
 
-/* ------------------------------------------------------------------ */
-/* stale names after a restart                                        */
-/* ------------------------------------------------------------------ */
+typedef struct dv_ld_gone_arg {
+	dv_ctx *ctx;
+	const char *domain;
+} dv_ld_gone_arg;
 
-typedef struct dv_lstale {
-	struct dv_leasedns *ld;
-	uint8_t (*names)[WIRE_MAXNAME];
-	size_t n, cap;
-	int oom;
-} dv_lstale;
-
-/* Collect names directly below the domain (the zone must not change
- * while it is walked). */
-static int dv_ld_stale_name(void *arg, const uint8_t *lname)
+static void dv_ld_gone(void *arg, const char *label)
 {
-	dv_lstale *st = arg;
-	const uint8_t *parent = lname + 1 + lname[0];
+	dv_ld_gone_arg *g = arg;
 
-	if (lname[0] == 0 || !wire_name_equal(parent, st->ld->fwd.lname))
-		return 0;
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? 2 * st->cap : 64;
-		void *v = realloc(st->names, cap * sizeof(*st->names));
-		if (!v) {
-			st->oom = 1;
-			return 1;
-		}
-		st->names = v;
-		st->cap = cap;
-	}
-	memcpy(st->names[st->n++], lname, wire_name_len(lname));
-	return 0;
-}
-
-/* Remove fqdn's A and the PTR back when a lease wrote them earlier and
- * no lease holds the name now. */
-static void dv_ld_stale_one(dv_ctx *ctx, struct dv_leasedns *ld, zone *fz,
-			    const uint8_t *fqdn)
-{
-	char lab[DV_LD_LABEL + 1];
-	int flen = (int)wire_name_len(fqdn);
-	const zone_rrset *a;
-	uint32_t addr;
-	dv_lupd u;
-
-	memcpy(lab, fqdn + 1, fqdn[0]);
-	lab[fqdn[0]] = '\0';
-	if (dv_ld_find(ld, lab) || !dv_ld_may_take(ctx, ld, fz, fqdn, flen) ||
-	    !(a = zone_find_rrset(fz, fqdn, DNS_T_A)))
-		return;
-	addr = wire_get32(a->data + 2);
-	dv_ld_del_ptr(ctx, ld, addr, fqdn, flen);
-	dv_lupd_start(&u, ld->fwd.lname);
-	dv_lupd_rr(&u, fqdn, DNS_T_A, DNS_C_NONE, 0, a->data + 2, 4);
-	if (dv_lupd_run(ctx, &u, &ld->fwd) == 0)
-		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: no lease "
-		       "holds it any more, removed", lab, ld->domain);
+	dv_log(&g->ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: no lease holds it "
+	       "any more, removed", label, g->domain);
 }
 
 void dv_leasedns_restored(dv_ctx *ctx)
 {
 	struct dv_leasedns *ld = ctx->leasedns;
-	dv_lstale st = { .ld = ld };
-	zone *fz;
+	dv_ld_gone_arg g = { ctx, ld ? ld->domain : "" };
+	zone_ln_result r;
 
-	if (!ld || !(fz = zone_db_get_zone(ctx->db, ld->fwd.origin)))
+	if (!ld)
 		return;
-	zone_foreach_name(fz, dv_ld_stale_name, &st);
-	for (size_t i = 0; i < st.n && !st.oom; i++)
-		dv_ld_stale_one(ctx, ld, fz, st.names[i]);
-	free(st.names);
+	zone_lnames_restored(ld->names, ctx->db, (uint64_t)time(NULL),
+			     dv_ld_gone, &g, &r);
+	dv_ld_failed(ctx, &r);
 }

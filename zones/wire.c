@@ -503,6 +503,60 @@ wire_qresult wire_query_parse(const uint8_t *pkt, size_t len, wire_query *q)
 }
 
 /* ------------------------------------------------------------------ */
+/* Walking the records of a message                                    */
+/* ------------------------------------------------------------------ */
+
+int wire_rr_start(wire_rr_iter *it, const uint8_t *msg, size_t len)
+{
+	unsigned qd;
+
+	memset(it, 0, sizeof(*it));
+	if (len < WIRE_HDRLEN)
+		return WIRE_ESHORT;
+	it->msg = msg;
+	it->len = len;
+	it->pos = WIRE_HDRLEN;
+	qd = wire_get16(msg + 4);
+	for (unsigned i = 0; i < qd; i++)
+		if (wire_name_read(msg, len, &it->pos, NULL) < 0 ||
+		    (it->pos += 4) > len) {
+			it->left[0] = 0;
+			return WIRE_EFORMAT;
+		}
+	for (int s = 0; s < 3; s++)
+		it->left[s] = wire_get16(msg + 6 + 2 * s);
+	return WIRE_OK;
+}
+
+int wire_rr_next(wire_rr_iter *it, wire_rr *rr)
+{
+	int s = 0;
+	size_t p = it->pos;
+
+	while (s < 3 && it->left[s] == 0)
+		s++;
+	if (s == 3)
+		return 0;
+	if (wire_name_read(it->msg, it->len, &p, rr->owner) < 0 ||
+	    p + WIRE_RRFIXED > it->len)
+		goto bad;
+	rr->type = wire_get16(it->msg + p);
+	rr->rclass = wire_get16(it->msg + p + 2);
+	rr->ttl = wire_get32(it->msg + p + 4);
+	rr->rdlen = wire_get16(it->msg + p + 8);
+	rr->rdata = p + WIRE_RRFIXED;
+	rr->section = (uint8_t)(s + 1);
+	if (rr->rdata + rr->rdlen > it->len)
+		goto bad;
+	it->pos = rr->rdata + rr->rdlen;
+	it->left[s]--;
+	return 1;
+bad:
+	memset(it->left, 0, sizeof(it->left));
+	return WIRE_EFORMAT;
+}
+
+/* ------------------------------------------------------------------ */
 /* Writer                                                              */
 /* ------------------------------------------------------------------ */
 

@@ -199,6 +199,30 @@ int wire_write_opt_opts(wire_writer *w, uint16_t udp_size,
 			uint8_t ext_rcode, uint8_t version, uint16_t flags,
 			const uint8_t *opts, size_t optlen);
 
+/* The records of a message, one by one (answer, authority, additional;
+ * the question section is skipped whatever its count).  The one record
+ * walker for code that reads responses (zones/updclient.c,
+ * zones/serialwait.c). */
+typedef struct wire_rr {
+	uint8_t owner[WIRE_MAXNAME];  /* uncompressed, case as sent */
+	uint16_t type, rclass;
+	uint32_t ttl;
+	size_t rdata;                 /* offset of the rdata in the message */
+	uint16_t rdlen;
+	uint8_t section;              /* 1 answer, 2 authority, 3 additional */
+} wire_rr;
+typedef struct wire_rr_iter {
+	const uint8_t *msg;
+	size_t len, pos;
+	unsigned left[3];             /* records still to read per section */
+} wire_rr_iter;
+/* Start: the header is read and the question section skipped.  0 or a
+ * negative wire_status (the walk then yields nothing). */
+int wire_rr_start(wire_rr_iter *it, const uint8_t *msg, size_t len);
+/* The next record into rr: 1, 0 at the end, or a negative wire_status
+ * when the message is malformed (the walk stops). */
+int wire_rr_next(wire_rr_iter *it, wire_rr *rr);
+
 /* ===================================================================== */
 /* 2. Zone store                                                         */
 /* ===================================================================== */

@@ -1,0 +1,897 @@
+/*
+ * The DNS side of the ACME shell (see acme_dns.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "dnsvizor/acme_dns.h"
+#include "dnsvizor/addr.h"
+#include "dnsvizor/persist.h"
+#include "zones/serialwait.h"
+#include "zones/updclient.h"
+
+enum {
+	DV_ACME_TXT_TTL = 60,
+	DV_ACME_WAIT_MS = 120000,     /* SOA checks, one a second */
+	DV_ACME_UPD_MAX = 16384,      /* one UPDATE (TLSA chains fit) */
+};
+
+/* A TXT record we could not publish (the wait for it then fails). */
+typedef struct dv_acme_nopub {
+	char name[WIRE_MAXNAME * 4];
+	char why[512];
+} dv_acme_nopub;
+
+/* Waiting for the secondaries of a zone to serve a serial. */
+typedef struct dv_acme_wait {
+	dv_acme_dns *d;
+	struct dv_acme_wait *next;
+	char token[256];
+	uint8_t origin[WIRE_MAXNAME];
+	zone_swait sw;
+	struct sockaddr_storage tgt[ZONE_SWAIT_MAX];
+	socklen_t tlen[ZONE_SWAIT_MAX];
+	int ntgt, fd;
+	struct event *rd, *tick;
+} dv_acme_wait;
+
+struct dv_ext;
+
+struct dv_acme_dns {
+	dv_ctx *ctx;
+	dv_acme_dns_cb cb;
+	dv_acme_nopub *nopub;
+	size_t nnopub;
+	dv_acme_wait *waits;
+	struct dv_ext *exts;          /* RFC 2136 to --dns-server */
+};
+
+static uint64_t dv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint16_t dv_random_id(void)
+{
+	uint16_t id;
+
+	evutil_secure_rng_get_bytes(&id, sizeof(id));
+	return id;
+}
+
+static void dv_timer_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
+			      1000 };
+
+	evtimer_add(ev, &tv);
+}
+
+/* ------------------------------------------------------------------ */
+/* zone changes                                                       */
+/* ------------------------------------------------------------------ */
+
+static int dv_is_secondary(const dv_ctx *ctx, const uint8_t *origin)
+{
+	for (size_t i = 0; i < ctx->cfg.secondaries.n; i++) {
+		char name[WIRE_MAXNAME * 4];
+		uint8_t w[WIRE_MAXNAME];
+		const char *c = strchr(ctx->cfg.secondaries.v[i], ',');
+		size_t n = c ? (size_t)(c - ctx->cfg.secondaries.v[i]) : 0;
+
+		if (n == 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, ctx->cfg.secondaries.v[i], n);
+		name[n] = '\0';
+		if (wire_name_from_str(name, w) > 0 &&
+		    wire_name_equal(w, origin))
+			return 1;
+	}
+	return 0;
+}
+
+/* The zone we are primary for that holds name (deepest), or NULL. */
+static zone *dv_acme_zone_for(dv_ctx *ctx, const char *name)
+{
+	uint8_t w[WIRE_MAXNAME];
+	char s[WIRE_MAXNAME * 4];
+	const uint8_t *p = w;
+
+	if (wire_name_from_str(name, w) < 0)
+		return NULL;
+	while (*p) {
+		zone *z;
+
+		if (wire_name_to_str(p, s, sizeof(s)) < 0)
+			return NULL;
+		z = zone_db_get_zone(ctx->db, s);
+		if (z)
+			return dv_is_secondary(ctx, zone_origin(z)) ||
+			       zone_is_expired(z) ? NULL : z;
+		p += *p + 1;
+	}
+	return NULL;
+}
+
+int dv_acme_apply(dv_ctx *ctx, const uint8_t *msg, long len,
+		  const char *name)
+{
+	zone_effects eff;
+	int rc;
+
+	if (len < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %.280s: update message "
+		       "too big", name);
+		return -1;
+	}
+	rc = zone_db_update_local(ctx->db, msg, (size_t)len,
+				  (uint64_t)time(NULL), &eff);
+	if (rc != DNS_R_NOERROR) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %.280s: update failed "
+		       "(rcode %d)", name, rc);
+		return -1;
+	}
+	if (dv_persist_sync(ctx) < 0) {  /* undone: not there to check */
+		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %.280s: journal not "
+		       "synced", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* TXT name = value, added (add != 0) or removed, in our zone. */
+static int dv_acme_txt(dv_acme_dns *d, const char *name, const char *txt,
+		       int add, char *why, size_t whylen)
+{
+	zone *z = dv_acme_zone_for(d->ctx, name);
+	uint8_t owner[WIRE_MAXNAME], rd[256];
+	size_t n = strlen(txt);
+	uint8_t *buf;
+	zone_upd u;
+	int rc;
+
+	if (!z) {
+		snprintf(why, whylen, "%s is not in a zone this server is "
+			 "primary for (add a --zone for it)", name);
+		return -1;
+	}
+	if (n > 255 || wire_name_from_str(name, owner) < 0) {
+		snprintf(why, whylen, "%s: bad name or value", name);
+		return -1;
+	}
+	rd[0] = (uint8_t)n;
+	memcpy(rd + 1, txt, n);
+	if (!(buf = malloc(DV_ACME_UPD_MAX))) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	zone_upd_start(&u, buf, DV_ACME_UPD_MAX, 0, zone_origin(z));
+	if (add)
+		zone_upd_add(&u, owner, DNS_T_TXT, DV_ACME_TXT_TTL, rd, n + 1);
+	else
+		zone_upd_del_rr(&u, owner, DNS_T_TXT, rd, n + 1);
+	rc = dv_acme_apply(d->ctx, buf, zone_upd_finish(&u, NULL, NULL, 0),
+			   name);
+	free(buf);
+	if (rc < 0)
+		snprintf(why, whylen, "%s: the zone update failed", name);
+	else
+		dv_log(&d->ctx->lg, DV_LOG_INFO, "acme: %s TXT %s %s", name,
+		       txt, add ? "published" : "removed");
+	return rc;
+}
+
+static void dv_acme_nopub_add(dv_acme_dns *d, const char *name,
+			      const char *why)
+{
+	dv_acme_nopub *v = realloc(d->nopub, (d->nnopub + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	d->nopub = v;
+	snprintf(v[d->nnopub].name, sizeof(v->name), "%s", name);
+	snprintf(v[d->nnopub].why, sizeof(v->why), "%s", why);
+	d->nnopub++;
+}
+
+/* The reason name could not be published (removed from the list), or
+ * 0 when it was. */
+static int dv_acme_nopub_take(dv_acme_dns *d, const char *name, char *why,
+			      size_t whylen)
+{
+	for (size_t i = 0; i < d->nnopub; i++) {
+		if (strcasecmp(d->nopub[i].name, name) != 0)
+			continue;
+		snprintf(why, whylen, "%s", d->nopub[i].why);
+		d->nopub[i] = d->nopub[--d->nnopub];
+		return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* waiting for the secondaries (zones/serialwait.c)                   */
+/* ------------------------------------------------------------------ */
+
+static void dv_wait_free(dv_acme_dns *d, dv_acme_wait *w)
+{
+	for (dv_acme_wait **pp = &d->waits; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	if (w->rd)
+		event_free(w->rd);
+	if (w->tick)
+		event_free(w->tick);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w);
+}
+
+static void dv_wait_finish(dv_acme_wait *w, int ok)
+{
+	dv_acme_dns *d = w->d;
+	char token[256];
+
+	snprintf(token, sizeof(token), "%s", w->token);
+	if (!ok)
+		dv_log(&d->ctx->lg, DV_LOG_WARN, "acme: a secondary did not "
+		       "serve serial %u within %d s", w->sw.serial,
+		       DV_ACME_WAIT_MS / 1000);
+	dv_wait_free(d, w);
+	d->cb.published(d->cb.arg, token, ok ? NULL : "a secondary of the "
+			"zone did not pick up the change");
+}
+
+/* Send the SOA query to every target that does not serve it yet. */
+static void dv_wait_send(dv_acme_wait *w)
+{
+	uint8_t q[WIRE_HDRLEN + WIRE_MAXNAME + 4];
+	long n = zone_swait_query(&w->sw, q, sizeof(q));
+
+	for (int i = 0; n > 0 && i < w->ntgt; i++)
+		if (zone_swait_pending(&w->sw, i))
+			sendto(w->fd, q, (size_t)n, 0,
+			       (struct sockaddr *)&w->tgt[i], w->tlen[i]);
+}
+
+/* One answer from the socket: the target it came from and its bytes. */
+static int dv_wait_recv(dv_acme_wait *w, uint8_t *m, size_t cap,
+			size_t *len)
+{
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	ssize_t n = recvfrom(w->fd, m, cap, 0, (struct sockaddr *)&from,
+			     &flen);
+
+	if (n <= 0)
+		return -1;
+	*len = (size_t)n;
+	for (int i = 0; i < w->ntgt; i++)
+		if (w->tlen[i] == flen && !memcmp(&w->tgt[i], &from, flen))
+			return i;
+	return -1;
+}
+
+static void dv_wait_tick(evutil_socket_t fd, short what, void *arg)
+{
+	dv_acme_wait *w = arg;
+	uint64_t now = dv_now_ms(), wake = now + 1000;
+
+	(void)fd;
+	(void)what;
+	switch (zone_swait_step(&w->sw, now, &wake)) {
+	case ZONE_SWAIT_DONE:
+		dv_wait_finish(w, 1);
+		return;
+	case ZONE_SWAIT_TIMEOUT:
+		dv_wait_finish(w, 0);
+		return;
+	case ZONE_SWAIT_SEND:
+		dv_wait_send(w);
+		break;
+	case ZONE_SWAIT_WAIT:
+		break;
+	}
+	dv_timer_ms(w->tick, wake > now ? wake - now : 0);
+}
+
+static void dv_wait_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_acme_wait *w = arg;
+	uint8_t m[4096];
+	size_t n = 0;
+	int i;
+
+	(void)fd;
+	(void)what;
+	if ((i = dv_wait_recv(w, m, sizeof(m), &n)) >= 0 &&
+	    zone_swait_feed(&w->sw, i, m, n) == ZONE_SWAIT_DONE)
+		dv_wait_finish(w, 1);
+}
+
+/* The --notify targets of zone z into w. */
+static void dv_wait_targets(dv_ctx *ctx, dv_acme_wait *w)
+{
+	for (size_t i = 0; i < ctx->cfg.notify.n && w->ntgt < 16; i++) {
+		char buf[512], *c, *ip, *h, err[128];
+		uint8_t o[WIRE_MAXNAME];
+		int port = 53;
+		dv_addr ad;
+
+		snprintf(buf, sizeof(buf), "%s", ctx->cfg.notify.v[i]);
+		if (!(c = strchr(buf, ',')))
+			continue;
+		*c = '\0';
+		ip = c + 1;
+		if ((c = strchr(ip, ',')))
+			*c = '\0';
+		if ((h = strchr(ip, '#'))) {
+			*h = '\0';
+			port = atoi(h + 1);
+		}
+		if (wire_name_from_str(buf, o) < 0 ||
+		    !wire_name_equal(o, w->origin) ||
+		    dv_addr_parse(ip, port, &ad, err, sizeof(err)) < 0 ||
+		    (w->ntgt > 0 && ad.ss.ss_family != w->tgt[0].ss_family))
+			continue;
+		w->tgt[w->ntgt] = ad.ss;
+		w->tlen[w->ntgt++] = ad.len;
+	}
+}
+
+/* The socket and events of a wait.  0 or -1. */
+static int dv_wait_open(dv_acme_dns *d, dv_acme_wait *w)
+{
+	w->fd = socket(w->tgt[0].ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		       SOCK_CLOEXEC, 0);
+	if (w->fd < 0 ||
+	    !(w->rd = event_new(d->ctx->base, w->fd, EV_READ | EV_PERSIST,
+				dv_wait_read, w)) ||
+	    !(w->tick = evtimer_new(d->ctx->base, dv_wait_tick, w)) ||
+	    event_add(w->rd, NULL) < 0)
+		return -1;
+	dv_timer_ms(w->tick, 0);
+	return 0;
+}
+
+/* Wait for a record in zone z. */
+static void dv_acme_wait_start(dv_acme_dns *d, const zone *z,
+			       const char *token)
+{
+	dv_acme_wait *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		d->cb.published(d->cb.arg, token, "out of memory");
+		return;
+	}
+	w->d = d;
+	w->fd = -1;
+	snprintf(w->token, sizeof(w->token), "%s", token);
+	wire_name_lower(w->origin, zone_origin(z));
+	dv_wait_targets(d->ctx, w);
+	if (w->ntgt == 0) {        /* only us: served already */
+		free(w);
+		d->cb.published(d->cb.arg, token, NULL);
+		return;
+	}
+	zone_swait_init(&w->sw, w->origin, zone_serial(z), w->ntgt,
+			dv_random_id(), dv_now_ms(), 1000, DV_ACME_WAIT_MS);
+	w->next = d->waits;
+	d->waits = w;
+	if (dv_wait_open(d, w) < 0) {
+		dv_wait_free(d, w);
+		d->cb.published(d->cb.arg, token, "cannot query the "
+				"secondaries");
+		return;
+	}
+	dv_log(&d->ctx->lg, DV_LOG_INFO, "acme: waiting for %d secondar%s "
+	       "to serve serial %u", w->ntgt, w->ntgt == 1 ? "y" : "ies",
+	       w->sw.serial);
+}
+
+/* ------------------------------------------------------------------ */
+/* external primary (--dns-server): RFC 2136 UPDATE signed with TSIG  */
+/* ------------------------------------------------------------------ */
+
+/* WAIT: the TXT at the primary, then NSZONE (its zone, SOA), NSLIST (the
+ * zone's NS with glue) and NSWAIT (the TXT at every name server). */
+enum { DV_EXT_ZONE, DV_EXT_UPDATE, DV_EXT_WAIT, DV_EXT_NSZONE,
+       DV_EXT_NSLIST, DV_EXT_NSWAIT };
+enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60,
+       DV_EXT_NS_MAX = ZONE_UPDC_NS_MAX };
+
+/* One exchange with the external primary: find the zone (SOA query),
+ * send the UPDATE; or poll the TXT until the primary and the zone's name
+ * servers serve it. */
+typedef struct dv_ext {
+	dv_acme_dns *d;
+	struct dv_ext *next;
+	int step, add, tries, fd;
+	char name[WIRE_MAXNAME * 4], txt[256], token[256], why[96];
+	uint8_t owner[WIRE_MAXNAME], zone[WIRE_MAXNAME];
+	uint8_t msg[1024];
+	size_t len;
+	zone_tsig_key key;
+	zone_tsig_ctx tc;
+	int has_key;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct event *rd, *tick;
+	/* the zone's name servers (glue from the primary), port 53 */
+	struct sockaddr_storage nsa[DV_EXT_NS_MAX];
+	socklen_t nsl[DV_EXT_NS_MAX];
+	uint8_t nsok[DV_EXT_NS_MAX];
+	int nns, nsfd;
+	struct event *nsrd;
+} dv_ext;
+
+static void dv_ext_free(dv_ext *e)
+{
+	dv_acme_dns *d = e->d;
+
+	for (dv_ext **pp = &d->exts; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	if (e->rd)
+		event_free(e->rd);
+	if (e->nsrd)
+		event_free(e->nsrd);
+	if (e->tick)
+		event_free(e->tick);
+	if (e->fd >= 0)
+		close(e->fd);
+	if (e->nsfd >= 0)
+		close(e->nsfd);
+	free(e);
+}
+
+/* A query for owner/type into e->msg. */
+static void dv_ext_query(dv_ext *e, uint16_t type)
+{
+	long n = zone_updc_query(e->msg, sizeof(e->msg), dv_random_id(),
+				 e->owner, type);
+
+	e->len = n > 0 ? (size_t)n : 0;
+}
+
+/* The UPDATE adding or deleting the TXT, TSIG-signed. 0 or -1. */
+static int dv_ext_update(dv_ext *e)
+{
+	uint8_t rd[256];
+	size_t n = strlen(e->txt);
+	zone_upd u;
+	long len;
+
+	rd[0] = (uint8_t)n;
+	memcpy(rd + 1, e->txt, n);
+	zone_upd_start(&u, e->msg, sizeof(e->msg), dv_random_id(), e->zone);
+	if (e->add)
+		zone_upd_add(&u, e->owner, DNS_T_TXT, DV_ACME_TXT_TTL, rd,
+			     n + 1);
+	else
+		zone_upd_del_rr(&u, e->owner, DNS_T_TXT, rd, n + 1);
+	len = zone_upd_finish(&u, e->has_key ? &e->key : NULL, &e->tc,
+			      (uint64_t)time(NULL));
+	if (len < 0)
+		return -1;
+	e->len = (size_t)len;
+	return 0;
+}
+
+/* Send e->msg to the --dns-server and arm the retry timer. */
+static void dv_ext_send(dv_ext *e)
+{
+	struct timeval tv = { 1, 0 };
+
+	send(e->fd, e->msg, e->len, 0);
+	evtimer_add(e->tick, &tv);
+}
+
+/* One answer from the --dns-server that matches e->msg, or -1. */
+static ssize_t dv_ext_recv(dv_ext *e, uint8_t *m, size_t cap)
+{
+	ssize_t n = recv(e->fd, m, cap, 0);
+
+	if (n < 0 || !zone_updc_matches(e->msg, e->len, m, (size_t)n))
+		return -1;
+	return n;
+}
+
+static void dv_ext_done(dv_ext *e, const char *fail);
+
+/* Ask every name server that has not served the TXT yet. */
+static void dv_ext_ns_send(dv_ext *e)
+{
+	struct timeval tv = { 1, 0 };
+
+	dv_ext_query(e, DNS_T_TXT);
+	for (int i = 0; i < e->nns; i++)
+		if (!e->nsok[i])
+			sendto(e->nsfd, e->msg, e->len, 0,
+			       (struct sockaddr *)&e->nsa[i], e->nsl[i]);
+	evtimer_add(e->tick, &tv);
+}
+
+/* One answer from a name server: its index and bytes, or -1. */
+static int dv_ext_ns_recv(dv_ext *e, uint8_t *m, size_t cap, size_t *len)
+{
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(e->nsfd, m, cap, 0, (struct sockaddr *)&from,
+			     &fl);
+
+	if (n < 0 || !zone_updc_matches(e->msg, e->len, m, (size_t)n))
+		return -1;
+	*len = (size_t)n;
+	for (int i = 0; i < e->nns; i++)
+		if (e->nsl[i] == fl && !memcmp(&e->nsa[i], &from, fl))
+			return i;
+	return -1;
+}
+
+static void dv_ext_ns_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ext *e = arg;
+	uint8_t m[4096];
+	size_t n = 0;
+	int i, all = 1;
+
+	(void)fd;
+	(void)what;
+	if ((i = dv_ext_ns_recv(e, m, sizeof(m), &n)) < 0 ||
+	    !zone_updc_has_txt(m, n, e->owner, e->txt))
+		return;
+	e->nsok[i] = 1;
+	for (int j = 0; j < e->nns; j++)
+		all &= e->nsok[j];
+	if (all) {
+		dv_log(&e->d->ctx->lg, DV_LOG_INFO, "acme: %s TXT served by "
+		       "the primary and %d name server address(es) of the "
+		       "zone", e->name, e->nns);
+		dv_ext_done(e, NULL);
+	}
+}
+
+/* The name servers' addresses on a dual-stack socket (IPv4 mapped),
+ * port 53. */
+static void dv_ext_ns_addrs(dv_ext *e, const zone_updc_ns *ns)
+{
+	for (int i = 0; i < ns->naddr; i++) {
+		struct sockaddr_in6 *s6 = (void *)&e->nsa[i];
+
+		memset(&e->nsa[i], 0, sizeof(e->nsa[i]));
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(53);
+		if (ns->addr[i].af == 4) {
+			s6->sin6_addr.s6_addr[10] = 0xff;
+			s6->sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&s6->sin6_addr.s6_addr[12], ns->addr[i].addr, 4);
+		} else {
+			memcpy(&s6->sin6_addr, ns->addr[i].addr, 16);
+		}
+		e->nsl[i] = sizeof(*s6);
+	}
+	e->nns = ns->naddr;
+}
+
+/* The NS list arrived: start polling the name servers (or finish when
+ * the primary's answer names none we can reach). */
+static void dv_ext_ns_start(dv_ext *e, const uint8_t *m, size_t n)
+{
+	zone_updc_ns ns;
+	int off = 0;
+
+	if (zone_updc_ns_read(m, n, e->zone, &ns) == 0) {
+		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: %s: no address for "
+		       "the zone's name servers in the primary's answer; only "
+		       "the primary was checked", e->name);
+		dv_ext_done(e, NULL);
+		return;
+	}
+	dv_ext_ns_addrs(e, &ns);
+	e->step = DV_EXT_NSWAIT;
+	e->tries = 0;
+	e->nsfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0);
+	if (e->nsfd >= 0)
+		setsockopt(e->nsfd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+			   sizeof(off));
+	if (e->nsfd < 0 ||
+	    !(e->nsrd = event_new(e->d->ctx->base, e->nsfd,
+				  EV_READ | EV_PERSIST, dv_ext_ns_read, e)) ||
+	    event_add(e->nsrd, NULL) < 0) {
+		dv_ext_done(e, "cannot query the zone's name servers");
+		return;
+	}
+	dv_ext_ns_send(e);
+}
+
+static void dv_ext_done(dv_ext *e, const char *fail)
+{
+	dv_acme_dns *d = e->d;
+	char token[256], why[512];
+
+	snprintf(token, sizeof(token), "%s", e->token);
+	if (fail)
+		snprintf(why, sizeof(why), "%.200s: %.300s", e->name, fail);
+	if (e->step >= DV_EXT_WAIT) {
+		dv_ext_free(e);
+		d->cb.published(d->cb.arg, token, fail ? why : NULL);
+		return;
+	}
+	if (fail) {
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "acme: --dns-server update "
+		       "failed: %s", why);
+		if (e->add)
+			dv_acme_nopub_add(d, e->name, why);
+	} else {
+		dv_log(&d->ctx->lg, DV_LOG_INFO, "acme: %s TXT %s %s at the "
+		       "--dns-server", e->name, e->txt,
+		       e->add ? "published" : "removed");
+	}
+	dv_ext_free(e);
+}
+
+/* The next step after an answer of step, or the end of the exchange. */
+static void dv_ext_next(dv_ext *e, int step, uint16_t qtype)
+{
+	e->step = step;
+	e->tries = 0;
+	dv_ext_query(e, qtype);
+	dv_ext_send(e);
+}
+
+static void dv_ext_on_update(dv_ext *e, const uint8_t *m, size_t n)
+{
+	zone_updc_result r;
+
+	zone_updc_judge(e->msg, e->len, m, n, &e->tc, (uint64_t)time(NULL),
+			&r);
+	if (r.tsig_bad)
+		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: the --dns-server's "
+		       "UPDATE answer has a bad TSIG");
+	if (r.verdict == ZONE_UPDC_OK)
+		dv_ext_done(e, NULL);
+	else if (r.verdict == ZONE_UPDC_FAIL)
+		dv_ext_done(e, r.why);
+	else if (r.verdict == ZONE_UPDC_RETRY)  /* the timer sends again */
+		snprintf(e->why, sizeof(e->why), "%s", r.why);
+}
+
+static void dv_ext_read(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ext *e = arg;
+	uint8_t m[4096];
+	ssize_t n;
+
+	(void)fd;
+	(void)what;
+	if ((n = dv_ext_recv(e, m, sizeof(m))) < 0)
+		return;
+	if (e->step == DV_EXT_UPDATE) {
+		dv_ext_on_update(e, m, (size_t)n);
+	} else if (e->step == DV_EXT_ZONE || e->step == DV_EXT_NSZONE) {
+		if (!zone_updc_zone_of(m, (size_t)n, e->owner, e->zone)) {
+			dv_ext_done(e, "the --dns-server names no zone for it");
+			return;
+		}
+		if (e->step == DV_EXT_NSZONE) {
+			memcpy(e->owner, e->zone, wire_name_len(e->zone));
+			dv_ext_next(e, DV_EXT_NSLIST, DNS_T_NS);
+			return;
+		}
+		e->step = DV_EXT_UPDATE;
+		e->tries = 0;
+		if (dv_ext_update(e) < 0) {
+			dv_ext_done(e, "cannot build the UPDATE");
+			return;
+		}
+		dv_ext_send(e);
+	} else if (e->step == DV_EXT_WAIT) {
+		/* served by the primary: now the zone's name servers */
+		if (zone_updc_has_txt(m, (size_t)n, e->owner, e->txt))
+			dv_ext_next(e, DV_EXT_NSZONE, DNS_T_SOA);
+	} else if (e->step == DV_EXT_NSLIST) {
+		if (wire_name_from_str(e->name, e->owner) < 0) {
+			dv_ext_done(e, "bad name");
+			return;
+		}
+		dv_ext_ns_start(e, m, (size_t)n);
+	}
+}
+
+/* WAIT: a failure to publish that came in meanwhile ends it. */
+static int dv_ext_wait_tick(dv_ext *e)
+{
+	char why[512];
+
+	if (++e->tries > DV_EXT_WAIT_TRIES) {
+		dv_ext_done(e, "the --dns-server does not serve it");
+		return -1;
+	}
+	if (dv_acme_nopub_take(e->d, e->name, why, sizeof(why))) {
+		dv_ext_done(e, why);
+		return -1;
+	}
+	dv_ext_query(e, DNS_T_TXT);
+	return 0;
+}
+
+static void dv_ext_tick(evutil_socket_t fd, short what, void *arg)
+{
+	dv_ext *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (e->step == DV_EXT_NSWAIT) {
+		if (++e->tries > DV_EXT_WAIT_TRIES) {
+			dv_ext_done(e, "a name server of the zone does not "
+				    "serve it");
+			return;
+		}
+		dv_ext_ns_send(e);
+		return;
+	}
+	if (e->step == DV_EXT_WAIT) {
+		if (dv_ext_wait_tick(e) < 0)
+			return;
+	} else if (++e->tries > DV_EXT_TRIES) {
+		dv_ext_done(e, e->why[0] ? e->why :
+			    "no answer from the --dns-server");
+		return;
+	}
+	dv_ext_send(e);
+}
+
+/* Start an exchange for name/txt: step DV_EXT_ZONE (then UPDATE) or
+ * DV_EXT_WAIT.  0 or -1. */
+static int dv_ext_start(dv_acme_dns *d, int step, int add, const char *name,
+			const char *txt, const char *token)
+{
+	const dv_config *cfg = &d->ctx->cfg;
+	dv_ext *e = calloc(1, sizeof(*e));
+	char ip[64], err[128];
+	const char *h = strchr(cfg->dns_server, '#');
+	size_t n = h ? (size_t)(h - cfg->dns_server) : strlen(cfg->dns_server);
+	dv_addr ad;
+
+	if (!e)
+		return -1;
+	e->d = d;
+	e->fd = -1;
+	e->nsfd = -1;
+	e->step = step;
+	e->add = add;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->txt, sizeof(e->txt), "%s", txt);
+	snprintf(e->token, sizeof(e->token), "%s", token ? token : "");
+	snprintf(ip, sizeof(ip), "%.*s", (int)(n < 63 ? n : 63),
+		 cfg->dns_server);
+	if (cfg->dns_keys.n > 0)
+		e->has_key = zone_tsig_key_parse(cfg->dns_keys.v[0], &e->key,
+						 err, sizeof(err)) == 0;
+	e->next = d->exts;
+	d->exts = e;
+	if (wire_name_from_str(name, e->owner) < 0 ||
+	    dv_addr_parse(ip, h ? atoi(h + 1) : 53, &ad, err,
+			  sizeof(err)) < 0) {
+		dv_ext_free(e);
+		return -1;
+	}
+	e->ss = ad.ss;
+	e->sl = ad.len;
+	e->fd = socket(ad.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		       SOCK_CLOEXEC, 0);
+	if (e->fd < 0 ||
+	    connect(e->fd, (struct sockaddr *)&e->ss, e->sl) < 0 ||
+	    !(e->rd = event_new(d->ctx->base, e->fd, EV_READ | EV_PERSIST,
+				dv_ext_read, e)) ||
+	    !(e->tick = evtimer_new(d->ctx->base, dv_ext_tick, e)) ||
+	    event_add(e->rd, NULL) < 0) {
+		dv_ext_free(e);
+		return -1;
+	}
+	dv_ext_query(e, step == DV_EXT_WAIT ? DNS_T_TXT : DNS_T_SOA);
+	dv_ext_send(e);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* DNS-01                                                             */
+/* ------------------------------------------------------------------ */
+
+void dv_acme_dns_publish(dv_acme_dns *d, const char *name, const char *txt)
+{
+	char why[512];
+
+	if (d->ctx->cfg.dns_server && !dv_acme_zone_for(d->ctx, name)) {
+		if (dv_ext_start(d, DV_EXT_ZONE, 1, name, txt, NULL) < 0)
+			dv_acme_nopub_add(d, name, "cannot reach the "
+					  "--dns-server");
+		return;
+	}
+	if (dv_acme_txt(d, name, txt, 1, why, sizeof(why)) < 0) {
+		dv_log(&d->ctx->lg, DV_LOG_ERR, "acme: cannot publish the "
+		       "DNS-01 challenge: %s", why);
+		dv_acme_nopub_add(d, name, why);
+	}
+}
+
+void dv_acme_dns_unpublish(dv_acme_dns *d, const char *name,
+			   const char *txt)
+{
+	char why[512];
+
+	if (d->ctx->cfg.dns_server && !dv_acme_zone_for(d->ctx, name))
+		dv_ext_start(d, DV_EXT_ZONE, 0, name, txt, NULL);
+	else if (dv_acme_txt(d, name, txt, 0, why, sizeof(why)) < 0)
+		dv_log(&d->ctx->lg, DV_LOG_DEBUG, "acme: unpublish: %s", why);
+}
+
+void dv_acme_dns_wait(dv_acme_dns *d, const char *name, const char *txt,
+		      const char *token_in)
+{
+	char token[256], why[512];
+	zone *z;
+
+	/* the engine frees the action's strings when it is called again */
+	snprintf(token, sizeof(token), "%s", token_in);
+	if (dv_acme_nopub_take(d, name, why, sizeof(why))) {
+		d->cb.published(d->cb.arg, token, why);
+		return;
+	}
+	if (!(z = dv_acme_zone_for(d->ctx, name)) && d->ctx->cfg.dns_server) {
+		if (dv_ext_start(d, DV_EXT_WAIT, 1, name, txt, token) < 0)
+			d->cb.published(d->cb.arg, token, "cannot query the "
+					"--dns-server");
+		return;
+	}
+	if (!z) {
+		d->cb.published(d->cb.arg, token, "not in our zones");
+		return;
+	}
+	dv_acme_wait_start(d, z, token);
+}
+
+/* ------------------------------------------------------------------ */
+/* start / stop                                                       */
+/* ------------------------------------------------------------------ */
+
+dv_acme_dns *dv_acme_dns_new(dv_ctx *ctx, const dv_acme_dns_cb *cb)
+{
+	dv_acme_dns *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ctx = ctx;
+	d->cb = *cb;
+	return d;
+}
+
+void dv_acme_dns_free(dv_acme_dns *d)
+{
+	if (!d)
+		return;
+	while (d->waits)
+		dv_wait_free(d, d->waits);
+	while (d->exts)
+		dv_ext_free(d->exts);
+	free(d->nopub);
+	free(d);
+}
