@@ -100,6 +100,7 @@ typedef struct dv_config {
 				       else a syslog facility name */
 	int log_level;              /* --log-level (err|warn|info|debug) */
 	int test_only;              /* --test */
+	int dump_only;              /* --dump-config */
 	/* data */
 	int no_hosts;               /* --no-hosts: do not read /etc/hosts */
 	dv_strlist addn_hosts;      /* --addn-hosts files / dirs */
@@ -218,6 +219,11 @@ void dv_config_defaults(dv_config *cfg);
 /* --help and --man output, generated from the option table. */
 void dv_print_help(FILE *out);
 void dv_print_man(FILE *out);
+/* --dump-config: cfg as config file lines (options.c, conf_dump.c). */
+void dv_config_dump(FILE *out, const dv_config *cfg);
+/* --list-options: "NAME ARGKIND CLASS" per table entry (CLASS: dump,
+ * action, noop, unsupported, alias; MISSING: no printer, a bug). */
+void dv_list_options(FILE *out);
 
 /*
  * Build the answer database from a configuration: zone files (--zone),

@@ -17,45 +17,10 @@
 #include <sys/stat.h>
 
 #include "dnsvizor/config_int.h"
+#include "dnsvizor/options_int.h"
 #include "dhcp/dhcp.h"
 
-enum { A_NONE, A_REQ, A_OPT };       /* argument kind */
-enum {
-	F_UNSUP = 1,      /* dnsmasq option, not implemented yet: error */
-	F_NOOP = 2,       /* accepted, no effect (behaviour already matches) */
-	F_CMDLINE = 4,    /* only on the command line */
-	F_CONF = 8,       /* conf-file / conf-dir: applied before the rest */
-	F_LISTEN = 16,    /* replaces the embedded listen addresses */
-	F_INFO = 32,      /* --help/--version/--man */
-};
 enum { DV_MAX_DEPTH = 16, DV_IFNAMSIZ = 16 };
-
-typedef struct dv_parser dv_parser;
-typedef struct dv_option dv_option;
-typedef int (*dv_opt_fn)(dv_parser *p, const dv_option *o, const char *val);
-
-struct dv_option {
-	const char *name;
-	char letter;          /* dnsmasq's short option, or 0 */
-	unsigned char arg;    /* A_* */
-	unsigned char flags;  /* F_* */
-	dv_opt_fn fn;
-	size_t off;           /* dv_config field for the generic handlers */
-	long min, max;        /* numeric range */
-	dv_rec_fn rec;        /* record converter (opt_rec) */
-	const char *metavar;
-	const char *help;
-};
-
-struct dv_parser {
-	dv_config *cfg;
-	const char *src;      /* file being read, NULL: command line */
-	unsigned line;
-	int depth;            /* conf-file nesting */
-	char *err;            /* every error, one line each */
-	size_t errlen;
-	int nerr;
-};
 
 /* The embedded default configuration (no --conf-file / --conf-dir). */
 static const char dv_default_conf[] =
@@ -943,7 +908,7 @@ static const dv_option dv_options[] = {
 	STR("acme-directory", 0, acme_directory, "URL", "ACME directory URL "
 	    "(default: Let's Encrypt production, https://acme-v02.api."
 	    "letsencrypt.org/directory)."),
-	OPT("acme-staging", 0, A_NONE, 0, opt_acme_staging,
+	OPT("acme-staging", 0, A_NONE, F_ALIAS, opt_acme_staging,
 	    OFF(acme_directory), 0, 0, NULL, "Use Let's Encrypt's staging "
 	    "directory."),
 	STR("acme-email", 0, acme_email, "ADDR", "Contact address of the "
@@ -966,25 +931,39 @@ static const dv_option dv_options[] = {
 	    "own zones: DNS-01 TXT records are added and removed there by "
 	    "RFC 2136 UPDATE signed with the first --dns-key."),
 	/* configuration */
-	OPT("conf-file", 'C', A_REQ, F_CONF, opt_conf_file, 0, 0, 0, "FILE",
+	OPT("conf-file", 'C', A_REQ, F_CONF | F_ACT, opt_conf_file, 0, 0, 0,
+	    "FILE",
 	    "Read options from FILE (one option per line, without the "
 	    "leading --). May be nested and repeated."),
-	OPT("conf-dir", '7', A_REQ, F_CONF, opt_conf_dir, 0, 0, 0,
+	OPT("conf-dir", '7', A_REQ, F_CONF | F_ACT, opt_conf_dir, 0, 0, 0,
 	    "DIR[,EXT...]", "Read every file in DIR in name order, skipping "
 	    "names that start with '.', end with '~' or are #...#. An EXT "
 	    "like .bak skips files ending in it; *.conf reads only files "
 	    "ending in .conf."),
-	OPT("test", 0, A_NONE, F_CMDLINE, opt_flag, OFF(test_only), 0, 0,
-	    NULL, "Check the configuration (including zone files), print "
+	OPT("test", 0, A_NONE, F_CMDLINE | F_ACT, opt_flag, OFF(test_only),
+	    0, 0, NULL, "Check the configuration (including zone files), print "
 	    "\"configuration OK\" or every error found (one per line, with "
 	    "file:line and option), and exit. Interfaces that do not exist "
 	    "on this machine are a warning here."),
-	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
+	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0, 0,
+	    0, NULL,
 	    "Show the options and exit."),
-	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0,
-	    NULL, "Show the version and exit."),
-	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
+	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0,
+	    0, 0, NULL, "Show the version and exit."),
+	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0, 0, 0,
+	    NULL,
 	    "Print the manual page (troff) and exit."),
+	OPT("dump-config", 0, A_NONE, F_CMDLINE | F_ACT, opt_flag,
+	    OFF(dump_only), 0, 0, NULL, "Print the effective configuration "
+	    "(embedded default or files, then the command line) as a config "
+	    "file, one option per line, values equal to the defaults left "
+	    "out, and exit. Feeding it back with --conf-file gives the same "
+	    "configuration."),
+	OPT("list-options", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info,
+	    0, 0, 0, NULL, "List every option with its argument kind "
+	    "(none, required, optional) and how --dump-config shows it "
+	    "(dump; action, noop, unsupported: never; alias: under another "
+	    "name), and exit."),
 	/* process */
 	OPT("user", 'u', A_REQ, 0, opt_str_empty, OFF(user), 0, 0, "USER",
 	    "Drop privileges to this user (name or number) after opening the "
@@ -1104,7 +1083,7 @@ static const dv_option dv_options[] = {
 	    "server at IP (port 53 unless given): all names, or only names at "
 	    "and below the DOMAINs. /DOMAIN/ without a server answers those "
 	    "names from local data only. Repeatable."),
-	OPT("local", 0, A_REQ, 0, opt_server, OFF(servers), 0, 0,
+	OPT("local", 0, A_REQ, F_ALIAS, opt_server, OFF(servers), 0, 0,
 	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Same as --server."),
 	OPT("dns-upstream", 0, A_REQ, 0, opt_upstream, OFF(dns_upstreams), 0,
 	    0, "udp:IP[:PORT]|tcp:IP[:PORT]|tls:IP[:PORT]!NAME", "robur's "
@@ -1364,6 +1343,85 @@ static const dv_option dv_options[] = {
 	     "dropped as spoofed."),
 	{ .name = NULL },
 };
+
+/* ---- --dump-config, --list-options ---- */
+
+/* The generic printer of each handler (entries with .pr set, F_ACT,
+ * F_NOOP, F_UNSUP and F_ALIAS ones need none). */
+static dv_pr_fn printer_of(const dv_option *o)
+{
+	static const struct { dv_opt_fn fn; dv_pr_fn pr; } gen[] = {
+		{ opt_flag, dv_pr_flag }, { opt_clear, dv_pr_clear },
+		{ opt_int, dv_pr_int }, { opt_port, dv_pr_int },
+		{ opt_u16, dv_pr_u16 }, { opt_u32, dv_pr_u32 },
+		{ opt_bytes, dv_pr_u64 }, { opt_secs_ms, dv_pr_secs_ms },
+		{ opt_str, dv_pr_str }, { opt_str_empty, dv_pr_str },
+		{ opt_ip_str, dv_pr_str }, { opt_dns_server, dv_pr_str },
+		{ opt_acme_eab, dv_pr_str }, { opt_log_facility, dv_pr_str },
+		{ opt_domain, dv_pr_str },
+		{ opt_list, dv_pr_list }, { opt_listen, dv_pr_list },
+		{ opt_iface, dv_pr_list }, { opt_rec, dv_pr_list },
+		{ opt_address, dv_pr_list }, { opt_zone, dv_pr_list },
+		{ opt_acl, dv_pr_list }, { opt_dns_key, dv_pr_list },
+		{ opt_dns_key_file, dv_pr_list }, { opt_acme_cert, dv_pr_list },
+		{ opt_server, dv_pr_list }, { opt_upstream, dv_pr_list },
+		{ opt_trust_anchor, dv_pr_list },
+		{ opt_dhcp_range, dv_pr_list }, { opt_dhcp_host, dv_pr_list },
+		{ opt_rebind_ok, dv_pr_list },
+		{ opt_log_queries, dv_pr_log_queries },
+		{ opt_log_level, dv_pr_log_level },
+		{ opt_use_stale, dv_pr_use_stale }, { opt_nsid, dv_pr_nsid },
+		{ opt_rrl_exempt, dv_pr_rrl_exempt },
+		{ opt_serial_policy, dv_pr_serial_policy },
+		{ opt_acme_key_type, dv_pr_acme_key_type },
+		{ opt_dhcp_option, dv_pr_dhcp_option },
+	};
+
+	if (o->pr)
+		return o->pr;
+	for (size_t i = 0; i < sizeof(gen) / sizeof(gen[0]); i++)
+		if (gen[i].fn == o->fn)
+			return gen[i].pr;
+	return NULL;
+}
+
+static const char *dump_class(const dv_option *o)
+{
+	if (o->flags & F_UNSUP)
+		return "unsupported";
+	if (o->flags & F_NOOP)
+		return "noop";
+	if (o->flags & F_ACT)
+		return "action";
+	if (o->flags & F_ALIAS)
+		return "alias";
+	return printer_of(o) ? "dump" : "MISSING";
+}
+
+void dv_list_options(FILE *out)
+{
+	static const char *const kind[] = { "none", "required", "optional" };
+
+	for (const dv_option *o = dv_options; o->name; o++)
+		fprintf(out, "%s %s %s\n", o->name, kind[o->arg],
+			dump_class(o));
+}
+
+void dv_config_dump(FILE *out, const dv_config *cfg)
+{
+	dv_config def;
+
+	dv_config_defaults(&def);
+	fprintf(out, "# dnsvizor %s: effective configuration "
+		"(--dump-config)\n", DV_VERSION);
+	for (const dv_option *o = dv_options; o->name; o++) {
+		dv_pr_fn pr = printer_of(o);
+
+		if (!(o->flags & (F_UNSUP | F_NOOP | F_ACT | F_ALIAS)) && pr)
+			pr(out, o, cfg, &def);
+	}
+	dv_config_free(&def);
+}
 
 /* ---- lookup and apply ---- */
 
