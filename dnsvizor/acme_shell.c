@@ -427,16 +427,9 @@ static void dv_acme_http(struct dv_acme *a, const acme_action *act)
 static int dv_is_secondary(const dv_ctx *ctx, const uint8_t *origin)
 {
 	for (size_t i = 0; i < ctx->cfg.secondaries.n; i++) {
-		char name[WIRE_MAXNAME * 4];
 		uint8_t w[WIRE_MAXNAME];
-		const char *c = strchr(ctx->cfg.secondaries.v[i], ',');
-		size_t n = c ? (size_t)(c - ctx->cfg.secondaries.v[i]) : 0;
 
-		if (n == 0 || n >= sizeof(name))
-			continue;
-		memcpy(name, ctx->cfg.secondaries.v[i], n);
-		name[n] = '\0';
-		if (wire_name_from_str(name, w) > 0 &&
+		if (wire_name_from_str(ctx->cfg.secondaries.v[i].zone, w) > 0 &&
 		    wire_name_equal(w, origin))
 			return 1;
 	}
@@ -655,25 +648,15 @@ static void dv_wait_read(evutil_socket_t fd, short what, void *arg)
 static void dv_wait_targets(dv_ctx *ctx, dv_acme_wait *w)
 {
 	for (size_t i = 0; i < ctx->cfg.notify.n && w->ntgt < 16; i++) {
-		char buf[512], *c, *ip, *h, err[128];
+		const dv_peer_spec *t = &ctx->cfg.notify.v[i];
+		char err[128];
 		uint8_t o[WIRE_MAXNAME];
-		int port = 53;
 		dv_addr ad;
 
-		snprintf(buf, sizeof(buf), "%s", ctx->cfg.notify.v[i]);
-		if (!(c = strchr(buf, ',')))
-			continue;
-		*c = '\0';
-		ip = c + 1;
-		if ((c = strchr(ip, ',')))
-			*c = '\0';
-		if ((h = strchr(ip, '#'))) {
-			*h = '\0';
-			port = atoi(h + 1);
-		}
-		if (wire_name_from_str(buf, o) < 0 ||
+		if (wire_name_from_str(t->zone, o) < 0 ||
 		    !wire_name_equal(o, w->origin) ||
-		    dv_addr_parse(ip, port, &ad, err, sizeof(err)) < 0 ||
+		    dv_addr_parse(t->addr.ip, t->addr.port, &ad, err,
+				  sizeof(err)) < 0 ||
 		    (w->ntgt > 0 && ad.ss.ss_family != w->tgt[0].ss_family))
 			continue;
 		w->tgt[w->ntgt] = ad.ss;
@@ -1184,9 +1167,7 @@ static int dv_ext_start(struct dv_acme *a, int step, int add,
 {
 	const dv_config *cfg = &a->ctx->cfg;
 	dv_ext *e = calloc(1, sizeof(*e));
-	char ip[64], err[128];
-	const char *h = strchr(cfg->dns_server, '#');
-	size_t n = h ? (size_t)(h - cfg->dns_server) : strlen(cfg->dns_server);
+	char err[128];
 	dv_addr ad;
 
 	if (!e)
@@ -1199,15 +1180,13 @@ static int dv_ext_start(struct dv_acme *a, int step, int add,
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->txt, sizeof(e->txt), "%s", txt);
 	snprintf(e->token, sizeof(e->token), "%s", token ? token : "");
-	snprintf(ip, sizeof(ip), "%.*s", (int)(n < 63 ? n : 63),
-		 cfg->dns_server);
 	if (cfg->dns_keys.n > 0)
 		e->has_key = zone_tsig_key_parse(cfg->dns_keys.v[0], &e->key,
 						 err, sizeof(err)) == 0;
 	e->next = a->exts;
 	a->exts = e;
 	if (wire_name_from_str(name, e->owner) < 0 ||
-	    dv_addr_parse(ip, h ? atoi(h + 1) : 53, &ad, err,
+	    dv_addr_parse(cfg->dns_server.ip, cfg->dns_server.port, &ad, err,
 			  sizeof(err)) < 0) {
 		dv_ext_free(e);
 		return -1;
@@ -1238,7 +1217,7 @@ static void dv_acme_publish(struct dv_acme *a, const acme_action *act)
 {
 	char why[512];
 
-	if (a->ctx->cfg.dns_server && !dv_acme_zone_for(a->ctx, act->name)) {
+	if (a->ctx->cfg.dns_server.af && !dv_acme_zone_for(a->ctx, act->name)) {
 		if (dv_ext_start(a, DV_EXT_ZONE, 1, act->name, act->txt,
 				 NULL) < 0)
 			dv_acme_nopub_add(a, act->name, "cannot reach the "
@@ -1270,7 +1249,7 @@ static void dv_acme_wait_published(struct dv_acme *a, const acme_action *act)
 		return;
 	}
 	if (!(z = dv_acme_zone_for(a->ctx, act->name)) &&
-	    a->ctx->cfg.dns_server) {
+	    a->ctx->cfg.dns_server.af) {
 		if (dv_ext_start(a, DV_EXT_WAIT, 1, act->name, act->txt,
 				 token) < 0)
 			acme_on_publish_failed(a->eng, token, "cannot query "
@@ -1349,7 +1328,7 @@ static void dv_acme_do(struct dv_acme *a, const acme_action *act)
 		dv_acme_publish(a, act);
 		break;
 	case ACME_ACT_UNPUBLISH:
-		if (a->ctx->cfg.dns_server &&
+		if (a->ctx->cfg.dns_server.af &&
 		    !dv_acme_zone_for(a->ctx, act->name))
 			dv_ext_start(a, DV_EXT_ZONE, 0, act->name, act->txt,
 				     NULL);
@@ -1616,19 +1595,6 @@ static void dv_tlsa_check(struct dv_acme *a, const zone *z,
 	       "certificate does not match");
 }
 
-/* The origins of the --zone options (our primary zones). */
-static int dv_zone_origin(const char *spec, char *out, size_t cap)
-{
-	const char *c = strchr(spec, ',');
-	size_t n = c ? (size_t)(c - spec) : 0;
-
-	if (n == 0 || n >= cap)
-		return -1;
-	memcpy(out, spec, n);
-	out[n] = '\0';
-	return 0;
-}
-
 /* Check every _letsencrypt._tcp name of z; drop the orders of names
  * of z that no longer hold exactly one CSR. */
 static void dv_tlsa_scan_zone(struct dv_acme *a, zone *z)
@@ -1670,11 +1636,9 @@ static void dv_tlsa_scan(struct dv_acme *a)
 	if (full)
 		a->last_full = now;
 	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
-		char o[WIRE_MAXNAME * 4];
-		zone *z;
+		zone *z = zone_db_get_zone(ctx->db, ctx->cfg.zones.v[i].origin);
 
-		if (dv_zone_origin(ctx->cfg.zones.v[i], o, sizeof(o)) < 0 ||
-		    !(z = zone_db_get_zone(ctx->db, o)))
+		if (!z)
 			continue;
 		if (!full && a->zserial[i] == zone_serial(z))
 			continue;

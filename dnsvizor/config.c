@@ -84,11 +84,11 @@ void dv_config_free(dv_config *cfg)
 		&cfg->listen_addrs, &cfg->interfaces, &cfg->addn_hosts,
 		&cfg->host_records, &cfg->addresses, &cfg->cnames,
 		&cfg->mx_hosts, &cfg->srv_hosts, &cfg->txt_records,
-		&cfg->ptr_records, &cfg->caa_records, &cfg->zones,
+		&cfg->ptr_records, &cfg->caa_records,
 		&cfg->allow_update, &cfg->allow_transfer,
 		&cfg->dns_keys, &cfg->dns_key_files,
-		&cfg->notify, &cfg->notify_ns, &cfg->journal_recover,
-		&cfg->secondaries, &cfg->servers, &cfg->dns_upstreams,
+		&cfg->notify_ns, &cfg->journal_recover,
+		&cfg->servers, &cfg->dns_upstreams,
 		&cfg->trust_anchors,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 		&cfg->dhcp_ranges, &cfg->dhcp_hosts, &cfg->dhcp_options,
@@ -100,13 +100,16 @@ void dv_config_free(dv_config *cfg)
 		cfg->resolv_file, cfg->root_hints, cfg->outgoing_addr,
 		cfg->dhcp_leasefile, cfg->tls_cert, cfg->tls_key,
 		cfg->acme_directory, cfg->acme_email, cfg->acme_eab,
-		cfg->acme_ca_file, cfg->dns_server,
+		cfg->acme_ca_file,
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		dv_strlist_free(lists[i]);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
+	dv_zone_specs_free(&cfg->zones);
+	dv_peer_specs_free(&cfg->secondaries);
+	dv_peer_specs_free(&cfg->notify);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1080,21 +1083,16 @@ static zone *keep_dynamic(build_ctx *b, const zone_db *old,
 	return oz;
 }
 
-static int build_zone(build_ctx *b, const zone_db *old, const char *spec)
+static int build_zone(build_ctx *b, const zone_db *old,
+		      const dv_zone_spec *spec)
 {
-	char origin[DV_NAMEBUF], zerr[512];
-	const char *comma = strchr(spec, ',');
+	const char *origin = spec->origin;
+	char zerr[512];
 	zone *z;
 	int rc;
 
-	if (!comma || tok_name(tok_trim(spec, (size_t)(comma - spec)),
-			       origin) < 0) {
-		snprintf(b->err, b->errlen, "zone: %s: expected ORIGIN,FILE",
-			 spec);
-		return -1;
-	}
 	zerr[0] = '\0';
-	z = zone_load(origin, comma + 1, dv_read_file, NULL, zerr,
+	z = zone_load(origin, spec->file, dv_read_file, NULL, zerr,
 		      sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
@@ -1242,7 +1240,7 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 	}
 	rc = dv_keys_build(cfg, b.db, err, errlen);
 	for (size_t i = 0; rc == 0 && i < cfg->zones.n; i++)
-		rc = build_zone(&b, old, cfg->zones.v[i]);
+		rc = build_zone(&b, old, &cfg->zones.v[i]);
 	if (rc == 0)
 		rc = dv_secondary_build(cfg, old, b.db, err, errlen);
 	if (rc == 0)

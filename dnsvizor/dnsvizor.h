@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "zones/zones.h"
+#include "dnsvizor/conf.h"
 
 #define DV_VERSION "0.1.0"
 
@@ -115,13 +116,13 @@ typedef struct dv_config {
 	dv_strlist txt_records;     /* raw --txt-record arguments */
 	dv_strlist ptr_records;     /* raw --ptr-record arguments */
 	dv_strlist caa_records;     /* raw --caa-record arguments */
-	dv_strlist zones;           /* raw --zone=ORIGIN,FILE arguments */
+	dv_zone_specs zones;        /* --zone=ORIGIN,FILE */
 	dv_strlist allow_update;    /* raw --allow-update arguments */
 	dv_strlist allow_transfer;  /* raw --allow-transfer arguments */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */
-	dv_strlist secondaries;     /* raw --secondary=ZONE,PRIMARY[#PORT]
-				       [,KEYNAME] arguments */
-	dv_strlist notify;          /* raw --notify=ZONE,ADDR[#PORT][,KEY] */
+	dv_peer_specs secondaries;  /* --secondary=ZONE,PRIMARY[#PORT]
+				       [,KEYNAME] */
+	dv_peer_specs notify;       /* --notify=ZONE,ADDR[#PORT][,KEY] */
 	dv_strlist notify_ns;       /* --notify-ns=ZONE */
 	dv_strlist journal_recover; /* --journal-recover=ZONE */
 	int no_ident;               /* --no-ident */
@@ -175,8 +176,8 @@ typedef struct dv_config {
 	dv_strlist acme_certs;      /* --acme-cert=NAME[,NAME...] */
 	int acme_key_type;          /* --acme-key-type: ACME_KEY_* */
 	int acme_renew_now;         /* --acme-renew-now */
-	char *dns_server;           /* --dns-server=IP[#PORT] (RFC 2136 to an
-				       external primary, robur) */
+	dv_ipport dns_server;       /* --dns-server=IP[#PORT] (RFC 2136 to an
+				       external primary, robur; af 0: none) */
 	/* abuse resistance (issue 10) */
 	int tcp_max_per_addr;       /* --tcp-max-per-address (0: a quarter of
 				       tcp_max_conns, at least 1) */

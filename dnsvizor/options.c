@@ -320,16 +320,34 @@ static int opt_address(dv_parser *p, const dv_option *o, const char *val)
 
 static int opt_zone(dv_parser *p, const dv_option *o, const char *val)
 {
-	const char *comma = strchr(val, ',');
-	char name[1024];
+	dv_zone_spec z;
+	char why[512];
 
-	if (!comma || !comma[1])
-		return opt_fail(p, o->name, "expected ORIGIN,FILE in '%s'",
-				val);
-	if (dv_name_abs(val, (size_t)(comma - val), name, sizeof(name)) < 0)
-		return opt_fail(p, o->name, "bad zone name '%.*s'",
-				(int)(comma - val), val);
-	return opt_list(p, o, val);
+	if (dv_zone_spec_parse(val, &z, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	if (dv_zone_specs_add(field(p, o), &z) < 0) {
+		free(z.origin);
+		free(z.file);
+		return oom(p, o);
+	}
+	return 0;
+}
+
+/* --secondary (o->max 0) and --notify (1) */
+static int opt_peer(dv_parser *p, const dv_option *o, const char *val)
+{
+	dv_peer_spec s;
+	char why[512];
+
+	if (dv_peer_spec_parse(val, o->max ? "ZONE,ADDR" : "ZONE,PRIMARY", &s,
+			       why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	if (dv_peer_specs_add(field(p, o), &s) < 0) {
+		free(s.zone);
+		free(s.key);
+		return oom(p, o);
+	}
+	return 0;
 }
 
 /* --dns-key=NAME:ALG:BASE64 (checked now, built in dv_build_db). */
@@ -527,11 +545,10 @@ static int opt_acme_cert(dv_parser *p, const dv_option *o, const char *val)
 /* --dns-server=IP[#PORT] */
 static int opt_dns_server(dv_parser *p, const dv_option *o, const char *val)
 {
-	char ip[64];
 	const char *h = strchr(val, '#');
 	size_t n = h ? (size_t)(h - val) : strlen(val);
 	char *end;
-	long port = 53;
+	long port;
 
 	if (h) {
 		errno = 0;
@@ -539,13 +556,12 @@ static int opt_dns_server(dv_parser *p, const dv_option *o, const char *val)
 		if (!h[1] || *end || errno || port < 1 || port > 65535)
 			return opt_fail(p, o->name, "bad port in '%s'", val);
 	}
-	if (n == 0 || n >= sizeof(ip))
+	if (n == 0 || n >= DV_IPSTR)
 		return opt_fail(p, o->name, "expected IP[#PORT]");
-	memcpy(ip, val, n);
-	ip[n] = '\0';
-	if (!ip_ok(ip))
-		return opt_fail(p, o->name, "'%s' is not an IP address", ip);
-	return set_str(p, o, val);
+	if (dv_ipport_parse(val, strlen(val), 53, field(p, o)) < 0)
+		return opt_fail(p, o->name, "'%.*s' is not an IP address",
+				(int)n, val);
+	return 0;
 }
 
 /* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
@@ -1038,13 +1054,13 @@ static const dv_option dv_options[] = {
 	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
 	    "bumps the SOA serial: +1 (default) or the current unix time "
 	    "when that is newer."),
-	OPT("secondary", 0, A_REQ, 0, opt_zone, OFF(secondaries), 0, 0,
+	OPT("secondary", 0, A_REQ, 0, opt_peer, OFF(secondaries), 0, 0,
 	    "ZONE,PRIMARY[#PORT][,KEYNAME]", "Serve ZONE as a secondary of "
 	    "the primary at address PRIMARY: transfer it (AXFR, then IXFR), "
 	    "follow the SOA refresh/retry/expire timers and NOTIFYs from the "
 	    "primary, sign with KEYNAME (a --dns-key) when given. The copy is "
 	    "kept in the state directory. Repeatable."),
-	OPT("notify", 0, A_REQ, 0, opt_zone, OFF(notify), 0, 0,
+	OPT("notify", 0, A_REQ, 0, opt_peer, OFF(notify), 0, 1,
 	    "ZONE,ADDR[#PORT][,KEYNAME]", "Send NOTIFY for ZONE to ADDR "
 	    "(port 53 unless given) at start and on every serial change, "
 	    "retransmitted with backoff until answered (5 tries), signed with "
@@ -1356,12 +1372,13 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_u16, dv_pr_u16 }, { opt_u32, dv_pr_u32 },
 		{ opt_bytes, dv_pr_u64 }, { opt_secs_ms, dv_pr_secs_ms },
 		{ opt_str, dv_pr_str }, { opt_str_empty, dv_pr_str },
-		{ opt_ip_str, dv_pr_str }, { opt_dns_server, dv_pr_str },
+		{ opt_ip_str, dv_pr_str }, { opt_dns_server, dv_pr_ipport },
 		{ opt_acme_eab, dv_pr_str }, { opt_log_facility, dv_pr_str },
 		{ opt_domain, dv_pr_str },
 		{ opt_list, dv_pr_list }, { opt_listen, dv_pr_list },
 		{ opt_iface, dv_pr_list }, { opt_rec, dv_pr_list },
-		{ opt_address, dv_pr_list }, { opt_zone, dv_pr_list },
+		{ opt_address, dv_pr_list }, { opt_zone, dv_pr_zones },
+		{ opt_peer, dv_pr_peers },
 		{ opt_acl, dv_pr_list }, { opt_dns_key, dv_pr_list },
 		{ opt_dns_key_file, dv_pr_list }, { opt_acme_cert, dv_pr_list },
 		{ opt_server, dv_pr_list }, { opt_upstream, dv_pr_list },

@@ -99,5 +99,12 @@ void dv_pr_acme_key_type(FILE *out, const dv_option *o, const dv_config *c,
 			 const dv_config *def);
 void dv_pr_dhcp_option(FILE *out, const dv_option *o, const dv_config *c,
 		       const dv_config *def);
+/* typed DNS values (conf_dns.c) */
+void dv_pr_zones(FILE *out, const dv_option *o, const dv_config *c,
+		 const dv_config *def);
+void dv_pr_peers(FILE *out, const dv_option *o, const dv_config *c,
+		 const dv_config *def);
+void dv_pr_ipport(FILE *out, const dv_option *o, const dv_config *c,
+		  const dv_config *def);
 
 #endif
