@@ -49,6 +49,44 @@ typedef struct dv_peer_specs {
 	size_t n;
 } dv_peer_specs;
 
+/* --server / --local: [/DOMAIN/[DOMAIN/...]][IP[#PORT]] */
+typedef struct dv_fwd_rule {
+	char **domains;         /* as given; none: every name */
+	size_t ndomains;
+	dv_ipport addr;         /* af 0: no server (local data only) */
+} dv_fwd_rule;
+
+typedef struct dv_fwd_rules {
+	dv_fwd_rule *v;
+	size_t n;
+} dv_fwd_rules;
+
+/* --dns-upstream=udp:|tcp:|tls:IP[:PORT][!NAME] */
+enum { DV_UP_UDP = 0, DV_UP_TCP = 1, DV_UP_TLS = 2 };  /* = RES_T_* */
+typedef struct dv_upstream {
+	int transport;          /* DV_UP_* */
+	dv_ipport addr;         /* port 53 (853 for tls:) unless given */
+	char tls_name[256];     /* "" when not given */
+} dv_upstream;
+
+typedef struct dv_upstreams {
+	dv_upstream *v;
+	size_t n;
+} dv_upstreams;
+
+/* --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST (a DS record) */
+typedef struct dv_anchor {
+	char *domain;           /* absolute */
+	uint16_t keytag;
+	uint8_t alg, digest_type;
+	char *digest;           /* hex, as given */
+} dv_anchor;
+
+typedef struct dv_anchors {
+	dv_anchor *v;
+	size_t n;
+} dv_anchors;
+
 /* "IP" or "IP#PORT" (n bytes at s); port defport when not given. */
 int dv_ipport_parse(const char *s, size_t n, uint16_t defport, dv_ipport *a);
 /* Write "IP" or "IP#PORT" (as given) into out. */
@@ -64,5 +102,19 @@ int dv_zone_specs_add(dv_zone_specs *l, const dv_zone_spec *z);
 int dv_peer_specs_add(dv_peer_specs *l, const dv_peer_spec *s);
 void dv_zone_specs_free(dv_zone_specs *l);
 void dv_peer_specs_free(dv_peer_specs *l);
+
+int dv_fwd_rule_parse(const char *val, dv_fwd_rule *r, char *why,
+		      size_t whylen);
+int dv_upstream_parse(const char *val, dv_upstream *u, char *why,
+		      size_t whylen);
+int dv_anchor_parse(const char *val, dv_anchor *t, char *why,
+		    size_t whylen);
+int dv_fwd_rules_add(dv_fwd_rules *l, const dv_fwd_rule *r);
+int dv_upstreams_add(dv_upstreams *l, const dv_upstream *u);
+int dv_anchors_add(dv_anchors *l, const dv_anchor *t);
+void dv_fwd_rule_free(dv_fwd_rule *r);
+void dv_fwd_rules_free(dv_fwd_rules *l);
+void dv_upstreams_free(dv_upstreams *l);
+void dv_anchors_free(dv_anchors *l);
 
 #endif

@@ -145,6 +145,178 @@ int dv_peer_spec_parse(const char *val, const char *what, dv_peer_spec *s,
 	return rc;
 }
 
+/* ---- --server, --dns-upstream, --trust-anchor ---- */
+
+static int add_domain(dv_fwd_rule *r, const char *p, size_t n)
+{
+	char **v = realloc(r->domains, (r->ndomains + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	r->domains = v;
+	if (!(v[r->ndomains] = strndup(p, n)))
+		return -1;
+	r->ndomains++;
+	return 0;
+}
+
+/* the /DOMAIN/DOMAIN/ part in front of ip */
+static int fwd_domains(const char *val, const char *ip, dv_fwd_rule *r,
+		       char *why, size_t whylen)
+{
+	for (const char *p = val + 1, *slash; p < ip; p = slash + 1) {
+		char name[DV_CNAMEBUF];
+
+		slash = strchr(p, '/');
+		if (slash == p || dv_name_abs(p, (size_t)(slash - p), name,
+					      sizeof(name)) < 0) {
+			snprintf(why, whylen, "bad domain '%.*s'",
+				 (int)(slash - p), p);
+			return -1;
+		}
+		if (add_domain(r, p, (size_t)(slash - p)) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int dv_fwd_rule_parse(const char *val, dv_fwd_rule *r, char *why,
+		      size_t whylen)
+{
+	const char *ip = val, *slash;
+
+	memset(r, 0, sizeof(*r));
+	if (!*val) {
+		snprintf(why, whylen, "empty value");
+		return -1;
+	}
+	if (*val == '/') {
+		slash = strrchr(val, '/');
+		if (slash == val) {
+			snprintf(why, whylen, "missing '/' after the domain "
+				 "in '%s'", val);
+			return -1;
+		}
+		ip = slash + 1;
+	}
+	if (*ip && (strchr(ip, '%') ||
+		    dv_ipport_parse(ip, strlen(ip), 53, &r->addr) < 0)) {
+		snprintf(why, whylen, "bad server address '%s' (expected "
+			 "IP[#PORT]; names and @interface are not supported)",
+			 ip);
+		return -1;
+	}
+	if (*val == '/' && fwd_domains(val, ip, r, why, whylen) < 0) {
+		dv_fwd_rule_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The certificate name after '!': a host name or an IP address. */
+static int tls_name(const char *s, char *name, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= cap || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789-._:") != n ||
+	    s[0] == '.' || strstr(s, ".."))
+		return -1;
+	memcpy(name, s, n + 1);
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';  /* certificates hold names without it */
+	return 0;
+}
+
+/* robur's IP[:PORT] (IPv6 as [ADDR]:PORT or bare) as IP#PORT in tmp. */
+static size_t robur_ip(const char *ip, char *tmp, size_t cap)
+{
+	const char *end;
+
+	if (*ip == '[' && (end = strchr(ip, ']')) != NULL)
+		return (size_t)snprintf(tmp, cap, "%.*s%s%s",
+					(int)(end - ip - 1), ip + 1,
+					end[1] == ':' ? "#" : "",
+					end[1] == ':' ? end + 2 : end + 1);
+	if ((end = strchr(ip, ':')) != NULL && !strchr(end + 1, ':'))
+		return (size_t)snprintf(tmp, cap, "%.*s#%s", (int)(end - ip),
+					ip, end + 1);
+	return (size_t)snprintf(tmp, cap, "%s", ip);
+}
+
+int dv_upstream_parse(const char *val, dv_upstream *u, char *why,
+		      size_t whylen)
+{
+	const char *ip = val + 4, *bang;
+	char buf[128], tmp[128];
+	size_t n, iplen;
+	int tls = !strncmp(val, "tls:", 4);
+
+	memset(u, 0, sizeof(*u));
+	if (!tls && strncmp(val, "udp:", 4) && strncmp(val, "tcp:", 4)) {
+		snprintf(why, whylen, "expected udp:IP[:PORT], tcp:IP[:PORT] "
+			 "or tls:IP[:PORT]!NAME, not '%s'", val);
+		return -1;
+	}
+	u->transport = tls ? DV_UP_TLS : val[0] == 't' ? DV_UP_TCP : DV_UP_UDP;
+	bang = strchr(ip, '!');
+	if (bang && (!tls || tls_name(bang + 1, u->tls_name,
+				      sizeof(u->tls_name)) < 0)) {
+		snprintf(why, whylen, tls ? "bad certificate name in '%s'"
+			 : "'!NAME' is only for tls: upstreams, in '%s'", val);
+		return -1;
+	}
+	iplen = bang ? (size_t)(bang - ip) : strlen(ip);
+	if (iplen >= sizeof(buf))
+		goto bad;
+	memcpy(buf, ip, iplen);
+	buf[iplen] = '\0';
+	n = robur_ip(buf, tmp, sizeof(tmp));
+	if (n >= sizeof(tmp) || strchr(tmp, '%') ||
+	    dv_ipport_parse(tmp, n, tls ? 853 : 53, &u->addr) < 0)
+		goto bad;  /* RFC 7858 3.1: 853 */
+	return 0;
+bad:
+	snprintf(why, whylen, "bad upstream address in '%s'", val);
+	return -1;
+}
+
+int dv_anchor_parse(const char *val, dv_anchor *t, char *why,
+		    size_t whylen)
+{
+	char dom[256], name[DV_CNAMEBUF], digest[512];
+	unsigned tag, alg, dt;
+	size_t i = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (sscanf(val, "%255[^,],%u,%u,%u,%511s", dom, &tag, &alg, &dt,
+		   digest) != 5 || tag > 65535 || alg > 255 || dt > 255)
+		goto bad;
+	while (digest[i] && strchr("0123456789abcdefABCDEF", digest[i]))
+		i++;
+	if (digest[i] || i < 2 || (i & 1) ||
+	    dv_name_abs(dom, strlen(dom), name, sizeof(name)) < 0)
+		goto bad;
+	t->keytag = (uint16_t)tag;
+	t->alg = (uint8_t)alg;
+	t->digest_type = (uint8_t)dt;
+	t->domain = strdup(name);
+	t->digest = strdup(digest);
+	if (t->domain && t->digest)
+		return 0;
+	free(t->domain);
+	free(t->digest);
+	snprintf(why, whylen, "out of memory");
+	return -1;
+bad:
+	snprintf(why, whylen, "expected DOMAIN,KEYTAG,ALGORITHM,DIGESTTYPE,"
+		 "HEXDIGEST in '%s'", val);
+	return -1;
+}
+
 /* ---- lists ---- */
 
 static int vec_push(void *vp, size_t *n, size_t size, const void *elem)
@@ -186,6 +358,57 @@ void dv_peer_specs_free(dv_peer_specs *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].zone);
 		free(l->v[i].key);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int dv_fwd_rules_add(dv_fwd_rules *l, const dv_fwd_rule *r)
+{
+	return vec_push(&l->v, &l->n, sizeof(*r), r);
+}
+
+int dv_upstreams_add(dv_upstreams *l, const dv_upstream *u)
+{
+	return vec_push(&l->v, &l->n, sizeof(*u), u);
+}
+
+int dv_anchors_add(dv_anchors *l, const dv_anchor *t)
+{
+	return vec_push(&l->v, &l->n, sizeof(*t), t);
+}
+
+void dv_fwd_rule_free(dv_fwd_rule *r)
+{
+	for (size_t i = 0; i < r->ndomains; i++)
+		free(r->domains[i]);
+	free(r->domains);
+	r->domains = NULL;
+	r->ndomains = 0;
+}
+
+void dv_fwd_rules_free(dv_fwd_rules *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		dv_fwd_rule_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void dv_upstreams_free(dv_upstreams *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void dv_anchors_free(dv_anchors *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].domain);
+		free(l->v[i].digest);
 	}
 	free(l->v);
 	l->v = NULL;
@@ -235,4 +458,56 @@ void dv_pr_ipport(FILE *out, const dv_option *o, const dv_config *c,
 		return;
 	dv_ipport_str(a, ip, sizeof(ip));
 	fprintf(out, "%s=%s\n", o->name, ip);
+}
+
+void dv_pr_servers(FILE *out, const dv_option *o, const dv_config *c,
+		   const dv_config *def)
+{
+	const dv_fwd_rules *l = fld(c, o);
+	char ip[DV_IPSTR + 8];
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++) {
+		const dv_fwd_rule *r = &l->v[i];
+
+		fprintf(out, "%s=%s", o->name, r->ndomains ? "/" : "");
+		for (size_t j = 0; j < r->ndomains; j++)
+			fprintf(out, "%s/", r->domains[j]);
+		ip[0] = '\0';
+		if (r->addr.af)
+			dv_ipport_str(&r->addr, ip, sizeof(ip));
+		fprintf(out, "%s\n", ip);
+	}
+}
+
+void dv_pr_upstreams(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def)
+{
+	static const char *const tr[] = { "udp", "tcp", "tls" };
+	const dv_upstreams *l = fld(c, o);
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++) {
+		const dv_upstream *u = &l->v[i];
+		const char *fmt = !u->addr.has_port ? "%s=%s:%s"
+			: u->addr.af == 6 ? "%s=%s:[%s]:%u" : "%s=%s:%s:%u";
+
+		fprintf(out, fmt, o->name, tr[u->transport], u->addr.ip,
+			(unsigned)u->addr.port);
+		if (u->tls_name[0])
+			fprintf(out, "!%s", u->tls_name);
+		fputc('\n', out);
+	}
+}
+
+void dv_pr_anchors(FILE *out, const dv_option *o, const dv_config *c,
+		   const dv_config *def)
+{
+	const dv_anchors *l = fld(c, o);
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s=%s,%u,%u,%u,%s\n", o->name, l->v[i].domain,
+			(unsigned)l->v[i].keytag, (unsigned)l->v[i].alg,
+			(unsigned)l->v[i].digest_type, l->v[i].digest);
 }

@@ -88,8 +88,6 @@ void dv_config_free(dv_config *cfg)
 		&cfg->allow_update, &cfg->allow_transfer,
 		&cfg->dns_keys, &cfg->dns_key_files,
 		&cfg->notify_ns, &cfg->journal_recover,
-		&cfg->servers, &cfg->dns_upstreams,
-		&cfg->trust_anchors,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 		&cfg->dhcp_ranges, &cfg->dhcp_hosts, &cfg->dhcp_options,
 		&cfg->no_dhcp_ifaces, &cfg->except_ifaces, &cfg->acme_certs,
@@ -97,7 +95,7 @@ void dv_config_free(dv_config *cfg)
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
 		cfg->log_facility, cfg->domain, cfg->hosts_file,
-		cfg->resolv_file, cfg->root_hints, cfg->outgoing_addr,
+		cfg->resolv_file, cfg->root_hints,
 		cfg->dhcp_leasefile, cfg->tls_cert, cfg->tls_key,
 		cfg->acme_directory, cfg->acme_email, cfg->acme_eab,
 		cfg->acme_ca_file,
@@ -110,6 +108,9 @@ void dv_config_free(dv_config *cfg)
 	dv_zone_specs_free(&cfg->zones);
 	dv_peer_specs_free(&cfg->secondaries);
 	dv_peer_specs_free(&cfg->notify);
+	dv_fwd_rules_free(&cfg->servers);
+	dv_upstreams_free(&cfg->dns_upstreams);
+	dv_anchors_free(&cfg->trust_anchors);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

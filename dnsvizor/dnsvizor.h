@@ -131,8 +131,8 @@ typedef struct dv_config {
 	/* resolver (issue 4) */
 	int recursion;              /* 1 (default): resolve names outside our
 				       data; --no-recursion: REFUSED */
-	dv_strlist servers;         /* raw --server arguments */
-	dv_strlist dns_upstreams;   /* raw --dns-upstream (robur) */
+	dv_fwd_rules servers;       /* --server, --local */
+	dv_upstreams dns_upstreams; /* --dns-upstream (robur) */
 	int no_resolv;              /* --no-resolv */
 	char *resolv_file;          /* --resolv-file (/etc/resolv.conf) */
 	int strict_order, all_servers;
@@ -144,17 +144,17 @@ typedef struct dv_config {
 	int use_stale;              /* --use-stale-cache[=SECONDS] */
 	uint32_t stale_max_age;     /* its SECONDS (0 = engine default) */
 	int qname_min;              /* default 1 */
-	char *outgoing_addr;        /* --outgoing-address=IP */
+	dv_ipport outgoing_addr;    /* --outgoing-address=IP (af 0: none) */
 	int allow_loopback;         /* --allow-loopback-upstream */
 	int ipv4_only, ipv6_only;
 	int dnssec, dnssec_no_timecheck;
-	dv_strlist trust_anchors;   /* raw --trust-anchor arguments */
+	dv_anchors trust_anchors;   /* --trust-anchor */
 	dv_strlist trust_anchor_files;
 	dv_strlist nta;             /* --negative-trust-anchor */
 	int domain_needed, bogus_priv;  /* --domain-needed, --bogus-priv */
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */
-	dv_strlist rebind_ok;       /* raw --rebind-domain-ok arguments */
+	dv_strlist rebind_ok;       /* --rebind-domain-ok, one domain each */
 	/* DHCPv4 server (issue 5, dhcpd.c): raw values, checked at parse */
 	dv_strlist dhcp_ranges;     /* --dhcp-range */
 	dv_strlist dhcp_hosts;      /* --dhcp-host */
@@ -252,14 +252,6 @@ int dv_keyfile_load(const char *path, zone_keyring *kr, char *err,
 /* Build the keyring of cfg and attach it to db.  0 or -1 + err. */
 int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 		  size_t errlen);
-
-/* resolve.c: check one --server argument (IP[#PORT], /dom/[/dom/...]
- * [IP[#PORT]]).  0 or -1 with the reason in err. */
-int dv_server_check(const char *val, char *err, size_t errlen);
-/* Check one --dns-upstream=udp:IP[:PORT] | tcp:IP[:PORT]. */
-int dv_upstream_check(const char *val, char *err, size_t errlen);
-/* Check one --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST. */
-int dv_trust_anchor_check(const char *val, char *err, size_t errlen);
 
 /* Read a whole file (zone_read_fn): 0 or -errno. */
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);

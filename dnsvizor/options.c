@@ -642,7 +642,6 @@ static int opt_clear(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
-/* --server / --local: checked now, built when the resolver starts. */
 /* --rebind-domain-ok=DOMAIN or /DOM1/DOM2/: one list item per domain. */
 static int opt_rebind_ok(dv_parser *p, const dv_option *o, const char *val)
 {
@@ -670,40 +669,56 @@ static int opt_rebind_ok(dv_parser *p, const dv_option *o, const char *val)
 
 static int opt_server(dv_parser *p, const dv_option *o, const char *val)
 {
-	char why[256];
+	dv_fwd_rule r;
+	char why[512];
 
-	if (dv_server_check(val, why, sizeof(why)) < 0)
+	if (dv_fwd_rule_parse(val, &r, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
+	if (dv_fwd_rules_add(field(p, o), &r) < 0) {
+		dv_fwd_rule_free(&r);
+		return oom(p, o);
+	}
+	return 0;
 }
 
 static int opt_upstream(dv_parser *p, const dv_option *o, const char *val)
 {
-	char why[256];
+	dv_upstream u;
+	char why[512];
 
-	if (dv_upstream_check(val, why, sizeof(why)) < 0)
+	if (dv_upstream_parse(val, &u, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
+	if (dv_upstreams_add(field(p, o), &u) < 0)
+		return oom(p, o);
+	return 0;
 }
 
 static int opt_trust_anchor(dv_parser *p, const dv_option *o,
 			    const char *val)
 {
-	char why[512];
+	dv_anchor t;
+	char why[1024];
 
-	if (dv_trust_anchor_check(val, why, sizeof(why)) < 0)
+	if (dv_anchor_parse(val, &t, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
+	if (dv_anchors_add(field(p, o), &t) < 0) {
+		free(t.domain);
+		free(t.digest);
+		return oom(p, o);
+	}
+	return 0;
 }
 
-static int opt_ip_str(dv_parser *p, const dv_option *o, const char *val)
+/* a plain IP address (no port) into a dv_ipport */
+static int opt_ip_addr(dv_parser *p, const dv_option *o, const char *val)
 {
 	int af;
 	uint8_t bin[16];
 
-	if (!dv_parse_ip(val, &af, bin))
+	if (!dv_parse_ip(val, &af, bin) ||
+	    dv_ipport_parse(val, strlen(val), 0, field(p, o)) < 0)
 		return opt_fail(p, o->name, "bad IP address '%s'", val);
-	return set_str(p, o, val);
+	return 0;
 }
 
 /* dnsmasq: --use-stale-cache[=SECONDS] (maximum stale age). */
@@ -1145,7 +1160,7 @@ static const dv_option dv_options[] = {
 	     "of the name as needed (RFC 9156; the default)."),
 	OPT("no-qname-minimisation", 0, A_NONE, 0, opt_clear, OFF(qname_min),
 	    0, 0, NULL, "Send the full query name to every server."),
-	OPT("outgoing-address", 0, A_REQ, 0, opt_ip_str, OFF(outgoing_addr),
+	OPT("outgoing-address", 0, A_REQ, 0, opt_ip_addr, OFF(outgoing_addr),
 	    0, 0, "IP", "Send upstream queries from this address."),
 	FLAG("allow-loopback-upstream", 0, allow_loopback, "Allow upstream "
 	     "servers on loopback addresses (refused by default)."),
@@ -1372,7 +1387,7 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_u16, dv_pr_u16 }, { opt_u32, dv_pr_u32 },
 		{ opt_bytes, dv_pr_u64 }, { opt_secs_ms, dv_pr_secs_ms },
 		{ opt_str, dv_pr_str }, { opt_str_empty, dv_pr_str },
-		{ opt_ip_str, dv_pr_str }, { opt_dns_server, dv_pr_ipport },
+		{ opt_ip_addr, dv_pr_ipport }, { opt_dns_server, dv_pr_ipport },
 		{ opt_acme_eab, dv_pr_str }, { opt_log_facility, dv_pr_str },
 		{ opt_domain, dv_pr_str },
 		{ opt_list, dv_pr_list }, { opt_listen, dv_pr_list },
@@ -1381,8 +1396,9 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_peer, dv_pr_peers },
 		{ opt_acl, dv_pr_list }, { opt_dns_key, dv_pr_list },
 		{ opt_dns_key_file, dv_pr_list }, { opt_acme_cert, dv_pr_list },
-		{ opt_server, dv_pr_list }, { opt_upstream, dv_pr_list },
-		{ opt_trust_anchor, dv_pr_list },
+		{ opt_server, dv_pr_servers },
+		{ opt_upstream, dv_pr_upstreams },
+		{ opt_trust_anchor, dv_pr_anchors },
 		{ opt_dhcp_range, dv_pr_list }, { opt_dhcp_host, dv_pr_list },
 		{ opt_rebind_ok, dv_pr_list },
 		{ opt_log_queries, dv_pr_log_queries },

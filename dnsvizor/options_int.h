@@ -106,5 +106,11 @@ void dv_pr_peers(FILE *out, const dv_option *o, const dv_config *c,
 		 const dv_config *def);
 void dv_pr_ipport(FILE *out, const dv_option *o, const dv_config *c,
 		  const dv_config *def);
+void dv_pr_servers(FILE *out, const dv_option *o, const dv_config *c,
+		   const dv_config *def);
+void dv_pr_upstreams(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def);
+void dv_pr_anchors(FILE *out, const dv_option *o, const dv_config *c,
+		   const dv_config *def);
 
 #endif
