@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "dhcp/dhcp.h"
 
 enum { DV_IPSTR = 64 };
 
@@ -86,6 +87,40 @@ typedef struct dv_anchors {
 	dv_anchor *v;
 	size_t n;
 } dv_anchors;
+
+/* --dhcp-range, --dhcp-host, --dhcp-option(-force): parsed once by
+ * dhcp/'s own parsers (dhcp_range_parse, ...).  text[i] keeps the value
+ * as given (with "force:" for --dhcp-option-force), only for
+ * --dump-config: an option's wire form does not say how it was written. */
+typedef struct dv_dhcp_ranges {
+	dhcp_range *v;
+	char **text;
+	size_t n;
+} dv_dhcp_ranges;
+
+typedef struct dv_dhcp_hosts {
+	dhcp_host *v;
+	char **text;
+	size_t n;
+} dv_dhcp_hosts;
+
+typedef struct dv_dhcp_opts {
+	dhcp_opt *v;
+	char **text;
+	size_t n;
+} dv_dhcp_opts;
+
+/* Parse val and append it (conf_dhcp.c).  0 or -1 with why ("out of
+ * memory" or the dhcp/ parser's reason). */
+int dv_dhcp_ranges_add(dv_dhcp_ranges *l, const char *val, char *why,
+		       size_t whylen);
+int dv_dhcp_hosts_add(dv_dhcp_hosts *l, const char *val, char *why,
+		      size_t whylen);
+int dv_dhcp_opts_add(dv_dhcp_opts *l, const char *val, char *why,
+		     size_t whylen);
+void dv_dhcp_ranges_free(dv_dhcp_ranges *l);
+void dv_dhcp_hosts_free(dv_dhcp_hosts *l);
+void dv_dhcp_opts_free(dv_dhcp_opts *l);
 
 /* "IP" or "IP#PORT" (n bytes at s); port defport when not given. */
 int dv_ipport_parse(const char *s, size_t n, uint16_t defport, dv_ipport *a);

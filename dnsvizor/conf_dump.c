@@ -181,20 +181,3 @@ void dv_pr_acme_key_type(FILE *out, const dv_option *o, const dv_config *c,
 	    c->acme_key_type >= 0 && c->acme_key_type < 3)
 		fprintf(out, "%s=%s\n", o->name, names[c->acme_key_type]);
 }
-
-/* --dhcp-option and --dhcp-option-force (o->max 1) share one list; the
- * forced ones carry dnsmasq's "force:" prefix there. */
-void dv_pr_dhcp_option(FILE *out, const dv_option *o, const dv_config *c,
-		       const dv_config *def)
-{
-	const dv_strlist *l = &c->dhcp_options;
-
-	(void)def;
-	for (size_t i = 0; i < l->n; i++) {
-		int forced = strncmp(l->v[i], "force:", 6) == 0;
-
-		if (forced == (o->max == 1))
-			fprintf(out, "%s=%s\n", o->name,
-				l->v[i] + (forced ? 6 : 0));
-	}
-}

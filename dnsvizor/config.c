@@ -89,7 +89,6 @@ void dv_config_free(dv_config *cfg)
 		&cfg->dns_keys, &cfg->dns_key_files,
 		&cfg->notify_ns, &cfg->journal_recover,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
-		&cfg->dhcp_ranges, &cfg->dhcp_hosts, &cfg->dhcp_options,
 		&cfg->no_dhcp_ifaces, &cfg->except_ifaces, &cfg->acme_certs,
 	};
 	char *strs[] = {
@@ -111,6 +110,9 @@ void dv_config_free(dv_config *cfg)
 	dv_fwd_rules_free(&cfg->servers);
 	dv_upstreams_free(&cfg->dns_upstreams);
 	dv_anchors_free(&cfg->trust_anchors);
+	dv_dhcp_ranges_free(&cfg->dhcp_ranges);
+	dv_dhcp_hosts_free(&cfg->dhcp_hosts);
+	dv_dhcp_opts_free(&cfg->dhcp_options);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

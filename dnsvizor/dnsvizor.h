@@ -155,11 +155,11 @@ typedef struct dv_config {
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */
 	dv_strlist rebind_ok;       /* --rebind-domain-ok, one domain each */
-	/* DHCPv4 server (issue 5, dhcpd.c): raw values, checked at parse */
-	dv_strlist dhcp_ranges;     /* --dhcp-range */
-	dv_strlist dhcp_hosts;      /* --dhcp-host */
-	dv_strlist dhcp_options;    /* --dhcp-option; "force:" prefix for
-				       --dhcp-option-force */
+	/* DHCPv4 server (issue 5, dhcpd.c) */
+	dv_dhcp_ranges dhcp_ranges; /* --dhcp-range */
+	dv_dhcp_hosts dhcp_hosts;   /* --dhcp-host */
+	dv_dhcp_opts dhcp_options;  /* --dhcp-option, --dhcp-option-force
+				       (dhcp_opt.force set) */
 	dv_strlist no_dhcp_ifaces;  /* --no-dhcp-interface */
 	dv_strlist except_ifaces;   /* --except-interface */
 	int dhcp_authoritative, dhcp_rapid_commit, dhcp_ignore_names;

@@ -255,45 +255,38 @@ static int opt_iface(dv_parser *p, const dv_option *o, const char *val)
 	return add_items(p, o, val, ifname_ok, "interface name");
 }
 
-/* DHCP values are checked with the engine's own parsers and kept raw. */
+/* DHCP values: parsed with the engine's own parsers (conf_dhcp.c). */
 static int opt_dhcp_range(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[256] = "";
-	dhcp_range r;
 
-	if (dhcp_range_parse(val, &r, why, sizeof(why)) < 0)
+	if (dv_dhcp_ranges_add(field(p, o), val, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "'%s': %s", val, why);
-	return opt_list(p, o, val);
+	return 0;
 }
 
 static int opt_dhcp_host(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[256] = "";
-	dhcp_host h;
 
-	if (dhcp_host_parse(val, &h, why, sizeof(why)) < 0)
+	if (dv_dhcp_hosts_add(field(p, o), val, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "'%s': %s", val, why);
-	return opt_list(p, o, val);
+	return 0;
 }
 
 /* --dhcp-option and --dhcp-option-force (o->max == 1): the latter is
- * stored with dnsmasq's "force:" prefix. */
+ * parsed with dnsmasq's "force:" prefix. */
 static int opt_dhcp_option(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[256] = "", *spec = NULL;
-	dhcp_opt *d = malloc(sizeof(*d));
-	int rc;
+	int rc = 0;
 
-	if (!d || (o->max && asprintf(&spec, "force:%s", val) < 0)) {
-		free(d);
+	if (o->max && asprintf(&spec, "force:%s", val) < 0)
 		return oom(p, o);
-	}
-	if (dhcp_option_parse(spec ? spec : val, d, why, sizeof(why)) < 0)
+	if (dv_dhcp_opts_add(field(p, o), spec ? spec : val, why,
+			     sizeof(why)) < 0)
 		rc = opt_fail(p, o->name, "'%s': %s", val, why);
-	else
-		rc = opt_list(p, o, spec ? spec : val);
 	free(spec);
-	free(d);
 	return rc;
 }
 
@@ -1399,7 +1392,8 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_server, dv_pr_servers },
 		{ opt_upstream, dv_pr_upstreams },
 		{ opt_trust_anchor, dv_pr_anchors },
-		{ opt_dhcp_range, dv_pr_list }, { opt_dhcp_host, dv_pr_list },
+		{ opt_dhcp_range, dv_pr_dhcp_ranges },
+		{ opt_dhcp_host, dv_pr_dhcp_hosts },
 		{ opt_rebind_ok, dv_pr_list },
 		{ opt_log_queries, dv_pr_log_queries },
 		{ opt_log_level, dv_pr_log_level },

@@ -112,5 +112,10 @@ void dv_pr_upstreams(FILE *out, const dv_option *o, const dv_config *c,
 		     const dv_config *def);
 void dv_pr_anchors(FILE *out, const dv_option *o, const dv_config *c,
 		   const dv_config *def);
+/* typed DHCP values (conf_dhcp.c) */
+void dv_pr_dhcp_ranges(FILE *out, const dv_option *o, const dv_config *c,
+		       const dv_config *def);
+void dv_pr_dhcp_hosts(FILE *out, const dv_option *o, const dv_config *c,
+		      const dv_config *def);
 
 #endif
