@@ -122,6 +122,30 @@ void dv_dhcp_ranges_free(dv_dhcp_ranges *l);
 void dv_dhcp_hosts_free(dv_dhcp_hosts *l);
 void dv_dhcp_opts_free(dv_dhcp_opts *l);
 
+/* --allow-update=ZONE,KEYNAME|ADDR[/PREFIX][,TYPE...] and
+ * --allow-transfer=ZONE,KEYNAME|ADDR[/PREFIX] */
+typedef struct dv_acl {
+	char *zone;             /* absolute */
+	char *key;              /* absolute key name; NULL: by address */
+	int af;                 /* 4 or 6 when by address */
+	uint8_t addr[16];
+	int prefix;
+	uint16_t types[32];     /* allow-update: only these (none: all) */
+	size_t ntypes;
+} dv_acl;
+
+typedef struct dv_acls {
+	dv_acl *v;
+	size_t n;
+} dv_acls;
+
+/* transfer: --allow-transfer (no types).  conf_rec.c. */
+int dv_acl_parse(const char *val, int transfer, dv_acl *a, char *why,
+		 size_t whylen);
+int dv_acls_add(dv_acls *l, const dv_acl *a);
+void dv_acl_free(dv_acl *a);
+void dv_acls_free(dv_acls *l);
+
 /* "IP" or "IP#PORT" (n bytes at s); port defport when not given. */
 int dv_ipport_parse(const char *s, size_t n, uint16_t defport, dv_ipport *a);
 /* Write "IP" or "IP#PORT" (as given) into out. */

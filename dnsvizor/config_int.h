@@ -1,9 +1,11 @@
 /*
- * dnsvizor/config_int.h — internal to options.c and config.c: the
- * converters that turn dnsmasq-style record options into RRs.  options.c
- * runs them at parse time with a checking sink (so --test reports bad
- * values with file:line); config.c runs them again in dv_build_db with a
- * sink that adds the RRs to the local-data store.
+ * dnsvizor/config_int.h — internal to the configuration files: the
+ * converters (conf_rec.c) that turn dnsmasq-style record options into
+ * RRs.  options.c runs them at parse time with a checking sink (so --test
+ * reports bad values with file:line); config.c runs them again in
+ * dv_build_db with a sink that adds the RRs to the local-data store.
+ * Also the token helpers conf_rec.c shares with config.c's hosts-file
+ * reader.
  */
 #ifndef DV_CONFIG_INT_H
 #define DV_CONFIG_INT_H
@@ -51,5 +53,22 @@ int dv_name_abs(const char *s, size_t n, char *out, size_t outlen);
 
 /* 1 if s is a textual IPv4 (af 4) / IPv6 (af 6) address; fills addr. */
 int dv_parse_ip(const char *s, int *af, uint8_t addr[16]);
+
+/* ---- tokens (conf_rec.c) ---- */
+enum { DV_NAMEBUF = 1024 };     /* presentation names, escapes included */
+typedef struct dv_tok {
+	const char *p;
+	size_t n;
+} dv_tok;
+dv_tok dv_tok_trim(const char *p, size_t n);
+/* Split at commas outside double quotes; -1 if more than max fields. */
+int dv_csv_split(const char *val, dv_tok *t, int max);
+int dv_tok_str(dv_tok t, char *out, size_t outlen);
+/* t as an absolute name into out (DV_NAMEBUF bytes).  0 or -1. */
+int dv_tok_name(dv_tok t, char *out);
+int dv_tok_ip(dv_tok t, int *af, uint8_t addr[16]);
+/* The reverse-lookup owner name of an address, and its text. */
+void dv_rev_name(int af, const uint8_t *a, char *out, size_t outlen);
+int dv_ip_str(int af, const uint8_t *a, char *out, size_t outlen);
 
 #endif

@@ -117,8 +117,8 @@ typedef struct dv_config {
 	dv_strlist ptr_records;     /* raw --ptr-record arguments */
 	dv_strlist caa_records;     /* raw --caa-record arguments */
 	dv_zone_specs zones;        /* --zone=ORIGIN,FILE */
-	dv_strlist allow_update;    /* raw --allow-update arguments */
-	dv_strlist allow_transfer;  /* raw --allow-transfer arguments */
+	dv_acls allow_update;       /* --allow-update */
+	dv_acls allow_transfer;     /* --allow-transfer */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */
 	dv_peer_specs secondaries;  /* --secondary=ZONE,PRIMARY[#PORT]
 				       [,KEYNAME] */

@@ -364,16 +364,23 @@ static int opt_dns_key_file(dv_parser *p, const dv_option *o,
 	return opt_list(p, o, val);
 }
 
-/* --allow-update / --allow-transfer: ZONE,WHO[,...]; checked fully when
- * the db is built (config.c). */
+/* --allow-update / --allow-transfer (o->max 1): ZONE,WHO[,...] */
 static int opt_acl(dv_parser *p, const dv_option *o, const char *val)
 {
 	const char *comma = strchr(val, ',');
+	char why[1024];
+	dv_acl a;
 
 	if (!comma || comma == val || !comma[1] || comma[1] == ',')
 		return opt_fail(p, o->name, "expected ZONE,KEYNAME or "
 				"ZONE,ADDR[/PREFIX] in '%s'", val);
-	return opt_list(p, o, val);
+	if (dv_acl_parse(val, (int)o->max, &a, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	if (dv_acls_add(field(p, o), &a) < 0) {
+		dv_acl_free(&a);
+		return oom(p, o);
+	}
+	return 0;
 }
 
 /* --rrl-exempt=ADDR[/PREFIX] (repeatable). */
@@ -1054,7 +1061,7 @@ static const dv_option dv_options[] = {
 	    "with the TSIG key KEYNAME, or unsigned ones from ADDR/PREFIX; "
 	    "only the listed types when given. Keys named x._update.ZONE "
 	    "need no such line. Everything else is REFUSED. Repeatable."),
-	OPT("allow-transfer", 0, A_REQ, 0, opt_acl, OFF(allow_transfer), 0, 0,
+	OPT("allow-transfer", 0, A_REQ, 0, opt_acl, OFF(allow_transfer), 0, 1,
 	    "ZONE,KEYNAME|ZONE,ADDR[/PREFIX]", "Allow AXFR/IXFR of ZONE with "
 	    "the TSIG key KEYNAME or from ADDR/PREFIX (keys named "
 	    "x._transfer.ZONE need no such line). Repeatable."),
@@ -1387,7 +1394,7 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_iface, dv_pr_list }, { opt_rec, dv_pr_list },
 		{ opt_address, dv_pr_list }, { opt_zone, dv_pr_zones },
 		{ opt_peer, dv_pr_peers },
-		{ opt_acl, dv_pr_list }, { opt_dns_key, dv_pr_list },
+		{ opt_acl, dv_pr_acls }, { opt_dns_key, dv_pr_list },
 		{ opt_dns_key_file, dv_pr_list }, { opt_acme_cert, dv_pr_list },
 		{ opt_server, dv_pr_servers },
 		{ opt_upstream, dv_pr_upstreams },

@@ -112,6 +112,9 @@ void dv_pr_upstreams(FILE *out, const dv_option *o, const dv_config *c,
 		     const dv_config *def);
 void dv_pr_anchors(FILE *out, const dv_option *o, const dv_config *c,
 		   const dv_config *def);
+/* typed ACLs (conf_rec.c) */
+void dv_pr_acls(FILE *out, const dv_option *o, const dv_config *c,
+		const dv_config *def);
 /* typed DHCP values (conf_dhcp.c) */
 void dv_pr_dhcp_ranges(FILE *out, const dv_option *o, const dv_config *c,
 		       const dv_config *def);
