@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dhcp/dhcp.h"
+#include "zones/zones.h"
 
 enum { DV_IPSTR = 64 };
 
@@ -145,6 +146,33 @@ int dv_acl_parse(const char *val, int transfer, dv_acl *a, char *why,
 int dv_acls_add(dv_acls *l, const dv_acl *a);
 void dv_acl_free(dv_acl *a);
 void dv_acls_free(dv_acls *l);
+
+/* --dns-key=NAME:ALG:BASE64, parsed by zone_tsig_key_parse. */
+typedef struct dv_tsig_keys {
+	zone_tsig_key *v;
+	size_t n;
+} dv_tsig_keys;
+
+int dv_tsig_keys_add(dv_tsig_keys *l, const zone_tsig_key *k);
+void dv_tsig_keys_free(dv_tsig_keys *l);
+/* "NAME:ALG:BASE64" of k (as zone_tsig_key_parse reads it) into out. */
+int dv_tsig_key_str(const zone_tsig_key *k, char *out, size_t outlen);
+
+/* --acme-cert=NAME[,NAME...]: one certificate order. */
+typedef struct dv_cert_order {
+	char **names;           /* first: the subject CN and file stem */
+	size_t nnames;
+} dv_cert_order;
+
+typedef struct dv_cert_orders {
+	dv_cert_order *v;
+	size_t n;
+} dv_cert_orders;
+
+/* Append the order of one --acme-cert value (names checked). */
+int dv_cert_order_add(dv_cert_orders *l, const char *val, char *why,
+		      size_t whylen);
+void dv_cert_orders_free(dv_cert_orders *l);
 
 /* "IP" or "IP#PORT" (n bytes at s); port defport when not given. */
 int dv_ipport_parse(const char *s, size_t n, uint16_t defport, dv_ipport *a);

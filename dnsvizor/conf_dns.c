@@ -415,6 +415,109 @@ void dv_anchors_free(dv_anchors *l)
 	l->n = 0;
 }
 
+/* ---- --dns-key, --acme-cert ---- */
+
+int dv_tsig_keys_add(dv_tsig_keys *l, const zone_tsig_key *k)
+{
+	return vec_push(&l->v, &l->n, sizeof(*k), k);
+}
+
+void dv_tsig_keys_free(dv_tsig_keys *l)
+{
+	if (l->v)   /* the secrets do not outlive the configuration */
+		memset(l->v, 0, l->n * sizeof(*l->v));
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static size_t b64(const uint8_t *in, size_t n, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				  "qrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 |
+			     (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int dv_tsig_key_str(const zone_tsig_key *k, char *out, size_t outlen)
+{
+	static const char *const alg[] = { "", "hmac-md5", "hmac-sha1",
+		"hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512" };
+	char name[DV_CNAMEBUF], sec[TSIG_MAXSECRET * 4 / 3 + 8];
+
+	if (wire_name_to_str(k->name, name, sizeof(name)) < 0 ||
+	    k->alg < TSIG_HMAC_MD5 || k->alg > TSIG_HMAC_SHA512 ||
+	    k->secret_len > TSIG_MAXSECRET)
+		return -1;
+	b64(k->secret, k->secret_len, sec);
+	return (size_t)snprintf(out, outlen, "%s:%s:%s", name, alg[k->alg],
+				sec) < outlen ? 0 : -1;
+}
+
+static void order_free(dv_cert_order *o)
+{
+	for (size_t j = 0; j < o->nnames; j++)
+		free(o->names[j]);
+	free(o->names);
+	o->names = NULL;
+	o->nnames = 0;
+}
+
+void dv_cert_orders_free(dv_cert_orders *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		order_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int order_name(dv_cert_order *o, const char *s, size_t n)
+{
+	char **v = realloc(o->names, (o->nnames + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	o->names = v;
+	if (!(v[o->nnames] = strndup(s, n)))
+		return -1;
+	o->nnames++;
+	return 0;
+}
+
+/* val was checked by the option handler (names, commas). */
+int dv_cert_order_add(dv_cert_orders *l, const char *val, char *why,
+		      size_t whylen)
+{
+	dv_cert_order o = { NULL, 0 };
+	const char *s = val, *e;
+
+	do {
+		e = strchr(s, ',');
+		if (order_name(&o, s, e ? (size_t)(e - s) : strlen(s)) < 0)
+			goto oom;
+		s = e + 1;
+	} while (e);
+	if (vec_push(&l->v, &l->n, sizeof(o), &o) == 0)
+		return 0;
+oom:
+	order_free(&o);
+	snprintf(why, whylen, "out of memory");
+	return -1;
+}
+
 /* ---- printers ---- */
 
 static const void *fld(const dv_config *c, const dv_option *o)
@@ -510,4 +613,30 @@ void dv_pr_anchors(FILE *out, const dv_option *o, const dv_config *c,
 		fprintf(out, "%s=%s,%u,%u,%u,%s\n", o->name, l->v[i].domain,
 			(unsigned)l->v[i].keytag, (unsigned)l->v[i].alg,
 			(unsigned)l->v[i].digest_type, l->v[i].digest);
+}
+
+void dv_pr_tsig_keys(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def)
+{
+	const dv_tsig_keys *l = fld(c, o);
+	char k[TSIG_MAXSECRET * 2 + DV_CNAMEBUF];
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++)
+		if (dv_tsig_key_str(&l->v[i], k, sizeof(k)) == 0)
+			fprintf(out, "%s=%s\n", o->name, k);
+}
+
+void dv_pr_cert_orders(FILE *out, const dv_option *o, const dv_config *c,
+		       const dv_config *def)
+{
+	const dv_cert_orders *l = fld(c, o);
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++) {
+		fprintf(out, "%s=", o->name);
+		for (size_t j = 0; j < l->v[i].nnames; j++)
+			fprintf(out, "%s%s", j ? "," : "", l->v[i].names[j]);
+		fputc('\n', out);
+	}
 }

@@ -83,10 +83,10 @@ void dv_config_free(dv_config *cfg)
 		&cfg->host_records, &cfg->addresses, &cfg->cnames,
 		&cfg->mx_hosts, &cfg->srv_hosts, &cfg->txt_records,
 		&cfg->ptr_records, &cfg->caa_records,
-		&cfg->dns_keys, &cfg->dns_key_files,
+		&cfg->dns_key_files,
 		&cfg->notify_ns, &cfg->journal_recover,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
-		&cfg->no_dhcp_ifaces, &cfg->except_ifaces, &cfg->acme_certs,
+		&cfg->no_dhcp_ifaces, &cfg->except_ifaces,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
@@ -103,6 +103,8 @@ void dv_config_free(dv_config *cfg)
 		free(strs[i]);
 	dv_zone_specs_free(&cfg->zones);
 	dv_acls_free(&cfg->allow_update);
+	dv_tsig_keys_free(&cfg->dns_keys);
+	dv_cert_orders_free(&cfg->acme_certs);
 	dv_acls_free(&cfg->allow_transfer);
 	dv_peer_specs_free(&cfg->secondaries);
 	dv_peer_specs_free(&cfg->notify);

@@ -126,7 +126,7 @@ typedef struct dv_config {
 	dv_strlist notify_ns;       /* --notify-ns=ZONE */
 	dv_strlist journal_recover; /* --journal-recover=ZONE */
 	int no_ident;               /* --no-ident */
-	dv_strlist dns_keys;        /* --dns-key=NAME:ALG:BASE64 */
+	dv_tsig_keys dns_keys;      /* --dns-key=NAME:ALG:BASE64 */
 	dv_strlist dns_key_files;   /* --dns-key-file=FILE */
 	/* resolver (issue 4) */
 	int recursion;              /* 1 (default): resolve names outside our
@@ -173,7 +173,7 @@ typedef struct dv_config {
 	int acme_agree_tos;         /* --acme-agree-tos */
 	char *acme_eab;             /* --acme-eab=KID:HMAC */
 	char *acme_ca_file;         /* --acme-ca-file (CA's HTTPS trust) */
-	dv_strlist acme_certs;      /* --acme-cert=NAME[,NAME...] */
+	dv_cert_orders acme_certs;  /* --acme-cert=NAME[,NAME...] */
 	int acme_key_type;          /* --acme-key-type: ACME_KEY_* */
 	int acme_renew_now;         /* --acme-renew-now */
 	dv_ipport dns_server;       /* --dns-server=IP[#PORT] (RFC 2136 to an

@@ -343,7 +343,7 @@ static int opt_peer(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
-/* --dns-key=NAME:ALG:BASE64 (checked now, built in dv_build_db). */
+/* --dns-key=NAME:ALG:BASE64 */
 static int opt_dns_key(dv_parser *p, const dv_option *o, const char *val)
 {
 	zone_tsig_key k;
@@ -351,7 +351,9 @@ static int opt_dns_key(dv_parser *p, const dv_option *o, const char *val)
 
 	if (zone_tsig_key_parse(val, &k, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
+	if (dv_tsig_keys_add(field(p, o), &k) < 0)
+		return oom(p, o);
+	return 0;
 }
 
 static int opt_dns_key_file(dv_parser *p, const dv_option *o,
@@ -528,6 +530,8 @@ static int acme_name_ok(const char *s, size_t n)
 /* --acme-cert=NAME[,NAME...]: one certificate, first name = CN. */
 static int opt_acme_cert(dv_parser *p, const dv_option *o, const char *val)
 {
+	char why[64];
+
 	for (const char *s = val; ; ) {
 		const char *e = strchr(s, ',');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
@@ -539,7 +543,9 @@ static int opt_acme_cert(dv_parser *p, const dv_option *o, const char *val)
 			break;
 		s = e + 1;
 	}
-	return opt_list(p, o, val);
+	if (dv_cert_order_add(field(p, o), val, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	return 0;
 }
 
 /* --dns-server=IP[#PORT] */
@@ -1394,8 +1400,9 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_iface, dv_pr_list }, { opt_rec, dv_pr_list },
 		{ opt_address, dv_pr_list }, { opt_zone, dv_pr_zones },
 		{ opt_peer, dv_pr_peers },
-		{ opt_acl, dv_pr_acls }, { opt_dns_key, dv_pr_list },
-		{ opt_dns_key_file, dv_pr_list }, { opt_acme_cert, dv_pr_list },
+		{ opt_acl, dv_pr_acls }, { opt_dns_key, dv_pr_tsig_keys },
+		{ opt_dns_key_file, dv_pr_list },
+		{ opt_acme_cert, dv_pr_cert_orders },
 		{ opt_server, dv_pr_servers },
 		{ opt_upstream, dv_pr_upstreams },
 		{ opt_trust_anchor, dv_pr_anchors },

@@ -112,6 +112,10 @@ void dv_pr_upstreams(FILE *out, const dv_option *o, const dv_config *c,
 		     const dv_config *def);
 void dv_pr_anchors(FILE *out, const dv_option *o, const dv_config *c,
 		   const dv_config *def);
+void dv_pr_tsig_keys(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def);
+void dv_pr_cert_orders(FILE *out, const dv_option *o, const dv_config *c,
+		       const dv_config *def);
 /* typed ACLs (conf_rec.c) */
 void dv_pr_acls(FILE *out, const dv_option *o, const dv_config *c,
 		const dv_config *def);
