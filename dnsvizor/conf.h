@@ -174,6 +174,48 @@ int dv_cert_order_add(dv_cert_orders *l, const char *val, char *why,
 		      size_t whylen);
 void dv_cert_orders_free(dv_cert_orders *l);
 
+/* The local records one option (--host-record, --cname, --mx-host,
+ * --srv-host, --txt-record, --ptr-record, --caa-record) stands for, as
+ * its converter (conf_rec.c) produced them at parse time. */
+enum { DV_TTL_LOCAL = 0xffffffffu };   /* ttl: --local-ttl, whatever it is */
+typedef struct dv_local_rr {
+	char *owner;            /* absolute */
+	char type[8];           /* "A", "PTR", "CNAME", ... */
+	uint32_t ttl;           /* or DV_TTL_LOCAL */
+	char *rdata;            /* presentation */
+	int weak;               /* skipped if the owner has this type */
+} dv_local_rr;
+
+typedef struct dv_local_rec {
+	dv_local_rr *rr;
+	size_t nrr;
+	char *text;             /* the value as given, for --dump-config */
+} dv_local_rec;
+
+typedef struct dv_local_recs {
+	dv_local_rec *v;
+	size_t n;
+} dv_local_recs;
+
+void dv_local_recs_free(dv_local_recs *l);
+
+/* --address=/DOMAIN/[DOMAIN/...][ADDR] */
+typedef struct dv_address {
+	char **domains;         /* absolute, or "#": every name */
+	size_t ndomains;
+	int af;                 /* 0: NXDOMAIN, 4 or 6 */
+	uint8_t addr[16];
+} dv_address;
+
+typedef struct dv_addresses {
+	dv_address *v;
+	size_t n;
+} dv_addresses;
+
+int dv_addresses_add(dv_addresses *l, const char *val, char *why,
+		     size_t whylen);
+void dv_addresses_free(dv_addresses *l);
+
 /* "IP" or "IP#PORT" (n bytes at s); port defport when not given. */
 int dv_ipport_parse(const char *s, size_t n, uint16_t defport, dv_ipport *a);
 /* Write "IP" or "IP#PORT" (as given) into out. */

@@ -557,6 +557,167 @@ int dv_address_parse(const char *val, dv_addr_fn fn, void *arg, char *why,
 	return 0;
 }
 
+/* ---- typed local records and addresses ---- */
+
+static int collect_emit(dv_rr_sink *s, const char *owner, const char *type,
+			uint32_t ttl, const char *rdata, int weak)
+{
+	dv_local_rec *r = s->arg;
+	dv_local_rr *v = realloc(r->rr, (r->nrr + 1) * sizeof(*v));
+
+	if (!v) {
+		snprintf(s->why, s->whylen, "out of memory");
+		return -1;
+	}
+	r->rr = v;
+	v += r->nrr;
+	memset(v, 0, sizeof(*v));
+	v->owner = strdup(owner);
+	v->rdata = strdup(rdata);
+	snprintf(v->type, sizeof(v->type), "%s", type);
+	v->ttl = ttl;
+	v->weak = weak;
+	r->nrr++;   /* freed with the record even when a strdup failed */
+	if (v->owner && v->rdata)
+		return 0;
+	snprintf(s->why, s->whylen, "out of memory");
+	return -1;
+}
+
+void dv_local_rec_free(dv_local_rec *r)
+{
+	for (size_t i = 0; i < r->nrr; i++) {
+		free(r->rr[i].owner);
+		free(r->rr[i].rdata);
+	}
+	free(r->rr);
+	free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+int dv_local_rec_parse(dv_rec_fn fn, const char *val, dv_local_rec *r,
+		       char *why, size_t whylen)
+{
+	dv_rr_sink s = { .emit = collect_emit, .arg = r, .ttl = DV_TTL_LOCAL,
+			 .why = why, .whylen = whylen };
+
+	memset(r, 0, sizeof(*r));
+	why[0] = '\0';
+	if (!*val || fn(&s, val) < 0 || !(r->text = strdup(val))) {
+		if (!why[0])
+			snprintf(why, whylen, *val ? "out of memory"
+				 : "empty value");
+		dv_local_rec_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+int dv_local_recs_add(dv_local_recs *l, const dv_local_rec *r)
+{
+	dv_local_rec *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	l->v = v;
+	v[l->n++] = *r;
+	return 0;
+}
+
+void dv_local_recs_free(dv_local_recs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		dv_local_rec_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void address_free(dv_address *a)
+{
+	for (size_t i = 0; i < a->ndomains; i++)
+		free(a->domains[i]);
+	free(a->domains);
+	memset(a, 0, sizeof(*a));
+}
+
+static int address_domain(void *arg, const char *domain, int af,
+			  const uint8_t *addr)
+{
+	dv_address *a = arg;
+	char **v = realloc(a->domains, (a->ndomains + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	a->domains = v;
+	if (!(v[a->ndomains] = strdup(domain)))
+		return -1;
+	a->ndomains++;
+	a->af = af;
+	if (addr)
+		memcpy(a->addr, addr, af == 4 ? 4 : 16);
+	return 0;
+}
+
+int dv_addresses_add(dv_addresses *l, const char *val, char *why,
+		     size_t whylen)
+{
+	dv_address a = { NULL, 0, 0, { 0 } };
+	dv_address *v;
+
+	if (dv_address_parse(val, address_domain, &a, why, whylen) < 0) {
+		address_free(&a);
+		return -1;
+	}
+	if (!(v = realloc(l->v, (l->n + 1) * sizeof(*v)))) {
+		address_free(&a);
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	l->v = v;
+	v[l->n++] = a;
+	return 0;
+}
+
+void dv_addresses_free(dv_addresses *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		address_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void dv_pr_local_recs(FILE *out, const dv_option *o, const dv_config *c,
+		      const dv_config *def)
+{
+	const dv_local_recs *l = (const dv_local_recs *)
+		(const void *)((const char *)c + o->off);
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s=%s\n", o->name, l->v[i].text);
+}
+
+void dv_pr_addresses(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	(void)def;
+	for (size_t i = 0; i < c->addresses.n; i++) {
+		const dv_address *a = &c->addresses.v[i];
+
+		fprintf(out, "%s=/", o->name);
+		for (size_t j = 0; j < a->ndomains; j++)
+			fprintf(out, "%s/", a->domains[j]);
+		if (a->af && inet_ntop(a->af == 6 ? AF_INET6 : AF_INET,
+				       a->addr, ip, sizeof(ip)))
+			fputs(ip, out);
+		fputc('\n', out);
+	}
+}
+
 /* ---- --allow-update / --allow-transfer ---- */
 
 static const struct { const char *name; uint16_t type; } acl_types[] = {

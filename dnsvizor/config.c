@@ -80,9 +80,6 @@ void dv_config_free(dv_config *cfg)
 {
 	dv_strlist *lists[] = {
 		&cfg->listen_addrs, &cfg->interfaces, &cfg->addn_hosts,
-		&cfg->host_records, &cfg->addresses, &cfg->cnames,
-		&cfg->mx_hosts, &cfg->srv_hosts, &cfg->txt_records,
-		&cfg->ptr_records, &cfg->caa_records,
 		&cfg->dns_key_files,
 		&cfg->notify_ns, &cfg->journal_recover,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
@@ -101,6 +98,15 @@ void dv_config_free(dv_config *cfg)
 		dv_strlist_free(lists[i]);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
+	dv_local_recs *recs[] = {
+		&cfg->host_records, &cfg->cnames, &cfg->mx_hosts,
+		&cfg->srv_hosts, &cfg->txt_records, &cfg->ptr_records,
+		&cfg->caa_records,
+	};
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		dv_local_recs_free(recs[i]);
+	dv_addresses_free(&cfg->addresses);
 	dv_zone_specs_free(&cfg->zones);
 	dv_acls_free(&cfg->allow_update);
 	dv_tsig_keys_free(&cfg->dns_keys);
@@ -256,19 +262,26 @@ static void build_sink(build_ctx *b, dv_rr_sink *s, char *why, size_t wl)
 	s->whylen = wl;
 }
 
-static int build_records(build_ctx *b, const char *opt, const dv_strlist *l,
-			 dv_rec_fn fn)
+/* The RRs options.c made of each record option. */
+static int build_records(build_ctx *b, const char *opt,
+			 const dv_local_recs *l)
 {
 	char why[512];
 	dv_rr_sink s;
 
 	build_sink(b, &s, why, sizeof(why));
 	for (size_t i = 0; i < l->n; i++) {
-		why[0] = '\0';
-		if (fn(&s, l->v[i]) < 0) {
-			snprintf(b->err, b->errlen, "%s: %s: %s", opt,
-				 l->v[i], why);
-			return -1;
+		for (size_t j = 0; j < l->v[i].nrr; j++) {
+			const dv_local_rr *rr = &l->v[i].rr[j];
+
+			why[0] = '\0';
+			if (emit(&s, rr->owner, rr->type, rr->ttl ==
+				 DV_TTL_LOCAL ? s.ttl : rr->ttl, rr->rdata,
+				 rr->weak) < 0) {
+				snprintf(b->err, b->errlen, "%s: %s: %s", opt,
+					 l->v[i].text, why);
+				return -1;
+			}
 		}
 	}
 	return 0;
@@ -449,20 +462,19 @@ static int build_hosts(build_ctx *b)
 }
 
 /* Build order: explicit PTRs and host-records before the hosts files,
- * because the first PTR for an address wins; fn NULL = hosts files. */
+ * because the first PTR for an address wins; off 0 = hosts files. */
 static const struct {
 	const char *opt;
 	size_t off;
-	dv_rec_fn fn;
 } build_order[] = {
-	{ "ptr-record", offsetof(dv_config, ptr_records), dv_rec_ptr },
-	{ "host-record", offsetof(dv_config, host_records), dv_rec_host },
-	{ "addn-hosts", 0, NULL },
-	{ "cname", offsetof(dv_config, cnames), dv_rec_cname },
-	{ "mx-host", offsetof(dv_config, mx_hosts), dv_rec_mx },
-	{ "srv-host", offsetof(dv_config, srv_hosts), dv_rec_srv },
-	{ "txt-record", offsetof(dv_config, txt_records), dv_rec_txt },
-	{ "caa-record", offsetof(dv_config, caa_records), dv_rec_caa },
+	{ "ptr-record", offsetof(dv_config, ptr_records) },
+	{ "host-record", offsetof(dv_config, host_records) },
+	{ "addn-hosts", 0 },
+	{ "cname", offsetof(dv_config, cnames) },
+	{ "mx-host", offsetof(dv_config, mx_hosts) },
+	{ "srv-host", offsetof(dv_config, srv_hosts) },
+	{ "txt-record", offsetof(dv_config, txt_records) },
+	{ "caa-record", offsetof(dv_config, caa_records) },
 };
 
 static int build_local(build_ctx *b)
@@ -476,11 +488,10 @@ static int build_local(build_ctx *b)
 	}
 	for (size_t i = 0; rc == 0 && i < sizeof(build_order) /
 	     sizeof(build_order[0]); i++) {
-		const dv_strlist *l = (const dv_strlist *)(const void *)
+		const dv_local_recs *l = (const dv_local_recs *)(const void *)
 			((const char *)b->cfg + build_order[i].off);
-		rc = build_order[i].fn ?
-		     build_records(b, build_order[i].opt, l, build_order[i].fn) :
-		     build_hosts(b);
+		rc = build_order[i].off ? build_records(b, build_order[i].opt,
+							l) : build_hosts(b);
 	}
 	if (rc == 0 && zone_db_set_local(b->db, b->local) < 0) {
 		snprintf(b->err, b->errlen, "cannot install local data");
@@ -493,26 +504,21 @@ static int build_local(build_ctx *b)
 
 /* ---- --address ---- */
 
-static int address_add(void *arg, const char *domain, int af,
-		       const uint8_t *addr)
-{
-	build_ctx *b = arg;
-
-	return zone_db_add_address(b->db, domain, af, addr, b->cfg->local_ttl);
-}
-
 static int build_addresses(build_ctx *b)
 {
-	const dv_strlist *l = &b->cfg->addresses;
-	char why[256];
+	const dv_addresses *l = &b->cfg->addresses;
 
 	for (size_t i = 0; i < l->n; i++) {
-		if (dv_address_parse(l->v[i], address_add, b, why,
-				     sizeof(why)) < 0) {
-			snprintf(b->err, b->errlen, "address: %s: %s",
-				 l->v[i], why);
-			return -1;
-		}
+		const dv_address *a = &l->v[i];
+
+		for (size_t j = 0; j < a->ndomains; j++)
+			if (zone_db_add_address(b->db, a->domains[j], a->af,
+						a->af ? a->addr : NULL,
+						b->cfg->local_ttl) < 0) {
+				snprintf(b->err, b->errlen, "address: cannot "
+					 "add domain %s", a->domains[j]);
+				return -1;
+			}
 	}
 	return 0;
 }

@@ -40,6 +40,13 @@ int dv_rec_txt(dv_rr_sink *s, const char *val);
 int dv_rec_ptr(dv_rr_sink *s, const char *val);
 int dv_rec_caa(dv_rr_sink *s, const char *val);
 
+/* Run converter fn on val with a sink that keeps the RRs in *r (TTL
+ * DV_TTL_LOCAL where the option gives none).  0 or -1 with why. */
+int dv_local_rec_parse(dv_rec_fn fn, const char *val, dv_local_rec *r,
+		       char *why, size_t whylen);
+int dv_local_recs_add(dv_local_recs *l, const dv_local_rec *r);
+void dv_local_rec_free(dv_local_rec *r);
+
 /* --address=/dom/.../[addr]: calls fn once per domain ("#" = all);
  * af 0 (NXDOMAIN), 4 or 6.  0 or -1 with the reason in why. */
 typedef int (*dv_addr_fn)(void *arg, const char *domain, int af,

@@ -108,14 +108,14 @@ typedef struct dv_config {
 	int expand_hosts;           /* --expand-hosts */
 	char *domain;               /* --domain */
 	uint32_t local_ttl;         /* --local-ttl (default 0) */
-	dv_strlist host_records;    /* raw --host-record arguments */
-	dv_strlist addresses;       /* raw --address arguments */
-	dv_strlist cnames;          /* raw --cname arguments */
-	dv_strlist mx_hosts;        /* raw --mx-host arguments */
-	dv_strlist srv_hosts;       /* raw --srv-host arguments */
-	dv_strlist txt_records;     /* raw --txt-record arguments */
-	dv_strlist ptr_records;     /* raw --ptr-record arguments */
-	dv_strlist caa_records;     /* raw --caa-record arguments */
+	dv_local_recs host_records; /* --host-record */
+	dv_addresses addresses;     /* --address */
+	dv_local_recs cnames;       /* --cname */
+	dv_local_recs mx_hosts;     /* --mx-host */
+	dv_local_recs srv_hosts;    /* --srv-host */
+	dv_local_recs txt_records;  /* --txt-record */
+	dv_local_recs ptr_records;  /* --ptr-record */
+	dv_local_recs caa_records;  /* --caa-record */
 	dv_zone_specs zones;        /* --zone=ORIGIN,FILE */
 	dv_acls allow_update;       /* --allow-update */
 	dv_acls allow_transfer;     /* --allow-transfer */

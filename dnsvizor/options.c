@@ -290,25 +290,28 @@ static int opt_dhcp_option(dv_parser *p, const dv_option *o, const char *val)
 	return rc;
 }
 
-/* Record options are converted once here only to check them. */
+/* Record options are converted once, here, into their RRs. */
 static int opt_rec(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[512] = "";
-	dv_rr_sink s;
+	dv_local_rec r;
 
-	dv_sink_check(&s, why, sizeof(why));
-	if (!*val || o->rec(&s, val) < 0)
-		return opt_fail(p, o->name, "%s", why[0] ? why : "empty value");
-	return opt_list(p, o, val);
+	if (dv_local_rec_parse(o->rec, val, &r, why, sizeof(why)) < 0)
+		return opt_fail(p, o->name, "%s", why);
+	if (dv_local_recs_add(field(p, o), &r) < 0) {
+		dv_local_rec_free(&r);
+		return oom(p, o);
+	}
+	return 0;
 }
 
 static int opt_address(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[256];
 
-	if (dv_address_parse(val, NULL, NULL, why, sizeof(why)) < 0)
+	if (dv_addresses_add(field(p, o), val, why, sizeof(why)) < 0)
 		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
+	return 0;
 }
 
 static int opt_zone(dv_parser *p, const dv_option *o, const char *val)
@@ -1397,8 +1400,8 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ opt_acme_eab, dv_pr_str }, { opt_log_facility, dv_pr_str },
 		{ opt_domain, dv_pr_str },
 		{ opt_list, dv_pr_list }, { opt_listen, dv_pr_list },
-		{ opt_iface, dv_pr_list }, { opt_rec, dv_pr_list },
-		{ opt_address, dv_pr_list }, { opt_zone, dv_pr_zones },
+		{ opt_iface, dv_pr_list }, { opt_rec, dv_pr_local_recs },
+		{ opt_address, dv_pr_addresses }, { opt_zone, dv_pr_zones },
 		{ opt_peer, dv_pr_peers },
 		{ opt_acl, dv_pr_acls }, { opt_dns_key, dv_pr_tsig_keys },
 		{ opt_dns_key_file, dv_pr_list },

@@ -116,7 +116,11 @@ void dv_pr_tsig_keys(FILE *out, const dv_option *o, const dv_config *c,
 		     const dv_config *def);
 void dv_pr_cert_orders(FILE *out, const dv_option *o, const dv_config *c,
 		       const dv_config *def);
-/* typed ACLs (conf_rec.c) */
+/* typed local data and ACLs (conf_rec.c) */
+void dv_pr_local_recs(FILE *out, const dv_option *o, const dv_config *c,
+		      const dv_config *def);
+void dv_pr_addresses(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def);
 void dv_pr_acls(FILE *out, const dv_option *o, const dv_config *c,
 		const dv_config *def);
 /* typed DHCP values (conf_dhcp.c) */

@@ -580,7 +580,7 @@ DUMP_SAMPLES = {
     "domain": "lan",
     "local-ttl": "60",
     "host-record": "router.lan,192.168.1.1,fd00::1,300",
-    "address": "/ads.example/0.0.0.0",
+    "address": "/ads.example./#/0.0.0.0",
     "cname": "alias.lan,router.lan",
     "mx-host": "lan,mail.lan,10",
     "srv-host": "_ldap._tcp.lan,ldap.lan,389,1,2",
