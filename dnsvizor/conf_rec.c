@@ -140,7 +140,8 @@ int dv_tok_ip(dv_tok t, int *af, uint8_t addr[16])
 {
 	char buf[64];
 
-	return dv_tok_str(t, buf, sizeof(buf)) == 0 && dv_parse_ip(buf, af, addr);
+	return dv_tok_str(t, buf, sizeof(buf)) == 0 &&
+	       dv_parse_ip(buf, af, addr);
 }
 
 static int tok_is_addr(dv_tok t)

@@ -6,9 +6,18 @@
  * Files:
  *   options.c  the option table (name, short letter, argument kind, handler,
  *              help) and the parser for the command line and config files;
- *              --help, --man, --test output.
+ *              --dump-config, --list-options.
+ *   conf_opts.c  handlers of their own kind: each option's value parsed
+ *              once into its typed field (conf.h types), with
+ *   conf_dns.c, conf_dhcp.c, conf_rec.c  the value parsers (zone specs,
+ *              secondaries, NOTIFY targets, forwarding rules, upstreams,
+ *              trust anchors, TSIG keys, ACME orders, DHCP ranges/hosts/
+ *              options, local records, --address, ACLs) and their
+ *              printers;
+ *   conf_dump.c  generic printers (--dump-config); conf_help.c  --help,
+ *              --man.
  *   config.c   dv_config lifetime; building a zone_db from a dv_config
- *              (zone files, hosts files, host-record, address, cname, ...).
+ *              (zone files, hosts files, the typed local records, ...).
  *   log.c      stderr/syslog logging with levels.
  *   net.c      UDP (recvmmsg/sendmmsg batches) and TCP (RFC 7766) service;
  *              the same connections carry DoT and DoH.

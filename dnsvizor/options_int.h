@@ -61,6 +61,59 @@ struct dv_parser {
 	int nerr;
 };
 
+/* ---- for the handlers (options.c) ---- */
+
+/* Record an error "file:line: name: reason" (every one is kept, for
+ * --test); returns -1. */
+int dv_opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The dv_config field of o (o->off). */
+void *dv_opt_field(dv_parser *p, const dv_option *o);
+int dv_opt_oom(dv_parser *p, const dv_option *o);
+/* val as a number from o->min to o->max into *out.  0 or -1. */
+int dv_opt_num(dv_parser *p, const dv_option *o, const char *val,
+	       long *out);
+int dv_opt_int(dv_parser *p, const dv_option *o, const char *val);
+/* Replace the string field (empty or NULL val: unset). */
+int dv_opt_set_str(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_list(dv_parser *p, const dv_option *o, const char *val);
+
+/* The table (options.c), ended by an entry with name NULL. */
+extern const dv_option dv_options[];
+
+/* ---- handlers of their own kind (conf_opts.c) ---- */
+int dv_opt_listen(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_iface(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dhcp_range(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dhcp_host(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dhcp_option(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_rec(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_address(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_zone(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_peer(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dns_key(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dns_key_file(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_acl(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_rrl_exempt(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_nsid(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_serial_policy(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_acme_key_type(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_acme_staging(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_acme_eab(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_acme_cert(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dns_server(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_domain(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_log_facility(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_log_level(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_log_queries(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_port(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_rebind_ok(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_server(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_upstream(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_trust_anchor(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_ip_addr(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_use_stale(dv_parser *p, const dv_option *o, const char *val);
+
 /* ---- printers (conf_dump.c) ---- */
 
 /* generic, by the kind of field at o->off */
