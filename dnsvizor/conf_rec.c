@@ -214,21 +214,6 @@ static int emit(dv_rr_sink *s, const char *owner, const char *type,
 	return s->emit(s, owner, type, ttl, rdata, weak);
 }
 
-static int check_emit(dv_rr_sink *s, const char *owner, const char *type,
-		      uint32_t ttl, const char *rdata, int weak)
-{
-	(void)s; (void)owner; (void)type; (void)ttl; (void)rdata; (void)weak;
-	return 0;
-}
-
-void dv_sink_check(dv_rr_sink *s, char *why, size_t whylen)
-{
-	memset(s, 0, sizeof(*s));
-	s->emit = check_emit;
-	s->why = why;
-	s->whylen = whylen;
-}
-
 /* A trailing all-digit field is a TTL (host-record, cname). */
 static int take_ttl(dv_rr_sink *s, dv_tok *t, int *n, uint32_t *ttl)
 {

@@ -1,11 +1,11 @@
 /*
  * dnsvizor/config_int.h — internal to the configuration files: the
  * converters (conf_rec.c) that turn dnsmasq-style record options into
- * RRs.  options.c runs them at parse time with a checking sink (so --test
- * reports bad values with file:line); config.c runs them again in
- * dv_build_db with a sink that adds the RRs to the local-data store.
- * Also the token helpers conf_rec.c shares with config.c's hosts-file
- * reader.
+ * RRs.  options.c runs them once, at parse time, with a sink that keeps
+ * the RRs in the typed config (so --test reports bad values with
+ * file:line); dv_build_db (config.c) adds those RRs to the local-data
+ * store, through a sink of its own that the hosts-file reader uses too.
+ * Also the token helpers conf_rec.c shares with that reader.
  */
 #ifndef DV_CONFIG_INT_H
 #define DV_CONFIG_INT_H
@@ -25,9 +25,6 @@ struct dv_rr_sink {
 	char *why;              /* reason on failure (no option prefix) */
 	size_t whylen;
 };
-
-/* A sink that only validates (emit always succeeds). */
-void dv_sink_check(dv_rr_sink *s, char *why, size_t whylen);
 
 /* Record converters: one option argument in, RRs out through s.
  * 0 or -1 with the reason in s->why. */
