@@ -100,14 +100,29 @@ oom:
 
 /* ---- --secondary, --notify ---- */
 
+/* s as an absolute name, as the DNS code reads it (escapes allowed:
+ * secondary.c and notify.c took their names this way). */
+static int wire_abs(const char *s, char *out, size_t outlen)
+{
+	uint8_t wire[WIRE_MAXNAME];
+	size_t n = strlen(s);
+
+	if (n == 0 || n + 2 > outlen)
+		return -1;
+	memcpy(out, s, n + 1);
+	if (out[n - 1] != '.')
+		memcpy(out + n, ".", 2);
+	return wire_name_from_str(out, wire) > 0 ? 0 : -1;
+}
+
 static int peer_fill(dv_peer_spec *s, const char *zname, const char *ip,
 		     const char *key)
 {
 	char name[DV_CNAMEBUF], kname[DV_CNAMEBUF];
 
-	if (dv_name_abs(zname, strlen(zname), name, sizeof(name)) < 0 ||
+	if (wire_abs(zname, name, sizeof(name)) < 0 ||
 	    dv_ipport_parse(ip, strlen(ip), 53, &s->addr) < 0 ||
-	    (key && dv_name_abs(key, strlen(key), kname, sizeof(kname)) < 0))
+	    (key && wire_abs(key, kname, sizeof(kname)) < 0))
 		return -1;
 	s->zone = strdup(name);
 	s->key = key ? strdup(key) : NULL;
