@@ -86,16 +86,9 @@ static void dv_timer_ms(struct event *ev, uint64_t ms)
 static int dv_is_secondary(const dv_ctx *ctx, const uint8_t *origin)
 {
 	for (size_t i = 0; i < ctx->cfg.secondaries.n; i++) {
-		char name[WIRE_MAXNAME * 4];
 		uint8_t w[WIRE_MAXNAME];
-		const char *c = strchr(ctx->cfg.secondaries.v[i], ',');
-		size_t n = c ? (size_t)(c - ctx->cfg.secondaries.v[i]) : 0;
 
-		if (n == 0 || n >= sizeof(name))
-			continue;
-		memcpy(name, ctx->cfg.secondaries.v[i], n);
-		name[n] = '\0';
-		if (wire_name_from_str(name, w) > 0 &&
+		if (wire_name_from_str(ctx->cfg.secondaries.v[i].zone, w) > 0 &&
 		    wire_name_equal(w, origin))
 			return 1;
 	}
@@ -327,25 +320,15 @@ static void dv_wait_read(evutil_socket_t fd, short what, void *arg)
 static void dv_wait_targets(dv_ctx *ctx, dv_acme_wait *w)
 {
 	for (size_t i = 0; i < ctx->cfg.notify.n && w->ntgt < 16; i++) {
-		char buf[512], *c, *ip, *h, err[128];
+		const dv_peer_spec *t = &ctx->cfg.notify.v[i];
+		char err[128];
 		uint8_t o[WIRE_MAXNAME];
-		int port = 53;
 		dv_addr ad;
 
-		snprintf(buf, sizeof(buf), "%s", ctx->cfg.notify.v[i]);
-		if (!(c = strchr(buf, ',')))
-			continue;
-		*c = '\0';
-		ip = c + 1;
-		if ((c = strchr(ip, ',')))
-			*c = '\0';
-		if ((h = strchr(ip, '#'))) {
-			*h = '\0';
-			port = atoi(h + 1);
-		}
-		if (wire_name_from_str(buf, o) < 0 ||
+		if (wire_name_from_str(t->zone, o) < 0 ||
 		    !wire_name_equal(o, w->origin) ||
-		    dv_addr_parse(ip, port, &ad, err, sizeof(err)) < 0 ||
+		    dv_addr_parse(t->addr.ip, t->addr.port, &ad, err,
+				  sizeof(err)) < 0 ||
 		    (w->ntgt > 0 && ad.ss.ss_family != w->tgt[0].ss_family))
 			continue;
 		w->tgt[w->ntgt] = ad.ss;
@@ -766,9 +749,7 @@ static int dv_ext_start(dv_acme_dns *d, int step, int add, const char *name,
 {
 	const dv_config *cfg = &d->ctx->cfg;
 	dv_ext *e = calloc(1, sizeof(*e));
-	char ip[64], err[128];
-	const char *h = strchr(cfg->dns_server, '#');
-	size_t n = h ? (size_t)(h - cfg->dns_server) : strlen(cfg->dns_server);
+	char err[128];
 	dv_addr ad;
 
 	if (!e)
@@ -781,15 +762,14 @@ static int dv_ext_start(dv_acme_dns *d, int step, int add, const char *name,
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->txt, sizeof(e->txt), "%s", txt);
 	snprintf(e->token, sizeof(e->token), "%s", token ? token : "");
-	snprintf(ip, sizeof(ip), "%.*s", (int)(n < 63 ? n : 63),
-		 cfg->dns_server);
-	if (cfg->dns_keys.n > 0)
-		e->has_key = zone_tsig_key_parse(cfg->dns_keys.v[0], &e->key,
-						 err, sizeof(err)) == 0;
+	if (cfg->dns_keys.n > 0) {
+		e->key = cfg->dns_keys.v[0];
+		e->has_key = 1;
+	}
 	e->next = d->exts;
 	d->exts = e;
 	if (wire_name_from_str(name, e->owner) < 0 ||
-	    dv_addr_parse(ip, h ? atoi(h + 1) : 53, &ad, err,
+	    dv_addr_parse(cfg->dns_server.ip, cfg->dns_server.port, &ad, err,
 			  sizeof(err)) < 0) {
 		dv_ext_free(e);
 		return -1;
@@ -820,7 +800,7 @@ void dv_acme_dns_publish(dv_acme_dns *d, const char *name, const char *txt)
 {
 	char why[512];
 
-	if (d->ctx->cfg.dns_server && !dv_acme_zone_for(d->ctx, name)) {
+	if (d->ctx->cfg.dns_server.af && !dv_acme_zone_for(d->ctx, name)) {
 		if (dv_ext_start(d, DV_EXT_ZONE, 1, name, txt, NULL) < 0)
 			dv_acme_nopub_add(d, name, "cannot reach the "
 					  "--dns-server");
@@ -838,7 +818,7 @@ void dv_acme_dns_unpublish(dv_acme_dns *d, const char *name,
 {
 	char why[512];
 
-	if (d->ctx->cfg.dns_server && !dv_acme_zone_for(d->ctx, name))
+	if (d->ctx->cfg.dns_server.af && !dv_acme_zone_for(d->ctx, name))
 		dv_ext_start(d, DV_EXT_ZONE, 0, name, txt, NULL);
 	else if (dv_acme_txt(d, name, txt, 0, why, sizeof(why)) < 0)
 		dv_log(&d->ctx->lg, DV_LOG_DEBUG, "acme: unpublish: %s", why);
@@ -856,7 +836,7 @@ void dv_acme_dns_wait(dv_acme_dns *d, const char *name, const char *txt,
 		d->cb.published(d->cb.arg, token, why);
 		return;
 	}
-	if (!(z = dv_acme_zone_for(d->ctx, name)) && d->ctx->cfg.dns_server) {
+	if (!(z = dv_acme_zone_for(d->ctx, name)) && d->ctx->cfg.dns_server.af) {
 		if (dv_ext_start(d, DV_EXT_WAIT, 1, name, txt, token) < 0)
 			d->cb.published(d->cb.arg, token, "cannot query the "
 					"--dns-server");

@@ -539,12 +539,11 @@ static void dv_acme_pump(struct dv_acme *a)
 /* Split the --acme-cert lists into orders. */
 static int dv_acme_orders(struct dv_acme *a, char *err, size_t errlen)
 {
-	const dv_strlist *l = &a->ctx->cfg.acme_certs;
+	const dv_cert_orders *l = &a->ctx->cfg.acme_certs;
 	size_t total = 0;
 
 	for (size_t i = 0; i < l->n; i++)
-		for (const char *s = l->v[i]; s; s = strchr(s, ','))
-			total++, s += *s == ',';
+		total += l->v[i].nnames;
 	a->orders = calloc(l->n ? l->n : 1, sizeof(*a->orders));
 	a->names = calloc(total ? total : 1, sizeof(char *));
 	a->ids = calloc(l->n ? l->n : 1, sizeof(char *));
@@ -556,20 +555,17 @@ static int dv_acme_orders(struct dv_acme *a, char *err, size_t errlen)
 		size_t len;
 		char *pem;
 
-		dv_acme_stem(l->v[i], stem, sizeof(stem));
+		dv_acme_stem(l->v[i].names[0], stem, sizeof(stem));
 		if (!(a->ids[i] = strdup(stem)))
 			goto oom;
 		o->id = a->ids[i];
 		o->names = (const char *const *)&a->names[a->nnames];
 		o->key_type = (acme_key_type)a->ctx->cfg.acme_key_type;
-		for (const char *s = l->v[i]; *s; ) {
-			const char *e = strchr(s, ',');
-			size_t n = e ? (size_t)(e - s) : strlen(s);
-			if (!(a->names[a->nnames] = strndup(s, n)))
+		for (size_t j = 0; j < l->v[i].nnames; j++) {
+			if (!(a->names[a->nnames] = strdup(l->v[i].names[j])))
 				goto oom;
 			a->nnames++;
 			o->nnames++;
-			s += n + (e ? 1 : 0);
 		}
 		snprintf(crt, sizeof(crt), "%s/%s.crt", a->certdir, stem);
 		if ((pem = dv_slurp(crt, &len))) {
@@ -704,7 +700,7 @@ void dv_acme_tls_files(dv_ctx *ctx)
 	if (ctx->cfg.tls_cert || ctx->cfg.acme_certs.n == 0)
 		return;
 	dv_acme_paths(&ctx->cfg, dir, certdir);
-	dv_acme_stem(ctx->cfg.acme_certs.v[0], stem, sizeof(stem));
+	dv_acme_stem(ctx->cfg.acme_certs.v[0].names[0], stem, sizeof(stem));
 	snprintf(crt, sizeof(crt), "%s/%s.crt", certdir, stem);
 	snprintf(key, sizeof(key), "%s/%s.key", certdir, stem);
 	dv_tls_set_files(ctx, crt, key);

@@ -168,19 +168,6 @@ static void dv_tlsa_check(dv_acme_tlsa *d, const zone *z,
 		dv_tlsa_order(d, t, r.crt != NULL, chk);
 }
 
-/* The origins of the --zone options (our primary zones). */
-static int dv_zone_origin(const char *spec, char *out, size_t cap)
-{
-	const char *c = strchr(spec, ',');
-	size_t n = c ? (size_t)(c - spec) : 0;
-
-	if (n == 0 || n >= cap)
-		return -1;
-	memcpy(out, spec, n);
-	out[n] = '\0';
-	return 0;
-}
-
 /* Check every _letsencrypt._tcp name of z; drop the orders of names
  * of z that no longer hold exactly one CSR. */
 static void dv_tlsa_scan_zone(dv_acme_tlsa *d, zone *z)
@@ -222,11 +209,9 @@ static void dv_tlsa_scan(dv_acme_tlsa *d)
 	if (full)
 		d->last_full = now;
 	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
-		char o[WIRE_MAXNAME * 4];
-		zone *z;
+		zone *z = zone_db_get_zone(ctx->db, ctx->cfg.zones.v[i].origin);
 
-		if (dv_zone_origin(ctx->cfg.zones.v[i], o, sizeof(o)) < 0 ||
-		    !(z = zone_db_get_zone(ctx->db, o)))
+		if (!z)
 			continue;
 		if (!full && d->zserial[i] == zone_serial(z))
 			continue;

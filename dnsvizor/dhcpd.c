@@ -145,36 +145,33 @@ static void dv_dhcp_conf_free(dv_dhcp_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The option values were checked at parse time; parse them again. */
+/* A copy of the typed --dhcp-range/-host/-option values, owned by the
+ * engine's configuration (it outlives a reloaded dv_config). */
 static int dv_dhcp_conf_build(const dv_config *cfg, dv_dhcp_conf *c,
 			      char *err, size_t errlen)
 {
-	size_t i;
-
 	memset(c, 0, sizeof(*c));
 	c->ranges = calloc(cfg->dhcp_ranges.n + 1, sizeof(*c->ranges));
 	c->hosts = calloc(cfg->dhcp_hosts.n + 1, sizeof(*c->hosts));
 	c->opts = calloc(cfg->dhcp_options.n + 1, sizeof(*c->opts));
 	if (!c->ranges || !c->hosts || !c->opts) {
 		snprintf(err, errlen, "dhcp: out of memory");
-		goto fail;
+		dv_dhcp_conf_free(c);
+		return -1;
 	}
-	for (i = 0; i < cfg->dhcp_ranges.n; i++, c->nranges++)
-		if (dhcp_range_parse(cfg->dhcp_ranges.v[i], &c->ranges[i],
-				     err, errlen) < 0)
-			goto fail;
-	for (i = 0; i < cfg->dhcp_hosts.n; i++, c->nhosts++)
-		if (dhcp_host_parse(cfg->dhcp_hosts.v[i], &c->hosts[i], err,
-				    errlen) < 0)
-			goto fail;
-	for (i = 0; i < cfg->dhcp_options.n; i++, c->nopts++)
-		if (dhcp_option_parse(cfg->dhcp_options.v[i], &c->opts[i],
-				      err, errlen) < 0)
-			goto fail;
+	c->nranges = cfg->dhcp_ranges.n;
+	c->nhosts = cfg->dhcp_hosts.n;
+	c->nopts = cfg->dhcp_options.n;
+	if (c->nranges)
+		memcpy(c->ranges, cfg->dhcp_ranges.v,
+		       c->nranges * sizeof(*c->ranges));
+	if (c->nhosts)
+		memcpy(c->hosts, cfg->dhcp_hosts.v,
+		       c->nhosts * sizeof(*c->hosts));
+	if (c->nopts)
+		memcpy(c->opts, cfg->dhcp_options.v,
+		       c->nopts * sizeof(*c->opts));
 	return 0;
-fail:
-	dv_dhcp_conf_free(c);
-	return -1;
 }
 
 static dhcp_ctx *dv_dhcp_engine(const dv_config *cfg, const dv_dhcp_conf *c,

@@ -6,9 +6,18 @@
  * Files:
  *   options.c  the option table (name, short letter, argument kind, handler,
  *              help) and the parser for the command line and config files;
- *              --help, --man, --test output.
+ *              --dump-config, --list-options.
+ *   conf_opts.c  handlers of their own kind: each option's value parsed
+ *              once into its typed field (conf.h types), with
+ *   conf_dns.c, conf_dhcp.c, conf_rec.c  the value parsers (zone specs,
+ *              secondaries, NOTIFY targets, forwarding rules, upstreams,
+ *              trust anchors, TSIG keys, ACME orders, DHCP ranges/hosts/
+ *              options, local records, --address, ACLs) and their
+ *              printers;
+ *   conf_dump.c  generic printers (--dump-config); conf_help.c  --help,
+ *              --man.
  *   config.c   dv_config lifetime; building a zone_db from a dv_config
- *              (zone files, hosts files, host-record, address, cname, ...).
+ *              (zone files, hosts files, the typed local records, ...).
  *   log.c      stderr/syslog logging with levels.
  *   net.c      UDP (recvmmsg/sendmmsg batches) and TCP (RFC 7766) service;
  *              the same connections carry DoT and DoH.
@@ -33,6 +42,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "zones/zones.h"
+#include "dnsvizor/conf.h"
 
 #define DV_VERSION "0.1.0"
 
@@ -100,37 +110,38 @@ typedef struct dv_config {
 				       else a syslog facility name */
 	int log_level;              /* --log-level (err|warn|info|debug) */
 	int test_only;              /* --test */
+	int dump_only;              /* --dump-config */
 	/* data */
 	int no_hosts;               /* --no-hosts: do not read /etc/hosts */
 	dv_strlist addn_hosts;      /* --addn-hosts files / dirs */
 	int expand_hosts;           /* --expand-hosts */
 	char *domain;               /* --domain */
 	uint32_t local_ttl;         /* --local-ttl (default 0) */
-	dv_strlist host_records;    /* raw --host-record arguments */
-	dv_strlist addresses;       /* raw --address arguments */
-	dv_strlist cnames;          /* raw --cname arguments */
-	dv_strlist mx_hosts;        /* raw --mx-host arguments */
-	dv_strlist srv_hosts;       /* raw --srv-host arguments */
-	dv_strlist txt_records;     /* raw --txt-record arguments */
-	dv_strlist ptr_records;     /* raw --ptr-record arguments */
-	dv_strlist caa_records;     /* raw --caa-record arguments */
-	dv_strlist zones;           /* raw --zone=ORIGIN,FILE arguments */
-	dv_strlist allow_update;    /* raw --allow-update arguments */
-	dv_strlist allow_transfer;  /* raw --allow-transfer arguments */
+	dv_local_recs host_records; /* --host-record */
+	dv_addresses addresses;     /* --address */
+	dv_local_recs cnames;       /* --cname */
+	dv_local_recs mx_hosts;     /* --mx-host */
+	dv_local_recs srv_hosts;    /* --srv-host */
+	dv_local_recs txt_records;  /* --txt-record */
+	dv_local_recs ptr_records;  /* --ptr-record */
+	dv_local_recs caa_records;  /* --caa-record */
+	dv_zone_specs zones;        /* --zone=ORIGIN,FILE */
+	dv_acls allow_update;       /* --allow-update */
+	dv_acls allow_transfer;     /* --allow-transfer */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */
-	dv_strlist secondaries;     /* raw --secondary=ZONE,PRIMARY[#PORT]
-				       [,KEYNAME] arguments */
-	dv_strlist notify;          /* raw --notify=ZONE,ADDR[#PORT][,KEY] */
+	dv_peer_specs secondaries;  /* --secondary=ZONE,PRIMARY[#PORT]
+				       [,KEYNAME] */
+	dv_peer_specs notify;       /* --notify=ZONE,ADDR[#PORT][,KEY] */
 	dv_strlist notify_ns;       /* --notify-ns=ZONE */
 	dv_strlist journal_recover; /* --journal-recover=ZONE */
 	int no_ident;               /* --no-ident */
-	dv_strlist dns_keys;        /* --dns-key=NAME:ALG:BASE64 */
+	dv_tsig_keys dns_keys;      /* --dns-key=NAME:ALG:BASE64 */
 	dv_strlist dns_key_files;   /* --dns-key-file=FILE */
 	/* resolver (issue 4) */
 	int recursion;              /* 1 (default): resolve names outside our
 				       data; --no-recursion: REFUSED */
-	dv_strlist servers;         /* raw --server arguments */
-	dv_strlist dns_upstreams;   /* raw --dns-upstream (robur) */
+	dv_fwd_rules servers;       /* --server, --local */
+	dv_upstreams dns_upstreams; /* --dns-upstream (robur) */
 	int no_resolv;              /* --no-resolv */
 	char *resolv_file;          /* --resolv-file (/etc/resolv.conf) */
 	int strict_order, all_servers;
@@ -142,22 +153,22 @@ typedef struct dv_config {
 	int use_stale;              /* --use-stale-cache[=SECONDS] */
 	uint32_t stale_max_age;     /* its SECONDS (0 = engine default) */
 	int qname_min;              /* default 1 */
-	char *outgoing_addr;        /* --outgoing-address=IP */
+	dv_ipport outgoing_addr;    /* --outgoing-address=IP (af 0: none) */
 	int allow_loopback;         /* --allow-loopback-upstream */
 	int ipv4_only, ipv6_only;
 	int dnssec, dnssec_no_timecheck;
-	dv_strlist trust_anchors;   /* raw --trust-anchor arguments */
+	dv_anchors trust_anchors;   /* --trust-anchor */
 	dv_strlist trust_anchor_files;
 	dv_strlist nta;             /* --negative-trust-anchor */
 	int domain_needed, bogus_priv;  /* --domain-needed, --bogus-priv */
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */
-	dv_strlist rebind_ok;       /* raw --rebind-domain-ok arguments */
-	/* DHCPv4 server (issue 5, dhcpd.c): raw values, checked at parse */
-	dv_strlist dhcp_ranges;     /* --dhcp-range */
-	dv_strlist dhcp_hosts;      /* --dhcp-host */
-	dv_strlist dhcp_options;    /* --dhcp-option; "force:" prefix for
-				       --dhcp-option-force */
+	dv_strlist rebind_ok;       /* --rebind-domain-ok, one domain each */
+	/* DHCPv4 server (issue 5, dhcpd.c) */
+	dv_dhcp_ranges dhcp_ranges; /* --dhcp-range */
+	dv_dhcp_hosts dhcp_hosts;   /* --dhcp-host */
+	dv_dhcp_opts dhcp_options;  /* --dhcp-option, --dhcp-option-force
+				       (dhcp_opt.force set) */
 	dv_strlist no_dhcp_ifaces;  /* --no-dhcp-interface */
 	dv_strlist except_ifaces;   /* --except-interface */
 	int dhcp_authoritative, dhcp_rapid_commit, dhcp_ignore_names;
@@ -171,11 +182,11 @@ typedef struct dv_config {
 	int acme_agree_tos;         /* --acme-agree-tos */
 	char *acme_eab;             /* --acme-eab=KID:HMAC */
 	char *acme_ca_file;         /* --acme-ca-file (CA's HTTPS trust) */
-	dv_strlist acme_certs;      /* --acme-cert=NAME[,NAME...] */
+	dv_cert_orders acme_certs;  /* --acme-cert=NAME[,NAME...] */
 	int acme_key_type;          /* --acme-key-type: ACME_KEY_* */
 	int acme_renew_now;         /* --acme-renew-now */
-	char *dns_server;           /* --dns-server=IP[#PORT] (RFC 2136 to an
-				       external primary, robur) */
+	dv_ipport dns_server;       /* --dns-server=IP[#PORT] (RFC 2136 to an
+				       external primary, robur; af 0: none) */
 	/* abuse resistance (issue 10) */
 	int tcp_max_per_addr;       /* --tcp-max-per-address (0: a quarter of
 				       tcp_max_conns, at least 1) */
@@ -218,6 +229,11 @@ void dv_config_defaults(dv_config *cfg);
 /* --help and --man output, generated from the option table. */
 void dv_print_help(FILE *out);
 void dv_print_man(FILE *out);
+/* --dump-config: cfg as config file lines (options.c, conf_dump.c). */
+void dv_config_dump(FILE *out, const dv_config *cfg);
+/* --list-options: "NAME ARGKIND CLASS" per table entry (CLASS: dump,
+ * action, noop, unsupported, alias; MISSING: no printer, a bug). */
+void dv_list_options(FILE *out);
 
 /*
  * Build the answer database from a configuration: zone files (--zone),
@@ -245,14 +261,6 @@ int dv_keyfile_load(const char *path, zone_keyring *kr, char *err,
 /* Build the keyring of cfg and attach it to db.  0 or -1 + err. */
 int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 		  size_t errlen);
-
-/* resolve.c: check one --server argument (IP[#PORT], /dom/[/dom/...]
- * [IP[#PORT]]).  0 or -1 with the reason in err. */
-int dv_server_check(const char *val, char *err, size_t errlen);
-/* Check one --dns-upstream=udp:IP[:PORT] | tcp:IP[:PORT]. */
-int dv_upstream_check(const char *val, char *err, size_t errlen);
-/* Check one --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST. */
-int dv_trust_anchor_check(const char *val, char *err, size_t errlen);
 
 /* fileio.c: read a whole file (zone_read_fn): 0 or -errno. */
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);

@@ -83,27 +83,14 @@ static int dv_lz_init(dv_lzone *lz, const char *origin)
 static zone *dv_lz_zone_file(dv_ctx *ctx, const dv_lzone *lz)
 {
 	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
-		const char *spec = ctx->cfg.zones.v[i];
-		const char *comma = strchr(spec, ',');
-		char name[DV_LD_NAMESTR], zerr[256];
+		const dv_zone_spec *spec = &ctx->cfg.zones.v[i];
+		char zerr[256];
 		uint8_t w[WIRE_MAXNAME];
-		size_t n;
 
-		if (!comma)
-			continue;
-		while (*spec == ' ' || *spec == '\t')
-			spec++;
-		n = (size_t)(comma - spec);
-		while (n > 0 && (spec[n - 1] == ' ' || spec[n - 1] == '\t'))
-			n--;
-		if (n == 0 || n >= sizeof(name))
-			continue;
-		memcpy(name, spec, n);
-		name[n] = '\0';
-		if (wire_name_from_str(name, w) < 0 ||
+		if (wire_name_from_str(spec->origin, w) < 0 ||
 		    !wire_name_equal(w, lz->lname))
 			continue;
-		return zone_load(lz->origin, comma + 1, dv_read_file, NULL,
+		return zone_load(lz->origin, spec->file, dv_read_file, NULL,
 				 zerr, sizeof(zerr));
 	}
 	return NULL;

@@ -610,6 +610,10 @@ static int dv_early_flags(int argc, char **argv)
 			dv_print_man(stdout);
 			return 1;
 		}
+		if (!strcmp(argv[i], "--list-options")) {
+			dv_list_options(stdout);
+			return 1;
+		}
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
 			printf("dnsvizor %s\n", DV_VERSION);
 			return 1;
@@ -623,6 +627,8 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 {
 	if (dv_config_load(&ctx->cfg, ctx->argc, ctx->argv, err, errlen) < 0)
 		return -1;
+	if (ctx->cfg.dump_only)
+		return 0;           /* main prints it; nothing is built */
 	if (dv_logger_setup(ctx, err, errlen) < 0)
 		return -1;
 	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
@@ -727,6 +733,8 @@ int main(int argc, char **argv)
 	if (dv_configure(&ctx, err, sizeof(err)) < 0) {
 		dv_print_errors(err);
 		rc = 1;
+	} else if (ctx.cfg.dump_only) {
+		dv_config_dump(stdout, &ctx.cfg);
 	} else if (ctx.cfg.test_only) {
 		if (dv_test_checks(&ctx, err, sizeof(err)) < 0) {
 			dv_print_errors(err);

@@ -254,41 +254,29 @@ static void dv_nfree_target(dv_ntarget *t)
 	free(t);
 }
 
-/* "ZONE,ADDR[#PORT][,KEYNAME]" */
-static int dv_nparse(struct dv_notifier *nf, const char *spec, char *err,
-		     size_t errlen)
+/* One typed --notify target (options.c checked it). */
+static int dv_nparse(struct dv_notifier *nf, const dv_peer_spec *spec,
+		     char *err, size_t errlen)
 {
-	char buf[1024], *addr, *key, *port;
 	uint8_t kw[WIRE_MAXNAME];
 	dv_addr a;
 	dv_ntarget *t;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
-	addr = strchr(buf, ',');
-	if (!addr)
-		goto bad;
-	*addr++ = '\0';
-	key = strchr(addr, ',');
-	if (key)
-		*key++ = '\0';
-	port = strchr(addr, '#');
-	if (port)
-		*port++ = '\0';
-	if (dv_addr_parse(addr, port ? atoi(port) : 53, &a, err, errlen) < 0)
+	if (dv_addr_parse(spec->addr.ip, spec->addr.port, &a, err,
+			  errlen) < 0)
 		return -1;
-	if (key && wire_name_from_str(key, kw) < 0)
+	if (spec->key && wire_name_from_str(spec->key, kw) < 0)
 		goto bad;
-	t = dv_nadd(nf, buf, &a);
+	t = dv_nadd(nf, spec->zone, &a);
 	if (!t)
 		goto bad;
-	if (key) {
+	if (spec->key) {
 		t->has_key = 1;
 		wire_name_lower(t->keyname, kw);
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "notify: bad value '%s' (expected "
-		 "ZONE,ADDR[#PORT][,KEYNAME])", spec);
+	snprintf(err, errlen, "notify: bad value for zone %s", spec->zone);
 	return -1;
 }
 
@@ -427,7 +415,7 @@ int dv_notify_init(dv_ctx *ctx, char *err, size_t errlen)
 	nf->fd[0] = nf->fd[1] = -1;
 	ctx->notifier = nf;
 	for (i = 0; i < ctx->cfg.notify.n; i++)
-		if (dv_nparse(nf, ctx->cfg.notify.v[i], err, errlen) < 0)
+		if (dv_nparse(nf, &ctx->cfg.notify.v[i], err, errlen) < 0)
 			return -1;
 	if (dv_nsocket(nf, 0) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "notify: no IPv4 socket: %s",

@@ -1,10 +1,14 @@
 /*
- * The option table and everything it drives: the command line, config
- * files (--conf-file, --conf-dir, the embedded default), --help and the
- * man page.  Names, short letters and meanings follow dnsmasq wherever
- * dnsmasq has the option; dnsmasq options that dnsvizor does not implement
- * are in the table too, so that a dnsmasq config stops with a clear
- * "not supported yet" instead of "unknown option".
+ * The option table and the parser it drives: the command line and config
+ * files (--conf-file, --conf-dir, the embedded default), the generic
+ * handlers (numbers, strings, lists) and --dump-config / --list-options.
+ * Handlers of their own kind are in conf_opts.c, value parsers in
+ * conf_dns.c, conf_dhcp.c and conf_rec.c, printers in conf_dump.c,
+ * --help and --man in conf_help.c.  Names, short letters and meanings
+ * follow dnsmasq wherever dnsmasq has the option; dnsmasq options that
+ * dnsvizor does not implement are in the table too, so that a dnsmasq
+ * config stops with a clear "not supported yet" instead of "unknown
+ * option".
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -17,45 +21,10 @@
 #include <sys/stat.h>
 
 #include "dnsvizor/config_int.h"
+#include "dnsvizor/options_int.h"
 #include "dhcp/dhcp.h"
 
-enum { A_NONE, A_REQ, A_OPT };       /* argument kind */
-enum {
-	F_UNSUP = 1,      /* dnsmasq option, not implemented yet: error */
-	F_NOOP = 2,       /* accepted, no effect (behaviour already matches) */
-	F_CMDLINE = 4,    /* only on the command line */
-	F_CONF = 8,       /* conf-file / conf-dir: applied before the rest */
-	F_LISTEN = 16,    /* replaces the embedded listen addresses */
-	F_INFO = 32,      /* --help/--version/--man */
-};
-enum { DV_MAX_DEPTH = 16, DV_IFNAMSIZ = 16 };
-
-typedef struct dv_parser dv_parser;
-typedef struct dv_option dv_option;
-typedef int (*dv_opt_fn)(dv_parser *p, const dv_option *o, const char *val);
-
-struct dv_option {
-	const char *name;
-	char letter;          /* dnsmasq's short option, or 0 */
-	unsigned char arg;    /* A_* */
-	unsigned char flags;  /* F_* */
-	dv_opt_fn fn;
-	size_t off;           /* dv_config field for the generic handlers */
-	long min, max;        /* numeric range */
-	dv_rec_fn rec;        /* record converter (opt_rec) */
-	const char *metavar;
-	const char *help;
-};
-
-struct dv_parser {
-	dv_config *cfg;
-	const char *src;      /* file being read, NULL: command line */
-	unsigned line;
-	int depth;            /* conf-file nesting */
-	char *err;            /* every error, one line each */
-	size_t errlen;
-	int nerr;
-};
+enum { DV_MAX_DEPTH = 16 };
 
 /* The embedded default configuration (no --conf-file / --conf-dir). */
 static const char dv_default_conf[] =
@@ -66,10 +35,7 @@ static const char dv_default_conf[] =
 	"port=5300\n";
 static const char dv_default_name[] = "(embedded default config)";
 
-static int opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
+int dv_opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -95,14 +61,14 @@ static int opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
 	return -1;
 }
 
-static void *field(dv_parser *p, const dv_option *o)
+void *dv_opt_field(dv_parser *p, const dv_option *o)
 {
 	return (char *)p->cfg + o->off;
 }
 
-static int oom(dv_parser *p, const dv_option *o)
+int dv_opt_oom(dv_parser *p, const dv_option *o)
 {
-	return opt_fail(p, o->name, "out of memory");
+	return dv_opt_fail(p, o->name, "out of memory");
 }
 
 /* ---- generic handlers ---- */
@@ -110,11 +76,11 @@ static int oom(dv_parser *p, const dv_option *o)
 static int opt_flag(dv_parser *p, const dv_option *o, const char *val)
 {
 	(void)val;
-	*(int *)field(p, o) = 1;
+	*(int *)dv_opt_field(p, o) = 1;
 	return 0;
 }
 
-static int parse_num(dv_parser *p, const dv_option *o, const char *val,
+int dv_opt_num(dv_parser *p, const dv_option *o, const char *val,
 		     long *out)
 {
 	char *end;
@@ -124,19 +90,20 @@ static int parse_num(dv_parser *p, const dv_option *o, const char *val,
 	v = strtol(val, &end, 10);
 	if (!*val || *end || errno || v < o->min || v > o->max ||
 	    (*val < '0' || *val > '9'))
-		return opt_fail(p, o->name, "bad value '%s' (expected a number "
-				"from %ld to %ld)", val, o->min, o->max);
+		return dv_opt_fail(p, o->name,
+				   "bad value '%s' (expected a number "
+				   "from %ld to %ld)", val, o->min, o->max);
 	*out = v;
 	return 0;
 }
 
-static int opt_int(dv_parser *p, const dv_option *o, const char *val)
+int dv_opt_int(dv_parser *p, const dv_option *o, const char *val)
 {
 	long v;
 
-	if (parse_num(p, o, val, &v) < 0)
+	if (dv_opt_num(p, o, val, &v) < 0)
 		return -1;
-	*(int *)field(p, o) = (int)v;
+	*(int *)dv_opt_field(p, o) = (int)v;
 	return 0;
 }
 
@@ -144,9 +111,9 @@ static int opt_u16(dv_parser *p, const dv_option *o, const char *val)
 {
 	long v;
 
-	if (parse_num(p, o, val, &v) < 0)
+	if (dv_opt_num(p, o, val, &v) < 0)
 		return -1;
-	*(uint16_t *)field(p, o) = (uint16_t)v;
+	*(uint16_t *)dv_opt_field(p, o) = (uint16_t)v;
 	return 0;
 }
 
@@ -154,9 +121,9 @@ static int opt_u32(dv_parser *p, const dv_option *o, const char *val)
 {
 	long v;
 
-	if (parse_num(p, o, val, &v) < 0)
+	if (dv_opt_num(p, o, val, &v) < 0)
 		return -1;
-	*(uint32_t *)field(p, o) = (uint32_t)v;
+	*(uint32_t *)dv_opt_field(p, o) = (uint32_t)v;
 	return 0;
 }
 
@@ -165,9 +132,9 @@ static int opt_secs_ms(dv_parser *p, const dv_option *o, const char *val)
 {
 	long v;
 
-	if (parse_num(p, o, val, &v) < 0)
+	if (dv_opt_num(p, o, val, &v) < 0)
 		return -1;
-	*(int *)field(p, o) = (int)(v * 1000);
+	*(int *)dv_opt_field(p, o) = (int)(v * 1000);
 	return 0;
 }
 
@@ -190,19 +157,20 @@ static int opt_bytes(dv_parser *p, const dv_option *o, const char *val)
 	if (*val < '0' || *val > '9' || *end || errno ||
 	    (v && (v < (unsigned long long)o->min ||
 		   v > (unsigned long long)o->max)))
-		return opt_fail(p, o->name, "bad value '%s' (expected 0 or a "
-				"size from %ldM to %ldG, suffix K, M or G)",
-				val, o->min >> 20, o->max >> 30);
-	*(uint64_t *)field(p, o) = v;
+		return dv_opt_fail(p, o->name,
+				   "bad value '%s' (expected 0 or a "
+				   "size from %ldM to %ldG, suffix K, M or G)",
+				   val, o->min >> 20, o->max >> 30);
+	*(uint64_t *)dv_opt_field(p, o) = v;
 	return 0;
 }
 
-static int set_str(dv_parser *p, const dv_option *o, const char *val)
+int dv_opt_set_str(dv_parser *p, const dv_option *o, const char *val)
 {
-	char **f = field(p, o), *s = NULL;
+	char **f = dv_opt_field(p, o), *s = NULL;
 
 	if (val && *val && !(s = strdup(val)))
-		return oom(p, o);
+		return dv_opt_oom(p, o);
 	free(*f);
 	*f = s;
 	return 0;
@@ -211,529 +179,29 @@ static int set_str(dv_parser *p, const dv_option *o, const char *val)
 static int opt_str(dv_parser *p, const dv_option *o, const char *val)
 {
 	if (!*val)
-		return opt_fail(p, o->name, "empty value");
-	return set_str(p, o, val);
+		return dv_opt_fail(p, o->name, "empty value");
+	return dv_opt_set_str(p, o, val);
 }
 
 /* An empty value unsets (dnsmasq: pid-file= means no pid file). */
 static int opt_str_empty(dv_parser *p, const dv_option *o, const char *val)
 {
-	return set_str(p, o, val);
+	return dv_opt_set_str(p, o, val);
 }
 
-static int opt_list(dv_parser *p, const dv_option *o, const char *val)
+int dv_opt_list(dv_parser *p, const dv_option *o, const char *val)
 {
 	if (!*val)
-		return opt_fail(p, o->name, "empty value");
-	if (dv_strlist_add(field(p, o), val) < 0)
-		return oom(p, o);
+		return dv_opt_fail(p, o->name, "empty value");
+	if (dv_strlist_add(dv_opt_field(p, o), val) < 0)
+		return dv_opt_oom(p, o);
 	return 0;
-}
-
-/* ---- specific handlers ---- */
-
-typedef int (*item_check_fn)(const char *item);
-
-static int ip_ok(const char *s)
-{
-	char buf[64];
-	uint8_t bin[16];
-	int af;
-	const char *pct = strchr(s, '%');   /* fe80::1%eth0 */
-	size_t n = pct ? (size_t)(pct - s) : strlen(s);
-
-	if (n >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return dv_parse_ip(buf, &af, bin);
-}
-
-static int ifname_ok(const char *s)
-{
-	return strlen(s) < DV_IFNAMSIZ && !strchr(s, '/');
-}
-
-/* Comma list: each item trimmed, checked and added to the list field. */
-static int add_items(dv_parser *p, const dv_option *o, const char *val,
-		     item_check_fn ok, const char *what)
-{
-	char *copy = strdup(val), *save = NULL, *it;
-	int rc = 0;
-
-	if (!copy)
-		return oom(p, o);
-	for (it = strtok_r(copy, ",", &save); it && rc == 0;
-	     it = strtok_r(NULL, ",", &save)) {
-		it += strspn(it, " \t");
-		it[strcspn(it, " \t")] = '\0';
-		if (!*it)
-			continue;
-		if (!ok(it))
-			rc = opt_fail(p, o->name, "bad %s '%s'", what, it);
-		else if (dv_strlist_add(field(p, o), it) < 0)
-			rc = oom(p, o);
-	}
-	free(copy);
-	if (rc == 0 && strspn(val, ", \t") == strlen(val))
-		rc = opt_fail(p, o->name, "empty value");
-	return rc;
-}
-
-static int opt_listen(dv_parser *p, const dv_option *o, const char *val)
-{
-	return add_items(p, o, val, ip_ok, "address");
-}
-
-static int opt_iface(dv_parser *p, const dv_option *o, const char *val)
-{
-	return add_items(p, o, val, ifname_ok, "interface name");
-}
-
-/* DHCP values are checked with the engine's own parsers and kept raw. */
-static int opt_dhcp_range(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[256] = "";
-	dhcp_range r;
-
-	if (dhcp_range_parse(val, &r, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "'%s': %s", val, why);
-	return opt_list(p, o, val);
-}
-
-static int opt_dhcp_host(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[256] = "";
-	dhcp_host h;
-
-	if (dhcp_host_parse(val, &h, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "'%s': %s", val, why);
-	return opt_list(p, o, val);
-}
-
-/* --dhcp-option and --dhcp-option-force (o->max == 1): the latter is
- * stored with dnsmasq's "force:" prefix. */
-static int opt_dhcp_option(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[256] = "", *spec = NULL;
-	dhcp_opt *d = malloc(sizeof(*d));
-	int rc;
-
-	if (!d || (o->max && asprintf(&spec, "force:%s", val) < 0)) {
-		free(d);
-		return oom(p, o);
-	}
-	if (dhcp_option_parse(spec ? spec : val, d, why, sizeof(why)) < 0)
-		rc = opt_fail(p, o->name, "'%s': %s", val, why);
-	else
-		rc = opt_list(p, o, spec ? spec : val);
-	free(spec);
-	free(d);
-	return rc;
-}
-
-/* Record options are converted once here only to check them. */
-static int opt_rec(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[512] = "";
-	dv_rr_sink s;
-
-	dv_sink_check(&s, why, sizeof(why));
-	if (!*val || o->rec(&s, val) < 0)
-		return opt_fail(p, o->name, "%s", why[0] ? why : "empty value");
-	return opt_list(p, o, val);
-}
-
-static int opt_address(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[256];
-
-	if (dv_address_parse(val, NULL, NULL, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-static int opt_zone(dv_parser *p, const dv_option *o, const char *val)
-{
-	const char *comma = strchr(val, ',');
-	char name[1024];
-
-	if (!comma || !comma[1])
-		return opt_fail(p, o->name, "expected ORIGIN,FILE in '%s'",
-				val);
-	if (dv_name_abs(val, (size_t)(comma - val), name, sizeof(name)) < 0)
-		return opt_fail(p, o->name, "bad zone name '%.*s'",
-				(int)(comma - val), val);
-	return opt_list(p, o, val);
-}
-
-/* --dns-key=NAME:ALG:BASE64 (checked now, built in dv_build_db). */
-static int opt_dns_key(dv_parser *p, const dv_option *o, const char *val)
-{
-	zone_tsig_key k;
-	char why[256];
-
-	if (zone_tsig_key_parse(val, &k, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-static int opt_dns_key_file(dv_parser *p, const dv_option *o,
-			    const char *val)
-{
-	char why[512];
-
-	if (dv_keyfile_load(val, NULL, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-/* --allow-update / --allow-transfer: ZONE,WHO[,...]; checked fully when
- * the db is built (config.c). */
-static int opt_acl(dv_parser *p, const dv_option *o, const char *val)
-{
-	const char *comma = strchr(val, ',');
-
-	if (!comma || comma == val || !comma[1] || comma[1] == ',')
-		return opt_fail(p, o->name, "expected ZONE,KEYNAME or "
-				"ZONE,ADDR[/PREFIX] in '%s'", val);
-	return opt_list(p, o, val);
-}
-
-/* --rrl-exempt=ADDR[/PREFIX] (repeatable). */
-static int opt_rrl_exempt(dv_parser *p, const dv_option *o, const char *val)
-{
-	dv_config *c = p->cfg;
-	dv_prefix *e;
-	char buf[64], *slash, *end;
-	long len;
-
-	if (c->n_rrl_exempt >= DV_RRL_EXEMPT_MAX)
-		return opt_fail(p, o->name, "more than %d entries",
-				DV_RRL_EXEMPT_MAX);
-	if (strlen(val) >= sizeof(buf))
-		return opt_fail(p, o->name, "bad address '%s'", val);
-	strcpy(buf, val);
-	e = &c->rrl_exempt[c->n_rrl_exempt];
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (!dv_parse_ip(buf, &e->af, e->addr))
-		return opt_fail(p, o->name, "bad address '%s'", val);
-	len = e->af == 6 ? 128 : 32;
-	if (slash) {
-		long max = len;
-
-		errno = 0;
-		len = strtol(slash, &end, 10);
-		if (!*slash || *end || errno || len < 0 || len > max)
-			return opt_fail(p, o->name, "bad prefix length in "
-					"'%s'", val);
-	}
-	e->len = (int)len;
-	c->n_rrl_exempt++;
-	return 0;
-}
-
-static int nsid_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* --nsid=TEXT or --nsid=0xHEX (RFC 5001 payload). */
-static int opt_nsid(dv_parser *p, const dv_option *o, const char *val)
-{
-	dv_config *c = p->cfg;
-	size_t n = strlen(val), i;
-
-	if ((val[0] == '0' && (val[1] == 'x' || val[1] == 'X'))) {
-		val += 2;
-		n -= 2;
-		if (n == 0 || n % 2 || n / 2 > ZONE_NSID_MAX)
-			return opt_fail(p, o->name, "expected 1 to %d bytes "
-					"of hex after 0x", ZONE_NSID_MAX);
-		for (i = 0; i < n; i += 2) {
-			int hi = nsid_hexval(val[i]), lo = nsid_hexval(val[i + 1]);
-
-			if (hi < 0 || lo < 0)
-				return opt_fail(p, o->name, "bad hex digit");
-			c->nsid[i / 2] = (uint8_t)(hi << 4 | lo);
-		}
-		c->nsid_len = (uint16_t)(n / 2);
-		return 0;
-	}
-	if (n == 0 || n > ZONE_NSID_MAX)
-		return opt_fail(p, o->name, "expected 1 to %d characters",
-				ZONE_NSID_MAX);
-	memcpy(c->nsid, val, n);
-	c->nsid_len = (uint16_t)n;
-	return 0;
-}
-
-static int opt_serial_policy(dv_parser *p, const dv_option *o,
-			     const char *val)
-{
-	int *f = field(p, o);
-
-	if (strcasecmp(val, "increment") == 0)
-		*f = ZONE_SERIAL_INCREMENT;
-	else if (strcasecmp(val, "unixtime") == 0)
-		*f = ZONE_SERIAL_UNIXTIME;
-	else
-		return opt_fail(p, o->name, "expected increment or unixtime, "
-				"not '%s'", val);
-	return 0;
-}
-
-/* --acme-key-type=ec|rsa2048|rsa3072 (values of acme.h's acme_key_type). */
-static int opt_acme_key_type(dv_parser *p, const dv_option *o,
-			     const char *val)
-{
-	static const char *const names[] = { "ec", "rsa2048", "rsa3072" };
-
-	for (int i = 0; i < 3; i++)
-		if (strcasecmp(val, names[i]) == 0) {
-			*(int *)field(p, o) = i;
-			return 0;
-		}
-	return opt_fail(p, o->name, "expected ec, rsa2048 or rsa3072, not "
-			"'%s'", val);
-}
-
-static int opt_acme_staging(dv_parser *p, const dv_option *o,
-			    const char *val)
-{
-	(void)val;
-	return set_str(p, o, "https://acme-staging-v02.api.letsencrypt.org"
-		       "/directory");
-}
-
-static int opt_acme_eab(dv_parser *p, const dv_option *o, const char *val)
-{
-	const char *c = strchr(val, ':');
-
-	if (!c || c == val || !c[1])
-		return opt_fail(p, o->name, "expected KID:HMAC (the HMAC key "
-				"base64url as the CA hands it out)");
-	return set_str(p, o, val);
-}
-
-/* A DNS name, optionally "*." in front, letters digits - _ and dots. */
-static int acme_name_ok(const char *s, size_t n)
-{
-	if (n >= 2 && s[0] == '*' && s[1] == '.') {
-		s += 2;
-		n -= 2;
-	}
-	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      (c == '.' && s[i + 1] != '.')))
-			return 0;
-	}
-	return 1;
-}
-
-/* --acme-cert=NAME[,NAME...]: one certificate, first name = CN. */
-static int opt_acme_cert(dv_parser *p, const dv_option *o, const char *val)
-{
-	for (const char *s = val; ; ) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (!acme_name_ok(s, n))
-			return opt_fail(p, o->name, "bad DNS name '%.*s'",
-					(int)n, s);
-		if (!e)
-			break;
-		s = e + 1;
-	}
-	return opt_list(p, o, val);
-}
-
-/* --dns-server=IP[#PORT] */
-static int opt_dns_server(dv_parser *p, const dv_option *o, const char *val)
-{
-	char ip[64];
-	const char *h = strchr(val, '#');
-	size_t n = h ? (size_t)(h - val) : strlen(val);
-	char *end;
-	long port = 53;
-
-	if (h) {
-		errno = 0;
-		port = strtol(h + 1, &end, 10);
-		if (!h[1] || *end || errno || port < 1 || port > 65535)
-			return opt_fail(p, o->name, "bad port in '%s'", val);
-	}
-	if (n == 0 || n >= sizeof(ip))
-		return opt_fail(p, o->name, "expected IP[#PORT]");
-	memcpy(ip, val, n);
-	ip[n] = '\0';
-	if (!ip_ok(ip))
-		return opt_fail(p, o->name, "'%s' is not an IP address", ip);
-	return set_str(p, o, val);
-}
-
-/* Only the plain form: --domain=lan (no ranges, no 'local', no '#'). */
-static int opt_domain(dv_parser *p, const dv_option *o, const char *val)
-{
-	char name[1024];
-	size_t n = strlen(val);
-
-	if (strchr(val, ',') || strcmp(val, "#") == 0)
-		return opt_fail(p, o->name, "only the plain form domain=NAME "
-				"is supported yet");
-	while (n > 1 && val[n - 1] == '.')
-		n--;
-	if (dv_name_abs(val, n, name, sizeof(name)) < 0)
-		return opt_fail(p, o->name, "bad domain name '%s'", val);
-	name[strlen(name) - 1] = '\0';   /* stored without the final dot */
-	return set_str(p, o, name);
-}
-
-static int opt_log_facility(dv_parser *p, const dv_option *o,
-			    const char *val)
-{
-	static const char *const fac[] = {
-		"-", "kern", "user", "mail", "daemon", "auth", "syslog", "lpr",
-		"news", "uucp", "cron", "authpriv", "ftp", "local0", "local1",
-		"local2", "local3", "local4", "local5", "local6", "local7",
-	};
-
-	if (strchr(val, '/'))
-		return opt_fail(p, o->name, "logging to a file is not "
-				"supported yet");
-	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
-		if (strcasecmp(val, fac[i]) == 0)
-			return set_str(p, o, val);
-	return opt_fail(p, o->name, "unknown syslog facility '%s'", val);
-}
-
-static int opt_log_level(dv_parser *p, const dv_option *o, const char *val)
-{
-	static const struct { const char *name; int level; } lv[] = {
-		{ "err", DV_LOG_ERR }, { "error", DV_LOG_ERR },
-		{ "warn", DV_LOG_WARN }, { "warning", DV_LOG_WARN },
-		{ "info", DV_LOG_INFO }, { "debug", DV_LOG_DEBUG },
-	};
-
-	for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++) {
-		if (strcmp(val, lv[i].name) == 0) {
-			p->cfg->log_level = lv[i].level;
-			return 0;
-		}
-	}
-	return opt_fail(p, o->name, "bad level '%s' (err, warn, info or "
-			"debug)", val);
-}
-
-/* dnsmasq: --log-queries[=extra|proto]; the extras are not separate yet. */
-static int opt_log_queries(dv_parser *p, const dv_option *o, const char *val)
-{
-	if (val && strcmp(val, "extra") && strcmp(val, "proto") &&
-	    strcmp(val, "queries"))
-		return opt_fail(p, o->name, "bad value '%s'", val);
-	p->cfg->log_queries = 1;
-	return 0;
-}
-
-static int opt_port(dv_parser *p, const dv_option *o, const char *val)
-{
-	if (strcmp(val, "0") == 0)
-		return opt_fail(p, o->name, "port 0 (DNS disabled) is not "
-				"supported");
-	return opt_int(p, o, val);
 }
 
 static int opt_clear(dv_parser *p, const dv_option *o, const char *val)
 {
 	(void)val;
-	*(int *)field(p, o) = 0;
-	return 0;
-}
-
-/* --server / --local: checked now, built when the resolver starts. */
-/* --rebind-domain-ok=DOMAIN or /DOM1/DOM2/: one list item per domain. */
-static int opt_rebind_ok(dv_parser *p, const dv_option *o, const char *val)
-{
-	uint8_t wire[WIRE_MAXNAME];
-	char buf[256];
-	int n = 0;
-
-	for (const char *s = val; *s; ) {
-		const char *e = strchr(s, '/');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-
-		if (len >= sizeof(buf))
-			return opt_fail(p, o->name, "domain too long");
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		if (len && (wire_name_from_str(buf, wire) < 0 || !wire[0]))
-			return opt_fail(p, o->name, "bad domain '%s'", buf);
-		if (len && dv_strlist_add(field(p, o), buf) < 0)
-			return oom(p, o);
-		n += len > 0;
-		s += len + (e != NULL);
-	}
-	return n ? 0 : opt_fail(p, o->name, "no domain given");
-}
-
-static int opt_server(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[256];
-
-	if (dv_server_check(val, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-static int opt_upstream(dv_parser *p, const dv_option *o, const char *val)
-{
-	char why[256];
-
-	if (dv_upstream_check(val, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-static int opt_trust_anchor(dv_parser *p, const dv_option *o,
-			    const char *val)
-{
-	char why[512];
-
-	if (dv_trust_anchor_check(val, why, sizeof(why)) < 0)
-		return opt_fail(p, o->name, "%s", why);
-	return opt_list(p, o, val);
-}
-
-static int opt_ip_str(dv_parser *p, const dv_option *o, const char *val)
-{
-	int af;
-	uint8_t bin[16];
-
-	if (!dv_parse_ip(val, &af, bin))
-		return opt_fail(p, o->name, "bad IP address '%s'", val);
-	return set_str(p, o, val);
-}
-
-/* dnsmasq: --use-stale-cache[=SECONDS] (maximum stale age). */
-static int opt_use_stale(dv_parser *p, const dv_option *o, const char *val)
-{
-	long v = 0;
-
-	if (val && *val && parse_num(p, o, val, &v) < 0)
-		return -1;
-	p->cfg->use_stale = 1;
-	p->cfg->stale_max_age = (uint32_t)v;
+	*(int *)dv_opt_field(p, o) = 0;
 	return 0;
 }
 
@@ -753,17 +221,18 @@ static int opt_conf_file(dv_parser *p, const dv_option *o, const char *val)
 	int rc;
 
 	if (!*val)
-		return opt_fail(p, o->name, "empty value");
+		return dv_opt_fail(p, o->name, "empty value");
 	if (p->depth >= DV_MAX_DEPTH)
-		return opt_fail(p, o->name, "%s: nested too deeply (limit %d)",
-				val, DV_MAX_DEPTH);
+		return dv_opt_fail(p, o->name,
+				   "%s: nested too deeply (limit %d)",
+				   val, DV_MAX_DEPTH);
 	rc = dv_read_file(NULL, val, &text, &len);
 	if (rc < 0)
-		return opt_fail(p, o->name, "cannot read %s: %s", val,
+		return dv_opt_fail(p, o->name, "cannot read %s: %s", val,
 				strerror(-rc));
 	if (memchr(text, '\0', len)) {
 		free(text);
-		return opt_fail(p, o->name, "%s: not a text file", val);
+		return dv_opt_fail(p, o->name, "%s: not a text file", val);
 	}
 	p->depth++;
 	rc = parse_text(p, val, text);
@@ -827,7 +296,7 @@ static int conf_dir_file(dv_parser *p, const dv_option *o, const char *dir,
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
-		return opt_fail(p, o->name, "path too long in %s", dir);
+		return dv_opt_fail(p, o->name, "path too long in %s", dir);
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
 	return opt_conf_file(p, o, path);
@@ -840,7 +309,7 @@ static int conf_dir_read(dv_parser *p, const dv_option *o, const char *dir,
 	int n = scandir(dir, &names, NULL, alphasort), rc = 0;
 
 	if (n < 0)
-		return opt_fail(p, o->name, "cannot read directory %s: %s",
+		return dv_opt_fail(p, o->name, "cannot read directory %s: %s",
 				dir, strerror(errno));
 	for (int i = 0; i < n; i++) {
 		if (rc == 0 && dir_wanted(f, names[i]->d_name))
@@ -858,14 +327,14 @@ static int opt_conf_dir(dv_parser *p, const dv_option *o, const char *val)
 	int rc;
 
 	if (!copy)
-		return oom(p, o);
+		return dv_opt_oom(p, o);
 	comma = strchr(copy, ',');
 	if (comma)
 		*comma++ = '\0';
 	if (!*copy)
-		rc = opt_fail(p, o->name, "empty directory name");
+		rc = dv_opt_fail(p, o->name, "empty directory name");
 	else if (comma && dir_filter_parse(&f, comma) < 0)
-		rc = oom(p, o);
+		rc = dv_opt_oom(p, o);
 	else
 		rc = conf_dir_read(p, o, copy, &f);
 	dv_strlist_free(&f.only);
@@ -884,28 +353,28 @@ static int opt_conf_dir(dv_parser *p, const dv_option *o, const char *val)
 				NULL, txt)
 #define STR(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, opt_str, OFF(f), 0, 0, \
 				  mv, txt)
-#define LIST(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, opt_list, OFF(f), 0, 0, \
+#define LIST(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, dv_opt_list, OFF(f), 0, 0, \
 				   mv, txt)
 #define REC(n, l, f, r, mv, txt) \
-	{ .name = n, .letter = l, .arg = A_REQ, .fn = opt_rec, \
+	{ .name = n, .letter = l, .arg = A_REQ, .fn = dv_opt_rec, \
 	  .off = OFF(f), .rec = r, .metavar = mv, .help = txt }
 #define NOOP(n, l, a, txt) { .name = n, .letter = l, .arg = a, \
 			     .flags = F_NOOP, .help = txt }
 #define UNSUP(n, l) { .name = n, .letter = l, .arg = A_OPT, .flags = F_UNSUP }
 
-static const dv_option dv_options[] = {
+const dv_option dv_options[] = {
 	/* network */
-	OPT("port", 'p', A_REQ, 0, opt_port, OFF(port), 1, 65535, "PORT",
+	OPT("port", 'p', A_REQ, 0, dv_opt_port, OFF(port), 1, 65535, "PORT",
 	    "Listen on this port (UDP and TCP). Default 53; the embedded "
 	    "default configuration uses 5300."),
-	OPT("listen-address", 'a', A_REQ, F_LISTEN, opt_listen,
+	OPT("listen-address", 'a', A_REQ, F_LISTEN, dv_opt_listen,
 	    OFF(listen_addrs), 0, 0, "ADDR[,ADDR...]",
 	    "Listen on these IPv4/IPv6 addresses. Repeatable. Given on the "
 	    "command line, it replaces the embedded default addresses."),
-	OPT("interface", 'i', A_REQ, F_LISTEN, opt_iface, OFF(interfaces), 0,
+	OPT("interface", 'i', A_REQ, F_LISTEN, dv_opt_iface, OFF(interfaces), 0,
 	    0, "IFNAME[,IFNAME...]",
 	    "Listen on the addresses of these interfaces. Repeatable."),
-	OPT("except-interface", 'I', A_REQ, F_LISTEN, opt_iface,
+	OPT("except-interface", 'I', A_REQ, F_LISTEN, dv_opt_iface,
 	    OFF(except_ifaces), 0, 0, "IFNAME[,IFNAME...]",
 	    "Serve neither DNS nor DHCP on these interfaces: without "
 	    "--interface or --listen-address, DNS listens on the addresses "
@@ -914,17 +383,17 @@ static const dv_option dv_options[] = {
 	OPT("edns-packet-max", 'P', A_REQ, 0, opt_u16, OFF(edns_max), 512,
 	    65535, "SIZE", "Largest UDP answer we send with EDNS0 (default "
 	    "1232)."),
-	OPT("tcp-max-connections", 0, A_REQ, 0, opt_int, OFF(tcp_max_conns),
+	OPT("tcp-max-connections", 0, A_REQ, 0, dv_opt_int, OFF(tcp_max_conns),
 	    1, 100000, "N", "Most concurrent TCP, DoT and DoH connections "
 	    "together (default 128); see --tcp-max-per-address."),
 	OPT("tcp-idle-timeout", 0, A_REQ, 0, opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
-	OPT("dot-port", 0, A_REQ, 0, opt_int, OFF(dot_port), 1, 65535,
+	OPT("dot-port", 0, A_REQ, 0, dv_opt_int, OFF(dot_port), 1, 65535,
 	    "PORT", "Also serve DNS over TLS (RFC 7858) on this port "
 	    "(conventionally 853) on every listen address. Needs "
 	    "--tls-cert."),
-	OPT("doh-port", 0, A_REQ, 0, opt_int, OFF(doh_port), 1, 65535,
+	OPT("doh-port", 0, A_REQ, 0, dv_opt_int, OFF(doh_port), 1, 65535,
 	    "PORT", "Also serve DNS over HTTPS (RFC 8484: GET and POST at "
 	    "/dns-query, HTTP/2 and HTTP/1.1) on this port (conventionally "
 	    "443) on every listen address. Needs --tls-cert."),
@@ -934,7 +403,7 @@ static const dv_option dv_options[] = {
 	STR("tls-key", 0, tls_key, "FILE", "Private key for --tls-cert "
 	    "(PEM; default: the --tls-cert file)."),
 	/* ACME (acme_shell.c) */
-	OPT("acme-cert", 0, A_REQ, 0, opt_acme_cert, OFF(acme_certs), 0, 0,
+	OPT("acme-cert", 0, A_REQ, 0, dv_opt_acme_cert, OFF(acme_certs), 0, 0,
 	    "NAME[,NAME...]", "Keep a certificate for these names issued by "
 	    "the ACME CA (DNS-01; *.NAME allowed). The first name is the "
 	    "subject CN and the file stem: STATE/certs/NAME.crt and .key "
@@ -943,48 +412,62 @@ static const dv_option dv_options[] = {
 	STR("acme-directory", 0, acme_directory, "URL", "ACME directory URL "
 	    "(default: Let's Encrypt production, https://acme-v02.api."
 	    "letsencrypt.org/directory)."),
-	OPT("acme-staging", 0, A_NONE, 0, opt_acme_staging,
+	OPT("acme-staging", 0, A_NONE, F_ALIAS, dv_opt_acme_staging,
 	    OFF(acme_directory), 0, 0, NULL, "Use Let's Encrypt's staging "
 	    "directory."),
 	STR("acme-email", 0, acme_email, "ADDR", "Contact address of the "
 	    "ACME account."),
 	FLAG("acme-agree-tos", 0, acme_agree_tos, "Agree to the ACME CA's "
 	     "terms of service (required to create the account)."),
-	OPT("acme-eab", 0, A_REQ, 0, opt_acme_eab, OFF(acme_eab), 0, 0,
+	OPT("acme-eab", 0, A_REQ, 0, dv_opt_acme_eab, OFF(acme_eab), 0, 0,
 	    "KID:HMAC", "External account binding (RFC 8555 7.3.4) for CAs "
 	    "that require it."),
 	STR("acme-ca-file", 0, acme_ca_file, "FILE", "Trust these CA "
 	    "certificates (PEM) for the ACME server's HTTPS instead of the "
 	    "system store."),
-	OPT("acme-key-type", 0, A_REQ, 0, opt_acme_key_type,
+	OPT("acme-key-type", 0, A_REQ, 0, dv_opt_acme_key_type,
 	    OFF(acme_key_type), 0, 0, "ec|rsa2048|rsa3072", "Key type of "
 	    "the certificates (default ec: ECDSA P-256)."),
 	FLAG("acme-renew-now", 0, acme_renew_now, "Renew every --acme-cert "
 	     "at start, whatever its expiry."),
-	OPT("dns-server", 0, A_REQ, 0, opt_dns_server, OFF(dns_server), 0, 0,
+	OPT("dns-server", 0, A_REQ, 0, dv_opt_dns_server, OFF(dns_server), 0, 0,
 	    "IP[#PORT]", "External primary for challenge names outside our "
 	    "own zones: DNS-01 TXT records are added and removed there by "
 	    "RFC 2136 UPDATE signed with the first --dns-key."),
 	/* configuration */
-	OPT("conf-file", 'C', A_REQ, F_CONF, opt_conf_file, 0, 0, 0, "FILE",
+	OPT("conf-file", 'C', A_REQ, F_CONF | F_ACT, opt_conf_file, 0, 0, 0,
+	    "FILE",
 	    "Read options from FILE (one option per line, without the "
 	    "leading --). May be nested and repeated."),
-	OPT("conf-dir", '7', A_REQ, F_CONF, opt_conf_dir, 0, 0, 0,
+	OPT("conf-dir", '7', A_REQ, F_CONF | F_ACT, opt_conf_dir, 0, 0, 0,
 	    "DIR[,EXT...]", "Read every file in DIR in name order, skipping "
 	    "names that start with '.', end with '~' or are #...#. An EXT "
 	    "like .bak skips files ending in it; *.conf reads only files "
 	    "ending in .conf."),
-	OPT("test", 0, A_NONE, F_CMDLINE, opt_flag, OFF(test_only), 0, 0,
-	    NULL, "Check the configuration (including zone files), print "
+	OPT("test", 0, A_NONE, F_CMDLINE | F_ACT, opt_flag, OFF(test_only),
+	    0, 0, NULL, "Check the configuration (including zone files), print "
 	    "\"configuration OK\" or every error found (one per line, with "
 	    "file:line and option), and exit. Interfaces that do not exist "
 	    "on this machine are a warning here."),
-	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
+	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0, 0,
+	    0, NULL,
 	    "Show the options and exit."),
-	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0,
-	    NULL, "Show the version and exit."),
-	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO, opt_info, 0, 0, 0, NULL,
+	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0,
+	    0, 0, NULL, "Show the version and exit."),
+	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0, 0, 0,
+	    NULL,
 	    "Print the manual page (troff) and exit."),
+	OPT("dump-config", 0, A_NONE, F_CMDLINE | F_ACT, opt_flag,
+	    OFF(dump_only), 0, 0, NULL, "Print the effective configuration "
+	    "(embedded default or files, then the command line) as a config "
+	    "file, one option per line, values equal to the defaults left "
+	    "out, and exit. Feeding it back with --conf-file gives the same "
+	    "configuration."),
+	OPT("list-options", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info,
+	    0, 0, 0, NULL, "List every option with its argument kind "
+	    "(none, required, optional) and how --dump-config shows it "
+	    "(dump; action, noop, unsupported: never; alias: under another "
+	    "name), and exit."),
 	/* process */
 	OPT("user", 'u', A_REQ, 0, opt_str_empty, OFF(user), 0, 0, "USER",
 	    "Drop privileges to this user (name or number) after opening the "
@@ -1002,12 +485,13 @@ static const dv_option dv_options[] = {
 	NOOP("no-daemon", 'd', A_NONE, "Accepted for dnsmasq compatibility: "
 	     "dnsvizor always runs in the foreground."),
 	/* logging */
-	OPT("log-queries", 'q', A_OPT, 0, opt_log_queries, 0, 0, 0, "extra",
+	OPT("log-queries", 'q', A_OPT, 0, dv_opt_log_queries, 0, 0, 0, "extra",
 	    "Log one line per query."),
-	OPT("log-facility", '8', A_REQ, 0, opt_log_facility, OFF(log_facility),
+	OPT("log-facility", '8', A_REQ, 0, dv_opt_log_facility,
+	    OFF(log_facility),
 	    0, 0, "FACILITY", "Log to syslog with this facility (daemon, "
 	    "local0, ...); '-' logs to stderr (the default)."),
-	OPT("log-level", 0, A_REQ, 0, opt_log_level, 0, 0, 0, "LEVEL",
+	OPT("log-level", 0, A_REQ, 0, dv_opt_log_level, 0, 0, 0, "LEVEL",
 	    "Least important messages shown: err, warn, info (default) or "
 	    "debug."),
 	/* local data */
@@ -1016,7 +500,7 @@ static const dv_option dv_options[] = {
 	     "hosts file, or every file in this directory. Repeatable."),
 	FLAG("expand-hosts", 'E', expand_hosts, "Add the domain (--domain) "
 	     "to names without a dot in hosts files."),
-	OPT("domain", 's', A_REQ, 0, opt_domain, OFF(domain), 0, 0, "DOMAIN",
+	OPT("domain", 's', A_REQ, 0, dv_opt_domain, OFF(domain), 0, 0, "DOMAIN",
 	    "The local domain (plain form only)."),
 	OPT("local-ttl", 'T', A_REQ, 0, opt_u32, OFF(local_ttl), 0,
 	    0x7fffffff, "SECONDS", "TTL of local data: hosts files, "
@@ -1024,7 +508,7 @@ static const dv_option dv_options[] = {
 	REC("host-record", 0, host_records, dv_rec_host,
 	    "NAME[,NAME...],[IPV4][,IPV6][,TTL]", "A and AAAA records for "
 	    "the names and a PTR for the first name."),
-	OPT("address", 'A', A_REQ, 0, opt_address, OFF(addresses), 0, 0,
+	OPT("address", 'A', A_REQ, 0, dv_opt_address, OFF(addresses), 0, 0,
 	    "/DOMAIN/[DOMAIN/...][ADDR]", "Answer DOMAIN and every name below "
 	    "it with ADDR (IPv4 or IPv6; repeat for both). No ADDR or '#' "
 	    "means NXDOMAIN. The domain # matches every name."),
@@ -1043,29 +527,30 @@ static const dv_option dv_options[] = {
 	REC("caa-record", 0, caa_records, dv_rec_caa, "NAME,FLAGS,TAG,VALUE",
 	    "A CAA record, e.g. example.lan,0,issue,letsencrypt.org."),
 	/* zones */
-	OPT("zone", 0, A_REQ, 0, opt_zone, OFF(zones), 0, 0, "ORIGIN,FILE",
+	OPT("zone", 0, A_REQ, 0, dv_opt_zone, OFF(zones), 0, 0, "ORIGIN,FILE",
 	    "Serve the zone file FILE for ORIGIN as primary. Repeatable."),
-	OPT("allow-update", 0, A_REQ, 0, opt_acl, OFF(allow_update), 0, 0,
+	OPT("allow-update", 0, A_REQ, 0, dv_opt_acl, OFF(allow_update), 0, 0,
 	    "ZONE,KEYNAME[,TYPE...]|ZONE,ADDR[/PREFIX][,TYPE...]",
 	    "Accept RFC 2136 updates to ZONE (names at and below it) signed "
 	    "with the TSIG key KEYNAME, or unsigned ones from ADDR/PREFIX; "
 	    "only the listed types when given. Keys named x._update.ZONE "
 	    "need no such line. Everything else is REFUSED. Repeatable."),
-	OPT("allow-transfer", 0, A_REQ, 0, opt_acl, OFF(allow_transfer), 0, 0,
+	OPT("allow-transfer", 0, A_REQ, 0, dv_opt_acl,
+	    OFF(allow_transfer), 0, 1,
 	    "ZONE,KEYNAME|ZONE,ADDR[/PREFIX]", "Allow AXFR/IXFR of ZONE with "
 	    "the TSIG key KEYNAME or from ADDR/PREFIX (keys named "
 	    "x._transfer.ZONE need no such line). Repeatable."),
-	OPT("serial-policy", 0, A_REQ, 0, opt_serial_policy,
+	OPT("serial-policy", 0, A_REQ, 0, dv_opt_serial_policy,
 	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
 	    "bumps the SOA serial: +1 (default) or the current unix time "
 	    "when that is newer."),
-	OPT("secondary", 0, A_REQ, 0, opt_zone, OFF(secondaries), 0, 0,
+	OPT("secondary", 0, A_REQ, 0, dv_opt_peer, OFF(secondaries), 0, 0,
 	    "ZONE,PRIMARY[#PORT][,KEYNAME]", "Serve ZONE as a secondary of "
 	    "the primary at address PRIMARY: transfer it (AXFR, then IXFR), "
 	    "follow the SOA refresh/retry/expire timers and NOTIFYs from the "
 	    "primary, sign with KEYNAME (a --dns-key) when given. The copy is "
 	    "kept in the state directory. Repeatable."),
-	OPT("notify", 0, A_REQ, 0, opt_zone, OFF(notify), 0, 0,
+	OPT("notify", 0, A_REQ, 0, dv_opt_peer, OFF(notify), 0, 1,
 	    "ZONE,ADDR[#PORT][,KEYNAME]", "Send NOTIFY for ZONE to ADDR "
 	    "(port 53 unless given) at start and on every serial change, "
 	    "retransmitted with backoff until answered (5 tries), signed with "
@@ -1082,12 +567,12 @@ static const dv_option dv_options[] = {
 	     "of ZONE's apex NS RRset, port 53, at the addresses found as "
 	     "A/AAAA data inside the zone (there is no resolver yet: NS hosts "
 	     "outside the zone are skipped). Repeatable."),
-	OPT("dns-key", 0, A_REQ, 0, opt_dns_key, OFF(dns_keys), 0, 0,
+	OPT("dns-key", 0, A_REQ, 0, dv_opt_dns_key, OFF(dns_keys), 0, 0,
 	    "NAME:ALG:BASE64", "A TSIG key (RFC 8945); ALG is MD5, SHA1, "
 	    "SHA224, SHA256, SHA384 or SHA512 (any case, hmac- prefix "
 	    "allowed). Signed requests are verified and their answers "
 	    "signed. Repeatable."),
-	OPT("dns-key-file", 0, A_REQ, 0, opt_dns_key_file,
+	OPT("dns-key-file", 0, A_REQ, 0, dv_opt_dns_key_file,
 	    OFF(dns_key_files), 0, 0, "FILE", "Read TSIG keys from FILE: "
 	    "BIND/tsig-keygen blocks (key \"NAME\" { algorithm hmac-sha256; "
 	    "secret \"BASE64\"; };) and NAME:ALG:BASE64 entries, so secrets "
@@ -1099,14 +584,14 @@ static const dv_option dv_options[] = {
 	OPT("no-recursion", 0, A_NONE, 0, opt_clear, OFF(recursion), 0, 0,
 	    NULL, "Answer only from our own data: names outside the zones "
 	    "and local data get REFUSED (default: resolve them)."),
-	OPT("server", 'S', A_REQ, 0, opt_server, OFF(servers), 0, 0,
+	OPT("server", 'S', A_REQ, 0, dv_opt_server, OFF(servers), 0, 0,
 	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Forward queries to the "
 	    "server at IP (port 53 unless given): all names, or only names at "
 	    "and below the DOMAINs. /DOMAIN/ without a server answers those "
 	    "names from local data only. Repeatable."),
-	OPT("local", 0, A_REQ, 0, opt_server, OFF(servers), 0, 0,
+	OPT("local", 0, A_REQ, F_ALIAS, dv_opt_server, OFF(servers), 0, 0,
 	    "[/DOMAIN/[DOMAIN/...]][IP[#PORT]]", "Same as --server."),
-	OPT("dns-upstream", 0, A_REQ, 0, opt_upstream, OFF(dns_upstreams), 0,
+	OPT("dns-upstream", 0, A_REQ, 0, dv_opt_upstream, OFF(dns_upstreams), 0,
 	    0, "udp:IP[:PORT]|tcp:IP[:PORT]|tls:IP[:PORT]!NAME", "robur's "
 	    "form: forward all names to this server over UDP, TCP or DNS "
 	    "over TLS (RFC 7858, port 853 unless given; the certificate "
@@ -1143,14 +628,14 @@ static const dv_option dv_options[] = {
 	    0x7fffffff, "SECONDS", "Cache entries at least this long."),
 	FLAG("no-negcache", 'N', no_negcache, "Do not cache negative "
 	     "answers."),
-	OPT("use-stale-cache", 0, A_OPT, 0, opt_use_stale, 0, 0, 0x7fffffff,
+	OPT("use-stale-cache", 0, A_OPT, 0, dv_opt_use_stale, 0, 0, 0x7fffffff,
 	    "SECONDS", "Answer from expired cache entries (RFC 8767) when the "
 	    "upstreams fail, for at most SECONDS past expiry."),
 	FLAG("qname-minimisation", 0, qname_min, "Send upstream only as much "
 	     "of the name as needed (RFC 9156; the default)."),
 	OPT("no-qname-minimisation", 0, A_NONE, 0, opt_clear, OFF(qname_min),
 	    0, 0, NULL, "Send the full query name to every server."),
-	OPT("outgoing-address", 0, A_REQ, 0, opt_ip_str, OFF(outgoing_addr),
+	OPT("outgoing-address", 0, A_REQ, 0, dv_opt_ip_addr, OFF(outgoing_addr),
 	    0, 0, "IP", "Send upstream queries from this address."),
 	FLAG("allow-loopback-upstream", 0, allow_loopback, "Allow upstream "
 	     "servers on loopback addresses (refused by default)."),
@@ -1162,7 +647,8 @@ static const dv_option dv_options[] = {
 	     "secure answers get the AD bit, bogus ones SERVFAIL with an "
 	     "Extended DNS Error saying why (data still given to CD "
 	     "queries)."),
-	OPT("trust-anchor", 0, A_REQ, 0, opt_trust_anchor, OFF(trust_anchors),
+	OPT("trust-anchor", 0, A_REQ, 0, dv_opt_trust_anchor,
+	    OFF(trust_anchors),
 	    0, 0, "DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST", "A DS trust anchor "
 	    "for --dnssec (replaces the built-in root anchors KSK-2017 and "
 	    "KSK-2024). Repeatable."),
@@ -1195,23 +681,24 @@ static const dv_option dv_options[] = {
 	FLAG("rebind-localhost-ok", 0, rebind_localhost_ok, "With "
 	     "--stop-dns-rebind, let 127/8, 0/8, ::1 and :: through (used by "
 	     "real-time black hole lists)."),
-	OPT("rebind-domain-ok", 0, A_REQ, 0, opt_rebind_ok, OFF(rebind_ok), 0,
+	OPT("rebind-domain-ok", 0, A_REQ, 0, dv_opt_rebind_ok,
+	    OFF(rebind_ok), 0,
 	    0, "DOMAIN|/DOMAIN/[DOMAIN/...]", "Do not apply --stop-dns-rebind "
 	    "to queries for names at or below these domains. Repeatable."),
 	/* DHCPv4 server (dhcpd.c) */
-	OPT("dhcp-range", 'F', A_REQ, 0, opt_dhcp_range, OFF(dhcp_ranges), 0,
+	OPT("dhcp-range", 'F', A_REQ, 0, dv_opt_dhcp_range, OFF(dhcp_ranges), 0,
 	    0, "START,END[,NETMASK][,LEASETIME]",
 	    "Serve DHCPv4 leases from this address range (or START,static: "
 	    "only --dhcp-host addresses) on the interface whose subnet holds "
 	    "it. Repeatable. Without any, port 67 is not opened."),
-	OPT("dhcp-host", 'G', A_REQ, 0, opt_dhcp_host, OFF(dhcp_hosts), 0, 0,
+	OPT("dhcp-host", 'G', A_REQ, 0, dv_opt_dhcp_host, OFF(dhcp_hosts), 0, 0,
 	    "[MAC|id:CLIENTID],[ADDR],[NAME],[LEASETIME],[ignore]",
 	    "A fixed address and/or name for one client. Repeatable."),
-	OPT("dhcp-option", 'O', A_REQ, 0, opt_dhcp_option, OFF(dhcp_options),
+	OPT("dhcp-option", 'O', A_REQ, 0, dv_opt_dhcp_option, OFF(dhcp_options),
 	    0, 0, "CODE|option:NAME,VALUE[,VALUE...]",
 	    "Send this DHCP option to clients that ask for it (overrides the "
 	    "defaults: router and DNS server = our address). Repeatable."),
-	OPT("dhcp-option-force", 0, A_REQ, 0, opt_dhcp_option,
+	OPT("dhcp-option-force", 0, A_REQ, 0, dv_opt_dhcp_option,
 	    OFF(dhcp_options), 0, 1, "CODE|option:NAME,VALUE[,VALUE...]",
 	    "Like --dhcp-option, sent even when not requested."),
 	FLAG("dhcp-authoritative", 'K', dhcp_authoritative,
@@ -1228,11 +715,11 @@ static const dv_option dv_options[] = {
 	    "(rewritten at most once a second; the journal in the state "
 	    "directory is what makes leases durable)."),
 	FLAG("log-dhcp", 0, log_dhcp, "Log every DHCP exchange."),
-	OPT("no-dhcp-interface", '2', A_REQ, 0, opt_iface,
+	OPT("no-dhcp-interface", '2', A_REQ, 0, dv_opt_iface,
 	    OFF(no_dhcp_ifaces), 0, 0, "IFNAME[,IFNAME...]",
 	    "Serve DNS but not DHCP on these interfaces. Repeatable."),
 	/* abuse resistance */
-	OPT("tcp-max-per-address", 0, A_REQ, 0, opt_int,
+	OPT("tcp-max-per-address", 0, A_REQ, 0, dv_opt_int,
 	    OFF(tcp_max_per_addr), 1, 100000, "N", "Most concurrent TCP, "
 	    "DoT and DoH connections from one client address; a new one "
 	    "beyond closes that address's least recently "
@@ -1319,19 +806,19 @@ static const dv_option dv_options[] = {
 	    "cookie, TCP and resolver answers are never limited. Off unless "
 	    "set; when set it applies to every source not --rrl-exempt, "
 	    "loopback included."),
-	OPT("rrl-slip", 0, A_REQ, 0, opt_int, OFF(rrl_slip), 0, 100, "N",
+	OPT("rrl-slip", 0, A_REQ, 0, dv_opt_int, OFF(rrl_slip), 0, 100, "N",
 	    "Send every Nth rate-limited response truncated (TC) instead of "
 	    "dropping it: 0 never, 1 always. Default 2."),
-	OPT("rrl-ipv4-prefix", 0, A_REQ, 0, opt_int, OFF(rrl_v4_prefix), 0,
+	OPT("rrl-ipv4-prefix", 0, A_REQ, 0, dv_opt_int, OFF(rrl_v4_prefix), 0,
 	    32, "BITS", "IPv4 sources in one prefix share a rate limit "
 	    "bucket. Default 24."),
-	OPT("rrl-ipv6-prefix", 0, A_REQ, 0, opt_int, OFF(rrl_v6_prefix), 0,
+	OPT("rrl-ipv6-prefix", 0, A_REQ, 0, dv_opt_int, OFF(rrl_v6_prefix), 0,
 	    128, "BITS", "IPv6 sources in one prefix share a rate limit "
 	    "bucket. Default 56."),
-	OPT("rrl-exempt", 0, A_REQ, 0, opt_rrl_exempt, 0, 0, 0,
+	OPT("rrl-exempt", 0, A_REQ, 0, dv_opt_rrl_exempt, 0, 0, 0,
 	    "ADDR[/PREFIX]", "Never rate limit answers to these sources. "
 	    "Repeatable."),
-	OPT("nsid", 0, A_REQ, 0, opt_nsid, 0, 0, 0, "STRING|0xHEX",
+	OPT("nsid", 0, A_REQ, 0, dv_opt_nsid, 0, 0, 0, "STRING|0xHEX",
 	    "Name server identifier (RFC 5001): a query with an empty NSID "
 	    "option gets this in the NSID option of the reply. Text, or hex "
 	    "after 0x; at most 64 bytes. Off by default."),
@@ -1365,6 +852,93 @@ static const dv_option dv_options[] = {
 	{ .name = NULL },
 };
 
+/* ---- --dump-config, --list-options ---- */
+
+/* The generic printer of each handler (entries with .pr set, F_ACT,
+ * F_NOOP, F_UNSUP and F_ALIAS ones need none). */
+static dv_pr_fn printer_of(const dv_option *o)
+{
+	static const struct { dv_opt_fn fn; dv_pr_fn pr; } gen[] = {
+		{ opt_flag, dv_pr_flag }, { opt_clear, dv_pr_clear },
+		{ dv_opt_int, dv_pr_int }, { dv_opt_port, dv_pr_int },
+		{ opt_u16, dv_pr_u16 }, { opt_u32, dv_pr_u32 },
+		{ opt_bytes, dv_pr_u64 }, { opt_secs_ms, dv_pr_secs_ms },
+		{ opt_str, dv_pr_str }, { opt_str_empty, dv_pr_str },
+		{ dv_opt_ip_addr, dv_pr_ipport },
+		{ dv_opt_dns_server, dv_pr_ipport },
+		{ dv_opt_acme_eab, dv_pr_str },
+		{ dv_opt_log_facility, dv_pr_str },
+		{ dv_opt_domain, dv_pr_str },
+		{ dv_opt_list, dv_pr_list }, { dv_opt_listen, dv_pr_list },
+		{ dv_opt_iface, dv_pr_list }, { dv_opt_rec, dv_pr_local_recs },
+		{ dv_opt_address, dv_pr_addresses },
+		{ dv_opt_zone, dv_pr_zones },
+		{ dv_opt_peer, dv_pr_peers },
+		{ dv_opt_acl, dv_pr_acls }, { dv_opt_dns_key, dv_pr_tsig_keys },
+		{ dv_opt_dns_key_file, dv_pr_list },
+		{ dv_opt_acme_cert, dv_pr_cert_orders },
+		{ dv_opt_server, dv_pr_servers },
+		{ dv_opt_upstream, dv_pr_upstreams },
+		{ dv_opt_trust_anchor, dv_pr_anchors },
+		{ dv_opt_dhcp_range, dv_pr_dhcp_ranges },
+		{ dv_opt_dhcp_host, dv_pr_dhcp_hosts },
+		{ dv_opt_rebind_ok, dv_pr_list },
+		{ dv_opt_log_queries, dv_pr_log_queries },
+		{ dv_opt_log_level, dv_pr_log_level },
+		{ dv_opt_use_stale, dv_pr_use_stale },
+		{ dv_opt_nsid, dv_pr_nsid },
+		{ dv_opt_rrl_exempt, dv_pr_rrl_exempt },
+		{ dv_opt_serial_policy, dv_pr_serial_policy },
+		{ dv_opt_acme_key_type, dv_pr_acme_key_type },
+		{ dv_opt_dhcp_option, dv_pr_dhcp_option },
+	};
+
+	if (o->pr)
+		return o->pr;
+	for (size_t i = 0; i < sizeof(gen) / sizeof(gen[0]); i++)
+		if (gen[i].fn == o->fn)
+			return gen[i].pr;
+	return NULL;
+}
+
+static const char *dump_class(const dv_option *o)
+{
+	if (o->flags & F_UNSUP)
+		return "unsupported";
+	if (o->flags & F_NOOP)
+		return "noop";
+	if (o->flags & F_ACT)
+		return "action";
+	if (o->flags & F_ALIAS)
+		return "alias";
+	return printer_of(o) ? "dump" : "MISSING";
+}
+
+void dv_list_options(FILE *out)
+{
+	static const char *const kind[] = { "none", "required", "optional" };
+
+	for (const dv_option *o = dv_options; o->name; o++)
+		fprintf(out, "%s %s %s\n", o->name, kind[o->arg],
+			dump_class(o));
+}
+
+void dv_config_dump(FILE *out, const dv_config *cfg)
+{
+	dv_config def;
+
+	dv_config_defaults(&def);
+	fprintf(out, "# dnsvizor %s: effective configuration "
+		"(--dump-config)\n", DV_VERSION);
+	for (const dv_option *o = dv_options; o->name; o++) {
+		dv_pr_fn pr = printer_of(o);
+
+		if (!(o->flags & (F_UNSUP | F_NOOP | F_ACT | F_ALIAS)) && pr)
+			pr(out, o, cfg, &def);
+	}
+	dv_config_free(&def);
+}
+
 /* ---- lookup and apply ---- */
 
 static const dv_option *find_long(const char *name, size_t n)
@@ -1387,13 +961,14 @@ static const dv_option *find_short(char c)
 static int check_use(dv_parser *p, const dv_option *o, const char *val)
 {
 	if (o->flags & F_UNSUP)
-		return opt_fail(p, o->name, "not supported yet by dnsvizor");
+		return dv_opt_fail(p, o->name, "not supported yet by dnsvizor");
 	if ((o->flags & F_CMDLINE) && p->src)
-		return opt_fail(p, o->name, "only valid on the command line");
+		return dv_opt_fail(p, o->name,
+				   "only valid on the command line");
 	if (o->arg == A_NONE && val)
-		return opt_fail(p, o->name, "takes no value");
+		return dv_opt_fail(p, o->name, "takes no value");
 	if (o->arg == A_REQ && !val)
-		return opt_fail(p, o->name, "missing value");
+		return dv_opt_fail(p, o->name, "missing value");
 	return 0;
 }
 
@@ -1454,7 +1029,7 @@ static int parse_line(dv_parser *p, char *line)
 	}
 	o = find_long(name, strlen(name));
 	if (!o)
-		return opt_fail(p, name, "unknown option");
+		return dv_opt_fail(p, name, "unknown option");
 	return apply(p, o, val);
 }
 
@@ -1500,7 +1075,7 @@ static int cl_push(dv_parser *p, cl_items *it, const dv_option *o,
 		size_t cap = it->cap ? it->cap * 2 : 16;
 		cl_item *v = realloc(it->v, cap * sizeof(*v));
 		if (!v)
-			return oom(p, o);
+			return dv_opt_oom(p, o);
 		it->v = v;
 		it->cap = cap;
 	}
@@ -1521,7 +1096,7 @@ static int cl_long(dv_parser *p, int argc, char **argv, int *i, cl_items *it)
 	if (!o) {
 		char name[128];
 		snprintf(name, sizeof(name), "%.*s", (int)n, a);
-		return opt_fail(p, name, "unknown option");
+		return dv_opt_fail(p, name, "unknown option");
 	}
 	if (!val && o->arg == A_REQ && *i + 1 < argc)
 		val = argv[++*i];
@@ -1538,7 +1113,7 @@ static int cl_short(dv_parser *p, int argc, char **argv, int *i, cl_items *it)
 		const char *val = a[j + 1] ? a + j + 1 : NULL;
 		if (!o) {
 			char name[3] = { '-', a[j], '\0' };
-			return opt_fail(p, name, "unknown option");
+			return dv_opt_fail(p, name, "unknown option");
 		}
 		if (o->arg == A_NONE) {
 			if (cl_push(p, it, o, NULL) < 0)
@@ -1563,7 +1138,7 @@ static int cl_parse(dv_parser *p, int argc, char **argv, cl_items *it)
 		else if (a[0] == '-' && a[1] && a[1] != '-')
 			rc = cl_short(p, argc, argv, &i, it);
 		else
-			rc = opt_fail(p, a, "unexpected argument");
+			rc = dv_opt_fail(p, a, "unexpected argument");
 		(void)rc;               /* go on: report every error */
 	}
 	return p->nerr ? -1 : 0;
@@ -1642,212 +1217,4 @@ int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 		cfg->hosts_file = NULL;
 	}
 	return rc;
-}
-
-/* ---- --help ---- */
-
-static void help_usage(const dv_option *o, char *buf, size_t len)
-{
-	int n = o->letter ? snprintf(buf, len, "-%c, ", o->letter)
-			  : snprintf(buf, len, "    ");
-	size_t off = (size_t)n;
-
-	off += (size_t)snprintf(buf + off, len - off, "--%s", o->name);
-	if (o->metavar && o->arg == A_OPT)
-		snprintf(buf + off, len - off, "[=%s]", o->metavar);
-	else if (o->metavar)
-		snprintf(buf + off, len - off, "=%s", o->metavar);
-}
-
-static void help_unsupported(FILE *out)
-{
-	size_t col = 0;
-
-	fprintf(out, "\ndnsmasq options not supported yet (they stop "
-		"start-up with an error):\n");
-	for (const dv_option *o = dv_options; o->name; o++) {
-		size_t n = strlen(o->name) + 1;
-		if (!(o->flags & F_UNSUP))
-			continue;
-		if (col + n > 76) {
-			fputc('\n', out);
-			col = 0;
-		}
-		fprintf(out, "%s%s", col ? " " : "  ", o->name);
-		col += n + (col ? 0 : 1);
-	}
-	fputc('\n', out);
-}
-
-/* Print text from column col, wrapped at 79 with an indent of 33. */
-static void help_wrap(FILE *out, const char *text, size_t col)
-{
-	enum { INDENT = 33, WIDTH = 79 };
-
-	while (*text) {
-		size_t n = strcspn(text, " ");
-		if (col > INDENT && col + 1 + n > WIDTH) {
-			fprintf(out, "\n%*s", INDENT, "");
-			col = INDENT;
-		} else if (col > INDENT) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", (int)n, text);
-		col += n;
-		text += n;
-		text += strspn(text, " ");
-	}
-	fputc('\n', out);
-}
-
-void dv_print_help(FILE *out)
-{
-	char usage[160];
-
-	fprintf(out, "Usage: dnsvizor [OPTION]...\n"
-		"dnsvizor %s: authoritative DNS for zone files and "
-		"dnsmasq-style local names.\n"
-		"Every long option also works in a config file as NAME=VALUE "
-		"or NAME.\n\n", DV_VERSION);
-	for (const dv_option *o = dv_options; o->name; o++) {
-		if (o->flags & F_UNSUP)
-			continue;
-		help_usage(o, usage, sizeof(usage));
-		if (strlen(usage) < 30)
-			fprintf(out, "  %-30s ", usage);
-		else
-			fprintf(out, "  %s\n%33s", usage, "");
-		help_wrap(out, o->help, 33);
-	}
-	help_unsupported(out);
-}
-
-/* ---- --man ---- */
-
-/* troff-safe text: '-' as \-, '\' as \e, no leading '.' or '\''. */
-static void man_text(FILE *out, const char *s)
-{
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", out);
-	for (; *s; s++) {
-		if (*s == '-')
-			fputs("\\-", out);
-		else if (*s == '\\')
-			fputs("\\e", out);
-		else
-			fputc(*s, out);
-	}
-}
-
-static void man_option(FILE *out, const dv_option *o)
-{
-	fputs(".TP\n", out);
-	if (o->letter)
-		fprintf(out, "\\fB\\-%c\\fR, ", o->letter);
-	fputs("\\fB\\-\\-", out);
-	man_text(out, o->name);
-	fputs("\\fR", out);
-	if (o->metavar) {
-		fputs(o->arg == A_OPT ? "[=\\fI" : "=\\fI", out);
-		man_text(out, o->metavar);
-		fputs(o->arg == A_OPT ? "\\fR]" : "\\fR", out);
-	}
-	fputs("\n", out);
-	man_text(out, o->help);
-	fputs("\n", out);
-}
-
-static const char man_head[] =
-	".TH DNSVIZOR 8 \"\" \"dnsvizor " DV_VERSION "\" \"System Manager's "
-	"Manual\"\n"
-	".SH NAME\n"
-	"dnsvizor \\- DNS and DHCP appliance: authoritative zones and "
-	"dnsmasq\\-style local names\n"
-	".SH SYNOPSIS\n"
-	".B dnsvizor\n"
-	"[\\fIOPTION\\fR]...\n"
-	".SH DESCRIPTION\n"
-	"\\fBdnsvizor\\fR answers DNS queries over UDP and TCP for the zone "
-	"files given with \\fB\\-\\-zone\\fR and for local names from hosts "
-	"files, \\fB\\-\\-host\\-record\\fR, \\fB\\-\\-address\\fR and the "
-	"other record options, which follow dnsmasq.\n"
-	".PP\n"
-	"Every long option may be given on the command line as "
-	"\\fB\\-\\-name=value\\fR or in a configuration file as a line "
-	"\\fBname=value\\fR (or just \\fBname\\fR). Lines starting with "
-	"\\fB#\\fR are comments. Options on the command line override "
-	"single\\-valued options from files. Without \\fB\\-\\-conf\\-file\\fR "
-	"or \\fB\\-\\-conf\\-dir\\fR, an embedded default configuration is "
-	"used: listen on 127.0.0.1 and ::1, port 5300.\n"
-	".PP\n"
-	"An unknown option, or a dnsmasq option that dnsvizor does not "
-	"implement yet, stops start\\-up with a message naming the file, "
-	"line and option.\n"
-	".SH OPTIONS\n";
-
-static const char man_tail[] =
-	".SH FILES\n"
-	".TP\n"
-	".I /etc/hosts\n"
-	"Local names, unless \\fB\\-\\-no\\-hosts\\fR is given.\n"
-	".TP\n"
-	".I /var/lib/dnsvizor\n"
-	"Default state directory (\\fB\\-\\-state\\-dir\\fR).\n"
-	".SH SIGNALS\n"
-	".TP\n"
-	".B SIGHUP\n"
-	"Reload the configuration and the zone files. A zone that fails to "
-	"load keeps serving its old version; the error is logged.\n"
-	".TP\n"
-	".BR SIGTERM \", \" SIGINT\n"
-	"Stop cleanly.\n"
-	".SH EXAMPLES\n"
-	"Serve a zone and some local names on a LAN address:\n"
-	".PP\n"
-	".nf\n"
-	".RS\n"
-	"dnsvizor \\-\\-listen\\-address=192.168.1.1 \\-\\-domain=lan "
-	"\\-\\-expand\\-hosts \\e\n"
-	"  \\-\\-host\\-record=router.lan,192.168.1.1 "
-	"\\-\\-address=/ads.example/ \\e\n"
-	"  \\-\\-zone=example.com,/etc/dnsvizor/example.com.zone\n"
-	".RE\n"
-	".fi\n"
-	".PP\n"
-	"Check a configuration file without starting:\n"
-	".PP\n"
-	".nf\n"
-	".RS\n"
-	"dnsvizor \\-\\-conf\\-file=/etc/dnsvizor.conf \\-\\-test\n"
-	".RE\n"
-	".fi\n"
-	".SH SEE ALSO\n"
-	".BR dnsmasq (8),\n"
-	".BR nsd (8)\n";
-
-static void man_unsupported(FILE *out)
-{
-	int first = 1;
-
-	fputs(".SS \"dnsmasq options not supported yet\"\n", out);
-	for (const dv_option *o = dv_options; o->name; o++) {
-		if (!(o->flags & F_UNSUP))
-			continue;
-		fputs(first ? "\\fB" : ", \\fB", out);
-		man_text(out, o->name);
-		fputs("\\fR", out);
-		first = 0;
-	}
-	fputs("\n", out);
-}
-
-void dv_print_man(FILE *out)
-{
-	fputs(man_head, out);
-	for (const dv_option *o = dv_options; o->name; o++)
-		if (!(o->flags & F_UNSUP))
-			man_option(out, o);
-	man_unsupported(out);
-	fputs(man_tail, out);
 }

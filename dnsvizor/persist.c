@@ -843,23 +843,13 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 	return 0;
 }
 
-/* The origin of a --zone=ORIGIN,FILE argument, as the db knows it. */
-static zone *dv_spec_zone(const dv_ctx *ctx, const char *spec)
+/* The zone of a --zone, as the db knows it. */
+static zone *dv_spec_zone(const dv_ctx *ctx, const dv_zone_spec *spec)
 {
 	char name[DV_ORIGINSTR];
 	uint8_t wire[WIRE_MAXNAME];
-	const char *comma = strchr(spec, ',');
-	size_t n = comma ? (size_t)(comma - spec) : strlen(spec);
 
-	while (n > 0 && (*spec == ' ' || *spec == '\t'))
-		spec++, n--;
-	while (n > 0 && (spec[n - 1] == ' ' || spec[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= sizeof(name))
-		return NULL;
-	memcpy(name, spec, n);
-	name[n] = '\0';
-	if (wire_name_from_str(name, wire) < 0 ||
+	if (wire_name_from_str(spec->origin, wire) < 0 ||
 	    wire_name_to_str(wire, name, sizeof(name)) < 0)
 		return NULL;
 	return zone_db_get_zone(ctx->db, name);
@@ -877,7 +867,7 @@ int dv_persist_open(dv_ctx *ctx, char *err, size_t errlen)
 	snprintf(p->dir, sizeof(p->dir), "%s/zones", sd && *sd ? sd : ".");
 	ctx->persist = p;
 	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
-		zone *z = dv_spec_zone(ctx, ctx->cfg.zones.v[i]);
+		zone *z = dv_spec_zone(ctx, &ctx->cfg.zones.v[i]);
 		dv_pzone *pz = z ? dv_pz_get(p, zone_origin(z)) : NULL;
 
 		if (z && !pz) {
@@ -897,7 +887,7 @@ void dv_persist_reload(dv_ctx *ctx)
 	if (!p)
 		return;
 	for (size_t i = 0; i < ctx->cfg.zones.n; i++) {
-		zone *z = dv_spec_zone(ctx, ctx->cfg.zones.v[i]);
+		zone *z = dv_spec_zone(ctx, &ctx->cfg.zones.v[i]);
 		dv_pzone *pz = z ? dv_pz_get(p, zone_origin(z)) : NULL;
 
 		if (!pz || pz->z == z)

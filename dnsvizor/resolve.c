@@ -114,7 +114,7 @@ static void dv_rs_random(void *arg, void *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
-/* --server and resolv.conf                                           */
+/* forwarding rules (typed by options.c) and resolv.conf              */
 /* ------------------------------------------------------------------ */
 
 static int dv_rs_loopback(const res_addr *a)
@@ -124,246 +124,12 @@ static int dv_rs_loopback(const res_addr *a)
 	return a->af == 4 ? a->addr[0] == 127 : !memcmp(a->addr, v6lo, 16);
 }
 
-/* "IP" or "IP#PORT" into a res_addr.  0 or -1. */
-static int dv_rs_parse_ip(const char *s, size_t n, res_addr *a)
+static void dv_rs_addr(const dv_ipport *ip, res_addr *a)
 {
-	char buf[128], *hash;
-	long port = 53;
-	int af;
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	hash = strchr(buf, '#');
-	if (hash) {
-		char *end;
-
-		*hash++ = '\0';
-		port = strtol(hash, &end, 10);
-		if (!*hash || *end || port < 1 || port > 65535)
-			return -1;
-	}
 	memset(a, 0, sizeof(*a));
-	if (!dv_parse_ip(buf, &af, a->addr))
-		return -1;
-	a->af = (uint8_t)af;
-	a->port = (uint16_t)port;
-	return 0;
-}
-
-typedef int (*dv_rs_srv_fn)(void *arg, const char *domain, size_t dlen,
-			    const res_addr *a);
-
-/* --server=[/dom/[dom/...]][IP[#PORT]]: fn once per domain (dlen 0: all
- * names), a NULL for "local only". */
-static int dv_rs_server_parse(const char *val, dv_rs_srv_fn fn, void *arg,
-			      char *err, size_t errlen)
-{
-	const char *p = val, *ip = val, *slash;
-	res_addr a;
-	int have_ip, rc = 0;
-
-	if (*val == '/') {
-		slash = strrchr(val, '/');
-		if (slash == val) {
-			snprintf(err, errlen, "missing '/' after the domain "
-				 "in '%s'", val);
-			return -1;
-		}
-		ip = slash + 1;
-	}
-	have_ip = *ip != '\0';
-	if (have_ip && dv_rs_parse_ip(ip, strlen(ip), &a) < 0) {
-		snprintf(err, errlen, "bad server address '%s' (expected "
-			 "IP[#PORT]; names and @interface are not supported)",
-			 ip);
-		return -1;
-	}
-	if (*val != '/')
-		return fn ? fn(arg, "", 0, &a) : 0;
-	for (p = val + 1; rc == 0 && p < ip; p = slash + 1) {
-		char name[1024];
-
-		slash = strchr(p, '/');
-		if (slash == p || dv_name_abs(p, (size_t)(slash - p), name,
-					      sizeof(name)) < 0) {
-			snprintf(err, errlen, "bad domain '%.*s'",
-				 (int)(slash - p), p);
-			return -1;
-		}
-		if (fn)
-			rc = fn(arg, p, (size_t)(slash - p),
-				have_ip ? &a : NULL);
-	}
-	return rc;
-}
-
-/* The certificate name after '!': a host name or an IP address. */
-static int dv_rs_tls_name(const char *s, char *name, size_t cap)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= cap || strspn(s, "abcdefghijklmnopqrstuvwxyz"
-					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					    "0123456789-._:") != n ||
-	    s[0] == '.' || strstr(s, ".."))
-		return -1;
-	memcpy(name, s, n + 1);
-	if (n > 1 && name[n - 1] == '.')
-		name[n - 1] = '\0';  /* certificates hold names without it */
-	return 0;
-}
-
-/* robur: udp:IP[:PORT], tcp:IP[:PORT], tls:IP[:PORT][!NAME] (port 853),
- * IPv6 as [ADDR]:PORT or bare.  name gets NAME ("" when not given). */
-static int dv_rs_upstream_parse(const char *val, res_addr *a, int *tr,
-				char *name, size_t namelen, char *err,
-				size_t errlen)
-{
-	const char *ip = val + 4, *end, *bang;
-	char buf[128];
-	size_t n, iplen;
-	int tls = !strncmp(val, "tls:", 4);
-
-	if (!tls && strncmp(val, "udp:", 4) && strncmp(val, "tcp:", 4)) {
-		snprintf(err, errlen, "expected udp:IP[:PORT], tcp:IP[:PORT] "
-			 "or tls:IP[:PORT]!NAME, not '%s'", val);
-		return -1;
-	}
-	*tr = tls ? RES_T_TLS : val[0] == 't' ? RES_T_TCP : RES_T_UDP;
-	name[0] = '\0';
-	bang = strchr(ip, '!');
-	if (bang && (!tls || dv_rs_tls_name(bang + 1, name, namelen) < 0)) {
-		snprintf(err, errlen, tls ? "bad certificate name in '%s'"
-			 : "'!NAME' is only for tls: upstreams, in '%s'", val);
-		return -1;
-	}
-	iplen = bang ? (size_t)(bang - ip) : strlen(ip);
-	if (iplen >= sizeof(buf))
-		goto bad;
-	memcpy(buf, ip, iplen);
-	buf[iplen] = '\0';
-	ip = buf;
-	{
-		char tmp[128];
-
-		if (*ip == '[' && (end = strchr(ip, ']')) != NULL)
-			n = (size_t)snprintf(tmp, sizeof(tmp), "%.*s%s%s",
-					     (int)(end - ip - 1), ip + 1,
-					     end[1] == ':' ? "#" : "",
-					     end[1] == ':' ? end + 2 : end + 1);
-		else if ((end = strchr(ip, ':')) != NULL &&
-			 !strchr(end + 1, ':'))
-			n = (size_t)snprintf(tmp, sizeof(tmp), "%.*s#%s",
-					     (int)(end - ip), ip, end + 1);
-		else
-			n = (size_t)snprintf(tmp, sizeof(tmp), "%s", ip);
-		if (n >= sizeof(tmp) || dv_rs_parse_ip(tmp, n, a) < 0)
-			goto bad;
-		if (tls && !strchr(tmp, '#'))
-			a->port = 853;  /* RFC 7858 3.1 */
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "bad upstream address in '%s'", val);
-	return -1;
-}
-
-int dv_upstream_check(const char *val, char *err, size_t errlen)
-{
-	res_addr a;
-	char name[256];
-	int tr;
-
-	return dv_rs_upstream_parse(val, &a, &tr, name, sizeof(name), err,
-				    errlen);
-}
-
-static res_forward *dv_rs_fw_get(dv_rs_mem *m, const uint8_t *wire);
-static int dv_rs_fw_add(void *arg, const char *domain, size_t dlen,
-			const res_addr *a);
-
-/* --dns-upstream entries: servers for all names, one transport. */
-static int dv_rs_upstreams(const dv_config *c, dv_rs_mem *m, char *err,
-			   size_t errlen)
-{
-	static const uint8_t root[1] = { 0 };
-	int seen = -1;
-
-	for (size_t i = 0; i < c->dns_upstreams.n; i++) {
-		res_addr a;
-		res_forward *f;
-		char name[256];
-		int tr;
-
-		if (dv_rs_upstream_parse(c->dns_upstreams.v[i], &a, &tr, name,
-					 sizeof(name), err, errlen) < 0)
-			return -1;
-		if (seen >= 0 && tr != seen) {
-			snprintf(err, errlen, "dns-upstream: mixing udp:, tcp: "
-				 "and tls: upstreams is not supported yet");
-			return -1;
-		}
-		if (dv_rs_fw_add(m, "", 0, &a) < 0 ||
-		    !(f = dv_rs_fw_get(m, root))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		/* one forwarding rule holds one certificate name */
-		if (seen == RES_T_TLS && strcmp(name, f->tls_name)) {
-			snprintf(err, errlen, "dns-upstream: tls: upstreams "
-				 "with different names (!NAME) are not "
-				 "supported yet");
-			return -1;
-		}
-		seen = tr;
-		f->transport = (uint8_t)tr;
-		snprintf(f->tls_name, sizeof(f->tls_name), "%s", name);
-	}
-	return 0;
-}
-
-int dv_server_check(const char *val, char *err, size_t errlen)
-{
-	if (!*val) {
-		snprintf(err, errlen, "empty value");
-		return -1;
-	}
-	return dv_rs_server_parse(val, NULL, NULL, err, errlen);
-}
-
-/* --trust-anchor=DOMAIN,KEYTAG,ALG,DIGESTTYPE,DIGEST as a DS line. */
-static int dv_rs_anchor_line(const char *val, char *out, size_t outlen)
-{
-	char dom[256], name[1024], digest[512];
-	unsigned tag, alg, dt;
-	size_t i;
-
-	if (sscanf(val, "%255[^,],%u,%u,%u,%511s", dom, &tag, &alg, &dt,
-		   digest) != 5 || tag > 65535 || alg > 255 || dt > 255)
-		return -1;
-	for (i = 0; digest[i]; i++)
-		if (!strchr("0123456789abcdefABCDEF", digest[i]))
-			return -1;
-	if (i < 2 || (i & 1) ||
-	    dv_name_abs(dom, strlen(dom), name, sizeof(name)) < 0)
-		return -1;
-	snprintf(out, outlen, "%s IN DS %u %u %u %s\n", name, tag, alg, dt,
-		 digest);
-	return 0;
-}
-
-int dv_trust_anchor_check(const char *val, char *err, size_t errlen)
-{
-	char line[2048];
-
-	if (dv_rs_anchor_line(val, line, sizeof(line)) < 0) {
-		snprintf(err, errlen, "expected DOMAIN,KEYTAG,ALGORITHM,"
-			 "DIGESTTYPE,HEXDIGEST in '%s'", val);
-		return -1;
-	}
-	return 0;
+	a->af = (uint8_t)ip->af;
+	memcpy(a->addr, ip->addr, sizeof(a->addr));
+	a->port = ip->port;
 }
 
 /* The forward for this domain (created empty). */
@@ -385,18 +151,17 @@ static res_forward *dv_rs_fw_get(dv_rs_mem *m, const uint8_t *wire)
 	return n;
 }
 
-static int dv_rs_fw_add(void *arg, const char *domain, size_t dlen,
-			const res_addr *a)
+/* Server a (NULL: none, local data only) for domain ("": all names). */
+static int dv_rs_fw_add(dv_rs_mem *m, const char *domain, const res_addr *a)
 {
-	dv_rs_mem *m = arg;
 	char name[1024];
 	uint8_t wire[WIRE_MAXNAME];
 	res_forward *f;
 	res_addr *na;
 
-	if (dlen == 0)
+	if (!*domain)
 		strcpy(name, ".");
-	else if (dv_name_abs(domain, dlen, name, sizeof(name)) < 0)
+	else if (dv_name_abs(domain, strlen(domain), name, sizeof(name)) < 0)
 		return -1;
 	if (wire_name_from_str(name, wire) < 0 ||
 	    !(f = dv_rs_fw_get(m, wire)))
@@ -411,6 +176,61 @@ static int dv_rs_fw_add(void *arg, const char *domain, size_t dlen,
 		return -1;
 	f->servers = na;
 	f->servers[f->nservers++] = *a;
+	return 0;
+}
+
+/* One --server / --local rule. */
+static int dv_rs_rule(dv_rs_mem *m, const dv_fwd_rule *r)
+{
+	res_addr a;
+	const res_addr *ap = NULL;
+
+	if (r->addr.af) {
+		dv_rs_addr(&r->addr, &a);
+		ap = &a;
+	}
+	if (r->ndomains == 0)
+		return dv_rs_fw_add(m, "", ap);
+	for (size_t i = 0; i < r->ndomains; i++)
+		if (dv_rs_fw_add(m, r->domains[i], ap) < 0)
+			return -1;
+	return 0;
+}
+
+/* --dns-upstream entries: servers for all names, one transport. */
+static int dv_rs_upstreams(const dv_config *c, dv_rs_mem *m, char *err,
+			   size_t errlen)
+{
+	static const uint8_t root[1] = { 0 };
+	int seen = -1;
+
+	for (size_t i = 0; i < c->dns_upstreams.n; i++) {
+		const dv_upstream *u = &c->dns_upstreams.v[i];
+		res_addr a;
+		res_forward *f;
+
+		if (seen >= 0 && u->transport != seen) {
+			snprintf(err, errlen, "dns-upstream: mixing udp:, tcp: "
+				 "and tls: upstreams is not supported yet");
+			return -1;
+		}
+		dv_rs_addr(&u->addr, &a);
+		if (dv_rs_fw_add(m, "", &a) < 0 ||
+		    !(f = dv_rs_fw_get(m, root))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		/* one forwarding rule holds one certificate name */
+		if (seen == RES_T_TLS && strcmp(u->tls_name, f->tls_name)) {
+			snprintf(err, errlen, "dns-upstream: tls: upstreams "
+				 "with different names (!NAME) are not "
+				 "supported yet");
+			return -1;
+		}
+		seen = u->transport;
+		f->transport = (uint8_t)u->transport;
+		snprintf(f->tls_name, sizeof(f->tls_name), "%s", u->tls_name);
+	}
 	return 0;
 }
 
@@ -429,11 +249,14 @@ static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char ip[128];
+		dv_ipport ipp;
 		res_addr a;
 
 		if (sscanf(line, " nameserver %127s", ip) != 1 ||
-		    dv_rs_parse_ip(ip, strlen(ip), &a) < 0)
+		    strchr(ip, '%') ||
+		    dv_ipport_parse(ip, strlen(ip), 53, &ipp) < 0)
 			continue;
+		dv_rs_addr(&ipp, &a);
 		if (dv_rs_loopback(&a) && !ctx->cfg.allow_loopback) {
 			/* e.g. a local stub resolver: we would never reach
 			 * it, so do not let it stop iteration either */
@@ -443,7 +266,7 @@ static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 			       ctx->cfg.resolv_file, ip);
 			continue;
 		}
-		if (dv_rs_fw_add(m, "", 0, &a) < 0)
+		if (dv_rs_fw_add(m, "", &a) < 0)
 			break;
 	}
 	free(text);
@@ -455,9 +278,10 @@ static int dv_rs_forwards(dv_ctx *ctx, dv_rs_mem *m, char *err,
 	const dv_config *c = &ctx->cfg;
 
 	for (size_t i = 0; i < c->servers.n; i++)
-		if (dv_rs_server_parse(c->servers.v[i], dv_rs_fw_add, m, err,
-				       errlen) < 0)
+		if (dv_rs_rule(m, &c->servers.v[i]) < 0) {
+			snprintf(err, errlen, "out of memory");
 			return -1;
+		}
 	/* dnsmasq: resolv.conf servers join the --server ones unless
 	 * --no-resolv; with servers from neither place, dnsvizor iterates
 	 * from the root itself. */
@@ -506,11 +330,13 @@ static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
 	char line[2048];
 
 	for (size_t i = 0; i < c->trust_anchors.n; i++) {
-		if (dv_rs_anchor_line(c->trust_anchors.v[i], line,
-				      sizeof(line)) < 0 ||
-		    dv_rs_append(&m->anchors, &len, line, strlen(line)) < 0) {
-			snprintf(err, errlen, "trust-anchor: bad '%s'",
-				 c->trust_anchors.v[i]);
+		const dv_anchor *t = &c->trust_anchors.v[i];
+
+		snprintf(line, sizeof(line), "%s IN DS %u %u %u %s",
+			 t->domain, (unsigned)t->keytag, (unsigned)t->alg,
+			 (unsigned)t->digest_type, t->digest);
+		if (dv_rs_append(&m->anchors, &len, line, strlen(line)) < 0) {
+			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -1296,12 +1122,13 @@ static void dv_rs_cache_save(dv_ctx *ctx, const res_ctx *r)
 
 static void dv_rs_outgoing(struct dv_rs *rs)
 {
-	const char *ip = rs->ctx->cfg.outgoing_addr;
+	const dv_ipport *ip = &rs->ctx->cfg.outgoing_addr;
 	res_addr a;
 
 	rs->has_out4 = rs->has_out6 = 0;
-	if (!ip || dv_rs_parse_ip(ip, strlen(ip), &a) < 0)
+	if (!ip->af)
 		return;
+	dv_rs_addr(ip, &a);
 	a.port = 0;
 	if (a.af == 4) {
 		dv_rs_sockaddr(&a, &rs->out4);

@@ -70,46 +70,24 @@ struct dv_secondaries {
 /* configuration                                                      */
 /* ------------------------------------------------------------------ */
 
-/* "ZONE,PRIMARY[#PORT][,KEYNAME]" */
-static int sec_parse(const char *spec, char *origin, dv_addr *primary,
-		     char *keyname, char *err, size_t errlen)
+/* The typed --secondary (options.c checked it) into the fields of a
+ * dv_sec. */
+static int sec_parse(const dv_peer_spec *spec, char *origin,
+		     dv_addr *primary, char *keyname, char *err,
+		     size_t errlen)
 {
-	char buf[SEC_NAME * 3], *ip, *key, *port;
-	long p = 53;
-
-	if (strlen(spec) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, spec);
-	if (!(ip = strchr(buf, ',')))
-		goto bad;
-	*ip++ = '\0';
-	if ((key = strchr(ip, ',')))
-		*key++ = '\0';
-	if ((port = strchr(ip, '#'))) {
-		char *end;
-		*port++ = '\0';
-		p = strtol(port, &end, 10);
-		if (*end || p < 1 || p > 65535)
-			goto bad;
+	if (strlen(spec->zone) >= SEC_NAME ||
+	    (spec->key && strlen(spec->key) >= SEC_NAME)) {
+		snprintf(err, errlen, "name too long");
+		return -1;
 	}
-	if (!*buf || strlen(buf) >= SEC_NAME - 1 ||
-	    (key && (!*key || strlen(key) >= SEC_NAME)))
-		goto bad;
-	{
-		size_t n = strlen(buf);   /* < SEC_NAME - 1, checked above */
-		memcpy(origin, buf, n);
-		if (buf[n - 1] != '.')
-			origin[n++] = '.';
-		origin[n] = '\0';
-	}
-	if (key)
-		memcpy(keyname, key, strlen(key) + 1);
+	memcpy(origin, spec->zone, strlen(spec->zone) + 1);
+	if (spec->key)
+		memcpy(keyname, spec->key, strlen(spec->key) + 1);
 	else
 		keyname[0] = '\0';
-	return dv_addr_parse(ip, (int)p, primary, err, errlen);
-bad:
-	snprintf(err, errlen, "expected ZONE,PRIMARY[#PORT][,KEYNAME]");
-	return -1;
+	return dv_addr_parse(spec->addr.ip, spec->addr.port, primary, err,
+			     errlen);
 }
 
 static int sec_af_addr(const dv_addr *a, uint8_t addr[16])
@@ -123,8 +101,8 @@ static int sec_af_addr(const dv_addr *a, uint8_t addr[16])
 	return 6;
 }
 
-static int sec_build_one(const char *spec, const zone_db *old, zone_db *db,
-			 char *err, size_t errlen)
+static int sec_build_one(const dv_peer_spec *spec, const zone_db *old,
+			 zone_db *db, char *err, size_t errlen)
 {
 	char origin[SEC_NAME], keyname[SEC_NAME], why[256];
 	uint8_t addr[16];
@@ -133,7 +111,7 @@ static int sec_build_one(const char *spec, const zone_db *old, zone_db *db,
 	int af, rc;
 
 	if (sec_parse(spec, origin, &primary, keyname, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "secondary: %s: %s", spec, why);
+		snprintf(err, errlen, "secondary: %s: %s", spec->zone, why);
 		return -1;
 	}
 	oz = old ? zone_db_get_zone(old, origin) : NULL;
@@ -144,7 +122,8 @@ static int sec_build_one(const char *spec, const zone_db *old, zone_db *db,
 		z = zone_secondary_new(origin);
 	}
 	if (!z) {
-		snprintf(err, errlen, "secondary: %s: bad zone name", spec);
+		snprintf(err, errlen, "secondary: %s: bad zone name",
+			 spec->zone);
 		return -1;
 	}
 	rc = zone_db_add_zone(db, z);
@@ -162,7 +141,7 @@ int dv_secondary_build(const dv_config *cfg, const zone_db *old,
 		       zone_db *db, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < cfg->secondaries.n; i++)
-		if (sec_build_one(cfg->secondaries.v[i], old, db, err,
+		if (sec_build_one(&cfg->secondaries.v[i], old, db, err,
 				  errlen) < 0)
 			return -1;
 	return 0;
@@ -668,7 +647,7 @@ static void sec_start_expire(dv_sec *s, zone *kept)
 	sec_arm(s->expire_ev, (uint32_t)(t[2] - age));
 }
 
-static int sec_init_one(dv_ctx *ctx, dv_sec *s, const char *spec)
+static int sec_init_one(dv_ctx *ctx, dv_sec *s, const dv_peer_spec *spec)
 {
 	char err[256];
 	zone *kept;
@@ -695,7 +674,7 @@ static int sec_init_one(dv_ctx *ctx, dv_sec *s, const char *spec)
 
 int dv_secondary_start(dv_ctx *ctx)
 {
-	const dv_strlist *l = &ctx->cfg.secondaries;
+	const dv_peer_specs *l = &ctx->cfg.secondaries;
 	struct dv_secondaries *ss;
 
 	if (l->n == 0)
@@ -708,7 +687,7 @@ int dv_secondary_start(dv_ctx *ctx)
 	ctx->secondaries = ss;
 	for (size_t i = 0; i < l->n; i++) {
 		ss->n++;
-		if (sec_init_one(ctx, &ss->v[i], l->v[i]) < 0)
+		if (sec_init_one(ctx, &ss->v[i], &l->v[i]) < 0)
 			return -1;
 	}
 	return 0;

@@ -196,7 +196,6 @@ int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 		  size_t errlen)
 {
 	zone_keyring *kr;
-	char why[256];
 	int rc = 0;
 
 	if (cfg->dns_keys.n == 0 && cfg->dns_key_files.n == 0)
@@ -206,11 +205,19 @@ int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 		return -1;
 	}
 	for (size_t i = 0; rc == 0 && i < cfg->dns_keys.n; i++) {
-		rc = kf_add(kr, cfg->dns_keys.v[i], why, sizeof(why));
-		if (rc < 0)
-			snprintf(err, errlen, "dns-key=%.*s...: %s",
-				 (int)strcspn(cfg->dns_keys.v[i], ":"),
-				 cfg->dns_keys.v[i], why);
+		int r = zone_keyring_add(kr, &cfg->dns_keys.v[i]);
+
+		if (r < 0) {
+			char name[1024];
+
+			if (wire_name_to_str(cfg->dns_keys.v[i].name, name,
+					     sizeof(name)) < 0)
+				snprintf(name, sizeof(name), "?");
+			snprintf(err, errlen, "dns-key=%s...: %s", name,
+				 r == -EEXIST ? "key defined twice"
+				 : "out of memory");
+			rc = -1;
+		}
 	}
 	for (size_t i = 0; rc == 0 && i < cfg->dns_key_files.n; i++)
 		rc = dv_keyfile_load(cfg->dns_key_files.v[i], kr, err, errlen);

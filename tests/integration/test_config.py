@@ -532,5 +532,243 @@ def test_checks_users_and_interfaces():
     check("configuration OK" in out, out)
 
 
+# ----------------------------------------------------------- --dump-config ---
+
+# One value for every option of the table that keeps a setting, as a config
+# line; the dump must show it as the same line unless a different expected
+# text is given (a list of lines, or [] for "nothing": the default).  An
+# option the binary lists that has no entry here fails the test: a new
+# option needs a sample, and --list-options says MISSING for one without a
+# printer.
+DUMP_KEY = "dumpkey.:hmac-sha256:" + "c2VjcmV0c2VjcmV0c2VjcmV0MTI="
+DUMP_SAMPLES = {
+    "port": "5399",
+    "listen-address": "127.0.0.1",
+    "interface": "lo",
+    "except-interface": "dvnosuch0",
+    "edns-packet-max": "1400",
+    "tcp-max-connections": "64",
+    "tcp-idle-timeout": "30",
+    "dot-port": "8853",
+    "doh-port": "8443",
+    "tls-cert": "/etc/dv/cert.pem",
+    "tls-key": "/etc/dv/key.pem",
+    "acme-cert": "www.example.com,*.example.com",
+    # acme-staging comes later in the file and wins
+    "acme-directory": ("https://ca.example/dir", []),
+    "acme-staging": (None, ["acme-directory=https://acme-staging-v02.api."
+                            "letsencrypt.org/directory"]),
+    "acme-email": "ops@example.com",
+    "acme-agree-tos": None,
+    "acme-eab": "kid1:aGVsbG8",
+    "acme-ca-file": "/etc/dv/ca.pem",
+    "acme-key-type": "rsa3072",
+    "acme-renew-now": None,
+    "dns-server": "192.0.2.9#5353",
+    "user": "nobody",
+    "group": "nogroup",
+    "pid-file": "/run/dv.pid",
+    "state-dir": "/var/lib/dv-test",
+    "keep-in-foreground": (None, []),
+    "no-daemon": (None, []),
+    "log-queries": None,
+    "log-facility": "local3",
+    "log-level": "debug",
+    "no-hosts": None,
+    "addn-hosts": "/etc/dv/extra.hosts",
+    "expand-hosts": None,
+    "domain": "lan",
+    "local-ttl": "60",
+    "host-record": "router.lan,192.168.1.1,fd00::1,300",
+    "address": "/ads.example./#/0.0.0.0",
+    "cname": "alias.lan,router.lan",
+    "mx-host": "lan,mail.lan,10",
+    "srv-host": "_ldap._tcp.lan,ldap.lan,389,1,2",
+    "txt-record": 'txt.lan,"v=spf1 -all"',
+    "ptr-record": "9.1.168.192.in-addr.arpa,nine.lan",
+    "caa-record": "lan,0,issue,letsencrypt.org",
+    "zone": "example.com.,/etc/dv/example.com.zone",
+    "allow-update": "example.com.,dumpkey.,A,AAAA,TYPE65280",
+    "allow-transfer": "example.com.,192.0.2.0/24",
+    "serial-policy": "unixtime",
+    "secondary": "example.net.,192.0.2.1#5353,dumpkey.",
+    "notify": "example.com.,192.0.2.2#5354,dumpkey.",
+    "journal-recover": "example.com",
+    "notify-ns": "example.com",
+    "dns-key": DUMP_KEY,
+    "dns-key-file": "KEYFILE",
+    "no-ident": None,
+    "no-recursion": None,
+    "server": "/corp.example/10.0.0.1#5353",
+    "local": ("/home.example/", ["server=/home.example/"]),
+    "dns-upstream": "tls:192.0.2.53:853!dns.example",
+    "no-resolv": None,
+    "resolv-file": "/etc/dv/resolv.conf",
+    "strict-order": None,
+    "all-servers": None,
+    "root-hints": "/etc/dv/root.hints",
+    "cache-size": "5000",
+    "cache-max-bytes": "67108864",
+    "neg-ttl": "30",
+    "max-cache-ttl": "3600",
+    "min-cache-ttl": "10",
+    "no-negcache": None,
+    "use-stale-cache": "600",
+    # default on; no-qname-minimisation comes later and wins
+    "qname-minimisation": (None, []),
+    "no-qname-minimisation": None,
+    "outgoing-address": "192.0.2.7",
+    "allow-loopback-upstream": None,
+    "ipv4-only": None,
+    "ipv6-only": None,
+    "dnssec": None,
+    "trust-anchor": ". ,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E8"
+                    "80409BBC683457104237C7F8EC8D",
+    "negative-trust-anchor": "broken.example",
+    "trust-anchor-file": "/etc/dv/anchors",
+    "dnssec-no-timecheck": None,
+    "domain-needed": None,
+    "bogus-priv": None,
+    "stop-dns-rebind": None,
+    "rebind-localhost-ok": None,
+    "rebind-domain-ok": ("/rbl.example/dnsbl.example/",
+                         ["rebind-domain-ok=rbl.example",
+                          "rebind-domain-ok=dnsbl.example"]),
+    "dhcp-range": "192.168.1.100,192.168.1.200,255.255.255.0,12h",
+    "dhcp-host": "52:54:00:12:34:56,192.168.1.50,printer,1h",
+    "dhcp-option": "option:router,192.168.1.1",
+    "dhcp-option-force": "option:dns-server,192.168.1.1",
+    "dhcp-authoritative": None,
+    "dhcp-rapid-commit": None,
+    "dhcp-ignore-names": None,
+    "dhcp-lease-max": "500",
+    "dhcp-leasefile": "/var/lib/dv/leases",
+    "log-dhcp": None,
+    "no-dhcp-interface": "eth9",
+    "tcp-max-per-address": "8",
+    "ident": None,
+    "bind-interfaces": (None, []),
+    "no-poll": (None, []),
+    "log-async": (None, []),
+    "rrl-rate": "20",
+    "rrl-slip": "3",
+    "rrl-ipv4-prefix": "22",
+    "rrl-ipv6-prefix": "48",
+    "rrl-exempt": "10.0.0.0/8",
+    "nsid": "dv-test-1",
+    "dns-forward-max": "300",
+    "jostle-timeout": "250",
+    "recursions-per-client": "50",
+    "outstanding-per-server": "60",
+    "outstanding-per-zone": "70",
+    "no-upstream-cookies": None,
+}
+# the trust anchor's domain is "." (the space is not part of it)
+DUMP_SAMPLES["trust-anchor"] = DUMP_SAMPLES["trust-anchor"].replace(" ", "")
+
+
+def list_options():
+    rc, out, err = run_bin(["--list-options"])
+    eq(rc, 0, "exit code of --list-options (%r)" % err)
+    opts = []
+    for line in out.splitlines():
+        f = line.split()
+        check(len(f) == 3, "bad --list-options line %r" % line)
+        opts.append(tuple(f))
+    check(len(opts) > 100, "--list-options lists %d options" % len(opts))
+    return opts
+
+
+def dump(args):
+    rc, out, err = run_bin(list(args) + ["--dump-config"])
+    eq(rc, 0, "exit code of --dump-config %r (%r)" % (args, err))
+    check(out.startswith("# dnsvizor "), "dump lacks its header: %r"
+          % out[:200])
+    return out
+
+
+def sample_lines(name, kind, d):
+    """The config line for option name and the lines its dump shows."""
+    s = DUMP_SAMPLES[name]
+    val, want = (s if isinstance(s, tuple) else (s, None))
+    if val == "KEYFILE":
+        val = write(os.path.join(d, "keys.conf"), DUMP_KEY.replace(
+            "dumpkey.", "filekey.") + "\n")
+    line = name if val is None else "%s=%s" % (name, val)
+    check((val is None) == (kind == "none") or kind == "optional",
+          "sample of %s does not fit its argument kind %s" % (name, kind))
+    return line, ([line] if want is None else want)
+
+
+@case
+def dump_config_round_trip_every_option():
+    d = tmpdir()
+    opts = list_options()
+    bad = [n for n, k, c in opts if c == "MISSING"]
+    check(not bad, "options without a --dump-config printer: %s" % bad)
+    lines, wants = [], []
+    for name, kind, cls in opts:
+        if cls == "unsupported" or cls == "action":
+            continue
+        check(name in DUMP_SAMPLES, "no --dump-config sample for option "
+              "%s (%s): add one to DUMP_SAMPLES" % (name, cls))
+        line, want = sample_lines(name, kind, d)
+        lines.append(line)
+        wants.append((name, want))
+    conf = write(os.path.join(d, "all.conf"), "\n".join(lines) + "\n")
+    first = dump(["--conf-file=" + conf])
+    got = set(first.splitlines())
+    for name, want in wants:
+        for w in want:
+            check(w in got, "dump lacks %r (option %s):\n%s"
+                  % (w, name, first))
+    # nothing but the header, and only options of the table
+    names = {n for n, k, c in opts}
+    for line in first.splitlines()[1:]:
+        check(line.split("=", 1)[0] in names, "dump line %r" % line)
+    back = write(os.path.join(d, "dump.conf"), first)
+    second = dump(["--conf-file=" + back])
+    eq(second, first, "dump of the dump")
+    # the dump is a valid configuration as it stands
+    rc, out, err = run_bin(["--conf-file=" + back, "--dump-config",
+                            "--list-options"])
+    eq(rc, 0, "--list-options wins: " + err)
+
+
+@case
+def dump_config_merges_default_files_command_line():
+    d = tmpdir()
+    # the embedded default alone
+    out = dump([])
+    for w in ("port=5300", "listen-address=127.0.0.1",
+              "listen-address=::1"):
+        check(w in out.splitlines(), "default dump lacks %r: %r" % (w, out))
+    # command line over the default: port replaced, addresses replaced
+    out = dump(["--port=5353", "--listen-address=127.0.0.2", "-q"])
+    lines = out.splitlines()
+    check("port=5353" in lines and "port=5300" not in lines, out)
+    check("listen-address=127.0.0.2" in lines and
+          "listen-address=::1" not in lines, out)
+    check("log-queries" in lines, out)
+    # a file, then the command line: single values from the command line,
+    # repeatable ones from both, and no embedded default
+    conf = write(os.path.join(d, "m.conf"), "port=5400\nno-hosts\n"
+                 "host-record=a.lan,192.0.2.1\n")
+    out = dump(["--conf-file=" + conf, "--port=5401",
+                "--host-record=b.lan,192.0.2.2"])
+    lines = out.splitlines()
+    check("port=5401" in lines and "port=5400" not in lines, out)
+    check("host-record=a.lan,192.0.2.1" in lines and
+          "host-record=b.lan,192.0.2.2" in lines, out)
+    check(not any(l.startswith("listen-address") for l in lines), out)
+    # the round trip of a merged configuration
+    back = write(os.path.join(d, "back.conf"), out)
+    eq(dump(["--conf-file=" + back]), out, "dump of the merged dump")
+    # a bad configuration is reported, not dumped
+    rc, o, e = run_bin(["--port=abc", "--dump-config"])
+    check(rc != 0 and "command line: port:" in e and "port=" not in o,
+          "bad config under --dump-config: %d %r %r" % (rc, o, e))
+
+
 if __name__ == "__main__":
     run()
