@@ -35,183 +35,6 @@ static const char dv_default_conf[] =
 	"port=5300\n";
 static const char dv_default_name[] = "(embedded default config)";
 
-int dv_opt_fail(dv_parser *p, const char *name, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-	size_t off;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	p->nerr++;
-	/* errors are collected (one per line) so that --test reports them
-	 * all in one run */
-	off = strlen(p->err);
-	if (off + 2 >= p->errlen)
-		return -1;
-	if (off)
-		p->err[off++] = '\n';
-	if (p->src)
-		snprintf(p->err + off, p->errlen - off, "%s:%u: %s: %s",
-			 p->src, p->line, name, why);
-	else
-		snprintf(p->err + off, p->errlen - off, "command line: %s: %s",
-			 name, why);
-	return -1;
-}
-
-void *dv_opt_field(dv_parser *p, const dv_option *o)
-{
-	return (char *)p->cfg + o->off;
-}
-
-int dv_opt_oom(dv_parser *p, const dv_option *o)
-{
-	return dv_opt_fail(p, o->name, "out of memory");
-}
-
-/* ---- generic handlers ---- */
-
-static int opt_flag(dv_parser *p, const dv_option *o, const char *val)
-{
-	(void)val;
-	*(int *)dv_opt_field(p, o) = 1;
-	return 0;
-}
-
-int dv_opt_num(dv_parser *p, const dv_option *o, const char *val,
-		     long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (!*val || *end || errno || v < o->min || v > o->max ||
-	    (*val < '0' || *val > '9'))
-		return dv_opt_fail(p, o->name,
-				   "bad value '%s' (expected a number "
-				   "from %ld to %ld)", val, o->min, o->max);
-	*out = v;
-	return 0;
-}
-
-int dv_opt_int(dv_parser *p, const dv_option *o, const char *val)
-{
-	long v;
-
-	if (dv_opt_num(p, o, val, &v) < 0)
-		return -1;
-	*(int *)dv_opt_field(p, o) = (int)v;
-	return 0;
-}
-
-static int opt_u16(dv_parser *p, const dv_option *o, const char *val)
-{
-	long v;
-
-	if (dv_opt_num(p, o, val, &v) < 0)
-		return -1;
-	*(uint16_t *)dv_opt_field(p, o) = (uint16_t)v;
-	return 0;
-}
-
-static int opt_u32(dv_parser *p, const dv_option *o, const char *val)
-{
-	long v;
-
-	if (dv_opt_num(p, o, val, &v) < 0)
-		return -1;
-	*(uint32_t *)dv_opt_field(p, o) = (uint32_t)v;
-	return 0;
-}
-
-/* Seconds on the command line, milliseconds in dv_config. */
-static int opt_secs_ms(dv_parser *p, const dv_option *o, const char *val)
-{
-	long v;
-
-	if (dv_opt_num(p, o, val, &v) < 0)
-		return -1;
-	*(int *)dv_opt_field(p, o) = (int)(v * 1000);
-	return 0;
-}
-
-/* A byte count with an optional K, M or G suffix (powers of 1024); 0 or
- * from o->min to o->max, into a uint64_t field. */
-static int opt_bytes(dv_parser *p, const dv_option *o, const char *val)
-{
-	static const char sfx[] = "kmg";
-	const char *u;
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(val, &end, 10);
-	if (*end && (u = strchr(sfx, *end | 0x20)) && !end[1]) {
-		for (long i = u - sfx + 1; i > 0; i--)
-			v = v > ~0ULL >> 10 ? ~0ULL : v << 10;
-		end++;
-	}
-	if (*val < '0' || *val > '9' || *end || errno ||
-	    (v && (v < (unsigned long long)o->min ||
-		   v > (unsigned long long)o->max)))
-		return dv_opt_fail(p, o->name,
-				   "bad value '%s' (expected 0 or a "
-				   "size from %ldM to %ldG, suffix K, M or G)",
-				   val, o->min >> 20, o->max >> 30);
-	*(uint64_t *)dv_opt_field(p, o) = v;
-	return 0;
-}
-
-int dv_opt_set_str(dv_parser *p, const dv_option *o, const char *val)
-{
-	char **f = dv_opt_field(p, o), *s = NULL;
-
-	if (val && *val && !(s = strdup(val)))
-		return dv_opt_oom(p, o);
-	free(*f);
-	*f = s;
-	return 0;
-}
-
-static int opt_str(dv_parser *p, const dv_option *o, const char *val)
-{
-	if (!*val)
-		return dv_opt_fail(p, o->name, "empty value");
-	return dv_opt_set_str(p, o, val);
-}
-
-/* An empty value unsets (dnsmasq: pid-file= means no pid file). */
-static int opt_str_empty(dv_parser *p, const dv_option *o, const char *val)
-{
-	return dv_opt_set_str(p, o, val);
-}
-
-int dv_opt_list(dv_parser *p, const dv_option *o, const char *val)
-{
-	if (!*val)
-		return dv_opt_fail(p, o->name, "empty value");
-	if (dv_strlist_add(dv_opt_field(p, o), val) < 0)
-		return dv_opt_oom(p, o);
-	return 0;
-}
-
-static int opt_clear(dv_parser *p, const dv_option *o, const char *val)
-{
-	(void)val;
-	*(int *)dv_opt_field(p, o) = 0;
-	return 0;
-}
-
-/* --help/--version/--man are answered by main before parsing. */
-static int opt_info(dv_parser *p, const dv_option *o, const char *val)
-{
-	(void)p; (void)o; (void)val;
-	return 0;
-}
-
 static int parse_text(dv_parser *p, const char *src, char *text);
 
 static int opt_conf_file(dv_parser *p, const dv_option *o, const char *val)
@@ -349,9 +172,9 @@ static int opt_conf_dir(dv_parser *p, const dv_option *o, const char *val)
 #define OPT(n, l, a, fl, h, of, lo, hi, mv, txt) \
 	{ .name = n, .letter = l, .arg = a, .flags = fl, .fn = h, \
 	  .off = of, .min = lo, .max = hi, .metavar = mv, .help = txt }
-#define FLAG(n, l, f, txt)  OPT(n, l, A_NONE, 0, opt_flag, OFF(f), 0, 0, \
+#define FLAG(n, l, f, txt)  OPT(n, l, A_NONE, 0, dv_opt_flag, OFF(f), 0, 0, \
 				NULL, txt)
-#define STR(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, opt_str, OFF(f), 0, 0, \
+#define STR(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, dv_opt_str, OFF(f), 0, 0, \
 				  mv, txt)
 #define LIST(n, l, f, mv, txt) OPT(n, l, A_REQ, 0, dv_opt_list, OFF(f), 0, 0, \
 				   mv, txt)
@@ -380,13 +203,13 @@ const dv_option dv_options[] = {
 	    "--interface or --listen-address, DNS listens on the addresses "
 	    "of every other interface present at start (dnsmasq's "
 	    "--bind-interfaces behaviour). Repeatable."),
-	OPT("edns-packet-max", 'P', A_REQ, 0, opt_u16, OFF(edns_max), 512,
+	OPT("edns-packet-max", 'P', A_REQ, 0, dv_opt_u16, OFF(edns_max), 512,
 	    65535, "SIZE", "Largest UDP answer we send with EDNS0 (default "
 	    "1232)."),
 	OPT("tcp-max-connections", 0, A_REQ, 0, dv_opt_int, OFF(tcp_max_conns),
 	    1, 100000, "N", "Most concurrent TCP, DoT and DoH connections "
 	    "together (default 128); see --tcp-max-per-address."),
-	OPT("tcp-idle-timeout", 0, A_REQ, 0, opt_secs_ms, OFF(tcp_idle_ms), 1,
+	OPT("tcp-idle-timeout", 0, A_REQ, 0, dv_opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
 	OPT("dot-port", 0, A_REQ, 0, dv_opt_int, OFF(dot_port), 1, 65535,
@@ -444,39 +267,39 @@ const dv_option dv_options[] = {
 	    "names that start with '.', end with '~' or are #...#. An EXT "
 	    "like .bak skips files ending in it; *.conf reads only files "
 	    "ending in .conf."),
-	OPT("test", 0, A_NONE, F_CMDLINE | F_ACT, opt_flag, OFF(test_only),
+	OPT("test", 0, A_NONE, F_CMDLINE | F_ACT, dv_opt_flag, OFF(test_only),
 	    0, 0, NULL, "Check the configuration (including zone files), print "
 	    "\"configuration OK\" or every error found (one per line, with "
 	    "file:line and option), and exit. Interfaces that do not exist "
 	    "on this machine are a warning here."),
-	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0, 0,
+	OPT("help", 'w', A_NONE, F_CMDLINE | F_INFO | F_ACT, dv_opt_info, 0, 0,
 	    0, NULL,
 	    "Show the options and exit."),
-	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0,
+	OPT("version", 'v', A_NONE, F_CMDLINE | F_INFO | F_ACT, dv_opt_info, 0,
 	    0, 0, NULL, "Show the version and exit."),
-	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info, 0, 0, 0,
+	OPT("man", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, dv_opt_info, 0, 0, 0,
 	    NULL,
 	    "Print the manual page (troff) and exit."),
-	OPT("dump-config", 0, A_NONE, F_CMDLINE | F_ACT, opt_flag,
+	OPT("dump-config", 0, A_NONE, F_CMDLINE | F_ACT, dv_opt_flag,
 	    OFF(dump_only), 0, 0, NULL, "Print the effective configuration "
 	    "(embedded default or files, then the command line) as a config "
 	    "file, one option per line, values equal to the defaults left "
 	    "out, and exit. Feeding it back with --conf-file gives the same "
 	    "configuration."),
-	OPT("list-options", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, opt_info,
+	OPT("list-options", 0, A_NONE, F_CMDLINE | F_INFO | F_ACT, dv_opt_info,
 	    0, 0, 0, NULL, "List every option with its argument kind "
 	    "(none, required, optional) and how --dump-config shows it "
 	    "(dump; action, noop, unsupported: never; alias: under another "
 	    "name), and exit."),
 	/* process */
-	OPT("user", 'u', A_REQ, 0, opt_str_empty, OFF(user), 0, 0, "USER",
+	OPT("user", 'u', A_REQ, 0, dv_opt_str_empty, OFF(user), 0, 0, "USER",
 	    "Drop privileges to this user (name or number) after opening the "
 	    "sockets; empty (user=): keep running as the starting user. "
 	    "--test checks that it exists."),
-	OPT("group", 'g', A_REQ, 0, opt_str_empty, OFF(group), 0, 0, "GROUP",
+	OPT("group", 'g', A_REQ, 0, dv_opt_str_empty, OFF(group), 0, 0, "GROUP",
 	    "Drop privileges to this group after opening the sockets; empty: "
 	    "the user's group. --test checks that it exists."),
-	OPT("pid-file", 'x', A_REQ, 0, opt_str_empty, OFF(pid_file), 0, 0,
+	OPT("pid-file", 'x', A_REQ, 0, dv_opt_str_empty, OFF(pid_file), 0, 0,
 	    "PATH", "Write the process id to PATH (removed at exit)."),
 	STR("state-dir", 0, state_dir, "DIR", "Where durable state lives "
 	    "(default /var/lib/dnsvizor)."),
@@ -502,7 +325,7 @@ const dv_option dv_options[] = {
 	     "to names without a dot in hosts files."),
 	OPT("domain", 's', A_REQ, 0, dv_opt_domain, OFF(domain), 0, 0, "DOMAIN",
 	    "The local domain (plain form only)."),
-	OPT("local-ttl", 'T', A_REQ, 0, opt_u32, OFF(local_ttl), 0,
+	OPT("local-ttl", 'T', A_REQ, 0, dv_opt_u32, OFF(local_ttl), 0,
 	    0x7fffffff, "SECONDS", "TTL of local data: hosts files, "
 	    "host-record, address, ... (default 0)."),
 	REC("host-record", 0, host_records, dv_rec_host,
@@ -581,7 +404,7 @@ const dv_option dv_options[] = {
 	     "version.server, id.server and hostname.bind queries from "
 	     "everyone, loopback included (wins over --ident)."),
 	/* resolver */
-	OPT("no-recursion", 0, A_NONE, 0, opt_clear, OFF(recursion), 0, 0,
+	OPT("no-recursion", 0, A_NONE, 0, dv_opt_clear, OFF(recursion), 0, 0,
 	    NULL, "Answer only from our own data: names outside the zones "
 	    "and local data get REFUSED (default: resolve them)."),
 	OPT("server", 'S', A_REQ, 0, dv_opt_server, OFF(servers), 0, 0,
@@ -612,19 +435,19 @@ const dv_option dv_options[] = {
 	STR("root-hints", 0, root_hints, "FILE", "Root name servers (NS and "
 	    "A/AAAA records in zone file format) instead of the built-in "
 	    "IANA hints."),
-	OPT("cache-size", 'c', A_REQ, 0, opt_u32, OFF(cache_size), 0,
+	OPT("cache-size", 'c', A_REQ, 0, dv_opt_u32, OFF(cache_size), 0,
 	    100000000, "N", "Cache at most N entries (default 10000); 0: answer every "
 	    "query afresh (delegations are still kept to iterate)."),
-	OPT("cache-max-bytes", 0, A_REQ, 0, opt_bytes, OFF(cache_max_bytes),
+	OPT("cache-max-bytes", 0, A_REQ, 0, dv_opt_bytes, OFF(cache_max_bytes),
 	    1L << 20, 1L << 40, "SIZE", "Cache at most SIZE bytes (suffix K, "
 	    "M or G; entries as allocated, with the hash table). Default 0: "
 	    "256 bytes per --cache-size entry, at least 64M; the entry count "
 	    "binds first unless the answers are large."),
-	OPT("neg-ttl", 0, A_REQ, 0, opt_u32, OFF(neg_ttl), 0, 0x7fffffff,
+	OPT("neg-ttl", 0, A_REQ, 0, dv_opt_u32, OFF(neg_ttl), 0, 0x7fffffff,
 	    "SECONDS", "TTL of negative answers that carry no SOA."),
-	OPT("max-cache-ttl", 0, A_REQ, 0, opt_u32, OFF(max_cache_ttl), 0,
+	OPT("max-cache-ttl", 0, A_REQ, 0, dv_opt_u32, OFF(max_cache_ttl), 0,
 	    0x7fffffff, "SECONDS", "Cache entries at most this long."),
-	OPT("min-cache-ttl", 0, A_REQ, 0, opt_u32, OFF(min_cache_ttl), 0,
+	OPT("min-cache-ttl", 0, A_REQ, 0, dv_opt_u32, OFF(min_cache_ttl), 0,
 	    0x7fffffff, "SECONDS", "Cache entries at least this long."),
 	FLAG("no-negcache", 'N', no_negcache, "Do not cache negative "
 	     "answers."),
@@ -633,7 +456,7 @@ const dv_option dv_options[] = {
 	    "upstreams fail, for at most SECONDS past expiry."),
 	FLAG("qname-minimisation", 0, qname_min, "Send upstream only as much "
 	     "of the name as needed (RFC 9156; the default)."),
-	OPT("no-qname-minimisation", 0, A_NONE, 0, opt_clear, OFF(qname_min),
+	OPT("no-qname-minimisation", 0, A_NONE, 0, dv_opt_clear, OFF(qname_min),
 	    0, 0, NULL, "Send the full query name to every server."),
 	OPT("outgoing-address", 0, A_REQ, 0, dv_opt_ip_addr, OFF(outgoing_addr),
 	    0, 0, "IP", "Send upstream queries from this address."),
@@ -708,7 +531,7 @@ const dv_option dv_options[] = {
 	     "Answer a DISCOVER with Rapid Commit (RFC 4039) by an ACK."),
 	FLAG("dhcp-ignore-names", 0, dhcp_ignore_names,
 	     "Do not put client-supplied host names into DNS."),
-	OPT("dhcp-lease-max", 'X', A_REQ, 0, opt_u32, OFF(dhcp_lease_max), 1,
+	OPT("dhcp-lease-max", 'X', A_REQ, 0, dv_opt_u32, OFF(dhcp_lease_max), 1,
 	    10000000, "N", "Most leases at once (default 1000)."),
 	STR("dhcp-leasefile", 'l', dhcp_leasefile, "PATH",
 	    "Also write the leases to PATH in dnsmasq's lease file format "
@@ -796,7 +619,7 @@ const dv_option dv_options[] = {
 	UNSUP("enable-dbus", '1'), UNSUP("enable-ubus", 0),
 	UNSUP("umbrella", 0),
 	/* abuse resistance (issue 10) */
-	OPT("rrl-rate", 0, A_REQ, 0, opt_u32, OFF(rrl_rate), 1, 1000000, "N",
+	OPT("rrl-rate", 0, A_REQ, 0, dv_opt_u32, OFF(rrl_rate), 1, 1000000, "N",
 	    "Response rate limiting (as in NSD and Knot) for authoritative "
 	    "and local-data answers over UDP: at most N responses per second "
 	    "per response class (answer, nodata, nxdomain, referral, "
@@ -823,25 +646,25 @@ const dv_option dv_options[] = {
 	    "option gets this in the NSID option of the reply. Text, or hex "
 	    "after 0x; at most 64 bytes. Off by default."),
 	/* resolver fairness (issue 10) */
-	OPT("dns-forward-max", '0', A_REQ, 0, opt_u32, OFF(dns_forward_max),
+	OPT("dns-forward-max", '0', A_REQ, 0, dv_opt_u32, OFF(dns_forward_max),
 	    1, 1000000, "N", "Resolve at most N client queries at once "
 	    "(default 1000). When all are busy, a new query takes the place "
 	    "of the oldest one resolving for longer than --jostle-timeout "
 	    "(that one's clients get no reply), else it is dropped."),
-	OPT("jostle-timeout", 0, A_REQ, 0, opt_u32, OFF(jostle_timeout), 1,
+	OPT("jostle-timeout", 0, A_REQ, 0, dv_opt_u32, OFF(jostle_timeout), 1,
 	    3600000, "MS", "Age in milliseconds after which a resolving query "
 	    "may give its place to a new one when --dns-forward-max are busy "
 	    "(default 200, as unbound)."),
-	OPT("recursions-per-client", 0, A_REQ, 0, opt_u32, OFF(per_client),
+	OPT("recursions-per-client", 0, A_REQ, 0, dv_opt_u32, OFF(per_client),
 	    1, 1000000, "N", "At most N queries of one client address (one "
 	    "/64 for IPv6) wait for the resolver at once; more are dropped "
 	    "(default 200)."),
-	OPT("outstanding-per-server", 0, A_REQ, 0, opt_u32, OFF(per_server),
+	OPT("outstanding-per-server", 0, A_REQ, 0, dv_opt_u32, OFF(per_server),
 	    1, 1000000, "N", "At most N queries in flight to one upstream "
 	    "server (default 200). A server that timed out 3 times in a row "
 	    "gets one probe query at a time until it answers; queries that "
 	    "find only busy or dead servers fail at once (SERVFAIL, EDE 22)."),
-	OPT("outstanding-per-zone", 0, A_REQ, 0, opt_u32, OFF(per_zone), 1,
+	OPT("outstanding-per-zone", 0, A_REQ, 0, dv_opt_u32, OFF(per_zone), 1,
 	    1000000, "N", "At most N queries in flight to the servers of one "
 	    "zone (delegation point) while iterating (default 100)."),
 	FLAG("no-upstream-cookies", 0, no_upstream_cookies, "Send no DNS "
@@ -859,11 +682,11 @@ const dv_option dv_options[] = {
 static dv_pr_fn printer_of(const dv_option *o)
 {
 	static const struct { dv_opt_fn fn; dv_pr_fn pr; } gen[] = {
-		{ opt_flag, dv_pr_flag }, { opt_clear, dv_pr_clear },
+		{ dv_opt_flag, dv_pr_flag }, { dv_opt_clear, dv_pr_clear },
 		{ dv_opt_int, dv_pr_int }, { dv_opt_port, dv_pr_int },
-		{ opt_u16, dv_pr_u16 }, { opt_u32, dv_pr_u32 },
-		{ opt_bytes, dv_pr_u64 }, { opt_secs_ms, dv_pr_secs_ms },
-		{ opt_str, dv_pr_str }, { opt_str_empty, dv_pr_str },
+		{ dv_opt_u16, dv_pr_u16 }, { dv_opt_u32, dv_pr_u32 },
+		{ dv_opt_bytes, dv_pr_u64 }, { dv_opt_secs_ms, dv_pr_secs_ms },
+		{ dv_opt_str, dv_pr_str }, { dv_opt_str_empty, dv_pr_str },
 		{ dv_opt_ip_addr, dv_pr_ipport },
 		{ dv_opt_dns_server, dv_pr_ipport },
 		{ dv_opt_acme_eab, dv_pr_str },

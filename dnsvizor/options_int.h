@@ -61,7 +61,7 @@ struct dv_parser {
 	int nerr;
 };
 
-/* ---- for the handlers (options.c) ---- */
+/* ---- for the handlers; the generic handlers (conf_base.c) ---- */
 
 /* Record an error "file:line: name: reason" (every one is kept, for
  * --test); returns -1. */
@@ -77,6 +77,19 @@ int dv_opt_int(dv_parser *p, const dv_option *o, const char *val);
 /* Replace the string field (empty or NULL val: unset). */
 int dv_opt_set_str(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_list(dv_parser *p, const dv_option *o, const char *val);
+/* Generic handlers of the table: a flag set to 1 (dv_opt_clear: to 0),
+ * u16/u32 numbers in o->min..o->max, seconds stored as ms, byte sizes
+ * with k/m/g, a string (dv_opt_str_empty: "" accepted), and the
+ * informational options answered by main (dv_opt_info). */
+int dv_opt_flag(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_clear(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_u16(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_u32(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_secs_ms(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_bytes(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_str(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_str_empty(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_info(dv_parser *p, const dv_option *o, const char *val);
 
 /* The table (options.c), ended by an entry with name NULL. */
 extern const dv_option dv_options[];
