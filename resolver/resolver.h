@@ -6,13 +6,21 @@
  * clock or random functions (random bytes come from cfg.random).
  *
  * Files:
- *   resolver.c  res_new/free, client queries, the iterator state machine
+ *   resolver.c  the API below: res_new/free, client queries, replies,
+ *               timers; the engine's parts (res_int.h says which file
+ *               calls which): reply.c upstream replies, iter.c the
+ *               iterator and forwarding, chain.c the DNSSEC chain of
+ *               trust, msg.c upstream message parsing, task.c tasks and
+ *               transactions, answer.c client replies, action.c the
+ *               action queue
  *   cache.c     RRset cache + wire-answer cache (hot path), persistence
  *   servers.c   root hints, forwarders, server selection (smoothed RTT,
  *               dead servers probed one query at a time)
  *   limits.c    counts of work in flight per zone cut and per client
  *   cookie.c    DNS cookies on upstream queries (RFC 7873 client side)
  *   validate.c  DNSSEC validation (ldns for the signature maths)
+ *   trust.c     trust anchors and the key table
+ *   policy.c    local answers and the rebind filter
  *
  * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
  * TTLs and timeouts (the shell may pass a monotonic-adjusted value).
