@@ -162,12 +162,12 @@ static res_result reply_error(const uint8_t *q, size_t qlen,
 	return RES_ANSWERED;
 }
 
+/* What a parse result means for a client query: RES_PENDING to go on
+ * (a QUERY of class IN for an ordinary type), else the error reply. */
 static res_result query_check(const uint8_t *q, size_t qlen,
-			      wire_query *wq, uint8_t *resp, size_t cap,
-			      size_t *resp_len)
+			      wire_qresult pr, const wire_query *wq,
+			      uint8_t *resp, size_t cap, size_t *resp_len)
 {
-	wire_qresult pr = wire_query_parse(q, qlen, wq);
-
 	if (pr == WQ_DROP)
 		return RES_DROP;
 	if (pr != WQ_OK || wq->question_end == 0)
@@ -330,23 +330,39 @@ res_result res_query_from(res_ctx *r, const res_addr *client,
 			  size_t *resp_len, uint64_t client_token)
 {
 	wire_query wq;
+	wire_qresult pr = wire_query_parse(q, qlen, &wq);
+
+	if (pr != WQ_OK) {
+		r->st.queries++;
+		return query_check(q, qlen, pr, &wq, resp, cap, resp_len);
+	}
+	return res_query_parsed(r, client, &wq, q, qlen, tcp, now_ms, resp,
+				cap, resp_len, client_token);
+}
+
+res_result res_query_parsed(res_ctx *r, const res_addr *client,
+			    const wire_query *wq, const uint8_t *q,
+			    size_t qlen, int tcp, uint64_t now_ms,
+			    uint8_t *resp, size_t cap, size_t *resp_len,
+			    uint64_t client_token)
+{
 	res_waiter *w;
 	res_task *t;
 	res_result rr;
 	size_t lim_len;
 
 	r->st.queries++;
-	rr = query_check(q, qlen, &wq, resp, cap, resp_len);
+	rr = query_check(q, qlen, WQ_OK, wq, resp, cap, resp_len);
 	if (rr != RES_PENDING)
 		return rr;
-	if (res_policy_answer(&r->cfg, &wq, resp, cap, resp_len)) {
+	if (res_policy_answer(&r->cfg, wq, resp, cap, resp_len)) {
 		r->st.policy_answers++;
 		return RES_ANSWERED;
 	}
-	lim_len = tcp ? 65535 : !wq.has_edns ? 512 :
-		  (wq.edns_udp < 512 ? 512 : wq.edns_udp);
+	lim_len = tcp ? 65535 : !wq->has_edns ? 512 :
+		  (wq->edns_udp < 512 ? 512 : wq->edns_udp);
 	if (!r->cfg.no_cache &&
-	    res_cache_answer(r->cache, &wq, q, lim_len < cap ? lim_len : cap,
+	    res_cache_answer(r->cache, wq, q, lim_len < cap ? lim_len : cap,
 			     now_ms, resp, cap, resp_len)) {
 		r->st.cache_hits++;
 		prefetch(r, now_ms);
@@ -358,9 +374,9 @@ res_result res_query_from(res_ctx *r, const res_addr *client,
 		return RES_DROP;
 	w->token = client_token;
 	w->tcp = tcp;
-	w->q = wq;
+	w->q = *wq;
 	if (client_count(r, client, w) < 0 ||
-	    !(t = client_task(r, &wq, now_ms))) {
+	    !(t = client_task(r, wq, now_ms))) {
 		res_waiter_free(r, w);
 		run(r, now_ms);          /* reap a jostled task */
 		return RES_DROP;

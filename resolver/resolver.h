@@ -153,6 +153,15 @@ res_result res_query_from(res_ctx *r, const res_addr *client,
 			  const uint8_t *q, size_t qlen, int tcp,
 			  uint64_t now_ms, uint8_t *resp, size_t cap,
 			  size_t *resp_len, uint64_t client_token);
+/* The same for a query already parsed: wq is what wire_query_parse made
+ * of q (WQ_OK), e.g. by zone_db_handle (zone_req.wq) before it passed
+ * the query on; the query is not parsed again.  q is still needed (an
+ * error reply echoes its question).  wq is only read during the call. */
+res_result res_query_parsed(res_ctx *r, const res_addr *client,
+			    const wire_query *wq, const uint8_t *q,
+			    size_t qlen, int tcp, uint64_t now_ms,
+			    uint8_t *resp, size_t cap, size_t *resp_len,
+			    uint64_t client_token);
 
 /* ---- upstream side: actions the shell must carry out ---- */
 
