@@ -149,7 +149,8 @@ size_t res_cache_count(const res_cache *c);
 size_t res_cache_bytes(const res_cache *c);
 
 /* ------------------------------------------------------------------ */
-/* validate.c: DNSSEC primitives (RFC 4033-4035, 5155, 6840, 8624)    */
+/* validate.c, denial.c: DNSSEC primitives (RFC 4033-4035, 5155,     */
+/* 6840, 8624, 9276)                                                  */
 /* ------------------------------------------------------------------ */
 
 /* RFC 8914 Extended DNS Error codes used in bogus replies. */
@@ -202,6 +203,7 @@ res_val_result res_val_dnskey(const uint8_t *zone_lname,
 			      const uint8_t *ds, uint32_t dslen,
 			      uint16_t dscount, uint64_t now_s,
 			      int no_timecheck);
+/* denial.c: */
 /*
  * Denial of existence from a response's authority section (already
  * validated NSEC/NSEC3 RRsets passed in as a list).  kind: 1 NXDOMAIN,
@@ -327,7 +329,8 @@ int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
  *               (-> chain.c, msg.c, task.c, action.c)
  *   chain.c     DNSSEC chain of trust over tasks: DS/DNSKEY fetches, the
  *               walk down from the trust anchor, each chain entry and the
- *               denial checked (-> task.c, answer.c, validate.c, trust.c)
+ *               denial checked (-> task.c, answer.c, validate.c,
+ *               denial.c, trust.c)
  *   msg.c       upstream messages: parse, read RRsets, put what a reply
  *               says into the cache, follow the answer (CNAME/DNAME)
  *               into a task's chain (-> task.c, answer.c, cache.c)
@@ -337,8 +340,8 @@ int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
  *               and put into the answer cache (-> action.c, cache.c)
  *   action.c    the action queue the shell drains; random bytes
  *
- * Below all of them: cache.c, validate.c, trust.c, servers.c, limits.c,
- * cookie.c, policy.c (they know nothing of tasks).
+ * Below all of them: cache.c, validate.c, denial.c, trust.c, servers.c,
+ * limits.c, cookie.c, policy.c (they know nothing of tasks).
  *
  * Re-entrancy: tasks never step each other directly.  A task that must
  * run (new, woken by a child sub-task, retry after a failure) is put on

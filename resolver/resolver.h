@@ -19,6 +19,7 @@
  *   limits.c    counts of work in flight per zone cut and per client
  *   cookie.c    DNS cookies on upstream queries (RFC 7873 client side)
  *   validate.c  DNSSEC validation (ldns for the signature maths)
+ *   denial.c    DNSSEC denial of existence (NSEC, NSEC3)
  *   trust.c     trust anchors and the key table
  *   policy.c    local answers and the rebind filter
  *
