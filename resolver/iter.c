@@ -13,6 +13,8 @@
 
 #include "resolver/res_int.h"
 
+/* A step from local data or the caches: nothing there, the task is
+ * finished, or the chain moved on to a new name (look again). */
 enum { STEP_MISS = 0, STEP_DONE = 1, STEP_AGAIN = 2 };
 
 static int cache_usable(const res_ctx *r, const res_crrset *c)

@@ -1,11 +1,43 @@
 /*
  * resolver/ internal: the cache (cache.c), the DNSSEC primitives
- * (validate.c), the trust anchors and key table (trust.c), local policy
- * (policy.c), and the engine's private state (res_ctx, tasks,
- * transactions, parsed messages) with the functions its parts share
- * (see "The engine's private state" below for which file calls which).
- * Not for use outside resolver/ (the shell includes only resolver.h;
- * unit tests may look inside).
+ * (validate.c, denial.c), the trust anchors and key table (trust.c),
+ * local policy (policy.c), and the engine's private state (res_ctx,
+ * tasks, transactions, parsed messages) with the functions its parts
+ * share.  Not for use outside resolver/ (the shell includes only
+ * resolver.h; unit tests may look inside).
+ *
+ * The engine is split by what each part does; calls go one way, down
+ * this list (a file calls only files below it, never one above; the
+ * arrows name the engine files each one calls):
+ *
+ *   resolver.c  public API: res_new/free, res_query*, res_next_action,
+ *               res_on_reply/error/timer, prefetch, the run loop that
+ *               steps woken tasks (-> reply.c, iter.c, task.c,
+ *               answer.c, action.c)
+ *   reply.c     an upstream reply for a transaction: checks (id,
+ *               question, 0x20, cookie), TC/FORMERR/BADCOOKIE resends,
+ *               referral / minimised step / final answer / negative
+ *               (-> msg.c, task.c)
+ *   iter.c      one step of a task: local data, the caches, forwarding,
+ *               the iterator (zone cut, server choice, QNAME
+ *               minimisation); a validating task goes to chain.c
+ *               (-> chain.c, msg.c, task.c, action.c)
+ *   chain.c     DNSSEC chain of trust over tasks: DS/DNSKEY fetches, the
+ *               walk down from the trust anchor, each chain entry and the
+ *               denial checked (-> task.c, answer.c, validate.c,
+ *               denial.c, trust.c)
+ *   msg.c       upstream messages: parse, read RRsets, put what a reply
+ *               says into the cache, follow the answer (CNAME/DNAME)
+ *               into a task's chain (-> task.c, answer.c, cache.c)
+ *   task.c      tasks, waiters, transactions (build and send upstream
+ *               queries), finishing a task (-> answer.c, action.c)
+ *   answer.c    a client reply built from a finished task, delivered
+ *               and put into the answer cache (-> action.c, cache.c)
+ *   action.c    the action queue the shell drains; random bytes
+ *
+ * Below all of them, calling none of the files above: cache.c,
+ * validate.c, denial.c (-> validate.c), trust.c, servers.c, limits.c,
+ * cookie.c, policy.c; they know nothing of tasks.
  *
  * RRset data uses the zones/ format: count x { rdlen(2), rdata } with
  * uncompressed names, so cached data and zone data share code.
@@ -312,37 +344,6 @@ int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
 /* ------------------------------------------------------------------ */
 
 /*
- * The engine is split by what each part does; calls go one way, down
- * this list (a file calls only files below it, never one above):
- *
- *   resolver.c  public API: res_new/free, res_query*, res_next_action,
- *               res_on_reply/error/timer, prefetch, the run loop that
- *               steps woken tasks (-> reply.c, iter.c, task.c,
- *               answer.c, action.c)
- *   reply.c     an upstream reply for a transaction: checks (id,
- *               question, 0x20, cookie), TC/FORMERR/BADCOOKIE resends,
- *               referral / minimised step / final answer / negative
- *               (-> msg.c, task.c)
- *   iter.c      one step of a task: local data, the caches, forwarding,
- *               the iterator (zone cut, server choice, QNAME
- *               minimisation); a validating task goes to chain.c
- *               (-> chain.c, msg.c, task.c, action.c)
- *   chain.c     DNSSEC chain of trust over tasks: DS/DNSKEY fetches, the
- *               walk down from the trust anchor, each chain entry and the
- *               denial checked (-> task.c, answer.c, validate.c,
- *               denial.c, trust.c)
- *   msg.c       upstream messages: parse, read RRsets, put what a reply
- *               says into the cache, follow the answer (CNAME/DNAME)
- *               into a task's chain (-> task.c, answer.c, cache.c)
- *   task.c      tasks, waiters, transactions (build and send upstream
- *               queries), finishing a task (-> answer.c, action.c)
- *   answer.c    a client reply built from a finished task, delivered
- *               and put into the answer cache (-> action.c, cache.c)
- *   action.c    the action queue the shell drains; random bytes
- *
- * Below all of them: cache.c, validate.c, denial.c, trust.c, servers.c,
- * limits.c, cookie.c, policy.c (they know nothing of tasks).
- *
  * Re-entrancy: tasks never step each other directly.  A task that must
  * run (new, woken by a child sub-task, retry after a failure) is put on
  * the wake list; every public entry point drains that list and then

@@ -26,6 +26,7 @@ int res_next_action(res_ctx *r, res_action *a)
 	return a->kind;
 }
 
+/* Free the finished tasks no frame refers to any more. */
 static void reap(res_ctx *r)
 {
 	res_task **pp = &r->tasks;
@@ -42,6 +43,8 @@ static void reap(res_ctx *r)
 	}
 }
 
+/* Step every woken task (res_int.h: re-entrancy), then reap.  Each
+ * public entry point that may wake tasks ends here. */
 static void run(res_ctx *r, uint64_t now)
 {
 	while (r->wake_head) {

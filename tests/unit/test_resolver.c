@@ -1,7 +1,7 @@
-/* Unit tests for the resolver engine (resolver.c, servers.c): a fake
- * internet of authoritative servers built from zones/ (zone_db per
- * address) answers the engine's SEND actions; a fake clock drives the
- * timeouts. */
+/* Unit tests for the resolver engine (resolver.c and the parts res_int.h
+ * lists, servers.c) through its public API: a fake internet of
+ * authoritative servers built from zones/ (zone_db per address) answers
+ * the engine's SEND actions; a fake clock drives the timeouts. */
 #include <stdlib.h>
 #include <string.h>
 #include <ldns/ldns.h>
