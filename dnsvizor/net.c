@@ -259,11 +259,20 @@ void dv_log_query(const dv_ctx *ctx, const uint8_t *qname, uint16_t qtype,
 	       dv_rcode_str(resp, rlen), tc);
 }
 
+/* rq parses into wq (the one parse of the query, for the resolver and
+ * the query log); a message too short for a header leaves wq as this. */
+static void dv_req_wq(zone_req *rq, wire_query *wq)
+{
+	wq->qname_len = 0;
+	wq->qtype = 0;
+	rq->wq = wq;
+}
+
 /* The name to log for a query zone_db_handle parsed into wq (NULL: no
  * question could be read). */
-static const uint8_t *dv_log_qname(const wire_query *wq, size_t qlen)
+static const uint8_t *dv_log_qname(const wire_query *wq)
 {
-	return qlen >= WIRE_HDRLEN && wq->qname_len ? wq->qname : NULL;
+	return wq->qname_len ? wq->qname : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -476,7 +485,7 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 		    ctx->now);
 	rq.srv = dv_abuse_srv(ctx);
 	rq.classify = (uint8_t)dv_abuse_rrl_on(ctx);
-	rq.wq = &wq;      /* the one parse: for the resolver and the log */
+	dv_req_wq(&rq, &wq);
 	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
 			    &ctx->stats);
 	if (zr == ZONE_REPLY && rq.classify)
@@ -488,7 +497,7 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 		rlen = 0;
 	dv_effects(ctx, &eff, NULL);
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, dv_log_qname(&wq, rq.qlen), wq.qtype,
+		dv_log_query(ctx, dv_log_qname(&wq), wq.qtype,
 			     rm->msg_name, rlen ? out : NULL, rlen, "udp");
 	if (rlen == 0)
 		return 0;
@@ -692,7 +701,7 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	rq.srv = dv_abuse_srv(ctx);
-	rq.wq = &wq;      /* the one parse: for the resolver and the log */
+	dv_req_wq(&rq, &wq);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
 	if (zr == ZONE_PASS && dv_tcp_pass(c, &rq, tag, &eff, &rlen))
@@ -704,7 +713,7 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	if (dv_persist_sync(ctx) < 0)
 		rlen = 0;       /* not durable (undone): no acknowledgement */
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, dv_log_qname(&wq, qlen), wq.qtype,
+		dv_log_query(ctx, dv_log_qname(&wq), wq.qtype,
 			     (const struct sockaddr *)&c->peer,
 			     rlen ? ctx->tcp_r + 2 : NULL, rlen,
 			     dv_conn_proto[c->kind]);

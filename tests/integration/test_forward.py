@@ -711,8 +711,9 @@ ns1     A   192.0.2.1
 def log_queries_resolver_answers():
     """--log-queries logs what the resolver answers from the one parse of
     each query: a pending answer over UDP and over TCP (logged when it
-    comes), a cache hit (logged at once), an authoritative answer, and a
-    query with no readable question as malformed."""
+    comes), a cache hit (logged at once), an authoritative answer, and
+    messages with no readable question (answered FORMERR, or dropped when
+    not even the header is there) as malformed."""
     up = Server(zones={"log.test": LOGZONE})
     fw = Server(conf=["no-resolv", "allow-loopback-upstream",
                       "server=127.0.0.1#%d" % up.port, "log-queries"],
@@ -727,13 +728,15 @@ def log_queries_resolver_answers():
         r = rd_query(fw, "www.t.test")
         expect(r, "NOERROR", aa=True)
         fw.raw_udp(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        fw.raw_udp(b"\x12\x34\x01", timeout=0.3)      # not even a header
         want = ["query[A] Pend-UDP.log.test from 127.0.0.1/udp: NOERROR",
                 "query[A] pend-udp.log.test from 127.0.0.1/udp: NOERROR",
                 "query[AAAA] pend-tcp.log.test from 127.0.0.1/tcp: NOERROR",
                 "query[A] www.t.test from 127.0.0.1/udp: NOERROR",
-                "query[?] (malformed) from 127.0.0.1/udp: FORMERR"]
+                "query[?] (malformed) from 127.0.0.1/udp: FORMERR",
+                "query[?] (malformed) from 127.0.0.1/udp: dropped"]
         wait_for(lambda: all(w in fw.log() for w in want), 5,
-                 "all five query log lines", logs=[fw.log])
+                 "all six query log lines", logs=[fw.log])
         for w in want:
             eq(fw.log().count(w), 1, "log lines %r" % w)
     finally:
