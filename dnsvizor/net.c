@@ -114,23 +114,21 @@ static const char *dv_rcode_str(const uint8_t *resp, size_t rlen)
 	return rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "RCODE?";
 }
 
-void dv_log_query(const dv_ctx *ctx, const uint8_t *q, size_t qlen,
-			 const struct sockaddr *from, const uint8_t *resp,
-			 size_t rlen, const char *proto)
+void dv_log_query(const dv_ctx *ctx, const uint8_t *qname, uint16_t qtype,
+		  const struct sockaddr *from, const uint8_t *resp,
+		  size_t rlen, const char *proto)
 {
-	wire_query wq;
 	char ip[INET6_ADDRSTRLEN], name[WIRE_MAXNAME * 4 + 2], tb[16];
 	const char *tc = "";
 	int n;
 
 	dv_sa_ntop(from, ip, sizeof(ip));
-	memset(&wq, 0, sizeof(wq));
-	if (wire_query_parse(q, qlen, &wq) == WQ_DROP || wq.qname_len == 0) {
+	if (!qname) {
 		dv_log(&ctx->lg, DV_LOG_INFO, "query[?] (malformed) from %s/%s: %s",
 		       ip, proto, dv_rcode_str(resp, rlen));
 		return;
 	}
-	n = wire_name_to_str(wq.qname, name, sizeof(name));
+	n = wire_name_to_str(qname, name, sizeof(name));
 	if (n < 0)
 		snprintf(name, sizeof(name), "?");
 	else if (n > 1 && name[n - 1] == '.')
@@ -138,8 +136,24 @@ void dv_log_query(const dv_ctx *ctx, const uint8_t *q, size_t qlen,
 	if (resp && rlen >= WIRE_HDRLEN && (wire_get16(resp + 2) & DNS_F_TC))
 		tc = " (TC)";
 	dv_log(&ctx->lg, DV_LOG_INFO, "query[%s] %s from %s/%s: %s%s",
-	       dv_type_str(wq.qtype, tb, sizeof(tb)), name, ip, proto,
+	       dv_type_str(qtype, tb, sizeof(tb)), name, ip, proto,
 	       dv_rcode_str(resp, rlen), tc);
+}
+
+/* rq parses into wq (the one parse of the query, for the resolver and
+ * the query log); a message too short for a header leaves wq as this. */
+static void dv_req_wq(zone_req *rq, wire_query *wq)
+{
+	wq->qname_len = 0;
+	wq->qtype = 0;
+	rq->wq = wq;
+}
+
+/* The name to log for a query zone_db_handle parsed into wq (NULL: no
+ * question could be read). */
+static const uint8_t *dv_log_qname(const wire_query *wq)
+{
+	return wq->qname_len ? wq->qname : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -285,21 +299,22 @@ static void dv_peer_opts(dv_rs_peer *p, const zone_effects *eff)
 
 /* A query for the resolver: remember where the answer goes. */
 static int dv_udp_pass(dv_ctx *ctx, dv_listener *l, struct msghdr *rm,
-		       const uint8_t *q, size_t qlen, const zone_effects *eff,
+		       const zone_req *rq, const zone_effects *eff,
 		       uint8_t *out, size_t *rlen)
 {
 	dv_rs_peer p;
 
 	memset(&p, 0, offsetof(dv_rs_peer, eopt));
 	dv_peer_opts(&p, eff);
-	p.qlen = 0;
+	p.logq = 0;
 	p.fd = l->fd;
 	p.peerlen = rm->msg_namelen <= sizeof(p.peer) ? rm->msg_namelen
 						      : sizeof(p.peer);
 	memcpy(&p.peer, rm->msg_name, p.peerlen);
 	if (l->addr.wildcard)
 		p.ctllen = dv_pktinfo_reply(rm, p.ctl);
-	if (!dv_rs_query(ctx, q, qlen, &p, out, ctx->tx_slot, rlen))
+	if (!dv_rs_query(ctx, rq->q, rq->qlen, rq->wq, &p, out, ctx->tx_slot,
+			 rlen))
 		return 0;
 	*rlen = dv_abuse_rs_opts(ctx, eff->opt, eff->opt_len, eff->udp_lim,
 				 out, *rlen, ctx->tx_slot);
@@ -335,6 +350,7 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	zone_result zr;
 	zone_req rq;
 	zone_effects eff;
+	wire_query wq;
 
 	ctx->nst.udp_in++;
 	if (rm->msg_flags & MSG_TRUNC) {
@@ -350,20 +366,20 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 		    ctx->now);
 	rq.srv = dv_abuse_srv(ctx);
 	rq.classify = (uint8_t)dv_abuse_rrl_on(ctx);
+	dv_req_wq(&rq, &wq);
 	zr = zone_db_handle(ctx->db, &rq, out, ctx->tx_slot, &rlen, &eff,
 			    &ctx->stats);
 	if (zr == ZONE_REPLY && rq.classify)
 		dv_abuse_limit(ctx, &rq, &eff, out, ctx->tx_slot, &rlen);
 	else if (zr == ZONE_PASS &&
-		 dv_udp_pass(ctx, l, rm, q, b->rmsg[i].msg_len, &eff, out,
-			     &rlen))
+		 dv_udp_pass(ctx, l, rm, &rq, &eff, out, &rlen))
 		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > ctx->tx_slot)
 		rlen = 0;
 	dv_effects(ctx, &eff, NULL);
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, q, b->rmsg[i].msg_len, rm->msg_name,
-			     rlen ? out : NULL, rlen, "udp");
+		dv_log_query(ctx, dv_log_qname(&wq), wq.qtype,
+			     rm->msg_name, rlen ? out : NULL, rlen, "udp");
 	if (rlen == 0)
 		return 0;
 	b->siov[k].iov_base = out;
@@ -507,22 +523,22 @@ void dv_tcp_touch(dv_tcp_conn *c)
 	}
 }
 
-static int dv_tcp_pass(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
-		       uint32_t tag, const zone_effects *eff, size_t *rlen)
+static int dv_tcp_pass(dv_tcp_conn *c, const zone_req *rq, uint32_t tag,
+		       const zone_effects *eff, size_t *rlen)
 {
 	dv_rs_peer p;
 
 	memset(&p, 0, offsetof(dv_rs_peer, eopt));
 	dv_peer_opts(&p, eff);
-	p.qlen = 0;
+	p.logq = 0;
 	p.tcp = 1;
 	p.fd = -1;
 	p.conn = c;
 	p.tag = tag;
 	p.peer = c->peer;
 	p.peerlen = sizeof(c->peer);
-	if (!dv_rs_query(c->ctx, q, qlen, &p, c->ctx->tcp_r + 2,
-			 DV_TCP_MSGMAX, rlen))
+	if (!dv_rs_query(c->ctx, rq->q, rq->qlen, rq->wq, &p,
+			 c->ctx->tcp_r + 2, DV_TCP_MSGMAX, rlen))
 		return 0;
 	*rlen = dv_abuse_rs_opts(c->ctx, eff->opt, eff->opt_len,
 				 DV_TCP_MSGMAX, c->ctx->tcp_r + 2, *rlen,
@@ -559,15 +575,17 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	zone_result zr;
 	zone_req rq;
 	zone_effects eff;
+	wire_query wq;
 
 	ctx->nst.tcp_in++;
 	ctx->now = (uint64_t)time(NULL);
 	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	rq.srv = dv_abuse_srv(ctx);
+	dv_req_wq(&rq, &wq);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
-	if (zr == ZONE_PASS && dv_tcp_pass(c, q, qlen, tag, &eff, &rlen))
+	if (zr == ZONE_PASS && dv_tcp_pass(c, &rq, tag, &eff, &rlen))
 		zr = ZONE_REPLY;
 	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
 		rlen = 0;
@@ -576,7 +594,7 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	if (dv_persist_sync(ctx) < 0)
 		rlen = 0;       /* not durable (undone): no acknowledgement */
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, q, qlen,
+		dv_log_query(ctx, dv_log_qname(&wq), wq.qtype,
 			     (const struct sockaddr *)&c->peer,
 			     rlen ? ctx->tcp_r + 2 : NULL, rlen,
 			     dv_conn_proto[c->kind]);

@@ -571,12 +571,13 @@ static uint64_t dv_rs_client_add(struct dv_rs *rs, const dv_rs_peer *p)
 			continue;
 		c->used = 1;
 		c->gen = ++rs->next_gen;
-		/* not the query-log copy (q): dv_rs_keep_question fills it
-		 * for a pending query (a struct copy costs a hit ~500 bytes) */
+		/* not the query-log copy (qname): dv_rs_keep_question fills
+		 * it for a pending query (a struct copy costs a hit ~500
+		 * bytes) */
 		memcpy(&c->p, p, offsetof(dv_rs_peer, eopt));
 		if (p->eopt_len)    /* a cookie / NSID: rare, copied apart */
 			memcpy(c->p.eopt, p->eopt, p->eopt_len);
-		c->p.qlen = 0;
+		c->p.logq = 0;
 		if (p->conn)
 			p->conn->rs_pending++;
 		rs->ncl++;
@@ -667,8 +668,8 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 		return;
 	len = a->len;
 	msg = dv_rs_with_opts(rs, &c->p, a->msg, &len);
-	if (ctx->cfg.log_queries && c->p.qlen)
-		dv_log_query(ctx, c->p.q, c->p.qlen,
+	if (ctx->cfg.log_queries && c->p.logq)
+		dv_log_query(ctx, c->p.qname, c->p.qtype,
 			     (const struct sockaddr *)&c->p.peer, msg,
 			     len, c->p.tcp ? "tcp" : "udp");
 	if (!c->p.tcp) {
@@ -1016,20 +1017,17 @@ static void dv_rs_timer_cb(evutil_socket_t fd, short what, void *arg)
 /* client queries                                                     */
 /* ------------------------------------------------------------------ */
 
-/* Keep the header and question for the query log line. */
-static void dv_rs_keep_question(dv_rs_peer *p, const uint8_t *q,
-				size_t qlen)
+/* Keep the question for the query log line. */
+static void dv_rs_keep_question(dv_rs_peer *p, const wire_query *wq)
 {
-	size_t n = qlen < sizeof(p->q) ? qlen : sizeof(p->q);
-
-	memcpy(p->q, q, n);
-	p->qlen = n;
-	if (n >= WIRE_HDRLEN)
-		memset(p->q + 6, 0, 6);  /* no records after the question */
+	memcpy(p->qname, wq->qname, wq->qname_len);
+	p->qtype = wq->qtype;
+	p->logq = 1;
 }
 
-int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
-		uint8_t *resp, size_t cap, size_t *rlen)
+int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen,
+		const wire_query *wq, dv_rs_peer *p, uint8_t *resp,
+		size_t cap, size_t *rlen)
 {
 	struct dv_rs *rs = ctx->rs;
 	uint64_t tok;
@@ -1044,9 +1042,9 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
 	if (tok == UINT64_MAX)
 		return 0;     /* overloaded: the client retries */
 	/* the UDP batch's clock when there is one (no clock read per hit) */
-	r = res_query_from(rs->res, from.af ? &from : NULL, q, qlen, p->tcp,
-			   ctx->now_ms ? ctx->now_ms : dv_rs_now_ms(), resp,
-			   cap, rlen, tok);
+	r = res_query_parsed(rs->res, from.af ? &from : NULL, wq, q, qlen,
+			     p->tcp, ctx->now_ms ? ctx->now_ms :
+			     dv_rs_now_ms(), resp, cap, rlen, tok);
 	if (r != RES_PENDING || *rlen > cap) {
 		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
 		if (r != RES_ANSWERED || *rlen > cap)
@@ -1055,7 +1053,7 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
 		/* only a pending client ages (dv_rs_client_reclaim) */
 		rs->cl[tok & 0xffff].since = dv_rs_mono();
 		if (ctx->cfg.log_queries)
-			dv_rs_keep_question(&rs->cl[tok & 0xffff].p, q, qlen);
+			dv_rs_keep_question(&rs->cl[tok & 0xffff].p, wq);
 	}
 	dv_rs_pump(rs);
 	return *rlen > 0;

@@ -22,8 +22,9 @@ typedef struct dv_rs_peer {
 	uint16_t elim;              /* largest reply (UDP) */
 	uint16_t eopt_len;          /* EDNS options the reply gets (abuse.h) */
 	uint8_t eopt[ZONE_EOPT_MAX];
-	uint8_t q[288];             /* header + question, for the query log */
-	size_t qlen;
+	uint8_t logq;               /* 1: qname/qtype kept for the query log */
+	uint16_t qtype;
+	uint8_t qname[WIRE_MAXNAME]; /* as asked */
 } dv_rs_peer;
 
 /* Start the resolver when recursion is on (after the event base exists):
@@ -33,10 +34,12 @@ int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen);
 void dv_rs_reload(dv_ctx *ctx);
 /* Write the cache to <state-dir>/cache.bin (atomically) and free. */
 void dv_rs_stop(dv_ctx *ctx);
-/* A query zone_db_handle passed on.  1 if resp holds the reply now, 0
- * if there is none (it comes later to p, or the query was dropped). */
-int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen, dv_rs_peer *p,
-		uint8_t *resp, size_t cap, size_t *rlen);
+/* A query zone_db_handle passed on, with the parse it made (zone_req.wq).
+ * 1 if resp holds the reply now, 0 if there is none (it comes later to
+ * p, or the query was dropped). */
+int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen,
+		const wire_query *wq, dv_rs_peer *p, uint8_t *resp,
+		size_t cap, size_t *rlen);
 /* A TCP connection closes: its waiting answers are dropped. */
 void dv_rs_conn_gone(dv_ctx *ctx, dv_tcp_conn *c);
 

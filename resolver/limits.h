@@ -1,6 +1,6 @@
 /*
  * resolver/ internal (limits.c): counters of work in flight by key, for
- * the fairness limits of resolver.c: upstream queries per zone cut
+ * the engine's fairness limits: upstream queries per zone cut
  * (key: the lowercased wire name) and client queries waiting per client
  * address (key: family and address prefix).  A key is stored only while
  * its count is above zero, so the table holds as many entries as there

@@ -1,7 +1,43 @@
 /*
- * resolver/ internal: the cache (cache.c) and the DNSSEC primitives
- * (validate.c) as used by the iterator (resolver.c, servers.c).  Not for
- * use outside resolver/.
+ * resolver/ internal: the cache (cache.c), the DNSSEC primitives
+ * (validate.c, denial.c), the trust anchors and key table (trust.c),
+ * local policy (policy.c), and the engine's private state (res_ctx,
+ * tasks, transactions, parsed messages) with the functions its parts
+ * share.  Not for use outside resolver/ (the shell includes only
+ * resolver.h; unit tests may look inside).
+ *
+ * The engine is split by what each part does; calls go one way, down
+ * this list (a file calls only files below it, never one above; the
+ * arrows name the engine files each one calls):
+ *
+ *   resolver.c  public API: res_new/free, res_query*, res_next_action,
+ *               res_on_reply/error/timer, prefetch, the run loop that
+ *               steps woken tasks (-> reply.c, iter.c, task.c,
+ *               answer.c, action.c)
+ *   reply.c     an upstream reply for a transaction: checks (id,
+ *               question, 0x20, cookie), TC/FORMERR/BADCOOKIE resends,
+ *               referral / minimised step / final answer / negative
+ *               (-> msg.c, task.c)
+ *   iter.c      one step of a task: local data, the caches, forwarding,
+ *               the iterator (zone cut, server choice, QNAME
+ *               minimisation); a validating task goes to chain.c
+ *               (-> chain.c, msg.c, task.c, action.c)
+ *   chain.c     DNSSEC chain of trust over tasks: DS/DNSKEY fetches, the
+ *               walk down from the trust anchor, each chain entry and the
+ *               denial checked (-> task.c, answer.c, validate.c,
+ *               denial.c, trust.c)
+ *   msg.c       upstream messages: parse, read RRsets, put what a reply
+ *               says into the cache, follow the answer (CNAME/DNAME)
+ *               into a task's chain (-> task.c, answer.c, cache.c)
+ *   task.c      tasks, waiters, transactions (build and send upstream
+ *               queries), finishing a task (-> answer.c, action.c)
+ *   answer.c    a client reply built from a finished task, delivered
+ *               and put into the answer cache (-> action.c, cache.c)
+ *   action.c    the action queue the shell drains; random bytes
+ *
+ * Below all of them, calling none of the files above: cache.c,
+ * validate.c, denial.c (-> validate.c), trust.c, servers.c, limits.c,
+ * cookie.c, policy.c; they know nothing of tasks.
  *
  * RRset data uses the zones/ format: count x { rdlen(2), rdata } with
  * uncompressed names, so cached data and zone data share code.
@@ -9,7 +45,12 @@
 #ifndef DV_RES_INT_H
 #define DV_RES_INT_H
 
+#include <string.h>
+
+#include "resolver/cookie.h"
+#include "resolver/limits.h"
 #include "resolver/resolver.h"
+#include "resolver/servers.h"
 
 /* Credibility of cached data, RFC 2181 5.4.1 (higher wins). */
 enum {
@@ -140,7 +181,8 @@ size_t res_cache_count(const res_cache *c);
 size_t res_cache_bytes(const res_cache *c);
 
 /* ------------------------------------------------------------------ */
-/* validate.c: DNSSEC primitives (RFC 4033-4035, 5155, 6840, 8624)    */
+/* validate.c, denial.c: DNSSEC primitives (RFC 4033-4035, 5155,     */
+/* 6840, 8624, 9276)                                                  */
 /* ------------------------------------------------------------------ */
 
 /* RFC 8914 Extended DNS Error codes used in bogus replies. */
@@ -193,6 +235,7 @@ res_val_result res_val_dnskey(const uint8_t *zone_lname,
 			      const uint8_t *ds, uint32_t dslen,
 			      uint16_t dscount, uint64_t now_s,
 			      int no_timecheck);
+/* denial.c: */
 /*
  * Denial of existence from a response's authority section (already
  * validated NSEC/NSEC3 RRsets passed in as a list).  kind: 1 NXDOMAIN,
@@ -294,5 +337,360 @@ int res_policy_private_addr(const res_cfg *cfg, uint16_t type,
 			    const uint8_t *rd, uint16_t rdlen);
 /* 1 if lname is at or below a --rebind-domain-ok domain. */
 int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
+
+
+/* ------------------------------------------------------------------ */
+/* The engine's private state, shared by its parts                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Re-entrancy: tasks never step each other directly.  A task that must
+ * run (new, woken by a child sub-task, retry after a failure) is put on
+ * the wake list; every public entry point drains that list and then
+ * frees finished tasks, so no frame ever touches a freed task.
+ */
+
+enum {
+	MAX_WORK = 64,          /* upstream queries per client query */
+	MAX_DEPTH = 8,          /* nested glueless sub-tasks */
+	MAX_CHAIN = 12,         /* CNAME/DNAME links */
+	MAX_TRIES = 2,          /* sends to one server per task */
+	MAX_ADDRS = 32,         /* candidate servers per zone cut */
+	MAX_FAILED_NS = 16,
+	MAX_MINIMISE = 10,      /* RFC 9156 MAX_MINIMISE_COUNT */
+	TASK_DEADLINE = 12000,  /* ms per client query, sub-tasks included */
+	STALE_AFTER = 1800,     /* RFC 8767 client response timer (ms) */
+	NO_EDE = 0xffff,
+	EDNS_UP = 1232,
+	MSG_MAXRR = 512,
+	MSG_BUF = 160 * 1024,
+	RR_SEC_AN = 1, RR_SEC_NS = 2, RR_SEC_AR = 3,
+	TRIED_MAX = 64,
+	TRY_LAME = 255,
+	MAX_AUTH = 16,          /* NSEC/NSEC3 RRsets kept from a reply */
+	MAX_FETCH = 40,         /* DS/DNSKEY fetches per validation */
+	/* fairness defaults (res_cfg) */
+	DEF_MAX_TASKS = 1000, DEF_JOSTLE_MS = 200, DEF_CLIENT_MAX = 200,
+	DEF_SERVER_MAX = 200, DEF_ZONE_MAX = 100, DEF_TXN_MAX = 1000,
+};
+
+/* ---- a parsed upstream message (msg.c) ---- */
+
+typedef struct msg_rr {
+	uint8_t sec;
+	uint16_t type, cls, rdlen;
+	uint32_t ttl;
+	uint32_t owner;         /* offset of the lowercased owner in buf */
+	uint32_t rd;            /* offset of the decompressed rdata in buf */
+} msg_rr;
+
+typedef struct res_msg {
+	uint16_t id, flags;
+	uint8_t qname[WIRE_MAXNAME];
+	uint16_t qtype, qclass;
+	size_t nrr;
+	msg_rr rr[MSG_MAXRR];
+	size_t blen;
+	uint8_t buf[MSG_BUF];
+} res_msg;
+
+/* ---- tasks, waiters, transactions (task.c) ---- */
+
+/* A client (or a prefetch) waiting for a task's answer. */
+typedef struct res_waiter {
+	struct res_waiter *next;
+	uint64_t token;
+	int tcp;
+	int prefetch;              /* no client: refresh the answer cache */
+	uint8_t ckey[9];           /* client address key (res_query_from) */
+	uint8_t cklen;             /* 0: not counted per client */
+	wire_query q;
+} res_waiter;
+
+typedef struct chain_rr {
+	uint8_t owner[WIRE_MAXNAME];
+	uint16_t type, count;
+	uint32_t ttl, len;
+	uint8_t *data;
+	uint16_t sigcount;         /* covering RRSIGs (for DO clients) */
+	uint32_t siglen;
+	uint8_t *sigs;
+	uint8_t vsec;              /* res_sec once validated (or cached) */
+	uint8_t synth;             /* CNAME synthesized from a DNAME */
+} chain_rr;
+
+/* What a DS/DNSKEY fetch for the validator brought back. */
+typedef struct fetch_res {
+	uint8_t have;
+	uint8_t name[WIRE_MAXNAME];
+	uint16_t type;
+	int rcode;
+	chain_rr rr;               /* the RRset (data NULL: none) */
+	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
+	int nauth;
+	uint32_t ttl;              /* negative TTL */
+} fetch_res;
+
+typedef struct res_tried {
+	res_addr addr;
+	uint8_t n;
+} res_tried;
+
+typedef struct res_task res_task;
+struct res_task {
+	res_task *next;            /* r->tasks */
+	res_task *wnext;           /* r->wake list */
+	res_task *parent, *child, *root;
+	res_waiter *waiters;
+	uint8_t qname[WIRE_MAXNAME];   /* lowercased, as asked */
+	uint8_t sname[WIRE_MAXNAME];   /* current name along the chain */
+	uint16_t qtype, qclass;
+	int depth, work, pending;
+	uint8_t done, woken, client;
+	uint8_t refresh;           /* prefetch: do not answer from the cache */
+	uint8_t stale;             /* answered with stale data (RFC 8767) */
+	uint8_t active;            /* counted in r->nactive */
+	uint8_t jostled;           /* gave its place: clients get nothing */
+	int rcode;
+	uint16_t ede;              /* RFC 8914 code for the reply, or NO_EDE */
+	uint64_t start_ms;
+	chain_rr chain[2 * MAX_CHAIN + 2];
+	int nchain;
+	uint32_t min_ttl;
+	/* negative answers */
+	uint8_t has_soa;
+	uint8_t soa_owner[WIRE_MAXNAME];
+	uint8_t *soa;
+	uint16_t soa_len;
+	uint32_t soa_ttl;
+	/* iteration */
+	uint8_t min_cut[WIRE_MAXNAME]; /* cut the minimisation counts from */
+	int min_n;                     /* labels of sname asked */
+	uint8_t min_set;               /* min_cut is valid */
+	uint8_t qmin_off;              /* a server failed a minimised query */
+	res_tried tried[TRIED_MAX];
+	int ntried;
+	uint8_t failed_ns[MAX_FAILED_NS][WIRE_MAXNAME];
+	int nfailed;
+	/* DNSSEC */
+	uint8_t fetch;             /* fetches DS/DNSKEY for its parent */
+	uint8_t want_do;           /* a DO client: needs the NSEC proofs */
+	uint8_t local_seen[WIRE_MAXNAME]; /* sname last checked locally */
+	uint8_t stale_tried;       /* RFC 8767 client response timer ran */
+	uint8_t vphase, vdone;     /* validating / validated */
+	uint8_t sec;               /* res_sec of the whole result */
+	uint8_t neg_sec;           /* of the negative part */
+	int vrcode;                /* the result's rcode */
+	uint16_t vede;             /* why it is bogus (RFC 8914) */
+	char vwhy[128];
+	uint8_t neg_name[WIRE_MAXNAME]; /* the name the denial is about */
+	chain_rr soa_sig;          /* RRSIGs of the SOA (sigs only) */
+	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 RRsets with RRSIGs */
+	int nauth;
+	int nfetch;
+	fetch_res fx;
+};
+
+typedef struct res_txn {
+	struct res_txn *next;
+	uint64_t id;
+	uint16_t msgid;
+	res_task *task;
+	res_addr server;
+	uint8_t transport;
+	uint8_t caps, edns, minimised, fwd;
+	uint8_t counted;           /* in the server/zone/total counts */
+	uint8_t cookie;            /* sent with a COOKIE option (cc) */
+	uint8_t cookie_retry;      /* a resend after BADCOOKIE */
+	uint8_t cc[RES_CC_LEN];
+	uint8_t qname[WIRE_MAXNAME];   /* as sent (0x20 case) */
+	uint8_t zone[WIRE_MAXNAME];    /* the server's zone (bailiwick) */
+	uint16_t qtype;
+	const char *tls_name;
+	uint64_t sent_ms, deadline;
+} res_txn;
+
+/* An action queued for the shell (action.c). */
+typedef struct res_qact {
+	res_action a;
+	uint8_t *buf;
+} res_qact;
+
+/* The engine (res_new).  Everything the parts share. */
+struct res_ctx {
+	res_cfg cfg;
+	res_stats st;
+	res_cache *cache;
+	res_servers *srv;
+	res_task *tasks, *wake_head, *wake_tail;
+	res_txn *txns;
+	uint64_t next_txn;
+	uint64_t rng;              /* fallback when cfg.random is NULL */
+	uint64_t last_prefetch;
+	/* action queue */
+	res_qact *q;
+	size_t qhead, qlen, qcap;
+	uint8_t *last_buf;         /* msg of the action handed out last */
+	/* synchronous answer for the res_query in progress */
+	res_waiter *sync_w;
+	uint8_t *sync_buf;
+	size_t sync_cap, sync_len;
+	int sync_done;
+	res_msg *msg;              /* scratch: parsed upstream reply */
+	res_keys *keys;            /* trust anchors + key table (--dnssec) */
+	uint8_t *scratch;          /* 65535: replies, queries, RRsets */
+	uint8_t *sigscratch;
+	uint8_t *localbuf;         /* local data answers (cfg.local) */
+	/* fairness: work in flight (limits.c, servers.c) */
+	res_ctab *zload;           /* upstream queries per zone cut */
+	res_ctab *cload;           /* waiting queries per client address */
+	size_t nactive;            /* client tasks not done */
+	size_t ntxns;              /* upstream queries in flight */
+	uint8_t csecret[16];       /* client cookie secret (RFC 7873) */
+};
+
+/* res_follow_answer: how far the answer section took the chain */
+/* res_follow_answer: how far the answer section took the chain */
+enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
+
+/* What res_txn_send sends where. */
+typedef struct send_spec {
+	const uint8_t *qname;      /* lowercased */
+	uint16_t qtype;
+	const uint8_t *zone;
+	uint8_t rd, fwd, minimised, transport, nocaps, cookie_retry;
+	const char *tls_name;
+} send_spec;
+
+/* ---- small helpers ---- */
+
+/* Pointer to the parent name inside name (name must not be root). */
+static inline const uint8_t *name_parent(const uint8_t *name)
+{
+	return name + name[0] + 1;
+}
+
+/* The last n labels of name (n <= labels(name)). */
+static inline const uint8_t *name_suffix(const uint8_t *name, int n)
+{
+	int skip = wire_name_labels(name) - n;
+
+	while (skip-- > 0)
+		name = name_parent(name);
+	return name;
+}
+
+static inline void name_copy(uint8_t *dst, const uint8_t *src)
+{
+	memcpy(dst, src, wire_name_len(src));
+}
+
+static inline uint32_t clamp_ttl(const res_ctx *r, uint32_t ttl)
+{
+	if (r->cfg.max_cache_ttl && ttl > r->cfg.max_cache_ttl)
+		ttl = r->cfg.max_cache_ttl;
+	if (r->cfg.min_cache_ttl && ttl < r->cfg.min_cache_ttl)
+		ttl = r->cfg.min_cache_ttl;
+	return ttl;
+}
+
+static inline uint32_t ttl_left(uint64_t expire_ms, uint64_t now_ms)
+{
+	return expire_ms > now_ms ? (uint32_t)((expire_ms - now_ms) / 1000) : 0;
+}
+
+static inline const uint8_t *rr_owner(const res_msg *m, const msg_rr *rr)
+{
+	return m->buf + rr->owner;
+}
+
+static inline uint32_t res_lim(uint32_t v, uint32_t def)
+{
+	return v ? v : def;
+}
+
+/* ---- action.c: the action queue, random bytes ---- */
+
+void res_rnd(res_ctx *r, void *buf, size_t len);
+int res_queue_push(res_ctx *r, const res_action *a, const uint8_t *msg,
+		   size_t len);
+
+/* ---- answer.c: replies to clients ---- */
+
+size_t res_reply_limit(const res_ctx *r, const res_waiter *w, size_t cap);
+uint32_t res_neg_ttl(const res_ctx *r, const res_task *t);
+int res_task_negative(const res_task *t, int rcode);
+void res_reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
+		       uint64_t now);
+
+/* ---- task.c: tasks, waiters, transactions ---- */
+
+res_task *res_task_new(res_ctx *r, const uint8_t *lname, uint16_t qtype,
+		       uint16_t qclass, res_task *parent);
+void res_crr_free(chain_rr *c);
+void res_fx_clear(fetch_res *f);
+void res_waiter_free(res_ctx *r, res_waiter *w);
+void res_task_free(res_ctx *r, res_task *t);
+res_task *res_task_find_client(res_ctx *r, const uint8_t *lname,
+			       uint16_t qtype, uint16_t qclass);
+void res_task_wake(res_ctx *r, res_task *t);
+int res_chain_add(res_task *t, const uint8_t *owner, uint16_t type,
+		  uint32_t ttl, const uint8_t *data, uint32_t len,
+		  uint16_t count);
+void res_chain_sigs(res_task *t, const uint8_t *sigs, uint32_t siglen,
+		    uint16_t sigcount);
+int res_task_set_soa(res_task *t, const uint8_t *owner,
+		     const uint8_t *rdata, uint16_t rdlen, uint32_t ttl);
+void res_tried_mark(res_task *t, const res_addr *a, int lame);
+unsigned res_tried_count(res_task *t, const res_addr *a);
+int res_tried_exhausted(res_task *t, const res_addr *a);
+void res_txn_release(res_ctx *r, res_txn *x);
+void res_txn_unlink(res_ctx *r, res_txn *x);
+int res_txn_send(res_ctx *r, res_task *t, const res_addr *srv,
+		 const send_spec *s, uint64_t now);
+res_txn *res_txn_find(res_ctx *r, uint64_t id);
+void res_task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now);
+void res_task_progress(res_ctx *r, res_task *t);
+void res_task_retry(res_ctx *r, res_task *t);
+
+/* ---- msg.c: upstream messages ---- */
+
+void res_neg_put(res_ctx *r, const res_task *t, const uint8_t *name,
+		 uint16_t type, uint64_t now);
+int res_msg_parse(res_msg *m, const uint8_t *pkt, size_t len);
+uint16_t res_msg_rrset(const res_msg *m, int sec, const uint8_t *owner,
+		       uint16_t type, uint8_t *out, size_t cap,
+		       uint32_t *len, uint32_t *ttl);
+uint16_t res_msg_sigs(const res_msg *m, int sec, const uint8_t *owner,
+		      uint16_t type, uint8_t *out, size_t cap,
+		      uint32_t *len);
+const msg_rr *res_msg_first(const res_msg *m, int sec, uint16_t type);
+void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
+		   int referral, uint64_t now);
+int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
+		      uint8_t *name, uint16_t qt, int record);
+void res_take_soa(res_ctx *r, res_task *t, const res_msg *m,
+		  const uint8_t *bw);
+void res_take_auth(res_ctx *r, res_task *t, const res_msg *m,
+		   const uint8_t *bw);
+const msg_rr *res_find_referral(const res_msg *m);
+int res_referral_ok(const res_msg *m, const msg_rr *ns,
+		    const uint8_t *bw, const uint8_t *qn);
+const msg_rr *res_msg_opt(const res_msg *m);
+
+/* ---- chain.c: the DNSSEC chain of trust ---- */
+
+void res_validate_step(res_ctx *r, res_task *t, uint64_t now);
+
+/* ---- iter.c: stepping a task ---- */
+
+void res_task_step(res_ctx *r, res_task *t, uint64_t now);
+
+/* ---- reply.c: an upstream reply ---- */
+
+/* A reply for transaction x: 1 when it was dropped as a spoof and x still
+ * waits; 0 when it was taken (x freed; tasks may be woken). */
+int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
+		   uint64_t now_ms);
 
 #endif

@@ -6,13 +6,22 @@
  * clock or random functions (random bytes come from cfg.random).
  *
  * Files:
- *   resolver.c  res_new/free, client queries, the iterator state machine
+ *   resolver.c  the API below: res_new/free, client queries, replies,
+ *               timers; the engine's parts (res_int.h says which file
+ *               calls which): reply.c upstream replies, iter.c the
+ *               iterator and forwarding, chain.c the DNSSEC chain of
+ *               trust, msg.c upstream message parsing, task.c tasks and
+ *               transactions, answer.c client replies, action.c the
+ *               action queue
  *   cache.c     RRset cache + wire-answer cache (hot path), persistence
  *   servers.c   root hints, forwarders, server selection (smoothed RTT,
  *               dead servers probed one query at a time)
  *   limits.c    counts of work in flight per zone cut and per client
  *   cookie.c    DNS cookies on upstream queries (RFC 7873 client side)
  *   validate.c  DNSSEC validation (ldns for the signature maths)
+ *   denial.c    DNSSEC denial of existence (NSEC, NSEC3)
+ *   trust.c     trust anchors and the key table
+ *   policy.c    local answers and the rebind filter
  *
  * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
  * TTLs and timeouts (the shell may pass a monotonic-adjusted value).
@@ -145,6 +154,15 @@ res_result res_query_from(res_ctx *r, const res_addr *client,
 			  const uint8_t *q, size_t qlen, int tcp,
 			  uint64_t now_ms, uint8_t *resp, size_t cap,
 			  size_t *resp_len, uint64_t client_token);
+/* The same for a query already parsed: wq is what wire_query_parse made
+ * of q (WQ_OK), e.g. by zone_db_handle (zone_req.wq) before it passed
+ * the query on; the query is not parsed again.  q is still needed (an
+ * error reply echoes its question).  wq is only read during the call. */
+res_result res_query_parsed(res_ctx *r, const res_addr *client,
+			    const wire_query *wq, const uint8_t *q,
+			    size_t qlen, int tcp, uint64_t now_ms,
+			    uint8_t *resp, size_t cap, size_t *resp_len,
+			    uint64_t client_token);
 
 /* ---- upstream side: actions the shell must carry out ---- */
 

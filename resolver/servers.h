@@ -1,7 +1,8 @@
 /*
  * resolver/ internal (servers.c): root hints, the upstream address
  * filter, and per-server state for selection (smoothed RTT, timeouts,
- * capabilities).  Used by resolver.c only.  Sans-IO like the rest.
+ * capabilities).  Used by the engine only (task.c, iter.c, reply.c,
+ * resolver.c).  Sans-IO like the rest.
  */
 #ifndef DV_RES_SERVERS_H
 #define DV_RES_SERVERS_H

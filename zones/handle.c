@@ -214,18 +214,18 @@ zone_result zone_db_handle(zone_db *db, const zone_req *rq, uint8_t *resp,
 			   size_t resp_cap, size_t *resp_len,
 			   zone_effects *eff, zone_stats *st)
 {
-	wire_query q;
-	wire_qresult pr = wire_query_parse(rq->q, rq->qlen, &q);
+	wire_query local, *q = rq->wq ? rq->wq : &local;
+	wire_qresult pr = wire_query_parse(rq->q, rq->qlen, q);
 
 	memset(eff, 0, offsetof(zone_effects, opt));
-	if (pr != WQ_DROP && q.has_edns) {
+	if (pr != WQ_DROP && q->has_edns) {
 		eff->edns = 1;
-		eff->udp_lim = (uint16_t)hd_limit(db, &q, 0, 65535);
-		if (pr == WQ_OK && rq->srv && (q.cookie_off || q.nsid))
-			hd_edns(rq, &q, eff, st);
+		eff->udp_lim = (uint16_t)hd_limit(db, q, 0, 65535);
+		if (pr == WQ_OK && rq->srv && (q->cookie_off || q->nsid))
+			hd_edns(rq, q, eff, st);
 	}
-	if (hd_plain(&q, pr))
-		return zone_answer_parsed(db, &q, pr, hd_how(rq), resp, resp_cap,
+	if (hd_plain(q, pr))
+		return zone_answer_parsed(db, q, pr, hd_how(rq), resp, resp_cap,
 					  resp_len, st, eff, rq->classify);
-	return hd_slow(db, rq, &q, pr, resp, resp_cap, resp_len, eff, st);
+	return hd_slow(db, rq, q, pr, resp, resp_cap, resp_len, eff, st);
 }

@@ -532,6 +532,12 @@ typedef struct zone_req {
 					 identity answers, ZONE_Q_LOOPBACK) */
 	const zone_edns_srv *srv;     /* server cookies / NSID, or NULL */
 	uint8_t classify;             /* 1: fill eff->rclass/rhash (RRL) */
+	/* Not NULL: zone_db_handle parses the message into *wq (its only
+	 * parse) and leaves it there for the caller: on ZONE_PASS it is a
+	 * QUERY that wire_query_parse accepted (WQ_OK), to hand to the
+	 * resolver (res_query_parsed); after any result, with qlen >= 12,
+	 * qname_len 0 means no question could be read (the query log). */
+	wire_query *wq;
 } zone_req;
 
 typedef struct zone_xfr zone_xfr; /* an outgoing AXFR/IXFR stream */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the resolver engine's reply path (resolver.c):
+ * libFuzzer target for the resolver engine's reply path (reply.c, msg.c):
  * a client query starts a resolution (first byte: iterate from test root
  * hints or forward; QNAME minimisation on/off; qtype), then the rest of
  * the input is cut into replies (2-byte length + bytes) delivered to the

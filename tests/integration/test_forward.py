@@ -19,7 +19,7 @@ import dns.message
 import dns.query
 
 from dvtest import (BINARY, Server, case, check, eq, expect, free_port,
-                    has_flag, rcode, run, short, tmpdir, write)
+                    has_flag, rcode, run, short, tmpdir, wait_for, write)
 
 ZONE = """$ORIGIN t.test.
 $TTL 300
@@ -695,6 +695,53 @@ def dns_upstream_tcp():
                      ("--dns-upstream=http:1.2.3.4", "expected udp:")):
         rc, out = dv_test(bad)
         check(rc != 0 and why in out, "%s: %s" % (bad, out))
+
+
+LOGZONE = """$ORIGIN log.test.
+$TTL 300
+@       SOA ns1 hostmaster 1 7200 3600 1209600 300
+@       NS  ns1
+ns1     A   192.0.2.1
+*       A   192.0.2.44
+*       AAAA 2001:db8::44
+"""
+
+
+@case
+def log_queries_resolver_answers():
+    """--log-queries logs what the resolver answers from the one parse of
+    each query: a pending answer over UDP and over TCP (logged when it
+    comes), a cache hit (logged at once), an authoritative answer, and
+    messages with no readable question (answered FORMERR, or dropped when
+    not even the header is there) as malformed."""
+    up = Server(zones={"log.test": LOGZONE})
+    fw = Server(conf=["no-resolv", "allow-loopback-upstream",
+                      "server=127.0.0.1#%d" % up.port, "log-queries"],
+                zones={"t.test": ZONE})
+    try:
+        r = rd_query(fw, "Pend-UDP.log.test")
+        expect(r, "NOERROR")
+        r = rd_query(fw, "pend-udp.log.test")          # a cache hit
+        expect(r, "NOERROR")
+        r = rd_query(fw, "pend-tcp.log.test", "AAAA", tcp=True)
+        expect(r, "NOERROR")
+        r = rd_query(fw, "www.t.test")
+        expect(r, "NOERROR", aa=True)
+        fw.raw_udp(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        fw.raw_udp(b"\x12\x34\x01", timeout=0.3)      # not even a header
+        want = ["query[A] Pend-UDP.log.test from 127.0.0.1/udp: NOERROR",
+                "query[A] pend-udp.log.test from 127.0.0.1/udp: NOERROR",
+                "query[AAAA] pend-tcp.log.test from 127.0.0.1/tcp: NOERROR",
+                "query[A] www.t.test from 127.0.0.1/udp: NOERROR",
+                "query[?] (malformed) from 127.0.0.1/udp: FORMERR",
+                "query[?] (malformed) from 127.0.0.1/udp: dropped"]
+        wait_for(lambda: all(w in fw.log() for w in want), 5,
+                 "all six query log lines", logs=[fw.log])
+        for w in want:
+            eq(fw.log().count(w), 1, "log lines %r" % w)
+    finally:
+        fw.stop()
+        up.stop()
 
 
 def _stop_nsds():

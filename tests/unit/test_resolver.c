@@ -1,7 +1,7 @@
-/* Unit tests for the resolver engine (resolver.c, servers.c): a fake
- * internet of authoritative servers built from zones/ (zone_db per
- * address) answers the engine's SEND actions; a fake clock drives the
- * timeouts. */
+/* Unit tests for the resolver engine (resolver.c and the parts res_int.h
+ * lists, servers.c) through its public API: a fake internet of
+ * authoritative servers built from zones/ (zone_db per address) answers
+ * the engine's SEND actions; a fake clock drives the timeouts. */
 #include <stdlib.h>
 #include <string.h>
 #include <ldns/ldns.h>
@@ -1827,6 +1827,66 @@ static void test_cookies(void)
 	net_free(&n);
 }
 
+/* res_query_parsed takes the caller's parse (zone_db_handle's): the same
+ * answers as res_query, and the message is not parsed again. */
+static void test_query_parsed(void)
+{
+	fnet n;
+	static uint8_t out[65536], out2[65536];
+	uint8_t q[512];
+	size_t qlen, len = 0, len2 = 0;
+	wire_query wq;
+	res_result rr;
+	res_ctx *r;
+	ldns_pkt *p;
+
+	net_init(&n);
+	r = new_res(&n, 1);
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	qlen = make_query(q, "www.example.com", DNS_T_A, 0x4321, 1);
+	T_EQ(wire_query_parse(q, qlen, &wq), WQ_OK);
+	n.nans = 0;
+	rr = res_query_parsed(r, NULL, &wq, q, qlen, 0, n.now, out,
+			      sizeof(out), &len, 9);
+	T_EQ(rr, RES_PENDING);
+	drive(r, &n);
+	T_EQ(n.nans, 1);
+	p = n.nans ? pkt_of(n.ans[0], n.anslen[0]) : NULL;
+	T_CHECK(p != NULL);
+	if (p) {
+		T_EQ(ldns_pkt_id(p), 0x4321);
+		T_CHECK(sec_has(p, 1, "192.0.2.80"));
+		ldns_pkt_free(p);
+	}
+	/* a hit: the same bytes as res_query gives for the same message */
+	qlen = make_query(q, "WWW.Example.com", DNS_T_A, 0x5555, 1);
+	T_EQ(wire_query_parse(q, qlen, &wq), WQ_OK);
+	T_EQ(res_query(r, q, qlen, 0, n.now, out2, sizeof(out2), &len2, 10),
+	     RES_ANSWERED);
+	/* the header is not looked at again: with QR set, a parse would
+	 * drop the message */
+	q[2] |= 0x80;
+	T_EQ(res_query_parsed(r, NULL, &wq, q, qlen, 0, n.now, out,
+			      sizeof(out), &len, 11), RES_ANSWERED);
+	T_EQ(len, len2);
+	T_CHECK(len == len2 && memcmp(out, out2, len) == 0);
+	T_EQ(res_query(r, q, qlen, 0, n.now, out2, sizeof(out2), &len2, 12),
+	     RES_DROP);
+	T_EQ(res_get_stats(r)->queries, 4);
+	T_EQ(res_get_stats(r)->cache_hits, 2);
+	/* the checks of res_query still apply: class CH is refused */
+	qlen = make_query(q, "www.example.com", DNS_T_A, 0x6666, 0);
+	wire_put16(q + qlen - 2, DNS_C_CH);
+	T_EQ(wire_query_parse(q, qlen, &wq), WQ_OK);
+	T_EQ(res_query_parsed(r, NULL, &wq, q, qlen, 0, n.now, out,
+			      sizeof(out), &len, 13), RES_ANSWERED);
+	T_CHECK(len >= WIRE_HDRLEN && (out[3] & 0xf) == DNS_R_REFUSED);
+	res_free(r);
+	net_free(&n);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1863,5 +1923,6 @@ int main(void)
 	T_RUN(test_client_limit);
 	T_RUN(test_jostle);
 	T_RUN(test_cookies);
+	T_RUN(test_query_parsed);
 	T_DONE();
 }

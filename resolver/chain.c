@@ -1,0 +1,538 @@
+/*
+ * DNSSEC: the chain of trust (RFC 4035 5) over the task machinery.
+ * The signature and denial maths are validate.c's; the trust anchors and
+ * the table of zone results are trust.c's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolver/res_int.h"
+
+/*
+ * A client task whose answer is complete enters the validation phase
+ * (res_task_finish sets vphase).  res_validate_step runs from the start each
+ * time the task is woken: results are memoized in the chain entries
+ * (vsec) and in the key table, so each pass gets further, and a pass
+ * that needs a DS or DNSKEY RRset it does not have starts one fetch
+ * sub-task and returns; the fetch's result comes back in t->fx.
+ *
+ * The walk establishes, top-down from the closest trust anchor, what
+ * each name between the anchor and a target is: a secure zone (DS
+ * validated with the parent's keys, DNSKEY validated with the DS), an
+ * insecure delegation (no DS, proven by NSEC/NSEC3), not a zone cut at
+ * all (proven), or bogus.  Signed data is checked with the keys of its
+ * signer; unsigned data is fine only below an insecure delegation.
+ */
+
+enum { W_DONE = 0, W_WAIT = 1, KS_DSOK = 9 };
+
+typedef struct fview {
+	int rcode;
+	const uint8_t *data, *sigs;
+	uint32_t len, siglen, ttl;
+	uint16_t count, sigcount;
+	const chain_rr *auth;
+	int nauth;
+} fview;
+
+typedef struct walk_out {
+	uint8_t state;                /* RES_KS_SECURE/INSECURE/BOGUS */
+	uint8_t zone[WIRE_MAXNAME];   /* the deepest secure zone */
+	const res_kent *e;
+} walk_out;
+
+static void set_bogus(res_task *t, uint16_t ede, const char *why)
+{
+	if (t->vede != NO_EDE && t->vwhy[0])
+		return;            /* the first reason found is the one told */
+	t->vede = ede;
+	snprintf(t->vwhy, sizeof(t->vwhy), "%.127s", why);
+}
+
+static uint32_t kt_ttl(uint32_t ttl)
+{
+	return ttl < 5 ? 5 : ttl > 86400 ? 86400 : ttl;
+}
+
+/* The DS or DNSKEY RRset of name: from the cache (signed), from the
+ * last fetch, or a new fetch (W_WAIT). */
+static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
+		 uint16_t type, uint64_t now, fview *v)
+{
+	res_crrset c;
+	int stale = 0;
+	res_task *ch;
+
+	memset(v, 0, sizeof(*v));
+	if (r->cache && res_cache_get_rrset(r->cache, name, type, now, 0, &c,
+					    &stale) && c.sigcount) {
+		v->data = c.data;
+		v->len = c.len;
+		v->count = c.count;
+		v->sigs = c.sigs;
+		v->siglen = c.siglen;
+		v->sigcount = c.sigcount;
+		v->ttl = ttl_left(c.expire_ms, now);
+		return W_DONE;
+	}
+	if (t->fx.have && t->fx.type == type &&
+	    wire_name_equal(t->fx.name, name)) {
+		const chain_rr *rr = &t->fx.rr;
+
+		v->rcode = t->fx.rcode;
+		if (rr->data) {
+			v->data = rr->data;
+			v->len = rr->len;
+			v->count = rr->count;
+			v->sigs = rr->sigs;
+			v->siglen = rr->siglen;
+			v->sigcount = rr->sigcount;
+			v->ttl = rr->ttl;
+		} else {
+			v->ttl = t->fx.ttl;
+		}
+		v->auth = t->fx.auth;
+		v->nauth = t->fx.nauth;
+		return W_DONE;
+	}
+	if (t->nfetch >= MAX_FETCH || t->depth >= MAX_DEPTH) {
+		v->rcode = DNS_R_SERVFAIL;
+		return W_DONE;
+	}
+	ch = res_task_new(r, name, type, DNS_C_IN, t);
+	if (!ch) {
+		v->rcode = DNS_R_SERVFAIL;
+		return W_DONE;
+	}
+	ch->fetch = 1;
+	ch->start_ms = now;
+	t->child = ch;
+	t->nfetch++;
+	res_task_wake(r, ch);
+	return W_WAIT;
+}
+
+/* Length of the uncompressed name at p that ends within max bytes (and
+ * within WIRE_MAXNAME), else 0: RRSIG data comes from the network. */
+static size_t name_len_within(const uint8_t *p, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && p[n]) {
+		if (p[n] > 63)
+			return 0;
+		n += (size_t)p[n] + 1;
+	}
+	return n < max && n < WIRE_MAXNAME ? n + 1 : 0;
+}
+
+/* The signer name of the first RRSIG whose signer encloses owner. */
+static int sig_signer(const uint8_t *owner, const uint8_t *sigs,
+		      uint32_t siglen, uint16_t n, uint8_t *signer)
+{
+	size_t p = 0;
+
+	for (uint16_t k = 0; k < n && p + 2 <= siglen; k++) {
+		uint16_t rl = wire_get16(sigs + p);
+		const uint8_t *rd = sigs + p + 2;
+		size_t nl;
+
+		if (p + 2 + rl > siglen)
+			break;
+		p += 2 + (size_t)rl;
+		if (rl < 19)
+			continue;
+		nl = name_len_within(rd + 18, (size_t)rl - 18);
+		if (nl == 0)
+			continue;
+		wire_name_lower(signer, rd + 18);
+		if (wire_name_is_sub(owner, signer))
+			return 1;
+	}
+	return 0;
+}
+
+/* RFC 4035 5.3.3: a validated RRset lives no longer than its RRSIGs'
+ * original TTL and expiration allow. */
+static void sig_ttl_cap(const res_ctx *r, res_task *t, chain_rr *c,
+			uint64_t now)
+{
+	uint32_t cap = c->ttl;
+	size_t p = 0;
+
+	for (uint16_t k = 0; k < c->sigcount && p + 2 <= c->siglen; k++) {
+		uint16_t rl = wire_get16(c->sigs + p);
+		const uint8_t *rd = c->sigs + p + 2;
+
+		p += 2 + (size_t)rl;
+		if (rl < 18 || p > c->siglen)
+			break;
+		if (wire_get32(rd + 4) < cap)
+			cap = wire_get32(rd + 4);
+		if (!r->cfg.no_timecheck) {
+			uint32_t exp = wire_get32(rd + 8), nw = (uint32_t)(now / 1000);
+			uint32_t left = (uint32_t)(exp - nw);   /* RFC 1982 */
+
+			if (left < 0x80000000u && left < cap)
+				cap = left;
+		}
+	}
+	c->ttl = cap;
+	if (cap < t->min_ttl)
+		t->min_ttl = cap;
+}
+
+/* NSEC/NSEC3 RRsets of auth that validate with the zone's keys, as a
+ * list of single records.  Returns the count (out has max slots). */
+static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
+			 const uint8_t *zn, const res_kent *e,
+			 uint64_t now, res_nsec_set *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < nauth; i++) {
+		const chain_rr *a = &auth[i];
+		res_val_result vr;
+		uint8_t signer[WIRE_MAXNAME];
+		size_t p = 0;
+
+		if (!a->sigcount || !sig_signer(a->owner, a->sigs, a->siglen,
+						a->sigcount, signer) ||
+		    !wire_name_equal(signer, zn))
+			continue;
+		vr = res_val_rrset(a->owner, a->type, a->data, a->len,
+				   a->count, a->sigs, a->siglen, a->sigcount,
+				   zn, e->keys, e->klen, e->kcount,
+				   now / 1000, r->cfg.no_timecheck, NULL);
+		if (vr.sec != RES_SEC_SECURE)
+			continue;
+		for (uint16_t k = 0; k < a->count && p + 2 <= a->len &&
+		     n < max; k++) {
+			uint16_t rl = wire_get16(a->data + p);
+
+			if (p + 2 + rl > a->len)
+				break;
+			out[n].lname = a->owner;
+			out[n].type = a->type;
+			out[n].rdata = a->data + p + 2;
+			out[n].rdlen = rl;
+			n++;
+			p += 2 + (size_t)rl;
+		}
+	}
+	return n;
+}
+
+static void kt_put(res_ctx *r, const uint8_t *name, uint8_t state,
+		   uint16_t ede, const char *why, const fview *v,
+		   uint32_t ttl, uint64_t now)
+{
+	res_keys_put(r->keys, name, state, ede, why, v ? v->data : NULL,
+		     v ? v->len : 0, v ? v->count : 0, kt_ttl(ttl), now);
+}
+
+/* The DNSKEY RRset of zone, checked against its DS set (ds, from an
+ * anchor or a validated DS RRset).  Result into the key table. */
+static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
+		     const uint8_t *ds, uint32_t dslen, uint16_t dscount,
+		     uint64_t now)
+{
+	char why[256], zs[WIRE_MAXNAME * 4];
+	res_val_result vr;
+	fview v;
+
+	if (fetch(r, t, zn, DNS_T_DNSKEY, now, &v) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(zn, zs, sizeof(zs));
+	if (!v.data) {
+		snprintf(why, sizeof(why), "no DNSKEY for %.100s", zs);
+		kt_put(r, zn, RES_KS_BOGUS, EDE_DNSKEY_MISSING, why, NULL,
+		       v.rcode == DNS_R_NOERROR ? v.ttl : 5, now);
+		return W_DONE;
+	}
+	vr = res_val_dnskey(zn, v.data, v.len, v.count, v.sigs, v.siglen,
+			    v.sigcount, ds, dslen, dscount, now / 1000,
+			    r->cfg.no_timecheck);
+	snprintf(why, sizeof(why), "DNSKEY %.100s: %.100s", zs, vr.why);
+	if (vr.sec == RES_SEC_SECURE)
+		kt_put(r, zn, RES_KS_SECURE, 0, why, &v, v.ttl, now);
+	else if (vr.sec == RES_SEC_INSECURE)
+		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, v.ttl, now);
+	else
+		kt_put(r, zn, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+	return W_DONE;
+}
+
+/* What name d is, seen from the secure zone z (keys ze) above it. */
+static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
+		   const uint8_t *z, const res_kent *ze, uint64_t now)
+{
+	char why[256], ds[WIRE_MAXNAME * 4];
+	res_nsec_set ns[64];
+	res_val_result vr;
+	size_t n;
+	fview v;
+	const res_kent *de = res_keys_get(r->keys, d, now);
+
+	if (de && de->state == KS_DSOK) {
+		/* DS already validated: only the DNSKEY is missing */
+		uint8_t *dsdata = malloc(de->klen ? de->klen : 1);
+		uint32_t dl = de->klen;
+		uint16_t dc = de->kcount;
+		int rc;
+
+		if (!dsdata)
+			return W_DONE;
+		memcpy(dsdata, de->keys, dl);
+		rc = zone_keys(r, t, d, dsdata, dl, dc, now);
+		free(dsdata);
+		return rc;
+	}
+	if (fetch(r, t, d, DNS_T_DS, now, &v) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(d, ds, sizeof(ds));
+	if (v.data) {
+		vr = res_val_rrset(d, DNS_T_DS, v.data, v.len, v.count, v.sigs,
+				   v.siglen, v.sigcount, z, ze->keys, ze->klen,
+				   ze->kcount, now / 1000, r->cfg.no_timecheck,
+				   NULL);
+		if (vr.sec != RES_SEC_SECURE) {
+			snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
+			kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+			return W_DONE;
+		}
+		kt_put(r, d, KS_DSOK, 0, "", &v, v.ttl < 60 ? v.ttl : 60,
+		       now);
+		return ds_step(r, t, d, z, ze, now);
+	}
+	if (v.rcode != DNS_R_NOERROR && v.rcode != DNS_R_NXDOMAIN) {
+		snprintf(why, sizeof(why), "no answer to the DS query for %.100s",
+			 ds);
+		kt_put(r, d, RES_KS_BOGUS, EDE_DNSSEC_INDETERMINATE, why,
+		       NULL, 5, now);
+		return W_DONE;
+	}
+	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64);
+	if (v.rcode == DNS_R_NXDOMAIN) {
+		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
+		if (vr.sec == RES_SEC_SECURE)
+			kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
+		else if (vr.sec == RES_SEC_INSECURE)
+			kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl,
+			       now);
+		else
+			goto bogus;
+		return W_DONE;
+	}
+	vr = res_val_denial(3, d, DNS_T_DS, z, ns, n);
+	if (vr.sec == RES_SEC_SECURE || vr.sec == RES_SEC_INSECURE) {
+		kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl, now);
+		return W_DONE;
+	}
+	if (res_val_denial(2, d, DNS_T_DS, z, ns, n).sec == RES_SEC_SECURE) {
+		kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
+		return W_DONE;
+	}
+bogus:
+	snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
+	kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+	return W_DONE;
+}
+
+/* The status of the zone that holds target (see the comment above). */
+static int walk(res_ctx *r, res_task *t, const uint8_t *target,
+		uint64_t now, walk_out *o)
+{
+	const uint8_t *ds, *anchor;
+	uint32_t dslen;
+	uint16_t dscount;
+	const res_kent *e;
+	int tl = wire_name_labels(target);
+
+	memset(o, 0, sizeof(*o));
+	anchor = res_keys_anchor(r->keys, target, &ds, &dslen, &dscount);
+	if (!anchor || res_keys_nta(r->keys, target)) {
+		o->state = RES_KS_INSECURE;
+		return W_DONE;
+	}
+	e = res_keys_get(r->keys, anchor, now);
+	if (!e || e->state == KS_DSOK) {
+		if (zone_keys(r, t, anchor, ds, dslen, dscount, now) ==
+		    W_WAIT)
+			return W_WAIT;
+		e = res_keys_get(r->keys, anchor, now);
+		if (!e) {
+			res_task_wake(r, t);     /* table was emptied: again */
+			return W_WAIT;
+		}
+	}
+	name_copy(o->zone, anchor);
+	for (int l = wire_name_labels(anchor) + 1;
+	     l <= tl && e->state == RES_KS_SECURE; l++) {
+		const uint8_t *d = name_suffix(target, l);
+		const res_kent *de = res_keys_get(r->keys, d, now);
+
+		if (!de || de->state == KS_DSOK) {
+			if (ds_step(r, t, d, o->zone, e, now) == W_WAIT)
+				return W_WAIT;
+			de = res_keys_get(r->keys, d, now);
+			e = res_keys_get(r->keys, o->zone, now);
+			if (!de || !e || de->state == KS_DSOK) {
+				res_task_wake(r, t);
+				return W_WAIT;
+			}
+		}
+		if (de->state == RES_KS_NOCUT)
+			continue;
+		e = de;
+		name_copy(o->zone, d);
+	}
+	o->state = e->state;
+	o->e = e;
+	return W_DONE;
+}
+
+/* Validate one chain entry; c->vsec gets the result. */
+static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
+{
+	uint8_t signer[WIRE_MAXNAME], wc[WIRE_MAXNAME];
+	char os[WIRE_MAXNAME * 4], why[256];
+	res_val_result vr;
+	walk_out w;
+	int sig = c->sigcount && sig_signer(c->owner, c->sigs, c->siglen,
+					    c->sigcount, signer);
+
+	if (c->vsec)
+		return W_DONE;
+	if (c->synth) {           /* as good as the DNAME before it */
+		c->vsec = RES_SEC_SECURE;
+		return W_DONE;
+	}
+	if (walk(r, t, sig ? signer : c->owner, now, &w) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(c->owner, os, sizeof(os));
+	if (w.state == RES_KS_INSECURE) {
+		c->vsec = RES_SEC_INSECURE;
+	} else if (w.state != RES_KS_SECURE) {
+		c->vsec = RES_SEC_BOGUS;
+		set_bogus(t, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
+			  w.e ? w.e->why : "broken chain of trust");
+	} else if (!sig) {
+		c->vsec = RES_SEC_BOGUS;
+		snprintf(why, sizeof(why), "no RRSIG for %.100s type %u in a "
+			 "signed zone", os, c->type);
+		set_bogus(t, EDE_RRSIGS_MISSING, why);
+	} else if (!wire_name_equal(w.zone, signer)) {
+		c->vsec = RES_SEC_BOGUS;
+		snprintf(why, sizeof(why), "%.100s: signer is not a secure zone",
+			 os);
+		set_bogus(t, EDE_DNSSEC_BOGUS, why);
+	} else {
+		vr = res_val_rrset(c->owner, c->type, c->data, c->len,
+				   c->count, c->sigs, c->siglen, c->sigcount,
+				   signer, w.e->keys, w.e->klen, w.e->kcount,
+				   now / 1000, r->cfg.no_timecheck, wc);
+		if (vr.sec == RES_SEC_SECURE && wc[0]) {
+			res_nsec_set ns[64];
+			size_t n = auth_nsecs(r, t->auth, t->nauth, signer,
+					      w.e, now, ns, 64);
+
+			vr = res_val_denial_wildcard(c->owner, wc, signer, ns,
+						     n);
+		}
+		c->vsec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_BOGUS) {
+			snprintf(why, sizeof(why), "%.100s: %.100s", os, vr.why);
+			set_bogus(t, vr.ede, why);
+		} else if (vr.sec == RES_SEC_SECURE) {
+			sig_ttl_cap(r, t, c, now);
+		}
+	}
+	if (r->cache && !c->synth)
+		res_cache_set_sec(r->cache, c->owner, c->type, 0, c->vsec);
+	return W_DONE;
+}
+
+/* Validate the denial of a negative answer; t->neg_sec gets it. */
+static int val_negative(res_ctx *r, res_task *t, uint64_t now)
+{
+	int nx = t->vrcode == DNS_R_NXDOMAIN;
+	const uint8_t *name = t->neg_name[0] ? t->neg_name : t->sname;
+	char why[256], ns_[WIRE_MAXNAME * 4];
+	res_nsec_set ns[64];
+	res_val_result vr;
+	walk_out w;
+	size_t n;
+
+	if (t->neg_sec)
+		return W_DONE;
+	if (walk(r, t, t->has_soa ? t->soa_owner : name, now, &w) == W_WAIT)
+		return W_WAIT;
+	wire_name_to_str(name, ns_, sizeof(ns_));
+	if (w.state == RES_KS_INSECURE) {
+		t->neg_sec = RES_SEC_INSECURE;
+	} else if (w.state != RES_KS_SECURE) {
+		t->neg_sec = RES_SEC_BOGUS;
+		set_bogus(t, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
+			  w.e ? w.e->why : "broken chain of trust");
+	} else if (!t->has_soa || !wire_name_equal(w.zone, t->soa_owner)) {
+		t->neg_sec = RES_SEC_BOGUS;
+		snprintf(why, sizeof(why), "%.100s: negative answer without a "
+			 "signed zone's SOA", ns_);
+		set_bogus(t, EDE_NSEC_MISSING, why);
+	} else {
+		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64);
+		vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone, ns, n);
+		t->neg_sec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_BOGUS) {
+			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
+			set_bogus(t, vr.ede, why);
+		}
+	}
+	if (r->cache)
+		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,
+				  t->neg_sec);
+	return W_DONE;
+}
+
+void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
+{
+	uint8_t sec = RES_SEC_SECURE;
+	int neg = res_task_negative(t, t->vrcode);
+
+	if (t->root->work >= MAX_WORK ||
+	    now - t->root->start_ms > TASK_DEADLINE) {
+		set_bogus(t, EDE_DNSSEC_INDETERMINATE, "validation did not "
+			  "finish in time");
+		sec = RES_SEC_BOGUS;
+		goto done;
+	}
+	for (int i = 0; i < t->nchain; i++)
+		if (val_entry(r, t, &t->chain[i], now) == W_WAIT)
+			return;
+	if (neg && val_negative(r, t, now) == W_WAIT)
+		return;
+	for (int i = 0; i <= t->nchain; i++) {
+		uint8_t s = i < t->nchain ? t->chain[i].vsec :
+			    neg ? t->neg_sec : RES_SEC_SECURE;
+
+		if (s == RES_SEC_BOGUS)
+			sec = RES_SEC_BOGUS;
+		else if (s != RES_SEC_SECURE && sec == RES_SEC_SECURE)
+			sec = RES_SEC_INSECURE;
+	}
+done:
+	t->sec = sec;
+	if (sec == RES_SEC_SECURE)
+		r->st.secure++;
+	else if (sec == RES_SEC_BOGUS)
+		r->st.bogus++;
+	else
+		r->st.insecure++;
+	t->vphase = 0;
+	t->vdone = 1;
+	res_fx_clear(&t->fx);
+	res_task_finish(r, t, t->vrcode, now);
+}
