@@ -48,9 +48,9 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBS := $(BUILD)/libresolver.a $(BUILD)/libzones.a $(BUILD)/libdhcp.a \
 	$(BUILD)/libacme.a
 
-.PHONY: all deps test asan fuzz bench run install clean check-arrows check-sansio man unit integration
+.PHONY: all deps test asan fuzz bench run install clean check-arrows check-sansio check-loops man unit integration
 
-all: $(BUILD)/dnsvizor contrib/dnsvizor.8 check-arrows check-sansio
+all: $(BUILD)/dnsvizor contrib/dnsvizor.8 check-arrows check-sansio check-loops
 
 deps:
 	@sh contrib/deps.sh
@@ -88,6 +88,10 @@ check-arrows:
 # Protocol libraries must not call socket, file, clock or random functions.
 check-sansio: $(LIBS)
 	@SAN=$(SAN) sh contrib/check-sansio.sh $(LIBS)
+
+# No loops of calls between shell files (from the objects' symbols).
+check-loops: $(BUILD)/dnsvizor
+	@sh contrib/check-loops.sh $(BUILD)/obj/dnsvizor
 
 unit: $(UNIT_BIN)
 

@@ -105,6 +105,10 @@ typedef struct dv_ctx {
 	struct dv_acme *acme;       /* ACME client (acme_shell.c), or NULL */
 	struct dv_abuse *abuse;     /* cookies, NSID, RRL (abuse.c) */
 	const dv_conn_ops *doh_ops; /* DoH connections (dohconn.c) */
+	/* net.c's dv_conn_reply, set by dv_net_init: how an answer that
+	 * comes later (the resolver's) goes out on a stream connection */
+	void (*conn_reply)(struct dv_tcp_conn *c, uint32_t tag,
+			   const uint8_t *msg, size_t len);
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;

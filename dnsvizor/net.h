@@ -54,10 +54,4 @@ void dv_tcp_touch(dv_tcp_conn *c);
 /* Close and free c. */
 void dv_tcp_close(dv_tcp_conn *c);
 
-/* net.c: one query log line.  qname (wire, as asked) and qtype come from
- * the query's one parse (zone_req.wq); qname NULL: malformed. */
-void dv_log_query(const dv_ctx *ctx, const uint8_t *qname, uint16_t qtype,
-		  const struct sockaddr *from, const uint8_t *resp,
-		  size_t rlen, const char *proto);
-
 #endif

@@ -29,7 +29,7 @@
 #include "dnsvizor/config_int.h"
 #include "dnsvizor/dot.h"
 #include "dnsvizor/abuse.h"
-#include "dnsvizor/net.h"
+#include "dnsvizor/querylog.h"
 #include "dnsvizor/resolve.h"
 #include "resolver/resolver.h"
 
@@ -676,7 +676,7 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 		dv_rs_udp_reply(ctx, &c->p, msg, len);
 	} else if (c->p.conn && len <= DV_RS_MAXMSG) {
 		/* TCP, DoT: length-framed; DoH: the HTTP stream c->p.tag */
-		dv_conn_reply(c->p.conn, c->p.tag, msg, len);
+		ctx->conn_reply(c->p.conn, c->p.tag, msg, len);
 	}
 	dv_rs_client_del(rs, c);
 }
