@@ -79,6 +79,7 @@ struct dv_secondaries;
 struct dv_dhcpd;
 struct dv_leasedns;
 struct dv_tls;
+struct dv_outq;
 
 typedef struct dv_ctx {
 	struct event_base *base;
@@ -95,6 +96,8 @@ typedef struct dv_ctx {
 	struct dv_tls *tls;         /* DoT/DoH certificates (tls.c), or NULL */
 	struct dv_acme *acme;       /* ACME client (acme_shell.c), or NULL */
 	struct dv_abuse *abuse;     /* cookies, NSID, RRL (abuse.c) */
+	struct dv_outq *outq;       /* outgoing queries (outq.c), on first
+				       use */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;

@@ -29,6 +29,7 @@ typedef struct oq_slot {
 	uint16_t qtype, qclass;
 	uint8_t used, tcp, queued, dying;
 	uint8_t act, err, tries, retries;
+	uint8_t opcode;
 	unsigned flags;
 	uint32_t timeout_ms;       /* of the current try */
 	uint32_t nrx;              /* messages delivered (stream) */
@@ -289,6 +290,7 @@ int zone_outq_query(zone_outq *q, const zone_oq_addr *server,
 	    !(s = oq_alloc(q, server, o, user)))
 		return -1;
 	memcpy(s->qname, q->buf, wire_name_len(q->buf));
+	s->opcode = (uint8_t)((wire_get16(msg + 2) >> 11) & 0xf);
 	s->qtype = qt;
 	s->qclass = qc;
 	memcpy(q->buf, msg, len);
@@ -361,6 +363,8 @@ static int oq_check_question(const oq_slot *s, const uint8_t *msg,
 	uint8_t lname[WIRE_MAXNAME];
 	uint16_t qt, qc;
 
+	if (((wire_get16(msg + 2) >> 11) & 0xf) != s->opcode)
+		return ZOQ_RX_BAD_QUESTION;
 	if (wire_get16(msg + 4) == 0)
 		/* no question: an error rcode (a server that does not echo
 		 * it), or a later message of a transfer */

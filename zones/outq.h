@@ -10,9 +10,9 @@
  * callback), signs it with TSIG when a key is given, and hands it back
  * as a SEND action.  A response is accepted only when its id, the
  * server's address and port, the transport and the question (name
- * compared case-insensitively, type, class) all match a pending query
- * and, with a key, its TSIG verifies; everything else is rejected and
- * counted (zone_oq_stats).  Timeouts and retries (UDP: each try waits
+ * compared case-insensitively, type, class) and the opcode all match a
+ * pending query and, with a key, its TSIG verifies; everything else is
+ * rejected and counted (zone_oq_stats).  Timeouts and retries (UDP: each try waits
  * twice as long as the one before) run off the caller's `now`; a UDP
  * response with TC set sends the same query again over TCP.
  *
