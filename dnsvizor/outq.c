@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -158,6 +159,21 @@ static int oq_socket(const zone_oq_addr *server, int type,
 	return fd;
 }
 
+/* A reply that matched a signed query but fails its TSIG is worth a
+ * (rate-limited) line: a wrong secret on one side, or a forgery.  Other
+ * rejects are only counted (zone_oq_stats). */
+static void oq_rejected(struct dv_outq *oq, int rc, const zone_oq_addr *from)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (rc != ZOQ_RX_BAD_TSIG)
+		return;
+	inet_ntop(from->af == 4 ? AF_INET : AF_INET6, from->addr, ip,
+		  sizeof(ip));
+	dv_log(&oq->ctx->lg, DV_LOG_WARN, "reply from %s#%u fails TSIG: "
+	       "ignored", ip, (unsigned)from->port);
+}
+
 static oq_q *oq_get(struct dv_outq *oq, uint32_t h)
 {
 	size_t i = (size_t)(h & 0xffff);
@@ -240,6 +256,7 @@ static void oq_tcp_read(struct bufferevent *bev, void *arg)
 	zone_oq_action a;
 	uint8_t lb[2];
 	size_t n;
+	int rc;
 
 	while (evbuffer_copyout(in, lb, 2) == 2) {
 		n = wire_get16(lb);
@@ -247,9 +264,12 @@ static void oq_tcp_read(struct bufferevent *bev, void *arg)
 			break;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, oq->rbuf, n);
-		if (zone_outq_on_reply(oq->core, 0, &c->server, 1, oq->rbuf, n,
-				       oq_now_ms(), &a) == ZOQ_RX_OK)
+		rc = zone_outq_on_reply(oq->core, 0, &c->server, 1, oq->rbuf,
+					n, oq_now_ms(), &a);
+		if (rc == ZOQ_RX_OK)
 			oq_act(oq, &a);
+		else
+			oq_rejected(oq, rc, &c->server);
 	}
 	oq_pump(oq);
 }
@@ -373,6 +393,7 @@ static void oq_udp_read(evutil_socket_t fd, short what, void *arg)
 	zone_oq_action a;
 	zone_oq_addr fa;
 	ssize_t n;
+	int rc;
 
 	(void)what;
 	for (int i = 0; i < DV_OQ_UDP_READS && st->h == h; i++) {
@@ -385,10 +406,14 @@ static void oq_udp_read(evutil_socket_t fd, short what, void *arg)
 			zone_outq_on_error(oq->core, h, oq_now_ms());
 			break;
 		}
-		if (oq_from_sa((struct sockaddr *)&from, &fa) == 0 &&
-		    zone_outq_on_reply(oq->core, h, &fa, 0, oq->rbuf,
-				       (size_t)n, oq_now_ms(), &a) == ZOQ_RX_OK)
+		if (oq_from_sa((struct sockaddr *)&from, &fa) < 0)
+			continue;
+		rc = zone_outq_on_reply(oq->core, h, &fa, 0, oq->rbuf,
+					(size_t)n, oq_now_ms(), &a);
+		if (rc == ZOQ_RX_OK)
 			oq_act(oq, &a);
+		else
+			oq_rejected(oq, rc, &fa);
 	}
 	oq_pump(oq);
 }
