@@ -58,6 +58,7 @@ typedef struct oq_q {
 	uint8_t *copy;             /* TCP on a shared connection */
 	size_t copylen;
 	int stream;
+	int own_conn;
 	struct sockaddr_storage src;
 	socklen_t srclen;
 } oq_q;
@@ -454,7 +455,7 @@ static int oq_send(struct dv_outq *oq, oq_q *st, const zone_oq_action *a)
 	}
 	if (st->conn)         /* (not expected: TCP is not retried) */
 		return 0;
-	return oq_tcp_send(oq, st, &a->server, a->msg, a->len, st->stream);
+	return oq_tcp_send(oq, st, &a->server, a->msg, a->len, st->own_conn);
 }
 
 static void oq_act(struct dv_outq *oq, const zone_oq_action *a)
@@ -582,6 +583,7 @@ static void oq_start(oq_q *st, const dv_oq_req *r)
 	st->arg = r->arg;
 	st->user = r->user;
 	st->stream = (r->o.flags & ZOQ_STREAM) != 0;
+	st->own_conn = r->own_conn;
 	st->srclen = 0;
 	if (r->source && r->source_len <= sizeof(st->src)) {
 		memcpy(&st->src, r->source, r->source_len);

@@ -51,6 +51,8 @@ typedef struct dv_oq_req {
 	size_t len;
 	zone_oq_opts o;                  /* ZOQ_* flags, TSIG key, timeout,
 					    retries (zones/outq.h) */
+	int own_conn;                    /* TCP: a connection of its own,
+					    not shared (zone transfers) */
 	dv_oq_cb cb;
 	void *arg;
 	uint64_t user;

@@ -469,6 +469,7 @@ static int sec_send(dv_sec *s, const uint8_t *q, size_t len, unsigned flags,
 	r.msg = q;
 	r.len = len;
 	r.o.flags = ZOQ_KEEP_ID | flags;
+	r.own_conn = (flags & ZOQ_STREAM) != 0;   /* a transfer */
 	r.o.timeout_ms = timeout_ms;
 	r.cb = cb;
 	r.arg = s;

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the outgoing-query table (zones/outq.c) with a fake
  * clock and a fixed random sequence: ids, matching (wrong id, address,
- * port, transport, question: rejected and counted), retries with
+ * port, transport, question, opcode: rejected and counted), retries with
  * backoff, the final timeout, TC fallback to TCP, streams, cancel, and
  * TSIG-signed requests with verified and failed responses.
  */
@@ -140,6 +140,12 @@ static void test_match(void)
 	wire_put16(bad + rn - 4, DNS_T_AAAA);
 	T_EQ(zone_outq_on_reply(q, 0, &s1, 0, bad, rn, 10, &b),
 	     ZOQ_RX_BAD_QUESTION);
+	/* another opcode (a NOTIFY answer to a query) */
+	memcpy(bad, rep, rn);
+	wire_put16(bad + 2, (uint16_t)(wire_get16(bad + 2) |
+				       DNS_OP_NOTIFY << 11));
+	T_EQ(zone_outq_on_reply(q, 0, &s1, 0, bad, rn, 10, &b),
+	     ZOQ_RX_BAD_QUESTION);
 	/* no question with NOERROR; QR clear; too short */
 	memcpy(bad, rep, WIRE_HDRLEN);
 	wire_put16(bad + 4, 0);
@@ -151,7 +157,7 @@ static void test_match(void)
 	     ZOQ_RX_MALFORMED);
 	T_EQ(st->bad_id, 2);
 	T_EQ(st->bad_addr, 3);
-	T_EQ(st->bad_question, 3);
+	T_EQ(st->bad_question, 4);
 	T_EQ(st->malformed, 2);
 	T_EQ(zone_outq_pending(q), 1);
 	/* the right one, its name in another case (0x20) */
