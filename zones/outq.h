@@ -12,9 +12,9 @@
  * server's address and port, the transport and the question (name
  * compared case-insensitively, type, class) and the opcode all match a
  * pending query and, with a key, its TSIG verifies; everything else is
- * rejected and counted (zone_oq_stats).  Timeouts and retries (UDP: each try waits
- * twice as long as the one before) run off the caller's `now`; a UDP
- * response with TC set sends the same query again over TCP.
+ * rejected and counted (zone_oq_stats).  Timeouts and retries (UDP:
+ * each try waits twice as long as the one before) run off the caller's
+ * `now`; a UDP response with TC set sends the same query again over TCP.
  *
  * Two modes for callers that judge replies themselves:
  *   ZOQ_KEEP_ID  the message's own id is used (the resolver engine and
