@@ -21,6 +21,18 @@
  *     message, or a reply it found spoofed) and 0 when done.
  * Callbacks may start and cancel queries.  The service lives in the
  * context (dv_outq_of creates it on first use) until dv_outq_stop.
+ *
+ * How the users fit: the resolver sends the engine's message as it is
+ * (ZOQ_KEEP_ID | ZOQ_TC_RAW, a stream so that a reply the engine finds
+ * spoofed keeps it waiting; the engine keeps its own timers); NOTIFY
+ * hands over an unsigned message with the target's key and 4 retries;
+ * a secondary's SOA check and transfer send what zones/xfrin.c built
+ * (its id from dv_outq_pick_id, its TSIG checked by xfrin), a transfer
+ * as a stream on a connection of its own.  An RFC 2136 client sends its
+ * UPDATE unsigned with o.key set (signed here, the response verified
+ * here) and judges the reply; a "wait until these servers serve serial
+ * N" poller sends one SOA query per server address with retries and
+ * ends the rest with dv_outq_cancel_all when it is satisfied.
  */
 #ifndef DV_OUTQ_H
 #define DV_OUTQ_H
