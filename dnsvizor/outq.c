@@ -360,6 +360,7 @@ static int oq_tcp_send(struct dv_outq *oq, oq_q *st, const zone_oq_addr *srv,
 		       const uint8_t *msg, size_t len, int noshare)
 {
 	oq_conn *c = noshare ? NULL : oq_conn_find(oq, srv, st);
+	struct timeval now = { 0, 0 };
 	uint8_t lb[2];
 
 	if (!c && !(c = oq_conn_new(oq, srv, st)))
@@ -371,8 +372,11 @@ static int oq_tcp_send(struct dv_outq *oq, oq_q *st, const zone_oq_addr *srv,
 	}
 	wire_put16(lb, (uint16_t)len);
 	if (bufferevent_write(c->bev, lb, 2) < 0 ||
-	    bufferevent_write(c->bev, msg, len) < 0)
+	    bufferevent_write(c->bev, msg, len) < 0) {
+		if (c->npending == 0)   /* unused: let the idle timer close it */
+			evtimer_add(c->idle, &now);
 		return -1;
+	}
 	evtimer_del(c->idle);
 	c->nsent++;
 	c->npending++;
