@@ -5,10 +5,10 @@
  * process.  It owns the config, the answer db, the event base, every
  * listener and TCP connection, and the preallocated UDP batch buffers.
  * Each feature keeps its own state behind one pointer here (persist,
- * notifier, secondaries, dhcpd, leasedns, rs, tls, acme, abuse) and
+ * notifier, secondaries, dhcpd, leasedns, rs, tls, acme, abuse, outq) and
  * declares its functions in its own header (net.h, persist.h, notify.h,
  * secondary.h, xfrout.h, resolve.h, localupd.h, dhcpd.h, leasedns.h,
- * tls.h, acme_shell.h, abuse.h).  Callbacks receive the ctx (or an
+ * tls.h, acme_shell.h, abuse.h, outq.h).  Callbacks receive the ctx (or an
  * object pointing back to it) through their libevent argument; there is
  * no global state.
  */
@@ -88,6 +88,7 @@ struct dv_secondaries;
 struct dv_dhcpd;
 struct dv_leasedns;
 struct dv_tls;
+struct dv_outq;
 
 typedef struct dv_ctx {
 	struct event_base *base;
@@ -109,6 +110,8 @@ typedef struct dv_ctx {
 	 * comes later (the resolver's) goes out on a stream connection */
 	void (*conn_reply)(struct dv_tcp_conn *c, uint32_t tag,
 			   const uint8_t *msg, size_t len);
+	struct dv_outq *outq;       /* outgoing queries (outq.c), on first
+				       use */
 	dv_config cfg;
 	zone_db *db;
 	dv_logger lg;

@@ -29,6 +29,7 @@
 #include "dnsvizor/notify.h"
 #include "dnsvizor/secondary.h"
 #include "dnsvizor/resolve.h"
+#include "dnsvizor/outq.h"
 #include "dnsvizor/dhcpd.h"
 #include "dnsvizor/dohconn.h"
 #include "dnsvizor/tls.h"
@@ -578,6 +579,7 @@ static void dv_shutdown(dv_ctx *ctx)
 	dv_tls_free(ctx);
 	dv_persist_close(ctx);
 	dv_notify_free(ctx);
+	dv_outq_stop(ctx);      /* after every user of it */
 	if (ctx->pid_written && ctx->cfg.pid_file &&
 	    unlink(ctx->cfg.pid_file) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "pid-file %s: %s",

@@ -7,30 +7,27 @@
  * outside the zone are skipped (there is no resolver yet).
  *
  * Each target has at most one NOTIFY in flight: a newer serial replaces a
- * pending one (new id).  A NOTIFY is sent from an unconnected socket per
- * address family and retransmitted after 1, 2, 4, 8 and 16 seconds until
- * a reply with the same id, QR=1 and opcode NOTIFY arrives from the
- * target's address (TSIG-verified when the target has a key).  The
- * message is built once per serial, so no pointer into a zone is kept: a
- * zone replaced by an UPDATE or a reload cannot dangle here.
+ * pending one (new id).  The outgoing service (outq.h) sends it and
+ * retransmits it after 1, 2, 4, 8 and 16 seconds until a reply with the
+ * same id, question and opcode arrives from the target's address and port
+ * (TSIG-signed and verified when the target has a key).  The message is
+ * built once per serial, so no pointer into a zone is kept: a zone
+ * replaced by an UPDATE or a reload cannot dangle here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/random.h>
 #include <arpa/inet.h>
-
-#include <event2/event.h>
 
 #include "dnsvizor/addr.h"
 #include "dnsvizor/notify.h"
+#include "dnsvizor/outq.h"
 
 enum {
 	DV_NOTIFY_TRIES = 5,
+	DV_NOTIFY_FIRST_MS = 1000,   /* then 2, 4, 8, 16 s */
 	DV_NOTIFY_MSG = 1024,
-	DV_NOTIFY_RX = 4096,
 };
 
 typedef struct dv_ntarget {
@@ -43,75 +40,48 @@ typedef struct dv_ntarget {
 	uint8_t keyname[WIRE_MAXNAME];
 	zone_tsig_key key;                 /* copy: survives reloads */
 	/* the NOTIFY in flight */
-	int active, tries;
-	uint16_t id;
+	int active;
+	uint32_t h;                        /* its outq handle */
 	uint32_t serial, done_serial;
 	int have_done;
-	uint8_t msg[DV_NOTIFY_MSG];
-	size_t len;
-	zone_tsig_ctx tsig;
-	struct event *timer;
 } dv_ntarget;
 
 struct dv_notifier {
 	dv_ctx *ctx;
 	dv_ntarget **t;
 	size_t n;
-	int fd[2];                         /* IPv4, IPv6 */
-	struct event *ev[2];
 };
 
-static int dv_nfam(const dv_addr *a)
-{
-	return a->ss.ss_family == AF_INET6 ? 1 : 0;
-}
-
-static uint16_t dv_nrandom_id(void)
-{
-	uint16_t id = 0;
-
-	if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
-		id = (uint16_t)(time(NULL) ^ getpid());
-	return id;
-}
-
 /* ------------------------------------------------------------------ */
-/* sending                                                            */
+/* sending and replies                                                */
 /* ------------------------------------------------------------------ */
 
-static void dv_nsend(dv_ntarget *t)
-{
-	struct dv_notifier *nf = t->nf;
-	int fd = nf->fd[dv_nfam(&t->addr)];
-	int ms = 1000 << t->tries;
-	struct timeval tv = { ms / 1000, 0 };
-
-	if (fd < 0 || sendto(fd, t->msg, t->len, 0,
-			     (const struct sockaddr *)&t->addr.ss,
-			     t->addr.len) < 0)
-		dv_log(&nf->ctx->lg, DV_LOG_WARN, "notify %s to %s: %s",
-		       t->zone, t->addr.str,
-		       fd < 0 ? "no socket for the family" : strerror(errno));
-	t->tries++;
-	evtimer_add(t->timer, &tv);
-}
-
-static void dv_ntimeout(evutil_socket_t fd, short what, void *arg)
+/* The target's NOTIFY is over: answered, or no answer after every try. */
+static int dv_ndone(void *arg, uint64_t user, int status, const uint8_t *m,
+		    size_t len)
 {
 	dv_ntarget *t = arg;
+	dv_ctx *ctx = t->nf->ctx;
 
-	(void)fd;
-	(void)what;
-	if (!t->active)
-		return;
-	if (t->tries >= DV_NOTIFY_TRIES) {
-		dv_log(&t->nf->ctx->lg, DV_LOG_WARN, "notify %s serial %u to "
-		       "%s: no answer after %d tries, giving up", t->zone,
-		       (unsigned)t->serial, t->addr.str, t->tries);
-		t->active = 0;
-		return;
+	(void)user;
+	(void)len;
+	t->active = 0;
+	t->h = 0;
+	if (status != DV_OQ_REPLY) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "notify %s serial %u to %s: %s "
+		       "after %d tries, giving up", t->zone,
+		       (unsigned)t->serial, t->addr.str,
+		       status == DV_OQ_TIMEOUT ? "no answer" : "error",
+		       DV_NOTIFY_TRIES);
+		return 0;
 	}
-	dv_nsend(t);
+	if ((wire_get16(m + 2) & 0xf) != DNS_R_NOERROR)
+		dv_log(&ctx->lg, DV_LOG_WARN, "notify %s: %s answered rcode "
+		       "%u", t->zone, t->addr.str,
+		       (unsigned)(wire_get16(m + 2) & 0xf));
+	t->done_serial = t->serial;
+	t->have_done = 1;
+	return 0;
 }
 
 /* Build and send the NOTIFY for z's current serial (superseding any). */
@@ -119,6 +89,8 @@ static void dv_nstart(dv_ntarget *t, const zone *z)
 {
 	dv_ctx *ctx = t->nf->ctx;
 	const zone_tsig_key *k = NULL;
+	uint8_t msg[DV_NOTIFY_MSG];
+	dv_oq_req r;
 
 	if (t->has_key) {
 		k = zone_keyring_find(zone_db_keyring(ctx->db), t->keyname);
@@ -128,91 +100,34 @@ static void dv_nstart(dv_ntarget *t, const zone *z)
 			return;
 		}
 		t->key = *k;
-		k = &t->key;
 	}
-	t->id = dv_nrandom_id();
-	if (zone_notify_build(z, t->id, k, &t->tsig, (uint64_t)time(NULL),
-			      t->msg, sizeof(t->msg), &t->len) < 0) {
+	memset(&r, 0, sizeof(r));
+	if (zone_notify_build(z, 0, NULL, NULL, 0, msg, sizeof(msg),
+			      &r.len) < 0) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "notify %s: cannot build the "
 		       "message", t->zone);
 		return;
 	}
-	evtimer_del(t->timer);
+	dv_outq_cancel(ctx->outq, t->h);   /* a newer serial replaces it */
+	t->active = 0;
+	t->h = 0;
 	t->serial = zone_serial(z);
+	r.server = (const struct sockaddr *)&t->addr.ss;
+	r.server_len = t->addr.len;
+	r.msg = msg;
+	r.o.key = t->has_key ? &t->key : NULL;
+	r.o.timeout_ms = DV_NOTIFY_FIRST_MS;
+	r.o.retries = DV_NOTIFY_TRIES - 1;
+	r.cb = dv_ndone;
+	r.arg = t;
+	errno = 0;
+	t->h = dv_outq_query(dv_outq_of(ctx), &r);
+	if (!t->h) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "notify %s to %s: %s", t->zone,
+		       t->addr.str, errno ? strerror(errno) : "cannot send");
+		return;
+	}
 	t->active = 1;
-	t->tries = 0;
-	dv_nsend(t);
-}
-
-/* ------------------------------------------------------------------ */
-/* replies                                                            */
-/* ------------------------------------------------------------------ */
-
-static int dv_nsame_addr(const dv_addr *a, const struct sockaddr_storage *ss)
-{
-	if (a->ss.ss_family != ss->ss_family)
-		return 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)&a->ss;
-		const struct sockaddr_in *y = (const void *)ss;
-		return x->sin_port == y->sin_port &&
-		       x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)&a->ss;
-	const struct sockaddr_in6 *y = (const void *)ss;
-	return x->sin6_port == y->sin6_port &&
-	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-}
-
-static void dv_nreply(struct dv_notifier *nf, const uint8_t *m, size_t len,
-		      const struct sockaddr_storage *from)
-{
-	uint16_t id = wire_get16(m), fl = wire_get16(m + 2);
-	size_t i;
-
-	if (!(fl & DNS_F_QR) || ((fl >> 11) & 0xf) != DNS_OP_NOTIFY)
-		return;
-	for (i = 0; i < nf->n; i++) {
-		dv_ntarget *t = nf->t[i];
-		if (!t->active || t->id != id || !dv_nsame_addr(&t->addr, from))
-			continue;
-		if (t->has_key && zone_tsig_verify_response(
-			    &t->tsig, m, len, (uint64_t)time(NULL)) < 0) {
-			dv_log(&nf->ctx->lg, DV_LOG_WARN, "notify %s: reply "
-			       "from %s fails TSIG", t->zone, t->addr.str);
-			return;
-		}
-		if ((fl & 0xf) != DNS_R_NOERROR)
-			dv_log(&nf->ctx->lg, DV_LOG_WARN, "notify %s: %s "
-			       "answered rcode %u", t->zone, t->addr.str,
-			       (unsigned)(fl & 0xf));
-		t->active = 0;
-		t->done_serial = t->serial;
-		t->have_done = 1;
-		evtimer_del(t->timer);
-		return;
-	}
-}
-
-static void dv_nread(evutil_socket_t fd, short what, void *arg)
-{
-	struct dv_notifier *nf = arg;
-	uint8_t buf[DV_NOTIFY_RX];
-	struct sockaddr_storage from;
-	socklen_t fl;
-	ssize_t n;
-	int i;
-
-	(void)what;
-	for (i = 0; i < 64; i++) {
-		fl = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &fl);
-		if (n < 0)
-			break;
-		if (n >= WIRE_HDRLEN)
-			dv_nreply(nf, buf, (size_t)n, &from);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -239,18 +154,13 @@ static dv_ntarget *dv_nadd(struct dv_notifier *nf, const char *zname,
 	wire_name_lower(t->origin, w);
 	wire_name_to_str(t->origin, t->zone, sizeof(t->zone));
 	t->addr = *a;
-	t->timer = evtimer_new(nf->ctx->base, dv_ntimeout, t);
-	if (!t->timer) {
-		free(t);
-		return NULL;
-	}
 	nf->t[nf->n++] = t;
 	return t;
 }
 
 static void dv_nfree_target(dv_ntarget *t)
 {
-	event_free(t->timer);
+	dv_outq_cancel(t->nf->ctx->outq, t->h);
 	free(t);
 }
 
@@ -278,21 +188,6 @@ static int dv_nparse(struct dv_notifier *nf, const dv_peer_spec *spec,
 bad:
 	snprintf(err, errlen, "notify: bad value for zone %s", spec->zone);
 	return -1;
-}
-
-static int dv_nsocket(struct dv_notifier *nf, int fam)
-{
-	int fd = socket(fam ? AF_INET6 : AF_INET,
-			SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	nf->fd[fam] = fd;
-	nf->ev[fam] = event_new(nf->ctx->base, fd, EV_READ | EV_PERSIST,
-				dv_nread, nf);
-	if (!nf->ev[fam] || event_add(nf->ev[fam], NULL) < 0)
-		return -1;
-	return 0;
 }
 
 /* --notify-ns: replace the NS-derived targets of z. */
@@ -412,17 +307,10 @@ int dv_notify_init(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	nf->ctx = ctx;
-	nf->fd[0] = nf->fd[1] = -1;
 	ctx->notifier = nf;
 	for (i = 0; i < ctx->cfg.notify.n; i++)
 		if (dv_nparse(nf, &ctx->cfg.notify.v[i], err, errlen) < 0)
 			return -1;
-	if (dv_nsocket(nf, 0) < 0)
-		dv_log(&ctx->lg, DV_LOG_WARN, "notify: no IPv4 socket: %s",
-		       strerror(errno));
-	if (dv_nsocket(nf, 1) < 0)
-		dv_log(&ctx->lg, DV_LOG_WARN, "notify: no IPv6 socket: %s",
-		       strerror(errno));
 	dv_notify_all(ctx);
 	return 0;
 }
@@ -431,19 +319,12 @@ void dv_notify_free(dv_ctx *ctx)
 {
 	struct dv_notifier *nf = ctx->notifier;
 	size_t i;
-	int f;
 
 	if (!nf)
 		return;
 	for (i = 0; i < nf->n; i++)
 		dv_nfree_target(nf->t[i]);
 	free(nf->t);
-	for (f = 0; f < 2; f++) {
-		if (nf->ev[f])
-			event_free(nf->ev[f]);
-		if (nf->fd[f] >= 0)
-			close(nf->fd[f]);
-	}
 	free(nf);
 	ctx->notifier = NULL;
 }

@@ -8,7 +8,7 @@
 
 /* --- notify.c: NOTIFY out with retransmission --- */
 void dv_notify_zone(dv_ctx *ctx, const zone *z);
-/* Parse --notify/--notify-ns targets, open the sockets and notify every
+/* Parse --notify/--notify-ns targets and notify every
  * zone that has targets (start-up); 0 or -1 + err. */
 int dv_notify_init(dv_ctx *ctx, char *err, size_t errlen);
 /* After a reload: notify zones whose serial changed. */

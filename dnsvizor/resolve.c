@@ -1,10 +1,11 @@
 /*
  * The resolver in the shell: builds a res_cfg from the configuration,
  * hands queries the zones pass on (ZONE_PASS) to the sans-IO engine and
- * carries out what it asks for: queries to upstream servers (a fresh UDP
- * socket per transaction, so the kernel picks a random source port and
- * connect() filters what we read; TCP through a bufferevent), answers to
- * the clients that are waiting, and one timer.
+ * carries out what it asks for: queries to upstream servers (plain UDP
+ * and TCP through the outgoing service, outq.h: a fresh UDP socket per
+ * transaction, so the kernel picks a random source port and connect()
+ * filters what we read; TCP on shared connections; DNS over TLS through
+ * dot.c), answers to the clients that are waiting, and one timer.
  *
  * Clients that wait are remembered in a fixed table (DV_RS_CLIENTS); the
  * token handed to the engine is slot | generation << 16, so a stale token
@@ -22,13 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "dnsvizor/config_int.h"
 #include "dnsvizor/dot.h"
 #include "dnsvizor/abuse.h"
+#include "dnsvizor/outq.h"
 #include "dnsvizor/querylog.h"
 #include "dnsvizor/resolve.h"
 #include "resolver/resolver.h"
@@ -36,7 +36,7 @@
 enum {
 	DV_RS_CLIENTS = 4096,   /* clients waiting for an answer */
 	DV_RS_TXNS = 1024,      /* upstream transactions in flight */
-	DV_RS_TXN_LIFE = 15,    /* seconds a transaction socket lives */
+	DV_RS_TXN_LIFE = 15,    /* seconds an upstream query is kept */
 	DV_RS_PUMP = 100000,    /* actions handled per pump */
 	DV_RS_MAXMSG = 65535,
 	DV_RS_CLIENT_LIFE = 30, /* a full table reclaims slots this old */
@@ -48,17 +48,6 @@ typedef struct dv_rs_client {
 	time_t since;            /* when the query arrived (monotonic s) */
 	dv_rs_peer p;
 } dv_rs_client;
-
-typedef struct dv_rs_txn {
-	struct dv_rs *rs;
-	unsigned gen;            /* engine that asked (reload: stale) */
-	uint64_t txn;
-	uint16_t id;             /* DNS id of the query sent */
-	int fd;                  /* UDP */
-	struct event *ev;        /* UDP read / lifetime */
-	struct bufferevent *bev; /* TCP */
-	struct dv_rs_txn *prev, *next;
-} dv_rs_txn;
 
 /* What a res_cfg points to: lives as long as its engine. */
 typedef struct dv_rs_mem {
@@ -80,9 +69,7 @@ struct dv_rs {
 	dv_rs_client *cl;
 	uint16_t next_gen;
 	size_t ncl, cl_hint;
-	dv_rs_txn *txns;
-	size_t ntxns;
-	uint8_t *buf;            /* one upstream reply */
+	size_t ntxns;            /* upstream queries in flight (outq.h) */
 	uint8_t *obuf;           /* an answer with EDNS options added */
 	struct sockaddr_storage out4, out6; /* --outgoing-address */
 	int has_out4, has_out6;
@@ -714,76 +701,6 @@ static void dv_rs_peer_addr(const dv_rs_peer *p, res_addr *a)
 
 static void dv_rs_pump(struct dv_rs *rs);
 
-static void dv_rs_txn_free(dv_rs_txn *t)
-{
-	struct dv_rs *rs = t->rs;
-
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		rs->txns = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	rs->ntxns--;
-	if (t->ev)
-		event_free(t->ev);
-	if (t->bev)
-		bufferevent_free(t->bev);
-	if (t->fd >= 0)
-		close(t->fd);
-	free(t);
-}
-
-/* The transaction is over: tell the engine (if it is still the one that
- * asked) and carry out what follows. */
-static void dv_rs_txn_done(dv_rs_txn *t, const uint8_t *msg, size_t len)
-{
-	struct dv_rs *rs = t->rs;
-	int current = t->gen == rs->gen;
-	uint64_t id = t->txn;
-
-	dv_rs_txn_free(t);
-	if (!current)
-		return;
-	if (msg)
-		res_on_reply(rs->res, id, msg, len, dv_rs_now_ms());
-	else
-		res_on_error(rs->res, id, dv_rs_now_ms());
-	dv_rs_pump(rs);
-}
-
-static void dv_rs_udp_read(evutil_socket_t fd, short what, void *arg)
-{
-	dv_rs_txn *t = arg;
-	ssize_t n;
-
-	if (what & EV_TIMEOUT) {
-		/* the engine timed it out long ago; just let it go */
-		dv_rs_txn_free(t);
-		return;
-	}
-	n = recv(fd, t->rs->buf, DV_RS_MAXMSG, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	/* connect() already filters the source; a datagram that is not a
-	 * reply with our id is noise (or a spoof): keep waiting */
-	if (n >= 0 && (n < WIRE_HDRLEN || !(t->rs->buf[2] & 0x80) ||
-		       wire_get16(t->rs->buf) != t->id))
-		return;
-	if (n > 0 && t->gen == t->rs->gen &&
-	    res_on_reply(t->rs->res, t->txn, t->rs->buf, (size_t)n,
-			 dv_rs_now_ms()) == 1)
-		return;     /* the engine found it spoofed (cookie): wait on */
-	if (n > 0) {        /* taken: the engine has the reply already */
-		struct dv_rs *rs = t->rs;
-
-		dv_rs_txn_free(t);
-		dv_rs_pump(rs);
-		return;
-	}
-	dv_rs_txn_done(t, NULL, 0);
-}
-
 static socklen_t dv_rs_sockaddr(const res_addr *a,
 				struct sockaddr_storage *ss)
 {
@@ -802,90 +719,54 @@ static socklen_t dv_rs_sockaddr(const res_addr *a,
 	return sizeof(*s6);
 }
 
-/* Bind to --outgoing-address of the family (port 0: the kernel picks a
- * random port). */
-static int dv_rs_bind_out(struct dv_rs *rs, int fd, int af)
+/* A reply or failure of an upstream query over UDP/TCP (outq.h).  The
+ * query is a stream: a reply the engine finds spoofed (a wrong cookie)
+ * keeps it waiting for the real one.  A timeout needs no word: the
+ * engine's own timer gave up on the transaction long before. */
+static int dv_rs_upstream_cb(void *arg, uint64_t txn, int status,
+			     const uint8_t *msg, size_t len)
 {
-	const struct sockaddr_storage *ss = af == 4 ? &rs->out4 : &rs->out6;
+	struct dv_rs *rs = arg;
 
-	if (!(af == 4 ? rs->has_out4 : rs->has_out6))
-		return 0;
-	return bind(fd, (const struct sockaddr *)ss,
-		    af == 4 ? sizeof(struct sockaddr_in)
-			    : sizeof(struct sockaddr_in6));
-}
-
-static int dv_rs_send_udp(struct dv_rs *rs, dv_rs_txn *t,
-			  const res_action *a)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = dv_rs_sockaddr(&a->server, &ss);
-	struct timeval life = { DV_RS_TXN_LIFE, 0 };
-
-	t->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
-	if (t->fd < 0 || dv_rs_bind_out(rs, t->fd, a->server.af) < 0 ||
-	    connect(t->fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    send(t->fd, a->msg, a->len, MSG_DONTWAIT) < 0)
-		return -1;
-	t->ev = event_new(rs->ctx->base, t->fd, EV_READ | EV_PERSIST,
-			  dv_rs_udp_read, t);
-	if (!t->ev || event_add(t->ev, &life) < 0)
-		return -1;
+	if (status == DV_OQ_REPLY &&
+	    res_on_reply(rs->res, txn, msg, len, dv_rs_now_ms()) == 1)
+		return 1;
+	if (status == DV_OQ_ERROR)
+		res_on_error(rs->res, txn, dv_rs_now_ms());
+	rs->ntxns--;
+	dv_rs_pump(rs);
 	return 0;
 }
 
-static void dv_rs_tcp_read(struct bufferevent *bev, void *arg)
-{
-	dv_rs_txn *t = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t lb[2];
-	size_t n;
-
-	if (evbuffer_copyout(in, lb, 2) != 2)
-		return;
-	n = wire_get16(lb);
-	if (evbuffer_get_length(in) < 2 + n)
-		return;
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, t->rs->buf, n);
-	dv_rs_txn_done(t, n ? t->rs->buf : NULL, n);
-}
-
-static void dv_rs_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
-		dv_rs_txn_done(arg, NULL, 0);
-}
-
-static int dv_rs_send_tcp(struct dv_rs *rs, dv_rs_txn *t,
-			  const res_action *a)
+/* Plain DNS to an upstream: the outgoing service sends it from a fresh
+ * socket (random source port) or a shared TCP connection; the engine
+ * chose the id, judges the reply and keeps its own timers. */
+static int dv_rs_send_plain(struct dv_rs *rs, const res_action *a)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = dv_rs_sockaddr(&a->server, &ss);
-	struct timeval life = { DV_RS_TXN_LIFE, 0 };
-	uint8_t lb[2];
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
+	int v4 = a->server.af == 4;
+	dv_oq_req r;
 
-	if (fd < 0)
-		return -1;
-	if (dv_rs_bind_out(rs, fd, a->server.af) < 0 ||
-	    !(t->bev = bufferevent_socket_new(rs->ctx->base, fd,
-					      BEV_OPT_CLOSE_ON_FREE))) {
-		close(fd);
-		return -1;
+	memset(&r, 0, sizeof(r));
+	r.server_len = dv_rs_sockaddr(&a->server, &ss);
+	r.server = (const struct sockaddr *)&ss;
+	if (v4 ? rs->has_out4 : rs->has_out6) {
+		r.source = (const struct sockaddr *)(v4 ? &rs->out4
+							: &rs->out6);
+		r.source_len = v4 ? sizeof(struct sockaddr_in)
+				  : sizeof(struct sockaddr_in6);
 	}
-	bufferevent_setcb(t->bev, dv_rs_tcp_read, NULL, dv_rs_tcp_event, t);
-	bufferevent_set_timeouts(t->bev, &life, &life);
-	wire_put16(lb, (uint16_t)a->len);
-	if (bufferevent_socket_connect(t->bev, (struct sockaddr *)&ss,
-				       (int)sl) < 0 ||
-	    bufferevent_write(t->bev, lb, 2) < 0 ||
-	    bufferevent_write(t->bev, a->msg, a->len) < 0 ||
-	    bufferevent_enable(t->bev, EV_READ | EV_WRITE) < 0)
+	r.msg = a->msg;
+	r.len = a->len;
+	r.o.flags = ZOQ_KEEP_ID | ZOQ_STREAM | ZOQ_TC_RAW |
+		    (a->transport == RES_T_TCP ? ZOQ_TCP : 0);
+	r.o.timeout_ms = DV_RS_TXN_LIFE * 1000;
+	r.cb = dv_rs_upstream_cb;
+	r.arg = rs;
+	r.user = a->txn;
+	if (!dv_outq_query(dv_outq_of(rs->ctx), &r))
 		return -1;
+	rs->ntxns++;
 	return 0;
 }
 
@@ -931,32 +812,13 @@ static int dv_rs_send_tls(struct dv_rs *rs, const res_action *a)
 /* Carry out a SEND; 0, or -1 when it failed at once. */
 static int dv_rs_send(struct dv_rs *rs, const res_action *a)
 {
-	dv_rs_txn *t;
-	int rc;
-
 	if (rs->ntxns >= DV_RS_TXNS || a->len > DV_RS_MAXMSG ||
 	    (a->server.af != 4 && a->server.af != 6) ||
 	    (dv_rs_loopback(&a->server) && !rs->ctx->cfg.allow_loopback))
 		return -1;
 	if (a->transport == RES_T_TLS)
 		return dv_rs_send_tls(rs, a);
-	if (!(t = calloc(1, sizeof(*t))))
-		return -1;
-	t->rs = rs;
-	t->gen = rs->gen;
-	t->txn = a->txn;
-	t->id = a->len >= 2 ? wire_get16(a->msg) : 0;
-	t->fd = -1;
-	t->next = rs->txns;
-	if (rs->txns)
-		rs->txns->prev = t;
-	rs->txns = t;
-	rs->ntxns++;
-	rc = a->transport == RES_T_TCP ? dv_rs_send_tcp(rs, t, a)
-				       : dv_rs_send_udp(rs, t, a);
-	if (rc < 0)
-		dv_rs_txn_free(t);
-	return rc;
+	return dv_rs_send_plain(rs, a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1145,7 +1007,6 @@ int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen)
 		return 0;
 	rs = calloc(1, sizeof(*rs));
 	if (!rs || !(rs->cl = calloc(DV_RS_CLIENTS, sizeof(*rs->cl))) ||
-	    !(rs->buf = malloc(DV_RS_MAXMSG)) ||
 	    !(rs->timer = evtimer_new(ctx->base, dv_rs_timer_cb, rs))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -1167,7 +1028,6 @@ fail:
 		if (rs->timer)
 			event_free(rs->timer);
 		free(rs->cl);
-		free(rs->buf);
 		free(rs->obuf);
 		free(rs);
 	}
@@ -1201,6 +1061,9 @@ void dv_rs_reload(dv_ctx *ctx)
 	}
 	res_cache_take(r, rs->res);
 	dv_rs_drop_clients(rs);
+	/* the old engine's transactions: their replies have no taker */
+	dv_outq_cancel_all(ctx->outq, dv_rs_upstream_cb, rs);
+	rs->ntxns = 0;
 	res_free(rs->res);
 	dv_rs_mem_free(&rs->mem);
 	rs->res = r;
@@ -1244,15 +1107,13 @@ void dv_rs_stop(dv_ctx *ctx)
 		return;
 	dv_rs_log_stats(ctx, rs->res);
 	dv_rs_cache_save(ctx, rs->res);
-	while (rs->txns)
-		dv_rs_txn_free(rs->txns);
+	dv_outq_cancel_all(ctx->outq, dv_rs_upstream_cb, rs);
 	dv_dot_free(rs->dot);
 	dv_rs_drop_clients(rs);
 	event_free(rs->timer);
 	res_free(rs->res);
 	dv_rs_mem_free(&rs->mem);
 	free(rs->cl);
-	free(rs->buf);
 	free(rs->obuf);
 	free(rs);
 	ctx->rs = NULL;

@@ -1,6 +1,7 @@
 /*
  * Secondary zones (--secondary=ZONE,PRIMARY[#PORT][,KEYNAME]): SOA serial
- * checks over UDP, AXFR/IXFR over TCP (bufferevent), the REFRESH / RETRY /
+ * checks over UDP, AXFR/IXFR over TCP (both through the outgoing service,
+ * outq.h; a transfer is a stream query), the REFRESH / RETRY /
  * EXPIRE timers of the zone's SOA (RFC 1034 4.3.5), NOTIFY (RFC 1996)
  * triggering an immediate check, and a copy of the zone in the state
  * directory so that a restart serves at once.  The protocol work is
@@ -24,11 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "dnsvizor/addr.h"
+#include "dnsvizor/outq.h"
 #include "dnsvizor/persist.h"
 #include "dnsvizor/notify.h"
 #include "dnsvizor/secondary.h"
@@ -52,13 +52,9 @@ typedef struct dv_sec {
 	/* the check or transfer in progress */
 	zone_xfrin *xi;
 	zone *cur;                  /* reference held while xi runs */
-	int udp_fd;
-	struct event *udp_ev;
-	struct bufferevent *bev;
-	uint8_t *msg;               /* one TCP message */
+	uint32_t h;                 /* its query (outq.h), or 0 */
 	int again;                  /* NOTIFY arrived while busy */
 	int axfr_fallback;          /* IXFR failed once: use AXFR */
-	uint16_t id;
 } dv_sec;
 
 struct dv_secondaries {
@@ -304,18 +300,8 @@ static void sec_done(dv_sec *s)
 	s->xi = NULL;
 	zone_unref(s->cur);
 	s->cur = NULL;
-	if (s->udp_ev) {
-		event_free(s->udp_ev);
-		s->udp_ev = NULL;
-	}
-	if (s->udp_fd >= 0) {
-		close(s->udp_fd);
-		s->udp_fd = -1;
-	}
-	if (s->bev) {
-		bufferevent_free(s->bev);
-		s->bev = NULL;
-	}
+	dv_outq_cancel(s->ctx->outq, s->h);
+	s->h = 0;
 }
 
 /* A refresh succeeded (up to date or transferred): the zone is fresh. */
@@ -402,15 +388,6 @@ static const zone_tsig_key *sec_key(dv_sec *s)
 	return &s->key;
 }
 
-static uint16_t sec_id(dv_sec *s)
-{
-	uint16_t id = 0;
-
-	if (getentropy(&id, sizeof(id)) < 0)
-		id = (uint16_t)(s->id * 31 + 7);
-	return s->id = id;
-}
-
 static int sec_begin(dv_sec *s, uint16_t qtype)
 {
 	if (s->keyname[0] && !sec_key(s)) {
@@ -421,7 +398,9 @@ static int sec_begin(dv_sec *s, uint16_t qtype)
 	if (s->cur)
 		zone_ref(s->cur);
 	s->xi = zone_xfrin_start(s->owire, qtype, s->cur,
-				 s->keyname[0] ? &s->key : NULL, sec_id(s));
+				 s->keyname[0] ? &s->key : NULL,
+				 dv_outq_pick_id(dv_outq_of(s->ctx),
+				 (const struct sockaddr *)&s->primary.ss));
 	if (!s->xi) {
 		sec_failed(s, "out of memory");
 		return -1;
@@ -456,56 +435,65 @@ static void sec_install(dv_sec *s)
 
 static void sec_transfer(dv_sec *s);
 
-/* One complete TCP message. */
-static void sec_tcp_msg(dv_sec *s, size_t len)
+/* Send the query xfrin built (it chose the id and signs; it verifies
+ * the answers' TSIG too, so the service gets no key). */
+static int sec_send(dv_sec *s, const uint8_t *q, size_t len, unsigned flags,
+		    uint32_t timeout_ms, dv_oq_cb cb)
 {
-	int r = zone_xfrin_feed(s->xi, s->msg, len, s->ctx->now);
+	dv_oq_req r;
 
+	memset(&r, 0, sizeof(r));
+	r.server = (const struct sockaddr *)&s->primary.ss;
+	r.server_len = s->primary.len;
+	r.msg = q;
+	r.len = len;
+	r.o.flags = ZOQ_KEEP_ID | flags;
+	r.own_conn = (flags & ZOQ_STREAM) != 0;   /* a transfer */
+	r.o.timeout_ms = timeout_ms;
+	r.cb = cb;
+	r.arg = s;
+	errno = 0;
+	s->h = dv_outq_query(dv_outq_of(s->ctx), &r);
+	if (!s->h) {
+		sec_failed(s, errno ? strerror(errno) : "cannot send");
+		return -1;
+	}
+	return 0;
+}
+
+/* One message of a transfer; 1: more to come. */
+static int sec_xfr_cb(void *arg, uint64_t user, int status,
+		      const uint8_t *msg, size_t len)
+{
+	dv_sec *s = arg;
+	int r;
+
+	(void)user;
+	if (status != DV_OQ_REPLY) {
+		s->h = 0;
+		sec_failed(s, status == DV_OQ_TIMEOUT ? "transfer timed out"
+						      : "transfer connection lost");
+		return 0;
+	}
+	s->ctx->now = (uint64_t)time(NULL);
+	r = zone_xfrin_feed(s->xi, msg, len, s->ctx->now);
+	if (r == ZXI_NEED_MORE)
+		return 1;
 	if (r == ZXI_DONE)
 		sec_install(s);
 	else if (r == ZXI_UPTODATE)
 		sec_refreshed(s);
-	else if (r == ZXI_ERROR && zone_xfrin_qtype(s->xi) == DNS_T_IXFR &&
-		 !s->axfr_fallback) {
+	else if (zone_xfrin_qtype(s->xi) == DNS_T_IXFR && !s->axfr_fallback) {
 		dv_log(&s->ctx->lg, DV_LOG_INFO, "secondary %s: IXFR failed "
 		       "(%s): trying AXFR", s->origin,
 		       zone_xfrin_error(s->xi));
 		s->axfr_fallback = 1;
 		sec_done(s);
 		sec_transfer(s);
-	} else if (r == ZXI_ERROR) {
+	} else {
 		sec_failed(s, zone_xfrin_error(s->xi));
 	}
-}
-
-static void sec_tcp_read(struct bufferevent *bev, void *arg)
-{
-	dv_sec *s = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t hdr[2];
-	size_t len;
-
-	while (s->bev == bev && evbuffer_get_length(in) >= 2) {
-		evbuffer_copyout(in, hdr, 2);
-		len = wire_get16(hdr);
-		if (evbuffer_get_length(in) < 2 + len)
-			return;
-		evbuffer_drain(in, 2);
-		evbuffer_remove(in, s->msg, len);
-		s->ctx->now = (uint64_t)time(NULL);
-		sec_tcp_msg(s, len);
-	}
-}
-
-static void sec_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	dv_sec *s = arg;
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	sec_failed(s, what & BEV_EVENT_TIMEOUT ? "transfer timed out"
-					      : "transfer connection lost");
+	return 0;
 }
 
 /* AXFR or IXFR over TCP. */
@@ -514,83 +502,61 @@ static void sec_transfer(dv_sec *s)
 	zone *z = sec_zone(s);
 	uint16_t qt = z && !zone_is_expired(z) && !s->axfr_fallback ?
 		      DNS_T_IXFR : DNS_T_AXFR;
-	struct timeval tv = { SEC_TCP_TIMEOUT, 0 };
-	uint8_t q[2 + 1024];
+	uint8_t q[1024];
 	size_t len;
 
 	if (!z || zone_soa_timers(z, (uint32_t[5]){ 0 }) < 0)
 		qt = DNS_T_AXFR;
 	if (sec_begin(s, qt) < 0)
 		return;
-	if (zone_xfrin_query(s->xi, q + 2, sizeof(q) - 2, &len,
-			     s->ctx->now) < 0) {
+	if (zone_xfrin_query(s->xi, q, sizeof(q), &len, s->ctx->now) < 0) {
 		sec_failed(s, "cannot build the query");
 		return;
 	}
-	wire_put16(q, (uint16_t)len);
-	s->bev = bufferevent_socket_new(s->ctx->base, -1,
-					BEV_OPT_CLOSE_ON_FREE);
-	if (!s->bev || bufferevent_socket_connect(s->bev,
-	    (struct sockaddr *)&s->primary.ss, (int)s->primary.len) < 0) {
-		sec_failed(s, "cannot connect");
-		return;
-	}
-	bufferevent_setcb(s->bev, sec_tcp_read, NULL, sec_tcp_event, s);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
-	bufferevent_write(s->bev, q, len + 2);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	sec_send(s, q, len, ZOQ_TCP | ZOQ_STREAM, SEC_TCP_TIMEOUT * 1000,
+		 sec_xfr_cb);
 }
 
-/* The SOA answer over UDP. */
-static void sec_udp_cb(evutil_socket_t fd, short what, void *arg)
+/* The SOA answer (over UDP; over TCP when it came truncated). */
+static int sec_soa_cb(void *arg, uint64_t user, int status,
+		      const uint8_t *msg, size_t len)
 {
 	dv_sec *s = arg;
-	uint8_t buf[4096];
-	ssize_t n;
 	zone *z;
-	int r;
 
-	if (what & EV_TIMEOUT) {
-		sec_failed(s, "no answer to the SOA query");
-		return;
-	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-		struct timeval tv = { SEC_UDP_TIMEOUT, 0 };
-		if (event_add(s->udp_ev, &tv) < 0)  /* not persistent */
-			sec_failed(s, "cannot register the query");
-		return;
-	}
-	if (n < 0) { /* e.g. ICMP port unreachable: the primary is down */
-		sec_failed(s, strerror(errno));
-		return;
+	(void)user;
+	s->h = 0;
+	if (status != DV_OQ_REPLY) {
+		sec_failed(s, status == DV_OQ_TIMEOUT ?
+			   "no answer to the SOA query" :
+			   "the SOA query failed (refused or unreachable)");
+		return 0;
 	}
 	s->ctx->now = (uint64_t)time(NULL);
-	r = zone_xfrin_feed(s->xi, buf, (size_t)n, s->ctx->now);
-	if (r != ZXI_DONE) {
+	if (zone_xfrin_feed(s->xi, msg, len, s->ctx->now) != ZXI_DONE) {
 		sec_failed(s, zone_xfrin_error(s->xi));
-		return;
+		return 0;
 	}
 	z = sec_zone(s);
 	if (z && !zone_is_expired(z) &&
 	    !zone_serial_newer(zone_xfrin_serial(s->xi), zone_serial(z))) {
 		sec_refreshed(s);
-		return;
+		return 0;
 	}
 	if (z && zone_is_expired(z) && zone_soa_timers(z, (uint32_t[5]){0})
 	    == 0 && zone_xfrin_serial(s->xi) == zone_serial(z)) {
 		sec_refreshed(s); /* expired copy still current: fresh again */
-		return;
+		return 0;
 	}
 	sec_done(s);
 	sec_transfer(s);
+	return 0;
 }
 
 static void sec_check(dv_sec *s)
 {
 	uint8_t q[1024];
 	size_t len;
-	struct timeval tv = { SEC_UDP_TIMEOUT, 0 };
 
 	if (s->xi) {
 		s->again = 1;
@@ -603,18 +569,7 @@ static void sec_check(dv_sec *s)
 		sec_failed(s, "cannot build the query");
 		return;
 	}
-	s->udp_fd = socket(s->primary.ss.ss_family,
-			   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->udp_fd < 0 || connect(s->udp_fd,
-	    (struct sockaddr *)&s->primary.ss, s->primary.len) < 0 ||
-	    send(s->udp_fd, q, len, 0) != (ssize_t)len) {
-		sec_failed(s, strerror(errno));
-		return;
-	}
-	s->udp_ev = event_new(s->ctx->base, s->udp_fd, EV_READ, sec_udp_cb,
-			      s);
-	if (!s->udp_ev || event_add(s->udp_ev, &tv) < 0)
-		sec_failed(s, "cannot register the query");
+	sec_send(s, q, len, 0, SEC_UDP_TIMEOUT * 1000, sec_soa_cb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -653,15 +608,13 @@ static int sec_init_one(dv_ctx *ctx, dv_sec *s, const dv_peer_spec *spec)
 	zone *kept;
 
 	s->ctx = ctx;
-	s->udp_fd = -1;
 	if (sec_parse(spec, s->origin, &s->primary, s->keyname, err,
 		      sizeof(err)) < 0 ||
 	    wire_name_from_str(s->origin, s->owire) < 0)
 		return -1;
-	s->msg = malloc(65536);
 	s->timer = evtimer_new(ctx->base, sec_timer_cb, s);
 	s->expire_ev = evtimer_new(ctx->base, sec_expire_cb, s);
-	if (!s->msg || !s->timer || !s->expire_ev)
+	if (!s->timer || !s->expire_ev)
 		return -1;
 	if ((kept = sec_load_kept(s)) != NULL) {
 		if (zone_db_replace_zone(ctx->db, kept) == 0)
@@ -706,7 +659,6 @@ void dv_secondary_stop(dv_ctx *ctx)
 			event_free(s->timer);
 		if (s->expire_ev)
 			event_free(s->expire_ev);
-		free(s->msg);
 	}
 	free(ss->v);
 	free(ss);
