@@ -3,36 +3,40 @@
  * logging, privilege drop.  The only module that does I/O or reads the
  * clock.  There is no global daemon state: one dv_ctx is passed around.
  *
- * Files:
- *   options.c  the option table (name, short letter, argument kind, handler,
- *              help) and the parser for the command line and config files;
- *              --dump-config, --list-options.
- *   conf_opts.c  handlers of their own kind: each option's value parsed
- *              once into its typed field (conf.h types), with
- *   conf_dns.c, conf_dhcp.c, conf_rec.c  the value parsers (zone specs,
- *              secondaries, NOTIFY targets, forwarding rules, upstreams,
- *              trust anchors, TSIG keys, ACME orders, DHCP ranges/hosts/
- *              options, local records, --address, ACLs) and their
- *              printers;
- *   conf_dump.c  generic printers (--dump-config); conf_help.c  --help,
- *              --man.
- *   config.c   dv_config lifetime; building a zone_db from a dv_config
- *              (zone files, hosts files, the typed local records, ...).
- *   log.c      stderr/syslog logging with levels.
- *   net.c      UDP (recvmmsg/sendmmsg batches) and TCP (RFC 7766) service;
- *              the same connections carry DoT and DoH.
- *   tls.c      server TLS (DoT RFC 7858, DoH RFC 8484 listeners): SSL_CTX,
- *              certificate reload, DoH connection glue.
- *   doh.c      DoH requests (HTTP/2 via libnghttp2, HTTP/1.1), no I/O.
- *   main.c     start-up, embedded default config, signals, reload, pid
- *              file, privilege drop, interface addresses (libnl).
+ * Files, by service (each with its own header where others call it):
+ *   configuration  options.c (the option table and the parser),
+ *                  conf_base.c (generic handlers, errors), conf_opts.c
+ *                  (handlers of their own kind), conf_dns.c, conf_dhcp.c,
+ *                  conf_rec.c (value parsers into the typed fields of
+ *                  conf.h), conf_dump.c (--dump-config printers),
+ *                  conf_help.c (--help, --man), config.c (dv_config
+ *                  lifetime, building the zone_db), tsigkeys.c (keys)
+ *   start-up       main.c (embedded defaults, signals, reload, pid file,
+ *                  privilege drop, interface addresses via libnl)
+ *   leaves         log.c, fileio.c (whole-file reads, atomic writes),
+ *                  addr.c (socket addresses), querylog.c
+ *   DNS service    net.c (UDP batches, TCP/DoT/DoH connections), tls.c
+ *                  (server TLS contexts), dohconn.c + doh.c (DoH),
+ *                  abuse.c (cookies, NSID, RRL), xfrout.c (AXFR/IXFR out)
+ *   zones          persist.c (journal, snapshots, durability hook),
+ *                  localupd.c (local UPDATEs), notify.c, secondary.c
+ *   outgoing       outq.c (the one outgoing DNS service), dot.c (DoT
+ *                  upstreams)
+ *   resolver       resolve.c (drives resolver/)
+ *   DHCP           dhcpd.c, dhcpraw.c, dhcpping.c, leasedns.c
+ *   ACME           acme_shell.c (engine, HTTPS to the CA, files),
+ *                  acme_dns.c (DNS-01 publishing and waiting),
+ *                  acme_tlsa.c (the TLSA convention's scan)
+ *
+ * No two shell files call each other, directly or around a loop
+ * (contrib/check-loops.sh, run by make): a feature reaches a service
+ * through that service's header, and a service calls up only through a
+ * pointer the feature gave it (ctx->doh_ops, ctx->conn_reply, outq
+ * callbacks).
  *
  * Headers: this one (config, logging, files) for everything; ctx.h for
- * the daemon context; each feature its own (net.h, persist.h,
- * localupd.h, notify.h, secondary.h, xfrout.h, resolve.h, dhcpd.h,
- * leasedns.h, dhcpping.h, dhcpraw.h, tls.h, doh.h, dot.h, acme_shell.h,
- * abuse.h),
- * included only where its functions are called.
+ * the daemon context; conf.h for the typed option values; each feature
+ * its own, included only where its functions are called.
  */
 #ifndef DV_DNSVIZOR_H
 #define DV_DNSVIZOR_H
