@@ -7,6 +7,7 @@
  * go one way.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -17,6 +18,8 @@
 #include "dnsvizor/doh.h"
 #include "dnsvizor/dohconn.h"
 #include "dnsvizor/net.h"
+
+enum { DV_DOH_LINGER = 2 };  /* seconds a closing connection is drained */
 
 
 static void dv_doh_query(void *arg, uint32_t sid, const uint8_t *q,
@@ -70,6 +73,40 @@ static void dv_doh_feed(dv_tcp_conn *c, doh_sess *s)
 	}
 }
 
+/*
+ * The session is over (an error answered, GOAWAY, Connection: close) or
+ * the client has closed.  Lingering close (RFC 9112 9.6): what the
+ * client still sends is read and dropped, so that closing with unread
+ * input cannot reset the connection before the client has read our last
+ * answer (a 413 in the middle of its upload).  Once every answer is out
+ * the write side is shut (the client sees the end) and the connection
+ * closes at the client's end of stream, or DV_DOH_LINGER seconds later.
+ * 0, or -1 if c was closed.
+ */
+static int dv_doh_linger(dv_tcp_conn *c, doh_sess *s)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct timeval tv = { DV_DOH_LINGER, 0 };
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	/* the write callback fires again only when all is out */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	if (doh_pending(s) > 0 || evbuffer_get_length(out) > 0)
+		return 0;
+	if (c->eof) {
+		dv_tcp_close(c);
+		return -1;
+	}
+	if (!c->lingering) {
+		c->lingering = 1;
+		shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+		event_add(c->timer, &tv);
+	}
+	bufferevent_enable(c->bev, EV_READ);
+	return 0;
+}
+
 static int dv_doh_process(dv_tcp_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -80,16 +117,8 @@ static int dv_doh_process(dv_tcp_conn *c)
 		return -1;
 	}
 	dv_doh_feed(c, s);
-	if (doh_done(s) || c->eof) {
-		bufferevent_disable(c->bev, EV_READ);
-		/* the write callback fires again only when all is out */
-		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-		if (doh_pending(s) == 0 && evbuffer_get_length(out) == 0) {
-			dv_tcp_close(c);
-			return -1;
-		}
-		return 0;
-	}
+	if (doh_done(s) || c->eof)
+		return dv_doh_linger(c, s);
 	if (evbuffer_get_length(out) >= DV_TCP_OUT_HIGH)
 		bufferevent_disable(c->bev, EV_READ);
 	else

@@ -21,6 +21,8 @@ typedef struct dv_tcp_conn {
 	int kind;                   /* DV_CONN_TCP, _DOT (TLS), _DOH */
 	struct doh_sess *doh;       /* DoH: HTTP session (tls.c, doh.c) */
 	int loopback;               /* accepted on a loopback address */
+	int lingering;              /* DoH: answered, write side shut, input
+				       drained until the client closes */
 	zone_cl_link cl;            /* in ctx->cl under the peer's address */
 } dv_tcp_conn;
 
