@@ -60,32 +60,45 @@ def eq(got, want, what):
 
 # ---------------------------------------------------------------- ports ---
 
+def _port_pool():
+    """Ports below the kernel's ephemeral range: the kernel never hands
+    these out on its own (outgoing sockets, bind to port 0), so a port
+    found free here is not taken a moment later by another test's
+    resolver query or client socket."""
+    lo = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 10000, max(10001, lo - 1)
+
+
 def free_port(v6=False):
     """A port that is free for both UDP and TCP on 127.0.0.1 (and ::1 when
-    v6).  Bounded number of attempts."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    v6), picked at random below the ephemeral range.  Bounded number of
+    attempts."""
+    import random
+    first, last = _port_pool()
+    for _ in range(200):
+        port = random.randint(first, last)
+        socks = []
         try:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            socks = [t]
-            try:
-                for fam, addr, typ in ((socket.AF_INET, "127.0.0.1", socket.SOCK_DGRAM),
-                                       (socket.AF_INET6, "::1", socket.SOCK_DGRAM),
-                                       (socket.AF_INET6, "::1", socket.SOCK_STREAM)):
-                    if fam == socket.AF_INET6 and not v6:
-                        continue
-                    s = socket.socket(fam, typ)
-                    socks.append(s)
-                    s.bind((addr, port))
-                return port
-            except OSError:
-                continue
-            finally:
-                for s in socks:
-                    s.close()
+            for fam, addr, typ in ((socket.AF_INET, "127.0.0.1", socket.SOCK_STREAM),
+                                   (socket.AF_INET, "127.0.0.1", socket.SOCK_DGRAM),
+                                   (socket.AF_INET6, "::1", socket.SOCK_DGRAM),
+                                   (socket.AF_INET6, "::1", socket.SOCK_STREAM)):
+                if fam == socket.AF_INET6 and not v6:
+                    continue
+                s = socket.socket(fam, typ)
+                socks.append(s)
+                s.bind((addr, port))
+            return port
+        except OSError:
+            continue
         finally:
-            t.close()
+            for s in socks:
+                s.close()
     raise TestFailure("no free port found")
 
 
