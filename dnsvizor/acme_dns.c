@@ -43,8 +43,7 @@ typedef struct dv_acme_wait {
 	char token[256];
 	uint8_t origin[WIRE_MAXNAME];
 	zone_swait sw;
-	struct sockaddr_storage tgt[ZONE_SWAIT_MAX];
-	socklen_t tlen[ZONE_SWAIT_MAX];
+	dv_addr tgt[ZONE_SWAIT_MAX];
 	int ntgt;
 	struct event *tick;           /* the rounds of zone_swait_step */
 } dv_acme_wait;
@@ -217,11 +216,10 @@ static int dv_acme_nopub_take(dv_acme_dns *d, const char *name, char *why,
 
 /* Send r's message to one server; r->cb gets its answer (or its
  * timeout).  0, or -1 when it could not be sent. */
-static int dv_ask(dv_ctx *ctx, dv_oq_req *r,
-		  const struct sockaddr_storage *to, socklen_t tolen)
+static int dv_ask(dv_ctx *ctx, dv_oq_req *r, const dv_addr *to)
 {
-	r->server = (const struct sockaddr *)to;
-	r->server_len = tolen;
+	r->server = (const struct sockaddr *)&to->ss;
+	r->server_len = to->len;
 	return dv_outq_query(dv_outq_of(ctx), r) ? 0 : -1;
 }
 
@@ -273,7 +271,7 @@ static void dv_wait_send(dv_acme_wait *w)
 	for (int i = 0; n > 0 && i < w->ntgt; i++)
 		if (zone_swait_pending(&w->sw, i)) {
 			r.user = (uint64_t)i;
-			dv_ask(w->d->ctx, &r, &w->tgt[i], w->tlen[i]);
+			dv_ask(w->d->ctx, &r, &w->tgt[i]);
 		}
 }
 
@@ -320,15 +318,12 @@ static void dv_wait_targets(dv_ctx *ctx, dv_acme_wait *w)
 		const dv_peer_spec *t = &ctx->cfg.notify.v[i];
 		char err[128];
 		uint8_t o[WIRE_MAXNAME];
-		dv_addr ad;
 
-		if (wire_name_from_str(t->zone, o) < 0 ||
-		    !wire_name_equal(o, w->origin) ||
-		    dv_addr_parse(t->addr.ip, t->addr.port, &ad, err,
-				  sizeof(err)) < 0)
-			continue;
-		w->tgt[w->ntgt] = ad.ss;
-		w->tlen[w->ntgt++] = ad.len;
+		if (wire_name_from_str(t->zone, o) > 0 &&
+		    wire_name_equal(o, w->origin) &&
+		    dv_addr_parse(t->addr.ip, t->addr.port, &w->tgt[w->ntgt],
+				  err, sizeof(err)) == 0)
+			w->ntgt++;
 	}
 }
 
@@ -402,8 +397,7 @@ typedef struct dv_ext {
 	dv_addr srv;                  /* the --dns-server */
 	struct event *tick;           /* polls; a resend after SERVFAIL */
 	/* the zone's name servers (glue from the primary), port 53 */
-	struct sockaddr_storage nsa[DV_EXT_NS_MAX];
-	socklen_t nsl[DV_EXT_NS_MAX];
+	dv_addr ns[DV_EXT_NS_MAX];
 	uint8_t nsok[DV_EXT_NS_MAX];
 	int nns;
 } dv_ext;
@@ -445,9 +439,7 @@ static int dv_ext_send(dv_ext *e, const uint8_t *msg, size_t len, int i)
 	}
 	if (e->step == DV_EXT_UPDATE)   /* signed here, with its own id */
 		r.o.flags = ZOQ_KEEP_ID;
-	if (i < 0)
-		return dv_ask(e->d->ctx, &r, &e->srv.ss, e->srv.len);
-	return dv_ask(e->d->ctx, &r, &e->nsa[i], e->nsl[i]);
+	return dv_ask(e->d->ctx, &r, i < 0 ? &e->srv : &e->ns[i]);
 }
 
 /* A query for qname/type to the --dns-server (i < 0) or name server i. */
@@ -562,43 +554,34 @@ static void dv_ext_next(dv_ext *e, int step)
 		dv_ext_fail(e);
 }
 
-/* The name servers' addresses (glue), port 53. */
-static void dv_ext_ns_addrs(dv_ext *e, const zone_updc_ns *ns)
+/* The name servers' addresses (glue in the NS answer m), port 53:
+ * how many. */
+static int dv_ext_ns_addrs(dv_ext *e, const uint8_t *m, size_t n)
 {
-	for (int i = 0; i < ns->naddr; i++) {
-		struct sockaddr_in *s4 = (void *)&e->nsa[i];
-		struct sockaddr_in6 *s6 = (void *)&e->nsa[i];
+	char ip[INET6_ADDRSTRLEN], err[128];
+	zone_updc_ns ns;
 
-		memset(&e->nsa[i], 0, sizeof(e->nsa[i]));
-		if (ns->addr[i].af == 4) {
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(53);
-			memcpy(&s4->sin_addr, ns->addr[i].addr, 4);
-			e->nsl[i] = sizeof(*s4);
-		} else {
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(53);
-			memcpy(&s6->sin6_addr, ns->addr[i].addr, 16);
-			e->nsl[i] = sizeof(*s6);
-		}
-	}
-	e->nns = ns->naddr;
+	zone_updc_ns_read(m, n, e->zone, &ns);
+	for (int i = 0; i < ns.naddr; i++)
+		if (inet_ntop(ns.addr[i].af == 4 ? AF_INET : AF_INET6,
+			      ns.addr[i].addr, ip, sizeof(ip)) &&
+		    dv_addr_parse(ip, 53, &e->ns[e->nns], err,
+				  sizeof(err)) == 0)
+			e->nns++;
+	return e->nns;
 }
 
 /* The NS list arrived: start polling the name servers (or finish when
  * the primary's answer names none we can reach). */
 static void dv_ext_ns_start(dv_ext *e, const uint8_t *m, size_t n)
 {
-	zone_updc_ns ns;
-
-	if (zone_updc_ns_read(m, n, e->zone, &ns) == 0) {
+	if (dv_ext_ns_addrs(e, m, n) == 0) {
 		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: %s: no address for "
 		       "the zone's name servers in the primary's answer; only "
 		       "the primary was checked", e->name);
 		dv_ext_done(e, NULL);
 		return;
 	}
-	dv_ext_ns_addrs(e, &ns);
 	dv_ext_next(e, DV_EXT_NSWAIT);
 }
 
