@@ -1,20 +1,23 @@
 /*
- * The DNS side of the ACME shell (see acme_dns.h).
+ * The DNS side of the ACME shell (see acme_dns.h): TXT records in our
+ * zones, the wait for our secondaries (zones/serialwait.c) and the
+ * RFC 2136 client to the --dns-server (zones/updclient.c).  Every query
+ * goes out through the outgoing service (outq.h), which picks the ids
+ * and ports, matches answers and retries; this file keeps the two poll
+ * schedules (a round a second) and the steps of an exchange.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <event2/event.h>
-#include <event2/util.h>
 
 #include "dnsvizor/acme_dns.h"
 #include "dnsvizor/addr.h"
+#include "dnsvizor/outq.h"
 #include "dnsvizor/persist.h"
 #include "zones/serialwait.h"
 #include "zones/updclient.h"
@@ -22,6 +25,8 @@
 enum {
 	DV_ACME_TXT_TTL = 60,
 	DV_ACME_WAIT_MS = 120000,     /* SOA checks, one a second */
+	DV_ACME_POLL_MS = 1000,       /* a poll's rounds */
+	DV_ACME_POLL_LIFE_MS = 3000,  /* a poll's query waits this long */
 	DV_ACME_UPD_MAX = 16384,      /* one UPDATE (TLSA chains fit) */
 };
 
@@ -38,10 +43,9 @@ typedef struct dv_acme_wait {
 	char token[256];
 	uint8_t origin[WIRE_MAXNAME];
 	zone_swait sw;
-	struct sockaddr_storage tgt[ZONE_SWAIT_MAX];
-	socklen_t tlen[ZONE_SWAIT_MAX];
-	int ntgt, fd;
-	struct event *rd, *tick;
+	dv_addr tgt[ZONE_SWAIT_MAX];
+	int ntgt;
+	struct event *tick;           /* the rounds of zone_swait_step */
 } dv_acme_wait;
 
 struct dv_ext;
@@ -61,14 +65,6 @@ static uint64_t dv_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint16_t dv_random_id(void)
-{
-	uint16_t id;
-
-	evutil_secure_rng_get_bytes(&id, sizeof(id));
-	return id;
 }
 
 static void dv_timer_ms(struct event *ev, uint64_t ms)
@@ -215,8 +211,24 @@ static int dv_acme_nopub_take(dv_acme_dns *d, const char *name, char *why,
 }
 
 /* ------------------------------------------------------------------ */
+/* queries through the outgoing service (outq.h)                      */
+/* ------------------------------------------------------------------ */
+
+/* Send r's message to one server; r->cb gets its answer (or its
+ * timeout).  0, or -1 when it could not be sent. */
+static int dv_ask(dv_ctx *ctx, dv_oq_req *r, const dv_addr *to)
+{
+	r->server = (const struct sockaddr *)&to->ss;
+	r->server_len = to->len;
+	return dv_outq_query(dv_outq_of(ctx), r) ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* waiting for the secondaries (zones/serialwait.c)                   */
 /* ------------------------------------------------------------------ */
+
+static int dv_wait_reply(void *arg, uint64_t user, int status,
+			 const uint8_t *m, size_t len);
 
 static void dv_wait_free(dv_acme_dns *d, dv_acme_wait *w)
 {
@@ -225,12 +237,9 @@ static void dv_wait_free(dv_acme_dns *d, dv_acme_wait *w)
 			*pp = w->next;
 			break;
 		}
-	if (w->rd)
-		event_free(w->rd);
+	dv_outq_cancel_all(d->ctx->outq, dv_wait_reply, w);
 	if (w->tick)
 		event_free(w->tick);
-	if (w->fd >= 0)
-		close(w->fd);
 	free(w);
 }
 
@@ -249,34 +258,33 @@ static void dv_wait_finish(dv_acme_wait *w, int ok)
 			"zone did not pick up the change");
 }
 
-/* Send the SOA query to every target that does not serve it yet. */
+/* The SOA query to every target that does not serve it yet, one try
+ * each: the next round asks again (an answer to any round counts). */
 static void dv_wait_send(dv_acme_wait *w)
 {
 	uint8_t q[WIRE_HDRLEN + WIRE_MAXNAME + 4];
 	long n = zone_swait_query(&w->sw, q, sizeof(q));
+	dv_oq_req r = { .msg = q, .len = n > 0 ? (size_t)n : 0,
+			.o = { .timeout_ms = DV_ACME_POLL_LIFE_MS },
+			.cb = dv_wait_reply, .arg = w };
 
 	for (int i = 0; n > 0 && i < w->ntgt; i++)
-		if (zone_swait_pending(&w->sw, i))
-			sendto(w->fd, q, (size_t)n, 0,
-			       (struct sockaddr *)&w->tgt[i], w->tlen[i]);
+		if (zone_swait_pending(&w->sw, i)) {
+			r.user = (uint64_t)i;
+			dv_ask(w->d->ctx, &r, &w->tgt[i]);
+		}
 }
 
-/* One answer from the socket: the target it came from and its bytes. */
-static int dv_wait_recv(dv_acme_wait *w, uint8_t *m, size_t cap,
-			size_t *len)
+/* The answer of target `user` (a timeout: the next round asks again). */
+static int dv_wait_reply(void *arg, uint64_t user, int status,
+			 const uint8_t *m, size_t len)
 {
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	ssize_t n = recvfrom(w->fd, m, cap, 0, (struct sockaddr *)&from,
-			     &flen);
+	dv_acme_wait *w = arg;
 
-	if (n <= 0)
-		return -1;
-	*len = (size_t)n;
-	for (int i = 0; i < w->ntgt; i++)
-		if (w->tlen[i] == flen && !memcmp(&w->tgt[i], &from, flen))
-			return i;
-	return -1;
+	if (status == DV_OQ_REPLY &&
+	    zone_swait_feed(&w->sw, (int)user, m, len) == ZONE_SWAIT_DONE)
+		dv_wait_finish(w, 1);
+	return 0;
 }
 
 static void dv_wait_tick(evutil_socket_t fd, short what, void *arg)
@@ -302,53 +310,21 @@ static void dv_wait_tick(evutil_socket_t fd, short what, void *arg)
 	dv_timer_ms(w->tick, wake > now ? wake - now : 0);
 }
 
-static void dv_wait_read(evutil_socket_t fd, short what, void *arg)
-{
-	dv_acme_wait *w = arg;
-	uint8_t m[4096];
-	size_t n = 0;
-	int i;
-
-	(void)fd;
-	(void)what;
-	if ((i = dv_wait_recv(w, m, sizeof(m), &n)) >= 0 &&
-	    zone_swait_feed(&w->sw, i, m, n) == ZONE_SWAIT_DONE)
-		dv_wait_finish(w, 1);
-}
-
 /* The --notify targets of zone z into w. */
 static void dv_wait_targets(dv_ctx *ctx, dv_acme_wait *w)
 {
-	for (size_t i = 0; i < ctx->cfg.notify.n && w->ntgt < 16; i++) {
+	for (size_t i = 0; i < ctx->cfg.notify.n &&
+			   w->ntgt < ZONE_SWAIT_MAX; i++) {
 		const dv_peer_spec *t = &ctx->cfg.notify.v[i];
 		char err[128];
 		uint8_t o[WIRE_MAXNAME];
-		dv_addr ad;
 
-		if (wire_name_from_str(t->zone, o) < 0 ||
-		    !wire_name_equal(o, w->origin) ||
-		    dv_addr_parse(t->addr.ip, t->addr.port, &ad, err,
-				  sizeof(err)) < 0 ||
-		    (w->ntgt > 0 && ad.ss.ss_family != w->tgt[0].ss_family))
-			continue;
-		w->tgt[w->ntgt] = ad.ss;
-		w->tlen[w->ntgt++] = ad.len;
+		if (wire_name_from_str(t->zone, o) > 0 &&
+		    wire_name_equal(o, w->origin) &&
+		    dv_addr_parse(t->addr.ip, t->addr.port, &w->tgt[w->ntgt],
+				  err, sizeof(err)) == 0)
+			w->ntgt++;
 	}
-}
-
-/* The socket and events of a wait.  0 or -1. */
-static int dv_wait_open(dv_acme_dns *d, dv_acme_wait *w)
-{
-	w->fd = socket(w->tgt[0].ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-		       SOCK_CLOEXEC, 0);
-	if (w->fd < 0 ||
-	    !(w->rd = event_new(d->ctx->base, w->fd, EV_READ | EV_PERSIST,
-				dv_wait_read, w)) ||
-	    !(w->tick = evtimer_new(d->ctx->base, dv_wait_tick, w)) ||
-	    event_add(w->rd, NULL) < 0)
-		return -1;
-	dv_timer_ms(w->tick, 0);
-	return 0;
 }
 
 /* Wait for a record in zone z. */
@@ -362,7 +338,6 @@ static void dv_acme_wait_start(dv_acme_dns *d, const zone *z,
 		return;
 	}
 	w->d = d;
-	w->fd = -1;
 	snprintf(w->token, sizeof(w->token), "%s", token);
 	wire_name_lower(w->origin, zone_origin(z));
 	dv_wait_targets(d->ctx, w);
@@ -372,15 +347,16 @@ static void dv_acme_wait_start(dv_acme_dns *d, const zone *z,
 		return;
 	}
 	zone_swait_init(&w->sw, w->origin, zone_serial(z), w->ntgt,
-			dv_random_id(), dv_now_ms(), 1000, DV_ACME_WAIT_MS);
+			dv_now_ms(), DV_ACME_POLL_MS, DV_ACME_WAIT_MS);
 	w->next = d->waits;
 	d->waits = w;
-	if (dv_wait_open(d, w) < 0) {
+	if (!(w->tick = evtimer_new(d->ctx->base, dv_wait_tick, w))) {
 		dv_wait_free(d, w);
 		d->cb.published(d->cb.arg, token, "cannot query the "
 				"secondaries");
 		return;
 	}
+	dv_timer_ms(w->tick, 0);
 	dv_log(&d->ctx->lg, DV_LOG_INFO, "acme: waiting for %d secondar%s "
 	       "to serve serial %u", w->ntgt, w->ntgt == 1 ? "y" : "ies",
 	       w->sw.serial);
@@ -391,10 +367,17 @@ static void dv_acme_wait_start(dv_acme_dns *d, const zone *z,
 /* ------------------------------------------------------------------ */
 
 /* WAIT: the TXT at the primary, then NSZONE (its zone, SOA), NSLIST (the
- * zone's NS with glue) and NSWAIT (the TXT at every name server). */
+ * zone's NS with glue) and NSWAIT (the TXT at every name server).  WAIT
+ * and NSWAIT are polls: a query a second, each tried once, up to
+ * DV_EXT_WAIT_TRIES seconds.  The other steps are one exchange with the
+ * primary that the outgoing service retries (DV_EXT_TRY_MS, twice that,
+ * four times that: no answer 6 s after the first try ends it); a
+ * SERVFAIL to the UPDATE sends it again a second later, up to
+ * DV_EXT_TRIES times. */
 enum { DV_EXT_ZONE, DV_EXT_UPDATE, DV_EXT_WAIT, DV_EXT_NSZONE,
        DV_EXT_NSLIST, DV_EXT_NSWAIT };
 enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60,
+       DV_EXT_TRY_MS = 6000 / 7, DV_EXT_RETRIES = 2,
        DV_EXT_NS_MAX = ZONE_UPDC_NS_MAX };
 
 /* One exchange with the external primary: find the zone (SOA query),
@@ -403,24 +386,24 @@ enum { DV_EXT_TRIES = 5, DV_EXT_WAIT_TRIES = 60,
 typedef struct dv_ext {
 	dv_acme_dns *d;
 	struct dv_ext *next;
-	int step, add, tries, fd;
+	int step, add, tries;
 	char name[WIRE_MAXNAME * 4], txt[256], token[256], why[96];
 	uint8_t owner[WIRE_MAXNAME], zone[WIRE_MAXNAME];
-	uint8_t msg[1024];
+	uint8_t msg[1024];            /* the UPDATE, for zone_updc_judge */
 	size_t len;
 	zone_tsig_key key;
 	zone_tsig_ctx tc;
 	int has_key;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct event *rd, *tick;
+	dv_addr srv;                  /* the --dns-server */
+	struct event *tick;           /* polls; a resend after SERVFAIL */
 	/* the zone's name servers (glue from the primary), port 53 */
-	struct sockaddr_storage nsa[DV_EXT_NS_MAX];
-	socklen_t nsl[DV_EXT_NS_MAX];
+	dv_addr ns[DV_EXT_NS_MAX];
 	uint8_t nsok[DV_EXT_NS_MAX];
-	int nns, nsfd;
-	struct event *nsrd;
+	int nns;
 } dv_ext;
+
+static int dv_ext_reply(void *arg, uint64_t user, int status,
+			const uint8_t *m, size_t n);
 
 static void dv_ext_free(dv_ext *e)
 {
@@ -431,29 +414,45 @@ static void dv_ext_free(dv_ext *e)
 			*pp = e->next;
 			break;
 		}
-	if (e->rd)
-		event_free(e->rd);
-	if (e->nsrd)
-		event_free(e->nsrd);
+	dv_outq_cancel_all(d->ctx->outq, dv_ext_reply, e);
 	if (e->tick)
 		event_free(e->tick);
-	if (e->fd >= 0)
-		close(e->fd);
-	if (e->nsfd >= 0)
-		close(e->nsfd);
 	free(e);
 }
 
-/* A query for owner/type into e->msg. */
-static void dv_ext_query(dv_ext *e, uint16_t type)
+static int dv_ext_poll(const dv_ext *e)
 {
-	long n = zone_updc_query(e->msg, sizeof(e->msg), dv_random_id(),
-				 e->owner, type);
-
-	e->len = n > 0 ? (size_t)n : 0;
+	return e->step == DV_EXT_WAIT || e->step == DV_EXT_NSWAIT;
 }
 
-/* The UPDATE adding or deleting the TXT, TSIG-signed. 0 or -1. */
+/* Send msg to the --dns-server (i < 0) or to name server i. */
+static int dv_ext_send(dv_ext *e, const uint8_t *msg, size_t len, int i)
+{
+	dv_oq_req r = { .msg = msg, .len = len, .cb = dv_ext_reply,
+			.arg = e, .user = (uint64_t)(i + 1) };
+
+	if (dv_ext_poll(e)) {
+		r.o.timeout_ms = DV_ACME_POLL_LIFE_MS;
+	} else {
+		r.o.timeout_ms = DV_EXT_TRY_MS;
+		r.o.retries = DV_EXT_RETRIES;
+	}
+	if (e->step == DV_EXT_UPDATE)   /* signed here, with its own id */
+		r.o.flags = ZOQ_KEEP_ID;
+	return dv_ask(e->d->ctx, &r, i < 0 ? &e->srv : &e->ns[i]);
+}
+
+/* A query for qname/type to the --dns-server (i < 0) or name server i. */
+static int dv_ext_query(dv_ext *e, const uint8_t *qname, uint16_t type,
+			int i)
+{
+	uint8_t q[WIRE_HDRLEN + WIRE_MAXNAME + 4];
+	long n = zone_updc_query(q, sizeof(q), 0, qname, type);
+
+	return n < 0 ? -1 : dv_ext_send(e, q, (size_t)n, i);
+}
+
+/* The UPDATE adding or deleting the TXT, TSIG-signed, sent.  0 or -1. */
 static int dv_ext_update(dv_ext *e)
 {
 	uint8_t rd[256];
@@ -463,7 +462,9 @@ static int dv_ext_update(dv_ext *e)
 
 	rd[0] = (uint8_t)n;
 	memcpy(rd + 1, e->txt, n);
-	zone_upd_start(&u, e->msg, sizeof(e->msg), dv_random_id(), e->zone);
+	zone_upd_start(&u, e->msg, sizeof(e->msg),
+		       dv_outq_pick_id(dv_outq_of(e->d->ctx),
+				       (struct sockaddr *)&e->srv.ss), e->zone);
 	if (e->add)
 		zone_upd_add(&u, e->owner, DNS_T_TXT, DV_ACME_TXT_TTL, rd,
 			     n + 1);
@@ -471,138 +472,47 @@ static int dv_ext_update(dv_ext *e)
 		zone_upd_del_rr(&u, e->owner, DNS_T_TXT, rd, n + 1);
 	len = zone_upd_finish(&u, e->has_key ? &e->key : NULL, &e->tc,
 			      (uint64_t)time(NULL));
-	if (len < 0)
+	if (len < 0) {
+		snprintf(e->why, sizeof(e->why), "cannot build the UPDATE");
 		return -1;
+	}
 	e->len = (size_t)len;
-	return 0;
+	return dv_ext_send(e, e->msg, e->len, -1);
 }
-
-/* Send e->msg to the --dns-server and arm the retry timer. */
-static void dv_ext_send(dv_ext *e)
-{
-	struct timeval tv = { 1, 0 };
-
-	send(e->fd, e->msg, e->len, 0);
-	evtimer_add(e->tick, &tv);
-}
-
-/* One answer from the --dns-server that matches e->msg, or -1. */
-static ssize_t dv_ext_recv(dv_ext *e, uint8_t *m, size_t cap)
-{
-	ssize_t n = recv(e->fd, m, cap, 0);
-
-	if (n < 0 || !zone_updc_matches(e->msg, e->len, m, (size_t)n))
-		return -1;
-	return n;
-}
-
-static void dv_ext_done(dv_ext *e, const char *fail);
 
 /* Ask every name server that has not served the TXT yet. */
 static void dv_ext_ns_send(dv_ext *e)
 {
-	struct timeval tv = { 1, 0 };
-
-	dv_ext_query(e, DNS_T_TXT);
 	for (int i = 0; i < e->nns; i++)
 		if (!e->nsok[i])
-			sendto(e->nsfd, e->msg, e->len, 0,
-			       (struct sockaddr *)&e->nsa[i], e->nsl[i]);
-	evtimer_add(e->tick, &tv);
+			dv_ext_query(e, e->owner, DNS_T_TXT, i);
 }
 
-/* One answer from a name server: its index and bytes, or -1. */
-static int dv_ext_ns_recv(dv_ext *e, uint8_t *m, size_t cap, size_t *len)
+/* Enter step and send its first query (a poll also arms the tick; the
+ * queries of the step before are dropped).  0 or -1. */
+static int dv_ext_go(dv_ext *e, int step)
 {
-	struct sockaddr_storage from;
-	socklen_t fl = sizeof(from);
-	ssize_t n = recvfrom(e->nsfd, m, cap, 0, (struct sockaddr *)&from,
-			     &fl);
-
-	if (n < 0 || !zone_updc_matches(e->msg, e->len, m, (size_t)n))
-		return -1;
-	*len = (size_t)n;
-	for (int i = 0; i < e->nns; i++)
-		if (e->nsl[i] == fl && !memcmp(&e->nsa[i], &from, fl))
-			return i;
-	return -1;
-}
-
-static void dv_ext_ns_read(evutil_socket_t fd, short what, void *arg)
-{
-	dv_ext *e = arg;
-	uint8_t m[4096];
-	size_t n = 0;
-	int i, all = 1;
-
-	(void)fd;
-	(void)what;
-	if ((i = dv_ext_ns_recv(e, m, sizeof(m), &n)) < 0 ||
-	    !zone_updc_has_txt(m, n, e->owner, e->txt))
-		return;
-	e->nsok[i] = 1;
-	for (int j = 0; j < e->nns; j++)
-		all &= e->nsok[j];
-	if (all) {
-		dv_log(&e->d->ctx->lg, DV_LOG_INFO, "acme: %s TXT served by "
-		       "the primary and %d name server address(es) of the "
-		       "zone", e->name, e->nns);
-		dv_ext_done(e, NULL);
-	}
-}
-
-/* The name servers' addresses on a dual-stack socket (IPv4 mapped),
- * port 53. */
-static void dv_ext_ns_addrs(dv_ext *e, const zone_updc_ns *ns)
-{
-	for (int i = 0; i < ns->naddr; i++) {
-		struct sockaddr_in6 *s6 = (void *)&e->nsa[i];
-
-		memset(&e->nsa[i], 0, sizeof(e->nsa[i]));
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(53);
-		if (ns->addr[i].af == 4) {
-			s6->sin6_addr.s6_addr[10] = 0xff;
-			s6->sin6_addr.s6_addr[11] = 0xff;
-			memcpy(&s6->sin6_addr.s6_addr[12], ns->addr[i].addr, 4);
-		} else {
-			memcpy(&s6->sin6_addr, ns->addr[i].addr, 16);
-		}
-		e->nsl[i] = sizeof(*s6);
-	}
-	e->nns = ns->naddr;
-}
-
-/* The NS list arrived: start polling the name servers (or finish when
- * the primary's answer names none we can reach). */
-static void dv_ext_ns_start(dv_ext *e, const uint8_t *m, size_t n)
-{
-	zone_updc_ns ns;
-	int off = 0;
-
-	if (zone_updc_ns_read(m, n, e->zone, &ns) == 0) {
-		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: %s: no address for "
-		       "the zone's name servers in the primary's answer; only "
-		       "the primary was checked", e->name);
-		dv_ext_done(e, NULL);
-		return;
-	}
-	dv_ext_ns_addrs(e, &ns);
-	e->step = DV_EXT_NSWAIT;
+	dv_outq_cancel_all(e->d->ctx->outq, dv_ext_reply, e);
+	e->step = step;
 	e->tries = 0;
-	e->nsfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
-	if (e->nsfd >= 0)
-		setsockopt(e->nsfd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-			   sizeof(off));
-	if (e->nsfd < 0 ||
-	    !(e->nsrd = event_new(e->d->ctx->base, e->nsfd,
-				  EV_READ | EV_PERSIST, dv_ext_ns_read, e)) ||
-	    event_add(e->nsrd, NULL) < 0) {
-		dv_ext_done(e, "cannot query the zone's name servers");
-		return;
+	if (dv_ext_poll(e))
+		dv_timer_ms(e->tick, DV_ACME_POLL_MS);
+	else
+		evtimer_del(e->tick);
+	switch (step) {
+	case DV_EXT_ZONE:
+	case DV_EXT_NSZONE:
+		return dv_ext_query(e, e->owner, DNS_T_SOA, -1);
+	case DV_EXT_UPDATE:
+		return dv_ext_update(e);
+	case DV_EXT_WAIT:
+		return dv_ext_query(e, e->owner, DNS_T_TXT, -1);
+	case DV_EXT_NSLIST:
+		return dv_ext_query(e, e->zone, DNS_T_NS, -1);
+	default:
+		dv_ext_ns_send(e);
+		return 0;
 	}
-	dv_ext_ns_send(e);
 }
 
 static void dv_ext_done(dv_ext *e, const char *fail)
@@ -631,13 +541,66 @@ static void dv_ext_done(dv_ext *e, const char *fail)
 	dv_ext_free(e);
 }
 
-/* The next step after an answer of step, or the end of the exchange. */
-static void dv_ext_next(dv_ext *e, int step, uint16_t qtype)
+/* No answer from the --dns-server (or a query that could not go out). */
+static void dv_ext_fail(dv_ext *e)
 {
-	e->step = step;
-	e->tries = 0;
-	dv_ext_query(e, qtype);
-	dv_ext_send(e);
+	dv_ext_done(e, e->why[0] ? e->why : "no answer from the --dns-server");
+}
+
+/* Enter step; end the exchange when its query cannot go out. */
+static void dv_ext_next(dv_ext *e, int step)
+{
+	if (dv_ext_go(e, step) < 0)
+		dv_ext_fail(e);
+}
+
+/* The name servers' addresses (glue in the NS answer m), port 53:
+ * how many. */
+static int dv_ext_ns_addrs(dv_ext *e, const uint8_t *m, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN], err[128];
+	zone_updc_ns ns;
+
+	zone_updc_ns_read(m, n, e->zone, &ns);
+	for (int i = 0; i < ns.naddr; i++)
+		if (inet_ntop(ns.addr[i].af == 4 ? AF_INET : AF_INET6,
+			      ns.addr[i].addr, ip, sizeof(ip)) &&
+		    dv_addr_parse(ip, 53, &e->ns[e->nns], err,
+				  sizeof(err)) == 0)
+			e->nns++;
+	return e->nns;
+}
+
+/* The NS list arrived: start polling the name servers (or finish when
+ * the primary's answer names none we can reach). */
+static void dv_ext_ns_start(dv_ext *e, const uint8_t *m, size_t n)
+{
+	if (dv_ext_ns_addrs(e, m, n) == 0) {
+		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: %s: no address for "
+		       "the zone's name servers in the primary's answer; only "
+		       "the primary was checked", e->name);
+		dv_ext_done(e, NULL);
+		return;
+	}
+	dv_ext_next(e, DV_EXT_NSWAIT);
+}
+
+/* NSWAIT: name server i answered. */
+static void dv_ext_ns_reply(dv_ext *e, int i, const uint8_t *m, size_t n)
+{
+	int all = 1;
+
+	if (i < 0 || i >= e->nns || !zone_updc_has_txt(m, n, e->owner, e->txt))
+		return;
+	e->nsok[i] = 1;
+	for (int j = 0; j < e->nns; j++)
+		all &= e->nsok[j];
+	if (all) {
+		dv_log(&e->d->ctx->lg, DV_LOG_INFO, "acme: %s TXT served by "
+		       "the primary and %d name server address(es) of the "
+		       "zone", e->name, e->nns);
+		dv_ext_done(e, NULL);
+	}
 }
 
 static void dv_ext_on_update(dv_ext *e, const uint8_t *m, size_t n)
@@ -649,97 +612,93 @@ static void dv_ext_on_update(dv_ext *e, const uint8_t *m, size_t n)
 	if (r.tsig_bad)
 		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: the --dns-server's "
 		       "UPDATE answer has a bad TSIG");
-	if (r.verdict == ZONE_UPDC_OK)
+	if (r.verdict == ZONE_UPDC_OK) {
 		dv_ext_done(e, NULL);
-	else if (r.verdict == ZONE_UPDC_FAIL)
+	} else if (r.verdict == ZONE_UPDC_FAIL) {
 		dv_ext_done(e, r.why);
-	else if (r.verdict == ZONE_UPDC_RETRY)  /* the timer sends again */
+	} else {                /* SERVFAIL: again a second later */
 		snprintf(e->why, sizeof(e->why), "%s", r.why);
+		if (++e->tries > DV_EXT_TRIES)
+			dv_ext_fail(e);
+		else
+			dv_timer_ms(e->tick, DV_ACME_POLL_MS);
+	}
 }
 
-static void dv_ext_read(evutil_socket_t fd, short what, void *arg)
+/* ZONE, NSZONE: the zone holding the name. */
+static void dv_ext_on_zone(dv_ext *e, const uint8_t *m, size_t n)
+{
+	if (!zone_updc_zone_of(m, n, e->owner, e->zone))
+		dv_ext_done(e, "the --dns-server names no zone for it");
+	else
+		dv_ext_next(e, e->step == DV_EXT_ZONE ? DV_EXT_UPDATE :
+			    DV_EXT_NSLIST);
+}
+
+/* An answer (user: 0 the --dns-server, i + 1 name server i), or no
+ * answer after every try. */
+static int dv_ext_reply(void *arg, uint64_t user, int status,
+			const uint8_t *m, size_t n)
 {
 	dv_ext *e = arg;
-	uint8_t m[4096];
-	ssize_t n;
 
-	(void)fd;
-	(void)what;
-	if ((n = dv_ext_recv(e, m, sizeof(m))) < 0)
-		return;
-	if (e->step == DV_EXT_UPDATE) {
-		dv_ext_on_update(e, m, (size_t)n);
-	} else if (e->step == DV_EXT_ZONE || e->step == DV_EXT_NSZONE) {
-		if (!zone_updc_zone_of(m, (size_t)n, e->owner, e->zone)) {
-			dv_ext_done(e, "the --dns-server names no zone for it");
-			return;
-		}
-		if (e->step == DV_EXT_NSZONE) {
-			memcpy(e->owner, e->zone, wire_name_len(e->zone));
-			dv_ext_next(e, DV_EXT_NSLIST, DNS_T_NS);
-			return;
-		}
-		e->step = DV_EXT_UPDATE;
-		e->tries = 0;
-		if (dv_ext_update(e) < 0) {
-			dv_ext_done(e, "cannot build the UPDATE");
-			return;
-		}
-		dv_ext_send(e);
-	} else if (e->step == DV_EXT_WAIT) {
-		/* served by the primary: now the zone's name servers */
-		if (zone_updc_has_txt(m, (size_t)n, e->owner, e->txt))
-			dv_ext_next(e, DV_EXT_NSZONE, DNS_T_SOA);
-	} else if (e->step == DV_EXT_NSLIST) {
-		if (wire_name_from_str(e->name, e->owner) < 0) {
-			dv_ext_done(e, "bad name");
-			return;
-		}
-		dv_ext_ns_start(e, m, (size_t)n);
+	if (status != DV_OQ_REPLY) {
+		if (!dv_ext_poll(e))   /* a poll: the tick asks again */
+			dv_ext_fail(e);
+		return 0;
 	}
-}
-
-/* WAIT: a failure to publish that came in meanwhile ends it. */
-static int dv_ext_wait_tick(dv_ext *e)
-{
-	char why[512];
-
-	if (++e->tries > DV_EXT_WAIT_TRIES) {
-		dv_ext_done(e, "the --dns-server does not serve it");
-		return -1;
+	switch (e->step) {
+	case DV_EXT_ZONE:
+	case DV_EXT_NSZONE:
+		dv_ext_on_zone(e, m, n);
+		break;
+	case DV_EXT_UPDATE:
+		dv_ext_on_update(e, m, n);
+		break;
+	case DV_EXT_WAIT:       /* served by the primary: now the NS */
+		if (zone_updc_has_txt(m, n, e->owner, e->txt))
+			dv_ext_next(e, DV_EXT_NSZONE);
+		break;
+	case DV_EXT_NSLIST:
+		dv_ext_ns_start(e, m, n);
+		break;
+	default:
+		dv_ext_ns_reply(e, (int)user - 1, m, n);
+		break;
 	}
-	if (dv_acme_nopub_take(e->d, e->name, why, sizeof(why))) {
-		dv_ext_done(e, why);
-		return -1;
-	}
-	dv_ext_query(e, DNS_T_TXT);
 	return 0;
 }
 
+/* The tick: a poll's next round (a failure to publish that came in
+ * meanwhile ends a WAIT), or the UPDATE again after a SERVFAIL. */
 static void dv_ext_tick(evutil_socket_t fd, short what, void *arg)
 {
 	dv_ext *e = arg;
+	char why[512];
 
 	(void)fd;
 	(void)what;
-	if (e->step == DV_EXT_NSWAIT) {
-		if (++e->tries > DV_EXT_WAIT_TRIES) {
-			dv_ext_done(e, "a name server of the zone does not "
-				    "serve it");
-			return;
-		}
+	if (e->step == DV_EXT_UPDATE) {
+		if (dv_ext_update(e) < 0)
+			dv_ext_fail(e);
+		return;
+	}
+	if (++e->tries > DV_EXT_WAIT_TRIES) {
+		dv_ext_done(e, e->step == DV_EXT_WAIT ? "the --dns-server does "
+			    "not serve it" : "a name server of the zone does "
+			    "not serve it");
+		return;
+	}
+	if (e->step == DV_EXT_WAIT &&
+	    dv_acme_nopub_take(e->d, e->name, why, sizeof(why))) {
+		dv_ext_done(e, why);
+		return;
+	}
+	dv_timer_ms(e->tick, DV_ACME_POLL_MS);
+	if (e->step == DV_EXT_WAIT)
+		dv_ext_query(e, e->owner, DNS_T_TXT, -1);
+	else
 		dv_ext_ns_send(e);
-		return;
-	}
-	if (e->step == DV_EXT_WAIT) {
-		if (dv_ext_wait_tick(e) < 0)
-			return;
-	} else if (++e->tries > DV_EXT_TRIES) {
-		dv_ext_done(e, e->why[0] ? e->why :
-			    "no answer from the --dns-server");
-		return;
-	}
-	dv_ext_send(e);
 }
 
 /* Start an exchange for name/txt: step DV_EXT_ZONE (then UPDATE) or
@@ -750,14 +709,10 @@ static int dv_ext_start(dv_acme_dns *d, int step, int add, const char *name,
 	const dv_config *cfg = &d->ctx->cfg;
 	dv_ext *e = calloc(1, sizeof(*e));
 	char err[128];
-	dv_addr ad;
 
 	if (!e)
 		return -1;
 	e->d = d;
-	e->fd = -1;
-	e->nsfd = -1;
-	e->step = step;
 	e->add = add;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->txt, sizeof(e->txt), "%s", txt);
@@ -769,26 +724,13 @@ static int dv_ext_start(dv_acme_dns *d, int step, int add, const char *name,
 	e->next = d->exts;
 	d->exts = e;
 	if (wire_name_from_str(name, e->owner) < 0 ||
-	    dv_addr_parse(cfg->dns_server.ip, cfg->dns_server.port, &ad, err,
-			  sizeof(err)) < 0) {
-		dv_ext_free(e);
-		return -1;
-	}
-	e->ss = ad.ss;
-	e->sl = ad.len;
-	e->fd = socket(ad.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-		       SOCK_CLOEXEC, 0);
-	if (e->fd < 0 ||
-	    connect(e->fd, (struct sockaddr *)&e->ss, e->sl) < 0 ||
-	    !(e->rd = event_new(d->ctx->base, e->fd, EV_READ | EV_PERSIST,
-				dv_ext_read, e)) ||
+	    dv_addr_parse(cfg->dns_server.ip, cfg->dns_server.port, &e->srv,
+			  err, sizeof(err)) < 0 ||
 	    !(e->tick = evtimer_new(d->ctx->base, dv_ext_tick, e)) ||
-	    event_add(e->rd, NULL) < 0) {
+	    dv_ext_go(e, step) < 0) {
 		dv_ext_free(e);
 		return -1;
 	}
-	dv_ext_query(e, step == DV_EXT_WAIT ? DNS_T_TXT : DNS_T_SOA);
-	dv_ext_send(e);
 	return 0;
 }
 

@@ -5,10 +5,10 @@
  * (an RFC 2136 UPDATE, TSIG-signed with the first --dns-key), and waiting
  * until they are served.  (The robur TLSA convention: acme_tlsa.h.)
  *
- * The protocol logic is in zones/ (updclient.c, serialwait.c);
- * this file moves bytes over UDP sockets and arms timers.  Those sockets
- * are kept in small send/receive functions so that they can move onto
- * the shell's outgoing-query service.
+ * The protocol logic is in zones/ (updclient.c, serialwait.c); every
+ * query goes out through the shell's outgoing-query service (outq.h:
+ * ids, ports, matching, retries); acme_dns.c keeps the steps and the
+ * one-a-second poll rounds.
  *
  * "Published" means: in our zone, every --notify target of that zone
  * serves a SOA serial at least the one our change made (a query a

@@ -1,8 +1,9 @@
 /*
  * dnsvizor/outq.h — the one outgoing DNS service (outq.c): every query
  * the process sends to another server (resolver upstreams over UDP/TCP,
- * NOTIFY, secondary SOA checks and transfers; next the RFC 2136 client
- * and the ACME publication checks) goes through it.
+ * NOTIFY, secondary SOA checks and transfers, and ACME's DNS side:
+ * the RFC 2136 client to --dns-server, its publication checks and the
+ * wait for our secondaries' serial) goes through it.
  *
  * The protocol work (ids, matching by id + address + port + question,
  * retries with backoff, TC -> TCP, TSIG) is zones/outq.c's; this file
@@ -28,11 +29,15 @@
  * hands over an unsigned message with the target's key and 4 retries;
  * a secondary's SOA check and transfer send what zones/xfrin.c built
  * (its id from dv_outq_pick_id, its TSIG checked by xfrin), a transfer
- * as a stream on a connection of its own.  An RFC 2136 client sends its
- * UPDATE unsigned with o.key set (signed here, the response verified
- * here) and judges the reply; a "wait until these servers serve serial
- * N" poller sends one SOA query per server address with retries and
- * ends the rest with dv_outq_cancel_all when it is satisfied.
+ * as a stream on a connection of its own.  ACME's DNS side
+ * (acme_dns.c): the RFC 2136 client signs its UPDATE itself
+ * (zones/updclient.c, id from dv_outq_pick_id, ZOQ_KEEP_ID) so that
+ * zones/updclient.c judges every answer, an unsigned NOTAUTH (BADKEY,
+ * BADSIG) too; its SOA and NS look-ups go plain; both with retries.
+ * Its polls (the TXT at the --dns-server and at the zone's name servers,
+ * "wait until our secondaries serve serial N" with zones/serialwait.c)
+ * send one try per server each round (a second), take an answer to any
+ * round, and end the rest with dv_outq_cancel_all.
  */
 #ifndef DV_OUTQ_H
 #define DV_OUTQ_H

@@ -8,7 +8,7 @@
 #include "zones/updclient.h"
 
 int zone_swait_init(zone_swait *w, const uint8_t *origin, uint32_t serial,
-		    int nservers, uint16_t id, uint64_t now, uint32_t interval,
+		    int nservers, uint64_t now, uint32_t interval,
 		    uint32_t timeout)
 {
 	memset(w, 0, sizeof(*w));
@@ -17,7 +17,6 @@ int zone_swait_init(zone_swait *w, const uint8_t *origin, uint32_t serial,
 	wire_name_lower(w->origin, origin);
 	w->serial = serial;
 	w->n = nservers;
-	w->id = id;
 	w->next = now;
 	w->deadline = now + timeout;
 	w->interval = interval;
@@ -26,7 +25,7 @@ int zone_swait_init(zone_swait *w, const uint8_t *origin, uint32_t serial,
 
 long zone_swait_query(const zone_swait *w, uint8_t *buf, size_t cap)
 {
-	return zone_updc_query(buf, cap, w->id, w->origin, DNS_T_SOA);
+	return zone_updc_query(buf, cap, 0, w->origin, DNS_T_SOA);
 }
 
 int zone_swait_pending(const zone_swait *w, int i)
@@ -88,6 +87,8 @@ zone_swait_state zone_swait_feed(zone_swait *w, int i, const uint8_t *msg,
 	long qlen = zone_swait_query(w, q, sizeof(q));
 	uint32_t s;
 
+	if (qlen > 0 && len >= 2)
+		memcpy(q, msg, 2);      /* the transport matched the id */
 	if (i < 0 || i >= w->n || qlen < 0 ||
 	    !zone_updc_matches(q, (size_t)qlen, msg, len) ||
 	    zone_soa_serial_of(msg, len, &s) < 0)

@@ -13,9 +13,12 @@ seen while ordering and removed afterwards), a wildcard plus apex,
 renewal on restart (--acme-renew-now: a new serial), a name outside our
 zones (a clear error, retried, no crash), kill -9 in the middle of an
 order (the restart finishes it), no --acme-agree-tos (a clear message),
-and the robur TLSA flow (a CSR in TLSA 3 255 0 added by a TSIG-signed
-nsupdate comes back as TLSA 3 0 0 with the issued certificate and 2 0 0
-with its CA).
+a zone another server is primary for (--dns-server: a TSIG-signed
+UPDATE, the TXT checked at the primary and the zone's name servers; a
+wrong key is reported as NOTAUTH), waiting until our secondaries serve
+the new serial (also one that starts late), and the robur TLSA flow (a
+CSR in TLSA 3 255 0 added by a TSIG-signed nsupdate comes back as TLSA
+3 0 0 with the issued certificate and 2 0 0 with its CA).
 """
 import base64
 import os
@@ -528,6 +531,76 @@ def waits_for_the_secondary_before_answering_the_challenge():
     verify_chain(peb, crt)
     check("waiting for 1 secondary" in s.log(), s.log_tail())
     check(s3.alive(), "secondary died: %s" % s3.log_tail())
+
+
+@case
+def a_secondary_that_starts_late_is_waited_for():
+    """The secondary is down when the wait starts: dnsvizor keeps asking
+    it every second and answers the challenge only once it serves the
+    new serial (pebble asks only that secondary)."""
+    d = tmpdir()
+    state = os.path.join(d, "state")
+    os.mkdir(state)
+    port1, port3 = free_port(), free_port()
+    peb = Pebble(d, port3)
+    s = Server(zones={ZONE: ZONE_TEXT}, port=port1,
+               args=acme_args(state, peb, "www.acme.test",
+                              extra=["--notify=%s,127.0.0.1#%d"
+                                     % (ZONE, port3),
+                                     "--allow-transfer=%s,127.0.0.1"
+                                     % ZONE]))
+    deadline = time.monotonic() + ISSUE_TIMEOUT
+    while "waiting for 1 secondary" not in s.log():
+        check(time.monotonic() < deadline and s.alive(),
+              "no wait for the secondary: " + s.log_tail())
+        time.sleep(0.05)
+    time.sleep(2.5)     # a few rounds without an answer
+    check("did not serve serial" not in s.log(), s.log_tail())
+    s3 = Server(port=port3, args=[
+        "--state-dir=" + os.path.join(d, "s3"),
+        "--secondary=%s,127.0.0.1#%d" % (ZONE, port1)])
+    crt = os.path.join(state, "certs", "www.acme.test.crt")
+    wait_file(crt, s)
+    verify_chain(peb, crt)
+    check(s3.alive(), "secondary died: %s" % s3.log_tail())
+
+
+@case
+def external_primary_with_another_key_fails_clearly():
+    """The --dns-server knows the key name with another secret: its
+    NOTAUTH answer (unsigned, TSIG error BADSIG) is reported at once as
+    the reason, not taken for silence."""
+    d = tmpdir()
+    state = os.path.join(d, "state")
+    os.mkdir(state)
+    port2 = free_port()
+    peb = Pebble(d, port2)
+    other = base64.b64encode(bytes(range(40, 72))).decode()
+    s2 = Server(zones={"other.test.": OTHER_TEXT % "127.0.0.1"},
+                port=port2,
+                args=["--state-dir=" + os.path.join(d, "s2"),
+                      "--dns-key=%s:SHA256:%s" % (KEYNAME, other),
+                      "--allow-update=other.test.,%s" % KEYNAME])
+    s = Server(zones={ZONE: ZONE_TEXT},
+               args=acme_args(state, peb, "www.other.test",
+                              extra=["--dns-server=127.0.0.1#%d"
+                                     % port2]))
+    deadline = time.monotonic() + ISSUE_TIMEOUT
+    while time.monotonic() < deadline and \
+            "--dns-server update failed" not in s.log():
+        check(s.alive(), "died: %s" % s.log_tail())
+        time.sleep(0.1)
+    check(re.search(r"--dns-server update failed: _acme-challenge\.www\."
+                    r"other\.test\.?: UPDATE answered NOTAUTH \(9\)",
+                    s.log()), "no clear reason: " + s.log_tail(1500))
+    check("UPDATE answer has a bad TSIG" in s.log(), s.log_tail(1500))
+    check("no answer from the --dns-server" not in s.log(), s.log_tail())
+    eq(txt(port2, "_acme-challenge.www.other.test."), ("NXDOMAIN", []),
+       "challenge at the external primary")
+    check(not os.path.exists(os.path.join(state, "certs",
+                                          "www.other.test.crt")),
+          "a certificate appeared")
+    check(s2.alive(), "the external primary died: " + s2.log_tail())
 
 
 @case

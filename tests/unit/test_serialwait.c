@@ -47,7 +47,7 @@ static void test_two_servers(void)
 	size_t n;
 
 	wire_name_from_str("Example.COM", o);
-	T_EQ(zone_swait_init(&w, o, 100, 2, 0x4242, 5000, 1000, 10000), 0);
+	T_EQ(zone_swait_init(&w, o, 100, 2, 5000, 1000, 10000), 0);
 	T_EQ(zone_swait_step(&w, 5000, &wake), ZONE_SWAIT_SEND);
 	T_EQ(wake, 6000);
 	T_CHECK(zone_swait_pending(&w, 0) && zone_swait_pending(&w, 1));
@@ -64,11 +64,19 @@ static void test_two_servers(void)
 	T_CHECK(!zone_swait_pending(&w, 1));
 	T_EQ(zone_swait_step(&w, 6000, &wake), ZONE_SWAIT_SEND);
 	T_EQ(w.rounds, 2);
-	/* an answer with another id is not ours */
+	/* the transport set and matched the id: any id is taken */
 	n = answer(cur, &w, resp, sizeof(resp));
 	resp[1] ^= 1;
+	/* an answer to another question (qtype NS) is not ours */
+	resp[WIRE_HDRLEN + wire_name_len(o) + 1] = DNS_T_NS;
 	T_EQ(zone_swait_feed(&w, 0, resp, n), ZONE_SWAIT_WAIT);
-	resp[1] ^= 1;
+	T_CHECK(zone_swait_pending(&w, 0));
+	n = answer(cur, &w, resp, sizeof(resp));
+	resp[0] ^= 0x5a;
+	/* nor a query (QR clear) */
+	resp[2] &= 0x7f;
+	T_EQ(zone_swait_feed(&w, 0, resp, n), ZONE_SWAIT_WAIT);
+	resp[2] |= 0x80;
 	T_EQ(zone_swait_feed(&w, 7, resp, n), ZONE_SWAIT_WAIT);
 	T_EQ(zone_swait_feed(&w, 0, resp, n), ZONE_SWAIT_DONE);
 	T_EQ(zone_swait_step(&w, 6100, &wake), ZONE_SWAIT_DONE);
@@ -88,18 +96,18 @@ static void test_timeout_and_wrap(void)
 
 	wire_name_from_str("example.com", o);
 	/* 120 one-second rounds, then give up */
-	T_EQ(zone_swait_init(&w, o, 0xfffffff0u, 1, 1, 0, 1000, 120000), 0);
+	T_EQ(zone_swait_init(&w, o, 0xfffffff0u, 1, 0, 1000, 120000), 0);
 	for (t = 0; t < 120000; t += 500)
 		sends += zone_swait_step(&w, t, &wake) == ZONE_SWAIT_SEND;
 	T_EQ(sends, 120);
 	T_EQ(zone_swait_step(&w, 120000, &wake), ZONE_SWAIT_TIMEOUT);
 	/* RFC 1982: 3 is after 0xfffffff0 */
-	T_EQ(zone_swait_init(&w, o, 0xfffffff0u, 1, 1, 0, 1000, 120000), 0);
+	T_EQ(zone_swait_init(&w, o, 0xfffffff0u, 1, 0, 1000, 120000), 0);
 	n = answer(wrapped, &w, resp, sizeof(resp));
 	T_EQ(zone_swait_feed(&w, 0, resp, n), ZONE_SWAIT_DONE);
 	/* bad arguments */
-	T_EQ(zone_swait_init(&w, o, 1, 0, 1, 0, 1000, 1000), -1);
-	T_EQ(zone_swait_init(&w, o, 1, ZONE_SWAIT_MAX + 1, 1, 0, 1000, 1), -1);
+	T_EQ(zone_swait_init(&w, o, 1, 0, 0, 1000, 1000), -1);
+	T_EQ(zone_swait_init(&w, o, 1, ZONE_SWAIT_MAX + 1, 0, 1000, 1), -1);
 	zone_db_free(wrapped);
 }
 
@@ -112,7 +120,7 @@ static void test_soa_serial_of(void)
 	size_t n;
 
 	wire_name_from_str("example.com", o);
-	zone_swait_init(&w, o, 1, 1, 9, 0, 1000, 1000);
+	zone_swait_init(&w, o, 1, 1, 0, 1000, 1000);
 	n = answer(db, &w, resp, sizeof(resp));
 	T_EQ(zone_soa_serial_of(resp, n, &s), 0);
 	T_EQ(s, 4711);
