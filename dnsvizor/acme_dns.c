@@ -59,7 +59,7 @@ struct dv_acme_dns {
 	struct dv_ext *exts;          /* RFC 2136 to --dns-server */
 };
 
-static uint64_t dv_now_ms(void)
+static uint64_t dv_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -290,7 +290,7 @@ static int dv_wait_reply(void *arg, uint64_t user, int status,
 static void dv_wait_tick(evutil_socket_t fd, short what, void *arg)
 {
 	dv_acme_wait *w = arg;
-	uint64_t now = dv_now_ms(), wake = now + 1000;
+	uint64_t now = dv_mono_ms(), wake = now + 1000;
 
 	(void)fd;
 	(void)what;
@@ -347,7 +347,7 @@ static void dv_acme_wait_start(dv_acme_dns *d, const zone *z,
 		return;
 	}
 	zone_swait_init(&w->sw, w->origin, zone_serial(z), w->ntgt,
-			dv_now_ms(), DV_ACME_POLL_MS, DV_ACME_WAIT_MS);
+			dv_mono_ms(), DV_ACME_POLL_MS, DV_ACME_WAIT_MS);
 	w->next = d->waits;
 	d->waits = w;
 	if (!(w->tick = evtimer_new(d->ctx->base, dv_wait_tick, w))) {

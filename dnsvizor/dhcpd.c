@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -43,6 +42,7 @@
 
 #include "dhcp/dhcp.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/clock.h"
 #include "dnsvizor/dhcpraw.h"
 #include "dnsvizor/dhcpping.h"
 #include "dnsvizor/leasedns.h"
@@ -110,29 +110,6 @@ struct dv_dhcpd {
 
 typedef struct dv_dhcpd dv_dhcpd;
 
-static uint64_t dv_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void dv_dhcp_random(void *arg, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	ssize_t r;
-
-	(void)arg;
-	while (len > 0) {
-		r = getrandom(p, len, 0);
-		if (r <= 0)
-			continue;
-		p += r;
-		len -= (size_t)r;
-	}
-}
-
 /* ------------------------------------------------------------------ */
 /* configuration                                                      */
 /* ------------------------------------------------------------------ */
@@ -193,7 +170,7 @@ static dhcp_ctx *dv_dhcp_engine(const dv_config *cfg, const dv_dhcp_conf *c,
 	dc.lease_max = cfg->dhcp_lease_max ? cfg->dhcp_lease_max : 1000;
 	dc.offer_hold_secs = 30;
 	dc.decline_secs = 600;
-	dc.random = dv_dhcp_random;
+	dc.random = dv_random;
 	return dhcp_new(&dc, err, errlen);
 }
 

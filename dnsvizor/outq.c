@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/random.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -23,6 +22,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/outq.h"
 
 enum {
@@ -76,29 +76,6 @@ struct dv_outq {
 };
 
 static void oq_pump(struct dv_outq *oq);
-
-static uint64_t oq_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void oq_random(void *arg, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	(void)arg;
-	while (len > 0) {
-		ssize_t n = getrandom(p, len, 0);
-
-		if (n <= 0)
-			continue;  /* EINTR; getrandom does not fail otherwise */
-		p += n;
-		len -= (size_t)n;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* addresses                                                          */
@@ -266,7 +243,7 @@ static void oq_tcp_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, oq->rbuf, n);
 		rc = zone_outq_on_reply(oq->core, 0, &c->server, 1, oq->rbuf,
-					n, oq_now_ms(), &a);
+					n, dv_now_ms(), &a);
 		if (rc == ZOQ_RX_OK)
 			oq_act(oq, &a);
 		else
@@ -299,7 +276,7 @@ static void oq_tcp_event(struct bufferevent *bev, short what, void *arg)
 		st->copy = NULL;
 		if (!copy || oq_tcp_send(oq, st, &c->server, copy,
 					 st->copylen, 1) < 0)
-			zone_outq_on_error(oq->core, st->h, oq_now_ms());
+			zone_outq_on_error(oq->core, st->h, dv_now_ms());
 		free(copy);
 	}
 	oq_conn_free(c);
@@ -408,13 +385,13 @@ static void oq_udp_read(evutil_socket_t fd, short what, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n < 0) {  /* e.g. ICMP port unreachable */
-			zone_outq_on_error(oq->core, h, oq_now_ms());
+			zone_outq_on_error(oq->core, h, dv_now_ms());
 			break;
 		}
 		if (oq_from_sa((struct sockaddr *)&from, &fa) < 0)
 			continue;
 		rc = zone_outq_on_reply(oq->core, h, &fa, 0, oq->rbuf,
-					(size_t)n, oq_now_ms(), &a);
+					(size_t)n, dv_now_ms(), &a);
 		if (rc == ZOQ_RX_OK)
 			oq_act(oq, &a);
 		else
@@ -474,7 +451,7 @@ static void oq_act(struct dv_outq *oq, const zone_oq_action *a)
 		return;
 	if (a->kind == ZOQ_ACT_SEND) {
 		if (oq_send(oq, st, a) < 0)
-			zone_outq_on_error(oq->core, a->handle, oq_now_ms());
+			zone_outq_on_error(oq->core, a->handle, dv_now_ms());
 		return;
 	}
 	cb = st->cb;
@@ -503,7 +480,7 @@ static void oq_arm(struct dv_outq *oq)
 	oq->armed = when;
 	if (when == 0)
 		return;
-	now = oq_now_ms();
+	now = dv_now_ms();
 	when = when > now ? when - now : 0;
 	tv.tv_sec = (time_t)(when / 1000);
 	tv.tv_usec = (suseconds_t)(when % 1000) * 1000;
@@ -526,7 +503,7 @@ static void oq_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	oq->armed = 0;
-	zone_outq_on_timer(oq->core, oq_now_ms());
+	zone_outq_on_timer(oq->core, dv_now_ms());
 	oq_pump(oq);
 }
 
@@ -562,7 +539,7 @@ dv_outq *dv_outq_of(dv_ctx *ctx)
 		return NULL;
 	oq->ctx = ctx;
 	oq->evsize = event_get_struct_event_size();
-	oq->core = zone_outq_new(DV_OQ_MAX, oq_random, NULL);
+	oq->core = zone_outq_new(DV_OQ_MAX, dv_random, NULL);
 	oq->q = calloc(DV_OQ_MAX, sizeof(*oq->q));
 	oq->evmem = calloc(DV_OQ_MAX, oq->evsize);
 	oq->rbuf = malloc(DV_OQ_MSG);
@@ -604,7 +581,7 @@ uint32_t dv_outq_query(dv_outq *oq, const dv_oq_req *r)
 
 	if (!oq || oq_from_sa(r->server, &srv) < 0 ||
 	    zone_outq_query(oq->core, &srv, r->msg, r->len, &r->o, r->user,
-			    oq_now_ms(), &h, &a) < 0)
+			    dv_now_ms(), &h, &a) < 0)
 		return 0;
 	st = &oq->q[(h & 0xffff) - 1];
 	st->h = h;
@@ -642,7 +619,7 @@ uint16_t dv_outq_pick_id(dv_outq *oq, const struct sockaddr *server)
 
 	if (oq && oq_from_sa(server, &srv) == 0)
 		return zone_outq_pick_id(oq->core, &srv);
-	oq_random(NULL, &id, sizeof(id));
+	dv_random(NULL, &id, sizeof(id));
 	return id;
 }
 

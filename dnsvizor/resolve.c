@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +27,7 @@
 #include "dnsvizor/config_int.h"
 #include "dnsvizor/dot.h"
 #include "dnsvizor/abuse.h"
+#include "dnsvizor/clock.h"
 #include "dnsvizor/outq.h"
 #include "dnsvizor/querylog.h"
 #include "dnsvizor/resolve.h"
@@ -76,29 +76,6 @@ struct dv_rs {
 	dv_dot *dot;             /* DNS over TLS connections, on first use */
 	uint8_t csecret[16];     /* DNS cookies: the client secret */
 };
-
-static uint64_t dv_rs_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void dv_rs_random(void *arg, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	(void)arg;
-	while (len > 0) {
-		ssize_t n = getrandom(p, len, 0);
-
-		if (n <= 0)
-			continue;  /* EINTR; getrandom does not fail otherwise */
-		p += n;
-		len -= (size_t)n;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* forwarding rules (typed by options.c) and resolv.conf              */
@@ -413,7 +390,7 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->nta = (const char **)c->nta.v;
 	rc->nnta = c->nta.n;
 	rc->edns_max = c->edns_max;
-	rc->random = dv_rs_random;
+	rc->random = dv_random;
 	rc->domain_needed = (uint8_t)(c->domain_needed != 0);
 	rc->bogus_priv = (uint8_t)(c->bogus_priv != 0);
 	rc->stop_rebind = (uint8_t)(c->stop_rebind != 0);
@@ -729,10 +706,10 @@ static int dv_rs_upstream_cb(void *arg, uint64_t txn, int status,
 	struct dv_rs *rs = arg;
 
 	if (status == DV_OQ_REPLY &&
-	    res_on_reply(rs->res, txn, msg, len, dv_rs_now_ms()) == 1)
+	    res_on_reply(rs->res, txn, msg, len, dv_now_ms()) == 1)
 		return 1;
 	if (status == DV_OQ_ERROR)
-		res_on_error(rs->res, txn, dv_rs_now_ms());
+		res_on_error(rs->res, txn, dv_now_ms());
 	rs->ntxns--;
 	dv_rs_pump(rs);
 	return 0;
@@ -779,9 +756,9 @@ static void dv_rs_dot_done(void *arg, uint64_t txn, unsigned gen,
 	if (gen != rs->gen)
 		return;  /* asked by an engine a reload replaced */
 	if (msg)
-		res_on_reply(rs->res, txn, msg, len, dv_rs_now_ms());
+		res_on_reply(rs->res, txn, msg, len, dv_now_ms());
 	else
-		res_on_error(rs->res, txn, dv_rs_now_ms());
+		res_on_error(rs->res, txn, dv_now_ms());
 	dv_rs_pump(rs);
 }
 
@@ -836,7 +813,7 @@ static void dv_rs_arm(struct dv_rs *rs)
 	rs->armed = when;
 	if (when == 0)
 		return;
-	now = dv_rs_now_ms();
+	now = dv_now_ms();
 	when = when > now ? when - now : 0;
 	tv.tv_sec = (time_t)(when / 1000);
 	tv.tv_usec = (suseconds_t)(when % 1000) * 1000;
@@ -859,7 +836,7 @@ static void dv_rs_pump(struct dv_rs *rs)
 		else if (k == RES_ACT_DROP)
 			dv_rs_forget(rs, a.client_token);
 		else if (k == RES_ACT_SEND && dv_rs_send(rs, &a) < 0)
-			res_on_error(rs->res, a.txn, dv_rs_now_ms());
+			res_on_error(rs->res, a.txn, dv_now_ms());
 	}
 	dv_rs_arm(rs);
 }
@@ -871,7 +848,7 @@ static void dv_rs_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	rs->armed = 0;
-	res_on_timer(rs->res, dv_rs_now_ms());
+	res_on_timer(rs->res, dv_now_ms());
 	dv_rs_pump(rs);
 }
 
@@ -906,7 +883,7 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen,
 	/* the UDP batch's clock when there is one (no clock read per hit) */
 	r = res_query_parsed(rs->res, from.af ? &from : NULL, wq, q, qlen,
 			     p->tcp, ctx->now_ms ? ctx->now_ms :
-			     dv_rs_now_ms(), resp, cap, rlen, tok);
+			     dv_now_ms(), resp, cap, rlen, tok);
 	if (r != RES_PENDING || *rlen > cap) {
 		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
 		if (r != RES_ANSWERED || *rlen > cap)
@@ -949,7 +926,7 @@ static void dv_rs_cache_load(dv_ctx *ctx, res_ctx *r)
 			       "an empty cache", path, strerror(-rc));
 		return;
 	}
-	if (res_cache_load(r, (const uint8_t *)buf, len, dv_rs_now_ms()) < 0)
+	if (res_cache_load(r, (const uint8_t *)buf, len, dv_now_ms()) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "%s: not a usable cache, "
 		       "ignored", path);
 	else
@@ -965,7 +942,7 @@ static void dv_rs_cache_save(dv_ctx *ctx, const res_ctx *r)
 	size_t len = 0;
 
 	if (dv_rs_cache_path(ctx, path, sizeof(path), "") < 0 ||
-	    res_cache_save(r, dv_rs_now_ms(), &buf, &len) < 0)
+	    res_cache_save(r, dv_now_ms(), &buf, &len) < 0)
 		return;
 	if (dv_write_atomic(path, buf, len, 0600) < 0)
 		dv_log(&ctx->lg, DV_LOG_WARN, "cannot write %s: %s", path,
@@ -1014,7 +991,7 @@ int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen)
 	rs->ctx = ctx;
 	/* one client cookie secret for the life of the process: a reload
 	 * keeps the cookies the servers know */
-	dv_rs_random(NULL, rs->csecret, sizeof(rs->csecret));
+	dv_random(NULL, rs->csecret, sizeof(rs->csecret));
 	rs->res = dv_rs_build(ctx, &rs->mem, rs->csecret, err, errlen);
 	if (!rs->res)
 		goto fail;

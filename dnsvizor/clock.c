@@ -1,0 +1,32 @@
+/*
+ * The wall clock in milliseconds and kernel random bytes for the
+ * protocol cores (see clock.h).
+ */
+#include <sys/random.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "dnsvizor/clock.h"
+
+uint64_t dv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void dv_random(void *arg, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	(void)arg;
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n <= 0)
+			continue;  /* EINTR; getrandom does not fail otherwise */
+		p += n;
+		len -= (size_t)n;
+	}
+}

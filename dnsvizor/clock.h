@@ -1,0 +1,18 @@
+/*
+ * dnsvizor/clock.h — the wall clock in milliseconds and random bytes, as
+ * the protocol cores take them (a `now` argument, a random-bytes
+ * callback).  A leaf (clock.c): it calls no other shell file.
+ */
+#ifndef DV_CLOCK_H
+#define DV_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Unix time in milliseconds (CLOCK_REALTIME). */
+uint64_t dv_now_ms(void);
+/* Fill buf with len random bytes from the kernel (getrandom, retried on
+ * EINTR); arg is unused (the cores' random-callback shape). */
+void dv_random(void *arg, void *buf, size_t len);
+
+#endif
