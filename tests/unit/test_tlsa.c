@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tests/unit/t.h"
+#include "tests/unit/tzone.h"
 #include "zones/tlsa.h"
 
 static const char ztext[] =
@@ -24,13 +25,7 @@ static const char ztext[] =
 
 static zone *load(void)
 {
-	char err[256];
-	zone *z = zone_load_text("example.com", "t", ztext, strlen(ztext),
-				 NULL, NULL, err, sizeof(err));
-
-	if (!z)
-		printf("  load: %s\n", err);
-	return z;
+	return t_zone_text("example.com", ztext);
 }
 
 static void test_names(void)

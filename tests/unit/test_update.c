@@ -7,6 +7,7 @@
 #include <ldns/ldns.h>
 
 #include "tests/unit/t.h"
+#include "tests/unit/tzone.h"
 #include "zones/maint_int.h"
 
 static const char ztext[] =
@@ -28,12 +29,7 @@ static const char ztext[] =
 
 static zone *mkzone(void)
 {
-	char err[256];
-	zone *z = zone_load_text("example.com", "t", ztext, strlen(ztext),
-				 NULL, NULL, err, sizeof(err));
-	if (!z)
-		printf("  load: %s\n", err);
-	return z;
+	return t_zone_text("example.com", ztext);
 }
 
 static zone_node *node(const zone *z, const char *s)

@@ -7,6 +7,7 @@
 #include <ldns/ldns.h>
 
 #include "tests/unit/t.h"
+#include "tests/unit/tzone.h"
 #include "zones/maint_int.h"
 
 #define NOW 1700000000ull
@@ -25,13 +26,7 @@ static const char ztext[] =
 
 static zone *mkzone(void)
 {
-	char err[256];
-	zone *z = zone_load_text("example.com", "t", ztext, strlen(ztext),
-				 NULL, NULL, err, sizeof(err));
-
-	if (!z)
-		printf("  load: %s\n", err);
-	return z;
+	return t_zone_text("example.com", ztext);
 }
 
 /* Number of RRs of type at name in z (0 when absent). */
