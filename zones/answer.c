@@ -591,8 +591,11 @@ static void ans_finish(ans_ctx *c)
 {
 	const wire_query *q = c->q;
 	uint8_t *h = c->w.buf;
+	/* RA: we offer recursion (RFC 1035 4.1.1), so answers from our own
+	 * data say so too, as a client expects of its resolver */
 	uint16_t flags = (uint16_t)(DNS_F_QR | (q->opcode << 11) |
 				    (q->flags & (DNS_F_RD | DNS_F_CD)) |
+				    (c->db->opts.recursion ? DNS_F_RA : 0) |
 				    c->hflags | (c->rcode & 0xf));
 	uint16_t ar = c->ar;
 

@@ -72,6 +72,30 @@ def passed_query_servfail_with_ra():
 
 
 @case
+def local_data_answers_carry_ra():
+    """Answers from our own data (a zone, --host-record) keep AA and,
+    when we offer recursion, carry RA as a client expects of its resolver
+    (dnsmasq sets both); with --no-recursion there is no RA."""
+    s = dead_upstream_server(extra=["host-record=h.lan,192.0.2.7"])
+    for name in ("www.t.test", "h.lan"):
+        for tcp in (False, True):
+            r = rd_query(s, name, tcp=tcp)
+            expect(r, "NOERROR", aa=True)
+            check(has_flag(r, "RA"), "%s: no RA with recursion on (%s)"
+                  % (name, short(r)))
+    # NXDOMAIN from our zone too
+    r = rd_query(s, "nothere.t.test")
+    expect(r, "NXDOMAIN", aa=True)
+    check(has_flag(r, "RA"), "NXDOMAIN without RA: " + short(r))
+    s2 = Server(conf=["no-recursion", "host-record=h.lan,192.0.2.7"],
+                zones={"t.test": ZONE})
+    for name in ("www.t.test", "h.lan"):
+        r = rd_query(s2, name)
+        expect(r, "NOERROR", aa=True)
+        check(not has_flag(r, "RA"), "%s: RA with --no-recursion" % name)
+
+
+@case
 def cname_leaving_our_data_not_passed():
     """A CNAME chain that leaves our data is answered from our data only
     (the CNAME), not handed to the resolver."""
