@@ -304,7 +304,7 @@ int dv_anchor_parse(const char *val, dv_anchor *t, char *why,
 {
 	char dom[256], name[DV_CNAMEBUF], digest[512];
 	unsigned tag, alg, dt;
-	size_t i = 0;
+	size_t i = 0, want;
 
 	memset(t, 0, sizeof(*t));
 	if (sscanf(val, "%255[^,],%u,%u,%u,%511s", dom, &tag, &alg, &dt,
@@ -315,6 +315,12 @@ int dv_anchor_parse(const char *val, dv_anchor *t, char *why,
 	if (digest[i] || i < 2 || (i & 1) ||
 	    dv_name_abs(dom, strlen(dom), name, sizeof(name)) < 0)
 		goto bad;
+	want = dt == 1 ? 40 : dt == 2 || dt == 3 ? 64 : dt == 4 ? 96 : 0;
+	if (want && i != want) {
+		snprintf(why, whylen, "digest of %zu bytes, but digest type %u "
+			 "has %zu, in '%s'", i / 2, dt, want / 2, val);
+		return -1;
+	}
 	t->keytag = (uint16_t)tag;
 	t->alg = (uint8_t)alg;
 	t->digest_type = (uint8_t)dt;

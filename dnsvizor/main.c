@@ -690,7 +690,8 @@ static void dv_print_errors(const char *err)
 	} while (nl);
 }
 
-/* --test past the option parse: listening addresses, TLS files, users.
+/* --test past the option parse: listening addresses, TLS files, users,
+ * the resolver's files (root hints, trust anchors).
  * Every check runs; the errors are collected one per line. */
 static int dv_test_checks(dv_ctx *ctx, char *err, size_t errlen)
 {
@@ -701,10 +702,11 @@ static int dv_test_checks(dv_ctx *ctx, char *err, size_t errlen)
 	int bad = 0, k;
 
 	err[0] = '\0';
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 4; k++) {
 		one[0] = '\0';
 		if ((k == 0 && dv_resolve_addrs(ctx, one, sizeof(one)) < 0) ||
 		    (k == 1 && dv_tls_init(ctx, one, sizeof(one)) < 0) ||
+		    (k == 3 && dv_rs_check(ctx, one, sizeof(one)) < 0) ||
 		    (k == 2 && dv_drops_privs(&ctx->cfg) &&
 		     dv_resolve_ids(&ctx->cfg, &uid, &gid, one,
 				    sizeof(one)) < 0)) {

@@ -291,7 +291,7 @@ static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
 			 size_t errlen)
 {
 	size_t len = 0;
-	char line[2048];
+	char line[2048], why[256];
 
 	for (size_t i = 0; i < c->trust_anchors.n; i++) {
 		const dv_anchor *t = &c->trust_anchors.v[i];
@@ -313,6 +313,12 @@ static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
 		if (rc < 0) {
 			snprintf(err, errlen, "trust-anchor-file %s: %s",
 				 c->trust_anchor_files.v[i], strerror(-rc));
+			return -1;
+		}
+		if (res_anchors_check(text, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "trust-anchor-file %s: %s",
+				 c->trust_anchor_files.v[i], why);
+			free(text);
 			return -1;
 		}
 		rc = dv_rs_append(&m->anchors, &len, text, n);
@@ -1009,6 +1015,20 @@ fail:
 		free(rs);
 	}
 	return -1;
+}
+
+int dv_rs_check(dv_ctx *ctx, char *err, size_t errlen)
+{
+	dv_rs_mem m;
+	uint8_t secret[16] = { 0 };
+	res_ctx *r;
+
+	if (!ctx->cfg.recursion)
+		return 0;
+	r = dv_rs_build(ctx, &m, secret, err, errlen);
+	res_free(r);
+	dv_rs_mem_free(&m);
+	return r ? 0 : -1;
 }
 
 /* Waiting clients belong to the old engine: they will retry. */

@@ -30,6 +30,9 @@ typedef struct dv_rs_peer {
 /* Start the resolver when recursion is on (after the event base exists):
  * builds the engine, reads <state-dir>/cache.bin.  0 or -1 + err. */
 int dv_rs_start(dv_ctx *ctx, char *err, size_t errlen);
+/* --test: build the resolver's configuration (forwarders, root hints,
+ * trust anchors) once and drop it; 0, or -1 with the reason in err. */
+int dv_rs_check(dv_ctx *ctx, char *err, size_t errlen);
 /* After SIGHUP swapped ctx->cfg: a new engine that keeps the cache. */
 void dv_rs_reload(dv_ctx *ctx);
 /* Write the cache to <state-dir>/cache.bin (atomically) and free. */

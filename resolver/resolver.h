@@ -127,6 +127,10 @@ typedef struct res_cfg {
 
 /* Returns NULL with a reason in err. */
 res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen);
+/* Check trust anchor text (DS / DNSKEY lines, as trust_anchor_text):
+ * 0, or -1 with "trust anchor line N: reason" in err.  A DS whose digest
+ * does not fit its digest type is an error (it could never match). */
+int res_anchors_check(const char *text, char *err, size_t errlen);
 void res_free(res_ctx *r);
 
 /* ---- client side ---- */

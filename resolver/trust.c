@@ -125,6 +125,43 @@ out:
 	return rc;
 }
 
+/* The digest length a DS digest type has (RFC 4034, 4509, 5933, 6605),
+ * 0 for a type we do not know (its length is not checked). */
+static size_t ta_digest_len(unsigned type)
+{
+	switch (type) {
+	case 1: return 20;   /* SHA-1 */
+	case 2: return 32;   /* SHA-256 */
+	case 3: return 32;   /* GOST R 34.11-94 */
+	case 4: return 48;   /* SHA-384 */
+	default: return 0;
+	}
+}
+
+/* A DS anchor whose digest does not fit its digest type can never match
+ * a key: it would leave its zone without a usable anchor, so it is an
+ * error, not a silent "insecure".  0, or -1 with the reason in why. */
+static int ta_ds_check(const ldns_rr *rr, char *why, size_t whylen)
+{
+	const ldns_rdf *dt = ldns_rr_rdf(rr, 2), *dg = ldns_rr_rdf(rr, 3);
+	size_t want;
+
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DS)
+		return 0;
+	if (!dt || !dg || ldns_rdf_size(dt) != 1) {
+		snprintf(why, whylen, "DS without a digest");
+		return -1;
+	}
+	want = ta_digest_len(*ldns_rdf_data(dt));
+	if (want && ldns_rdf_size(dg) != want) {
+		snprintf(why, whylen, "DS digest of %zu bytes, but digest "
+			 "type %u has %zu", ldns_rdf_size(dg),
+			 (unsigned)*ldns_rdf_data(dt), want);
+		return -1;
+	}
+	return 0;
+}
+
 static int ta_parse(res_keys *k, const char *text, char *err, size_t errlen)
 {
 	const char *p = text;
@@ -133,7 +170,7 @@ static int ta_parse(res_keys *k, const char *text, char *err, size_t errlen)
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char line[4096];
+		char line[4096], why[128];
 		ldns_rr *rr = NULL;
 		ldns_status st;
 		size_t i = 0;
@@ -161,6 +198,12 @@ static int ta_parse(res_keys *k, const char *text, char *err, size_t errlen)
 		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNSKEY) {
 			ldns_rr_free(rr);
 			continue;     /* e.g. $TTL lines of a root.key file */
+		}
+		if (ta_ds_check(rr, why, sizeof(why)) < 0) {
+			ldns_rr_free(rr);
+			snprintf(err, errlen, "trust anchor line %d: %s", lineno,
+				 why);
+			return -1;
 		}
 		if (ta_add_rr(k, rr) < 0) {
 			ldns_rr_free(rr);
@@ -211,6 +254,20 @@ res_keys *res_keys_new(const char *anchors, const char **nta, size_t nnta,
 fail:
 	res_keys_free(k);
 	return NULL;
+}
+
+int res_anchors_check(const char *text, char *err, size_t errlen)
+{
+	res_keys *k = calloc(1, sizeof(*k));
+	int rc;
+
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = ta_parse(k, text, err, errlen);
+	res_keys_free(k);
+	return rc;
 }
 
 void res_keys_free(res_keys *k)

@@ -51,6 +51,43 @@ def expect_error(rc, out, *needles):
 
 # ---------------------------------------------------------------- --test ---
 
+ROOT_DS = "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+
+
+@case
+def unusable_trust_anchor_is_an_error():
+    """A DS trust anchor whose digest does not fit its digest type (SHA-1
+    with a 32-byte digest) can never match a key; it used to turn the
+    tree insecure without a word.  Now --test and start-up stop with the
+    option (or file and line) named (issue 12 item 3)."""
+    rc, out, err = run_bin(["--no-hosts", "--test",
+                            "--trust-anchor=.,20326,8,1," + ROOT_DS])
+    expect_error(rc, out + err, "trust-anchor:", "digest type 1")
+    d = tmpdir()
+    f = os.path.join(d, "root.anchor")
+    write(f, "; the root\n. IN DS 20326 8 1 %s\n" % ROOT_DS)
+    rc, out, err = run_bin(["--no-hosts", "--test", "--dnssec",
+                            "--trust-anchor-file=" + f])
+    expect_error(rc, out + err, "trust-anchor-file " + f, "line 2",
+                 "digest type 1")
+    # the real start-up stops too
+    rc, out, err = run_bin(["--no-hosts", "--dnssec", "--no-resolv",
+                            "--allow-loopback-upstream",
+                            "--server=127.0.0.1#%d" % free_port(),
+                            "--listen-address=127.0.0.1",
+                            "--port=%d" % free_port(),
+                            "--state-dir=" + tmpdir(),
+                            "--trust-anchor-file=" + f])
+    check(rc != 0, "started with an unusable trust anchor: %r" % (out + err))
+    check("digest type 1" in out + err, "no reason: %r" % (out + err))
+    # a good anchor is still fine
+    write(f, ". IN DS 20326 8 2 %s\n" % ROOT_DS)
+    rc, out, err = run_bin(["--no-hosts", "--test", "--dnssec",
+                            "--trust-anchor-file=" + f,
+                            "--trust-anchor=.,20326,8,2," + ROOT_DS])
+    eq(rc, 0, "good anchors (%r)" % (out + err))
+
+
 @case
 def test_good_config():
     d = tmpdir()

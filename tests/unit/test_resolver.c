@@ -1887,6 +1887,26 @@ static void test_query_parsed(void)
 	net_free(&n);
 }
 
+/* A DS trust anchor whose digest does not fit its digest type could
+ * never match a key: it is an error with its line, not a silently
+ * insecure tree (issue 12, item 3). */
+static void test_anchor_digest_length(void)
+{
+	char err[256] = "";
+
+	T_EQ(res_anchors_check(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65"
+			       "D08458E880409BBC683457104237C7F8EC8D\n", err,
+			       sizeof(err)), 0);
+	T_EQ(res_anchors_check("; comment\n. IN DS 20326 8 1 E06D44B80B8F1D39"
+			       "A95C0B0D7C65D08458E880409BBC683457104237C7F8"
+			       "EC8D\n", err, sizeof(err)), -1);
+	T_CHECK(strstr(err, "line 2") != NULL);
+	T_CHECK(strstr(err, "digest type 1") != NULL);
+	T_EQ(res_anchors_check(". IN DS 20326 8 4 E06D44B80B8F1D39A95C0B0D7C65"
+			       "D08458E880409BBC683457104237C7F8EC8D\n", err,
+			       sizeof(err)), -1);
+}
+
 int main(void)
 {
 	T_RUN(test_hints);
@@ -1924,5 +1944,6 @@ int main(void)
 	T_RUN(test_jostle);
 	T_RUN(test_cookies);
 	T_RUN(test_query_parsed);
+	T_RUN(test_anchor_digest_length);
 	T_DONE();
 }
