@@ -22,6 +22,13 @@ int dv_sa_loopback(const struct sockaddr *sa);
 /* The client address of ss for zone_cl_*: its family (4 or 6, 0 when
  * neither) and bytes in key. */
 int dv_sa_key(const struct sockaddr_storage *ss, uint8_t key[16]);
+/* A socket address from a family (4, else 6), address bytes and port,
+ * as the cores keep them; its length. */
+socklen_t dv_sa_make(int af, const uint8_t *addr, uint16_t port,
+		     struct sockaddr_storage *ss);
+/* The other way: address bytes and port of sa; its family (4 or 6), or
+ * 0 when it is neither. */
+int dv_sa_split(const struct sockaddr *sa, uint8_t addr[16], uint16_t *port);
 /* The IP of sa as text ("?" when it is neither IPv4 nor IPv6). */
 void dv_sa_ntop(const struct sockaddr *sa, char *out, size_t outlen);
 

@@ -22,6 +22,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dnsvizor/addr.h"
 #include "dnsvizor/clock.h"
 #include "dnsvizor/outq.h"
 
@@ -84,42 +85,13 @@ static void oq_pump(struct dv_outq *oq);
 static int oq_from_sa(const struct sockaddr *sa, zone_oq_addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-
-		a->af = 4;
-		memcpy(a->addr, &s4->sin_addr, 4);
-		a->port = ntohs(s4->sin_port);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		a->af = 6;
-		memcpy(a->addr, &s6->sin6_addr, 16);
-		a->port = ntohs(s6->sin6_port);
-		return 0;
-	}
-	return -1;
+	a->af = (uint8_t)dv_sa_split(sa, a->addr, &a->port);
+	return a->af ? 0 : -1;
 }
 
 static socklen_t oq_to_sa(const zone_oq_addr *a, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (a->af == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(a->port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		return sizeof(*s4);
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(a->port);
-	memcpy(&s6->sin6_addr, a->addr, 16);
-	return sizeof(*s6);
+	return dv_sa_make(a->af, a->addr, a->port, ss);
 }
 
 /* A socket of the server's family, bound to the source if one is set. */

@@ -27,6 +27,7 @@
 #include "dnsvizor/config_int.h"
 #include "dnsvizor/dot.h"
 #include "dnsvizor/abuse.h"
+#include "dnsvizor/addr.h"
 #include "dnsvizor/clock.h"
 #include "dnsvizor/outq.h"
 #include "dnsvizor/querylog.h"
@@ -338,20 +339,11 @@ static int dv_rs_own(const dv_ctx *ctx, dv_rs_mem *m)
 	if (!m->own)
 		return -1;
 	for (size_t i = 0; i < ctx->naddrs; i++) {
-		const struct sockaddr_storage *ss = &ctx->addrs[i].ss;
 		res_addr *a = &m->own[i];
 
-		if (ss->ss_family == AF_INET) {
-			const struct sockaddr_in *s4 = (const void *)ss;
-			a->af = 4;
-			memcpy(a->addr, &s4->sin_addr, 4);
-			a->port = ntohs(s4->sin_port);
-		} else {
-			const struct sockaddr_in6 *s6 = (const void *)ss;
-			a->af = 6;
-			memcpy(a->addr, &s6->sin6_addr, 16);
-			a->port = ntohs(s6->sin6_port);
-		}
+		a->af = (uint8_t)dv_sa_split((const struct sockaddr *)
+					     &ctx->addrs[i].ss, a->addr,
+					     &a->port);
 	}
 	return 0;
 }
@@ -687,19 +679,7 @@ static void dv_rs_pump(struct dv_rs *rs);
 static socklen_t dv_rs_sockaddr(const res_addr *a,
 				struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (a->af == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(a->port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		return sizeof(*s4);
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(a->port);
-	memcpy(&s6->sin6_addr, a->addr, 16);
-	return sizeof(*s6);
+	return dv_sa_make(a->af, a->addr, a->port, ss);
 }
 
 /* A reply or failure of an upstream query over UDP/TCP (outq.h).  The
