@@ -6,6 +6,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "dnsvizor/clock.h"
 
 uint64_t dv_now_ms(void)
@@ -29,4 +31,22 @@ void dv_random(void *arg, void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+}
+
+void dv_timer_at(struct event *ev, uint64_t *armed, uint64_t at)
+{
+	uint64_t now;
+	struct timeval tv;
+
+	if (at == *armed)
+		return;         /* the common case on the hot path */
+	event_del(ev);
+	*armed = at;
+	if (at == 0)
+		return;
+	now = dv_now_ms();
+	at = at > now ? at - now : 0;
+	tv.tv_sec = (time_t)(at / 1000);
+	tv.tv_usec = (suseconds_t)(at % 1000) * 1000;
+	evtimer_add(ev, &tv);
 }

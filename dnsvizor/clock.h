@@ -1,7 +1,8 @@
 /*
  * dnsvizor/clock.h — the wall clock in milliseconds and random bytes, as
  * the protocol cores take them (a `now` argument, a random-bytes
- * callback).  A leaf (clock.c): it calls no other shell file.
+ * callback), and a timer armed for such a time.  A leaf (clock.c): it
+ * calls no other shell file.
  */
 #ifndef DV_CLOCK_H
 #define DV_CLOCK_H
@@ -14,5 +15,11 @@ uint64_t dv_now_ms(void);
 /* Fill buf with len random bytes from the kernel (getrandom, retried on
  * EINTR); arg is unused (the cores' random-callback shape). */
 void dv_random(void *arg, void *buf, size_t len);
+
+struct event;
+/* Arm the timer ev for unix time at (ms; 0: no timer), as the cores'
+ * "next timer" says; nothing is done when at equals *armed, the time
+ * it was last armed for (kept there). */
+void dv_timer_at(struct event *ev, uint64_t *armed, uint64_t at);
 
 #endif

@@ -443,20 +443,7 @@ static void oq_act(struct dv_outq *oq, const zone_oq_action *a)
 
 static void oq_arm(struct dv_outq *oq)
 {
-	uint64_t when = zone_outq_next_timer(oq->core), now;
-	struct timeval tv;
-
-	if (when == oq->armed)
-		return;
-	event_del(oq->timer);
-	oq->armed = when;
-	if (when == 0)
-		return;
-	now = dv_now_ms();
-	when = when > now ? when - now : 0;
-	tv.tv_sec = (time_t)(when / 1000);
-	tv.tv_usec = (suseconds_t)(when % 1000) * 1000;
-	evtimer_add(oq->timer, &tv);
+	dv_timer_at(oq->timer, &oq->armed, zone_outq_next_timer(oq->core));
 }
 
 static void oq_pump(struct dv_outq *oq)

@@ -790,20 +790,7 @@ static int dv_rs_send(struct dv_rs *rs, const res_action *a)
 
 static void dv_rs_arm(struct dv_rs *rs)
 {
-	uint64_t when = res_next_timer(rs->res), now;
-	struct timeval tv;
-
-	if (when == rs->armed)
-		return;         /* the common case on the hot path */
-	event_del(rs->timer);
-	rs->armed = when;
-	if (when == 0)
-		return;
-	now = dv_now_ms();
-	when = when > now ? when - now : 0;
-	tv.tv_sec = (time_t)(when / 1000);
-	tv.tv_usec = (suseconds_t)(when % 1000) * 1000;
-	evtimer_add(rs->timer, &tv);
+	dv_timer_at(rs->timer, &rs->armed, res_next_timer(rs->res));
 }
 
 /* Every action the engine has, then the timer.  A SEND that fails at
