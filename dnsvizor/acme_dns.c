@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/acme_dns.h"
 #include "dnsvizor/addr.h"
 #include "dnsvizor/outq.h"
@@ -126,7 +127,7 @@ int dv_acme_apply(dv_ctx *ctx, const uint8_t *msg, long len,
 		return -1;
 	}
 	rc = zone_db_update_local(ctx->db, msg, (size_t)len,
-				  (uint64_t)time(NULL), &eff);
+				  dv_now_s(), &eff);
 	if (rc != DNS_R_NOERROR) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "acme: %.280s: update failed "
 		       "(rcode %d)", name, rc);
@@ -471,7 +472,7 @@ static int dv_ext_update(dv_ext *e)
 	else
 		zone_upd_del_rr(&u, e->owner, DNS_T_TXT, rd, n + 1);
 	len = zone_upd_finish(&u, e->has_key ? &e->key : NULL, &e->tc,
-			      (uint64_t)time(NULL));
+			      dv_now_s());
 	if (len < 0) {
 		snprintf(e->why, sizeof(e->why), "cannot build the UPDATE");
 		return -1;
@@ -607,7 +608,7 @@ static void dv_ext_on_update(dv_ext *e, const uint8_t *m, size_t n)
 {
 	zone_updc_result r;
 
-	zone_updc_judge(e->msg, e->len, m, n, &e->tc, (uint64_t)time(NULL),
+	zone_updc_judge(e->msg, e->len, m, n, &e->tc, dv_now_s(),
 			&r);
 	if (r.tsig_bad)
 		dv_log(&e->d->ctx->lg, DV_LOG_WARN, "acme: the --dns-server's "

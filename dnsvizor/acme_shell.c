@@ -36,6 +36,7 @@
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
+#include "dnsvizor/clock.h"
 #include "dnsvizor/acme_dns.h"
 #include "dnsvizor/acme_shell.h"
 #include "dnsvizor/acme_tlsa.h"
@@ -81,7 +82,7 @@ static void dv_acme_pump(struct dv_acme *a);
 
 static int64_t dv_now(void)
 {
-	return (int64_t)time(NULL);
+	return (int64_t)dv_now_s();
 }
 
 static void dv_acme_random(void *arg, void *buf, size_t len)

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "acme/acme.h"
+#include "dnsvizor/clock.h"
 #include "dnsvizor/acme_dns.h"
 #include "dnsvizor/acme_tlsa.h"
 #include "zones/tlsa.h"
@@ -43,7 +44,7 @@ struct dv_acme_tlsa {
 
 static int64_t dv_now(void)
 {
-	return (int64_t)time(NULL);
+	return (int64_t)dv_now_s();
 }
 
 static dv_tlsa_name *dv_tlsa_find(dv_acme_tlsa *d, const char *host)

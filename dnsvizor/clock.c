@@ -10,12 +10,26 @@
 
 #include "dnsvizor/clock.h"
 
+/* The test clock's offset (ms): 0 unless DV_TEST_CLOCK_FILE says. */
+static int64_t dv_skew_ms;
+
 uint64_t dv_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+			  dv_skew_ms);
+}
+
+uint64_t dv_now_s(void)
+{
+	return dv_now_ms() / 1000;
+}
+
+void dv_clock_skew(int64_t ms)
+{
+	dv_skew_ms = ms;
 }
 
 void dv_random(void *arg, void *buf, size_t len)

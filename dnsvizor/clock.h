@@ -10,8 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Unix time in milliseconds (CLOCK_REALTIME). */
+/* Unix time in milliseconds (CLOCK_REALTIME), plus the test clock's
+ * offset.  The process reads the wall clock only through these two. */
 uint64_t dv_now_ms(void);
+/* The same in seconds. */
+uint64_t dv_now_s(void);
+/* Move the clock by ms from the real one (the test clock, set from
+ * DV_TEST_CLOCK_FILE by main.c; tests move time without waiting). */
+void dv_clock_skew(int64_t ms);
 /* Fill buf with len random bytes from the kernel (getrandom, retried on
  * EINTR); arg is unused (the cores' random-callback shape). */
 void dv_random(void *arg, void *buf, size_t len);

@@ -136,6 +136,7 @@ typedef struct dv_ctx {
 	uint8_t *tcp_r;             /* 2 + DV_TCP_MSGMAX */
 	/* signals */
 	struct event *sig_term, *sig_int, *sig_hup;
+	struct event *sig_usr2;  /* DV_TEST_CLOCK_FILE re-read */
 	int pid_written;
 	/* counters */
 	zone_stats stats;

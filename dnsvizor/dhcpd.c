@@ -473,7 +473,7 @@ static int dv_read_all(const char *path, uint8_t **out, size_t *len)
 static int dv_keep_corrupt(dv_dhcpd *d, const uint8_t *buf, size_t len,
 			   char *out, size_t outlen)
 {
-	long long t = (long long)time(NULL);
+	long long t = (long long)dv_now_s();
 	int i;
 
 	for (i = 0; i < 100; i++) {

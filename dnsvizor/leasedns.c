@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "dhcp/dhcp.h"
+#include "dnsvizor/clock.h"
 #include "dnsvizor/leasedns.h"
 #include "dnsvizor/persist.h"
 #include "zones/leasename.h"
@@ -101,7 +102,7 @@ static zone *dv_lz_synth(dv_ctx *ctx, const struct dv_leasedns *ld,
 			 const dv_lzone *lz, char *err, size_t errlen)
 {
 	char text[4 * DV_LD_NAMESTR + 128], zerr[256];
-	uint32_t serial = (uint32_t)time(NULL);
+	uint32_t serial = (uint32_t)dv_now_s();
 	zone *z;
 	int n;
 
@@ -321,7 +322,7 @@ int dv_leasedns_add(dv_ctx *ctx, const char *label, uint32_t addr,
 	if (!ld)
 		return -ENOENT;
 	rc = zone_lnames_add(ld->names, ctx->db, label, addr, ttl,
-			     (uint64_t)time(NULL), &r);
+			     dv_now_s(), &r);
 	if (rc == -EEXIST)
 		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP name %s.%s: static data "
 		       "there, not taken", label, ld->domain);
@@ -338,7 +339,7 @@ int dv_leasedns_del(dv_ctx *ctx, const char *label, uint32_t addr)
 	if (!ld)
 		return -ENOENT;
 	rc = zone_lnames_del(ld->names, ctx->db, label, addr,
-			     (uint64_t)time(NULL), &r);
+			     dv_now_s(), &r);
 	dv_ld_failed(ctx, &r);
 	return rc;
 }
@@ -364,7 +365,7 @@ void dv_leasedns_restored(dv_ctx *ctx)
 
 	if (!ld)
 		return;
-	zone_lnames_restored(ld->names, ctx->db, (uint64_t)time(NULL),
+	zone_lnames_restored(ld->names, ctx->db, dv_now_s(),
 			     dv_ld_gone, &g, &r);
 	dv_ld_failed(ctx, &r);
 }

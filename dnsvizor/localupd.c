@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/localupd.h"
 
 void dv_lupd_start(dv_lupd *u, const uint8_t *zone_lname)
@@ -49,7 +50,7 @@ int dv_lupd_apply(dv_ctx *ctx, dv_lupd *u, const char *what)
 		return 0;
 	wire_put16(u->buf + 8, u->n);
 	rc = zone_db_update_local(ctx->db, u->buf, u->w.len,
-				  (uint64_t)time(NULL), &eff);
+				  dv_now_s(), &eff);
 	if (rc != DNS_R_NOERROR) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "%s: update failed (rcode %d)",
 		       what, rc);

@@ -22,6 +22,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/dnsvizor.h"
 #include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
@@ -521,6 +522,36 @@ static void dv_reload(dv_ctx *ctx)
 /* signals and main                                                   */
 /* ------------------------------------------------------------------ */
 
+/* The test clock: with DV_TEST_CLOCK_FILE set, the file holds how far
+ * (seconds, may be fractional or negative) the process's clock is from
+ * the real one; read at start and on SIGUSR2.  Tests move time (TTLs,
+ * signature validity, lease ends) without waiting. */
+static void dv_test_clock(dv_ctx *ctx)
+{
+	const char *path = getenv("DV_TEST_CLOCK_FILE");
+	char buf[64], *end;
+	double s;
+	FILE *f;
+	size_t n;
+
+	if (!path)
+		return;
+	f = fopen(path, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	s = strtod(buf, &end);
+	if (!f || end == buf) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "test clock: %s: no number, "
+		       "clock not moved", path);
+		return;
+	}
+	dv_clock_skew((int64_t)(s * 1000));
+	dv_log(&ctx->lg, DV_LOG_INFO, "test clock: %+.3f s from the real "
+	       "clock", s);
+}
+
 static void dv_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	dv_ctx *ctx = arg;
@@ -528,6 +559,10 @@ static void dv_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		dv_reload(ctx);
+		return;
+	}
+	if (sig == SIGUSR2) {
+		dv_test_clock(ctx);
 		return;
 	}
 	dv_log(&ctx->lg, DV_LOG_INFO, "%s received, shutting down",
@@ -551,6 +586,11 @@ static int dv_signals(dv_ctx *ctx)
 	    evsignal_add(ctx->sig_term, NULL) < 0 ||
 	    evsignal_add(ctx->sig_int, NULL) < 0 ||
 	    evsignal_add(ctx->sig_hup, NULL) < 0)
+		return -1;
+	if (!getenv("DV_TEST_CLOCK_FILE"))
+		return 0;
+	ctx->sig_usr2 = evsignal_new(ctx->base, SIGUSR2, dv_signal_cb, ctx);
+	if (!ctx->sig_usr2 || evsignal_add(ctx->sig_usr2, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -590,6 +630,8 @@ static void dv_shutdown(dv_ctx *ctx)
 		event_free(ctx->sig_int);
 	if (ctx->sig_hup)
 		event_free(ctx->sig_hup);
+	if (ctx->sig_usr2)
+		event_free(ctx->sig_usr2);
 	if (ctx->db)
 		zone_db_free(ctx->db);
 	dv_config_free(&ctx->cfg);
@@ -633,6 +675,7 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 		return 0;           /* main prints it; nothing is built */
 	if (dv_logger_setup(ctx, err, errlen) < 0)
 		return -1;
+	dv_test_clock(ctx);     /* before anything reads the clock */
 	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
 	if (ctx->db)
 		dv_persist_attach(ctx, ctx->db);

@@ -43,6 +43,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
 #include "dnsvizor/persist.h"
@@ -357,12 +358,8 @@ static void dv_udp_send(dv_ctx *ctx, int fd, int k)
  * ages, expiry) use it for every datagram of the batch. */
 static void dv_udp_clock(dv_ctx *ctx)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ctx->now = (uint64_t)ts.tv_sec;
-	ctx->now_ms = (uint64_t)ts.tv_sec * 1000 +
-		      (uint64_t)ts.tv_nsec / 1000000;
+	ctx->now_ms = dv_now_ms();
+	ctx->now = ctx->now_ms / 1000;
 }
 
 static void dv_udp_read(evutil_socket_t fd, short what, void *arg)
@@ -507,7 +504,7 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	wire_query wq;
 
 	ctx->nst.tcp_in++;
-	ctx->now = (uint64_t)time(NULL);
+	ctx->now = dv_now_s();
 	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
 	rq.srv = dv_abuse_srv(ctx);

@@ -61,6 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/persist.h"
 #include "dnsvizor/notify.h"
 
@@ -546,7 +547,7 @@ static int dv_pz_keep_damaged(dv_ctx *ctx, dv_pzone *pz, const char *path,
 			      size_t asidelen)
 {
 	snprintf(aside, asidelen, "%s.damaged-%llu", path,
-		 (unsigned long long)time(NULL));
+		 (unsigned long long)dv_now_s());
 	if (dv_write_atomic(aside, buf, len, 0600) == 0)
 		return 0;
 	dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot keep a copy of the "

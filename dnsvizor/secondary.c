@@ -27,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/addr.h"
 #include "dnsvizor/outq.h"
 #include "dnsvizor/persist.h"
@@ -314,7 +315,7 @@ static void sec_refreshed(dv_sec *s)
 	s->axfr_fallback = 0;
 	if (z)
 		zone_secondary_set_expired(z, 0);
-	sec_mark_refreshed(s, (uint64_t)time(NULL));
+	sec_mark_refreshed(s, dv_now_s());
 	if (sec_timers(s, t) < 0)
 		t[0] = t[1] = t[2] = SEC_DEF_RETRY;
 	sec_arm(s->expire_ev, t[2]);
@@ -475,7 +476,7 @@ static int sec_xfr_cb(void *arg, uint64_t user, int status,
 						      : "transfer connection lost");
 		return 0;
 	}
-	s->ctx->now = (uint64_t)time(NULL);
+	s->ctx->now = dv_now_s();
 	r = zone_xfrin_feed(s->xi, msg, len, s->ctx->now);
 	if (r == ZXI_NEED_MORE)
 		return 1;
@@ -532,7 +533,7 @@ static int sec_soa_cb(void *arg, uint64_t user, int status,
 			   "the SOA query failed (refused or unreachable)");
 		return 0;
 	}
-	s->ctx->now = (uint64_t)time(NULL);
+	s->ctx->now = dv_now_s();
 	if (zone_xfrin_feed(s->xi, msg, len, s->ctx->now) != ZXI_DONE) {
 		sec_failed(s, zone_xfrin_error(s->xi));
 		return 0;
@@ -562,7 +563,7 @@ static void sec_check(dv_sec *s)
 		s->again = 1;
 		return;
 	}
-	s->ctx->now = (uint64_t)time(NULL);
+	s->ctx->now = dv_now_s();
 	if (sec_begin(s, DNS_T_SOA) < 0)
 		return;
 	if (zone_xfrin_query(s->xi, q, sizeof(q), &len, s->ctx->now) < 0) {
@@ -581,7 +582,7 @@ static void sec_check(dv_sec *s)
  * until a refresh succeeds (the check below starts at once). */
 static void sec_start_expire(dv_sec *s, zone *kept)
 {
-	uint64_t now = (uint64_t)time(NULL), last = sec_last_refresh(s);
+	uint64_t now = dv_now_s(), last = sec_last_refresh(s);
 	uint64_t age = last && last <= now ? now - last : 0;
 	uint32_t t[3];
 

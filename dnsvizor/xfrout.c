@@ -12,6 +12,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dnsvizor/clock.h"
 #include "dnsvizor/net.h"
 #include "dnsvizor/xfrout.h"
 
@@ -40,7 +41,7 @@ int dv_xfr_pump(dv_tcp_conn *c)
 
 	while (c->xfr && evbuffer_get_length(out) < DV_XFR_FILL) {
 		n = zone_xfr_next(c->xfr, ctx->tcp_r + 2, DV_TCP_MSGMAX,
-				  (uint64_t)time(NULL));
+				  dv_now_s());
 		if (n <= 0) {
 			dv_xfr_end(c, n < 0);
 			break;

@@ -214,6 +214,9 @@ class Server:
             self.argv.append("--state-dir=" + os.path.join(self.dir,
                                                            "state"))
         self.logpath = os.path.join(self.dir, "stderr.log")
+        # the test clock (DV_TEST_CLOCK_FILE, see move_clock)
+        self.clock_path = write(os.path.join(self.dir, "clock"), "0\n")
+        self.clock = 0.0
         self.proc = None
         self.case = _current[0]
         self.checked = False
@@ -226,9 +229,10 @@ class Server:
 
     def start(self, wait=True):
         self._log = open(self.logpath, "wb")
+        env = dict(os.environ, DV_TEST_CLOCK_FILE=self.clock_path)
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=self._log,
-                                     cwd=self.dir)
+                                     cwd=self.dir, env=env)
         _servers.append(self)
         if wait:
             self.wait_ready()
@@ -265,6 +269,17 @@ class Server:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
+
+    def move_clock(self, seconds):
+        """Move the server's clock forward by seconds (negative: back),
+        without waiting: the offset goes into DV_TEST_CLOCK_FILE and
+        SIGUSR2 makes the server read it; returns once its log says so."""
+        self.clock += seconds
+        before = self.log().count("test clock:")
+        write(self.clock_path, "%.3f\n" % self.clock)
+        self.signal(signal.SIGUSR2)
+        wait_for(lambda: self.log().count("test clock:") > before,
+                 what="the server to move its clock", timeout=5)
 
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, then SIGKILL after timeout.  Returns (exit code, killed).

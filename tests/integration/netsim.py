@@ -45,6 +45,16 @@ www.sec.test. also AAAA, final.sec.test.
 A 192.0.2.99, the chain www.a.example. -> www.b.test. -> final.sec.test.,
 negative TTL (SOA minimum) 300 everywhere, 3600 in the root.
 
+Scripted servers: a zone made with proxied=True is served by a Python
+proxy on its address, in front of an NSD of its own on host+100 (asked
+over TCP, so the capture does not see that leg).  The proxy passes each
+reply through the zone's `proxy` hook when one is set (it may be set or
+changed while the net runs): hook(query, reply) returns the reply to
+send (a dns.message.Message, or wire bytes), or None to drop the query.
+NetSim(customize=fn) calls fn(net) after the standard zones are defined,
+so a test file can add zones (net.zones[name] = Zone(...), records, a
+corrupted signature, proxied=True) before anything is signed.
+
 Queries received by the servers are captured with tcpdump on lo (UDP port
 53 to the block) into a pcap that query_log() parses, so QNAME minimisation
 and "no upstream traffic" can be checked from the servers' side.
@@ -98,13 +108,16 @@ def _fname(z):
 
 class Zone:
     def __init__(self, name, hosts, sign=None, nsec3=False, expired=False,
-                 corrupt=None):
+                 corrupt=None, proxied=False, neg_ttl=None):
         self.name = name            # "sec.test."
         self.hosts = hosts          # host parts of the server addresses
         self.sign = sign            # None, "ecdsa" or "rsa"
         self.nsec3 = nsec3
         self.expired = expired
         self.corrupt = corrupt      # (owner, covered type) RRSIG to break
+        self.proxied = proxied      # served through a Python proxy
+        self.proxy = None           # hook(query, reply) -> reply / None
+        self.neg_ttl = neg_ttl      # SOA MINIMUM (default TTL)
         self.records = []           # zone-file lines after SOA/NS
         self.ds = []                # DS lines of this zone (for the parent)
         self.ksk = self.zsk = None  # key base names
@@ -112,7 +125,8 @@ class Zone:
 
 
 class NetSim:
-    def __init__(self, base=None, nsec3_iterations=NSEC3_ITER):
+    def __init__(self, base=None, nsec3_iterations=NSEC3_ITER,
+                 customize=None):
         self.dir = tempfile.mkdtemp(prefix="dv-netsim.")
         self.nsec3_iterations = nsec3_iterations
         self.base = base or self._pick_block()
@@ -125,7 +139,10 @@ class NetSim:
         self.trust_anchor_path = os.path.join(self.dir, "root.ds")
         self.trust_anchor_dnskey_path = os.path.join(self.dir, "root.dnskey")
         self.root_ds = None         # (keytag, alg, digesttype, digest)
+        self.proxies = {}           # host -> _Proxy
         self._define()
+        if customize:
+            customize(self)
 
     # ------------------------------------------------------- addresses ---
     @staticmethod
@@ -135,7 +152,7 @@ class NetSim:
             base = "127.%d.%d." % (random.randint(100, 200),
                                    random.randint(0, 255))
             ok = True
-            for h in (1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 16, 20, 21):
+            for h in list(range(1, 41)) + list(range(101, 141)):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 try:
                     s.bind((base + str(h), 53))
@@ -223,6 +240,8 @@ class NetSim:
         else:
             nsnames = ["ns%d.%s" % (i + 1, z.name) for i in range(len(z.hosts))]
             neg = TTL
+        if z.neg_ttl is not None:
+            neg = z.neg_ttl
         lines = ["$ORIGIN %s" % z.name, "$TTL %d" % TTL,
                  "%s %d IN SOA %s hostmaster.%s 2026010101 3600 600 86400 %d"
                  % (z.name, 86400 if z.name == "." else TTL, nsnames[0],
@@ -372,6 +391,10 @@ class NetSim:
         return ".,%d,%d,%d,%s" % self.root_ds
 
     # ---------------------------------------------------------- servers ---
+    def _proxied(self, host):
+        return any(self.zones[zn].proxied
+                   for zn in self.server_zones.get(host, []))
+
     def _nsd_conf(self, host):
         d = os.path.join(self.dir, "nsd%d" % host)
         os.makedirs(d, exist_ok=True)
@@ -396,7 +419,8 @@ class NetSim:
                     "  rrl-whitelist-ratelimit: 0\n"
                     "remote-control:\n"
                     "  control-enable: no\n"
-                    % (self.addr(host), d, d, d, d, d))
+                    % (self.addr(host + 100 if self._proxied(host) else host),
+                       d, d, d, d, d))
             for zn in self.server_zones[host]:
                 f.write("zone:\n  name: \"%s\"\n  zonefile: \"%s\"\n"
                         % (zn, self.zones[zn].file))
@@ -411,6 +435,8 @@ class NetSim:
             ["nsd", "-d", "-c", conf], stdin=subprocess.DEVNULL, stdout=log,
             stderr=log, start_new_session=True)
         log.close()
+        if self._proxied(host) and host not in self.proxies:
+            self.proxies[host] = _Proxy(self, host)
 
     def _wait_host(self, host):
         zn = self.server_zones[host][0]
@@ -440,6 +466,9 @@ class NetSim:
             return ""
 
     def _stop_host(self, host):
+        px = self.proxies.pop(host, None)
+        if px is not None:
+            px.stop()
         p = self.procs.get(host)
         if p is None or p.poll() is not None:
             return
@@ -615,6 +644,108 @@ class NetSim:
 
     def __exit__(self, *a):
         self.stop()
+
+
+class _Proxy:
+    """The scripted server of a proxied host (see the module doc): UDP and
+    TCP on port 53 of the host's address, each query asked of the NSD
+    behind it over TCP, the reply passed through the zones' hook."""
+
+    def __init__(self, net, host):
+        import threading
+        self.net, self.host = net, host
+        self.addr, self.backend = net.addr(host), net.addr(host + 100)
+        self.stopping = False
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.udp.bind((self.addr, 53))
+        self.udp.settimeout(0.2)
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind((self.addr, 53))
+        self.tcp.listen(16)
+        self.tcp.settimeout(0.2)
+        self.threads = [threading.Thread(target=f, daemon=True)
+                        for f in (self._udp_loop, self._tcp_loop)]
+        for t in self.threads:
+            t.start()
+
+    def _hook(self):
+        for zn in self.net.server_zones.get(self.host, []):
+            if self.net.zones[zn].proxy is not None:
+                return self.net.zones[zn].proxy
+        return None
+
+    def answer(self, wire):
+        """The bytes to send for one query (None: drop it)."""
+        try:
+            q = dns.message.from_wire(wire)
+        except Exception:
+            return None
+        try:
+            reply = dns.query.tcp(q, self.backend, port=53, timeout=3)
+        except Exception:
+            reply = None
+        hook = self._hook()
+        if hook is not None:
+            reply = hook(q, reply)
+        if reply is None:
+            return None
+        if isinstance(reply, (bytes, bytearray)):
+            return bytes(reply)
+        return reply.to_wire(max_size=65535)
+
+    def _udp_loop(self):
+        while not self.stopping:
+            try:
+                data, peer = self.udp.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                out = self.answer(data)
+                if out is not None:
+                    self.udp.sendto(out, peer)
+            except Exception:
+                pass
+
+    def _tcp_loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.tcp.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            c.settimeout(2)
+            try:
+                while True:
+                    hdr = c.recv(2)
+                    if len(hdr) < 2:
+                        break
+                    n = struct.unpack("!H", hdr)[0]
+                    data = b""
+                    while len(data) < n:
+                        chunk = c.recv(n - len(data))
+                        if not chunk:
+                            break
+                        data += chunk
+                    out = self.answer(data)
+                    if out is None:
+                        break
+                    c.sendall(struct.pack("!H", len(out)) + out)
+            except Exception:
+                pass
+            finally:
+                c.close()
+
+    def stop(self):
+        self.stopping = True
+        for t in self.threads:
+            t.join(2)
+        self.udp.close()
+        self.tcp.close()
 
 
 # ------------------------------------------------------------ self-test ---

@@ -252,6 +252,35 @@ def cache_hit_ttl_decreases_no_upstream():
     eq(log, [], "upstream queries for a cache hit")
 
 
+@dv_only
+def moved_clock_ages_and_expires_cache():
+    """The test clock (DV_TEST_CLOCK_FILE, Server.move_clock): moving the
+    resolver's clock 200 s ages a cached answer by 200 s without upstream
+    traffic; moving it past the TTL fetches the name again."""
+    n = net()
+    r = resolver()
+    m1 = ask(r, "www.sec.test.")
+    ttl1 = T.find(m1.answer, "www.sec.test.", "A").ttl
+    n.settle()
+    since = time.time()
+    r.move_clock(200)
+    m2 = ask(r, "www.sec.test.")
+    ttl2 = T.find(m2.answer, "www.sec.test.", "A").ttl
+    check(ttl1 - 202 <= ttl2 <= ttl1 - 199,
+          "TTL after a 200 s clock move: %d then %d" % (ttl1, ttl2))
+    n.settle()
+    eq([x for x in n.query_log("sec.test.", since)], [],
+       "upstream queries for the aged cache hit")
+    r.move_clock(netsim.TTL)
+    m3 = ask(r, "www.sec.test.")
+    T.expect(m3, "NOERROR")
+    check(T.find(m3.answer, "www.sec.test.", "A").ttl > ttl2,
+          "expired entry served again: " + T.short(m3))
+    n.settle()
+    check(("www.sec.test.", "A") in n.query_log("sec.test.", since),
+          "expired entry not fetched again")
+
+
 @case
 def cache_hit_after_upstream_stopped():
     n = net()
