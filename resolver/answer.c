@@ -155,7 +155,9 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	uint16_t an = 0, ns = 0;
 	int dok = (wt->q.edns_flags & EDNS_F_DO) != 0;
 	int bogus = t->sec == RES_SEC_BOGUS && !(wt->q.flags & DNS_F_CD);
-	int rcode = bogus ? DNS_R_SERVFAIL : t->rcode;
+	int sentinel = t->sec == RES_SEC_SECURE &&
+		       res_sentinel_fails(r, &wt->q);
+	int rcode = bogus || sentinel ? DNS_R_SERVFAIL : t->rcode;
 	uint16_t ede = bogus ? t->vede : t->ede;
 	const char *why = bogus ? t->vwhy : NULL;
 	size_t optlen = !wt->q.has_edns ? 0 : ede == NO_EDE ? 11 :

@@ -619,6 +619,10 @@ int res_queue_push(res_ctx *r, const res_action *a, const uint8_t *msg,
 
 size_t res_reply_limit(const res_ctx *r, const res_waiter *w, size_t cap);
 uint32_t res_neg_ttl(const res_ctx *r, const res_task *t);
+/* sentinel.c: 1 when a secure answer to q must be SERVFAIL by the KSK
+ * sentinel rules (RFC 8509: is-ta of a key tag we do not trust, not-ta
+ * of one we do). */
+int res_sentinel_fails(const res_ctx *r, const wire_query *q);
 int res_task_negative(const res_task *t, int rcode);
 void res_reply_deliver(res_ctx *r, const res_task *t, const res_waiter *w,
 		       uint64_t now);

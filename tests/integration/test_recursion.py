@@ -444,6 +444,32 @@ def dnssec_secure_nsec3_zone_ad():
 
 
 @case
+def dnssec_ksk_sentinel():
+    """RFC 8509: under a secure name (the wildcard *.wild.sec.test.),
+    root-key-sentinel-is-ta-<tag> answers when <tag> is a root trust
+    anchor's key tag and is SERVFAIL when it is not; not-ta the other way
+    round.  Without validation the labels mean nothing."""
+    n = net()
+    tag = n.root_ds[0]
+    other = (tag + 1) % 65536
+    r = resolver(dnssec=True)
+    for label, want in (("is-ta-%05d" % tag, "NOERROR"),
+                        ("not-ta-%05d" % tag, "SERVFAIL"),
+                        ("is-ta-%05d" % other, "SERVFAIL"),
+                        ("not-ta-%05d" % other, "NOERROR")):
+        name = "root-key-sentinel-%s.wild.sec.test." % label
+        m = ask(r, name)
+        T.expect(m, want)
+        if want == "NOERROR":
+            eq(answer_of(m, name, "A"), ["192.0.2.98"], name)
+        m = ask(r, name)        # the second time, from the cache
+        T.expect(m, want)
+    r = resolver()
+    m = ask(r, "root-key-sentinel-not-ta-%05d.wild.sec.test." % tag)
+    T.expect(m, "NOERROR")
+
+
+@case
 def dnssec_insecure_no_ad():
     r = resolver(dnssec=True)
     m = ask(r, "www.insecure.test.", do=True)
