@@ -152,7 +152,7 @@ class NetSim:
             base = "127.%d.%d." % (random.randint(100, 200),
                                    random.randint(0, 255))
             ok = True
-            for h in list(range(1, 41)) + list(range(101, 141)):
+            for h in list(range(1, 51)) + list(range(101, 151)):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 try:
                     s.bind((base + str(h), 53))
