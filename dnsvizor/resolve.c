@@ -32,6 +32,7 @@
 #include "dnsvizor/outq.h"
 #include "dnsvizor/querylog.h"
 #include "dnsvizor/resolve.h"
+#include "dnsvizor/restrace.h"
 #include "resolver/resolver.h"
 
 enum {
@@ -468,6 +469,10 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
 	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
 	memcpy(rc.cookie_secret, secret, sizeof(rc.cookie_secret));
 	rc.on_rebind_arg = &ctx->lg;
+	/* warnings always; the trace only at --log-level=debug */
+	rc.on_event = dv_rs_event;
+	rc.on_event_arg = &ctx->lg;
+	rc.trace = (uint8_t)(c->log_level == DV_LOG_DEBUG);
 	rc.local = dv_rs_local;
 	rc.local_arg = ctx;
 	r = res_new(&rc, err, errlen);

@@ -206,6 +206,11 @@ typedef struct res_val_result {
  * (RFC 8624 MUST/RECOMMENDED that OpenSSL has)? */
 int res_val_alg_supported(uint8_t alg);
 int res_val_digest_supported(uint8_t digest);
+/* Does a DS set (or anchor DS set) have one DS we can use (supported
+ * algorithm and digest, right length)?  1 yes, 0 no (the zone is
+ * insecure, RFC 4035 5.2), -1 malformed data. */
+int res_val_ds_any_usable(const uint8_t *ds, uint32_t dslen,
+			  uint16_t dscount);
 
 /*
  * Verify an RRset (owner lname, type, class IN, RRs in zones/ format)
@@ -429,6 +434,7 @@ typedef struct fetch_res {
 	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
 	int nauth;
 	uint32_t ttl;              /* negative TTL */
+	res_addr from;             /* the server that answered (trace) */
 } fetch_res;
 
 typedef struct res_tried {
@@ -489,6 +495,7 @@ struct res_task {
 	int nauth;
 	int nfetch;
 	fetch_res fx;
+	res_addr from;             /* the server of the last reply (trace) */
 };
 
 typedef struct res_txn {
@@ -547,6 +554,9 @@ struct res_ctx {
 	size_t nactive;            /* client tasks not done */
 	size_t ntxns;              /* upstream queries in flight */
 	uint8_t csecret[16];       /* client cookie secret (RFC 7873) */
+	uint32_t *warned;          /* trace.c: zones/algorithms warned of */
+	size_t nwarned;
+	struct res_5011 *ta5011;   /* rfc5011.c: managed anchors, or NULL */
 };
 
 /* res_follow_answer: how far the answer section took the chain */
@@ -608,6 +618,24 @@ static inline uint32_t res_lim(uint32_t v, uint32_t def)
 {
 	return v ? v : def;
 }
+
+/* ---- trace.c: events for the shell's log (cfg.on_event) ---- */
+
+/* The per-query trace is on: the only test on the paths it watches. */
+static inline int res_tracing(const res_ctx *r)
+{
+	return r->cfg.trace && r->cfg.on_event;
+}
+void res_ev_query(res_ctx *r, const res_txn *x);
+void res_ev_reply(res_ctx *r, const res_txn *x, const uint8_t *msg,
+		  size_t len, uint64_t now);
+void res_ev_timeout(res_ctx *r, const res_txn *x, const char *why);
+void res_ev_val(res_ctx *r, const res_addr *from, const uint8_t *name,
+		uint16_t type, uint8_t sec, uint16_t ede, const char *why);
+/* The zone is insecure for want of a usable DS: tell each algorithm or
+ * digest of the set we do not validate, once per zone (without trace). */
+void res_ev_unsupported(res_ctx *r, const uint8_t *zone, const uint8_t *ds,
+			uint32_t dslen, uint16_t dscount, const char *why);
 
 /* ---- action.c: the action queue, random bytes ---- */
 

@@ -141,6 +141,7 @@ void res_free(res_ctx *r)
 	free(r->scratch);
 	free(r->sigscratch);
 	free(r->localbuf);
+	free(r->warned);
 	free(r);
 }
 
@@ -419,6 +420,9 @@ void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms)
 	if (!x)
 		return;
 	res_txn_unlink(r, x);
+	if (res_tracing(r))
+		res_ev_timeout(r, x, "error (ICMP, refused, "
+			       "connection failed)");
 	res_srv_timeout(r->srv, &x->server, now_ms);
 	res_tried_mark(x->task, &x->server, 1);
 	res_task_retry(r, x->task);
@@ -501,6 +505,8 @@ void res_on_timer(res_ctx *r, uint64_t now_ms)
 		if (x->task->pending > 0)
 			x->task->pending--;
 		r->st.upstream_timeouts++;
+		if (res_tracing(r))
+			res_ev_timeout(r, x, "timed out");
 		res_srv_timeout(r->srv, &x->server, now_ms);
 		res_task_retry(r, x->task);
 		free(x);
