@@ -280,9 +280,12 @@ static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
 	if (res_tracing(r))
 		res_ev_val(r, v.from, zn, DNS_T_DNSKEY, (uint8_t)vr.sec,
 			   vr.ede, why);
-	if (vr.sec == RES_SEC_SECURE)
+	if (vr.sec == RES_SEC_SECURE) {
 		kt_put(r, zn, RES_KS_SECURE, 0, why, &v, v.ttl, now);
-	else if (vr.sec == RES_SEC_INSECURE)
+		/* RFC 5011: a trust point's keys, seen validated */
+		res_5011_observe(r, zn, v.data, v.len, v.count, v.sigs,
+				 v.siglen, v.sigcount, v.ttl, now);
+	} else if (vr.sec == RES_SEC_INSECURE)
 		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, v.ttl, now);
 	else
 		kt_put(r, zn, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
@@ -417,6 +420,7 @@ static int walk(res_ctx *r, res_task *t, const uint8_t *target,
 	int tl = wire_name_labels(target);
 
 	memset(o, 0, sizeof(*o));
+	res_5011_apply(r);
 	anchor = res_keys_anchor(r->keys, target, &ds, &dslen, &dscount);
 	if (!anchor || res_keys_nta(r->keys, target)) {
 		o->state = RES_KS_INSECURE;

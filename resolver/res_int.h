@@ -37,7 +37,8 @@
  *
  * Below all of them, calling none of the files above: cache.c,
  * validate.c, denial.c (-> validate.c), trust.c, servers.c, limits.c,
- * cookie.c, policy.c; they know nothing of tasks.
+ * cookie.c, policy.c, trace.c, rfc5011.c (-> trust.c); they know
+ * nothing of tasks.
  *
  * RRset data uses the zones/ format: count x { rdlen(2), rdata } with
  * uncompressed names, so cached data and zone data share code.
@@ -314,6 +315,10 @@ int res_keys_put(res_keys *k, const uint8_t *lname, uint8_t state,
 		 uint16_t ede, const char *why, const uint8_t *keys,
 		 uint32_t klen, uint16_t kcount, uint32_t ttl,
 		 uint64_t now_ms);
+/* Replace the trust anchors (text as res_keys_new; RFC 5011 changes) and
+ * empty the key table.  0, or -1 with err (the old anchors stay). */
+int res_keys_set_anchors(res_keys *k, const char *anchors, char *err,
+			 size_t errlen);
 /* Set the DNSSEC status of a cached RRset / negative entry (0 found). */
 int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
 		      int neg, uint8_t sec);
@@ -636,6 +641,32 @@ void res_ev_val(res_ctx *r, const res_addr *from, const uint8_t *name,
  * digest of the set we do not validate, once per zone (without trace). */
 void res_ev_unsupported(res_ctx *r, const uint8_t *zone, const uint8_t *ds,
 			uint32_t dslen, uint16_t dscount, const char *why);
+
+/* ---- rfc5011.c: managed trust anchors (RFC 5011) ---- */
+
+typedef struct res_5011 res_5011;
+/* managed: the managed anchor text (see resolver.h); static_text: the
+ * anchors that are not managed (NULL: none).  NULL + err if unusable. */
+res_5011 *res_5011_new(const char *managed, const char *static_text,
+		       char *err, size_t errlen);
+void res_5011_free(res_5011 *m);
+/* Every trust anchor (static and managed) as text for res_keys_new;
+ * malloc'ed, NULL when out of memory. */
+char *res_5011_anchors(const res_5011 *m);
+/* A DNSKEY RRset of zone that validated with the trust anchors: the
+ * RFC 5011 state machine; a change is saved (cfg.anchors_save) and only
+ * then made; new anchors wait for res_5011_apply. */
+void res_5011_observe(res_ctx *r, const uint8_t *zone, const uint8_t *keys,
+		      uint32_t klen, uint16_t kcount, const uint8_t *sigs,
+		      uint32_t siglen, uint16_t sigcount, uint32_t ttl,
+		      uint64_t now_ms);
+/* Saved anchor changes into the key table (between validation walks). */
+void res_5011_apply(res_ctx *r);
+/* The next active refresh (ms; 0 none), and the trust points due now
+ * (up to max; the next probe is then set as if this one failed). */
+uint64_t res_5011_next(const res_5011 *m);
+size_t res_5011_due(res_5011 *m, uint64_t now_ms,
+		    uint8_t (*zones)[WIRE_MAXNAME], size_t max);
 
 /* ---- action.c: the action queue, random bytes ---- */
 

@@ -130,12 +130,15 @@ typedef struct res_cfg {
 	void (*on_event)(void *arg, const struct res_event *ev);
 	void *on_event_arg;
 	uint8_t trace;
-	/* RFC 5011 (rfc5011.c): trust_anchor_text is a managed anchor set
-	 * (DS/DNSKEY lines, state in ";;5011" comment lines).  The engine
+	/* RFC 5011 (rfc5011.c): managed_anchor_text is a managed anchor
+	 * set (DS/DNSKEY lines, state in ";;5011" comment lines; the anchors
+	 * of trust_anchor_text, which may then be NULL, stay as they are,
+	 * and there are no built-in ones).  The engine
 	 * follows the anchored zones' KSKs and, before it acts on a change,
 	 * hands the new text to anchors_save, which must make it durable
 	 * (0) or fail (-1: the change is not made, and tried again at the
 	 * next probe).  NULL: the anchors are static. */
+	const char *managed_anchor_text; /* NULL: no managed anchors */
 	int (*anchors_save)(void *arg, const char *text, size_t len);
 	void *anchors_save_arg;
 } res_cfg;

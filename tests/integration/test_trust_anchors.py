@@ -171,6 +171,130 @@ def unsupported_trust_anchor_makes_tree_insecure():
     check("algorithm 3" in w[0], "algorithm not named: " + w[0])
 
 
+# ---------------------------------------------- RFC 5011 rollover ---
+
+MANAGED = "trust-anchors.managed"
+DAY = 86400
+
+
+def key_tag(line):
+    """Key tag of a DNSKEY presentation line (owner ttl IN DNSKEY ...)."""
+    import dns.dnssec
+    import dns.rdata
+    p = line.split()
+    i = p.index("DNSKEY")
+    rd = dns.rdata.from_text("IN", "DNSKEY", " ".join(p[i + 1:]))
+    return dns.dnssec.key_id(rd)
+
+
+def managed_states(state_dir):
+    """{key tag: state} from the managed anchor file, plus the key tags
+    of its plain (trust anchor) DNSKEY lines under "anchors"."""
+    try:
+        with open(os.path.join(state_dir, MANAGED)) as f:
+            text = f.read()
+    except OSError:
+        return {}
+    out = {"anchors": set()}
+    for l in text.splitlines():
+        if l.startswith(";;5011 "):
+            p = l.split()
+            out[key_tag(l)] = p[1]
+        elif "DNSKEY" in l.split() and not l.startswith(";"):
+            out["anchors"].add(key_tag(l))
+    return out
+
+
+def wait_state(r, state_dir, tag, state, what):
+    """Bounded wait for the resolver's probe to write the key's state."""
+    def ok():
+        ask(r, "www.sec.test.")    # the resolver keeps working meanwhile
+        return managed_states(state_dir).get(tag) == state
+    if not T.poll_until(ok, timeout=10, step=0.2):
+        raise T.TestFailure("%s: key %d is not %s: %s; log: %s" % (
+            what, tag, state, managed_states(state_dir), r.log_tail(1500)))
+
+
+@case
+def rfc5011_seed_newer_than_managed_wins():
+    """An operator who updates the seed file after the managed copy was
+    written gets the seed at the next start (the newer one wins)."""
+    n = net()
+    state = T.tmpdir()
+    T.write(os.path.join(state, MANAGED),
+            ". 3600 IN DS 1 13 2 %s\n" % ("00" * 32))
+    time.sleep(0.05)
+    seed = T.write(os.path.join(T.tmpdir(), "root.dnskey"),
+                   open(n.trust_anchor_dnskey_path).read())
+    os.utime(seed, (time.time() + 5, time.time() + 5))
+    r = resolver(anchor_file=seed, state_dir=state)
+    m = ask(r, "www.sec.test.")
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "the newer seed was not used: " + T.short(m))
+
+
+@case
+def rfc5011_root_ksk_rollover():
+    """--trust-anchor-file is the seed of a managed anchor set in the
+    state directory (RFC 5011): the root's DS seed becomes its KSK; a new
+    KSK seen in the validated root DNSKEY RRset is AddPend, and Valid after
+    the 30-day add hold-down (found by the active refresh, RFC 5011 2.3);
+    the old KSK published REVOKEd (self-signed) is dropped at once; after a
+    restart the managed copy (newer than the seed) wins, so the resolver
+    validates with the new key although the seed names only the old one."""
+    n = net()
+    state = T.tmpdir()
+    seed = T.write(os.path.join(T.tmpdir(), "root.ds"),
+                   open(n.trust_anchor_path).read())
+    r = resolver(anchor_file=seed, state_dir=state,
+                 extra=["--log-level=debug"])
+    m = ask(r, "www.sec.test.")
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "not secure: " + T.short(m))
+    root = n.zones["."]
+    k1 = key_tag(n.key_dnskey(root.ksk))
+    wait_state(r, state, k1, "VALID", "the DS seed as a DNSKEY anchor")
+    # a second KSK appears in the root's DNSKEY RRset
+    k2base = n.add_ksk(".")
+    k2 = key_tag(n.key_dnskey(k2base))
+    n.resign(".")
+    # past the active refresh interval (RFC 5011 2.3: half the root
+    # DNSKEY TTL of 1 day), before that TTL: only a probe sees the key
+    r.move_clock(13 * 3600)
+    wait_state(r, state, k2, "ADDPEND", "the new KSK")
+    check(k2 not in managed_states(state)["anchors"],
+          "an AddPend key is a trust anchor already")
+    r.move_clock(15 * DAY)         # inside the hold-down: still pending
+    wait_state(r, state, k2, "ADDPEND", "the new KSK after 15 days")
+    r.move_clock(16 * DAY)         # past the 30-day add hold-down
+    wait_state(r, state, k2, "VALID", "the new KSK after 31 days")
+    check(k2 in managed_states(state)["anchors"],
+          "the Valid key is not a trust anchor: %s" % managed_states(state))
+    # the old KSK is revoked (it signs the RRset with its REVOKE bit set)
+    n.revoke_ksk(".", root.ksk)
+    n.resign(".")
+    r.move_clock(13 * 3600)
+    k1r = key_tag(n.key_dnskey(root.ksk))
+    wait_state(r, state, k1r, "REVOKED", "the revoked KSK")
+    check(k1 not in managed_states(state)["anchors"],
+          "the revoked key is still a trust anchor: %s"
+          % managed_states(state))
+    m = ask(r, "www.nsec3.test.")
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "not secure after the revocation: "
+          + T.short(m))
+    # the old KSK is gone; a restart reads the managed copy, not the seed
+    n.remove_ksk(".", root.ksk)
+    n.resign(".")
+    clock = r.clock
+    r = resolver(anchor_file=seed, state_dir=state)
+    r.move_clock(clock)
+    m = ask(r, "www.sec.test.")
+    T.expect(m, "NOERROR")
+    check(T.has_flag(m, "AD"), "not secure after the restart (the seed "
+          "only has the old KSK): " + T.short(m))
+
+
 if __name__ == "__main__":
     try:
         T.run()
