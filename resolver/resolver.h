@@ -21,6 +21,8 @@
  *   validate.c  DNSSEC validation (ldns for the signature maths)
  *   denial.c    DNSSEC denial of existence (NSEC, NSEC3)
  *   trust.c     trust anchors and the key table
+ *   rfc5011.c   managed trust anchors (RFC 5011 rollover)
+ *   trace.c     events for the shell's log (debug trace, warnings)
  *   policy.c    local answers and the rebind filter
  *
  * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
