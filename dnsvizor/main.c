@@ -548,6 +548,7 @@ static void dv_test_clock(dv_ctx *ctx)
 		return;
 	}
 	dv_clock_skew((int64_t)(s * 1000));
+	dv_rs_clock_moved(ctx);
 	dv_log(&ctx->lg, DV_LOG_INFO, "test clock: %+.3f s from the real "
 	       "clock", s);
 }

@@ -26,7 +26,7 @@ static const struct {
 	{ DNS_T_AXFR, "AXFR" }, { DNS_T_ANY, "ANY" }, { DNS_T_CAA, "CAA" },
 };
 
-static const char *dv_type_str(uint16_t t, char *buf, size_t len)
+const char *dv_type_str(uint16_t t, char *buf, size_t len)
 {
 	size_t i;
 
@@ -37,19 +37,22 @@ static const char *dv_type_str(uint16_t t, char *buf, size_t len)
 	return buf;
 }
 
-static const char *dv_rcode_str(const uint8_t *resp, size_t rlen)
+const char *dv_rcode_name(unsigned rc)
 {
 	static const char *const names[] = {
 		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
 		"REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
 		"NOTZONE",
 	};
-	unsigned rc;
 
+	return rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "RCODE?";
+}
+
+static const char *dv_rcode_str(const uint8_t *resp, size_t rlen)
+{
 	if (!resp || rlen < WIRE_HDRLEN)
 		return "dropped";
-	rc = resp[3] & 0x0f;
-	return rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "RCODE?";
+	return dv_rcode_name(resp[3] & 0x0fu);
 }
 
 void dv_log_query(const dv_ctx *ctx, const uint8_t *qname, uint16_t qtype,

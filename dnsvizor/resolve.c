@@ -32,6 +32,7 @@
 #include "dnsvizor/outq.h"
 #include "dnsvizor/querylog.h"
 #include "dnsvizor/resolve.h"
+#include "dnsvizor/restrace.h"
 #include "resolver/resolver.h"
 
 enum {
@@ -56,6 +57,7 @@ typedef struct dv_rs_mem {
 	size_t nfw;
 	res_addr *own;
 	char *hints, *anchors;
+	char *managed;           /* RFC 5011 anchors (--trust-anchor-file) */
 	uint8_t *rebind_ok;      /* --rebind-domain-ok wire names */
 	size_t rebind_ok_len;
 } dv_rs_mem;
@@ -269,6 +271,7 @@ static void dv_rs_mem_free(dv_rs_mem *m)
 	free(m->own);
 	free(m->hints);
 	free(m->anchors);
+	free(m->managed);
 	free(m->rebind_ok);
 	memset(m, 0, sizeof(*m));
 }
@@ -287,12 +290,87 @@ static int dv_rs_append(char **dst, size_t *len, const char *s, size_t n)
 	return 0;
 }
 
-/* --trust-anchor lines and --trust-anchor-file contents, or NULL. */
+/* RFC 5011: with a state directory the --trust-anchor-file anchors are
+ * managed: <state-dir>/trust-anchors.managed, written by the engine
+ * (dv_rs_save_anchors), replaces the files' text at start when it is not
+ * older than every one of them (an operator who edits a file later gets
+ * the file). */
+static int dv_rs_managed_path(const dv_config *c, char *out, size_t n)
+{
+	const char *d = c->state_dir;
+
+	return c->dnssec && c->trust_anchor_files.n && d && *d &&
+	       (size_t)snprintf(out, n, "%s/trust-anchors.managed", d) < n ?
+	       0 : -1;
+}
+
+static int dv_rs_newer(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) < 0)
+		return 0;
+	if (stat(b, &sb) < 0)
+		return 1;
+	return sa.st_mtim.tv_sec != sb.st_mtim.tv_sec ?
+	       sa.st_mtim.tv_sec > sb.st_mtim.tv_sec :
+	       sa.st_mtim.tv_nsec >= sb.st_mtim.tv_nsec;
+}
+
+static int dv_rs_managed(const dv_config *c, dv_rs_mem *m, char *err,
+			 size_t errlen)
+{
+	char path[4096], why[256], *text;
+	size_t n;
+	int rc;
+
+	if (dv_rs_managed_path(c, path, sizeof(path)) < 0)
+		return 0;
+	for (size_t i = 0; i < c->trust_anchor_files.n; i++)
+		if (!dv_rs_newer(path, c->trust_anchor_files.v[i]))
+			return 0;
+	rc = dv_read_file(NULL, path, &text, &n);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return -1;
+	}
+	if (res_anchors_check(text, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s (remove it to start again from "
+			 "the trust-anchor-file)", path, why);
+		free(text);
+		return -1;
+	}
+	free(m->managed);
+	m->managed = text;
+	return 0;
+}
+
+/* cfg.anchors_save: the managed anchors, durable before they are used. */
+static int dv_rs_save_anchors(void *arg, const char *text, size_t len)
+{
+	dv_ctx *ctx = arg;
+	char path[4096];
+
+	if (dv_rs_managed_path(&ctx->cfg, path, sizeof(path)) < 0)
+		return -1;
+	if (dv_write_atomic(path, text, len, 0644) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "cannot write %s: %s: trust "
+		       "anchor change not made", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --trust-anchor lines and --trust-anchor-file contents, or NULL; with a
+ * state directory the files' part is managed (RFC 5011, m->managed). */
 static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
 			 size_t errlen)
 {
-	size_t len = 0;
+	size_t len = 0, mlen = 0;
 	char line[2048], why[256];
+	int managed = dv_rs_managed_path(c, line, sizeof(line)) == 0;
 
 	for (size_t i = 0; i < c->trust_anchors.n; i++) {
 		const dv_anchor *t = &c->trust_anchors.v[i];
@@ -322,14 +400,15 @@ static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
 			free(text);
 			return -1;
 		}
-		rc = dv_rs_append(&m->anchors, &len, text, n);
+		rc = managed ? dv_rs_append(&m->managed, &mlen, text, n) :
+			       dv_rs_append(&m->anchors, &len, text, n);
 		free(text);
 		if (rc < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
 	}
-	return 0;
+	return managed ? dv_rs_managed(c, m, err, errlen) : 0;
 }
 
 /* Our own listening addresses: never query them. */
@@ -385,6 +464,7 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->dnssec = (uint8_t)(c->dnssec != 0);
 	rc->no_timecheck = (uint8_t)(c->dnssec_no_timecheck != 0);
 	rc->trust_anchor_text = m->anchors;
+	rc->managed_anchor_text = m->managed;
 	rc->nta = (const char **)c->nta.v;
 	rc->nnta = c->nta.n;
 	rc->edns_max = c->edns_max;
@@ -468,6 +548,12 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
 	dv_rs_cfg_fill(c, m, ctx->naddrs, &rc);
 	memcpy(rc.cookie_secret, secret, sizeof(rc.cookie_secret));
 	rc.on_rebind_arg = &ctx->lg;
+	/* warnings always; the trace only at --log-level=debug */
+	rc.on_event = dv_rs_event;
+	rc.on_event_arg = &ctx->lg;
+	rc.anchors_save = dv_rs_save_anchors;
+	rc.anchors_save_arg = ctx;
+	rc.trace = (uint8_t)(c->log_level == DV_LOG_DEBUG);
 	rc.local = dv_rs_local;
 	rc.local_arg = ctx;
 	r = res_new(&rc, err, errlen);
@@ -996,6 +1082,17 @@ int dv_rs_check(dv_ctx *ctx, char *err, size_t errlen)
 	res_free(r);
 	dv_rs_mem_free(&m);
 	return r ? 0 : -1;
+}
+
+void dv_rs_clock_moved(dv_ctx *ctx)
+{
+	struct dv_rs *rs = ctx->rs;
+
+	if (!rs)
+		return;
+	rs->armed = UINT64_MAX;  /* the deadline is the same, its distance
+				    is not */
+	dv_rs_arm(rs);
 }
 
 /* Waiting clients belong to the old engine: they will retry. */

@@ -43,6 +43,9 @@ void dv_rs_stop(dv_ctx *ctx);
 int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen,
 		const wire_query *wq, dv_rs_peer *p, uint8_t *resp,
 		size_t cap, size_t *rlen);
+/* The test clock moved (main.c, SIGUSR2): the timer is armed again for
+ * the engine's next deadline (RFC 5011 probes, retries). */
+void dv_rs_clock_moved(dv_ctx *ctx);
 /* A TCP connection closes: its waiting answers are dropped. */
 void dv_rs_conn_gone(dv_ctx *ctx, dv_tcp_conn *c);
 

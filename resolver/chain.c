@@ -35,6 +35,7 @@ typedef struct fview {
 	uint16_t count, sigcount;
 	const chain_rr *auth;
 	int nauth;
+	const res_addr *from;         /* who sent it (trace), or NULL */
 } fview;
 
 typedef struct walk_out {
@@ -75,6 +76,9 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		v->siglen = c.siglen;
 		v->sigcount = c.sigcount;
 		v->ttl = ttl_left(c.expire_ms, now);
+		if (t->fx.have && t->fx.type == type &&
+		    wire_name_equal(t->fx.name, name))
+			v->from = &t->fx.from;   /* fetched just now */
 		return W_DONE;
 	}
 	if (t->fx.have && t->fx.type == type &&
@@ -95,6 +99,7 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		}
 		v->auth = t->fx.auth;
 		v->nauth = t->fx.nauth;
+		v->from = &t->fx.from;
 		return W_DONE;
 	}
 	if (t->nfetch >= MAX_FETCH || t->depth >= MAX_DEPTH) {
@@ -243,6 +248,19 @@ static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
 	res_val_result vr;
 	fview v;
 
+	if (res_val_ds_any_usable(ds, dslen, dscount) == 0) {
+		/* RFC 4035 5.2: no DS we can use, no DNSKEY needed */
+		wire_name_to_str(zn, zs, sizeof(zs));
+		snprintf(why, sizeof(why), "%.100s is insecure: no DS (or "
+			 "trust anchor) with a supported algorithm and "
+			 "digest", zs);
+		res_ev_unsupported(r, zn, ds, dslen, dscount, why);
+		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, 3600, now);
+		if (res_tracing(r))
+			res_ev_val(r, NULL, zn, DNS_T_DS, RES_SEC_INSECURE, 0,
+				   why);
+		return W_DONE;
+	}
 	if (fetch(r, t, zn, DNS_T_DNSKEY, now, &v) == W_WAIT)
 		return W_WAIT;
 	wire_name_to_str(zn, zs, sizeof(zs));
@@ -250,19 +268,57 @@ static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
 		snprintf(why, sizeof(why), "no DNSKEY for %.100s", zs);
 		kt_put(r, zn, RES_KS_BOGUS, EDE_DNSKEY_MISSING, why, NULL,
 		       v.rcode == DNS_R_NOERROR ? v.ttl : 5, now);
+		if (res_tracing(r))
+			res_ev_val(r, v.from, zn, DNS_T_DNSKEY, RES_SEC_BOGUS,
+				   EDE_DNSKEY_MISSING, why);
 		return W_DONE;
 	}
 	vr = res_val_dnskey(zn, v.data, v.len, v.count, v.sigs, v.siglen,
 			    v.sigcount, ds, dslen, dscount, now / 1000,
 			    r->cfg.no_timecheck);
 	snprintf(why, sizeof(why), "DNSKEY %.100s: %.100s", zs, vr.why);
-	if (vr.sec == RES_SEC_SECURE)
+	if (res_tracing(r))
+		res_ev_val(r, v.from, zn, DNS_T_DNSKEY, (uint8_t)vr.sec,
+			   vr.ede, why);
+	if (vr.sec == RES_SEC_SECURE) {
 		kt_put(r, zn, RES_KS_SECURE, 0, why, &v, v.ttl, now);
-	else if (vr.sec == RES_SEC_INSECURE)
+		/* RFC 5011: a trust point's keys, seen validated */
+		res_5011_observe(r, zn, v.data, v.len, v.count, v.sigs,
+				 v.siglen, v.sigcount, v.ttl, now);
+	} else if (vr.sec == RES_SEC_INSECURE)
 		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, v.ttl, now);
 	else
 		kt_put(r, zn, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 	return W_DONE;
+}
+
+/* Trace what a DS denial proves (the same checks as ds_step's). */
+static void ds_trace(res_ctx *r, const fview *v, const uint8_t *d,
+		     const uint8_t *z, const res_kent *ze,
+		     const res_nsec_set *ns, size_t n)
+{
+	res_val_result vr;
+
+	(void)ze;
+	if (v->rcode == DNS_R_NXDOMAIN) {
+		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
+		res_ev_val(r, v->from, d, DNS_T_DS, (uint8_t)vr.sec, vr.ede,
+			   vr.sec == RES_SEC_SECURE ? "no such name: not a "
+			   "zone cut" : vr.why);
+		return;
+	}
+	vr = res_val_denial(3, d, DNS_T_DS, z, ns, n);
+	if (vr.sec == RES_SEC_SECURE || vr.sec == RES_SEC_INSECURE) {
+		res_ev_val(r, v->from, d, DNS_T_DS, RES_SEC_INSECURE, 0,
+			   "no DS proven: an insecure delegation");
+		return;
+	}
+	if (res_val_denial(2, d, DNS_T_DS, z, ns, n).sec == RES_SEC_SECURE)
+		res_ev_val(r, v->from, d, DNS_T_DS, RES_SEC_SECURE, 0,
+			   "no DS proven: not a zone cut");
+	else
+		res_ev_val(r, v->from, d, DNS_T_DS, RES_SEC_BOGUS, vr.ede,
+			   vr.why);
 }
 
 /* What name d is, seen from the secure zone z (keys ze) above it. */
@@ -301,8 +357,14 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 		if (vr.sec != RES_SEC_SECURE) {
 			snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
 			kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
+			if (res_tracing(r))
+				res_ev_val(r, v.from, d, DNS_T_DS,
+					   RES_SEC_BOGUS, vr.ede, why);
 			return W_DONE;
 		}
+		if (res_tracing(r))
+			res_ev_val(r, v.from, d, DNS_T_DS, RES_SEC_SECURE, 0,
+				   "DS verified");
 		kt_put(r, d, KS_DSOK, 0, "", &v, v.ttl < 60 ? v.ttl : 60,
 		       now);
 		return ds_step(r, t, d, z, ze, now);
@@ -312,9 +374,15 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 			 ds);
 		kt_put(r, d, RES_KS_BOGUS, EDE_DNSSEC_INDETERMINATE, why,
 		       NULL, 5, now);
+		if (res_tracing(r))
+			res_ev_val(r, v.from, d, DNS_T_DS,
+				   RES_SEC_INDETERMINATE,
+				   EDE_DNSSEC_INDETERMINATE, why);
 		return W_DONE;
 	}
 	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64);
+	if (res_tracing(r))
+		ds_trace(r, &v, d, z, ze, ns, n);
 	if (v.rcode == DNS_R_NXDOMAIN) {
 		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
 		if (vr.sec == RES_SEC_SECURE)
@@ -352,6 +420,7 @@ static int walk(res_ctx *r, res_task *t, const uint8_t *target,
 	int tl = wire_name_labels(target);
 
 	memset(o, 0, sizeof(*o));
+	res_5011_apply(r);
 	anchor = res_keys_anchor(r->keys, target, &ds, &dslen, &dscount);
 	if (!anchor || res_keys_nta(r->keys, target)) {
 		o->state = RES_KS_INSECURE;
@@ -450,6 +519,11 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 			sig_ttl_cap(r, t, c, now);
 		}
 	}
+	if (res_tracing(r))
+		res_ev_val(r, &t->from, c->owner, c->type, c->vsec, t->vede,
+			   c->vsec == RES_SEC_BOGUS ? t->vwhy :
+			   c->vsec == RES_SEC_SECURE ? "verified" :
+			   "in an insecure zone");
 	if (r->cache && !c->synth)
 		res_cache_set_sec(r->cache, c->owner, c->type, 0, c->vsec);
 	return W_DONE;
@@ -491,6 +565,11 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 			set_bogus(t, vr.ede, why);
 		}
 	}
+	if (res_tracing(r))
+		res_ev_val(r, &t->from, name, nx ? 0 : t->qtype, t->neg_sec,
+			   t->vede, t->neg_sec == RES_SEC_BOGUS ? t->vwhy :
+			   t->neg_sec == RES_SEC_SECURE ? (nx ? "NXDOMAIN "
+			   "proven" : "NODATA proven") : "in an insecure zone");
 	if (r->cache)
 		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,
 				  t->neg_sec);

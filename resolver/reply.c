@@ -265,6 +265,8 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 		if (len >= WIRE_HDRLEN && wire_get16(msg) == x->msgid &&
 		    (wire_get16(msg + 2) & DNS_F_QR)) {
 			res_txn_unlink(r, x);
+			if (res_tracing(r))
+				res_ev_timeout(r, x, "malformed reply");
 			res_tried_mark(x->task, &x->server, 1);
 			res_task_retry(r, x->task);
 			free(x);
@@ -284,6 +286,9 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 		return 1;
 	}
 	res_txn_unlink(r, x);
+	if (res_tracing(r))
+		res_ev_reply(r, x, msg, len, now_ms);
+	x->task->from = x->server;
 	res_srv_rtt(r->srv, &x->server, (uint32_t)(now_ms - x->sent_ms),
 		    now_ms);
 	if (rc == 2) {

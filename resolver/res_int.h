@@ -37,7 +37,8 @@
  *
  * Below all of them, calling none of the files above: cache.c,
  * validate.c, denial.c (-> validate.c), trust.c, servers.c, limits.c,
- * cookie.c, policy.c; they know nothing of tasks.
+ * cookie.c, policy.c, trace.c, rfc5011.c (-> trust.c); they know
+ * nothing of tasks.
  *
  * RRset data uses the zones/ format: count x { rdlen(2), rdata } with
  * uncompressed names, so cached data and zone data share code.
@@ -206,6 +207,11 @@ typedef struct res_val_result {
  * (RFC 8624 MUST/RECOMMENDED that OpenSSL has)? */
 int res_val_alg_supported(uint8_t alg);
 int res_val_digest_supported(uint8_t digest);
+/* Does a DS set (or anchor DS set) have one DS we can use (supported
+ * algorithm and digest, right length)?  1 yes, 0 no (the zone is
+ * insecure, RFC 4035 5.2), -1 malformed data. */
+int res_val_ds_any_usable(const uint8_t *ds, uint32_t dslen,
+			  uint16_t dscount);
 
 /*
  * Verify an RRset (owner lname, type, class IN, RRs in zones/ format)
@@ -309,6 +315,10 @@ int res_keys_put(res_keys *k, const uint8_t *lname, uint8_t state,
 		 uint16_t ede, const char *why, const uint8_t *keys,
 		 uint32_t klen, uint16_t kcount, uint32_t ttl,
 		 uint64_t now_ms);
+/* Replace the trust anchors (text as res_keys_new; RFC 5011 changes) and
+ * empty the key table.  0, or -1 with err (the old anchors stay). */
+int res_keys_set_anchors(res_keys *k, const char *anchors, char *err,
+			 size_t errlen);
 /* Set the DNSSEC status of a cached RRset / negative entry (0 found). */
 int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
 		      int neg, uint8_t sec);
@@ -429,6 +439,7 @@ typedef struct fetch_res {
 	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
 	int nauth;
 	uint32_t ttl;              /* negative TTL */
+	res_addr from;             /* the server that answered (trace) */
 } fetch_res;
 
 typedef struct res_tried {
@@ -489,6 +500,7 @@ struct res_task {
 	int nauth;
 	int nfetch;
 	fetch_res fx;
+	res_addr from;             /* the server of the last reply (trace) */
 };
 
 typedef struct res_txn {
@@ -547,6 +559,9 @@ struct res_ctx {
 	size_t nactive;            /* client tasks not done */
 	size_t ntxns;              /* upstream queries in flight */
 	uint8_t csecret[16];       /* client cookie secret (RFC 7873) */
+	uint32_t *warned;          /* trace.c: zones/algorithms warned of */
+	size_t nwarned;
+	struct res_5011 *ta5011;   /* rfc5011.c: managed anchors, or NULL */
 };
 
 /* res_follow_answer: how far the answer section took the chain */
@@ -608,6 +623,50 @@ static inline uint32_t res_lim(uint32_t v, uint32_t def)
 {
 	return v ? v : def;
 }
+
+/* ---- trace.c: events for the shell's log (cfg.on_event) ---- */
+
+/* The per-query trace is on: the only test on the paths it watches. */
+static inline int res_tracing(const res_ctx *r)
+{
+	return r->cfg.trace && r->cfg.on_event;
+}
+void res_ev_query(res_ctx *r, const res_txn *x);
+void res_ev_reply(res_ctx *r, const res_txn *x, const uint8_t *msg,
+		  size_t len, uint64_t now);
+void res_ev_timeout(res_ctx *r, const res_txn *x, const char *why);
+void res_ev_val(res_ctx *r, const res_addr *from, const uint8_t *name,
+		uint16_t type, uint8_t sec, uint16_t ede, const char *why);
+/* The zone is insecure for want of a usable DS: tell each algorithm or
+ * digest of the set we do not validate, once per zone (without trace). */
+void res_ev_unsupported(res_ctx *r, const uint8_t *zone, const uint8_t *ds,
+			uint32_t dslen, uint16_t dscount, const char *why);
+
+/* ---- rfc5011.c: managed trust anchors (RFC 5011) ---- */
+
+typedef struct res_5011 res_5011;
+/* managed: the managed anchor text (see resolver.h); static_text: the
+ * anchors that are not managed (NULL: none).  NULL + err if unusable. */
+res_5011 *res_5011_new(const char *managed, const char *static_text,
+		       char *err, size_t errlen);
+void res_5011_free(res_5011 *m);
+/* Every trust anchor (static and managed) as text for res_keys_new;
+ * malloc'ed, NULL when out of memory. */
+char *res_5011_anchors(const res_5011 *m);
+/* A DNSKEY RRset of zone that validated with the trust anchors: the
+ * RFC 5011 state machine; a change is saved (cfg.anchors_save) and only
+ * then made; new anchors wait for res_5011_apply. */
+void res_5011_observe(res_ctx *r, const uint8_t *zone, const uint8_t *keys,
+		      uint32_t klen, uint16_t kcount, const uint8_t *sigs,
+		      uint32_t siglen, uint16_t sigcount, uint32_t ttl,
+		      uint64_t now_ms);
+/* Saved anchor changes into the key table (between validation walks). */
+void res_5011_apply(res_ctx *r);
+/* The next active refresh (ms; 0 none), and the trust points due now
+ * (up to max; the next probe is then set as if this one failed). */
+uint64_t res_5011_next(const res_5011 *m);
+size_t res_5011_due(res_5011 *m, uint64_t now_ms,
+		    uint8_t (*zones)[WIRE_MAXNAME], size_t max);
 
 /* ---- action.c: the action queue, random bytes ---- */
 

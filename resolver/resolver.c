@@ -60,6 +60,29 @@ static void run(res_ctx *r, uint64_t now)
 	reap(r);
 }
 
+/* The trust anchors: static, or managed by RFC 5011 (rfc5011.c). */
+static int anchors_new(res_ctx *r, const res_cfg *cfg, char *err,
+		       size_t errlen)
+{
+	char *text = NULL;
+
+	if (cfg->managed_anchor_text) {
+		r->ta5011 = res_5011_new(cfg->managed_anchor_text,
+					 cfg->trust_anchor_text, err, errlen);
+		if (!r->ta5011)
+			return -1;
+		text = res_5011_anchors(r->ta5011);
+		if (!text) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	r->keys = res_keys_new(text ? text : cfg->trust_anchor_text, cfg->nta,
+			       cfg->nnta, err, errlen);
+	free(text);
+	return r->keys ? 0 : -1;
+}
+
 res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 {
 	res_ctx *r = calloc(1, sizeof(*r));
@@ -100,12 +123,8 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (cfg->dnssec) {
-		r->keys = res_keys_new(cfg->trust_anchor_text, cfg->nta,
-				       cfg->nnta, err, errlen);
-		if (!r->keys)
-			goto fail;
-	}
+	if (cfg->dnssec && anchors_new(r, cfg, err, errlen) < 0)
+		goto fail;
 	return r;
 fail:
 	res_free(r);
@@ -135,12 +154,14 @@ void res_free(res_ctx *r)
 		res_cache_free(r->cache);
 	res_srv_free(r->srv);
 	res_keys_free(r->keys);
+	res_5011_free(r->ta5011);
 	res_ctab_free(r->zload);
 	res_ctab_free(r->cload);
 	free(r->msg);
 	free(r->scratch);
 	free(r->sigscratch);
 	free(r->localbuf);
+	free(r->warned);
 	free(r);
 }
 
@@ -419,6 +440,9 @@ void res_on_error(res_ctx *r, uint64_t txn, uint64_t now_ms)
 	if (!x)
 		return;
 	res_txn_unlink(r, x);
+	if (res_tracing(r))
+		res_ev_timeout(r, x, "error (ICMP, refused, "
+			       "connection failed)");
 	res_srv_timeout(r->srv, &x->server, now_ms);
 	res_tried_mark(x->task, &x->server, 1);
 	res_task_retry(r, x->task);
@@ -438,6 +462,9 @@ uint64_t res_next_timer(const res_ctx *r)
 			if (k->client && !k->done && !k->stale_tried &&
 			    (t == 0 || k->start_ms + STALE_AFTER < t))
 				t = k->start_ms + STALE_AFTER;
+	if (res_5011_next(r->ta5011) &&
+	    (t == 0 || res_5011_next(r->ta5011) < t))
+		t = res_5011_next(r->ta5011);
 	return t;
 }
 
@@ -485,6 +512,44 @@ static void stale_early(res_ctx *r, uint64_t now)
 	}
 }
 
+/* RFC 5011 2.3 active refresh: ask for each trust point's DNSKEY RRset
+ * afresh; its validation (chain.c) is the observation.  The key table
+ * entry goes, so the walk checks the new RRset against the anchors. */
+static void probe_anchors(res_ctx *r, uint64_t now)
+{
+	uint8_t zones[4][WIRE_MAXNAME];
+	size_t n = res_5011_due(r->ta5011, now, zones, 4);
+
+	for (size_t i = 0; i < n; i++) {
+		res_prefetch pf;
+		res_waiter *w;
+		res_task *t;
+
+		if (res_task_find_client(r, zones[i], DNS_T_DNSKEY, DNS_C_IN))
+			continue;
+		memset(&pf, 0, sizeof(pf));
+		name_copy(pf.lname, zones[i]);
+		pf.qtype = DNS_T_DNSKEY;
+		pf.edns = pf.do_bit = 1;
+		w = prefetch_waiter(&pf);
+		t = w ? res_task_new(r, zones[i], DNS_T_DNSKEY, DNS_C_IN,
+				     NULL) : NULL;
+		if (!t) {
+			free(w);
+			return;
+		}
+		res_keys_put(r->keys, zones[i], 0, 0, "", NULL, 0, 0, 0, now);
+		t->start_ms = now;
+		t->client = 1;
+		t->active = 1;
+		r->nactive++;
+		t->refresh = 1;
+		t->want_do = 1;
+		t->waiters = w;
+		res_task_wake(r, t);
+	}
+}
+
 void res_on_timer(res_ctx *r, uint64_t now_ms)
 {
 	res_txn **pp = &r->txns;
@@ -501,11 +566,14 @@ void res_on_timer(res_ctx *r, uint64_t now_ms)
 		if (x->task->pending > 0)
 			x->task->pending--;
 		r->st.upstream_timeouts++;
+		if (res_tracing(r))
+			res_ev_timeout(r, x, "timed out");
 		res_srv_timeout(r->srv, &x->server, now_ms);
 		res_task_retry(r, x->task);
 		free(x);
 	}
 	stale_early(r, now_ms);
+	probe_anchors(r, now_ms);
 	run(r, now_ms);
 }
 

@@ -21,6 +21,8 @@
  *   validate.c  DNSSEC validation (ldns for the signature maths)
  *   denial.c    DNSSEC denial of existence (NSEC, NSEC3)
  *   trust.c     trust anchors and the key table
+ *   rfc5011.c   managed trust anchors (RFC 5011 rollover)
+ *   trace.c     events for the shell's log (debug trace, warnings)
  *   policy.c    local answers and the rebind filter
  *
  * Time: now_ms is wall-clock milliseconds (CLOCK_REALTIME) and drives both
@@ -34,6 +36,7 @@
 #include "zones/zones.h"
 
 typedef struct res_ctx res_ctx;
+struct res_event;                /* below: what cfg.on_event is told */
 
 /* An upstream address. */
 typedef struct res_addr {
@@ -123,7 +126,63 @@ typedef struct res_cfg {
 	 * TCP.  cookie_secret all zero: the engine draws one (cfg.random). */
 	uint8_t no_cookies;
 	uint8_t cookie_secret[16];
+	/* Events for the shell's log (res_event below); may be NULL.  trace:
+	 * also the per-query trace events (RES_EV_QUERY .. _VALIDATED), for
+	 * --log-level=debug; without it none is built. */
+	void (*on_event)(void *arg, const struct res_event *ev);
+	void *on_event_arg;
+	uint8_t trace;
+	/* RFC 5011 (rfc5011.c): managed_anchor_text is a managed anchor
+	 * set (DS/DNSKEY lines, state in ";;5011" comment lines; the anchors
+	 * of trust_anchor_text, which may then be NULL, stay as they are,
+	 * and there are no built-in ones).  The engine
+	 * follows the anchored zones' KSKs and, before it acts on a change,
+	 * hands the new text to anchors_save, which must make it durable
+	 * (0) or fail (-1: the change is not made, and tried again at the
+	 * next probe).  NULL: the anchors are static. */
+	const char *managed_anchor_text; /* NULL: no managed anchors */
+	int (*anchors_save)(void *arg, const char *text, size_t len);
+	void *anchors_save_arg;
 } res_cfg;
+
+/* What the engine tells the shell's log (cfg.on_event).  Pointers are
+ * valid during the call only. */
+typedef enum res_ev_kind {
+	RES_EV_QUERY = 1,     /* trace: a query sent upstream */
+	RES_EV_REPLY,         /* trace: a reply from upstream (rcode, flags,
+				 counts) */
+	RES_EV_TIMEOUT,       /* trace: no reply in time / send failed */
+	RES_EV_VALIDATED,     /* trace: the DNSSEC state of an RRset, a
+				 denial, a zone's DS or DNSKEY RRset */
+	RES_EV_UNSUPPORTED,   /* warning, once per zone and algorithm: the
+				 zone is insecure because its DS set (or
+				 trust anchor) only has algorithms or
+				 digests we do not validate (RFC 4035 5.2,
+				 RFC 8624) */
+	RES_EV_ANCHOR,        /* RFC 5011: a trust anchor key changed state
+				 (state: "ADDPEND", "VALID", "MISSING",
+				 "REVOKED", "REMOVED"); why says more */
+} res_ev_kind;
+
+typedef struct res_event {
+	res_ev_kind kind;
+	const res_addr *server;    /* QUERY, REPLY, TIMEOUT; VALIDATED: the
+				      server the data came from, or NULL */
+	uint8_t transport;         /* RES_T_* */
+	const uint8_t *name;       /* wire name (qname, owner, zone) */
+	uint16_t type;             /* qtype / RRset type */
+	int rcode;                 /* REPLY */
+	uint16_t flags;            /* REPLY: header flags (DNS_F_*) */
+	uint16_t an, ns, ar;       /* REPLY: section counts */
+	uint32_t ms;               /* REPLY: round trip time */
+	const char *state;         /* VALIDATED: "secure", "insecure",
+				      "bogus", "indeterminate"; ANCHOR */
+	const char *why;           /* VALIDATED, ANCHOR: reason (or "") */
+	uint16_t ede;              /* VALIDATED bogus: RFC 8914 code */
+	uint8_t alg;               /* UNSUPPORTED: algorithm, or 0 */
+	uint8_t digest;            /* UNSUPPORTED: digest type, or 0 */
+	uint16_t keytag;           /* ANCHOR */
+} res_event;
 
 /* Returns NULL with a reason in err. */
 res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen);

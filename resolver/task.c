@@ -366,6 +366,8 @@ int res_txn_send(res_ctx *r, res_task *t, const res_addr *srv,
 	x->next = r->txns;
 	r->txns = x;
 	txn_count(r, x, now);
+	if (res_tracing(r))
+		res_ev_query(r, x);
 	t->pending++;
 	t->root->work++;
 	res_tried_mark(t, srv, 0);
@@ -435,6 +437,7 @@ static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
 	}
 	f->nauth = t->nauth;
 	f->ttl = res_neg_ttl(r, t);
+	f->from = t->from;
 }
 
 /* A task is done: answer its clients, wake its parent, drop its work. */

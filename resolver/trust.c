@@ -256,6 +256,34 @@ fail:
 	return NULL;
 }
 
+int res_keys_set_anchors(res_keys *k, const char *anchors, char *err,
+			 size_t errlen)
+{
+	res_keys *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ta_parse(n, anchors, err, errlen) < 0) {
+		res_keys_free(n);
+		return -1;
+	}
+	if (n->nta == 0) {
+		snprintf(err, errlen, "no DS or DNSKEY trust anchor");
+		res_keys_free(n);
+		return -1;
+	}
+	for (size_t i = 0; i < k->nta; i++)
+		free(k->ta[i].ds);
+	memcpy(k->ta, n->ta, sizeof(k->ta));
+	k->nta = n->nta;
+	n->nta = 0;
+	kt_clear(k);
+	res_keys_free(n);
+	return 0;
+}
+
 int res_anchors_check(const char *text, char *err, size_t errlen)
 {
 	res_keys *k = calloc(1, sizeof(*k));

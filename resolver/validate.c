@@ -633,6 +633,20 @@ static int val_ds_usable(const val_rr *ds, int have_sha2)
 	return ds->rd[3] != 1 || !have_sha2;
 }
 
+int res_val_ds_any_usable(const uint8_t *ds, uint32_t dslen,
+			  uint16_t dscount)
+{
+	val_rr *dv = val_split(ds, dslen, dscount);
+	int ok = 0;
+
+	if (!dv)
+		return -1;
+	for (uint16_t i = 0; i < dscount && !ok; i++)
+		ok = val_ds_usable(&dv[i], 0);
+	free(dv);
+	return ok;
+}
+
 static int val_ds_have_sha2(const val_rr *dv, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++)

@@ -120,14 +120,18 @@ class Zone:
         self.neg_ttl = neg_ttl      # SOA MINIMUM (default TTL)
         self.records = []           # zone-file lines after SOA/NS
         self.ds = []                # DS lines of this zone (for the parent)
+        self.ds_edit = None         # fn(DS lines) -> the DS lines the
+                                    # parent publishes (fake algorithms)
         self.ksk = self.zsk = None  # key base names
+        self.ksks = []              # every KSK signing (see resign)
         self.file = None            # the file NSD serves
 
 
 class NetSim:
     def __init__(self, base=None, nsec3_iterations=NSEC3_ITER,
-                 customize=None):
+                 customize=None, sig_days=30):
         self.dir = tempfile.mkdtemp(prefix="dv-netsim.")
+        self.sig_days = sig_days    # signatures valid from now - 1 day
         self.nsec3_iterations = nsec3_iterations
         self.base = base or self._pick_block()
         self.zones = {}
@@ -292,9 +296,12 @@ class NetSim:
         zsk = _run(["ldns-keygen", "-r", "/dev/urandom"] + alg + [z.name],
                    kd).strip()
         z.ksk, z.zsk = os.path.join(kd, ksk), os.path.join(kd, zsk)
+        z.ksks = [z.ksk]
         ds = _run(["ldns-key2ds", "-n", "-2", z.ksk + ".key"], kd)
         z.ds = [l.strip() for l in ds.splitlines() if l.strip()
                 and not l.startswith(";")]
+        if z.ds_edit:
+            z.ds = z.ds_edit(z.ds)
 
     def _sign(self, z, unsigned, expired=None):
         if expired is None:
@@ -306,11 +313,11 @@ class NetSim:
         else:
             now = time.time()
             argv += ["-i", str(int(now - 86400)), "-e",
-                     str(int(now + 30 * 86400))]
+                     str(int(now + self.sig_days * 86400))]
         if z.nsec3:
             argv += ["-n", "-t", str(self.nsec3_iterations), "-s",
                      NSEC3_SALT]
-        argv += ["-o", z.name, unsigned, z.zsk, z.ksk]
+        argv += ["-o", z.name, unsigned, z.zsk] + (z.ksks or [z.ksk])
         _run(argv, self.dir)
         if z.corrupt:
             self._corrupt(out, *z.corrupt)
@@ -385,6 +392,50 @@ class NetSim:
         for z in self.zones.values():
             for h in z.hosts:
                 self.server_zones.setdefault(h, []).append(z.name)
+
+    # -------------------------------------------- key rollover (RFC 5011) ---
+    def add_ksk(self, zone):
+        """A new KSK for a signed zone (signs from the next resign());
+        returns its key base name (.key holds the DNSKEY line)."""
+        z = self.zones[_fqdn(zone)]
+        alg = (["-a", "RSASHA256", "-b", "2048"] if z.sign == "rsa"
+               else ["-a", "ECDSAP256SHA256"])
+        kd = os.path.join(self.dir, "keys")
+        k = _run(["ldns-keygen", "-r", "/dev/urandom"] + alg + ["-k", z.name],
+                 kd).strip()
+        z.ksks.append(os.path.join(kd, k))
+        return z.ksks[-1]
+
+    def revoke_ksk(self, zone, key):
+        """Set the REVOKE bit of a KSK (it still signs, as RFC 5011 wants:
+        the revoked key signs the DNSKEY RRset that carries it)."""
+        _run(["ldns-revoke", key + ".key"], self.dir)
+
+    def remove_ksk(self, zone, key):
+        """Stop publishing (and signing with) a KSK."""
+        self.zones[_fqdn(zone)].ksks.remove(key)
+
+    @staticmethod
+    def key_dnskey(key):
+        """The DNSKEY line of a key base name."""
+        with open(key + ".key") as f:
+            return [l.split(";")[0].strip() for l in f.read().splitlines()
+                    if l.strip() and not l.startswith(";")][0]
+
+    def resign(self, zone):
+        """Sign the zone again with its current key set and restart its
+        servers (the parent's DS records are not changed)."""
+        z = self.zones[_fqdn(zone)]
+        path = os.path.join(self.dir, _fname(z.name) + ".zone")
+        with open(path, "w") as f:
+            f.write(self._zone_text(z))
+        z.file = self._sign(z, path)
+        for h in z.hosts:
+            self._stop_host(h)
+        for h in z.hosts:
+            self._start_host(h)
+        for h in z.hosts:
+            self._wait_host(h)
 
     def trust_anchor_option(self):
         """The root DS as dnsmasq's --trust-anchor value."""
