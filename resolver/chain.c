@@ -410,6 +410,12 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		c->vsec = RES_SEC_SECURE;
 		return W_DONE;
 	}
+	if (c->type == DNS_T_RRSIG) {
+		/* RFC 4035 3.2.1: RRSIGs asked for by type are not an RRset
+		 * that can be validated; given, never with AD */
+		c->vsec = RES_SEC_INSECURE;
+		return W_DONE;
+	}
 	if (walk(r, t, sig ? signer : c->owner, now, &w) == W_WAIT)
 		return W_WAIT;
 	wire_name_to_str(c->owner, os, sizeof(os));

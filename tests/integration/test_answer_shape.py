@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""The shape of the resolver's answers (issue 12 item 6), over netsim.
+
+- a query for type RRSIG is answered with the RRSIGs (NOERROR, no AD:
+  RFC 4035 3.2.1 leaves them unvalidated, as unbound does);
+- a DNAME chain (RFC 6672) lists each DNAME once, followed by the CNAME
+  synthesised from it; chains of two DNAMEs and DNAME + CNAME mixes; AD
+  on a signed DNAME answer (the synthesised CNAME is unsigned, the
+  DNAME's RRSIG proves it, RFC 6672 5.3.3); the same from the cache;
+- a DNAME or CNAME loop returns what was followed, with SERVFAIL;
+- an answer whose type is not the question's is a valid CNAME/DNAME path
+  (qtype CNAME or DNAME below a DNAME, a server that leaves out the
+  synthesised CNAME, CNAME + data of another type): not SERVFAIL;
+- negative answers carry the SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308
+  5), decremented by age on cache hits (the test clock).
+
+Zones of this file (netsim hosts 36-38):
+  dn.test.   [36] signed ECDSA: DNAMEs, a DNAME loop, a CNAME loop
+  dnu.test.  [37] unsigned: the same names
+  odd.test.  [38] signed ECDSA, proxied (scripted replies), MINIMUM 60
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dvtest as T  # noqa: E402
+from dvtest import case, check, eq  # noqa: E402
+import netsim  # noqa: E402
+
+import dns.edns  # noqa: E402
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rdataclass  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.rrset  # noqa: E402
+
+TTL = netsim.TTL
+ODD_MIN = 60            # SOA MINIMUM of odd.test. (its SOA TTL is 300)
+
+
+def _shape_records(z):
+    """The same names in dn.test. (signed) and dnu.test. (unsigned)."""
+    return [
+        # one DNAME: www.a.Z -> www.b.Z
+        "a.%s %d IN DNAME b.%s" % (z, TTL, z),
+        "www.b.%s %d IN A 192.0.2.36" % (z, TTL),
+        "www.b.%s %d IN TXT \"b\"" % (z, TTL),
+        # two DNAMEs: www.two.Z -> www.a.Z -> www.b.Z
+        "two.%s %d IN DNAME a.%s" % (z, TTL, z),
+        # DNAME then CNAME across zones: www.mix.Z -> www.m.Z -> www.sec.test.
+        "mix.%s %d IN DNAME m.%s" % (z, TTL, z),
+        "www.m.%s %d IN CNAME www.sec.test." % (z, TTL),
+        # CNAME then DNAME: alias.Z -> www.a.Z -> www.b.Z
+        "alias.%s %d IN CNAME www.a.%s" % (z, TTL, z),
+        # the same DNAME twice: re.a.Z -> re.b.Z -> www.a.Z -> www.b.Z
+        "re.b.%s %d IN CNAME www.a.%s" % (z, TTL, z),
+        # a DNAME loop and a CNAME loop
+        "l1.%s %d IN DNAME l2.%s" % (z, TTL, z),
+        "l2.%s %d IN DNAME l1.%s" % (z, TTL, z),
+        "c1.%s %d IN CNAME c2.%s" % (z, TTL, z),
+        "c2.%s %d IN CNAME c1.%s" % (z, TTL, z),
+    ]
+
+
+def customize(net):
+    net.zones["dn.test."] = netsim.Zone("dn.test.", [36], sign="ecdsa")
+    net.zones["dn.test."].records += _shape_records("dn.test.")
+    net.zones["dnu.test."] = netsim.Zone("dnu.test.", [37])
+    net.zones["dnu.test."].records += _shape_records("dnu.test.")
+    z = netsim.Zone("odd.test.", [38], sign="ecdsa", proxied=True,
+                    neg_ttl=ODD_MIN)
+    z.records += [
+        "x.odd.test. %d IN DNAME y.odd.test." % TTL,
+        "www.y.odd.test. %d IN A 192.0.2.38" % TTL,
+        "alias.odd.test. %d IN CNAME www.odd.test." % TTL,
+        "www.odd.test. %d IN A 192.0.2.37" % TTL,
+        "www.odd.test. %d IN AAAA 2001:db8::38" % TTL,
+        "dangling.odd.test. %d IN CNAME nope2.odd.test." % TTL,
+    ]
+    net.zones["odd.test."] = z
+
+
+_net = [None, None]         # NetSim, start error
+_live = []
+
+
+def net():
+    if _net[1] is not None:
+        raise T.TestFailure("netsim did not start: %s" % _net[1])
+    if _net[0] is None:
+        try:
+            _net[0] = netsim.NetSim(customize=customize).start()
+        except Exception as e:
+            _net[1] = e
+            raise T.TestFailure("netsim did not start: %s" % e)
+    return _net[0]
+
+
+def resolver(dnssec=True, extra=()):
+    """A fresh validating resolver (empty cache) over the netsim internet;
+    the previous case's one is stopped first."""
+    n = net()
+    while _live:
+        _live.pop().stop()
+    for zn in net().zones.values():
+        zn.proxy = None
+    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
+            "--allow-loopback-upstream", "--state-dir=" + T.tmpdir()]
+    if dnssec:
+        args += ["--dnssec", "--trust-anchor-file=" + n.trust_anchor_path]
+    s = T.Server(args=args + list(extra))
+    _live.append(s)
+    return s
+
+
+def ask(r, name, rdtype="A", do=True, cd=False, ad=False, timeout=5.0):
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
+                               want_dnssec=do)
+    q.flags |= dns.flags.RD
+    if cd:
+        q.flags |= dns.flags.CD
+    if ad:
+        q.flags |= dns.flags.AD
+    return dns.query.udp(q, r.addr(), port=r.port, timeout=timeout)
+
+
+def ask_raw(r, name, rdtype="A", do=True):
+    """(message, ANCOUNT of the wire reply): dnspython merges RRs that
+    are listed twice, the header count does not."""
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
+                               want_dnssec=do)
+    q.flags |= dns.flags.RD
+    wire = q.to_wire()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(5)
+        s.sendto(wire, (r.addr(), r.port))
+        for _ in range(10):
+            data = s.recv(65535)
+            if data[:2] == wire[:2]:
+                break
+    finally:
+        s.close()
+    return dns.message.from_wire(data), struct.unpack("!H", data[6:8])[0]
+
+
+def ede_codes(m):
+    return [o.code for o in m.options if isinstance(o, dns.edns.EDEOption)]
+
+
+def answer_of(m, name, rdtype):
+    return T.rdatas(m.answer, name, rdtype)
+
+
+def answer_list(m):
+    """[(owner, type)] of the answer section in order, RRSIGs left out."""
+    return [(rr.name.to_text().lower(), dns.rdatatype.to_text(rr.rdtype))
+            for rr in m.answer if rr.rdtype != dns.rdatatype.RRSIG]
+
+
+def sigs_over(m, name, covered):
+    for rr in m.answer:
+        if (rr.rdtype == dns.rdatatype.RRSIG and
+                rr.name.to_text().lower() == name and
+                rr.covers == dns.rdatatype.from_text(covered)):
+            return len(rr)
+    return 0
+
+
+def ad(m):
+    return T.has_flag(m, "AD")
+
+
+# -------------------------------------------------------------- RRSIG ---
+
+@case
+def rrsig_query_answered_without_ad():
+    """qtype RRSIG (RFC 4035 3.2.1): the RRSIGs at the name, NOERROR,
+    never AD (they are not an RRset that can be validated)."""
+    for dnssec in (True, False):
+        _rrsig_answers(resolver(dnssec=dnssec))
+
+
+def _rrsig_answers(r):
+    for do in (True, False):
+        m = ask(r, "www.sec.test.", "RRSIG", do=do, ad=True)
+        T.expect(m, "NOERROR")
+        check(not ad(m), "AD on an RRSIG answer (do=%s): %s"
+              % (do, T.short(m)))
+        covered = sorted(dns.rdatatype.to_text(rd.type_covered)
+                         for rs in m.answer
+                         if rs.rdtype == dns.rdatatype.RRSIG
+                         for rd in rs)
+        check({"A", "AAAA", "NSEC"} <= set(covered),
+              "RRSIGs of www.sec.test. (do=%s): %s" % (do, T.short(m)))
+        eq(ede_codes(m), [], "EDE on the RRSIG answer")
+    # an unsigned zone has none: NODATA, no AD
+    m = ask(r, "www.insecure.test.", "RRSIG")
+    T.expect(m, "NOERROR")
+    eq(len(m.answer), 0, "RRSIG answer in an unsigned zone")
+    check(not ad(m), "AD on an insecure NODATA: " + T.short(m))
+
+
+# ----------------------------------------------------- negative TTLs ---
+
+def _raw_soa_ttl(q, rep):
+    """Send the SOA of negative answers with its own TTL (300), not the
+    RFC 2308 min(TTL, MINIMUM) NSD puts there."""
+    if rep is None:
+        return rep
+    for rs in rep.authority:
+        if rs.rdtype == dns.rdatatype.SOA:
+            rs.ttl = TTL
+        elif rs.rdtype == dns.rdatatype.RRSIG and \
+                rs.covers == dns.rdatatype.SOA:
+            rs.ttl = TTL
+    return rep
+
+
+def _soa_ttl(m, zone="odd.test."):
+    s = T.find(m.authority, zone, "SOA")
+    check(s is not None, "no SOA in authority: " + T.short(m))
+    return s.ttl
+
+
+@case
+def negative_soa_ttl_is_min_and_ages():
+    """odd.test.: SOA TTL 300, MINIMUM 60, the server sends TTL 300 in its
+    negative answers.  NXDOMAIN and NODATA carry the SOA with TTL 60
+    (RFC 2308 5), for DO and plain clients; 20 s later (test clock) the
+    cached answers carry 40; another type of the NXDOMAIN name (from the
+    negative cache) too; past 60 s the name is asked again."""
+    n = net()
+    for dnssec in (True, False):
+        r = resolver(dnssec=dnssec)
+        n.zones["odd.test."].proxy = _raw_soa_ttl
+        _negative_ttls(r, dnssec)
+
+
+def _negative_ttls(r, dnssec):
+    firsts = {}
+    for name, qt, rc in (("nope.odd.test.", "A", "NXDOMAIN"),
+                         ("www.odd.test.", "TXT", "NOERROR"),
+                         ("alias.odd.test.", "TXT", "NOERROR"),
+                         ("dangling.odd.test.", "A", "NXDOMAIN")):
+        for do in (True, False):
+            m = ask(r, name, qt, do=do)
+            T.expect(m, rc)
+            t = _soa_ttl(m)
+            check(ODD_MIN - 2 <= t <= ODD_MIN,
+                  "SOA TTL of %s %s (do=%s): %d, want %d: %s"
+                  % (name, qt, do, t, ODD_MIN, T.short(m)))
+            if do and dnssec:
+                check(ad(m), "no AD on the negative answer: " + T.short(m))
+            firsts[(name, qt, do)] = t
+    r.move_clock(20)
+    for (name, qt, do), t0 in firsts.items():
+        m = ask(r, name, qt, do=do)
+        t = _soa_ttl(m)
+        check(t0 - 22 <= t <= t0 - 19,
+              "SOA TTL of %s %s (do=%s) 20 s later: %d then %d"
+              % (name, qt, do, t0, t))
+    m = ask(r, "nope.odd.test.", "TXT", do=False)
+    T.expect(m, "NXDOMAIN")
+    t = _soa_ttl(m)
+    check(ODD_MIN - 22 <= t <= ODD_MIN - 19,
+          "SOA TTL of another type from the negative cache: %d" % t)
+
+
+if __name__ == "__main__":
+    try:
+        T.run()
+    finally:
+        while _live:
+            _live.pop().stop()
+        if _net[0] is not None:
+            _net[0].stop()
