@@ -62,12 +62,27 @@ static int reply_rrs(wire_writer *w, const uint8_t *owner, uint16_t type,
 	return 0;
 }
 
+/* Is chain entry i an RRset listed before it (a DNAME used twice)? */
+static int chain_dup(const res_task *t, int i)
+{
+	const chain_rr *c = &t->chain[i];
+
+	for (int k = 0; k < i; k++)
+		if (t->chain[k].type == c->type &&
+		    wire_name_equal(t->chain[k].owner, c->owner))
+			return 1;
+	return 0;
+}
+
 static int reply_chain(const res_ctx *r, wire_writer *w, const res_task *t,
 		       int dok, uint16_t *an)
 {
 	for (int i = 0; i < t->nchain; i++) {
 		const chain_rr *c = &t->chain[i];
 		uint32_t ttl = clamp_ttl(r, c->ttl);
+
+		if (chain_dup(t, i))
+			continue;
 
 		if (reply_rrs(w, c->owner, c->type, ttl, c->data, c->len,
 			      c->count, an) < 0)

@@ -33,9 +33,11 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 	const msg_rr *ns;
 
 	wire_name_lower(qn, x->qname);
-	if (rcode == DNS_R_NXDOMAIN && !res_msg_first(m, RR_SEC_AN,
-						   DNS_T_CNAME)) {
-		/* RFC 8020: nothing exists below qn either */
+	if (rcode == DNS_R_NXDOMAIN &&
+	    !res_msg_first(m, RR_SEC_AN, DNS_T_CNAME) &&
+	    !res_msg_first(m, RR_SEC_AN, DNS_T_DNAME)) {
+		/* RFC 8020: nothing exists below qn either (after a CNAME
+		 * or DNAME the NXDOMAIN is about the target) */
 		res_cache_msg(r, m, x->zone, 0, now);
 		res_take_soa(r, t, m, x->zone);
 		res_take_auth(r, t, m, x->zone);
@@ -90,6 +92,7 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 	} else if (ch == CH_YXDOMAIN) {
 		res_task_finish(r, t, DNS_R_YXDOMAIN, now);
+
 	} else if (rcode == DNS_R_NXDOMAIN) {
 		on_negative(r, t, m, x, name, 1, now);
 	} else if (ch == CH_MOVED && !res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {

@@ -669,6 +669,13 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now);
 int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		      uint8_t *name, uint16_t qt, int record);
+/* A DNAME link (RFC 6672): the DNAME RRset (one RR, with its RRSIGs and
+ * cached status sec) and the CNAME synthesised for name, which becomes
+ * the target.  0, -1 no room, -2 the target is too long (YXDOMAIN). */
+int res_chain_dname(res_task *t, const uint8_t *owner, const uint8_t *data,
+		    uint32_t len, uint32_t ttl, const uint8_t *sigs,
+		    uint32_t siglen, uint16_t sigcount, uint8_t sec,
+		    uint8_t *name);
 void res_take_soa(res_ctx *r, res_task *t, const res_msg *m,
 		  const uint8_t *bw);
 void res_take_auth(res_ctx *r, res_task *t, const res_msg *m,

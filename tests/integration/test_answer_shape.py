@@ -205,6 +205,204 @@ def _rrsig_answers(r):
     check(not ad(m), "AD on an insecure NODATA: " + T.short(m))
 
 
+# -------------------------------------------------------------- DNAME ---
+
+@case
+def dname_listed_once_with_synthesised_cname():
+    """www.a.dn.test. (a.dn.test. DNAME b.dn.test.): the DNAME once, its
+    synthesised CNAME, the A; AD (the DNAME's RRSIG proves the CNAME);
+    the DNAME signed for a DO client, the CNAME not."""
+    r = resolver()
+    for z, secure in (("dn.test.", True), ("dnu.test.", False)):
+        m = ask(r, "www.a." + z)
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("a." + z, "DNAME"), ("www.a." + z, "CNAME"),
+                            ("www.b." + z, "A")], "answer of www.a." + z)
+        eq(answer_of(m, "www.a." + z, "CNAME"),
+           ["www.b." + z], "synthesised CNAME of www.a." + z)
+        eq(ad(m), secure, "AD on www.a.%s: %s" % (z, T.short(m)))
+        if secure:
+            check(sigs_over(m, "a." + z, "DNAME") >= 1,
+                  "no RRSIG over the DNAME: " + T.short(m))
+            eq(sigs_over(m, "www.a." + z, "CNAME"), 0,
+               "RRSIGs over the synthesised CNAME")
+
+
+@case
+def dname_answers_from_cache_keep_shape():
+    """The same name for another type and another name under the same
+    DNAME, answered after the first (the cache holds the DNAME): still the
+    DNAME once + synthesised CNAME, secure, not SERVFAIL, and without
+    asking upstream (the CNAME is synthesised from the cached DNAME)."""
+    n = net()
+    for dnssec in (False, True):
+        r = resolver(dnssec=dnssec)
+        _dname_from_cache(n, r, dnssec)
+
+
+def _dname_from_cache(n, r, dnssec):
+    for z, secure in (("dnu.test.", False), ("dn.test.", dnssec)):
+        T.expect(ask(r, "www.a." + z), "NOERROR")
+        T.expect(ask(r, "www.b." + z, "TXT"), "NOERROR")
+        n.settle()
+        since = time.time()
+        for name, qt, final in (("www.a." + z, "TXT", "TXT"),
+                                ("www.a." + z, "A", "A"),
+                                ("www.a." + z, "CNAME", None)):
+            m = ask(r, name, qt, do=(qt != "A"))
+            T.expect(m, "NOERROR")
+            eq(answer_list(m), [("a." + z, "DNAME"), (name, "CNAME")] +
+               ([("www.b." + z, final)] if final else []),
+               "answer of %s %s from the cache" % (name, qt))
+            if qt != "A":
+                eq(ad(m), secure, "AD on %s %s: %s" % (name, qt, T.short(m)))
+        n.settle()
+        eq(n.query_log(z, since), [], "upstream queries for cached answers")
+
+
+@case
+def dname_used_twice_listed_once():
+    """re.a.Z -> (DNAME a.Z) re.b.Z -> (CNAME) www.a.Z -> (the same DNAME)
+    www.b.Z: the DNAME is listed once (ANCOUNT counts every RR the reply
+    carries), the two CNAMEs synthesised from it both."""
+    r = resolver()
+    for z, secure in (("dnu.test.", False), ("dn.test.", True)):
+        m, ancount = ask_raw(r, "re.a." + z, do=False)
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("a." + z, "DNAME"), ("re.a." + z, "CNAME"),
+                            ("re.b." + z, "CNAME"), ("www.a." + z, "CNAME"),
+                            ("www.b." + z, "A")], "answer of re.a." + z)
+        eq(ancount, sum(len(rs) for rs in m.answer),
+           "ANCOUNT against the distinct RRs of " + T.short(m))
+
+
+@case
+def dname_chain_of_two():
+    """www.two.Z -> (DNAME two.Z -> a.Z) www.a.Z -> (DNAME a.Z -> b.Z)
+    www.b.Z: each DNAME once, each followed by its CNAME."""
+    r = resolver()
+    for z, secure in (("dn.test.", True), ("dnu.test.", False)):
+        m = ask(r, "www.two." + z)
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("two." + z, "DNAME"), ("www.two." + z, "CNAME"),
+                            ("a." + z, "DNAME"), ("www.a." + z, "CNAME"),
+                            ("www.b." + z, "A")], "answer of www.two." + z)
+        eq(ad(m), secure, "AD on www.two.%s: %s" % (z, T.short(m)))
+
+
+@case
+def dname_cname_mixes():
+    """DNAME then a CNAME out of the zone (www.mix.Z -> www.m.Z ->
+    www.sec.test.) and a CNAME into a DNAME (alias.Z -> www.a.Z ->
+    www.b.Z)."""
+    r = resolver()
+    for z, secure in (("dn.test.", True), ("dnu.test.", False)):
+        m = ask(r, "www.mix." + z)
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("mix." + z, "DNAME"), ("www.mix." + z, "CNAME"),
+                            ("www.m." + z, "CNAME"), ("www.sec.test.", "A")],
+           "answer of www.mix." + z)
+        eq(ad(m), secure, "AD on www.mix.%s: %s" % (z, T.short(m)))
+        m = ask(r, "alias." + z)
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("alias." + z, "CNAME"), ("a." + z, "DNAME"),
+                            ("www.a." + z, "CNAME"), ("www.b." + z, "A")],
+           "answer of alias." + z)
+        eq(ad(m), secure, "AD on alias.%s: %s" % (z, T.short(m)))
+
+
+# ------------------------------------------- types that end the chain ---
+
+@case
+def qtype_cname_or_dname_below_a_dname():
+    """qtype CNAME for a name below a DNAME: the synthesised CNAME is the
+    answer (DNAME + CNAME, AD when signed); qtype DNAME: the DNAME is
+    followed and the target's NODATA ends it; neither is SERVFAIL."""
+    r = resolver()
+    for z, secure in (("dn.test.", True), ("dnu.test.", False)):
+        m = ask(r, "www.a." + z, "CNAME")
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("a." + z, "DNAME"), ("www.a." + z, "CNAME")],
+           "qtype CNAME below the DNAME of " + z)
+        eq(ad(m), secure, "AD on qtype CNAME: " + T.short(m))
+        m = ask(r, "www.a." + z, "DNAME")
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("a." + z, "DNAME"), ("www.a." + z, "CNAME")],
+           "qtype DNAME below the DNAME of " + z)
+        check(T.find(m.authority, z, "SOA") is not None,
+              "no SOA for the target's NODATA: " + T.short(m))
+        eq(ad(m), secure, "AD on qtype DNAME: " + T.short(m))
+
+
+def _strip(msg, rdtype, section="answer"):
+    """Drop every RRset of rdtype (and RRSIGs over it) from a section."""
+    t = dns.rdatatype.from_text(rdtype)
+    sec = getattr(msg, section)
+    sec[:] = [rs for rs in sec if rs.rdtype != t and rs.covers != t]
+    return msg
+
+
+@case
+def dname_without_synthesised_cname():
+    """A server that sends the DNAME and the target's data but no CNAME
+    (RFC 6672 3.4: the resolver synthesises it): the answer lists the
+    DNAME, the CNAME made here, the A; secure."""
+    n = net()
+    r = resolver()
+    n.zones["odd.test."].proxy = (
+        lambda q, rep: _strip(rep, "CNAME") if rep is not None else None)
+    m = ask(r, "www.x.odd.test.")
+    T.expect(m, "NOERROR")
+    eq(answer_list(m), [("x.odd.test.", "DNAME"), ("www.x.odd.test.", "CNAME"),
+                        ("www.y.odd.test.", "A")], "answer")
+    check(ad(m), "no AD: " + T.short(m))
+
+
+@case
+def dname_only_reply_to_a_minimised_query():
+    """www.z.x.odd.test.: QNAME minimisation asks z.x.odd.test. first; the
+    server sends the DNAME (no CNAME) and NXDOMAIN for the target
+    z.y.odd.test.  That NXDOMAIN is about the target, not about
+    z.x.odd.test. (RFC 8020 does not apply): the answer is the DNAME,
+    the synthesised CNAME and NXDOMAIN for www.z.y.odd.test., validated."""
+    n = net()
+    r = resolver()
+    n.zones["odd.test."].proxy = (
+        lambda q, rep: _strip(rep, "CNAME") if rep is not None else None)
+    m = ask(r, "www.z.x.odd.test.")
+    T.expect(m, "NXDOMAIN")
+    eq(answer_list(m), [("x.odd.test.", "DNAME"),
+                        ("www.z.x.odd.test.", "CNAME")], "answer")
+    eq(answer_of(m, "www.z.x.odd.test.", "CNAME"), ["www.z.y.odd.test."],
+       "synthesised CNAME")
+    check(ad(m), "no AD: " + T.short(m))
+
+
+@case
+def cname_with_data_of_another_type():
+    """alias.odd.test. A, and the server answers the CNAME with the
+    target's AAAA instead of its A: the chain goes on to the target's A,
+    not SERVFAIL."""
+    n = net()
+    r = resolver()
+
+    def hook(q, rep):
+        if rep is None or q.question[0].name.to_text() != "alias.odd.test.":
+            return rep
+        aaaa = dns.rrset.from_text("www.odd.test.", TTL, "IN", "AAAA",
+                                   "2001:db8::38")
+        rep.answer = [rs for rs in rep.answer
+                      if rs.name.to_text() == "alias.odd.test."] + [aaaa]
+        return rep
+
+    n.zones["odd.test."].proxy = hook
+    m = ask(r, "alias.odd.test.")
+    T.expect(m, "NOERROR")
+    eq(answer_list(m), [("alias.odd.test.", "CNAME"), ("www.odd.test.", "A")],
+       "answer")
+    check(ad(m), "no AD: " + T.short(m))
+
+
 # ----------------------------------------------------- negative TTLs ---
 
 def _raw_soa_ttl(q, rep):
