@@ -188,7 +188,9 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	    (dok || (wt->q.flags & DNS_F_AD)))
 		wire_put16(buf + 2, wire_get16(buf + 2) | DNS_F_AD);
 	w.limit -= optlen;
-	if (rcode != DNS_R_SERVFAIL) {
+	if (rcode == DNS_R_SERVFAIL && t->loop) {
+		tc = reply_chain(r, &w, t, dok, &an) < 0;
+	} else if (rcode != DNS_R_SERVFAIL) {
 		tc = reply_chain(r, &w, t, dok, &an) < 0;
 		if (!tc && t->has_soa && res_task_negative(t, t->rcode)) {
 			uint32_t nt = res_neg_ttl(r, t);

@@ -32,6 +32,17 @@ static void chain_sec(res_task *t, const res_crrset *c)
 		t->chain[t->nchain - 1].vsec = c->sec;
 }
 
+/* The chain moved on to t->sname: look again, unless it was there
+ * already (a CNAME/DNAME loop: SERVFAIL, with the chain as followed). */
+static int chain_moved(res_ctx *r, res_task *t, uint64_t now)
+{
+	if (!res_chain_loops(t, t->sname))
+		return STEP_AGAIN;
+	t->loop = 1;
+	res_task_finish(r, t, DNS_R_SERVFAIL, now);
+	return STEP_DONE;
+}
+
 /* A cached DNAME above t->sname (RFC 6672 3.4): the DNAME and the CNAME
  * synthesised from it go into the chain.  0: none; else 1 with *rc. */
 static int step_dname(res_ctx *r, res_task *t, uint64_t now, int *rc)
@@ -60,7 +71,7 @@ static int step_dname(res_ctx *r, res_task *t, uint64_t now, int *rc)
 	else if (t->qtype == DNS_T_CNAME)   /* the synthesised CNAME */
 		res_task_finish(r, t, DNS_R_NOERROR, now);
 	else
-		*rc = STEP_AGAIN;
+		*rc = chain_moved(r, t, now);
 	return 1;
 }
 
@@ -98,7 +109,7 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 		res_chain_sigs(t, c.sigs, c.siglen, c.sigcount);
 		chain_sec(t, &c);
 		wire_name_lower(t->sname, c.data + 2);
-		return STEP_AGAIN;
+		return chain_moved(r, t, now);
 	}
 	if (step_dname(r, t, now, &rc))
 		return rc;
@@ -479,6 +490,11 @@ static int step_local(res_ctx *r, res_task *t, uint64_t now)
 	}
 	if (ch == CH_YXDOMAIN) {
 		res_task_finish(r, t, DNS_R_YXDOMAIN, now);
+		return STEP_DONE;
+	}
+	if (ch == CH_LOOP) {
+		t->loop = 1;
+		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 		return STEP_DONE;
 	}
 	if (ch == CH_MOVED) {          /* the chain leaves the local data */

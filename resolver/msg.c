@@ -464,6 +464,8 @@ int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 				return CH_FAIL;
 			if (!record || qt == DNS_T_CNAME)
 				return CH_FINAL;
+			if (res_chain_loops(t, name))
+				return CH_LOOP;
 			moved = 1;
 			continue;
 		}
@@ -491,6 +493,8 @@ int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		wire_name_lower(name, r->scratch + 2);
 		msg_chain_sigs(r, t, m, t->chain[t->nchain - 1].owner,
 			       DNS_T_CNAME);
+		if (res_chain_loops(t, name))
+			return CH_LOOP;
 		moved = 1;
 	}
 	return CH_FAIL;

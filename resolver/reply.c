@@ -92,7 +92,9 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 	} else if (ch == CH_YXDOMAIN) {
 		res_task_finish(r, t, DNS_R_YXDOMAIN, now);
-
+	} else if (ch == CH_LOOP) {
+		t->loop = 1;
+		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 	} else if (rcode == DNS_R_NXDOMAIN) {
 		on_negative(r, t, m, x, name, 1, now);
 	} else if (ch == CH_MOVED && !res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {

@@ -451,6 +451,8 @@ struct res_task {
 	uint8_t stale;             /* answered with stale data (RFC 8767) */
 	uint8_t active;            /* counted in r->nactive */
 	uint8_t jostled;           /* gave its place: clients get nothing */
+	uint8_t loop;              /* SERVFAIL for a CNAME/DNAME loop: the
+				    * chain as followed is still listed */
 	int rcode;
 	uint16_t ede;              /* RFC 8914 code for the reply, or NO_EDE */
 	uint64_t start_ms;
@@ -549,9 +551,9 @@ struct res_ctx {
 	uint8_t csecret[16];       /* client cookie secret (RFC 7873) */
 };
 
-/* res_follow_answer: how far the answer section took the chain */
-/* res_follow_answer: how far the answer section took the chain */
-enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
+/* res_follow_answer: how far the answer section took the chain
+ * (CH_LOOP: a CNAME/DNAME led back to a name already on the chain) */
+enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN, CH_LOOP };
 
 /* What res_txn_send sends where. */
 typedef struct send_spec {
@@ -639,6 +641,8 @@ int res_chain_add(res_task *t, const uint8_t *owner, uint16_t type,
 		  uint16_t count);
 void res_chain_sigs(res_task *t, const uint8_t *sigs, uint32_t siglen,
 		    uint16_t sigcount);
+/* 1 if the chain already left name by a CNAME (so going there loops). */
+int res_chain_loops(const res_task *t, const uint8_t *name);
 int res_task_set_soa(res_task *t, const uint8_t *owner,
 		     const uint8_t *rdata, uint16_t rdlen, uint32_t ttl);
 void res_tried_mark(res_task *t, const res_addr *a, int lame);

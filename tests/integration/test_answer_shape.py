@@ -311,6 +311,42 @@ def dname_cname_mixes():
         eq(ad(m), secure, "AD on alias.%s: %s" % (z, T.short(m)))
 
 
+@case
+def dname_loop_servfail_with_what_was_followed():
+    """l1.Z DNAME l2.Z, l2.Z DNAME l1.Z: www.l1.Z loops; SERVFAIL with
+    the chain as far as it went, each DNAME listed once."""
+    r = resolver()
+    for z in ("dn.test.", "dnu.test."):
+        m = ask(r, "www.l1." + z)
+        T.expect(m, "SERVFAIL")
+        got = answer_list(m)
+        check(got[:4] == [("l1." + z, "DNAME"), ("www.l1." + z, "CNAME"),
+                          ("l2." + z, "DNAME"), ("www.l2." + z, "CNAME")],
+              "the loop as followed for www.l1.%s: %s" % (z, T.short(m)))
+        eq(len(got), len(set(got)), "records listed twice in " + T.short(m))
+        m2 = ask(r, "www.l1." + z, do=False)     # from the cache
+        T.expect(m2, "SERVFAIL")
+        eq(answer_list(m2), got, "the loop from the cache")
+        check(r.alive(), "resolver died on a DNAME loop")
+
+
+@case
+def cname_loop_servfail_with_what_was_followed():
+    """c1.Z CNAME c2.Z, c2.Z CNAME c1.Z: SERVFAIL with both CNAMEs."""
+    r = resolver()
+    for z in ("dn.test.", "dnu.test."):
+        m = ask(r, "c1." + z)
+        T.expect(m, "SERVFAIL")
+        got = answer_list(m)
+        eq(sorted(got), [("c1." + z, "CNAME"), ("c2." + z, "CNAME")],
+           "the CNAME loop as followed: " + T.short(m))
+        m = ask(r, "c2." + z, do=False)           # from the cache
+        T.expect(m, "SERVFAIL")
+        eq(answer_list(m), [("c2." + z, "CNAME"), ("c1." + z, "CNAME")],
+           "the CNAME loop from the cache: " + T.short(m))
+        check(r.alive(), "resolver died on a CNAME loop")
+
+
 # ------------------------------------------- types that end the chain ---
 
 @case
