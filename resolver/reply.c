@@ -83,7 +83,7 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		return;
 	}
 	res_cache_msg(r, m, x->zone, 0, now);
-	ch = res_follow_answer(r, t, m, name, t->qtype, 1);
+	ch = res_follow_answer_in(r, t, m, name, t->qtype, 1, x->zone);
 	if (ch == CH_FINAL)
 		res_take_auth(r, t, m, x->zone);   /* a wildcard's proof */
 	if (ch == CH_FINAL) {
@@ -95,6 +95,11 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 	} else if (ch == CH_LOOP) {
 		t->loop = 1;
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
+	} else if (ch == CH_MOVED && !wire_name_is_sub(name, x->zone)) {
+		/* the chain left the server's zone: what it says of the
+		 * target (data, NXDOMAIN, SOA) is not its to say */
+		name_copy(t->sname, name);
+		res_task_progress(r, t);
 	} else if (rcode == DNS_R_NXDOMAIN) {
 		on_negative(r, t, m, x, name, 1, now);
 	} else if (ch == CH_MOVED && !res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {

@@ -673,6 +673,11 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now);
 int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		      uint8_t *name, uint16_t qt, int record);
+/* The same for a server's reply: only records at or below bw (its zone)
+ * are followed; the chain stops (CH_MOVED) where it leaves bw. */
+int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
+			 uint8_t *name, uint16_t qt, int record,
+			 const uint8_t *bw);
 /* A DNAME link (RFC 6672): the DNAME RRset (one RR, with its RRSIGs and
  * cached status sec) and the CNAME synthesised for name, which becomes
  * the target.  0, -1 no room, -2 the target is too long (YXDOMAIN). */

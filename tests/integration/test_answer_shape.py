@@ -34,6 +34,7 @@ import dns.edns  # noqa: E402
 import dns.flags  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
+import dns.rcode  # noqa: E402
 import dns.rdataclass  # noqa: E402
 import dns.rdatatype  # noqa: E402
 import dns.rrset  # noqa: E402
@@ -80,6 +81,9 @@ def customize(net):
         "www.odd.test. %d IN A 192.0.2.37" % TTL,
         "www.odd.test. %d IN AAAA 2001:db8::38" % TTL,
         "dangling.odd.test. %d IN CNAME nope2.odd.test." % TTL,
+        "out.odd.test. %d IN CNAME www.insecure.test." % TTL,
+        "outsec.odd.test. %d IN CNAME www.sec.test." % TTL,
+        "outnx.odd.test. %d IN CNAME www.insecure.test." % TTL,
     ]
     net.zones["odd.test."] = z
 
@@ -439,6 +443,53 @@ def cname_with_data_of_another_type():
     check(ad(m), "no AD: " + T.short(m))
 
 
+@case
+def cname_out_of_bailiwick_data_not_used():
+    """out.odd.test. CNAME www.insecure.test. and outsec.odd.test. CNAME
+    www.sec.test.: the odd.test. server adds an A for the target that is
+    not its to give (a forged 192.0.2.66).  The chain goes on to the
+    target's own servers: the real A (and AD for the signed one), never
+    the forged one, never SERVFAIL.  Nor is an NXDOMAIN (with its SOA)
+    the odd.test. server gives for the target (outnx.odd.test.)."""
+    n = net()
+
+    def hook(q, rep):
+        if rep is None:
+            return rep
+        qn = q.question[0].name.to_text().lower()
+        if qn == "outnx.odd.test.":
+            rep.set_rcode(dns.rcode.NXDOMAIN)
+            rep.authority = [dns.rrset.from_text(
+                "odd.test.", ODD_MIN, "IN", "SOA", "ns1.odd.test. "
+                "hostmaster.odd.test. 2026010101 3600 600 86400 60")]
+        for src, target in (("out.odd.test.", "www.insecure.test."),
+                            ("outsec.odd.test.", "www.sec.test.")):
+            if qn == src:
+                rep.answer = [rs for rs in rep.answer
+                              if rs.name.to_text().lower() == src]
+                rep.answer.append(dns.rrset.from_text(
+                    target, TTL, "IN", "A", "192.0.2.66"))
+        return rep
+
+    for dnssec in (False, True):
+        r = resolver(dnssec=dnssec)
+        n.zones["odd.test."].proxy = hook
+        for src, target, real, secure in (
+                ("out.odd.test.", "www.insecure.test.", "192.0.2.13", False),
+                ("outsec.odd.test.", "www.sec.test.", "192.0.2.11", True),
+                ("outnx.odd.test.", "www.insecure.test.", "192.0.2.13",
+                 False)):
+            for _ in range(2):       # the second from the cache
+                m = ask(r, src)
+                T.expect(m, "NOERROR")
+                eq(answer_of(m, target, "A"), [real],
+                   "A of %s (dnssec=%s)" % (target, dnssec))
+                eq(ad(m), secure and dnssec, "AD: " + T.short(m))
+            m = ask(r, target)
+            eq(answer_of(m, target, "A"), [real], "A of %s asked itself"
+               % target)
+
+
 # ----------------------------------------------------- negative TTLs ---
 
 def _raw_soa_ttl(q, rep):
@@ -480,7 +531,8 @@ def _negative_ttls(r, dnssec):
     for name, qt, rc in (("nope.odd.test.", "A", "NXDOMAIN"),
                          ("www.odd.test.", "TXT", "NOERROR"),
                          ("alias.odd.test.", "TXT", "NOERROR"),
-                         ("dangling.odd.test.", "A", "NXDOMAIN")):
+                         ("dangling.odd.test.", "A", "NXDOMAIN"),
+                         ("www.x.odd.test.", "MX", "NOERROR")):
         for do in (True, False):
             m = ask(r, name, qt, do=do)
             T.expect(m, rc)
