@@ -83,7 +83,6 @@ static int reply_chain(const res_ctx *r, wire_writer *w, const res_task *t,
 
 		if (chain_dup(t, i))
 			continue;
-
 		if (reply_rrs(w, c->owner, c->type, ttl, c->data, c->len,
 			      c->count, an) < 0)
 			return -1;

@@ -287,8 +287,10 @@ static int an_relevant(const res_msg *m, const uint8_t *owner,
 	return 0;
 }
 
-/* The DNAME of the answer section strictly above name, or NULL. */
-static const msg_rr *find_dname(const res_msg *m, const uint8_t *name)
+/* The DNAME of the answer section strictly above name and at or below
+ * bw, or NULL. */
+static const msg_rr *find_dname(const res_msg *m, const uint8_t *name,
+				const uint8_t *bw)
 {
 	for (size_t i = 0; i < m->nrr; i++) {
 		const msg_rr *rr = &m->rr[i];
@@ -296,7 +298,8 @@ static const msg_rr *find_dname(const res_msg *m, const uint8_t *name)
 		if (rr->sec == RR_SEC_AN && rr->type == DNS_T_DNAME &&
 		    rr->cls == DNS_C_IN &&
 		    !wire_name_equal(rr_owner(m, rr), name) &&
-		    wire_name_is_sub(name, rr_owner(m, rr)))
+		    wire_name_is_sub(name, rr_owner(m, rr)) &&
+		    wire_name_is_sub(rr_owner(m, rr), bw))
 			return rr;
 	}
 	return NULL;
@@ -325,7 +328,7 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		    wire_name_is_sub(qn, rr_owner(m, rr)))
 			continue;     /* only a DNAME may sit above qn */
 		if (rr->sec == RR_SEC_AN && rr->type == DNS_T_CNAME &&
-		    find_dname(m, rr_owner(m, rr)))
+		    find_dname(m, rr_owner(m, rr), bw))
 			continue;     /* synthesised: the DNAME is cached */
 		n = res_msg_rrset(m, rr->sec, rr_owner(m, rr), rr->type, data,
 				  65535, &len, &ttl);
@@ -456,10 +459,9 @@ int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
 	for (int hop = 0; hop <= MAX_CHAIN; hop++) {
 		uint32_t len, ttl;
 		uint16_t n;
-		const msg_rr *d = find_dname(m, name);
+		const msg_rr *d = find_dname(m, name, bw);
 
-		if (!wire_name_is_sub(name, bw) ||
-		    (d && !wire_name_is_sub(rr_owner(m, d), bw)))
+		if (!wire_name_is_sub(name, bw))
 			return moved ? CH_MOVED : CH_NONE;
 		if (d) {
 			int rc = record ? chain_dname(r, t, m, d, name) : 0;
