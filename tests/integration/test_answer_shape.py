@@ -398,6 +398,68 @@ def dname_without_synthesised_cname():
     check(ad(m), "no AD: " + T.short(m))
 
 
+def _dname_reply_hook(mode):
+    """Replies with a DNAME at x.odd.test. changed: "forge" points the
+    server's CNAME elsewhere (www.odd.test.), "corrupt" breaks the DNAME's
+    RRSIG, "strip" drops it."""
+    def hook(q, rep):
+        if rep is None:
+            return rep
+        out = []
+        for rs in rep.answer:
+            if mode == "forge" and rs.rdtype == dns.rdatatype.CNAME and \
+                    rs.name.to_text().lower().endswith(".x.odd.test."):
+                rs = dns.rrset.from_text(rs.name, rs.ttl, "IN", "CNAME",
+                                         "www.odd.test.")
+            elif rs.rdtype == dns.rdatatype.RRSIG and \
+                    rs.covers == dns.rdatatype.DNAME:
+                if mode == "strip":
+                    continue
+                if mode == "corrupt":
+                    rd = rs[0]
+                    sig = bytearray(rd.signature)
+                    sig[len(sig) // 2] ^= 0x55
+                    rs = dns.rrset.from_rdata(
+                        rs.name, rs.ttl, rd.replace(signature=bytes(sig)))
+            out.append(rs)
+        rep.answer = out
+        return rep
+    return hook
+
+
+@case
+def dname_signature_proves_the_cname():
+    """The synthesised CNAME is made from the DNAME, whose RRSIG proves
+    it (RFC 6672 5.3.3): a server's CNAME that points elsewhere is not
+    used (nor cached: another type of the name later follows the DNAME
+    too, with validation or without); a DNAME whose RRSIG does not verify
+    or is missing makes the answer bogus (SERVFAIL, EDE 6 / 10)."""
+    n = net()
+    for dnssec in (False, True):
+        r = resolver(dnssec=dnssec)
+        n.zones["odd.test."].proxy = _dname_reply_hook("forge")
+        m = ask(r, "www.x.odd.test.")
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "www.x.odd.test.", "CNAME"), ["www.y.odd.test."],
+           "CNAME (dnssec=%s)" % dnssec)
+        eq(answer_of(m, "www.y.odd.test.", "A"), ["192.0.2.38"], "A")
+        eq(ad(m), dnssec, "AD: " + T.short(m))
+        m = ask(r, "www.x.odd.test.", "AAAA")
+        T.expect(m, "NOERROR")
+        eq(answer_list(m), [("x.odd.test.", "DNAME"),
+                            ("www.x.odd.test.", "CNAME")],
+           "AAAA of www.x.odd.test. (dnssec=%s): %s" % (dnssec, T.short(m)))
+    for mode, ede in (("corrupt", 6), ("strip", 10)):
+        r = resolver()
+        n.zones["odd.test."].proxy = _dname_reply_hook(mode)
+        m = ask(r, "www.x.odd.test.")
+        T.expect(m, "SERVFAIL")
+        eq(ede_codes(m), [ede], "EDE for a DNAME RRSIG that is " + mode)
+        m = ask(r, "www.x.odd.test.", cd=True)
+        T.expect(m, "NOERROR")
+        check(not ad(m), "AD on bogus data with CD: " + T.short(m))
+
+
 @case
 def dname_only_reply_to_a_minimised_query():
     """www.z.x.odd.test.: QNAME minimisation asks z.x.odd.test. first; the
