@@ -62,6 +62,18 @@ static int reply_rrs(wire_writer *w, const uint8_t *owner, uint16_t type,
 	return 0;
 }
 
+/* Is chain entry i an RRset listed before it (a DNAME used twice)? */
+static int chain_dup(const res_task *t, int i)
+{
+	const chain_rr *c = &t->chain[i];
+
+	for (int k = 0; k < i; k++)
+		if (t->chain[k].type == c->type &&
+		    wire_name_equal(t->chain[k].owner, c->owner))
+			return 1;
+	return 0;
+}
+
 static int reply_chain(const res_ctx *r, wire_writer *w, const res_task *t,
 		       int dok, uint16_t *an)
 {
@@ -69,6 +81,8 @@ static int reply_chain(const res_ctx *r, wire_writer *w, const res_task *t,
 		const chain_rr *c = &t->chain[i];
 		uint32_t ttl = clamp_ttl(r, c->ttl);
 
+		if (chain_dup(t, i))
+			continue;
 		if (reply_rrs(w, c->owner, c->type, ttl, c->data, c->len,
 			      c->count, an) < 0)
 			return -1;
@@ -175,7 +189,9 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	    (dok || (wt->q.flags & DNS_F_AD)))
 		wire_put16(buf + 2, wire_get16(buf + 2) | DNS_F_AD);
 	w.limit -= optlen;
-	if (rcode != DNS_R_SERVFAIL) {
+	if (rcode == DNS_R_SERVFAIL && t->loop) {
+		tc = reply_chain(r, &w, t, dok, &an) < 0;
+	} else if (rcode != DNS_R_SERVFAIL) {
 		tc = reply_chain(r, &w, t, dok, &an) < 0;
 		if (!tc && t->has_soa && res_task_negative(t, t->rcode)) {
 			uint32_t nt = res_neg_ttl(r, t);

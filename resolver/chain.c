@@ -476,7 +476,14 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 	if (c->vsec)
 		return W_DONE;
 	if (c->synth) {           /* as good as the DNAME before it */
-		c->vsec = RES_SEC_SECURE;
+		c->vsec = c > t->chain && c[-1].type == DNS_T_DNAME &&
+			  c[-1].vsec ? c[-1].vsec : RES_SEC_BOGUS;
+		return W_DONE;
+	}
+	if (c->type == DNS_T_RRSIG) {
+		/* RFC 4035 3.2.1: RRSIGs asked for by type are not an RRset
+		 * that can be validated; given, never with AD */
+		c->vsec = RES_SEC_INSECURE;
 		return W_DONE;
 	}
 	if (walk(r, t, sig ? signer : c->owner, now, &w) == W_WAIT)

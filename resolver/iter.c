@@ -32,11 +32,54 @@ static void chain_sec(res_task *t, const res_crrset *c)
 		t->chain[t->nchain - 1].vsec = c->sec;
 }
 
+/* The chain moved on to t->sname: look again, unless it was there
+ * already (a CNAME/DNAME loop: SERVFAIL, with the chain as followed). */
+static int chain_moved(res_ctx *r, res_task *t, uint64_t now)
+{
+	if (!res_chain_loops(t, t->sname))
+		return STEP_AGAIN;
+	t->loop = 1;
+	res_task_finish(r, t, DNS_R_SERVFAIL, now);
+	return STEP_DONE;
+}
+
+/* A cached DNAME above t->sname (RFC 6672 3.4): the DNAME and the CNAME
+ * synthesised from it go into the chain.  0: none; else 1 with *rc. */
+static int step_dname(res_ctx *r, res_task *t, uint64_t now, int *rc)
+{
+	const uint8_t *d = t->sname;
+	res_crrset c;
+	int stale = 0, yx;
+
+	if (t->fetch || t->qtype == DNS_T_DS || !d[0])
+		return 0;
+	for (;;) {
+		d = name_parent(d);
+		if (!d[0])
+			return 0;
+		if (res_cache_get_rrset(r->cache, d, DNS_T_DNAME, now, 0, &c,
+					&stale) && cache_usable(r, &c) &&
+		    c.count == 1)
+			break;
+	}
+	yx = res_chain_dname(t, d, c.data, c.len, ttl_left(c.expire_ms, now),
+			     c.sigs, c.siglen, c.sigcount, c.sec, t->sname);
+	*rc = STEP_DONE;
+	if (yx < 0)
+		res_task_finish(r, t, yx == -2 ? DNS_R_YXDOMAIN :
+				DNS_R_SERVFAIL, now);
+	else if (t->qtype == DNS_T_CNAME)   /* the synthesised CNAME */
+		res_task_finish(r, t, DNS_R_NOERROR, now);
+	else
+		*rc = chain_moved(r, t, now);
+	return 1;
+}
+
 /* Answer from the RRset / negative cache as far as it goes. */
 static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 {
 	res_crrset c;
-	int stale = 0, nx = 0;
+	int stale = 0, nx = 0, rc;
 
 	if (!r->cache || (t->refresh && t->nchain == 0))
 		return STEP_MISS;
@@ -66,8 +109,10 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 		res_chain_sigs(t, c.sigs, c.siglen, c.sigcount);
 		chain_sec(t, &c);
 		wire_name_lower(t->sname, c.data + 2);
-		return STEP_AGAIN;
+		return chain_moved(r, t, now);
 	}
+	if (step_dname(r, t, now, &rc))
+		return rc;
 	/* the negative cache does not keep the denial's NSECs: a fetch for
 	 * the validator and a DO client (its wire answer was not cached)
 	 * ask upstream; with validation, only validated entries are used */
@@ -445,6 +490,11 @@ static int step_local(res_ctx *r, res_task *t, uint64_t now)
 	}
 	if (ch == CH_YXDOMAIN) {
 		res_task_finish(r, t, DNS_R_YXDOMAIN, now);
+		return STEP_DONE;
+	}
+	if (ch == CH_LOOP) {
+		t->loop = 1;
+		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 		return STEP_DONE;
 	}
 	if (ch == CH_MOVED) {          /* the chain leaves the local data */

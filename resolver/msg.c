@@ -287,6 +287,24 @@ static int an_relevant(const res_msg *m, const uint8_t *owner,
 	return 0;
 }
 
+/* The DNAME of the answer section strictly above name and at or below
+ * bw, or NULL. */
+static const msg_rr *find_dname(const res_msg *m, const uint8_t *name,
+				const uint8_t *bw)
+{
+	for (size_t i = 0; i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+
+		if (rr->sec == RR_SEC_AN && rr->type == DNS_T_DNAME &&
+		    rr->cls == DNS_C_IN &&
+		    !wire_name_equal(rr_owner(m, rr), name) &&
+		    wire_name_is_sub(name, rr_owner(m, rr)) &&
+		    wire_name_is_sub(rr_owner(m, rr), bw))
+			return rr;
+	}
+	return NULL;
+}
+
 void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now)
 {
@@ -309,6 +327,9 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		    !wire_name_equal(rr_owner(m, rr), qn) &&
 		    wire_name_is_sub(qn, rr_owner(m, rr)))
 			continue;     /* only a DNAME may sit above qn */
+		if (rr->sec == RR_SEC_AN && rr->type == DNS_T_CNAME &&
+		    find_dname(m, rr_owner(m, rr), bw))
+			continue;     /* synthesised: the DNAME is cached */
 		n = res_msg_rrset(m, rr->sec, rr_owner(m, rr), rr->type, data,
 				  65535, &len, &ttl);
 		ns = res_msg_sigs(m, rr->sec, rr_owner(m, rr), rr->type, sigs,
@@ -317,20 +338,6 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 			cache_put(r, rr_owner(m, rr), rr->type, ttl, trust,
 				  data, len, n, sigs, siglen, ns, now);
 	}
-}
-
-static const msg_rr *find_dname(const res_msg *m, const uint8_t *name)
-{
-	for (size_t i = 0; i < m->nrr; i++) {
-		const msg_rr *rr = &m->rr[i];
-
-		if (rr->sec == RR_SEC_AN && rr->type == DNS_T_DNAME &&
-		    rr->cls == DNS_C_IN &&
-		    !wire_name_equal(rr_owner(m, rr), name) &&
-		    wire_name_is_sub(name, rr_owner(m, rr)))
-			return rr;
-	}
-	return NULL;
 }
 
 /* The answer-section RRSIGs of (owner, type) onto the last chain entry. */
@@ -360,22 +367,26 @@ static int dname_subst(uint8_t *name, const uint8_t *owner,
 	return 0;
 }
 
-/* A DNAME link: add the DNAME and the synthesized CNAME. */
-static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
-		       const msg_rr *d, uint8_t *name)
+int res_chain_dname(res_task *t, const uint8_t *owner, const uint8_t *data,
+		    uint32_t len, uint32_t ttl, const uint8_t *sigs,
+		    uint32_t siglen, uint16_t sigcount, uint8_t sec,
+		    uint8_t *name)
 {
 	uint8_t old[WIRE_MAXNAME], rd[2 + WIRE_MAXNAME];
-	uint32_t len, ttl;
-	uint16_t n = res_msg_rrset(m, RR_SEC_AN, rr_owner(m, d), DNS_T_DNAME,
-				   r->scratch, 65535, &len, &ttl);
+	size_t tl = len > 2 ? wire_name_len(data + 2) : 0;
 
-	name_copy(old, name);
-	if (n != 1 || res_chain_add(t, rr_owner(m, d), DNS_T_DNAME, ttl,
-				    r->scratch, len, 1) < 0)
+	if (len < 3 || tl + 2 != len)
 		return -1;
-	msg_chain_sigs(r, t, m, rr_owner(m, d), DNS_T_DNAME);
-	if (dname_subst(name, rr_owner(m, d), m->buf + d->rd) < 0)
+	name_copy(old, name);
+	if (res_chain_add(t, owner, DNS_T_DNAME, ttl, data, len, 1) < 0)
+		return -1;
+	res_chain_sigs(t, sigs, siglen, sigcount);
+	if (sec == RES_SEC_SECURE || sec == RES_SEC_INSECURE)
+		t->chain[t->nchain - 1].vsec = sec;
+	if (dname_subst(name, owner, data + 2) < 0)
 		return -2;
+	/* RFC 6672 3.3: the CNAME carries the DNAME's TTL, and no RRSIG
+	 * (the DNAME's proves it) */
 	wire_put16(rd, (uint16_t)wire_name_len(name));
 	name_copy(rd + 2, name);
 	if (res_chain_add(t, old, DNS_T_CNAME, ttl, rd,
@@ -383,6 +394,24 @@ static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
 		return -1;
 	t->chain[t->nchain - 1].synth = 1;
 	return 0;
+}
+
+/* A DNAME link of the answer section: the DNAME and the synthesized
+ * CNAME (the server's own CNAME, if it sent one, is not used). */
+static int chain_dname(res_ctx *r, res_task *t, const res_msg *m,
+		       const msg_rr *d, uint8_t *name)
+{
+	uint32_t len, ttl, siglen;
+	uint16_t n = res_msg_rrset(m, RR_SEC_AN, rr_owner(m, d), DNS_T_DNAME,
+				   r->scratch, 65535, &len, &ttl);
+	uint16_t ns = res_msg_sigs(m, RR_SEC_AN, rr_owner(m, d), DNS_T_DNAME,
+				   r->sigscratch, 65535, &siglen);
+
+	if (n != 1)
+		return -1;
+	return res_chain_dname(t, rr_owner(m, d), r->scratch, len, ttl,
+			       r->sigscratch, siglen, ns, RES_SEC_UNCHECKED,
+			       name);
 }
 
 /* qtype ANY: every RRset of name in the answer (RFC 8482 servers may
@@ -413,9 +442,15 @@ static int follow_any(res_ctx *r, res_task *t, const res_msg *m,
 	return found ? CH_FINAL : CH_NONE;
 }
 
-/* Follow qname through the answer section: data, CNAME, DNAME links. */
-int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
-		      uint8_t *name, uint16_t qt, int record)
+/* Follow qname through the answer section: DNAME, data, CNAME links.
+ * A DNAME above the name comes first (RFC 6672 2.3: nothing exists below
+ * it, a CNAME there is only its synthesis); the query type ends the
+ * chain, so qtype CNAME ends with the synthesised CNAME.  Only records
+ * at or below bw (the zone of the server that sent m) are used: where
+ * the chain leaves it, the target is asked of its own servers. */
+int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
+			 uint8_t *name, uint16_t qt, int record,
+			 const uint8_t *bw)
 {
 	int moved = 0;
 
@@ -423,10 +458,27 @@ int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		return follow_any(r, t, m, name, record);
 	for (int hop = 0; hop <= MAX_CHAIN; hop++) {
 		uint32_t len, ttl;
-		uint16_t n = res_msg_rrset(m, RR_SEC_AN, name, qt, r->scratch,
-					   65535, &len, &ttl);
-		const msg_rr *d;
+		uint16_t n;
+		const msg_rr *d = find_dname(m, name, bw);
 
+		if (!wire_name_is_sub(name, bw))
+			return moved ? CH_MOVED : CH_NONE;
+		if (d) {
+			int rc = record ? chain_dname(r, t, m, d, name) : 0;
+
+			if (rc == -2)
+				return CH_YXDOMAIN;
+			if (rc < 0)
+				return CH_FAIL;
+			if (!record || qt == DNS_T_CNAME)
+				return CH_FINAL;
+			if (res_chain_loops(t, name))
+				return CH_LOOP;
+			moved = 1;
+			continue;
+		}
+		n = res_msg_rrset(m, RR_SEC_AN, name, qt, r->scratch, 65535,
+				  &len, &ttl);
 		if (n) {
 			if (record && res_chain_add(t, name, qt, ttl, r->scratch,
 						    len, n) < 0)
@@ -434,18 +486,6 @@ int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 			if (record)
 				msg_chain_sigs(r, t, m, name, qt);
 			return CH_FINAL;
-		}
-		if (qt != DNS_T_DNAME && (d = find_dname(m, name)) != NULL) {
-			int rc = record ? chain_dname(r, t, m, d, name) : 0;
-
-			if (rc == -2)
-				return CH_YXDOMAIN;
-			if (rc < 0)
-				return CH_FAIL;
-			if (!record)
-				return CH_FINAL;
-			moved = 1;
-			continue;
 		}
 		n = qt == DNS_T_CNAME ? 0 :
 		    res_msg_rrset(m, RR_SEC_AN, name, DNS_T_CNAME, r->scratch,
@@ -461,9 +501,19 @@ int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		wire_name_lower(name, r->scratch + 2);
 		msg_chain_sigs(r, t, m, t->chain[t->nchain - 1].owner,
 			       DNS_T_CNAME);
+		if (res_chain_loops(t, name))
+			return CH_LOOP;
 		moved = 1;
 	}
 	return CH_FAIL;
+}
+
+int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
+		      uint8_t *name, uint16_t qt, int record)
+{
+	static const uint8_t root[1] = { 0 };
+
+	return res_follow_answer_in(r, t, m, name, qt, record, root);
 }
 
 /* Keep RRset (owner, type) of the authority section with its RRSIGs. */

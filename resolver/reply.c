@@ -33,9 +33,11 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 	const msg_rr *ns;
 
 	wire_name_lower(qn, x->qname);
-	if (rcode == DNS_R_NXDOMAIN && !res_msg_first(m, RR_SEC_AN,
-						   DNS_T_CNAME)) {
-		/* RFC 8020: nothing exists below qn either */
+	if (rcode == DNS_R_NXDOMAIN &&
+	    !res_msg_first(m, RR_SEC_AN, DNS_T_CNAME) &&
+	    !res_msg_first(m, RR_SEC_AN, DNS_T_DNAME)) {
+		/* RFC 8020: nothing exists below qn either (after a CNAME
+		 * or DNAME the NXDOMAIN is about the target) */
 		res_cache_msg(r, m, x->zone, 0, now);
 		res_take_soa(r, t, m, x->zone);
 		res_take_auth(r, t, m, x->zone);
@@ -81,7 +83,7 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		return;
 	}
 	res_cache_msg(r, m, x->zone, 0, now);
-	ch = res_follow_answer(r, t, m, name, t->qtype, 1);
+	ch = res_follow_answer_in(r, t, m, name, t->qtype, 1, x->zone);
 	if (ch == CH_FINAL)
 		res_take_auth(r, t, m, x->zone);   /* a wildcard's proof */
 	if (ch == CH_FINAL) {
@@ -90,6 +92,14 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 	} else if (ch == CH_YXDOMAIN) {
 		res_task_finish(r, t, DNS_R_YXDOMAIN, now);
+	} else if (ch == CH_LOOP) {
+		t->loop = 1;
+		res_task_finish(r, t, DNS_R_SERVFAIL, now);
+	} else if (ch == CH_MOVED && !wire_name_is_sub(name, x->zone)) {
+		/* the chain left the server's zone: what it says of the
+		 * target (data, NXDOMAIN, SOA) is not its to say */
+		name_copy(t->sname, name);
+		res_task_progress(r, t);
 	} else if (rcode == DNS_R_NXDOMAIN) {
 		on_negative(r, t, m, x, name, 1, now);
 	} else if (ch == CH_MOVED && !res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {

@@ -462,6 +462,8 @@ struct res_task {
 	uint8_t stale;             /* answered with stale data (RFC 8767) */
 	uint8_t active;            /* counted in r->nactive */
 	uint8_t jostled;           /* gave its place: clients get nothing */
+	uint8_t loop;              /* SERVFAIL for a CNAME/DNAME loop: the
+				    * chain as followed is still listed */
 	int rcode;
 	uint16_t ede;              /* RFC 8914 code for the reply, or NO_EDE */
 	uint64_t start_ms;
@@ -564,9 +566,9 @@ struct res_ctx {
 	struct res_5011 *ta5011;   /* rfc5011.c: managed anchors, or NULL */
 };
 
-/* res_follow_answer: how far the answer section took the chain */
-/* res_follow_answer: how far the answer section took the chain */
-enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN };
+/* res_follow_answer: how far the answer section took the chain
+ * (CH_LOOP: a CNAME/DNAME led back to a name already on the chain) */
+enum { CH_NONE = 0, CH_FINAL, CH_MOVED, CH_FAIL, CH_YXDOMAIN, CH_LOOP };
 
 /* What res_txn_send sends where. */
 typedef struct send_spec {
@@ -702,6 +704,8 @@ int res_chain_add(res_task *t, const uint8_t *owner, uint16_t type,
 		  uint16_t count);
 void res_chain_sigs(res_task *t, const uint8_t *sigs, uint32_t siglen,
 		    uint16_t sigcount);
+/* 1 if the chain already left name by a CNAME (so going there loops). */
+int res_chain_loops(const res_task *t, const uint8_t *name);
 int res_task_set_soa(res_task *t, const uint8_t *owner,
 		     const uint8_t *rdata, uint16_t rdlen, uint32_t ttl);
 void res_tried_mark(res_task *t, const res_addr *a, int lame);
@@ -732,6 +736,18 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now);
 int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		      uint8_t *name, uint16_t qt, int record);
+/* The same for a server's reply: only records at or below bw (its zone)
+ * are followed; the chain stops (CH_MOVED) where it leaves bw. */
+int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
+			 uint8_t *name, uint16_t qt, int record,
+			 const uint8_t *bw);
+/* A DNAME link (RFC 6672): the DNAME RRset (one RR, with its RRSIGs and
+ * cached status sec) and the CNAME synthesised for name, which becomes
+ * the target.  0, -1 no room, -2 the target is too long (YXDOMAIN). */
+int res_chain_dname(res_task *t, const uint8_t *owner, const uint8_t *data,
+		    uint32_t len, uint32_t ttl, const uint8_t *sigs,
+		    uint32_t siglen, uint16_t sigcount, uint8_t sec,
+		    uint8_t *name);
 void res_take_soa(res_ctx *r, res_task *t, const res_msg *m,
 		  const uint8_t *bw);
 void res_take_auth(res_ctx *r, res_task *t, const res_msg *m,

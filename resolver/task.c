@@ -143,6 +143,15 @@ void res_chain_sigs(res_task *t, const uint8_t *sigs, uint32_t siglen,
 	c->sigcount = sigcount;
 }
 
+int res_chain_loops(const res_task *t, const uint8_t *name)
+{
+	for (int i = 0; i < t->nchain; i++)
+		if (t->chain[i].type == DNS_T_CNAME &&
+		    wire_name_equal(t->chain[i].owner, name))
+			return 1;
+	return 0;
+}
+
 int res_task_set_soa(res_task *t, const uint8_t *owner,
 		     const uint8_t *rdata, uint16_t rdlen, uint32_t ttl)
 {
@@ -455,7 +464,7 @@ void res_task_finish(res_ctx *r, res_task *t, int rcode, uint64_t now)
 		return;
 	}
 	if (rcode == DNS_R_SERVFAIL && t->client && !t->refresh &&
-	    !t->jostled)
+	    !t->jostled && !t->loop)
 		rcode = serve_stale(r, t, now);
 	t->done = 1;
 	if (t->active) {

@@ -1,6 +1,7 @@
 /* Unit tests for the resolver's upstream message parts (resolver/msg.c):
  * parsing a compressed reply, reading RRsets, following the answer
  * section into a task's chain. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,9 +147,149 @@ static void test_follow(void)
 	res_free(r);    /* frees the task too */
 }
 
+/* A reply to (qname, qtype) with answer RRs given as "owner TYPE target"
+ * (CNAME, DNAME: a name; A: 192.0.2.1). */
+static size_t build_answer(uint8_t *buf, size_t cap, const char *qname,
+			   uint16_t qtype, const char *const *rrs, size_t n)
+{
+	uint8_t owner[WIRE_MAXNAME], rd[WIRE_MAXNAME];
+	wire_writer w;
+
+	wire_writer_init(&w, buf, cap, cap);
+	wire_write16(&w, 0x2222);
+	wire_write16(&w, DNS_F_QR | DNS_F_AA);
+	wire_write16(&w, 1);
+	wire_write16(&w, (uint16_t)n);
+	wire_write16(&w, 0);
+	wire_write16(&w, 0);
+	nm(qname, owner);
+	wire_write_name(&w, owner, 1);
+	wire_write16(&w, qtype);
+	wire_write16(&w, DNS_C_IN);
+	for (size_t i = 0; i < n; i++) {
+		char o[128], ty[16], tg[128];
+		uint16_t type;
+
+		if (sscanf(rrs[i], "%127s %15s %127s", o, ty, tg) != 3)
+			return 0;
+		nm(o, owner);
+		type = strcmp(ty, "A") == 0 ? DNS_T_A :
+		       strcmp(ty, "DNAME") == 0 ? DNS_T_DNAME : DNS_T_CNAME;
+		if (type == DNS_T_A)
+			wire_write_rr(&w, owner, type, DNS_C_IN, 300,
+				      (const uint8_t *)"\xc0\x00\x02\x01", 4,
+				      NULL);
+		else {
+			nm(tg, rd);
+			wire_write_rr(&w, owner, type, DNS_C_IN, 300, rd,
+				      (uint16_t)wire_name_len(rd), NULL);
+		}
+	}
+	return w.len;
+}
+
+/* Follow a built answer from qname; returns the CH_ result, the chain's
+ * types in *types (up to 8) and where the name ended in end. */
+static int follow(res_ctx *r, res_msg *m, const char *qname, uint16_t qt,
+		  const char *const *rrs, size_t n, const char *bw,
+		  uint16_t *types, int *nchain, uint8_t *end)
+{
+	uint8_t pkt[2048], b[WIRE_MAXNAME];
+	size_t plen = build_answer(pkt, sizeof(pkt), qname, qt, rrs, n);
+	res_task *t;
+	int ch;
+
+	nm(qname, end);
+	nm(bw, b);
+	if (res_msg_parse(m, pkt, plen) < 0 ||
+	    !(t = res_task_new(r, end, qt, DNS_C_IN, NULL)))
+		return -1;
+	ch = res_follow_answer_in(r, t, m, end, qt, 1, b);
+	*nchain = t->nchain;
+	for (int i = 0; i < t->nchain && i < 8; i++)
+		types[i] = t->chain[i].type;
+	return ch;
+}
+
+/* RFC 6672: a DNAME above the name first, its CNAME synthesised here;
+ * qtype CNAME ends with it; loops; records outside the bailiwick. */
+static void test_follow_dname(void)
+{
+	static const char *const dn[] = {
+		"y.a.example.com CNAME y.b.example.com",   /* server's */
+		"a.example.com DNAME b.example.com",
+		"y.b.example.com A x",
+	};
+	static const char *const loop[] = {
+		"c1.example.com CNAME c2.example.com",
+		"c2.example.com CNAME c1.example.com",
+	};
+	static const char *const dloop[] = {
+		"l1.example.com DNAME l2.example.com",
+		"l2.example.com DNAME l1.example.com",
+	};
+	static const char *const out[] = {
+		"x.example.com CNAME y.example.org",
+		"y.example.org A x",
+	};
+	res_cfg cfg;
+	res_ctx *r;
+	res_msg *m = malloc(sizeof(*m));
+	uint8_t end[WIRE_MAXNAME], want[WIRE_MAXNAME];
+	uint16_t ty[8];
+	char err[128];
+	int n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	r = res_new(&cfg, err, sizeof(err));
+	T_CHECK(r != NULL && m != NULL);
+	if (!r || !m) {
+		free(m);
+		res_free(r);
+		return;
+	}
+	T_EQ(follow(r, m, "y.a.example.com", DNS_T_A, dn, 3, "example.com",
+		    ty, &n, end), CH_FINAL);
+	T_EQ(n, 3);
+	T_EQ(ty[0], DNS_T_DNAME);
+	T_EQ(ty[1], DNS_T_CNAME);
+	T_EQ(ty[2], DNS_T_A);
+	/* qtype CNAME: the synthesised CNAME is the answer */
+	T_EQ(follow(r, m, "y.a.example.com", DNS_T_CNAME, dn, 2,
+		    "example.com", ty, &n, end), CH_FINAL);
+	T_EQ(n, 2);
+	T_EQ(ty[0], DNS_T_DNAME);
+	T_EQ(ty[1], DNS_T_CNAME);
+	nm("y.b.example.com", want);
+	T_CHECK(wire_name_equal(end, want));
+	/* qtype DNAME below the DNAME: followed to the target */
+	T_EQ(follow(r, m, "y.a.example.com", DNS_T_DNAME, dn, 2,
+		    "example.com", ty, &n, end), CH_MOVED);
+	T_EQ(n, 2);
+	/* loops stop at the name seen before */
+	T_EQ(follow(r, m, "c1.example.com", DNS_T_A, loop, 2, "example.com",
+		    ty, &n, end), CH_LOOP);
+	T_EQ(n, 2);
+	T_EQ(follow(r, m, "www.l1.example.com", DNS_T_A, dloop, 2,
+		    "example.com", ty, &n, end), CH_LOOP);
+	T_EQ(n, 4);
+	/* outside the server's zone the chain stops */
+	T_EQ(follow(r, m, "x.example.com", DNS_T_A, out, 2, "example.com",
+		    ty, &n, end), CH_MOVED);
+	T_EQ(n, 1);
+	nm("y.example.org", want);
+	T_CHECK(wire_name_equal(end, want));
+	T_EQ(follow(r, m, "x.example.com", DNS_T_A, out, 2, ".", ty, &n,
+		    end), CH_FINAL);
+	T_EQ(n, 2);
+	free(m);
+	res_free(r);
+}
+
 int main(void)
 {
 	T_RUN(test_parse);
 	T_RUN(test_follow);
+	T_RUN(test_follow_dname);
 	T_DONE();
 }
