@@ -35,6 +35,7 @@ typedef struct fview {
 	uint16_t count, sigcount;
 	const chain_rr *auth;
 	int nauth;
+	const chain_rr *soa;       /* of a negative answer */
 } fview;
 
 typedef struct walk_out {
@@ -95,6 +96,7 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		}
 		v->auth = t->fx.auth;
 		v->nauth = t->fx.nauth;
+		v->soa = &t->fx.soa;
 		return W_DONE;
 	}
 	if (t->nfetch >= MAX_FETCH || t->depth >= MAX_DEPTH) {
@@ -225,6 +227,24 @@ static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
 	return n;
 }
 
+/* RFC 8198: a validated denial goes into the aggressive NSEC cache
+ * (before any kt_put: e points into the key table). */
+static void nsec_keep(res_ctx *r, const uint8_t *zn, const res_kent *e,
+		      const chain_rr *auth, int nauth, const res_nsec_set *ns,
+		      size_t n, const chain_rr *soa, uint32_t neg_ttl,
+		      uint64_t now)
+{
+	res_nsec_in in = {
+		.zone = zn, .keys = e->keys, .klen = e->klen,
+		.kcount = e->kcount, .auth = auth, .nauth = nauth, .ok = ns,
+		.nok = n, .soa = soa, .neg_ttl = neg_ttl,
+		.no_timecheck = r->cfg.no_timecheck,
+	};
+
+	if (r->nsec && r->cache && n)
+		res_nsec_store(r->nsec, r->cache, &in, now);
+}
+
 static void kt_put(res_ctx *r, const uint8_t *name, uint8_t state,
 		   uint16_t ede, const char *why, const fview *v,
 		   uint32_t ttl, uint64_t now)
@@ -317,21 +337,28 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64);
 	if (v.rcode == DNS_R_NXDOMAIN) {
 		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
-		if (vr.sec == RES_SEC_SECURE)
+		if (vr.sec == RES_SEC_SECURE) {
+			nsec_keep(r, z, ze, v.auth, v.nauth, ns, n, v.soa,
+				  v.ttl, now);
 			kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
-		else if (vr.sec == RES_SEC_INSECURE)
+		} else if (vr.sec == RES_SEC_INSECURE) {
 			kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl,
 			       now);
-		else
+		} else {
 			goto bogus;
+		}
 		return W_DONE;
 	}
 	vr = res_val_denial(3, d, DNS_T_DS, z, ns, n);
 	if (vr.sec == RES_SEC_SECURE || vr.sec == RES_SEC_INSECURE) {
+		if (vr.sec == RES_SEC_SECURE)
+			nsec_keep(r, z, ze, v.auth, v.nauth, ns, n, v.soa,
+				  v.ttl, now);
 		kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl, now);
 		return W_DONE;
 	}
 	if (res_val_denial(2, d, DNS_T_DS, z, ns, n).sec == RES_SEC_SECURE) {
+		nsec_keep(r, z, ze, v.auth, v.nauth, ns, n, v.soa, v.ttl, now);
 		kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
 		return W_DONE;
 	}
@@ -486,6 +513,9 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64);
 		vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone, ns, n);
 		t->neg_sec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_SECURE)
+			nsec_keep(r, w.zone, w.e, t->auth, t->nauth, ns, n,
+				  &t->soa_sig, res_neg_ttl(r, t), now);
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
 			set_bogus(t, vr.ede, why);
