@@ -224,6 +224,28 @@ static int ent_rrset(res_nsec *nc, res_cache *c, nc_zone *z, size_t i,
 	return 0;
 }
 
+static void zone_drop(res_nsec *nc, size_t k)
+{
+	zone_clear(nc, nc->z[k]);
+	free(nc->z[k]->e);
+	free(nc->z[k]);
+	memmove(nc->z + k, nc->z + k + 1, (nc->nz - k - 1) * sizeof(*nc->z));
+	nc->nz--;
+}
+
+/* Room for one more zone: the one with the fewest entries goes. */
+static void zone_make_room(res_nsec *nc)
+{
+	size_t small = 0;
+
+	if (nc->nz < NC_MAX_ZONES)
+		return;
+	for (size_t k = 1; k < nc->nz; k++)
+		if (nc->z[k]->n < nc->z[small]->n)
+			small = k;
+	zone_drop(nc, small);
+}
+
 /* Drop the entries whose RRsets the cache no longer holds (eviction,
  * expiry); if that is not enough, the biggest zone's entries. */
 static void nc_sweep(res_nsec *nc, res_cache *c, uint64_t now)
@@ -236,7 +258,7 @@ static void nc_sweep(res_nsec *nc, res_cache *c, uint64_t now)
 		for (size_t i = z->n; i-- > 0;)
 			ent_rrset(nc, c, z, i, now, &rr);
 	}
-	if (nc->total >= nc->max) {
+	if (nc->total >= nc->max && nc->nz) {
 		nc_zone *big = nc->z[0];
 
 		for (size_t k = 1; k < nc->nz; k++)
@@ -244,6 +266,9 @@ static void nc_sweep(res_nsec *nc, res_cache *c, uint64_t now)
 				big = nc->z[k];
 		zone_clear(nc, big);
 	}
+	for (size_t k = nc->nz; k-- > 0;)         /* zones left empty */
+		if (nc->z[k]->n == 0)
+			zone_drop(nc, k);
 	nc->sweep_at = 2 * nc->total > NC_MIN_SWEEP ? 2 * nc->total :
 		       NC_MIN_SWEEP;
 	if (nc->sweep_at > nc->max)
@@ -370,9 +395,7 @@ static int index_rrset(res_nsec *nc, nc_zone *z, const uint8_t *owner,
 		if (n3_usable(owner, z->name, data, len, count, &p, hash) < 0)
 			return -1;
 		if (!z->n3 || !n3_same_params(z, &p)) {
-			if (z->n && z->n3 && z->iter == p.iter)
-				return -1;  /* mixed chains: keep the first */
-			zone_clear(nc, z);
+			zone_clear(nc, z);  /* new chain (or NSEC before) */
 			z->n3 = 1;
 			z->iter = p.iter;
 			z->saltlen = p.saltlen;
@@ -420,10 +443,14 @@ void res_nsec_store(res_nsec *nc, res_cache *c, const res_nsec_in *in,
 		cap = in->neg_ttl;
 	cap = sig_cap(s->sigs, s->siglen, s->sigcount, cap, now,
 		      in->no_timecheck);
-	if (cap == 0 || !(z = zone_get(nc, in->zone, 1)))
+	if (cap == 0)
 		return;
 	if (nc->total >= nc->sweep_at)
 		nc_sweep(nc, c, now);
+	if (!zone_get(nc, in->zone, 0))
+		zone_make_room(nc);
+	if (!(z = zone_get(nc, in->zone, 1)))
+		return;
 	res_cache_put_rrset(c, s->owner, DNS_T_SOA, cap, now,
 			    RES_TRUST_AUTHORITY, RES_SEC_SECURE, s->data,
 			    s->len, s->count, s->sigs, s->siglen, s->sigcount);

@@ -12,8 +12,9 @@ parent for the DS again.  What the servers received is read from netsim's
 capture (query_log); time moves with Server.move_clock.
 
 Zones of this file (netsim hosts 32-35):
-  aggr.test.  [32] signed ECDSA, NSEC, SOA MINIMUM 60, proxied: its
-                   replies may be rewritten (NSEC TTL raised to 3600)
+  aggr.test.   [32] signed ECDSA, NSEC, SOA MINIMUM 60, proxied: its
+                    replies may be rewritten (NSEC TTL raised to 3600)
+  optout.test. [33] signed ECDSA, NSEC3 with opt-out (ldns-signzone -p)
 """
 import base64
 import os
@@ -39,6 +40,16 @@ _net = [None, None]         # NetSim, start error
 _live = []
 
 
+_run = netsim._run
+
+
+def _run_optout(argv, cwd, timeout=60):
+    """ldns-signzone with -p (NSEC3 opt-out) for optout.test."""
+    if argv[0] == "ldns-signzone" and "optout.test." in argv:
+        argv = argv[:1] + ["-p"] + argv[1:]
+    return _run(argv, cwd, timeout)
+
+
 def customize(net):
     z = netsim.Zone("aggr.test.", [32], sign="ecdsa", proxied=True,
                     neg_ttl=AGGR_NEG)
@@ -46,6 +57,11 @@ def customize(net):
                   "mail.aggr.test. 300 IN A 192.0.2.33",
                   "zzz.aggr.test. 300 IN A 192.0.2.34"]
     net.zones["aggr.test."] = z
+    z = netsim.Zone("optout.test.", [33], sign="ecdsa", nsec3=True)
+    z.records += ["www.optout.test. 300 IN A 192.0.2.35",
+                  "mail.optout.test. 300 IN A 192.0.2.36"]
+    net.zones["optout.test."] = z
+    netsim._run = _run_optout
 
 
 def net():
@@ -304,6 +320,37 @@ def nsec3_nodata_from_cached_match():
     eq(len(m.answer), 0, "NODATA answer section")
     eq(upstream("nsec3.test.", since), [],
        "queries to nsec3.test.'s server for www AAAA")
+
+
+@case
+def nsec3_optout_span_not_used():
+    """optout.test. is signed with NSEC3 opt-out (every span): its
+    NXDOMAIN is not secure and its spans are never used to answer other
+    names (RFC 8198 4 / RFC 5155 6)."""
+    r = resolver()
+    m = ask(r, "nope1.optout.test.")
+    T.expect(m, "NXDOMAIN")
+    spans = nsec3_spans(m)
+    check(any(rr.rdtype == dns.rdatatype.NSEC3 and
+              any(rd.flags & 1 for rd in rr) for rr in m.authority),
+          "optout.test. NSEC3 without the opt-out flag: " + T.short(m))
+    h1 = dns.dnssec.nsec3_hash("nope1.optout.test.", netsim.NSEC3_SALT,
+                               netsim.NSEC3_ITER, 1)
+    nc = [sp for sp in spans if covered(h1, [sp])]
+    inside = None
+    for i in range(2, 400):
+        name = "n%d.optout.test." % i
+        if covered(dns.dnssec.nsec3_hash(name, netsim.NSEC3_SALT,
+                                         netsim.NSEC3_ITER, 1), nc):
+            inside = name
+            break
+    check(inside is not None, "no name in the span %s" % nc)
+    since = mark()
+    m = ask(r, inside)
+    T.expect(m, "NXDOMAIN")
+    check((inside, "A") in upstream("optout.test.", since),
+          "%s answered from an opt-out span: %s" %
+          (inside, upstream("optout.test.", since)))
 
 
 # ------------------------------------------------------ negative DS ---
