@@ -61,13 +61,23 @@ static int crr_copy(chain_rr *d, const res_crrset *c, uint32_t ttl)
  * secure, without asking upstream.  For fetches too (a DS denial), so
  * an insecure delegation is not proven again on every query.
  */
+static const res_forward *find_forward(const res_ctx *r,
+				       const uint8_t *name);
+
 static int step_nsec(res_ctx *r, res_task *t, uint64_t now)
 {
+	const res_forward *f;
 	res_nsec_proof p;
 
 	if (!r->nsec || r->cfg.no_negcache ||
 	    res_keys_nta(r->keys, t->sname) ||
 	    !res_nsec_lookup(r->nsec, r->cache, t->sname, t->qtype, now, &p))
+		return STEP_MISS;
+	/* a --server=/domain/ rule below the zone of the proof sends the
+	 * name elsewhere (a private view): that zone does not speak for it */
+	f = find_forward(r, t->sname);
+	if (f && wire_name_labels(f->domain) >
+	    wire_name_labels(p.soa.lname))
 		return STEP_MISS;
 	if (res_task_set_soa(t, p.soa.lname, p.soa.data + 2,
 			     wire_get16(p.soa.data), p.ttl) < 0)

@@ -18,6 +18,7 @@ Zones of this file (netsim hosts 32-35):
 """
 import base64
 import os
+import re
 import sys
 import time
 
@@ -29,7 +30,6 @@ import netsim  # noqa: E402
 import dns.dnssec  # noqa: E402
 import dns.flags  # noqa: E402
 import dns.message  # noqa: E402
-import dns.name  # noqa: E402
 import dns.query  # noqa: E402
 import dns.rdatatype  # noqa: E402
 
@@ -112,6 +112,12 @@ def upstream(zone, since):
             if not x[0].startswith("settle-")]
 
 
+def synthesised(r):
+    """nsec-synth of the resolver's stats line (logged at shutdown)."""
+    m = re.findall(r"nsec-synth (\d+)", r.log())
+    return int(m[-1]) if m else None
+
+
 def auth_types(m):
     return sorted({dns.rdatatype.to_text(rr.rdtype) for rr in m.authority})
 
@@ -174,6 +180,9 @@ def nsec_nxdomain_from_cached_range():
           "no SOA: " + T.short(m))
     eq(upstream("sec.test.", since), [],
        "queries to sec.test.'s server for names in a cached NSEC range")
+    r.stop()
+    check((synthesised(r) or 0) >= 2, "resolver stats: nsec-synth %s" %
+          synthesised(r))
 
 
 @case
