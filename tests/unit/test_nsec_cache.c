@@ -344,6 +344,55 @@ static void test_nsec3_optout_not_kept(void)
 	ldns_key_deep_free(z.key);
 }
 
+/* n3. (NSEC3, no salt, 0 iterations) with a, b, c, d; hashes in hash
+ * order (computed with dnspython, independent of nsec_cache.c):
+ * q0.n3. is covered by a's record (4), *.n3. by d's (3). */
+static const char *n3_rr[5] = {
+	"BIO73LM2UDMN0DUO98CVAE597RVROEVU.n3. 300 IN NSEC3 1 0 0 - "
+	"EQ5T6SM2UIJFJ8SR8FH2T2C3V5J9RKR8 A RRSIG",             /* b */
+	"EQ5T6SM2UIJFJ8SR8FH2T2C3V5J9RKR8.n3. 300 IN NSEC3 1 0 0 - "
+	"FOMEM40TI6KP1E176TJ8RJ0QQ89A2ONB A RRSIG",             /* c */
+	"FOMEM40TI6KP1E176TJ8RJ0QQ89A2ONB.n3. 300 IN NSEC3 1 0 0 - "
+	"GCRVC962QODODGFQOOVF9IRNENRI0CR8 NS SOA RRSIG DNSKEY NSEC3PARAM",
+	"GCRVC962QODODGFQOOVF9IRNENRI0CR8.n3. 300 IN NSEC3 1 0 0 - "
+	"HQQJVEUVJCOUGAI8O20LLRNC1H18F629 A RRSIG",             /* d */
+	"HQQJVEUVJCOUGAI8O20LLRNC1H18F629.n3. 300 IN NSEC3 1 0 0 - "
+	"BIO73LM2UDMN0DUO98CVAE597RVROEVU A RRSIG",             /* a */
+};
+
+static void test_nsec3_needs_all_three(void)
+{
+	tzone z;
+	tset soa, n3[5];
+	res_cache *c = res_cache_new(1000, 0);
+	res_nsec *nc = res_nsec_new(1000);
+	res_nsec_proof p;
+
+	zone_init(&z, "n3.");
+	sign1(&soa, "n3. 300 IN SOA ns.n3. h.n3. 1 7200 3600 86400 300",
+	      z.key);
+	for (int i = 0; i < 5; i++)
+		sign1(&n3[i], n3_rr[i], z.key);
+	/* closest encloser (apex) and next closer, no wildcard cover */
+	store(nc, c, &z, &soa, 300, &n3[2], 1, 300, NOW_MS);
+	store(nc, c, &z, &soa, 300, &n3[4], 1, 300, NOW_MS);
+	T_CHECK(!lookup(nc, c, "q0.n3.", DNS_T_A, NOW_MS, &p));
+	store(nc, c, &z, &soa, 300, &n3[3], 1, 300, NOW_MS);
+	T_CHECK(lookup(nc, c, "q0.n3.", DNS_T_A, NOW_MS, &p));
+	T_EQ(p.rcode, DNS_R_NXDOMAIN);
+	T_EQ(p.nrr, 3);
+	/* a.n3.'s own record: NODATA for MX, nothing for A */
+	T_CHECK(lookup(nc, c, "a.n3.", DNS_T_MX, NOW_MS, &p));
+	T_EQ(p.rcode, DNS_R_NOERROR);
+	T_CHECK(!lookup(nc, c, "a.n3.", DNS_T_A, NOW_MS, &p));
+	/* c.n3. exists; its record is not cached: never NXDOMAIN */
+	T_CHECK(!lookup(nc, c, "c.n3.", DNS_T_A, NOW_MS, &p));
+	T_CHECK(!lookup(nc, c, "x.c.n3.", DNS_T_A, NOW_MS, &p));
+	res_nsec_free(nc);
+	res_cache_free(c);
+	ldns_key_deep_free(z.key);
+}
+
 int main(void)
 {
 	T_RUN(test_nsec_synth);
@@ -351,5 +400,6 @@ int main(void)
 	T_RUN(test_nsec_evicted);
 	T_RUN(test_nsec_rebuild_after_load);
 	T_RUN(test_nsec3_optout_not_kept);
+	T_RUN(test_nsec3_needs_all_three);
 	T_DONE();
 }
