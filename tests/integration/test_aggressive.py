@@ -362,6 +362,26 @@ def nsec3_optout_span_not_used():
           (inside, upstream("optout.test.", since)))
 
 
+@case
+def small_cache_evicts_ranges_cleanly():
+    """--cache-size=30: the ranges compete with everything else for the
+    cache and are evicted; every answer stays right (NXDOMAIN + AD for
+    the names that do not exist, the data for those that do)."""
+    r = resolver(["--cache-size=30"])
+    for rnd in range(3):
+        for z in ("sec.test.", "nsec3.test.", "aggr.test."):
+            for i in range(4):
+                m = ask(r, "nx%d-%d.%s" % (rnd, i, z))
+                secure_negative(m, "NXDOMAIN", "nx%d-%d.%s" % (rnd, i, z))
+            m = ask(r, "www." + z)
+            T.expect(m, "NOERROR")
+            check(T.has_flag(m, "AD") and len(m.answer) > 0,
+                  "www.%s: %s" % (z, T.short(m)))
+        m = ask(r, "www.sec.test.", "MX")
+        secure_negative(m, "NOERROR", "www.sec.test. MX")
+    check(r.alive(), "resolver died")
+
+
 # ------------------------------------------------------ negative DS ---
 
 @case
