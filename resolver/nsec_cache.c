@@ -411,6 +411,22 @@ static int index_rrset(res_nsec *nc, nc_zone *z, const uint8_t *owner,
 	return ent_add(nc, z, NULL, owner);
 }
 
+/* May a be indexed in z (NSEC3: SHA-1, no opt-out, <= 150 iterations,
+ * a hashed owner; NSEC: one record in the zone)? */
+static int rr_usable(const uint8_t *zn, const chain_rr *a)
+{
+	uint8_t hash[VAL_N3_HASHLEN];
+	nc_zone p;
+
+	if (!a->data || !a->sigcount)
+		return 0;
+	if (a->type == DNS_T_NSEC3)
+		return n3_usable(a->owner, zn, a->data, a->len, a->count, &p,
+				 hash) == 0;
+	return a->type == DNS_T_NSEC && a->count == 1 &&
+	       wire_name_is_sub(a->owner, zn);
+}
+
 /* Is a (one of auth) among the records auth_nsecs accepted? */
 static int rrset_ok(const chain_rr *a, const res_nsec_set *ok, size_t nok)
 {
@@ -425,11 +441,18 @@ void res_nsec_store(res_nsec *nc, res_cache *c, const res_nsec_in *in,
 {
 	const chain_rr *s = in->soa;
 	uint32_t cap, min;
+	int i;
 	res_val_result vr;
 	nc_zone *z;
 
 	if (!nc || !c || !s || !s->data || s->count != 1 || s->len < 24 ||
 	    !s->sigcount || !wire_name_equal(s->owner, in->zone))
+		return;
+	for (i = 0; i < in->nauth; i++)   /* anything worth keeping? */
+		if (rr_usable(in->zone, &in->auth[i]) &&
+		    rrset_ok(&in->auth[i], in->ok, in->nok))
+			break;
+	if (i == in->nauth)
 		return;
 	vr = res_val_rrset(s->owner, DNS_T_SOA, s->data, s->len, s->count,
 			   s->sigs, s->siglen, s->sigcount, in->zone,
@@ -454,21 +477,22 @@ void res_nsec_store(res_nsec *nc, res_cache *c, const res_nsec_in *in,
 	res_cache_put_rrset(c, s->owner, DNS_T_SOA, cap, now,
 			    RES_TRUST_AUTHORITY, RES_SEC_SECURE, s->data,
 			    s->len, s->count, s->sigs, s->siglen, s->sigcount);
-	for (int i = 0; i < in->nauth && nc->total < nc->max; i++) {
+	for (i = 0; i < in->nauth && nc->total < nc->max; i++) {
 		const chain_rr *a = &in->auth[i];
 		uint32_t ttl = a->ttl < cap ? a->ttl : cap;
 
-		if (!a->data || !a->sigcount || !rrset_ok(a, in->ok, in->nok))
+		if (!rrset_ok(a, in->ok, in->nok))
 			continue;
 		ttl = sig_cap(a->sigs, a->siglen, a->sigcount, ttl, now,
 			      in->no_timecheck);
-		if (ttl == 0 || index_rrset(nc, z, a->owner, a->type, a->data,
-					    a->len, a->count) < 0)
+		if (ttl == 0 || !rr_usable(z->name, a) ||
+		    res_cache_put_rrset(c, a->owner, a->type, ttl, now,
+					RES_TRUST_AUTHORITY, RES_SEC_SECURE,
+					a->data, a->len, a->count, a->sigs,
+					a->siglen, a->sigcount) < 0)
 			continue;
-		res_cache_put_rrset(c, a->owner, a->type, ttl, now,
-				    RES_TRUST_AUTHORITY, RES_SEC_SECURE,
-				    a->data, a->len, a->count, a->sigs,
-				    a->siglen, a->sigcount);
+		index_rrset(nc, z, a->owner, a->type, a->data, a->len,
+			    a->count);
 	}
 }
 
