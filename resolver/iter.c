@@ -55,15 +55,15 @@ static int crr_copy(chain_rr *d, const res_crrset *c, uint32_t ttl)
 	return 0;
 }
 
+static const res_forward *find_forward(const res_ctx *r,
+				       const uint8_t *name);
+
 /*
  * RFC 8198: the name lies in a validated NSEC/NSEC3 range the cache
  * holds (nsec_cache.c): NXDOMAIN or NODATA with that proof and the SOA,
  * secure, without asking upstream.  For fetches too (a DS denial), so
  * an insecure delegation is not proven again on every query.
  */
-static const res_forward *find_forward(const res_ctx *r,
-				       const uint8_t *name);
-
 static int step_nsec(res_ctx *r, res_task *t, uint64_t now)
 {
 	const res_forward *f;
