@@ -279,6 +279,19 @@ def nsec_range_survives_restart():
        "queries to sec.test.'s server after the restart")
 
 
+@case
+def no_negcache_turns_it_off():
+    """--no-negcache (dnsmasq): no negative caching, so no aggressive use
+    of NSEC ranges either; names of a range are asked upstream."""
+    r = resolver(["--no-negcache"])
+    secure_negative(ask(r, "nope1.sec.test."), "NXDOMAIN", "nope1")
+    since = mark()
+    secure_negative(ask(r, "nope2.sec.test."), "NXDOMAIN", "nope2")
+    check(("nope2.sec.test.", "A") in upstream("sec.test.", since),
+          "--no-negcache: nope2 not asked upstream: %s" %
+          upstream("sec.test.", since))
+
+
 # -------------------------------------------------------------- NSEC3 ---
 
 @case
