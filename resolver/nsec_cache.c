@@ -436,6 +436,20 @@ static int rrset_ok(const chain_rr *a, const res_nsec_set *ok, size_t nok)
 	return 0;
 }
 
+/* The same SOA (data and RRSIGs) is cached, verified: no need to
+ * verify it again. */
+static int soa_known(res_cache *c, const chain_rr *s, uint64_t now)
+{
+	res_crrset k;
+	int stale;
+
+	return res_cache_get_rrset(c, s->owner, DNS_T_SOA, now, 0, &k,
+				   &stale) &&
+	       k.sec == RES_SEC_SECURE && k.len == s->len &&
+	       k.siglen == s->siglen && memcmp(k.data, s->data, s->len) == 0 &&
+	       memcmp(k.sigs, s->sigs, s->siglen) == 0;
+}
+
 void res_nsec_store(res_nsec *nc, res_cache *c, const res_nsec_in *in,
 		    uint64_t now)
 {
@@ -454,12 +468,14 @@ void res_nsec_store(res_nsec *nc, res_cache *c, const res_nsec_in *in,
 			break;
 	if (i == in->nauth)
 		return;
-	vr = res_val_rrset(s->owner, DNS_T_SOA, s->data, s->len, s->count,
-			   s->sigs, s->siglen, s->sigcount, in->zone,
-			   in->keys, in->klen, in->kcount, now / 1000,
-			   in->no_timecheck, NULL);
-	if (vr.sec != RES_SEC_SECURE)
-		return;
+	if (!soa_known(c, s, now)) {
+		vr = res_val_rrset(s->owner, DNS_T_SOA, s->data, s->len,
+				   s->count, s->sigs, s->siglen, s->sigcount,
+				   in->zone, in->keys, in->klen, in->kcount,
+				   now / 1000, in->no_timecheck, NULL);
+		if (vr.sec != RES_SEC_SECURE)
+			return;
+	}
 	min = wire_get32(s->data + s->len - 4);
 	cap = s->ttl < min ? s->ttl : min;
 	if (in->neg_ttl < cap)
