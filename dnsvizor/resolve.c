@@ -1145,7 +1145,8 @@ static void dv_rs_log_stats(dv_ctx *ctx, const res_ctx *r)
 	dv_log(&ctx->lg, DV_LOG_INFO, "resolver stats: queries %llu "
 	       "cache-hits %llu upstream %llu timeouts %llu servfail %llu "
 	       "spoofed %llu (cookie %llu) badcookie %llu jostled %llu "
-	       "busy-dropped %llu client-limited %llu fast-failed %llu",
+	       "busy-dropped %llu client-limited %llu fast-failed %llu "
+	       "nsec-synth %llu",
 	       (unsigned long long)s->queries,
 	       (unsigned long long)s->cache_hits,
 	       (unsigned long long)s->upstream_queries,
@@ -1157,7 +1158,8 @@ static void dv_rs_log_stats(dv_ctx *ctx, const res_ctx *r)
 	       (unsigned long long)s->jostled,
 	       (unsigned long long)s->busy_dropped,
 	       (unsigned long long)s->client_limited,
-	       (unsigned long long)s->fast_failed);
+	       (unsigned long long)s->fast_failed,
+	       (unsigned long long)s->nsec_synth);
 }
 
 void dv_rs_stop(dv_ctx *ctx)

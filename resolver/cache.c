@@ -432,6 +432,21 @@ int res_cache_get_rrset(res_cache *c, const uint8_t *lname, uint16_t type,
 	return 1;
 }
 
+void res_cache_each_rrset(res_cache *c, uint16_t type, uint64_t now_ms,
+			  void (*fn)(void *arg, const res_crrset *rr),
+			  void *arg)
+{
+	res_crrset rr;
+
+	for (size_t i = 0; i < c->nb; i++)
+		for (const cent *e = c->tab[i]; e; e = e->next)
+			if (e->kind == K_RRSET && e->type == type &&
+			    e->expire_ms > now_ms) {
+				fill_crrset(e, &rr);
+				fn(arg, &rr);
+			}
+}
+
 /* ------------------------------------------------------------------ */
 /* negative entries                                                    */
 /* ------------------------------------------------------------------ */

@@ -36,6 +36,7 @@ typedef struct fview {
 	const chain_rr *auth;
 	int nauth;
 	const res_addr *from;         /* who sent it (trace), or NULL */
+	const chain_rr *soa;       /* of a negative answer */
 } fview;
 
 typedef struct walk_out {
@@ -100,6 +101,7 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		v->auth = t->fx.auth;
 		v->nauth = t->fx.nauth;
 		v->from = &t->fx.from;
+		v->soa = &t->fx.soa;
 		return W_DONE;
 	}
 	if (t->nfetch >= MAX_FETCH || t->depth >= MAX_DEPTH) {
@@ -228,6 +230,24 @@ static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
 		}
 	}
 	return n;
+}
+
+/* RFC 8198: a validated denial goes into the aggressive NSEC cache
+ * (before any kt_put: e points into the key table). */
+static void nsec_keep(res_ctx *r, const uint8_t *zn, const res_kent *e,
+		      const chain_rr *auth, int nauth, const res_nsec_set *ns,
+		      size_t n, const chain_rr *soa, uint32_t neg_ttl,
+		      uint64_t now)
+{
+	res_nsec_in in = {
+		.zone = zn, .keys = e->keys, .klen = e->klen,
+		.kcount = e->kcount, .auth = auth, .nauth = nauth, .ok = ns,
+		.nok = n, .soa = soa, .neg_ttl = neg_ttl,
+		.no_timecheck = r->cfg.no_timecheck,
+	};
+
+	if (r->nsec && r->cache && n)
+		res_nsec_store(r->nsec, r->cache, &in, now);
 }
 
 static void kt_put(res_ctx *r, const uint8_t *name, uint8_t state,
@@ -385,21 +405,28 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 		ds_trace(r, &v, d, z, ze, ns, n);
 	if (v.rcode == DNS_R_NXDOMAIN) {
 		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
-		if (vr.sec == RES_SEC_SECURE)
+		if (vr.sec == RES_SEC_SECURE) {
+			nsec_keep(r, z, ze, v.auth, v.nauth, ns, n, v.soa,
+				  v.ttl, now);
 			kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
-		else if (vr.sec == RES_SEC_INSECURE)
+		} else if (vr.sec == RES_SEC_INSECURE) {
 			kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl,
 			       now);
-		else
+		} else {
 			goto bogus;
+		}
 		return W_DONE;
 	}
 	vr = res_val_denial(3, d, DNS_T_DS, z, ns, n);
 	if (vr.sec == RES_SEC_SECURE || vr.sec == RES_SEC_INSECURE) {
+		if (vr.sec == RES_SEC_SECURE)
+			nsec_keep(r, z, ze, v.auth, v.nauth, ns, n, v.soa,
+				  v.ttl, now);
 		kt_put(r, d, RES_KS_INSECURE, 0, vr.why, NULL, v.ttl, now);
 		return W_DONE;
 	}
 	if (res_val_denial(2, d, DNS_T_DS, z, ns, n).sec == RES_SEC_SECURE) {
+		nsec_keep(r, z, ze, v.auth, v.nauth, ns, n, v.soa, v.ttl, now);
 		kt_put(r, d, RES_KS_NOCUT, 0, "", NULL, v.ttl, now);
 		return W_DONE;
 	}
@@ -567,6 +594,9 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64);
 		vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone, ns, n);
 		t->neg_sec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_SECURE)
+			nsec_keep(r, w.zone, w.e, t->auth, t->nauth, ns, n,
+				  &t->soa_sig, res_neg_ttl(r, t), now);
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
 			set_bogus(t, vr.ede, why);

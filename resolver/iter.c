@@ -75,6 +75,69 @@ static int step_dname(res_ctx *r, res_task *t, uint64_t now, int *rc)
 	return 1;
 }
 
+/* A copy of a cached RRset (data and RRSIGs) as a chain_rr. */
+static int crr_copy(chain_rr *d, const res_crrset *c, uint32_t ttl)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = malloc(c->len ? c->len : 1);
+	d->sigs = malloc(c->siglen ? c->siglen : 1);
+	if (!d->data || !d->sigs) {
+		res_crr_free(d);
+		return -1;
+	}
+	memcpy(d->data, c->data, c->len);
+	memcpy(d->sigs, c->sigs, c->siglen);
+	name_copy(d->owner, c->lname);
+	d->type = c->type;
+	d->count = c->count;
+	d->len = c->len;
+	d->ttl = ttl;
+	d->sigcount = c->sigcount;
+	d->siglen = c->siglen;
+	d->vsec = RES_SEC_SECURE;
+	return 0;
+}
+
+static const res_forward *find_forward(const res_ctx *r,
+				       const uint8_t *name);
+
+/*
+ * RFC 8198: the name lies in a validated NSEC/NSEC3 range the cache
+ * holds (nsec_cache.c): NXDOMAIN or NODATA with that proof and the SOA,
+ * secure, without asking upstream.  For fetches too (a DS denial), so
+ * an insecure delegation is not proven again on every query.
+ */
+static int step_nsec(res_ctx *r, res_task *t, uint64_t now)
+{
+	const res_forward *f;
+	res_nsec_proof p;
+
+	if (!r->nsec || r->cfg.no_negcache ||
+	    res_keys_nta(r->keys, t->sname) ||
+	    !res_nsec_lookup(r->nsec, r->cache, t->sname, t->qtype, now, &p))
+		return STEP_MISS;
+	/* a --server=/domain/ rule below the zone of the proof sends the
+	 * name elsewhere (a private view): that zone does not speak for it */
+	f = find_forward(r, t->sname);
+	if (f && wire_name_labels(f->domain) >
+	    wire_name_labels(p.soa.lname))
+		return STEP_MISS;
+	if (res_task_set_soa(t, p.soa.lname, p.soa.data + 2,
+			     wire_get16(p.soa.data), p.ttl) < 0)
+		return STEP_MISS;
+	res_crr_free(&t->soa_sig);
+	if (crr_copy(&t->soa_sig, &p.soa, p.ttl) < 0)
+		return STEP_MISS;
+	for (int i = 0; i < p.nrr && t->nauth < MAX_AUTH; i++)
+		if (crr_copy(&t->auth[t->nauth], &p.rr[i], p.ttl) == 0)
+			t->nauth++;
+	t->neg_sec = RES_SEC_SECURE;
+	name_copy(t->neg_name, t->sname);
+	r->st.nsec_synth++;
+	res_task_finish(r, t, p.rcode, now);
+	return STEP_DONE;
+}
+
 /* Answer from the RRset / negative cache as far as it goes. */
 static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 {
@@ -129,7 +192,7 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 		res_task_finish(r, t, nx ? DNS_R_NXDOMAIN : DNS_R_NOERROR, now);
 		return STEP_DONE;
 	}
-	return STEP_MISS;
+	return step_nsec(r, t, now);
 }
 
 static const res_forward *find_forward(const res_ctx *r,

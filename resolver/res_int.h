@@ -35,7 +35,8 @@
  *               and put into the answer cache (-> action.c, cache.c)
  *   action.c    the action queue the shell drains; random bytes
  *
- * Below all of them, calling none of the files above: cache.c,
+ * Below all of them, calling none of the files above: nsec_cache.c
+ * (RFC 8198; -> cache.c, validate.c, denial.c), cache.c,
  * validate.c, denial.c (-> validate.c), trust.c, servers.c, limits.c,
  * cookie.c, policy.c, trace.c, rfc5011.c (-> trust.c); they know
  * nothing of tasks.
@@ -180,6 +181,11 @@ int res_cache_deserialize(res_cache *c, const uint8_t *buf, size_t len,
 			  uint64_t now_ms);
 size_t res_cache_count(const res_cache *c);
 size_t res_cache_bytes(const res_cache *c);
+/* Call fn for every unexpired RRset of type (nsec_cache.c rebuilds its
+ * index with it after a load).  fn must not change the cache. */
+void res_cache_each_rrset(res_cache *c, uint16_t type, uint64_t now_ms,
+			  void (*fn)(void *arg, const res_crrset *rr),
+			  void *arg);
 
 /* ------------------------------------------------------------------ */
 /* validate.c, denial.c: DNSSEC primitives (RFC 4033-4035, 5155,     */
@@ -440,6 +446,7 @@ typedef struct fetch_res {
 	int nauth;
 	uint32_t ttl;              /* negative TTL */
 	res_addr from;             /* the server that answered (trace) */
+	chain_rr soa;              /* its SOA RRset with RRSIGs */
 } fetch_res;
 
 typedef struct res_tried {
@@ -552,6 +559,7 @@ struct res_ctx {
 	int sync_done;
 	res_msg *msg;              /* scratch: parsed upstream reply */
 	res_keys *keys;            /* trust anchors + key table (--dnssec) */
+	struct res_nsec *nsec;     /* RFC 8198 index (--dnssec) */
 	uint8_t *scratch;          /* 65535: replies, queries, RRsets */
 	uint8_t *sigscratch;
 	uint8_t *localbuf;         /* local data answers (cfg.local) */
@@ -669,6 +677,56 @@ void res_5011_apply(res_ctx *r);
 uint64_t res_5011_next(const res_5011 *m);
 size_t res_5011_due(res_5011 *m, uint64_t now_ms,
 		    uint8_t (*zones)[WIRE_MAXNAME], size_t max);
+/* ---- nsec_cache.c: aggressive use of the validated cache ---- */
+
+/*
+ * RFC 8198: validated NSEC/NSEC3 RRsets of negative answers (and the
+ * zone's SOA) go into the RRset cache, indexed per zone in canonical
+ * (NSEC) or hash (NSEC3) order, so a name the cache misses can be proven
+ * NXDOMAIN / NODATA from them (denial.c) without asking upstream.  Not
+ * NSEC3 opt-out or > 150 iterations.  Calls cache.c, validate.c,
+ * denial.c only.
+ */
+typedef struct res_nsec res_nsec;
+
+/* max_entries bounds the index (names of cached NSEC/NSEC3 owners). */
+res_nsec *res_nsec_new(uint32_t max_entries);
+void res_nsec_free(res_nsec *nc);
+/* Forget the index and build it again from the validated NSEC/NSEC3
+ * RRsets the cache holds (after res_cache_deserialize or a swap). */
+void res_nsec_rebuild(res_nsec *nc, res_cache *c, uint64_t now_ms);
+
+/* A negative answer whose denial validated, from zone (secure, keys). */
+typedef struct res_nsec_in {
+	const uint8_t *zone;
+	const uint8_t *keys;       /* the zone's validated DNSKEY RRset */
+	uint32_t klen;
+	uint16_t kcount;
+	const chain_rr *auth;      /* its NSEC/NSEC3 RRsets with RRSIGs */
+	int nauth;
+	const res_nsec_set *ok;    /* the records of auth that validated */
+	size_t nok;
+	const chain_rr *soa;       /* its SOA RRset with RRSIGs */
+	uint32_t neg_ttl;          /* the answer's negative TTL */
+	int no_timecheck;
+} res_nsec_in;
+/* Keep what in proves (the SOA is verified here with keys). */
+void res_nsec_store(res_nsec *nc, res_cache *c, const res_nsec_in *in,
+		    uint64_t now_ms);
+
+enum { RES_NSEC_PROOF_MAX = 4 };
+/* A proof from the cache (pointers into the cache: valid until the next
+ * cache call that may evict). */
+typedef struct res_nsec_proof {
+	int rcode;                 /* DNS_R_NXDOMAIN, or NOERROR (NODATA) */
+	uint32_t ttl;              /* life left: min of records, SOA, MINIMUM */
+	res_crrset soa;            /* the zone's SOA RRset with RRSIGs */
+	res_crrset rr[RES_NSEC_PROOF_MAX];  /* NSEC/NSEC3 RRsets */
+	int nrr;
+} res_nsec_proof;
+/* 1 with a proof that (lname, qtype) does not exist, else 0. */
+int res_nsec_lookup(res_nsec *nc, res_cache *c, const uint8_t *lname,
+		    uint16_t qtype, uint64_t now_ms, res_nsec_proof *out);
 
 /* ---- action.c: the action queue, random bytes ---- */
 

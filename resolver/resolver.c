@@ -123,8 +123,17 @@ res_ctx *res_new(const res_cfg *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (cfg->dnssec && anchors_new(r, cfg, err, errlen) < 0)
-		goto fail;
+	if (cfg->dnssec) {
+		if (anchors_new(r, cfg, err, errlen) < 0)
+			goto fail;
+		/* RFC 8198 aggressive NSEC, as unbound's aggressive-nsec */
+		r->nsec = res_nsec_new(cfg->cache_entries ?
+				       cfg->cache_entries : 10000);
+		if (!r->nsec) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
 	return r;
 fail:
 	res_free(r);
@@ -155,6 +164,7 @@ void res_free(res_ctx *r)
 	res_srv_free(r->srv);
 	res_keys_free(r->keys);
 	res_5011_free(r->ta5011);
+	res_nsec_free(r->nsec);
 	res_ctab_free(r->zload);
 	res_ctab_free(r->cload);
 	free(r->msg);
@@ -586,7 +596,10 @@ int res_cache_save(const res_ctx *r, uint64_t now_ms, uint8_t **out,
 int res_cache_load(res_ctx *r, const uint8_t *buf, size_t len,
 		   uint64_t now_ms)
 {
-	return res_cache_deserialize(r->cache, buf, len, now_ms);
+	int n = res_cache_deserialize(r->cache, buf, len, now_ms);
+
+	res_nsec_rebuild(r->nsec, r->cache, now_ms);
+	return n;
 }
 
 void res_cache_take(res_ctx *r, res_ctx *old)
@@ -595,6 +608,12 @@ void res_cache_take(res_ctx *r, res_ctx *old)
 
 	r->cache = old->cache;
 	old->cache = c;
+	if (r->nsec && old->nsec) {     /* the index goes with its cache */
+		res_nsec *n = r->nsec;
+
+		r->nsec = old->nsec;
+		old->nsec = n;
+	}
 }
 
 const res_stats *res_get_stats(const res_ctx *r)

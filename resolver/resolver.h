@@ -285,7 +285,9 @@ typedef struct res_stats {
 		 client_limited,   /* dropped: client_max for the client */
 		 fast_failed,      /* SERVFAIL at once: servers dead/busy */
 		 cookie_spoofed,   /* responses with a wrong client cookie */
-		 badcookie;        /* BADCOOKIE responses (retried) */
+		 badcookie,        /* BADCOOKIE responses (retried) */
+		 nsec_synth;       /* negative answers from cached NSEC
+				      ranges, not asked (RFC 8198) */
 } res_stats;
 const res_stats *res_get_stats(const res_ctx *r);
 

@@ -49,6 +49,7 @@ void res_fx_clear(fetch_res *f)
 	res_crr_free(&f->rr);
 	for (int i = 0; i < f->nauth; i++)
 		res_crr_free(&f->auth[i]);
+	res_crr_free(&f->soa);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -447,6 +448,9 @@ static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
 	f->nauth = t->nauth;
 	f->ttl = res_neg_ttl(r, t);
 	f->from = t->from;
+	f->soa = t->soa_sig;       /* the SOA RRset, for nsec_cache.c */
+	t->soa_sig.data = NULL;
+	t->soa_sig.sigs = NULL;
 }
 
 /* A task is done: answer its clients, wake its parent, drop its work. */
