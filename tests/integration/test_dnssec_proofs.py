@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""DNSSEC proofs (issue 12 items 1, 2 and 7) over netsim's loopback internet.
+
+Every RRset a validated answer relies on must verify: the SOA and the
+NSEC/NSEC3 records (and their RRSIGs) of negative and wildcard answers.
+A cached validated answer keeps its proofs as long as it is served with
+AD (its TTL is capped by theirs), and a DO client always gets them.
+NSEC3 opt-out spans never give AD.
+
+Zones of this file (netsim hosts 22-25):
+
+  badsoa.test.       [22] signed ECDSA, NSEC; the SOA's RRSIG is corrupted
+                          in the served file; kid.badsoa.test. is an
+                          unsigned delegation (no DS)
+  proofs.test.       [23] signed ECDSA, NSEC, proxied: each case scripts
+                          its replies (NSEC TTLs, broken or missing RRSIGs)
+  optout.test.       [24] signed ECDSA, NSEC3 with opt-out on every record
+                          (ldns-signzone -p); unsig.optout.test. unsigned
+  kid.badsoa.test.,
+  unsig.optout.test. [25] unsigned
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dvtest as T  # noqa: E402
+from dvtest import case, check, eq  # noqa: E402
+import netsim  # noqa: E402
+
+import dns.dnssec  # noqa: E402
+import dns.edns  # noqa: E402
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.rdataclass  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.rrset  # noqa: E402
+
+TTL = netsim.TTL
+_net = [None, None]         # NetSim, start error
+_live = []
+
+
+def _customize(net):
+    Z = net.zones
+    Z["badsoa.test."] = netsim.Zone("badsoa.test.", [22], sign="ecdsa",
+                                    corrupt=("badsoa.test.", "SOA"))
+    Z["badsoa.test."].records += [
+        "www.badsoa.test. %d IN A 192.0.2.22" % TTL]
+    Z["kid.badsoa.test."] = netsim.Zone("kid.badsoa.test.", [25])
+    Z["kid.badsoa.test."].records += [
+        "www.kid.badsoa.test. %d IN A 192.0.2.25" % TTL]
+    Z["proofs.test."] = netsim.Zone("proofs.test.", [23], sign="ecdsa",
+                                    proxied=True)
+    Z["proofs.test."].records += [
+        "www.proofs.test. %d IN A 192.0.2.23" % TTL,
+        "*.w.proofs.test. %d IN A 192.0.2.77" % TTL,
+        "*.n.proofs.test. %d IN A 192.0.2.78" % TTL,
+        "*.c.proofs.test. %d IN A 192.0.2.79" % TTL,
+        "*.s.proofs.test. %d IN A 192.0.2.80" % TTL,
+    ]
+    Z["optout.test."] = netsim.Zone("optout.test.", [24], sign="ecdsa",
+                                    nsec3=True, optout=True)
+    Z["optout.test."].records += [
+        "www.optout.test. %d IN A 192.0.2.24" % TTL,
+        "*.wild.optout.test. %d IN A 192.0.2.124" % TTL,
+    ]
+    Z["unsig.optout.test."] = netsim.Zone("unsig.optout.test.", [25])
+    Z["unsig.optout.test."].records += [
+        "www.unsig.optout.test. %d IN A 192.0.2.125" % TTL]
+
+
+def _optout_chain(path, z, delegation):
+    """Leave the unsigned delegation out of z's NSEC3 chain, as an opt-out
+    signer does (RFC 5155 7.1; BIND's -A, Knot's nsec3-opt-out):
+    ldns-signzone -p sets the opt-out flag but keeps every delegation in
+    the chain.  The NSEC3 before it then spans it and is signed again
+    with the zone's ZSK."""
+    import base64
+    import dns.dnssec
+    import dns.name
+    import dns.rdatatype
+    import dns.zone
+    from cryptography.hazmat.primitives.asymmetric import ec
+    origin = dns.name.from_text(z.name)
+    zone = dns.zone.from_file(path, origin=origin, relativize=False)
+    param = zone.find_rdataset(origin, "NSEC3PARAM")[0]
+    h = dns.dnssec.nsec3_hash(delegation, param.salt, param.iterations,
+                              param.algorithm)
+    gone = dns.name.from_text(h.lower(), origin)
+    gone_next = zone.find_rdataset(gone, "NSEC3")[0].next
+    hb = base64.b32hexdecode(h.upper())
+    prev = None
+    for name, node in zone.nodes.items():
+        rds = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.NSEC3)
+        if rds is not None and rds[0].next == hb:
+            prev, prev_rds = name, rds
+    if prev is None:
+        raise netsim.NetSimError("no NSEC3 before %s" % delegation)
+    del zone.nodes[gone]
+    nsec3 = prev_rds[0].replace(next=gone_next)
+    ttl = prev_rds.ttl
+    prev_rds.clear()
+    prev_rds.add(nsec3, ttl)
+    node = zone.nodes[prev]
+    old = [rd for rd in node.get_rdataset(dns.rdataclass.IN,
+                                          dns.rdatatype.RRSIG,
+                                          dns.rdatatype.NSEC3)][0]
+    node.delete_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG,
+                         dns.rdatatype.NSEC3)
+    dnskey = [k for k in zone.find_rdataset(origin, "DNSKEY")
+              if dns.dnssec.key_id(k) == old.key_tag][0]
+    with open(z.zsk + ".private") as f:
+        pk = [ln.split(":", 1)[1].strip() for ln in f
+              if ln.startswith("PrivateKey:")][0]
+    key = ec.derive_private_key(int.from_bytes(base64.b64decode(pk), "big"),
+                                ec.SECP256R1())
+    sig = dns.dnssec.sign((prev, prev_rds), key, origin, dnskey,
+                          inception=old.inception,
+                          expiration=old.expiration)
+    node.find_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG,
+                       dns.rdatatype.NSEC3, create=True).add(sig, ttl)
+    zone.to_file(path, relativize=False)
+
+
+class _Net(netsim.NetSim):
+    def _sign(self, z, unsigned, expired=None):
+        out = super()._sign(z, unsigned, expired)
+        if z.name == "optout.test.":
+            _optout_chain(out, z, "unsig.optout.test.")
+        return out
+
+
+def net():
+    if _net[1] is not None:
+        raise T.TestFailure("netsim did not start: %s" % _net[1])
+    if _net[0] is None:
+        try:
+            _net[0] = _Net(customize=_customize).start()
+        except Exception as e:
+            _net[1] = e
+            raise T.TestFailure("netsim did not start: %s" % e)
+    return _net[0]
+
+
+def resolver(extra=()):
+    """A fresh validating resolver (empty cache) over the netsim internet;
+    the previous case's resolver is stopped first."""
+    n = net()
+    while _live:
+        _live.pop().stop()
+    n.zones["proofs.test."].proxy = None
+    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
+            "--allow-loopback-upstream", "--state-dir=" + T.tmpdir(),
+            "--dnssec", "--trust-anchor-file=" + n.trust_anchor_path]
+    s = T.Server(args=args + list(extra))
+    _live.append(s)
+    return s
+
+
+def ask(r, name, rdtype="A", do=True, cd=False, ad=False):
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
+                               want_dnssec=do)
+    q.flags |= dns.flags.RD
+    if ad:
+        q.flags |= dns.flags.AD
+    if cd:
+        q.flags |= dns.flags.CD
+    return dns.query.udp(q, r.addr(), port=r.port, timeout=5.0)
+
+
+def ede_codes(m):
+    return [o.code for o in m.options if isinstance(o, dns.edns.EDEOption)]
+
+
+def answer_of(m, name, rdtype):
+    return T.rdatas(m.answer, name, rdtype)
+
+
+def auth_types(m):
+    return sorted(set(dns.rdatatype.to_text(rr.rdtype) for rr in m.authority))
+
+
+def bogus(m, codes=(6,), what=""):
+    """SERVFAIL without AD, with one of the EDE codes."""
+    T.expect(m, "SERVFAIL")
+    check(not T.has_flag(m, "AD"), "AD on SERVFAIL: " + T.short(m))
+    check(any(c in codes for c in ede_codes(m)),
+          "%s: EDE %r, want one of %r: %s" % (what, ede_codes(m), codes,
+                                               T.short(m)))
+
+
+def secure(m, rc="NOERROR", what=""):
+    T.expect(m, rc)
+    check(T.has_flag(m, "AD"), "%s: AD not set: %s" % (what, T.short(m)))
+
+
+def insecure(m, rc="NOERROR", what=""):
+    T.expect(m, rc)
+    check(not T.has_flag(m, "AD"), "%s: AD set: %s" % (what, T.short(m)))
+
+
+def with_proof(m, what):
+    """AD answers to a DO client carry their NSEC/NSEC3 proofs."""
+    check(not T.has_flag(m, "AD") or
+          any(rr.rdtype in (dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
+              for rr in m.authority),
+          "%s: AD without the NSEC proof: %s" % (what, T.short(m)))
+
+
+# ----------------------------------------------------- scripted replies ---
+
+def _qname(q):
+    return q.question[0].name.to_text().lower()
+
+
+def _qtype(q):
+    return q.question[0].rdtype
+
+
+def _sigs_of(section, covered):
+    return [rr for rr in section if rr.rdtype == dns.rdatatype.RRSIG
+            and rr.covers == covered]
+
+
+def _break_sig(rrset):
+    """The same RRSIG RRset with one byte of each signature flipped."""
+    out = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype,
+                          rrset.covers)
+    for rd in rrset:
+        sig = bytearray(rd.signature)
+        sig[len(sig) // 2] ^= 0x55
+        out.add(rd.replace(signature=bytes(sig)), rrset.ttl)
+    return out
+
+
+def _set_ttl(section, rdtype, ttl):
+    for rr in section:
+        if rr.rdtype == rdtype or (rr.rdtype == dns.rdatatype.RRSIG and
+                                   rr.covers == rdtype):
+            rr.ttl = ttl
+
+
+def _backend(name, rdtype):
+    """A DO query to proofs.test.'s own NSD (behind the proxy)."""
+    n = net()
+    q = dns.message.make_query(name, rdtype, want_dnssec=True)
+    return dns.query.tcp(q, n.addr(23 + 100), port=53, timeout=3)
+
+
+def hook_for(names, fn):
+    """A proxy hook applying fn(reply) to replies for the given qnames."""
+    def hook(q, reply):
+        if reply is not None and _qname(q) in names:
+            fn(q, reply)
+        return reply
+    return hook
+
+
+# ------------------------------------------------- item 1: bogus proofs ---
+
+@case
+def nsec3_optout_never_ad():
+    """optout.test. has opt-out set on every NSEC3: a denial that relies
+    on a covering NSEC3 (NXDOMAIN, wildcard, wildcard NODATA, DS of an
+    unsigned delegation) is insecure at best; data that is signed, and a
+    NODATA proven by a matching NSEC3, keep AD."""
+    r = resolver()
+    secure(ask(r, "www.optout.test."), what="signed data in the zone")
+    secure(ask(r, "www.optout.test.", "MX"),
+           what="NODATA from a matching NSEC3")
+    insecure(ask(r, "nope.optout.test."), "NXDOMAIN",
+             what="NXDOMAIN under opt-out")
+    m = ask(r, "x.wild.optout.test.")
+    insecure(m, what="wildcard answer under opt-out")
+    eq(answer_of(m, "x.wild.optout.test.", "A"), ["192.0.2.124"],
+       "wildcard A")
+    insecure(ask(r, "y.wild.optout.test.", "MX"),
+             what="wildcard NODATA under opt-out")
+    m = ask(r, "unsig.optout.test.", "DS")
+    insecure(m, what="DS of an unsigned delegation in an opt-out span")
+    eq(len(m.answer), 0, "DS answer")
+    h = dns.dnssec.nsec3_hash("unsig.optout.test.", netsim.NSEC3_SALT,
+                              netsim.NSEC3_ITER, 1).lower()
+    check(any(rr.rdtype == dns.rdatatype.NSEC3 for rr in m.authority) and
+          not any(rr.name.labels[0].decode().lower() == h
+                  for rr in m.authority),
+          "the DS denial is not an opt-out span: " + T.short(m))
+    m = ask(r, "www.unsig.optout.test.")
+    insecure(m, what="data below an opt-out delegation")
+    eq(answer_of(m, "www.unsig.optout.test.", "A"), ["192.0.2.125"],
+       "unsigned child data")
+    insecure(ask(r, "nope.unsig.optout.test."), "NXDOMAIN",
+             what="NXDOMAIN below an opt-out delegation")
+
+
+if __name__ == "__main__":
+    try:
+        T.run()
+    finally:
+        while _live:
+            _live.pop().stop()
+        if _net[0] is not None:
+            _net[0].stop()
