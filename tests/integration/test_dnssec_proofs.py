@@ -261,6 +261,111 @@ def hook_for(names, fn):
 # ------------------------------------------------- item 1: bogus proofs ---
 
 @case
+def bogus_soa_sig_on_nodata_and_nxdomain():
+    """The SOA RRSIG of badsoa.test. does not verify: NODATA and NXDOMAIN
+    answers that carry it are bogus, not NOERROR/NXDOMAIN with AD."""
+    r = resolver()
+    m = ask(r, "www.badsoa.test.", "A")
+    secure(m, what="positive answer in badsoa.test.")
+    bogus(ask(r, "www.badsoa.test.", "MX"), what="NODATA with a bad SOA sig")
+    bogus(ask(r, "nope.badsoa.test.", "A"),
+          what="NXDOMAIN with a bad SOA sig")
+    # also without DO: validation does not depend on the client
+    bogus(ask(r, "nope2.badsoa.test.", "A", do=False),
+          what="NXDOMAIN with a bad SOA sig, no DO")
+    # CD: the data anyway, without AD
+    m = ask(r, "www.badsoa.test.", "MX", cd=True)
+    insecure(m, what="CD on a bogus NODATA")
+
+
+@case
+def bogus_soa_sig_on_ds_nodata():
+    """A DS query for an unsigned delegation: the NODATA comes from the
+    parent, badsoa.test., whose SOA RRSIG is broken: bogus.  A name below
+    the delegation relies on that same denial of the DS: bogus too."""
+    r = resolver()
+    bogus(ask(r, "kid.badsoa.test.", "DS"),
+          what="DS NODATA with a bad SOA sig")
+    r = resolver()
+    bogus(ask(r, "www.kid.badsoa.test.", "A"),
+          what="an unsigned child whose DS denial has a bad SOA sig")
+
+
+@case
+def bogus_nsec_sig_servfail():
+    """The NSEC of a NODATA / NXDOMAIN answer with a broken signature."""
+    n = net()
+    r = resolver()
+
+    def breaknsec(q, reply):
+        for s in _sigs_of(reply.authority, dns.rdatatype.NSEC):
+            reply.authority[reply.authority.index(s)] = _break_sig(s)
+    n.zones["proofs.test."].proxy = hook_for(
+        ("www.proofs.test.", "nope.proofs.test."), breaknsec)
+    bogus(ask(r, "www.proofs.test.", "MX"), what="NODATA, NSEC sig broken")
+    bogus(ask(r, "nope.proofs.test.", "A"), what="NXDOMAIN, NSEC sig broken")
+
+
+@case
+def extra_bogus_nsec_in_authority():
+    """An answer whose proof holds but whose authority section also has an
+    NSEC whose signature does not verify: every RRset must verify."""
+    n = net()
+    r = resolver()
+    apex = _backend("proofs.test.", "NSEC")
+    extra = [rr for rr in apex.answer if rr.rdtype == dns.rdatatype.NSEC]
+    extra += [_break_sig(s) for s in
+              _sigs_of(apex.answer, dns.rdatatype.NSEC)]
+    check(len(extra) == 2, "no apex NSEC from the backend: %s" % apex)
+
+    def add(q, reply):
+        reply.authority += extra
+    n.zones["proofs.test."].proxy = hook_for(("www.proofs.test.",), add)
+    bogus(ask(r, "www.proofs.test.", "MX"),
+          what="NODATA with an extra NSEC whose sig is broken")
+
+
+@case
+def soa_without_rrsig_servfail():
+    """A negative answer from a signed zone whose SOA has no RRSIG."""
+    n = net()
+    r = resolver()
+
+    def strip(q, reply):
+        for s in _sigs_of(reply.authority, dns.rdatatype.SOA):
+            reply.authority.remove(s)
+    n.zones["proofs.test."].proxy = hook_for(
+        ("www.proofs.test.", "nope.proofs.test."), strip)
+    bogus(ask(r, "www.proofs.test.", "MX"), codes=(6, 10),
+          what="NODATA, SOA without RRSIG")
+    bogus(ask(r, "nope.proofs.test.", "A"), codes=(6, 10),
+          what="NXDOMAIN, SOA without RRSIG")
+
+
+@case
+def bogus_wildcard_proof_servfail():
+    """A wildcard answer whose NSEC (the proof that no closer name
+    exists) has a broken signature."""
+    n = net()
+    r = resolver()
+
+    def breaknsec(q, reply):
+        for s in _sigs_of(reply.authority, dns.rdatatype.NSEC):
+            reply.authority[reply.authority.index(s)] = _break_sig(s)
+    n.zones["proofs.test."].proxy = hook_for(("a.s.proofs.test.",),
+                                             breaknsec)
+    bogus(ask(r, "a.s.proofs.test."), what="wildcard, NSEC sig broken")
+
+
+# ------------------------------------ item 2: cached answers and proofs ---
+
+def _nsec_ttl_hook(names, ttl):
+    def short(q, reply):
+        _set_ttl(reply.authority, dns.rdatatype.NSEC, ttl)
+    return hook_for(names, short)
+
+
+@case
 def nsec3_optout_never_ad():
     """optout.test. has opt-out set on every NSEC3: a denial that relies
     on a covering NSEC3 (NXDOMAIN, wildcard, wildcard NODATA, DS of an
