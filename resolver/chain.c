@@ -232,6 +232,23 @@ static res_val_result proof_rrset(const res_ctx *r, const chain_rr *a,
 		      a->owner, what);
 }
 
+/* A wildcard expansion c is only secure with its NSEC/NSEC3 proof: it
+ * lives no longer than the proof does (RFC 4035 5.3.4, RFC 8198 5.4 in
+ * spirit), so that a cached answer is never served with AD without it. */
+static void proof_ttl_cap(const res_ctx *r, res_task *t, chain_rr *c,
+			  uint64_t now)
+{
+	for (int i = 0; i < t->nauth; i++) {
+		chain_rr *a = &t->auth[i];
+
+		sig_ttl_cap(r, t, a, now);
+		if (a->ttl < c->ttl)
+			c->ttl = a->ttl;
+	}
+	if (c->ttl < t->min_ttl)
+		t->min_ttl = c->ttl;
+}
+
 /* NSEC/NSEC3 RRsets of auth that validate with the keys of zone zn, as a
  * list of single records.  Returns the count (out has max slots).  Every
  * one of them must verify (RFC 4035 5: an answer is no better than the
@@ -510,6 +527,8 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 			set_bogus(t, vr.ede, why);
 		} else if (vr.sec == RES_SEC_SECURE) {
 			sig_ttl_cap(r, t, c, now);
+			if (wc[0])
+				proof_ttl_cap(r, t, c, now);
 		}
 	}
 	if (r->cache && !c->synth)
@@ -580,6 +599,8 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
 			set_bogus(t, vr.ede, why);
 		}
+		for (int i = 0; vr.sec == RES_SEC_SECURE && i < t->nauth; i++)
+			sig_ttl_cap(r, t, &t->auth[i], now);   /* res_neg_ttl */
 	}
 	if (r->cache)
 		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,

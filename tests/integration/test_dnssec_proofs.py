@@ -366,6 +366,108 @@ def _nsec_ttl_hook(names, ttl):
 
 
 @case
+def cached_wildcard_keeps_its_proof():
+    """Wildcard answer: A TTL 300, its NSEC TTL 10.  While it is served
+    with AD a DO client gets the NSEC; the answer lives no longer than
+    its proof (RFC 8198 5.4 spirit: min of the TTLs)."""
+    n = net()
+    r = resolver()
+    n.zones["proofs.test."].proxy = _nsec_ttl_hook(("a.w.proofs.test.",), 10)
+    m = ask(r, "a.w.proofs.test.")
+    secure(m, what="wildcard answer")
+    eq(answer_of(m, "a.w.proofs.test.", "A"), ["192.0.2.77"], "wildcard A")
+    with_proof(m, "first wildcard answer")
+    check(all(rr.ttl <= 10 for rr in m.answer),
+          "answer TTL above its proof's (10): " + T.short(m))
+    n.settle()
+    since = time.time()
+    r.move_clock(20)
+    m = ask(r, "a.w.proofs.test.")
+    secure(m, what="wildcard answer after the proof's TTL")
+    with_proof(m, "wildcard answer after the proof's TTL")
+    n.settle()
+    check(("a.w.proofs.test.", "A") in
+          [(a.lower(), b) for a, b in n.query_log("proofs.test.", since)],
+          "the expired proof was not fetched again")
+
+
+@case
+def wildcard_proof_ttl_zero():
+    """The NSEC of a wildcard answer with TTL 0: the answer is not
+    served from the cache with AD and without the NSEC."""
+    n = net()
+    r = resolver()
+    n.zones["proofs.test."].proxy = _nsec_ttl_hook(("b.n.proofs.test.",), 0)
+    m = ask(r, "b.n.proofs.test.")
+    secure(m, what="wildcard answer, NSEC TTL 0")
+    with_proof(m, "first answer")
+    r.move_clock(1)
+    for do in (True, False, True):
+        m = ask(r, "b.n.proofs.test.", do=do)
+        T.expect(m, "NOERROR")
+        eq(answer_of(m, "b.n.proofs.test.", "A"), ["192.0.2.78"], "again")
+        if do:
+            with_proof(m, "wildcard answer again")
+
+
+@case
+def do_client_gets_proof_after_non_do():
+    """A non-DO client first (the validated A goes into the cache), then
+    DO clients (also with CD): a wildcard answer with AD carries its
+    NSEC every time."""
+    r = resolver()
+    m = ask(r, "c.c.proofs.test.", do=False)
+    T.expect(m, "NOERROR")
+    eq(answer_of(m, "c.c.proofs.test.", "A"), ["192.0.2.79"], "non-DO")
+    m = ask(r, "c.c.proofs.test.")
+    secure(m, what="DO after non-DO")
+    with_proof(m, "DO after non-DO")
+    m = ask(r, "c.c.proofs.test.", cd=True)
+    with_proof(m, "DO+CD after non-DO")
+    m = ask(r, "c.c.proofs.test.")
+    with_proof(m, "DO, third time")
+
+
+@case
+def cached_negative_keeps_its_proof():
+    """NXDOMAIN whose NSECs have TTL 10 (SOA minimum 300): the negative
+    answer is not served with AD once its proofs have expired, and the
+    TTLs it shows never exceed theirs."""
+    n = net()
+    r = resolver()
+    n.zones["proofs.test."].proxy = _nsec_ttl_hook(
+        ("gone.proofs.test.", "www.proofs.test."), 10)
+    for name, rdtype, rc in (("gone.proofs.test.", "A", "NXDOMAIN"),
+                             ("www.proofs.test.", "TXT", "NOERROR")):
+        m = ask(r, name, rdtype)
+        secure(m, rc, what="negative answer")
+        with_proof(m, "negative answer")
+        check(all(rr.ttl <= 10 for rr in m.authority),
+              "authority TTL above the proof's (10): " + T.short(m))
+        m = ask(r, name, rdtype, do=False, ad=True)
+        secure(m, rc, what="negative answer, AD client")
+        check(all(rr.ttl <= 10 for rr in m.authority),
+              "SOA TTL above the proof's (10), no DO: " + T.short(m))
+    n.settle()
+    since = time.time()
+    r.move_clock(20)
+    for name, rdtype, rc in (("gone.proofs.test.", "A", "NXDOMAIN"),
+                             ("www.proofs.test.", "TXT", "NOERROR")):
+        m = ask(r, name, rdtype)
+        secure(m, rc, what="negative answer after its proof's TTL")
+        with_proof(m, "negative answer after its proof's TTL")
+        check(all(rr.ttl <= 10 for rr in m.authority),
+              "authority TTL above the proof's (10): " + T.short(m))
+    n.settle()
+    log = [(a.lower(), b) for a, b in n.query_log("proofs.test.", since)]
+    check(("gone.proofs.test.", "A") in log and
+          ("www.proofs.test.", "TXT") in log,
+          "negative answers with expired proofs not fetched again: %r" % log)
+
+
+# ------------------------------------------------ item 7: NSEC3 opt-out ---
+
+@case
 def nsec3_optout_never_ad():
     """optout.test. has opt-out set on every NSEC3: a denial that relies
     on a covering NSEC3 (NXDOMAIN, wildcard, wildcard NODATA, DS of an
