@@ -93,6 +93,7 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 	} else if (rcode == DNS_R_NXDOMAIN) {
 		on_negative(r, t, m, x, name, 1, now);
 	} else if (ch == CH_MOVED && !res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {
+		res_take_auth(r, t, m, x->zone);   /* a wildcard CNAME's proof */
 		name_copy(t->sname, name);   /* resolve the target afresh */
 		res_task_progress(r, t);
 	} else if (aa || x->fwd || res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {

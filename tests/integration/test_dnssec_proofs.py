@@ -59,6 +59,7 @@ def _customize(net):
         "*.n.proofs.test. %d IN A 192.0.2.78" % TTL,
         "*.c.proofs.test. %d IN A 192.0.2.79" % TTL,
         "*.s.proofs.test. %d IN A 192.0.2.80" % TTL,
+        "*.cn.proofs.test. %d IN CNAME www.sec.test." % TTL,
     ]
     Z["optout.test."] = netsim.Zone("optout.test.", [24], sign="ecdsa",
                                     nsec3=True, optout=True)
@@ -463,6 +464,22 @@ def cached_negative_keeps_its_proof():
     check(("gone.proofs.test.", "A") in log and
           ("www.proofs.test.", "TXT") in log,
           "negative answers with expired proofs not fetched again: %r" % log)
+
+
+@case
+def wildcard_cname_to_another_zone():
+    """A wildcard CNAME whose target is in another signed zone: the
+    wildcard's proof comes with the CNAME, the target's data from the
+    other zone's servers; both are secure, and the proof is kept."""
+    r = resolver()
+    m = ask(r, "x.cn.proofs.test.")
+    secure(m, what="wildcard CNAME to another zone")
+    eq(answer_of(m, "x.cn.proofs.test.", "CNAME"), ["www.sec.test."],
+       "the CNAME")
+    eq(answer_of(m, "www.sec.test.", "A"), ["192.0.2.11"], "the target")
+    with_proof(m, "wildcard CNAME to another zone")
+    m = ask(r, "y.cn.proofs.test.", do=False, ad=True)
+    secure(m, what="wildcard CNAME, no DO")
 
 
 # ------------------------------------------------ item 7: NSEC3 opt-out ---
