@@ -35,7 +35,6 @@ typedef struct fview {
 	uint16_t count, sigcount;
 	const chain_rr *auth;
 	int nauth;
-	const chain_rr *soa;          /* of a negative answer, or NULL */
 } fview;
 
 typedef struct walk_out {
@@ -96,7 +95,6 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		}
 		v->auth = t->fx.auth;
 		v->nauth = t->fx.nauth;
-		v->soa = t->fx.soa.data ? &t->fx.soa : NULL;
 		return W_DONE;
 	}
 	if (t->nfetch >= MAX_FETCH || t->depth >= MAX_DEPTH) {
@@ -386,10 +384,9 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 		       NULL, 5, now);
 		return W_DONE;
 	}
+	/* the NSECs must all verify; the SOA, no part of the proof here,
+	 * is left alone (as unbound does; a client's DS query checks it) */
 	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64, &vr);
-	if (vr.sec == RES_SEC_SECURE && v.soa &&
-	    wire_name_equal(v.soa->owner, z))
-		vr = proof_rrset(r, v.soa, z, ze, now);
 	if (vr.sec != RES_SEC_SECURE)
 		goto bogus;
 	if (v.rcode == DNS_R_NXDOMAIN) {

@@ -429,7 +429,6 @@ typedef struct fetch_res {
 	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
 	int nauth;
 	uint32_t ttl;              /* negative TTL */
-	chain_rr soa;              /* its SOA (one RR) with RRSIGs, if any */
 } fetch_res;
 
 typedef struct res_tried {

@@ -49,7 +49,6 @@ void res_fx_clear(fetch_res *f)
 	res_crr_free(&f->rr);
 	for (int i = 0; i < f->nauth; i++)
 		res_crr_free(&f->auth[i]);
-	res_crr_free(&f->soa);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -436,19 +435,6 @@ static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
 	}
 	f->nauth = t->nauth;
 	f->ttl = res_neg_ttl(r, t);
-	if (t->has_soa && (f->soa.data = malloc(2u + t->soa_len)) != NULL) {
-		/* the SOA goes with the denial: its signature is checked too */
-		wire_put16(f->soa.data, t->soa_len);
-		memcpy(f->soa.data + 2, t->soa, t->soa_len);
-		name_copy(f->soa.owner, t->soa_owner);
-		f->soa.type = DNS_T_SOA;
-		f->soa.count = 1;
-		f->soa.len = 2u + t->soa_len;
-		f->soa.sigs = t->soa_sig.sigs;
-		f->soa.siglen = t->soa_sig.siglen;
-		f->soa.sigcount = t->soa_sig.sigcount;
-		t->soa_sig.sigs = NULL;
-	}
 }
 
 /* A task is done: answer its clients, wake its parent, drop its work. */
