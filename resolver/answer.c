@@ -222,7 +222,8 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	    t->rcode == DNS_R_YXDOMAIN ||
 	    (r->cfg.no_negcache && (t->rcode == DNS_R_NXDOMAIN || an == 0)))
 		*ttl = 0;
-	else if (an && (clamp_ttl(r, t->min_ttl) < *ttl || !*ttl))
+	else if (an && (clamp_ttl(r, t->min_ttl) < *ttl || !ns ||
+			!res_task_negative(t, t->rcode)))
 		*ttl = clamp_ttl(r, t->min_ttl);   /* wildcard proofs included */
 	return w.len;
 }
