@@ -94,6 +94,17 @@ static int reply_chain(const res_ctx *r, wire_writer *w, const res_task *t,
 	return 0;
 }
 
+/* A negative answer lives no longer than the NSEC/NSEC3 records that
+ * prove it (RFC 9077 3): they go out with it to DO clients, and its AD
+ * rests on them. */
+static uint32_t proof_ttl(const res_task *t, uint32_t ttl)
+{
+	for (int i = 0; i < t->nauth; i++)
+		if (t->auth[i].ttl < ttl)
+			ttl = t->auth[i].ttl;
+	return ttl;
+}
+
 uint32_t res_neg_ttl(const res_ctx *r, const res_task *t)
 {
 	uint32_t ttl, min;
@@ -102,7 +113,7 @@ uint32_t res_neg_ttl(const res_ctx *r, const res_task *t)
 		return r->cfg.neg_ttl;
 	min = wire_get32(t->soa + t->soa_len - 4);
 	ttl = t->soa_ttl < min ? t->soa_ttl : min;
-	return clamp_ttl(r, ttl);
+	return proof_ttl(t, clamp_ttl(r, ttl));
 }
 
 /* OPT with an Extended DNS Error option (RFC 8914) when ede is set. */
@@ -229,8 +240,9 @@ static size_t reply_build(res_ctx *r, const res_task *t, const res_waiter *wt,
 	    t->rcode == DNS_R_YXDOMAIN ||
 	    (r->cfg.no_negcache && (t->rcode == DNS_R_NXDOMAIN || an == 0)))
 		*ttl = 0;
-	else if (an && (clamp_ttl(r, t->min_ttl) < *ttl || !ns))
-		*ttl = clamp_ttl(r, t->min_ttl);
+	else if (an && (clamp_ttl(r, t->min_ttl) < *ttl || !ns ||
+			!res_task_negative(t, t->rcode)))
+		*ttl = clamp_ttl(r, t->min_ttl);   /* wildcard proofs included */
 	return w.len;
 }
 

@@ -191,30 +191,100 @@ static void sig_ttl_cap(const res_ctx *r, res_task *t, chain_rr *c,
 		t->min_ttl = cap;
 }
 
-/* NSEC/NSEC3 RRsets of auth that validate with the zone's keys, as a
- * list of single records.  Returns the count (out has max slots). */
+static res_val_result mkres(res_sec sec, uint16_t ede, const char *why)
+{
+	res_val_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.sec = sec;
+	r.ede = ede;
+	snprintf(r.why, sizeof(r.why), "%s", why);
+	return r;
+}
+
+/* "<owner> <what>: <why>" as the reason of a failed check. */
+static res_val_result why_of(res_val_result vr, const uint8_t *owner,
+			     const char *what)
+{
+	char os[WIRE_MAXNAME * 4], why[sizeof(vr.why)];
+
+	wire_name_to_str(owner, os, sizeof(os));
+	snprintf(why, sizeof(why), "%.60s %s: %.60s", os, what, vr.why);
+	memcpy(vr.why, why, sizeof(vr.why));
+	return vr;
+}
+
+/* An RRset a proof relies on (an SOA, an NSEC/NSEC3 RRset of zone zn)
+ * checked with the zone's keys: SECURE, or BOGUS with the reason. */
+static res_val_result proof_rrset(const res_ctx *r, const chain_rr *a,
+				  const uint8_t *zn, const res_kent *e,
+				  uint64_t now)
+{
+	const char *what = a->type == DNS_T_SOA ? "SOA" :
+			   a->type == DNS_T_NSEC ? "NSEC" : "NSEC3";
+
+	if (a->vsec == RES_SEC_SECURE)
+		return mkres(RES_SEC_SECURE, 0, "verified");
+	if (!a->sigcount)
+		return why_of(mkres(RES_SEC_BOGUS, EDE_RRSIGS_MISSING,
+					 "no RRSIG in a signed zone"),
+			      a->owner, what);
+	return why_of(res_val_rrset(a->owner, a->type, a->data, a->len,
+				    a->count, a->sigs, a->siglen,
+				    a->sigcount, zn, e->keys, e->klen,
+				    e->kcount, now / 1000,
+				    r->cfg.no_timecheck, NULL),
+		      a->owner, what);
+}
+
+/* A wildcard expansion c is only secure with its NSEC/NSEC3 proof: it
+ * lives no longer than the proof does (RFC 4035 5.3.4, RFC 8198 5.4 in
+ * spirit), so that a cached answer is never served with AD without it. */
+static void proof_ttl_cap(const res_ctx *r, res_task *t, chain_rr *c,
+			  uint64_t now)
+{
+	for (int i = 0; i < t->nauth; i++) {
+		chain_rr *a = &t->auth[i];
+
+		sig_ttl_cap(r, t, a, now);
+		if (a->ttl < c->ttl)
+			c->ttl = a->ttl;
+	}
+	if (c->ttl < t->min_ttl)
+		t->min_ttl = c->ttl;
+}
+
+/* NSEC/NSEC3 RRsets of auth that validate with the keys of zone zn, as a
+ * list of single records.  Returns the count (out has max slots).  Every
+ * one of them must verify (RFC 4035 5: an answer is no better than the
+ * RRsets it carries): an RRset of zn whose signature fails, or one in
+ * zn without any RRSIG, puts the first such failure in *bad (else
+ * bad->sec is SECURE).  RRsets signed by another zone are left out. */
 static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
 			 const uint8_t *zn, const res_kent *e,
-			 uint64_t now, res_nsec_set *out, size_t max)
+			 uint64_t now, res_nsec_set *out, size_t max,
+			 res_val_result *bad)
 {
 	size_t n = 0;
 
+	*bad = mkres(RES_SEC_SECURE, 0, "");
 	for (int i = 0; i < nauth; i++) {
 		const chain_rr *a = &auth[i];
 		res_val_result vr;
 		uint8_t signer[WIRE_MAXNAME];
 		size_t p = 0;
 
-		if (!a->sigcount || !sig_signer(a->owner, a->sigs, a->siglen,
-						a->sigcount, signer) ||
-		    !wire_name_equal(signer, zn))
+		if (a->sigcount ? !sig_signer(a->owner, a->sigs, a->siglen,
+					      a->sigcount, signer) ||
+				  !wire_name_equal(signer, zn) :
+		    !wire_name_is_sub(a->owner, zn))
 			continue;
-		vr = res_val_rrset(a->owner, a->type, a->data, a->len,
-				   a->count, a->sigs, a->siglen, a->sigcount,
-				   zn, e->keys, e->klen, e->kcount,
-				   now / 1000, r->cfg.no_timecheck, NULL);
-		if (vr.sec != RES_SEC_SECURE)
+		vr = proof_rrset(r, a, zn, e, now);
+		if (vr.sec != RES_SEC_SECURE) {
+			if (bad->sec == RES_SEC_SECURE)
+				*bad = vr;
 			continue;
+		}
 		for (uint16_t k = 0; k < a->count && p + 2 <= a->len &&
 		     n < max; k++) {
 			uint16_t rl = wire_get16(a->data + p);
@@ -400,9 +470,13 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 				   EDE_DNSSEC_INDETERMINATE, why);
 		return W_DONE;
 	}
-	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64);
+	/* the NSECs must all verify; the SOA, no part of the proof here,
+	 * is left alone (as unbound does; a client's DS query checks it) */
+	n = auth_nsecs(r, v.auth, v.nauth, z, ze, now, ns, 64, &vr);
 	if (res_tracing(r))
 		ds_trace(r, &v, d, z, ze, ns, n);
+	if (vr.sec != RES_SEC_SECURE)
+		goto bogus;
 	if (v.rcode == DNS_R_NXDOMAIN) {
 		vr = res_val_denial(1, d, DNS_T_DS, z, ns, n);
 		if (vr.sec == RES_SEC_SECURE) {
@@ -539,10 +613,12 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 				   now / 1000, r->cfg.no_timecheck, wc);
 		if (vr.sec == RES_SEC_SECURE && wc[0]) {
 			res_nsec_set ns[64];
+			res_val_result bad;
 			size_t n = auth_nsecs(r, t->auth, t->nauth, signer,
-					      w.e, now, ns, 64);
+					      w.e, now, ns, 64, &bad);
 
-			vr = res_val_denial_wildcard(c->owner, wc, signer, ns,
+			vr = bad.sec != RES_SEC_SECURE ? bad :
+			     res_val_denial_wildcard(c->owner, wc, signer, ns,
 						     n);
 		}
 		c->vsec = (uint8_t)vr.sec;
@@ -551,6 +627,8 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 			set_bogus(t, vr.ede, why);
 		} else if (vr.sec == RES_SEC_SECURE) {
 			sig_ttl_cap(r, t, c, now);
+			if (wc[0])
+				proof_ttl_cap(r, t, c, now);
 		}
 	}
 	if (res_tracing(r))
@@ -561,6 +639,29 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 	if (r->cache && !c->synth)
 		res_cache_set_sec(r->cache, c->owner, c->type, 0, c->vsec);
 	return W_DONE;
+}
+
+/* The SOA of a negative answer (owner: the secure zone whose keys are
+ * e) must verify like the NSECs beside it. */
+static res_val_result soa_check(const res_ctx *r, const res_task *t,
+				const res_kent *e, uint64_t now)
+{
+	chain_rr c = t->soa_sig;
+	res_val_result vr;
+
+	c.data = malloc(2u + t->soa_len);
+	if (!c.data)
+		return mkres(RES_SEC_BOGUS, EDE_OTHER, "out of memory");
+	wire_put16(c.data, t->soa_len);
+	memcpy(c.data + 2, t->soa, t->soa_len);
+	name_copy(c.owner, t->soa_owner);
+	c.type = DNS_T_SOA;
+	c.count = 1;
+	c.len = 2u + t->soa_len;
+	c.vsec = 0;
+	vr = proof_rrset(r, &c, t->soa_owner, e, now);
+	free(c.data);
+	return vr;
 }
 
 /* Validate the denial of a negative answer; t->neg_sec gets it. */
@@ -591,8 +692,13 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 			 "signed zone's SOA", ns_);
 		set_bogus(t, EDE_NSEC_MISSING, why);
 	} else {
-		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64);
-		vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone, ns, n);
+		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64,
+			       &vr);
+		if (vr.sec == RES_SEC_SECURE)
+			vr = soa_check(r, t, w.e, now);
+		if (vr.sec == RES_SEC_SECURE)
+			vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone,
+					    ns, n);
 		t->neg_sec = (uint8_t)vr.sec;
 		if (vr.sec == RES_SEC_SECURE)
 			nsec_keep(r, w.zone, w.e, t->auth, t->nauth, ns, n,
@@ -601,6 +707,8 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
 			set_bogus(t, vr.ede, why);
 		}
+		for (int i = 0; vr.sec == RES_SEC_SECURE && i < t->nauth; i++)
+			sig_ttl_cap(r, t, &t->auth[i], now);   /* res_neg_ttl */
 	}
 	if (res_tracing(r))
 		res_ev_val(r, &t->from, name, nx ? 0 : t->qtype, t->neg_sec,
@@ -610,6 +718,48 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 	if (r->cache)
 		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,
 				  t->neg_sec);
+	return W_DONE;
+}
+
+/* Every signed NSEC/NSEC3 RRset the answer carries must verify with its
+ * signer's keys, whether a proof needs it or not (RFC 4035 5: a DO client
+ * gets them with AD); a->vsec gets the result.  Unsigned ones are judged
+ * by the proof of their zone (auth_nsecs). */
+static int val_auth(res_ctx *r, res_task *t, uint64_t now)
+{
+	for (int i = 0; i < t->nauth; i++) {
+		chain_rr *a = &t->auth[i];
+		uint8_t signer[WIRE_MAXNAME];
+		res_val_result vr;
+		walk_out w;
+
+		if (a->vsec)
+			continue;
+		if (!a->sigcount || !sig_signer(a->owner, a->sigs, a->siglen,
+						a->sigcount, signer)) {
+			a->vsec = RES_SEC_INSECURE;
+			continue;
+		}
+		if (walk(r, t, signer, now, &w) == W_WAIT)
+			return W_WAIT;
+		if (w.state == RES_KS_INSECURE) {
+			a->vsec = RES_SEC_INSECURE;
+			continue;
+		}
+		if (w.state != RES_KS_SECURE)
+			vr = mkres(RES_SEC_BOGUS, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
+				   w.e ? w.e->why : "broken chain of trust");
+		else if (!wire_name_equal(w.zone, signer))
+			vr = why_of(mkres(RES_SEC_BOGUS, EDE_DNSSEC_BOGUS,
+					  "signer is not a secure zone"),
+				    a->owner, a->type == DNS_T_NSEC3 ? "NSEC3" :
+				    "NSEC");
+		else
+			vr = proof_rrset(r, a, signer, w.e, now);
+		a->vsec = (uint8_t)vr.sec;
+		if (vr.sec == RES_SEC_BOGUS)
+			set_bogus(t, vr.ede, vr.why);
+	}
 	return W_DONE;
 }
 
@@ -625,6 +775,8 @@ void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
 		sec = RES_SEC_BOGUS;
 		goto done;
 	}
+	if (val_auth(r, t, now) == W_WAIT)
+		return;
 	for (int i = 0; i < t->nchain; i++)
 		if (val_entry(r, t, &t->chain[i], now) == W_WAIT)
 			return;
@@ -639,6 +791,9 @@ void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
 		else if (s != RES_SEC_SECURE && sec == RES_SEC_SECURE)
 			sec = RES_SEC_INSECURE;
 	}
+	for (int i = 0; i < t->nauth; i++)
+		if (t->auth[i].vsec == RES_SEC_BOGUS)
+			sec = RES_SEC_BOGUS;
 done:
 	t->sec = sec;
 	if (sec == RES_SEC_SECURE)

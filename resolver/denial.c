@@ -398,7 +398,10 @@ static res_val_result val_n3_nxdomain(const val_den *d)
 	return val_result(RES_SEC_SECURE, 0, "NXDOMAIN proven by NSEC3");
 }
 
-/* No exact match: opt-out DS denial or wildcard NODATA (8.6, 8.7). */
+/* No exact match: wildcard NODATA or opt-out (RFC 5155 8.6, 8.7).  An
+ * opt-out span over the next closer name never proves anything secure
+ * (RFC 5155 9.2): the name may be an unsigned delegation; so a wildcard
+ * NODATA there, or a name that only opt-out covers, is insecure. */
 static res_val_result val_n3_nodata_ce(const val_den *d)
 {
 	const val_nx *nc = NULL, *m;
@@ -408,15 +411,21 @@ static res_val_result val_n3_nodata_ce(const val_den *d)
 	if (ce < 0)
 		return val_result(RES_SEC_BOGUS, EDE_NSEC_MISSING,
 				  "no NSEC3 proves NODATA");
-	if (d->qtype == VT_DS && (nc->flags & 1))
-		return val_result(RES_SEC_INSECURE, 0,
-				  "DS denied by NSEC3 opt-out");
-	if (!val_wild(val_suffix(d->q, ce), wc)) {
-		m = val_n3_match(d, wc);
-		if (m && val_nodata_ok(m, d, 0))
-			return val_result(RES_SEC_SECURE, 0,
-					  "wildcard NODATA proven by NSEC3");
+	if (!val_wild(val_suffix(d->q, ce), wc) &&
+	    (m = val_n3_match(d, wc)) != NULL) {
+		if (!val_nodata_ok(m, d, 0))
+			return val_result(RES_SEC_BOGUS, EDE_NSEC_MISSING,
+					  "NSEC3 shows the wildcard has the type");
+		if (nc->flags & 1)
+			return val_result(RES_SEC_INSECURE, 0,
+					  "wildcard NODATA under NSEC3 opt-out");
+		return val_result(RES_SEC_SECURE, 0,
+				  "wildcard NODATA proven by NSEC3");
 	}
+	if (nc->flags & 1)
+		return val_result(RES_SEC_INSECURE, 0, d->qtype == VT_DS ?
+				  "DS denied by NSEC3 opt-out" :
+				  "NODATA under NSEC3 opt-out");
 	return val_result(RES_SEC_BOGUS, EDE_NSEC_MISSING,
 			  "no NSEC3 proves NODATA");
 }

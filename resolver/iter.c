@@ -24,6 +24,30 @@ static int cache_usable(const res_ctx *r, const res_crrset *c)
 	       !(r->keys && c->sec == RES_SEC_BOGUS);
 }
 
+/* A wildcard expansion (an RRSIG with fewer labels than the owner) is
+ * only as good as the NSEC/NSEC3 proof that came with it, which the RRset
+ * cache does not keep: with validation on it is asked for again, proof
+ * and all, rather than served with AD and without its proof. */
+static int wild_unproven(const res_ctx *r, const res_crrset *c)
+{
+	int labels = wire_name_labels(c->lname);
+	uint32_t p = 0;
+
+	if (!r->keys || c->sec == RES_SEC_INSECURE)
+		return 0;
+	if (c->lname[0] == 1 && c->lname[1] == '*')
+		labels--;
+	for (uint16_t k = 0; k < c->sigcount && p + 2 <= c->siglen; k++) {
+		uint16_t rl = wire_get16(c->sigs + p);
+
+		if (rl >= 4 && p + 2 + rl <= c->siglen &&
+		    c->sigs[p + 2 + 3] < labels)
+			return 1;
+		p += 2u + rl;
+	}
+	return 0;
+}
+
 /* The validation status a cached entry brings into the chain. */
 static void chain_sec(res_task *t, const res_crrset *c)
 {
@@ -147,7 +171,8 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 	if (!r->cache || (t->refresh && t->nchain == 0))
 		return STEP_MISS;
 	if (res_cache_get_rrset(r->cache, t->sname, t->qtype, now, 0, &c,
-				&stale) && cache_usable(r, &c)) {
+				&stale) && cache_usable(r, &c) &&
+	    !wild_unproven(r, &c)) {
 		if (res_chain_add(t, t->sname, t->qtype, ttl_left(c.expire_ms, now),
 				  c.data, c.len, c.count) < 0) {
 			res_task_finish(r, t, DNS_R_SERVFAIL, now);
@@ -161,7 +186,7 @@ static int step_cache(res_ctx *r, res_task *t, uint64_t now)
 	if (t->qtype != DNS_T_CNAME &&
 	    res_cache_get_rrset(r->cache, t->sname, DNS_T_CNAME, now, 0, &c,
 				&stale) && cache_usable(r, &c) && c.count >= 1 &&
-	    c.len > 3) {
+	    c.len > 3 && !wild_unproven(r, &c)) {
 		if (t->nchain >= MAX_CHAIN ||
 		    res_chain_add(t, t->sname, DNS_T_CNAME,
 				  ttl_left(c.expire_ms, now), c.data, c.len,

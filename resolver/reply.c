@@ -97,12 +97,15 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 	} else if (ch == CH_MOVED && !wire_name_is_sub(name, x->zone)) {
 		/* the chain left the server's zone: what it says of the
-		 * target (data, NXDOMAIN, SOA) is not its to say */
+		 * target (data, NXDOMAIN, SOA) is not its to say; the
+		 * proof of a wildcard CNAME is (its own zone's) */
+		res_take_auth(r, t, m, x->zone);
 		name_copy(t->sname, name);
 		res_task_progress(r, t);
 	} else if (rcode == DNS_R_NXDOMAIN) {
 		on_negative(r, t, m, x, name, 1, now);
 	} else if (ch == CH_MOVED && !res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {
+		res_take_auth(r, t, m, x->zone);   /* a wildcard CNAME's proof */
 		name_copy(t->sname, name);   /* resolve the target afresh */
 		res_task_progress(r, t);
 	} else if (aa || x->fwd || res_msg_first(m, RR_SEC_NS, DNS_T_SOA)) {

@@ -108,11 +108,14 @@ def _fname(z):
 
 class Zone:
     def __init__(self, name, hosts, sign=None, nsec3=False, expired=False,
-                 corrupt=None, proxied=False, neg_ttl=None):
+                 corrupt=None, proxied=False, neg_ttl=None, optout=False):
         self.name = name            # "sec.test."
         self.hosts = hosts          # host parts of the server addresses
         self.sign = sign            # None, "ecdsa" or "rsa"
         self.nsec3 = nsec3
+        # NSEC3 opt-out flag on every record (ldns-signzone -p); note that
+        # ldns keeps unsigned delegations in the chain all the same
+        self.optout = optout
         self.expired = expired
         self.corrupt = corrupt      # (owner, covered type) RRSIG to break
         self.proxied = proxied      # served through a Python proxy
@@ -317,6 +320,8 @@ class NetSim:
         if z.nsec3:
             argv += ["-n", "-t", str(self.nsec3_iterations), "-s",
                      NSEC3_SALT]
+            if z.optout:
+                argv += ["-p"]
         argv += ["-o", z.name, unsigned, z.zsk] + (z.ksks or [z.ksk])
         _run(argv, self.dir)
         if z.corrupt:
