@@ -493,8 +493,9 @@ static int qmin_name(res_ctx *r, res_task *t, const uint8_t *cut,
 		name_copy(t->min_cut, cut);
 		t->min_set = 1;
 		t->min_n = cl + 1;
+		t->min_steps = 0;
 	}
-	if (t->min_n >= sl || t->min_n - cl > MAX_MINIMISE)
+	if (t->min_n >= sl || t->min_steps >= MAX_MINIMISE - 1)
 		return 0;
 	*qn = name_suffix(t->sname, t->min_n);
 	*qt = DNS_T_A;

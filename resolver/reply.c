@@ -37,7 +37,16 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 	    !res_msg_first(m, RR_SEC_AN, DNS_T_CNAME) &&
 	    !res_msg_first(m, RR_SEC_AN, DNS_T_DNAME)) {
 		/* RFC 8020: nothing exists below qn either (after a CNAME
-		 * or DNAME the NXDOMAIN is about the target) */
+		 * or DNAME the NXDOMAIN is about the target); but some
+		 * servers say NXDOMAIN for empty non-terminals: without
+		 * an NSEC/NSEC3 proof, ask the full name before believing
+		 * it (RFC 9156 2.3, as unbound's relaxed mode) */
+		if (!t->qmin_off && !res_msg_first(m, RR_SEC_NS, DNS_T_NSEC) &&
+		    !res_msg_first(m, RR_SEC_NS, DNS_T_NSEC3)) {
+			t->qmin_off = 1;
+			res_task_retry(r, t);
+			return;
+		}
 		res_cache_msg(r, m, x->zone, 0, now);
 		res_take_soa(r, t, m, x->zone);
 		res_take_auth(r, t, m, x->zone);
@@ -58,7 +67,7 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 		return;
 	}
 	res_cache_msg(r, m, x->zone, 0, now);
-	t->min_n++;
+	res_qmin_next(t);
 	res_task_progress(r, t);
 }
 

@@ -374,6 +374,7 @@ enum {
 	MAX_ADDRS = 32,         /* candidate servers per zone cut */
 	MAX_FAILED_NS = 16,
 	MAX_MINIMISE = 10,      /* RFC 9156 MAX_MINIMISE_COUNT */
+	MINIMISE_ONE_LAB = 4,   /* RFC 9156: one label at a time, first */
 	TASK_DEADLINE = 12000,  /* ms per client query, sub-tasks included */
 	STALE_AFTER = 1800,     /* RFC 8767 client response timer (ms) */
 	NO_EDE = 0xffff,
@@ -486,6 +487,7 @@ struct res_task {
 	/* iteration */
 	uint8_t min_cut[WIRE_MAXNAME]; /* cut the minimisation counts from */
 	int min_n;                     /* labels of sname asked */
+	uint8_t min_steps;             /* minimised queries at min_cut */
 	uint8_t min_set;               /* min_cut is valid */
 	uint8_t qmin_off;              /* a server failed a minimised query */
 	res_tried tried[TRIED_MAX];
@@ -627,6 +629,28 @@ static inline uint32_t ttl_left(uint64_t expire_ms, uint64_t now_ms)
 static inline const uint8_t *rr_owner(const res_msg *m, const msg_rr *rr)
 {
 	return m->buf + rr->owner;
+}
+
+/* RFC 9156 2.3: after a minimised step, how many labels of sname to
+ * ask next: one more for the first MINIMISE_ONE_LAB queries, then as
+ * many as keep the queries at the cut to MAX_MINIMISE, the last of them
+ * for the full name (qmin_name stops minimising there). */
+static inline void res_qmin_next(res_task *t)
+{
+	int sl = wire_name_labels(t->sname), left, add;
+
+	t->min_steps++;
+	if (t->min_steps < MINIMISE_ONE_LAB) {
+		t->min_n++;
+		return;
+	}
+	left = MAX_MINIMISE - t->min_steps;
+	if (left <= 1) {
+		t->min_n = sl;
+		return;
+	}
+	add = (sl - t->min_n + left - 1) / left;
+	t->min_n += add > 1 ? add : 1;
 }
 
 static inline uint32_t res_lim(uint32_t v, uint32_t def)
