@@ -51,6 +51,16 @@ static void set_bogus(res_task *t, uint16_t ede, const char *why)
 	snprintf(t->vwhy, sizeof(t->vwhy), "%.127s", why);
 }
 
+/* The data itself is bogus (not the chain of trust above it): entry idx
+ * of the chain, -1 the denial.  The first one found is asked again. */
+static void data_bogus(res_task *t, int idx)
+{
+	if (t->vbad_set)
+		return;
+	t->vbad_set = 1;
+	t->vbad_idx = idx;
+}
+
 static uint32_t kt_ttl(uint32_t ttl)
 {
 	return ttl < 5 ? 5 : ttl > 86400 ? 86400 : ttl;
@@ -424,11 +434,13 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		snprintf(why, sizeof(why), "no RRSIG for %.100s type %u in a "
 			 "signed zone", os, c->type);
 		set_bogus(t, EDE_RRSIGS_MISSING, why);
+		data_bogus(t, (int)(c - t->chain));
 	} else if (!wire_name_equal(w.zone, signer)) {
 		c->vsec = RES_SEC_BOGUS;
 		snprintf(why, sizeof(why), "%.100s: signer is not a secure zone",
 			 os);
 		set_bogus(t, EDE_DNSSEC_BOGUS, why);
+		data_bogus(t, (int)(c - t->chain));
 	} else {
 		vr = res_val_rrset(c->owner, c->type, c->data, c->len,
 				   c->count, c->sigs, c->siglen, c->sigcount,
@@ -446,6 +458,7 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", os, vr.why);
 			set_bogus(t, vr.ede, why);
+			data_bogus(t, (int)(c - t->chain));
 		} else if (vr.sec == RES_SEC_SECURE) {
 			sig_ttl_cap(r, t, c, now);
 		}
@@ -482,6 +495,7 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 		snprintf(why, sizeof(why), "%.100s: negative answer without a "
 			 "signed zone's SOA", ns_);
 		set_bogus(t, EDE_NSEC_MISSING, why);
+		data_bogus(t, -1);
 	} else {
 		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64);
 		vr = res_val_denial(nx ? 1 : 2, name, t->qtype, w.zone, ns, n);
@@ -489,12 +503,93 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
 			set_bogus(t, vr.ede, why);
+			data_bogus(t, -1);
 		}
 	}
 	if (r->cache)
 		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,
 				  t->neg_sec);
 	return W_DONE;
+}
+
+/* The name the chain was at when entry i was asked for. */
+static int resume_name(const res_task *t, int i, uint8_t *name)
+{
+	const chain_rr *p = i > 0 ? &t->chain[i - 1] : NULL;
+
+	if (!p) {
+		name_copy(name, t->qname);
+		return 0;
+	}
+	if (p->type != DNS_T_CNAME || p->len < 3)
+		return -1;
+	wire_name_lower(name, p->data + 2);
+	return 0;
+}
+
+/*
+ * A bogus answer may be one server's fault (a broken or forged copy of
+ * the zone), so before calling it bogus the zone's other servers are
+ * asked (unbound does the same, up to 5 restarts): the server that sent
+ * the bogus data is not asked again by this task, the chain is cut back
+ * to where that data came in, and the task iterates again from there.
+ * The bogus copy is marked bogus in the cache (never served) and the
+ * good copy replaces it.  1: the task goes on; 0: it is bogus.
+ */
+static int val_retry(res_ctx *r, res_task *t)
+{
+	uint8_t name[WIRE_MAXNAME];
+	const res_addr *src;
+	int i = t->vbad_idx;
+
+	if (!t->vbad_set || t->vretries >= MAX_VRETRY ||
+	    t->nvbad >= MAX_VRETRY || t->root->work >= MAX_WORK)
+		return 0;
+	if (i < 0) {
+		if (!t->neg_has_src)
+			return 0;
+		src = &t->neg_src;
+		i = t->nchain;
+	} else {
+		if (i >= t->nchain || !t->chain[i].has_src)
+			return 0;
+		src = &t->chain[i].src;
+	}
+	if (resume_name(t, i, name) < 0)
+		return 0;
+	t->vbad[t->nvbad++] = *src;
+	t->vretries++;
+	for (int k = i; k < t->nchain; k++) {
+		res_crr_free(&t->chain[k]);
+		memset(&t->chain[k], 0, sizeof(t->chain[k]));
+	}
+	t->nchain = i;
+	t->min_ttl = UINT32_MAX;
+	for (int k = 0; k < t->nchain; k++)
+		if (t->chain[k].ttl < t->min_ttl)
+			t->min_ttl = t->chain[k].ttl;
+	name_copy(t->sname, name);
+	free(t->soa);
+	t->soa = NULL;
+	t->has_soa = 0;
+	res_crr_free(&t->soa_sig);
+	memset(&t->soa_sig, 0, sizeof(t->soa_sig));
+	for (int k = 0; k < t->nauth; k++) {
+		res_crr_free(&t->auth[k]);
+		memset(&t->auth[k], 0, sizeof(t->auth[k]));
+	}
+	t->nauth = 0;
+	t->neg_sec = 0;
+	t->neg_name[0] = 0;
+	t->neg_has_src = 0;
+	t->vbad_set = 0;
+	t->min_set = 0;
+	t->ntried = 0;
+	t->vphase = 0;
+	t->vdone = 0;
+	res_fx_clear(&t->fx);
+	res_task_wake(r, t);
+	return 1;
 }
 
 void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
@@ -523,6 +618,8 @@ void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
 		else if (s != RES_SEC_SECURE && sec == RES_SEC_SECURE)
 			sec = RES_SEC_INSECURE;
 	}
+	if (sec == RES_SEC_BOGUS && val_retry(r, t))
+		return;
 done:
 	t->sec = sec;
 	if (sec == RES_SEC_SECURE)

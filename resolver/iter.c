@@ -107,7 +107,8 @@ static const res_forward *find_forward(const res_ctx *r,
 
 static int usable(res_ctx *r, res_task *t, const res_addr *a)
 {
-	return res_addr_allowed(&r->cfg, a) && !res_tried_exhausted(t, a);
+	return res_addr_allowed(&r->cfg, a) && !res_tried_exhausted(t, a) &&
+	       !res_task_vbad(t, a);
 }
 
 /* May a query go to a now (fairness: dead, busy, the total)? */
@@ -162,6 +163,21 @@ static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
 	return best;
 }
 
+/*
+ * Every server but those whose data was bogus has been asked again
+ * (chain.c val_retry): ask one of those once more so that the answer is
+ * the bogus data, validated as such (a CD client gets it, the others
+ * the reason), without further retries.  1: forgotten, pick again.
+ */
+static int vbad_forget(res_task *t)
+{
+	if (!t->nvbad)
+		return 0;
+	t->nvbad = 0;
+	t->vretries = MAX_VRETRY;
+	return 1;
+}
+
 static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
 			 uint64_t now)
 {
@@ -183,6 +199,10 @@ static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
 	}
 	a = pick(r, t, f->servers, f->nservers, r->cfg.strict_order, now,
 		 &held);
+	if (!a && vbad_forget(t)) {
+		send_forward(r, t, f, now);
+		return;
+	}
 	if (!a && held) {
 		fail_fast(r, t, now);
 		return;
@@ -202,7 +222,7 @@ static int ns_failed(const res_task *t, const uint8_t *name)
 }
 
 static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
-		     res_addr *out, size_t *n, uint64_t now)
+		     res_addr *out, size_t *n, size_t max, uint64_t now)
 {
 	res_crrset c;
 	int stale;
@@ -213,7 +233,7 @@ static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
 	for (uint16_t k = 0; k < c.count && p + 2 <= c.len; k++) {
 		uint16_t rl = wire_get16(c.data + p);
 
-		if (rl == alen && *n < MAX_ADDRS) {
+		if (rl == alen && *n < max) {
 			res_addr *a = &out[(*n)++];
 
 			memset(a, 0, sizeof(*a));
@@ -227,7 +247,7 @@ static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
 
 /* Addresses of the NS targets in c (every known one, usable or not). */
 static size_t ns_addrs(res_ctx *r, const res_crrset *c, res_addr *out,
-		       uint64_t now)
+		       uint64_t now, size_t max)
 {
 	size_t n = 0, p = 0;
 
@@ -239,9 +259,9 @@ static size_t ns_addrs(res_ctx *r, const res_crrset *c, res_addr *out,
 			break;
 		wire_name_lower(target, c->data + p + 2);
 		if (!r->cfg.ipv6_only)
-			addrs_of(r, target, DNS_T_A, out, &n, now);
+			addrs_of(r, target, DNS_T_A, out, &n, max, now);
 		if (!r->cfg.ipv4_only)
-			addrs_of(r, target, DNS_T_AAAA, out, &n, now);
+			addrs_of(r, target, DNS_T_AAAA, out, &n, max, now);
 		p += 2 + (size_t)rl;
 	}
 	return n;
@@ -261,8 +281,8 @@ static int has_addrs(res_ctx *r, const uint8_t *target, uint64_t now)
 	res_addr a[MAX_ADDRS];
 	size_t n = 0;
 
-	addrs_of(r, target, DNS_T_A, a, &n, now);
-	addrs_of(r, target, DNS_T_AAAA, a, &n, now);
+	addrs_of(r, target, DNS_T_A, a, &n, MAX_ADDRS, now);
+	addrs_of(r, target, DNS_T_AAAA, a, &n, MAX_ADDRS, now);
 	return n > 0;
 }
 
@@ -301,31 +321,79 @@ static int spawn_glueless(res_ctx *r, res_task *t, const res_crrset *c,
 	return 0;
 }
 
+/*
+ * Parent-side fallback: the servers the cache names for cut (the child's
+ * own NS set outranks the parent's delegation, RFC 2181 5.4.1) are all
+ * tried, dead or without addresses.  Ask the parent for the delegation
+ * again (find_cut passes over cut meanwhile) and use the NS and glue of
+ * its referral (res_take_pside), as unbound and BIND fall back to the
+ * parent-side addresses.  Once per task.  1: started.
+ */
+static int pside_start(res_task *t, const uint8_t *cut)
+{
+	if (t->pside || cut[0] == 0)
+		return 0;
+	t->pside = 1;
+	name_copy(t->pcut, cut);
+	return 1;
+}
+
+/* The parent-side servers of t->pcut: its glue, then the cached
+ * addresses of the NS targets of its NS RRset. */
+static size_t pside_addrs(res_ctx *r, const res_task *t, res_addr *out,
+			  uint64_t now)
+{
+	res_crrset c;
+	size_t n = t->npaddr;
+
+	memcpy(out, t->paddr, n * sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.data = t->pns;
+	c.len = t->pnslen;
+	c.count = t->pnscount;
+	return n + ns_addrs(r, &c, out + n, now, MAX_ADDRS - n);
+}
+
 /* The closest zone cut with servers: 0 found (cut, addrs), 1 waiting
- * for a sub-task, -1 no way forward. */
+ * for a sub-task, -1 no way forward.  *child: the servers are the ones
+ * the zone's own NS RRset names (not the parent's delegation). */
 static int find_cut(res_ctx *r, res_task *t, uint8_t *cut, res_addr *addrs,
-		    size_t *n, uint64_t now)
+		    size_t *n, int *child, uint64_t now)
 {
 	const uint8_t *name = t->sname;
 	res_crrset c;
 	int stale;
 
+	*child = 0;
 	if (t->qtype == DNS_T_DS && name[0])
 		name = name_parent(name);    /* DS lives in the parent */
 	for (;;) {
-		if (r->cache && res_cache_get_rrset(r->cache, name, DNS_T_NS,
-						    now, 0, &c, &stale)) {
+		int at_p = t->pside && wire_name_equal(name, t->pcut);
+
+		if (at_p && t->pside == 2) {
+			*n = pside_addrs(r, t, addrs, now);
+			if (any_usable(r, t, addrs, *n)) {
+				name_copy(cut, name);
+				return 0;
+			}
+		}
+		if (!(at_p && t->pside == 1) && r->cache &&
+		    res_cache_get_rrset(r->cache, name, DNS_T_NS, now, 0, &c,
+					&stale)) {
 			uint8_t owner[WIRE_MAXNAME];
 
 			name_copy(owner, name);
-			*n = ns_addrs(r, &c, addrs, now);
+			*n = ns_addrs(r, &c, addrs, now, MAX_ADDRS);
+			*child = c.trust >= RES_TRUST_AUTHORITY;
 			if (any_usable(r, t, addrs, *n)) {
 				name_copy(cut, owner);
 				return 0;
 			}
 			if (spawn_glueless(r, t, &c, owner, now))
 				return 1;
-			if (*n > 0) {           /* all tried: fail here */
+			if (pside_start(t, owner)) {
+				/* ask the parent: go on up */
+			} else if (*n > 0) {    /* all tried: fail here */
 				name_copy(cut, owner);
 				return 0;
 			}
@@ -375,7 +443,7 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 	const res_addr *a;
 	size_t n = 0;
 	send_spec s;
-	int held = 0, rc = find_cut(r, t, cut, addrs, &n, now);
+	int held = 0, child, rc = find_cut(r, t, cut, addrs, &n, &child, now);
 
 	if (rc == 1)
 		return;
@@ -385,6 +453,17 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 		return;
 	}
 	a = rc == 0 ? pick(r, t, addrs, n, 0, now, &held) : NULL;
+	/* all tried, or dead or busy: the parent's delegation once, unless
+	 * these servers are the parent's already and merely dead or busy
+	 * (a flood under a dead zone must not go to its parent instead) */
+	if (!a && rc == 0 && (!held || child) && pside_start(t, cut)) {
+		iterate(r, t, now);
+		return;
+	}
+	if (!a && vbad_forget(t)) {
+		iterate(r, t, now);
+		return;
+	}
 	if (!a && held) {
 		fail_fast(r, t, now);
 		return;

@@ -369,6 +369,7 @@ enum {
 	TRY_LAME = 255,
 	MAX_AUTH = 16,          /* NSEC/NSEC3 RRsets kept from a reply */
 	MAX_FETCH = 40,         /* DS/DNSKEY fetches per validation */
+	MAX_VRETRY = 4,         /* bogus answers asked again elsewhere */
 	/* fairness defaults (res_cfg) */
 	DEF_MAX_TASKS = 1000, DEF_JOSTLE_MS = 200, DEF_CLIENT_MAX = 200,
 	DEF_SERVER_MAX = 200, DEF_ZONE_MAX = 100, DEF_TXN_MAX = 1000,
@@ -417,6 +418,8 @@ typedef struct chain_rr {
 	uint8_t *sigs;
 	uint8_t vsec;              /* res_sec once validated (or cached) */
 	uint8_t synth;             /* CNAME synthesized from a DNAME */
+	uint8_t has_src;           /* src: the server it came from */
+	res_addr src;
 } chain_rr;
 
 /* What a DS/DNSKEY fetch for the validator brought back. */
@@ -489,6 +492,21 @@ struct res_task {
 	int nauth;
 	int nfetch;
 	fetch_res fx;
+	/* falling back to other servers (iter.c, chain.c) */
+	uint8_t vretries;          /* bogus answers asked again elsewhere */
+	uint8_t vbad_set;          /* vbad_idx names the bogus data */
+	int vbad_idx;              /* its chain entry; -1: the denial */
+	uint8_t neg_has_src;       /* neg_src sent the negative answer */
+	res_addr neg_src;
+	uint8_t nvbad;
+	res_addr vbad[MAX_VRETRY]; /* servers whose data was bogus */
+	uint8_t pside;             /* parent-side NS: 1 wanted, 2 have */
+	uint8_t pcut[WIRE_MAXNAME];    /* ... of this zone cut */
+	uint8_t npaddr;
+	res_addr paddr[MAX_ADDRS];     /* the parent's glue */
+	uint8_t *pns;                  /* the parent's NS RRset */
+	uint32_t pnslen;
+	uint16_t pnscount;
 };
 
 typedef struct res_txn {
@@ -644,6 +662,7 @@ int res_task_set_soa(res_task *t, const uint8_t *owner,
 void res_tried_mark(res_task *t, const res_addr *a, int lame);
 unsigned res_tried_count(res_task *t, const res_addr *a);
 int res_tried_exhausted(res_task *t, const res_addr *a);
+int res_task_vbad(const res_task *t, const res_addr *a);
 void res_txn_release(res_ctx *r, res_txn *x);
 void res_txn_unlink(res_ctx *r, res_txn *x);
 int res_txn_send(res_ctx *r, res_task *t, const res_addr *srv,
@@ -677,6 +696,8 @@ const msg_rr *res_find_referral(const res_msg *m);
 int res_referral_ok(const res_msg *m, const msg_rr *ns,
 		    const uint8_t *bw, const uint8_t *qn);
 const msg_rr *res_msg_opt(const res_msg *m);
+int res_take_pside(res_ctx *r, res_task *t, const res_msg *m,
+		   const msg_rr *ns, const uint8_t *bw);
 
 /* ---- chain.c: the DNSSEC chain of trust ---- */
 

@@ -74,6 +74,7 @@ void res_task_free(res_ctx *r, res_task *t)
 		res_waiter_free(r, w);
 	}
 	free(t->soa);
+	free(t->pns);
 	free(t);
 }
 
@@ -195,6 +196,15 @@ int res_tried_exhausted(res_task *t, const res_addr *a)
 	int i = tried_idx(t, a);
 
 	return i >= 0 && t->tried[i].n >= MAX_TRIES;
+}
+
+/* 1 if a's data was found bogus for this task (not asked again). */
+int res_task_vbad(const res_task *t, const res_addr *a)
+{
+	for (int i = 0; i < t->nvbad; i++)
+		if (res_addr_equal(&t->vbad[i], a))
+			return 1;
+	return 0;
 }
 
 /* The query is over: it no longer counts against its server, its zone

@@ -1,0 +1,324 @@
+#!/usr/bin/python3
+"""Falling back to a zone's other servers (issue 12 item 4).
+
+A zone served by three scripted servers (netsim proxied=True, hosts
+26-28): in each case one or two of them misbehave (SERVFAIL, REFUSED, a
+lame upward referral, a bogus signature, no answer at all) and the name
+must still resolve from the good one, validated; when all of them
+misbehave the answer is SERVFAIL with an Extended DNS Error after a
+bounded number of upstream queries.  A zone whose own (child-side) NS
+RRset names a server that does not work while the parent's delegation
+works (host 29; the child names host 31, where nothing listens) must
+keep resolving through the parent-side NS and glue.
+
+Which server a fresh resolver asks first is random (equal scores), so
+each fallback case repeats with a fresh resolver until a misbehaving
+server was asked first (bounded).
+
+DV_RESOLVER=unbound runs the cases against unbound as a reference.
+"""
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dvtest as T  # noqa: E402
+from dvtest import case, check, eq  # noqa: E402
+import netsim  # noqa: E402
+_theirs = len(T._cases)
+import test_recursion as R  # noqa: E402  (its helpers, not its cases)
+del T._cases[_theirs:]
+
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.name  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdataclass  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.rrset  # noqa: E402
+
+FB = "fb.test."
+FB_HOSTS = [26, 27, 28]
+SPLIT = "split.test."
+SPLIT_HOST = 29             # the parent's delegation: works
+DEAD_HOST = 31              # the child's own NS: nothing listens
+ATTEMPTS = 6                # fresh resolvers until a bad server goes first
+
+_lock = threading.Lock()
+_behave = {}                # host -> misbehaviour name
+_asked = []                 # (host, qname, qtype) in arrival order
+
+
+def _customize(net):
+    z = netsim.Zone(FB, FB_HOSTS, sign="ecdsa", proxied=True)
+    z.records += ["www.%s 300 IN A 192.0.2.26" % FB,
+                  "www.%s 300 IN TXT \"fb\"" % FB,
+                  "other.%s 300 IN A 192.0.2.27" % FB]
+    net.zones[FB] = z
+    s = netsim.Zone(SPLIT, [SPLIT_HOST], sign="ecdsa",
+                    child_ns=[("ns9.%s" % SPLIT, DEAD_HOST)])
+    s.records += ["www.%s 300 IN A 192.0.2.29" % SPLIT,
+                  "other.%s 300 IN A 192.0.2.30" % SPLIT,
+                  "third.%s 300 IN A 192.0.2.31" % SPLIT]
+    net.zones[SPLIT] = s
+
+
+def net():
+    """test_recursion's NetSim, with this file's zones added."""
+    if R._net[0] is None and R._net[1] is None:
+        try:
+            R._net[0] = netsim.NetSim(customize=_customize).start()
+        except Exception as e:
+            R._net[1] = e
+    n = R.net()
+    n.zones[FB].proxy = _hook
+    return n
+
+
+# ------------------------------------------------------ the bad servers ---
+
+def _corrupt_sigs(reply):
+    """Every RRSIG in the answer section with its signature bytes flipped
+    (the data is untouched: only the signature no longer verifies)."""
+    out = []
+    for rs in reply.answer:
+        if rs.rdtype != dns.rdatatype.RRSIG:
+            out.append(rs)
+            continue
+        bad = dns.rrset.RRset(rs.name, rs.rdclass, rs.rdtype, rs.covers)
+        for rd in rs:
+            sig = bytes(b ^ 0x55 for b in rd.signature)
+            bad.add(rd.replace(signature=sig), rs.ttl)
+        out.append(bad)
+    reply.answer = out
+    return reply
+
+
+def _upward(q):
+    """Not authoritative, a referral to the parent: lame."""
+    n = net()
+    m = dns.message.make_response(q)
+    m.flags &= ~dns.flags.AA
+    m.authority.append(dns.rrset.from_text("test.", 300, "IN", "NS",
+                                           "ns1.test."))
+    m.additional.append(dns.rrset.from_text("ns1.test.", 300, "IN", "A",
+                                            n.addr(3)))
+    return m
+
+
+def _hook(q, reply, host):
+    qn, qt = q.question[0].name, q.question[0].rdtype
+    with _lock:
+        _asked.append((host, qn.to_text().lower(), qt))
+        how = _behave.get(host)
+    if how is None or reply is None:
+        return reply
+    if how == "drop":
+        return None
+    if how in ("servfail", "refused"):
+        m = dns.message.make_response(q)
+        m.set_rcode(dns.rcode.SERVFAIL if how == "servfail"
+                    else dns.rcode.REFUSED)
+        return m
+    if how == "lame":
+        return _upward(q)
+    if how == "bogus":          # keys stay good, the data's RRSIGs break
+        if qt == dns.rdatatype.DNSKEY:
+            return reply
+        return _corrupt_sigs(reply)
+    return reply
+
+
+def behave(**hosts):
+    """behave(h26="servfail", ...): the misbehaviour of each host (others
+    answer as NSD does); clears the log of asked queries."""
+    with _lock:
+        _behave.clear()
+        for k, v in hosts.items():
+            _behave[int(k[1:])] = v
+        del _asked[:]
+
+
+def asked():
+    with _lock:
+        return list(_asked)
+
+
+def fb_answer(m, name="www.fb.test.", ip="192.0.2.26"):
+    T.expect(m, "NOERROR")
+    eq(R.answer_of(m, name, "A"), [ip], "answer for " + name)
+
+
+def fallback_case(how, bad=(26, 27), dnssec=True, do=True):
+    """Resolve www.fb.test. with the hosts in bad misbehaving: the answer
+    must come from the good one (validated when dnssec), and at least
+    once a bad server must have been asked first."""
+    net()
+    firsts = []
+    for _ in range(ATTEMPTS):
+        behave(**{"h%d" % h: how for h in bad})
+        r = R.resolver(dnssec=dnssec)
+        m = R.ask(r, "www.fb.test.", do=do)
+        fb_answer(m)
+        if dnssec:
+            check(T.has_flag(m, "AD"), "no AD after falling back from a "
+                  "%s server: %s" % (how, T.short(m)))
+        # the resolver works on: a second name, from the cache or not
+        m = R.ask(r, "other.fb.test.", do=do)
+        fb_answer(m, "other.fb.test.", "192.0.2.27")
+        hosts = [h for h, qn, qt in asked() if qn.endswith("fb.test.")]
+        firsts.append(hosts[:1])
+        if hosts and hosts[0] in bad:
+            return
+    raise T.TestFailure("a misbehaving server was never asked first "
+                        "(first servers asked: %r)" % firsts)
+
+
+@case
+def fallback_on_servfail():
+    fallback_case("servfail")
+
+
+@case
+def fallback_on_refused():
+    fallback_case("refused")
+
+
+@case
+def fallback_on_lame_upward_referral():
+    fallback_case("lame")
+
+
+@case
+def fallback_on_timeout():
+    fallback_case("drop", bad=(26,))
+
+
+@case
+def fallback_on_bogus_answer():
+    """One server's signatures do not verify: the other servers are
+    asked before the answer is called bogus, and the bad copy does not
+    poison the good one (answered with AD, and again from the cache)."""
+    fallback_case("bogus")
+
+
+@case
+def fallback_on_bogus_then_cache_is_good():
+    """After falling back from bogus servers, the good answer is what the
+    cache holds: asked again (a cache hit) it keeps AD."""
+    net()
+    for _ in range(ATTEMPTS):
+        behave(h26="bogus", h27="bogus")
+        r = R.resolver(dnssec=True)
+        for i in range(3):
+            m = R.ask(r, "www.fb.test.", do=True)
+            fb_answer(m)
+            check(T.has_flag(m, "AD"), "no AD (ask %d): %s"
+                  % (i + 1, T.short(m)))
+        hosts = [h for h, qn, qt in asked() if qn == "www.fb.test."]
+        if hosts and hosts[0] in (26, 27):
+            return
+    raise T.TestFailure("a bogus server was never asked first")
+
+
+def _all_fail(how, want_ede, dnssec=True):
+    net()
+    behave(h26=how, h27=how, h28=how)
+    r = R.resolver(dnssec=dnssec)
+    m = R.ask(r, "www.fb.test.", do=True, timeout=15)
+    T.expect(m, "SERVFAIL")
+    codes = R.ede_codes(m)
+    check(any(c in want_ede for c in codes),
+          "EDE %r, want one of %r: %s" % (codes, want_ede, T.short(m)))
+    n = len([1 for h, qn, qt in asked() if h in FB_HOSTS])
+    # bounded: each server a few times (tries, TCP, the key fetch)
+    check(n <= 3 * 2 * 3, "%d queries to the zone's 3 servers" % n)
+    check(set(h for h, qn, qt in asked()) >= set(FB_HOSTS),
+          "not every server was tried: %r" % asked())
+    return r
+
+
+@case
+def all_servers_servfail_gives_ede():
+    _all_fail("servfail", (22, 23))
+
+
+@case
+def all_servers_refuse_gives_ede():
+    _all_fail("refused", (22, 23))
+
+
+@case
+def all_servers_bogus_gives_bogus():
+    r = _all_fail("bogus", (6,))
+    behave()
+    m = R.ask(r, "www.fb.test.", "TXT", do=True)
+    T.expect(m, "NOERROR")
+
+
+@case
+def all_servers_silent_gives_ede():
+    _all_fail("drop", (22, 23), dnssec=False)
+
+
+@case
+def parent_side_glue_when_child_ns_fails():
+    """split.test.'s own NS RRset names ns9.split.test. (host 31, nothing
+    listens) while test.'s delegation names ns1.split.test. (host 29,
+    works).  Once the child's NS set is cached (from the authority
+    section of the first answer) the servers it names time out; the
+    names must still resolve through the parent-side glue."""
+    net()
+    for dnssec in (False, True):
+        r = R.resolver(dnssec=dnssec)
+        for name, ip in (("www.split.test.", "192.0.2.29"),
+                         ("other.split.test.", "192.0.2.30"),
+                         ("third.split.test.", "192.0.2.31")):
+            m = R.ask(r, name, do=dnssec, timeout=8)
+            T.expect(m, "NOERROR")
+            eq(R.answer_of(m, name, "A"), [ip], "%s (dnssec=%s)"
+               % (name, dnssec))
+            if dnssec:
+                check(T.has_flag(m, "AD"), "no AD: " + T.short(m))
+
+
+@case
+def zero_x20_lowercase_server():
+    """A server that answers with the question in lower case (it does
+    not keep the 0x20 case) must not make resolution fail."""
+    net()
+
+    def lower(q, reply, host):
+        _hook(q, reply, host)
+        if reply is None:
+            return None
+        name = reply.question[0].name.to_text().lower()
+        reply.question[0] = dns.rrset.RRset(
+            dns.name.from_text(name), reply.question[0].rdclass,
+            reply.question[0].rdtype)
+        return reply
+    n = net()
+    behave()
+    n.zones[FB].proxy = lower
+    try:
+        r = R.resolver(dnssec=True)
+        for name, ip in (("www.fb.test.", "192.0.2.26"),
+                         ("other.fb.test.", "192.0.2.27")):
+            m = R.ask(r, name, do=True)
+            fb_answer(m, name, ip)
+            check(T.has_flag(m, "AD"), "no AD: " + T.short(m))
+    finally:
+        n.zones[FB].proxy = _hook
+
+
+if __name__ == "__main__":
+    try:
+        T.run()
+    finally:
+        for u in R._unbounds:
+            u.stop()
+        while R._live:
+            R._live.pop().stop()
+        if R._net[0] is not None:
+            R._net[0].stop()
