@@ -551,6 +551,24 @@ int res_referral_ok(const res_msg *m, const msg_rr *ns,
 	       wire_name_is_sub(qn, o);
 }
 
+/*
+ * RFC 2181 5.4.1: a server speaks for its own zone (bw) only.  Answer
+ * records outside it (what follows a CNAME or DNAME that leaves the
+ * zone) are dropped, so the chain is followed by asking the target's own
+ * servers and nothing of them is cached or answered.  bw "" (a
+ * forwarder) keeps everything.
+ */
+void res_msg_bailiwick(res_msg *m, const uint8_t *bw)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nrr; i++)
+		if (m->rr[i].sec != RR_SEC_AN ||
+		    wire_name_is_sub(rr_owner(m, &m->rr[i]), bw))
+			m->rr[k++] = m->rr[i];
+	m->nrr = k;
+}
+
 /* The OPT record of a reply, or NULL. */
 const msg_rr *res_msg_opt(const res_msg *m)
 {

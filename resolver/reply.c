@@ -318,6 +318,7 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 			si->no_caps = 1;
 		resend(r, x, x->transport, 1, now_ms);
 	} else {
+		res_msg_bailiwick(r->msg, x->zone);
 		on_reply_msg(r, x, r->msg, now_ms);
 	}
 	free(x);

@@ -696,6 +696,7 @@ const msg_rr *res_find_referral(const res_msg *m);
 int res_referral_ok(const res_msg *m, const msg_rr *ns,
 		    const uint8_t *bw, const uint8_t *qn);
 const msg_rr *res_msg_opt(const res_msg *m);
+void res_msg_bailiwick(res_msg *m, const uint8_t *bw);
 int res_take_pside(res_ctx *r, res_task *t, const res_msg *m,
 		   const msg_rr *ns, const uint8_t *bw);
 

@@ -43,6 +43,8 @@ FB_HOSTS = [26, 27, 28]
 SPLIT = "split.test."
 SPLIT_HOST = 29             # the parent's delegation: works
 DEAD_HOST = 31              # the child's own NS: nothing listens
+CN = "cn.test."             # unsigned, CNAMEs out of its bailiwick
+CN_HOST = 30
 ATTEMPTS = 6                # fresh resolvers until a bad server goes first
 
 _lock = threading.Lock()
@@ -62,6 +64,10 @@ def _customize(net):
                   "other.%s 300 IN A 192.0.2.30" % SPLIT,
                   "third.%s 300 IN A 192.0.2.31" % SPLIT]
     net.zones[SPLIT] = s
+    c = netsim.Zone(CN, [CN_HOST], proxied=True)
+    c.records += ["www.%s 300 IN CNAME www.sec.test." % CN,
+                  "txt.%s 300 IN CNAME www.sec.test." % CN]
+    net.zones[CN] = c
 
 
 def net():
@@ -73,7 +79,21 @@ def net():
             R._net[1] = e
     n = R.net()
     n.zones[FB].proxy = _hook
+    n.zones[CN].proxy = _poison
     return n
+
+
+def _poison(q, reply):
+    """cn.test.'s server adds data of sec.test. (not its zone) after its
+    CNAME into sec.test.: a forged A and a forged TXT."""
+    if reply is None:
+        return None
+    t = dns.rdatatype.to_text(q.question[0].rdtype)
+    if t in ("A", "TXT") and reply.answer:
+        reply.answer.append(dns.rrset.from_text(
+            "www.sec.test.", 300, "IN", t,
+            "6.6.6.6" if t == "A" else '"forged"'))
+    return reply
 
 
 # ------------------------------------------------------ the bad servers ---
@@ -281,6 +301,37 @@ def parent_side_glue_when_child_ns_fails():
                % (name, dnssec))
             if dnssec:
                 check(T.has_flag(m, "AD"), "no AD: " + T.short(m))
+
+
+@case
+def cname_out_of_bailiwick_resolved_afresh():
+    """cn.test.'s server answers www.cn.test. with its CNAME to
+    www.sec.test. and a forged A for www.sec.test.: the target must be
+    resolved afresh from sec.test.'s own servers (RFC 2181 5.4.1,
+    bailiwick), never taken from the first server, with or without
+    validation (www.sec.test. is signed: AD then)."""
+    n = net()
+    for dnssec in (False, True):
+        r = R.resolver(dnssec=dnssec)
+        n.settle()
+        since = time.time()
+        m = R.ask(r, "www.cn.test.", do=dnssec)
+        T.expect(m, "NOERROR")
+        eq(R.answer_of(m, "www.cn.test.", "CNAME"), ["www.sec.test."],
+           "the CNAME")
+        eq(R.answer_of(m, "www.sec.test.", "A"), ["192.0.2.11"],
+           "the target's A (dnssec=%s)" % dnssec)
+        n.settle()
+        check(("www.sec.test.", "A") in
+              [(a.lower(), b) for a, b in n.query_log("sec.test.", since)],
+              "www.sec.test. A not asked of sec.test.'s server")
+        # and the forged data was not cached either
+        m = R.ask(r, "www.sec.test.", do=dnssec)
+        eq(R.answer_of(m, "www.sec.test.", "A"), ["192.0.2.11"],
+           "www.sec.test. A asked directly")
+        m = R.ask(r, "txt.cn.test.", "TXT", do=dnssec)
+        eq(R.answer_of(m, "www.sec.test.", "TXT"), ['"sec.test."'],
+           "TXT through the CNAME")
 
 
 @case
