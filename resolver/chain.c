@@ -77,7 +77,8 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 
 	memset(v, 0, sizeof(*v));
 	if (r->cache && res_cache_get_rrset(r->cache, name, type, now, 0, &c,
-					    &stale) && c.sigcount) {
+					    &stale) && c.sigcount &&
+	    c.sec != RES_SEC_BOGUS) {
 		v->data = c.data;
 		v->len = c.len;
 		v->count = c.count;
@@ -118,6 +119,9 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 	}
 	ch->fetch = 1;
 	ch->start_ms = now;
+	/* servers whose DS or DNSKEY did not verify (key_retry) */
+	memcpy(ch->vbad, t->vbad, sizeof(t->vbad));
+	ch->nvbad = t->nvbad;
 	t->child = ch;
 	t->nfetch++;
 	res_task_wake(r, ch);
@@ -235,6 +239,31 @@ static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
 	return n;
 }
 
+/*
+ * The DS or DNSKEY answer just fetched for name does not verify (or its
+ * denial does not prove): like val_retry for data, fetch it again from
+ * the zone's other servers before the key table calls the zone bogus for
+ * a minute.  1: a new fetch is under way.
+ */
+static int key_retry(res_ctx *r, res_task *t, const uint8_t *name,
+		     uint16_t type, uint64_t now)
+{
+	fview v;
+
+	if (!t->fx.have || t->fx.type != type || !t->fx.has_src ||
+	    !wire_name_equal(t->fx.name, name) ||
+	    t->vretries >= MAX_VRETRY || t->nvbad >= MAX_VRETRY ||
+	    t->root->work >= MAX_WORK)
+		return 0;
+	t->vbad[t->nvbad++] = t->fx.src;
+	t->vretries++;
+	if (r->cache)
+		res_cache_set_sec(r->cache, name, type,
+				  t->fx.rr.data ? 0 : 1, RES_SEC_BOGUS);
+	res_fx_clear(&t->fx);
+	return fetch(r, t, name, type, now, &v) == W_WAIT;
+}
+
 static void kt_put(res_ctx *r, const uint8_t *name, uint8_t state,
 		   uint16_t ede, const char *why, const fview *v,
 		   uint32_t ttl, uint64_t now)
@@ -270,6 +299,8 @@ static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
 		kt_put(r, zn, RES_KS_SECURE, 0, why, &v, v.ttl, now);
 	else if (vr.sec == RES_SEC_INSECURE)
 		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, v.ttl, now);
+	else if (key_retry(r, t, zn, DNS_T_DNSKEY, now))
+		return W_WAIT;
 	else
 		kt_put(r, zn, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 	return W_DONE;
@@ -309,6 +340,8 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 				   ze->kcount, now / 1000, r->cfg.no_timecheck,
 				   NULL);
 		if (vr.sec != RES_SEC_SECURE) {
+			if (key_retry(r, t, d, DNS_T_DS, now))
+				return W_WAIT;
 			snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
 			kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 			return W_DONE;
@@ -346,6 +379,8 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 		return W_DONE;
 	}
 bogus:
+	if (key_retry(r, t, d, DNS_T_DS, now))
+		return W_WAIT;
 	snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
 	kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 	return W_DONE;

@@ -432,6 +432,8 @@ typedef struct fetch_res {
 	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
 	int nauth;
 	uint32_t ttl;              /* negative TTL */
+	uint8_t has_src;           /* src: the server that answered */
+	res_addr src;
 } fetch_res;
 
 typedef struct res_tried {

@@ -445,6 +445,13 @@ static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
 	}
 	f->nauth = t->nauth;
 	f->ttl = res_neg_ttl(r, t);
+	if (f->rr.data && f->rr.has_src) {
+		f->src = f->rr.src;
+		f->has_src = 1;
+	} else if (!f->rr.data && t->neg_has_src) {
+		f->src = t->neg_src;
+		f->has_src = 1;
+	}
 }
 
 /* A task is done: answer its clients, wake its parent, drop its work. */

@@ -143,6 +143,10 @@ def _hook(q, reply, host):
         return m
     if how == "lame":
         return _upward(q)
+    if how == "badkeys":        # the DNSKEY RRset's RRSIGs break
+        if qt != dns.rdatatype.DNSKEY:
+            return reply
+        return _corrupt_sigs(reply)
     if how == "bogus":          # keys stay good, the data's RRSIGs break
         if qt == dns.rdatatype.DNSKEY:
             return reply
@@ -240,6 +244,24 @@ def fallback_on_bogus_then_cache_is_good():
         if hosts and hosts[0] in (26, 27):
             return
     raise T.TestFailure("a bogus server was never asked first")
+
+
+@case
+def fallback_on_bogus_dnskey():
+    """One server's DNSKEY RRset does not verify: the keys are fetched
+    from the other servers before the zone is called bogus (the key
+    table must not keep the bad copy's verdict)."""
+    net()
+    for _ in range(ATTEMPTS):
+        behave(h26="badkeys", h27="badkeys")
+        r = R.resolver(dnssec=True)
+        m = R.ask(r, "www.fb.test.", do=True)
+        fb_answer(m)
+        check(T.has_flag(m, "AD"), "no AD: " + T.short(m))
+        hosts = [h for h, qn, qt in asked() if qt == dns.rdatatype.DNSKEY]
+        if hosts and hosts[0] in (26, 27):
+            return
+    raise T.TestFailure("a server with bad keys was never asked first")
 
 
 def _all_fail(how, want_ede, dnssec=True):
