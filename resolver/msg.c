@@ -287,6 +287,29 @@ static int an_relevant(const res_msg *m, const uint8_t *owner,
 	return 0;
 }
 
+/*
+ * A zone's own servers may not keep their NS RRset alive: an NS RRset
+ * from an answer (not the parent's referral) never outlives the cached
+ * one it replaces, so the delegation is asked of the parent again when
+ * it expires and a domain moved to other servers (sold, or taken away)
+ * follows its parent (the "ghost domain" problem, CVE-2012-1033; BIND and
+ * unbound do not let child-side data extend a cached NS TTL either).
+ */
+static uint32_t ns_ttl_cap(res_ctx *r, const uint8_t *owner, uint32_t ttl,
+			   uint64_t now)
+{
+	uint8_t lname[WIRE_MAXNAME];
+	res_crrset c;
+	int stale;
+
+	wire_name_lower(lname, owner);
+	if (r->cache && res_cache_get_rrset(r->cache, lname, DNS_T_NS, now, 0,
+					    &c, &stale) &&
+	    ttl_left(c.expire_ms, now) < ttl)
+		ttl = ttl_left(c.expire_ms, now);
+	return ttl;
+}
+
 void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now)
 {
@@ -313,6 +336,8 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 				  65535, &len, &ttl);
 		ns = res_msg_sigs(m, rr->sec, rr_owner(m, rr), rr->type, sigs,
 				  65535, &siglen);
+		if (n && rr->type == DNS_T_NS && !referral)
+			ttl = ns_ttl_cap(r, rr_owner(m, rr), ttl, now);
 		if (n)
 			cache_put(r, rr_owner(m, rr), rr->type, ttl, trust,
 				  data, len, n, sigs, siglen, ns, now);

@@ -45,6 +45,10 @@ SPLIT_HOST = 29             # the parent's delegation: works
 DEAD_HOST = 31              # the child's own NS: nothing listens
 CN = "cn.test."             # unsigned, CNAMEs out of its bailiwick
 CN_HOST = 30
+SALE = "sale.test."         # on CN_HOST: its delegation of SHOP changes
+SHOP = "shop.sale.test."    # old servers: host 26, new ones: host 27
+OLD_HOST, NEW_HOST = 26, 27
+_sale = {"phase": "old"}
 ATTEMPTS = 6                # fresh resolvers until a bad server goes first
 
 _lock = threading.Lock()
@@ -66,8 +70,15 @@ def _customize(net):
     net.zones[SPLIT] = s
     c = netsim.Zone(CN, [CN_HOST], proxied=True)
     c.records += ["www.%s 300 IN CNAME www.sec.test." % CN,
-                  "txt.%s 300 IN CNAME www.sec.test." % CN]
+                  "txt.%s 300 IN CNAME www.sec.test." % CN,
+                  "ns-old.%s 3600 IN A %s" % (CN, net.addr(OLD_HOST)),
+                  "ns-new.%s 3600 IN A %s" % (CN, net.addr(NEW_HOST))]
     net.zones[CN] = c
+    net.zones[SALE] = netsim.Zone(SALE, [CN_HOST])
+    shop = netsim.Zone(SHOP, [OLD_HOST, NEW_HOST])
+    shop.records += ["%s.%s 300 IN A 192.0.2.%d" % (h, SHOP, 60 + i)
+                     for i, h in enumerate(("www", "other", "third"))]
+    net.zones[SHOP] = shop
 
 
 def net():
@@ -83,13 +94,59 @@ def net():
     return n
 
 
+def _under(q, zone):
+    return q.question[0].name.is_subdomain(dns.name.from_text(zone))
+
+
+def _shop_ns(m, host):
+    """The delegation of shop.sale.test. as one server: its name is in
+    the provider's zone (cn.test., A TTL 3600), as when a domain moves
+    between hosting providers."""
+    ns = "ns-%s.%s" % ("old" if host == OLD_HOST else "new", CN)
+    m.authority = [rs for rs in m.authority
+                   if rs.rdtype != dns.rdatatype.NS]
+    m.authority.append(dns.rrset.from_text(SHOP, 300, "IN", "NS", ns))
+    m.additional = [rs for rs in m.additional
+                    if rs.rdtype not in (dns.rdatatype.A,
+                                         dns.rdatatype.AAAA)]
+    return m
+
+
+def _sale_parent(q, reply):
+    """sale.test. delegates shop.sale.test. to the old servers, after
+    the sale to the new ones."""
+    if reply is None or not _under(q, SHOP):
+        return reply
+    if any(rs.rdtype == dns.rdatatype.NS for rs in reply.authority):
+        _shop_ns(reply, OLD_HOST if _sale["phase"] == "old" else NEW_HOST)
+    return reply
+
+
+def _sale_child(q, reply, host):
+    """The old owner's server answers 192.0.2.1 for every name and names
+    itself in its NS set; the new one names itself."""
+    if reply is None:
+        return None
+    if host == OLD_HOST and reply.answer:
+        reply.answer = [dns.rrset.from_text(
+            q.question[0].name, 300, "IN", "A", "192.0.2.1")]
+    return _shop_ns(reply, host)
+
+
 def _poison(q, reply):
+    if _under(q, SALE):
+        return _sale_parent(q, reply)
+    return _cn_poison(q, reply)
+
+
+def _cn_poison(q, reply):
     """cn.test.'s server adds data of sec.test. (not its zone) after its
     CNAME into sec.test.: a forged A and a forged TXT."""
     if reply is None:
         return None
     t = dns.rdatatype.to_text(q.question[0].rdtype)
-    if t in ("A", "TXT") and reply.answer:
+    if t in ("A", "TXT") and reply.answer and any(
+            rs.rdtype == dns.rdatatype.CNAME for rs in reply.answer):
         reply.answer.append(dns.rrset.from_text(
             "www.sec.test.", 300, "IN", t,
             "6.6.6.6" if t == "A" else '"forged"'))
@@ -128,6 +185,8 @@ def _upward(q):
 
 
 def _hook(q, reply, host):
+    if _under(q, SHOP):
+        return _sale_child(q, reply, host)
     qn, qt = q.question[0].name, q.question[0].rdtype
     with _lock:
         _asked.append((host, qn.to_text().lower(), qt))
@@ -354,6 +413,35 @@ def cname_out_of_bailiwick_resolved_afresh():
         m = R.ask(r, "txt.cn.test.", "TXT", do=dnssec)
         eq(R.answer_of(m, "www.sec.test.", "TXT"), ['"sec.test."'],
            "TXT through the CNAME")
+
+
+@case
+def domain_sale_new_servers_after_ns_ttl():
+    """shop.sale.test. is sold: sale.test. now delegates it to the new
+    owner's server; the old server still answers and names itself in its
+    NS set.  Once the cached NS RRset's TTL (300 s) has passed, the new
+    servers are used; answers from the old server in between must not
+    keep its NS set alive (the ghost domain problem, CVE-2012-1033)."""
+    net()
+    _sale["phase"] = "old"
+    try:
+        r = R.resolver()
+        m = R.ask(r, "www." + SHOP)
+        eq(R.answer_of(m, "www." + SHOP, "A"), ["192.0.2.1"], "before")
+        _sale["phase"] = "new"
+        r.move_clock(200)
+        m = R.ask(r, "other." + SHOP)      # the old server, NS in cache
+        eq(R.answer_of(m, "other." + SHOP, "A"), ["192.0.2.1"],
+           "within the NS TTL")
+        r.move_clock(110)                  # 310 s after the first
+        m = R.ask(r, "third." + SHOP)
+        eq(R.answer_of(m, "third." + SHOP, "A"), ["192.0.2.62"],
+           "after the NS TTL: the new owner's server")
+        m = R.ask(r, "www." + SHOP)
+        eq(R.answer_of(m, "www." + SHOP, "A"), ["192.0.2.60"],
+           "www after the NS TTL")
+    finally:
+        _sale["phase"] = "old"
 
 
 @case
