@@ -391,12 +391,14 @@ static int find_cut(res_ctx *r, res_task *t, uint8_t *cut, res_addr *addrs,
 			}
 			if (spawn_glueless(r, t, &c, owner, now))
 				return 1;
-			if (pside_start(t, owner)) {
-				/* ask the parent: go on up */
-			} else if (*n > 0) {    /* all tried: fail here */
+			if (!pside_start(t, owner)) {
+				/* all tried, or no address to be had even
+				 * from the parent: fail here rather than ask
+				 * the parent for the same referral again */
 				name_copy(cut, owner);
 				return 0;
 			}
+			/* else ask the parent: go on up */
 		}
 		if (name[0] == 0)
 			break;
@@ -561,6 +563,8 @@ void res_task_step(res_ctx *r, res_task *t, uint64_t now)
 	}
 	if (t->nchain > MAX_CHAIN || t->root->work >= MAX_WORK ||
 	    now - t->root->start_ms > TASK_DEADLINE) {
+		if (t->nchain <= MAX_CHAIN && t->ede == NO_EDE)
+			t->ede = EDE_NO_REACHABLE_AUTH;   /* out of work */
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 		return;
 	}

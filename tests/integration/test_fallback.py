@@ -112,9 +112,28 @@ def _shop_ns(m, host):
     return m
 
 
+LOOPS = ("l1.%s" % SALE, "l2.%s" % SALE)
+
+
+def _loop_referral(q, reply):
+    """l1.sale.test. is delegated to ns.l2.sale.test. and l2 to
+    ns.l1.sale.test., without glue: neither can ever be reached."""
+    qn = q.question[0].name
+    for i, z in enumerate(LOOPS):
+        if qn.is_subdomain(dns.name.from_text(z)):
+            m = dns.message.make_response(q)
+            m.flags &= ~dns.flags.AA
+            m.authority.append(dns.rrset.from_text(
+                z, 300, "IN", "NS", "ns." + LOOPS[1 - i]))
+            return m
+    return reply
+
+
 def _sale_parent(q, reply):
     """sale.test. delegates shop.sale.test. to the old servers, after
     the sale to the new ones."""
+    if reply is not None and (_under(q, LOOPS[0]) or _under(q, LOOPS[1])):
+        return _loop_referral(q, reply)
     if reply is None or not _under(q, SHOP):
         return reply
     if any(rs.rdtype == dns.rdatatype.NS for rs in reply.authority):
@@ -413,6 +432,29 @@ def cname_out_of_bailiwick_resolved_afresh():
         m = R.ask(r, "txt.cn.test.", "TXT", do=dnssec)
         eq(R.answer_of(m, "www.sec.test.", "TXT"), ['"sec.test."'],
            "TXT through the CNAME")
+
+
+@case
+def glueless_loop_is_bounded():
+    """Two zones whose servers are named only in each other (no glue):
+    SERVFAIL with EDE 22 soon, after a bounded number of queries."""
+    n = net()
+    behave()
+    r = R.resolver()
+    n.settle()
+    since = time.time()
+    t0 = time.monotonic()
+    m = R.ask(r, "www." + LOOPS[0], timeout=8)
+    took = time.monotonic() - t0
+    T.expect(m, "SERVFAIL")
+    check(22 in R.ede_codes(m), "EDE %r: %s" % (R.ede_codes(m), T.short(m)))
+    n.settle()
+    sent = n.query_log(SALE, since)
+    check(len(sent) <= 20, "%d queries to sale.test.: %r"
+          % (len(sent), sent))
+    check(took < 5, "took %.1f s" % took)
+    m = R.ask(r, "www.fb.test.")
+    T.expect(m, "NOERROR")
 
 
 @case
