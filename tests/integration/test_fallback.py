@@ -221,6 +221,12 @@ def _hook(q, reply, host):
         return m
     if how == "lame":
         return _upward(q)
+    if how == "nonsec":         # a denial without its NSEC proof
+        reply.authority = [rs for rs in reply.authority
+                           if rs.rdtype != dns.rdatatype.NSEC and not
+                           (rs.rdtype == dns.rdatatype.RRSIG and
+                            rs.covers == dns.rdatatype.NSEC)]
+        return reply
     if how == "badkeys":        # the DNSKEY RRset's RRSIGs break
         if qt != dns.rdatatype.DNSKEY:
             return reply
@@ -322,6 +328,23 @@ def fallback_on_bogus_then_cache_is_good():
         if hosts and hosts[0] in (26, 27):
             return
     raise T.TestFailure("a bogus server was never asked first")
+
+
+@case
+def fallback_on_denial_without_proof():
+    """One server strips the NSEC records from its NXDOMAIN: the other
+    servers are asked, the NXDOMAIN is proven and has AD."""
+    net()
+    for _ in range(ATTEMPTS):
+        behave(h26="nonsec", h27="nonsec")
+        r = R.resolver(dnssec=True)
+        m = R.ask(r, "nope.fb.test.", do=True)
+        T.expect(m, "NXDOMAIN")
+        check(T.has_flag(m, "AD"), "no AD: " + T.short(m))
+        hosts = [h for h, qn, qt in asked() if qn == "nope.fb.test."]
+        if hosts and hosts[0] in (26, 27):
+            return
+    raise T.TestFailure("a server without proofs was never asked first")
 
 
 @case
