@@ -3,8 +3,9 @@
  * negative caches, then forwarding (--server rules) or the iterator
  * (RFC 1034 5.3.3: the closest zone cut with usable servers, glueless
  * NS addresses as sub-tasks, RFC 9156 QNAME minimisation, server choice
- * by smoothed RTT with the fairness limits).  A task whose answer is
- * complete and must be validated is stepped by chain.c instead.
+ * by smoothed RTT with the fairness limits; the parent's delegation
+ * again when the servers the zone names for itself fail).  A task whose
+ * answer is complete and must be validated is stepped by chain.c instead.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -11,6 +11,13 @@ RRset names a server that does not work while the parent's delegation
 works (host 29; the child names host 31, where nothing listens) must
 keep resolving through the parent-side NS and glue.
 
+Also here (server quirks of issue 12): a CNAME out of its server's zone
+followed by a forged record for the target (cn.test., host 30), a domain
+sold to a new server while the old one keeps answering (sale.test. on
+host 30 delegates shop.sale.test. to host 26, then 27; move_clock past
+the NS TTL), two zones whose glueless name servers live in each other,
+and a server that answers the question in lower case (0x20).
+
 Which server a fresh resolver asks first is random (equal scores), so
 each fallback case repeats with a fresh resolver until a misbehaving
 server was asked first (bounded).
