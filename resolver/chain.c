@@ -53,6 +53,16 @@ static void set_bogus(res_task *t, uint16_t ede, const char *why)
 	snprintf(t->vwhy, sizeof(t->vwhy), "%.127s", why);
 }
 
+/* The data itself is bogus (not the chain of trust above it): entry idx
+ * of the chain, -1 the denial.  The first one found is asked again. */
+static void data_bogus(res_task *t, int idx)
+{
+	if (t->vbad_set)
+		return;
+	t->vbad_set = 1;
+	t->vbad_idx = idx;
+}
+
 static uint32_t kt_ttl(uint32_t ttl)
 {
 	return ttl < 5 ? 5 : ttl > 86400 ? 86400 : ttl;
@@ -69,7 +79,8 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 
 	memset(v, 0, sizeof(*v));
 	if (r->cache && res_cache_get_rrset(r->cache, name, type, now, 0, &c,
-					    &stale) && c.sigcount) {
+					    &stale) && c.sigcount &&
+	    c.sec != RES_SEC_BOGUS) {
 		v->data = c.data;
 		v->len = c.len;
 		v->count = c.count;
@@ -115,6 +126,9 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 	}
 	ch->fetch = 1;
 	ch->start_ms = now;
+	/* servers whose DS or DNSKEY did not verify (key_retry) */
+	memcpy(ch->vbad, t->vbad, sizeof(t->vbad));
+	ch->nvbad = t->nvbad;
 	t->child = ch;
 	t->nfetch++;
 	res_task_wake(r, ch);
@@ -320,6 +334,31 @@ static void nsec_keep(res_ctx *r, const uint8_t *zn, const res_kent *e,
 		res_nsec_store(r->nsec, r->cache, &in, now);
 }
 
+/*
+ * The DS or DNSKEY answer just fetched for name does not verify (or its
+ * denial does not prove): like val_retry for data, fetch it again from
+ * the zone's other servers before the key table calls the zone bogus for
+ * a minute.  1: a new fetch is under way.
+ */
+static int key_retry(res_ctx *r, res_task *t, const uint8_t *name,
+		     uint16_t type, uint64_t now)
+{
+	fview v;
+
+	if (!t->fx.have || t->fx.type != type || !t->fx.has_src ||
+	    !wire_name_equal(t->fx.name, name) ||
+	    t->vretries >= MAX_VRETRY || t->nvbad >= MAX_VRETRY ||
+	    t->root->work >= MAX_WORK)
+		return 0;
+	t->vbad[t->nvbad++] = t->fx.src;
+	t->vretries++;
+	if (r->cache)
+		res_cache_set_sec(r->cache, name, type,
+				  t->fx.rr.data ? 0 : 1, RES_SEC_BOGUS);
+	res_fx_clear(&t->fx);
+	return fetch(r, t, name, type, now, &v) == W_WAIT;
+}
+
 static void kt_put(res_ctx *r, const uint8_t *name, uint8_t state,
 		   uint16_t ede, const char *why, const fview *v,
 		   uint32_t ttl, uint64_t now)
@@ -377,6 +416,8 @@ static int zone_keys(res_ctx *r, res_task *t, const uint8_t *zn,
 				 v.siglen, v.sigcount, v.ttl, now);
 	} else if (vr.sec == RES_SEC_INSECURE)
 		kt_put(r, zn, RES_KS_INSECURE, 0, why, NULL, v.ttl, now);
+	else if (key_retry(r, t, zn, DNS_T_DNSKEY, now))
+		return W_WAIT;
 	else
 		kt_put(r, zn, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 	return W_DONE;
@@ -445,6 +486,8 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 				   ze->kcount, now / 1000, r->cfg.no_timecheck,
 				   NULL);
 		if (vr.sec != RES_SEC_SECURE) {
+			if (key_retry(r, t, d, DNS_T_DS, now))
+				return W_WAIT;
 			snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
 			kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 			if (res_tracing(r))
@@ -505,6 +548,8 @@ static int ds_step(res_ctx *r, res_task *t, const uint8_t *d,
 		return W_DONE;
 	}
 bogus:
+	if (key_retry(r, t, d, DNS_T_DS, now))
+		return W_WAIT;
 	snprintf(why, sizeof(why), "DS %.100s: %.100s", ds, vr.why);
 	kt_put(r, d, RES_KS_BOGUS, vr.ede, why, NULL, 60, now);
 	return W_DONE;
@@ -601,11 +646,13 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		snprintf(why, sizeof(why), "no RRSIG for %.100s type %u in a "
 			 "signed zone", os, c->type);
 		set_bogus(t, EDE_RRSIGS_MISSING, why);
+		data_bogus(t, (int)(c - t->chain));
 	} else if (!wire_name_equal(w.zone, signer)) {
 		c->vsec = RES_SEC_BOGUS;
 		snprintf(why, sizeof(why), "%.100s: signer is not a secure zone",
 			 os);
 		set_bogus(t, EDE_DNSSEC_BOGUS, why);
+		data_bogus(t, (int)(c - t->chain));
 	} else {
 		vr = res_val_rrset(c->owner, c->type, c->data, c->len,
 				   c->count, c->sigs, c->siglen, c->sigcount,
@@ -625,6 +672,7 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", os, vr.why);
 			set_bogus(t, vr.ede, why);
+			data_bogus(t, (int)(c - t->chain));
 		} else if (vr.sec == RES_SEC_SECURE) {
 			sig_ttl_cap(r, t, c, now);
 			if (wc[0])
@@ -691,6 +739,7 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 		snprintf(why, sizeof(why), "%.100s: negative answer without a "
 			 "signed zone's SOA", ns_);
 		set_bogus(t, EDE_NSEC_MISSING, why);
+		data_bogus(t, -1);
 	} else {
 		n = auth_nsecs(r, t->auth, t->nauth, w.zone, w.e, now, ns, 64,
 			       &vr);
@@ -706,6 +755,7 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 		if (vr.sec == RES_SEC_BOGUS) {
 			snprintf(why, sizeof(why), "%.100s: %.100s", ns_, vr.why);
 			set_bogus(t, vr.ede, why);
+			data_bogus(t, -1);
 		}
 		for (int i = 0; vr.sec == RES_SEC_SECURE && i < t->nauth; i++)
 			sig_ttl_cap(r, t, &t->auth[i], now);   /* res_neg_ttl */
@@ -763,6 +813,86 @@ static int val_auth(res_ctx *r, res_task *t, uint64_t now)
 	return W_DONE;
 }
 
+/* The name the chain was at when entry i was asked for. */
+static int resume_name(const res_task *t, int i, uint8_t *name)
+{
+	const chain_rr *p = i > 0 ? &t->chain[i - 1] : NULL;
+
+	if (!p) {
+		name_copy(name, t->qname);
+		return 0;
+	}
+	if (p->type != DNS_T_CNAME || p->len < 3)
+		return -1;
+	wire_name_lower(name, p->data + 2);
+	return 0;
+}
+
+/*
+ * A bogus answer may be one server's fault (a broken or forged copy of
+ * the zone), so before calling it bogus the zone's other servers are
+ * asked (unbound does the same, up to 5 restarts): the server that sent
+ * the bogus data is not asked again by this task, the chain is cut back
+ * to where that data came in, and the task iterates again from there.
+ * The bogus copy is marked bogus in the cache (never served) and the
+ * good copy replaces it.  1: the task goes on; 0: it is bogus.
+ */
+static int val_retry(res_ctx *r, res_task *t)
+{
+	uint8_t name[WIRE_MAXNAME];
+	const res_addr *src;
+	int i = t->vbad_idx;
+
+	if (!t->vbad_set || t->vretries >= MAX_VRETRY ||
+	    t->nvbad >= MAX_VRETRY || t->root->work >= MAX_WORK)
+		return 0;
+	if (i < 0) {
+		if (!t->neg_has_src)
+			return 0;
+		src = &t->neg_src;
+		i = t->nchain;
+	} else {
+		if (i >= t->nchain || !t->chain[i].has_src)
+			return 0;
+		src = &t->chain[i].src;
+	}
+	if (resume_name(t, i, name) < 0)
+		return 0;
+	t->vbad[t->nvbad++] = *src;
+	t->vretries++;
+	for (int k = i; k < t->nchain; k++) {
+		res_crr_free(&t->chain[k]);
+		memset(&t->chain[k], 0, sizeof(t->chain[k]));
+	}
+	t->nchain = i;
+	t->min_ttl = UINT32_MAX;
+	for (int k = 0; k < t->nchain; k++)
+		if (t->chain[k].ttl < t->min_ttl)
+			t->min_ttl = t->chain[k].ttl;
+	name_copy(t->sname, name);
+	free(t->soa);
+	t->soa = NULL;
+	t->has_soa = 0;
+	res_crr_free(&t->soa_sig);
+	memset(&t->soa_sig, 0, sizeof(t->soa_sig));
+	for (int k = 0; k < t->nauth; k++) {
+		res_crr_free(&t->auth[k]);
+		memset(&t->auth[k], 0, sizeof(t->auth[k]));
+	}
+	t->nauth = 0;
+	t->neg_sec = 0;
+	t->neg_name[0] = 0;
+	t->neg_has_src = 0;
+	t->vbad_set = 0;
+	t->min_set = 0;
+	t->ntried = 0;
+	t->vphase = 0;
+	t->vdone = 0;
+	res_fx_clear(&t->fx);
+	res_task_wake(r, t);
+	return 1;
+}
+
 void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
 {
 	uint8_t sec = RES_SEC_SECURE;
@@ -794,6 +924,8 @@ void res_validate_step(res_ctx *r, res_task *t, uint64_t now)
 	for (int i = 0; i < t->nauth; i++)
 		if (t->auth[i].vsec == RES_SEC_BOGUS)
 			sec = RES_SEC_BOGUS;
+	if (sec == RES_SEC_BOGUS && val_retry(r, t))
+		return;
 done:
 	t->sec = sec;
 	if (sec == RES_SEC_SECURE)

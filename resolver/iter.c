@@ -3,8 +3,9 @@
  * negative caches, then forwarding (--server rules) or the iterator
  * (RFC 1034 5.3.3: the closest zone cut with usable servers, glueless
  * NS addresses as sub-tasks, RFC 9156 QNAME minimisation, server choice
- * by smoothed RTT with the fairness limits).  A task whose answer is
- * complete and must be validated is stepped by chain.c instead.
+ * by smoothed RTT with the fairness limits; the parent's delegation
+ * again when the servers the zone names for itself fail).  A task whose
+ * answer is complete and must be validated is stepped by chain.c instead.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -240,7 +241,8 @@ static const res_forward *find_forward(const res_ctx *r,
 
 static int usable(res_ctx *r, res_task *t, const res_addr *a)
 {
-	return res_addr_allowed(&r->cfg, a) && !res_tried_exhausted(t, a);
+	return res_addr_allowed(&r->cfg, a) && !res_tried_exhausted(t, a) &&
+	       !res_task_vbad(t, a);
 }
 
 /* May a query go to a now (fairness: dead, busy, the total)? */
@@ -295,6 +297,21 @@ static const res_addr *pick(res_ctx *r, res_task *t, const res_addr *c,
 	return best;
 }
 
+/*
+ * Every server but those whose data was bogus has been asked again
+ * (chain.c val_retry): ask one of those once more so that the answer is
+ * the bogus data, validated as such (a CD client gets it, the others
+ * the reason), without further retries.  1: forgotten, pick again.
+ */
+static int vbad_forget(res_task *t)
+{
+	if (!t->nvbad)
+		return 0;
+	t->nvbad = 0;
+	t->vretries = MAX_VRETRY;
+	return 1;
+}
+
 static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
 			 uint64_t now)
 {
@@ -316,6 +333,10 @@ static void send_forward(res_ctx *r, res_task *t, const res_forward *f,
 	}
 	a = pick(r, t, f->servers, f->nservers, r->cfg.strict_order, now,
 		 &held);
+	if (!a && vbad_forget(t)) {
+		send_forward(r, t, f, now);
+		return;
+	}
 	if (!a && held) {
 		fail_fast(r, t, now);
 		return;
@@ -335,7 +356,7 @@ static int ns_failed(const res_task *t, const uint8_t *name)
 }
 
 static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
-		     res_addr *out, size_t *n, uint64_t now)
+		     res_addr *out, size_t *n, size_t max, uint64_t now)
 {
 	res_crrset c;
 	int stale;
@@ -346,7 +367,7 @@ static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
 	for (uint16_t k = 0; k < c.count && p + 2 <= c.len; k++) {
 		uint16_t rl = wire_get16(c.data + p);
 
-		if (rl == alen && *n < MAX_ADDRS) {
+		if (rl == alen && *n < max) {
 			res_addr *a = &out[(*n)++];
 
 			memset(a, 0, sizeof(*a));
@@ -360,7 +381,7 @@ static void addrs_of(res_ctx *r, const uint8_t *name, uint16_t type,
 
 /* Addresses of the NS targets in c (every known one, usable or not). */
 static size_t ns_addrs(res_ctx *r, const res_crrset *c, res_addr *out,
-		       uint64_t now)
+		       uint64_t now, size_t max)
 {
 	size_t n = 0, p = 0;
 
@@ -372,9 +393,9 @@ static size_t ns_addrs(res_ctx *r, const res_crrset *c, res_addr *out,
 			break;
 		wire_name_lower(target, c->data + p + 2);
 		if (!r->cfg.ipv6_only)
-			addrs_of(r, target, DNS_T_A, out, &n, now);
+			addrs_of(r, target, DNS_T_A, out, &n, max, now);
 		if (!r->cfg.ipv4_only)
-			addrs_of(r, target, DNS_T_AAAA, out, &n, now);
+			addrs_of(r, target, DNS_T_AAAA, out, &n, max, now);
 		p += 2 + (size_t)rl;
 	}
 	return n;
@@ -394,8 +415,8 @@ static int has_addrs(res_ctx *r, const uint8_t *target, uint64_t now)
 	res_addr a[MAX_ADDRS];
 	size_t n = 0;
 
-	addrs_of(r, target, DNS_T_A, a, &n, now);
-	addrs_of(r, target, DNS_T_AAAA, a, &n, now);
+	addrs_of(r, target, DNS_T_A, a, &n, MAX_ADDRS, now);
+	addrs_of(r, target, DNS_T_AAAA, a, &n, MAX_ADDRS, now);
 	return n > 0;
 }
 
@@ -434,34 +455,84 @@ static int spawn_glueless(res_ctx *r, res_task *t, const res_crrset *c,
 	return 0;
 }
 
+/*
+ * Parent-side fallback: the servers the cache names for cut (the child's
+ * own NS set outranks the parent's delegation, RFC 2181 5.4.1) are all
+ * tried, dead or without addresses.  Ask the parent for the delegation
+ * again (find_cut passes over cut meanwhile) and use the NS and glue of
+ * its referral (res_take_pside), as unbound and BIND fall back to the
+ * parent-side addresses.  Once per task.  1: started.
+ */
+static int pside_start(res_task *t, const uint8_t *cut)
+{
+	if (t->pside || cut[0] == 0)
+		return 0;
+	t->pside = 1;
+	name_copy(t->pcut, cut);
+	return 1;
+}
+
+/* The parent-side servers of t->pcut: its glue, then the cached
+ * addresses of the NS targets of its NS RRset. */
+static size_t pside_addrs(res_ctx *r, const res_task *t, res_addr *out,
+			  uint64_t now)
+{
+	res_crrset c;
+	size_t n = t->npaddr;
+
+	memcpy(out, t->paddr, n * sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.data = t->pns;
+	c.len = t->pnslen;
+	c.count = t->pnscount;
+	return n + ns_addrs(r, &c, out + n, now, MAX_ADDRS - n);
+}
+
 /* The closest zone cut with servers: 0 found (cut, addrs), 1 waiting
- * for a sub-task, -1 no way forward. */
+ * for a sub-task, -1 no way forward.  *child: the servers are the ones
+ * the zone's own NS RRset names (not the parent's delegation). */
 static int find_cut(res_ctx *r, res_task *t, uint8_t *cut, res_addr *addrs,
-		    size_t *n, uint64_t now)
+		    size_t *n, int *child, uint64_t now)
 {
 	const uint8_t *name = t->sname;
 	res_crrset c;
 	int stale;
 
+	*child = 0;
 	if (t->qtype == DNS_T_DS && name[0])
 		name = name_parent(name);    /* DS lives in the parent */
 	for (;;) {
-		if (r->cache && res_cache_get_rrset(r->cache, name, DNS_T_NS,
-						    now, 0, &c, &stale)) {
+		int at_p = t->pside && wire_name_equal(name, t->pcut);
+
+		if (at_p && t->pside == 2) {
+			*n = pside_addrs(r, t, addrs, now);
+			if (any_usable(r, t, addrs, *n)) {
+				name_copy(cut, name);
+				return 0;
+			}
+		}
+		if (!(at_p && t->pside == 1) && r->cache &&
+		    res_cache_get_rrset(r->cache, name, DNS_T_NS, now, 0, &c,
+					&stale)) {
 			uint8_t owner[WIRE_MAXNAME];
 
 			name_copy(owner, name);
-			*n = ns_addrs(r, &c, addrs, now);
+			*n = ns_addrs(r, &c, addrs, now, MAX_ADDRS);
+			*child = c.trust >= RES_TRUST_AUTHORITY;
 			if (any_usable(r, t, addrs, *n)) {
 				name_copy(cut, owner);
 				return 0;
 			}
 			if (spawn_glueless(r, t, &c, owner, now))
 				return 1;
-			if (*n > 0) {           /* all tried: fail here */
+			if (!pside_start(t, owner)) {
+				/* all tried, or no address to be had even
+				 * from the parent: fail here rather than ask
+				 * the parent for the same referral again */
 				name_copy(cut, owner);
 				return 0;
 			}
+			/* else ask the parent: go on up */
 		}
 		if (name[0] == 0)
 			break;
@@ -509,7 +580,7 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 	const res_addr *a;
 	size_t n = 0;
 	send_spec s;
-	int held = 0, rc = find_cut(r, t, cut, addrs, &n, now);
+	int held = 0, child, rc = find_cut(r, t, cut, addrs, &n, &child, now);
 
 	if (rc == 1)
 		return;
@@ -519,6 +590,17 @@ static void iterate(res_ctx *r, res_task *t, uint64_t now)
 		return;
 	}
 	a = rc == 0 ? pick(r, t, addrs, n, 0, now, &held) : NULL;
+	/* all tried, or dead or busy: the parent's delegation once, unless
+	 * these servers are the parent's already and merely dead or busy
+	 * (a flood under a dead zone must not go to its parent instead) */
+	if (!a && rc == 0 && (!held || child) && pside_start(t, cut)) {
+		iterate(r, t, now);
+		return;
+	}
+	if (!a && vbad_forget(t)) {
+		iterate(r, t, now);
+		return;
+	}
 	if (!a && held) {
 		fail_fast(r, t, now);
 		return;
@@ -621,6 +703,8 @@ void res_task_step(res_ctx *r, res_task *t, uint64_t now)
 	}
 	if (t->nchain > MAX_CHAIN || t->root->work >= MAX_WORK ||
 	    now - t->root->start_ms > TASK_DEADLINE) {
+		if (t->nchain <= MAX_CHAIN && t->ede == NO_EDE)
+			t->ede = EDE_NO_REACHABLE_AUTH;   /* out of work */
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 		return;
 	}

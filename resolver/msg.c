@@ -305,6 +305,29 @@ static const msg_rr *find_dname(const res_msg *m, const uint8_t *name,
 	return NULL;
 }
 
+/*
+ * A zone's own servers may not keep their NS RRset alive: an NS RRset
+ * from an answer (not the parent's referral) never outlives the cached
+ * one it replaces, so the delegation is asked of the parent again when
+ * it expires and a domain moved to other servers (sold, or taken away)
+ * follows its parent (the "ghost domain" problem, CVE-2012-1033; BIND and
+ * unbound do not let child-side data extend a cached NS TTL either).
+ */
+static uint32_t ns_ttl_cap(res_ctx *r, const uint8_t *owner, uint32_t ttl,
+			   uint64_t now)
+{
+	uint8_t lname[WIRE_MAXNAME];
+	res_crrset c;
+	int stale;
+
+	wire_name_lower(lname, owner);
+	if (r->cache && res_cache_get_rrset(r->cache, lname, DNS_T_NS, now, 0,
+					    &c, &stale) &&
+	    ttl_left(c.expire_ms, now) < ttl)
+		ttl = ttl_left(c.expire_ms, now);
+	return ttl;
+}
+
 void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now)
 {
@@ -334,6 +357,8 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 				  65535, &len, &ttl);
 		ns = res_msg_sigs(m, rr->sec, rr_owner(m, rr), rr->type, sigs,
 				  65535, &siglen);
+		if (n && rr->type == DNS_T_NS && !referral)
+			ttl = ns_ttl_cap(r, rr_owner(m, rr), ttl, now);
 		if (n)
 			cache_put(r, rr_owner(m, rr), rr->type, ttl, trust,
 				  data, len, n, sigs, siglen, ns, now);
@@ -601,6 +626,24 @@ int res_referral_ok(const res_msg *m, const msg_rr *ns,
 	       wire_name_is_sub(qn, o);
 }
 
+/*
+ * RFC 2181 5.4.1: a server speaks for its own zone (bw) only.  Answer
+ * records outside it (what follows a CNAME or DNAME that leaves the
+ * zone) are dropped, so the chain is followed by asking the target's own
+ * servers and nothing of them is cached or answered.  bw "" (a
+ * forwarder) keeps everything.
+ */
+void res_msg_bailiwick(res_msg *m, const uint8_t *bw)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nrr; i++)
+		if (m->rr[i].sec != RR_SEC_AN ||
+		    wire_name_is_sub(rr_owner(m, &m->rr[i]), bw))
+			m->rr[k++] = m->rr[i];
+	m->nrr = k;
+}
+
 /* The OPT record of a reply, or NULL. */
 const msg_rr *res_msg_opt(const res_msg *m)
 {
@@ -608,4 +651,70 @@ const msg_rr *res_msg_opt(const res_msg *m)
 		if (m->rr[i].sec == RR_SEC_AR && m->rr[i].type == DNS_T_OPT)
 			return &m->rr[i];
 	return NULL;
+}
+
+/* Is lname one of the NS targets in data (zones/ format)? */
+static int ns_target(const uint8_t *data, uint32_t len, uint16_t count,
+		     const uint8_t *lname)
+{
+	size_t p = 0;
+
+	for (uint16_t k = 0; k < count && p + 2 <= len; k++) {
+		uint16_t rl = wire_get16(data + p);
+		uint8_t target[WIRE_MAXNAME];
+
+		if (p + 2 + rl > len || rl == 0)
+			break;
+		wire_name_lower(target, data + p + 2);
+		if (wire_name_equal(target, lname))
+			return 1;
+		p += 2 + (size_t)rl;
+	}
+	return 0;
+}
+
+/*
+ * Parent-side fallback (iter.c): the task asked the parent again for the
+ * delegation of t->pcut because the servers the cache names for it (the
+ * child's own NS set, which outranks the parent's) did not work.  The
+ * referral's NS RRset and glue (within bw, the parent's bailiwick) are
+ * kept in the task: the cache keeps the child's data.  1 when taken:
+ * the caller keeps the task's tries (an address both sides name and
+ * that failed is not asked again).
+ */
+int res_take_pside(res_ctx *r, res_task *t, const res_msg *m,
+		   const msg_rr *ns, const uint8_t *bw)
+{
+	uint32_t len, ttl;
+	uint16_t n;
+
+	if (t->pside != 1 || !wire_name_equal(rr_owner(m, ns), t->pcut))
+		return 0;
+	n = res_msg_rrset(m, RR_SEC_NS, t->pcut, DNS_T_NS, r->scratch, 65535,
+			  &len, &ttl);
+	if (!n || !(t->pns = malloc(len)))
+		return 0;
+	memcpy(t->pns, r->scratch, len);
+	t->pnslen = len;
+	t->pnscount = n;
+	t->pside = 2;
+	for (size_t i = 0; i < m->nrr && t->npaddr < MAX_ADDRS; i++) {
+		const msg_rr *rr = &m->rr[i];
+		res_addr *a = &t->paddr[t->npaddr];
+		int v4 = rr->type == DNS_T_A && rr->rdlen == 4;
+
+		if (rr->sec != RR_SEC_AR || rr->cls != DNS_C_IN ||
+		    !(v4 || (rr->type == DNS_T_AAAA && rr->rdlen == 16)) ||
+		    (v4 && r->cfg.ipv6_only) || (!v4 && r->cfg.ipv4_only) ||
+		    !wire_name_is_sub(rr_owner(m, rr), bw) ||
+		    !ns_target(t->pns, t->pnslen, t->pnscount,
+			       rr_owner(m, rr)))
+			continue;
+		memset(a, 0, sizeof(*a));
+		a->af = v4 ? 4 : 6;
+		a->port = 53;
+		memcpy(a->addr, m->buf + rr->rd, rr->rdlen);
+		t->npaddr++;
+	}
+	return 1;
 }

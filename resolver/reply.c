@@ -13,10 +13,27 @@
 
 #include "resolver/res_int.h"
 
+/* Where the data of a reply came from: a bogus answer is asked again
+ * of the zone's other servers (chain.c). */
+static void mark_src(res_task *t, int first, const res_txn *x)
+{
+	for (int i = first; i < t->nchain; i++) {
+		t->chain[i].src = x->server;
+		t->chain[i].has_src = 1;
+	}
+}
+
+static void neg_src(res_task *t, const res_txn *x)
+{
+	t->neg_src = x->server;
+	t->neg_has_src = 1;
+}
+
 static void on_negative(res_ctx *r, res_task *t, const res_msg *m,
 			const res_txn *x, const uint8_t *name, int nx,
 			uint64_t now)
 {
+	neg_src(t, x);
 	res_take_soa(r, t, m, x->zone);
 	res_take_auth(r, t, m, x->zone);
 	name_copy(t->neg_name, name);
@@ -50,6 +67,7 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 		res_cache_msg(r, m, x->zone, 0, now);
 		res_take_soa(r, t, m, x->zone);
 		res_take_auth(r, t, m, x->zone);
+		neg_src(t, x);
 		name_copy(t->neg_name, qn);
 		res_neg_put(r, t, qn, 0, now);
 		res_task_finish(r, t, DNS_R_NXDOMAIN, now);
@@ -63,7 +81,10 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 			return;
 		}
 		res_cache_msg(r, m, x->zone, 1, now);
-		res_task_progress(r, t);
+		if (res_take_pside(r, t, m, ns, x->zone))
+			res_task_wake(r, t);
+		else
+			res_task_progress(r, t);
 		return;
 	}
 	res_cache_msg(r, m, x->zone, 0, now);
@@ -77,7 +98,7 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 	int rcode = m->flags & 0xf, aa = (m->flags & DNS_F_AA) != 0;
 	uint8_t name[WIRE_MAXNAME];
 	const msg_rr *ns;
-	int ch;
+	int ch, first = t->nchain;
 
 	name_copy(name, t->sname);
 	ns = res_find_referral(m);
@@ -88,11 +109,15 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 			return;
 		}
 		res_cache_msg(r, m, x->zone, 1, now);
-		res_task_progress(r, t);
+		if (res_take_pside(r, t, m, ns, x->zone))
+			res_task_wake(r, t);
+		else
+			res_task_progress(r, t);
 		return;
 	}
 	res_cache_msg(r, m, x->zone, 0, now);
 	ch = res_follow_answer_in(r, t, m, name, t->qtype, 1, x->zone);
+	mark_src(t, first, x);
 	if (ch == CH_FINAL)
 		res_take_auth(r, t, m, x->zone);   /* a wildcard's proof */
 	if (ch == CH_FINAL) {
@@ -320,6 +345,7 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 			si->no_caps = 1;
 		resend(r, x, x->transport, 1, now_ms);
 	} else {
+		res_msg_bailiwick(r->msg, x->zone);
 		on_reply_msg(r, x, r->msg, now_ms);
 	}
 	free(x);

@@ -386,6 +386,7 @@ enum {
 	TRY_LAME = 255,
 	MAX_AUTH = 16,          /* NSEC/NSEC3 RRsets kept from a reply */
 	MAX_FETCH = 40,         /* DS/DNSKEY fetches per validation */
+	MAX_VRETRY = 4,         /* bogus answers asked again elsewhere */
 	/* fairness defaults (res_cfg) */
 	DEF_MAX_TASKS = 1000, DEF_JOSTLE_MS = 200, DEF_CLIENT_MAX = 200,
 	DEF_SERVER_MAX = 200, DEF_ZONE_MAX = 100, DEF_TXN_MAX = 1000,
@@ -434,6 +435,8 @@ typedef struct chain_rr {
 	uint8_t *sigs;
 	uint8_t vsec;              /* res_sec once validated (or cached) */
 	uint8_t synth;             /* CNAME synthesized from a DNAME */
+	uint8_t has_src;           /* src: the server it came from */
+	res_addr src;
 } chain_rr;
 
 /* What a DS/DNSKEY fetch for the validator brought back. */
@@ -448,6 +451,8 @@ typedef struct fetch_res {
 	uint32_t ttl;              /* negative TTL */
 	res_addr from;             /* the server that answered (trace) */
 	chain_rr soa;              /* its SOA RRset with RRSIGs */
+	uint8_t has_src;           /* src: the server that answered */
+	res_addr src;
 } fetch_res;
 
 typedef struct res_tried {
@@ -512,6 +517,21 @@ struct res_task {
 	int nfetch;
 	fetch_res fx;
 	res_addr from;             /* the server of the last reply (trace) */
+	/* falling back to other servers (iter.c, chain.c) */
+	uint8_t vretries;          /* bogus answers asked again elsewhere */
+	uint8_t vbad_set;          /* vbad_idx names the bogus data */
+	int vbad_idx;              /* its chain entry; -1: the denial */
+	uint8_t neg_has_src;       /* neg_src sent the negative answer */
+	res_addr neg_src;
+	uint8_t nvbad;
+	res_addr vbad[MAX_VRETRY]; /* servers whose data was bogus */
+	uint8_t pside;             /* parent-side NS: 1 wanted, 2 have */
+	uint8_t pcut[WIRE_MAXNAME];    /* ... of this zone cut */
+	uint8_t npaddr;
+	res_addr paddr[MAX_ADDRS];     /* the parent's glue */
+	uint8_t *pns;                  /* the parent's NS RRset */
+	uint32_t pnslen;
+	uint16_t pnscount;
 };
 
 typedef struct res_txn {
@@ -793,6 +813,7 @@ int res_task_set_soa(res_task *t, const uint8_t *owner,
 void res_tried_mark(res_task *t, const res_addr *a, int lame);
 unsigned res_tried_count(res_task *t, const res_addr *a);
 int res_tried_exhausted(res_task *t, const res_addr *a);
+int res_task_vbad(const res_task *t, const res_addr *a);
 void res_txn_release(res_ctx *r, res_txn *x);
 void res_txn_unlink(res_ctx *r, res_txn *x);
 int res_txn_send(res_ctx *r, res_task *t, const res_addr *srv,
@@ -838,6 +859,9 @@ const msg_rr *res_find_referral(const res_msg *m);
 int res_referral_ok(const res_msg *m, const msg_rr *ns,
 		    const uint8_t *bw, const uint8_t *qn);
 const msg_rr *res_msg_opt(const res_msg *m);
+void res_msg_bailiwick(res_msg *m, const uint8_t *bw);
+int res_take_pside(res_ctx *r, res_task *t, const res_msg *m,
+		   const msg_rr *ns, const uint8_t *bw);
 
 /* ---- chain.c: the DNSSEC chain of trust ---- */
 

@@ -75,6 +75,7 @@ void res_task_free(res_ctx *r, res_task *t)
 		res_waiter_free(r, w);
 	}
 	free(t->soa);
+	free(t->pns);
 	free(t);
 }
 
@@ -205,6 +206,15 @@ int res_tried_exhausted(res_task *t, const res_addr *a)
 	int i = tried_idx(t, a);
 
 	return i >= 0 && t->tried[i].n >= MAX_TRIES;
+}
+
+/* 1 if a's data was found bogus for this task (not asked again). */
+int res_task_vbad(const res_task *t, const res_addr *a)
+{
+	for (int i = 0; i < t->nvbad; i++)
+		if (res_addr_equal(&t->vbad[i], a))
+			return 1;
+	return 0;
 }
 
 /* The query is over: it no longer counts against its server, its zone
@@ -451,6 +461,13 @@ static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
 	f->soa = t->soa_sig;       /* the SOA RRset, for nsec_cache.c */
 	t->soa_sig.data = NULL;
 	t->soa_sig.sigs = NULL;
+	if (f->rr.data && f->rr.has_src) {
+		f->src = f->rr.src;
+		f->has_src = 1;
+	} else if (!f->rr.data && t->neg_has_src) {
+		f->src = t->neg_src;
+		f->has_src = 1;
+	}
 }
 
 /* A task is done: answer its clients, wake its parent, drop its work. */

@@ -50,7 +50,11 @@ proxy on its address, in front of an NSD of its own on host+100 (asked
 over TCP, so the capture does not see that leg).  The proxy passes each
 reply through the zone's `proxy` hook when one is set (it may be set or
 changed while the net runs): hook(query, reply) returns the reply to
-send (a dns.message.Message, or wire bytes), or None to drop the query.
+send (a dns.message.Message, or wire bytes), or None to drop the query;
+a hook with a third parameter also gets the host part of the address
+asked (one zone, several servers, each scripted its own way).
+Zone(child_ns=[(nsname, host)]) gives a zone its own apex NS RRset,
+different from the parent's delegation (ns<i>.<zone> at its hosts).
 NetSim(customize=fn) calls fn(net) after the standard zones are defined,
 so a test file can add zones (net.zones[name] = Zone(...), records, a
 corrupted signature, proxied=True) before anything is signed.
@@ -108,7 +112,8 @@ def _fname(z):
 
 class Zone:
     def __init__(self, name, hosts, sign=None, nsec3=False, expired=False,
-                 corrupt=None, proxied=False, neg_ttl=None, optout=False):
+                 corrupt=None, proxied=False, neg_ttl=None, optout=False,
+                 child_ns=None):
         self.name = name            # "sec.test."
         self.hosts = hosts          # host parts of the server addresses
         self.sign = sign            # None, "ecdsa" or "rsa"
@@ -121,6 +126,10 @@ class Zone:
         self.proxied = proxied      # served through a Python proxy
         self.proxy = None           # hook(query, reply) -> reply / None
         self.neg_ttl = neg_ttl      # SOA MINIMUM (default TTL)
+        # [(nsname, host)]: the zone's own (child-side) NS RRset and
+        # in-zone addresses, when they differ from the parent's
+        # delegation (which always names ns<i>.<zone> at self.hosts)
+        self.child_ns = child_ns
         self.records = []           # zone-file lines after SOA/NS
         self.ds = []                # DS lines of this zone (for the parent)
         self.ds_edit = None         # fn(DS lines) -> the DS lines the
@@ -261,6 +270,15 @@ class NetSim:
         if z.name != ".":
             for i, h in enumerate(z.hosts):
                 lines.append("%s %d IN A %s" % (nsnames[i], TTL, self.addr(h)))
+        if z.child_ns is not None:
+            lines = [l for l in lines if " IN NS " not in l and
+                     not any(l.startswith(n + " ") for n in nsnames[1:])]
+            lines = [l for l in lines if not l.startswith(nsnames[0] + " ")
+                     or " SOA " in l]
+            for ns, h in z.child_ns:
+                lines.append("%s %d IN NS %s" % (z.name, TTL, ns))
+                if ns.endswith("." + z.name):
+                    lines.append("%s %d IN A %s" % (ns, TTL, self.addr(h)))
         lines += z.records
         # delegations to direct children (and glue)
         for c in self.zones.values():
@@ -702,6 +720,18 @@ class NetSim:
         self.stop()
 
 
+def _call_hook(hook, q, reply, host):
+    """hook(query, reply), or hook(query, reply, host) when it takes a
+    third argument: the host part of the address the query came to, for
+    scripting one server of a zone served by several."""
+    import inspect
+    try:
+        n = len(inspect.signature(hook).parameters)
+    except (TypeError, ValueError):
+        n = 2
+    return hook(q, reply, host) if n >= 3 else hook(q, reply)
+
+
 class _Proxy:
     """The scripted server of a proxied host (see the module doc): UDP and
     TCP on port 53 of the host's address, each query asked of the NSD
@@ -744,7 +774,7 @@ class _Proxy:
             reply = None
         hook = self._hook()
         if hook is not None:
-            reply = hook(q, reply)
+            reply = _call_hook(hook, q, reply, self.host)
         if reply is None:
             return None
         if isinstance(reply, (bytes, bytearray)):

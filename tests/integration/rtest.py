@@ -147,6 +147,8 @@ def answer_of(m, name, rdtype):
 
 
 def shutdown():
+    while _live:
+        _live.pop().stop()
     for u in _unbounds:
         u.stop()
     if _net[0] is not None:

@@ -286,10 +286,55 @@ static void test_follow_dname(void)
 	res_free(r);
 }
 
+/* RFC 2181 5.4.1: answer records outside the asked server's zone are
+ * dropped, so a CNAME that leaves the zone is followed afresh. */
+static void test_bailiwick(void)
+{
+	res_cfg cfg;
+	res_ctx *r;
+	res_task *t;
+	res_msg *m = malloc(sizeof(*m));
+	uint8_t pkt[1024], name[WIRE_MAXNAME], bw[WIRE_MAXNAME];
+	char err[128];
+	size_t plen = build_reply(pkt, sizeof(pkt)), n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	r = res_new(&cfg, err, sizeof(err));
+	T_CHECK(r != NULL && m != NULL);
+	if (!r || !m) {
+		free(m);
+		res_free(r);
+		return;
+	}
+	T_EQ(res_msg_parse(m, pkt, plen), 0);
+	n = m->nrr;
+	res_msg_bailiwick(m, (const uint8_t *)"");      /* a forwarder */
+	T_EQ(m->nrr, n);
+	nm("example.com", bw);
+	res_msg_bailiwick(m, bw);
+	T_EQ(m->nrr, n);
+	nm("www.example.com", bw);     /* a zone of its own */
+	res_msg_bailiwick(m, bw);
+	T_EQ(m->nrr, n - 1);           /* host.example.com A is gone */
+	T_CHECK(res_msg_first(m, RR_SEC_AN, DNS_T_A) == NULL);
+	T_CHECK(res_msg_first(m, RR_SEC_NS, DNS_T_SOA) != NULL);
+	nm("www.example.com", name);
+	t = res_task_new(r, name, DNS_T_A, DNS_C_IN, NULL);
+	T_CHECK(t != NULL);
+	if (t) {
+		T_EQ(res_follow_answer(r, t, m, name, DNS_T_A, 1), CH_MOVED);
+		T_EQ(t->nchain, 1);
+		nm("host.example.com", bw);
+		T_CHECK(wire_name_equal(name, bw));
+	}
+	free(m);
+	res_free(r);
+}
 int main(void)
 {
 	T_RUN(test_parse);
 	T_RUN(test_follow);
 	T_RUN(test_follow_dname);
+	T_RUN(test_bailiwick);
 	T_DONE();
 }
