@@ -60,7 +60,7 @@ static void on_minimised(res_ctx *r, res_task *t, const res_msg *m,
 		 * it (RFC 9156 2.3, as unbound's relaxed mode) */
 		if (!t->qmin_off && !res_msg_first(m, RR_SEC_NS, DNS_T_NSEC) &&
 		    !res_msg_first(m, RR_SEC_NS, DNS_T_NSEC3)) {
-			t->qmin_off = 1;
+			res_qmin_giveup(t);
 			res_task_retry(r, t);
 			return;
 		}
@@ -272,7 +272,7 @@ static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 		if (x->minimised && !t->qmin_off) {
 			/* RFC 9156 3: some servers fail on the minimised
 			 * name; ask the full name instead */
-			t->qmin_off = 1;
+			res_qmin_giveup(t);
 			res_task_retry(r, t);
 			return;
 		}

@@ -813,6 +813,10 @@ int res_task_set_soa(res_task *t, const uint8_t *owner,
 void res_tried_mark(res_task *t, const res_addr *a, int lame);
 unsigned res_tried_count(res_task *t, const res_addr *a);
 int res_tried_exhausted(res_task *t, const res_addr *a);
+/* Minimised queries failed (an error, a denied empty non-terminal, or
+ * the servers stopped answering them): ask the full name from now on,
+ * with fresh tries of every server (RFC 9156 2.3; once per task). */
+void res_qmin_giveup(res_task *t);
 int res_task_vbad(const res_task *t, const res_addr *a);
 void res_txn_release(res_ctx *r, res_txn *x);
 void res_txn_unlink(res_ctx *r, res_txn *x);

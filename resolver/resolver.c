@@ -579,6 +579,10 @@ void res_on_timer(res_ctx *r, uint64_t now_ms)
 		if (res_tracing(r))
 			res_ev_timeout(r, x, "timed out");
 		res_srv_timeout(r->srv, &x->server, now_ms);
+		/* a server that drops minimised queries (RFC 9156 2.3) */
+		if (x->minimised && !x->task->qmin_off &&
+		    res_tried_exhausted(x->task, &x->server))
+			res_qmin_giveup(x->task);
 		res_task_retry(r, x->task);
 		free(x);
 	}

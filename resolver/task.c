@@ -201,6 +201,12 @@ unsigned res_tried_count(res_task *t, const res_addr *a)
 	return i >= 0 ? t->tried[i].n : 0;
 }
 
+void res_qmin_giveup(res_task *t)
+{
+	t->qmin_off = 1;
+	t->ntried = 0;
+}
+
 int res_tried_exhausted(res_task *t, const res_addr *a)
 {
 	int i = tried_idx(t, a);
