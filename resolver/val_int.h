@@ -2,7 +2,8 @@
  * resolver/ internal: what the DNSSEC primitives share between
  * validate.c (signatures, DS/DNSKEY, algorithm support; the one file
  * that uses ldns's crypto) and denial.c (NSEC/NSEC3 denial of
- * existence).  The API of both is in res_int.h.
+ * existence).  The API of both is in res_int.h.  chain.c and
+ * nsec_cache.c use these helpers too.
  */
 #ifndef DV_VAL_INT_H
 #define DV_VAL_INT_H
