@@ -11,6 +11,7 @@
 
 #include "resolver/res_int.h"
 #include "t.h"
+#include "tldns.h"
 
 #define NOW 1800000000u
 #define NOW_MS ((uint64_t)NOW * 1000)
@@ -27,41 +28,6 @@ typedef struct tset {
 	uint32_t siglen;
 	uint16_t sigcount;
 } tset;
-
-static void wname(const char *s, uint8_t *out)
-{
-	if (wire_name_from_str(s, out) <= 0) {
-		printf("bad name %s\n", s);
-		exit(2);
-	}
-}
-
-static void put_rr(uint8_t *buf, uint32_t *len, uint16_t *count,
-		   const ldns_rr *rr)
-{
-	ldns_buffer *b = ldns_buffer_new(4096);
-	size_t n;
-
-	ldns_rr_rdata2buffer_wire(b, rr);
-	n = ldns_buffer_position(b);
-	buf[*len] = (uint8_t)(n >> 8);
-	buf[*len + 1] = (uint8_t)n;
-	memcpy(buf + *len + 2, ldns_buffer_begin(b), n);
-	*len += 2 + (uint32_t)n;
-	(*count)++;
-	ldns_buffer_free(b);
-}
-
-static ldns_rr *mkrr(const char *s)
-{
-	ldns_rr *rr = NULL;
-
-	if (ldns_rr_new_frm_str(&rr, s, 3600, NULL, NULL) != LDNS_STATUS_OK) {
-		printf("bad rr %s\n", s);
-		exit(2);
-	}
-	return rr;
-}
 
 /* One RR signed with key into s (zones/ format, lowercased owner). */
 static void sign1(tset *s, const char *text, ldns_key *key)

@@ -10,6 +10,7 @@
 
 #include "resolver/res_int.h"
 #include "t.h"
+#include "tldns.h"
 
 #define NOW 1800000000u
 #define INCEPT (NOW - 3600)
@@ -34,48 +35,6 @@ typedef struct tzone {
 	ldns_rr *ksk_rr, *zsk_rr;  /* their DNSKEY RRs */
 	tset dnskey;            /* DNSKEY RRset signed by the KSK */
 } tzone;
-
-static void wname(const char *s, uint8_t *out)
-{
-	int n = wire_name_from_str(s, out);
-
-	if (n <= 0) {
-		printf("bad name %s\n", s);
-		exit(2);
-	}
-}
-
-static void put_rdata(uint8_t *buf, uint32_t *len, uint16_t *count,
-		      const uint8_t *rd, size_t rdlen)
-{
-	buf[*len] = (uint8_t)(rdlen >> 8);
-	buf[*len + 1] = (uint8_t)rdlen;
-	memcpy(buf + *len + 2, rd, rdlen);
-	*len += 2 + (uint32_t)rdlen;
-	(*count)++;
-}
-
-static void put_rr(uint8_t *buf, uint32_t *len, uint16_t *count,
-		   const ldns_rr *rr)
-{
-	ldns_buffer *b = ldns_buffer_new(4096);
-
-	ldns_rr_rdata2buffer_wire(b, rr);
-	put_rdata(buf, len, count, ldns_buffer_begin(b),
-		  ldns_buffer_position(b));
-	ldns_buffer_free(b);
-}
-
-static ldns_rr *mkrr(const char *s)
-{
-	ldns_rr *rr = NULL;
-
-	if (ldns_rr_new_frm_str(&rr, s, 3600, NULL, NULL) != LDNS_STATUS_OK) {
-		printf("bad rr %s\n", s);
-		exit(2);
-	}
-	return rr;
-}
 
 static ldns_key *mkkey(ldns_signing_algorithm alg, int bits,
 		       const char *zname, uint16_t flags, ldns_rr **out)
