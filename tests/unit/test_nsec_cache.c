@@ -13,44 +13,15 @@
 #include "t.h"
 #include "tldns.h"
 
-#define NOW 1800000000u
 #define NOW_MS ((uint64_t)NOW * 1000)
-#define INCEPT (NOW - 3600)
-#define EXPIRE (NOW + 86400)
-
-typedef struct tset {
-	uint8_t owner[WIRE_MAXNAME];
-	uint16_t type;
-	uint8_t data[4096];
-	uint32_t len;
-	uint16_t count;
-	uint8_t sigs[4096];
-	uint32_t siglen;
-	uint16_t sigcount;
-} tset;
 
 /* One RR signed with key into s (zones/ format, lowercased owner). */
 static void sign1(tset *s, const char *text, ldns_key *key)
 {
 	ldns_rr_list *l = ldns_rr_list_new();
-	ldns_key_list *kl = ldns_key_list_new();
-	ldns_rr_list *sigs;
 
-	memset(s, 0, sizeof(*s));
 	ldns_rr_list_push_rr(l, mkrr(text));
-	ldns_key_list_push_key(kl, key);
-	sigs = ldns_sign_public(l, kl);
-	wire_name_lower(s->owner,
-			ldns_rdf_data(ldns_rr_owner(ldns_rr_list_rr(l, 0))));
-	s->type = (uint16_t)ldns_rr_get_type(ldns_rr_list_rr(l, 0));
-	put_rr(s->data, &s->len, &s->count, ldns_rr_list_rr(l, 0));
-	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++)
-		put_rr(s->sigs, &s->siglen, &s->sigcount,
-		       ldns_rr_list_rr(sigs, i));
-	ldns_rr_list_deep_free(sigs);
-	ldns_rr_list_deep_free(l);
-	ldns_key_list_set_key_count(kl, 0);
-	ldns_key_list_free(kl);
+	sign_list(s, l, &key, 1);
 }
 
 typedef struct tzone {
@@ -67,17 +38,7 @@ static void zone_init(tzone *z, const char *name)
 
 	memset(z, 0, sizeof(*z));
 	wname(name, z->name);
-	z->key = ldns_key_new_frm_algorithm(LDNS_SIGN_ECDSAP256SHA256, 256);
-	if (!z->key) {
-		printf("key generation failed\n");
-		exit(2);
-	}
-	ldns_key_set_pubkey_owner(z->key, ldns_dname_new_frm_str(name));
-	ldns_key_set_flags(z->key, 257);
-	ldns_key_set_inception(z->key, INCEPT);
-	ldns_key_set_expiration(z->key, EXPIRE);
-	rr = ldns_key2rr(z->key);
-	ldns_key_set_keytag(z->key, ldns_calc_keytag(rr));
+	z->key = mkkey(LDNS_SIGN_ECDSAP256SHA256, 256, name, 257, &rr);
 	put_rr(z->dnskey, &z->dklen, &z->dkcount, rr);
 	ldns_rr_free(rr);
 }
