@@ -72,7 +72,8 @@ $(BUILD)/dnsvizor: $(SHELL_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(SHELL_OBJ) $(LIBS) $(PKG_LIBS)
 
 # Unit tests link the protocol libraries only (sans-IO cores).
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h tests/unit/tzone.h $(LIBS)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h tests/unit/tzone.h \
+		  tests/unit/tldns.h $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
 

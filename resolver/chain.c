@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "resolver/res_int.h"
+#include "resolver/val_int.h"
 
 /*
  * A client task whose answer is complete enters the validation phase
@@ -205,17 +206,6 @@ static void sig_ttl_cap(const res_ctx *r, res_task *t, chain_rr *c,
 		t->min_ttl = cap;
 }
 
-static res_val_result mkres(res_sec sec, uint16_t ede, const char *why)
-{
-	res_val_result r;
-
-	memset(&r, 0, sizeof(r));
-	r.sec = sec;
-	r.ede = ede;
-	snprintf(r.why, sizeof(r.why), "%s", why);
-	return r;
-}
-
 /* "<owner> <what>: <why>" as the reason of a failed check. */
 static res_val_result why_of(res_val_result vr, const uint8_t *owner,
 			     const char *what)
@@ -238,9 +228,9 @@ static res_val_result proof_rrset(const res_ctx *r, const chain_rr *a,
 			   a->type == DNS_T_NSEC ? "NSEC" : "NSEC3";
 
 	if (a->vsec == RES_SEC_SECURE)
-		return mkres(RES_SEC_SECURE, 0, "verified");
+		return val_result(RES_SEC_SECURE, 0, "verified");
 	if (!a->sigcount)
-		return why_of(mkres(RES_SEC_BOGUS, EDE_RRSIGS_MISSING,
+		return why_of(val_result(RES_SEC_BOGUS, EDE_RRSIGS_MISSING,
 					 "no RRSIG in a signed zone"),
 			      a->owner, what);
 	return why_of(res_val_rrset(a->owner, a->type, a->data, a->len,
@@ -281,7 +271,7 @@ static size_t auth_nsecs(const res_ctx *r, const chain_rr *auth, int nauth,
 {
 	size_t n = 0;
 
-	*bad = mkres(RES_SEC_SECURE, 0, "");
+	*bad = val_result(RES_SEC_SECURE, 0, "");
 	for (int i = 0; i < nauth; i++) {
 		const chain_rr *a = &auth[i];
 		res_val_result vr;
@@ -699,7 +689,7 @@ static res_val_result soa_check(const res_ctx *r, const res_task *t,
 
 	c.data = malloc(2u + t->soa_len);
 	if (!c.data)
-		return mkres(RES_SEC_BOGUS, EDE_OTHER, "out of memory");
+		return val_result(RES_SEC_BOGUS, EDE_OTHER, "out of memory");
 	wire_put16(c.data, t->soa_len);
 	memcpy(c.data + 2, t->soa, t->soa_len);
 	name_copy(c.owner, t->soa_owner);
@@ -797,10 +787,10 @@ static int val_auth(res_ctx *r, res_task *t, uint64_t now)
 			continue;
 		}
 		if (w.state != RES_KS_SECURE)
-			vr = mkres(RES_SEC_BOGUS, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
+			vr = val_result(RES_SEC_BOGUS, w.e ? w.e->ede : EDE_DNSSEC_BOGUS,
 				   w.e ? w.e->why : "broken chain of trust");
 		else if (!wire_name_equal(w.zone, signer))
-			vr = why_of(mkres(RES_SEC_BOGUS, EDE_DNSSEC_BOGUS,
+			vr = why_of(val_result(RES_SEC_BOGUS, EDE_DNSSEC_BOGUS,
 					  "signer is not a secure zone"),
 				    a->owner, a->type == DNS_T_NSEC3 ? "NSEC3" :
 				    "NSEC");

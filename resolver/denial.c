@@ -12,7 +12,7 @@
 #include "resolver/val_int.h"
 
 /* Number of trailing labels a and b share. */
-static int val_common_labels(const uint8_t *a, const uint8_t *b)
+int res_val_common_labels(const uint8_t *a, const uint8_t *b)
 {
 	int la = wire_name_labels(a), lb = wire_name_labels(b);
 	int n = la < lb ? la : lb;
@@ -153,8 +153,8 @@ static const val_nx *val_nsec_cover(const val_den *d, const uint8_t *name)
  * name exists after all (next is below it: an empty non-terminal). */
 static int val_nsec_ce(const val_nx *x, const uint8_t *name)
 {
-	int a = val_common_labels(name, x->owner);
-	int b = val_common_labels(name, x->next);
+	int a = res_val_common_labels(name, x->owner);
+	int b = res_val_common_labels(name, x->next);
 
 	if (wire_name_is_sub(x->next, name))
 		return -1;
@@ -256,7 +256,7 @@ static res_val_result val_nsec_wild(const val_den *d, int ce_labels)
 /* ------------------------------------------------------------------ */
 
 /* Base32hex (RFC 4648 7) label of 32 chars to 20 bytes; 0 on success. */
-static int val_b32hex(const uint8_t *lab, size_t len, uint8_t *out)
+int res_val_b32hex(const uint8_t *lab, size_t len, uint8_t *out)
 {
 	uint32_t acc = 0;
 	int bits = 0;
@@ -300,7 +300,7 @@ static int val_nsec3_parse(const res_nsec_set *s, const uint8_t *zname,
 	x->salt = r + 5;
 	p = 5 + (size_t)x->saltlen;
 	if (p + 1 + VAL_N3_HASHLEN > s->rdlen || r[p] != VAL_N3_HASHLEN ||
-	    val_b32hex(s->lname + 1, s->lname[0], x->ohash))
+	    res_val_b32hex(s->lname + 1, s->lname[0], x->ohash))
 		return -1;
 	memcpy(x->nhash, r + p + 1, VAL_N3_HASHLEN);
 	p += 1 + VAL_N3_HASHLEN;
@@ -311,18 +311,24 @@ static int val_nsec3_parse(const res_nsec_set *s, const uint8_t *zname,
 }
 
 /* RFC 5155 5: IH(salt, x, k) with SHA-1, over the lowercased name. */
-static void val_n3_hash(const val_nx *p, const uint8_t *name, uint8_t *out)
+void res_val_n3_hash(const uint8_t *salt, uint8_t saltlen, uint16_t iter,
+		     const uint8_t *name, uint8_t *out)
 {
 	uint8_t buf[WIRE_MAXNAME + 255];
 	size_t nl = wire_name_lower(buf, name);
 
-	memcpy(buf + nl, p->salt, p->saltlen);
-	res_val_sha1(buf, (unsigned)(nl + p->saltlen), out);
-	for (uint16_t i = 0; i < p->iter; i++) {
+	memcpy(buf + nl, salt, saltlen);
+	res_val_sha1(buf, (unsigned)(nl + saltlen), out);
+	for (uint16_t i = 0; i < iter; i++) {
 		memcpy(buf, out, VAL_N3_HASHLEN);
-		memcpy(buf + VAL_N3_HASHLEN, p->salt, p->saltlen);
-		res_val_sha1(buf, (unsigned)(VAL_N3_HASHLEN + p->saltlen), out);
+		memcpy(buf + VAL_N3_HASHLEN, salt, saltlen);
+		res_val_sha1(buf, (unsigned)(VAL_N3_HASHLEN + saltlen), out);
 	}
+}
+
+static void val_n3_hash(const val_nx *p, const uint8_t *name, uint8_t *out)
+{
+	res_val_n3_hash(p->salt, p->saltlen, p->iter, name, out);
 }
 
 static const val_nx *val_n3_match(const val_den *d, const uint8_t *name)

@@ -279,45 +279,10 @@ static void nc_sweep(res_nsec *nc, res_cache *c, uint64_t now)
 /* NSEC3 helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Base32hex (RFC 4648 7) label of 32 characters to 20 bytes. */
-static int b32hex(const uint8_t *lab, size_t len, uint8_t *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	if (len != 32)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t ch = val_lc(lab[i]);
-		int v = (ch >= '0' && ch <= '9') ? ch - '0' :
-			(ch >= 'a' && ch <= 'v') ? ch - 'a' + 10 : -1;
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 5) | (uint32_t)v;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return 0;
-}
-
 /* RFC 5155 5: the hash of name with the zone's parameters. */
 static void n3_hash(const nc_zone *z, const uint8_t *name, uint8_t *out)
 {
-	uint8_t buf[WIRE_MAXNAME + 255];
-	size_t nl = wire_name_lower(buf, name);
-
-	memcpy(buf + nl, z->salt, z->saltlen);
-	res_val_sha1(buf, (unsigned)(nl + z->saltlen), out);
-	for (uint16_t i = 0; i < z->iter; i++) {
-		memcpy(buf, out, VAL_N3_HASHLEN);
-		memcpy(buf + VAL_N3_HASHLEN, z->salt, z->saltlen);
-		res_val_sha1(buf, (unsigned)(VAL_N3_HASHLEN + z->saltlen), out);
-	}
+	res_val_n3_hash(z->salt, z->saltlen, z->iter, name, out);
 }
 
 /* An NSEC3 RRset of one usable record: SHA-1, no opt-out, at most 150
@@ -338,7 +303,7 @@ static int n3_usable(const uint8_t *owner, const uint8_t *zn,
 	    5u + rd[4] + 1 + VAL_N3_HASHLEN > rl ||
 	    rd[5 + rd[4]] != VAL_N3_HASHLEN ||
 	    owner[0] == 0 || !wire_name_equal(name_parent(owner), zn) ||
-	    b32hex(owner + 1, owner[0], hash) < 0)
+	    res_val_b32hex(owner + 1, owner[0], hash) < 0)
 		return -1;
 	p->iter = wire_get16(rd + 2);
 	p->saltlen = rd[4];
@@ -593,17 +558,6 @@ static int proof_add(nc_q *q, long i)
 	return 0;
 }
 
-/* Labels a and b share at their end. */
-static int common_labels(const uint8_t *a, const uint8_t *b)
-{
-	int la = wire_name_labels(a), lb = wire_name_labels(b);
-	int n = la < lb ? la : lb;
-
-	while (n > 0 && !wire_name_equal(name_suffix(a, n), name_suffix(b, n)))
-		n--;
-	return n;
-}
-
 /* NSEC: the record matching or covering name, and the one matching or
  * covering the wildcard at the closest encloser it implies. */
 static int nsec_gather(nc_q *q, const uint8_t *name)
@@ -622,9 +576,9 @@ static int nsec_gather(nc_q *q, const uint8_t *name)
 		return -1;
 	if (wire_name_is_sub(next, name))
 		return 0;                          /* empty non-terminal */
-	ce = common_labels(name, q->out->rr[0].lname);
-	if (common_labels(name, next) > ce)
-		ce = common_labels(name, next);
+	ce = res_val_common_labels(name, q->out->rr[0].lname);
+	if (res_val_common_labels(name, next) > ce)
+		ce = res_val_common_labels(name, next);
 	if (ce < wire_name_labels(q->z->name) ||
 	    val_wild(name_suffix(name, ce), wc) < 0)
 		return -1;

@@ -13,16 +13,23 @@
 
 enum { WARNED_MAX = 1024 };
 
+/* An event of kind about transaction x: its server, transport, name and
+ * type. */
+static void txn_event(res_event *ev, res_ev_kind kind, const res_txn *x)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->server = &x->server;
+	ev->transport = x->transport;
+	ev->name = x->qname;
+	ev->type = x->qtype;
+}
+
 void res_ev_query(res_ctx *r, const res_txn *x)
 {
 	res_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = RES_EV_QUERY;
-	ev.server = &x->server;
-	ev.transport = x->transport;
-	ev.name = x->qname;
-	ev.type = x->qtype;
+	txn_event(&ev, RES_EV_QUERY, x);
 	r->cfg.on_event(r->cfg.on_event_arg, &ev);
 }
 
@@ -33,12 +40,7 @@ void res_ev_reply(res_ctx *r, const res_txn *x, const uint8_t *msg,
 
 	if (len < WIRE_HDRLEN)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = RES_EV_REPLY;
-	ev.server = &x->server;
-	ev.transport = x->transport;
-	ev.name = x->qname;
-	ev.type = x->qtype;
+	txn_event(&ev, RES_EV_REPLY, x);
 	ev.flags = wire_get16(msg + 2);
 	ev.rcode = ev.flags & 0xf;
 	ev.an = wire_get16(msg + 6);
@@ -52,12 +54,7 @@ void res_ev_timeout(res_ctx *r, const res_txn *x, const char *why)
 {
 	res_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = RES_EV_TIMEOUT;
-	ev.server = &x->server;
-	ev.transport = x->transport;
-	ev.name = x->qname;
-	ev.type = x->qtype;
+	txn_event(&ev, RES_EV_TIMEOUT, x);
 	ev.why = why;
 	r->cfg.on_event(r->cfg.on_event_arg, &ev);
 }

@@ -2,7 +2,8 @@
  * resolver/ internal: what the DNSSEC primitives share between
  * validate.c (signatures, DS/DNSKEY, algorithm support; the one file
  * that uses ldns's crypto) and denial.c (NSEC/NSEC3 denial of
- * existence).  The API of both is in res_int.h.
+ * existence).  The API of both is in res_int.h.  chain.c and
+ * nsec_cache.c use these helpers too.
  */
 #ifndef DV_VAL_INT_H
 #define DV_VAL_INT_H
@@ -93,5 +94,14 @@ static inline int val_wild(const uint8_t *name, uint8_t *out)
 
 /* SHA-1 of buf into out (20 bytes), for NSEC3 (RFC 5155 5). */
 void res_val_sha1(const uint8_t *buf, unsigned len, uint8_t *out);
+
+/* denial.c, also used by nsec_cache.c: the number of trailing labels a
+ * and b share; a base32hex (RFC 4648 7) NSEC3 owner label of 32 chars to
+ * its 20-byte hash (0 on success); the NSEC3 hash IH(salt, name, iter)
+ * of RFC 5155 5 (VAL_N3_HASHLEN bytes into out). */
+int res_val_common_labels(const uint8_t *a, const uint8_t *b);
+int res_val_b32hex(const uint8_t *lab, size_t len, uint8_t *out);
+void res_val_n3_hash(const uint8_t *salt, uint8_t saltlen, uint16_t iter,
+		     const uint8_t *name, uint8_t *out);
 
 #endif

@@ -17,6 +17,7 @@ Zones of this file (netsim hosts 32-35):
   optout.test. [33] signed ECDSA, NSEC3 with opt-out (ldns-signzone -p)
 """
 import base64
+import functools
 import os
 import re
 import sys
@@ -26,18 +27,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest as T  # noqa: E402
 from dvtest import case, check, eq  # noqa: E402
 import netsim  # noqa: E402
+import rtest as R  # noqa: E402
+from rtest import net, auth_types  # noqa: E402
 
 import dns.dnssec  # noqa: E402
-import dns.flags  # noqa: E402
-import dns.message  # noqa: E402
-import dns.query  # noqa: E402
 import dns.rdatatype  # noqa: E402
 
 AGGR_NEG = 60
 B32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
                        "0123456789ABCDEFGHIJKLMNOPQRSTUV")
-_net = [None, None]         # NetSim, start error
-_live = []
 
 
 _run = netsim._run
@@ -64,39 +62,9 @@ def customize(net):
     netsim._run = _run_optout
 
 
-def net():
-    if _net[1] is not None:
-        raise T.TestFailure("netsim did not start: %s" % _net[1])
-    if _net[0] is None:
-        try:
-            _net[0] = netsim.NetSim(customize=customize).start()
-        except Exception as e:
-            _net[1] = e
-            raise T.TestFailure("netsim did not start: %s" % e)
-    return _net[0]
-
-
-def resolver(extra=()):
-    """A fresh validating dnsvizor (empty cache) over the netsim internet;
-    the previous case's one is stopped first."""
-    n = net()
-    while _live:
-        _live.pop().stop()
-    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
-            "--allow-loopback-upstream", "--state-dir=" + T.tmpdir(),
-            "--dnssec", "--trust-anchor-file=" + n.trust_anchor_path]
-    s = T.Server(args=args + list(extra))
-    _live.append(s)
-    return s
-
-
-def ask(r, name, rdtype="A", do=True):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    q.flags |= dns.flags.RD
-    m, _ = dns.query.udp_with_fallback(q, r.addr(), port=r.port,
-                                       timeout=5.0)
-    return m
+R.CUSTOMIZE = customize
+resolver = functools.partial(R.resolver, dnssec=True)
+ask = functools.partial(R.ask, do=True, fallback=True)
 
 
 def mark():
@@ -116,10 +84,6 @@ def synthesised(r):
     """nsec-synth of the resolver's stats line (logged at shutdown)."""
     m = re.findall(r"nsec-synth (\d+)", r.log())
     return int(m[-1]) if m else None
-
-
-def auth_types(m):
-    return sorted({dns.rdatatype.to_text(rr.rdtype) for rr in m.authority})
 
 
 def nsec3_spans(m):
@@ -148,8 +112,7 @@ def covered(h, spans):
 
 
 def secure_negative(m, rcode, what):
-    T.expect(m, rcode)
-    check(T.has_flag(m, "AD"), "%s: no AD: %s" % (what, T.short(m)))
+    R.secure(m, rcode, what)
     check("SOA" in auth_types(m), "%s: no SOA: %s" % (what, T.short(m)))
 
 
@@ -283,7 +246,7 @@ def nsec_range_survives_restart():
 def no_negcache_turns_it_off():
     """--no-negcache (dnsmasq): no negative caching, so no aggressive use
     of NSEC ranges either; names of a range are asked upstream."""
-    r = resolver(["--no-negcache"])
+    r = resolver(extra=["--no-negcache"])
     secure_negative(ask(r, "nope1.sec.test."), "NXDOMAIN", "nope1")
     since = mark()
     secure_negative(ask(r, "nope2.sec.test."), "NXDOMAIN", "nope2")
@@ -380,7 +343,7 @@ def small_cache_evicts_ranges_cleanly():
     """--cache-size=30: the ranges compete with everything else for the
     cache and are evicted; every answer stays right (NXDOMAIN + AD for
     the names that do not exist, the data for those that do)."""
-    r = resolver(["--cache-size=30"])
+    r = resolver(extra=["--cache-size=30"])
     for rnd in range(3):
         for z in ("sec.test.", "nsec3.test.", "aggr.test."):
             for i in range(4):
@@ -433,7 +396,4 @@ if __name__ == "__main__":
     try:
         T.run()
     finally:
-        while _live:
-            _live.pop().stop()
-        if _net[0] is not None:
-            _net[0].stop()
+        R.shutdown()

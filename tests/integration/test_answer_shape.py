@@ -19,6 +19,7 @@ Zones of this file (netsim hosts 36-38):
   dnu.test.  [37] unsigned: the same names
   odd.test.  [38] signed ECDSA, proxied (scripted replies), MINIMUM 60
 """
+import functools
 import os
 import socket
 import struct
@@ -29,11 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest as T  # noqa: E402
 from dvtest import case, check, eq  # noqa: E402
 import netsim  # noqa: E402
+import rtest as R  # noqa: E402
+from rtest import net, ede_codes, answer_of  # noqa: E402
 
-import dns.edns  # noqa: E402
-import dns.flags  # noqa: E402
 import dns.message  # noqa: E402
-import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.rdataclass  # noqa: E402
 import dns.rdatatype  # noqa: E402
@@ -88,57 +88,16 @@ def customize(net):
     net.zones["odd.test."] = z
 
 
-_net = [None, None]         # NetSim, start error
-_live = []
-
-
-def net():
-    if _net[1] is not None:
-        raise T.TestFailure("netsim did not start: %s" % _net[1])
-    if _net[0] is None:
-        try:
-            _net[0] = netsim.NetSim(customize=customize).start()
-        except Exception as e:
-            _net[1] = e
-            raise T.TestFailure("netsim did not start: %s" % e)
-    return _net[0]
-
-
-def resolver(dnssec=True, extra=()):
-    """A fresh validating resolver (empty cache) over the netsim internet;
-    the previous case's one is stopped first."""
-    n = net()
-    while _live:
-        _live.pop().stop()
-    for zn in net().zones.values():
-        zn.proxy = None
-    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
-            "--allow-loopback-upstream", "--state-dir=" + T.tmpdir()]
-    if dnssec:
-        args += ["--dnssec", "--trust-anchor-file=" + n.trust_anchor_path]
-    s = T.Server(args=args + list(extra))
-    _live.append(s)
-    return s
-
-
-def ask(r, name, rdtype="A", do=True, cd=False, ad=False, timeout=5.0):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    q.flags |= dns.flags.RD
-    if cd:
-        q.flags |= dns.flags.CD
-    if ad:
-        q.flags |= dns.flags.AD
-    return dns.query.udp(q, r.addr(), port=r.port, timeout=timeout)
+R.CUSTOMIZE = customize
+R.PROXIES_OFF = True        # each case scripts its own servers
+resolver = functools.partial(R.resolver, dnssec=True)
+ask = functools.partial(R.ask, do=True)
 
 
 def ask_raw(r, name, rdtype="A", do=True):
     """(message, ANCOUNT of the wire reply): dnspython merges RRs that
     are listed twice, the header count does not."""
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    q.flags |= dns.flags.RD
-    wire = q.to_wire()
+    wire = R.query(name, rdtype, do=do).to_wire()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.settimeout(5)
@@ -150,14 +109,6 @@ def ask_raw(r, name, rdtype="A", do=True):
     finally:
         s.close()
     return dns.message.from_wire(data), struct.unpack("!H", data[6:8])[0]
-
-
-def ede_codes(m):
-    return [o.code for o in m.options if isinstance(o, dns.edns.EDEOption)]
-
-
-def answer_of(m, name, rdtype):
-    return T.rdatas(m.answer, name, rdtype)
 
 
 def answer_list(m):
@@ -623,7 +574,4 @@ if __name__ == "__main__":
     try:
         T.run()
     finally:
-        while _live:
-            _live.pop().stop()
-        if _net[0] is not None:
-            _net[0].stop()
+        R.shutdown()

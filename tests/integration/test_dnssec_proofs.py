@@ -23,9 +23,8 @@ Zones of this file (netsim hosts 22-25):
 DV_RESOLVER=unbound runs the cases that do not move the clock against
 unbound (same net) as the reference for the expectations.
 """
+import functools
 import os
-import signal
-import subprocess
 import sys
 import time
 
@@ -33,20 +32,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest as T  # noqa: E402
 from dvtest import case, check, eq  # noqa: E402
 import netsim  # noqa: E402
+import rtest as R  # noqa: E402
+from rtest import (net, dv_only, ede_codes, answer_of,  # noqa: E402
+                   secure, insecure, with_proof)
 
 import dns.dnssec  # noqa: E402
-import dns.edns  # noqa: E402
-import dns.flags  # noqa: E402
-import dns.message  # noqa: E402
-import dns.query  # noqa: E402
 import dns.rdataclass  # noqa: E402
 import dns.rdatatype  # noqa: E402
 import dns.rrset  # noqa: E402
 
 TTL = netsim.TTL
-MODE = os.environ.get("DV_RESOLVER", "dnsvizor")
-_net = [None, None]         # NetSim, start error
-_live = []
+MODE = R.MODE
 
 
 def _customize(net):
@@ -143,112 +139,11 @@ class _Net(netsim.NetSim):
         return out
 
 
-def net():
-    if _net[1] is not None:
-        raise T.TestFailure("netsim did not start: %s" % _net[1])
-    if _net[0] is None:
-        try:
-            _net[0] = _Net(customize=_customize).start()
-        except Exception as e:
-            _net[1] = e
-            raise T.TestFailure("netsim did not start: %s" % e)
-    return _net[0]
-
-
-class Unbound:
-    """The reference (DV_RESOLVER=unbound): a validating unbound over the
-    same net, as in test_recursion.py."""
-
-    def __init__(self):
-        n = net()
-        self.dir = T.tmpdir()
-        self.port = T.free_port()
-        conf = os.path.join(self.dir, "unbound.conf")
-        T.write(conf, "server:\n"
-                "  interface: 127.0.0.1@%d\n  port: %d\n"
-                "  username: \"\"\n  chroot: \"\"\n  directory: \"%s\"\n"
-                "  pidfile: \"%s/unbound.pid\"\n  use-syslog: no\n"
-                "  logfile: \"\"\n  num-threads: 1\n  do-ip6: no\n"
-                "  do-not-query-localhost: no\n  root-hints: \"%s\"\n"
-                "  qname-minimisation: yes\n  ede: yes\n"
-                "  local-zone: \"test.\" nodefault\n"
-                "  module-config: \"validator iterator\"\n"
-                "  trust-anchor-file: \"%s\"\n"
-                "remote-control:\n  control-enable: no\n"
-                % (self.port, self.port, self.dir, self.dir,
-                   n.root_hints_path, n.trust_anchor_path))
-        self.log = open(os.path.join(self.dir, "log"), "wb")
-        self.proc = subprocess.Popen(["unbound", "-d", "-c", conf],
-                                     stdout=self.log, stderr=self.log,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                q = dns.message.make_query("version.server.", "TXT", "CH")
-                dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.2)
-                return
-            except Exception:
-                time.sleep(0.05)
-        raise T.TestFailure("unbound did not start")
-
-    def addr(self, v6=False):
-        return "127.0.0.1"
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
-
-
-def dv_only(fn):
-    """A case that moves the resolver's clock: not run against unbound."""
-    return case(fn) if MODE == "dnsvizor" else fn
-
-
-def resolver(extra=()):
-    """A fresh validating resolver (empty cache) over the netsim internet;
-    the previous case's resolver is stopped first."""
-    n = net()
-    while _live:
-        _live.pop().stop()
-    n.zones["proofs.test."].proxy = None
-    if MODE == "unbound":
-        _live.append(Unbound())
-        return _live[-1]
-    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
-            "--allow-loopback-upstream", "--state-dir=" + T.tmpdir(),
-            "--dnssec", "--trust-anchor-file=" + n.trust_anchor_path]
-    s = T.Server(args=args + list(extra))
-    _live.append(s)
-    return s
-
-
-def ask(r, name, rdtype="A", do=True, cd=False, ad=False):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    q.flags |= dns.flags.RD
-    if ad:
-        q.flags |= dns.flags.AD
-    if cd:
-        q.flags |= dns.flags.CD
-    return dns.query.udp(q, r.addr(), port=r.port, timeout=5.0)
-
-
-def ede_codes(m):
-    return [o.code for o in m.options if isinstance(o, dns.edns.EDEOption)]
-
-
-def answer_of(m, name, rdtype):
-    return T.rdatas(m.answer, name, rdtype)
-
-
-def auth_types(m):
-    return sorted(set(dns.rdatatype.to_text(rr.rdtype) for rr in m.authority))
+R.CUSTOMIZE = _customize
+R.NETSIM = _Net
+R.PROXIES_OFF = True        # proofs.test.'s hook: each case sets its own
+resolver = functools.partial(R.resolver, dnssec=True)
+ask = functools.partial(R.ask, do=True)
 
 
 def bogus(m, codes=(6,), what=""):
@@ -261,24 +156,6 @@ def bogus(m, codes=(6,), what=""):
     check(any(c in codes for c in ede_codes(m)),
           "%s: EDE %r, want one of %r: %s" % (what, ede_codes(m), codes,
                                                T.short(m)))
-
-
-def secure(m, rc="NOERROR", what=""):
-    T.expect(m, rc)
-    check(T.has_flag(m, "AD"), "%s: AD not set: %s" % (what, T.short(m)))
-
-
-def insecure(m, rc="NOERROR", what=""):
-    T.expect(m, rc)
-    check(not T.has_flag(m, "AD"), "%s: AD set: %s" % (what, T.short(m)))
-
-
-def with_proof(m, what):
-    """AD answers to a DO client carry their NSEC/NSEC3 proofs."""
-    check(not T.has_flag(m, "AD") or
-          any(rr.rdtype in (dns.rdatatype.NSEC, dns.rdatatype.NSEC3)
-              for rr in m.authority),
-          "%s: AD without the NSEC proof: %s" % (what, T.short(m)))
 
 
 # ----------------------------------------------------- scripted replies ---
@@ -621,7 +498,4 @@ if __name__ == "__main__":
     try:
         T.run()
     finally:
-        while _live:
-            _live.pop().stop()
-        if _net[0] is not None:
-            _net[0].stop()
+        R.shutdown()

@@ -8,6 +8,7 @@ a failure can be diagnosed from the log alone.  At the default level none
 of it is logged.  Runs over the standard netsim internet (no zones of its
 own).
 """
+import functools
 import os
 import re
 import sys
@@ -15,45 +16,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest as T  # noqa: E402
 from dvtest import case, check, eq  # noqa: E402
-import netsim  # noqa: E402
+import rtest as R  # noqa: E402
+from rtest import net  # noqa: E402
 
-import dns.flags  # noqa: E402
-import dns.message  # noqa: E402
-import dns.query  # noqa: E402
-
-_net = [None, None]
-_live = []
-
-
-def net():
-    if _net[1] is not None:
-        raise T.TestFailure("netsim did not start: %s" % _net[1])
-    if _net[0] is None:
-        try:
-            _net[0] = netsim.NetSim().start(capture=False)
-        except Exception as e:
-            _net[1] = e
-            raise T.TestFailure("netsim did not start: %s" % e)
-    return _net[0]
-
-
-def resolver(extra=()):
-    n = net()
-    while _live:
-        _live.pop().stop()
-    s = T.Server(args=["--no-resolv", "--root-hints=" + n.root_hints_path,
-                       "--allow-loopback-upstream", "--dnssec",
-                       "--trust-anchor-file=" + n.trust_anchor_path]
-                 + list(extra))
-    _live.append(s)
-    return s
-
-
-def ask(r, name, rdtype="A", do=True):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    q.flags |= dns.flags.RD
-    return dns.query.udp(q, r.addr(), port=r.port, timeout=5)
+R.START_ARGS = {"capture": False}
+resolver = functools.partial(R.resolver, dnssec=True)
+ask = functools.partial(R.ask, do=True)
 
 
 def trace(r):
@@ -76,7 +44,7 @@ def debug_trace_shows_upstream_and_validation():
     validator judged is a line with its state; for a bogus name the line
     names the server it came from and why it is bogus."""
     n = net()
-    r = resolver(["--log-level=debug"])
+    r = resolver(extra=["--log-level=debug"])
     m = ask(r, "www.sec.test.")
     T.expect(m, "NOERROR")
     check(T.has_flag(m, "AD"), "secure answer without AD: " + T.short(m))
@@ -129,7 +97,7 @@ def debug_trace_shows_timeouts():
     or an error such as an ICMP port unreachable), then the query to the
     next server."""
     n = net()
-    r = resolver(["--log-level=debug"])
+    r = resolver(extra=["--log-level=debug"])
     m = None
     for _ in range(8):          # a stub retries; bounded
         try:
@@ -160,5 +128,4 @@ if __name__ == "__main__":
     try:
         T.run()
     finally:
-        if _net[0] is not None:
-            _net[0].stop()
+        R.shutdown()

@@ -11,8 +11,8 @@
 This file's netsim zones live on hosts 39 and 40; the signatures are valid
 for 400 days so the clock can move past the 30-day add hold-down.
 """
+import functools
 import os
-import re
 import sys
 import time
 
@@ -20,15 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest as T  # noqa: E402
 from dvtest import case, check, eq  # noqa: E402
 import netsim  # noqa: E402
-
-import dns.edns  # noqa: E402
-import dns.flags  # noqa: E402
-import dns.message  # noqa: E402
-import dns.query  # noqa: E402
-
-_net = [None, None]         # NetSim, start error
-_live = []
-
+import rtest as R  # noqa: E402
+from rtest import net, answer_of  # noqa: E402
 
 def _fake_ds(alg=None, digest=None):
     """A DS editor: the zone's DS with another algorithm or digest type
@@ -63,47 +56,10 @@ def _customize(net):
     Z["dsa.test."].corrupt = ("www.dsa.test.", "A")
 
 
-def net():
-    if _net[1] is not None:
-        raise T.TestFailure("netsim did not start: %s" % _net[1])
-    if _net[0] is None:
-        try:
-            _net[0] = netsim.NetSim(customize=_customize,
-                                    sig_days=400).start()
-        except Exception as e:
-            _net[1] = e
-            raise T.TestFailure("netsim did not start: %s" % e)
-    return _net[0]
-
-
-def resolver(anchor_file=None, extra=(), state_dir=None):
-    n = net()
-    while _live:
-        _live.pop().stop()
-    args = ["--no-resolv", "--root-hints=" + n.root_hints_path,
-            "--allow-loopback-upstream", "--dnssec",
-            "--state-dir=" + (state_dir or T.tmpdir()),
-            "--trust-anchor-file=" + (anchor_file or n.trust_anchor_path)]
-    s = T.Server(args=args + list(extra))
-    _live.append(s)
-    return s
-
-
-def ask(r, name, rdtype="A", do=True, cd=False, timeout=5.0):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    q.flags |= dns.flags.RD
-    if cd:
-        q.flags |= dns.flags.CD
-    return dns.query.udp(q, r.addr(), port=r.port, timeout=timeout)
-
-
-def ede_codes(m):
-    return [o.code for o in m.options if isinstance(o, dns.edns.EDEOption)]
-
-
-def answer_of(m, name, rdtype):
-    return T.rdatas(m.answer, name, rdtype)
+R.CUSTOMIZE = _customize
+R.NETSIM_ARGS = {"sig_days": 400}
+resolver = functools.partial(R.resolver, dnssec=True)
+ask = functools.partial(R.ask, do=True)
 
 
 def expect_insecure(r, name, addr):
@@ -299,5 +255,4 @@ if __name__ == "__main__":
     try:
         T.run()
     finally:
-        if _net[0] is not None:
-            _net[0].stop()
+        R.shutdown()

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "resolver/res_int.h"
+#include "resolver/val_int.h"
 #include "t.h"
 
 enum { T_A = 1, T_NS = 2, T_SOA = 6, T_HINFO = 13, T_MX = 15,
@@ -64,27 +65,6 @@ typedef struct n3rec {
 
 static n3rec recs[A_N];
 
-static int b32hex(const char *s, uint8_t *out)
-{
-	uint32_t acc = 0;
-	int bits = 0, o = 0;
-
-	for (; *s; s++) {
-		int v = (*s >= '0' && *s <= '9') ? *s - '0' :
-			(*s >= 'a' && *s <= 'v') ? *s - 'a' + 10 : -1;
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 5) | (uint32_t)v;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return o;
-}
-
 /* The records in wire form, with the given flags byte. */
 static void build(uint8_t flags)
 {
@@ -105,7 +85,8 @@ static void build(uint8_t flags)
 		memcpy(p, salt, sizeof(salt));
 		p += sizeof(salt);
 		*p++ = 20;
-		T_EQ(b32hex(a_zone[i].next, p), 20);
+		T_EQ(res_val_b32hex((const uint8_t *)a_zone[i].next,
+				    strlen(a_zone[i].next), p), 0);
 		p += 20;
 		bm = p;                    /* window 0 only: all types < 256 */
 		memset(bm, 0, 34);

@@ -11,80 +11,17 @@
 
 #include "resolver/res_int.h"
 #include "t.h"
+#include "tldns.h"
 
-#define NOW 1800000000u
 #define NOW_MS ((uint64_t)NOW * 1000)
-#define INCEPT (NOW - 3600)
-#define EXPIRE (NOW + 86400)
-
-typedef struct tset {
-	uint8_t owner[WIRE_MAXNAME];
-	uint16_t type;
-	uint8_t data[4096];
-	uint32_t len;
-	uint16_t count;
-	uint8_t sigs[4096];
-	uint32_t siglen;
-	uint16_t sigcount;
-} tset;
-
-static void wname(const char *s, uint8_t *out)
-{
-	if (wire_name_from_str(s, out) <= 0) {
-		printf("bad name %s\n", s);
-		exit(2);
-	}
-}
-
-static void put_rr(uint8_t *buf, uint32_t *len, uint16_t *count,
-		   const ldns_rr *rr)
-{
-	ldns_buffer *b = ldns_buffer_new(4096);
-	size_t n;
-
-	ldns_rr_rdata2buffer_wire(b, rr);
-	n = ldns_buffer_position(b);
-	buf[*len] = (uint8_t)(n >> 8);
-	buf[*len + 1] = (uint8_t)n;
-	memcpy(buf + *len + 2, ldns_buffer_begin(b), n);
-	*len += 2 + (uint32_t)n;
-	(*count)++;
-	ldns_buffer_free(b);
-}
-
-static ldns_rr *mkrr(const char *s)
-{
-	ldns_rr *rr = NULL;
-
-	if (ldns_rr_new_frm_str(&rr, s, 3600, NULL, NULL) != LDNS_STATUS_OK) {
-		printf("bad rr %s\n", s);
-		exit(2);
-	}
-	return rr;
-}
 
 /* One RR signed with key into s (zones/ format, lowercased owner). */
 static void sign1(tset *s, const char *text, ldns_key *key)
 {
 	ldns_rr_list *l = ldns_rr_list_new();
-	ldns_key_list *kl = ldns_key_list_new();
-	ldns_rr_list *sigs;
 
-	memset(s, 0, sizeof(*s));
 	ldns_rr_list_push_rr(l, mkrr(text));
-	ldns_key_list_push_key(kl, key);
-	sigs = ldns_sign_public(l, kl);
-	wire_name_lower(s->owner,
-			ldns_rdf_data(ldns_rr_owner(ldns_rr_list_rr(l, 0))));
-	s->type = (uint16_t)ldns_rr_get_type(ldns_rr_list_rr(l, 0));
-	put_rr(s->data, &s->len, &s->count, ldns_rr_list_rr(l, 0));
-	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++)
-		put_rr(s->sigs, &s->siglen, &s->sigcount,
-		       ldns_rr_list_rr(sigs, i));
-	ldns_rr_list_deep_free(sigs);
-	ldns_rr_list_deep_free(l);
-	ldns_key_list_set_key_count(kl, 0);
-	ldns_key_list_free(kl);
+	sign_list(s, l, &key, 1);
 }
 
 typedef struct tzone {
@@ -101,17 +38,7 @@ static void zone_init(tzone *z, const char *name)
 
 	memset(z, 0, sizeof(*z));
 	wname(name, z->name);
-	z->key = ldns_key_new_frm_algorithm(LDNS_SIGN_ECDSAP256SHA256, 256);
-	if (!z->key) {
-		printf("key generation failed\n");
-		exit(2);
-	}
-	ldns_key_set_pubkey_owner(z->key, ldns_dname_new_frm_str(name));
-	ldns_key_set_flags(z->key, 257);
-	ldns_key_set_inception(z->key, INCEPT);
-	ldns_key_set_expiration(z->key, EXPIRE);
-	rr = ldns_key2rr(z->key);
-	ldns_key_set_keytag(z->key, ldns_calc_keytag(rr));
+	z->key = mkkey(LDNS_SIGN_ECDSAP256SHA256, 256, name, 257, &rr);
 	put_rr(z->dnskey, &z->dklen, &z->dkcount, rr);
 	ldns_rr_free(rr);
 }

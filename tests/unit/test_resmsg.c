@@ -96,24 +96,37 @@ static void test_parse(void)
 	free(m);
 }
 
-static void test_follow(void)
+/* A resolver with the default configuration and a message to parse
+ * into (*m); NULL (both freed) if either could not be had. */
+static res_ctx *new_ctx(res_msg **m)
 {
 	res_cfg cfg;
 	res_ctx *r;
-	res_task *t;
-	res_msg *m = malloc(sizeof(*m));
-	uint8_t pkt[1024], name[WIRE_MAXNAME], host[WIRE_MAXNAME];
 	char err[128];
-	size_t plen = build_reply(pkt, sizeof(pkt));
 
 	memset(&cfg, 0, sizeof(cfg));
+	*m = malloc(sizeof(**m));
 	r = res_new(&cfg, err, sizeof(err));
-	T_CHECK(r != NULL && m != NULL);
-	if (!r || !m) {
-		free(m);
+	T_CHECK(r != NULL && *m != NULL);
+	if (!r || !*m) {
+		free(*m);
 		res_free(r);
-		return;
+		return NULL;
 	}
+	return r;
+}
+
+static void test_follow(void)
+{
+	res_ctx *r;
+	res_task *t;
+	res_msg *m;
+	uint8_t pkt[1024], name[WIRE_MAXNAME], host[WIRE_MAXNAME];
+	size_t plen = build_reply(pkt, sizeof(pkt));
+
+	r = new_ctx(&m);
+	if (!r)
+		return;
 	T_EQ(res_msg_parse(m, pkt, plen), 0);
 	nm("www.example.com", name);
 	t = res_task_new(r, name, DNS_T_A, DNS_C_IN, NULL);
@@ -232,22 +245,15 @@ static void test_follow_dname(void)
 		"x.example.com CNAME y.example.org",
 		"y.example.org A x",
 	};
-	res_cfg cfg;
 	res_ctx *r;
-	res_msg *m = malloc(sizeof(*m));
+	res_msg *m;
 	uint8_t end[WIRE_MAXNAME], want[WIRE_MAXNAME];
 	uint16_t ty[8];
-	char err[128];
 	int n;
 
-	memset(&cfg, 0, sizeof(cfg));
-	r = res_new(&cfg, err, sizeof(err));
-	T_CHECK(r != NULL && m != NULL);
-	if (!r || !m) {
-		free(m);
-		res_free(r);
+	r = new_ctx(&m);
+	if (!r)
 		return;
-	}
 	T_EQ(follow(r, m, "y.a.example.com", DNS_T_A, dn, 3, "example.com",
 		    ty, &n, end), CH_FINAL);
 	T_EQ(n, 3);
