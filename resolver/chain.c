@@ -91,7 +91,7 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		v->ttl = ttl_left(c.expire_ms, now);
 		if (t->fx.have && t->fx.type == type &&
 		    wire_name_equal(t->fx.name, name))
-			v->from = &t->fx.from;   /* fetched just now */
+			v->from = t->fx.has_src ? &t->fx.src : NULL;
 		return W_DONE;
 	}
 	if (t->fx.have && t->fx.type == type &&
@@ -112,7 +112,7 @@ static int fetch(res_ctx *r, res_task *t, const uint8_t *name,
 		}
 		v->auth = t->fx.auth;
 		v->nauth = t->fx.nauth;
-		v->from = &t->fx.from;
+		v->from = t->fx.has_src ? &t->fx.src : NULL;
 		v->soa = &t->fx.soa;
 		return W_DONE;
 	}
@@ -670,7 +670,7 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 		}
 	}
 	if (res_tracing(r))
-		res_ev_val(r, &t->from, c->owner, c->type, c->vsec, t->vede,
+		res_ev_val(r, c->has_src ? &c->src : NULL, c->owner, c->type, c->vsec, t->vede,
 			   c->vsec == RES_SEC_BOGUS ? t->vwhy :
 			   c->vsec == RES_SEC_SECURE ? "verified" :
 			   "in an insecure zone");
@@ -751,7 +751,7 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 			sig_ttl_cap(r, t, &t->auth[i], now);   /* res_neg_ttl */
 	}
 	if (res_tracing(r))
-		res_ev_val(r, &t->from, name, nx ? 0 : t->qtype, t->neg_sec,
+		res_ev_val(r, t->neg_has_src ? &t->neg_src : NULL, name, nx ? 0 : t->qtype, t->neg_sec,
 			   t->vede, t->neg_sec == RES_SEC_BOGUS ? t->vwhy :
 			   t->neg_sec == RES_SEC_SECURE ? (nx ? "NXDOMAIN "
 			   "proven" : "NODATA proven") : "in an insecure zone");

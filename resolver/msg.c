@@ -470,13 +470,13 @@ static int follow_any(res_ctx *r, res_task *t, const res_msg *m,
 /* Follow qname through the answer section: DNAME, data, CNAME links.
  * A DNAME above the name comes first (RFC 6672 2.3: nothing exists below
  * it, a CNAME there is only its synthesis); the query type ends the
- * chain, so qtype CNAME ends with the synthesised CNAME.  Only records
- * at or below bw (the zone of the server that sent m) are used: where
- * the chain leaves it, the target is asked of its own servers. */
-int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
-			 uint8_t *name, uint16_t qt, int record,
-			 const uint8_t *bw)
+ * chain, so qtype CNAME ends with the synthesised CNAME.  A server's
+ * reply has been through res_msg_bailiwick: where the chain leaves the
+ * server's zone (CH_MOVED), the target is asked of its own servers. */
+int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
+		      uint8_t *name, uint16_t qt, int record)
 {
+	static const uint8_t root[1] = { 0 };
 	int moved = 0;
 
 	if (qt == DNS_T_ANY)
@@ -484,10 +484,8 @@ int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
 	for (int hop = 0; hop <= MAX_CHAIN; hop++) {
 		uint32_t len, ttl;
 		uint16_t n;
-		const msg_rr *d = find_dname(m, name, bw);
+		const msg_rr *d = find_dname(m, name, root);
 
-		if (!wire_name_is_sub(name, bw))
-			return moved ? CH_MOVED : CH_NONE;
 		if (d) {
 			int rc = record ? chain_dname(r, t, m, d, name) : 0;
 
@@ -531,14 +529,6 @@ int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
 		moved = 1;
 	}
 	return CH_FAIL;
-}
-
-int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
-		      uint8_t *name, uint16_t qt, int record)
-{
-	static const uint8_t root[1] = { 0 };
-
-	return res_follow_answer_in(r, t, m, name, qt, record, root);
 }
 
 /* Keep RRset (owner, type) of the authority section with its RRSIGs. */

@@ -116,7 +116,7 @@ static void on_final(res_ctx *r, res_task *t, const res_msg *m,
 		return;
 	}
 	res_cache_msg(r, m, x->zone, 0, now);
-	ch = res_follow_answer_in(r, t, m, name, t->qtype, 1, x->zone);
+	ch = res_follow_answer(r, t, m, name, t->qtype, 1);
 	mark_src(t, first, x);
 	if (ch == CH_FINAL)
 		res_take_auth(r, t, m, x->zone);   /* a wildcard's proof */
@@ -335,7 +335,6 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 	res_txn_unlink(r, x);
 	if (res_tracing(r))
 		res_ev_reply(r, x, msg, len, now_ms);
-	x->task->from = x->server;
 	res_srv_rtt(r->srv, &x->server, (uint32_t)(now_ms - x->sent_ms),
 		    now_ms);
 	if (rc == 2) {

@@ -449,7 +449,6 @@ typedef struct fetch_res {
 	chain_rr auth[MAX_AUTH];   /* NSEC/NSEC3 of a negative answer */
 	int nauth;
 	uint32_t ttl;              /* negative TTL */
-	res_addr from;             /* the server that answered (trace) */
 	chain_rr soa;              /* its SOA RRset with RRSIGs */
 	uint8_t has_src;           /* src: the server that answered */
 	res_addr src;
@@ -516,7 +515,6 @@ struct res_task {
 	int nauth;
 	int nfetch;
 	fetch_res fx;
-	res_addr from;             /* the server of the last reply (trace) */
 	/* falling back to other servers (iter.c, chain.c) */
 	uint8_t vretries;          /* bogus answers asked again elsewhere */
 	uint8_t vbad_set;          /* vbad_idx names the bogus data */
@@ -843,11 +841,6 @@ void res_cache_msg(res_ctx *r, const res_msg *m, const uint8_t *bw,
 		   int referral, uint64_t now);
 int res_follow_answer(res_ctx *r, res_task *t, const res_msg *m,
 		      uint8_t *name, uint16_t qt, int record);
-/* The same for a server's reply: only records at or below bw (its zone)
- * are followed; the chain stops (CH_MOVED) where it leaves bw. */
-int res_follow_answer_in(res_ctx *r, res_task *t, const res_msg *m,
-			 uint8_t *name, uint16_t qt, int record,
-			 const uint8_t *bw);
 /* A DNAME link (RFC 6672): the DNAME RRset (one RR, with its RRSIGs and
  * cached status sec) and the CNAME synthesised for name, which becomes
  * the target.  0, -1 no room, -2 the target is too long (YXDOMAIN). */

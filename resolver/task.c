@@ -463,7 +463,6 @@ static void fetch_deliver(res_ctx *r, res_task *t, res_task *p)
 	}
 	f->nauth = t->nauth;
 	f->ttl = res_neg_ttl(r, t);
-	f->from = t->from;
 	f->soa = t->soa_sig;       /* the SOA RRset, for nsec_cache.c */
 	t->soa_sig.data = NULL;
 	t->soa_sig.sigs = NULL;

@@ -217,7 +217,8 @@ static int follow(res_ctx *r, res_msg *m, const char *qname, uint16_t qt,
 	if (res_msg_parse(m, pkt, plen) < 0 ||
 	    !(t = res_task_new(r, end, qt, DNS_C_IN, NULL)))
 		return -1;
-	ch = res_follow_answer_in(r, t, m, end, qt, 1, b);
+	res_msg_bailiwick(m, b);     /* as the reply path does */
+	ch = res_follow_answer(r, t, m, end, qt, 1);
 	*nchain = t->nchain;
 	for (int i = 0; i < t->nchain && i < 8; i++)
 		types[i] = t->chain[i].type;
