@@ -71,6 +71,10 @@ void dv_log_open(dv_logger *lg);
 void dv_log_close(dv_logger *lg);
 void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same without the rate limit, for lines the caller already bounds
+ * (logged once per cause, like an unsupported DNSSEC algorithm). */
+void dv_log_bounded(const dv_logger *lg, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* syslog facility for a name ("daemon", "local0".."local7", "user", ...),
  * or -1 if unknown. */
 int dv_log_facility(const char *name);

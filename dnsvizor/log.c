@@ -121,25 +121,25 @@ void dv_log_close(dv_logger *lg)
 	lg->rl = NULL;
 }
 
-void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
+/* site: the caller, for the rate limit of warnings and errors (NULL:
+ * none, for messages the caller already bounds). */
+static void dv_vlog(const dv_logger *lg, int level, const void *site,
+		    const char *fmt, va_list ap)
 {
 	char line[1024];
-	va_list ap;
 	uint64_t dropped = 0;
 	int n, m;
 	size_t len;
 
 	if (lg && level > lg->level)
 		return;
-	if (lg && lg->rl && level <= DV_LOG_WARN &&
-	    !dv_log_admit(lg->rl, __builtin_return_address(0), &dropped))
+	if (site && lg && lg->rl && level <= DV_LOG_WARN &&
+	    !dv_log_admit(lg->rl, site, &dropped))
 		return;
 	/* One write per line so that lines never interleave. */
 	n = snprintf(line, sizeof(line), "dnsvizor[%d]: %s: ", (int)getpid(),
 		     dv_level_name(level));
-	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	if (m < 0)
 		m = 0;
 	len = (size_t)n + (size_t)m;
@@ -162,4 +162,22 @@ void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
 	line[len] = '\n';
 	if (write(STDERR_FILENO, line, len + 1) < 0)
 		return;
+}
+
+void dv_log(const dv_logger *lg, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dv_vlog(lg, level, __builtin_return_address(0), fmt, ap);
+	va_end(ap);
+}
+
+void dv_log_bounded(const dv_logger *lg, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dv_vlog(lg, level, NULL, fmt, ap);
+	va_end(ap);
 }

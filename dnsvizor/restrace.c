@@ -107,15 +107,17 @@ void dv_rs_event(void *arg, const res_event *ev)
 	switch (ev->kind) {
 	case RES_EV_UNSUPPORTED:
 		if (ev->alg)
-			dv_log(lg, DV_LOG_WARN, "DNSSEC: %s is insecure: "
-			       "unsupported DS algorithm %u (key tag %u), not "
-			       "validated (RFC 4035 5.2, RFC 8624)", name,
-			       ev->alg, ev->keytag);
+			dv_log_bounded(lg, DV_LOG_WARN, "DNSSEC: %s is "
+				       "insecure: unsupported DS algorithm %u "
+				       "(key tag %u), not validated (RFC 4035 "
+				       "5.2, RFC 8624)", name, ev->alg,
+				       ev->keytag);
 		else
-			dv_log(lg, DV_LOG_WARN, "DNSSEC: %s is insecure: "
-			       "unsupported DS digest type %u (key tag %u), "
-			       "not validated (RFC 4035 5.2, RFC 8624)", name,
-			       ev->digest, ev->keytag);
+			dv_log_bounded(lg, DV_LOG_WARN, "DNSSEC: %s is "
+				       "insecure: unsupported DS digest type "
+				       "%u (key tag %u), not validated (RFC "
+				       "4035 5.2, RFC 8624)", name,
+				       ev->digest, ev->keytag);
 		break;
 	case RES_EV_ANCHOR:
 		dv_log(lg, DV_LOG_INFO, "trust anchor %s key %u: %s%s%s", name,

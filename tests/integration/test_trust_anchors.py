@@ -45,7 +45,9 @@ def _customize(net):
     # not validate: the zone is insecure (RFC 4035 5.2), not bogus
     for name, alg, digest in (("alg200.test.", 200, None),
                               ("dsa.test.", 3, None),
-                              ("gost.test.", None, 3)):
+                              ("gost.test.", None, 3),
+                              ("md5.test.", 1, None),
+                              ("dsansec3.test.", 6, None)):
         Z[name] = netsim.Zone(name, [39], sign="ecdsa")
         Z[name].ds_edit = _fake_ds(alg, digest)
         Z[name].records += [
@@ -91,6 +93,10 @@ def unsupported_ds_algorithm_makes_zone_insecure():
     expect_insecure(r, "other.alg200.test.", "192.0.2.40")
     expect_insecure(r, "www.dsa.test.", "192.0.2.39")
     expect_insecure(r, "www.gost.test.", "192.0.2.39")
+    # five zones warn within seconds: none is lost to the rate limit of
+    # warnings (each is said once, so a suppressed one would never come)
+    expect_insecure(r, "www.md5.test.", "192.0.2.39")
+    expect_insecure(r, "www.dsansec3.test.", "192.0.2.39")
     # a sibling zone with a usable DS stays secure, a bogus one bogus
     m = ask(r, "www.bogus.test.")
     T.expect(m, "SERVFAIL")
@@ -100,7 +106,9 @@ def unsupported_ds_algorithm_makes_zone_insecure():
     expect_insecure(r, "other.dsa.test.", "192.0.2.40")
     for zone, what in (("alg200.test.", "algorithm 200"),
                        ("dsa.test.", "algorithm 3"),
-                       ("gost.test.", "digest type 3")):
+                       ("gost.test.", "digest type 3"),
+                       ("md5.test.", "algorithm 1"),
+                       ("dsansec3.test.", "algorithm 6")):
         w = warnings(r, zone)
         eq(len(w), 1, "warnings for %s (%s): %s" % (zone, what, w))
         check(what in w[0], "%s not named: %s" % (what, w[0]))
