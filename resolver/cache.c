@@ -532,7 +532,8 @@ int res_cache_get_neg(res_cache *c, const uint8_t *lname, uint16_t type,
 }
 
 int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
-		      int neg, uint8_t sec)
+		      int neg, uint8_t sec, const uint8_t *data,
+		      uint32_t len)
 {
 	ckey k;
 	cent *e;
@@ -541,6 +542,17 @@ int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
 	e = lookup(c, &k);
 	if (!e)
 		return -1;
+	if (data) {
+		const uint8_t *d = e->b + e->namelen + (neg ? e->aux16 : 0);
+		uint32_t dl = e->len;
+
+		if (neg && dl >= 2) {   /* the SOA kept as a one-RR RRset */
+			d += 2;
+			dl -= 2;
+		}
+		if (dl != len || memcmp(d, data, len) != 0)
+			return -1;      /* another copy: not the one validated */
+	}
 	e->sec = sec;
 	return 0;
 }

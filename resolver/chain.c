@@ -344,7 +344,8 @@ static int key_retry(res_ctx *r, res_task *t, const uint8_t *name,
 	t->vretries++;
 	if (r->cache)
 		res_cache_set_sec(r->cache, name, type,
-				  t->fx.rr.data ? 0 : 1, RES_SEC_BOGUS);
+				  t->fx.rr.data ? 0 : 1, RES_SEC_BOGUS,
+				  t->fx.rr.data, t->fx.rr.len);
 	res_fx_clear(&t->fx);
 	return fetch(r, t, name, type, now, &v) == W_WAIT;
 }
@@ -675,7 +676,8 @@ static int val_entry(res_ctx *r, res_task *t, chain_rr *c, uint64_t now)
 			   c->vsec == RES_SEC_SECURE ? "verified" :
 			   "in an insecure zone");
 	if (r->cache && !c->synth)
-		res_cache_set_sec(r->cache, c->owner, c->type, 0, c->vsec);
+		res_cache_set_sec(r->cache, c->owner, c->type, 0, c->vsec,
+				  c->data, c->len);
 	return W_DONE;
 }
 
@@ -757,7 +759,8 @@ static int val_negative(res_ctx *r, res_task *t, uint64_t now)
 			   "proven" : "NODATA proven") : "in an insecure zone");
 	if (r->cache)
 		res_cache_set_sec(r->cache, name, nx ? 0 : t->qtype, 1,
-				  t->neg_sec);
+				  t->neg_sec, t->soa ? t->soa :
+				  (const uint8_t *)"", t->soa ? t->soa_len : 0);
 	return W_DONE;
 }
 

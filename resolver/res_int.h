@@ -325,9 +325,13 @@ int res_keys_put(res_keys *k, const uint8_t *lname, uint8_t state,
  * empty the key table.  0, or -1 with err (the old anchors stay). */
 int res_keys_set_anchors(res_keys *k, const char *anchors, char *err,
 			 size_t errlen);
-/* Set the DNSSEC status of a cached RRset / negative entry (0 found). */
+/* Set the DNSSEC status of a cached RRset / negative entry (0 found).
+ * data/len: what was validated (the RRset data, or a negative entry's
+ * SOA rdata, "" for none); the status is set only when the entry still holds that
+ * (another reply may have replaced it meanwhile).  NULL: no check. */
 int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
-		      int neg, uint8_t sec);
+		      int neg, uint8_t sec, const uint8_t *data,
+		      uint32_t len);
 
 /* ------------------------------------------------------------------ */
 /* policy.c: local answers and the rebind filter (dnsmasq options)    */

@@ -170,6 +170,27 @@ static void test_rrset_trust(void)
 	res_cache_free(c);
 }
 
+/* The status a validation found goes to the copy it validated only: a
+ * reply that replaced the entry meanwhile keeps its unknown status. */
+static void test_set_sec_same_copy(void)
+{
+	res_cache *c = res_cache_new(100, 1 << 20);
+	const uint8_t *n = nm("www.example.com");
+	uint8_t good[6] = { 0, 4, 192, 0, 2, 1 }, other[6] = { 0, 4, 6, 6, 6, 6 };
+	res_crrset r;
+	int stale;
+
+	res_cache_put_rrset(c, n, DNS_T_A, 100, T0, RES_TRUST_AUTH_ANSWER, 0,
+			    other, 6, 1, NULL, 0, 0);
+	T_EQ(res_cache_set_sec(c, n, DNS_T_A, 0, RES_SEC_SECURE, good, 6), -1);
+	T_CHECK(res_cache_get_rrset(c, n, DNS_T_A, T0 + 1000, 0, &r, &stale));
+	T_EQ(r.sec, 0);
+	T_EQ(res_cache_set_sec(c, n, DNS_T_A, 0, RES_SEC_SECURE, other, 6), 0);
+	T_CHECK(res_cache_get_rrset(c, n, DNS_T_A, T0 + 1000, 0, &r, &stale));
+	T_EQ(r.sec, RES_SEC_SECURE);
+	res_cache_free(c);
+}
+
 static void test_negative(void)
 {
 	res_cache *c = res_cache_new(100, 1 << 20);
@@ -841,6 +862,7 @@ int main(int argc, char **argv)
 		return mem_report(argc > 2 ? (unsigned)atoi(argv[2]) : 1000000);
 	T_RUN(test_rrset_put_get);
 	T_RUN(test_rrset_trust);
+	T_RUN(test_set_sec_same_copy);
 	T_RUN(test_negative);
 	T_RUN(test_answer_hit);
 	T_RUN(test_answer_stale);
