@@ -29,7 +29,7 @@ NAMES = 12000
 
 def ask_all(port, names, window=64, tries=4):
     """A of every name, pipelined over one UDP socket: name -> TTL of the
-    first answer RR (None if no answer came)."""
+    first answer RR (names never answered are missing)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(("127.0.0.1", port))
     s.settimeout(0.5)
@@ -53,7 +53,8 @@ def ask_all(port, names, window=64, tries=4):
                     break
                 if r.id in pending:
                     pending.discard(r.id)
-                    out[names[r.id]] = r.answer[0].ttl if r.answer else None
+                    if r.answer:    # a SERVFAIL (a slow upstream) is asked again
+                        out[names[r.id]] = r.answer[0].ttl
             todo = [i for i in range(len(names)) if names[i] not in out]
             if not todo:
                 break
@@ -76,7 +77,7 @@ def fill_and_resample(fw):
     """Fill with NAMES names, wait, ask a sample spread over the fill
     order again: (names answered on fill, sample size, fresh, cached)."""
     names = ["n%d" % i for i in range(NAMES)]
-    got = ask_all(fw.port, names)
+    got = ask_all(fw.port, names, tries=10)   # a loaded machine drops some
     filled = sum(1 for t in got.values() if t is not None)
     time.sleep(2.2)
     sample = names[::40]
@@ -120,7 +121,7 @@ def small_budget_evicts():
           % (fresh, n))
     # a name asked again stays: the budget evicts, it does not refuse
     r = ask_all(fw.port, ["n%d" % (NAMES - 1)])
-    check(list(r.values())[0] is not None, "last name not answered")
+    check(len(r) == 1, "last name not answered")
 
 
 @case
