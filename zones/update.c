@@ -200,8 +200,8 @@ static int upd_pre_has(const upd_ctx *c, const upd_rr *k, const uint8_t *rd,
 	for (size_t i = 0; i < c->npre; i++) {
 		const upd_rr *r = &c->rr[i];
 		if (r->rclass == DNS_C_IN && r->type == k->type &&
-		    r->rdlen == rdlen && wire_name_equal(r->lowner, k->lowner) &&
-		    memcmp(r->rd, rd, rdlen) == 0)
+		    wire_name_equal(r->lowner, k->lowner) &&
+		    wire_rdata_equal(r->type, r->rd, r->rdlen, rd, rdlen))
 			return 1;
 	}
 	return 0;
@@ -224,8 +224,9 @@ static int upd_pre_value(const upd_ctx *c, const upd_rr *r)
 		int found = 0;
 		for (p = rs->data; p < rs->data + rs->len && !found;
 		     p += 2 + wire_get16(p))
-			found = wire_get16(p) == o->rdlen &&
-				memcmp(p + 2, o->rd, o->rdlen) == 0;
+			found = wire_rdata_equal(rs->type, p + 2,
+						 wire_get16(p), o->rd,
+						 o->rdlen);
 		if (!found)
 			return DNS_R_NXRRSET;
 	}
@@ -478,9 +479,12 @@ static int upd_add_ignored(const upd_ctx *c, const zone_node *n,
 	return (n->flags & ZN_CNAME) != 0;
 }
 
+/* RFC 2136 1.1.1: RRs compare in canonical form (names in rdata
+ * case-insensitive), so a differently spelled RR is the same member. */
 static int upd_rd_eq(const uint8_t *p, const upd_rr *r)
 {
-	return wire_get16(p) == r->rdlen && memcmp(p + 2, r->rd, r->rdlen) == 0;
+	return wire_rdata_equal(r->type, p + 2, wire_get16(p), r->rd,
+				r->rdlen);
 }
 
 static int upd_rrset_has(const zone_rrset *rs, const upd_rr *r)
@@ -597,20 +601,22 @@ static int upd_apply_delete_rr(upd_ctx *c, const upd_rr *r)
 	zone_node *n = upd_node(c, r);
 	zone_rrset *rs = n ? zone_node_rrset(n, r->type) : NULL;
 	const uint8_t *p;
+	upd_op *op;
 
 	if (!rs || r->type == DNS_T_SOA)
 		return 0;
 	if (n == c->z->apex && r->type == DNS_T_NS && rs->count == 1)
 		return 0;
 	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p))
-		if (wire_get16(p) == r->rdlen &&
-		    memcmp(p + 2, r->rd, r->rdlen) == 0)
+		if (upd_rd_eq(p, r))
 			break;
 	if (p >= rs->data + rs->len)
 		return 0;
-	if (!upd_log(c, 0, n->name, r->type, rs->ttl, r->rd, r->rdlen))
+	/* log the RR as stored: the journal and IXFR delete that spelling */
+	if (!(op = upd_log(c, 0, n->name, r->type, rs->ttl, p + 2,
+			   wire_get16(p))))
 		return -ENOMEM;
-	zone_node_del_rr(c->z, n, r->type, r->rd, r->rdlen);
+	zone_node_del_rr(c->z, n, r->type, op->rd, op->rdlen);
 	return 0;
 }
 
@@ -646,6 +652,9 @@ static uint32_t upd_next_serial(const upd_ctx *c, uint32_t s)
 
 static int upd_same_rr(const upd_op *a, const upd_op *b)
 {
+	/* byte-exact: deleting foo. and adding FOO. changes the spelling
+	 * served, so the diff must carry it (deletions log the stored
+	 * spelling, so an add undone in one update still cancels) */
 	return a->type == b->type && a->rdlen == b->rdlen &&
 	       wire_name_equal(a->owner, b->owner) &&
 	       memcmp(a->rd, b->rd, a->rdlen) == 0;

@@ -726,6 +726,66 @@ static size_t wire_rd_name_len(const uint8_t *rd, size_t rdlen, size_t off)
 	return 0;
 }
 
+/* RFC 4034 6.2 (as RFC 6840 5.1 leaves it: not NSEC): the types whose
+ * rdata names are lowercased in canonical form; fixed bytes, then the
+ * names, one after another.  NAPTR's names follow three strings. */
+static const struct wire_ctab {
+	uint16_t type;
+	uint8_t skip, names;
+} wire_ctab[] = {
+	{ 2, 0, 1 }, { 3, 0, 1 }, { 4, 0, 1 }, { 5, 0, 1 }, /* NS MD MF CNAME */
+	{ 6, 0, 2 }, { 7, 0, 1 }, { 8, 0, 1 }, { 9, 0, 1 }, /* SOA MB MG MR */
+	{ 12, 0, 1 }, { 14, 0, 2 }, { 15, 2, 1 },           /* PTR MINFO MX */
+	{ 17, 0, 2 }, { 18, 2, 1 }, { 21, 2, 1 },           /* RP AFSDB RT */
+	{ 24, 18, 1 }, { 26, 2, 2 }, { 30, 0, 1 },          /* SIG PX NXT */
+	{ 33, 6, 1 }, { 35, 4, 1 }, { 36, 2, 1 },           /* SRV NAPTR KX */
+	{ 39, 0, 1 }, { 46, 18, 1 },                        /* DNAME RRSIG */
+};
+
+/* The span [*from, *to) of rd holding the names of a type above; 0 if
+ * the type has none or the rdata does not parse. */
+static int wire_rdata_names(uint16_t type, const uint8_t *rd, size_t len,
+			    size_t *from, size_t *to)
+{
+	for (size_t t = 0; t < sizeof(wire_ctab) / sizeof(wire_ctab[0]); t++) {
+		size_t p = wire_ctab[t].skip;
+
+		if (wire_ctab[t].type != type)
+			continue;
+		for (int i = 0; type == DNS_T_NAPTR && i < 3 && p < len; i++)
+			p += 1 + (size_t)rd[p];
+		*from = p;
+		for (int i = 0; i < wire_ctab[t].names; i++) {
+			size_t n = p <= len ? wire_rd_name_len(rd, len, p) : 0;
+
+			if (n == 0)
+				return 0;
+			p += n;
+		}
+		*to = p;
+		return 1;
+	}
+	return 0;
+}
+
+int wire_rdata_equal(uint16_t type, const uint8_t *a, size_t alen,
+		     const uint8_t *b, size_t blen)
+{
+	size_t from, to;
+
+	if (alen != blen)
+		return 0;
+	if (!wire_rdata_names(type, a, alen, &from, &to))
+		return memcmp(a, b, alen) == 0;
+	/* label lengths (< 64) are no letters, so folding the whole span
+	 * compares them exactly */
+	for (size_t i = from; i < to; i++)
+		if (wire_lc(a[i]) != wire_lc(b[i]))
+			return 0;
+	return memcmp(a, b, from) == 0 &&
+	       memcmp(a + to, b + to, alen - to) == 0;
+}
+
 /* 1 if rdata has exactly the layout s describes. */
 static int wire_rdshape_ok(const wire_rdshape *s, const uint8_t *rd,
 			   size_t rdlen)

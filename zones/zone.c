@@ -202,17 +202,21 @@ static uint32_t zone_cap(uint32_t len)
 	return cap;
 }
 
-static int zone_rrset_has(const zone_rrset *rs, const uint8_t *rdata,
-			  uint16_t rdlen)
+/* Offset of the RR equal to this rdata in canonical form (RFC 4034 6.2:
+ * names in the rdata compare case-insensitively) in the RRset's data,
+ * or -1.  So one RR spelled twice is one member, the first spelling. */
+static long zone_rrset_find(const zone_rrset *rs, const uint8_t *rdata,
+			    uint16_t rdlen)
 {
-	const uint8_t *p = rs->data, *end = rs->data + rs->len;
-	while (p < end) {
-		uint16_t l = wire_get16(p);
-		if (l == rdlen && memcmp(p + 2, rdata, rdlen) == 0)
-			return 1;
-		p += 2 + l;
+	uint32_t off = 0;
+	while (off < rs->len) {
+		uint16_t l = wire_get16(rs->data + off);
+		if (wire_rdata_equal(rs->type, rs->data + off + 2, l, rdata,
+				     rdlen))
+			return (long)off;
+		off += 2u + l;
 	}
-	return 0;
+	return -1;
 }
 
 /* Append one RR to an RRset; moves inline data to the heap first. */
@@ -286,7 +290,7 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 	}
 	if (ttl < rs->ttl)
 		rs->ttl = ttl;
-	if (zone_rrset_has(rs, rdata, rdlen))
+	if (zone_rrset_find(rs, rdata, rdlen) >= 0)
 		return 0;
 	if ((r = zone_rrset_append(rs, rdata, rdlen)) < 0)
 		return r;
@@ -405,20 +409,6 @@ static void zone_node_unlink_rrset(zone *z, zone_node *n, zone_rrset *rs)
 	*pp = rs->next;
 	zone_node_clear_flags(z, n, rs->type);
 	zone_rrset_free(rs);
-}
-
-/* Offset of an RR with this rdata in the RRset's data, or -1. */
-static long zone_rrset_find(const zone_rrset *rs, const uint8_t *rdata,
-			    uint16_t rdlen)
-{
-	uint32_t off = 0;
-	while (off < rs->len) {
-		uint16_t l = wire_get16(rs->data + off);
-		if (l == rdlen && memcmp(rs->data + off + 2, rdata, rdlen) == 0)
-			return (long)off;
-		off += 2u + l;
-	}
-	return -1;
 }
 
 int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,

@@ -68,7 +68,8 @@ zone_rrset *zone_node_rrset(const zone_node *n, uint16_t type);
 /* Create (or find) the node for name and all missing ancestors up to the
  * origin, maintaining ZN_HASCHILD / ZN_WILDCHILD.  name may be mixed case. */
 zone_node *zone_node_get(zone *z, const uint8_t *name);
-/* Add one RR (uncompressed rdata) to the node; merges duplicates, keeps the
+/* Add one RR (uncompressed rdata) to the node; merges duplicates (equal in
+ * canonical form, wire_rdata_equal: the first spelling stays), keeps the
  * lowest TTL for the RRset.  Returns 0 or -ENOMEM / -EINVAL. */
 int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 		     const uint8_t *rdata, uint16_t rdlen);
@@ -78,8 +79,8 @@ void zone_free_all(zone *z);
 
 /* ---- mutation (UPDATE, IXFR in, journal replay) ---- */
 
-/* Delete one RR (exact rdata match, case-insensitive for names inside
- * rdata is NOT applied: byte compare, except owner).  1 deleted, 0 absent.
+/* Delete the RR equal to rdata in canonical form (wire_rdata_equal: names
+ * inside rdata case-insensitive, RFC 2136 1.1.1).  1 deleted, 0 absent.
  * An RRset left empty is removed; the node is pruned when it has neither
  * RRsets nor children (ancestors too, never the apex). */
 int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,

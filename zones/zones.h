@@ -97,6 +97,12 @@ int wire_name_equal(const uint8_t *a, const uint8_t *b);
 int wire_name_is_sub(const uint8_t *name, const uint8_t *parent);
 /* DNSSEC canonical order compare (RFC 4034 6.1): <0, 0, >0. */
 int wire_name_cmp(const uint8_t *a, const uint8_t *b);
+/* Equality of two rdata of one type in RFC 4034 6.2 canonical form: the
+ * names in the rdata of the types listed there (NS, MX, SOA, SRV, ...,
+ * not NSEC: RFC 6840 5.1) compare case-insensitively, all else exactly.
+ * RRset membership uses this.  1 or 0. */
+int wire_rdata_equal(uint16_t type, const uint8_t *a, size_t alen,
+		     const uint8_t *b, size_t blen);
 /*
  * Presentation <-> wire.  wire_name_from_str accepts "a.b", "a.b." and ".",
  * with \DDD and \X escapes; a relative name is made absolute (root).

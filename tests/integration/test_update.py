@@ -5,6 +5,10 @@ import os
 import subprocess
 import sys
 
+import dns.message
+import dns.query
+import dns.rdatatype
+
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import (Server, case, check, eq, rdatas, run,  # noqa: E402
@@ -112,6 +116,77 @@ def cname_rules_and_refusals():
     fails(nsupdate(u, ["update add y.example.com 300 A 192.0.2.3"]),
           "REFUSED", "other address")
     eq(a_of(u, "y.example.com."), [], "refused update not applied")
+
+
+def served(s, name, rtype):
+    """(ANCOUNT, raw reply): dnspython merges RRs that are equal in
+    canonical form when it parses, so count them on the wire."""
+    q = dns.message.make_query(name, rtype)
+    r = s.raw_udp(q.to_wire())
+    return int.from_bytes(r[6:8], "big"), r
+
+
+def ixfr_texts(s, since):
+    """The RRs of an IXFR from serial since, as 'op owner type rdata'."""
+    out, op, soas = [], "", 0
+    for m in dns.query.xfr("127.0.0.1", "example.com.", port=s.port,
+                           rdtype=dns.rdatatype.IXFR, serial=since,
+                           timeout=5, relativize=False):
+        for rrset in m.answer:
+            for rd in rrset:
+                if rrset.rdtype == dns.rdatatype.SOA:
+                    soas += 1
+                    op = "-" if soas % 2 == 0 else "+"
+                    continue
+                out.append("%s %s %s %s" % (
+                    op, rrset.name, dns.rdatatype.to_text(rrset.rdtype),
+                    rd.to_text()))
+    return out
+
+
+@case
+def rdata_names_compare_case_insensitively():
+    """RFC 4034 6.2 / RFC 2136 1.1.1: MX 10 some.domain and MX 10
+    Some.Domain are one RR: one is kept (the first spelling), an update
+    adding another spelling changes nothing, prerequisites and deletes
+    match any spelling, and the journal/IXFR deletes the stored one."""
+    zone = ZONE + ("mx IN MX 10 some.domain.\n"
+                   "mx IN MX 10 Some.Domain.\n"
+                   "mx IN MX 10 SOME.DOMAIN.\n"
+                   "mx IN MX 20 some.domain.\n"
+                   "srv IN SRV 1 2 3 Target.example.com.\n"
+                   "srv IN SRV 1 2 3 target.example.com.\n"
+                   "txt IN TXT \"a\"\ntxt IN TXT \"A\"\n")
+    s = Server(zones={"example.com": zone},
+               args=["--state-dir=" + tmpdir(),
+                     "--allow-update=example.com,127.0.0.1",
+                     "--allow-transfer=example.com,127.0.0.1"])
+    n, r = served(s, "mx.example.com.", "MX")
+    eq(n, 2, "zone file: MX RRs served")
+    check(b"\x04some" in r and b"\x04Some" not in r
+          and b"\x04SOME" not in r, "first spelling kept: %r" % r)
+    n, r = served(s, "srv.example.com.", "SRV")
+    eq(n, 1, "SRV RRs served")
+    check(b"\x06Target" in r, "first SRV spelling kept: %r" % r)
+    eq(served(s, "txt.example.com.", "TXT")[0], 2, "TXT data is no name")
+    ok(nsupdate(s, ["update add mx.example.com 300 MX 10 SoMe.DoMaIn."]),
+       "add other spelling")
+    n, r = served(s, "mx.example.com.", "MX")
+    eq(n, 2, "no second copy")
+    check(b"\x04SoMe" not in r, "stored spelling stays: %r" % r)
+    eq(serial(s), 10, "a no-op update keeps the serial")
+    ok(nsupdate(s, ["prereq yxrrset mx.example.com MX 10 SOME.domain.",
+                    "prereq yxrrset mx.example.com MX 20 Some.Domain.",
+                    "update add p.example.com 300 A 192.0.2.5"]),
+       "value-dependent prerequisite, other spelling")
+    eq(a_of(s, "p.example.com."), ["192.0.2.5"], "prerequisite held")
+    eq(serial(s), 11, "serial after the add")
+    ok(nsupdate(s, ["update delete mx.example.com MX 10 SOME.DOMAIN."]),
+       "delete by other spelling")
+    eq(served(s, "mx.example.com.", "MX")[0], 1, "deleted")
+    eq(serial(s), 12, "serial after the delete")
+    eq(ixfr_texts(s, 11), ["- mx.example.com. MX 10 some.domain."],
+       "IXFR deletes the stored spelling")
 
 
 run()

@@ -382,6 +382,70 @@ static void test_store_direct(void)
 	zone_unref(z);
 }
 
+/* RFC 4034 6.2: RRset membership compares the names inside rdata of the
+ * listed types case-insensitively; the first spelling stays. */
+static const char case_text[] =
+	"$TTL 1h\n"
+	"@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+	"  IN NS ns1\n"
+	"  IN MX 10 some.domain.\n"
+	"  IN MX 10 Some.Domain.\n"
+	"  IN MX 10 SOME.DOMAIN.\n"
+	"  IN MX 20 some.domain.\n"
+	"  IN TXT \"abc\"\n"
+	"  IN TXT \"ABC\"\n"
+	"s IN SRV 1 2 3 t.example.\n"
+	"s IN SRV 1 2 3 T.Example.\n"
+	"n IN NAPTR 1 2 \"A\" \"B\" \"\" x.example.\n"
+	"n IN NAPTR 1 2 \"a\" \"B\" \"\" X.example.\n"
+	"ns1 IN A 192.0.2.1\n";
+
+static void test_rrset_case(void)
+{
+	char err[256];
+	zone *z = load(case_text, err, sizeof(err));
+	const zone_rrset *rs;
+	zone_node *n;
+	uint8_t lower[] = { 0, 10, 4, 's', 'o', 'm', 'e', 6, 'd', 'o', 'm',
+			    'a', 'i', 'n', 0 };
+	uint8_t upper[] = { 0, 10, 4, 'S', 'O', 'M', 'E', 6, 'D', 'O', 'M',
+			    'A', 'I', 'N', 0 };
+
+	T_CHECK(z != NULL);
+	if (!z) {
+		printf("  err: %s\n", err);
+		return;
+	}
+	rs = rrset(z, "example.com", DNS_T_MX);
+	T_CHECK(rs && rs->count == 2);
+	/* the first spelling is kept */
+	T_CHECK(rs && memcmp(rs->data + 2, lower, sizeof(lower)) == 0);
+	rs = rrset(z, "example.com", DNS_T_TXT);
+	T_CHECK(rs && rs->count == 2);          /* TXT is not folded */
+	rs = rrset(z, "s.example.com", DNS_T_SRV);
+	T_CHECK(rs && rs->count == 1);
+	rs = rrset(z, "n.example.com", DNS_T_NAPTR);
+	T_CHECK(rs && rs->count == 2);          /* flags differ, name not */
+	T_EQ(zone_rr_count(z), 10);
+	/* adding another spelling is no change; deleting by any spelling
+	 * removes the stored RR */
+	n = z->apex;
+	T_EQ(zone_node_add_rr(z, n, DNS_T_MX, 3600, upper, sizeof(upper)), 0);
+	T_EQ(zone_node_rrset(n, DNS_T_MX)->count, 2);
+	T_EQ(zone_node_del_rr(z, n, DNS_T_MX, upper, sizeof(upper)), 1);
+	T_EQ(zone_node_rrset(n, DNS_T_MX)->count, 1);
+	T_EQ(zone_rr_count(z), 9);
+	/* wire_rdata_equal on its own */
+	T_CHECK(wire_rdata_equal(DNS_T_MX, lower, sizeof(lower), upper,
+				 sizeof(upper)));
+	T_CHECK(!wire_rdata_equal(DNS_T_TXT, lower, sizeof(lower), upper,
+				  sizeof(upper)));
+	upper[1] = 11;                          /* preference is exact */
+	T_CHECK(!wire_rdata_equal(DNS_T_MX, lower, sizeof(lower), upper,
+				  sizeof(upper)));
+	zone_unref(z);
+}
+
 int main(void)
 {
 	T_RUN(test_load_basic);
@@ -394,5 +458,6 @@ int main(void)
 	T_RUN(test_zone_load_reader);
 	T_RUN(test_local);
 	T_RUN(test_store_direct);
+	T_RUN(test_rrset_case);
 	T_DONE();
 }
