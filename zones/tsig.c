@@ -512,16 +512,21 @@ static int tsig_append(uint8_t *buf, size_t *len, size_t cap,
 	return 0;
 }
 
-/* Size of the TSIG RR zone_tsig_sign would append for ctx. */
+/* Size of the TSIG RR zone_tsig_sign would append for ctx, exactly as
+ * tsig_append lays it out: owner, type..rdlength, algorithm, the fixed
+ * fields, the algorithm's full MAC (none unsigned), other data (6 bytes
+ * of server time with BADTIME only).  Reserving more would set TC on an
+ * answer that fits the requester's size. */
 size_t zone_tsig_size(const zone_tsig_ctx *ctx)
 {
 	const tsig_algdef *a = ctx->key ? tsig_alg_by_id(ctx->key->alg)
 					: NULL;
 	const uint8_t *kn = ctx->key ? ctx->key->name : ctx->keyname;
 	const uint8_t *an = a ? (const uint8_t *)a->wire : ctx->algname;
+	size_t other = a && ctx->error == TSIG_E_BADTIME ? 6 : 0;
 
 	return wire_name_len(kn) + 10 + wire_name_len(an) + TSIG_FIXED +
-	       (a ? a->maclen : 0) + 6;
+	       (a ? a->maclen : 0) + other;
 }
 
 int zone_tsig_sign(zone_tsig_ctx *ctx, uint8_t *buf, size_t *len,

@@ -504,8 +504,8 @@ int zone_tsig_verify_request(const zone_keyring *kr, const uint8_t *msg,
 			     zone_tsig_ctx *ctx);
 int zone_tsig_sign(zone_tsig_ctx *ctx, uint8_t *buf, size_t *len,
 		   size_t cap, uint64_t now);
-/* Bytes the TSIG RR that zone_tsig_sign appends for ctx will take (an
- * upper bound: reserve it before building a message that must fit). */
+/* Bytes the TSIG RR that zone_tsig_sign appends for ctx will take,
+ * exactly: reserve it before building a message that must fit. */
 size_t zone_tsig_size(const zone_tsig_ctx *ctx);
 /* Client side: sign a request we send (NOTIFY, SOA/AXFR/IXFR queries) and
  * verify each response message (multi-message aware).  0 ok, -1 bad. */

@@ -14,7 +14,7 @@ import dns.tsig
 import dns.tsigkeyring
 
 from dvtest import (DATA, Server, case, check, dig, eq, kdig, run, run_tool,
-                    BINARY, tmpdir, write)
+                    BINARY, tcp_frame, tcp_read_msg, tmpdir, write)
 
 ZONE = open(os.path.join(DATA, "example.com.zone")).read()
 SECRETS = {
@@ -189,6 +189,53 @@ def bad_key_options_stop_startup():
         check(rc != 0, "%s accepted: %s" % (arg, out))
         check(want in out, "%s: error does not mention %r: %s"
               % (arg, want, out))
+
+
+def raw_signed(s, qname, alg, payload, tcp):
+    """A query signed with alg's key (EDNS payload as given); the reply's
+    raw bytes, so its exact size counts (dnspython re-renders), after
+    dnspython has verified its TSIG."""
+    name = "%s.key.example" % alg.lower()
+    ring = dns.tsigkeyring.from_text({name: SECRETS[alg]})
+    q = dns.message.make_query(qname, "TXT", use_edns=0, payload=payload)
+    q.use_tsig(ring, keyname=name, algorithm=DPALG[alg])
+    wire = q.to_wire()
+    if tcp:
+        sock = s.tcp_connect()
+        try:
+            sock.sendall(tcp_frame(wire))
+            r = tcp_read_msg(sock)
+        finally:
+            sock.close()
+    else:
+        r = s.raw_udp(wire)
+    if r is not None:
+        dns.message.from_wire(r, keyring=ring, request_mac=q.mac)
+    return r
+
+
+@case
+def signed_answer_fits_edns_size_exactly():
+    """The TSIG RR is reserved at its exact size (owner, fixed fields,
+    algorithm name, the algorithm's MAC, no other data): an answer that
+    fits the requester's EDNS size exactly with its TSIG is sent whole,
+    one byte less gets TC."""
+    big = "big IN TXT %s\n" % " ".join('"%s"' % (c * 200) for c in "xyz")
+    s = Server(zones={"example.com.": ZONE + big},
+               args=["--dns-key=%s.key.example:%s:%s" % (a.lower(), a, k)
+                     for a, k in SECRETS.items()])
+    for alg in ("SHA256", "MD5"):
+        full = raw_signed(s, "big.example.com.", alg, 4096, True)
+        check(not full[2] & 0x02, "%s: TCP reply has TC" % alg)
+        size = len(full)
+        check(512 < size < 1232, "%s: answer size %d" % (alg, size))
+        r = raw_signed(s, "big.example.com.", alg, size, False)
+        check(r is not None, "%s: no UDP reply" % alg)
+        eq((len(r), bool(r[2] & 0x02)), (size, False),
+           "%s: EDNS size %d = answer + TSIG: (length, TC)" % (alg, size))
+        r = raw_signed(s, "big.example.com.", alg, size - 1, False)
+        check(r is not None and r[2] & 0x02,
+              "%s: EDNS size %d, one byte short: no TC" % (alg, size - 1))
 
 
 run()
