@@ -392,7 +392,9 @@ static size_t xfr_udp_limit(const zone_db *db, const wire_query *q,
 	return lim < cap ? lim : cap;
 }
 
-/* One UDP message with everything, or (RFC 1995 2) our SOA only. */
+/* One UDP message with everything, or (RFC 1995 2) our SOA only.  A
+ * signed request's TSIG RR is not counted here: handle.c took its exact
+ * size off the cap (zone_tsig_size) and signs the reply. */
 static size_t xfr_udp_reply(zone_xfr *x, const zone *z, size_t limit,
 			    int edns, uint8_t *resp)
 {
@@ -400,8 +402,6 @@ static size_t xfr_udp_reply(zone_xfr *x, const zone *z, size_t limit,
 	size_t room = limit - (edns ? 11 : 0);
 	int n;
 
-	room = x->tsig.key ? (room > XFR_TSIG_ROOM + XFR_UDPMIN / 2
-			      ? room - XFR_TSIG_ROOM : XFR_UDPMIN / 2) : room;
 	wire_writer_init(&w, resp, limit, room);
 	if (xfr_begin_msg(x, &w) < 0)
 		return 0;

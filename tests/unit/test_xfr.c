@@ -109,6 +109,11 @@ static void xres_add(xres *r, const uint8_t *buf, size_t len)
 	ldns_pkt_free(p);
 }
 
+/* A key for the next run() (as if the request was signed) and the UDP
+ * cap handle.c passes (its limit less the TSIG RR it reserves); 0: 1232. */
+static const zone_tsig_key *run_key;
+static size_t run_udp_cap;
+
 /* Run a request through zone_xfr_handle and collect what comes back. */
 static xres run(tdb *t, uint16_t qtype, long serial, int tcp, int edns)
 {
@@ -124,6 +129,7 @@ static xres run(tdb *t, uint16_t qtype, long serial, int tcp, int edns)
 	int n, guard = 0;
 
 	memset(&ts, 0, sizeof(ts));
+	ts.key = run_key;
 	memset(&eff, 0, sizeof(eff));
 	if (edns) {     /* the request gets an OPT with this payload size */
 		uint8_t *q2 = malloc(qlen + 11);
@@ -140,7 +146,8 @@ static xres run(tdb *t, uint16_t qtype, long serial, int tcp, int edns)
 		rq.qlen = qlen;
 	}
 	wire_query_parse(q, qlen, &wq);
-	zone_xfr_handle(t->db, &rq, &wq, &ts, buf, tcp ? sizeof(buf) : 1232,
+	zone_xfr_handle(t->db, &rq, &wq, &ts, buf,
+			tcp ? sizeof(buf) : run_udp_cap ? run_udp_cap : 1232,
 			&len, &eff);
 	if (eff.xfr) {
 		while ((n = zone_xfr_next(eff.xfr, buf, sizeof(buf), 0)) > 0 &&
@@ -407,6 +414,49 @@ static void test_ixfr_udp(void)
 	free(text);
 }
 
+/* Signed IXFR over UDP: handle.c has already taken the TSIG RR's exact
+ * size off the cap, so a diff that fits the rest is sent whole (it kept
+ * another 600 bytes for the TSIG and sent the SOA alone), and one byte
+ * less gets the SOA alone. */
+static void test_ixfr_udp_signed(void)
+{
+	char *text = big_zone(50), add[1024];
+	tdb t = mkdb(text, 1);
+	zone_tsig_key k;
+	xres fit, signd;
+	zone_hist *a, *b;
+
+	snprintf(add, sizeof(add), "www.example.com. 3600 IN TXT \"%0250d\" "
+		 "\"%0250d\" \"%0250d\"", 1, 2, 3);
+	a = mkhist(100, 101, "old.example.com. 3600 IN A 192.0.2.99",
+		   "www.example.com. 3600 IN A 192.0.2.11");
+	b = mkhist(101, 102, "www.example.com. 3600 IN TXT \"bye\"", add);
+	a->next = b;
+	t.z->hist_old = a;
+	t.z->hist_new = b;
+	fit = run(&t, LDNS_RR_TYPE_IXFR, 101, 0, 1232);
+	T_EQ(ldns_rr_list_rr_count(fit.rrs), 6);
+	T_CHECK(fit.maxlen > 900 && fit.maxlen < 1232);
+	memset(&k, 0, sizeof(k));
+	run_key = &k;
+	run_udp_cap = fit.maxlen;
+	signd = run(&t, LDNS_RR_TYPE_IXFR, 101, 0, 1232);
+	T_EQ(ldns_rr_list_rr_count(signd.rrs), 6);
+	T_EQ(signd.maxlen, fit.maxlen);
+	ldns_rr_list_deep_free(signd.rrs);
+	run_udp_cap = fit.maxlen - 1;
+	signd = run(&t, LDNS_RR_TYPE_IXFR, 101, 0, 1232);
+	T_EQ(ldns_rr_list_rr_count(signd.rrs), 1);
+	T_CHECK(is_soa(&signd, 0, 102));
+	ldns_rr_list_deep_free(signd.rrs);
+	run_key = NULL;
+	run_udp_cap = 0;
+	ldns_rr_list_deep_free(fit.rrs);
+	drop_hist(&t);
+	freedb(&t);
+	free(text);
+}
+
 static void test_notify_build(void)
 {
 	tdb t = mkdb(ztext, 0);
@@ -445,6 +495,7 @@ int main(void)
 	T_RUN(test_ixfr_history);
 	T_RUN(test_ixfr_fallback_and_current);
 	T_RUN(test_ixfr_udp);
+	T_RUN(test_ixfr_udp_signed);
 	T_RUN(test_notify_build);
 	T_DONE();
 }
