@@ -453,6 +453,52 @@ static void ixfr_delete_missing(void)
 	ixfr_fails(wrongrd, NULL);
 }
 
+/* RFC 4034 6.2 membership: an IXFR may spell a name inside rdata in
+ * another case; adding such a twin is no second RR, deleting matches any
+ * spelling (a delete of an absent RR fails the transfer).  SRV: ldns
+ * compresses no names in its rdata, so the spelling reaches us. */
+#define SRV(t) "_s._tcp.example.com. 60 IN SRV 1 2 3 " t
+static void ixfr_rdata_case(void)
+{
+	const char *m12[] = { SOA(2), SOA(1), SOA(2),
+		SRV("Target.Other.NET."), SRV("target.other.net."), SOA(2),
+		NULL };
+	const char *m23[] = { SOA(3), SOA(2), SRV("TARGET.OTHER.NET."),
+		SOA(3), SOA(3), NULL };
+	zone *cur = mkzone(), *z = NULL, *z3 = NULL;
+	zone_xfrin *x;
+	uint8_t *jnl = NULL;
+	size_t jlen = 0;
+
+	if (!cur)
+		return;
+	x = zone_xfrin_start(zone_origin(cur), DNS_T_IXFR, cur, NULL, ID);
+	query(x, DNS_T_IXFR, 1);
+	T_EQ(feed(x, DNS_T_IXFR, m12), ZXI_DONE);
+	z = zone_xfrin_result(x, &jnl, &jlen);
+	zone_xfrin_free(x);
+	free(jnl);
+	jnl = NULL;
+	T_CHECK(z != NULL);
+	if (z) {
+		T_EQ(count(z, "_s._tcp.example.com.", DNS_T_SRV), 1);
+		x = zone_xfrin_start(zone_origin(z), DNS_T_IXFR, z, NULL, ID);
+		query(x, DNS_T_IXFR, 2);
+		T_EQ(feed(x, DNS_T_IXFR, m23), ZXI_DONE);
+		z3 = zone_xfrin_result(x, &jnl, &jlen);
+		zone_xfrin_free(x);
+		free(jnl);
+		T_CHECK(z3 != NULL);
+	}
+	if (z3) {
+		T_EQ(count(z3, "_s._tcp.example.com.", DNS_T_SRV), 0);
+		zone_unref(z3);
+	}
+	if (z)
+		zone_unref(z);
+	zone_unref(cur);
+}
+
 static void ixfr_closing_serial(void)
 {
 	/* reaches 2 but the closing SOA says 3 (the leading one said 2) */
@@ -687,5 +733,6 @@ int main(void)
 	T_RUN(tsig_other_secret);
 	T_RUN(soa_check);
 	T_RUN(serial_arith);
+	T_RUN(ixfr_rdata_case);
 	T_DONE();
 }
