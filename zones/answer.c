@@ -43,6 +43,7 @@ typedef struct ans_ctx {
 	uint8_t with_opt;
 	uint8_t pass;           /* no data of ours covers the qname */
 	uint8_t loopback;       /* sent to a loopback address */
+	uint8_t dnssec;         /* DO=1: RRSIGs and proofs (RFC 4035 3.1) */
 	uint8_t referral, wild; /* for the RRL response class */
 	const uint8_t *kname;   /* zone apex / cut / wildcard (RRL key) */
 	const uint8_t *xopt;    /* EDNS options for the OPT (cookie, NSID) */
@@ -71,6 +72,46 @@ static int ans_rrset(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
 		p += 2 + (size_t)l;
 	}
 	return 0;
+}
+
+/*
+ * RFC 4035 3.1.1: the RRSIGs at node n that cover type, for DO=1 only.
+ * The store keeps all RRSIGs of an owner as one RRset with one (the
+ * lowest) TTL, so each is served with the TTL of the RRset it covers,
+ * capped by its Original TTL field (RFC 4034 3: a signer gives an RRSIG
+ * its RRset's TTL).  A linked-list walk at the node: no zone scan.
+ */
+static int ans_sigs(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
+		    const zone_node *n, uint16_t type, uint32_t ttl)
+{
+	const zone_rrset *rs;
+	const uint8_t *p, *end;
+
+	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, DNS_T_RRSIG)))
+		return 0;
+	for (p = rs->data, end = rs->data + rs->len; p < end;
+	     p += 2 + (size_t)wire_get16(p)) {
+		uint16_t l = wire_get16(p);
+		uint32_t orig;
+
+		if (l < 18 || wire_get16(p + 2) != type)
+			continue;
+		orig = wire_get32(p + 2 + 4);
+		if (wire_write_rr(&c->w, owner, DNS_T_RRSIG, DNS_C_IN,
+				  orig < ttl ? orig : ttl, p + 2, l, NULL) < 0)
+			return -1;
+		(*cnt)++;
+	}
+	return 0;
+}
+
+/* An RRset of node n and (DO=1) its RRSIGs, all of which must fit. */
+static int ans_signed(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
+		      const zone_node *n, const zone_rrset *rs, uint32_t ttl)
+{
+	if (ans_rrset(c, cnt, owner, rs, ttl) < 0)
+		return -1;
+	return ans_sigs(c, cnt, owner, n, rs->type, ttl);
 }
 
 /* An RRset that must not appear partly: on failure the writer is
@@ -185,7 +226,8 @@ static ans_step ans_soa(ans_ctx *c, const zone *z)
 
 	if (z->is_local || !(soa = zone_node_rrset(z->apex, DNS_T_SOA)))
 		return STEP_DONE;
-	if (ans_rrset(c, &c->ns, z->apex->name, soa, ans_neg_ttl(soa)) < 0)
+	if (ans_signed(c, &c->ns, z->apex->name, z->apex, soa,
+		       ans_neg_ttl(soa)) < 0)
 		return STEP_TRUNC;
 	return STEP_DONE;
 }
@@ -219,7 +261,7 @@ static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
 		rs = ans_pick_any(n);
 	} else if ((n->flags & ZN_CNAME) && qt != DNS_T_CNAME &&
 		   (rs = zone_node_rrset(n, DNS_T_CNAME)) != NULL) {
-		if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+		if (ans_signed(c, &c->an, owner, n, rs, rs->ttl) < 0)
 			return STEP_TRUNC;
 		c->target = rs->data + 2;
 		return STEP_CNAME;
@@ -231,7 +273,7 @@ static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
 		return ans_soa(c, z);
 	}
 	c->nodata = 0;
-	if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+	if (ans_signed(c, &c->an, owner, n, rs, rs->ttl) < 0)
 		return STEP_TRUNC;
 	ans_note_addl(c, z, rs);
 	return STEP_DONE;
@@ -443,6 +485,28 @@ static const zone_node *ans_addl_node(const zone *z, const uint8_t *lname)
 	return wk.exact && !wk.cut ? wk.node : NULL;
 }
 
+/* RFC 4035 3.1.1: an additional RRset's RRSIGs are tried after it and
+ * left out (without TC) when they do not fit. */
+static void ans_addl_rrset(ans_ctx *c, const uint8_t *t, const zone_node *n,
+			   uint16_t type)
+{
+	const zone_rrset *rs = zone_node_rrset(n, type);
+	size_t len;
+	int ncomp;
+	uint16_t ar;
+
+	if (!rs || ans_rrset_whole(c, &c->ar, t, rs) < 0)
+		return;
+	len = c->w.len;
+	ncomp = c->w.ncomp;
+	ar = c->ar;
+	if (ans_sigs(c, &c->ar, t, n, type, rs->ttl) < 0) {
+		c->w.len = len;
+		c->w.ncomp = ncomp;
+		c->ar = ar;
+	}
+}
+
 static void ans_additional(ans_ctx *c)
 {
 	uint8_t lname[WIRE_MAXNAME];
@@ -457,8 +521,8 @@ static void ans_additional(ans_ctx *c)
 		wire_name_lower(lname, t);
 		if (dup || !(n = ans_addl_node(c->addl_z[i], lname)))
 			continue;
-		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_A));
-		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_AAAA));
+		ans_addl_rrset(c, t, n, DNS_T_A);
+		ans_addl_rrset(c, t, n, DNS_T_AAAA);
 	}
 }
 
@@ -702,6 +766,7 @@ zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 	c.q = wq;
 	c.st = st;
 	c.loopback = (how & ZONE_Q_LOOPBACK) != 0;
+	c.dnssec = wq->has_edns && (wq->edns_flags & EDNS_F_DO);
 	c.with_opt = wq->has_edns || pr == WQ_BADVERS;
 	if (eff && c.with_opt) {
 		c.xopt = eff->opt;
