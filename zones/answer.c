@@ -307,6 +307,31 @@ static void ans_glue(ans_ctx *c, const zone *z, const zone_node *cut,
 	}
 }
 
+/* RFC 4035 3.1.3.1 / 3.1.4.1: the NSEC at node n (owner as stored) with
+ * its RRSIGs in authority, for DO=1.  A node-local lookup. */
+static int ans_nsec_at(ans_ctx *c, const zone_node *n)
+{
+	const zone_rrset *rs;
+
+	if (!c->dnssec || !(rs = zone_node_rrset(n, DNS_T_NSEC)))
+		return 0;
+	return ans_signed(c, &c->ns, n->name, n, rs, rs->ttl);
+}
+
+/* RFC 4035 3.1.4: a referral carries the DS RRset of a signed delegation
+ * with its RRSIGs, or the NSEC proving there is no DS. */
+static int ans_referral_ds(ans_ctx *c, const zone_node *cut,
+			   const uint8_t *owner)
+{
+	const zone_rrset *ds;
+
+	if (!c->dnssec)
+		return 0;
+	if ((ds = zone_node_rrset(cut, DNS_T_DS)) != NULL)
+		return ans_signed(c, &c->ns, owner, cut, ds, ds->ttl);
+	return ans_nsec_at(c, cut);
+}
+
 static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
 			     const uint8_t *owner)
 {
@@ -317,7 +342,8 @@ static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
 	c->kname = cut->lname;
 	if (!ns)
 		return STEP_DONE;
-	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0)
+	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0 ||
+	    ans_referral_ds(c, cut, owner) < 0)
 		return STEP_TRUNC;
 	ans_glue(c, z, cut, ns, 1);
 	ans_glue(c, z, cut, ns, 0);
@@ -349,8 +375,13 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 		return ans_referral(c, z, wk.cut, sname + wk.cut_off);
 	ans_set_aa(c, 1);
 	c->kname = z->origin;
-	if (wk.exact)
-		return ans_node(c, z, wk.node, sname);
+	if (wk.exact) {
+		ans_step r = ans_node(c, z, wk.node, sname);
+		/* NODATA at a name that exists: its own NSEC proves it */
+		if (r == STEP_DONE && c->nodata && ans_nsec_at(c, wk.node) < 0)
+			return STEP_TRUNC;
+		return r;
+	}
 	if ((wild = ans_wildcard(z, wk.node)) != NULL) {
 		c->wild = 1;
 		c->kname = wild->lname;

@@ -22,9 +22,10 @@ forbidden), so for positive authoritative answers it is removed from both
 responses before comparing (see normalise()).  Nothing else is filtered.
 
 Then the same three zones are signed at test time with ldns-signzone
-(NSEC; kid.example.com's DS in example.com, so sub.example.com is an
-unsigned delegation) and both servers are asked SIGNED_QUERIES with DO=1
-over UDP and TCP, compared the same way (RRSIGs included).
+(NSEC; kid.example.com's DS added to example.com, whose sub.example.com
+delegation has a DS already, and an unsigned delegation insec.example.com)
+and both servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP,
+compared the same way (RRSIGs included).
 
 Prints PASS/FAIL per query, with a readable diff on FAIL.
 """
@@ -170,6 +171,21 @@ SIGNED_QUERIES = [
     ("kid.example.com", "SOA", {}),
     ("example.net", "SOA", {}),
     ("host.example.net", "AAAA", {}),
+    # NODATA at a name that exists: SOA, the name's NSEC, RRSIGs
+    ("example.com", "AAAA", {}),
+    ("example.com", "DS", {}),
+    ("www.example.com", "MX", {}),
+    ("sip.example.com", "AAAA", {}),
+    ("ALIAS3.example.com", "MX", {}),                  # chain to NODATA
+    # referrals: signed delegation (sub: DS + RRSIG), unsigned one (insec:
+    # the NSEC at the cut proves no DS), DS questions answered by the parent
+    ("sub.example.com", "A", {}),
+    ("www.sub.example.com", "A", {}),
+    ("sub.example.com", "DS", {}),
+    ("www.insec.example.com", "AAAA", {}),
+    ("insec.example.com", "NS", {}),
+    ("insec.example.com", "DS", {}),                   # NODATA + NSEC
+    ("kid.example.com", "DS", {}),
 ]
 
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
@@ -364,9 +380,11 @@ def sign_zones(tmp):
         path = os.path.join(out, zfile)
         shutil.copy(os.path.join(DATA, zfile), path)
         if zname == "example.com":
+            # kid's DS, and an unsigned delegation "insec" (no DS)
             with open(path, "a") as f, \
                     open(os.path.join(out, "kid.ds")) as ds:
-                f.write(ds.read())
+                f.write(ds.read().strip() + "\n")
+                f.write("insec NS ns1.sub.example.com.\n")
         keys = []
         for ksk in (True, False):
             args = ["ldns-keygen", "-a", "ECDSAP256SHA256"]

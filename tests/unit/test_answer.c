@@ -109,7 +109,17 @@ static void add_sig_zone(zone_db *db)
 		"www 5 RRSIG A 13 3 300 20300101000000 20200101000000 1 "
 		"sig.test. " SIGB "\nwww TXT x\n"
 		"www RRSIG TXT 13 3 60 20300101000000 20200101000000 2 "
-		"sig.test. " SIGB "\nfat A 192.0.2.3\nmail A 192.0.2.4\n");
+		"sig.test. " SIGB "\nfat A 192.0.2.3\nmail A 192.0.2.4\n"
+		"www 30 NSEC zz.sig.test. A TXT RRSIG NSEC\n"
+		"www RRSIG NSEC 13 3 30 20300101000000 20200101000000 3 "
+		"sig.test. " SIGB "\n"
+		"sec NS ns.sec\nns.sec A 192.0.2.5\n"
+		"sec DS 1 13 2 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+		"sec RRSIG DS 13 3 60 20300101000000 20200101000000 4 "
+		"sig.test. " SIGB "\n"
+		"insec NS ns.sec\ninsec NSEC mail.sig.test. NS RRSIG NSEC\n"
+		"insec RRSIG NSEC 13 3 60 20300101000000 20200101000000 5 "
+		"sig.test. " SIGB "\n");
 	zone *z;
 
 	for (int i = 0; i < 8; i++)
@@ -841,6 +851,47 @@ static void test_dnssec_rrsigs(void)
 	ldns_pkt_free(p);
 }
 
+/* RFC 4035 3.1.3.1, 3.1.4: NODATA at a name carries its NSEC; a
+ * referral the DS (signed delegation) or the NSEC at the cut (unsigned),
+ * with RRSIGs; DO=0 none of them. */
+static void test_dnssec_nsec_ds(void)
+{
+	qopt d0 = { .edns = 1, .udp = 1232 };
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	ldns_pkt *p = askq("www.sig.test", DNS_T_MX, &d1);
+
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(NS(p), "www.sig.test.", DNS_T_NSEC), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_NSEC), 30);
+		T_EQ(ldns_pkt_nscount(p), 4);
+	}
+	ldns_pkt_free(p);
+	p = askq("a.sec.sig.test", DNS_T_A, &d1);
+	check_hdr(p, 0, 0);
+	if (p) {
+		T_EQ(count(NS(p), "sec.sig.test.", DNS_T_DS), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_DS), 60);
+		T_EQ(count(NS(p), "sec.sig.test.", DNS_T_NSEC), 0);
+	}
+	ldns_pkt_free(p);
+	p = askq("a.insec.sig.test", DNS_T_A, &d1);
+	check_hdr(p, 0, 0);
+	if (p) {
+		T_EQ(count(NS(p), "insec.sig.test.", DNS_T_NSEC), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_NSEC), 60);
+	}
+	ldns_pkt_free(p);
+	p = askq("a.sec.sig.test", DNS_T_A, &d0);
+	if (p)
+		T_EQ(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+	p = askq("www.sig.test", DNS_T_MX, &d0);
+	if (p)
+		T_EQ(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+}
+
 /* An answer RRSIG that does not fit sets TC; an additional one is left
  * out without TC. */
 static void test_dnssec_tc(void)
@@ -1037,6 +1088,7 @@ int main(void)
 	T_RUN(test_glue_tc);
 	T_RUN(test_dnssec_rrsigs);
 	T_RUN(test_dnssec_tc);
+	T_RUN(test_dnssec_nsec_ds);
 	T_RUN(test_local);
 	T_RUN(test_address);
 	T_RUN(test_address_all);
