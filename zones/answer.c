@@ -49,6 +49,14 @@ typedef struct ans_ctx {
 	const uint8_t *xopt;    /* EDNS options for the OPT (cookie, NSID) */
 	uint16_t xopt_len;
 	const uint8_t *target;  /* CNAME target, points into zone data */
+	const zone_node *nsec[4]; /* NSECs put in authority (no repeats) */
+	int nnsec;
+	/* names a wildcard CNAME was synthesised for: their proofs go in
+	 * authority once the chain's answer section is complete */
+	const zone *wpz[2];
+	uint8_t wpname[2][WIRE_MAXNAME];
+	int nwp;
+	uint8_t cleared;        /* ans_truncate emptied the message */
 	const uint8_t *addl[ANS_MAXADDL];
 	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
 	int naddl;
@@ -312,10 +320,38 @@ static void ans_glue(ans_ctx *c, const zone *z, const zone_node *cut,
 static int ans_nsec_at(ans_ctx *c, const zone_node *n)
 {
 	const zone_rrset *rs;
+	int i;
 
-	if (!c->dnssec || !(rs = zone_node_rrset(n, DNS_T_NSEC)))
+	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, DNS_T_NSEC)))
 		return 0;
+	for (i = 0; i < c->nnsec; i++)
+		if (c->nsec[i] == n)
+			return 0;
+	if (c->nnsec < (int)(sizeof(c->nsec) / sizeof(c->nsec[0])))
+		c->nsec[c->nnsec++] = n;
 	return ans_signed(c, &c->ns, n->name, n, rs, rs->ttl);
+}
+
+/* The NSEC covering lname (RFC 4035 3.1.3.2-3.1.3.4), for DO=1. */
+static int ans_nsec_cover(ans_ctx *c, const zone *z, const uint8_t *lname)
+{
+	if (!c->dnssec || z->is_local)
+		return 0;
+	return ans_nsec_at(c, zone_nsec_cover(z, lname));
+}
+
+/* The NSEC covering "*.<closest encloser>": no wildcard could match. */
+static int ans_nsec_nowild(ans_ctx *c, const zone *z, const zone_node *ce)
+{
+	uint8_t wild[WIRE_MAXNAME + 2];
+	size_t len = wire_name_len(ce->lname);
+
+	if (!c->dnssec || len + 2 > WIRE_MAXNAME)
+		return 0;
+	wild[0] = 1;
+	wild[1] = '*';
+	memcpy(wild + 2, ce->lname, len);
+	return ans_nsec_cover(c, z, wild);
 }
 
 /* RFC 4035 3.1.4: a referral carries the DS RRset of a signed delegation
@@ -377,19 +413,40 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 	c->kname = z->origin;
 	if (wk.exact) {
 		ans_step r = ans_node(c, z, wk.node, sname);
-		/* NODATA at a name that exists: its own NSEC proves it */
-		if (r == STEP_DONE && c->nodata && ans_nsec_at(c, wk.node) < 0)
+		/* NODATA: the name's own NSEC, or for an empty non-terminal
+		 * the NSEC covering it */
+		if (r == STEP_DONE && c->nodata &&
+		    (zone_node_rrset(wk.node, DNS_T_NSEC) ?
+		     ans_nsec_at(c, wk.node) : ans_nsec_cover(c, z, lname)) < 0)
 			return STEP_TRUNC;
 		return r;
 	}
 	if ((wild = ans_wildcard(z, wk.node)) != NULL) {
+		ans_step r;
+
 		c->wild = 1;
 		c->kname = wild->lname;
-		return ans_node(c, z, wild, sname);
+		r = ans_node(c, z, wild, sname);
+		/* a synthesised CNAME: its proof waits for the chain's end
+		 * (at most two such links are proven) */
+		if (r == STEP_CNAME && c->dnssec && c->nwp < 2) {
+			c->wpz[c->nwp] = z;
+			memcpy(c->wpname[c->nwp++], lname, wire_name_len(lname));
+		}
+		/* RFC 4035 3.1.3.3/3.1.3.4: no closer match exists; for
+		 * NODATA also the wildcard's own NSEC */
+		if (r == STEP_DONE && (ans_nsec_cover(c, z, lname) < 0 ||
+				       (c->nodata && ans_nsec_at(c, wild) < 0)))
+			return STEP_TRUNC;
+		return r;
 	}
 	c->rcode = DNS_R_NXDOMAIN;
 	c->nodata = 0;
-	return ans_soa(c, z);
+	if (ans_soa(c, z) == STEP_TRUNC ||
+	    ans_nsec_cover(c, z, lname) < 0 ||
+	    ans_nsec_nowild(c, z, wk.node) < 0)
+		return STEP_TRUNC;
+	return STEP_DONE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -455,6 +512,7 @@ static ans_step ans_one(ans_ctx *c, const uint8_t *sname,
 
 static void ans_truncate(ans_ctx *c)
 {
+	c->cleared = 1;
 	c->w.len = c->qend;
 	c->w.ncomp = c->qncomp;
 	c->an = c->ns = c->ar = 0;
@@ -499,6 +557,15 @@ static void ans_chain(ans_ctx *c)
 		len = wire_name_lower(lbuf, sname);
 		lname = lbuf;
 	}
+}
+
+/* The NSECs proving no closer match for the wildcard CNAMEs of the
+ * chain (RFC 4035 3.1.3.3), after its last answer RR. */
+static void ans_wild_proofs(ans_ctx *c)
+{
+	for (int i = 0; i < c->nwp && !c->cleared; i++)
+		if (ans_nsec_cover(c, c->wpz[i], c->wpname[i]) < 0)
+			ans_truncate(c);
 }
 
 /* An exact local-store node, or an authoritative (not delegated) node of
@@ -632,6 +699,7 @@ static void ans_query(ans_ctx *c)
 		c->rcode = DNS_R_REFUSED;
 	else {
 		ans_chain(c);
+		ans_wild_proofs(c);
 		ans_additional(c);
 	}
 }

@@ -186,6 +186,29 @@ SIGNED_QUERIES = [
     ("insec.example.com", "NS", {}),
     ("insec.example.com", "DS", {}),                   # NODATA + NSEC
     ("kid.example.com", "DS", {}),
+    # NXDOMAIN: the NSEC covering the name and the one covering the
+    # wildcard; wildcard answers: the NSEC proving no closer match (and
+    # for NODATA the wildcard's NSEC); empty non-terminals: covering NSEC
+    ("nope.example.com", "A", {}),
+    ("NoPe.Example.Com", "TXT", {}),
+    ("deep.nope.example.com", "MX", {}),
+    ("zz.c.ent.example.com", "A", {}),
+    ("z.y.wild.example.com", "A", {}),
+    ("dangling.example.com", "A", {}),
+    ("nope.example.net", "MX", {}),
+    ("nope.kid.example.com", "A", {}),
+    ("aaaa.example.com", "A", {}),                     # before most names
+    ("zzzz.example.com", "A", {}),                     # after the last
+    ("foo.wild.example.com", "A", {}),
+    ("a.b.wild.example.com", "A", {}),
+    ("foo.wild.example.com", "AAAA", {}),              # wildcard NODATA
+    ("abc.wc.example.com", "A", {}),                   # wildcard CNAME
+    ("x.abc.wc.example.com", "AAAA", {}),
+    ("*.wild.example.com", "A", {}),
+    ("y.wild.example.com", "A", {}),                   # ENT NODATA
+    ("ent.example.com", "A", {}),
+    ("c.ent.example.com", "A", {}),
+    ("wild.example.com", "A", {}),
 ]
 
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
@@ -275,13 +298,13 @@ def normalise(msg, sections):
         return sections
     apex_txt = {a.to_text().lower() for a in APEXES}
     drop = {t for t in auth if covered(t) == "NS" and t[0] in apex_txt}
-    if not drop or drop != auth:
+    if not drop:
         return sections
     kept_targets = rdata_targets(ans, ("NS", "MX", "SRV"))
     ns_targets = rdata_targets(drop, ("NS",)) - kept_targets
     add = {t for t in add
            if not (covered(t) in ("A", "AAAA") and t[0] in ns_targets)}
-    return ans, set(), add
+    return ans, auth - drop, add
 
 
 def covered(t):

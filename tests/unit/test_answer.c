@@ -6,6 +6,8 @@
 #include <ldns/ldns.h>
 
 #include "tests/unit/t.h"
+#include "tests/unit/tzone.h"
+#include "zones/zone_int.h"
 #include "zones/zones.h"
 
 static const char zone_text[] =
@@ -892,6 +894,60 @@ static void test_dnssec_nsec_ds(void)
 	ldns_pkt_free(p);
 }
 
+static int nsec_owner_is(ldns_pkt *p, const char *owner)
+{
+	return p && count(NS(p), owner, DNS_T_NSEC) == 1;
+}
+
+/* NXDOMAIN proofs: the NSEC covering the name and the one covering the
+ * wildcard (found in a sorted index); a dynamic change that adds or
+ * removes an NSEC RRset is seen at once (the index is rebuilt). */
+static void test_dnssec_nxdomain_index(void)
+{
+	static const char text[] =
+		"$ORIGIN nz.test.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"@ NSEC a.nz.test. SOA NS NSEC\nns A 192.0.2.1\n"
+		"a NSEC c.nz.test. A NSEC\na A 192.0.2.2\n"
+		"c NSEC ns.nz.test. A NSEC\nc A 192.0.2.3\n";
+	static const uint8_t bname[] = "\1b\2nz\4test",
+		brd[] = "\1c\2nz\4test\0\0\1\x40";
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	zone_db_opts o = { .edns_max = 1232 };
+	zone_db *db = zone_db_new(&o), *save = g_db;
+	zone *z = t_zone_text("nz.test.", text);
+	zone_node *n;
+	ldns_pkt *p;
+
+	T_CHECK(db && z);
+	if (!db || !z)
+		return;
+	zone_db_add_zone(db, z);
+	g_db = db;
+	p = askq("bb.nz.test", DNS_T_A, &d1);
+	check_hdr(p, LDNS_RCODE_NXDOMAIN, 1);
+	T_CHECK(nsec_owner_is(p, "a.nz.test."));
+	T_CHECK(nsec_owner_is(p, "nz.test."));   /* covers *.nz.test */
+	ldns_pkt_free(p);
+	n = zone_node_get(z, bname);
+	T_CHECK(n && zone_node_add_rr(z, n, DNS_T_NSEC, 60, brd,
+				      sizeof(brd) - 1) == 0);
+	p = askq("bb.nz.test", DNS_T_A, &d1);
+	T_CHECK(nsec_owner_is(p, "b.nz.test."));
+	T_CHECK(p && count(NS(p), "a.nz.test.", DNS_T_NSEC) == 0);
+	ldns_pkt_free(p);
+	T_EQ(zone_node_del_rrset(z, n, DNS_T_NSEC), 1);
+	p = askq("bb.nz.test", DNS_T_A, &d1);
+	T_CHECK(nsec_owner_is(p, "a.nz.test."));
+	ldns_pkt_free(p);
+	/* after the last NSEC owner: the last NSEC covers it */
+	p = askq("zz.nz.test", DNS_T_A, &d1);
+	T_CHECK(nsec_owner_is(p, "c.nz.test."));
+	ldns_pkt_free(p);
+	g_db = save;
+	zone_unref(z);
+	zone_db_free(db);
+}
+
 /* An answer RRSIG that does not fit sets TC; an additional one is left
  * out without TC. */
 static void test_dnssec_tc(void)
@@ -1089,6 +1145,7 @@ int main(void)
 	T_RUN(test_dnssec_rrsigs);
 	T_RUN(test_dnssec_tc);
 	T_RUN(test_dnssec_nsec_ds);
+	T_RUN(test_dnssec_nxdomain_index);
 	T_RUN(test_local);
 	T_RUN(test_address);
 	T_RUN(test_address_all);
