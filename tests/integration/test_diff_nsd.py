@@ -25,7 +25,9 @@ Then the same three zones are signed at test time with ldns-signzone
 (NSEC; kid.example.com's DS added to example.com, whose sub.example.com
 delegation has a DS already, and an unsigned delegation insec.example.com)
 and both servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP,
-compared the same way (RRSIGs included).
+compared the same way (RRSIGs included); then a validating unbound with
+example.com's DNSKEY as trust anchor and dnsvizor as its stub must see
+the VALIDATE answers as secure (AD).
 
 Prints PASS/FAIL per query, with a readable diff on FAIL.
 """
@@ -555,6 +557,85 @@ def run_pass(tmp, tag, queries, data=DATA, zones=ZONES):
     return failed
 
 
+# (qname, qtype, rcode) a validating unbound must see as secure (AD)
+VALIDATE = [
+    ("www.example.com", "A", "NOERROR"),
+    ("www.example.com", "MX", "NOERROR"),              # NODATA
+    ("nope.example.com", "A", "NXDOMAIN"),
+    ("foo.wild.example.com", "A", "NOERROR"),          # wildcard
+    ("foo.wild.example.com", "AAAA", "NOERROR"),       # wildcard NODATA
+    ("abc.wc.example.com", "TXT", "NOERROR"),          # wildcard CNAME
+    ("ent.example.com", "A", "NOERROR"),               # ENT NODATA
+    ("host.kid.example.com", "A", "NOERROR"),          # signed child
+    ("nope.kid.example.com", "A", "NXDOMAIN"),
+]
+
+
+def validate_pass(tmp, data, zones):
+    """unbound, with example.com's DNSKEY as trust anchor and dnsvizor as
+    the stub for it, must validate the answers (AD set).  Returns the
+    number of failures."""
+    if shutil.which("unbound") is None:
+        print("SKIP validate: unbound is not installed")
+        return 0
+    failed = 0
+    dport, uport = free_port(), free_port()
+    while uport == dport:
+        uport = free_port()
+    keys = subprocess.check_output(
+        ["ldns-read-zone", "-E", "DNSKEY", os.path.join(data, dict(zones)[
+            "example.com"])], text=True)
+    ta = os.path.join(tmp, "ta.key")
+    with open(ta, "w") as f:
+        f.write(keys)
+    conf = os.path.join(tmp, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write("server:\n  interface: 127.0.0.1\n  port: %d\n"
+                "  do-not-query-localhost: no\n  chroot: \"\"\n"
+                "  username: \"\"\n  pidfile: \"\"\n"
+                "  directory: \"%s\"\n  trust-anchor-file: \"%s\"\n"
+                "  module-config: \"validator iterator\"\n"
+                "  use-syslog: no\n  val-log-level: 2\n"
+                "  logfile: \"%s/unbound.log\"\n"
+                "stub-zone:\n  name: example.com\n"
+                "  stub-addr: 127.0.0.1@%d\n" % (uport, tmp, ta, tmp,
+                                                   dport))
+    dv = start_dnsvizor(tmp, dport, data, zones)
+    ub = subprocess.Popen(["unbound", "-d", "-c", conf],
+                          start_new_session=True,
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    try:
+        wait_answer(dport, dv, "dnsvizor")
+        time.sleep(0.5)
+        for qname, qtype, rcode in VALIDATE:
+            q = make_query(qname, qtype, {"do": True})
+            raw = None
+            for _ in range(20):
+                raw = exchange(q.to_wire(), uport, False)
+                if raw is not None:
+                    break
+                time.sleep(0.2)
+            m, err = parse(raw)
+            got = "no reply" if m is None else "%s%s" % (
+                dns.rcode.to_text(m.rcode()),
+                " AD" if m.flags & dns.flags.AD else "")
+            if got != rcode + " AD":
+                failed += 1
+                print("FAIL validate %s/%s: %s (want %s AD)" %
+                      (qname, qtype, got, rcode))
+            else:
+                print("PASS validate %s/%s: %s" % (qname, qtype, got))
+    finally:
+        stop(ub)
+        stop(dv)
+    if failed:
+        with open(os.path.join(tmp, "unbound.log"), errors="replace") as f:
+            for line in f.read().splitlines()[-15:]:
+                print("  | " + line)
+    return failed
+
+
 def signed_queries():
     """SIGNED_QUERIES with DO=1, each over UDP and over TCP."""
     out = []
@@ -587,6 +668,8 @@ def main():
         sq = signed_queries()
         failed += run_pass(tmp, " signed", sq, sdata, szones)
         n += len(sq)
+        failed += validate_pass(tmp, sdata, szones)
+        n += len(VALIDATE)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("diff_nsd: %d queries, %d differ" % (n, failed))
