@@ -43,11 +43,20 @@ typedef struct ans_ctx {
 	uint8_t with_opt;
 	uint8_t pass;           /* no data of ours covers the qname */
 	uint8_t loopback;       /* sent to a loopback address */
+	uint8_t dnssec;         /* DO=1: RRSIGs and proofs (RFC 4035 3.1) */
 	uint8_t referral, wild; /* for the RRL response class */
 	const uint8_t *kname;   /* zone apex / cut / wildcard (RRL key) */
 	const uint8_t *xopt;    /* EDNS options for the OPT (cookie, NSID) */
 	uint16_t xopt_len;
 	const uint8_t *target;  /* CNAME target, points into zone data */
+	const zone_node *nsec[4]; /* NSECs put in authority (no repeats) */
+	int nnsec;
+	/* names a wildcard CNAME was synthesised for: their proofs go in
+	 * authority once the chain's answer section is complete */
+	const zone *wpz[2];
+	uint8_t wpname[2][WIRE_MAXNAME];
+	int nwp;
+	uint8_t cleared;        /* ans_truncate emptied the message */
 	const uint8_t *addl[ANS_MAXADDL];
 	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
 	int naddl;
@@ -71,6 +80,46 @@ static int ans_rrset(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
 		p += 2 + (size_t)l;
 	}
 	return 0;
+}
+
+/*
+ * RFC 4035 3.1.1: the RRSIGs at node n that cover type, for DO=1 only.
+ * The store keeps all RRSIGs of an owner as one RRset with one (the
+ * lowest) TTL, so each is served with the TTL of the RRset it covers,
+ * capped by its Original TTL field (RFC 4034 3: a signer gives an RRSIG
+ * its RRset's TTL).  A linked-list walk at the node: no zone scan.
+ */
+static int ans_sigs(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
+		    const zone_node *n, uint16_t type, uint32_t ttl)
+{
+	const zone_rrset *rs;
+	const uint8_t *p, *end;
+
+	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, DNS_T_RRSIG)))
+		return 0;
+	for (p = rs->data, end = rs->data + rs->len; p < end;
+	     p += 2 + (size_t)wire_get16(p)) {
+		uint16_t l = wire_get16(p);
+		uint32_t orig;
+
+		if (l < 18 || wire_get16(p + 2) != type)
+			continue;
+		orig = wire_get32(p + 2 + 4);
+		if (wire_write_rr(&c->w, owner, DNS_T_RRSIG, DNS_C_IN,
+				  orig < ttl ? orig : ttl, p + 2, l, NULL) < 0)
+			return -1;
+		(*cnt)++;
+	}
+	return 0;
+}
+
+/* An RRset of node n and (DO=1) its RRSIGs, all of which must fit. */
+static int ans_signed(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
+		      const zone_node *n, const zone_rrset *rs, uint32_t ttl)
+{
+	if (ans_rrset(c, cnt, owner, rs, ttl) < 0)
+		return -1;
+	return ans_sigs(c, cnt, owner, n, rs->type, ttl);
 }
 
 /* An RRset that must not appear partly: on failure the writer is
@@ -185,7 +234,8 @@ static ans_step ans_soa(ans_ctx *c, const zone *z)
 
 	if (z->is_local || !(soa = zone_node_rrset(z->apex, DNS_T_SOA)))
 		return STEP_DONE;
-	if (ans_rrset(c, &c->ns, z->apex->name, soa, ans_neg_ttl(soa)) < 0)
+	if (ans_signed(c, &c->ns, z->apex->name, z->apex, soa,
+		       ans_neg_ttl(soa)) < 0)
 		return STEP_TRUNC;
 	return STEP_DONE;
 }
@@ -219,7 +269,7 @@ static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
 		rs = ans_pick_any(n);
 	} else if ((n->flags & ZN_CNAME) && qt != DNS_T_CNAME &&
 		   (rs = zone_node_rrset(n, DNS_T_CNAME)) != NULL) {
-		if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+		if (ans_signed(c, &c->an, owner, n, rs, rs->ttl) < 0)
 			return STEP_TRUNC;
 		c->target = rs->data + 2;
 		return STEP_CNAME;
@@ -231,7 +281,7 @@ static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
 		return ans_soa(c, z);
 	}
 	c->nodata = 0;
-	if (ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+	if (ans_signed(c, &c->an, owner, n, rs, rs->ttl) < 0)
 		return STEP_TRUNC;
 	ans_note_addl(c, z, rs);
 	return STEP_DONE;
@@ -265,6 +315,59 @@ static void ans_glue(ans_ctx *c, const zone *z, const zone_node *cut,
 	}
 }
 
+/* RFC 4035 3.1.3.1 / 3.1.4.1: the NSEC at node n (owner as stored) with
+ * its RRSIGs in authority, for DO=1.  A node-local lookup. */
+static int ans_nsec_at(ans_ctx *c, const zone_node *n)
+{
+	const zone_rrset *rs;
+	int i;
+
+	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, DNS_T_NSEC)))
+		return 0;
+	for (i = 0; i < c->nnsec; i++)
+		if (c->nsec[i] == n)
+			return 0;
+	if (c->nnsec < (int)(sizeof(c->nsec) / sizeof(c->nsec[0])))
+		c->nsec[c->nnsec++] = n;
+	return ans_signed(c, &c->ns, n->name, n, rs, rs->ttl);
+}
+
+/* The NSEC covering lname (RFC 4035 3.1.3.2-3.1.3.4), for DO=1. */
+static int ans_nsec_cover(ans_ctx *c, const zone *z, const uint8_t *lname)
+{
+	if (!c->dnssec || z->is_local)
+		return 0;
+	return ans_nsec_at(c, zone_nsec_cover(z, lname));
+}
+
+/* The NSEC covering "*.<closest encloser>": no wildcard could match. */
+static int ans_nsec_nowild(ans_ctx *c, const zone *z, const zone_node *ce)
+{
+	uint8_t wild[WIRE_MAXNAME + 2];
+	size_t len = wire_name_len(ce->lname);
+
+	if (!c->dnssec || len + 2 > WIRE_MAXNAME)
+		return 0;
+	wild[0] = 1;
+	wild[1] = '*';
+	memcpy(wild + 2, ce->lname, len);
+	return ans_nsec_cover(c, z, wild);
+}
+
+/* RFC 4035 3.1.4: a referral carries the DS RRset of a signed delegation
+ * with its RRSIGs, or the NSEC proving there is no DS. */
+static int ans_referral_ds(ans_ctx *c, const zone_node *cut,
+			   const uint8_t *owner)
+{
+	const zone_rrset *ds;
+
+	if (!c->dnssec)
+		return 0;
+	if ((ds = zone_node_rrset(cut, DNS_T_DS)) != NULL)
+		return ans_signed(c, &c->ns, owner, cut, ds, ds->ttl);
+	return ans_nsec_at(c, cut);
+}
+
 static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
 			     const uint8_t *owner)
 {
@@ -275,7 +378,8 @@ static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
 	c->kname = cut->lname;
 	if (!ns)
 		return STEP_DONE;
-	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0)
+	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0 ||
+	    ans_referral_ds(c, cut, owner) < 0)
 		return STEP_TRUNC;
 	ans_glue(c, z, cut, ns, 1);
 	ans_glue(c, z, cut, ns, 0);
@@ -307,16 +411,42 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 		return ans_referral(c, z, wk.cut, sname + wk.cut_off);
 	ans_set_aa(c, 1);
 	c->kname = z->origin;
-	if (wk.exact)
-		return ans_node(c, z, wk.node, sname);
+	if (wk.exact) {
+		ans_step r = ans_node(c, z, wk.node, sname);
+		/* NODATA: the name's own NSEC, or for an empty non-terminal
+		 * the NSEC covering it */
+		if (r == STEP_DONE && c->nodata &&
+		    (zone_node_rrset(wk.node, DNS_T_NSEC) ?
+		     ans_nsec_at(c, wk.node) : ans_nsec_cover(c, z, lname)) < 0)
+			return STEP_TRUNC;
+		return r;
+	}
 	if ((wild = ans_wildcard(z, wk.node)) != NULL) {
+		ans_step r;
+
 		c->wild = 1;
 		c->kname = wild->lname;
-		return ans_node(c, z, wild, sname);
+		r = ans_node(c, z, wild, sname);
+		/* a synthesised CNAME: its proof waits for the chain's end
+		 * (at most two such links are proven) */
+		if (r == STEP_CNAME && c->dnssec && c->nwp < 2) {
+			c->wpz[c->nwp] = z;
+			memcpy(c->wpname[c->nwp++], lname, wire_name_len(lname));
+		}
+		/* RFC 4035 3.1.3.3/3.1.3.4: no closer match exists; for
+		 * NODATA also the wildcard's own NSEC */
+		if (r == STEP_DONE && (ans_nsec_cover(c, z, lname) < 0 ||
+				       (c->nodata && ans_nsec_at(c, wild) < 0)))
+			return STEP_TRUNC;
+		return r;
 	}
 	c->rcode = DNS_R_NXDOMAIN;
 	c->nodata = 0;
-	return ans_soa(c, z);
+	if (ans_soa(c, z) == STEP_TRUNC ||
+	    ans_nsec_cover(c, z, lname) < 0 ||
+	    ans_nsec_nowild(c, z, wk.node) < 0)
+		return STEP_TRUNC;
+	return STEP_DONE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -382,6 +512,7 @@ static ans_step ans_one(ans_ctx *c, const uint8_t *sname,
 
 static void ans_truncate(ans_ctx *c)
 {
+	c->cleared = 1;
 	c->w.len = c->qend;
 	c->w.ncomp = c->qncomp;
 	c->an = c->ns = c->ar = 0;
@@ -428,6 +559,15 @@ static void ans_chain(ans_ctx *c)
 	}
 }
 
+/* The NSECs proving no closer match for the wildcard CNAMEs of the
+ * chain (RFC 4035 3.1.3.3), after its last answer RR. */
+static void ans_wild_proofs(ans_ctx *c)
+{
+	for (int i = 0; i < c->nwp && !c->cleared; i++)
+		if (ans_nsec_cover(c, c->wpz[i], c->wpname[i]) < 0)
+			ans_truncate(c);
+}
+
 /* An exact local-store node, or an authoritative (not delegated) node of
  * zone z. */
 static const zone_node *ans_addl_node(const zone *z, const uint8_t *lname)
@@ -441,6 +581,28 @@ static const zone_node *ans_addl_node(const zone *z, const uint8_t *lname)
 		return NULL;
 	ans_zone_walk(z, lname, DNS_T_A, &wk);
 	return wk.exact && !wk.cut ? wk.node : NULL;
+}
+
+/* RFC 4035 3.1.1: an additional RRset's RRSIGs are tried after it and
+ * left out (without TC) when they do not fit. */
+static void ans_addl_rrset(ans_ctx *c, const uint8_t *t, const zone_node *n,
+			   uint16_t type)
+{
+	const zone_rrset *rs = zone_node_rrset(n, type);
+	size_t len;
+	int ncomp;
+	uint16_t ar;
+
+	if (!rs || ans_rrset_whole(c, &c->ar, t, rs) < 0)
+		return;
+	len = c->w.len;
+	ncomp = c->w.ncomp;
+	ar = c->ar;
+	if (ans_sigs(c, &c->ar, t, n, type, rs->ttl) < 0) {
+		c->w.len = len;
+		c->w.ncomp = ncomp;
+		c->ar = ar;
+	}
 }
 
 static void ans_additional(ans_ctx *c)
@@ -457,8 +619,8 @@ static void ans_additional(ans_ctx *c)
 		wire_name_lower(lname, t);
 		if (dup || !(n = ans_addl_node(c->addl_z[i], lname)))
 			continue;
-		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_A));
-		ans_rrset_whole(c, &c->ar, t, zone_node_rrset(n, DNS_T_AAAA));
+		ans_addl_rrset(c, t, n, DNS_T_A);
+		ans_addl_rrset(c, t, n, DNS_T_AAAA);
 	}
 }
 
@@ -537,6 +699,7 @@ static void ans_query(ans_ctx *c)
 		c->rcode = DNS_R_REFUSED;
 	else {
 		ans_chain(c);
+		ans_wild_proofs(c);
 		ans_additional(c);
 	}
 }
@@ -702,6 +865,7 @@ zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 	c.q = wq;
 	c.st = st;
 	c.loopback = (how & ZONE_Q_LOOPBACK) != 0;
+	c.dnssec = wq->has_edns && (wq->edns_flags & EDNS_F_DO);
 	c.with_opt = wq->has_edns || pr == WQ_BADVERS;
 	if (eff && c.with_opt) {
 		c.xopt = eff->opt;

@@ -284,6 +284,8 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 			return -ENOMEM;
 		rs->next = n->rrsets;
 		n->rrsets = rs;
+		if (type == DNS_T_NSEC)
+			zone_nsec_index_drop(z);
 		zone_node_set_flags(z, n, type);
 		z->nrr++;
 		return 0;
@@ -346,6 +348,7 @@ void zone_free_all(zone *z)
 	}
 	free(z->buckets);
 	zone_hist_free(z);
+	zone_nsec_index_drop(z);
 	free(z);
 }
 
@@ -407,6 +410,8 @@ static void zone_node_unlink_rrset(zone *z, zone_node *n, zone_rrset *rs)
 	while (*pp != rs)
 		pp = &(*pp)->next;
 	*pp = rs->next;
+	if (rs->type == DNS_T_NSEC)
+		zone_nsec_index_drop(z);
 	zone_node_clear_flags(z, n, rs->type);
 	zone_rrset_free(rs);
 }

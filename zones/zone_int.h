@@ -57,6 +57,11 @@ struct zone {
 	uint8_t secondary;        /* data comes from a primary by transfer */
 	zone_hist *hist_old, *hist_new; /* IXFR history, oldest first */
 	size_t hist_bytes;        /* bounded: oldest dropped past a limit */
+	/* nodes owning an NSEC RRset in canonical order (dnssec_ans.c),
+	 * built when first needed; dropped when an NSEC RRset comes or goes */
+	zone_node **nsec_idx;
+	size_t nsec_n;
+	uint8_t nsec_built;
 };
 
 /* Hash of a lowercased wire name (stable across calls). */
@@ -76,6 +81,14 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 /* Allocate an empty zone for origin (wire). */
 zone *zone_alloc(const uint8_t *origin, int is_local);
 void zone_free_all(zone *z);
+
+/* The node whose NSEC covers lname (lowercased): the canonically
+ * greatest NSEC owner <= lname, or the last one when lname precedes them
+ * all; NULL when z has no NSEC (or no memory for the index). */
+const zone_node *zone_nsec_cover(const zone *z, const uint8_t *lname);
+/* Forget the NSEC index (zone.c calls it when an NSEC RRset is created or
+ * removed, and on free). */
+void zone_nsec_index_drop(zone *z);
 
 /* ---- mutation (UPDATE, IXFR in, journal replay) ---- */
 

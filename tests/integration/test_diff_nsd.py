@@ -21,6 +21,14 @@ answers (and its addresses in additional); that is optional data (RFC 1034
 forbidden), so for positive authoritative answers it is removed from both
 responses before comparing (see normalise()).  Nothing else is filtered.
 
+Then the same three zones are signed at test time with ldns-signzone
+(NSEC; kid.example.com's DS added to example.com, whose sub.example.com
+delegation has a DS already, and an unsigned delegation insec.example.com)
+and both servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP,
+compared the same way (RRSIGs included); then a validating unbound with
+example.com's DNSKEY as trust anchor and dnsvizor as its stub must see
+the VALIDATE answers as secure (AD).
+
 Prints PASS/FAIL per query, with a readable diff on FAIL.
 """
 import os
@@ -148,6 +156,63 @@ QUERIES = [
     ("www.example.com", "ANY", {"cmp": "any", "tcp": True}),
 ]
 
+# DO=1 questions for the signed pass (issue 13); each is asked over UDP
+# and over TCP.
+SIGNED_QUERIES = [
+    ("example.com", "SOA", {}),
+    ("example.com", "NS", {}),
+    ("example.com", "MX", {}),                         # additional + sigs
+    ("example.com", "DNSKEY", {}),
+    ("www.example.com", "A", {}),
+    ("WWW.EXAMPLE.COM", "A", {}),
+    ("multi.example.com", "MX", {}),
+    ("_sip._tcp.example.com", "SRV", {}),
+    ("alias1.example.com", "A", {}),                   # signed CNAME chain
+    ("tonet.example.com", "A", {}),                    # into example.net
+    ("host.kid.example.com", "A", {}),
+    ("kid.example.com", "SOA", {}),
+    ("example.net", "SOA", {}),
+    ("host.example.net", "AAAA", {}),
+    # NODATA at a name that exists: SOA, the name's NSEC, RRSIGs
+    ("example.com", "AAAA", {}),
+    ("example.com", "DS", {}),
+    ("www.example.com", "MX", {}),
+    ("sip.example.com", "AAAA", {}),
+    ("ALIAS3.example.com", "MX", {}),                  # chain to NODATA
+    # referrals: signed delegation (sub: DS + RRSIG), unsigned one (insec:
+    # the NSEC at the cut proves no DS), DS questions answered by the parent
+    ("sub.example.com", "A", {}),
+    ("www.sub.example.com", "A", {}),
+    ("sub.example.com", "DS", {}),
+    ("www.insec.example.com", "AAAA", {}),
+    ("insec.example.com", "NS", {}),
+    ("insec.example.com", "DS", {}),                   # NODATA + NSEC
+    ("kid.example.com", "DS", {}),
+    # NXDOMAIN: the NSEC covering the name and the one covering the
+    # wildcard; wildcard answers: the NSEC proving no closer match (and
+    # for NODATA the wildcard's NSEC); empty non-terminals: covering NSEC
+    ("nope.example.com", "A", {}),
+    ("NoPe.Example.Com", "TXT", {}),
+    ("deep.nope.example.com", "MX", {}),
+    ("zz.c.ent.example.com", "A", {}),
+    ("z.y.wild.example.com", "A", {}),
+    ("dangling.example.com", "A", {}),
+    ("nope.example.net", "MX", {}),
+    ("nope.kid.example.com", "A", {}),
+    ("aaaa.example.com", "A", {}),                     # before most names
+    ("zzzz.example.com", "A", {}),                     # after the last
+    ("foo.wild.example.com", "A", {}),
+    ("a.b.wild.example.com", "A", {}),
+    ("foo.wild.example.com", "AAAA", {}),              # wildcard NODATA
+    ("abc.wc.example.com", "A", {}),                   # wildcard CNAME
+    ("x.abc.wc.example.com", "AAAA", {}),
+    ("*.wild.example.com", "A", {}),
+    ("y.wild.example.com", "A", {}),                   # ENT NODATA
+    ("ent.example.com", "A", {}),
+    ("c.ent.example.com", "A", {}),
+    ("wild.example.com", "A", {}),
+]
+
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
              dns.flags.RA)
 
@@ -227,20 +292,27 @@ def rdata_targets(rrset_tuples, types):
 
 
 def normalise(msg, sections):
-    """Drop the optional apex NS of positive answers (see module doc)."""
+    """Drop the optional apex NS of positive answers, with its RRSIGs and
+    the addresses (and their RRSIGs) only it brought (see module doc)."""
     ans, auth, add = sections
     if msg.rcode() != dns.rcode.NOERROR or not ans or \
             not msg.flags & dns.flags.AA:
         return sections
     apex_txt = {a.to_text().lower() for a in APEXES}
-    drop = {t for t in auth if t[3] == "NS" and t[0] in apex_txt}
-    if not drop or drop != auth:
+    drop = {t for t in auth if covered(t) == "NS" and t[0] in apex_txt}
+    if not drop:
         return sections
     kept_targets = rdata_targets(ans, ("NS", "MX", "SRV"))
     ns_targets = rdata_targets(drop, ("NS",)) - kept_targets
     add = {t for t in add
-           if not (t[3] in ("A", "AAAA") and t[0] in ns_targets)}
-    return ans, set(), add
+           if not (covered(t) in ("A", "AAAA") and t[0] in ns_targets)}
+    return ans, auth - drop, add
+
+
+def covered(t):
+    """The type of an RR tuple, or for an RRSIG the type it covers (so the
+    apex NS's signatures go with it)."""
+    return t[5].split()[0].upper() if t[3] == "RRSIG" else t[3]
 
 
 def describe(msg):
@@ -322,7 +394,38 @@ def wait_answer(port, proc, what, secs=15.0):
     raise RuntimeError("%s did not answer within %.0fs" % (what, secs))
 
 
-def start_nsd(tmp, port):
+def sign_zones(tmp):
+    """Copy the zones to tmp and sign them (ldns-keygen, ldns-signzone):
+    kid.example.com first, its DS into example.com.  Returns the
+    directory and the zone list (origin, file name)."""
+    out = os.path.join(tmp, "signed")
+    os.mkdir(out)
+    zones = []
+    for zname, zfile in sorted(ZONES, key=lambda z: -len(z[0])):
+        path = os.path.join(out, zfile)
+        shutil.copy(os.path.join(DATA, zfile), path)
+        if zname == "example.com":
+            # kid's DS, and an unsigned delegation "insec" (no DS)
+            with open(path, "a") as f, \
+                    open(os.path.join(out, "kid.ds")) as ds:
+                f.write(ds.read().strip() + "\n")
+                f.write("insec NS ns1.sub.example.com.\n")
+        keys = []
+        for ksk in (True, False):
+            args = ["ldns-keygen", "-a", "ECDSAP256SHA256"]
+            args += ["-k"] if ksk else []
+            keys.append(subprocess.check_output(
+                args + [zname], cwd=out, text=True).strip())
+        if zname == "kid.example.com":
+            shutil.copy(os.path.join(out, keys[0] + ".ds"),
+                        os.path.join(out, "kid.ds"))
+        subprocess.check_call(["ldns-signzone", "-f", path + ".signed",
+                               path] + keys, cwd=out)
+        zones.append((zname, zfile + ".signed"))
+    return out, zones
+
+
+def start_nsd(tmp, port, data=DATA, zones=ZONES):
     conf = os.path.join(tmp, "nsd.conf")
     with open(conf, "w") as f:
         f.write("server:\n"
@@ -345,23 +448,23 @@ def start_nsd(tmp, port):
                 "  rrl-ratelimit: 0\n"
                 "  rrl-whitelist-ratelimit: 0\n"
                 "remote-control:\n"
-                "  control-enable: no\n" % (port, port, DATA, tmp, tmp, tmp,
+                "  control-enable: no\n" % (port, port, data, tmp, tmp, tmp,
                                              tmp))
-        for zname, zfile in ZONES:
+        for zname, zfile in zones:
             f.write("zone:\n  name: %s\n  zonefile: \"%s\"\n" %
-                    (zname, os.path.join(DATA, zfile)))
+                    (zname, os.path.join(data, zfile)))
     log = open(os.path.join(tmp, "nsd.log"), "w")
     return subprocess.Popen(["nsd", "-d", "-c", conf], stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def start_dnsvizor(tmp, port):
+def start_dnsvizor(tmp, port, data=DATA, zones=ZONES):
     args = [DNSVIZOR, "--no-hosts", "--listen-address=127.0.0.1",
             "--port=%d" % port, "--state-dir=%s" % tmp,
             # authoritative only, like NSD: REFUSED outside the zones
             "--no-recursion"]
-    for zname, zfile in ZONES:
-        args.append("--zone=%s,%s" % (zname, os.path.join(DATA, zfile)))
+    for zname, zfile in zones:
+        args.append("--zone=%s,%s" % (zname, os.path.join(data, zfile)))
     log = open(os.path.join(tmp, "dnsvizor.log"), "w")
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -378,34 +481,29 @@ def stop(proc):
         proc.wait(timeout=5)
 
 
-def main():
-    if not os.access(DNSVIZOR, os.X_OK):
-        print("FAIL diff_nsd: %s is not built" % DNSVIZOR)
-        return 1
-    if shutil.which("nsd") is None:
-        print("FAIL diff_nsd: nsd is not installed (contrib/deps.sh)")
-        return 1
-    tmp = tempfile.mkdtemp(prefix="dv-diffnsd.")
+def run_pass(tmp, tag, queries, data=DATA, zones=ZONES):
+    """Start NSD and dnsvizor on the zones, ask both every query, stop
+    them.  Returns the number of failures."""
     nsd = dv = None
     failed = 0
     try:
         nport, dport = free_port(), free_port()
         while dport == nport:
             dport = free_port()
-        nsd = start_nsd(tmp, nport)
-        dv = start_dnsvizor(tmp, dport)
+        nsd = start_nsd(tmp, nport, data, zones)
+        dv = start_dnsvizor(tmp, dport, data, zones)
         for proc, port, what, logn in ((nsd, nport, "nsd", "nsd.log"),
                                        (dv, dport, "dnsvizor",
                                         "dnsvizor.log")):
             try:
                 wait_answer(port, proc, what)
             except RuntimeError as e:
-                print("FAIL diff_nsd setup: %s" % e)
+                print("FAIL diff_nsd%s setup: %s" % (tag, e))
                 with open(os.path.join(tmp, logn)) as f:
                     for line in f.read().splitlines()[-15:]:
                         print("  | " + line)
                 return 1
-        for i, (qname, qtype, opts) in enumerate(QUERIES):
+        for i, (qname, qtype, opts) in enumerate(queries):
             q = make_query(qname, qtype, opts)
             wire = q.to_wire()
             tcp = bool(opts.get("tcp"))
@@ -429,15 +527,16 @@ def main():
                 diffs = compare(qname, opts, nmsg, dmsg)
             if diffs:
                 failed += 1
-                print("FAIL diff %02d %s" % (i, label))
+                print("FAIL diff%s %02d %s" % (tag, i, label))
                 for d in diffs:
                     print(d)
             else:
-                print("PASS diff %02d %s" % (i, label))
+                print("PASS diff%s %02d %s" % (tag, i, label))
         # The server must still be alive after the whole list, stop cleanly
         # on SIGTERM, and (under `make asan`) report no sanitizer error.
         if dv.poll() is not None:
-            print("FAIL diff_nsd: dnsvizor exited with %s" % dv.returncode)
+            print("FAIL diff_nsd%s: dnsvizor exited with %s" %
+                  (tag, dv.returncode))
             failed += 1
         else:
             stop(dv)
@@ -445,17 +544,135 @@ def main():
                 bad = [l for l in f.read().splitlines()
                        if "Sanitizer" in l or "runtime error:" in l]
             if dv.returncode not in (0, -signal.SIGTERM) or bad:
-                print("FAIL diff_nsd: dnsvizor stop: exit %s" % dv.returncode)
+                print("FAIL diff_nsd%s: dnsvizor stop: exit %s" %
+                      (tag, dv.returncode))
                 for line in bad[:15]:
                     print("  | " + line)
                 failed += 1
             else:
-                print("PASS diff_nsd: dnsvizor stopped cleanly")
+                print("PASS diff_nsd%s: dnsvizor stopped cleanly" % tag)
     finally:
         stop(dv)
         stop(nsd)
+    return failed
+
+
+# (qname, qtype, rcode) a validating unbound must see as secure (AD)
+VALIDATE = [
+    ("www.example.com", "A", "NOERROR"),
+    ("www.example.com", "MX", "NOERROR"),              # NODATA
+    ("nope.example.com", "A", "NXDOMAIN"),
+    ("foo.wild.example.com", "A", "NOERROR"),          # wildcard
+    ("foo.wild.example.com", "AAAA", "NOERROR"),       # wildcard NODATA
+    ("abc.wc.example.com", "TXT", "NOERROR"),          # wildcard CNAME
+    ("ent.example.com", "A", "NOERROR"),               # ENT NODATA
+    ("host.kid.example.com", "A", "NOERROR"),          # signed child
+    ("nope.kid.example.com", "A", "NXDOMAIN"),
+]
+
+
+def validate_pass(tmp, data, zones):
+    """unbound, with example.com's DNSKEY as trust anchor and dnsvizor as
+    the stub for it, must validate the answers (AD set).  Returns the
+    number of failures."""
+    if shutil.which("unbound") is None:
+        print("SKIP validate: unbound is not installed")
+        return 0
+    failed = 0
+    dport, uport = free_port(), free_port()
+    while uport == dport:
+        uport = free_port()
+    keys = subprocess.check_output(
+        ["ldns-read-zone", "-E", "DNSKEY", os.path.join(data, dict(zones)[
+            "example.com"])], text=True)
+    ta = os.path.join(tmp, "ta.key")
+    with open(ta, "w") as f:
+        f.write(keys)
+    conf = os.path.join(tmp, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write("server:\n  interface: 127.0.0.1\n  port: %d\n"
+                "  do-not-query-localhost: no\n  chroot: \"\"\n"
+                "  username: \"\"\n  pidfile: \"\"\n"
+                "  directory: \"%s\"\n  trust-anchor-file: \"%s\"\n"
+                "  module-config: \"validator iterator\"\n"
+                "  use-syslog: no\n  val-log-level: 2\n"
+                "  logfile: \"%s/unbound.log\"\n"
+                "stub-zone:\n  name: example.com\n"
+                "  stub-addr: 127.0.0.1@%d\n" % (uport, tmp, ta, tmp,
+                                                   dport))
+    dv = start_dnsvizor(tmp, dport, data, zones)
+    ub = subprocess.Popen(["unbound", "-d", "-c", conf],
+                          start_new_session=True,
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    try:
+        wait_answer(dport, dv, "dnsvizor")
+        time.sleep(0.5)
+        for qname, qtype, rcode in VALIDATE:
+            q = make_query(qname, qtype, {"do": True})
+            raw = None
+            for _ in range(20):
+                raw = exchange(q.to_wire(), uport, False)
+                if raw is not None:
+                    break
+                time.sleep(0.2)
+            m, err = parse(raw)
+            got = "no reply" if m is None else "%s%s" % (
+                dns.rcode.to_text(m.rcode()),
+                " AD" if m.flags & dns.flags.AD else "")
+            if got != rcode + " AD":
+                failed += 1
+                print("FAIL validate %s/%s: %s (want %s AD)" %
+                      (qname, qtype, got, rcode))
+            else:
+                print("PASS validate %s/%s: %s" % (qname, qtype, got))
+    finally:
+        stop(ub)
+        stop(dv)
+    if failed:
+        with open(os.path.join(tmp, "unbound.log"), errors="replace") as f:
+            for line in f.read().splitlines()[-15:]:
+                print("  | " + line)
+    return failed
+
+
+def signed_queries():
+    """SIGNED_QUERIES with DO=1, each over UDP and over TCP."""
+    out = []
+    for qname, qtype, opts in SIGNED_QUERIES:
+        for tcp in (False, True):
+            o = dict(opts, do=True)
+            if tcp:
+                o["tcp"] = True
+            out.append((qname, qtype, o))
+    return out
+
+
+def main():
+    if not os.access(DNSVIZOR, os.X_OK):
+        print("FAIL diff_nsd: %s is not built" % DNSVIZOR)
+        return 1
+    for tool in ("nsd", "ldns-signzone", "ldns-keygen"):
+        if shutil.which(tool) is None:
+            print("FAIL diff_nsd: %s is not installed (contrib/deps.sh)" %
+                  tool)
+            return 1
+    only_signed = "signed" in sys.argv[1:]
+    tmp = tempfile.mkdtemp(prefix="dv-diffnsd.")
+    failed = n = 0
+    try:
+        if not only_signed:
+            failed += run_pass(tmp, "", QUERIES)
+            n += len(QUERIES)
+        sdata, szones = sign_zones(tmp)
+        sq = signed_queries()
+        failed += run_pass(tmp, " signed", sq, sdata, szones)
+        n += len(sq)
+        failed += validate_pass(tmp, sdata, szones)
+        n += len(VALIDATE)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("diff_nsd: %d queries, %d differ" % (len(QUERIES), failed))
+    print("diff_nsd: %d queries, %d differ" % (n, failed))
     return 1 if failed else 0
 
 

@@ -6,6 +6,8 @@
 #include <ldns/ldns.h>
 
 #include "tests/unit/t.h"
+#include "tests/unit/tzone.h"
+#include "zones/zone_int.h"
 #include "zones/zones.h"
 
 static const char zone_text[] =
@@ -92,6 +94,52 @@ static void add_glue_zone(zone_db *db)
 	zone_unref(z);
 }
 
+/* A zone with (fake) signatures: www's A RRset TTL 600 with an RRSIG
+ * whose Original TTL is 300, an RRSIG TXT beside it; "fat" and "mail"
+ * carry eight RRSIGs over A, too many for 512 bytes. */
+#define SIGB "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss" \
+	"LS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+static void add_sig_zone(zone_db *db)
+{
+	char text[8192], err[256];
+	size_t o = (size_t)snprintf(text, sizeof(text),
+		"$ORIGIN sig.test.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"@ RRSIG SOA 13 2 60 20300101000000 20200101000000 1 sig.test. "
+		SIGB "\n@ MX 10 mail\n"
+		"@ RRSIG MX 13 2 60 20300101000000 20200101000000 1 sig.test. "
+		SIGB "\nns A 192.0.2.1\nwww 600 A 192.0.2.2\n"
+		"www 5 RRSIG A 13 3 300 20300101000000 20200101000000 1 "
+		"sig.test. " SIGB "\nwww TXT x\n"
+		"www RRSIG TXT 13 3 60 20300101000000 20200101000000 2 "
+		"sig.test. " SIGB "\nfat A 192.0.2.3\nmail A 192.0.2.4\n"
+		"www 30 NSEC zz.sig.test. A TXT RRSIG NSEC\n"
+		"www RRSIG NSEC 13 3 30 20300101000000 20200101000000 3 "
+		"sig.test. " SIGB "\n"
+		"sec NS ns.sec\nns.sec A 192.0.2.5\n"
+		"sec DS 1 13 2 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+		"sec RRSIG DS 13 3 60 20300101000000 20200101000000 4 "
+		"sig.test. " SIGB "\n"
+		"insec NS ns.sec\ninsec NSEC mail.sig.test. NS RRSIG NSEC\n"
+		"insec RRSIG NSEC 13 3 60 20300101000000 20200101000000 5 "
+		"sig.test. " SIGB "\n");
+	zone *z;
+
+	for (int i = 0; i < 8; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+			"fat RRSIG A 13 3 60 20300101000000 20200101000000 %d "
+			"sig.test. " SIGB "\nmail RRSIG A 13 3 60 "
+			"20300101000000 20200101000000 %d sig.test. " SIGB "\n",
+			10 + i, 10 + i);
+	z = zone_load_text("sig.test.", "s.zone", text, o, NULL, NULL, err,
+			   sizeof(err));
+	if (!z) {
+		printf("  load sig: %s\n", err);
+		return;
+	}
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+}
+
 static zone_db *make_db(void)
 {
 	static const uint8_t zero4[4] = { 0 }, a4[4] = { 10, 0, 0, 1 },
@@ -120,6 +168,7 @@ static zone_db *make_db(void)
 	zone_unref(z);
 	zone_unref(c);
 	add_glue_zone(db);
+	add_sig_zone(db);
 	l = zone_local_new();
 	zone_local_add_rr(l, "host.lan. 0 IN A 192.168.1.10", err, 256);
 	zone_local_add_rr(l, "alias.lan. 0 IN CNAME host.lan.", err, 256);
@@ -760,6 +809,176 @@ static void test_truncation(void)
 	ldns_pkt_free(p);
 }
 
+static uint32_t sig_ttl(const ldns_rr_list *l, uint16_t covered)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == covered)
+			return ldns_rr_ttl(rr);
+	}
+	return 0xffffffff;
+}
+
+/* Issue 13 / RFC 4035 3.1.1: DO=1 answers carry the RRSIGs covering each
+ * answer and authority RRset (only those of its type), each with its
+ * RRset's TTL capped by the Original TTL; DO=0 none. */
+static void test_dnssec_rrsigs(void)
+{
+	qopt d0 = { .edns = 1, .udp = 1232 };
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	ldns_pkt *p = askq("www.sig.test", DNS_T_A, &d0);
+
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	p = askq("www.sig.test", DNS_T_A, &d1);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 2);
+		T_EQ(count(AN(p), "www.sig.test.", DNS_T_RRSIG), 1);
+		T_EQ(sig_ttl(AN(p), DNS_T_A), 300);
+		T_EQ(sig_ttl(AN(p), DNS_T_TXT), 0xffffffff);
+	}
+	ldns_pkt_free(p);
+	/* NODATA: the SOA and its RRSIG at the negative TTL */
+	p = askq("www.sig.test", DNS_T_AAAA, &d1);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(NS(p), "sig.test.", DNS_T_SOA), 1);
+		T_EQ(count(NS(p), "sig.test.", DNS_T_RRSIG), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_SOA), 5);
+	}
+	ldns_pkt_free(p);
+}
+
+/* RFC 4035 3.1.3.1, 3.1.4: NODATA at a name carries its NSEC; a
+ * referral the DS (signed delegation) or the NSEC at the cut (unsigned),
+ * with RRSIGs; DO=0 none of them. */
+static void test_dnssec_nsec_ds(void)
+{
+	qopt d0 = { .edns = 1, .udp = 1232 };
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	ldns_pkt *p = askq("www.sig.test", DNS_T_MX, &d1);
+
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(NS(p), "www.sig.test.", DNS_T_NSEC), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_NSEC), 30);
+		T_EQ(ldns_pkt_nscount(p), 4);
+	}
+	ldns_pkt_free(p);
+	p = askq("a.sec.sig.test", DNS_T_A, &d1);
+	check_hdr(p, 0, 0);
+	if (p) {
+		T_EQ(count(NS(p), "sec.sig.test.", DNS_T_DS), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_DS), 60);
+		T_EQ(count(NS(p), "sec.sig.test.", DNS_T_NSEC), 0);
+	}
+	ldns_pkt_free(p);
+	p = askq("a.insec.sig.test", DNS_T_A, &d1);
+	check_hdr(p, 0, 0);
+	if (p) {
+		T_EQ(count(NS(p), "insec.sig.test.", DNS_T_NSEC), 1);
+		T_EQ(sig_ttl(NS(p), DNS_T_NSEC), 60);
+	}
+	ldns_pkt_free(p);
+	p = askq("a.sec.sig.test", DNS_T_A, &d0);
+	if (p)
+		T_EQ(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+	p = askq("www.sig.test", DNS_T_MX, &d0);
+	if (p)
+		T_EQ(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+}
+
+static int nsec_owner_is(ldns_pkt *p, const char *owner)
+{
+	return p && count(NS(p), owner, DNS_T_NSEC) == 1;
+}
+
+/* NXDOMAIN proofs: the NSEC covering the name and the one covering the
+ * wildcard (found in a sorted index); a dynamic change that adds or
+ * removes an NSEC RRset is seen at once (the index is rebuilt). */
+static void test_dnssec_nxdomain_index(void)
+{
+	static const char text[] =
+		"$ORIGIN nz.test.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"@ NSEC a.nz.test. SOA NS NSEC\nns A 192.0.2.1\n"
+		"a NSEC c.nz.test. A NSEC\na A 192.0.2.2\n"
+		"c NSEC ns.nz.test. A NSEC\nc A 192.0.2.3\n";
+	static const uint8_t bname[] = "\1b\2nz\4test",
+		brd[] = "\1c\2nz\4test\0\0\1\x40";
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	zone_db_opts o = { .edns_max = 1232 };
+	zone_db *db = zone_db_new(&o), *save = g_db;
+	zone *z = t_zone_text("nz.test.", text);
+	zone_node *n;
+	ldns_pkt *p;
+
+	T_CHECK(db && z);
+	if (!db || !z)
+		return;
+	zone_db_add_zone(db, z);
+	g_db = db;
+	p = askq("bb.nz.test", DNS_T_A, &d1);
+	check_hdr(p, LDNS_RCODE_NXDOMAIN, 1);
+	T_CHECK(nsec_owner_is(p, "a.nz.test."));
+	T_CHECK(nsec_owner_is(p, "nz.test."));   /* covers *.nz.test */
+	ldns_pkt_free(p);
+	n = zone_node_get(z, bname);
+	T_CHECK(n && zone_node_add_rr(z, n, DNS_T_NSEC, 60, brd,
+				      sizeof(brd) - 1) == 0);
+	p = askq("bb.nz.test", DNS_T_A, &d1);
+	T_CHECK(nsec_owner_is(p, "b.nz.test."));
+	T_CHECK(p && count(NS(p), "a.nz.test.", DNS_T_NSEC) == 0);
+	ldns_pkt_free(p);
+	T_EQ(zone_node_del_rrset(z, n, DNS_T_NSEC), 1);
+	p = askq("bb.nz.test", DNS_T_A, &d1);
+	T_CHECK(nsec_owner_is(p, "a.nz.test."));
+	ldns_pkt_free(p);
+	/* after the last NSEC owner: the last NSEC covers it */
+	p = askq("zz.nz.test", DNS_T_A, &d1);
+	T_CHECK(nsec_owner_is(p, "c.nz.test."));
+	ldns_pkt_free(p);
+	g_db = save;
+	zone_unref(z);
+	zone_db_free(db);
+}
+
+/* An answer RRSIG that does not fit sets TC; an additional one is left
+ * out without TC. */
+static void test_dnssec_tc(void)
+{
+	qopt d512 = { .edns = 1, .udp = 512, .eflags = EDNS_F_DO };
+	ldns_pkt *p = askq("fat.sig.test", DNS_T_A, &d512);
+
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 1);
+		T_EQ(ldns_pkt_ancount(p), 0);
+	}
+	T_CHECK(g_len <= 512);
+	ldns_pkt_free(p);
+	p = askq("sig.test", DNS_T_MX, &d512);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_tc(p), 0);
+		T_EQ(count(AN(p), "sig.test.", DNS_T_RRSIG), 1);
+		T_EQ(count(AR(p), "mail.sig.test.", DNS_T_A), 1);
+		T_EQ(count(AR(p), "mail.sig.test.", DNS_T_RRSIG), 0);
+	}
+	T_CHECK(g_len <= 512);
+	ldns_pkt_free(p);
+	qopt tcp = { .edns = 1, .udp = 512, .eflags = EDNS_F_DO, .tcp = 1 };
+	p = askq("sig.test", DNS_T_MX, &tcp);
+	if (p)
+		T_EQ(count(AR(p), "mail.sig.test.", DNS_T_RRSIG), 8);
+	ldns_pkt_free(p);
+}
+
 static void test_glue_tc(void)
 {
 	ldns_pkt *p = ask("x.d.glue.test", DNS_T_A);
@@ -923,6 +1142,10 @@ int main(void)
 	T_RUN(test_badvers);
 	T_RUN(test_truncation);
 	T_RUN(test_glue_tc);
+	T_RUN(test_dnssec_rrsigs);
+	T_RUN(test_dnssec_tc);
+	T_RUN(test_dnssec_nsec_ds);
+	T_RUN(test_dnssec_nxdomain_index);
 	T_RUN(test_local);
 	T_RUN(test_address);
 	T_RUN(test_address_all);
