@@ -476,18 +476,26 @@ static int zone_fallback(build_ctx *b, const zone_db *old, const char *origin,
 /*
  * Reload: a zone changed at run time (UPDATE) has a serial newer than its
  * file's; keep the running zone unless the operator increased the file's
- * serial to at least the running one (RFC 1982).  See persist.c.
+ * serial to at least the running one (RFC 1982).  A file serial exactly
+ * 2^31 away is neither older nor newer (RFC 1982 3.2): keep the running
+ * zone too.  See persist.c.
  */
 static zone *keep_dynamic(build_ctx *b, const zone_db *old,
 			  const char *origin, zone *z)
 {
 	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
 
-	if (!oz || !zone_serial_newer(zone_serial(oz), zone_serial(z)))
+	if (oz && zone_serial_undefined(zone_serial(oz), zone_serial(z)))
+		dv_log(b->lg, DV_LOG_WARN, "zone %s: the file's serial %u is "
+		       "exactly 2^31 away from the running serial %u (RFC "
+		       "1982: undefined); keeping the running zone", origin,
+		       zone_serial(z), zone_serial(oz));
+	else if (!oz || !zone_serial_newer(zone_serial(oz), zone_serial(z)))
 		return z;
-	dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
-	       "(serial %u, newer than the file's %u)", origin,
-	       zone_serial(oz), zone_serial(z));
+	else
+		dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
+		       "(serial %u, newer than the file's %u)", origin,
+		       zone_serial(oz), zone_serial(z));
 	zone_ref(oz);
 	zone_unref(z);
 	return oz;

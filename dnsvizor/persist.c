@@ -824,7 +824,12 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 		dv_pz_track(pz, filez);
 		return 0;
 	}
-	if (!zone_serial_newer(zone_serial(dz), zone_serial(filez))) {
+	if (zone_serial_undefined(zone_serial(dz), zone_serial(filez)))
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
+		       "serial %u is exactly 2^31 away from the dynamic serial "
+		       "%u (RFC 1982: undefined): serving the dynamic zone",
+		       pz->origin, zone_serial(filez), zone_serial(dz));
+	else if (!zone_serial_newer(zone_serial(dz), zone_serial(filez))) {
 		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
 		       "serial %u is not older than the dynamic serial %u: "
 		       "serving the file, dynamic history reset", pz->origin,

@@ -166,6 +166,11 @@ int zone_serial_newer(uint32_t a, uint32_t b)
 	return a != b && (uint32_t)(a - b) < 0x80000000u;
 }
 
+int zone_serial_undefined(uint32_t a, uint32_t b)
+{
+	return (uint32_t)(a - b) == 0x80000000u;
+}
+
 /* ------------------------------------------------------------------ */
 /* the transfer engine                                                */
 /* ------------------------------------------------------------------ */

@@ -700,6 +700,9 @@ int zone_is_expired(const zone *z);
 int zone_soa_timers(const zone *z, uint32_t t[5]);
 /* RFC 1982: 1 if serial a is newer than b. */
 int zone_serial_newer(uint32_t a, uint32_t b);
+/* RFC 1982 3.2: 1 if a and b are exactly 2^31 apart (neither is newer;
+ * the comparison is undefined). */
+int zone_serial_undefined(uint32_t a, uint32_t b);
 /* Accept NOTIFY for the secondary zone origin from this address
  * (af 4 or 6); without a match only TSIG-signed NOTIFYs are accepted.
  * NOTIFY for a zone we are not a secondary of: NOTAUTH (like NSD/Knot);

@@ -1,0 +1,46 @@
+"""Zone loading robustness (issue 13): RFC 1982 serials exactly 2^31
+apart."""
+import os
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dvtest import (Server, case, check, eq, expect, poll_until,  # noqa: E402
+                    rdatas, run, tmpdir, write)
+
+HEAD = ("$TTL 300\n$ORIGIN example.com.\n"
+        "@ IN SOA ns1 hostmaster 10 7200 3600 1209600 300\n"
+        "  IN NS ns1\nns1 IN A 192.0.2.1\n")
+OTHER = ("$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+         "  IN NS ns1\nns1 IN A 192.0.2.1\nwww IN A 192.0.2.80\n")
+
+
+def serial(s, zone="example.com."):
+    r = s.query(zone, "SOA")
+    return r.answer[0][0].serial if r.answer else None
+
+
+@case
+def serial_exactly_half_away_keeps_running_zone():
+    s = Server(zones={"example.com": HEAD + "www IN A 192.0.2.10\n"})
+    eq(serial(s), 10, "start serial")
+    write(s.zone_files["example.com"],
+          HEAD.replace(" 10 ", " %d " % (10 + 2 ** 31)) +
+          "www IN A 192.0.2.11\n")
+    s.reload()
+    poll_until(lambda: "2^31" in s.log(), 5)
+    eq(serial(s), 10, "running zone kept")
+    check("2^31" in s.log(), "logged: " + s.log_tail())
+    # one less is 2^31 - 1 ahead, newer: the file wins
+    write(s.zone_files["example.com"],
+          HEAD.replace(" 10 ", " %d " % (9 + 2 ** 31))
+          + "www IN A 192.0.2.11\n")
+    s.reload()
+    poll_until(lambda: serial(s) == 9 + 2 ** 31, 5)
+    eq(serial(s), 9 + 2 ** 31, "newer file serial wins")
+    s.stop()
+
+
+if __name__ == "__main__":
+    run()
