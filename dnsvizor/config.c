@@ -501,6 +501,11 @@ static zone *keep_dynamic(build_ctx *b, const zone_db *old,
 	return oz;
 }
 
+static void zone_warn(void *arg, const char *msg)
+{
+	dv_log((const dv_logger *)arg, DV_LOG_WARN, "%s", msg);
+}
+
 static int build_zone(build_ctx *b, const zone_db *old,
 		      const dv_zone_spec *spec)
 {
@@ -510,8 +515,8 @@ static int build_zone(build_ctx *b, const zone_db *old,
 	int rc;
 
 	zerr[0] = '\0';
-	z = zone_load(origin, spec->file, dv_read_file, NULL, zerr,
-		      sizeof(zerr));
+	z = zone_load_warn(origin, spec->file, dv_read_file, NULL, zone_warn,
+			   (void *)b->lg, zerr, sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
 	z = keep_dynamic(b, old, origin, z);

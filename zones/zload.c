@@ -42,6 +42,10 @@ typedef struct zl_ctx {
 	ldns_rdf *origin;    /* $ORIGIN: base for relative names */
 	ldns_rdf *prev;      /* previous owner, for a blank owner field */
 	int depth;           /* $INCLUDE nesting */
+	int file;            /* a zone file: out-of-zone data is ignored */
+	zone_warn_fn warn;
+	void *warnarg;
+	unsigned nwarn;      /* warnings so far (only the first few shown) */
 	uint8_t rdata[ZL_MAXRDATA];
 } zl_ctx;
 
@@ -63,6 +67,26 @@ static int zl_fail(zl_ctx *c, const zl_src *s, const char *fmt, ...)
 	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+static void zl_warn(zl_ctx *c, const zl_src *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void zl_warn(zl_ctx *c, const zl_src *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	if (!c->warn || c->nwarn++ >= ZONE_LOAD_MAXWARN)
+		return;
+	n = snprintf(msg, sizeof(msg), "%s:%d: ", s->name, s->start);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	c->warn(c->warnarg, msg);
 }
 
 static int zl_putc(zl_buf *b, char ch)
@@ -257,6 +281,17 @@ static const char *zl_add_ldns(zone *z, const ldns_rr *rr, uint8_t *buf)
 		      (uint16_t)rdlen);
 }
 
+/* BIND and Knot skip records outside the zone with a warning. */
+static int zl_out_of_zone(const zone *z, const ldns_rr *rr)
+{
+	const ldns_rdf *o = ldns_rr_owner(rr);
+
+	return z->origin_labels && o &&
+	       ldns_rdf_get_type(o) == LDNS_RDF_TYPE_DNAME &&
+	       ldns_rdf_size(o) <= WIRE_MAXNAME &&
+	       !wire_name_is_sub(ldns_rdf_data(o), z->origin);
+}
+
 static int zl_rr(zl_ctx *c, zl_src *s)
 {
 	ldns_rr *rr = NULL;
@@ -266,6 +301,14 @@ static int zl_rr(zl_ctx *c, zl_src *s)
 	st = ldns_rr_new_frm_str(&rr, c->ent.p, c->ttl, c->origin, &c->prev);
 	if (st != LDNS_STATUS_OK)
 		return zl_fail(c, s, "%s", ldns_get_errorstr_by_id(st));
+	if (c->file && zl_out_of_zone(c->z, rr)) {
+		char *o = ldns_rdf2str(ldns_rr_owner(rr));
+
+		zl_warn(c, s, "ignoring out-of-zone data (%s)", o ? o : "?");
+		free(o);
+		ldns_rr_free(rr);
+		return 0;
+	}
 	why = zl_add_ldns(c->z, rr, c->rdata);
 	ldns_rr_free(rr);
 	return why ? zl_fail(c, s, "%s", why) : 0;
@@ -493,9 +536,10 @@ static void zl_ctx_free(zl_ctx *c)
 	free(c);
 }
 
-zone *zone_load_text(const char *origin, const char *name, const char *text,
-		     size_t len, zone_read_fn rd, void *rdarg, char *err,
-		     size_t errlen)
+static zone *zl_load_text(const char *origin, const char *name,
+			  const char *text, size_t len, zone_read_fn rd,
+			  void *rdarg, zone_warn_fn warn, void *warnarg,
+			  char *err, size_t errlen)
 {
 	zl_ctx *c = calloc(1, sizeof(*c));
 	zone *z = NULL;
@@ -506,6 +550,9 @@ zone *zone_load_text(const char *origin, const char *name, const char *text,
 	}
 	c->rd = rd;
 	c->rdarg = rdarg;
+	c->file = 1;
+	c->warn = warn;
+	c->warnarg = warnarg;
 	c->err = err;
 	c->errlen = errlen;
 	c->ttl = ZL_DEFAULT_TTL;
@@ -519,13 +566,36 @@ zone *zone_load_text(const char *origin, const char *name, const char *text,
 		z = c->z;
 		c->z = NULL;
 	}
+	if (z && warn && c->nwarn > ZONE_LOAD_MAXWARN) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "%s: %u more warnings not shown",
+			 name, c->nwarn - ZONE_LOAD_MAXWARN);
+		warn(warnarg, msg);
+	}
 	zone_unref(c->z);
 	zl_ctx_free(c);
 	return z;
 }
 
+zone *zone_load_text(const char *origin, const char *name, const char *text,
+		     size_t len, zone_read_fn rd, void *rdarg, char *err,
+		     size_t errlen)
+{
+	return zl_load_text(origin, name, text, len, rd, rdarg, NULL, NULL,
+			    err, errlen);
+}
+
 zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 		void *rdarg, char *err, size_t errlen)
+{
+	return zone_load_warn(origin, path, rd, rdarg, NULL, NULL, err,
+			      errlen);
+}
+
+zone *zone_load_warn(const char *origin, const char *path, zone_read_fn rd,
+		     void *rdarg, zone_warn_fn warn, void *warnarg, char *err,
+		     size_t errlen)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -537,7 +607,8 @@ zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 			 strerror(-r));
 		return NULL;
 	}
-	z = zone_load_text(origin, path, data, len, rd, rdarg, err, errlen);
+	z = zl_load_text(origin, path, data, len, rd, rdarg, warn, warnarg,
+			 err, errlen);
 	free(data);
 	return z;
 }

@@ -245,17 +245,27 @@ typedef struct zone_db zone_db; /* the set of zones + local data served */
 typedef int (*zone_read_fn)(void *arg, const char *path, char **data,
 			    size_t *len);
 
+/* Shell-supplied sink for load warnings ("file:line: text"). */
+typedef void (*zone_warn_fn)(void *arg, const char *msg);
+
 /*
  * Load a zone file.  origin is the zone apex in presentation form; path is
  * passed to rd (a relative $INCLUDE path is joined to the directory of the
  * file that includes it).  Performs
- * the load checks: exactly one SOA at the apex, NS at the apex, no data
- * outside the zone, no CNAME beside other data, (and glue below
- * delegations is kept as glue).  On error returns NULL and writes
- * "file:line: reason" into err.  The result has one reference.
+ * the load checks: exactly one SOA at the apex, NS at the apex, no CNAME
+ * beside other data, (and glue below delegations is kept as glue).  Data
+ * outside the zone is ignored (like BIND and Knot) with a warning.  On
+ * error returns NULL and writes "file:line: reason" into err.  The result
+ * has one reference.
  */
 zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 		void *rdarg, char *err, size_t errlen);
+/* Same, with warnings (at most ZONE_LOAD_MAXWARN lines, then a count)
+ * passed to warn (NULL: none). */
+enum { ZONE_LOAD_MAXWARN = 10 };
+zone *zone_load_warn(const char *origin, const char *path, zone_read_fn rd,
+		     void *rdarg, zone_warn_fn warn, void *warnarg, char *err,
+		     size_t errlen);
 /* Same, from a text buffer already in memory (name is used in messages). */
 zone *zone_load_text(const char *origin, const char *name, const char *text,
 		     size_t len, zone_read_fn rd, void *rdarg, char *err,

@@ -1,5 +1,5 @@
-"""Zone loading robustness (issue 13): RFC 1982 serials exactly 2^31
-apart."""
+"""Zone loading robustness (issue 13): out-of-zone data ignored with a
+warning, RFC 1982 serials exactly 2^31 apart."""
 import os
 import subprocess
 import sys
@@ -19,6 +19,19 @@ OTHER = ("$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
 def serial(s, zone="example.com."):
     r = s.query(zone, "SOA")
     return r.answer[0][0].serial if r.answer else None
+
+
+@case
+def out_of_zone_data_ignored_with_warning():
+    z = HEAD + "www IN A 192.0.2.10\n\nwww.example.org. IN A 192.0.2.99\n"
+    s = Server(zones={"example.com": z})
+    expect(s.query("www.example.com", "A"))
+    fn = s.zone_files["example.com"]
+    check(("%s:8:" % fn) in s.log() and "ignoring out-of-zone data (www.example.org.)" in s.log(),
+          "warning with file:line: " + s.log_tail())
+    r = s.query("www.example.org", "A")
+    check(not r.answer, "out-of-zone record not served")
+    s.stop()
 
 
 @case

@@ -218,8 +218,6 @@ static void test_errors(void)
 			   "zones/t.zone:3: SOA record not at"));
 	T_CHECK(fails_with(HEAD "@ SOA ns hm 2 2 3 4 5\n",
 			   "zones/t.zone:3: more than one SOA"));
-	T_CHECK(fails_with(HEAD "\n\nwww.example.org. A 192.0.2.1\n",
-			   "zones/t.zone:5: name is outside the zone"));
 	T_CHECK(fails_with(HEAD "x A 192.0.2.1\nx CNAME y\n",
 			   "zones/t.zone:4: CNAME beside other data"));
 	T_CHECK(fails_with(HEAD "x CNAME y\n; c\nx A 192.0.2.1\n",
@@ -247,6 +245,64 @@ static void test_errors(void)
 	T_CHECK(fails_with(HEAD "x TXT a\\\n", "zones/t.zone:3: backslash"));
 	T_CHECK(fails_with(HEAD "x IN OPT \\# 0\n",
 			   "zones/t.zone:3: meta type"));
+}
+
+/* ---- out-of-zone data: ignored with a warning (BIND, Knot) ---- */
+
+static char warned[1024];
+static int nwarned;
+
+static void warn_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	nwarned++;
+	if (strlen(warned) + strlen(msg) + 2 < sizeof(warned)) {
+		strcat(warned, msg);
+		strcat(warned, "\n");
+	}
+}
+
+static int text_read(void *arg, const char *path, char **data, size_t *len)
+{
+	(void)path;
+	*data = strdup(arg);
+	*len = strlen(arg);
+	return *data ? 0 : -ENOMEM;
+}
+
+static void test_out_of_zone_ignored(void)
+{
+	char err[256], text[2048];
+	zone *z;
+
+	warned[0] = '\0';
+	nwarned = 0;
+	snprintf(text, sizeof(text), "%s", HEAD "\n\nwww.example.org. A "
+		 "192.0.2.1\nexample.com. A 192.0.2.2\ncom. NS x.\n");
+	z = zone_load_warn("example.com", "zones/t.zone", text_read, text,
+			   warn_cb, NULL, err, sizeof(err));
+	T_CHECK(z != NULL);
+	T_EQ(nwarned, 2);
+	T_CHECK(strcmp(warned, "zones/t.zone:5: ignoring out-of-zone data "
+		       "(www.example.org.)\nzones/t.zone:7: ignoring "
+		       "out-of-zone data (com.)\n") == 0);
+	T_CHECK(z && rrset(z, "example.com", DNS_T_A) != NULL);
+	T_CHECK(z && node(z, "www.example.org") == NULL);
+	T_EQ(z ? zone_rr_count(z) : 0, 3);
+	zone_unref(z);
+	/* many: the first ZONE_LOAD_MAXWARN, then a count */
+	warned[0] = '\0';
+	nwarned = 0;
+	snprintf(text, sizeof(text), "%s", HEAD);
+	for (int i = 0; i < 15; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "x%d.example.net. A 192.0.2.1\n", i);
+	z = zone_load_warn("example.com", "zones/t.zone", text_read, text,
+			   warn_cb, NULL, err, sizeof(err));
+	T_CHECK(z != NULL);
+	T_EQ(nwarned, ZONE_LOAD_MAXWARN + 1);
+	T_CHECK(strstr(warned, "zones/t.zone: 5 more warnings not shown"));
+	zone_unref(z);
 }
 
 static void test_cname_dnssec_ok(void)
@@ -388,6 +444,7 @@ int main(void)
 	T_RUN(test_flags_and_ents);
 	T_RUN(test_rdata);
 	T_RUN(test_errors);
+	T_RUN(test_out_of_zone_ignored);
 	T_RUN(test_cname_dnssec_ok);
 	T_RUN(test_ttl_defaults);
 	T_RUN(test_include_path);
