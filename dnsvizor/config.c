@@ -458,19 +458,46 @@ static int build_addresses(build_ctx *b)
 
 /* ---- --zone ---- */
 
-/* A zone that fails to load: take the old version over, if there is one. */
+/* A placeholder for a zone whose file did not load (it has no SOA). */
+static int zone_unloaded(const zone *z)
+{
+	uint32_t t[5];
+
+	return zone_soa_timers(z, t) < 0;
+}
+
+/*
+ * A zone that fails to load: take the old version over, if there is one;
+ * else (unless --test) serve it as SERVFAIL until a SIGHUP loads it, like
+ * NSD, Knot and BIND, so one bad file does not stop the other zones.
+ */
 static int zone_fallback(build_ctx *b, const zone_db *old, const char *origin,
 			 const char *zerr)
 {
 	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
+	int rc;
 
-	if (!oz) {
+	if (!oz && b->cfg->test_only) {
 		snprintf(b->err, b->errlen, "%s", zerr);
 		return -1;
 	}
-	dv_log(b->lg, DV_LOG_ERR, "%s (zone %s: keeping the old version)",
-	       zerr, origin);
-	return zone_db_add_zone(b->db, oz) < 0 ? -1 : 0;
+	if (oz && !zone_unloaded(oz)) {
+		dv_log(b->lg, DV_LOG_ERR, "%s (zone %s: keeping the old "
+		       "version)", zerr, origin);
+		return zone_db_add_zone(b->db, oz) < 0 ? -1 : 0;
+	}
+	dv_log(b->lg, DV_LOG_ERR, "%s (zone %s not loaded: answering "
+	       "SERVFAIL until a SIGHUP loads it)", zerr, origin);
+	if (!(oz = zone_unloaded_new(origin))) {
+		snprintf(b->err, b->errlen, "zone: %s: out of memory", origin);
+		return -1;
+	}
+	rc = zone_db_add_zone(b->db, oz);
+	zone_unref(oz);
+	if (rc < 0)
+		snprintf(b->err, b->errlen, "zone: %s: %s", origin,
+			 rc == -EEXIST ? "zone given twice" : "cannot add");
+	return rc < 0 ? -1 : 0;
 }
 
 /*
@@ -485,6 +512,8 @@ static zone *keep_dynamic(build_ctx *b, const zone_db *old,
 {
 	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
 
+	if (oz && zone_unloaded(oz))
+		return z;
 	if (oz && zone_serial_undefined(zone_serial(oz), zone_serial(z)))
 		dv_log(b->lg, DV_LOG_WARN, "zone %s: the file's serial %u is "
 		       "exactly 2^31 away from the running serial %u (RFC "

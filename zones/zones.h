@@ -699,6 +699,10 @@ int zone_notify_build(const zone *z, uint16_t id, const zone_tsig_key *key,
 /* An empty placeholder for a secondary zone not loaded yet: served as
  * SERVFAIL (expired) until the first transfer.  One reference. */
 zone *zone_secondary_new(const char *origin);
+/* An empty placeholder for a primary zone whose file did not load:
+ * served as SERVFAIL (updates and transfers refused); it has no SOA
+ * (zone_soa_timers fails).  One reference. */
+zone *zone_unloaded_new(const char *origin);
 /* Mark a secondary zone expired (SERVFAIL) or fresh again. */
 void zone_secondary_set_expired(zone *z, int expired);
 /* Serve z as SERVFAIL (and refuse updates and transfers) or normally

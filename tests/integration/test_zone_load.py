@@ -1,5 +1,6 @@
 """Zone loading robustness (issue 13): out-of-zone data ignored with a
-warning, RFC 1982 serials exactly 2^31 apart."""
+warning, a zone that fails to load served as SERVFAIL without stopping
+the others, RFC 1982 serials exactly 2^31 apart."""
 import os
 import subprocess
 import sys
@@ -31,6 +32,55 @@ def out_of_zone_data_ignored_with_warning():
           "warning with file:line: " + s.log_tail())
     r = s.query("www.example.org", "A")
     check(not r.answer, "out-of-zone record not served")
+    s.stop()
+
+
+@case
+def bad_zone_servfail_others_serve():
+    """One zone that does not load: SERVFAIL for it, logged; the other
+    zone serves; a fixed file is picked up on SIGHUP; --test fails."""
+    bad = HEAD + "x IN A 1.2.3\n"
+    s = Server(zones={"example.com": bad, "other.test": OTHER})
+    expect(s.query("www.other.test", "A"))
+    expect(s.query("ns1.example.com", "A"), "SERVFAIL")
+    check("Syntax error" in s.log(), "reason logged: " + s.log_tail())
+    p = subprocess.run(s.argv + ["--test"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=20)
+    check(p.returncode != 0, "--test exit code %d" % p.returncode)
+    check(b"Syntax error" in p.stdout, "--test names it: %r" % p.stdout)
+    write(s.zone_files["example.com"], HEAD)
+    s.reload()
+    poll_until(lambda: serial(s) == 10, 5)
+    expect(s.query("ns1.example.com", "A"))
+    expect(s.query("www.other.test", "A"))
+    s.stop()
+
+
+@case
+def bad_zone_keeps_dynamic_state():
+    """A zone with dynamic changes whose file does not load at start-up:
+    its snapshot and journal are left alone, and used when SIGHUP loads
+    the fixed file (not reset as if the file had won)."""
+    state = tmpdir()
+    args = ["--state-dir=" + state, "--allow-update=example.com,127.0.0.1"]
+    s = Server(zones={"example.com": HEAD}, args=args)
+    p = subprocess.run(["nsupdate", "-t", "3"], input=(
+        "server 127.0.0.1 %d\nzone example.com\n"
+        "update add dyn.example.com. 300 A 192.0.2.77\nsend\n"
+        % s.port).encode(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, timeout=20)
+    eq(p.returncode, 0, "nsupdate: %r" % p.stdout)
+    eq(serial(s), 11, "serial after the update")
+    s.stop()
+    write(s.zone_files["example.com"], HEAD + "x IN A 1.2.3\n")
+    s.start()
+    expect(s.query("ns1.example.com", "A"), "SERVFAIL")
+    write(s.zone_files["example.com"], HEAD)
+    s.reload()
+    poll_until(lambda: serial(s) == 11, 5)
+    eq(serial(s), 11, "dynamic serial")
+    eq(rdatas(s.query("dyn.example.com", "A").answer, "dyn.example.com.",
+              "A"), ["192.0.2.77"], "dynamic record")
     s.stop()
 
 
