@@ -281,6 +281,180 @@ static const char *zl_add_ldns(zone *z, const ldns_rr *rr, uint8_t *buf)
 		      (uint16_t)rdlen);
 }
 
+/* ---- presentation forms ldns does not read as BIND and Knot do ---- */
+
+enum { ZL_MAXTOK = 1024 };
+
+static ldns_rdf *zl_dname(const zl_ctx *c, const char *str);
+
+/* Field index where a type's base64 tail starts: BIND and Knot accept it
+ * split by spaces (RFC 4034 2.2: "may include whitespace"). */
+static int zl_b64_field(uint16_t type)
+{
+	switch (type) {
+	case LDNS_RR_TYPE_DNSKEY: case LDNS_RR_TYPE_CDNSKEY:
+	case LDNS_RR_TYPE_KEY: case LDNS_RR_TYPE_CERT:
+		return 3;
+	case LDNS_RR_TYPE_RRSIG: case LDNS_RR_TYPE_SIG:
+		return 8;
+	case LDNS_RR_TYPE_IPSECKEY:
+		return 4;
+	case LDNS_RR_TYPE_DHCID: case LDNS_RR_TYPE_OPENPGPKEY:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* A name token that is relative (not ending in an unescaped dot). */
+static int zl_relative(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (strcmp(t, "@") == 0)
+		return 1;
+	return n == 0 || t[n - 1] != '.' || (n >= 2 && t[n - 2] == '\\');
+}
+
+/* Append to b: " " (unless first) and the text. */
+static int zl_puts(zl_buf *b, const char *sp, const char *t)
+{
+	for (; *sp; sp++)
+		if (zl_putc(b, *sp) < 0)
+			return -1;
+	for (; *t; t++)
+		if (zl_putc(b, *t) < 0)
+			return -1;
+	return 0;
+}
+
+/* NXT (RFC 2535 5.2): next name and a type bitmap (types below 128), which
+ * ldns cannot read; written out in RFC 3597 form for it. */
+static int zl_nxt(const zl_ctx *c, char **tok, int n, zl_buf *b)
+{
+	uint8_t map[16] = { 0 };
+	ldns_rdf *d;
+	size_t mlen = 0, dlen;
+	char hex[16];
+	int r;
+
+	if (n < 1 || !(d = zl_dname(c, tok[0])))
+		return -1;
+	for (int i = 1; i < n; i++) {
+		int t = ldns_get_rr_type_by_name(tok[i]);
+		if (t <= 0 || t >= 128) {
+			ldns_rdf_deep_free(d);
+			return -1;
+		}
+		map[t / 8] |= (uint8_t)(0x80 >> (t % 8));
+		if ((size_t)t / 8 + 1 > mlen)
+			mlen = (size_t)t / 8 + 1;
+	}
+	dlen = ldns_rdf_size(d);
+	snprintf(hex, sizeof(hex), "%zu ", dlen + mlen);
+	r = zl_puts(b, " \\# ", hex);
+	for (size_t i = 0; i < dlen + mlen && r == 0; i++) {
+		snprintf(hex, sizeof(hex), "%02x", i < dlen ?
+			 ldns_rdf_data(d)[i] : map[i - dlen]);
+		r = zl_puts(b, "", hex);
+	}
+	ldns_rdf_deep_free(d);
+	return r;
+}
+
+/* The rdata tokens tok[0..n) of type, rewritten where BIND and Knot read
+ * more than ldns: a relative IPSECKEY gateway gets the origin (ldns makes
+ * it absolute as written), a base64 tail split by spaces is joined, NXT
+ * goes to RFC 3597 form.  1 rewritten, 0 nothing to do, -1 error. */
+static int zl_fix_rdata(const zl_ctx *c, uint16_t type, char **tok, int n,
+			zl_buf *b)
+{
+	int k = zl_b64_field(type), i;
+	char *gw = NULL, *o;
+
+	if (type == LDNS_RR_TYPE_NXT)
+		return zl_nxt(c, tok, n, b) < 0 ? -1 : 1;
+	if (type == LDNS_RR_TYPE_IPSECKEY && n > 3 &&
+	    strcmp(tok[1], "3") == 0 && zl_relative(tok[3])) {
+		ldns_rdf *d = zl_dname(c, tok[3]);
+		if (!d || !(gw = ldns_rdf2str(d))) {
+			if (d)
+				ldns_rdf_deep_free(d);
+			return -1;
+		}
+		ldns_rdf_deep_free(d);
+	} else if (k < 0 || n <= k + 1) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		o = i == 3 && gw ? gw : tok[i];
+		if (zl_puts(b, i <= k ? " " : "", o) < 0)
+			break;
+	}
+	free(gw);
+	return i == n ? 1 : -1;
+}
+
+/* A TTL or class token before the type. */
+static int zl_ttl_or_class(const char *t)
+{
+	const char *end = NULL;
+
+	if (ldns_get_rr_class_by_name(t))
+		return 1;
+	if (*t < '0' || *t > '9')
+		return 0;
+	ldns_str2period(t, &end);
+	return end && *end == '\0';
+}
+
+/* Rewrite the entry in c->ent for zl_fix_rdata; 0 or -1 (error set). */
+static int zl_fix(zl_ctx *c, zl_src *s)
+{
+	char *copy, *tok[ZL_MAXTOK], *p;
+	int n = 0, i = 0, owner, r;
+	zl_buf b = { NULL, 0, 0 };
+	uint16_t type;
+
+	if (strchr(c->ent.p, '"') || strstr(c->ent.p, "\\ ") ||
+	    strstr(c->ent.p, "\\\t") || !(copy = strdup(c->ent.p)))
+		return 0;         /* quoted or escaped blanks: as written */
+	for (p = strtok(copy, " \t"); p && n < ZL_MAXTOK; p = strtok(NULL, " \t"))
+		tok[n++] = p;
+	if (p || n == 0) {
+		free(copy);
+		return 0;
+	}
+	owner = c->ent.p[0] != ' ' && c->ent.p[0] != '\t';
+	i = owner;
+	for (int j = 0; j < 2 && i < n && zl_ttl_or_class(tok[i]); j++)
+		i++;
+	type = i < n ? (uint16_t)ldns_get_rr_type_by_name(tok[i]) : 0;
+	if (!type || i + 1 >= n || strcmp(tok[i + 1], "\\#") == 0) {
+		free(copy);
+		return 0;
+	}
+	r = zl_puts(&b, owner ? "" : " ", owner ? tok[0] : "");
+	for (int j = owner; r == 0 && j <= i; j++)
+		r = zl_puts(&b, " ", tok[j]);
+	if (r == 0)
+		r = zl_fix_rdata(c, type, tok + i + 1, n - i - 1, &b);
+	free(copy);
+	if (r < 0) {
+		free(b.p);
+		return zl_fail(c, s, "cannot read the %s record's data",
+			       ldns_rr_descript(type) ?
+			       ldns_rr_descript(type)->_name : "?");
+	}
+	if (r == 0) {
+		free(b.p);
+		return 0;
+	}
+	free(c->ent.p);
+	c->ent = b;
+	return 0;
+}
+
 /* BIND and Knot skip records outside the zone with a warning. */
 static int zl_out_of_zone(const zone *z, const ldns_rr *rr)
 {
@@ -298,6 +472,8 @@ static int zl_rr(zl_ctx *c, zl_src *s)
 	ldns_status st;
 	const char *why;
 
+	if (zl_fix(c, s) < 0)
+		return -1;
 	st = ldns_rr_new_frm_str(&rr, c->ent.p, c->ttl, c->origin, &c->prev);
 	if (st != LDNS_STATUS_OK)
 		return zl_fail(c, s, "%s", ldns_get_errorstr_by_id(st));

@@ -247,6 +247,75 @@ static void test_errors(void)
 			   "zones/t.zone:3: meta type"));
 }
 
+/* ---- forms BIND and Knot read that ldns alone does not ---- */
+
+#define ROOTKSK_A "AwEAAagAIKlVZrpC6Ia7gEzahOR+9W29euxhJhVVLOyQbSEW0O8gcCjF " \
+	"FVQUTf6v58fLjwBd0YI0EzrAcQqBGCzh/RStIoO8g0NfnfL2MTJRkxoXbfDa"
+#define ROOTKSK_B "UeVPQuYEhg37NZWAJQ9VnMVDxP/VHL496M/QZxkjf5/Efucp2gaDX6RS" \
+	"6CXpoY68LsvPVjR0ZSwzz1apAzvN9dlzEheX7ICJBBtuA6G3LQpzW5hOA2hzC" \
+	"TMjJPJ8LbqF6dsV6DoBQzgul0sGIcGOYl7OyQdXfZ57relSQageu+ipAdTTJ2" \
+	"5AsRTAoub8ONGcLmqrAmRLKB P1dfwhYB4N7knNnulqQxA+Uk1ihz0="
+
+static void test_presentation_forms(void)
+{
+	char err[256];
+	const zone_rrset *rs;
+	zone *z = load(HEAD
+		       "gw IPSECKEY 10 3 2 gateway AQNRU3mG7TVTO2BkR47usntb102u"
+		       "FJtugbo6BSGvgqt4AQ==\n"
+		       "gw2 300 IN IPSECKEY ( 10 3 2 @\n AQNRU3mG7TVTO2BkR47u"
+		       "sntb102uFJtugbo6BSGvgqt4AQ== )\n"
+		       "gw3 IPSECKEY 10 3 2 gw.example.net. AQNRU3mG\n"
+		       "gw4 IPSECKEY 10 1 2 192.0.2.1 AQNRU3mG 7TVTO2BkR47u"
+		       "sntb102uFJtugbo6BSGvgqt4AQ==\n"
+		       "gw5 IPSECKEY 10 0 2 . AQNRU3mG 7TVTO2BkR47u\n"
+		       "k DNSKEY 257 3 8 " ROOTKSK_A " " ROOTKSK_B "\n"
+		       "k DNSKEY ( 256 3 8 " ROOTKSK_A "\n " ROOTKSK_B " )\n"
+		       "  RRSIG A 8 3 300 20250101000000 20240101000000 1 "
+		       "example.com. AwEA Aag AIKlVZrpC\n"
+		       "n NXT a A NXT\n"
+		       "md MD mail\nmf MF mail\nmb MB mail\n"
+		       "a6 A6 \\# 1 00\n", err, sizeof(err));
+
+	T_CHECK(z != NULL);
+	if (!z) {
+		printf("  err: %s\n", err);
+		return;
+	}
+	/* gateway type 3: the name, completed with the origin */
+	rs = rrset(z, "gw.example.com", 45);
+	T_CHECK(rs && memcmp(rs->data + 2, "\12\3\2\7gateway\7example\3com",
+			     24) == 0);
+	rs = rrset(z, "gw2.example.com", 45);
+	T_CHECK(rs && memcmp(rs->data + 2, "\12\3\2\7example\3com\0", 16)
+		== 0);
+	rs = rrset(z, "gw3.example.com", 45);
+	T_CHECK(rs && memcmp(rs->data + 2, "\12\3\2\2gw\7example\3net\0",
+			     19) == 0);
+	/* base64 split by spaces (ldns reads only IPSECKEY's whole) */
+	rs = rrset(z, "gw4.example.com", 45);
+	T_CHECK(rs && wire_get16(rs->data) == 3 + 4 + 34); /* 48 b64 = 34 */
+	rs = rrset(z, "gw5.example.com", 45);
+	T_CHECK(rs && wire_get16(rs->data) == 3 + 15); /* no gateway */
+	rs = rrset(z, "k.example.com", DNS_T_DNSKEY);
+	T_CHECK(rs && rs->count == 2 && wire_get16(rs->data) == 4 + 260);
+	rs = rrset(z, "k.example.com", DNS_T_RRSIG);
+	T_CHECK(rs && rs->count == 1);
+	rs = rrset(z, "n.example.com", 30);
+	T_CHECK(rs && rs->len == 2 + 15 + 4 &&
+		memcmp(rs->data + 2, "\1a\7example\3com\0\x40\0\0\2", 19)
+		== 0);
+	T_CHECK(rrset(z, "md.example.com", 3) != NULL);
+	T_CHECK(rrset(z, "mf.example.com", 4) != NULL);
+	T_CHECK(rrset(z, "mb.example.com", 7) != NULL);
+	T_CHECK(rrset(z, "a6.example.com", 38) != NULL);
+	zone_unref(z);
+	T_CHECK(fails_with(HEAD "n NXT a A NOSUCHTYPE\n",
+			   "zones/t.zone:3: cannot read the NXT"));
+	T_CHECK(fails_with(HEAD "k DNSKEY 257 3 8 AwEA AagA I\n",
+			   "zones/t.zone:3: Syntax error"));
+}
+
 /* ---- out-of-zone data: ignored with a warning (BIND, Knot) ---- */
 
 static char warned[1024];
@@ -444,6 +513,7 @@ int main(void)
 	T_RUN(test_flags_and_ents);
 	T_RUN(test_rdata);
 	T_RUN(test_errors);
+	T_RUN(test_presentation_forms);
 	T_RUN(test_out_of_zone_ignored);
 	T_RUN(test_cname_dnssec_ok);
 	T_RUN(test_ttl_defaults);
