@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldns/ldns.h>
 
@@ -408,6 +409,25 @@ static int zl_ttl_or_class(const char *t)
 	return end && *end == '\0';
 }
 
+/* Cheap test first: only entries that may be of a type zl_fix_rdata
+ * rewrites are split into words (loading stays as fast as before). */
+static int zl_may_fix(const char *e)
+{
+	static const char *const pat[26] = {
+		['c' - 'a'] = "cert", ['d' - 'a'] = "dhcid",
+		['k' - 'a'] = "key", ['n' - 'a'] = "nxt",
+		['s' - 'a'] = "sig", ['t' - 'a'] = "type",
+	};
+
+	for (; *e; e++) {
+		unsigned ch = (unsigned char)(*e | 0x20) - 'a';
+		if (ch < 26 && pat[ch] &&
+		    strncasecmp(e, pat[ch], strlen(pat[ch])) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Rewrite the entry in c->ent for zl_fix_rdata; 0 or -1 (error set). */
 static int zl_fix(zl_ctx *c, zl_src *s)
 {
@@ -416,7 +436,7 @@ static int zl_fix(zl_ctx *c, zl_src *s)
 	zl_buf b = { NULL, 0, 0 };
 	uint16_t type;
 
-	if (strchr(c->ent.p, '"') || strstr(c->ent.p, "\\ ") ||
+	if (!zl_may_fix(c->ent.p) || strchr(c->ent.p, '"') || strstr(c->ent.p, "\\ ") ||
 	    strstr(c->ent.p, "\\\t") || !(copy = strdup(c->ent.p)))
 		return 0;         /* quoted or escaped blanks: as written */
 	for (p = strtok(copy, " \t"); p && n < ZL_MAXTOK; p = strtok(NULL, " \t"))
