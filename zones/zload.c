@@ -329,6 +329,23 @@ static int zl_puts(zl_buf *b, const char *sp, const char *t)
 	return 0;
 }
 
+/* Rdata " \\# len hex" (RFC 3597) of two pieces, for ldns to read. */
+static int zl_generic(zl_buf *b, const uint8_t *p1, size_t n1,
+		      const uint8_t *p2, size_t n2)
+{
+	char hex[24];
+	int r;
+
+	snprintf(hex, sizeof(hex), "%zu ", n1 + n2);
+	r = zl_puts(b, " \\# ", hex);
+	for (size_t i = 0; i < n1 + n2 && r == 0; i++) {
+		snprintf(hex, sizeof(hex), "%02x", i < n1 ? p1[i] :
+			 p2[i - n1]);
+		r = zl_puts(b, "", hex);
+	}
+	return r;
+}
+
 /* NXT (RFC 2535 5.2): next name and a type bitmap (types below 128), which
  * ldns cannot read; written out in RFC 3597 form for it. */
 static int zl_nxt(const zl_ctx *c, char **tok, int n, zl_buf *b)
@@ -336,7 +353,6 @@ static int zl_nxt(const zl_ctx *c, char **tok, int n, zl_buf *b)
 	uint8_t map[16] = { 0 };
 	ldns_rdf *d;
 	size_t mlen = 0, dlen;
-	char hex[16];
 	int r;
 
 	if (n < 1 || !(d = zl_dname(c, tok[0])))
@@ -352,21 +368,49 @@ static int zl_nxt(const zl_ctx *c, char **tok, int n, zl_buf *b)
 			mlen = (size_t)t / 8 + 1;
 	}
 	dlen = ldns_rdf_size(d);
-	snprintf(hex, sizeof(hex), "%zu ", dlen + mlen);
-	r = zl_puts(b, " \\# ", hex);
-	for (size_t i = 0; i < dlen + mlen && r == 0; i++) {
-		snprintf(hex, sizeof(hex), "%02x", i < dlen ?
-			 ldns_rdf_data(d)[i] : map[i - dlen]);
-		r = zl_puts(b, "", hex);
-	}
+	r = zl_generic(b, ldns_rdf_data(d), dlen, map, mlen);
 	ldns_rdf_deep_free(d);
+	return r;
+}
+
+/* A6 (RFC 2874 3.1): prefix length, the address suffix (only its
+ * (128 - len + 7) / 8 last octets are kept), the prefix name when the
+ * length is not 0; to RFC 3597 form. */
+static int zl_a6(const zl_ctx *c, char **tok, int n, zl_buf *b)
+{
+	char *end;
+	unsigned long plen = n > 0 ? strtoul(tok[0], &end, 10) : 999;
+	uint8_t head[17];
+	size_t slen;
+	ldns_rdf *a = NULL, *d = NULL;
+	int r = -1;
+
+	if (n < 1 || *end || plen > 128 ||
+	    n != 1 + (plen < 128) + (plen > 0))
+		return -1;
+	slen = (128 - plen + 7) / 8;
+	head[0] = (uint8_t)plen;
+	if (plen < 128 && (ldns_str2rdf_aaaa(&a, tok[1]) != LDNS_STATUS_OK ||
+			   ldns_rdf_size(a) != 16))
+		goto out;
+	if (a)
+		memcpy(head + 1, ldns_rdf_data(a) + 16 - slen, slen);
+	if (plen > 0 && !(d = zl_dname(c, tok[n - 1])))
+		goto out;
+	r = zl_generic(b, head, 1 + slen, d ? ldns_rdf_data(d) : NULL,
+		       d ? ldns_rdf_size(d) : 0);
+out:
+	if (a)
+		ldns_rdf_deep_free(a);
+	if (d)
+		ldns_rdf_deep_free(d);
 	return r;
 }
 
 /* The rdata tokens tok[0..n) of type, rewritten where BIND and Knot read
  * more than ldns: a relative IPSECKEY gateway gets the origin (ldns makes
  * it absolute as written), a base64 tail split by spaces is joined, NXT
- * goes to RFC 3597 form.  1 rewritten, 0 nothing to do, -1 error. */
+ * and A6 go to RFC 3597 form.  1 rewritten, 0 nothing to do, -1 error. */
 static int zl_fix_rdata(const zl_ctx *c, uint16_t type, char **tok, int n,
 			zl_buf *b)
 {
@@ -375,6 +419,8 @@ static int zl_fix_rdata(const zl_ctx *c, uint16_t type, char **tok, int n,
 
 	if (type == LDNS_RR_TYPE_NXT)
 		return zl_nxt(c, tok, n, b) < 0 ? -1 : 1;
+	if (type == LDNS_RR_TYPE_A6)
+		return zl_a6(c, tok, n, b) < 0 ? -1 : 1;
 	if (type == LDNS_RR_TYPE_IPSECKEY && n > 3 &&
 	    strcmp(tok[1], "3") == 0 && zl_relative(tok[3])) {
 		ldns_rdf *d = zl_dname(c, tok[3]);
@@ -414,6 +460,7 @@ static int zl_ttl_or_class(const char *t)
 static int zl_may_fix(const char *e)
 {
 	static const char *const pat[26] = {
+		['a' - 'a'] = "a6",
 		['c' - 'a'] = "cert", ['d' - 'a'] = "dhcid",
 		['k' - 'a'] = "key", ['n' - 'a'] = "nxt",
 		['s' - 'a'] = "sig", ['t' - 'a'] = "type",

@@ -41,7 +41,8 @@ def types_and_forms_load():
         "qt4AQ==\n"
         "md IN MD mail\nmf IN MF mail\nmb IN MB mail\n"
         "nxt IN NXT a.example.com. A NXT\n"
-        "a6 IN A6 \\# 1 00\n")
+        "a6 IN A6 \\# 1 00\n"
+        "a6b IN A6 0 2001:db8::1\n")
     s = Server(zones={"example.com": z})
     r = s.query("gw.example.com", "IPSECKEY")
     expect(r)
@@ -56,7 +57,7 @@ def types_and_forms_load():
     got = [x.key for x in objs(r)]
     eq(got, [key], "split IPSECKEY key")
     for name, t in (("md", "MD"), ("mf", "MF"), ("mb", "MB"),
-                    ("nxt", "NXT"), ("a6", "A6")):
+                    ("nxt", "NXT"), ("a6", "A6"), ("a6b", "A6")):
         r = s.query(name + ".example.com", t)
         eq(len(r.answer), 1, "%s record" % t)
     r = s.query("nxt.example.com", "NXT")

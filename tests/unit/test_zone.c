@@ -275,7 +275,10 @@ static void test_presentation_forms(void)
 		       "example.com. AwEA Aag AIKlVZrpC\n"
 		       "n NXT a A NXT\n"
 		       "md MD mail\nmf MF mail\nmb MB mail\n"
-		       "a6 A6 \\# 1 00\n", err, sizeof(err));
+		       "a6 A6 \\# 1 00\n"
+		       "a6b A6 0 2001:db8::1\n"
+		       "a6c A6 64 ::1:2:3:4 pfx\n"
+		       "a6d A6 128 pfx.example.net.\n", err, sizeof(err));
 
 	T_CHECK(z != NULL);
 	if (!z) {
@@ -309,9 +312,21 @@ static void test_presentation_forms(void)
 	T_CHECK(rrset(z, "mf.example.com", 4) != NULL);
 	T_CHECK(rrset(z, "mb.example.com", 7) != NULL);
 	T_CHECK(rrset(z, "a6.example.com", 38) != NULL);
+	rs = rrset(z, "a6b.example.com", 38);
+	T_CHECK(rs && rs->len == 2 + 17 && memcmp(rs->data + 2, "\0\x20\1\x0d"
+		"\xb8\0\0\0\0\0\0\0\0\0\0\0\1", 17) == 0);
+	rs = rrset(z, "a6c.example.com", 38);
+	T_CHECK(rs && rs->len == 2 + 9 + 17 && memcmp(rs->data + 2,
+		"\x40\0\1\0\2\0\3\0\4\3pfx\7example\3com", 26) == 0);
+	rs = rrset(z, "a6d.example.com", 38);
+	T_CHECK(rs && rs->len == 2 + 1 + 17 && rs->data[2] == 128);
 	zone_unref(z);
 	T_CHECK(fails_with(HEAD "n NXT a A NOSUCHTYPE\n",
 			   "zones/t.zone:3: cannot read the NXT"));
+	T_CHECK(fails_with(HEAD "a A6 64 ::1\n",
+			   "zones/t.zone:3: cannot read the A6"));
+	T_CHECK(fails_with(HEAD "a A6 129 ::1\n",
+			   "zones/t.zone:3: cannot read the A6"));
 	T_CHECK(fails_with(HEAD "k DNSKEY 257 3 8 AwEA AagA I\n",
 			   "zones/t.zone:3: Syntax error"));
 }
