@@ -483,10 +483,12 @@ static int zl_fix(zl_ctx *c, zl_src *s)
 	zl_buf b = { NULL, 0, 0 };
 	uint16_t type;
 
-	if (!zl_may_fix(c->ent.p) || strchr(c->ent.p, '"') || strstr(c->ent.p, "\\ ") ||
-	    strstr(c->ent.p, "\\\t") || !(copy = strdup(c->ent.p)))
+	if (!zl_may_fix(c->ent.p) || strchr(c->ent.p, '"') ||
+	    strstr(c->ent.p, "\\ ") || strstr(c->ent.p, "\\\t") ||
+	    !(copy = strdup(c->ent.p)))
 		return 0;         /* quoted or escaped blanks: as written */
-	for (p = strtok(copy, " \t"); p && n < ZL_MAXTOK; p = strtok(NULL, " \t"))
+	for (p = strtok(copy, " \t"); p && n < ZL_MAXTOK;
+	     p = strtok(NULL, " \t"))
 		tok[n++] = p;
 	if (p || n == 0) {
 		free(copy);

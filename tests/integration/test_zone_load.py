@@ -1,6 +1,7 @@
 """Zone loading robustness (issue 13): record types and forms that BIND
-and Knot load, out-of-zone data ignored with a warning, a zone that fails to load served as SERVFAIL without stopping
-the others, RFC 1982 serials exactly 2^31 apart."""
+and Knot load, out-of-zone data ignored with a warning, a zone that fails
+to load served as SERVFAIL without stopping the others, RFC 1982 serials
+exactly 2^31 apart."""
 import base64
 import os
 import subprocess
