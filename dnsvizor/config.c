@@ -458,39 +458,81 @@ static int build_addresses(build_ctx *b)
 
 /* ---- --zone ---- */
 
-/* A zone that fails to load: take the old version over, if there is one. */
+/* A placeholder for a zone whose file did not load (it has no SOA). */
+static int zone_unloaded(const zone *z)
+{
+	uint32_t t[5];
+
+	return zone_soa_timers(z, t) < 0;
+}
+
+/*
+ * A zone that fails to load: take the old version over, if there is one;
+ * else (unless --test) serve it as SERVFAIL until a SIGHUP loads it, like
+ * NSD, Knot and BIND, so one bad file does not stop the other zones.
+ */
 static int zone_fallback(build_ctx *b, const zone_db *old, const char *origin,
 			 const char *zerr)
 {
 	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
+	int rc;
 
-	if (!oz) {
+	if (!oz && b->cfg->test_only) {
 		snprintf(b->err, b->errlen, "%s", zerr);
 		return -1;
 	}
-	dv_log(b->lg, DV_LOG_ERR, "%s (zone %s: keeping the old version)",
-	       zerr, origin);
-	return zone_db_add_zone(b->db, oz) < 0 ? -1 : 0;
+	if (oz && !zone_unloaded(oz)) {
+		dv_log(b->lg, DV_LOG_ERR, "%s (zone %s: keeping the old "
+		       "version)", zerr, origin);
+		return zone_db_add_zone(b->db, oz) < 0 ? -1 : 0;
+	}
+	dv_log(b->lg, DV_LOG_ERR, "%s (zone %s not loaded: answering "
+	       "SERVFAIL until a SIGHUP loads it)", zerr, origin);
+	if (!(oz = zone_unloaded_new(origin))) {
+		snprintf(b->err, b->errlen, "zone: %s: out of memory", origin);
+		return -1;
+	}
+	rc = zone_db_add_zone(b->db, oz);
+	zone_unref(oz);
+	if (rc < 0)
+		snprintf(b->err, b->errlen, "zone: %s: %s", origin,
+			 rc == -EEXIST ? "zone given twice" : "cannot add");
+	return rc < 0 ? -1 : 0;
 }
 
 /*
  * Reload: a zone changed at run time (UPDATE) has a serial newer than its
  * file's; keep the running zone unless the operator increased the file's
- * serial to at least the running one (RFC 1982).  See persist.c.
+ * serial to at least the running one (RFC 1982).  A file serial exactly
+ * 2^31 away is neither older nor newer (RFC 1982 3.2): keep the running
+ * zone too.  See persist.c.
  */
 static zone *keep_dynamic(build_ctx *b, const zone_db *old,
 			  const char *origin, zone *z)
 {
 	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
 
-	if (!oz || !zone_serial_newer(zone_serial(oz), zone_serial(z)))
+	if (oz && zone_unloaded(oz))
 		return z;
-	dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
-	       "(serial %u, newer than the file's %u)", origin,
-	       zone_serial(oz), zone_serial(z));
+	if (oz && zone_serial_undefined(zone_serial(oz), zone_serial(z)))
+		dv_log(b->lg, DV_LOG_WARN, "zone %s: the file's serial %u is "
+		       "exactly 2^31 away from the running serial %u (RFC "
+		       "1982: undefined); keeping the running zone", origin,
+		       zone_serial(z), zone_serial(oz));
+	else if (!oz || !zone_serial_newer(zone_serial(oz), zone_serial(z)))
+		return z;
+	else
+		dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
+		       "(serial %u, newer than the file's %u)", origin,
+		       zone_serial(oz), zone_serial(z));
 	zone_ref(oz);
 	zone_unref(z);
 	return oz;
+}
+
+static void zone_warn(void *arg, const char *msg)
+{
+	dv_log((const dv_logger *)arg, DV_LOG_WARN, "%s", msg);
 }
 
 static int build_zone(build_ctx *b, const zone_db *old,
@@ -502,8 +544,8 @@ static int build_zone(build_ctx *b, const zone_db *old,
 	int rc;
 
 	zerr[0] = '\0';
-	z = zone_load(origin, spec->file, dv_read_file, NULL, zerr,
-		      sizeof(zerr));
+	z = zone_load_warn(origin, spec->file, dv_read_file, NULL, zone_warn,
+			   (void *)b->lg, zerr, sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
 	z = keep_dynamic(b, old, origin, z);

@@ -88,6 +88,8 @@ typedef struct dv_pzone {
 	int corrupt;                  /* damaged journal kept for the
 				         operator: never written */
 	int notify;                   /* changed: NOTIFY once durable */
+	int pending;                  /* its zone file did not load: the
+				         state is opened when it does */
 	uint8_t *pend;                /* records written since the last sync
 				         (framed, in order): undone in the
 				         zone if the sync fails */
@@ -824,7 +826,12 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 		dv_pz_track(pz, filez);
 		return 0;
 	}
-	if (!zone_serial_newer(zone_serial(dz), zone_serial(filez))) {
+	if (zone_serial_undefined(zone_serial(dz), zone_serial(filez)))
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
+		       "serial %u is exactly 2^31 away from the dynamic serial "
+		       "%u (RFC 1982: undefined): serving the dynamic zone",
+		       pz->origin, zone_serial(filez), zone_serial(dz));
+	else if (!zone_serial_newer(zone_serial(dz), zone_serial(filez))) {
 		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
 		       "serial %u is not older than the dynamic serial %u: "
 		       "serving the file, dynamic history reset", pz->origin,
@@ -842,6 +849,14 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 	dv_pz_track(pz, dz);
 	zone_unref(dz);
 	return 0;
+}
+
+/* Not a placeholder for a zone file that did not load (no SOA). */
+static int dv_zone_loaded(const zone *z)
+{
+	uint32_t t[5];
+
+	return zone_soa_timers(z, t) == 0;
 }
 
 /* The zone of a --zone, as the db knows it. */
@@ -875,10 +890,22 @@ int dv_persist_open(dv_ctx *ctx, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		if (pz && dv_pz_start(ctx, pz, z, err, errlen) < 0)
+		if (pz && !dv_zone_loaded(z))
+			pz->pending = 1;  /* left alone until it loads */
+		else if (pz && dv_pz_start(ctx, pz, z, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* A zone whose file loaded late (SIGHUP): open its state as at start. */
+static void dv_pz_start_late(dv_ctx *ctx, dv_pzone *pz, zone *z)
+{
+	char err[512];
+
+	pz->pending = 0;
+	if (dv_pz_start(ctx, pz, z, err, sizeof(err)) < 0)
+		dv_log(&ctx->lg, DV_LOG_ERR, "%s", err);
 }
 
 void dv_persist_reload(dv_ctx *ctx)
@@ -891,8 +918,12 @@ void dv_persist_reload(dv_ctx *ctx)
 		zone *z = dv_spec_zone(ctx, &ctx->cfg.zones.v[i]);
 		dv_pzone *pz = z ? dv_pz_get(p, zone_origin(z)) : NULL;
 
-		if (!pz || pz->z == z)
+		if (!pz || pz->z == z || !dv_zone_loaded(z))
 			continue;
+		if (pz->pending) {
+			dv_pz_start_late(ctx, pz, z);
+			continue;
+		}
 		if (pz->corrupt) {      /* kept for the operator, not served */
 			zone_set_unservable(z, 1);
 			dv_pz_track(pz, z);

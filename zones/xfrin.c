@@ -122,6 +122,18 @@ zone *zone_secondary_new(const char *origin)
 	return z;
 }
 
+zone *zone_unloaded_new(const char *origin)
+{
+	uint8_t name[WIRE_MAXNAME];
+	zone *z;
+
+	if (wire_name_from_str(origin, name) < 0 ||
+	    !(z = zone_alloc(name, 0)))
+		return NULL;
+	z->expired = 1;
+	return z;
+}
+
 void zone_secondary_set_expired(zone *z, int expired)
 {
 	z->expired = (uint8_t)(expired != 0);
@@ -164,6 +176,11 @@ int zone_serial_newer(uint32_t a, uint32_t b)
 {
 	/* RFC 1982: a > b */
 	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+int zone_serial_undefined(uint32_t a, uint32_t b)
+{
+	return (uint32_t)(a - b) == 0x80000000u;
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldns/ldns.h>
 
@@ -42,6 +43,10 @@ typedef struct zl_ctx {
 	ldns_rdf *origin;    /* $ORIGIN: base for relative names */
 	ldns_rdf *prev;      /* previous owner, for a blank owner field */
 	int depth;           /* $INCLUDE nesting */
+	int file;            /* a zone file: out-of-zone data is ignored */
+	zone_warn_fn warn;
+	void *warnarg;
+	unsigned nwarn;      /* warnings so far (only the first few shown) */
 	uint8_t rdata[ZL_MAXRDATA];
 } zl_ctx;
 
@@ -63,6 +68,26 @@ static int zl_fail(zl_ctx *c, const zl_src *s, const char *fmt, ...)
 	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+static void zl_warn(zl_ctx *c, const zl_src *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void zl_warn(zl_ctx *c, const zl_src *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	if (!c->warn || c->nwarn++ >= ZONE_LOAD_MAXWARN)
+		return;
+	n = snprintf(msg, sizeof(msg), "%s:%d: ", s->name, s->start);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	c->warn(c->warnarg, msg);
 }
 
 static int zl_putc(zl_buf *b, char ch)
@@ -257,15 +282,278 @@ static const char *zl_add_ldns(zone *z, const ldns_rr *rr, uint8_t *buf)
 		      (uint16_t)rdlen);
 }
 
+/* ---- presentation forms ldns does not read as BIND and Knot do ---- */
+
+enum { ZL_MAXTOK = 1024 };
+
+static ldns_rdf *zl_dname(const zl_ctx *c, const char *str);
+
+/* Field index where a type's base64 tail starts: BIND and Knot accept it
+ * split by spaces (RFC 4034 2.2: "may include whitespace"). */
+static int zl_b64_field(uint16_t type)
+{
+	switch (type) {
+	case LDNS_RR_TYPE_DNSKEY: case LDNS_RR_TYPE_CDNSKEY:
+	case LDNS_RR_TYPE_KEY: case LDNS_RR_TYPE_CERT:
+		return 3;
+	case LDNS_RR_TYPE_RRSIG: case LDNS_RR_TYPE_SIG:
+		return 8;
+	case LDNS_RR_TYPE_IPSECKEY:
+		return 4;
+	case LDNS_RR_TYPE_DHCID: case LDNS_RR_TYPE_OPENPGPKEY:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* A name token that is relative (not ending in an unescaped dot). */
+static int zl_relative(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (strcmp(t, "@") == 0)
+		return 1;
+	return n == 0 || t[n - 1] != '.' || (n >= 2 && t[n - 2] == '\\');
+}
+
+/* Append to b: " " (unless first) and the text. */
+static int zl_puts(zl_buf *b, const char *sp, const char *t)
+{
+	for (; *sp; sp++)
+		if (zl_putc(b, *sp) < 0)
+			return -1;
+	for (; *t; t++)
+		if (zl_putc(b, *t) < 0)
+			return -1;
+	return 0;
+}
+
+/* Rdata " \\# len hex" (RFC 3597) of two pieces, for ldns to read. */
+static int zl_generic(zl_buf *b, const uint8_t *p1, size_t n1,
+		      const uint8_t *p2, size_t n2)
+{
+	char hex[24];
+	int r;
+
+	snprintf(hex, sizeof(hex), "%zu ", n1 + n2);
+	r = zl_puts(b, " \\# ", hex);
+	for (size_t i = 0; i < n1 + n2 && r == 0; i++) {
+		snprintf(hex, sizeof(hex), "%02x", i < n1 ? p1[i] :
+			 p2[i - n1]);
+		r = zl_puts(b, "", hex);
+	}
+	return r;
+}
+
+/* NXT (RFC 2535 5.2): next name and a type bitmap (types below 128), which
+ * ldns cannot read; written out in RFC 3597 form for it. */
+static int zl_nxt(const zl_ctx *c, char **tok, int n, zl_buf *b)
+{
+	uint8_t map[16] = { 0 };
+	ldns_rdf *d;
+	size_t mlen = 0, dlen;
+	int r;
+
+	if (n < 1 || !(d = zl_dname(c, tok[0])))
+		return -1;
+	for (int i = 1; i < n; i++) {
+		int t = ldns_get_rr_type_by_name(tok[i]);
+		if (t <= 0 || t >= 128) {
+			ldns_rdf_deep_free(d);
+			return -1;
+		}
+		map[t / 8] |= (uint8_t)(0x80 >> (t % 8));
+		if ((size_t)t / 8 + 1 > mlen)
+			mlen = (size_t)t / 8 + 1;
+	}
+	dlen = ldns_rdf_size(d);
+	r = zl_generic(b, ldns_rdf_data(d), dlen, map, mlen);
+	ldns_rdf_deep_free(d);
+	return r;
+}
+
+/* A6 (RFC 2874 3.1): prefix length, the address suffix (only its
+ * (128 - len + 7) / 8 last octets are kept), the prefix name when the
+ * length is not 0; to RFC 3597 form. */
+static int zl_a6(const zl_ctx *c, char **tok, int n, zl_buf *b)
+{
+	char *end;
+	unsigned long plen = n > 0 ? strtoul(tok[0], &end, 10) : 999;
+	uint8_t head[17];
+	size_t slen;
+	ldns_rdf *a = NULL, *d = NULL;
+	int r = -1;
+
+	if (n < 1 || *end || plen > 128 ||
+	    n != 1 + (plen < 128) + (plen > 0))
+		return -1;
+	slen = (128 - plen + 7) / 8;
+	head[0] = (uint8_t)plen;
+	if (plen < 128 && (ldns_str2rdf_aaaa(&a, tok[1]) != LDNS_STATUS_OK ||
+			   ldns_rdf_size(a) != 16))
+		goto out;
+	if (a)
+		memcpy(head + 1, ldns_rdf_data(a) + 16 - slen, slen);
+	if (plen > 0 && !(d = zl_dname(c, tok[n - 1])))
+		goto out;
+	r = zl_generic(b, head, 1 + slen, d ? ldns_rdf_data(d) : NULL,
+		       d ? ldns_rdf_size(d) : 0);
+out:
+	if (a)
+		ldns_rdf_deep_free(a);
+	if (d)
+		ldns_rdf_deep_free(d);
+	return r;
+}
+
+/* The rdata tokens tok[0..n) of type, rewritten where BIND and Knot read
+ * more than ldns: a relative IPSECKEY gateway gets the origin (ldns makes
+ * it absolute as written), a base64 tail split by spaces is joined, NXT
+ * and A6 go to RFC 3597 form.  1 rewritten, 0 nothing to do, -1 error. */
+static int zl_fix_rdata(const zl_ctx *c, uint16_t type, char **tok, int n,
+			zl_buf *b)
+{
+	int k = zl_b64_field(type), i;
+	char *gw = NULL, *o;
+
+	if (type == LDNS_RR_TYPE_NXT)
+		return zl_nxt(c, tok, n, b) < 0 ? -1 : 1;
+	if (type == LDNS_RR_TYPE_A6)
+		return zl_a6(c, tok, n, b) < 0 ? -1 : 1;
+	if (type == LDNS_RR_TYPE_IPSECKEY && n > 3 &&
+	    strcmp(tok[1], "3") == 0 && zl_relative(tok[3])) {
+		ldns_rdf *d = zl_dname(c, tok[3]);
+		if (!d || !(gw = ldns_rdf2str(d))) {
+			if (d)
+				ldns_rdf_deep_free(d);
+			return -1;
+		}
+		ldns_rdf_deep_free(d);
+	} else if (k < 0 || n <= k + 1) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		o = i == 3 && gw ? gw : tok[i];
+		if (zl_puts(b, i <= k ? " " : "", o) < 0)
+			break;
+	}
+	free(gw);
+	return i == n ? 1 : -1;
+}
+
+/* A TTL or class token before the type. */
+static int zl_ttl_or_class(const char *t)
+{
+	const char *end = NULL;
+
+	if (ldns_get_rr_class_by_name(t))
+		return 1;
+	if (*t < '0' || *t > '9')
+		return 0;
+	ldns_str2period(t, &end);
+	return end && *end == '\0';
+}
+
+/* Cheap test first: only entries that may be of a type zl_fix_rdata
+ * rewrites are split into words (loading stays as fast as before). */
+static int zl_may_fix(const char *e)
+{
+	static const char *const pat[26] = {
+		['a' - 'a'] = "a6",
+		['c' - 'a'] = "cert", ['d' - 'a'] = "dhcid",
+		['k' - 'a'] = "key", ['n' - 'a'] = "nxt",
+		['s' - 'a'] = "sig", ['t' - 'a'] = "type",
+	};
+
+	for (; *e; e++) {
+		unsigned ch = (unsigned char)(*e | 0x20) - 'a';
+		if (ch < 26 && pat[ch] &&
+		    strncasecmp(e, pat[ch], strlen(pat[ch])) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Rewrite the entry in c->ent for zl_fix_rdata; 0 or -1 (error set). */
+static int zl_fix(zl_ctx *c, zl_src *s)
+{
+	char *copy, *tok[ZL_MAXTOK], *p;
+	int n = 0, i = 0, owner, r;
+	zl_buf b = { NULL, 0, 0 };
+	uint16_t type;
+
+	if (!zl_may_fix(c->ent.p) || strchr(c->ent.p, '"') ||
+	    strstr(c->ent.p, "\\ ") || strstr(c->ent.p, "\\\t") ||
+	    !(copy = strdup(c->ent.p)))
+		return 0;         /* quoted or escaped blanks: as written */
+	for (p = strtok(copy, " \t"); p && n < ZL_MAXTOK;
+	     p = strtok(NULL, " \t"))
+		tok[n++] = p;
+	if (p || n == 0) {
+		free(copy);
+		return 0;
+	}
+	owner = c->ent.p[0] != ' ' && c->ent.p[0] != '\t';
+	i = owner;
+	for (int j = 0; j < 2 && i < n && zl_ttl_or_class(tok[i]); j++)
+		i++;
+	type = i < n ? (uint16_t)ldns_get_rr_type_by_name(tok[i]) : 0;
+	if (!type || i + 1 >= n || strcmp(tok[i + 1], "\\#") == 0) {
+		free(copy);
+		return 0;
+	}
+	r = zl_puts(&b, owner ? "" : " ", owner ? tok[0] : "");
+	for (int j = owner; r == 0 && j <= i; j++)
+		r = zl_puts(&b, " ", tok[j]);
+	if (r == 0)
+		r = zl_fix_rdata(c, type, tok + i + 1, n - i - 1, &b);
+	free(copy);
+	if (r < 0) {
+		free(b.p);
+		return zl_fail(c, s, "cannot read the %s record's data",
+			       ldns_rr_descript(type) ?
+			       ldns_rr_descript(type)->_name : "?");
+	}
+	if (r == 0) {
+		free(b.p);
+		return 0;
+	}
+	free(c->ent.p);
+	c->ent = b;
+	return 0;
+}
+
+/* BIND and Knot skip records outside the zone with a warning. */
+static int zl_out_of_zone(const zone *z, const ldns_rr *rr)
+{
+	const ldns_rdf *o = ldns_rr_owner(rr);
+
+	return z->origin_labels && o &&
+	       ldns_rdf_get_type(o) == LDNS_RDF_TYPE_DNAME &&
+	       ldns_rdf_size(o) <= WIRE_MAXNAME &&
+	       !wire_name_is_sub(ldns_rdf_data(o), z->origin);
+}
+
 static int zl_rr(zl_ctx *c, zl_src *s)
 {
 	ldns_rr *rr = NULL;
 	ldns_status st;
 	const char *why;
 
+	if (zl_fix(c, s) < 0)
+		return -1;
 	st = ldns_rr_new_frm_str(&rr, c->ent.p, c->ttl, c->origin, &c->prev);
 	if (st != LDNS_STATUS_OK)
 		return zl_fail(c, s, "%s", ldns_get_errorstr_by_id(st));
+	if (c->file && zl_out_of_zone(c->z, rr)) {
+		char *o = ldns_rdf2str(ldns_rr_owner(rr));
+
+		zl_warn(c, s, "ignoring out-of-zone data (%s)", o ? o : "?");
+		free(o);
+		ldns_rr_free(rr);
+		return 0;
+	}
 	why = zl_add_ldns(c->z, rr, c->rdata);
 	ldns_rr_free(rr);
 	return why ? zl_fail(c, s, "%s", why) : 0;
@@ -493,9 +781,10 @@ static void zl_ctx_free(zl_ctx *c)
 	free(c);
 }
 
-zone *zone_load_text(const char *origin, const char *name, const char *text,
-		     size_t len, zone_read_fn rd, void *rdarg, char *err,
-		     size_t errlen)
+static zone *zl_load_text(const char *origin, const char *name,
+			  const char *text, size_t len, zone_read_fn rd,
+			  void *rdarg, zone_warn_fn warn, void *warnarg,
+			  char *err, size_t errlen)
 {
 	zl_ctx *c = calloc(1, sizeof(*c));
 	zone *z = NULL;
@@ -506,6 +795,9 @@ zone *zone_load_text(const char *origin, const char *name, const char *text,
 	}
 	c->rd = rd;
 	c->rdarg = rdarg;
+	c->file = 1;
+	c->warn = warn;
+	c->warnarg = warnarg;
 	c->err = err;
 	c->errlen = errlen;
 	c->ttl = ZL_DEFAULT_TTL;
@@ -519,13 +811,36 @@ zone *zone_load_text(const char *origin, const char *name, const char *text,
 		z = c->z;
 		c->z = NULL;
 	}
+	if (z && warn && c->nwarn > ZONE_LOAD_MAXWARN) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "%s: %u more warnings not shown",
+			 name, c->nwarn - ZONE_LOAD_MAXWARN);
+		warn(warnarg, msg);
+	}
 	zone_unref(c->z);
 	zl_ctx_free(c);
 	return z;
 }
 
+zone *zone_load_text(const char *origin, const char *name, const char *text,
+		     size_t len, zone_read_fn rd, void *rdarg, char *err,
+		     size_t errlen)
+{
+	return zl_load_text(origin, name, text, len, rd, rdarg, NULL, NULL,
+			    err, errlen);
+}
+
 zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 		void *rdarg, char *err, size_t errlen)
+{
+	return zone_load_warn(origin, path, rd, rdarg, NULL, NULL, err,
+			      errlen);
+}
+
+zone *zone_load_warn(const char *origin, const char *path, zone_read_fn rd,
+		     void *rdarg, zone_warn_fn warn, void *warnarg, char *err,
+		     size_t errlen)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -537,7 +852,8 @@ zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 			 strerror(-r));
 		return NULL;
 	}
-	z = zone_load_text(origin, path, data, len, rd, rdarg, err, errlen);
+	z = zl_load_text(origin, path, data, len, rd, rdarg, warn, warnarg,
+			 err, errlen);
 	free(data);
 	return z;
 }

@@ -251,17 +251,27 @@ typedef struct zone_db zone_db; /* the set of zones + local data served */
 typedef int (*zone_read_fn)(void *arg, const char *path, char **data,
 			    size_t *len);
 
+/* Shell-supplied sink for load warnings ("file:line: text"). */
+typedef void (*zone_warn_fn)(void *arg, const char *msg);
+
 /*
  * Load a zone file.  origin is the zone apex in presentation form; path is
  * passed to rd (a relative $INCLUDE path is joined to the directory of the
  * file that includes it).  Performs
- * the load checks: exactly one SOA at the apex, NS at the apex, no data
- * outside the zone, no CNAME beside other data, (and glue below
- * delegations is kept as glue).  On error returns NULL and writes
- * "file:line: reason" into err.  The result has one reference.
+ * the load checks: exactly one SOA at the apex, NS at the apex, no CNAME
+ * beside other data, (and glue below delegations is kept as glue).  Data
+ * outside the zone is ignored (like BIND and Knot) with a warning.  On
+ * error returns NULL and writes "file:line: reason" into err.  The result
+ * has one reference.
  */
 zone *zone_load(const char *origin, const char *path, zone_read_fn rd,
 		void *rdarg, char *err, size_t errlen);
+/* Same, with warnings (at most ZONE_LOAD_MAXWARN lines, then a count)
+ * passed to warn (NULL: none). */
+enum { ZONE_LOAD_MAXWARN = 10 };
+zone *zone_load_warn(const char *origin, const char *path, zone_read_fn rd,
+		     void *rdarg, zone_warn_fn warn, void *warnarg, char *err,
+		     size_t errlen);
 /* Same, from a text buffer already in memory (name is used in messages). */
 zone *zone_load_text(const char *origin, const char *name, const char *text,
 		     size_t len, zone_read_fn rd, void *rdarg, char *err,
@@ -695,6 +705,10 @@ int zone_notify_build(const zone *z, uint16_t id, const zone_tsig_key *key,
 /* An empty placeholder for a secondary zone not loaded yet: served as
  * SERVFAIL (expired) until the first transfer.  One reference. */
 zone *zone_secondary_new(const char *origin);
+/* An empty placeholder for a primary zone whose file did not load:
+ * served as SERVFAIL (updates and transfers refused); it has no SOA
+ * (zone_soa_timers fails).  One reference. */
+zone *zone_unloaded_new(const char *origin);
 /* Mark a secondary zone expired (SERVFAIL) or fresh again. */
 void zone_secondary_set_expired(zone *z, int expired);
 /* Serve z as SERVFAIL (and refuse updates and transfers) or normally
@@ -706,6 +720,9 @@ int zone_is_expired(const zone *z);
 int zone_soa_timers(const zone *z, uint32_t t[5]);
 /* RFC 1982: 1 if serial a is newer than b. */
 int zone_serial_newer(uint32_t a, uint32_t b);
+/* RFC 1982 3.2: 1 if a and b are exactly 2^31 apart (neither is newer;
+ * the comparison is undefined). */
+int zone_serial_undefined(uint32_t a, uint32_t b);
 /* Accept NOTIFY for the secondary zone origin from this address
  * (af 4 or 6); without a match only TSIG-signed NOTIFYs are accepted.
  * NOTIFY for a zone we are not a secondary of: NOTAUTH (like NSD/Knot);

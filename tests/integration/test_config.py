@@ -184,8 +184,19 @@ def zone_error_cname_and_other():
 
 
 @case
-def zone_error_outside_zone():
-    zone_error(ZONE + "www.example.net. IN A 192.0.2.1\n", [7])
+def zone_warning_outside_zone():
+    """Out-of-zone data is ignored with a warning (BIND, Knot): --test
+    passes and names file:line."""
+    d = tmpdir()
+    zf = write(os.path.join(d, "z.zone"),
+               ZONE + "www.example.net. IN A 192.0.2.1\n")
+    rc, out, err = run_bin(["--no-hosts", "--zone=example.com," + zf,
+                            "--port=5353", "--listen-address=127.0.0.1",
+                            "--test"])
+    out += err
+    eq(rc, 0, "exit code: %r" % out)
+    check("%s:7: ignoring out-of-zone data (www.example.net.)" % zf in out,
+          "warning: %r" % out)
 
 
 @case

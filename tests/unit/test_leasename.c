@@ -144,6 +144,31 @@ static void test_add_del(void)
 	env_free(&e);
 }
 
+/* The forward zone's file did not load (a SERVFAIL placeholder): a lease
+ * takes no name there and nothing is written into it. */
+static void test_unloaded_zone(void)
+{
+	zone_ln_result r;
+	zone_ln_zone f;
+	zone_lnames *t = zone_lnames_new();
+	zone_db *db = zone_db_new(NULL);
+	zone *ph = zone_unloaded_new("lan.test");
+
+	T_CHECK(ph && db && t);
+	if (!ph || !db || !t)
+		return;
+	zone_db_add_zone(db, ph);
+	memcpy(f.lname, zone_origin(ph), wire_name_len(zone_origin(ph)));
+	f.file = NULL;
+	T_EQ(zone_lnames_set_zones(t, &f, NULL, 0), 0);
+	T_CHECK(zone_lnames_add(t, db, "alpha", ip(10), 3600, 1000, &r) < 0);
+	T_EQ(zone_rr_count(ph), 0);
+	T_CHECK(zone_is_expired(ph));
+	zone_lnames_free(t);
+	zone_db_free(db);
+	zone_unref(ph);
+}
+
 static void test_static_wins(void)
 {
 	zone_ln_result r;
@@ -240,6 +265,7 @@ static void test_rev_origin(void)
 int main(void)
 {
 	T_RUN(test_add_del);
+	T_RUN(test_unloaded_zone);
 	T_RUN(test_static_wins);
 	T_RUN(test_restart);
 	T_RUN(test_rev_origin);

@@ -710,6 +710,10 @@ static void serial_arith(void)
 	T_CHECK(!zone_serial_newer(1, 2));
 	T_CHECK(zone_serial_newer(1, 0xffffffffu));
 	T_CHECK(!zone_serial_newer(0x80000001u, 1));
+	T_CHECK(zone_serial_undefined(0x80000001u, 1));
+	T_CHECK(zone_serial_undefined(1, 0x80000001u));
+	T_CHECK(!zone_serial_undefined(0x80000002u, 1));
+	T_CHECK(!zone_serial_undefined(1, 1));
 }
 
 int main(void)

@@ -218,8 +218,6 @@ static void test_errors(void)
 			   "zones/t.zone:3: SOA record not at"));
 	T_CHECK(fails_with(HEAD "@ SOA ns hm 2 2 3 4 5\n",
 			   "zones/t.zone:3: more than one SOA"));
-	T_CHECK(fails_with(HEAD "\n\nwww.example.org. A 192.0.2.1\n",
-			   "zones/t.zone:5: name is outside the zone"));
 	T_CHECK(fails_with(HEAD "x A 192.0.2.1\nx CNAME y\n",
 			   "zones/t.zone:4: CNAME beside other data"));
 	T_CHECK(fails_with(HEAD "x CNAME y\n; c\nx A 192.0.2.1\n",
@@ -247,6 +245,148 @@ static void test_errors(void)
 	T_CHECK(fails_with(HEAD "x TXT a\\\n", "zones/t.zone:3: backslash"));
 	T_CHECK(fails_with(HEAD "x IN OPT \\# 0\n",
 			   "zones/t.zone:3: meta type"));
+}
+
+/* ---- forms BIND and Knot read that ldns alone does not ---- */
+
+#define ROOTKSK_A "AwEAAagAIKlVZrpC6Ia7gEzahOR+9W29euxhJhVVLOyQbSEW0O8gcCjF " \
+	"FVQUTf6v58fLjwBd0YI0EzrAcQqBGCzh/RStIoO8g0NfnfL2MTJRkxoXbfDa"
+#define ROOTKSK_B "UeVPQuYEhg37NZWAJQ9VnMVDxP/VHL496M/QZxkjf5/Efucp2gaDX6RS" \
+	"6CXpoY68LsvPVjR0ZSwzz1apAzvN9dlzEheX7ICJBBtuA6G3LQpzW5hOA2hzC" \
+	"TMjJPJ8LbqF6dsV6DoBQzgul0sGIcGOYl7OyQdXfZ57relSQageu+ipAdTTJ2" \
+	"5AsRTAoub8ONGcLmqrAmRLKB P1dfwhYB4N7knNnulqQxA+Uk1ihz0="
+
+static void test_presentation_forms(void)
+{
+	char err[256];
+	const zone_rrset *rs;
+	zone *z = load(HEAD
+		       "gw IPSECKEY 10 3 2 gateway AQNRU3mG7TVTO2BkR47usntb102u"
+		       "FJtugbo6BSGvgqt4AQ==\n"
+		       "gw2 300 IN IPSECKEY ( 10 3 2 @\n AQNRU3mG7TVTO2BkR47u"
+		       "sntb102uFJtugbo6BSGvgqt4AQ== )\n"
+		       "gw3 IPSECKEY 10 3 2 gw.example.net. AQNRU3mG\n"
+		       "gw4 IPSECKEY 10 1 2 192.0.2.1 AQNRU3mG 7TVTO2BkR47u"
+		       "sntb102uFJtugbo6BSGvgqt4AQ==\n"
+		       "gw5 IPSECKEY 10 0 2 . AQNRU3mG 7TVTO2BkR47u\n"
+		       "k DNSKEY 257 3 8 " ROOTKSK_A " " ROOTKSK_B "\n"
+		       "k DNSKEY ( 256 3 8 " ROOTKSK_A "\n " ROOTKSK_B " )\n"
+		       "  RRSIG A 8 3 300 20250101000000 20240101000000 1 "
+		       "example.com. AwEA Aag AIKlVZrpC\n"
+		       "n NXT a A NXT\n"
+		       "md MD mail\nmf MF mail\nmb MB mail\n"
+		       "a6 A6 \\# 1 00\n"
+		       "a6b A6 0 2001:db8::1\n"
+		       "a6c A6 64 ::1:2:3:4 pfx\n"
+		       "a6d A6 128 pfx.example.net.\n", err, sizeof(err));
+
+	T_CHECK(z != NULL);
+	if (!z) {
+		printf("  err: %s\n", err);
+		return;
+	}
+	/* gateway type 3: the name, completed with the origin */
+	rs = rrset(z, "gw.example.com", 45);
+	T_CHECK(rs && memcmp(rs->data + 2, "\12\3\2\7gateway\7example\3com",
+			     24) == 0);
+	rs = rrset(z, "gw2.example.com", 45);
+	T_CHECK(rs && memcmp(rs->data + 2, "\12\3\2\7example\3com\0", 16)
+		== 0);
+	rs = rrset(z, "gw3.example.com", 45);
+	T_CHECK(rs && memcmp(rs->data + 2, "\12\3\2\2gw\7example\3net\0",
+			     19) == 0);
+	/* base64 split by spaces (ldns reads only IPSECKEY's whole) */
+	rs = rrset(z, "gw4.example.com", 45);
+	T_CHECK(rs && wire_get16(rs->data) == 3 + 4 + 34); /* 48 b64 = 34 */
+	rs = rrset(z, "gw5.example.com", 45);
+	T_CHECK(rs && wire_get16(rs->data) == 3 + 15); /* no gateway */
+	rs = rrset(z, "k.example.com", DNS_T_DNSKEY);
+	T_CHECK(rs && rs->count == 2 && wire_get16(rs->data) == 4 + 260);
+	rs = rrset(z, "k.example.com", DNS_T_RRSIG);
+	T_CHECK(rs && rs->count == 1);
+	rs = rrset(z, "n.example.com", 30);
+	T_CHECK(rs && rs->len == 2 + 15 + 4 &&
+		memcmp(rs->data + 2, "\1a\7example\3com\0\x40\0\0\2", 19)
+		== 0);
+	T_CHECK(rrset(z, "md.example.com", 3) != NULL);
+	T_CHECK(rrset(z, "mf.example.com", 4) != NULL);
+	T_CHECK(rrset(z, "mb.example.com", 7) != NULL);
+	T_CHECK(rrset(z, "a6.example.com", 38) != NULL);
+	rs = rrset(z, "a6b.example.com", 38);
+	T_CHECK(rs && rs->len == 2 + 17 && memcmp(rs->data + 2, "\0\x20\1\x0d"
+		"\xb8\0\0\0\0\0\0\0\0\0\0\0\1", 17) == 0);
+	rs = rrset(z, "a6c.example.com", 38);
+	T_CHECK(rs && rs->len == 2 + 9 + 17 && memcmp(rs->data + 2,
+		"\x40\0\1\0\2\0\3\0\4\3pfx\7example\3com", 26) == 0);
+	rs = rrset(z, "a6d.example.com", 38);
+	T_CHECK(rs && rs->len == 2 + 1 + 17 && rs->data[2] == 128);
+	zone_unref(z);
+	T_CHECK(fails_with(HEAD "n NXT a A NOSUCHTYPE\n",
+			   "zones/t.zone:3: cannot read the NXT"));
+	T_CHECK(fails_with(HEAD "a A6 64 ::1\n",
+			   "zones/t.zone:3: cannot read the A6"));
+	T_CHECK(fails_with(HEAD "a A6 129 ::1\n",
+			   "zones/t.zone:3: cannot read the A6"));
+	T_CHECK(fails_with(HEAD "k DNSKEY 257 3 8 AwEA AagA I\n",
+			   "zones/t.zone:3: Syntax error"));
+}
+
+/* ---- out-of-zone data: ignored with a warning (BIND, Knot) ---- */
+
+static char warned[1024];
+static int nwarned;
+
+static void warn_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	nwarned++;
+	if (strlen(warned) + strlen(msg) + 2 < sizeof(warned)) {
+		strcat(warned, msg);
+		strcat(warned, "\n");
+	}
+}
+
+static int text_read(void *arg, const char *path, char **data, size_t *len)
+{
+	(void)path;
+	*data = strdup(arg);
+	*len = strlen(arg);
+	return *data ? 0 : -ENOMEM;
+}
+
+static void test_out_of_zone_ignored(void)
+{
+	char err[256], text[2048];
+	zone *z;
+
+	warned[0] = '\0';
+	nwarned = 0;
+	snprintf(text, sizeof(text), "%s", HEAD "\n\nwww.example.org. A "
+		 "192.0.2.1\nexample.com. A 192.0.2.2\ncom. NS x.\n");
+	z = zone_load_warn("example.com", "zones/t.zone", text_read, text,
+			   warn_cb, NULL, err, sizeof(err));
+	T_CHECK(z != NULL);
+	T_EQ(nwarned, 2);
+	T_CHECK(strcmp(warned, "zones/t.zone:5: ignoring out-of-zone data "
+		       "(www.example.org.)\nzones/t.zone:7: ignoring "
+		       "out-of-zone data (com.)\n") == 0);
+	T_CHECK(z && rrset(z, "example.com", DNS_T_A) != NULL);
+	T_CHECK(z && node(z, "www.example.org") == NULL);
+	T_EQ(z ? zone_rr_count(z) : 0, 3);
+	zone_unref(z);
+	/* many: the first ZONE_LOAD_MAXWARN, then a count */
+	warned[0] = '\0';
+	nwarned = 0;
+	snprintf(text, sizeof(text), "%s", HEAD);
+	for (int i = 0; i < 15; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "x%d.example.net. A 192.0.2.1\n", i);
+	z = zone_load_warn("example.com", "zones/t.zone", text_read, text,
+			   warn_cb, NULL, err, sizeof(err));
+	T_CHECK(z != NULL);
+	T_EQ(nwarned, ZONE_LOAD_MAXWARN + 1);
+	T_CHECK(strstr(warned, "zones/t.zone: 5 more warnings not shown"));
+	zone_unref(z);
 }
 
 static void test_cname_dnssec_ok(void)
@@ -452,6 +592,8 @@ int main(void)
 	T_RUN(test_flags_and_ents);
 	T_RUN(test_rdata);
 	T_RUN(test_errors);
+	T_RUN(test_presentation_forms);
+	T_RUN(test_out_of_zone_ignored);
 	T_RUN(test_cname_dnssec_ok);
 	T_RUN(test_ttl_defaults);
 	T_RUN(test_include_path);
