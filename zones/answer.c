@@ -48,7 +48,12 @@ typedef struct ans_ctx {
 	const uint8_t *kname;   /* zone apex / cut / wildcard (RRL key) */
 	const uint8_t *xopt;    /* EDNS options for the OPT (cookie, NSID) */
 	uint16_t xopt_len;
-	const uint8_t *target;  /* CNAME target, points into zone data */
+	const uint8_t *target;  /* CNAME target, points into zone data
+				 * or into synth[] */
+	/* CNAME targets synthesised from DNAMEs (RFC 6672 2.2), one per
+	 * link of the chain */
+	uint8_t synth[ANS_MAXCHAIN + 1][WIRE_MAXNAME];
+	int nsynth;
 	const zone_node *nsec[4]; /* NSECs put in authority (no repeats) */
 	int nnsec;
 	/* names a wildcard CNAME was synthesised for: their proofs go in
@@ -178,6 +183,8 @@ typedef struct ans_walk {
 	const zone_node *node;  /* exact match, else the closest encloser */
 	const zone_node *cut;   /* delegation on the way, or NULL */
 	size_t cut_off;         /* offset of the cut's name in the qname */
+	const zone_node *dname; /* DNAME strictly above the qname, or NULL */
+	size_t dname_off;       /* offset of the DNAME owner in the qname */
 	int exact;
 } ans_walk;
 
@@ -201,8 +208,17 @@ static void ans_zone_walk(const zone *z, const uint8_t *lname,
 	}
 	wk->node = z->apex;
 	wk->cut = NULL;
+	wk->dname = NULL;
 	wk->exact = 0;
-	for (k = nl - z->origin_labels - 1; k >= 0; k--) {
+	/* RFC 6672 2.3: a DNAME applies to names strictly below its owner,
+	 * the apex included */
+	k = nl - z->origin_labels;
+	if (k > 0 && (z->apex->flags & ZN_DNAME)) {
+		wk->dname = z->apex;
+		wk->dname_off = k < nl ? offs[k] : off;
+		return;
+	}
+	for (k--; k >= 0; k--) {
 		const zone_node *n = zone_node_find(z, lname + offs[k]);
 		if (!n)
 			return;
@@ -210,6 +226,11 @@ static void ans_zone_walk(const zone *z, const uint8_t *lname,
 		if ((n->flags & ZN_DELEG) && !(k == 0 && qtype == DNS_T_DS)) {
 			wk->cut = n;
 			wk->cut_off = offs[k];
+			return;
+		}
+		if (k > 0 && (n->flags & ZN_DNAME)) {
+			wk->dname = n;
+			wk->dname_off = offs[k];
 			return;
 		}
 	}
@@ -400,6 +421,46 @@ static const zone_node *ans_wildcard(const zone *z, const zone_node *ce)
 	return zone_node_find(z, wild);
 }
 
+/*
+ * RFC 6672 2.3: sname is below the DNAME owner at sname + off.  The DNAME
+ * RRset (with its RRSIGs for DO=1) and a CNAME from sname to sname with
+ * the owner replaced by the DNAME target, TTL the DNAME's, unsigned
+ * (5.3.3).  A target over 255 octets is YXDOMAIN, the DNAME alone (2.2).
+ */
+static ans_step ans_dname(ans_ctx *c, const zone_node *n,
+			  const uint8_t *sname, size_t off)
+{
+	const zone_rrset *rs = zone_node_rrset(n, DNS_T_DNAME);
+	const uint8_t *t;
+	size_t tlen;
+	uint8_t *out;
+
+	if (!rs || rs->len < 3)
+		return STEP_DONE;
+	c->nodata = 0;
+	if (ans_signed(c, &c->an, sname + off, n, rs, rs->ttl) < 0)
+		return STEP_TRUNC;
+	t = rs->data + 2;
+	tlen = wire_name_len(t);
+	if (off + tlen > WIRE_MAXNAME) {
+		c->rcode = DNS_R_YXDOMAIN;
+		return STEP_DONE;
+	}
+	if (c->nsynth >= (int)(sizeof(c->synth) / sizeof(c->synth[0])))
+		return STEP_DONE;
+	out = c->synth[c->nsynth++];
+	memcpy(out, sname, off);
+	memcpy(out + off, t, tlen);
+	if (wire_write_rr(&c->w, sname, DNS_T_CNAME, DNS_C_IN, rs->ttl, out,
+			  (uint16_t)(off + tlen), NULL) < 0)
+		return STEP_TRUNC;
+	c->an++;
+	if (c->q->qtype == DNS_T_CNAME)
+		return STEP_DONE;
+	c->target = out;
+	return STEP_CNAME;
+}
+
 static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 			 const uint8_t *lname)
 {
@@ -411,6 +472,8 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 		return ans_referral(c, z, wk.cut, sname + wk.cut_off);
 	ans_set_aa(c, 1);
 	c->kname = z->origin;
+	if (wk.dname)
+		return ans_dname(c, wk.dname, sname, wk.dname_off);
 	if (wk.exact) {
 		ans_step r = ans_node(c, z, wk.node, sname);
 		/* NODATA: the name's own NSEC, or for an empty non-terminal

@@ -58,6 +58,10 @@ ZONES = [("example.com", "example.com.zone"),
          ("example.net", "example.net.zone")]
 APEXES = {dns.name.from_text(z) for z, _ in ZONES}
 
+# under the DNAME long.example.com, whose target is 205 octets: the
+# synthesised name would be 256 (RFC 6672 2.2: YXDOMAIN)
+LONGQ = "b" * 50 + ".long.example.com"
+
 # (qname, qtype, options).  options: tcp, edns (default True), do, rd
 # (default True), payload, cls, cmp ("full" or "any").
 QUERIES = [
@@ -118,6 +122,19 @@ QUERIES = [
     ("abc.wc.example.com", "A", {}),                   # wildcard CNAME
     ("abc.wc.example.com", "CNAME", {}),
     ("x.abc.wc.example.com", "AAAA", {"tcp": True}),
+    # DNAME (RFC 6672): DNAME + synthesised CNAME, then the chain
+    ("x.dn.example.com", "A", {}),
+    ("X.Dn.example.com", "TXT", {"tcp": True}),
+    ("x.dn.example.com", "CNAME", {}),
+    ("x.dn.example.com", "DNAME", {}),
+    ("nope.dn.example.com", "A", {}),                  # synthesised, NXDOMAIN
+    ("a.b.dn.example.com", "AAAA", {}),
+    ("dn.example.com", "DNAME", {}),                   # the owner itself
+    ("dn.example.com", "A", {}),                       # the owner: NODATA
+    ("host.dnet.example.com", "AAAA", {}),             # into example.net
+    ("www.dout.example.com", "A", {"edns": False}),    # out of every zone
+    ("x.long.example.com", "A", {}),
+    (LONGQ, "A", {}),                                  # > 255: YXDOMAIN
     # empty non-terminals
     ("c.ent.example.com", "A", {}),
     ("b.c.ent.example.com", "TXT", {"edns": False}),
@@ -211,6 +228,13 @@ SIGNED_QUERIES = [
     ("ent.example.com", "A", {}),
     ("c.ent.example.com", "A", {}),
     ("wild.example.com", "A", {}),
+    # DNAME: signed DNAME, unsigned synthesised CNAME (RFC 6672 5.3.3)
+    ("x.dn.example.com", "A", {}),
+    ("nope.dn.example.com", "A", {}),
+    ("host.dnet.example.com", "AAAA", {}),
+    ("dn.example.com", "DNAME", {}),
+    ("dn.example.com", "A", {}),
+    (LONGQ, "A", {}),
 ]
 
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
@@ -568,6 +592,7 @@ VALIDATE = [
     ("ent.example.com", "A", "NOERROR"),               # ENT NODATA
     ("host.kid.example.com", "A", "NOERROR"),          # signed child
     ("nope.kid.example.com", "A", "NXDOMAIN"),
+    ("x.dn.example.com", "A", "NOERROR"),              # DNAME, signed
 ]
 
 

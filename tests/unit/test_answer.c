@@ -94,6 +94,42 @@ static void add_glue_zone(zone_db *db)
 	zone_unref(z);
 }
 
+/* DNAME (RFC 6672): one at the apex of moved.test, a loop, one whose
+ * target is below its owner, and one (signed) into example.com. */
+static void add_dname_zones(zone_db *db)
+{
+	static const char moved[] =
+		"$ORIGIN moved.test.\n$TTL 60\n@ SOA ns.d.test. h 1 2 3 4 5\n"
+		"@ NS ns.d.test.\n@ 120 DNAME d.test.\n";
+	static const char d[] =
+		"$ORIGIN d.test.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"ns A 192.0.2.1\nwww A 192.0.2.2\n"
+		"l1 DNAME l2.d.test.\nl2 DNAME l1.d.test.\n"
+		"self DNAME x.self.d.test.\n"
+		"com 300 DNAME example.com.\n"
+		"com RRSIG DNAME 13 3 300 20300101000000 20200101000000 1 "
+		"d.test. AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUm\n";
+	char err[256];
+	zone *z = zone_load_text("moved.test.", "m.zone", moved,
+				 sizeof(moved) - 1, NULL, NULL, err,
+				 sizeof(err));
+
+	if (!z) {
+		printf("  load moved: %s\n", err);
+		return;
+	}
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+	z = zone_load_text("d.test.", "d.zone", d, sizeof(d) - 1, NULL, NULL,
+			   err, sizeof(err));
+	if (!z) {
+		printf("  load d: %s\n", err);
+		return;
+	}
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+}
+
 /* A zone with (fake) signatures: www's A RRset TTL 600 with an RRSIG
  * whose Original TTL is 300, an RRSIG TXT beside it; "fat" and "mail"
  * carry eight RRSIGs over A, too many for 512 bytes. */
@@ -169,6 +205,7 @@ static zone_db *make_db(void)
 	zone_unref(c);
 	add_glue_zone(db);
 	add_sig_zone(db);
+	add_dname_zones(db);
 	l = zone_local_new();
 	zone_local_add_rr(l, "host.lan. 0 IN A 192.168.1.10", err, 256);
 	zone_local_add_rr(l, "alias.lan. 0 IN CNAME host.lan.", err, 256);
@@ -820,6 +857,93 @@ static uint32_t sig_ttl(const ldns_rr_list *l, uint16_t covered)
 	return 0xffffffff;
 }
 
+static uint32_t rr_ttl(const ldns_rr_list *l, const char *owner,
+		       uint16_t type)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (rr_is(ldns_rr_list_rr(l, i), owner, type))
+			return ldns_rr_ttl(ldns_rr_list_rr(l, i));
+	return 0xffffffff;
+}
+
+/* Issue 13 / RFC 6672: below a DNAME the DNAME, a synthesised CNAME with
+ * the DNAME's TTL, then the chain; the owner itself is answered as
+ * usual; loops are bounded; DO=1 signs the DNAME, not the CNAME. */
+static void test_dname(void)
+{
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	ldns_pkt *p = ask("www.moved.test", DNS_T_A);
+
+	/* at the apex, into another zone */
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 3);
+		T_EQ(count(AN(p), "moved.test.", DNS_T_DNAME), 1);
+		T_EQ(count(AN(p), "www.moved.test.", DNS_T_CNAME), 1);
+		T_EQ(rr_ttl(AN(p), "www.moved.test.", DNS_T_CNAME), 120);
+		T_EQ(count(AN(p), "www.d.test.", DNS_T_A), 1);
+	}
+	ldns_pkt_free(p);
+	/* the synthesised target does not exist: NXDOMAIN (RFC 6604) */
+	p = ask("a.b.moved.test", DNS_T_A);
+	check_hdr(p, 3, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 2);
+		T_EQ(count(NS(p), "d.test.", DNS_T_SOA), 1);
+	}
+	ldns_pkt_free(p);
+	/* the owner is not below itself */
+	p = ask("moved.test", DNS_T_SOA);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	p = ask("com.d.test", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	p = ask("com.d.test", DNS_T_DNAME);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "com.d.test.", DNS_T_DNAME), 1);
+	ldns_pkt_free(p);
+	/* qtype CNAME: the DNAME and the CNAME, no chase */
+	p = ask("www.com.d.test", DNS_T_CNAME);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(ldns_pkt_ancount(p), 2);
+	ldns_pkt_free(p);
+	/* loops: l1 -> l2 -> l1 stops at the query name again */
+	p = ask("a.l1.d.test", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 4);
+		T_EQ(count(AN(p), "a.l2.d.test.", DNS_T_CNAME), 1);
+	}
+	ldns_pkt_free(p);
+	/* a target below the owner grows each link: bounded */
+	p = ask("a.self.d.test", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_CHECK(ldns_pkt_ancount(p) > 2);
+		T_CHECK(ldns_pkt_ancount(p) <= 18);
+	}
+	ldns_pkt_free(p);
+	/* DO=1: the DNAME's RRSIG, the synthesised CNAME unsigned */
+	p = askq("www.com.d.test", DNS_T_A, &d1);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(count(AN(p), "com.d.test.", DNS_T_DNAME), 1);
+		T_EQ(count(AN(p), "com.d.test.", DNS_T_RRSIG), 1);
+		T_EQ(count(AN(p), "www.com.d.test.", DNS_T_CNAME), 1);
+		T_EQ(rr_ttl(AN(p), "www.com.d.test.", DNS_T_CNAME), 300);
+		T_EQ(count(AN(p), "www.com.d.test.", DNS_T_RRSIG), 0);
+		T_EQ(count(AN(p), "www.example.com.", DNS_T_A), 1);
+	}
+	ldns_pkt_free(p);
+}
+
 /* Issue 13 / RFC 4035 3.1.1: DO=1 answers carry the RRSIGs covering each
  * answer and authority RRset (only those of its type), each with its
  * RRset's TTL capped by the Original TTL; DO=0 none. */
@@ -1129,6 +1253,7 @@ int main(void)
 	T_RUN(test_cname_out);
 	T_RUN(test_wildcard);
 	T_RUN(test_wildcard_cname);
+	T_RUN(test_dname);
 	T_RUN(test_wildcard_ent);
 	T_RUN(test_referral);
 	T_RUN(test_ds_at_cut);
