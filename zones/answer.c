@@ -426,6 +426,8 @@ static const zone_node *ans_wildcard(const zone *z, const zone_node *ce)
  * RRset (with its RRSIGs for DO=1) and a CNAME from sname to sname with
  * the owner replaced by the DNAME target, TTL the DNAME's, unsigned
  * (5.3.3).  A target over 255 octets is YXDOMAIN, the DNAME alone (2.2).
+ * A DNAME whose target is below its own owner would apply again at every
+ * link: like NSD the chain stops after its CNAME.
  */
 static ans_step ans_dname(ans_ctx *c, const zone_node *n,
 			  const uint8_t *sname, size_t off)
@@ -455,7 +457,7 @@ static ans_step ans_dname(ans_ctx *c, const zone_node *n,
 			  (uint16_t)(off + tlen), NULL) < 0)
 		return STEP_TRUNC;
 	c->an++;
-	if (c->q->qtype == DNS_T_CNAME)
+	if (c->q->qtype == DNS_T_CNAME || wire_name_is_sub(t, n->lname))
 		return STEP_DONE;
 	c->target = out;
 	return STEP_CNAME;

@@ -135,6 +135,8 @@ QUERIES = [
     ("www.dout.example.com", "A", {"edns": False}),    # out of every zone
     ("x.long.example.com", "A", {}),
     (LONGQ, "A", {}),                                  # > 255: YXDOMAIN
+    ("a.l1.example.com", "A", {}),                     # DNAME loop
+    ("a.self.example.com", "A", {}),                   # target below owner
     # empty non-terminals
     ("c.ent.example.com", "A", {}),
     ("b.c.ent.example.com", "TXT", {"edns": False}),
