@@ -7,6 +7,7 @@
  * local-data store (exact names), then the deepest of the zone apexes and
  * --address domains that is a suffix of the name.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "zones/db_int.h"
@@ -50,21 +51,23 @@ typedef struct ans_ctx {
 	uint16_t xopt_len;
 	const uint8_t *target;  /* CNAME target, points into zone data
 				 * or into synth[] */
-	/* CNAME targets synthesised from DNAMEs (RFC 6672 2.2), one per
-	 * link of the chain */
-	uint8_t synth[ANS_MAXCHAIN + 1][WIRE_MAXNAME];
-	int nsynth;
+	int nsynth;             /* synth[] used */
 	const zone_node *nsec[4]; /* NSECs put in authority (no repeats) */
 	int nnsec;
 	/* names a wildcard CNAME was synthesised for: their proofs go in
 	 * authority once the chain's answer section is complete */
 	const zone *wpz[2];
-	uint8_t wpname[2][WIRE_MAXNAME];
-	int nwp;
+	int nwp;                /* wpname[] used */
 	uint8_t cleared;        /* ans_truncate emptied the message */
 	const uint8_t *addl[ANS_MAXADDL];
 	const zone *addl_z[ANS_MAXADDL]; /* zone the target is looked up in */
 	int naddl;
+	/* From here on not cleared per query (written before read; the
+	 * counters above say how much is used): */
+	/* CNAME targets synthesised from DNAMEs (RFC 6672 2.2), one per
+	 * link of the chain */
+	uint8_t synth[ANS_MAXCHAIN + 1][WIRE_MAXNAME];
+	uint8_t wpname[2][WIRE_MAXNAME];
 } ans_ctx;
 
 /* ------------------------------------------------------------------ */
@@ -925,7 +928,7 @@ zone_result zone_answer_parsed(const zone_db *db, const wire_query *wq,
 		st = &dummy;
 	}
 	st->queries++;
-	memset(&c, 0, sizeof(c));
+	memset(&c, 0, offsetof(ans_ctx, synth));  /* not the name buffers */
 	c.db = db;
 	c.q = wq;
 	c.st = st;
