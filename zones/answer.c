@@ -91,43 +91,43 @@ static int ans_rrset(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
 }
 
 /*
- * RFC 4035 3.1.1: the RRSIGs at node n that cover type, for DO=1 only.
- * The store keeps all RRSIGs of an owner as one RRset with one (the
- * lowest) TTL, so each is served with the TTL of the RRset it covers,
- * capped by its Original TTL field (RFC 4034 3: a signer gives an RRSIG
- * its RRset's TTL).  A linked-list walk at the node: no zone scan.
+ * RFC 4035 3.1.1: the RRSIGs at node n that cover type, for DO=1 only,
+ * with their own TTL (kept per covered type; RFC 4034 3 has it equal the
+ * covered RRset's; NSD serves it as stored, without an Original TTL
+ * cap).  cap lowers it where the covered RRset goes out with a lower TTL
+ * than stored: the SOA of a negative answer (RFC 2308 3), as NSD does.
  */
 static int ans_sigs(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
-		    const zone_node *n, uint16_t type, uint32_t ttl)
+		    const zone_node *n, uint16_t type, uint32_t cap)
 {
 	const zone_rrset *rs;
-	const uint8_t *p, *end;
 
-	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, DNS_T_RRSIG)))
+	if (!c->dnssec || !n || !(rs = zone_node_rrsig(n, type)))
 		return 0;
-	for (p = rs->data, end = rs->data + rs->len; p < end;
-	     p += 2 + (size_t)wire_get16(p)) {
-		uint16_t l = wire_get16(p);
-		uint32_t orig;
-
-		if (l < 18 || wire_get16(p + 2) != type)
-			continue;
-		orig = wire_get32(p + 2 + 4);
-		if (wire_write_rr(&c->w, owner, DNS_T_RRSIG, DNS_C_IN,
-				  orig < ttl ? orig : ttl, p + 2, l, NULL) < 0)
-			return -1;
-		(*cnt)++;
-	}
-	return 0;
+	return ans_rrset(c, cnt, owner, rs, rs->ttl < cap ? rs->ttl : cap);
 }
 
-/* An RRset of node n and (DO=1) its RRSIGs, all of which must fit. */
+/* An RRset of node n with this TTL and (DO=1) its RRSIGs, all of which
+ * must fit. */
 static int ans_signed(ans_ctx *c, uint16_t *cnt, const uint8_t *owner,
 		      const zone_node *n, const zone_rrset *rs, uint32_t ttl)
 {
 	if (ans_rrset(c, cnt, owner, rs, ttl) < 0)
 		return -1;
-	return ans_sigs(c, cnt, owner, n, rs->type, ttl);
+	return ans_sigs(c, cnt, owner, n, rs->type,
+			ttl < rs->ttl ? ttl : UINT32_MAX);
+}
+
+/* A question for type RRSIG: every RRSIG RRset of n (one per covered
+ * type), each with its own TTL, DO=0 too (as NSD answers); none are
+ * signatures over RRSIGs. */
+static int ans_all_sigs(ans_ctx *c, const uint8_t *owner, const zone_node *n)
+{
+	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next)
+		if (rs->type == DNS_T_RRSIG &&
+		    ans_rrset(c, &c->an, owner, rs, rs->ttl) < 0)
+			return -1;
+	return 0;
 }
 
 /* An RRset that must not appear partly: on failure the writer is
@@ -305,6 +305,8 @@ static ans_step ans_node(ans_ctx *c, const zone *z, const zone_node *n,
 		return ans_soa(c, z);
 	}
 	c->nodata = 0;
+	if (qt == DNS_T_RRSIG)
+		return ans_all_sigs(c, owner, n) < 0 ? STEP_TRUNC : STEP_DONE;
 	if (ans_signed(c, &c->an, owner, n, rs, rs->ttl) < 0)
 		return STEP_TRUNC;
 	ans_note_addl(c, z, rs);
@@ -666,7 +668,7 @@ static void ans_addl_rrset(ans_ctx *c, const uint8_t *t, const zone_node *n,
 	len = c->w.len;
 	ncomp = c->w.ncomp;
 	ar = c->ar;
-	if (ans_sigs(c, &c->ar, t, n, type, rs->ttl) < 0) {
+	if (ans_sigs(c, &c->ar, t, n, type, UINT32_MAX) < 0) {
 		c->w.len = len;
 		c->w.ncomp = ncomp;
 		c->ar = ar;

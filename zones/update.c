@@ -207,32 +207,47 @@ static int upd_pre_has(const upd_ctx *c, const upd_rr *k, const uint8_t *rd,
 	return 0;
 }
 
-/* RFC 2136 3.2.3: the RRset must equal the prerequisite RRs (no TTL). */
+/* 1 if the node holds this RR (an RRSIG: in its covered type's RRset). */
+static int upd_node_has(const zone_node *n, const upd_rr *o)
+{
+	const zone_rrset *rs = zone_node_rrset_rd(n, o->type, o->rd,
+						  o->rdlen);
+	const uint8_t *p;
+
+	for (p = rs ? rs->data : NULL; p && p < rs->data + rs->len;
+	     p += 2 + wire_get16(p))
+		if (wire_rdata_equal(rs->type, p + 2, wire_get16(p), o->rd,
+				     o->rdlen))
+			return 1;
+	return 0;
+}
+
+/* RFC 2136 3.2.3: the RRset must equal the prerequisite RRs (no TTL);
+ * for type RRSIG that "RRset" is every RRSIG of the name. */
 static int upd_pre_value(const upd_ctx *c, const upd_rr *r)
 {
 	zone_node *n = upd_node(c, r);
-	const zone_rrset *rs = n ? zone_node_rrset(n, r->type) : NULL;
+	const zone_rrset *rs;
 	const uint8_t *p;
 
-	if (!rs)
+	if (!n || !zone_node_rrset(n, r->type))
 		return DNS_R_NXRRSET;
 	for (size_t i = 0; i < c->npre; i++) {
 		const upd_rr *o = &c->rr[i];
 		if (o->rclass != DNS_C_IN || o->type != r->type ||
 		    !wire_name_equal(o->lowner, r->lowner))
 			continue;
-		int found = 0;
-		for (p = rs->data; p < rs->data + rs->len && !found;
-		     p += 2 + wire_get16(p))
-			found = wire_rdata_equal(rs->type, p + 2,
-						 wire_get16(p), o->rd,
-						 o->rdlen);
-		if (!found)
+		if (!upd_node_has(n, o))
 			return DNS_R_NXRRSET;
 	}
-	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p))
-		if (!upd_pre_has(c, r, p + 2, wire_get16(p)))
-			return DNS_R_NXRRSET;
+	for (rs = n->rrsets; rs; rs = rs->next) {
+		if (rs->type != r->type)
+			continue;
+		for (p = rs->data; p < rs->data + rs->len;
+		     p += 2 + wire_get16(p))
+			if (!upd_pre_has(c, r, p + 2, wire_get16(p)))
+				return DNS_R_NXRRSET;
+	}
 	return DNS_R_NOERROR;
 }
 
@@ -391,7 +406,7 @@ static void upd_undo_one(upd_ctx *c, const upd_op *op)
 	if (!n)
 		return;
 	if (op->ttl_only) {
-		if ((rs = zone_node_rrset(n, op->type)))
+		if ((rs = zone_node_rrset_rd(n, op->type, op->rd, op->rdlen)))
 			rs->ttl = op->old_ttl;
 	} else if (op->add) {
 		/* a deletion prunes (and may free) n itself */
@@ -400,7 +415,7 @@ static void upd_undo_one(upd_ctx *c, const upd_op *op)
 		return;
 	} else {
 		zone_node_add_rr(c->z, n, op->type, op->ttl, op->rd, op->rdlen);
-		if ((rs = zone_node_rrset(n, op->type)))
+		if ((rs = zone_node_rrset_rd(n, op->type, op->rd, op->rdlen)))
 			rs->ttl = op->ttl;
 	}
 	zone_node_prune(c->z, n);
@@ -416,18 +431,22 @@ static void upd_undo(upd_ctx *c)
 
 /* ---- application (3.4.2) ---- */
 
-/* Delete every RR of an RRset, logging each first.  0 or -ENOMEM. */
+/* Delete every RR of an RRset (RRSIG: of every covered type), logging
+ * each first with its RRset's TTL.  0 or -ENOMEM. */
 static int upd_del_rrset(upd_ctx *c, zone_node *n, uint16_t type)
 {
-	zone_rrset *rs = zone_node_rrset(n, type);
+	const zone_rrset *rs;
 	const uint8_t *p;
 
-	if (!rs)
-		return 0;
-	for (p = rs->data; p < rs->data + rs->len; p += 2 + wire_get16(p))
-		if (!upd_log(c, 0, n->name, type, rs->ttl, p + 2,
-			     wire_get16(p)))
-			return -ENOMEM;
+	for (rs = n->rrsets; rs; rs = rs->next) {
+		if (rs->type != type)
+			continue;
+		for (p = rs->data; p < rs->data + rs->len;
+		     p += 2 + wire_get16(p))
+			if (!upd_log(c, 0, n->name, type, rs->ttl, p + 2,
+				     wire_get16(p)))
+				return -ENOMEM;
+	}
 	zone_node_del_rrset(c->z, n, type);
 	return 0;
 }
@@ -448,8 +467,9 @@ static int upd_set_ttl(upd_ctx *c, zone_node *n, zone_rrset *rs,
 			return -ENOMEM;
 		d->mut = a->mut = 0;
 	}
-	if (!(op = upd_log(c, 1, n->name, rs->type, ttl,
-			   (const uint8_t *)"", 0)))
+	/* the first RR stands for the RRset (its RRSIG covered type) */
+	if (!(op = upd_log(c, 1, n->name, rs->type, ttl, rs->data + 2,
+			   wire_get16(rs->data))))
 		return -ENOMEM;
 	op->ttl_only = 1;
 	op->old_ttl = rs->ttl;
@@ -519,7 +539,7 @@ static int upd_drop_others(upd_ctx *c, zone_node *n, const upd_rr *r,
 
 static int upd_add_rr(upd_ctx *c, zone_node *n, const upd_rr *r)
 {
-	zone_rrset *rs = zone_node_rrset(n, r->type);
+	zone_rrset *rs = zone_node_rrset_rd(n, r->type, r->rd, r->rdlen);
 	int replace = r->type == DNS_T_CNAME || r->type == DNS_T_SOA;
 	uint32_t old_ttl = rs ? rs->ttl : r->ttl;
 	upd_op *op;
@@ -536,7 +556,7 @@ static int upd_add_rr(upd_ctx *c, zone_node *n, const upd_rr *r)
 		free(c->ops[c->nops].owner);
 		return -ENOMEM;
 	}
-	rs = zone_node_rrset(n, r->type);
+	rs = zone_node_rrset_rd(n, r->type, r->rd, r->rdlen);
 	if (replace && rs->ttl != r->ttl) {
 		if (!(op = upd_log(c, 1, n->name, r->type, r->ttl,
 				   (const uint8_t *)"", 0)))
@@ -599,7 +619,8 @@ static int upd_apply_delete_any(upd_ctx *c, const upd_rr *r)
 static int upd_apply_delete_rr(upd_ctx *c, const upd_rr *r)
 {
 	zone_node *n = upd_node(c, r);
-	zone_rrset *rs = n ? zone_node_rrset(n, r->type) : NULL;
+	zone_rrset *rs = n ? zone_node_rrset_rd(n, r->type, r->rd, r->rdlen)
+			   : NULL;
 	const uint8_t *p;
 	upd_op *op;
 

@@ -67,6 +67,28 @@ zone_rrset *zone_node_rrset(const zone_node *n, uint16_t type)
 	return rs;
 }
 
+zone_rrset *zone_node_rrsig(const zone_node *n, uint16_t covered)
+{
+	zone_rrset *rs = n->rrsets;
+	while (rs && (rs->type != DNS_T_RRSIG || rs->covered != covered))
+		rs = rs->next;
+	return rs;
+}
+
+uint16_t zone_rr_covered(uint16_t type, const uint8_t *rdata,
+			 uint16_t rdlen)
+{
+	return type == DNS_T_RRSIG && rdlen >= 2 ? wire_get16(rdata) : 0;
+}
+
+zone_rrset *zone_node_rrset_rd(const zone_node *n, uint16_t type,
+			       const uint8_t *rdata, uint16_t rdlen)
+{
+	if (type == DNS_T_RRSIG)
+		return zone_node_rrsig(n, zone_rr_covered(type, rdata, rdlen));
+	return zone_node_rrset(n, type);
+}
+
 const zone_rrset *zone_find_rrset(const zone *z, const uint8_t *lname,
 				  uint16_t type)
 {
@@ -81,6 +103,10 @@ int zone_name_types(const zone *z, const uint8_t *lname, uint16_t *types,
 	int cnt = 0;
 
 	for (const zone_rrset *rs = n ? n->rrsets : NULL; rs; rs = rs->next) {
+		/* RRSIG once, however many types it covers */
+		if (rs->type == DNS_T_RRSIG && zone_node_rrset(n, DNS_T_RRSIG)
+		    != rs)
+			continue;
 		if (cnt < max)
 			types[cnt] = rs->type;
 		cnt++;
@@ -254,6 +280,7 @@ static zone_rrset *zone_rrset_new(uint16_t type, uint32_t ttl,
 		return NULL;
 	rs->next = NULL;
 	rs->type = type;
+	rs->covered = zone_rr_covered(type, rdata, rdlen);
 	rs->count = 1;
 	rs->ttl = ttl;
 	rs->len = 2u + rdlen;
@@ -276,7 +303,7 @@ static void zone_node_set_flags(zone *z, zone_node *n, uint16_t type)
 int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 		     const uint8_t *rdata, uint16_t rdlen)
 {
-	zone_rrset *rs = zone_node_rrset(n, type);
+	zone_rrset *rs = zone_node_rrset_rd(n, type, rdata, rdlen);
 	int r;
 
 	if (!rs) {
@@ -419,7 +446,7 @@ static void zone_node_unlink_rrset(zone *z, zone_node *n, zone_rrset *rs)
 int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
 		     const uint8_t *rdata, uint16_t rdlen)
 {
-	zone_rrset *rs = zone_node_rrset(n, type);
+	zone_rrset *rs = zone_node_rrset_rd(n, type, rdata, rdlen);
 	long off = rs ? zone_rrset_find(rs, rdata, rdlen) : -1;
 	uint32_t rrlen = 2u + rdlen;
 
@@ -439,15 +466,18 @@ int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
 
 int zone_node_del_rrset(zone *z, zone_node *n, uint16_t type)
 {
-	zone_rrset *rs = zone_node_rrset(n, type);
-	int count;
+	zone_rrset *rs;
+	int count = 0;
 
-	if (!rs)
-		return 0;
-	count = rs->count;
-	z->nrr -= (size_t)count;
-	zone_node_unlink_rrset(z, n, rs);
-	zone_node_prune(z, n);
+	/* RRSIG: every covered type's RRset (RFC 2136 2.5.2 deletes the
+	 * RRset of a type, and all RRSIGs of a name are of one type) */
+	while ((rs = zone_node_rrset(n, type)) != NULL) {
+		count += rs->count;
+		z->nrr -= rs->count;
+		zone_node_unlink_rrset(z, n, rs);
+	}
+	if (count)
+		zone_node_prune(z, n);
 	return count;
 }
 

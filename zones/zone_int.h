@@ -68,14 +68,27 @@ struct zone {
 uint32_t zone_name_hash(const uint8_t *lname, size_t len);
 /* Exact-match node lookup; lname must be lowercased. NULL if absent. */
 zone_node *zone_node_find(const zone *z, const uint8_t *lname);
-/* RRset of a type at a node, or NULL. */
+/* RRset of a type at a node, or NULL.  For DNS_T_RRSIG: the first of
+ * the node's RRSIG RRsets (one per covered type); to visit them all,
+ * walk n->rrsets and take every rs->type == DNS_T_RRSIG. */
 zone_rrset *zone_node_rrset(const zone_node *n, uint16_t type);
+/* The RRSIGs at n covering type, or NULL. */
+zone_rrset *zone_node_rrsig(const zone_node *n, uint16_t covered);
+/* The RRset an RR of this type and rdata belongs to (an RRSIG: the one of
+ * the type it covers, read from the first two rdata octets), or NULL. */
+zone_rrset *zone_node_rrset_rd(const zone_node *n, uint16_t type,
+			       const uint8_t *rdata, uint16_t rdlen);
+/* The covered type an RR of this type files under: an RRSIG's type
+ * covered (0 when rdata is too short), 0 for every other type. */
+uint16_t zone_rr_covered(uint16_t type, const uint8_t *rdata,
+			 uint16_t rdlen);
 /* Create (or find) the node for name and all missing ancestors up to the
  * origin, maintaining ZN_HASCHILD / ZN_WILDCHILD.  name may be mixed case. */
 zone_node *zone_node_get(zone *z, const uint8_t *name);
 /* Add one RR (uncompressed rdata) to the node; merges duplicates (equal in
  * canonical form, wire_rdata_equal: the first spelling stays), keeps the
- * lowest TTL for the RRset.  Returns 0 or -ENOMEM / -EINVAL. */
+ * lowest TTL for the RRset (an RRSIG: for the RRSIGs of its covered
+ * type).  Returns 0 or -ENOMEM / -EINVAL. */
 int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 		     const uint8_t *rdata, uint16_t rdlen);
 /* Allocate an empty zone for origin (wire). */
@@ -98,7 +111,8 @@ void zone_nsec_index_drop(zone *z);
  * RRsets nor children (ancestors too, never the apex). */
 int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
 		     const uint8_t *rdata, uint16_t rdlen);
-/* Delete a whole RRset; returns the number of RRs deleted. Prunes. */
+/* Delete a whole RRset (DNS_T_RRSIG: every RRSIG RRset of the node);
+ * returns the number of RRs deleted. Prunes. */
 int zone_node_del_rrset(zone *z, zone_node *n, uint16_t type);
 /* Remove n (and empty ancestors below the apex) if it has no RRsets and
  * no children.  n must not be used afterwards if it was removed. */

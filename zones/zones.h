@@ -233,13 +233,18 @@ int wire_rr_next(wire_rr_iter *it, wire_rr *rr);
 /* 2. Zone store                                                         */
 /* ===================================================================== */
 
-/* One RRset: all RRs of one owner/type; rdata kept as uncompressed wire. */
+/* One RRset: all RRs of one owner/type; rdata kept as uncompressed wire.
+ * RRSIGs are kept as one RRset per covered type (RFC 4034 3: an RRSIG
+ * has its covered RRset's TTL, so the RRSIGs of one owner may have
+ * several): type is DNS_T_RRSIG, covered the type they cover, and a
+ * node may hold several RRSIG RRsets.  covered is 0 for other types. */
 typedef struct zone_rrset {
 	struct zone_rrset *next;  /* next RRset of the same node */
 	uint16_t type;
 	uint16_t count;           /* number of RRs */
 	uint32_t ttl;             /* RFC 2181 5.2: one TTL per RRset (min) */
 	uint32_t len;             /* bytes in data */
+	uint16_t covered;         /* RRSIG: type covered (fills padding) */
 	uint8_t *data;            /* count x { rdlen(2, network order), rdata } */
 } zone_rrset;
 

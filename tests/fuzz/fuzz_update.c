@@ -43,6 +43,22 @@ static int fz_count_child(void *arg, zone_node *n)
 	return 0;
 }
 
+/* Every RR of an RRset files under it (RRSIGs: one RRset per covered
+ * type, each RR covering that type) and no other RRset has its key. */
+static int rrset_keyed(const zone_node *n, const zone_rrset *rs)
+{
+	for (const uint8_t *p = rs->data; p < rs->data + rs->len;
+	     p += 2 + wire_get16(p))
+		if (zone_rr_covered(rs->type, p + 2, wire_get16(p)) !=
+		    rs->covered)
+			return 0;
+	for (const zone_rrset *o = n->rrsets; o; o = o->next)
+		if (o != rs && o->type == rs->type &&
+		    o->covered == rs->covered)
+			return 0;
+	return 1;
+}
+
 static int fz_node(void *arg, zone_node *n)
 {
 	fz_inv *c = arg;
@@ -52,7 +68,7 @@ static int fz_node(void *arg, zone_node *n)
 
 	c->nodes++;
 	for (rs = n->rrsets; rs; rs = rs->next) {
-		if (rs->count == 0)
+		if (rs->count == 0 || !rrset_keyed(n, rs))
 			abort();
 		c->rrs += rs->count;
 	}

@@ -175,8 +175,8 @@ QUERIES = [
     ("www.example.com", "ANY", {"cmp": "any", "tcp": True}),
 ]
 
-# DO=1 questions for the signed pass (issue 13); each is asked over UDP
-# and over TCP.
+# DO=1 questions for the signed pass (issue 13; a few DO=0); each is
+# asked over UDP and over TCP.
 SIGNED_QUERIES = [
     ("example.com", "SOA", {}),
     ("example.com", "NS", {}),
@@ -237,6 +237,15 @@ SIGNED_QUERIES = [
     ("dn.example.com", "DNAME", {}),
     ("dn.example.com", "A", {}),
     (LONGQ, "A", {}),
+    # RRSIGs per covered type, each with its own TTL (issue 13): the apex
+    # has SOA 3600, CAA 0 and NSEC 300; ns2 has A 1800 and NSEC 300
+    ("example.com", "RRSIG", {}),
+    ("example.com", "RRSIG", {"do": False}),
+    ("ns2.example.com", "RRSIG", {}),
+    ("www.example.com", "RRSIG", {"do": False}),
+    ("example.com", "CAA", {}),
+    ("ns2.example.com", "A", {}),
+    ("nope.kid.example.com", "RRSIG", {}),             # NXDOMAIN
 ]
 
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
@@ -436,6 +445,9 @@ def sign_zones(tmp):
                     open(os.path.join(out, "kid.ds")) as ds:
                 f.write(ds.read().strip() + "\n")
                 f.write("insec NS ns1.sub.example.com.\n")
+                # an apex RRset whose RRSIG has TTL 0 beside the SOA's
+                # 3600 (issue 13: RRSIG TTLs collapsed per owner)
+                f.write("@ 0 CAA 0 issue \"ca.example.net\"\n")
         keys = []
         for ksk in (True, False):
             args = ["ldns-keygen", "-a", "ECDSAP256SHA256"]
@@ -664,11 +676,12 @@ def validate_pass(tmp, data, zones):
 
 
 def signed_queries():
-    """SIGNED_QUERIES with DO=1, each over UDP and over TCP."""
+    """SIGNED_QUERIES with DO=1 (unless they say do=False), each over UDP
+    and over TCP."""
     out = []
     for qname, qtype, opts in SIGNED_QUERIES:
         for tcp in (False, True):
-            o = dict(opts, do=True)
+            o = dict({"do": True}, **opts)
             if tcp:
                 o["tcp"] = True
             out.append((qname, qtype, o))

@@ -11,8 +11,8 @@ import dns.rdatatype
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dvtest import (Server, case, check, eq, rdatas, run,  # noqa: E402
-                    tmpdir)
+from dvtest import (Server, case, check, eq, kdig, rdatas,  # noqa: E402
+                    run, tmpdir)
 
 ZONE = ("$TTL 300\n$ORIGIN example.com.\n"
         "@ IN SOA ns1 hostmaster 10 7200 3600 1209600 300\n"
@@ -187,6 +187,145 @@ def rdata_names_compare_case_insensitively():
     eq(serial(s), 12, "serial after the delete")
     eq(ixfr_texts(s, 11), ["- mx.example.com. MX 10 some.domain."],
        "IXFR deletes the stored spelling")
+
+
+SIGB = ("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss"
+        "LS4vMDEyMzQ1Njc4OTo7PD0+Pw==")
+
+
+def sig(covered, ttl, tag, owner="@", labels=2):
+    return ("%s %d IN RRSIG %s 13 %d %d 20300101000000 20200101000000 %d "
+            "example.com. %s" % (owner, ttl, covered, labels, ttl, tag, SIGB))
+
+
+def sig_ttls(sections):
+    """{(owner, covered type): TTL} of the RRSIG RRsets in dnspython
+    sections (dnspython keeps one RRset per covered type)."""
+    out = {}
+    for sec in sections:
+        for rrset in sec:
+            if rrset.rdtype == dns.rdatatype.RRSIG:
+                out[(rrset.name.to_text(),
+                     dns.rdatatype.to_text(rrset.covers))] = rrset.ttl
+    return out
+
+
+def axfr_sig_ttls(s):
+    return sig_ttls(m.answer for m in dns.query.xfr(
+        "127.0.0.1", "example.com.", port=s.port, timeout=5,
+        relativize=False))
+
+
+def kdig_sig_ttls(out):
+    """{(owner, covered type): [TTLs]} from kdig's presentation output."""
+    res = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 4 and f[2] == "IN" and f[3] == "RRSIG":
+            res.setdefault((f[0], f[4]), []).append(int(f[1]))
+    return res
+
+
+@case
+def rrsig_ttls_per_covered_type():
+    """Issue 13: RRSIGs are kept per covered type with their own TTL (the
+    apex RRSIG SOA 3600 beside RRSIG NSEC3PARAM 0 was served, transferred
+    and journalled with TTL 0); an update adding an RRSIG changes only the
+    RRSIGs of its covered type, and IXFR carries just that RR."""
+    zone = ("$ORIGIN example.com.\n"
+            "@ 3600 IN SOA ns1 hostmaster 10 7200 3600 1209600 300\n"
+            "@ 3600 IN NS ns1\n"
+            "@ 0 IN NSEC3PARAM 1 0 0 -\n"
+            "ns1 600 IN A 192.0.2.1\n" +
+            sig("SOA", 3600, 1) + "\n" + sig("NS", 3600, 1) + "\n" +
+            sig("NSEC3PARAM", 0, 1) + "\n" +
+            sig("A", 600, 1, owner="ns1", labels=3) + "\n")
+    args = ["--state-dir=" + tmpdir(),
+            "--allow-update=example.com,127.0.0.1",
+            "--allow-transfer=example.com,127.0.0.1"]
+    s = Server(zones={"example.com": zone}, args=args)
+    apex = {("example.com.", "SOA"): 3600, ("example.com.", "NS"): 3600,
+            ("example.com.", "NSEC3PARAM"): 0}
+    r = s.query("example.com.", "RRSIG")
+    eq(sig_ttls([r.answer]), apex, "qtype RRSIG, DO=0")
+    r = s.query("example.com.", "RRSIG", edns=0, want_dnssec=True, tcp=True)
+    eq(sig_ttls([r.answer]), apex, "qtype RRSIG, DO=1")
+    r = s.query("example.com.", "SOA", edns=0, want_dnssec=True)
+    eq(sig_ttls([r.answer]), {("example.com.", "SOA"): 3600}, "DO=1 SOA")
+    r = s.query("example.com.", "NSEC3PARAM", edns=0,
+                want_dnssec=True)
+    eq(sig_ttls([r.answer]), {("example.com.", "NSEC3PARAM"): 0},
+       "DO=1 NSEC3PARAM")
+    full = dict(apex)
+    full[("ns1.example.com.", "A")] = 600
+    eq(axfr_sig_ttls(s), full, "AXFR (dnspython)")
+    rc, out, _ = kdig(s, "example.com.", "AXFR")
+    eq(kdig_sig_ttls(out), {("example.com.", "SOA"): [3600],
+                            ("example.com.", "NS"): [3600],
+                            ("example.com.", "NSEC3PARAM"): [0],
+                            ("ns1.example.com.", "A"): [600]},
+       "AXFR (kdig): %s" % out)
+    # a second RRSIG SOA (another key): only the RRSIG SOA RRset grows
+    ok(nsupdate(s, ["update add " + sig("SOA", 3600, 2, "example.com.")]),
+       "add RRSIG SOA")
+    eq(serial(s), 11, "serial after adding an RRSIG")
+    r = s.query("example.com.", "RRSIG")
+    eq(sig_ttls([r.answer]), apex, "qtype RRSIG after the update")
+    eq(len(find_sigs(r.answer, "SOA")), 2, "two RRSIG SOA")
+    eq(ixfr_ttl_texts(s, 10),
+       ["+ example.com. 3600 RRSIG SOA 2"], "IXFR: the one added RRSIG")
+    # a deletion by rdata goes to its covered type's RRset
+    ok(nsupdate(s, ["update delete " +
+                    sig("NSEC3PARAM", 0, 1, "example.com.")]),
+       "delete RRSIG NSEC3PARAM")
+    r = s.query("example.com.", "RRSIG")
+    want = dict(apex)
+    del want[("example.com.", "NSEC3PARAM")]
+    eq(sig_ttls([r.answer]), want, "RRSIG NSEC3PARAM gone")
+    eq(ixfr_ttl_texts(s, 11),
+       ["- example.com. 0 RRSIG NSEC3PARAM 1"], "IXFR: the deleted RRSIG")
+    full.pop(("example.com.", "NSEC3PARAM"))
+    eq(axfr_sig_ttls(s), full, "AXFR after the updates")
+    # deleting the RRSIG "RRset" (RFC 2136 type RRSIG) takes them all
+    ok(nsupdate(s, ["update delete ns1.example.com RRSIG"]),
+       "delete every RRSIG of a name")
+    eq(sig_ttls([s.query("ns1.example.com.", "RRSIG").answer]), {},
+       "no RRSIG left at ns1")
+    # a restart replays the journal into the same RRsets
+    full.pop(("ns1.example.com.", "A"))
+    s.stop()
+    s = Server(zones={"example.com": zone}, args=args)
+    eq(serial(s), 13, "serial after the restart")
+    eq(axfr_sig_ttls(s), full, "AXFR after the restart")
+    eq(len(find_sigs(s.query("example.com.", "RRSIG").answer, "SOA")), 2,
+       "two RRSIG SOA after the restart")
+
+
+def find_sigs(section, covered):
+    return [rd for rrset in section if rrset.rdtype == dns.rdatatype.RRSIG
+            and dns.rdatatype.to_text(rrset.covers) == covered
+            for rd in rrset]
+
+
+def ixfr_ttl_texts(s, since):
+    """The RRSIGs of an IXFR from serial since, as 'op owner TTL RRSIG
+    covered keytag'."""
+    out, op, soas = [], "", 0
+    for m in dns.query.xfr("127.0.0.1", "example.com.", port=s.port,
+                           rdtype=dns.rdatatype.IXFR, serial=since,
+                           timeout=5, relativize=False):
+        for rrset in m.answer:
+            for rd in rrset:
+                if rrset.rdtype == dns.rdatatype.SOA:
+                    soas += 1
+                    op = "-" if soas % 2 == 0 else "+"
+                    continue
+                if rrset.rdtype == dns.rdatatype.RRSIG:
+                    out.append("%s %s %d RRSIG %s %d" % (
+                        op, rrset.name, rrset.ttl,
+                        dns.rdatatype.to_text(rd.type_covered),
+                        rd.key_tag))
+    return sorted(out)
 
 
 run()

@@ -130,8 +130,8 @@ static void add_dname_zones(zone_db *db)
 	zone_unref(z);
 }
 
-/* A zone with (fake) signatures: www's A RRset TTL 600 with an RRSIG
- * whose Original TTL is 300, an RRSIG TXT beside it; "fat" and "mail"
+/* A zone with (fake) signatures: www's A RRset TTL 600 with an RRSIG of
+ * TTL 5 whose Original TTL is 300, an RRSIG TXT beside it; "fat" and "mail"
  * carry eight RRSIGs over A, too many for 512 bytes. */
 #define SIGB "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss" \
 	"LS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
@@ -149,7 +149,7 @@ static void add_sig_zone(zone_db *db)
 		"www RRSIG TXT 13 3 60 20300101000000 20200101000000 2 "
 		"sig.test. " SIGB "\nfat A 192.0.2.3\nmail A 192.0.2.4\n"
 		"www 30 NSEC zz.sig.test. A TXT RRSIG NSEC\n"
-		"www RRSIG NSEC 13 3 30 20300101000000 20200101000000 3 "
+		"www 30 RRSIG NSEC 13 3 30 20300101000000 20200101000000 3 "
 		"sig.test. " SIGB "\n"
 		"sec NS ns.sec\nns.sec A 192.0.2.5\n"
 		"sec DS 1 13 2 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
@@ -170,6 +170,34 @@ static void add_sig_zone(zone_db *db)
 			   sizeof(err));
 	if (!z) {
 		printf("  load sig: %s\n", err);
+		return;
+	}
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+}
+
+/* Issue 13: apex RRSIG SOA TTL 3600 beside RRSIG NSEC3PARAM TTL 0 (they
+ * were kept as one RRset with the lowest TTL). */
+static void add_ttl_zone(zone_db *db)
+{
+	static const char t[] =
+		"$ORIGIN ttl.test.\n@ 3600 SOA ns h 1 2 3 4 300\n"
+		"@ 3600 NS ns\n@ 0 NSEC3PARAM 1 0 0 -\n"
+		"@ 3600 RRSIG SOA 13 2 3600 20300101000000 20200101000000 1 "
+		"ttl.test. " SIGB "\n"
+		"@ 0 RRSIG NSEC3PARAM 13 2 0 20300101000000 20200101000000 1 "
+		"ttl.test. " SIGB "\n"
+		"@ 3600 RRSIG NS 13 2 3600 20300101000000 20200101000000 1 "
+		"ttl.test. " SIGB "\n"
+		"ns 600 A 192.0.2.1\n"
+		"ns 600 RRSIG A 13 3 600 20300101000000 20200101000000 1 "
+		"ttl.test. " SIGB "\n";
+	char err[256];
+	zone *z = zone_load_text("ttl.test.", "t.zone", t, sizeof(t) - 1,
+				 NULL, NULL, err, sizeof(err));
+
+	if (!z) {
+		printf("  load ttl: %s\n", err);
 		return;
 	}
 	zone_db_add_zone(db, z);
@@ -205,6 +233,7 @@ static zone_db *make_db(void)
 	zone_unref(c);
 	add_glue_zone(db);
 	add_sig_zone(db);
+	add_ttl_zone(db);
 	add_dname_zones(db);
 	l = zone_local_new();
 	zone_local_add_rr(l, "host.lan. 0 IN A 192.168.1.10", err, 256);
@@ -947,7 +976,7 @@ static void test_dname(void)
 
 /* Issue 13 / RFC 4035 3.1.1: DO=1 answers carry the RRSIGs covering each
  * answer and authority RRset (only those of its type), each with its
- * RRset's TTL capped by the Original TTL; DO=0 none. */
+ * own TTL (kept per covered type); DO=0 none. */
 static void test_dnssec_rrsigs(void)
 {
 	qopt d0 = { .edns = 1, .udp = 1232 };
@@ -963,7 +992,8 @@ static void test_dnssec_rrsigs(void)
 	if (p) {
 		T_EQ(ldns_pkt_ancount(p), 2);
 		T_EQ(count(AN(p), "www.sig.test.", DNS_T_RRSIG), 1);
-		T_EQ(sig_ttl(AN(p), DNS_T_A), 300);
+		/* its own TTL, as NSD serves it (no Original TTL cap) */
+		T_EQ(sig_ttl(AN(p), DNS_T_A), 5);
 		T_EQ(sig_ttl(AN(p), DNS_T_TXT), 0xffffffff);
 	}
 	ldns_pkt_free(p);
@@ -975,6 +1005,59 @@ static void test_dnssec_rrsigs(void)
 		T_EQ(count(NS(p), "sig.test.", DNS_T_RRSIG), 1);
 		T_EQ(sig_ttl(NS(p), DNS_T_SOA), 5);
 	}
+	ldns_pkt_free(p);
+}
+
+/* Issue 13: each RRSIG RRset keeps its own TTL: in DO=1 answers, and a
+ * question for type RRSIG (DO=0 or 1) gets every RRSIG of the name, each
+ * with its TTL (as NSD answers). */
+static void test_rrsig_ttls(void)
+{
+	qopt d0 = { .edns = 1, .udp = 1232 };
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	const qopt *qo[2] = { &d0, &d1 };
+	ldns_pkt *p = askq("ttl.test", DNS_T_SOA, &d1);
+
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(sig_ttl(AN(p), DNS_T_SOA), 3600);
+	ldns_pkt_free(p);
+	p = askq("ttl.test", 51, &d1);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(sig_ttl(AN(p), 51), 0);
+	ldns_pkt_free(p);
+	for (int i = 0; i < 2; i++) {
+		p = askq("ttl.test", DNS_T_RRSIG, qo[i]);
+		check_hdr(p, 0, 1);
+		if (!p)
+			continue;
+		T_EQ(ldns_pkt_ancount(p), 3);
+		T_EQ(sig_ttl(AN(p), DNS_T_SOA), 3600);
+		T_EQ(sig_ttl(AN(p), DNS_T_NS), 3600);
+		T_EQ(sig_ttl(AN(p), 51), 0);
+		ldns_pkt_free(p);
+	}
+	p = askq("ns.ttl.test", DNS_T_RRSIG, &d0);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 1);
+		T_EQ(sig_ttl(AN(p), DNS_T_A), 600);
+	}
+	ldns_pkt_free(p);
+	/* NODATA where the name has no RRSIG */
+	p = askq("ns.sig.test", DNS_T_RRSIG, &d1);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(count(NS(p), "sig.test.", DNS_T_SOA), 1);
+	}
+	ldns_pkt_free(p);
+	/* the negative SOA's RRSIG at the negative TTL (RFC 2308 3) */
+	p = askq("ns.ttl.test", DNS_T_AAAA, &d1);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(sig_ttl(NS(p), DNS_T_SOA), 300);
 	ldns_pkt_free(p);
 }
 
@@ -1269,6 +1352,7 @@ int main(void)
 	T_RUN(test_truncation);
 	T_RUN(test_glue_tc);
 	T_RUN(test_dnssec_rrsigs);
+	T_RUN(test_rrsig_ttls);
 	T_RUN(test_dnssec_tc);
 	T_RUN(test_dnssec_nsec_ds);
 	T_RUN(test_dnssec_nxdomain_index);

@@ -64,6 +64,22 @@ static int inv_count_child(void *arg, zone_node *n)
 	return 0;
 }
 
+/* Every RR of an RRset files under it (RRSIGs: one RRset per covered
+ * type, each RR covering that type) and no other RRset has its key. */
+static int rrset_keyed(const zone_node *n, const zone_rrset *rs)
+{
+	for (const uint8_t *p = rs->data; p < rs->data + rs->len;
+	     p += 2 + wire_get16(p))
+		if (zone_rr_covered(rs->type, p + 2, wire_get16(p)) !=
+		    rs->covered)
+			return 0;
+	for (const zone_rrset *o = n->rrsets; o; o = o->next)
+		if (o != rs && o->type == rs->type &&
+		    o->covered == rs->covered)
+			return 0;
+	return 1;
+}
+
 static int inv_node(void *arg, zone_node *n)
 {
 	inv_ctx *c = arg;
@@ -72,8 +88,11 @@ static int inv_node(void *arg, zone_node *n)
 	const zone_rrset *rs;
 
 	c->nodes++;
-	for (rs = n->rrsets; rs; rs = rs->next)
+	for (rs = n->rrsets; rs; rs = rs->next) {
 		c->rrs += rs->count;
+		if (!rrset_keyed(n, rs))
+			c->bad |= 16;
+	}
 	if (zone_node_find(c->z, n->lname) != n)
 		c->bad |= 1;
 	zone_foreach_node(c->z, inv_count_child, a);

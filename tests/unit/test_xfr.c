@@ -226,6 +226,41 @@ static void test_axfr_small(void)
 	freedb(&t);
 }
 
+/* Issue 13: every RRSIG goes out with the TTL of its covered type's
+ * RRSIG RRset (the apex RRSIG SOA went out with RRSIG NSEC3PARAM's 0). */
+#define SIGB "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss" \
+	"LS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+static uint32_t xfr_sig_ttl(const xres *r, ldns_rr_type covered)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(r->rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(r->rrs, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == covered)
+			return ldns_rr_ttl(rr);
+	}
+	return 0xffffffff;
+}
+
+static void test_axfr_rrsig_ttls(void)
+{
+	char text[2048];
+	tdb t;
+	xres r;
+
+	snprintf(text, sizeof(text), "%s@ 0 NSEC3PARAM 1 0 0 -\n"
+		 "@ 0 RRSIG NSEC3PARAM 13 2 0 20300101000000 20200101000000 1 "
+		 "example.com. %s\n"
+		 "@ RRSIG SOA 13 2 3600 20300101000000 20200101000000 1 "
+		 "example.com. %s\n", ztext, SIGB, SIGB);
+	t = mkdb(text, 1);
+	r = run(&t, LDNS_RR_TYPE_AXFR, -1, 1, 0);
+	check_axfr(&r, t.z);
+	T_EQ(xfr_sig_ttl(&r, LDNS_RR_TYPE_SOA), 3600);
+	T_EQ(xfr_sig_ttl(&r, LDNS_RR_TYPE_NSEC3PARAM), 0);
+	ldns_rr_list_deep_free(r.rrs);
+	freedb(&t);
+}
+
 static char *big_zone(int n)
 {
 	size_t cap = strlen(ztext) + (size_t)n * 64;
@@ -491,6 +526,7 @@ int main(void)
 {
 	T_RUN(test_axfr_small);
 	T_RUN(test_axfr_multi);
+	T_RUN(test_axfr_rrsig_ttls);
 	T_RUN(test_refusals);
 	T_RUN(test_ixfr_history);
 	T_RUN(test_ixfr_fallback_and_current);

@@ -586,6 +586,124 @@ static void test_rrset_case(void)
 	zone_unref(z);
 }
 
+/* Issue 13: RRSIGs are kept as one RRset per covered type (type RRSIG in
+ * the node's list, rs->covered), each with its own TTL. */
+#define SIGB "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss" \
+	"LS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+#define SIG(o, ttl, t, tag) o " " #ttl " RRSIG " t " 13 2 " #ttl \
+	" 20300101000000 20200101000000 " #tag " example.com. " SIGB "\n"
+static const char sig_text[] =
+	"@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+	"@ 3600 IN NS ns1\n"
+	"@ 0 IN NSEC3PARAM 1 0 0 -\n"
+	SIG("@", 0, "NSEC3PARAM", 1)
+	SIG("@", 3600, "SOA", 1)
+	SIG("@", 3600, "NS", 1)
+	SIG("@", 3600, "SOA", 2)
+	"ns1 600 IN A 192.0.2.1\n"
+	SIG("ns1", 600, "A", 1);
+
+/* The walk another module uses: every RRSIG RRset of n, and the RRSIGs
+ * covering one type in them (covered read from each RR). */
+static int sig_walk(const zone_node *n, uint16_t covered, uint32_t *ttl)
+{
+	int cnt = 0;
+
+	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next) {
+		if (rs->type != DNS_T_RRSIG)
+			continue;
+		for (const uint8_t *p = rs->data; p < rs->data + rs->len;
+		     p += 2 + wire_get16(p))
+			if (wire_get16(p + 2) == covered) {
+				cnt++;
+				*ttl = rs->ttl;
+			}
+	}
+	return cnt;
+}
+
+static int sig_sets(const zone_node *n)
+{
+	int cnt = 0;
+
+	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next)
+		cnt += rs->type == DNS_T_RRSIG;
+	return cnt;
+}
+
+static void test_rrsig_per_covered(void)
+{
+	char err[256], *text = NULL;
+	zone *z = load(sig_text, err, sizeof(err)), *c;
+	zone_node *apex;
+	const zone_rrset *rs;
+	uint16_t types[8];
+	uint32_t ttl = 1;
+	size_t len;
+
+	T_CHECK(z != NULL);
+	if (!z) {
+		printf("  err: %s\n", err);
+		return;
+	}
+	apex = z->apex;
+	T_EQ(sig_sets(apex), 3);
+	T_EQ(sig_walk(apex, DNS_T_SOA, &ttl), 2);
+	T_EQ(ttl, 3600);
+	T_EQ(sig_walk(apex, 51, &ttl), 1);
+	T_EQ(ttl, 0);
+	T_EQ(zone_rr_count(z), 9);
+	/* the store's own look-up */
+	rs = zone_node_rrsig(apex, DNS_T_SOA);
+	T_CHECK(rs && rs->count == 2 && rs->ttl == 3600 &&
+		rs->covered == DNS_T_SOA);
+	rs = zone_node_rrsig(apex, 51);
+	T_CHECK(rs && rs->count == 1 && rs->ttl == 0);
+	T_CHECK(zone_node_rrsig(apex, DNS_T_A) == NULL);
+	T_CHECK(zone_node_rrset(apex, DNS_T_SOA)->covered == 0);
+	/* the types a name owns: RRSIG once */
+	T_EQ(zone_name_types(z, z->origin, types, 8), 4);
+	/* zone_to_text (the state directory's copy) keeps each TTL */
+	T_EQ(zone_to_text(z, &text, &len), 0);
+	T_CHECK(text && strstr(text, "example.com.\t3600\tIN\tRRSIG\tSOA 13 2 "
+			       "3600 ") && strstr(text, "example.com.\t0\tIN\t"
+			       "RRSIG\tNSEC3PARAM 13 2 0 "));
+	free(text);
+	/* a clone too */
+	c = zone_clone(z);
+	T_CHECK(c && sig_sets(c->apex) == 3);
+	rs = c ? zone_node_rrsig(c->apex, 51) : NULL;
+	T_CHECK(rs && rs->ttl == 0 && rs->covered == 51);
+	zone_unref(c);
+	/* an add or delete goes to the RRset of the type it covers */
+	rs = zone_node_rrsig(apex, DNS_T_SOA);
+	uint8_t rd[300];
+	uint16_t rdlen = (uint16_t)wire_get16(rs->data);
+	memcpy(rd, rs->data + 2, rdlen);
+	T_EQ(zone_node_del_rr(z, apex, DNS_T_RRSIG, rd, rdlen), 1);
+	T_EQ(zone_node_rrsig(apex, DNS_T_SOA)->count, 1);
+	wire_put16(rd, DNS_T_NS);
+	T_EQ(zone_node_add_rr(z, apex, DNS_T_RRSIG, 60, rd, rdlen), 0);
+	rs = zone_node_rrsig(apex, DNS_T_NS);
+	T_CHECK(rs && rs->count == 2 && rs->ttl == 60);
+	T_EQ(zone_node_rrsig(apex, DNS_T_SOA)->ttl, 3600);
+	T_EQ(zone_node_rrsig(apex, 51)->ttl, 0);
+	T_EQ(zone_node_del_rr(z, apex, DNS_T_RRSIG, rd, rdlen), 1);
+	T_EQ(zone_node_del_rr(z, apex, DNS_T_RRSIG, rd, rdlen), 0);
+	T_EQ(zone_node_rrsig(apex, DNS_T_NS)->count, 1);
+	/* an RRSIG with no room for a covered type is its own RRset */
+	T_EQ(zone_node_add_rr(z, apex, DNS_T_RRSIG, 5, rd, 1), 0);
+	T_EQ(sig_sets(apex), 4);
+	T_EQ(zone_node_del_rr(z, apex, DNS_T_RRSIG, rd, 1), 1);
+	/* the whole "RRset" of type RRSIG: every RRSIG of the name */
+	T_EQ(zone_node_del_rrset(z, apex, DNS_T_RRSIG), 3);
+	T_EQ(sig_sets(apex), 0);
+	T_EQ(zone_rr_count(z), 5);
+	/* the field costs no memory: it fills padding */
+	T_EQ(sizeof(zone_rrset), 32);
+	zone_unref(z);
+}
+
 int main(void)
 {
 	T_RUN(test_load_basic);
@@ -601,5 +719,6 @@ int main(void)
 	T_RUN(test_local);
 	T_RUN(test_store_direct);
 	T_RUN(test_rrset_case);
+	T_RUN(test_rrsig_per_covered);
 	T_DONE();
 }
