@@ -11,8 +11,8 @@ import dns.rdatatype
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dvtest import (Server, case, check, eq, kdig, rdatas,  # noqa: E402
-                    run, tmpdir)
+from dvtest import (Server, case, check, dig, eq, kdig,  # noqa: E402
+                    rdatas, run, tmpdir)
 
 ZONE = ("$TTL 300\n$ORIGIN example.com.\n"
         "@ IN SOA ns1 hostmaster 10 7200 3600 1209600 300\n"
@@ -217,7 +217,7 @@ def axfr_sig_ttls(s):
 
 
 def kdig_sig_ttls(out):
-    """{(owner, covered type): [TTLs]} from kdig's presentation output."""
+    """{(owner, covered type): [TTLs]} from dig's or kdig's output."""
     res = {}
     for line in out.splitlines():
         f = line.split()
@@ -250,6 +250,9 @@ def rrsig_ttls_per_covered_type():
     eq(sig_ttls([r.answer]), apex, "qtype RRSIG, DO=0")
     r = s.query("example.com.", "RRSIG", edns=0, want_dnssec=True, tcp=True)
     eq(sig_ttls([r.answer]), apex, "qtype RRSIG, DO=1")
+    rc, out, _ = dig(s, "example.com.", "RRSIG", "+norec", "+dnssec")
+    eq(kdig_sig_ttls(out), {k: [v] for k, v in apex.items()},
+       "dig RRSIG: %s" % out)
     r = s.query("example.com.", "SOA", edns=0, want_dnssec=True)
     eq(sig_ttls([r.answer]), {("example.com.", "SOA"): 3600}, "DO=1 SOA")
     r = s.query("example.com.", "NSEC3PARAM", edns=0,
