@@ -8,6 +8,11 @@
 #    the same file and settings.  For each: queries/s and queries per server
 #    CPU-second (utime+stime of all the server's processes, from /proc, before
 #    and after the run), and the ratios dnsvizor/knotd and dnsvizor/NSD.
+#    Then DO=1 on a signed zone: the same zone signed at bench time with
+#    ldns-signzone (ECDSA P-256 KSK + ZSK, NSEC), served from that one file
+#    by a second dnsvizor and a second knotd; dnsperf -D with the same query
+#    file; queries/s, queries per CPU-second, the average response size and
+#    the ratios dnsvizor/knotd (BENCH_SKIP_SIGNED=1 skips it).
 # 2. Loading a 1M-record zone: dnsvizor --test vs `knotc zone-check` vs
 #    nsd-checkzone on the same file (wall seconds, max RSS), and dnsvizor's
 #    RSS per record when serving it (VmRSS once it answers, minus the VmRSS
@@ -18,7 +23,8 @@
 # BENCH_THREADS (dnsperf -T, default 1: the server gets the other core),
 # BENCH_NAMES (100000), BENCH_QUERIES (150000), BENCH_BIG (1000000),
 # BENCH_ROUNDS (3: each server is measured ROUNDS times, taking turns, and
-# the median is reported), BENCH_SKIP_LOAD=1 to skip part 2,
+# the median is reported), BENCH_SKIP_LOAD=1 to skip part 2 (and all that
+# follows it), BENCH_SKIP_SIGNED=1 to skip the DO=1 run,
 # BENCH_RRL_RATE (1000000: a second dnsvizor, "dv-rrl", runs with
 # --rrl-rate at this rate, high enough that nothing is limited, to show
 # what response rate limiting costs; 0 skips it).
@@ -109,17 +115,19 @@ cp "$T/knot/knot.conf" "$T/knot/knot-big.conf"
 printf 'zone:\n  - domain: %s\n    file: "%s"\n' "$ORIGIN" "$ZONE" >> "$T/knot/knot.conf"
 printf 'zone:\n  - domain: %s\n    file: "%s"\n' "$BIGORIGIN" "$T/$BIGORIGIN.zone" >> "$T/knot/knot-big.conf"
 
-# run_one NAME PORT SID ROUND: dnsperf against one server; prints a result
-# line and appends "NAME qps qpcpu" to $T/results.
+# run_one NAME PORT SID ROUND: dnsperf (with $DPERF_OPTS: -D for DO=1)
+# against one server; prints a result line and appends "NAME qps qpcpu"
+# to $T/results.
+DPERF_OPTS=""
 run_one() {
     if [ "$4" = 1 ]; then
         # warm-up (not measured): page in the server's data and the file
         timeout 20 dnsperf -s 127.0.0.1 -p "$2" -d "$QF" -l 2 -c "$CLIENTS" \
-            -T "$THREADS" -t 2 > /dev/null 2>&1
+            -T "$THREADS" -t 2 $DPERF_OPTS > /dev/null 2>&1
     fi
     c0=$(cpu_ticks "$3")
     timeout "$TMO" dnsperf -s 127.0.0.1 -p "$2" -d "$QF" -l "$SECS" \
-        -c "$CLIENTS" -T "$THREADS" -t 2 > "$T/dnsperf.$1" 2>&1
+        -c "$CLIENTS" -T "$THREADS" -t 2 $DPERF_OPTS > "$T/dnsperf.$1" 2>&1
     rc=$?
     c1=$(cpu_ticks "$3")
     qps=$(awk '/Queries per second/ { print $4 }' "$T/dnsperf.$1")
@@ -133,8 +141,10 @@ run_one() {
     qpc=$(awk -v n="$done_" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", n / c; else print 0 }')
     noerr=$(awk '/NOERROR/ { for (i = 1; i <= NF; i++) if ($i ~ /^NOERROR/) { print $(i + 1); exit } }' "$T/dnsperf.$1")
     nx=$(awk '/NXDOMAIN/ { for (i = 1; i <= NF; i++) if ($i ~ /^NXDOMAIN/) { print $(i + 1); exit } }' "$T/dnsperf.$1")
-    printf '  round %s %-9s %8.0f q/s %8s q/CPU-s  (completed %s, lost %s, server CPU %ss, NOERROR %s NXDOMAIN %s)\n' \
-        "$4" "$1" "$qps" "$qpc" "$done_" "$lost" "$cpu" "${noerr:-?}" "${nx:-?}"
+    resp=""
+    [ -n "$DPERF_OPTS" ] && resp=", response $(awk '/Average packet size/ { sub(",", "", $7); print $7 }' "$T/dnsperf.$1") B"
+    printf '  round %s %-9s %8.0f q/s %8s q/CPU-s  (completed %s, lost %s, server CPU %ss, NOERROR %s NXDOMAIN %s%s)\n' \
+        "$4" "$1" "$qps" "$qpc" "$done_" "$lost" "$cpu" "${noerr:-?}" "${nx:-?}" "$resp"
     echo "$1 $qps $qpc" >> "$T/results"
 }
 
@@ -213,6 +223,107 @@ END {
             Q["dv-rrl"] / Q["dnsvizor"], C["dv-rrl"] / C["dnsvizor"]
 }' "$T/results"
 
+# ------------------------------------------------------ part 1b: DO=1
+# signed_run: sign $ZONE, serve the signed file from a second dnsvizor and
+# a second knotd, dnsperf -D against each in turn, medians and ratios.
+signed_run() {
+    if ! command -v ldns-signzone >/dev/null 2>&1 ||
+       ! command -v ldns-keygen >/dev/null 2>&1; then
+        echo "DO=1 run skipped: ldns-signzone/ldns-keygen missing (contrib/deps.sh)"
+        return 0
+    fi
+    mkdir -p "$T/sign" "$T/knot-s/db" "$T/dv-s"
+    SZONE="$T/$ORIGIN.signed"
+    t0=$(date +%s.%N)
+    ksk=$(cd "$T/sign" && ldns-keygen -a ECDSAP256SHA256 -k "$ORIGIN") &&
+        zsk=$(cd "$T/sign" && ldns-keygen -a ECDSAP256SHA256 "$ORIGIN") &&
+        (cd "$T/sign" && timeout 600 ldns-signzone -f "$SZONE" "$ZONE" \
+            "$ksk" "$zsk") || { echo "DO=1 run: signing failed"; return 0; }
+    t1=$(date +%s.%N)
+    echo
+    echo "-- DO=1 on the signed zone (ldns-signzone, ECDSA P-256 KSK+ZSK, NSEC;"
+    echo "   $(grep -c 'RRSIG' "$SZONE") RRSIGs, signed in $(echo "$t1 $t0" | awk '{ printf "%.1f", $1 - $2 }') s): dnsperf -D -l $SECS -c $CLIENTS -T $THREADS,"
+    echo "   $ROUNDS rounds, dnsvizor and knotd (one UDP worker) serving the same file, taking turns"
+    PORT_DS=$(free_port); PORT_KS=$(free_port)
+    while [ "$PORT_KS" = "$PORT_DS" ]; do PORT_KS=$(free_port); done
+    cat > "$T/knot-s/knot.conf" <<EOF
+server:
+    rundir: "$T/knot-s"
+    listen: 127.0.0.1@$PORT_KS
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$T/knot-s/db"
+template:
+  - id: default
+    storage: "$T/knot-s"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: $ORIGIN
+    file: "$SZONE"
+EOF
+    start dv-do1 "$DV" --no-hosts --no-recursion --listen-address=127.0.0.1 \
+        --port="$PORT_DS" --state-dir="$T/dv-s" --zone="$ORIGIN,$SZONE"
+    SID_DS=$SPID
+    start knot-do1 knotd -c "$T/knot-s/knot.conf"
+    SID_KS=$SPID
+    sup=""
+    for s in "dv-do1:$PORT_DS:$SID_DS" "knot-do1:$PORT_KS:$SID_KS"; do
+        IFS=: read -r n p sid <<EOF
+$s
+EOF
+        if wait_dns "$p" "$ORIGIN" SOA "$sid" 120; then
+            # the answers are signed: the SOA comes with its RRSIG
+            dig +time=2 +tries=1 +dnssec +norec -p "$p" @127.0.0.1 \
+                "$ORIGIN" SOA 2>/dev/null | grep -q 'RRSIG[[:space:]]*SOA ' ||
+                echo "$n: no RRSIG SOA in a DO=1 answer"
+            sup="$sup $s"
+        else
+            echo "$n: did not start:"; tail -5 "$T/$n.log" | sed 's/^/  | /'
+        fi
+    done
+    mv "$T/results" "$T/results-do0"
+    : > "$T/results"
+    DPERF_OPTS=-D
+    r=1
+    while [ "$r" -le "$ROUNDS" ]; do
+        for s in $sup; do
+            IFS=: read -r n p sid <<EOF
+$s
+EOF
+            run_one "$n" "$p" "$sid" "$r"
+        done
+        r=$((r + 1))
+    done
+    DPERF_OPTS=""
+    stop_pid "$SID_DS"; stop_pid "$SID_KS"
+    awk '
+{ n[$1]++; q[$1, n[$1]] = $2; c[$1, n[$1]] = $3 }
+function med(arr, s, k,   i, j, m, v, x) {  # median of arr[s, 1..k]
+    m = 0; for (i = 1; i <= k; i++) v[++m] = arr[s, i]
+    for (i = 2; i <= m; i++) { x = v[i]; j = i - 1; while (j > 0 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
+    return (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+}
+END {
+    print "median over rounds (DO=1, signed zone):"
+    split("dv-do1 knot-do1", names, " ")
+    for (i = 1; i <= 2; i++) { s = names[i]; if (s in n) {
+        Q[s] = med(q, s, n[s]); C[s] = med(c, s, n[s])
+        printf "  %-9s %8.0f q/s %8.0f q/CPU-s\n", s, Q[s], C[s] } }
+    if (("dv-do1" in Q) && ("knot-do1" in Q) && Q["knot-do1"] > 0 && C["knot-do1"] > 0)
+        printf "ratio dnsvizor/knotd DO=1 signed: %.2f (queries/s)  %.2f (queries per CPU-second)\n",
+            Q["dv-do1"] / Q["knot-do1"], C["dv-do1"] / C["knot-do1"]
+    else
+        print "ratio dnsvizor/knotd DO=1 signed: a result is missing"
+}' "$T/results"
+}
+[ "${BENCH_SKIP_SIGNED:-0}" = 1 ] || signed_run
 
 [ "${BENCH_SKIP_LOAD:-0}" = 1 ] && exit 0
 
