@@ -699,8 +699,8 @@ static void test_rrsig_per_covered(void)
 	T_EQ(zone_node_del_rrset(z, apex, DNS_T_RRSIG), 3);
 	T_EQ(sig_sets(apex), 0);
 	T_EQ(zone_rr_count(z), 5);
-	/* the field costs no memory: it fills padding */
-	T_EQ(sizeof(zone_rrset), 32);
+	/* the field costs no memory: it fills padding (32 bytes on LP64) */
+	T_EQ(sizeof(zone_rrset), 2 * sizeof(void *) + 16);
 	zone_unref(z);
 }
 
