@@ -237,7 +237,32 @@ SIGNED_QUERIES = [
     ("dn.example.com", "DNAME", {}),
     ("dn.example.com", "A", {}),
     (LONGQ, "A", {}),
+    # an unsigned delegation below an empty non-terminal (in the opt-out
+    # NSEC3 zone neither has an NSEC3: RFC 5155 7.2.7 proofs)
+    ("www.deleg.optent.example.com", "A", {}),
+    ("deleg.optent.example.com", "NS", {}),
+    ("deleg.optent.example.com", "DS", {}),
+    ("optent.example.com", "A", {}),
+    ("optent.example.com", "DS", {}),
+    ("x.optent.example.com", "A", {}),
+    ("insec.example.com", "A", {}),
+    ("www.example.com", "DS", {}),
+    ("wild.example.com", "DS", {}),
 ]
+
+# The apex's DNSSEC records (DNSKEY, NSEC3PARAM, CDS, CDNSKEY: RFC 7344),
+# asked in the signed passes with DO=1 and with DO=0.
+APEX_QUERIES = [(q, t, o) for q, t in (
+    ("example.com", "DNSKEY"), ("example.com", "NSEC3PARAM"),
+    ("example.com", "CDS"), ("example.com", "CDNSKEY"),
+    ("kid.example.com", "DNSKEY"), ("kid.example.com", "NSEC3PARAM"))
+    for o in ({"do": True}, {"do": False}, {"do": True, "tcp": True})]
+
+# ldns-signzone options per signed pass: NSEC; NSEC3 with RFC 9276's
+# parameters (SHA-1, no extra iterations, no salt); the same with the
+# Opt-Out flag on every NSEC3 (unsigned delegations get none).
+SIGN_MODES = [("nsec", []), ("nsec3", ["-n", "-t", "0"]),
+              ("optout", ["-n", "-t", "0", "-p"])]
 
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
              dns.flags.RA)
@@ -420,11 +445,12 @@ def wait_answer(port, proc, what, secs=15.0):
     raise RuntimeError("%s did not answer within %.0fs" % (what, secs))
 
 
-def sign_zones(tmp):
-    """Copy the zones to tmp and sign them (ldns-keygen, ldns-signzone):
-    kid.example.com first, its DS into example.com.  Returns the
-    directory and the zone list (origin, file name)."""
-    out = os.path.join(tmp, "signed")
+def sign_zones(tmp, mode="nsec", flags=()):
+    """Copy the zones to tmp and sign them (ldns-keygen, ldns-signzone
+    with flags): kid.example.com first, its DS into example.com, and
+    example.com's KSK as CDS/CDNSKEY.  Returns the directory and the zone
+    list (origin, file name)."""
+    out = os.path.join(tmp, "signed-" + mode)
     os.mkdir(out)
     zones = []
     for zname, zfile in sorted(ZONES, key=lambda z: -len(z[0])):
@@ -436,6 +462,7 @@ def sign_zones(tmp):
                     open(os.path.join(out, "kid.ds")) as ds:
                 f.write(ds.read().strip() + "\n")
                 f.write("insec NS ns1.sub.example.com.\n")
+                f.write("deleg.optent NS ns1.sub.example.com.\n")
         keys = []
         for ksk in (True, False):
             args = ["ldns-keygen", "-a", "ECDSAP256SHA256"]
@@ -445,10 +472,40 @@ def sign_zones(tmp):
         if zname == "kid.example.com":
             shutil.copy(os.path.join(out, keys[0] + ".ds"),
                         os.path.join(out, "kid.ds"))
-        subprocess.check_call(["ldns-signzone", "-f", path + ".signed",
-                               path] + keys, cwd=out)
+        if zname == "example.com":
+            add_cds(path, os.path.join(out, keys[0]))
+        subprocess.check_call(["ldns-signzone"] + list(flags) +
+                              ["-f", path + ".signed", path] + keys,
+                              cwd=out)
         zones.append((zname, zfile + ".signed"))
     return out, zones
+
+
+def add_cds(path, key):
+    """Append the KSK key's DS and DNSKEY as CDS and CDNSKEY (RFC 7344)."""
+    recs = []
+    for ext, old, new in ((".ds", "DS", "CDS"), (".key", "DNSKEY",
+                                                  "CDNSKEY")):
+        with open(key + ext) as f:
+            for line in f:
+                fields = line.split()
+                if old in fields:
+                    fields[fields.index(old)] = new
+                    recs.append(" ".join(fields))
+    with open(path, "a") as f:
+        f.write("\n".join(recs) + "\n")
+
+
+def nsec3_owner(name, zone):
+    """The NSEC3 owner name of name with no salt and no extra iterations
+    (RFC 5155 5): a query for it is answered as NXDOMAIN (7.2.8)."""
+    import base64
+    import hashlib
+    h = hashlib.sha1(dns.name.from_text(name).canonicalize().to_wire())
+    b32 = base64.b32encode(h.digest()).decode()
+    hexmap = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+                           "0123456789ABCDEFGHIJKLMNOPQRSTUV")
+    return b32.translate(hexmap).lower() + "." + zone
 
 
 def start_nsd(tmp, port, data=DATA, zones=ZONES):
@@ -597,8 +654,16 @@ VALIDATE = [
     ("x.dn.example.com", "A", "NOERROR"),              # DNAME, signed
 ]
 
+VALIDATE_OPTOUT = [
+    ("www.example.com", "A", "NOERROR"),
+    ("www.example.com", "MX", "NOERROR"),              # matching NSEC3
+    ("ent.example.com", "A", "NOERROR"),
+    ("example.com", "DNSKEY", "NOERROR"),
+    ("host.kid.example.com", "A", "NOERROR"),
+]
 
-def validate_pass(tmp, data, zones):
+
+def validate_pass(tmp, data, zones, tag="", queries=VALIDATE):
     """unbound, with example.com's DNSKEY as trust anchor and dnsvizor as
     the stub for it, must validate the answers (AD set).  Returns the
     number of failures."""
@@ -635,7 +700,7 @@ def validate_pass(tmp, data, zones):
     try:
         wait_answer(dport, dv, "dnsvizor")
         time.sleep(0.5)
-        for qname, qtype, rcode in VALIDATE:
+        for qname, qtype, rcode in queries:
             q = make_query(qname, qtype, {"do": True})
             raw = None
             for _ in range(20):
@@ -649,10 +714,11 @@ def validate_pass(tmp, data, zones):
                 " AD" if m.flags & dns.flags.AD else "")
             if got != rcode + " AD":
                 failed += 1
-                print("FAIL validate %s/%s: %s (want %s AD)" %
-                      (qname, qtype, got, rcode))
+                print("FAIL validate%s %s/%s: %s (want %s AD)" %
+                      (tag, qname, qtype, got, rcode))
             else:
-                print("PASS validate %s/%s: %s" % (qname, qtype, got))
+                print("PASS validate%s %s/%s: %s" % (tag, qname, qtype,
+                                                     got))
     finally:
         stop(ub)
         stop(dv)
@@ -663,16 +729,23 @@ def validate_pass(tmp, data, zones):
     return failed
 
 
-def signed_queries():
-    """SIGNED_QUERIES with DO=1, each over UDP and over TCP."""
+def signed_queries(mode="nsec"):
+    """SIGNED_QUERIES with DO=1, each over UDP and over TCP; the apex
+    DNSSEC records with DO=1 and DO=0; for NSEC3 the owner names of
+    NSEC3 records."""
+    qs = list(SIGNED_QUERIES)
+    if mode != "nsec":
+        qs += [(nsec3_owner("example.com", "example.com"), "A", {}),
+               (nsec3_owner("www.example.com", "example.com"), "NSEC3",
+                {})]
     out = []
-    for qname, qtype, opts in SIGNED_QUERIES:
+    for qname, qtype, opts in qs:
         for tcp in (False, True):
             o = dict(opts, do=True)
             if tcp:
                 o["tcp"] = True
             out.append((qname, qtype, o))
-    return out
+    return out + APEX_QUERIES
 
 
 def main():
@@ -684,19 +757,27 @@ def main():
             print("FAIL diff_nsd: %s is not installed (contrib/deps.sh)" %
                   tool)
             return 1
-    only_signed = "signed" in sys.argv[1:]
+    # arguments: "signed" (the signed passes only), or the names of the
+    # signed passes to run ("nsec", "nsec3", "optout")
+    args = sys.argv[1:]
+    only = [m for m in SIGN_MODES if m[0] in args]
     tmp = tempfile.mkdtemp(prefix="dv-diffnsd.")
     failed = n = 0
     try:
-        if not only_signed:
+        if not args:
             failed += run_pass(tmp, "", QUERIES)
             n += len(QUERIES)
-        sdata, szones = sign_zones(tmp)
-        sq = signed_queries()
-        failed += run_pass(tmp, " signed", sq, sdata, szones)
-        n += len(sq)
-        failed += validate_pass(tmp, sdata, szones)
-        n += len(VALIDATE)
+        for mode, flags in only or SIGN_MODES:
+            sdata, szones = sign_zones(tmp, mode, flags)
+            sq = signed_queries(mode)
+            tag = " signed" if mode == "nsec" else " " + mode
+            failed += run_pass(tmp, tag, sq, sdata, szones)
+            n += len(sq)
+            # opt-out spans make NXDOMAIN and wildcard proofs insecure
+            # (RFC 5155 9.2): there only what a matching NSEC3 proves
+            vq = VALIDATE_OPTOUT if mode == "optout" else VALIDATE
+            failed += validate_pass(tmp, sdata, szones, tag, vq)
+            n += len(vq)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("diff_nsd: %d queries, %d differ" % (n, failed))
