@@ -149,13 +149,21 @@ static int n3_cmp(const void *a, const void *b)
 
 static int n3_build(zone *z)
 {
+	/* a zone without NSEC3PARAM (unsigned, NSEC) keeps an empty index:
+	 * one entry, not one per node */
+	int on = n3_params(z) == 0;
+	size_t cap = on && z->nnodes ? z->nnodes : 1;
+	zone_n3ent *shrunk;
+
 	z->n3_n = 0;
-	z->n3_idx = malloc((z->nnodes ? z->nnodes : 1) * sizeof(*z->n3_idx));
-	if (!z->n3_idx)
+	if (!(z->n3_idx = malloc(cap * sizeof(*z->n3_idx))))
 		return -1;
-	if (n3_params(z) == 0)
+	if (on)
 		zone_foreach_node(z, n3_collect, z);
 	qsort(z->n3_idx, z->n3_n, sizeof(*z->n3_idx), n3_cmp);
+	if (z->n3_n && z->n3_n < cap &&
+	    (shrunk = realloc(z->n3_idx, z->n3_n * sizeof(*shrunk))) != NULL)
+		z->n3_idx = shrunk;
 	return 0;
 }
 
