@@ -455,7 +455,7 @@ enum {
 	DNS_C_NONE = 254,
 };
 
-/* ---- NSEC3 hashing (zones/nsec3.c, RFC 5155 5) ----
+/* ---- NSEC3 hashing (zones/nsec3.c, RFC 5155 5; SHA-1 by OpenSSL) ----
  * zone_nsec3_hash: IH(salt, name, iter) with SHA-1 over the lowercased
  * wire name, ZONE_N3_HASHLEN bytes into out.  zone_nsec3_b32hex: an
  * NSEC3 owner label (32 base32hex characters, RFC 4648 7, either case)
@@ -466,7 +466,7 @@ void zone_nsec3_hash(const uint8_t *salt, uint8_t saltlen, uint16_t iter,
 int zone_nsec3_b32hex(const uint8_t *lab, size_t len,
 		      uint8_t out[ZONE_N3_HASHLEN]);
 
-/* ---- TSIG keys and signing (zones/tsig.c; the one OpenSSL file) ---- */
+/* ---- TSIG keys and signing (zones/tsig.c; HMACs by OpenSSL) ---- */
 
 enum { TSIG_MAXSECRET = 128, TSIG_MAXMAC = 64 };
 typedef enum zone_tsig_alg {
