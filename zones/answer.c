@@ -383,14 +383,6 @@ static int ans_n3_match(ans_ctx *c, const zone *z, const uint8_t *lname)
 	return exact ? ans_denial_at(c, n, DNS_T_NSEC3) : 0;
 }
 
-static int ans_n3_exists(const zone *z, const uint8_t *lname)
-{
-	int exact;
-
-	zone_nsec3_find(z, lname, &exact);
-	return exact;
-}
-
 /* The NSEC3 covering "*.<ce>" (7.2.1: no wildcard could match). */
 static int ans_n3_nowild(ans_ctx *c, const zone *z, const uint8_t *ce)
 {
@@ -430,16 +422,18 @@ static int ans_n3_next_closer(ans_ctx *c, const zone *z,
 static int ans_n3_nods(ans_ctx *c, const zone *z, const zone_node *n)
 {
 	const uint8_t *p = n->lname, *prev = NULL;
+	const zone_node *m;
 	int exact;
 
-	if (ans_n3_exists(z, n->lname))
-		return ans_n3_match(c, z, n->lname);
+	m = zone_nsec3_find(z, p, &exact);
+	if (exact)
+		return ans_denial_at(c, m, DNS_T_NSEC3);
 	do {
 		prev = p == n->lname ? NULL : p;
 		p += (size_t)p[0] + 1;
-	} while (p[0] && !wire_name_equal(p, z->origin) &&
-		 !ans_n3_exists(z, p));
-	if (ans_n3_match(c, z, p) < 0)
+		m = zone_nsec3_find(z, p, &exact);
+	} while (!exact && p[0] && !wire_name_equal(p, z->origin));
+	if (exact && ans_denial_at(c, m, DNS_T_NSEC3) < 0)
 		return -1;
 	if (prev)
 		return ans_n3(c, z, prev, &exact);
@@ -453,19 +447,23 @@ static int ans_n3_nods(ans_ctx *c, const zone *z, const zone_node *n)
 static int ans_n3_nodata(ans_ctx *c, const zone *z, const zone_node *n)
 {
 	const uint8_t *p = n->lname, *up;
-	int exact;
+	const zone_node *m;
+	int exact, cover_exact;
 
 	if (c->q->qtype == DNS_T_DS && n != z->apex)
 		return ans_n3_nods(c, z, n);
-	if (ans_n3_exists(z, p) || n == z->apex)
-		return ans_n3_match(c, z, p);
-	for (up = p + (size_t)p[0] + 1;
-	     !wire_name_equal(up, z->origin) && !ans_n3_exists(z, up);
-	     up += (size_t)up[0] + 1)
+	m = zone_nsec3_find(z, p, &exact);
+	if (exact || n == z->apex)
+		return exact ? ans_denial_at(c, m, DNS_T_NSEC3) : 0;
+	for (up = p + (size_t)p[0] + 1;; up += (size_t)up[0] + 1) {
+		m = zone_nsec3_find(z, up, &exact);
+		if (exact || !up[0] || wire_name_equal(up, z->origin))
+			break;
 		p = up;
-	if (ans_n3(c, z, p, &exact) < 0)
+	}
+	if (ans_n3(c, z, p, &cover_exact) < 0)
 		return -1;
-	return ans_n3_match(c, z, p + (size_t)p[0] + 1);
+	return exact ? ans_denial_at(c, m, DNS_T_NSEC3) : 0;
 }
 
 /* NXDOMAIN (7.2.2): the next closer name's cover, the closest encloser's
