@@ -640,7 +640,8 @@ static int ans_n3_owner(const ans_ctx *c, const zone *z, const zone_node *n)
 
 /* NXDOMAIN below the closest encloser ce, with its proof (RFC 4035
  * 3.1.3.2, RFC 5155 7.2.2).  For an NSEC3 owner name NSD proves the
- * apex as the closest encloser and covers the name itself. */
+ * apex as the closest encloser and covers the name itself; below one
+ * it sends the next closer name's cover alone. */
 static ans_step ans_nxdomain(ans_ctx *c, const zone *z, const zone_node *ce,
 			     const uint8_t *lname)
 {
@@ -659,6 +660,8 @@ static ans_step ans_nxdomain(ans_ctx *c, const zone *z, const zone_node *ce,
 		r = ans_n3_match(c, z, z->origin) < 0 ||
 		    ans_n3(c, z, lname, &exact) < 0 ||
 		    ans_n3_nowild(c, z, z->origin) < 0 ? -1 : 0;
+	else if (ans_n3_owner(c, z, ce))
+		r = ans_n3_next_closer(c, z, lname, ce->lname);
 	else
 		r = ans_n3_nxdomain(c, z, lname, ce->lname);
 	return r < 0 ? STEP_TRUNC : STEP_DONE;

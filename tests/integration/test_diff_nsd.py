@@ -249,6 +249,10 @@ SIGNED_QUERIES = [
     ("insec.example.com", "A", {}),
     ("www.example.com", "DS", {}),
     ("wild.example.com", "DS", {}),
+    ("foo.wild.example.com", "DS", {}),                # wildcard, DS
+    ("www.insec.example.com", "DS", {}),               # below the cut
+    ("www.example.com", "NSEC3", {}),
+    ("nope.example.com", "NSEC3", {}),
 ]
 
 # The apex's DNSSEC records (DNSKEY, NSEC3PARAM, CDS, CDNSKEY: RFC 7344),
@@ -806,6 +810,8 @@ def signed_queries(mode="nsec"):
     qs = list(SIGNED_QUERIES)
     if mode != "nsec":
         qs += [(nsec3_owner("example.com", "example.com"), "A", {}),
+               ("x." + nsec3_owner("www.example.com", "example.com"), "A",
+                {}),
                # three NSEC3s with RRSIGs do not fit in 512 octets
                ("nope.example.com", "A", {"payload": 512}),
                ("foo.wild.example.com", "AAAA", {"payload": 512}),
