@@ -23,12 +23,18 @@ forbidden), so for positive authoritative answers it is removed from both
 responses before comparing (see normalise()).  Nothing else is filtered.
 
 Then the same three zones are signed at test time with ldns-signzone
-(NSEC; kid.example.com's DS added to example.com, whose sub.example.com
-delegation has a DS already, and an unsigned delegation insec.example.com)
-and both servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP,
-compared the same way (RRSIGs included); then a validating unbound with
-example.com's DNSKEY as trust anchor and dnsvizor as its stub must see
-the VALIDATE answers as secure (AD).
+(kid.example.com's DS added to example.com, whose sub.example.com
+delegation has a DS already, unsigned delegations insec.example.com and
+deleg.optent.example.com, and example.com's KSK as CDS/CDNSKEY) and both
+servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP, and the apex
+DNSSEC records with DO=1 and DO=0, compared the same way (RRSIGs
+included); then a validating unbound with example.com's DNSKEY as trust
+anchor and dnsvizor as its stub must see the VALIDATE answers as secure
+(AD).  That is done four times (SIGN_MODES): NSEC; NSEC3 without salt or
+extra iterations; the same with Opt-Out; and example.com signed by knotd
+with NSEC3 Opt-Out, which leaves the unsigned delegations out of the
+chain.  Arguments: none (everything), "signed" (the signed passes) or
+the names of signed passes ("nsec", "nsec3", "optout", "knot-optout").
 
 Prints PASS/FAIL per query, with a readable diff on FAIL.
 """
