@@ -3,7 +3,7 @@
  * 8, RFC 6840 4.1/4.4, RFC 9276): NXDOMAIN, NODATA, no DS at a
  * delegation, and the "no closer match" of a wildcard answer, from
  * NSEC or NSEC3 records whose signatures validate.c has already checked.
- * Sans-IO, no crypto of its own (the NSEC3 hash is res_val_sha1).
+ * Sans-IO, no crypto of its own (the NSEC3 hash is zones/' zone_nsec3_hash).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,32 +255,6 @@ static res_val_result val_nsec_wild(const val_den *d, int ce_labels)
 /* denial of existence: NSEC3 (RFC 5155 8, RFC 9276)                  */
 /* ------------------------------------------------------------------ */
 
-/* Base32hex (RFC 4648 7) label of 32 chars to 20 bytes; 0 on success. */
-int res_val_b32hex(const uint8_t *lab, size_t len, uint8_t *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	if (len != 32)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = val_lc(lab[i]);
-		int v = (c >= '0' && c <= '9') ? c - '0' :
-			(c >= 'a' && c <= 'v') ? c - 'a' + 10 : -1;
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 5) | (uint32_t)v;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return 0;
-}
-
 /* Parse one NSEC3: hash algorithm 1, flags 0/1 (RFC 5155 8.1/8.2),
  * owner = base32hex(hash) directly below the zone. */
 static int val_nsec3_parse(const res_nsec_set *s, const uint8_t *zname,
@@ -300,7 +274,7 @@ static int val_nsec3_parse(const res_nsec_set *s, const uint8_t *zname,
 	x->salt = r + 5;
 	p = 5 + (size_t)x->saltlen;
 	if (p + 1 + VAL_N3_HASHLEN > s->rdlen || r[p] != VAL_N3_HASHLEN ||
-	    res_val_b32hex(s->lname + 1, s->lname[0], x->ohash))
+	    zone_nsec3_b32hex(s->lname + 1, s->lname[0], x->ohash))
 		return -1;
 	memcpy(x->nhash, r + p + 1, VAL_N3_HASHLEN);
 	p += 1 + VAL_N3_HASHLEN;
@@ -310,25 +284,9 @@ static int val_nsec3_parse(const res_nsec_set *s, const uint8_t *zname,
 	return val_bitmap_ok(x->bm, x->bmlen) ? 0 : -1;
 }
 
-/* RFC 5155 5: IH(salt, x, k) with SHA-1, over the lowercased name. */
-void res_val_n3_hash(const uint8_t *salt, uint8_t saltlen, uint16_t iter,
-		     const uint8_t *name, uint8_t *out)
-{
-	uint8_t buf[WIRE_MAXNAME + 255];
-	size_t nl = wire_name_lower(buf, name);
-
-	memcpy(buf + nl, salt, saltlen);
-	res_val_sha1(buf, (unsigned)(nl + saltlen), out);
-	for (uint16_t i = 0; i < iter; i++) {
-		memcpy(buf, out, VAL_N3_HASHLEN);
-		memcpy(buf + VAL_N3_HASHLEN, salt, saltlen);
-		res_val_sha1(buf, (unsigned)(VAL_N3_HASHLEN + saltlen), out);
-	}
-}
-
 static void val_n3_hash(const val_nx *p, const uint8_t *name, uint8_t *out)
 {
-	res_val_n3_hash(p->salt, p->saltlen, p->iter, name, out);
+	zone_nsec3_hash(p->salt, p->saltlen, p->iter, name, out);
 }
 
 static const val_nx *val_n3_match(const val_den *d, const uint8_t *name)

@@ -282,7 +282,7 @@ static void nc_sweep(res_nsec *nc, res_cache *c, uint64_t now)
 /* RFC 5155 5: the hash of name with the zone's parameters. */
 static void n3_hash(const nc_zone *z, const uint8_t *name, uint8_t *out)
 {
-	res_val_n3_hash(z->salt, z->saltlen, z->iter, name, out);
+	zone_nsec3_hash(z->salt, z->saltlen, z->iter, name, out);
 }
 
 /* An NSEC3 RRset of one usable record: SHA-1, no opt-out, at most 150
@@ -303,7 +303,7 @@ static int n3_usable(const uint8_t *owner, const uint8_t *zn,
 	    5u + rd[4] + 1 + VAL_N3_HASHLEN > rl ||
 	    rd[5 + rd[4]] != VAL_N3_HASHLEN ||
 	    owner[0] == 0 || !wire_name_equal(name_parent(owner), zn) ||
-	    res_val_b32hex(owner + 1, owner[0], hash) < 0)
+	    zone_nsec3_b32hex(owner + 1, owner[0], hash) < 0)
 		return -1;
 	p->iter = wire_get16(rd + 2);
 	p->saltlen = rd[4];

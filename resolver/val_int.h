@@ -92,16 +92,9 @@ static inline int val_wild(const uint8_t *name, uint8_t *out)
 	return 0;
 }
 
-/* SHA-1 of buf into out (20 bytes), for NSEC3 (RFC 5155 5). */
-void res_val_sha1(const uint8_t *buf, unsigned len, uint8_t *out);
-
 /* denial.c, also used by nsec_cache.c: the number of trailing labels a
- * and b share; a base32hex (RFC 4648 7) NSEC3 owner label of 32 chars to
- * its 20-byte hash (0 on success); the NSEC3 hash IH(salt, name, iter)
- * of RFC 5155 5 (VAL_N3_HASHLEN bytes into out). */
+ * and b share.  (The NSEC3 hash and owner labels: zone_nsec3_hash and
+ * zone_nsec3_b32hex, zones.h.) */
 int res_val_common_labels(const uint8_t *a, const uint8_t *b);
-int res_val_b32hex(const uint8_t *lab, size_t len, uint8_t *out);
-void res_val_n3_hash(const uint8_t *salt, uint8_t saltlen, uint16_t iter,
-		     const uint8_t *name, uint8_t *out);
 
 #endif

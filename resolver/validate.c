@@ -4,8 +4,8 @@
  * 9276) is in denial.c, the helpers they share in val_int.h.  Sans-IO:
  * the time comes in as now_s.  ldns does only the signature maths
  * (ldns_verify_rrsig_buffers_raw over a signed-data buffer we build
- * ourselves) and the hashes (res_val_sha1 for denial.c); every policy
- * decision is here.
+ * ourselves) and the DS digests (the NSEC3 hash is zones/nsec3.c's);
+ * every policy decision is here.
  *
  * Algorithm choice (RFC 8624 section 3.1/3.3): validation MUST support
  * RSASHA1 (5), RSASHA1-NSEC3-SHA1 (7), RSASHA256 (8), RSASHA512 (10),
@@ -723,10 +723,4 @@ out:
 	free(dv);
 	val_job_free(&j);
 	return r;
-}
-
-/* SHA-1 for NSEC3 hashing (denial.c). */
-void res_val_sha1(const uint8_t *buf, unsigned len, uint8_t *out)
-{
-	ldns_sha1(buf, len, out);
 }

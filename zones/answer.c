@@ -52,11 +52,13 @@ typedef struct ans_ctx {
 	const uint8_t *target;  /* CNAME target, points into zone data
 				 * or into synth[] */
 	int nsynth;             /* synth[] used */
-	const zone_node *nsec[4]; /* NSECs put in authority (no repeats) */
+	const zone_node *nsec[8]; /* NSEC/NSEC3 owners put in authority
+				   * (no repeats) */
 	int nnsec;
 	/* names a wildcard CNAME was synthesised for: their proofs go in
 	 * authority once the chain's answer section is complete */
 	const zone *wpz[2];
+	const zone_node *wpce[2]; /* their closest enclosers (NSEC3) */
 	int nwp;                /* wpname[] used */
 	uint8_t cleared;        /* ans_truncate emptied the message */
 	const uint8_t *addl[ANS_MAXADDL];
@@ -341,14 +343,14 @@ static void ans_glue(ans_ctx *c, const zone *z, const zone_node *cut,
 	}
 }
 
-/* RFC 4035 3.1.3.1 / 3.1.4.1: the NSEC at node n (owner as stored) with
- * its RRSIGs in authority, for DO=1.  A node-local lookup. */
-static int ans_nsec_at(ans_ctx *c, const zone_node *n)
+/* The NSEC (or NSEC3) RRset at node n (owner as stored) with its RRSIGs
+ * in authority, for DO=1, once per answer.  A node-local lookup. */
+static int ans_denial_at(ans_ctx *c, const zone_node *n, uint16_t type)
 {
 	const zone_rrset *rs;
 	int i;
 
-	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, DNS_T_NSEC)))
+	if (!c->dnssec || !n || !(rs = zone_node_rrset(n, type)))
 		return 0;
 	for (i = 0; i < c->nnsec; i++)
 		if (c->nsec[i] == n)
@@ -356,6 +358,125 @@ static int ans_nsec_at(ans_ctx *c, const zone_node *n)
 	if (c->nnsec < (int)(sizeof(c->nsec) / sizeof(c->nsec[0])))
 		c->nsec[c->nnsec++] = n;
 	return ans_signed(c, &c->ns, n->name, n, rs, rs->ttl);
+}
+
+/* RFC 4035 3.1.3.1 / 3.1.4.1: the NSEC at node n. */
+static int ans_nsec_at(ans_ctx *c, const zone_node *n)
+{
+	return ans_denial_at(c, n, DNS_T_NSEC);
+}
+
+/* ---- NSEC3 (RFC 5155 7.2), record for record what NSD sends ---- */
+
+/* The NSEC3 matching or covering the hash of lname; *exact says which. */
+static int ans_n3(ans_ctx *c, const zone *z, const uint8_t *lname,
+		  int *exact)
+{
+	return ans_denial_at(c, zone_nsec3_find(z, lname, exact),
+			     DNS_T_NSEC3);
+}
+
+/* The NSEC3 of lname only when it matches (a closest encloser). */
+static int ans_n3_match(ans_ctx *c, const zone *z, const uint8_t *lname)
+{
+	int exact;
+	const zone_node *n = zone_nsec3_find(z, lname, &exact);
+
+	return exact ? ans_denial_at(c, n, DNS_T_NSEC3) : 0;
+}
+
+/* The NSEC3 covering "*.<ce>" (7.2.1: no wildcard could match). */
+static int ans_n3_nowild(ans_ctx *c, const zone *z, const uint8_t *ce)
+{
+	uint8_t wild[WIRE_MAXNAME + 2];
+	size_t len = wire_name_len(ce);
+	int exact;
+
+	if (len + 2 > WIRE_MAXNAME)
+		return 0;
+	wild[0] = 1;
+	wild[1] = '*';
+	memcpy(wild + 2, ce, len);
+	return ans_n3(c, z, wild, &exact);
+}
+
+/* The NSEC3 covering the next closer name: lname cut to one label more
+ * than the closest encloser ce (RFC 5155 7.2.1, 7.2.6). */
+static int ans_n3_next_closer(ans_ctx *c, const zone *z,
+			      const uint8_t *lname, const uint8_t *ce)
+{
+	int skip = wire_name_labels(lname) - wire_name_labels(ce) - 1;
+	int exact;
+
+	if (skip < 0)
+		return 0;
+	while (skip-- > 0)
+		lname += (size_t)lname[0] + 1;
+	return ans_n3(c, z, lname, &exact);
+}
+
+/*
+ * No DS at n (a cut, or DS asked at a name that exists), RFC 5155 7.2.4
+ * and 7.2.7: n's own NSEC3; without one (Opt-Out) the closest provable
+ * encloser's and the NSEC3 covering the next closer name.  Like NSD:
+ * when n is the next closer name, only a cut's cover is sent.
+ */
+static int ans_n3_nods(ans_ctx *c, const zone *z, const zone_node *n)
+{
+	const uint8_t *p = n->lname, *prev = NULL;
+	const zone_node *m;
+	int exact;
+
+	m = zone_nsec3_find(z, p, &exact);
+	if (exact)
+		return ans_denial_at(c, m, DNS_T_NSEC3);
+	do {
+		prev = p == n->lname ? NULL : p;
+		p += (size_t)p[0] + 1;
+		m = zone_nsec3_find(z, p, &exact);
+	} while (!exact && p[0] && !wire_name_equal(p, z->origin));
+	if (exact && ans_denial_at(c, m, DNS_T_NSEC3) < 0)
+		return -1;
+	if (prev)
+		return ans_n3(c, z, prev, &exact);
+	return (n->flags & ZN_DELEG) ? ans_n3(c, z, n->lname, &exact) : 0;
+}
+
+/* NODATA at a node that exists (7.2.3, 7.2.4; DS at the apex: its own
+ * NSEC3).  A node without an NSEC3 (an empty non-terminal above Opt-Out
+ * delegations only): the one covering the highest such name below the
+ * closest provable encloser, and that encloser's (NSD's choice). */
+static int ans_n3_nodata(ans_ctx *c, const zone *z, const zone_node *n)
+{
+	const uint8_t *p = n->lname, *up;
+	const zone_node *m;
+	int exact, cover_exact;
+
+	if (c->q->qtype == DNS_T_DS && n != z->apex)
+		return ans_n3_nods(c, z, n);
+	m = zone_nsec3_find(z, p, &exact);
+	if (exact || n == z->apex)
+		return exact ? ans_denial_at(c, m, DNS_T_NSEC3) : 0;
+	for (up = p + (size_t)p[0] + 1;; up += (size_t)up[0] + 1) {
+		m = zone_nsec3_find(z, up, &exact);
+		if (exact || !up[0] || wire_name_equal(up, z->origin))
+			break;
+		p = up;
+	}
+	if (ans_n3(c, z, p, &cover_exact) < 0)
+		return -1;
+	return exact ? ans_denial_at(c, m, DNS_T_NSEC3) : 0;
+}
+
+/* NXDOMAIN (7.2.2): the next closer name's cover, the closest encloser's
+ * NSEC3 (when it has one) and the cover of its wildcard. */
+static int ans_n3_nxdomain(ans_ctx *c, const zone *z, const uint8_t *lname,
+			   const uint8_t *ce)
+{
+	if (ans_n3_next_closer(c, z, lname, ce) < 0 ||
+	    ans_n3_match(c, z, ce) < 0)
+		return -1;
+	return ans_n3_nowild(c, z, ce);
 }
 
 /* The NSEC covering lname (RFC 4035 3.1.3.2-3.1.3.4), for DO=1. */
@@ -382,8 +503,8 @@ static int ans_nsec_nowild(ans_ctx *c, const zone *z, const zone_node *ce)
 
 /* RFC 4035 3.1.4: a referral carries the DS RRset of a signed delegation
  * with its RRSIGs, or the NSEC proving there is no DS. */
-static int ans_referral_ds(ans_ctx *c, const zone_node *cut,
-			   const uint8_t *owner)
+static int ans_referral_ds(ans_ctx *c, const zone *z,
+			   const zone_node *cut, const uint8_t *owner)
 {
 	const zone_rrset *ds;
 
@@ -391,6 +512,8 @@ static int ans_referral_ds(ans_ctx *c, const zone_node *cut,
 		return 0;
 	if ((ds = zone_node_rrset(cut, DNS_T_DS)) != NULL)
 		return ans_signed(c, &c->ns, owner, cut, ds, ds->ttl);
+	if (zone_nsec3_on(z))
+		return ans_n3_nods(c, z, cut);
 	return ans_nsec_at(c, cut);
 }
 
@@ -405,7 +528,7 @@ static ans_step ans_referral(ans_ctx *c, const zone *z, const zone_node *cut,
 	if (!ns)
 		return STEP_DONE;
 	if (ans_rrset(c, &c->ns, owner, ns, ns->ttl) < 0 ||
-	    ans_referral_ds(c, cut, owner) < 0)
+	    ans_referral_ds(c, z, cut, owner) < 0)
 		return STEP_TRUNC;
 	ans_glue(c, z, cut, ns, 1);
 	ans_glue(c, z, cut, ns, 0);
@@ -468,6 +591,84 @@ static ans_step ans_dname(ans_ctx *c, const zone_node *n,
 	return STEP_CNAME;
 }
 
+/* NODATA at a name that exists: its own NSEC, or for an empty
+ * non-terminal the NSEC covering it; in an NSEC3 zone 7.2.3/7.2.4. */
+static int ans_nodata_proof(ans_ctx *c, const zone *z, const zone_node *n,
+			    const uint8_t *lname)
+{
+	if (!c->dnssec)
+		return 0;
+	if (zone_nsec3_on(z))
+		return ans_n3_nodata(c, z, n);
+	return zone_node_rrset(n, DNS_T_NSEC) ? ans_nsec_at(c, n) :
+						 ans_nsec_cover(c, z, lname);
+}
+
+/* A wildcard answer (RFC 4035 3.1.3.3/3.1.3.4, RFC 5155 7.2.5/7.2.6): no
+ * closer match exists; for NODATA also the wildcard's own NSEC (NSEC3:
+ * with the closest encloser's). */
+static int ans_wild_proof(ans_ctx *c, const zone *z, const zone_node *ce,
+			  const zone_node *wild, const uint8_t *lname)
+{
+	int exact;
+
+	if (!c->dnssec)
+		return 0;
+	if (!zone_nsec3_on(z))
+		return ans_nsec_cover(c, z, lname) < 0 ||
+		       (c->nodata && ans_nsec_at(c, wild) < 0) ? -1 : 0;
+	if (ans_n3_next_closer(c, z, lname, ce->lname) < 0)
+		return -1;
+	if (!c->nodata)
+		return 0;
+	return ans_n3_match(c, z, ce->lname) < 0 ||
+	       ans_n3(c, z, wild->lname, &exact) < 0 ? -1 : 0;
+}
+
+/* RFC 5155 7.2.8: the owner of an NSEC3 record (its only data) is not
+ * in the chain; with DO=1 it does not exist, as for NSD. */
+static int ans_n3_owner(const ans_ctx *c, const zone *z, const zone_node *n)
+{
+	const zone_rrset *rs;
+
+	if (!c->dnssec || n->nchild || !zone_node_rrset(n, DNS_T_NSEC3) ||
+	    !zone_nsec3_on(z))
+		return 0;
+	for (rs = n->rrsets; rs; rs = rs->next)
+		if (rs->type != DNS_T_NSEC3 && rs->type != DNS_T_RRSIG)
+			return 0;
+	return 1;
+}
+
+/* NXDOMAIN below the closest encloser ce, with its proof (RFC 4035
+ * 3.1.3.2, RFC 5155 7.2.2).  For an NSEC3 owner name NSD proves the
+ * apex as the closest encloser and covers the name itself; below one
+ * it sends the next closer name's cover alone. */
+static ans_step ans_nxdomain(ans_ctx *c, const zone *z, const zone_node *ce,
+			     const uint8_t *lname)
+{
+	int r, exact;
+
+	c->rcode = DNS_R_NXDOMAIN;
+	c->nodata = 0;
+	if (ans_soa(c, z) == STEP_TRUNC)
+		return STEP_TRUNC;
+	if (!c->dnssec)
+		return STEP_DONE;
+	if (!zone_nsec3_on(z))
+		r = ans_nsec_cover(c, z, lname) < 0 ||
+		    ans_nsec_nowild(c, z, ce) < 0 ? -1 : 0;
+	else if (ce->lname == lname || wire_name_equal(ce->lname, lname))
+		r = ans_n3_match(c, z, z->origin) < 0 ||
+		    ans_n3(c, z, lname, &exact) < 0 ||
+		    ans_n3_nowild(c, z, z->origin) < 0 ? -1 : 0;
+	else if (ans_n3_owner(c, z, ce))
+		r = ans_n3_next_closer(c, z, lname, ce->lname);
+	else
+		r = ans_n3_nxdomain(c, z, lname, ce->lname);
+	return r < 0 ? STEP_TRUNC : STEP_DONE;
+}
+
 static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 			 const uint8_t *lname)
 {
@@ -481,13 +682,12 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 	c->kname = z->origin;
 	if (wk.dname)
 		return ans_dname(c, wk.dname, sname, wk.dname_off);
+	if (wk.exact && ans_n3_owner(c, z, wk.node))
+		return ans_nxdomain(c, z, wk.node, lname);
 	if (wk.exact) {
 		ans_step r = ans_node(c, z, wk.node, sname);
-		/* NODATA: the name's own NSEC, or for an empty non-terminal
-		 * the NSEC covering it */
 		if (r == STEP_DONE && c->nodata &&
-		    (zone_node_rrset(wk.node, DNS_T_NSEC) ?
-		     ans_nsec_at(c, wk.node) : ans_nsec_cover(c, z, lname)) < 0)
+		    ans_nodata_proof(c, z, wk.node, lname) < 0)
 			return STEP_TRUNC;
 		return r;
 	}
@@ -501,22 +701,15 @@ static ans_step ans_zone(ans_ctx *c, const zone *z, const uint8_t *sname,
 		 * (at most two such links are proven) */
 		if (r == STEP_CNAME && c->dnssec && c->nwp < 2) {
 			c->wpz[c->nwp] = z;
+			c->wpce[c->nwp] = wk.node;
 			memcpy(c->wpname[c->nwp++], lname, wire_name_len(lname));
 		}
-		/* RFC 4035 3.1.3.3/3.1.3.4: no closer match exists; for
-		 * NODATA also the wildcard's own NSEC */
-		if (r == STEP_DONE && (ans_nsec_cover(c, z, lname) < 0 ||
-				       (c->nodata && ans_nsec_at(c, wild) < 0)))
+		if (r == STEP_DONE &&
+		    ans_wild_proof(c, z, wk.node, wild, lname) < 0)
 			return STEP_TRUNC;
 		return r;
 	}
-	c->rcode = DNS_R_NXDOMAIN;
-	c->nodata = 0;
-	if (ans_soa(c, z) == STEP_TRUNC ||
-	    ans_nsec_cover(c, z, lname) < 0 ||
-	    ans_nsec_nowild(c, z, wk.node) < 0)
-		return STEP_TRUNC;
-	return STEP_DONE;
+	return ans_nxdomain(c, z, wk.node, lname);
 }
 
 /* ------------------------------------------------------------------ */
@@ -629,13 +822,20 @@ static void ans_chain(ans_ctx *c)
 	}
 }
 
-/* The NSECs proving no closer match for the wildcard CNAMEs of the
- * chain (RFC 4035 3.1.3.3), after its last answer RR. */
+/* The NSECs (NSEC3s: RFC 5155 7.2.6) proving no closer match for the
+ * wildcard CNAMEs of the chain (RFC 4035 3.1.3.3), after its last answer
+ * RR. */
 static void ans_wild_proofs(ans_ctx *c)
 {
-	for (int i = 0; i < c->nwp && !c->cleared; i++)
-		if (ans_nsec_cover(c, c->wpz[i], c->wpname[i]) < 0)
+	for (int i = 0; i < c->nwp && !c->cleared; i++) {
+		const zone *z = c->wpz[i];
+		int r = zone_nsec3_on(z) ?
+			ans_n3_next_closer(c, z, c->wpname[i],
+					   c->wpce[i]->lname) :
+			ans_nsec_cover(c, z, c->wpname[i]);
+		if (r < 0)
 			ans_truncate(c);
+	}
 }
 
 /* An exact local-store node, or an authoritative (not delegated) node of

@@ -6,8 +6,13 @@
  * (built on the first DO=1 answer that needs it, dropped by zone.c when
  * an NSEC RRset appears or goes) and searched by bisection: no zone scan
  * per query.
+ *
+ * NSEC3 (RFC 5155 7.2) the same way: the owners of the chain named by
+ * the apex NSEC3PARAM are sorted by hash once per zone version, and a
+ * query hashes the few names its proof needs and bisects.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "zones/zone_int.h"
 
@@ -17,6 +22,9 @@ void zone_nsec_index_drop(zone *z)
 	z->nsec_idx = NULL;
 	z->nsec_n = 0;
 	z->nsec_built = 0;
+	free(z->n3_idx);
+	z->n3_idx = NULL;
+	z->n3_n = 0;
 }
 
 static int nsec_collect(void *arg, zone_node *n)
@@ -70,4 +78,120 @@ const zone_node *zone_nsec_cover(const zone *zc, const uint8_t *lname)
 	}
 	/* before the first owner: the last NSEC wraps around to the apex */
 	return z->nsec_idx[lo ? lo - 1 : z->nsec_n - 1];
+}
+
+/* ---- NSEC3 ---- */
+
+/* The chain's parameters from the apex NSEC3PARAM (RFC 5155 4): hash
+ * algorithm 1; the flags are not looked at (some signers copy Opt-Out
+ * there).  0, or -1 when there is none. */
+static int n3_params(zone *z)
+{
+	const zone_rrset *rs = zone_node_rrset(z->apex, DNS_T_NSEC3PARAM);
+	const uint8_t *p, *end;
+
+	if (!rs)
+		return -1;
+	for (p = rs->data, end = p + rs->len; p < end;
+	     p += 2 + (size_t)wire_get16(p)) {
+		uint16_t l = wire_get16(p);
+		const uint8_t *r = p + 2;
+
+		if (l < 5 || r[0] != 1 || 5u + r[4] > l)
+			continue;
+		z->n3_iter = wire_get16(r + 2);
+		z->n3_saltlen = r[4];
+		memcpy(z->n3_salt, r + 5, r[4]);
+		return 0;
+	}
+	return -1;
+}
+
+/* An NSEC3 RRset of the zone's chain: some record with its parameters. */
+static int n3_of_chain(const zone *z, const zone_rrset *rs)
+{
+	const uint8_t *p, *end;
+
+	for (p = rs->data, end = p + rs->len; p < end;
+	     p += 2 + (size_t)wire_get16(p)) {
+		uint16_t l = wire_get16(p);
+		const uint8_t *r = p + 2;
+
+		if (l >= 5 && r[0] == 1 && wire_get16(r + 2) == z->n3_iter &&
+		    r[4] == z->n3_saltlen && 5u + r[4] <= l &&
+		    memcmp(r + 5, z->n3_salt, r[4]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int n3_collect(void *arg, zone_node *n)
+{
+	zone *z = arg;
+	const zone_rrset *rs = zone_node_rrset(n, DNS_T_NSEC3);
+	zone_n3ent *e = &z->n3_idx[z->n3_n];
+
+	/* owner = base32hex(hash) directly below the apex (RFC 5155 3) */
+	if (rs && n->lname[0] && n3_of_chain(z, rs) &&
+	    wire_name_equal(n->lname + 1 + n->lname[0], z->origin) &&
+	    zone_nsec3_b32hex(n->lname + 1, n->lname[0], e->hash) == 0) {
+		e->node = n;
+		z->n3_n++;
+	}
+	return 0;
+}
+
+static int n3_cmp(const void *a, const void *b)
+{
+	return memcmp(((const zone_n3ent *)a)->hash,
+		      ((const zone_n3ent *)b)->hash, ZONE_N3_HASHLEN);
+}
+
+static int n3_build(zone *z)
+{
+	/* a zone without NSEC3PARAM (unsigned, NSEC) keeps an empty index:
+	 * one entry, not one per node */
+	int on = n3_params(z) == 0;
+	size_t cap = on && z->nnodes ? z->nnodes : 1;
+	zone_n3ent *shrunk;
+
+	z->n3_n = 0;
+	if (!(z->n3_idx = malloc(cap * sizeof(*z->n3_idx))))
+		return -1;
+	if (on)
+		zone_foreach_node(z, n3_collect, z);
+	qsort(z->n3_idx, z->n3_n, sizeof(*z->n3_idx), n3_cmp);
+	if (z->n3_n && z->n3_n < cap &&
+	    (shrunk = realloc(z->n3_idx, z->n3_n * sizeof(*shrunk))) != NULL)
+		z->n3_idx = shrunk;
+	return 0;
+}
+
+int zone_nsec3_on(const zone *zc)
+{
+	/* a cache of zc's contents, as the NSEC index */
+	zone *z = (zone *)(uintptr_t)zc;
+
+	if (!z->n3_idx && (z->is_local || n3_build(z) < 0))
+		return 0;
+	return z->n3_n > 0;
+}
+
+const zone_node *zone_nsec3_find(const zone *z, const uint8_t *lname,
+				 int *exact)
+{
+	uint8_t h[ZONE_N3_HASHLEN];
+	size_t lo = 0, hi = z->n3_n;
+
+	zone_nsec3_hash(z->n3_salt, z->n3_saltlen, z->n3_iter, lname, h);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(z->n3_idx[mid].hash, h, sizeof(h)) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo = lo ? lo - 1 : z->n3_n - 1;
+	*exact = memcmp(z->n3_idx[lo].hash, h, sizeof(h)) == 0;
+	return z->n3_idx[lo].node;
 }

@@ -306,12 +306,14 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 	zone_rrset *rs = zone_node_rrset_rd(n, type, rdata, rdlen);
 	int r;
 
+	if (type == DNS_T_NSEC3PARAM)
+		zone_nsec_index_drop(z);        /* the NSEC3 parameters */
 	if (!rs) {
 		if (!(rs = zone_rrset_new(type, ttl, rdata, rdlen)))
 			return -ENOMEM;
 		rs->next = n->rrsets;
 		n->rrsets = rs;
-		if (type == DNS_T_NSEC)
+		if (type == DNS_T_NSEC || type == DNS_T_NSEC3)
 			zone_nsec_index_drop(z);
 		zone_node_set_flags(z, n, type);
 		z->nrr++;
@@ -437,7 +439,8 @@ static void zone_node_unlink_rrset(zone *z, zone_node *n, zone_rrset *rs)
 	while (*pp != rs)
 		pp = &(*pp)->next;
 	*pp = rs->next;
-	if (rs->type == DNS_T_NSEC)
+	if (rs->type == DNS_T_NSEC || rs->type == DNS_T_NSEC3 ||
+	    rs->type == DNS_T_NSEC3PARAM)
 		zone_nsec_index_drop(z);
 	zone_node_clear_flags(z, n, rs->type);
 	zone_rrset_free(rs);
@@ -452,6 +455,8 @@ int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
 
 	if (off < 0)
 		return 0;
+	if (type == DNS_T_NSEC3PARAM)
+		zone_nsec_index_drop(z);
 	memmove(rs->data + off, rs->data + off + rrlen,
 		rs->len - (uint32_t)off - rrlen);
 	rs->len -= rrlen;

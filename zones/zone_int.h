@@ -62,7 +62,22 @@ struct zone {
 	zone_node **nsec_idx;
 	size_t nsec_n;
 	uint8_t nsec_built;
+	/* NSEC3 (RFC 5155): the apex NSEC3PARAM's parameters and the nodes
+	 * owning an NSEC3 RRset of that chain sorted by owner hash
+	 * (dnssec_ans.c); built and dropped with the NSEC index */
+	struct zone_n3ent *n3_idx;
+	size_t n3_n;
+	uint16_t n3_iter;
+	uint8_t n3_saltlen;
+	uint8_t n3_salt[255];
 };
+
+/* One NSEC3 owner of the chain: its hash (the owner's first label
+ * decoded) and node. */
+typedef struct zone_n3ent {
+	uint8_t hash[ZONE_N3_HASHLEN];
+	const zone_node *node;
+} zone_n3ent;
 
 /* Hash of a lowercased wire name (stable across calls). */
 uint32_t zone_name_hash(const uint8_t *lname, size_t len);
@@ -99,9 +114,20 @@ void zone_free_all(zone *z);
  * greatest NSEC owner <= lname, or the last one when lname precedes them
  * all; NULL when z has no NSEC (or no memory for the index). */
 const zone_node *zone_nsec_cover(const zone *z, const uint8_t *lname);
-/* Forget the NSEC index (zone.c calls it when an NSEC RRset is created or
- * removed, and on free). */
+/* Forget the NSEC and NSEC3 indexes (zone.c calls it when an NSEC or
+ * NSEC3 RRset is created or removed, when an NSEC3PARAM changes, and on
+ * free). */
 void zone_nsec_index_drop(zone *z);
+/* 1 when z answers with NSEC3 proofs: its apex has an NSEC3PARAM of
+ * hash algorithm 1 and NSEC3 records of those parameters exist (the
+ * index is built here on first use); 0 otherwise or without memory. */
+int zone_nsec3_on(const zone *z);
+/* The node whose NSEC3 matches (*exact = 1) or covers (*exact = 0) the
+ * hash of lname with z's parameters: the owner with the greatest hash
+ * <= it, or the last one when it precedes them all (the chain wraps).
+ * zone_nsec3_on(z) must have returned 1. */
+const zone_node *zone_nsec3_find(const zone *z, const uint8_t *lname,
+				 int *exact);
 
 /* ---- mutation (UPDATE, IXFR in, journal replay) ---- */
 

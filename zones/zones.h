@@ -50,7 +50,8 @@ enum {
 	DNS_T_PTR = 12, DNS_T_HINFO = 13, DNS_T_MX = 15, DNS_T_TXT = 16,
 	DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_NAPTR = 35, DNS_T_DNAME = 39,
 	DNS_T_OPT = 41, DNS_T_DS = 43, DNS_T_RRSIG = 46, DNS_T_NSEC = 47,
-	DNS_T_DNSKEY = 48, DNS_T_NSEC3 = 50, DNS_T_TSIG = 250,
+	DNS_T_DNSKEY = 48, DNS_T_NSEC3 = 50,
+	DNS_T_NSEC3PARAM = 51, DNS_T_TSIG = 250,
 	DNS_T_IXFR = 251, DNS_T_AXFR = 252, DNS_T_ANY = 255, DNS_T_CAA = 257,
 	DNS_C_IN = 1, DNS_C_CH = 3, DNS_C_ANY = 255,
 	DNS_R_NOERROR = 0, DNS_R_FORMERR = 1, DNS_R_SERVFAIL = 2,
@@ -459,7 +460,18 @@ enum {
 	DNS_C_NONE = 254,
 };
 
-/* ---- TSIG keys and signing (zones/tsig.c; the one OpenSSL file) ---- */
+/* ---- NSEC3 hashing (zones/nsec3.c, RFC 5155 5; SHA-1 by OpenSSL) ----
+ * zone_nsec3_hash: IH(salt, name, iter) with SHA-1 over the lowercased
+ * wire name, ZONE_N3_HASHLEN bytes into out.  zone_nsec3_b32hex: an
+ * NSEC3 owner label (32 base32hex characters, RFC 4648 7, either case)
+ * to its hash; 0, or -1 when it is not one. */
+enum { ZONE_N3_HASHLEN = 20 };
+void zone_nsec3_hash(const uint8_t *salt, uint8_t saltlen, uint16_t iter,
+		     const uint8_t *name, uint8_t out[ZONE_N3_HASHLEN]);
+int zone_nsec3_b32hex(const uint8_t *lab, size_t len,
+		      uint8_t out[ZONE_N3_HASHLEN]);
+
+/* ---- TSIG keys and signing (zones/tsig.c; HMACs by OpenSSL) ---- */
 
 enum { TSIG_MAXSECRET = 128, TSIG_MAXMAC = 64 };
 typedef enum zone_tsig_alg {

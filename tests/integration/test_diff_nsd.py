@@ -11,7 +11,8 @@ checked) and the answers are compared:
   - the question section, case-sensitively (RFC 1035 4.1.1: copied)
   - EDNS presence, version, DO bit and advertised payload size
   - answer, authority and additional sections as sets of RRs
-    (owner lowercased, TTL, class, type, canonical rdata)
+    (owner lowercased, TTL, class, type, canonical rdata), except when
+    both replies are truncated (TC): then the header alone
 
 NSD runs with minimal-responses: no, so it adds the additional-section
 addresses for NS/MX/SRV targets that the issue asks of dnsvizor.  That mode
@@ -22,12 +23,18 @@ forbidden), so for positive authoritative answers it is removed from both
 responses before comparing (see normalise()).  Nothing else is filtered.
 
 Then the same three zones are signed at test time with ldns-signzone
-(NSEC; kid.example.com's DS added to example.com, whose sub.example.com
-delegation has a DS already, and an unsigned delegation insec.example.com)
-and both servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP,
-compared the same way (RRSIGs included); then a validating unbound with
-example.com's DNSKEY as trust anchor and dnsvizor as its stub must see
-the VALIDATE answers as secure (AD).
+(kid.example.com's DS added to example.com, whose sub.example.com
+delegation has a DS already, unsigned delegations insec.example.com and
+deleg.optent.example.com, and example.com's KSK as CDS/CDNSKEY) and both
+servers are asked SIGNED_QUERIES with DO=1 over UDP and TCP, and the apex
+DNSSEC records with DO=1 and DO=0, compared the same way (RRSIGs
+included); then a validating unbound with example.com's DNSKEY as trust
+anchor and dnsvizor as its stub must see the VALIDATE answers as secure
+(AD).  That is done four times (SIGN_MODES): NSEC; NSEC3 without salt or
+extra iterations; the same with Opt-Out; and example.com signed by knotd
+with NSEC3 Opt-Out, which leaves the unsigned delegations out of the
+chain.  Arguments: none (everything), "signed" (the signed passes) or
+the names of signed passes ("nsec", "nsec3", "optout", "knot-optout").
 
 Prints PASS/FAIL per query, with a readable diff on FAIL.
 """
@@ -246,7 +253,63 @@ SIGNED_QUERIES = [
     ("example.com", "CAA", {}),
     ("ns2.example.com", "A", {}),
     ("nope.kid.example.com", "RRSIG", {}),             # NXDOMAIN
+    # an unsigned delegation below an empty non-terminal (in the opt-out
+    # NSEC3 zone neither has an NSEC3: RFC 5155 7.2.7 proofs)
+    ("www.deleg.optent.example.com", "A", {}),
+    ("deleg.optent.example.com", "NS", {}),
+    ("deleg.optent.example.com", "DS", {}),
+    ("optent.example.com", "A", {}),
+    ("optent.example.com", "DS", {}),
+    ("x.optent.example.com", "A", {}),
+    ("insec.example.com", "A", {}),
+    ("www.example.com", "DS", {}),
+    ("wild.example.com", "DS", {}),
+    ("foo.wild.example.com", "DS", {}),                # wildcard, DS
+    ("www.insec.example.com", "DS", {}),               # below the cut
+    ("www.example.com", "NSEC3", {}),
+    ("nope.example.com", "NSEC3", {}),
 ]
+
+# The apex's DNSSEC records (DNSKEY, NSEC3PARAM, CDS, CDNSKEY: RFC 7344),
+# asked in the signed passes with DO=1 and with DO=0.
+APEX_QUERIES = [(q, t, o) for q, t in (
+    ("example.com", "DNSKEY"), ("example.com", "NSEC3PARAM"),
+    ("example.com", "CDS"), ("example.com", "CDNSKEY"),
+    ("kid.example.com", "DNSKEY"), ("kid.example.com", "NSEC3PARAM"))
+    for o in ({"do": True}, {"do": False}, {"do": True, "tcp": True})]
+
+# ldns-signzone options per signed pass: NSEC; NSEC3 with RFC 9276's
+# parameters (SHA-1, no extra iterations, no salt); the same with the
+# Opt-Out flag on every NSEC3 (unsigned delegations get none).
+SIGN_MODES = [("nsec", []), ("nsec3", ["-n", "-t", "0"]),
+              ("optout", ["-n", "-t", "0", "-p"]),
+              ("knot-optout", ["-n", "-t", "0", "-p"])]
+
+# knotd signing example.com with NSEC3 Opt-Out: unlike ldns-signzone -p
+# it leaves the unsigned delegations (and the empty non-terminals above
+# only them) out of the chain, so the proofs of RFC 5155 7.2.4 / 7.2.7
+# from the closest provable encloser are needed.
+KNOT_OPTOUT = """acl:
+  - id: xfr
+    address: 127.0.0.1
+    action: transfer
+policy:
+  - id: optout
+    algorithm: ecdsap256sha256
+    nsec3: on
+    nsec3-opt-out: on
+    nsec3-iterations: 0
+    nsec3-salt-length: 0
+template:
+  - id: default
+    storage: "%(d)s"
+zone:
+  - domain: example.com
+    file: "%(d)s/example.com.zone"
+    dnssec-signing: on
+    dnssec-policy: optout
+    acl: xfr
+"""
 
 FLAG_MASK = (dns.flags.QR | dns.flags.AA | dns.flags.TC | dns.flags.RD |
              dns.flags.RA)
@@ -399,6 +462,11 @@ def compare(name, opts, nsd_msg, dv_msg):
             if rrset.name != dv_msg.question[0].name:
                 diffs.append("  answer    ANY answer owner %s" % rrset.name)
         return diffs
+    if nsd_msg.flags & dns.flags.TC and dv_msg.flags & dns.flags.TC:
+        # both truncated (equal header compared above): what a TC reply
+        # holds besides is not used (RFC 2181 9); NSD keeps the RRsets
+        # that fit, dnsvizor sends none (RFC 4035 3.1.1 rules)
+        return diffs
     sa = normalise(nsd_msg, [rr_set(s) for s in
                              (nsd_msg.answer, nsd_msg.authority,
                               nsd_msg.additional)])
@@ -429,11 +497,12 @@ def wait_answer(port, proc, what, secs=15.0):
     raise RuntimeError("%s did not answer within %.0fs" % (what, secs))
 
 
-def sign_zones(tmp):
-    """Copy the zones to tmp and sign them (ldns-keygen, ldns-signzone):
-    kid.example.com first, its DS into example.com.  Returns the
-    directory and the zone list (origin, file name)."""
-    out = os.path.join(tmp, "signed")
+def sign_zones(tmp, mode="nsec", flags=()):
+    """Copy the zones to tmp and sign them (ldns-keygen, ldns-signzone
+    with flags): kid.example.com first, its DS into example.com, and
+    example.com's KSK as CDS/CDNSKEY.  Returns the directory and the zone
+    list (origin, file name)."""
+    out = os.path.join(tmp, "signed-" + mode)
     os.mkdir(out)
     zones = []
     for zname, zfile in sorted(ZONES, key=lambda z: -len(z[0])):
@@ -448,6 +517,7 @@ def sign_zones(tmp):
                 # an apex RRset whose RRSIG has TTL 0 beside the SOA's
                 # 3600 (issue 13: RRSIG TTLs collapsed per owner)
                 f.write("@ 0 CAA 0 issue \"ca.example.net\"\n")
+                f.write("deleg.optent NS ns1.sub.example.com.\n")
         keys = []
         for ksk in (True, False):
             args = ["ldns-keygen", "-a", "ECDSAP256SHA256"]
@@ -457,10 +527,75 @@ def sign_zones(tmp):
         if zname == "kid.example.com":
             shutil.copy(os.path.join(out, keys[0] + ".ds"),
                         os.path.join(out, "kid.ds"))
-        subprocess.check_call(["ldns-signzone", "-f", path + ".signed",
-                               path] + keys, cwd=out)
+        if zname == "example.com":
+            add_cds(path, os.path.join(out, keys[0]))
+        subprocess.check_call(["ldns-signzone"] + list(flags) +
+                              ["-f", path + ".signed", path] + keys,
+                              cwd=out)
         zones.append((zname, zfile + ".signed"))
     return out, zones
+
+
+def knot_sign(out, zones):
+    """Replace the ldns-signed example.com in zones by the same unsigned
+    zone signed by knotd (KNOT_OPTOUT; the CDS/CDNSKEY of ldns's key left
+    out: Knot publishes its own), fetched by AXFR."""
+    import dns.query
+    import dns.zone
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import knotpeer
+    with open(os.path.join(out, "example.com.zone")) as f:
+        text = "".join(l for l in f if not {"CDS", "CDNSKEY"} &
+                       set(l.split()))
+    knot = knotpeer.Knot(KNOT_OPTOUT, files={"example.com.zone": text})
+    try:
+        z = None
+        for _ in range(100):
+            try:
+                z = dns.zone.from_xfr(dns.query.xfr(
+                    "127.0.0.1", "example.com", port=knot.port,
+                    timeout=2))
+                if z.get_rdataset("@", "NSEC3PARAM"):
+                    break
+            except Exception:
+                pass
+            time.sleep(0.1)
+        if z is None or not z.get_rdataset("@", "NSEC3PARAM"):
+            raise RuntimeError("knotd did not sign example.com: " +
+                               knot.log()[-800:])
+    finally:
+        knot.stop()
+        shutil.rmtree(knot.dir, ignore_errors=True)
+    z.to_file(os.path.join(out, "example.com.knot"), relativize=False)
+    return [(n, "example.com.knot" if n == "example.com" else f)
+            for n, f in zones]
+
+
+def add_cds(path, key):
+    """Append the KSK key's DS and DNSKEY as CDS and CDNSKEY (RFC 7344)."""
+    recs = []
+    for ext, old, new in ((".ds", "DS", "CDS"), (".key", "DNSKEY",
+                                                  "CDNSKEY")):
+        with open(key + ext) as f:
+            for line in f:
+                fields = line.split()
+                if old in fields:
+                    fields[fields.index(old)] = new
+                    recs.append(" ".join(fields))
+    with open(path, "a") as f:
+        f.write("\n".join(recs) + "\n")
+
+
+def nsec3_owner(name, zone):
+    """The NSEC3 owner name of name with no salt and no extra iterations
+    (RFC 5155 5): a query for it is answered as NXDOMAIN (7.2.8)."""
+    import base64
+    import hashlib
+    h = hashlib.sha1(dns.name.from_text(name).canonicalize().to_wire())
+    b32 = base64.b32encode(h.digest()).decode()
+    hexmap = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+                           "0123456789ABCDEFGHIJKLMNOPQRSTUV")
+    return b32.translate(hexmap).lower() + "." + zone
 
 
 def start_nsd(tmp, port, data=DATA, zones=ZONES):
@@ -549,11 +684,13 @@ def run_pass(tmp, tag, queries, data=DATA, zones=ZONES):
             draw = exchange(wire, dport, tcp)
             nmsg, nerr = parse(nraw)
             dmsg, derr = parse(draw)
-            label = "%s/%s %s%s%s%s" % (
+            label = "%s/%s %s%s%s%s%s" % (
                 qname, qtype, "tcp" if tcp else "udp",
                 "" if opts.get("edns", True) else " noedns",
                 " do" if opts.get("do") else "",
-                " nord" if not opts.get("rd", True) else "")
+                " nord" if not opts.get("rd", True) else "",
+                " payload=%d" % opts["payload"] if "payload" in opts
+                else "")
             diffs = []
             if nerr:
                 diffs.append("  nsd: " + nerr)
@@ -609,8 +746,16 @@ VALIDATE = [
     ("x.dn.example.com", "A", "NOERROR"),              # DNAME, signed
 ]
 
+VALIDATE_OPTOUT = [
+    ("www.example.com", "A", "NOERROR"),
+    ("www.example.com", "MX", "NOERROR"),              # matching NSEC3
+    ("ent.example.com", "A", "NOERROR"),
+    ("example.com", "DNSKEY", "NOERROR"),
+    ("host.kid.example.com", "A", "NOERROR"),
+]
 
-def validate_pass(tmp, data, zones):
+
+def validate_pass(tmp, data, zones, tag="", queries=VALIDATE):
     """unbound, with example.com's DNSKEY as trust anchor and dnsvizor as
     the stub for it, must validate the answers (AD set).  Returns the
     number of failures."""
@@ -647,7 +792,7 @@ def validate_pass(tmp, data, zones):
     try:
         wait_answer(dport, dv, "dnsvizor")
         time.sleep(0.5)
-        for qname, qtype, rcode in VALIDATE:
+        for qname, qtype, rcode in queries:
             q = make_query(qname, qtype, {"do": True})
             raw = None
             for _ in range(20):
@@ -661,10 +806,11 @@ def validate_pass(tmp, data, zones):
                 " AD" if m.flags & dns.flags.AD else "")
             if got != rcode + " AD":
                 failed += 1
-                print("FAIL validate %s/%s: %s (want %s AD)" %
-                      (qname, qtype, got, rcode))
+                print("FAIL validate%s %s/%s: %s (want %s AD)" %
+                      (tag, qname, qtype, got, rcode))
             else:
-                print("PASS validate %s/%s: %s" % (qname, qtype, got))
+                print("PASS validate%s %s/%s: %s" % (tag, qname, qtype,
+                                                     got))
     finally:
         stop(ub)
         stop(dv)
@@ -678,14 +824,29 @@ def validate_pass(tmp, data, zones):
 def signed_queries():
     """SIGNED_QUERIES with DO=1 (unless they say do=False), each over UDP
     and over TCP."""
+def signed_queries(mode="nsec"):
+    """SIGNED_QUERIES with DO=1, each over UDP and over TCP; the apex
+    DNSSEC records with DO=1 and DO=0; for NSEC3 the owner names of
+    NSEC3 records."""
+    qs = list(SIGNED_QUERIES)
+    if mode != "nsec":
+        qs += [(nsec3_owner("example.com", "example.com"), "A", {}),
+               ("x." + nsec3_owner("www.example.com", "example.com"), "A",
+                {}),
+               # three NSEC3s with RRSIGs do not fit in 512 octets
+               ("nope.example.com", "A", {"payload": 512}),
+               ("foo.wild.example.com", "AAAA", {"payload": 512}),
+               ("www.insec.example.com", "A", {"payload": 512}),
+               (nsec3_owner("www.example.com", "example.com"), "NSEC3",
+                {})]
     out = []
-    for qname, qtype, opts in SIGNED_QUERIES:
+    for qname, qtype, opts in qs:
         for tcp in (False, True):
             o = dict({"do": True}, **opts)
             if tcp:
                 o["tcp"] = True
             out.append((qname, qtype, o))
-    return out
+    return out + APEX_QUERIES
 
 
 def main():
@@ -697,19 +858,33 @@ def main():
             print("FAIL diff_nsd: %s is not installed (contrib/deps.sh)" %
                   tool)
             return 1
-    only_signed = "signed" in sys.argv[1:]
+    # arguments: "signed" (the signed passes only), or the names of the
+    # signed passes to run ("nsec", "nsec3", "optout")
+    args = sys.argv[1:]
+    only = [m for m in SIGN_MODES if m[0] in args]
     tmp = tempfile.mkdtemp(prefix="dv-diffnsd.")
     failed = n = 0
     try:
-        if not only_signed:
+        if not args:
             failed += run_pass(tmp, "", QUERIES)
             n += len(QUERIES)
-        sdata, szones = sign_zones(tmp)
-        sq = signed_queries()
-        failed += run_pass(tmp, " signed", sq, sdata, szones)
-        n += len(sq)
-        failed += validate_pass(tmp, sdata, szones)
-        n += len(VALIDATE)
+        for mode, flags in only or SIGN_MODES:
+            if mode == "knot-optout" and not os.access("/usr/sbin/knotd",
+                                                       os.X_OK):
+                print("SKIP diff knot-optout: knotd is not installed")
+                continue
+            sdata, szones = sign_zones(tmp, mode, flags)
+            if mode == "knot-optout":
+                szones = knot_sign(sdata, szones)
+            sq = signed_queries(mode)
+            tag = " signed" if mode == "nsec" else " " + mode
+            failed += run_pass(tmp, tag, sq, sdata, szones)
+            n += len(sq)
+            # opt-out spans make NXDOMAIN and wildcard proofs insecure
+            # (RFC 5155 9.2): there only what a matching NSEC3 proves
+            vq = VALIDATE_OPTOUT if "optout" in mode else VALIDATE
+            failed += validate_pass(tmp, sdata, szones, tag, vq)
+            n += len(vq)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("diff_nsd: %d queries, %d differ" % (n, failed))

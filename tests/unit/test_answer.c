@@ -1156,6 +1156,143 @@ static void test_dnssec_nxdomain_index(void)
 	zone_db_free(db);
 }
 
+/* RFC 5155 5 and Appendix A (salt AABBCCDD, 12 iterations): the hash of
+ * a name in any letter case; base32hex owner labels in either case. */
+static void test_nsec3_hash(void)
+{
+	static const struct { const char *name, *hash; } v[] = {
+		{ "example", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom" },
+		{ "a.example", "35mthgpgcu1qg68fab165klnsnk3dpvl" },
+		{ "A.EXAMPLE", "35MTHGPGCU1QG68FAB165KLNSNK3DPVL" },
+		{ "ns1.example", "2t7b4g4vsa5smi47k61mv5bv1a22bojr" },
+		{ "*.w.example", "r53bq7cc2uvmubfu5ocmm6pers9tk9en" },
+		{ "x.y.w.example", "2vptu5timamqttgl4luu9kg21e0aor3s" },
+	};
+	static const uint8_t salt[] = { 0xaa, 0xbb, 0xcc, 0xdd };
+	uint8_t wn[WIRE_MAXNAME], h[ZONE_N3_HASHLEN], want[ZONE_N3_HASHLEN];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		T_CHECK(wire_name_from_str(v[i].name, wn) > 0);
+		zone_nsec3_hash(salt, sizeof(salt), 12, wn, h);
+		T_EQ(zone_nsec3_b32hex((const uint8_t *)v[i].hash, 32, want),
+		     0);
+		T_CHECK(memcmp(h, want, sizeof(h)) == 0);
+	}
+	/* 31 characters, or one outside the alphabet: not an owner label */
+	T_EQ(zone_nsec3_b32hex((const uint8_t *)v[0].hash, 31, want), -1);
+	T_EQ(zone_nsec3_b32hex((const uint8_t *)
+			       "wp9mhaveqvm6t7vbl5lop2u3t2rp3tom", 32, want),
+	     -1);
+}
+
+/* RRs of a type in a section, any owner. */
+static int count_type(const ldns_rr_list *l, uint16_t type)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		n += ldns_rr_get_type(ldns_rr_list_rr(l, i)) == type;
+	return n;
+}
+
+static int nsec3_owner_is(ldns_pkt *p, const char *label)
+{
+	char owner[64];
+
+	snprintf(owner, sizeof(owner), "%s.n3.test.", label);
+	return p && count(NS(p), owner, DNS_T_NSEC3) == 1;
+}
+
+/*
+ * NSEC3 proofs from the per-zone index (salt ABCD, 2 iterations; the
+ * owners' hashes in order: a 337q, ns b016, apex c2m9, c isaq, the chain
+ * wraps to a).  NXDOMAIN: next closer cover, closest encloser, wildcard
+ * cover; NODATA: the matching NSEC3.  An NSEC3 added or removed later (as
+ * UPDATE and IXFR do it) is used at once, and an NSEC3PARAM that comes
+ * later turns the proofs on: the index is dropped.
+ */
+static void test_dnssec_nsec3_index(void)
+{
+	static const char text[] =
+		"$ORIGIN n3.test.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n"
+		"ns A 192.0.2.1\na A 192.0.2.2\nc A 192.0.2.3\n"
+		"337q93gjorumbmg3qpbnu95euiiqlqo8 NSEC3 1 0 2 ABCD "
+		"b0168bote0j51fp1uvab00h5hiq3qvol A\n"
+		"b0168bote0j51fp1uvab00h5hiq3qvol NSEC3 1 0 2 ABCD "
+		"c2m9nlv7ml8cf6m14e0ufiti4sanc5g7 A\n"
+		"c2m9nlv7ml8cf6m14e0ufiti4sanc5g7 NSEC3 1 0 2 ABCD "
+		"isaqsmt34t1uhv0i35bm59u65mvvrq8t SOA NS NSEC3PARAM\n"
+		"isaqsmt34t1uhv0i35bm59u65mvvrq8t NSEC3 1 0 2 ABCD "
+		"337q93gjorumbmg3qpbnu95euiiqlqo8 A\n";
+	static const uint8_t param[] = { 1, 0, 0, 2, 2, 0xab, 0xcd };
+	qopt d1 = { .edns = 1, .udp = 1232, .eflags = EDNS_F_DO };
+	zone_db_opts o = { .edns_max = 1232 };
+	zone_db *db = zone_db_new(&o), *save = g_db;
+	zone *z = t_zone_text("n3.test.", text);
+	uint8_t bb[WIRE_MAXNAME], rd[64];
+	zone_node *n;
+	ldns_pkt *p;
+
+	T_CHECK(db && z);
+	if (!db || !z)
+		return;
+	zone_db_add_zone(db, z);
+	g_db = db;
+	/* no NSEC3PARAM yet: no NSEC3 proofs */
+	p = askq("bb.n3.test", DNS_T_A, &d1);
+	check_hdr(p, LDNS_RCODE_NXDOMAIN, 1);
+	T_EQ(p ? count_type(NS(p), DNS_T_NSEC3) : -1, 0);
+	ldns_pkt_free(p);
+	T_EQ(zone_node_add_rr(z, z->apex, DNS_T_NSEC3PARAM, 0, param,
+			      sizeof(param)), 0);
+	p = askq("bb.n3.test", DNS_T_A, &d1);
+	T_CHECK(nsec3_owner_is(p, "isaqsmt34t1uhv0i35bm59u65mvvrq8t"));
+	T_CHECK(nsec3_owner_is(p, "c2m9nlv7ml8cf6m14e0ufiti4sanc5g7"));
+	T_EQ(p ? count_type(NS(p), DNS_T_NSEC3) : -1, 2);
+	ldns_pkt_free(p);
+	/* closest encloser a: x.a covered by the apex's, a's own, *.a
+	 * (95nd) covered by a's */
+	p = askq("x.a.n3.test", DNS_T_A, &d1);
+	check_hdr(p, LDNS_RCODE_NXDOMAIN, 1);
+	T_CHECK(nsec3_owner_is(p, "c2m9nlv7ml8cf6m14e0ufiti4sanc5g7"));
+	T_CHECK(nsec3_owner_is(p, "337q93gjorumbmg3qpbnu95euiiqlqo8"));
+	T_EQ(p ? count_type(NS(p), DNS_T_NSEC3) : -1, 2);
+	ldns_pkt_free(p);
+	p = askq("a.n3.test", DNS_T_MX, &d1);
+	check_hdr(p, LDNS_RCODE_NOERROR, 1);
+	T_CHECK(nsec3_owner_is(p, "337q93gjorumbmg3qpbnu95euiiqlqo8"));
+	T_EQ(p ? count_type(NS(p), DNS_T_NSEC3) : -1, 1);
+	ldns_pkt_free(p);
+	/* an NSEC3 at bb's hash (2jqr) comes: it matches the next closer */
+	T_CHECK(wire_name_from_str("2jqrujraditatl180b4gbudp3gjig09d.n3.test",
+				   bb) > 0);
+	memcpy(rd, param, sizeof(param));
+	rd[sizeof(param)] = ZONE_N3_HASHLEN;
+	T_EQ(zone_nsec3_b32hex((const uint8_t *)
+			       "337q93gjorumbmg3qpbnu95euiiqlqo8", 32,
+			       rd + sizeof(param) + 1), 0);
+	n = zone_node_get(z, bb);
+	T_CHECK(n && zone_node_add_rr(z, n, DNS_T_NSEC3, 60, rd,
+				      sizeof(param) + 1 +
+				      ZONE_N3_HASHLEN) == 0);
+	p = askq("bb.n3.test", DNS_T_A, &d1);
+	T_CHECK(nsec3_owner_is(p, "2jqrujraditatl180b4gbudp3gjig09d"));
+	ldns_pkt_free(p);
+	T_EQ(zone_node_del_rrset(z, n, DNS_T_NSEC3), 1);
+	p = askq("bb.n3.test", DNS_T_A, &d1);
+	T_CHECK(p && count(NS(p), "2jqrujraditatl180b4gbudp3gjig09d.n3.test.",
+			   DNS_T_NSEC3) == 0);
+	T_CHECK(nsec3_owner_is(p, "isaqsmt34t1uhv0i35bm59u65mvvrq8t"));
+	ldns_pkt_free(p);
+	/* DO=0: nothing of it */
+	p = ask("bb.n3.test", DNS_T_A);
+	T_EQ(p ? count_type(NS(p), DNS_T_NSEC3) : -1, 0);
+	ldns_pkt_free(p);
+	g_db = save;
+	zone_unref(z);
+	zone_db_free(db);
+}
+
 /* An answer RRSIG that does not fit sets TC; an additional one is left
  * out without TC. */
 static void test_dnssec_tc(void)
@@ -1356,6 +1493,8 @@ int main(void)
 	T_RUN(test_dnssec_tc);
 	T_RUN(test_dnssec_nsec_ds);
 	T_RUN(test_dnssec_nxdomain_index);
+	T_RUN(test_nsec3_hash);
+	T_RUN(test_dnssec_nsec3_index);
 	T_RUN(test_local);
 	T_RUN(test_address);
 	T_RUN(test_address_all);

@@ -85,7 +85,7 @@ static void build(uint8_t flags)
 		memcpy(p, salt, sizeof(salt));
 		p += sizeof(salt);
 		*p++ = 20;
-		T_EQ(res_val_b32hex((const uint8_t *)a_zone[i].next,
+		T_EQ(zone_nsec3_b32hex((const uint8_t *)a_zone[i].next,
 				    strlen(a_zone[i].next), p), 0);
 		p += 20;
 		bm = p;                    /* window 0 only: all types < 256 */
