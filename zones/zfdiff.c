@@ -252,10 +252,15 @@ int zone_file_diff_record(const zone *z, const zone *oldf, const zone *newf,
 		zone_diff_free(&act);
 		return rc;
 	}
-	/* serial max(running + 1, file serial) (RFC 1982); the SOA's other
-	 * fields from the new file when the edit changed them */
+	/* serial max(running + 1, file serial) (RFC 1982), but never a
+	 * serial exactly 2^31 from the running one: secondaries could not
+	 * tell it is newer.  The SOA's other fields from the new file when
+	 * the edit changed them. */
 	st->serial_to = z->serial + 1;
-	if (zone_serial_newer(newf->serial, st->serial_to))
+	st->serial_undefined = (uint8_t)zone_serial_undefined(newf->serial,
+							       z->serial);
+	if (!st->serial_undefined &&
+	    zone_serial_newer(newf->serial, st->serial_to))
 		st->serial_to = newf->serial;
 	to = st->soa_changed ? ns : zs;
 	memcpy(soa, to.rdata, to.rdlen);

@@ -702,6 +702,8 @@ typedef struct zone_fdiff_stats {
 	uint8_t soa_changed;          /* SOA fields other than the serial (or
 					 its TTL) changed */
 	uint8_t file_changed;         /* the files differ at all */
+	uint8_t serial_undefined;     /* the file's serial is exactly 2^31
+					 from the running one: not used */
 	uint32_t serial_from, serial_to;
 } zone_fdiff_stats;
 
@@ -710,8 +712,9 @@ typedef struct zone_fdiff_stats {
  * loaded version of the file, newf from the file now, z the running zone
  * (it may hold changes made at run time since).  The difference between
  * the files (as RR sets) becomes one journal record against z: z's SOA
- * with serial max(z's serial + 1, newf's serial) (RFC 1982; the SOA's
- * other fields from newf when the edit changed them).  Like Knot, a
+ * with serial max(z's serial + 1, newf's serial) (RFC 1982; newf's
+ * serial is not used when it is exactly 2^31 from z's; the SOA's other
+ * fields from newf when the edit changed them).  Like Knot, a
  * deletion of an RR z no longer holds and an addition of one it already
  * holds are left out (counted in st); run-time changes stay.  Nothing is
  * changed here: the shell writes the record, applies it with
