@@ -232,5 +232,50 @@ def reload_survives_kill9_and_restart():
     srv.stop()
 
 
+@case
+def edit_while_stopped_without_dynamic_state():
+    # the first start keeps a copy of the file; an edit made while the
+    # server is down is applied at the next start as one IXFR step
+    sd = tmpdir()
+    srv = Server(zones={"example.com": BASE % {"serial": 10}},
+                 args=dv_args(sd))
+    eq(soa_serial(srv.port), 10, "first start")
+    srv.stop()
+    write(srv.zone_files["example.com"], EDITED % {"serial": 10})
+    srv.start()
+    eq(soa_serial(srv.port), 11, "serial after the edit")
+    eq(rdata_of(srv.port, "www.example.com.", "A"), ["192.0.2.81"], "www")
+    check_incremental(ixfr(srv.port, 10), 10, 11, "IXFR=10")
+    srv.stop()
+
+
+@case
+def edit_overlapping_an_update_is_applied_for_what_can_be():
+    # an UPDATE already deleted old and added www 192.0.2.81; the edit
+    # does the same and more: those parts are skipped (logged, as Knot
+    # does), the rest applied, the UPDATE's other change kept
+    sd = tmpdir()
+    srv = Server(zones={"example.com": BASE % {"serial": 10}},
+                 args=dv_args(sd))
+    u = dns.update.UpdateMessage("example.com.", keyring=KR, keyname=KEY,
+                                 keyalgorithm="hmac-sha256")
+    u.delete("old.example.com.", "A")
+    u.add("www.example.com.", 300, "A", "192.0.2.81")
+    u.add("dyn.example.com.", 300, "A", "192.0.2.99")
+    eq(rcode(dns.query.tcp(u, "127.0.0.1", port=srv.port, timeout=3)),
+       "NOERROR", "update")
+    eq(soa_serial(srv.port), 11, "serial after the UPDATE")
+    edit_and_hup(srv, EDITED, 10, 12)
+    eq(rdata_of(srv.port, "www.example.com.", "A"), ["192.0.2.81"], "www")
+    eq(rdata_of(srv.port, "old.example.com.", "A"), [], "old")
+    eq(rdata_of(srv.port, "mx.example.com.", "MX"),
+       ["20 mail.example.com."], "MX")
+    eq(rdata_of(srv.port, "dyn.example.com.", "A"), ["192.0.2.99"], "dyn")
+    check("skipped" in srv.log(), "skipped parts logged: " +
+          srv.log_tail())
+    check_incremental(ixfr(srv.port, 10), 10, 12, "IXFR=10")
+    srv.stop()
+
+
 if __name__ == "__main__":
     run()
