@@ -4,8 +4,10 @@ file and SIGHUP (or a restart) the difference between the last loaded file
 and the new one is applied to the running zone as one change (journalled,
 one IXFR step, NOTIFY), serial max(running + 1, file serial), dynamic
 changes kept.  Knot as the secondary must see incremental transfers."""
+import os
 import re
 import signal
+import subprocess
 
 import dns.message
 import dns.query
@@ -275,6 +277,44 @@ def edit_overlapping_an_update_is_applied_for_what_can_be():
           srv.log_tail())
     check_incremental(ixfr(srv.port, 10), 10, 12, "IXFR=10")
     srv.stop()
+
+
+@case
+def edit_not_durable_is_not_applied():
+    """RLIMIT_FSIZE: the edit's journal record cannot be written (EFBIG):
+    nothing of it is served, the serial stays; once writes work again
+    the next SIGHUP applies it."""
+    sd = tmpdir()
+    srv = Server(zones={"example.com": BASE % {"serial": 10}},
+                 args=dv_args(sd))
+    update_add(srv.port, "dyn.example.com.", "192.0.2.99")   # journal
+    zd = os.path.join(sd, "zones")
+    limit = max(os.path.getsize(os.path.join(zd, f))
+                for f in os.listdir(zd)) + 2000
+    subprocess.run(["prlimit", "--pid", str(srv.pid),
+                    "--fsize=%d:unlimited" % limit], check=True)
+    big = "".join('big%d IN TXT "%s"\n' % (i, "x" * 250) for i in range(40))
+    write(srv.zone_files["example.com"], (EDITED + big) % {"serial": 10})
+    before = srv.log().count("reloaded")
+    srv.signal(signal.SIGHUP)
+    wait_for(lambda: srv.log().count("reloaded") > before, 10, "reload")
+    check("not applied" in srv.log(), "error logged: " + srv.log_tail())
+    eq(soa_serial(srv.port), 11, "serial kept")
+    eq(rdata_of(srv.port, "www.example.com.", "A"), ["192.0.2.80"],
+       "www unchanged")
+    eq(rdata_of(srv.port, "big0.example.com.", "TXT"), [], "nothing served")
+    check(srv.alive(), "died on the file size limit")
+    subprocess.run(["prlimit", "--pid", str(srv.pid),
+                    "--fsize=unlimited:unlimited"], check=True)
+    srv.signal(signal.SIGHUP)
+    wait_for(lambda: soa_serial(srv.port) == 12, 10, "applied later",
+             logs=(srv.log,))
+    eq(len(rdata_of(srv.port, "big39.example.com.", "TXT")), 1, "big39")
+    eq(rdata_of(srv.port, "dyn.example.com.", "A"), ["192.0.2.99"], "dyn")
+    srv.stop()
+    srv.start()
+    eq(soa_serial(srv.port), 12, "serial after restart")
+    check_incremental(ixfr(srv.port, 11), 11, 12, "IXFR=11")
 
 
 if __name__ == "__main__":
