@@ -979,6 +979,11 @@ static int dv_pz_edit(dv_ctx *ctx, dv_pzone *pz, zone *z, const zone *prevf,
 		       "addition(s) of records it already holds were skipped "
 		       "(changed at run time; as Knot does)", pz->origin,
 		       st.del_absent, st.add_present);
+	if (st.add_conflict)
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: zone-file edit: %u "
+		       "addition(s) skipped: a CNAME and other data at one "
+		       "name with records added at run time", pz->origin,
+		       st.add_conflict);
 	if (st.file_changed)
 		dv_pz_save_copy(ctx, pz, filez);
 	return rc;

@@ -9,7 +9,9 @@
  * stay.  It is then fitted to the running zone the way Knot applies a
  * changeset that is not strict: a deletion of an RR the running zone no
  * longer holds and an addition of an RR it already holds are dropped
- * (counted, so the shell can log them); the rest is the change.  The
+ * (counted, so the shell can log them), and so is an addition that would
+ * put a CNAME beside data added at run time (as an UPDATE's would be);
+ * the rest is the change.  The
  * record is built without touching any zone: the shell writes it, applies
  * it with zone_journal_apply and makes it durable before it is served.
  */
@@ -148,6 +150,44 @@ static int zfd_fit_dels(const zone *z, const zone_diff *fd, zone_diff *act,
 	return 0;
 }
 
+/* 1 if RRsets of types add and have cannot share a name: a CNAME beside
+ * other data (RRSIG and NSEC may stand beside it, RFC 4035 2.5). */
+static int zfd_clash(uint16_t add, uint16_t have)
+{
+	if (add == DNS_T_RRSIG || add == DNS_T_NSEC ||
+	    have == DNS_T_RRSIG || have == DNS_T_NSEC)
+		return 0;
+	return add == DNS_T_CNAME || have == DNS_T_CNAME;
+}
+
+/* 1 if adding rr would put a CNAME beside other data because of a
+ * change made at run time: z holds at its owner an RR of a clashing type
+ * that the old file did not hold.  (The files passed the load checks, so
+ * only run-time data can clash.)  Such an addition is left out, as
+ * RFC 2136 3.4.2.2 leaves out an UPDATE's. */
+static int zfd_conflict(const zone *z, const zone *oldf, const zfd_rr *rr)
+{
+	uint8_t lname[WIRE_MAXNAME];
+	const zone_node *n, *on;
+
+	wire_name_lower(lname, rr->owner);
+	if (!(n = zone_node_find(z, lname)))
+		return 0;
+	on = zone_node_find(oldf, lname);
+	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next) {
+		const zone_rrset *ors = on ? zone_node_rrset(on, rs->type)
+					   : NULL;
+		const uint8_t *p = rs->data, *end = rs->data + rs->len;
+
+		if (!zfd_clash(rr->type, rs->type))
+			continue;
+		for (; p < end; p += 2 + wire_get16(p))
+			if (!zfd_rrset_has(ors, p + 2, wire_get16(p)))
+				return 1;
+	}
+	return 0;
+}
+
 /* The file's additions that z does not hold yet; an RR the old file held
  * too (its RRset's TTL changed) was deleted just before, so it counts. */
 static int zfd_fit_adds(const zone *z, const zone *oldf, const zone_diff *fd,
@@ -162,6 +202,10 @@ static int zfd_fit_adds(const zone *z, const zone *oldf, const zone_diff *fd,
 		if (zfd_rrset_has(rs, rr.rdata, rr.rdlen) &&
 		    !zfd_rrset_has(ors, rr.rdata, rr.rdlen)) {
 			st->add_present++;
+			continue;
+		}
+		if (zfd_conflict(z, oldf, &rr)) {
+			st->add_conflict++;
 			continue;
 		}
 		if (zone_diff_rr(act, 1, rr.owner, rr.type, rr.ttl, rr.rdata,

@@ -699,6 +699,8 @@ typedef struct zone_fdiff_stats {
 					 longer holds: dropped */
 	uint32_t add_present;         /* additions of RRs it already holds:
 					 dropped */
+	uint32_t add_conflict;        /* additions that would put a CNAME
+					 beside run-time data: dropped */
 	uint8_t soa_changed;          /* SOA fields other than the serial (or
 					 its TTL) changed */
 	uint8_t file_changed;         /* the files differ at all */
@@ -716,7 +718,9 @@ typedef struct zone_fdiff_stats {
  * serial is not used when it is exactly 2^31 from z's; the SOA's other
  * fields from newf when the edit changed them).  Like Knot, a
  * deletion of an RR z no longer holds and an addition of one it already
- * holds are left out (counted in st); run-time changes stay.  Nothing is
+ * holds are left out (counted in st), and so is an addition that would
+ * put a CNAME beside data added at run time (RFC 2136 3.4.2.2 leaves out
+ * such an UPDATE addition); run-time changes stay.  Nothing is
  * changed here: the shell writes the record, applies it with
  * zone_journal_apply (one IXFR step) and makes it durable before serving
  * it.  Returns 1 and a malloc'ed framed record in *rec; 0 when z would

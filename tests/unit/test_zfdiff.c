@@ -317,6 +317,50 @@ static void test_soa_fields(void)
 	zone_unref(run);
 }
 
+/* An addition that would put a CNAME beside data added at run time is
+ * left out (counted); beside the file's own data it cannot happen. */
+static void test_cname_conflict(void)
+{
+	static const char a[] = HEAD(10, 7200)
+		"www IN A 192.0.2.80\n"
+		"alias IN CNAME www\n";
+	static const char b[] = HEAD(10, 7200)
+		"www IN A 192.0.2.80\n"
+		"alias IN CNAME www\n"
+		"dyn IN CNAME www\n"           /* dyn has an A at run time */
+		"alias2 IN CNAME www\n"
+		"new IN A 192.0.2.7\n";
+	zone *oldf = load(a), *newf = load(b), *run = load(a);
+	zone_fdiff_stats st;
+	uint8_t *rec = NULL, w[WIRE_MAXNAME];
+	size_t len = 0;
+	uint8_t rd[WIRE_MAXNAME];
+	int l;
+
+	T_CHECK(oldf && newf && run);
+	if (!oldf || !newf || !run)
+		return;
+	dyn_add_a(run, "dyn.example.com.", "192.0.2.99");
+	/* and a CNAME at new, which the edit gives an A */
+	l = wire_name_from_str("www.example.com.", rd);
+	wire_name_from_str("new.example.com.", w);
+	T_EQ(zone_node_add_rr(run, zone_node_get(run, w), DNS_T_CNAME, 300,
+			      rd, (uint16_t)l), 0);
+	T_EQ(zone_file_diff_record(run, oldf, newf, &rec, &len, &st), 1);
+	T_EQ(st.add_conflict, 2);
+	T_EQ(st.add, 1);                        /* alias2 */
+	T_EQ(apply(run, rec, len), 0);
+	T_EQ(count(run, "dyn.example.com.", DNS_T_A), 1);
+	T_EQ(count(run, "dyn.example.com.", DNS_T_CNAME), 0);
+	T_EQ(count(run, "new.example.com.", DNS_T_A), 0);
+	T_EQ(count(run, "new.example.com.", DNS_T_CNAME), 1);
+	T_EQ(count(run, "alias2.example.com.", DNS_T_CNAME), 1);
+	free(rec);
+	zone_unref(oldf);
+	zone_unref(newf);
+	zone_unref(run);
+}
+
 int main(void)
 {
 	T_RUN(test_diff_zones);
@@ -324,5 +368,6 @@ int main(void)
 	T_RUN(test_dynamic_changes_kept);
 	T_RUN(test_serial_rules);
 	T_RUN(test_soa_fields);
+	T_RUN(test_cname_conflict);
 	T_DONE();
 }
