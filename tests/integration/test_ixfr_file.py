@@ -317,5 +317,36 @@ def edit_not_durable_is_not_applied():
     check_incremental(ixfr(srv.port, 11), 11, 12, "IXFR=11")
 
 
+@case
+def secondary_zone_not_affected():
+    # a dnsvizor secondary of a dnsvizor primary: the primary's edit
+    # reaches it by IXFR; a SIGHUP of the secondary keeps its transferred
+    # zone as it is and writes no zone-file copy for it
+    sd1, sd2 = tmpdir(), tmpdir()
+    p2 = free_port()
+    prim = Server(zones={"example.com": BASE % {"serial": 10}},
+                  args=dv_args(sd1, p2))
+    sec = Server(port=p2, args=[
+        "--dns-key=%s:sha256:%s" % (KEY, SECRET), "--state-dir=" + sd2,
+        "--secondary=example.com,127.0.0.1#%d,%s" % (prim.port, KEY)])
+    wait_for(lambda: soa_serial(sec.port) == 10, 10, "secondary loaded",
+             logs=(sec.log,))
+    edit_and_hup(prim, EDITED, 10, 11)
+    wait_for(lambda: soa_serial(sec.port) == 11, 10, "secondary follows",
+             logs=(sec.log, prim.log))
+    check("serial 11 by IXFR" in sec.log(), "the secondary took the "
+          "edit by IXFR: " + sec.log_tail(1500))
+    before = sec.log().count("reloaded")
+    sec.signal(signal.SIGHUP)
+    wait_for(lambda: sec.log().count("reloaded") > before, 10, "reload")
+    eq(soa_serial(sec.port), 11, "secondary serial after its SIGHUP")
+    eq(rdata_of(sec.port, "www.example.com.", "A"), ["192.0.2.81"], "www")
+    files = os.listdir(os.path.join(sd2, "zones"))
+    check(not any(f.endswith(".file") for f in files),
+          "zone-file copy for a secondary zone: %s" % files)
+    sec.stop()
+    prim.stop()
+
+
 if __name__ == "__main__":
     run()
