@@ -361,6 +361,52 @@ static void test_cname_conflict(void)
 	zone_unref(run);
 }
 
+/* The copy of the last loaded file is zone_to_text's rendering: loaded
+ * again it must hold exactly the file's data, or every SIGHUP would see
+ * a spurious edit (a new serial each time). */
+static void test_copy_round_trip(void)
+{
+	static const char text[] = HEAD(10, 7200)
+		"a IN A 192.0.2.1\n"
+		"a IN AAAA 2001:db8::1\n"
+		"a IN MX 10 Mail.Example.COM.\n"
+		"a IN TXT \"semi;colon\" \"q\\\"uote\" \"\\010tab\"\n"
+		"a IN HINFO \"PC\" \"Linux\"\n"
+		"a IN CAA 0 issue \"letsencrypt.org\"\n"
+		"a IN SSHFP 1 1 0123456789abcdef0123456789abcdef01234567\n"
+		"_443._tcp.a IN TLSA 3 1 1 "
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+		"_sip._udp IN SRV 10 20 5060 a\n"
+		"n IN NAPTR 100 10 \"U\" \"E2U+sip\" "
+		"\"!^.*$!sip:info@example.com!\" .\n"
+		"d IN DNAME target.example.net.\n"
+		"c IN CNAME a\n"
+		"kid IN NS ns.kid\n"
+		"ns.kid IN A 192.0.2.53\n"
+		"kid IN DS 12345 13 2 "
+		"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n"
+		"u IN TYPE65280 \\# 3 abcdef\n"
+		"l IN LOC 52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m\n"
+		"*.w IN A 192.0.2.9\n";
+	zone *a = load(text), *b = NULL;
+	char *out = NULL, err[256] = "";
+	size_t len = 0;
+
+	T_CHECK(a != NULL);
+	if (!a)
+		return;
+	T_EQ(zone_to_text(a, &out, &len), 0);
+	if (out)
+		b = zone_load_text("example.com.", "copy", out, len, NULL,
+				   NULL, err, sizeof(err));
+	if (!b)
+		printf("  reload: %s\n%s\n", err, out ? out : "");
+	T_CHECK(b && same_data(a, b) && b->serial == a->serial);
+	free(out);
+	zone_unref(a);
+	zone_unref(b);
+}
+
 int main(void)
 {
 	T_RUN(test_diff_zones);
@@ -369,5 +415,6 @@ int main(void)
 	T_RUN(test_serial_rules);
 	T_RUN(test_soa_fields);
 	T_RUN(test_cname_conflict);
+	T_RUN(test_copy_round_trip);
 	T_DONE();
 }
