@@ -500,36 +500,6 @@ static int zone_fallback(build_ctx *b, const zone_db *old, const char *origin,
 	return rc < 0 ? -1 : 0;
 }
 
-/*
- * Reload: a zone changed at run time (UPDATE) has a serial newer than its
- * file's; keep the running zone unless the operator increased the file's
- * serial to at least the running one (RFC 1982).  A file serial exactly
- * 2^31 away is neither older nor newer (RFC 1982 3.2): keep the running
- * zone too.  See persist.c.
- */
-static zone *keep_dynamic(build_ctx *b, const zone_db *old,
-			  const char *origin, zone *z)
-{
-	zone *oz = old ? zone_db_get_zone(old, origin) : NULL;
-
-	if (oz && zone_unloaded(oz))
-		return z;
-	if (oz && zone_serial_undefined(zone_serial(oz), zone_serial(z)))
-		dv_log(b->lg, DV_LOG_WARN, "zone %s: the file's serial %u is "
-		       "exactly 2^31 away from the running serial %u (RFC "
-		       "1982: undefined); keeping the running zone", origin,
-		       zone_serial(z), zone_serial(oz));
-	else if (!oz || !zone_serial_newer(zone_serial(oz), zone_serial(z)))
-		return z;
-	else
-		dv_log(b->lg, DV_LOG_INFO, "zone %s: keeping the running zone "
-		       "(serial %u, newer than the file's %u)", origin,
-		       zone_serial(oz), zone_serial(z));
-	zone_ref(oz);
-	zone_unref(z);
-	return oz;
-}
-
 static void zone_warn(void *arg, const char *msg)
 {
 	dv_log((const dv_logger *)arg, DV_LOG_WARN, "%s", msg);
@@ -548,7 +518,6 @@ static int build_zone(build_ctx *b, const zone_db *old,
 			   (void *)b->lg, zerr, sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
-	z = keep_dynamic(b, old, origin, z);
 	rc = zone_db_add_zone(b->db, z);
 	zone_unref(z);
 	if (rc == -EEXIST)

@@ -505,12 +505,12 @@ static void dv_reload(dv_ctx *ctx)
 	dv_persist_attach(ctx, ndb);
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
+	dv_persist_reload(ctx); /* zone-file edits: applied as IXFR steps */
 	dv_rs_reload(ctx);      /* new settings, same cache */
 	dv_abuse_reload(ctx);   /* new NSID / RRL, same cookie secrets */
 	dv_acme_tls_files(ctx); /* first --acme-cert feeds DoT/DoH */
 	dv_tls_reload(ctx);     /* certificate files re-read */
 	dv_acme_reload(ctx);    /* new --acme-* options, state kept */
-	dv_persist_reload(ctx); /* zone files that won: reset their journal */
 	dv_dhcpd_reload(ctx);   /* lease zones, same leases, new options */
 	dv_notify_all(ctx);     /* zone files edited: new serials */
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level

@@ -39,18 +39,35 @@
  * written as a new snapshot and the journal is emptied (after the
  * snapshot is durable: a crash in between leaves only stale records).
  *
- * Start-up (dv_persist_open) for each --zone: if <name>.snap exists, load
- * it and replay the journal.  If the zone file's serial is not older than
- * the resulting serial (RFC 1982), the operator edited the file and
- * increased its serial: the file wins, the snapshot and journal are
- * removed (logged).  Otherwise the dynamic zone replaces the file's zone.
+ * <name>.file the data of the zone file as last loaded (zone-file text,
+ *              written atomically like the snapshot) for IXFR from
+ *              zone-file edits.
  *
- * SIGHUP: dv_build_db keeps the running zone object when its serial is
- * newer than the file's; otherwise the file's zone is loaded and
- * dv_persist_reload removes the dynamic state of that zone.  In short:
- * edit the zone file, increase its serial beyond the running serial,
- * SIGHUP: the file wins and the dynamic history is reset; edits without
- * such a serial increase are ignored while dynamic changes exist.
+ * Zone-file edits (SIGHUP or start-up, Knot's zonefile-load:
+ * difference-no-serial, BIND's ixfr-from-differences): when <name>.file
+ * exists, the difference between it and the zone file now is applied to
+ * the running zone (the dynamic one, or the last loaded file's) as one
+ * change: zone_file_diff_record builds one journal record (serial
+ * max(running + 1, file serial)), written after a snapshot of the zone
+ * as it was when it had no journal yet, fdatasynced, applied (one IXFR
+ * step) before the zone is served again; NOTIFY follows (dv_notify_all).
+ * Changes made at run time stay: the difference is between the two
+ * files.  Parts of it the running zone already has (a deletion of an RR
+ * it no longer holds, an addition of one it holds) are skipped and
+ * logged, as Knot does.  Then the new file's data becomes <name>.file
+ * (after the record is durable: a crash in between applies the same
+ * difference again at start, which finds nothing left to do).  A record
+ * that cannot be made durable is undone, <name>.file is kept and the
+ * next SIGHUP tries again.
+ *
+ * Without <name>.file (first start, or state from before it existed) the
+ * old rules apply and the file's data is saved as <name>.file: at
+ * start-up, if <name>.snap exists, it is loaded and the journal
+ * replayed; if the zone file's serial is not older than the resulting
+ * serial (RFC 1982) the file wins and the snapshot and journal are
+ * removed (logged), else the dynamic zone replaces the file's zone.  On
+ * SIGHUP the running zone is kept when its serial is newer than the
+ * file's, else the file wins and the dynamic history is reset.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +95,7 @@ typedef struct dv_pzone {
 	char origin[DV_ORIGINSTR];    /* presentation, trailing dot */
 	uint8_t lname[WIRE_MAXNAME];  /* lowercased wire origin */
 	char snap[DV_FILEMAX], jnl[DV_FILEMAX];
+	char copy[DV_FILEMAX];        /* the last loaded zone file's data */
 	zone *z;                      /* the zone we keep state for (ref) */
 	int fd;                       /* journal, O_APPEND; -1 = none */
 	off_t size;                   /* good bytes in the journal */
@@ -180,6 +198,7 @@ static dv_pzone *dv_pz_get(struct dv_persist *p, const uint8_t *origin)
 	dv_pz_base(pz->origin, base, sizeof(base));
 	snprintf(pz->snap, sizeof(pz->snap), "%s/%s.snap", p->dir, base);
 	snprintf(pz->jnl, sizeof(pz->jnl), "%s/%s.jnl", p->dir, base);
+	snprintf(pz->copy, sizeof(pz->copy), "%s/%s.file", p->dir, base);
 	pz->fd = -1;
 	pz->next = p->zones;
 	p->zones = pz;
@@ -803,25 +822,201 @@ static int dv_pz_bad_snapshot(dv_ctx *ctx, dv_pzone *pz, zone *filez,
 	return 0;
 }
 
-/* Choose between the zone file's zone (in the db) and the dynamic one. */
-static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
-		       size_t errlen)
+/* Not a placeholder for a zone file that did not load (no SOA). */
+static int dv_zone_loaded(const zone *z)
 {
-	int fail;
-	zone *dz = dv_pz_load(ctx, pz, &fail);
+	uint32_t t[5];
 
-	if (fail == 3)
-		return dv_pz_bad_snapshot(ctx, pz, filez, err, errlen);
-	if (fail == 2) {         /* damaged journal: kept, not served */
-		zone_set_unservable(filez, 1);
-		dv_pz_track(pz, filez);
-		return 0;
+	return zone_soa_timers(z, t) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* zone-file edits: IXFR from the difference                          */
+/* ------------------------------------------------------------------ */
+
+/* The zone as the last loaded version of its file held it (<name>.file),
+ * or NULL when there is none (or it cannot be read: logged; the file is
+ * then loaded whole, as before). */
+static zone *dv_pz_load_copy(dv_ctx *ctx, dv_pzone *pz)
+{
+	char *text = NULL, zerr[512] = "";
+	size_t len = 0;
+	zone *z;
+	int rc = dv_read_file(NULL, pz->copy, &text, &len);
+
+	if (rc == -ENOENT)
+		return NULL;
+	if (rc < 0) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: cannot read %s: %s: "
+		       "the zone file is loaded whole", pz->origin, pz->copy,
+		       strerror(-rc));
+		return NULL;
 	}
-	if (fail) {
-		snprintf(err, errlen, "zone %s: cannot load the dynamic state "
-			 "in %s (see the log)", pz->origin, ctx->persist->dir);
+	z = zone_load_text(pz->origin, pz->copy, text, len, NULL, NULL, zerr,
+			   sizeof(zerr));
+	free(text);
+	if (!z)
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: %s is damaged (%s): "
+		       "the zone file is loaded whole", pz->origin, pz->copy,
+		       zerr);
+	return z;
+}
+
+/* Keep filez's data as the last loaded file's (written atomically). */
+static void dv_pz_save_copy(dv_ctx *ctx, dv_pzone *pz, const zone *filez)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (dv_mkdirs(ctx->persist->dir) < 0 ||
+	    zone_to_text(filez, &text, &len) < 0 ||
+	    dv_write_atomic(pz->copy, text, len, 0600) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot write %s: %s: "
+		       "the next zone-file edit is loaded whole", pz->origin,
+		       pz->copy, strerror(errno));
+		unlink(pz->copy);    /* a stale copy would mislead the diff */
+	}
+	free(text);
+}
+
+static int dv_rec_get(void *arg, const zone_journal_rec *r)
+{
+	*(zone_journal_rec *)arg = *r;
+	return 0;
+}
+
+/*
+ * Apply the edit's record to the running zone z and make it durable
+ * before anything serves it: a snapshot of z as it is now when z has no
+ * journal yet (so the record itself is journalled and IXFR from the
+ * previous serial survives a restart), the record appended, fdatasync.
+ * When it cannot be written the change is undone.  0 or -1 (logged).
+ */
+static int dv_pz_edit_commit(dv_ctx *ctx, dv_pzone *pz, zone *z,
+			     const uint8_t *rec, size_t len)
+{
+	zone_journal_rec r;
+	int e;
+
+	if (pz->dirty)          /* earlier changes first: cut back alone */
+		dv_persist_sync(ctx);
+	dv_pz_track(pz, z);
+	if ((pz->fd < 0 || pz->need_snap) && dv_pz_snapshot(ctx, pz, z) < 0)
+		return -1;
+	if (zone_journal_scan(rec, len, dv_rec_get, &r) != len ||
+	    zone_journal_apply(z, &r) < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: the zone-file edit "
+		       "cannot be applied", pz->origin);
 		return -1;
 	}
+	if (dv_pz_append(pz, rec, len) == 0 && fdatasync(pz->fd) == 0 &&
+	    (!ctx->persist->dir_dirty ||
+	     dv_fsync_dir(ctx->persist->dir) == 0)) {
+		ctx->persist->dir_dirty = 0;
+		dv_pz_settled(pz);
+		dv_pz_maybe_compact(ctx, pz);
+		return 0;
+	}
+	e = errno;
+	if (zone_journal_revert(z, &r) < 0)
+		zone_set_unservable(z, 1);
+	dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: journal %s: %s: the zone-file "
+	       "edit is not applied (serial %u kept; tried again on the next "
+	       "SIGHUP)", pz->origin, pz->jnl, strerror(e), zone_serial(z));
+	if (pz->fd >= 0 && ftruncate(pz->fd, pz->synced) == 0)
+		pz->size = pz->synced;
+	else
+		dv_pz_close(pz);
+	pz->dirty = 0;
+	pz->need_snap = 1;
+	return -1;
+}
+
+/*
+ * The zone file changed since prevf was loaded from it: apply the
+ * difference to the running zone z as one change (journal record, IXFR
+ * step; the caller NOTIFYs), then keep filez as the last loaded file.
+ * 1 z changed, 0 nothing to change, -1 failed (logged; z as before and
+ * the copy kept, so the next SIGHUP tries again).
+ */
+static int dv_pz_edit(dv_ctx *ctx, dv_pzone *pz, zone *z, const zone *prevf,
+		      const zone *filez)
+{
+	zone_fdiff_stats st;
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	int rc = zone_file_diff_record(z, prevf, filez, &rec, &len, &st);
+
+	if (rc < 0) {
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot compute the "
+		       "zone-file difference: %s", pz->origin, strerror(-rc));
+		return -1;
+	}
+	if (rc == 1 && dv_pz_edit_commit(ctx, pz, z, rec, len) < 0) {
+		free(rec);
+		return -1;
+	}
+	free(rec);
+	if (rc == 1)
+		dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: zone file changed: "
+		       "%u record(s) deleted, %u added%s, serial %u -> %u as "
+		       "one IXFR step", pz->origin, st.del, st.add,
+		       st.soa_changed ? ", SOA changed" : "", st.serial_from,
+		       st.serial_to);
+	else if (st.file_changed)
+		dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: zone file changed, "
+		       "but the running zone holds every change already "
+		       "(serial %u kept)", pz->origin, zone_serial(z));
+	if (rc == 1 && st.serial_undefined)
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
+		       "serial %u is exactly 2^31 away from the running serial "
+		       "%u (RFC 1982: undefined): not used, serial %u",
+		       pz->origin, zone_serial(filez), st.serial_from,
+		       st.serial_to);
+	if (st.del_absent || st.add_present)
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: zone-file edit: %u "
+		       "deletion(s) of records the zone no longer holds and %u "
+		       "addition(s) of records it already holds were skipped "
+		       "(changed at run time; as Knot does)", pz->origin,
+		       st.del_absent, st.add_present);
+	if (st.add_conflict)
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: zone-file edit: %u "
+		       "addition(s) skipped: a CNAME and other data at one "
+		       "name with records added at run time", pz->origin,
+		       st.add_conflict);
+	if (st.file_changed)
+		dv_pz_save_copy(ctx, pz, filez);
+	return rc;
+}
+
+/* Start-up with a copy of the last loaded file: the running zone is the
+ * dynamic one, or (none) the last loaded file's; the edit since then is
+ * applied to it.  Takes dz's and prevf's references. */
+static int dv_pz_start_edit(dv_ctx *ctx, dv_pzone *pz, zone *dz,
+			    zone *prevf, zone *filez, char *err,
+			    size_t errlen)
+{
+	zone *run = dz ? dz : prevf;
+	int rc = dv_pz_edit(ctx, pz, run, prevf, filez);
+
+	if (!dz && rc == 0)
+		run = filez;    /* the same data: serve the file's zone */
+	if (run != filez && zone_db_replace_zone(ctx->db, run) < 0) {
+		snprintf(err, errlen, "zone %s: cannot replace", pz->origin);
+		rc = -2;
+	}
+	dv_pz_track(pz, run);
+	zone_unref(prevf);
+	zone_unref(dz);
+	return rc == -2 ? -1 : 0;
+}
+
+/* Start-up without a copy of the last loaded file: the file wins when its
+ * serial is not older than the dynamic zone's (dynamic history reset),
+ * else the dynamic zone is served.  Takes dz's reference. */
+static int dv_pz_start_whole(dv_ctx *ctx, dv_pzone *pz, zone *dz,
+			     zone *filez, char *err, size_t errlen)
+{
 	if (!dz) {
 		dv_pz_track(pz, filez);
 		return 0;
@@ -851,12 +1046,46 @@ static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
 	return 0;
 }
 
-/* Not a placeholder for a zone file that did not load (no SOA). */
-static int dv_zone_loaded(const zone *z)
+/* Choose between the zone file's zone (in the db) and the dynamic one;
+ * with a copy of the last loaded file, apply the edit made since. */
+static int dv_pz_start_ref(dv_ctx *ctx, dv_pzone *pz, zone *filez,
+			   char *err, size_t errlen)
 {
-	uint32_t t[5];
+	int fail;
+	zone *dz = dv_pz_load(ctx, pz, &fail), *prevf;
 
-	return zone_soa_timers(z, t) == 0;
+	if (fail == 3)
+		return dv_pz_bad_snapshot(ctx, pz, filez, err, errlen);
+	if (fail == 2) {         /* damaged journal: kept, not served */
+		zone_set_unservable(filez, 1);
+		dv_pz_track(pz, filez);
+		return 0;
+	}
+	if (fail) {
+		snprintf(err, errlen, "zone %s: cannot load the dynamic state "
+			 "in %s (see the log)", pz->origin, ctx->persist->dir);
+		return -1;
+	}
+	if ((prevf = dv_pz_load_copy(ctx, pz)) != NULL)
+		return dv_pz_start_edit(ctx, pz, dz, prevf, filez, err,
+					errlen);
+	if (dv_pz_start_whole(ctx, pz, dz, filez, err, errlen) < 0)
+		return -1;
+	dv_pz_save_copy(ctx, pz, filez);
+	return 0;
+}
+
+/* filez is borrowed from the db, which drops it when the dynamic zone
+ * replaces it: hold it meanwhile. */
+static int dv_pz_start(dv_ctx *ctx, dv_pzone *pz, zone *filez, char *err,
+		       size_t errlen)
+{
+	int rc;
+
+	zone_ref(filez);
+	rc = dv_pz_start_ref(ctx, pz, filez, err, errlen);
+	zone_unref(filez);
+	return rc;
 }
 
 /* The zone of a --zone, as the db knows it. */
@@ -908,6 +1137,57 @@ static void dv_pz_start_late(dv_ctx *ctx, dv_pzone *pz, zone *z)
 		dv_log(&ctx->lg, DV_LOG_ERR, "%s", err);
 }
 
+/* Reload without a copy of the last loaded file: keep the running zone
+ * oz when its serial is newer than the file's (or 2^31 away: RFC 1982
+ * leaves that undefined), else the file wins and the dynamic history is
+ * reset.  Then filez is the last loaded file. */
+static void dv_pz_reload_whole(dv_ctx *ctx, dv_pzone *pz, zone *oz,
+			       zone *filez)
+{
+	int undef = oz && zone_serial_undefined(zone_serial(oz),
+						zone_serial(filez));
+
+	if (undef || (oz && zone_serial_newer(zone_serial(oz),
+					      zone_serial(filez)))) {
+		dv_log(&ctx->lg, undef ? DV_LOG_WARN : DV_LOG_INFO, "zone %s: "
+		       "keeping the running zone (serial %u, %s the file's "
+		       "%u)", pz->origin, zone_serial(oz), undef ?
+		       "exactly 2^31 away from (RFC 1982: undefined)" :
+		       "newer than", zone_serial(filez));
+		if (zone_db_replace_zone(ctx->db, oz) < 0)
+			dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot keep the "
+			       "running zone", pz->origin);
+	} else {
+		if (pz->fd >= 0 || access(pz->snap, F_OK) == 0) {
+			dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: reloaded "
+			       "from the zone file (serial %u): dynamic "
+			       "history reset", pz->origin,
+			       zone_serial(filez));
+			dv_pz_reset(ctx, pz);
+		}
+		dv_pz_track(pz, filez);
+	}
+	dv_pz_save_copy(ctx, pz, filez);
+}
+
+/* SIGHUP loaded filez for pz's zone (it is in the db now).  With a copy
+ * of the last loaded file the edit is applied to the running zone, which
+ * stays in the db; without one, dv_pz_reload_whole. */
+static void dv_pz_reload_one(dv_ctx *ctx, dv_pzone *pz, zone *filez)
+{
+	zone *oz = pz->z && dv_zone_loaded(pz->z) ? pz->z : NULL, *prevf;
+
+	if (!oz || !(prevf = dv_pz_load_copy(ctx, pz))) {
+		dv_pz_reload_whole(ctx, pz, oz, filez);
+		return;
+	}
+	dv_pz_edit(ctx, pz, oz, prevf, filez);
+	zone_unref(prevf);
+	if (zone_db_replace_zone(ctx->db, oz) < 0)
+		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot keep the "
+		       "running zone", pz->origin);
+}
+
 void dv_persist_reload(dv_ctx *ctx)
 {
 	struct dv_persist *p = ctx->persist;
@@ -929,13 +1209,9 @@ void dv_persist_reload(dv_ctx *ctx)
 			dv_pz_track(pz, z);
 			continue;
 		}
-		if (pz->fd >= 0 || access(pz->snap, F_OK) == 0) {
-			dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: reloaded "
-			       "from the zone file (serial %u): dynamic "
-			       "history reset", pz->origin, zone_serial(z));
-			dv_pz_reset(ctx, pz);
-		}
-		dv_pz_track(pz, z);
+		zone_ref(z);    /* the db drops it if oz is kept */
+		dv_pz_reload_one(ctx, pz, z);
+		zone_unref(z);
 	}
 }
 

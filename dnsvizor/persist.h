@@ -21,11 +21,18 @@ int dv_persist_changed(dv_ctx *ctx, const zone_effects *eff);
 int dv_persist_sync(dv_ctx *ctx);
 /* Start-up, after dv_build_db and before serving: for every --zone with
  * dynamic state, load its snapshot, replay its journal (cutting a torn
- * tail) and serve that instead of the file unless the file's serial is
- * not older.  0, or -1 + err when the state exists but cannot be read. */
+ * tail); with a copy of the last loaded zone file, apply the file's edit
+ * since then to that (or to the copy's zone) as one journalled IXFR
+ * step; without one, serve the dynamic zone instead of the file unless
+ * the file's serial is not older.  0, or -1 + err when the state exists
+ * but cannot be read. */
 int dv_persist_open(dv_ctx *ctx, char *err, size_t errlen);
-/* After a SIGHUP swapped ctx->db: a --zone whose object was replaced by
- * the zone file (its serial won) loses its snapshot and journal. */
+/* After a SIGHUP swapped ctx->db (which holds the zone files' zones):
+ * for every --zone, the edit since the last loaded file is applied to
+ * the running zone as one durable IXFR step and the running zone is put
+ * back in the db; without a copy of the last loaded file the running
+ * zone is kept when its serial is newer, else the file wins (snapshot
+ * and journal removed).  See persist.c. */
 void dv_persist_reload(dv_ctx *ctx);
 /* Store z (e.g. a transferred secondary zone) as the zone's snapshot and
  * start an empty journal; durable on return.  0 / -1. */

@@ -157,35 +157,34 @@ static const uint8_t *jnl_apex_soa(const zone *z, uint16_t *rdlen,
 }
 
 /* payload = origin | from | to | ndel | nadd | old SOA, del | new SOA, add */
-static int jnl_payload(const zone_diff *d, const zone *z,
-		       const uint8_t *old_soa, uint16_t old_len,
-		       uint32_t old_ttl, uint8_t **out, size_t *out_len)
+static int jnl_payload(const zone_diff *d, const uint8_t *origin,
+		       const zone_soa_ref *o, const zone_soa_ref *n,
+		       uint8_t **out, size_t *out_len)
 {
 	uint8_t *b = NULL;
-	size_t len = 0, cap = 0, olen = wire_name_len(z->origin);
-	uint32_t from, new_ttl;
-	uint16_t new_len;
-	const uint8_t *new_soa = jnl_apex_soa(z, &new_len, &new_ttl);
+	size_t len = 0, cap = 0, olen = wire_name_len(origin);
+	uint32_t from, to;
 
-	if (!new_soa || jnl_soa_serial(old_soa, old_len, &from) < 0)
+	if (jnl_soa_serial(o->rdata, o->rdlen, &from) < 0 ||
+	    jnl_soa_serial(n->rdata, n->rdlen, &to) < 0)
 		return -EINVAL;
 	if (jnl_reserve(&b, &cap, 0, olen + 16) < 0)
 		return -ENOMEM;
-	memcpy(b, z->origin, olen);
+	memcpy(b, origin, olen);
 	wire_put32(b + olen, from);
-	wire_put32(b + olen + 4, z->serial);
+	wire_put32(b + olen + 4, to);
 	wire_put32(b + olen + 8, d->ndel + 1);
 	wire_put32(b + olen + 12, d->nadd + 1);
 	len = olen + 16;
-	if (jnl_put_rr(&b, &len, &cap, z->origin, DNS_T_SOA, old_ttl, old_soa,
-		       old_len) < 0 ||
+	if (jnl_put_rr(&b, &len, &cap, origin, DNS_T_SOA, o->ttl, o->rdata,
+		       o->rdlen) < 0 ||
 	    jnl_reserve(&b, &cap, len, d->del_len) < 0)
 		goto nomem;
 	if (d->del_len)
 		memcpy(b + len, d->del, d->del_len);
 	len += d->del_len;
-	if (jnl_put_rr(&b, &len, &cap, z->origin, DNS_T_SOA, new_ttl, new_soa,
-		       new_len) < 0 ||
+	if (jnl_put_rr(&b, &len, &cap, origin, DNS_T_SOA, n->ttl, n->rdata,
+		       n->rdlen) < 0 ||
 	    jnl_reserve(&b, &cap, len, d->add_len) < 0)
 		goto nomem;
 	if (d->add_len)
@@ -213,16 +212,39 @@ static uint8_t *jnl_frame(const uint8_t *payload, size_t len, size_t *rlen)
 	return rec;
 }
 
+int zone_diff_frame(const zone_diff *d, const uint8_t *origin,
+		    const zone_soa_ref *old_soa, const zone_soa_ref *new_soa,
+		    uint8_t **rec, size_t *rec_len)
+{
+	uint8_t *payload;
+	size_t plen;
+	int r;
+
+	r = jnl_payload(d, origin, old_soa, new_soa, &payload, &plen);
+	if (r < 0)
+		return r;
+	if (plen > JNL_MAXPAYLOAD) {
+		free(payload);
+		return -E2BIG;
+	}
+	*rec = jnl_frame(payload, plen, rec_len);
+	free(payload);
+	return *rec ? 0 : -ENOMEM;
+}
+
 int zone_diff_finish(zone_diff *d, zone *z, const uint8_t *old_soa,
 		     uint16_t old_soa_len, uint32_t old_ttl, uint8_t **rec,
 		     size_t *rec_len)
 {
+	zone_soa_ref o = { old_soa, old_soa_len, old_ttl }, n;
 	uint8_t *payload;
 	size_t plen;
 	uint32_t from = 0;
 	int r;
 
-	r = jnl_payload(d, z, old_soa, old_soa_len, old_ttl, &payload, &plen);
+	if (!(n.rdata = jnl_apex_soa(z, &n.rdlen, &n.ttl)))
+		return -EINVAL;
+	r = jnl_payload(d, z->origin, &o, &n, &payload, &plen);
 	if (r < 0)
 		return r;
 	if (plen > JNL_MAXPAYLOAD) {

@@ -169,6 +169,24 @@ int zone_diff_rr(zone_diff *d, int add, const uint8_t *owner, uint16_t type,
 int zone_diff_finish(zone_diff *d, zone *z, const uint8_t *old_soa,
 		     uint16_t old_soa_len, uint32_t old_ttl, uint8_t **rec,
 		     size_t *rec_len);
+/* An SOA as journal records carry it: rdata (uncompressed) and TTL. */
+typedef struct zone_soa_ref {
+	const uint8_t *rdata;
+	uint16_t rdlen;
+	uint32_t ttl;
+} zone_soa_ref;
+/* Frame a journal record from d between two given SOAs (serial_from and
+ * serial_to are theirs) without touching any zone: malloc'ed *rec.
+ * 0, -EINVAL (an SOA is malformed), -E2BIG, -ENOMEM. */
+int zone_diff_frame(const zone_diff *d, const uint8_t *origin,
+		    const zone_soa_ref *old_soa, const zone_soa_ref *new_soa,
+		    uint8_t **rec, size_t *rec_len);
+/* The difference between two zones as RR sets, SOA left out: the RRs of
+ * old that new does not hold (deletions) and those of new that old does
+ * not hold (additions); an RRset whose TTL changed is deleted and added
+ * whole (IXFR carries TTLs with the RRs).  RRs compare in canonical form
+ * (wire_rdata_equal).  d must be initialised.  0 or -ENOMEM. */
+int zone_diff_zones(const zone *old, const zone *new_z, zone_diff *d);
 /* Append a payload to z's history (copy), dropping the oldest beyond
  * the byte limit. */
 int zone_hist_add(zone *z, const uint8_t *payload, size_t len,

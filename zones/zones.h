@@ -704,6 +704,50 @@ int zone_force_serial(zone *z, uint32_t serial);
  * compaction: malloc'ed buffer in *out. */
 int zone_to_text(const zone *z, char **out, size_t *len);
 
+/* ---- IXFR from zone-file edits (zones/zfdiff.c) ---- */
+
+/* What zone_file_diff_record found. */
+typedef struct zone_fdiff_stats {
+	uint32_t file_del, file_add;  /* RRs the edit deleted / added (SOA
+					 aside) */
+	uint32_t del, add;            /* of those, what the record changes in
+					 the running zone */
+	uint32_t del_absent;          /* deletions of RRs the running zone no
+					 longer holds: dropped */
+	uint32_t add_present;         /* additions of RRs it already holds:
+					 dropped */
+	uint32_t add_conflict;        /* additions that would put a CNAME
+					 beside run-time data: dropped */
+	uint8_t soa_changed;          /* SOA fields other than the serial (or
+					 its TTL) changed */
+	uint8_t file_changed;         /* the files differ at all */
+	uint8_t serial_undefined;     /* the file's serial is exactly 2^31
+					 from the running one: not used */
+	uint32_t serial_from, serial_to;
+} zone_fdiff_stats;
+
+/*
+ * A primary zone's file was edited: oldf is the zone loaded from the last
+ * loaded version of the file, newf from the file now, z the running zone
+ * (it may hold changes made at run time since).  The difference between
+ * the files (as RR sets) becomes one journal record against z: z's SOA
+ * with serial max(z's serial + 1, newf's serial) (RFC 1982; newf's
+ * serial is not used when it is exactly 2^31 from z's; the SOA's other
+ * fields from newf when the edit changed them).  Like Knot, a
+ * deletion of an RR z no longer holds and an addition of one it already
+ * holds are left out (counted in st), and so is an addition that would
+ * put a CNAME beside data added at run time (RFC 2136 3.4.2.2 leaves out
+ * such an UPDATE addition); run-time changes stay.  Nothing is
+ * changed here: the shell writes the record, applies it with
+ * zone_journal_apply (one IXFR step) and makes it durable before serving
+ * it.  Returns 1 and a malloc'ed framed record in *rec; 0 when z would
+ * not change (the files hold the same data, or every difference is in z
+ * already and the file's serial is not newer); or -EINVAL / -ENOMEM.
+ */
+int zone_file_diff_record(const zone *z, const zone *oldf, const zone *newf,
+			  uint8_t **rec, size_t *rec_len,
+			  zone_fdiff_stats *st);
+
 /* ---- Outgoing transfers (zones/xfr.c) ---- */
 
 /* Next message of the stream into buf (TSIG-signed when the request

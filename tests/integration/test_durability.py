@@ -66,31 +66,41 @@ def newer_zone_file_wins_at_start():
 
 
 @case
-def sighup_keeps_dynamic_state_until_file_serial_bumped():
+def sighup_applies_file_edits_keeping_dynamic_state():
+    # IXFR from zone-file edits: the difference between the last loaded
+    # file and the edited one is applied to the running (dynamic) zone
     sd = state_with(10, [record(10, 11, [("a.example.com.", "192.0.2.11")])])
     s = server(sd, serial=5)
     eq(serial_of(s), "11", "dynamic serial")
     fn = s.zone_files["example.com"]
-    # an edit without a serial increase past the dynamic one is ignored
+    # an edit without a serial increase: one more step, running + 1
     write(fn, zone_text(6, "edit IN A 192.0.2.70\n"))
     s.reload()
-    time.sleep(0.5)
-    eq(serial_of(s), "11", "dynamic kept after SIGHUP")
+    deadline = time.monotonic() + 5
+    while serial_of(s) != "12" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    eq(serial_of(s), "12", "edit applied after SIGHUP")
     eq(a_of(s, "a.example.com."), ["192.0.2.11"], "dynamic data kept")
-    eq(a_of(s, "edit.example.com."), [], "unbumped edit ignored")
-    write(fn, zone_text(30, "edit IN A 192.0.2.70\n"))
+    eq(a_of(s, "edit.example.com."), ["192.0.2.70"], "edit served")
+    eq(a_of(s, "file.example.com."), [], "deleted by the edit")
+    # a file serial above the running one is used as it is
+    write(fn, zone_text(30, "edit IN A 192.0.2.71\n"))
     s.reload()
     deadline = time.monotonic() + 5
     while serial_of(s) != "30" and time.monotonic() < deadline:
         time.sleep(0.1)
-    eq(serial_of(s), "30", "file wins after bump")
-    eq(a_of(s, "edit.example.com."), ["192.0.2.70"], "file data")
-    eq(a_of(s, "a.example.com."), [], "dynamic data gone")
-    check(not os.path.exists(os.path.join(sd, "zones", "example.com.snap")),
-          "snapshot removed")
+    eq(serial_of(s), "30", "file serial used")
+    eq(a_of(s, "edit.example.com."), ["192.0.2.71"], "second edit")
+    eq(a_of(s, "a.example.com."), ["192.0.2.11"], "dynamic data still kept")
+    check(os.path.exists(os.path.join(sd, "zones", "example.com.snap")),
+          "dynamic state kept")
     s.stop()
+    # edited while stopped (edit gone, file back): applied at start
     s = server(sd, serial=30)
-    eq(a_of(s, "edit.example.com."), [], "restart serves the file")
+    eq(serial_of(s), "31", "edit made while stopped")
+    eq(a_of(s, "edit.example.com."), [], "edit removed")
+    eq(a_of(s, "file.example.com."), ["192.0.2.60"], "file record back")
+    eq(a_of(s, "a.example.com."), ["192.0.2.11"], "dynamic data kept")
 
 
 def kill9(s):
