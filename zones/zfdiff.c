@@ -39,16 +39,18 @@ static int zfd_rrset_has(const zone_rrset *rs, const uint8_t *rd,
 	return 0;
 }
 
-/* The RRset of type at lname in z, or NULL. */
+/* The RRset at owner in z that an RR of type with rdata rd belongs to
+ * (RRSIGs: the set of the type they cover), or NULL. */
 static const zone_rrset *zfd_rrset(const zone *z, const uint8_t *owner,
-				   uint16_t type)
+				   uint16_t type, const uint8_t *rd,
+				   uint16_t rdlen)
 {
 	uint8_t lname[WIRE_MAXNAME];
 	const zone_node *n;
 
 	wire_name_lower(lname, owner);
 	n = zone_node_find(z, lname);
-	return n ? zone_node_rrset(n, type) : NULL;
+	return n ? zone_node_rrset_rd(n, type, rd, rdlen) : NULL;
 }
 
 typedef struct zfd_walk {
@@ -65,8 +67,9 @@ static int zfd_node(void *arg, zone_node *n)
 	const zone_node *o = zone_node_find(w->other, n->lname);
 
 	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next) {
-		const zone_rrset *ors = o ? zone_node_rrset(o, rs->type)
-					  : NULL;
+		const zone_rrset *ors = !o ? NULL :
+			rs->type == DNS_T_RRSIG ? zone_node_rrsig(o, rs->covered)
+			: zone_node_rrset(o, rs->type);
 		const uint8_t *p = rs->data, *end = rs->data + rs->len;
 		int whole = !ors || ors->ttl != rs->ttl;
 
@@ -137,7 +140,8 @@ static int zfd_fit_dels(const zone *z, const zone_diff *fd, zone_diff *act,
 	zfd_rr rr;
 
 	while (zfd_next(fd->del, fd->del_len, &pos, &rr)) {
-		const zone_rrset *rs = zfd_rrset(z, rr.owner, rr.type);
+		const zone_rrset *rs = zfd_rrset(z, rr.owner, rr.type, rr.rdata,
+						 rr.rdlen);
 		if (!zfd_rrset_has(rs, rr.rdata, rr.rdlen)) {
 			st->del_absent++;
 			continue;
@@ -175,8 +179,10 @@ static int zfd_conflict(const zone *z, const zone *oldf, const zfd_rr *rr)
 		return 0;
 	on = zone_node_find(oldf, lname);
 	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next) {
-		const zone_rrset *ors = on ? zone_node_rrset(on, rs->type)
-					   : NULL;
+		const zone_rrset *ors = !on ? NULL :
+			rs->type == DNS_T_RRSIG ?
+			zone_node_rrsig(on, rs->covered) :
+			zone_node_rrset(on, rs->type);
 		const uint8_t *p = rs->data, *end = rs->data + rs->len;
 
 		if (!zfd_clash(rr->type, rs->type))
@@ -197,8 +203,10 @@ static int zfd_fit_adds(const zone *z, const zone *oldf, const zone_diff *fd,
 	zfd_rr rr;
 
 	while (zfd_next(fd->add, fd->add_len, &pos, &rr)) {
-		const zone_rrset *rs = zfd_rrset(z, rr.owner, rr.type);
-		const zone_rrset *ors = zfd_rrset(oldf, rr.owner, rr.type);
+		const zone_rrset *rs = zfd_rrset(z, rr.owner, rr.type, rr.rdata,
+						 rr.rdlen);
+		const zone_rrset *ors = zfd_rrset(oldf, rr.owner, rr.type,
+						  rr.rdata, rr.rdlen);
 		if (zfd_rrset_has(rs, rr.rdata, rr.rdlen) &&
 		    !zfd_rrset_has(ors, rr.rdata, rr.rdlen)) {
 			st->add_present++;
