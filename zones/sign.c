@@ -96,7 +96,8 @@ int zone_db_set_signer(zone_db *db, const char *origin, zone_signer *s)
 	uint8_t w[WIRE_MAXNAME], l[WIRE_MAXNAME];
 	struct zone_db_signer *e;
 
-	if (wire_name_from_str(origin, w) < 0 || !zone_db_get_zone(db, origin)) {
+	if (wire_name_from_str(origin, w) < 0 ||
+	    !zone_db_get_zone(db, origin)) {
 		zone_signer_free(s);
 		return -ENOENT;
 	}
@@ -350,7 +351,8 @@ static int sg_push(sg_chain *c, zone_node *n)
 	}
 	n->flags |= SG_MARK;
 	c->v[c->n].n = n;
-	if (zone_nsec3_hash(n->lname, c->v[c->n].hash) < 0)
+	if (c->r->s->o.nsec3 &&
+	    zone_nsec3_hash(n->lname, c->v[c->n].hash) < 0)
 		return -EIO;
 	c->n++;
 	return 0;
@@ -632,7 +634,7 @@ static size_t sg_input(sg_run *r, const zone_node *n, const zone_rrset *rs,
 		for (size_t j = 0; j < i; j++) {
 			uint16_t rl = wire_get16(v[j]);
 			if (j && sg_cmp_rd(&v[j - 1], &v[j]) == 0)
-				continue;       /* duplicate in canonical form */
+				continue;       /* equal in canonical form */
 			memcpy(tmp + o, owner, olen);
 			wire_put16(tmp + o + olen, rs->type);
 			wire_put16(tmp + o + olen + 2, DNS_C_IN);

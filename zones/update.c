@@ -55,6 +55,7 @@ typedef struct upd_ctx {
 	size_t nops, opcap;
 	int trusted;        /* built by the shell itself: no ACL check */
 	size_t nuser;       /* ops the update itself made (before signing) */
+	int cancel_adds;    /* signer deletions cancel earlier adds */
 } upd_ctx;
 
 /* ---- parsing ---- */
@@ -753,9 +754,11 @@ static int upd_sign_change(void *arg, int add, const uint8_t *owner,
 		return 0;
 	}
 	/* a signature made earlier in this change and replaced again
-	 * (the SOA's, after the serial bump) leaves the diff: a diff must
-	 * not add and then delete one RR */
-	if (upd_cancel_add(c, op))
+	 * (the SOA's, after zone_db_sign's serial bump) leaves the diff: a
+	 * diff must not add and then delete one RR.  Nothing else the
+	 * signer deletes can have been added in the same change (users may
+	 * not add signer records), so only that drop searches the log. */
+	if (c->cancel_adds && upd_cancel_add(c, op))
 		op->dead = 1;
 	if (!zone_node_del_rr(c->z, n, type, rd, rdlen))
 		op->mut = 0;
@@ -779,9 +782,11 @@ static int upd_sign(upd_ctx *c, size_t nuser)
 			rc = zone_sign_drop(c->z, owner, t, upd_sign_change,
 					    c);
 	}
+	c->cancel_adds = 1;
 	if (rc == 0)
 		rc = zone_sign_drop(c->z, c->z->origin, DNS_T_SOA,
 				    upd_sign_change, c);
+	c->cancel_adds = 0;
 	if (rc == 0)
 		rc = zone_sign_run(c->z, s, (uint32_t)c->rq->now,
 				   upd_sign_change, c, NULL, NULL);

@@ -345,7 +345,7 @@ def unbound_validates(sign):
                  "  module-config: \"validator iterator\"\n"
                  "  use-syslog: no\n  val-log-level: 2\n"
                  "  logfile: \"%s/unbound.log\"\n  cache-max-ttl: 0\n"
-                 "  cache-max-negative-ttl: 0\n"
+                 "  cache-max-negative-ttl: 0\n  aggressive-nsec: no\n"
                  "stub-zone:\n  name: example.com\n"
                  "  stub-addr: 127.0.0.1@%d\n" % (uport, d, ta, d, s.port))
     ub = subprocess.Popen(["unbound", "-d", "-c", conf],
