@@ -120,6 +120,12 @@ def variant(sign, nsec3):
     text = verify(s, sign + " after update")
     check("new.x.example.com." in text and "2001:db8::3" not in text and
           "deep" not in text, "update applied: %s" % text[:2000])
+    s.proc.kill()
+    s.proc.wait()
+    s.start()
+    after = verify(s, sign + " after kill -9")
+    check(sorted(after.splitlines()) == sorted(text.splitlines()),
+          "%s: the zone after kill -9 differs" % sign)
     return s
 
 
