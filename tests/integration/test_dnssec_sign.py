@@ -290,6 +290,49 @@ def refresh_on_moved_clock():
     verify(s, "18 days later", offset=18 * 86400, fresh="P6D")
 
 
+LAN_ZONE = """$ORIGIN lan.test.
+$TTL 300
+@ IN SOA ns admin 7 3600 600 86400 60
+@ IN NS ns
+ns IN A 192.0.2.1
+"""
+
+
+@case
+def dhcp_lease_names_are_signed():
+    """A lease name (dhclient in a namespace) goes into a signed --zone
+    with its signatures: the zone verifies, the name has an RRSIG."""
+    import dhcpnet
+    net, s = dhcpnet.Net(), None
+    dom = dhcpnet.DOMAIN
+    try:
+        s = net.server(["--dhcp-range=%s,%s,255.255.255.0,10m" % (
+            net.pool(50), net.pool(150)), "--dnssec-sign=" + dom,
+            "--allow-transfer=%s,0.0.0.0/0" % dom], zones={dom: LAN_ZONE})
+        got, _ = net.dhclient(hostname="delta")
+        check(got and got.addr, "no lease")
+
+        def zone():
+            return net.run(net.sns, [
+                "kdig", "@" + net.pool(1), dom + ".", "AXFR", "+nocomments",
+                "+nostats", "+time=3", "+retry=0"], check=False)
+        wait_for(lambda: "delta.%s." % dom in zone(), timeout=10,
+                 what="the lease name in the zone")
+        text = zone()
+        check(any(ln.startswith("delta.") and ln.split()[3] == "RRSIG"
+                  for ln in text.splitlines()), "no RRSIG for delta: %s"
+              % text)
+        fn = write(os.path.join(tmpdir(), "lan.zone"), text)
+        rc, out = run_tool(["ldns-verify-zone", fn])
+        check(rc == 0, "ldns-verify-zone: %s" % out)
+    finally:
+        try:
+            if s is not None and s.alive():
+                s.stop()
+        finally:
+            net.close()
+
+
 # ---- validating resolvers ----
 
 VALIDATE = [
