@@ -378,9 +378,11 @@ static void dk_sign_all(dv_ctx *ctx)
 		if (next > now && next < at)
 			at = next;
 	}
-	if (dv_persist_sync(ctx) < 0)
+	if (dv_persist_sync(ctx) < 0) {  /* undone: try again soon */
 		dv_log(&ctx->lg, DV_LOG_ERR, "dnssec: journal not synced; "
 		       "retrying in a minute");
+		at = now + 60;
+	}
 	if (ctx->dnssec && ctx->dnssec->timer)
 		dv_timer_at(ctx->dnssec->timer, &ctx->dnssec->armed,
 			    at * 1000);
