@@ -98,7 +98,13 @@ def dnskey(text):
 
 UPDATE = ["update add new.x.example.com. 300 A 192.0.2.99",
           "update delete www.example.com. AAAA",
-          "update delete a.b.c.example.com."]
+          "update delete a.b.c.example.com.",
+          # a new delegation with glue: the glue gets no RRSIG, no NSEC
+          "update add kid.example.com. 300 NS ns.kid.example.com.",
+          "update add ns.kid.example.com. 300 A 192.0.2.60",
+          "update add alias.example.com. 300 CNAME www.example.com.",
+          # the TTL of a signed RRset changes: re-signed with it
+          "update add ns1.example.com. 600 A 192.0.2.1"]
 
 
 def variant(sign, nsec3):
@@ -120,6 +126,11 @@ def variant(sign, nsec3):
     text = verify(s, sign + " after update")
     check("new.x.example.com." in text and "2001:db8::3" not in text and
           "deep" not in text, "update applied: %s" % text[:2000])
+    glue = [ln for ln in records(text, "RRSIG") + records(text, "NSEC")
+            if ln.split()[0] in ("ns.kid.example.com.", "ns.sub.example.com.")
+            or (ln.split()[0] == "kid.example.com." and
+                ln.split()[4] == "NS")]
+    eq(glue, [], "signatures or NSEC on glue / the NS at a cut")
     s.proc.kill()
     s.proc.wait()
     s.start()
