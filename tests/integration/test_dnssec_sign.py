@@ -31,6 +31,11 @@ ZONE = ("$TTL 3600\n$ORIGIN example.com.\n"
         "ns1 A 192.0.2.1\nmail A 192.0.2.2\n"
         "www A 192.0.2.3\nwww AAAA 2001:db8::3\n"
         "a.b.c TXT \"deep\"\n"          # empty non-terminals b.c, c
+        # canonical form and order inside RRSIG input (RFC 4034 6.2, 6.3):
+        # rdata names lowercased, RRs sorted as octet strings
+        "@ MX 20 MAIL2.Example.COM.\nmail2 A 192.0.2.20\n"
+        "multi TXT \"bbb\"\nmulti TXT \"a\"\nmulti TXT \"ccccc\"\n"
+        "Mixed.Case A 192.0.2.30\n"
         "*.wild TXT \"wild\"\n"
         "sub NS ns.sub\nns.sub A 192.0.2.53\n"        # unsigned delegation
         "sec NS ns.sec\nsec DS 12345 13 2 " + "00" * 32 + "\n")
