@@ -57,8 +57,10 @@ zone_signer *zone_signer_new(const zone_sign_opts *o)
 		s->o.backdate = 3600;
 	if (!s->o.jitter)
 		s->o.jitter = SG_DAY;
-	if (s->o.refresh + s->o.jitter >= s->o.validity)
-		s->o.refresh = s->o.validity / 2, s->o.jitter = 1;
+	if (s->o.refresh + s->o.jitter >= s->o.validity) {
+		s->o.refresh = s->o.validity / 2;
+		s->o.jitter = 1;
+	}
 	return s;
 }
 
