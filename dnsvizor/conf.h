@@ -40,6 +40,18 @@ typedef struct dv_peer_spec {
 	char *key;              /* TSIG key name, NULL: unsigned */
 } dv_peer_spec;
 
+/* --dnssec-sign=ZONE[,ALGORITHM][,nsec|nsec3] */
+typedef struct dv_sign_spec {
+	char *zone;             /* absolute: "example.com." */
+	uint8_t alg;            /* ZONE_ALG_ECDSAP256 (default), _ED25519 */
+	uint8_t nsec3;          /* 1: NSEC3 (RFC 9276), 0: NSEC (default) */
+} dv_sign_spec;
+
+typedef struct dv_sign_specs {
+	dv_sign_spec *v;
+	size_t n;
+} dv_sign_specs;
+
 /* Growable arrays of them (repeatable options). */
 typedef struct dv_zone_specs {
 	dv_zone_spec *v;
@@ -230,6 +242,14 @@ int dv_peer_spec_parse(const char *val, const char *what, dv_peer_spec *s,
 int dv_zone_specs_add(dv_zone_specs *l, const dv_zone_spec *z);
 int dv_peer_specs_add(dv_peer_specs *l, const dv_peer_spec *s);
 void dv_zone_specs_free(dv_zone_specs *l);
+/* --dnssec-sign (conf_dns.c); the algorithm by number or name
+ * (ecdsap256sha256, ed25519). */
+int dv_sign_spec_parse(const char *val, dv_sign_spec *s, char *why,
+		       size_t whylen);
+int dv_sign_specs_add(dv_sign_specs *l, const dv_sign_spec *s);
+void dv_sign_specs_free(dv_sign_specs *l);
+/* The algorithm's name as --dnssec-sign takes it. */
+const char *dv_sign_alg_name(uint8_t alg);
 void dv_peer_specs_free(dv_peer_specs *l);
 
 int dv_fwd_rule_parse(const char *val, dv_fwd_rule *r, char *why,

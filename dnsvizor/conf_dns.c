@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dnsvizor/options_int.h"
 
@@ -363,6 +364,90 @@ int dv_peer_specs_add(dv_peer_specs *l, const dv_peer_spec *s)
 	return vec_push(&l->v, &l->n, sizeof(*s), s);
 }
 
+int dv_sign_specs_add(dv_sign_specs *l, const dv_sign_spec *s)
+{
+	return vec_push(&l->v, &l->n, sizeof(*s), s);
+}
+
+void dv_sign_specs_free(dv_sign_specs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].zone);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static const struct { const char *name; uint8_t alg; } sign_algs[] = {
+	{ "ecdsap256sha256", ZONE_ALG_ECDSAP256 }, { "13", ZONE_ALG_ECDSAP256 },
+	{ "ecdsap256", ZONE_ALG_ECDSAP256 },
+	{ "ed25519", ZONE_ALG_ED25519 }, { "15", ZONE_ALG_ED25519 },
+};
+
+const char *dv_sign_alg_name(uint8_t alg)
+{
+	return alg == ZONE_ALG_ED25519 ? "ed25519" : "ecdsap256sha256";
+}
+
+/* One token after ZONE: an algorithm or the denial kind. */
+static int sign_token(const char *t, dv_sign_spec *s, char *why,
+		      size_t whylen)
+{
+	if (strcasecmp(t, "nsec") == 0 || strcasecmp(t, "nsec3") == 0) {
+		s->nsec3 = strcasecmp(t, "nsec3") == 0;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(sign_algs) / sizeof(sign_algs[0]); i++)
+		if (strcasecmp(t, sign_algs[i].name) == 0) {
+			s->alg = sign_algs[i].alg;
+			return 0;
+		}
+	snprintf(why, whylen, "'%s' is no algorithm (ecdsap256sha256 or 13, "
+		 "ed25519 or 15) and not nsec or nsec3", t);
+	return -1;
+}
+
+int dv_sign_spec_parse(const char *val, dv_sign_spec *s, char *why,
+		       size_t whylen)
+{
+	char name[DV_CNAMEBUF], *copy = strdup(val), *tok, *save = NULL;
+	int rc = 0, i = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->alg = ZONE_ALG_ECDSAP256;
+	if (!copy) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save), i++) {
+		if (i == 0 && dv_name_abs(tok, strlen(tok), name,
+					  sizeof(name)) < 0) {
+			snprintf(why, whylen, "bad zone name '%s'", tok);
+			rc = -1;
+		} else if (i == 0) {
+			if (!(s->zone = strdup(name)))
+				rc = -1, snprintf(why, whylen, "out of memory");
+		} else if (i > 2) {
+			snprintf(why, whylen, "expected ZONE[,ALGORITHM]"
+				 "[,nsec|nsec3] in '%s'", val);
+			rc = -1;
+		} else {
+			rc = sign_token(tok, s, why, whylen);
+		}
+	}
+	free(copy);
+	if (rc == 0 && !s->zone) {
+		snprintf(why, whylen, "expected ZONE[,ALGORITHM][,nsec|nsec3]");
+		rc = -1;
+	}
+	if (rc < 0) {
+		free(s->zone);
+		s->zone = NULL;
+	}
+	return rc;
+}
+
 void dv_zone_specs_free(dv_zone_specs *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -660,4 +745,16 @@ void dv_pr_cert_orders(FILE *out, const dv_option *o, const dv_config *c,
 			fprintf(out, "%s%s", j ? "," : "", l->v[i].names[j]);
 		fputc('\n', out);
 	}
+}
+
+void dv_pr_sign_specs(FILE *out, const dv_option *o, const dv_config *c,
+		      const dv_config *def)
+{
+	const dv_sign_specs *l = fld(c, o);
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s=%s,%s,%s\n", o->name, l->v[i].zone,
+			dv_sign_alg_name(l->v[i].alg),
+			l->v[i].nsec3 ? "nsec3" : "nsec");
 }

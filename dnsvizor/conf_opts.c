@@ -146,6 +146,20 @@ int dv_opt_zone(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
+int dv_opt_dnssec_sign(dv_parser *p, const dv_option *o, const char *val)
+{
+	dv_sign_spec s;
+	char why[512];
+
+	if (dv_sign_spec_parse(val, &s, why, sizeof(why)) < 0)
+		return dv_opt_fail(p, o->name, "%s", why);
+	if (dv_sign_specs_add(dv_opt_field(p, o), &s) < 0) {
+		free(s.zone);
+		return dv_opt_oom(p, o);
+	}
+	return 0;
+}
+
 /* --secondary (o->max 0) and --notify (1) */
 int dv_opt_peer(dv_parser *p, const dv_option *o, const char *val)
 {

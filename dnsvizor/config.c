@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,7 +91,7 @@ void dv_config_free(dv_config *cfg)
 		cfg->resolv_file, cfg->root_hints,
 		cfg->dhcp_leasefile, cfg->tls_cert, cfg->tls_key,
 		cfg->acme_directory, cfg->acme_email, cfg->acme_eab,
-		cfg->acme_ca_file,
+		cfg->acme_ca_file, cfg->print_ds,
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
@@ -107,6 +108,7 @@ void dv_config_free(dv_config *cfg)
 		dv_local_recs_free(recs[i]);
 	dv_addresses_free(&cfg->addresses);
 	dv_zone_specs_free(&cfg->zones);
+	dv_sign_specs_free(&cfg->dnssec_sign);
 	dv_acls_free(&cfg->allow_update);
 	dv_tsig_keys_free(&cfg->dns_keys);
 	dv_cert_orders_free(&cfg->acme_certs);
@@ -528,6 +530,34 @@ static int build_zone(build_ctx *b, const zone_db *old,
 	return rc < 0 ? -1 : 0;
 }
 
+/* --dnssec-sign names a --zone (a primary zone), once.  The keys and
+ * the signing come later (dnssec.c): this is what --test checks. */
+static int check_signed(build_ctx *b)
+{
+	const dv_config *cfg = b->cfg;
+
+	for (size_t i = 0; i < cfg->dnssec_sign.n; i++) {
+		const char *zn = cfg->dnssec_sign.v[i].zone;
+		size_t j;
+
+		for (j = 0; j < cfg->zones.n; j++)
+			if (strcasecmp(cfg->zones.v[j].origin, zn) == 0)
+				break;
+		if (j == cfg->zones.n) {
+			snprintf(b->err, b->errlen, "dnssec-sign: %s is not a "
+				 "primary zone (--zone)", zn);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcasecmp(cfg->dnssec_sign.v[j].zone, zn) == 0) {
+				snprintf(b->err, b->errlen, "dnssec-sign: %s "
+					 "given twice", zn);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 static int acl_one(build_ctx *b, const dv_acl *a, int transfer)
 {
 	const char *what = transfer ? "allow-transfer" : "allow-update";
@@ -584,6 +614,8 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		rc = build_zone(&b, old, &cfg->zones.v[i]);
 	if (rc == 0)
 		rc = dv_secondary_build(cfg, old, b.db, err, errlen);
+	if (rc == 0)
+		rc = check_signed(&b);
 	if (rc == 0)
 		rc = build_acls(&b);
 	if (rc == 0)

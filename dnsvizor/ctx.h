@@ -104,6 +104,7 @@ typedef struct dv_ctx {
 	struct dv_rs *rs;           /* the resolver (resolve.c), or NULL */
 	struct dv_tls *tls;         /* DoT/DoH certificates (tls.c), or NULL */
 	struct dv_acme *acme;       /* ACME client (acme_shell.c), or NULL */
+	struct dv_dnssec *dnssec;   /* --dnssec-sign keys, timer (dnssec.c) */
 	struct dv_abuse *abuse;     /* cookies, NSID, RRL (abuse.c) */
 	const dv_conn_ops *doh_ops; /* DoH connections (dohconn.c) */
 	/* net.c's dv_conn_reply, set by dv_net_init: how an answer that

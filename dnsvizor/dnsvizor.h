@@ -134,6 +134,8 @@ typedef struct dv_config {
 	dv_local_recs ptr_records;  /* --ptr-record */
 	dv_local_recs caa_records;  /* --caa-record */
 	dv_zone_specs zones;        /* --zone=ORIGIN,FILE */
+	dv_sign_specs dnssec_sign;  /* --dnssec-sign */
+	char *print_ds;             /* --print-ds=ZONE */
 	dv_acls allow_update;       /* --allow-update */
 	dv_acls allow_transfer;     /* --allow-transfer */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */

@@ -26,6 +26,7 @@
 #include "dnsvizor/dnsvizor.h"
 #include "dnsvizor/abuse.h"
 #include "dnsvizor/net.h"
+#include "dnsvizor/dnssec.h"
 #include "dnsvizor/persist.h"
 #include "dnsvizor/notify.h"
 #include "dnsvizor/secondary.h"
@@ -506,6 +507,7 @@ static void dv_reload(dv_ctx *ctx)
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
 	dv_persist_reload(ctx); /* zone-file edits: applied as IXFR steps */
+	dv_dnssec_reload(ctx);  /* signers for the new db; sign what is new */
 	dv_rs_reload(ctx);      /* new settings, same cache */
 	dv_abuse_reload(ctx);   /* new NSID / RRL, same cookie secrets */
 	dv_acme_tls_files(ctx); /* first --acme-cert feeds DoT/DoH */
@@ -549,6 +551,7 @@ static void dv_test_clock(dv_ctx *ctx)
 	}
 	dv_clock_skew((int64_t)(s * 1000));
 	dv_rs_clock_moved(ctx);
+	dv_dnssec_clock_moved(ctx);
 	dv_log(&ctx->lg, DV_LOG_INFO, "test clock: %+.3f s from the real "
 	       "clock", s);
 }
@@ -618,6 +621,7 @@ static void dv_shutdown(dv_ctx *ctx)
 	dv_net_close(ctx);
 	dv_abuse_stop(ctx);
 	dv_tls_free(ctx);
+	dv_dnssec_free(ctx);
 	dv_persist_close(ctx);
 	dv_notify_free(ctx);
 	dv_outq_stop(ctx);      /* after every user of it */
@@ -702,6 +706,7 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 	    dv_pid_file(ctx, err, errlen) < 0 ||
 	    dv_drop_privs(ctx, err, errlen) < 0 ||
 	    dv_persist_open(ctx, err, errlen) < 0 ||
+	    dv_dnssec_start(ctx, err, errlen) < 0 ||
 	    dv_dhcpd_zones(ctx, err, errlen) < 0)
 		return -1;
 	if (dv_signals(ctx) < 0 || dv_net_start(ctx) < 0) {
@@ -783,6 +788,11 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else if (ctx.cfg.dump_only) {
 		dv_config_dump(stdout, &ctx.cfg);
+	} else if (ctx.cfg.print_ds) {
+		if (dv_dnssec_print_ds(&ctx, stdout, err, sizeof(err)) < 0) {
+			dv_print_errors(err);
+			rc = 1;
+		}
 	} else if (ctx.cfg.test_only) {
 		if (dv_test_checks(&ctx, err, sizeof(err)) < 0) {
 			dv_print_errors(err);

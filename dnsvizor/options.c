@@ -363,6 +363,20 @@ const dv_option dv_options[] = {
 	    "ZONE,KEYNAME|ZONE,ADDR[/PREFIX]", "Allow AXFR/IXFR of ZONE with "
 	    "the TSIG key KEYNAME or from ADDR/PREFIX (keys named "
 	    "x._transfer.ZONE need no such line). Repeatable."),
+	OPT("dnssec-sign", 0, A_REQ, 0, dv_opt_dnssec_sign, OFF(dnssec_sign),
+	    0, 0, "ZONE[,ALGORITHM][,nsec|nsec3]", "Sign the --zone ZONE "
+	    "online: a key (CSK) is made on first start and kept in the "
+	    "state directory (dnssec/), the zone and every change to it "
+	    "(UPDATE, DHCP names, ACME records) are signed, signatures are "
+	    "renewed well before they expire. ALGORITHM: ecdsap256sha256 "
+	    "(13, default) or ed25519 (15); nsec (default) or nsec3 (RFC "
+	    "9276: no salt, no extra iterations). The DS for the parent is "
+	    "logged when the key is made and printed by --print-ds. "
+	    "Repeatable."),
+	OPT("print-ds", 0, A_REQ, F_CMDLINE | F_ACT, dv_opt_str,
+	    OFF(print_ds), 0, 0, "ZONE", "Print the DS record (SHA-256) of "
+	    "ZONE's signing key (--dnssec-sign, from the state directory) "
+	    "for the parent zone, and exit."),
 	OPT("serial-policy", 0, A_REQ, 0, dv_opt_serial_policy,
 	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
 	    "bumps the SOA serial: +1 (default) or the current unix time "
@@ -696,6 +710,7 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ dv_opt_iface, dv_pr_list }, { dv_opt_rec, dv_pr_local_recs },
 		{ dv_opt_address, dv_pr_addresses },
 		{ dv_opt_zone, dv_pr_zones },
+		{ dv_opt_dnssec_sign, dv_pr_sign_specs },
 		{ dv_opt_peer, dv_pr_peers },
 		{ dv_opt_acl, dv_pr_acls }, { dv_opt_dns_key, dv_pr_tsig_keys },
 		{ dv_opt_dns_key_file, dv_pr_list },

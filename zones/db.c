@@ -72,6 +72,7 @@ void zone_db_free(zone_db *db)
 	free(db->upd_journal);
 	zone_keyring_free(db->keys);
 	zone_notify_acl_free(db->notify_acl);
+	zone_db_signers_free(db);
 	free(db);
 }
 

@@ -49,7 +49,11 @@ struct zone_db {
 	size_t upd_journal_len;
 	zone_keyring *keys;     /* TSIG keys (tsig.c), or NULL */
 	struct zone_notify_acl *notify_acl; /* NOTIFY senders (xfrin.c) */
+	struct zone_db_signer *signers; /* --dnssec-sign zones (sign.c) */
 };
+
+/* Free the db's signers (sign.c). */
+void zone_db_signers_free(zone_db *db);
 
 /* Free the NOTIFY sender list of a db (xfrin.c). */
 void zone_notify_acl_free(struct zone_notify_acl *a);

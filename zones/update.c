@@ -18,6 +18,7 @@
 enum {
 	UPD_ARENA_MAX = 4u << 20, /* decompressed names+rdata per message */
 	UPD_T_TKEY = 249, UPD_T_MAILB = 253, UPD_T_MAILA = 254,
+	UPD_T_NSEC3PARAM = 51,
 };
 
 /* One RR of the prerequisite or update section. */
@@ -53,6 +54,8 @@ typedef struct upd_ctx {
 	upd_op *ops;
 	size_t nops, opcap;
 	int trusted;        /* built by the shell itself: no ACL check */
+	size_t nuser;       /* ops the update itself made (before signing) */
+	int cancel_adds;    /* signer deletions cancel earlier adds */
 } upd_ctx;
 
 /* ---- parsing ---- */
@@ -339,6 +342,15 @@ static int upd_prescan_one(const upd_ctx *c, const upd_rr *r)
 	return DNS_R_FORMERR;
 }
 
+/* In a zone we sign, the signer alone maintains the signatures and the
+ * denial chain (as Knot refuses updates of them). */
+static int upd_signer_owned(const upd_ctx *c, uint16_t type)
+{
+	return (type == DNS_T_RRSIG || type == DNS_T_NSEC ||
+		type == DNS_T_NSEC3 || type == UPD_T_NSEC3PARAM) &&
+	       zone_db_signer(c->db, c->z);
+}
+
 static int upd_check(const upd_ctx *c)
 {
 	const upd_rr *u = c->rr + c->npre;
@@ -348,6 +360,9 @@ static int upd_check(const upd_ctx *c)
 		if (rc != DNS_R_NOERROR)
 			return rc;
 	}
+	for (size_t i = 0; i < c->nupd; i++)
+		if (upd_signer_owned(c, u[i].type))
+			return DNS_R_REFUSED;
 	for (size_t i = 0; i < c->nupd && !c->trusted; i++)
 		if (!zone_acl_update_ok(c->db, c->z, c->key, c->rq,
 					u[i].lowner, u[i].type))
@@ -721,8 +736,86 @@ static int upd_diff(upd_ctx *c, zone_diff *d)
 	return 0;
 }
 
-/* Bump the serial unless the update set a greater one, and frame the
- * journal record.  0 or -ENOMEM. */
+/* ---- signing (zones/sign.c) in the same change ---- */
+
+/* 1 if a live add of the same RR is in the log (it is cancelled). */
+static int upd_cancel_add(upd_ctx *c, const upd_op *del)
+{
+	for (size_t i = c->nops - 1; i-- > 0;) {
+		upd_op *a = &c->ops[i];
+		if (a->add && a->mut && !a->dead && !a->ttl_only &&
+		    upd_same_rr(a, del)) {
+			a->dead = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* zone_sign_fn: log the signer's change, then make it. */
+static int upd_sign_change(void *arg, int add, const uint8_t *owner,
+			   uint16_t type, uint32_t ttl, const uint8_t *rd,
+			   uint16_t rdlen)
+{
+	upd_ctx *c = arg;
+	upd_op *op = upd_log(c, add, owner, type, ttl, rd, rdlen);
+	zone_node *n;
+
+	if (!op)
+		return -ENOMEM;
+	if (!(n = zone_node_get(c->z, owner))) {
+		op->mut = 0;
+		return -ENOMEM;
+	}
+	if (add) {
+		if (zone_node_add_rr(c->z, n, type, ttl, rd, rdlen) < 0) {
+			op->mut = 0;
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	/* a signature made earlier in this change and replaced again
+	 * (the SOA's, after zone_db_sign's serial bump) leaves the diff: a
+	 * diff must not add and then delete one RR.  Nothing else the
+	 * signer deletes can have been added in the same change (users may
+	 * not add signer records), so only that drop searches the log. */
+	if (c->cancel_adds && upd_cancel_add(c, op))
+		op->dead = 1;
+	if (!zone_node_del_rr(c->z, n, type, rd, rdlen))
+		op->mut = 0;
+	return 0;
+}
+
+/* Sign what the first nuser logged changes touched, the new SOA and
+ * whatever else the zone's signed state needs (zones/sign.c).  0 when
+ * the zone is not signed. */
+static int upd_sign(upd_ctx *c, size_t nuser)
+{
+	const zone_signer *s = zone_db_signer(c->db, c->z);
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < nuser && rc == 0; i++) {
+		uint16_t t = c->ops[i].type;
+		const uint8_t *owner = c->ops[i].owner;
+		if (t != DNS_T_RRSIG && t != DNS_T_NSEC && t != DNS_T_NSEC3)
+			rc = zone_sign_drop(c->z, owner, t, upd_sign_change,
+					    c);
+	}
+	c->cancel_adds = 1;
+	if (rc == 0)
+		rc = zone_sign_drop(c->z, c->z->origin, DNS_T_SOA,
+				    upd_sign_change, c);
+	c->cancel_adds = 0;
+	if (rc == 0)
+		rc = zone_sign_run(c->z, s, (uint32_t)c->rq->now,
+				   upd_sign_change, c, NULL, NULL);
+	return rc;
+}
+
+/* Bump the serial unless the update set a greater one, sign the change
+ * (a signed zone), and frame the journal record.  0 or -ENOMEM. */
 static int upd_commit(upd_ctx *c, const uint8_t *old_soa, uint16_t soa_len,
 		      uint32_t soa_ttl, uint32_t old_serial)
 {
@@ -734,6 +827,10 @@ static int upd_commit(upd_ctx *c, const uint8_t *old_soa, uint16_t soa_len,
 	if (c->z->serial == old_serial &&
 	    zone_set_serial(c->z, upd_next_serial(c, old_serial)) < 0)
 		return -EINVAL;
+	if ((rc = upd_sign(c, c->nuser)) < 0) {
+		zone_set_serial(c->z, old_serial);
+		return rc;
+	}
 	zone_diff_init(&d);
 	rc = upd_diff(c, &d);
 	if (rc == 0)
@@ -796,6 +893,7 @@ static int upd_run(upd_ctx *c, zone_effects *eff)
 	upd_cancel(c);
 	if (!upd_changed(c))
 		return DNS_R_NOERROR;
+	c->nuser = c->nops;
 	if (upd_commit(c, old_soa, soa_len, soa_ttl, old_serial) < 0) {
 		upd_undo(c);
 		zone_set_serial(c->z, old_serial);
@@ -894,5 +992,65 @@ int zone_db_update_local(zone_db *db, const uint8_t *msg, size_t len,
 	upd_log_free(&c);
 	free(c.rr);
 	free(c.arena);
+	return rc;
+}
+
+/* Bring a signed zone to its signed state (start, refresh timer): a
+ * change like an UPDATE's, made by the signer alone. */
+static int upd_sign_all(upd_ctx *c, zone_effects *eff, uint64_t *next)
+{
+	const zone_signer *s = zone_db_signer(c->db, c->z);
+	const zone_rrset *soa = zone_node_rrset(c->z->apex, DNS_T_SOA);
+	uint8_t old_soa[2 * WIRE_MAXNAME + 20];
+	uint32_t old_serial = c->z->serial, soa_ttl = soa->ttl;
+	uint16_t soa_len = wire_get16(soa->data);
+	size_t nch = 0;
+	int rc;
+
+	if (soa_len > sizeof(old_soa))
+		return -EINVAL;
+	memcpy(old_soa, soa->data + 2, soa_len);
+	rc = zone_sign_run(c->z, s, (uint32_t)c->rq->now, upd_sign_change, c,
+			   &nch, next);
+	if (rc == 0 && nch == 0)
+		return 0;
+	if (rc == 0)
+		rc = upd_commit(c, old_soa, soa_len, soa_ttl, old_serial);
+	if (rc < 0) {
+		upd_undo(c);
+		zone_set_serial(c->z, old_serial);
+		return rc;
+	}
+	if (upd_journal(c, old_serial) < 0)
+		return -EIO;
+	eff->changed = c->z;
+	eff->journal = c->db->upd_journal;
+	eff->journal_len = c->db->upd_journal_len;
+	return 0;
+}
+
+int zone_db_sign(zone_db *db, zone *z, uint64_t now, zone_effects *eff,
+		 uint64_t *next)
+{
+	zone_req rq;
+	upd_ctx c;
+	int rc;
+
+	memset(eff, 0, sizeof(*eff));
+	if (next)
+		*next = 0;
+	if (!db || !z || !zone_db_signer(db, z) || z->secondary ||
+	    z->expired || z->is_local || !z->apex ||
+	    !zone_node_rrset(z->apex, DNS_T_SOA))
+		return -EINVAL;
+	memset(&rq, 0, sizeof(rq));
+	rq.now = now;
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.rq = &rq;
+	c.z = z;
+	c.trusted = 1;
+	rc = upd_sign_all(&c, eff, next);
+	upd_log_free(&c);
 	return rc;
 }

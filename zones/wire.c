@@ -768,6 +768,15 @@ static int wire_rdata_names(uint16_t type, const uint8_t *rd, size_t len,
 	return 0;
 }
 
+void wire_rdata_canon(uint16_t type, uint8_t *rd, size_t len)
+{
+	size_t from, to;
+
+	if (wire_rdata_names(type, rd, len, &from, &to))
+		for (size_t i = from; i < to; i++)
+			rd[i] = wire_lc(rd[i]);
+}
+
 int wire_rdata_equal(uint16_t type, const uint8_t *a, size_t alen,
 		     const uint8_t *b, size_t blen)
 {

@@ -196,4 +196,24 @@ void zone_hist_free(zone *z);
  * change was undone); otherwise forget the whole history. */
 void zone_hist_pop(zone *z, uint32_t from, uint32_t to);
 
+/* ---- signing (sign.c) ---- */
+
+/* A change signing makes: the caller logs it (undo, diff) and applies
+ * it to the zone.  0 or a negative errno. */
+typedef int (*zone_sign_fn)(void *arg, int add, const uint8_t *owner,
+			    uint16_t type, uint32_t ttl, const uint8_t *rd,
+			    uint16_t rdlen);
+/* Bring z to its signed state under s at now (zones.h zone_db_sign),
+ * every change through fn; *nchanges (may be NULL) counts them, *next
+ * (may be NULL) gets the earliest time a signature needs refreshing.
+ * 0 or a negative errno (changes already made are the caller's to
+ * undo). */
+int zone_sign_run(zone *z, const zone_signer *s, uint32_t now,
+		  zone_sign_fn fn, void *arg, size_t *nchanges,
+		  uint64_t *next);
+/* Drop (through fn) every RRSIG at owner that covers type: its RRset
+ * changed.  0 or a negative errno. */
+int zone_sign_drop(zone *z, const uint8_t *owner, uint16_t type,
+		   zone_sign_fn fn, void *arg);
+
 #endif

@@ -104,6 +104,9 @@ int wire_name_cmp(const uint8_t *a, const uint8_t *b);
  * RRset membership uses this.  1 or 0. */
 int wire_rdata_equal(uint16_t type, const uint8_t *a, size_t alen,
 		     const uint8_t *b, size_t blen);
+/* Lowercase, in place, the names inside rdata of those types (the
+ * canonical form RRSIGs are computed over, RFC 4034 6.2). */
+void wire_rdata_canon(uint16_t type, uint8_t *rd, size_t len);
 /*
  * Presentation <-> wire.  wire_name_from_str accepts "a.b", "a.b." and ".",
  * with \DDD and \X escapes; a relative name is made absolute (root).
@@ -927,5 +930,81 @@ int zone_rrl_exempt(zone_rrl *r, int af, const uint8_t *addr, int prefix);
  * second, burst of one second.  No allocation. */
 zone_rrl_act zone_rrl_check(zone_rrl *r, int af, const uint8_t *addr,
 			    uint8_t rclass, uint32_t rhash, uint64_t now_ms);
+
+/* ===================================================================== */
+/* 6. Signing our own zones (issue 13): keys (zones/sigkey.c, OpenSSL)   */
+/*    and online signing (zones/sign.c)                                  */
+/* ===================================================================== */
+
+enum {
+	ZONE_ALG_ECDSAP256 = 13,      /* RFC 6605 */
+	ZONE_ALG_ED25519 = 15,        /* RFC 8080 */
+	ZONE_DNSKEY_CSK = 257,        /* flags: zone key + SEP */
+	ZONE_SIGN_MAXKEYS = 8,
+};
+
+/* A private signing key, parsed from its PKCS#8 DER form (the shell
+ * generates and stores keys; nothing here touches files or randomness
+ * except what OpenSSL's ECDSA signing draws itself).  flags is the
+ * DNSKEY flags field.  NULL with a reason in err. */
+typedef struct zone_sigkey zone_sigkey;
+zone_sigkey *zone_sigkey_new(const uint8_t *der, size_t len, uint16_t flags,
+			     char *err, size_t errlen);
+void zone_sigkey_free(zone_sigkey *k);
+uint8_t zone_sigkey_alg(const zone_sigkey *k);
+uint16_t zone_sigkey_tag(const zone_sigkey *k);   /* RFC 4034 B */
+uint16_t zone_sigkey_flags(const zone_sigkey *k);
+/* The DNSKEY rdata into out; its length, 0 when cap is too small. */
+size_t zone_sigkey_dnskey(const zone_sigkey *k, uint8_t *out, size_t cap);
+/* The SHA-256 DS rdata (RFC 4509) for the key at owner; length or -1. */
+int zone_sigkey_ds(const zone_sigkey *k, const uint8_t *owner, uint8_t *out,
+		   size_t cap);
+/* Sign data (RFC 4034 3.1.8.1 input); the signature in DNSSEC form
+ * (64 bytes for both algorithms) into sig; its length or -1. */
+int zone_sigkey_sign(const zone_sigkey *k, const uint8_t *data, size_t len,
+		     uint8_t *sig, size_t cap);
+
+/* How a zone is signed. */
+typedef struct zone_sign_opts {
+	uint8_t nsec3;        /* 1: NSEC3 (RFC 9276 parameters), 0: NSEC */
+	uint32_t validity;    /* signature lifetime, s (0: 14 days) */
+	uint32_t refresh;     /* re-sign when less is left, s (0: 7 days) */
+	uint32_t backdate;    /* inception before now, s (0: 1 hour) */
+	uint32_t jitter;      /* expirations spread over this many s, by a
+				 hash of owner and type (0: 1 day) */
+} zone_sign_opts;
+
+/* The signing policy of one zone: options and keys (every key signs
+ * every RRset: a CSK).  The db owns it (zone_db_set_signer). */
+typedef struct zone_signer zone_signer;
+zone_signer *zone_signer_new(const zone_sign_opts *o);
+/* Takes ownership of k (also on error).  0, -ENOSPC, -EINVAL. */
+int zone_signer_add_key(zone_signer *s, zone_sigkey *k);
+void zone_signer_free(zone_signer *s);
+
+/* Sign the primary zone origin with s (db takes ownership of s; a second
+ * call for the same zone replaces it).  From then on every change an
+ * UPDATE (from the network or zone_db_update_local) makes is signed in
+ * the same step: the change, the RRSIGs it invalidates and the new ones,
+ * the NSEC/NSEC3 chain's changes and the new SOA's RRSIG are one diff,
+ * one journal record, one IXFR step.  0, -ENOENT (not served), -ENOMEM. */
+int zone_db_set_signer(zone_db *db, const char *origin, zone_signer *s);
+/* The signer of zone z in db, or NULL. */
+const zone_signer *zone_db_signer(const zone_db *db, const zone *z);
+/*
+ * Bring z (a primary zone of db with a signer) to its signed state at
+ * now: DNSKEYs of the signer at the apex, NSEC3PARAM (nsec3), the
+ * NSEC/NSEC3 chain, a signature by every key on every authoritative
+ * RRset (not glue, not NS at a zone cut; DS and NSEC there), valid
+ * signatures kept unless they expire within opts.refresh, signatures
+ * no key of ours made removed.  When that changes anything the serial
+ * is bumped (opts.serial_policy) and the change is journalled exactly as
+ * an UPDATE's (durability hook, eff->changed / eff->journal); nothing
+ * else: eff->changed NULL.  *next (may be NULL) gets the unix time at
+ * which a signature next needs refreshing.  0, or a negative errno (the
+ * zone is as before).
+ */
+int zone_db_sign(zone_db *db, zone *z, uint64_t now, zone_effects *eff,
+		 uint64_t *next);
 
 #endif

@@ -638,6 +638,7 @@ DUMP_SAMPLES = {
     "zone": "example.com.,/etc/dv/example.com.zone",
     "allow-update": "example.com.,dumpkey.,A,AAAA,TYPE65280",
     "allow-transfer": "example.com.,192.0.2.0/24",
+    "dnssec-sign": "example.com.,ed25519,nsec3",
     "serial-policy": "unixtime",
     "secondary": "example.net.,192.0.2.1#5353,dumpkey.",
     "notify": "example.com.,192.0.2.2#5354,dumpkey.",

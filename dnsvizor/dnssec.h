@@ -1,0 +1,28 @@
+/*
+ * dnsvizor/dnssec.h — online signing of our own zones (--dnssec-sign):
+ * the keys in the state directory and the re-signing timer (dnssec.c).
+ * The signing itself is zones/sign.c's (zone_db_sign, and every UPDATE
+ * of a signed zone).
+ */
+#ifndef DV_DNSSEC_H
+#define DV_DNSSEC_H
+
+#include <stdio.h>
+#include "dnsvizor/ctx.h"
+
+/* Start-up, after dv_persist_open: load (or make, logging the DS) the
+ * key of every --dnssec-sign zone, attach the signers to ctx->db, sign
+ * the zones (journalled, durable) and arm the refresh timer.  0, or -1
+ * with err. */
+int dv_dnssec_start(dv_ctx *ctx, char *err, size_t errlen);
+/* After a SIGHUP swapped ctx->db (and dv_persist_reload): the same for
+ * the new db; errors are logged. */
+void dv_dnssec_reload(dv_ctx *ctx);
+/* The test clock moved: refresh what is due now. */
+void dv_dnssec_clock_moved(dv_ctx *ctx);
+/* --print-ds=ZONE: print the DS of ZONE's keys (state directory) to out.
+ * 0, or -1 with err. */
+int dv_dnssec_print_ds(dv_ctx *ctx, FILE *out, char *err, size_t errlen);
+void dv_dnssec_free(dv_ctx *ctx);
+
+#endif
