@@ -9,7 +9,6 @@ positive, an NXDOMAIN and a NODATA query, also after an update;
 signatures are renewed on a moved clock; --print-ds equals ldns-key2ds
 of the served DNSKEY; an update is one IXFR step with its signatures."""
 import os
-import re
 import subprocess
 import sys
 import time
