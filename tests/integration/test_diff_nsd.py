@@ -632,8 +632,12 @@ def start_nsd(tmp, port, data=DATA, zones=ZONES):
 
 
 def start_dnsvizor(tmp, port, data=DATA, zones=ZONES):
+    # a fresh state directory per start: each pass serves other zone
+    # files under the same names, which a shared state directory would
+    # take as an edit of the file (IXFR from differences: serial + 1)
+    state = tempfile.mkdtemp(dir=tmp, prefix="state-")
     args = [DNSVIZOR, "--no-hosts", "--listen-address=127.0.0.1",
-            "--port=%d" % port, "--state-dir=%s" % tmp,
+            "--port=%d" % port, "--state-dir=%s" % state,
             # authoritative only, like NSD: REFUSED outside the zones
             "--no-recursion"]
     for zname, zfile in zones:
