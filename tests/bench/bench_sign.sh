@@ -77,7 +77,8 @@ $4 == "A" && tolower($1) ~ ("^c[0-9]+-[0-9]+\\." tag "\\.") {
     k = tolower($1) " " $5
     if (k in want) seen++; else extra++ }
 END { printf "%s: want %d, have %d of them, %d others, %d uncertain\n", tag, nw, seen, extra, unc
-      if (seen != nw || extra > 0) exit 1 }' "$T/expect.$tag" "$f" || echo "MISMATCH"
+      # an update that timed out may still have been applied
+      if ((seen != nw || extra > 0) && unc == 0) exit 1 }' "$T/expect.$tag" "$f" || echo "MISMATCH"
     done)
     printf '  %-9s AXFR %s RRs; %s; %s\n' "$1" "$nrr" "$vz" "$(echo "$bad" | tr '\n' ' ')"
 }
