@@ -20,6 +20,10 @@
  *
  * Cost: rounds 2 and 3 walk the whole zone (no crypto for what is
  * current); signing happens only for what changed or is about to expire.
+ * That full pass is for start-up, refresh and the rare change that
+ * concerns many names; an UPDATE takes zone_sign_update instead, which
+ * looks only at the changed names, their chain neighbours (from the
+ * NSEC/NSEC3 index dnssec_ans.c keeps current) and the apex.
  */
 #include <errno.h>
 #include <stdlib.h>
