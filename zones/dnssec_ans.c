@@ -16,6 +16,11 @@
 
 #include "zones/zone_int.h"
 
+/* Index edits per change (zone_int.h idx_edits): an UPDATE signed
+ * incrementally makes about three per changed name (zones/update.c
+ * signs up to 64 RRs so), a bulk change many more. */
+enum { ZONE_IDX_EDITS_MAX = 256 };
+
 void zone_nsec_index_drop(zone *z)
 {
 	free(z->nsec_idx);
@@ -27,6 +32,7 @@ void zone_nsec_index_drop(zone *z)
 	z->n3_idx = NULL;
 	z->n3_n = 0;
 	z->n3_cap = 0;
+	z->idx_edits = 0;
 }
 
 /* Index of the first entry of the NSEC index > lname (<= with le = 0). */
@@ -70,9 +76,27 @@ static int n3_owner_hash(const zone *z, const zone_node *n, uint8_t *h)
 	       zone_nsec3_b32hex(n->lname + 1, n->lname[0], h) == 0 ? 0 : -1;
 }
 
+/* 1 when a change edits the indexes so much that a rebuild is cheaper
+ * (the indexes are then dropped). */
+static int idx_bulk(zone *z)
+{
+	if (!z->nsec_built && !z->n3_idx)
+		return 0;
+	if (z->idx_serial != z->serial) {
+		z->idx_serial = z->serial;
+		z->idx_edits = 0;
+	}
+	if (++z->idx_edits <= ZONE_IDX_EDITS_MAX)
+		return 0;
+	zone_nsec_index_drop(z);
+	return 1;
+}
+
 void zone_nsec_index_add(zone *z, zone_node *n, uint16_t type,
 			 const uint8_t *rd, uint16_t rdlen)
 {
+	if (idx_bulk(z))
+		return;
 	if (type == DNS_T_NSEC && z->nsec_built) {
 		size_t i = nsec_bisect(z, n->lname, 1);
 		if (z->nsec_n == z->nsec_cap) {
@@ -131,6 +155,8 @@ void zone_nsec_index_del(zone *z, const zone_node *n, uint16_t type)
 {
 	size_t i;
 
+	if (idx_bulk(z))
+		return;
 	if (type == DNS_T_NSEC && z->nsec_built) {
 		i = nsec_bisect(z, n->lname, 0);
 		if (i < z->nsec_n && z->nsec_idx[i] == n) {

@@ -70,6 +70,11 @@ struct zone {
 	 * way; dropped when the NSEC3PARAM changes */
 	struct zone_n3ent *n3_idx;
 	size_t n3_n, n3_cap;
+	/* index edits made under the serial idx_serial: past a few dozen
+	 * in one change (a full signing pass, a journal record, an IXFR)
+	 * the indexes are dropped and rebuilt once, not memmoved per RR */
+	uint32_t idx_serial;
+	uint32_t idx_edits;
 	/* nodes the signer has looked at, all passes summed (sign.c): an
 	 * update of a signed zone costs a few, a full pass every node */
 	size_t sign_visits;

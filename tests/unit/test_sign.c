@@ -445,6 +445,43 @@ static void incremental_is_full(int nsec3)
 	zone_db_free(db);
 }
 
+/* A change that makes the whole chain (a first signing) while the NSEC
+ * index is built: the index stays right (past a bound of edits in one
+ * change it is dropped and rebuilt once instead of edited per record). */
+static void test_bulk_change_keeps_index_right(void)
+{
+	static const char *const q[] = {
+		"h77.example.com.", "h77a.example.com.", "a.example.com.",
+		"zzz.example.com.", "e40.example.com.", "sub.example.com.",
+	};
+	const zone_node *got[6];
+	lastrec l = { 0 };
+	zone_effects eff;
+	zone *z;
+	zone_db *db = mkbig(&z, 0, &l);
+	uint8_t w[WIRE_MAXNAME], ln[WIRE_MAXNAME];
+
+	wire_name_from_str(q[0], w);
+	wire_name_lower(ln, w);
+	T_CHECK(zone_nsec_cover(z, ln) == NULL);        /* built, empty */
+	T_CHECK(z->nsec_built);
+	T_EQ(zone_db_sign(db, z, NOW, &eff, NULL), 0);
+	T_CHECK(zone_nsec_cover(z, ln) == zone_node_find(z, ln));
+	for (int i = 0; i < 6; i++) {
+		wire_name_from_str(q[i], w);
+		wire_name_lower(ln, w);
+		got[i] = zone_nsec_cover(z, ln);
+	}
+	zone_nsec_index_drop(z);
+	for (int i = 0; i < 6; i++) {
+		wire_name_from_str(q[i], w);
+		wire_name_lower(ln, w);
+		T_CHECK(got[i] && got[i] == zone_nsec_cover(z, ln));
+	}
+	free(l.rec);
+	zone_db_free(db);
+}
+
 static void test_incremental_is_full_nsec(void) { incremental_is_full(0); }
 static void test_incremental_is_full_nsec3(void) { incremental_is_full(1); }
 
@@ -476,5 +513,6 @@ int main(void)
 	T_RUN(test_update_touches_little_nsec3);
 	T_RUN(test_incremental_is_full_nsec);
 	T_RUN(test_incremental_is_full_nsec3);
+	T_RUN(test_bulk_change_keeps_index_right);
 	T_DONE();
 }
