@@ -20,6 +20,10 @@
  *
  * Cost: rounds 2 and 3 walk the whole zone (no crypto for what is
  * current); signing happens only for what changed or is about to expire.
+ * That full pass is for start-up, refresh and the rare change that
+ * concerns many names; an UPDATE takes zone_sign_update instead, which
+ * looks only at the changed names, their chain neighbours (from the
+ * NSEC/NSEC3 index dnssec_ans.c keeps current) and the apex.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -367,9 +371,10 @@ static int sg_push(sg_chain *c, zone_node *n)
 static int sg_collect(void *arg, zone_node *n)
 {
 	sg_chain *c = arg;
-	const zone *z = c->r->z;
+	zone *z = c->r->z;
 	const uint8_t *p;
 
+	z->sign_visits++;
 	if (!sg_has_data(n) || sg_occluded(z, n))
 		return 0;
 	if (sg_push(c, n) < 0)
@@ -714,6 +719,7 @@ static int sg_node_sigs(void *arg, zone_node *n)
 	sg_run *r = arg;
 	int auth = !sg_occluded(r->z, n);
 
+	r->z->sign_visits++;
 	/* signatures that are not (or no longer) ours to keep */
 	for (const zone_rrset *rs = n->rrsets; rs; rs = rs->next) {
 		const uint8_t *p;
@@ -738,6 +744,213 @@ static int sg_node_sigs(void *arg, zone_node *n)
 				sg_sign(r, n, rs, r->s->keys[i]);
 	}
 	return r->err ? -1 : 0;
+}
+
+/* ---- one update: only what it touched ---- */
+
+/* A small set of lowercased names (an update's, deduplicated). */
+typedef struct sg_names {
+	uint8_t (*v)[WIRE_MAXNAME];
+	size_t n, cap;
+} sg_names;
+
+static void sg_names_add(sg_run *r, sg_names *l, const uint8_t *name)
+{
+	uint8_t lname[WIRE_MAXNAME];
+
+	wire_name_lower(lname, name);
+	for (size_t i = 0; i < l->n; i++)
+		if (wire_name_equal(l->v[i], lname))
+			return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		uint8_t (*v)[WIRE_MAXNAME] = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			r->err = -ENOMEM;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	memcpy(l->v[l->n++], lname, wire_name_len(lname));
+}
+
+/* The single RR of n's RRset type when it is at least min octets. */
+static const uint8_t *sg_one_rd(const zone_node *n, uint16_t type,
+				size_t min, uint16_t *len)
+{
+	const zone_rrset *rs = n ? zone_node_rrset(n, type) : NULL;
+
+	if (!rs || rs->count != 1 || wire_get16(rs->data) < min)
+		return NULL;
+	*len = wire_get16(rs->data);
+	return rs->data + 2;
+}
+
+/* n's NSEC with next name nx and n's bitmap; n goes to the signing set. */
+static void sg_put_nsec(sg_run *r, zone_node *n, const uint8_t *nx,
+			sg_names *sig)
+{
+	uint8_t rd[WIRE_MAXNAME + 34 * 256];
+	size_t nl = wire_name_len(nx);
+
+	memcpy(rd, nx, nl);
+	nl += sg_bitmap(r, n, rd + nl);
+	sg_set_one(r, n, n->name, DNS_T_NSEC, r->z->neg_ttl, rd,
+		   (uint16_t)nl);
+	sg_names_add(r, sig, n->lname);
+}
+
+/* The NSEC chain at the one name x: x's NSEC added, refreshed or
+ * removed, and its predecessor's pointed past it or at it.  The
+ * neighbours come from the index, not from x's NSEC (an UPDATE deleting
+ * the name took that too).  -EAGAIN when the chain is not as this path
+ * expects (the caller then makes a full pass). */
+static int sg_incr_nsec(sg_run *r, const uint8_t *x, sg_names *sig)
+{
+	zone_node *n = zone_node_find(r->z, x), *p, *nx;
+	int want = n && sg_has_data(n) && !sg_occluded(r->z, n);
+	int has = n && zone_node_rrset(n, DNS_T_NSEC) != NULL;
+
+	if (has && !sg_one_rd(n, DNS_T_NSEC, 1, &(uint16_t){ 0 }))
+		return -EAGAIN;
+	/* neighbours other than x itself */
+	p = (zone_node *)(uintptr_t)zone_nsec_before(r->z, x);
+	nx = (zone_node *)(uintptr_t)zone_nsec_after(r->z, x);
+	if (!p || !nx || p == n || nx == n)
+		return -EAGAIN;
+	if (want) {
+		sg_put_nsec(r, n, nx->lname, sig);
+		sg_put_nsec(r, p, n->lname, sig);
+	} else {
+		if (has)
+			sg_set_one(r, n, n->name, DNS_T_NSEC, 0, NULL, 0);
+		sg_put_nsec(r, p, nx->lname, sig);
+	}
+	return 0;
+}
+
+/* NSEC3 rdata (RFC 9276 parameters) for n with next hash nh; len. */
+static size_t sg_n3_rdata(const sg_run *r, const zone_node *n,
+			  const uint8_t *nh, uint8_t *rd)
+{
+	rd[0] = 1;
+	rd[1] = 0;
+	wire_put16(rd + 2, 0);
+	rd[4] = 0;
+	rd[5] = 20;
+	memcpy(rd + 6, nh, 20);
+	return 26 + sg_bitmap(r, n, rd + 26);
+}
+
+/* The chain's record at hash node hn (owner hown) with the next hash
+ * replaced by nh, the rest (its name's bitmap) kept. */
+static int sg_n3_relink(sg_run *r, zone_node *hn, const uint8_t *nh,
+			sg_names *sig)
+{
+	uint8_t rd[26 + 34 * 256];
+	uint16_t len;
+	const uint8_t *o = sg_one_rd(hn, DNS_T_NSEC3, 26, &len);
+
+	if (!o || o[4] != 0 || o[5] != 20)
+		return -EAGAIN;
+	memcpy(rd, o, len);
+	memcpy(rd + 6, nh, 20);
+	sg_set_one(r, hn, hn->name, DNS_T_NSEC3, r->z->neg_ttl, rd, len);
+	sg_names_add(r, sig, hn->lname);
+	return 0;
+}
+
+/* The NSEC3 chain at the one name y (a changed name or an ancestor of
+ * one: empty non-terminals come and go with their descendants). */
+static int sg_incr_nsec3(sg_run *r, const uint8_t *y, sg_names *sig)
+{
+	zone_node *n = zone_node_find(r->z, y), *hn, *p;
+	int want = n && !sg_occluded(r->z, n) &&
+		   (sg_has_data(n) || n->nchild > 0);
+	uint8_t h[20], owner[WIRE_MAXNAME], rd[26 + 34 * 256];
+	const uint8_t *o;
+	uint16_t len;
+
+	zone_nsec3_hash(sg_nosalt, 0, 0, y, h);
+	sg_n3owner(r->z, h, owner);
+	hn = zone_node_find(r->z, owner);
+	o = sg_one_rd(hn, DNS_T_NSEC3, 26, &len);
+	if (hn && !o && zone_node_rrset(hn, DNS_T_NSEC3))
+		return -EAGAIN;
+	if (o && (o[4] != 0 || o[5] != 20))
+		return -EAGAIN;
+	if (want && o) {
+		len = (uint16_t)sg_n3_rdata(r, n, o + 6, rd);
+		sg_set_one(r, hn, owner, DNS_T_NSEC3, r->z->neg_ttl, rd, len);
+		sg_names_add(r, sig, owner);
+		return 0;
+	}
+	if (!want && !o)
+		return 0;
+	p = (zone_node *)(uintptr_t)zone_nsec3_before(r->z, h);
+	if (!p || p == hn || r->z->n3_iter || r->z->n3_saltlen)
+		return -EAGAIN;
+	if (want) {
+		const uint8_t *po = sg_one_rd(p, DNS_T_NSEC3, 26, &len);
+		if (!po || po[4] != 0 || po[5] != 20)
+			return -EAGAIN;
+		len = (uint16_t)sg_n3_rdata(r, n, po + 6, rd);
+		sg_set_one(r, hn, owner, DNS_T_NSEC3, r->z->neg_ttl, rd, len);
+		sg_names_add(r, sig, owner);
+		return sg_n3_relink(r, p, h, sig);
+	}
+	memcpy(rd, o + 6, 20);
+	sg_set_one(r, hn, owner, DNS_T_NSEC3, 0, NULL, 0);
+	return sg_n3_relink(r, p, rd, sig);
+}
+
+/* Rounds 2 and 3 for the names an update changed: -EAGAIN to fall back
+ * to the full rounds. */
+static int sg_incremental(sg_run *r, const uint8_t *const *names,
+			  size_t nnames, zone_sign_fn fn, void *arg)
+{
+	sg_names ch = { 0 }, sig = { 0 };
+	const zone_rrset *an = zone_node_rrset(r->z->apex, DNS_T_NSEC);
+	int n3 = r->s->o.nsec3, rc = 0;
+
+	/* the chain's TTL follows the SOA (RFC 4034 4, RFC 5155 3) */
+	if (!n3 && (!an || an->ttl != r->z->neg_ttl))
+		return -EAGAIN;
+	if (n3 && !zone_nsec3_on(r->z))
+		return -EAGAIN;
+	sg_names_add(r, &ch, r->z->origin);
+	for (size_t i = 0; i < nnames; i++) {
+		const uint8_t *p = names[i];
+		sg_names_add(r, &ch, p);
+		sg_names_add(r, &sig, p);
+		/* NSEC3: the empty non-terminals above it */
+		while (n3 && wire_name_labels(p) > r->z->origin_labels + 1) {
+			p += 1 + p[0];
+			sg_names_add(r, &ch, p);
+		}
+	}
+	/* one name at a time, applied before the next: its neighbours in
+	 * the index are then the chain as it is */
+	for (size_t i = 0; rc == 0 && !r->err && i < ch.n; i++) {
+		r->z->sign_visits++;
+		rc = n3 ? sg_incr_nsec3(r, ch.v[i], &sig) :
+			  sg_incr_nsec(r, ch.v[i], &sig);
+		if (rc == 0)
+			rc = sg_flush(r, fn, arg);
+	}
+	sg_names_add(r, &sig, r->z->origin);
+	for (size_t i = 0; rc == 0 && !r->err && i < sig.n; i++) {
+		zone_node *n = zone_node_find(r->z, sig.v[i]);
+		if (n)
+			sg_node_sigs(r, n);
+		rc = sg_flush(r, fn, arg);
+	}
+	if (rc == 0 && r->err)
+		rc = r->err;
+	free(ch.v);
+	free(sig.v);
+	return rc;
 }
 
 /* ---- entry points (zone_int.h) ---- */
@@ -772,6 +985,35 @@ int zone_sign_run(zone *z, const zone_signer *s, uint32_t now,
 		*nchanges = r.changes;
 	if (next)
 		*next = r.next;
+	return rc;
+}
+
+int zone_sign_update(zone *z, const zone_signer *s, uint32_t now,
+		     const uint8_t *const *names, size_t nnames,
+		     zone_sign_fn fn, void *arg)
+{
+	sg_run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.z = z;
+	r.s = s;
+	r.now = now;
+	zone_diff_init(&r.d);
+	if (!z->apex || !zone_node_rrset(z->apex, DNS_T_SOA) || !s->nkeys)
+		return -EINVAL;
+	sg_round_apex(&r);
+	rc = sg_flush(&r, fn, arg);
+	/* new keys or chain parameters concern the whole zone */
+	if (rc == 0 && r.changes == 0)
+		rc = sg_incremental(&r, names, nnames, fn, arg);
+	else if (rc == 0)
+		rc = -EAGAIN;
+	zone_diff_free(&r.d);
+	free(r.buf);
+	/* what is done so far stays: the full pass completes it */
+	if (rc == -EAGAIN)
+		rc = zone_sign_run(z, s, now, fn, arg, NULL, NULL);
 	return rc;
 }
 

@@ -19,6 +19,9 @@ enum {
 	UPD_ARENA_MAX = 4u << 20, /* decompressed names+rdata per message */
 	UPD_T_TKEY = 249, UPD_T_MAILB = 253, UPD_T_MAILA = 254,
 	UPD_T_NSEC3PARAM = 51,
+	/* an UPDATE of more RRs is signed by a full pass (zones/sign.c):
+	 * the incremental path cancels adds by searching the change log */
+	UPD_SIGN_INCR_MAX = 64,
 };
 
 /* One RR of the prerequisite or update section. */
@@ -792,25 +795,42 @@ static int upd_sign_change(void *arg, int add, const uint8_t *owner,
 static int upd_sign(upd_ctx *c, size_t nuser)
 {
 	const zone_signer *s = zone_db_signer(c->db, c->z);
-	int rc = 0;
+	const uint8_t **names;
+	int rc = 0, full = nuser > UPD_SIGN_INCR_MAX;
 
 	if (!s)
 		return 0;
+	if (!(names = malloc((nuser ? nuser : 1) * sizeof(*names))))
+		return -ENOMEM;
 	for (size_t i = 0; i < nuser && rc == 0; i++) {
 		uint16_t t = c->ops[i].type;
 		const uint8_t *owner = c->ops[i].owner;
+		names[i] = owner;
+		/* a zone cut or the SOA (the chain's TTL) concerns more
+		 * names than the change's own: a full pass */
+		if (t == DNS_T_SOA ||
+		    (t == DNS_T_NS && !wire_name_equal(owner, c->z->origin)))
+			full = 1;
 		if (t != DNS_T_RRSIG && t != DNS_T_NSEC && t != DNS_T_NSEC3)
 			rc = zone_sign_drop(c->z, owner, t, upd_sign_change,
 					    c);
 	}
+	/* signer changes may replace records the signer added earlier in
+	 * this change (the SOA's signature; per name the chain records of
+	 * a neighbour): such a drop cancels the add in the log */
 	c->cancel_adds = 1;
 	if (rc == 0)
 		rc = zone_sign_drop(c->z, c->z->origin, DNS_T_SOA,
 				    upd_sign_change, c);
-	c->cancel_adds = 0;
-	if (rc == 0)
+	c->cancel_adds = !full;
+	if (rc == 0 && full)
 		rc = zone_sign_run(c->z, s, (uint32_t)c->rq->now,
 				   upd_sign_change, c, NULL, NULL);
+	else if (rc == 0)
+		rc = zone_sign_update(c->z, s, (uint32_t)c->rq->now, names,
+				      nuser, upd_sign_change, c);
+	c->cancel_adds = 0;
+	free(names);
 	return rc;
 }
 

@@ -314,7 +314,7 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 		rs->next = n->rrsets;
 		n->rrsets = rs;
 		if (type == DNS_T_NSEC || type == DNS_T_NSEC3)
-			zone_nsec_index_drop(z);
+			zone_nsec_index_add(z, n, type, rdata, rdlen);
 		zone_node_set_flags(z, n, type);
 		z->nrr++;
 		return 0;
@@ -323,6 +323,8 @@ int zone_node_add_rr(zone *z, zone_node *n, uint16_t type, uint32_t ttl,
 		rs->ttl = ttl;
 	if (zone_rrset_find(rs, rdata, rdlen) >= 0)
 		return 0;
+	if (type == DNS_T_NSEC3)
+		zone_nsec_index_drop(z);  /* its chain membership may change */
 	if ((r = zone_rrset_append(rs, rdata, rdlen)) < 0)
 		return r;
 	z->nrr++;
@@ -439,8 +441,9 @@ static void zone_node_unlink_rrset(zone *z, zone_node *n, zone_rrset *rs)
 	while (*pp != rs)
 		pp = &(*pp)->next;
 	*pp = rs->next;
-	if (rs->type == DNS_T_NSEC || rs->type == DNS_T_NSEC3 ||
-	    rs->type == DNS_T_NSEC3PARAM)
+	if (rs->type == DNS_T_NSEC || rs->type == DNS_T_NSEC3)
+		zone_nsec_index_del(z, n, rs->type);
+	else if (rs->type == DNS_T_NSEC3PARAM)
 		zone_nsec_index_drop(z);
 	zone_node_clear_flags(z, n, rs->type);
 	zone_rrset_free(rs);
@@ -455,7 +458,7 @@ int zone_node_del_rr(zone *z, zone_node *n, uint16_t type,
 
 	if (off < 0)
 		return 0;
-	if (type == DNS_T_NSEC3PARAM)
+	if (type == DNS_T_NSEC3PARAM || (type == DNS_T_NSEC3 && rs->count > 1))
 		zone_nsec_index_drop(z);
 	memmove(rs->data + off, rs->data + off + rrlen,
 		rs->len - (uint32_t)off - rrlen);

@@ -58,15 +58,26 @@ struct zone {
 	zone_hist *hist_old, *hist_new; /* IXFR history, oldest first */
 	size_t hist_bytes;        /* bounded: oldest dropped past a limit */
 	/* nodes owning an NSEC RRset in canonical order (dnssec_ans.c),
-	 * built when first needed; dropped when an NSEC RRset comes or goes */
+	 * built when first needed, then kept up to date as NSEC RRsets come
+	 * and go (an insertion or removal is a bisection and a memmove:
+	 * the signer finds a changed name's neighbours here per update) */
 	zone_node **nsec_idx;
-	size_t nsec_n;
+	size_t nsec_n, nsec_cap;
 	uint8_t nsec_built;
 	/* NSEC3 (RFC 5155): the apex NSEC3PARAM's parameters and the nodes
 	 * owning an NSEC3 RRset of that chain sorted by owner hash
-	 * (dnssec_ans.c); built and dropped with the NSEC index */
+	 * (dnssec_ans.c); built with the NSEC index and maintained the same
+	 * way; dropped when the NSEC3PARAM changes */
 	struct zone_n3ent *n3_idx;
-	size_t n3_n;
+	size_t n3_n, n3_cap;
+	/* index edits made under the serial idx_serial: past a few dozen
+	 * in one change (a full signing pass, a journal record, an IXFR)
+	 * the indexes are dropped and rebuilt once, not memmoved per RR */
+	uint32_t idx_serial;
+	uint32_t idx_edits;
+	/* nodes the signer has looked at, all passes summed (sign.c): an
+	 * update of a signed zone costs a few, a full pass every node */
+	size_t sign_visits;
 	uint16_t n3_iter;
 	uint8_t n3_saltlen;
 	uint8_t n3_salt[255];
@@ -114,10 +125,24 @@ void zone_free_all(zone *z);
  * greatest NSEC owner <= lname, or the last one when lname precedes them
  * all; NULL when z has no NSEC (or no memory for the index). */
 const zone_node *zone_nsec_cover(const zone *z, const uint8_t *lname);
-/* Forget the NSEC and NSEC3 indexes (zone.c calls it when an NSEC or
- * NSEC3 RRset is created or removed, when an NSEC3PARAM changes, and on
- * free). */
+/* The signer's neighbours (sign.c, per update): the NSEC owner just
+ * before lname in canonical order (the last one when none is: the chain
+ * wraps), or the NSEC3 owner of the chain with the greatest hash below
+ * h (ZONE_N3_HASHLEN octets; wrapping the same way); lname or h need not
+ * be in the index.  NULL when there is none (or no memory). */
+const zone_node *zone_nsec_before(const zone *z, const uint8_t *lname);
+/* The NSEC owner just after lname (the first one when none is). */
+const zone_node *zone_nsec_after(const zone *z, const uint8_t *lname);
+const zone_node *zone_nsec3_before(const zone *z, const uint8_t *h);
+/* Forget the NSEC and NSEC3 indexes (zone.c calls it when an NSEC3PARAM
+ * changes, and on free). */
 void zone_nsec_index_drop(zone *z);
+/* Keep built indexes current: zone.c calls these when an NSEC or NSEC3
+ * RRset is created at n (rd: its first RR) or is about to be removed.
+ * Without memory the indexes are dropped (rebuilt when needed). */
+void zone_nsec_index_add(zone *z, zone_node *n, uint16_t type,
+			 const uint8_t *rd, uint16_t rdlen);
+void zone_nsec_index_del(zone *z, const zone_node *n, uint16_t type);
 /* 1 when z answers with NSEC3 proofs: its apex has an NSEC3PARAM of
  * hash algorithm 1 and NSEC3 records of those parameters exist (the
  * index is built here on first use); 0 otherwise or without memory. */
@@ -213,6 +238,15 @@ int zone_sign_run(zone *z, const zone_signer *s, uint32_t now,
 		  uint64_t *next);
 /* Drop (through fn) every RRSIG at owner that covers type: its RRset
  * changed.  0 or a negative errno. */
+/* The signing an UPDATE needs, for the owner names its changes touched
+ * (their RRSIGs dropped already, zone_sign_drop): the chain records of
+ * those names (with NSEC3 also of their ancestors) and of their chain
+ * predecessors, then the signatures at all of these and at the apex;
+ * nothing else is looked at.  Falls back to zone_sign_run when the apex
+ * round changes something or the chain is not in our signer's form. */
+int zone_sign_update(zone *z, const zone_signer *s, uint32_t now,
+		     const uint8_t *const *names, size_t nnames,
+		     zone_sign_fn fn, void *arg);
 int zone_sign_drop(zone *z, const uint8_t *owner, uint16_t type,
 		   zone_sign_fn fn, void *arg);
 

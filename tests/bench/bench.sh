@@ -385,6 +385,7 @@ if [ -n "$RSS_BIG" ] && [ -n "$RSS_EMPTY" ]; then
         'BEGIN { printf "dnsvizor RSS per record: %.1f bytes ((%d - %d) KB / %d records)\n", (b - e) * 1024 / n, b, e, n }'
 fi
 [ "${BENCH_SKIP_MAINT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_maint.sh"
+[ "${BENCH_SKIP_SIGNUPD:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_sign.sh"
 [ "${BENCH_SKIP_RESOLVER:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_resolver.sh"
 [ "${BENCH_SKIP_DHCP:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_dhcp.sh"
 [ "${BENCH_SKIP_DOT:-0}" = 1 ] || DNSVIZOR="$DV" sh "$ROOT/tests/bench/bench_dot.sh"

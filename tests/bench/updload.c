@@ -13,9 +13,18 @@
  * rate = updates acknowledged with NOERROR per second of the run.
  *
  * usage: updload ADDR PORT ZONE KEYNAME SECRET_B64 CLIENTS SECONDS TAG
+ *        [a EXPECT_FILE]
  * (key algorithm hmac-sha256; KEYNAME "-": unsigned updates, for servers
  * that allow updates by address; TAG makes the owner names unique per run).
- * Built by bench_maint.sh with cc and pkg-config ldns.
+ *
+ * Mode "a" (tests/bench/bench_sign.sh): each update adds or removes one A
+ * record instead: a client's updates alternate between adding
+ * cI-K.TAG.ZONE A 10.255.x.y and deleting that RR again (K counts the
+ * pairs).  At the end, EXPECT_FILE gets one line per client, "NAME ADDR"
+ * when the client's last acknowledged update added that RR (it must be
+ * in the zone), "- -" otherwise; a line "uncertain N" counts the clients
+ * whose last update was not answered (its effect is unknown).
+ * Built by bench_maint.sh and bench_sign.sh with cc and pkg-config ldns.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,11 +48,17 @@ struct client {
 	double sent_at;
 	ldns_rdf *mac;     /* request MAC, to verify the response's TSIG */
 	unsigned long seq;
+	int last_add;      /* mode a: the last acked update added an RR */
+	int pending_add;   /* mode a: the update in flight adds */
+	char last[600];    /* mode a: "NAME ADDR" of the last acked add */
+	char cur[600];     /* mode a: "NAME ADDR" of the update in flight */
+	int unanswered;    /* mode a: the last update timed out */
 };
 
 static struct {
 	const char *zone, *keyname, *secret, *tag;
 	int unsigned_;      /* KEYNAME "-": unsigned updates */
+	int mode_a;         /* add/remove one A record per update */
 	unsigned long acked, sent, timeouts, refused, badsig, other;
 } g;
 
@@ -75,8 +90,24 @@ static int send_update(struct client *c, int ci)
 	    LDNS_STATUS_OK)
 		goto out;
 	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
-	snprintf(rrtext, sizeof rrtext, "%s 60 IN TXT \"updload %d %lu\"",
-		 owner, ci, c->seq);
+	if (g.mode_a) {
+		unsigned long k = c->seq / 2;
+		int add = (c->seq % 2) == 0;
+		char addr[32];
+
+		snprintf(owner, sizeof owner, "c%d-%lu.%s.%s", ci, k, g.tag,
+			 g.zone);
+		snprintf(addr, sizeof addr, "10.255.%lu.%lu", (k >> 8) & 255,
+			 k & 255);
+		/* RFC 2136 2.5.1 add (class IN) / 2.5.4 delete an RR (NONE) */
+		snprintf(rrtext, sizeof rrtext, "%s %d %s A %s", owner,
+			 add ? 60 : 0, add ? "IN" : "NONE", addr);
+		snprintf(c->cur, sizeof c->cur, "%s %s", owner, addr);
+		c->pending_add = add;
+	} else {
+		snprintf(rrtext, sizeof rrtext, "%s 60 IN TXT \"updload %d %lu\"",
+			 owner, ci, c->seq);
+	}
 	c->seq++;
 	if (ldns_rr_new_frm_str(&rr, rrtext, 0, NULL, NULL) != LDNS_STATUS_OK)
 		goto out;
@@ -128,16 +159,19 @@ static void on_reply(struct client *c, const uint8_t *buf, size_t n)
 		g.other++;
 		return;
 	}
-	if (g.unsigned_) {
-		g.acked++;
+	if (!g.unsigned_ &&
+	    (ldns_wire2pkt(&r, buf, n) != LDNS_STATUS_OK ||
+	     !ldns_pkt_tsig_verify(r, buf, n, g.keyname, g.secret, c->mac))) {
+		g.badsig++;
+		ldns_pkt_free(r);
 		return;
 	}
-	if (ldns_wire2pkt(&r, buf, n) != LDNS_STATUS_OK ||
-	    !ldns_pkt_tsig_verify(r, buf, n, g.keyname, g.secret, c->mac))
-		g.badsig++;
-	else
-		g.acked++;
 	ldns_pkt_free(r);
+	g.acked++;
+	c->unanswered = 0;
+	c->last_add = c->pending_add;
+	if (c->pending_add)
+		memcpy(c->last, c->cur, sizeof c->last);
 }
 
 int main(int argc, char **argv)
@@ -148,11 +182,12 @@ int main(int argc, char **argv)
 	int nc, secs, i;
 	double t0, end;
 
-	if (argc != 9) {
+	if (argc != 9 && !(argc == 11 && strcmp(argv[9], "a") == 0)) {
 		fprintf(stderr, "usage: updload ADDR PORT ZONE KEYNAME SECRET_B64 "
-			"CLIENTS SECONDS TAG\n");
+			"CLIENTS SECONDS TAG [a EXPECT_FILE]\n");
 		return 2;
 	}
+	g.mode_a = argc == 11;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
@@ -211,6 +246,7 @@ int main(int argc, char **argv)
 			}
 			if (cl[i].busy && t - cl[i].sent_at > RETRY_MS / 1000.0) {
 				g.timeouts++;
+				cl[i].unanswered = 1;
 				cl[i].busy = 0;
 			}
 			if (!cl[i].busy && send_update(&cl[i], i) < 0) {
@@ -221,9 +257,52 @@ int main(int argc, char **argv)
 		}
 	}
 	t0 = now_s() - t0;
+	if (g.mode_a) {
+		/* drain: the answers to updates still in flight settle the
+		 * expected state (not counted in the rate) */
+		unsigned long acked = g.acked, bad = g.badsig, oth = g.other;
+		double stop = now_s() + RETRY_MS / 1000.0;
+
+		while (now_s() < stop) {
+			int busy = 0;
+			for (i = 0; i < nc; i++)
+				busy |= cl[i].busy;
+			if (!busy || poll(pfd, (nfds_t)nc, 100) < 0)
+				break;
+			for (i = 0; i < nc; i++) {
+				uint8_t buf[65536];
+				ssize_t r;
+				if (!(pfd[i].revents & POLLIN))
+					continue;
+				while ((r = recv(cl[i].fd, buf, sizeof buf,
+						 0)) > 0)
+					on_reply(&cl[i], buf, (size_t)r);
+			}
+		}
+		g.acked = acked;
+		g.badsig = bad;
+		g.other = oth;
+	}
 	printf("acked %lu sent %lu timeouts %lu refused %lu badsig %lu other %lu "
 	       "seconds %.2f rate %.1f\n", g.acked, g.sent, g.timeouts,
 	       g.refused, g.badsig, g.other, t0, (double)g.acked / t0);
+	if (g.mode_a) {
+		FILE *f = fopen(argv[10], "w");
+		int unc = 0;
+
+		if (!f) {
+			perror("updload: expect file");
+			return 1;
+		}
+		for (i = 0; i < nc; i++) {
+			/* still in flight at the end: its effect is unknown */
+			if (cl[i].busy || cl[i].unanswered)
+				unc++;
+			fprintf(f, "%s\n", cl[i].last_add ? cl[i].last : "- -");
+		}
+		fprintf(f, "uncertain %d\n", unc);
+		fclose(f);
+	}
 	for (i = 0; i < nc; i++) {
 		close(cl[i].fd);
 		if (cl[i].mac)
