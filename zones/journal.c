@@ -557,6 +557,27 @@ int zone_journal_revert(zone *z, const zone_journal_rec *r)
 	return z->serial == hdr[0] ? 0 : -EINVAL;
 }
 
+int zone_journal_foreach_rr(const zone_journal_rec *r, zone_sign_fn fn,
+			    void *arg)
+{
+	jnl_cur c = { .p = r->payload, .len = r->payload_len };
+	const uint8_t *origin;
+	uint32_t hdr[4];
+	jnl_rr rr;
+	int rc;
+
+	if (jnl_head(&c, &origin, hdr) < 0)
+		return -EINVAL;
+	for (uint64_t i = 0; i < (uint64_t)hdr[2] + hdr[3]; i++) {
+		if (jnl_next_rr(&c, &rr) < 0)
+			return -EINVAL;
+		if ((rc = fn(arg, i >= hdr[2], rr.owner, rr.type, rr.ttl,
+			     rr.rdata, rr.rdlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* snapshot text                                                      */
 /* ------------------------------------------------------------------ */

@@ -215,5 +215,11 @@ int zone_sign_run(zone *z, const zone_signer *s, uint32_t now,
  * changed.  0 or a negative errno. */
 int zone_sign_drop(zone *z, const uint8_t *owner, uint16_t type,
 		   zone_sign_fn fn, void *arg);
+/* Call fn for every RR of record r in order (add 0: the deleted part,
+ * old SOA first; 1: the added part, new SOA first), stopping at fn's
+ * first non-zero return, which is returned (journal.c).  0 or -EINVAL
+ * (malformed; r comes from zone_journal_scan, which checks it). */
+int zone_journal_foreach_rr(const zone_journal_rec *r, zone_sign_fn fn,
+			    void *arg);
 
 #endif
