@@ -1,6 +1,7 @@
 """Online signing of our own zones (--dnssec-sign, issue 13).
 
-The served zone (AXFR with kdig) must validate with ldns-verify-zone after
+The served zone (AXFR with kdig) must validate with ldns-verify-zone,
+Knot's kzonecheck -d on and BIND's dnssec-verify after
 start, after nsupdate changes, after restarts (SIGTERM and kill -9: the key
 and the signatures persist), for NSEC and NSEC3 and algorithms 13 and 15;
 a validating unbound and a validating dnsvizor (trust anchor = our DS /
@@ -37,7 +38,8 @@ ZONE = ("$TTL 3600\n$ORIGIN example.com.\n"
         "Mixed.Case A 192.0.2.30\n"
         "*.wild TXT \"wild\"\n"
         "sub NS ns.sub\nns.sub A 192.0.2.53\n"        # unsigned delegation
-        "sec NS ns.sec\nsec DS 12345 13 2 " + "00" * 32 + "\n")
+        "sec NS ns.sec\nns.sec A 192.0.2.54\n"     # signed delegation
+        "sec DS 12345 13 2 " + "00" * 32 + "\n")
 
 
 def server(sign="example.com", state=None, extra=()):
@@ -71,7 +73,24 @@ def verify(s, what, offset=None, fresh=None):
     check(rc == 0 and "Zone is verified" in out,
           "%s: ldns-verify-zone: %s\n%s" % (what, out.strip()[-800:],
                                             text[:3000]))
+    kzonecheck(fn, what, offset)
+    if not offset:      # dnssec-verify has no clock option
+        rc, out = run_tool(["dnssec-verify", "-z", "-o", "example.com.",
+                            fn])
+        check(rc == 0, "%s: dnssec-verify: %s" % (what, out[-800:]))
     return text
+
+
+def kzonecheck(fn, what, offset=None, origin="example.com."):
+    """Knot's kzonecheck with its DNSSEC checks (-d on: signatures valid
+    at now + offset, the NSEC/NSEC3 chain, NSEC3PARAM, DNSKEY) as a second
+    opinion beside ldns-verify-zone."""
+    argv = ["kzonecheck", "-v", "-d", "on", "-o", origin]
+    if offset:
+        argv += ["-t", "+%ds" % offset]
+    rc, out = run_tool(argv + [fn])
+    check(rc == 0 and "No semantic error found" in out,
+          "%s: kzonecheck -d on: %s" % (what, out.strip()[-800:]))
 
 
 def serial(s):
@@ -281,6 +300,7 @@ def file_edit_is_one_ixfr_step_with_its_signatures():
         fn = write(os.path.join(tmpdir(), "knot.zone"), kt)
         rc, vout = run_tool(["ldns-verify-zone", fn])
         check(rc == 0, "knot's copy: ldns-verify-zone: %s" % vout[-800:])
+        kzonecheck(fn, "knot's copy")
         eq(owners_lower(kt), owners_lower(text),
            "knot's copy equals the served zone (Knot lowercases owners)")
         # an edit made while stopped: one step at start-up too
