@@ -632,8 +632,12 @@ def start_nsd(tmp, port, data=DATA, zones=ZONES):
 
 
 def start_dnsvizor(tmp, port, data=DATA, zones=ZONES):
+    # a state directory per pass: the same zone names hold other data in
+    # each pass, which the kept copy of the last loaded file would apply
+    # as a zone-file edit (a serial one higher than NSD's)
+    state = tempfile.mkdtemp(prefix="state.", dir=tmp)
     args = [DNSVIZOR, "--no-hosts", "--listen-address=127.0.0.1",
-            "--port=%d" % port, "--state-dir=%s" % tmp,
+            "--port=%d" % port, "--state-dir=%s" % state,
             # authoritative only, like NSD: REFUSED outside the zones
             "--no-recursion"]
     for zname, zfile in zones:
