@@ -251,6 +251,15 @@ def file_edit_is_one_ixfr_step_with_its_signatures():
     IXFR step (no unsigned version in the history); the zone verifies,
     and Knot as the secondary takes the step by IXFR and serves a zone
     that verifies too."""
+    file_edit("example.com", "NSEC")
+
+
+@case
+def file_edit_nsec3_is_one_ixfr_step():
+    file_edit("example.com,nsec3", "NSEC3")
+
+
+def file_edit(sign, chain):
     import knotpeer
     dv_port = free_port()
     body = knotpeer.SECONDARY_OF_DV.replace(
@@ -262,7 +271,7 @@ def file_edit_is_one_ixfr_step_with_its_signatures():
     try:
         s = Server(zones={"example.com.": ZONE}, port=dv_port,
                    args=["--state-dir=" + tmpdir(),
-                         "--dnssec-sign=example.com",
+                         "--dnssec-sign=" + sign,
                          "--dns-key=%s:sha256:%s" % (KEY, SECRET),
                          "--allow-transfer=example.com.,%s" % KEY,
                          "--allow-transfer=example.com.,127.0.0.1",
@@ -282,10 +291,11 @@ def file_edit_is_one_ixfr_step_with_its_signatures():
         eq(serial(s), before + 1, "one serial step for the edit")
         out = ixfr_text(s, before)
         eq(len(records(out, "SOA")), 4, "one difference sequence: %s" % out)
-        sigs = [ln.split()[4] for ln in records(out, "RRSIG")
-                if ln.startswith("edited.")]
-        check("A" in sigs and "NSEC" in sigs,
-              "the edit's RRSIG A and RRSIG NSEC in the step: %s" % out)
+        sigs = [ln.split()[4] for ln in records(out, "RRSIG")]
+        check("A" in sigs and chain in sigs and "SOA" in sigs,
+              "RRSIG A, %s and SOA in the step: %s" % (chain, out))
+        check(len(records(out, chain)) >= 2,
+              "the %s chain's change in the step: %s" % (chain, out))
         text = verify(s, "after the edit")
         check("2001:db8::3" not in text, "the deletion is served")
         wait_for(lambda: knot_serial(knot) == before + 1, timeout=10,
