@@ -237,6 +237,8 @@ static const char *zl_add(zone *z, const uint8_t *owner, uint16_t type,
 
 	if (rclass != DNS_C_IN)
 		return "only class IN is supported";
+	if (type == 0)          /* ldns reads "FOO \# 1 00" as type 0 */
+		return "unknown record type";
 	if (zl_is_meta(type))
 		return "meta type not allowed in zone data";
 	if (z->origin_labels && !wire_name_is_sub(owner, z->origin))

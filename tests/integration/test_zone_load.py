@@ -168,6 +168,13 @@ def old_types_and_rfc3597_fallback():
     check("UID" in s2.log(), "the bad UID is named: " + s2.log_tail())
     s.stop()
     s2.stop()
+    # an unknown mnemonic is an error (BIND: unknown class/type), not a
+    # record of type 0 (ldns reads "FOO \# 1 00" so)
+    s3 = Server(zones={"example.com": HEAD + "x IN FOO \\# 1 00\n",
+                       "other.test": OTHER})
+    expect(s3.query("ns1.example.com", "A"), "SERVFAIL")
+    check(":6: unknown record type" in s3.log(), "named: " + s3.log_tail())
+    s3.stop()
 
 
 @case
