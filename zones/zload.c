@@ -237,8 +237,6 @@ static const char *zl_add(zone *z, const uint8_t *owner, uint16_t type,
 
 	if (rclass != DNS_C_IN)
 		return "only class IN is supported";
-	if (type == 0)          /* ldns reads "FOO \# 1 00" as type 0 */
-		return "unknown record type";
 	if (zl_is_meta(type))
 		return "meta type not allowed in zone data";
 	if (z->origin_labels && !wire_name_is_sub(owner, z->origin))
@@ -638,6 +636,12 @@ static int zl_rr(zl_ctx *c, zl_src *s)
 		return zl_fail(c, s, "%s", ldns_get_errorstr_by_id(st));
 	if (c->real_type)
 		ldns_rr_set_type(rr, (ldns_rr_type)c->real_type);
+	/* ldns reads "FOO \# 1 00" as type 0 (a snapshot may hold a type 0
+	 * record a primary transferred: kept) */
+	if (c->file && ldns_rr_get_type(rr) == 0) {
+		ldns_rr_free(rr);
+		return zl_fail(c, s, "unknown record type");
+	}
 	if (c->file && zl_out_of_zone(c->z, rr)) {
 		char *o = ldns_rdf2str(ldns_rr_owner(rr));
 
