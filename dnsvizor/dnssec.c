@@ -18,7 +18,9 @@
  * first time gets signed: one journalled change, serial + 1), after a
  * SIGHUP, and from a timer at the time the earliest signature needs
  * renewal (at most an hour apart, and when the test clock moves).
- * Changes made at run time are signed by zones/ in the same change.
+ * Changes made at run time are signed by zones/ in the same change, and
+ * so are zone-file edits (persist.c, zone_db_file_diff_record): the
+ * signers are attached before persist.c opens or reloads the zones.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -406,35 +408,42 @@ static int dk_attach_all(dv_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+int dv_dnssec_attach(dv_ctx *ctx, char *err, size_t errlen)
+{
+	if (ctx->cfg.dnssec_sign.n == 0)
+		return 0;
+	if (!ctx->dnssec &&
+	    (!(ctx->dnssec = calloc(1, sizeof(*ctx->dnssec))) ||
+	     !(ctx->dnssec->timer = evtimer_new(ctx->base, dk_timer_cb,
+						ctx)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return dk_attach_all(ctx, err, errlen);
+}
+
 int dv_dnssec_start(dv_ctx *ctx, char *err, size_t errlen)
 {
 	if (ctx->cfg.dnssec_sign.n == 0)
 		return 0;
-	if (!(ctx->dnssec = calloc(1, sizeof(*ctx->dnssec))) ||
-	    !(ctx->dnssec->timer = evtimer_new(ctx->base, dk_timer_cb, ctx))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (dk_attach_all(ctx, err, errlen) < 0)
+	if (!ctx->dnssec && dv_dnssec_attach(ctx, err, errlen) < 0)
 		return -1;
 	dk_sign_all(ctx);
 	return 0;
 }
 
-void dv_dnssec_reload(dv_ctx *ctx)
+void dv_dnssec_reattach(dv_ctx *ctx)
 {
 	char err[1024];
 
-	if (ctx->cfg.dnssec_sign.n && !ctx->dnssec &&
-	    dv_dnssec_start(ctx, err, sizeof(err)) < 0) {
+	if (dv_dnssec_attach(ctx, err, sizeof(err)) < 0)
 		dv_log(&ctx->lg, DV_LOG_ERR, "dnssec: %s", err);
-		return;
-	}
-	if (!ctx->dnssec)
-		return;
-	if (dk_attach_all(ctx, err, sizeof(err)) < 0)
-		dv_log(&ctx->lg, DV_LOG_ERR, "dnssec: %s", err);
-	dk_sign_all(ctx);
+}
+
+void dv_dnssec_reload(dv_ctx *ctx)
+{
+	if (ctx->dnssec)
+		dk_sign_all(ctx);
 }
 
 void dv_dnssec_clock_moved(dv_ctx *ctx)

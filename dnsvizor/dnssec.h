@@ -10,13 +10,19 @@
 #include <stdio.h>
 #include "dnsvizor/ctx.h"
 
-/* Start-up, after dv_persist_open: load (or make, logging the DS) the
- * key of every --dnssec-sign zone, attach the signers to ctx->db, sign
- * the zones (journalled, durable) and arm the refresh timer.  0, or -1
+/* Start-up, before dv_persist_open (so that a zone-file edit found
+ * there is signed in its own change): load (or make, logging the DS) the
+ * key of every --dnssec-sign zone and attach the signers to ctx->db.
+ * 0, or -1 with err. */
+int dv_dnssec_attach(dv_ctx *ctx, char *err, size_t errlen);
+/* Start-up, after dv_persist_open: sign the zones (journalled, durable)
+ * and arm the refresh timer (attaching first if not done).  0, or -1
  * with err. */
 int dv_dnssec_start(dv_ctx *ctx, char *err, size_t errlen);
-/* After a SIGHUP swapped ctx->db (and dv_persist_reload): the same for
- * the new db; errors are logged. */
+/* After a SIGHUP swapped ctx->db, before dv_persist_reload: the signers
+ * for the new db (errors are logged). */
+void dv_dnssec_reattach(dv_ctx *ctx);
+/* After dv_persist_reload: sign what is new. */
 void dv_dnssec_reload(dv_ctx *ctx);
 /* The test clock moved: refresh what is due now. */
 void dv_dnssec_clock_moved(dv_ctx *ctx);

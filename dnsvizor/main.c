@@ -506,8 +506,9 @@ static void dv_reload(dv_ctx *ctx)
 	dv_persist_attach(ctx, ndb);
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
+	dv_dnssec_reattach(ctx); /* signers for the new db, for the edits */
 	dv_persist_reload(ctx); /* zone-file edits: applied as IXFR steps */
-	dv_dnssec_reload(ctx);  /* signers for the new db; sign what is new */
+	dv_dnssec_reload(ctx);  /* sign what is new (timer refresh) */
 	dv_rs_reload(ctx);      /* new settings, same cache */
 	dv_abuse_reload(ctx);   /* new NSID / RRL, same cookie secrets */
 	dv_acme_tls_files(ctx); /* first --acme-cert feeds DoT/DoH */
@@ -705,6 +706,7 @@ static int dv_start(dv_ctx *ctx, char *err, size_t errlen)
 	    dv_dhcpd_open(ctx, err, errlen) < 0 || /* port 67: before drop */
 	    dv_pid_file(ctx, err, errlen) < 0 ||
 	    dv_drop_privs(ctx, err, errlen) < 0 ||
+	    dv_dnssec_attach(ctx, err, errlen) < 0 ||
 	    dv_persist_open(ctx, err, errlen) < 0 ||
 	    dv_dnssec_start(ctx, err, errlen) < 0 ||
 	    dv_dhcpd_zones(ctx, err, errlen) < 0)

@@ -47,10 +47,12 @@
  * difference-no-serial, BIND's ixfr-from-differences): when <name>.file
  * exists, the difference between it and the zone file now is applied to
  * the running zone (the dynamic one, or the last loaded file's) as one
- * change: zone_file_diff_record builds one journal record (serial
- * max(running + 1, file serial)), written after a snapshot of the zone
- * as it was when it had no journal yet, fdatasynced, applied (one IXFR
- * step) before the zone is served again; NOTIFY follows (dv_notify_all).
+ * change: zone_db_file_diff_record builds one journal record (serial
+ * max(running + 1, file serial); in a zone we sign, with the edit's
+ * signatures: dnssec.c attaches the signers first), written after a
+ * snapshot of the zone as it was when it had no journal yet,
+ * fdatasynced, applied (one IXFR step) before the zone is served again;
+ * NOTIFY follows (dv_notify_all).
  * Changes made at run time stay: the difference is between the two
  * files.  Parts of it the running zone already has (a deletion of an RR
  * it no longer holds, an addition of one it holds) are skipped and
@@ -945,7 +947,8 @@ static int dv_pz_edit(dv_ctx *ctx, dv_pzone *pz, zone *z, const zone *prevf,
 	zone_fdiff_stats st;
 	uint8_t *rec = NULL;
 	size_t len = 0;
-	int rc = zone_file_diff_record(z, prevf, filez, &rec, &len, &st);
+	int rc = zone_db_file_diff_record(ctx->db, z, prevf, filez,
+					  dv_now_s(), &rec, &len, &st);
 
 	if (rc < 0) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "zone %s: cannot compute the "

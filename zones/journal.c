@@ -557,6 +557,27 @@ int zone_journal_revert(zone *z, const zone_journal_rec *r)
 	return z->serial == hdr[0] ? 0 : -EINVAL;
 }
 
+int zone_journal_foreach_rr(const zone_journal_rec *r, zone_sign_fn fn,
+			    void *arg)
+{
+	jnl_cur c = { .p = r->payload, .len = r->payload_len };
+	const uint8_t *origin;
+	uint32_t hdr[4];
+	jnl_rr rr;
+	int rc;
+
+	if (jnl_head(&c, &origin, hdr) < 0)
+		return -EINVAL;
+	for (uint64_t i = 0; i < (uint64_t)hdr[2] + hdr[3]; i++) {
+		if (jnl_next_rr(&c, &rr) < 0)
+			return -EINVAL;
+		if ((rc = fn(arg, i >= hdr[2], rr.owner, rr.type, rr.ttl,
+			     rr.rdata, rr.rdlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* snapshot text                                                      */
 /* ------------------------------------------------------------------ */
@@ -567,15 +588,33 @@ typedef struct jnl_text {
 	int err;
 } jnl_text;
 
-/* Render one RR with ldns and append it as a line. */
-static int jnl_text_rr(jnl_text *t, const uint8_t *owner, uint16_t type,
-		       uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+/* One RR in RFC 3597 form, for the types ldns cannot read back as it
+ * prints them (zone_text_generic): malloc'ed line. */
+static char *jnl_text_generic(const uint8_t *owner, uint16_t type,
+			      uint32_t ttl, const uint8_t *rdata,
+			      uint16_t rdlen)
+{
+	char name[WIRE_MAXNAME * 4 + 1], *s;
+	size_t cap = sizeof(name) + 64 + 2 * (size_t)rdlen, o;
+
+	if (wire_name_to_str(owner, name, sizeof(name)) < 0 ||
+	    !(s = malloc(cap)))
+		return NULL;
+	o = (size_t)snprintf(s, cap, "%s\t%u\tIN\tTYPE%u\t\\# %u ", name,
+			     ttl, type, rdlen);
+	for (uint16_t i = 0; i < rdlen; i++)
+		o += (size_t)snprintf(s + o, cap - o, "%02x", rdata[i]);
+	return s;
+}
+
+/* One RR as ldns prints it: malloc'ed line, or NULL. */
+static char *jnl_text_ldns(const uint8_t *owner, uint16_t type,
+			   uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	uint8_t wire[WIRE_MAXNAME + JNL_RR_FIXED + 65535];
-	size_t olen = wire_name_len(owner), pos = 0, sl;
+	size_t olen = wire_name_len(owner), pos = 0;
 	ldns_rr *rr = NULL;
 	char *s;
-	int r = -EINVAL;
 
 	memcpy(wire, owner, olen);
 	wire_put16(wire + olen, type);
@@ -585,11 +624,24 @@ static int jnl_text_rr(jnl_text *t, const uint8_t *owner, uint16_t type,
 	memcpy(wire + olen + JNL_RR_FIXED, rdata, rdlen);
 	if (ldns_wire2rr(&rr, wire, olen + JNL_RR_FIXED + rdlen, &pos,
 			 LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
-		return -EINVAL;
+		return NULL;
 	s = ldns_rr2str(rr);
 	ldns_rr_free(rr);
+	return s;
+}
+
+/* Render one RR and append it as a line. */
+static int jnl_text_rr(jnl_text *t, const uint8_t *owner, uint16_t type,
+		       uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+{
+	char *s = zone_text_generic(type) ?
+		  jnl_text_generic(owner, type, ttl, rdata, rdlen) :
+		  jnl_text_ldns(owner, type, ttl, rdata, rdlen);
+	size_t sl;
+	int r;
+
 	if (!s)
-		return -ENOMEM;
+		return -EINVAL;
 	sl = strlen(s);
 	if (jnl_reserve(&t->buf, &t->cap, t->len, sl + 2) == 0) {
 		memcpy(t->buf + t->len, s, sl);

@@ -1074,3 +1074,105 @@ int zone_db_sign(zone_db *db, zone *z, uint64_t now, zone_effects *eff,
 	upd_log_free(&c);
 	return rc;
 }
+
+/* ---- a zone-file edit of a signed zone, signed in the same change ---- */
+
+static int upd_rec_get(void *arg, const zone_journal_rec *r)
+{
+	*(zone_journal_rec *)arg = *r;
+	return 0;
+}
+
+/* zone_journal_foreach_rr: log an RR of the edit for upd_sign and
+ * upd_diff, not for upd_undo (zone_journal_revert undoes the edit). */
+static int upd_edit_rr(void *arg, int add, const uint8_t *owner,
+		       uint16_t type, uint32_t ttl, const uint8_t *rd,
+		       uint16_t rdlen)
+{
+	upd_ctx *c = arg;
+	upd_op *op;
+
+	if (type == DNS_T_SOA && wire_name_equal(owner, c->z->origin))
+		return 0;
+	if (!(op = upd_log(c, add, owner, type, ttl, rd, rdlen)))
+		return -ENOMEM;
+	op->mut = 0;
+	return 0;
+}
+
+/* Apply the edit r to c->z, sign what it changed as upd_sign does for an
+ * UPDATE, frame the edit and the signer's changes as one record between
+ * the old SOA and the new one, and undo it all: z is left as it was. */
+static int upd_sign_edit(upd_ctx *c, const zone_journal_rec *r,
+			 uint8_t **rec, size_t *rec_len)
+{
+	const zone_rrset *soa = zone_node_rrset(c->z->apex, DNS_T_SOA);
+	uint8_t old[2 * WIRE_MAXNAME + 20];
+	zone_soa_ref o, n;
+	zone_diff d;
+	int rc;
+
+	if (!soa || wire_get16(soa->data) > sizeof(old))
+		return -EINVAL;
+	o = (zone_soa_ref){ old, wire_get16(soa->data), soa->ttl };
+	memcpy(old, soa->data + 2, o.rdlen);
+	if ((rc = zone_journal_apply(c->z, r)) < 0)
+		return rc;
+	rc = zone_journal_foreach_rr(r, upd_edit_rr, c);
+	c->nuser = c->nops;
+	if (rc == 0)
+		rc = upd_sign(c, c->nuser);
+	zone_diff_init(&d);
+	if (rc == 0)
+		rc = upd_diff(c, &d);
+	if (rc == 0 && !(soa = zone_node_rrset(c->z->apex, DNS_T_SOA)))
+		rc = -EINVAL;
+	if (rc == 0) {
+		n = (zone_soa_ref){ soa->data + 2, wire_get16(soa->data),
+				    soa->ttl };
+		rc = zone_diff_frame(&d, c->z->origin, &o, &n, rec, rec_len);
+	}
+	zone_diff_free(&d);
+	upd_undo(c);
+	if (zone_journal_revert(c->z, r) < 0) {
+		zone_set_unservable(c->z, 1);   /* cannot happen */
+		rc = rc < 0 ? rc : -EINVAL;
+	}
+	return rc;
+}
+
+int zone_db_file_diff_record(zone_db *db, zone *z, const zone *oldf,
+			     const zone *newf, uint64_t now, uint8_t **rec,
+			     size_t *rec_len, zone_fdiff_stats *st)
+{
+	zone_journal_rec r;
+	zone_req rq;
+	upd_ctx c;
+	uint8_t *frec = NULL;
+	size_t flen = 0;
+	int rc = zone_file_diff_record(z, oldf, newf, &frec, &flen, st);
+
+	*rec = NULL;
+	*rec_len = 0;
+	if (rc != 1 || !zone_db_signer(db, z) || z->secondary ||
+	    z->is_local) {
+		*rec = frec;
+		*rec_len = flen;
+		return rc;
+	}
+	if (zone_journal_scan(frec, flen, upd_rec_get, &r) != flen) {
+		free(frec);
+		return -EINVAL;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.now = now;
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.rq = &rq;
+	c.z = z;
+	c.trusted = 1;
+	rc = upd_sign_edit(&c, &r, rec, rec_len);
+	upd_log_free(&c);
+	free(frec);
+	return rc < 0 ? rc : 1;
+}

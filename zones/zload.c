@@ -16,7 +16,10 @@
 
 #include "zones/zone_int.h"
 
-enum { ZL_MAXDEPTH = 8, ZL_DEFAULT_TTL = 3600, ZL_MAXRDATA = 65535 };
+enum {
+	ZL_MAXDEPTH = 8, ZL_DEFAULT_TTL = 3600, ZL_MAXRDATA = 65535,
+	ZL_TEXT_TYPE = 65534,   /* private use (RFC 6895): ldns keeps it raw */
+};
 
 /* The growable buffer holding the current logical entry. */
 typedef struct zl_buf {
@@ -39,6 +42,7 @@ typedef struct zl_ctx {
 	char *err;
 	size_t errlen;
 	zl_buf ent;
+	uint16_t real_type;  /* ztext.c's type of the entry (zl_fix) */
 	uint32_t ttl;        /* $TTL */
 	ldns_rdf *origin;    /* $ORIGIN: base for relative names */
 	ldns_rdf *prev;      /* previous owner, for a blank owner field */
@@ -455,6 +459,19 @@ static int zl_ttl_or_class(const char *t)
 	return end && *end == '\0';
 }
 
+/* 1 if the word at w (up to a blank) names a type of ztext.c. */
+static int zl_text_word(const char *w)
+{
+	char word[16];
+	size_t n = strcspn(w, " \t");
+
+	if (n >= sizeof(word) || !strchr("tTsSnNrRaAdDuUgGwW", *w))
+		return 0;
+	memcpy(word, w, n);
+	word[n] = '\0';
+	return zone_text_type(word) != 0;
+}
+
 /* Cheap test first: only entries that may be of a type zl_fix_rdata
  * rewrites are split into words (loading stays as fast as before). */
 static int zl_may_fix(const char *e)
@@ -466,31 +483,91 @@ static int zl_may_fix(const char *e)
 		['s' - 'a'] = "sig", ['t' - 'a'] = "type",
 	};
 
-	for (; *e; e++) {
-		unsigned ch = (unsigned char)(*e | 0x20) - 'a';
+	for (const char *p = e; *p; p++) {
+		unsigned ch = (unsigned char)(*p | 0x20) - 'a';
 		if (ch < 26 && pat[ch] &&
-		    strncasecmp(e, pat[ch], strlen(pat[ch])) == 0)
+		    strncasecmp(p, pat[ch], strlen(pat[ch])) == 0)
+			return 1;
+		if (p > e && (p[-1] == ' ' || p[-1] == '\t') &&
+		    zl_text_word(p))
 			return 1;
 	}
 	return 0;
 }
 
+/* Split p into blank-separated words in place; a "quoted string" (blanks
+ * and escapes inside) and an escaped blank stay in their word.  The
+ * word count, or max + 1 when there are more. */
+static int zl_split(char *p, char **tok, int max)
+{
+	int n = 0;
+
+	while (*p) {
+		int q = 0;
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == max)
+			return max + 1;
+		tok[n++] = p;
+		for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				q = !q;
+		}
+	}
+	return n;
+}
+
+/* The type named by t: ztext.c's mnemonics first (ldns does not know
+ * all of them), then ldns's (TYPEnnn too). */
+static uint16_t zl_type(const char *t)
+{
+	uint16_t type = zone_text_type(t);
+
+	return type ? type : (uint16_t)ldns_get_rr_type_by_name(t);
+}
+
+/* The mnemonic of type for messages. */
+static const char *zl_tname(uint16_t type, char *buf, size_t cap)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(type);
+
+	if (zone_text_name(type))
+		return zone_text_name(type);
+	if (d && d->_name)
+		return d->_name;
+	snprintf(buf, cap, "TYPE%u", type);
+	return buf;
+}
+
+/* ztext.c's types to RFC 3597 form; 1, or -1 (bad text). */
+static int zl_text_rdata(zl_ctx *c, uint16_t type, char **tok, int n,
+			 zl_buf *b)
+{
+	long len = zone_text_rdata(type, tok, n, ldns_rdf_data(c->origin),
+				   c->rdata, sizeof(c->rdata));
+
+	if (len < 0 || zl_generic(b, c->rdata, (size_t)len, NULL, 0) < 0)
+		return -1;
+	return 1;
+}
+
 /* Rewrite the entry in c->ent for zl_fix_rdata; 0 or -1 (error set). */
 static int zl_fix(zl_ctx *c, zl_src *s)
 {
-	char *copy, *tok[ZL_MAXTOK], *p;
-	int n = 0, i = 0, owner, r;
+	char *copy, *tok[ZL_MAXTOK], tname[16];
+	int n, i = 0, owner, r, text, generic;
 	zl_buf b = { NULL, 0, 0 };
 	uint16_t type;
 
-	if (!zl_may_fix(c->ent.p) || strchr(c->ent.p, '"') ||
-	    strstr(c->ent.p, "\\ ") || strstr(c->ent.p, "\\\t") ||
-	    !(copy = strdup(c->ent.p)))
-		return 0;         /* quoted or escaped blanks: as written */
-	for (p = strtok(copy, " \t"); p && n < ZL_MAXTOK;
-	     p = strtok(NULL, " \t"))
-		tok[n++] = p;
-	if (p || n == 0) {
+	c->real_type = 0;
+	if (!zl_may_fix(c->ent.p) || !(copy = strdup(c->ent.p)))
+		return 0;
+	n = zl_split(copy, tok, ZL_MAXTOK);
+	if (n > ZL_MAXTOK || n == 0) {
 		free(copy);
 		return 0;
 	}
@@ -498,24 +575,35 @@ static int zl_fix(zl_ctx *c, zl_src *s)
 	i = owner;
 	for (int j = 0; j < 2 && i < n && zl_ttl_or_class(tok[i]); j++)
 		i++;
-	type = i < n ? (uint16_t)ldns_get_rr_type_by_name(tok[i]) : 0;
-	if (!type || i + 1 >= n || strcmp(tok[i + 1], "\\#") == 0) {
+	type = i < n ? zl_type(tok[i]) : 0;
+	text = zone_text_has(type);
+	generic = i + 1 < n && strcmp(tok[i + 1], "\\#") == 0;
+	if (!type || i + 1 >= n || (generic && !text)) {
 		free(copy);
 		return 0;
 	}
+	/* ldns reads a mnemonic it does not know as TYPE0, and the rdata
+	 * of some types it knows (SINK) through a wrong layout: it gets a
+	 * private type, whose rdata it keeps as it is, then the real one */
+	snprintf(tname, sizeof(tname), "TYPE%u", ZL_TEXT_TYPE);
+	if (text)
+		c->real_type = type;
 	r = zl_puts(&b, owner ? "" : " ", owner ? tok[0] : "");
-	for (int j = owner; r == 0 && j <= i; j++)
-		r = zl_puts(&b, " ", tok[j]);
-	if (r == 0)
-		r = zl_fix_rdata(c, type, tok + i + 1, n - i - 1, &b);
+	for (int j = owner; r == 0 && j < (generic ? n : i + 1); j++)
+		r = zl_puts(&b, " ", j == i && text ? tname : tok[j]);
+	if (r == 0 && generic)
+		r = 1;
+	else if (r == 0)
+		r = text ? zl_text_rdata(c, type, tok + i + 1, n - i - 1, &b)
+			 : zl_fix_rdata(c, type, tok + i + 1, n - i - 1, &b);
 	free(copy);
 	if (r < 0) {
 		free(b.p);
 		return zl_fail(c, s, "cannot read the %s record's data",
-			       ldns_rr_descript(type) ?
-			       ldns_rr_descript(type)->_name : "?");
+			       zl_tname(type, tname, sizeof(tname)));
 	}
 	if (r == 0) {
+		c->real_type = 0;
 		free(b.p);
 		return 0;
 	}
@@ -546,6 +634,14 @@ static int zl_rr(zl_ctx *c, zl_src *s)
 	st = ldns_rr_new_frm_str(&rr, c->ent.p, c->ttl, c->origin, &c->prev);
 	if (st != LDNS_STATUS_OK)
 		return zl_fail(c, s, "%s", ldns_get_errorstr_by_id(st));
+	if (c->real_type)
+		ldns_rr_set_type(rr, (ldns_rr_type)c->real_type);
+	/* ldns reads "FOO \# 1 00" as type 0 (a snapshot may hold a type 0
+	 * record a primary transferred: kept) */
+	if (c->file && ldns_rr_get_type(rr) == 0) {
+		ldns_rr_free(rr);
+		return zl_fail(c, s, "unknown record type");
+	}
 	if (c->file && zl_out_of_zone(c->z, rr)) {
 		char *o = ldns_rdf2str(ldns_rr_owner(rr));
 

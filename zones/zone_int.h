@@ -221,6 +221,23 @@ void zone_hist_free(zone *z);
  * change was undone); otherwise forget the whole history. */
 void zone_hist_pop(zone *z, uint32_t from, uint32_t to);
 
+/* ---- presentation forms ldns does not read (ztext.c) ---- */
+
+/* The type of a mnemonic ztext.c knows (TA, SINK, NINFO, RKEY, ATMA,
+ * DSYNC, UINFO, UID, GID, UNSPEC, AVC, DOA, AMTRELAY, RESINFO, WALLET),
+ * or 0. */
+uint16_t zone_text_type(const char *name);
+/* 1 if ztext.c reads type's presentation form; its mnemonic or NULL. */
+int zone_text_has(uint16_t type);
+const char *zone_text_name(uint16_t type);
+/* 1 if type is written in RFC 3597 form (ldns cannot read back what it
+ * prints for it): ztext.c's types, NXT and A6. */
+int zone_text_generic(uint16_t type);
+/* The rdata tokens tok[0..n) of type (zone_text_has) as wire rdata into
+ * out; relative names get origin (wire).  Length, or -1 (bad text). */
+long zone_text_rdata(uint16_t type, char **tok, int n,
+		     const uint8_t *origin, uint8_t *out, size_t cap);
+
 /* ---- signing (sign.c) ---- */
 
 /* A change signing makes: the caller logs it (undo, diff) and applies
@@ -249,5 +266,11 @@ int zone_sign_update(zone *z, const zone_signer *s, uint32_t now,
 		     zone_sign_fn fn, void *arg);
 int zone_sign_drop(zone *z, const uint8_t *owner, uint16_t type,
 		   zone_sign_fn fn, void *arg);
+/* Call fn for every RR of record r in order (add 0: the deleted part,
+ * old SOA first; 1: the added part, new SOA first), stopping at fn's
+ * first non-zero return, which is returned (journal.c).  0 or -EINVAL
+ * (malformed; r comes from zone_journal_scan, which checks it). */
+int zone_journal_foreach_rr(const zone_journal_rec *r, zone_sign_fn fn,
+			    void *arg);
 
 #endif

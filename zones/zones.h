@@ -750,6 +750,17 @@ typedef struct zone_fdiff_stats {
 int zone_file_diff_record(const zone *z, const zone *oldf, const zone *newf,
 			  uint8_t **rec, size_t *rec_len,
 			  zone_fdiff_stats *st);
+/*
+ * zone_file_diff_record for z in db: when db signs z (zone_db_signer),
+ * the record also holds what the signer changes for the edit at now (the
+ * RRSIGs of the changed RRsets and of the new SOA, the NSEC/NSEC3 chain),
+ * as an UPDATE's does: one record, one IXFR step, with no unsigned
+ * version in between.  z is changed to compute it and left as it was.
+ * Returns as zone_file_diff_record.
+ */
+int zone_db_file_diff_record(zone_db *db, zone *z, const zone *oldf,
+			     const zone *newf, uint64_t now, uint8_t **rec,
+			     size_t *rec_len, zone_fdiff_stats *st);
 
 /* ---- Outgoing transfers (zones/xfr.c) ---- */
 

@@ -1,6 +1,7 @@
 """Online signing of our own zones (--dnssec-sign, issue 13).
 
-The served zone (AXFR with kdig) must validate with ldns-verify-zone after
+The served zone (AXFR with kdig) must validate with ldns-verify-zone,
+Knot's kzonecheck -d on and BIND's dnssec-verify after
 start, after nsupdate changes, after restarts (SIGTERM and kill -9: the key
 and the signatures persist), for NSEC and NSEC3 and algorithms 13 and 15;
 a validating unbound and a validating dnsvizor (trust anchor = our DS /
@@ -9,6 +10,7 @@ positive, an NXDOMAIN and a NODATA query, also after an update;
 signatures are renewed on a moved clock; --print-ds equals ldns-key2ds
 of the served DNSKEY; an update is one IXFR step with its signatures."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,7 +38,8 @@ ZONE = ("$TTL 3600\n$ORIGIN example.com.\n"
         "Mixed.Case A 192.0.2.30\n"
         "*.wild TXT \"wild\"\n"
         "sub NS ns.sub\nns.sub A 192.0.2.53\n"        # unsigned delegation
-        "sec NS ns.sec\nsec DS 12345 13 2 " + "00" * 32 + "\n")
+        "sec NS ns.sec\nns.sec A 192.0.2.54\n"     # signed delegation
+        "sec DS 12345 13 2 " + "00" * 32 + "\n")
 
 
 def server(sign="example.com", state=None, extra=()):
@@ -70,7 +73,24 @@ def verify(s, what, offset=None, fresh=None):
     check(rc == 0 and "Zone is verified" in out,
           "%s: ldns-verify-zone: %s\n%s" % (what, out.strip()[-800:],
                                             text[:3000]))
+    kzonecheck(fn, what, offset)
+    if not offset:      # dnssec-verify has no clock option
+        rc, out = run_tool(["dnssec-verify", "-z", "-o", "example.com.",
+                            fn])
+        check(rc == 0, "%s: dnssec-verify: %s" % (what, out[-800:]))
     return text
+
+
+def kzonecheck(fn, what, offset=None, origin="example.com."):
+    """Knot's kzonecheck with its DNSSEC checks (-d on: signatures valid
+    at now + offset, the NSEC/NSEC3 chain, NSEC3PARAM, DNSKEY) as a second
+    opinion beside ldns-verify-zone."""
+    argv = ["kzonecheck", "-v", "-d", "on", "-o", origin]
+    if offset:
+        argv += ["-t", "+%ds" % offset]
+    rc, out = run_tool(argv + [fn])
+    check(rc == 0 and "No semantic error found" in out,
+          "%s: kzonecheck -d on: %s" % (what, out.strip()[-800:]))
 
 
 def serial(s):
@@ -213,18 +233,133 @@ def update_is_one_ixfr_step_with_its_signatures():
           "the new NSEC in the step: %s" % out)
 
 
+KEY, SECRET = "xfr-key", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ="
+
+
+def ixfr_text(s, frm):
+    rc, out = run_tool(["kdig", "@127.0.0.1", "-p", str(s.port),
+                        "example.com.", "IXFR=%d" % frm, "+nocomments",
+                        "+nostats", "+time=3", "+retry=0"])
+    check(rc == 0, "IXFR=%d failed: %s" % (frm, out[-500:]))
+    return out
+
+
+@case
+def file_edit_is_one_ixfr_step_with_its_signatures():
+    """A zone-file edit of a signed zone and SIGHUP: the edit, its RRSIGs,
+    the NSEC changes and the SOA's new RRSIG are one journal record, one
+    IXFR step (no unsigned version in the history); the zone verifies,
+    and Knot as the secondary takes the step by IXFR and serves a zone
+    that verifies too."""
+    file_edit("example.com", "NSEC")
+
+
+@case
+def file_edit_nsec3_is_one_ixfr_step():
+    file_edit("example.com,nsec3", "NSEC3")
+
+
+def file_edit(sign, chain):
+    import knotpeer
+    dv_port = free_port()
+    body = knotpeer.SECONDARY_OF_DV.replace(
+        "acl:\n", "acl:\n  - id: xfr_out\n    address: 127.0.0.1\n"
+        "    action: transfer\n", 1).replace(
+        "acl: notify_from_dv", "acl: [notify_from_dv, xfr_out]")
+    knot = knotpeer.Knot(body, {"dvp": dv_port, "k": KEY, "s": SECRET})
+    s = None
+    try:
+        s = Server(zones={"example.com.": ZONE}, port=dv_port,
+                   args=["--state-dir=" + tmpdir(),
+                         "--dnssec-sign=" + sign,
+                         "--dns-key=%s:sha256:%s" % (KEY, SECRET),
+                         "--allow-transfer=example.com.,%s" % KEY,
+                         "--allow-transfer=example.com.,127.0.0.1",
+                         "--notify=example.com,127.0.0.1#%d,%s" % (
+                             knot.port, KEY)])
+        before = serial(s)
+        wait_for(lambda: knot_serial(knot) == before, timeout=15,
+                 what="knot has the signed zone: " + knot.log()[-1500:])
+        axfrs = len(re.findall(r"AXFR, incoming.*finished", knot.log()))
+        write(s.zone_files["example.com."],
+              ZONE.replace("www AAAA 2001:db8::3\n", "") +
+              "edited A 192.0.2.100\n")
+        s.reload()
+        wait_for(lambda: "192.0.2.100" in axfr(s), timeout=10,
+                 what="the edit served")
+        time.sleep(1)        # a second step would have come by now
+        eq(serial(s), before + 1, "one serial step for the edit")
+        out = ixfr_text(s, before)
+        eq(len(records(out, "SOA")), 4, "one difference sequence: %s" % out)
+        sigs = [ln.split()[4] for ln in records(out, "RRSIG")]
+        check("A" in sigs and chain in sigs and "SOA" in sigs,
+              "RRSIG A, %s and SOA in the step: %s" % (chain, out))
+        check(len(records(out, chain)) >= 2,
+              "the %s chain's change in the step: %s" % (chain, out))
+        text = verify(s, "after the edit")
+        check("2001:db8::3" not in text, "the deletion is served")
+        wait_for(lambda: knot_serial(knot) == before + 1, timeout=10,
+                 what="knot follows the edit: " + knot.log()[-1500:])
+        check(knot.took_ixfr(), "knot: IXFR, no fallback: " +
+              knot.log()[-1500:])
+        eq(len(re.findall(r"AXFR, incoming.*finished", knot.log())), axfrs,
+           "knot took the edit without AXFR")
+        rc, kt = run_tool(["kdig", "@127.0.0.1", "-p", str(knot.port),
+                           "example.com.", "AXFR", "+nocomments",
+                           "+nostats", "+time=3", "+retry=0"])
+        fn = write(os.path.join(tmpdir(), "knot.zone"), kt)
+        rc, vout = run_tool(["ldns-verify-zone", fn])
+        check(rc == 0, "knot's copy: ldns-verify-zone: %s" % vout[-800:])
+        kzonecheck(fn, "knot's copy")
+        eq(owners_lower(kt), owners_lower(text),
+           "knot's copy equals the served zone (Knot lowercases owners)")
+        # an edit made while stopped: one step at start-up too
+        s.stop()
+        write(s.zone_files["example.com."],
+              ZONE.replace("www AAAA 2001:db8::3\n", "") +
+              "edited A 192.0.2.101\n")
+        s.start()
+        text = verify(s, "after an edit while stopped")
+        check("192.0.2.101" in text and "192.0.2.100" not in text,
+              "the edit made while stopped is served")
+        eq(serial(s), before + 2, "one serial step for it")
+        eq(len(records(ixfr_text(s, before + 1), "SOA")), 4,
+           "one difference sequence after a restart")
+    finally:
+        if s:
+            s.stop()
+        knot.stop()
+
+
+def owners_lower(text):
+    return sorted(ln[:len(ln.split()[0])].lower() + ln[len(ln.split()[0]):]
+                  for ln in text.splitlines() if ln.strip())
+
+
+def knot_serial(knot):
+    try:
+        r = dns.query.udp(dns.message.make_query("example.com.", "SOA"),
+                          "127.0.0.1", port=knot.port, timeout=1)
+    except Exception:
+        return None
+    return r.answer[0][0].serial if r.answer else None
+
+
 @case
 def reload_of_edited_zone_file_is_signed():
-    """The operator raises the file's serial and sends SIGHUP: the file
-    wins (as without signing) and is signed again."""
+    """The operator raises the file's serial and sends SIGHUP: the edit
+    is applied with the file's serial (as without signing), signed in the
+    same change (serial 100, not 100 and then 101)."""
     s = server()
     nsupdate(s, ["update add dyn.example.com. 300 A 192.0.2.5"])
     write(s.zone_files["example.com."],
           ZONE.replace(" 1 7200", " 100 7200") + "edited A 192.0.2.100\n")
     s.reload()
-    wait_for(lambda: serial(s) == 101, timeout=10,
-             what="the edited file, signed (serial 101)")
+    wait_for(lambda: serial(s) == 100, timeout=10,
+             what="the edited file, signed (serial 100)")
     text = verify(s, "after SIGHUP")
+    time.sleep(0.5)
+    eq(serial(s), 100, "no second step for the signatures")
     check("192.0.2.100" in text, "the edit is served")
 
 

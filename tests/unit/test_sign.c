@@ -484,6 +484,55 @@ static void test_bulk_change_keeps_index_right(void)
 
 static void test_incremental_is_full_nsec(void) { incremental_is_full(0); }
 static void test_incremental_is_full_nsec3(void) { incremental_is_full(1); }
+/* A zone-file edit of a signed zone (zone_db_file_diff_record): one
+ * record holds the edit and its signatures, leaves z as it was, and
+ * applied gives a zone where nothing is left to sign. */
+static void file_edit_signed(int nsec3)
+{
+	static const char edited[] =
+		"$TTL 3600\n$ORIGIN example.com.\n"
+		"@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+		"@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.4\n"
+		"new A 192.0.2.5\nsub NS ns.sub\nns.sub A 192.0.2.53\n";
+	jrec j = { .n = 0 };
+	zone_effects eff;
+	zone_fdiff_stats st;
+	zone *z, *oldf = t_zone_text("example.com", ztext),
+	     *newf = t_zone_text("example.com", edited);
+	zone_db *db = mkdb(&z, 0, nsec3, &j);
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	char *before, *after;
+
+	T_EQ(zone_db_sign(db, z, NOW, &eff, NULL), 0);
+	before = sorted_text(z);
+	T_EQ(zone_db_file_diff_record(db, z, oldf, newf, NOW + 100, &rec,
+				      &len, &st), 1);
+	after = sorted_text(z);
+	T_CHECK(before && after && strcmp(before, after) == 0);
+	T_EQ(st.serial_to, 3);
+	T_CHECK(rec && hook(&j, z, rec, len) == 0);
+	T_EQ(zone_journal_scan(rec, len, apply_one, z), len);
+	T_EQ(zone_serial(z), 3);
+	T_CHECK(has_type(z, "new.example.com.", DNS_T_RRSIG));
+	T_CHECK(!has_type(z, "a.b.c.example.com.", DNS_T_RRSIG));
+	T_EQ(has_type(z, "new.example.com.", DNS_T_NSEC), !nsec3);
+	/* nothing left unsigned: no second step */
+	T_EQ(zone_db_sign(db, z, NOW + 200, &eff, NULL), 0);
+	T_CHECK(eff.changed == NULL);
+	replays_to(z, &j);
+	free(rec);
+	free(before);
+	free(after);
+	for (int i = 0; i < j.n; i++)
+		free(j.rec[i]);
+	zone_unref(oldf);
+	zone_unref(newf);
+	zone_db_free(db);
+}
+
+static void test_file_edit_signed_nsec(void) { file_edit_signed(0); }
+static void test_file_edit_signed_nsec3(void) { file_edit_signed(1); }
 
 /* RFC 4034 B / RFC 4509: the DS of a key is over owner | DNSKEY rdata. */
 static void test_key_ds(void)
@@ -514,5 +563,7 @@ int main(void)
 	T_RUN(test_incremental_is_full_nsec);
 	T_RUN(test_incremental_is_full_nsec3);
 	T_RUN(test_bulk_change_keeps_index_right);
+	T_RUN(test_file_edit_signed_nsec);
+	T_RUN(test_file_edit_signed_nsec3);
 	T_DONE();
 }

@@ -417,7 +417,21 @@ static void test_copy_round_trip(void)
 		"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n"
 		"u IN TYPE65280 \\# 3 abcdef\n"
 		"l IN LOC 52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m\n"
-		"*.w IN A 192.0.2.9\n";
+		"*.w IN A 192.0.2.9\n"
+		/* types ldns cannot read back as it prints them (ztext.c,
+		 * NXT, A6): written in RFC 3597 form */
+		"t IN TA 12345 8 1 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE\n"
+		"t IN SINK 1 0 0 aGVsbG8=\n"
+		"t IN NINFO \"hello world\" \"a\\\"b\"\n"
+		"t IN RKEY 0 3 8 "
+		"AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==\n"
+		"t IN ATMA +61200000000\n"
+		"t IN DSYNC CDS NOTIFY 5359 Scanner\n"
+		"t IN UINFO \"x\"\nt IN UID 7\nt IN GID 8\nt IN UNSPEC 00ff\n"
+		"t IN AVC \"app\"\nt IN DOA 0 1 2 \"\" -\n"
+		"t IN AMTRELAY 10 1 3 Relay\nt IN RESINFO qnamemin\n"
+		"t IN WALLET BTC xyz\nt IN NXT a.example.com. A NXT\n"
+		"t IN A6 0 2001:db8::1\n";
 	zone *a = load(text), *b = NULL;
 	char *out = NULL, err[256] = "";
 	size_t len = 0;
