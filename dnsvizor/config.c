@@ -552,10 +552,17 @@ static int check_policies(build_ctx *b)
 		if (!is_signed(cfg, cfg->dnssec_policy.v[i].zone))
 			bad = cfg->dnssec_policy.v[i].zone,
 			what = "dnssec-policy";
-	for (size_t i = 0; i < cfg->dnssec_parent.n && !bad; i++)
+	for (size_t i = 0; i < cfg->dnssec_parent.n && !bad; i++) {
+		if (cfg->dnssec_parent.v[i].key) {
+			snprintf(b->err, b->errlen, "dnssec-parent: %s: no "
+				 "TSIG key for the DS queries (not supported)",
+				 cfg->dnssec_parent.v[i].zone);
+			return -1;
+		}
 		if (!is_signed(cfg, cfg->dnssec_parent.v[i].zone))
 			bad = cfg->dnssec_parent.v[i].zone,
 			what = "dnssec-parent";
+	}
 	if (!bad && cfg->dnssec_rollover.zone &&
 	    !is_signed(cfg, cfg->dnssec_rollover.zone))
 		bad = cfg->dnssec_rollover.zone, what = "dnssec-rollover";

@@ -23,6 +23,10 @@ void dv_dnssec_clock_moved(dv_ctx *ctx);
 /* --print-ds=ZONE: print the DS of ZONE's keys (state directory) to out.
  * 0, or -1 with err. */
 int dv_dnssec_print_ds(dv_ctx *ctx, FILE *out, char *err, size_t errlen);
+/* --dnssec-rollover=ZONE,WHAT: leave the request for the running
+ * dnsvizor in the state directory (read at its next SIGHUP or tick);
+ * a line to out.  0, or -1 with err. */
+int dv_dnssec_request(dv_ctx *ctx, FILE *out, char *err, size_t errlen);
 void dv_dnssec_free(dv_ctx *ctx);
 
 #endif

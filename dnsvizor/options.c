@@ -390,7 +390,7 @@ const dv_option dv_options[] = {
 	    "the parent's DS TTL. D: seconds or N[smhdw]. Changing the "
 	    "policy of a signed zone is not supported yet."),
 	OPT("dnssec-parent", 0, A_REQ, 0, dv_opt_peer, OFF(dnssec_parent),
-	    0, 1, "ZONE,ADDR[#PORT][,KEYNAME]", "A server of the parent of "
+	    0, 1, "ZONE,ADDR[#PORT]", "A server of the parent of "
 	    "the --dnssec-sign ZONE: during a KSK or CSK rollover the new "
 	    "DS is looked for there (DS query, every few minutes) and the "
 	    "old key goes once every such server serves it. Without one, "

@@ -205,3 +205,24 @@ int zone_sign_ttls(const zone *z, uint32_t *dnskey_ttl, uint32_t *max_ttl)
 	*max_ttl = t.max;
 	return 0;
 }
+
+int zone_keyroll_ds_served(const uint8_t *msg, size_t len,
+			   const uint8_t *owner, const uint8_t *ds,
+			   size_t dslen, uint32_t *ttl)
+{
+	wire_rr_iter it;
+	wire_rr rr;
+	int rc;
+
+	if (len < WIRE_HDRLEN || !(msg[2] & 0x80) || (msg[3] & 0x0f) ||
+	    wire_rr_start(&it, msg, len) < 0)
+		return -1;
+	while ((rc = wire_rr_next(&it, &rr)) == 1)
+		if (rr.section == 1 && rr.type == DNS_T_DS &&
+		    rr.rdlen == dslen && wire_name_equal(rr.owner, owner) &&
+		    memcmp(msg + rr.rdata, ds, dslen) == 0) {
+			*ttl = rr.ttl;
+			return 1;
+		}
+	return rc < 0 ? -1 : 0;
+}

@@ -1073,6 +1073,11 @@ int zone_key_live(const zone_keytimes *k, uint64_t now);
 int zone_keyroll_step(zone_keytimes *v, size_t *n, size_t cap,
 		      const zone_keypolicy *p, uint64_t now, unsigned request,
 		      uint64_t *next);
+/* 1 if the reply msg has owner's DS RR with rdata ds in its answer
+ * (*ttl its TTL), 0 if not, -1 if msg is malformed or an error. */
+int zone_keyroll_ds_served(const uint8_t *msg, size_t len,
+			   const uint8_t *owner, const uint8_t *ds,
+			   size_t dslen, uint32_t *ttl);
 /* The TTL of z's DNSKEY RRset (the SOA's when there is none) and the
  * largest TTL in z; -EINVAL without an SOA. */
 int zone_sign_ttls(const zone *z, uint32_t *dnskey_ttl, uint32_t *max_ttl);
