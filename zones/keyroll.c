@@ -52,7 +52,23 @@ static int kr_set(uint64_t *field, uint64_t v)
 	return 1;
 }
 
-/* The newest live key of role r (latest publish, then created), -1. */
+/* 1 if a is the successor of b: not retiring, then the later active,
+ * ready, publish, created (a roll in the second of the old key's start,
+ * as in tests, still tells them apart: the successor waits). */
+static int kr_later(const zone_keytimes *a, const zone_keytimes *b)
+{
+	const uint64_t x[] = { !a->retire, a->active, a->ready, a->publish,
+			       a->created };
+	const uint64_t y[] = { !b->retire, b->active, b->ready, b->publish,
+			       b->created };
+
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		if (x[i] != y[i])
+			return x[i] > y[i];
+	return 0;
+}
+
+/* The newest live key of role r (kr_later), -1. */
 static long kr_newest(const zone_keytimes *v, size_t n, uint8_t r,
 		      uint64_t now, int *count)
 {
@@ -63,9 +79,7 @@ static long kr_newest(const zone_keytimes *v, size_t n, uint8_t r,
 		if (v[i].role != r || !zone_key_live(&v[i], now))
 			continue;
 		(*count)++;
-		if (best < 0 || v[i].publish > v[best].publish ||
-		    (v[i].publish == v[best].publish &&
-		     v[i].created > v[best].created))
+		if (best < 0 || kr_later(&v[i], &v[best]))
 			best = (long)i;
 	}
 	return best;

@@ -81,6 +81,36 @@ static void test_request_and_crash_recovery(void)
 	T_EQ(v[1].retire, v[2].active);
 }
 
+/* Keys read back in another order (a restart), the roll started in the
+ * same second as the first keys: the successor is still the successor. */
+static void test_reload_order_same_second(void)
+{
+	zone_keytimes v[8], w[8];
+	size_t n = 0, m = 3;
+	uint64_t next;
+
+	zone_keyroll_step(v, &n, 8, &split, NOW, 0, &next);
+	zone_keyroll_step(v, &n, 8, &split, NOW, ZONE_ROLE_ZSK, &next);
+	T_EQ(n, 3);
+	for (int order = 0; order < 2; order++) {
+		/* the old ZSK first, then the new one; then the reverse */
+		w[0] = v[order ? 2 : 1];
+		w[1] = v[order ? 1 : 2];
+		w[2] = v[0];
+		m = 3;
+		T_EQ(zone_keyroll_step(w, &m, 8, &split, NOW + 1, 0, &next),
+		     0);
+		T_EQ(w[order ? 0 : 1].retire, 0);
+		T_EQ(w[order ? 1 : 0].retire, NOW + 360);
+		/* after a kill -9 before the old key's timers were written */
+		w[order ? 1 : 0].retire = w[order ? 1 : 0].remove = 0;
+		T_EQ(zone_keyroll_step(w, &m, 8, &split, NOW + 1, 0, &next),
+		     2);
+		T_EQ(w[order ? 0 : 1].retire, 0);
+		T_EQ(w[order ? 1 : 0].retire, NOW + 360);
+	}
+}
+
 static void ksk_roll(const zone_keypolicy *p, uint8_t role)
 {
 	zone_keytimes v[8];
@@ -141,6 +171,7 @@ int main(void)
 	T_RUN(test_first_keys);
 	T_RUN(test_zsk_prepublication);
 	T_RUN(test_request_and_crash_recovery);
+	T_RUN(test_reload_order_same_second);
 	T_RUN(test_ksk_double_ksk);
 	T_RUN(test_csk_roll);
 	T_RUN(test_ksk_lifetime);
