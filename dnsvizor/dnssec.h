@@ -11,7 +11,8 @@
 #include "dnsvizor/ctx.h"
 
 /* Start-up, after dv_persist_open: load (or make, logging the DS) the
- * key of every --dnssec-sign zone, attach the signers to ctx->db, sign
+ * keys of every --dnssec-sign zone, move their lifecycle on
+ * (--dnssec-policy), attach the signers to ctx->db, sign
  * the zones (journalled, durable) and arm the refresh timer.  0, or -1
  * with err. */
 int dv_dnssec_start(dv_ctx *ctx, char *err, size_t errlen);

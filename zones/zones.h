@@ -1007,11 +1007,13 @@ int zone_db_set_signer(zone_db *db, const char *origin, zone_signer *s);
 const zone_signer *zone_db_signer(const zone_db *db, const zone *z);
 /*
  * Bring z (a primary zone of db with a signer) to its signed state at
- * now: DNSKEYs of the signer at the apex, NSEC3PARAM (nsec3), the
- * NSEC/NSEC3 chain, a signature by every key on every authoritative
- * RRset (not glue, not NS at a zone cut; DS and NSEC there), valid
- * signatures kept unless they expire within opts.refresh, signatures
- * no key of ours made removed.  When that changes anything the serial
+ * now: the published keys of the signer in DNSKEY (and the CDS keys in
+ * CDS and CDNSKEY) at the apex, NSEC3PARAM (nsec3), the NSEC/NSEC3
+ * chain, a signature by every key that signs that type (DNSKEY, CDS,
+ * CDNSKEY: ZONE_KEY_SIGN_KEYS, the rest ZONE_KEY_SIGN_ZONE) on every
+ * authoritative RRset (not glue, not NS at a zone cut; DS and NSEC
+ * there), valid signatures kept unless they expire within
+ * opts.refresh, signatures no such key of ours made removed.  When that changes anything the serial
  * is bumped (opts.serial_policy) and the change is journalled exactly as
  * an UPDATE's (durability hook, eff->changed / eff->journal); nothing
  * else: eff->changed NULL.  *next (may be NULL) gets the unix time at
