@@ -131,8 +131,9 @@ static int kr_role(zone_keytimes *v, size_t *n, size_t cap, uint8_t r,
 	uint64_t life = r == ZONE_ROLE_ZSK ? p->zsk_life : p->ksk_life;
 
 	if (b < 0 || count == 1) {
+		/* Knot: the lifetime runs from the key's publication */
 		uint64_t due = b >= 0 && life && v[b].active ?
-			       v[b].active + life : 0;
+			       v[b].publish + life : 0;
 		int roll = b >= 0 && v[b].active && v[b].active <= now &&
 			   ((request & r) || (due && due <= now));
 		if (b < 0 || roll) {
