@@ -1,7 +1,12 @@
 /* Unit tests for the key lifecycle (zones/keyroll.c): first keys, ZSK
  * pre-publication, KSK and CSK double-KSK with the wait for the parent's
- * DS, recovery of a step cut short, idempotence. */
+ * DS, recovery of a step cut short, idempotence; and what signs what in
+ * zones/sign.c (the KSK the DNSKEY, CDS and CDNSKEY RRsets, the active
+ * ZSK the rest, the DNSKEY RRset exactly the published keys). */
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "tests/unit/t.h"
 #include "tests/unit/tzone.h"
@@ -166,6 +171,144 @@ static void test_ksk_lifetime(void)
 	T_EQ(n, 2);
 }
 
+/* ---- what signs what (sign.c) ---- */
+
+static const char ztext[] =
+	"$TTL 300\n$ORIGIN example.com.\n"
+	"@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+	"@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.3\n";
+
+static uint8_t *mkder(size_t *len)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	uint8_t *der = malloc(512), *p = der;
+
+	*len = (size_t)i2d_PrivateKey(pk, &p);
+	EVP_PKEY_free(pk);
+	return der;
+}
+
+static zone_sigkey *key_of(const uint8_t *der, size_t len, uint16_t flags)
+{
+	char err[128];
+
+	return zone_sigkey_new(der, len, flags, err, sizeof(err));
+}
+
+/* The key tags of the RRSIGs over owner/covered (sorted), and how many
+ * RRs of type (by name: "DNSKEY", "CDS") owner has. */
+static int zone_lines(const zone *z, const char *owner, const char *covered,
+		      int *tags, int *ntype)
+{
+	char *t, *save = NULL;
+	size_t len;
+	int n = 0;
+
+	*ntype = 0;
+	if (zone_to_text(z, &t, &len) < 0)
+		return -1;
+	for (char *l = strtok_r(t, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char f[11][64];
+		if (sscanf(l, "%63s %63s %63s %63s %63s %63s %63s %63s %63s "
+			   "%63s %63s", f[0], f[1], f[2], f[3], f[4], f[5],
+			   f[6], f[7], f[8], f[9], f[10]) < 5 ||
+		    strcasecmp(f[0], owner))
+			continue;
+		if (!strcmp(f[3], covered))
+			(*ntype)++;
+		else if (!strcmp(f[3], "RRSIG") && !strcmp(f[4], covered) &&
+			 n < 8)
+			tags[n++] = atoi(f[10]);
+	}
+	free(t);
+	for (int i = 1; i < n; i++)           /* two at most: a swap */
+		if (tags[i] < tags[i - 1]) {
+			int x = tags[i];
+			tags[i] = tags[i - 1];
+			tags[i - 1] = x;
+		}
+	return n;
+}
+
+static void sign_with(zone_db *db, zone *z, uint32_t now,
+		      const uint8_t *der[3], const size_t len[3],
+		      const unsigned use[3])
+{
+	zone_sign_opts o = { 0 };
+	zone_signer *s = zone_signer_new(&o);
+	zone_effects eff;
+
+	for (int i = 0; i < 3; i++)
+		if (use[i])
+			zone_signer_add_key_use(s, key_of(der[i], len[i],
+							  i ? 256 : 257),
+						use[i]);
+	T_EQ(zone_db_set_signer(db, "example.com.", s), 0);
+	T_EQ(zone_db_sign(db, z, now, &eff, NULL), 0);
+}
+
+static void test_split_signing(void)
+{
+	enum { P = ZONE_KEY_PUBLISH, SZ = ZONE_KEY_SIGN_ZONE,
+	       SK = ZONE_KEY_SIGN_KEYS, CDS = ZONE_KEY_CDS };
+	zone_db *db = zone_db_new(NULL);
+	zone *z = t_zone_text("example.com", ztext);
+	const uint8_t *der[3];
+	size_t len[3];
+	int tag[3], tags[8], n, nt;
+
+	zone_db_add_zone(db, z);
+	zone_unref(z);
+	for (int i = 0; i < 3; i++) {
+		zone_sigkey *k;
+		der[i] = mkder(&len[i]);
+		k = key_of(der[i], len[i], i ? 256 : 257);
+		tag[i] = zone_sigkey_tag(k);
+		zone_sigkey_free(k);
+	}
+	T_CHECK(tag[1] < tag[2] || tag[1] > tag[2]);
+	/* KSK, active ZSK, pre-published ZSK */
+	sign_with(db, z, NOW, der, len, (unsigned[3]){ P | SK, P | SZ, P });
+	n = zone_lines(z, "example.com.", "DNSKEY", tags, &nt);
+	T_EQ(nt, 3);
+	T_EQ(n, 1);
+	T_EQ(tags[0], tag[0]);
+	n = zone_lines(z, "www.example.com.", "A", tags, &nt);
+	T_EQ(n, 1);
+	T_EQ(tags[0], tag[1]);
+	/* the switch, and the KSK in CDS: everything is re-signed */
+	sign_with(db, z, NOW + 60, der, len,
+		  (unsigned[3]){ P | SK | CDS, P, P | SZ });
+	n = zone_lines(z, "www.example.com.", "A", tags, &nt);
+	T_EQ(n, 1);
+	T_EQ(tags[0], tag[2]);
+	n = zone_lines(z, "example.com.", "SOA", tags, &nt);
+	T_EQ(n, 1);
+	T_EQ(tags[0], tag[2]);
+	n = zone_lines(z, "example.com.", "CDS", tags, &nt);
+	T_EQ(nt, 1);
+	T_EQ(n, 1);
+	T_EQ(tags[0], tag[0]);
+	n = zone_lines(z, "example.com.", "CDNSKEY", tags, &nt);
+	T_EQ(nt, 1);
+	T_EQ(tags[0], tag[0]);
+	T_EQ(zone_lines(z, "example.com.", "DNSKEY", tags, &nt), 1);
+	T_EQ(nt, 3);
+	/* the old ZSK goes, CDS and CDNSKEY too */
+	sign_with(db, z, NOW + 120, der, len,
+		  (unsigned[3]){ P | SK, 0, P | SZ });
+	T_EQ(zone_lines(z, "example.com.", "DNSKEY", tags, &nt), 1);
+	T_EQ(nt, 2);
+	T_EQ(zone_lines(z, "example.com.", "CDS", tags, &nt), 0);
+	T_EQ(nt, 0);
+	T_EQ(zone_lines(z, "example.com.", "CDNSKEY", tags, &nt), 0);
+	T_EQ(nt, 0);
+	for (int i = 0; i < 3; i++)
+		free((void *)der[i]);
+	zone_db_free(db);
+}
+
 int main(void)
 {
 	T_RUN(test_first_keys);
@@ -175,5 +318,6 @@ int main(void)
 	T_RUN(test_ksk_double_ksk);
 	T_RUN(test_csk_roll);
 	T_RUN(test_ksk_lifetime);
+	T_RUN(test_split_signing);
 	T_DONE();
 }
