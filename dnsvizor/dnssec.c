@@ -82,6 +82,7 @@ struct dv_dnssec {
 	uint64_t armed;
 	dk_zone *z;
 	size_t nz;
+	int asked;                    /* a DS query went out (cancel them) */
 };
 
 typedef struct dv_dkey {
@@ -748,6 +749,7 @@ static void dk_poll(dv_ctx *ctx, dk_zone *zs, const dv_sign_spec *spec,
 		r.arg = ctx;
 		r.user = (uint64_t)(zs - ctx->dnssec->z);
 		zs->asked++;
+		ctx->dnssec->asked = 1;
 		if (!dv_outq_query(dv_outq_of(ctx), &r))
 			zs->answered++;
 	}
@@ -905,7 +907,8 @@ void dv_dnssec_free(dv_ctx *ctx)
 {
 	if (!ctx->dnssec)
 		return;
-	dv_outq_cancel_all(dv_outq_of(ctx), dk_poll_cb, ctx);
+	if (ctx->dnssec->asked)
+		dv_outq_cancel_all(dv_outq_of(ctx), dk_poll_cb, ctx);
 	if (ctx->dnssec->timer)
 		event_free(ctx->dnssec->timer);
 	for (size_t i = 0; i < ctx->dnssec->nz; i++)
