@@ -457,6 +457,19 @@ static dk_zone *dk_zone_of(dv_ctx *ctx, const char *origin)
 	return &v[d->nz++];
 }
 
+/* The new key is ready for the parent: its DS, once more. */
+static void dk_log_submit(dv_ctx *ctx, const char *origin, const dv_dkey *k)
+{
+	char ds[512], why[256];
+	zone_sigkey *sk = dk_sigkey(k, why, sizeof(why));
+
+	if (sk && dk_ds_text(origin, sk, ds, sizeof(ds)) == 0)
+		dv_log(&ctx->lg, DV_LOG_INFO, "dnssec: zone %s: key %u is "
+		       "ready; waiting for the parent's DS: %s", origin,
+		       k->tag, ds);
+	zone_sigkey_free(sk);
+}
+
 /* Log what changed in what the keys do. */
 static void dk_log_uses(dv_ctx *ctx, dk_zone *zs, const char *origin,
 			const dk_set *set, const unsigned *use)
@@ -483,6 +496,8 @@ static void dk_log_uses(dv_ctx *ctx, dk_zone *zs, const char *origin,
 		dv_log(&ctx->lg, DV_LOG_INFO, "dnssec: zone %s: key %u (%s): "
 		       "%s", origin, set->k[i].tag,
 		       dk_role_name(&set->k[i].t), o ? buf : "removed");
+		if ((use[i] & ZONE_KEY_CDS) && !(was & ZONE_KEY_CDS))
+			dk_log_submit(ctx, origin, &set->k[i]);
 	}
 	for (int j = 0; j < zs->n; j++) {
 		int found = 0;

@@ -79,6 +79,21 @@ def verify(s, what, offset):
     return text
 
 
+def serial(s):
+    return s.query("example.com.", "SOA").answer[0][0].serial
+
+
+def one_step(s, before, what):
+    """The zone moved on by exactly one change since serial before: one
+    serial, one IXFR difference sequence (one journal record)."""
+    eq(serial(s), before + 1, "%s: one serial step" % what)
+    rc, out = run_tool(["kdig", "@127.0.0.1", "-p", str(s.port),
+                        "example.com.", "IXFR=%d" % before, "+nocomments",
+                        "+nostats", "+time=3", "+retry=0"])
+    eq(len(records(out, "SOA")), 4, "%s: one IXFR step: %s" % (what, out))
+    return before + 1
+
+
 def keys(s, rtype="DNSKEY"):
     """{key tag: flags} of the served DNSKEY (or CDNSKEY) RRset."""
     r = s.query("example.com.", rtype, edns=0, want_dnssec=True)
@@ -205,12 +220,14 @@ def zsk_rollover_prepublication():
     eq(signers(s, "example.com.", "DNSKEY"), [ksk], "DNSKEY signed by KSK")
     eq(signers(s, "www.example.com.", "A"), [zsk], "data signed by ZSK")
     ub = Unbound(ksk_line(text), {"example.com": s.port})
+    ser = serial(s)
     try:
         ub.check_ad("at start")
         # the lifetime is over: the new ZSK is published, not signing
         s.move_clock(3 * 3600)
         wait_for(lambda: len(keys(s)) == 3, timeout=10,
                  what="the new ZSK published")
+        ser = one_step(s, ser, "new ZSK published")
         t = 3 * 3600
         verify(s, "new ZSK published", t)
         new = [x for x in tags(keys(s), 256) if x != zsk]
@@ -224,6 +241,7 @@ def zsk_rollover_prepublication():
         t += 300 + PROP
         wait_for(lambda: signers(s, "www.example.com.", "A") == [new],
                  timeout=10, what="the new ZSK signing")
+        ser = one_step(s, ser, "new ZSK signing")
         text = verify(s, "new ZSK signing", t)
         check(all(ln.split()[10] == str(new)
                   for ln in records(text, "RRSIG")
@@ -236,6 +254,7 @@ def zsk_rollover_prepublication():
         t += 300 + PROP
         wait_for(lambda: len(keys(s)) == 2, timeout=10,
                  what="the old ZSK removed")
+        one_step(s, ser, "old ZSK removed")
         eq(sorted(keys(s)), sorted([ksk, new]), "KSK and new ZSK")
         verify(s, "old ZSK removed", t)
         ub.check_ad("old ZSK removed")
@@ -355,6 +374,9 @@ def ksk_rollover_with_parent():
         eq([c.key_tag for c in cds], [new], "CDS of the new KSK")
         wait_for(lambda: "0 of 1 parent servers serve the new DS"
                  in s.log(), timeout=10, what="the poll of the parent")
+        check("key %d is ready; waiting for the parent's DS: "
+              "example.com. IN DS %d 13 2 " % (new, new) in s.log(),
+              "the DS to submit logged")
         verify(s, "CDS published", t)
         ub.check_ad("CDS published")
         ds2 = [ln for ln in ds_lines(s, st) if " %d " % new in ln]
