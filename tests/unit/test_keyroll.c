@@ -171,6 +171,51 @@ static void test_ksk_lifetime(void)
 	T_EQ(n, 2);
 }
 
+/* A reply to "example.com. DS" with one DS RR of rdata ds (rcode rc). */
+static size_t ds_reply(uint8_t *buf, size_t cap, const uint8_t *ds,
+		       size_t dslen, int rc)
+{
+	static const uint8_t hdr[12] = { 0x12, 0x34, 0x84, 0, 0, 1, 0, 1,
+					 0, 0, 0, 0 };
+	uint8_t owner[WIRE_MAXNAME];
+	wire_writer w;
+
+	wire_name_from_str("Example.COM.", owner);
+	wire_writer_init(&w, buf, cap, cap);
+	wire_write(&w, hdr, sizeof(hdr));
+	buf[3] = (uint8_t)rc;
+	wire_write_name(&w, owner, 1);
+	wire_write16(&w, DNS_T_DS);
+	wire_write16(&w, DNS_C_IN);
+	wire_write_rr(&w, owner, DNS_T_DS, DNS_C_IN, 3600, ds,
+		      (uint16_t)dslen, NULL);
+	return w.len;
+}
+
+static void test_ds_served(void)
+{
+	uint8_t ds[36] = { 0x12, 0x34, 13, 2 }, other[36], msg[512];
+	uint8_t owner[WIRE_MAXNAME];
+	uint32_t ttl = 0;
+	size_t len;
+
+	memset(ds + 4, 0xab, 32);
+	memcpy(other, ds, sizeof(ds));
+	other[35] ^= 1;
+	wire_name_from_str("example.com.", owner);
+	len = ds_reply(msg, sizeof(msg), ds, sizeof(ds), 0);
+	T_EQ(zone_keyroll_ds_served(msg, len, owner, ds, sizeof(ds), &ttl),
+	     1);
+	T_EQ(ttl, 3600);
+	T_EQ(zone_keyroll_ds_served(msg, len, owner, other, sizeof(other),
+				    &ttl), 0);
+	T_EQ(zone_keyroll_ds_served(msg, len - 5, owner, ds, sizeof(ds),
+				    &ttl), -1);
+	len = ds_reply(msg, sizeof(msg), ds, sizeof(ds), 2);   /* SERVFAIL */
+	T_EQ(zone_keyroll_ds_served(msg, len, owner, ds, sizeof(ds), &ttl),
+	     -1);
+}
+
 /* ---- what signs what (sign.c) ---- */
 
 static const char ztext[] =
@@ -319,5 +364,6 @@ int main(void)
 	T_RUN(test_csk_roll);
 	T_RUN(test_ksk_lifetime);
 	T_RUN(test_split_signing);
+	T_RUN(test_ds_served);
 	T_DONE();
 }
