@@ -405,6 +405,7 @@ int dv_dnssec_request(dv_ctx *ctx, FILE *out, char *err, size_t errlen)
 	const dv_roll_req *r = &ctx->cfg.dnssec_rollover;
 	char path[DK_PATHMAX], dir[DK_PATHMAX], *old = NULL, text[256];
 	const char *word = "";
+	struct stat st;
 	size_t len = 0;
 	int n;
 
@@ -428,6 +429,11 @@ int dv_dnssec_request(dv_ctx *ctx, FILE *out, char *err, size_t errlen)
 			 path, strerror(errno));
 		return -1;
 	}
+	/* the daemon may run as another user (--user): the request is
+	 * for the owner of the key directory to read and remove */
+	if (stat(dir, &st) == 0 && chown(path, st.st_uid, st.st_gid) < 0)
+		fprintf(out, "warning: cannot give %s to uid %u: %s\n", path,
+			(unsigned)st.st_uid, strerror(errno));
 	fprintf(out, "%s: %s requested in %s; send SIGHUP to the running "
 		"dnsvizor\n", r->zone, word, path);
 	return 0;
