@@ -587,18 +587,22 @@ static void dk_write_moved(dv_ctx *ctx, const char *dir,
 
 /* The parent has the DS of the key waiting for it (a request or the
  * poll said so): from now on the old key's end is known. */
-static void dk_ds_seen(dv_ctx *ctx, const char *origin, dk_set *set,
-		       uint64_t now)
+static int dk_ds_seen(dv_ctx *ctx, const char *origin, dk_set *set,
+		      uint64_t now)
 {
+	int n = 0;
+
 	for (int i = 0; i < set->n; i++) {
 		zone_keytimes *t = &set->k[i].t;
 		if (!(t->role & ZONE_ROLE_KSK) || t->ds_seen || !t->ready ||
 		    t->ready > now)
 			continue;
 		t->ds_seen = now;
+		n++;
 		dv_log(&ctx->lg, DV_LOG_INFO, "dnssec: zone %s: the parent "
 		       "has the DS of key %u", origin, set->k[i].tag);
 	}
+	return n;
 }
 
 static void dk_poll(dv_ctx *ctx, dk_zone *zs, const dv_sign_spec *spec,
@@ -638,8 +642,12 @@ static int dk_zone_keys(dv_ctx *ctx, const dv_sign_spec *spec, zone *z,
 	}
 	dk_scan(ctx, dir, spec, now, set);
 	req = dk_requests(ctx, spec->zone);
-	if ((req & DV_ROLL_SUBMITTED) || zs->ds_ok)
-		dk_ds_seen(ctx, spec->zone, set, now);
+	if (((req & DV_ROLL_SUBMITTED) || zs->ds_ok) &&
+	    !dk_ds_seen(ctx, spec->zone, set, now) &&
+	    (req & DV_ROLL_SUBMITTED))
+		dv_log(&ctx->lg, DV_LOG_WARN, "dnssec: zone %s: ksk-submitted, "
+		       "but no key is waiting for its DS (ignored)",
+		       spec->zone);
 	zs->ds_ok = 0;
 	zone_sign_ttls(z, &kp.dnskey_ttl, &kp.max_ttl);
 	n = (size_t)set->n;

@@ -413,6 +413,9 @@ def ksk_submitted_by_hand():
     s = child(st, "csk,propagation=%d,ds-ttl=300" % PROP)
     old = tags(keys(s), 257)
     eq(len(keys(s)), 1, "one CSK: %s" % keys(s))
+    request(s, st, "ksk-submitted")         # nothing waits: ignored
+    wait_for(lambda: "no key is waiting for its DS" in s.log(), timeout=10,
+             what="the warning")
     request(s, st, "csk")
     wait_for(lambda: len(keys(s)) == 2, timeout=10, what="the new CSK")
     new = [x for x in keys(s) if x not in old][0]
