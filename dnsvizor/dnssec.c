@@ -74,6 +74,7 @@ typedef struct dk_zone {
 	size_t dslen;
 	int asked, answered, seen;    /* servers in this round */
 	int ds_ok;                    /* every server served it */
+	uint32_t ds_ttl;              /* the largest TTL it was served with */
 	uint64_t polled;              /* last round started */
 } dk_zone;
 
@@ -642,6 +643,10 @@ static int dk_zone_keys(dv_ctx *ctx, const dv_sign_spec *spec, zone *z,
 	}
 	dk_scan(ctx, dir, spec, now, set);
 	req = dk_requests(ctx, spec->zone);
+	/* the old key's end is fixed now: by the DS TTL the parent serves
+	 * when that is longer than the policy's */
+	if (zs->ds_ok && zs->ds_ttl > kp.ds_ttl)
+		kp.ds_ttl = zs->ds_ttl;
 	if (((req & DV_ROLL_SUBMITTED) || zs->ds_ok) &&
 	    !dk_ds_seen(ctx, spec->zone, set, now) &&
 	    (req & DV_ROLL_SUBMITTED))
@@ -729,8 +734,11 @@ static int dk_poll_cb(void *arg, uint64_t user, int status,
 	zs->answered++;
 	if (status == DV_OQ_REPLY && wire_name_from_str(zs->zone, owner) > 0 &&
 	    zone_keyroll_ds_served(msg, len, owner, zs->ds, zs->dslen,
-				   &ttl) == 1)
+				   &ttl) == 1) {
 		zs->seen++;
+		if (ttl > zs->ds_ttl)
+			zs->ds_ttl = ttl;
+	}
 	dk_poll_done(ctx, zs);
 	return 0;
 }
@@ -759,6 +767,7 @@ static void dk_poll(dv_ctx *ctx, dk_zone *zs, const dv_sign_spec *spec,
 	zs->dslen = (size_t)dl;
 	zs->polled = now;
 	zs->asked = zs->answered = zs->seen = 0;
+	zs->ds_ttl = 0;
 	if ((ql = zone_updc_query(q, sizeof(q), 0, owner, DNS_T_DS)) < 0)
 		return;
 	for (size_t i = 0; i < ctx->cfg.dnssec_parent.n; i++) {

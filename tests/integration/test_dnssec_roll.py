@@ -382,7 +382,8 @@ def ksk_rollover_with_parent():
         ds2 = [ln for ln in ds_lines(s, st) if " %d " % new in ln]
         eq(len(ds2), 1, "the new DS from --print-ds: %s" % ds2)
         f = ds2[0].split()
-        parent_update(p, ["update add example.com. 300 DS %s"
+        # served with a TTL above the policy's ds-ttl (300): that wins
+        parent_update(p, ["update add example.com. 900 DS %s"
                           % " ".join(f[3:])])
         s.move_clock(300)           # the next poll
         t += 300
@@ -395,6 +396,11 @@ def ksk_rollover_with_parent():
         ub.check_ad("new DS at the parent")
         s.move_clock(300 + PROP)
         t += 300 + PROP
+        time.sleep(0.5)
+        eq(sorted(tags(keys(s), 257)), sorted([old, new]),
+           "the old KSK stays for the DS TTL the parent serves (900)")
+        s.move_clock(600)
+        t += 600
         wait_for(lambda: tags(keys(s), 257) == [new], timeout=10,
                  what="the old KSK removed")
         eq(signers(s, "example.com.", "DNSKEY"), [new], "new KSK signs")
