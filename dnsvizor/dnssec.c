@@ -470,10 +470,17 @@ static void dk_log_submit(dv_ctx *ctx, const char *origin, const dv_dkey *k)
 	char ds[512], why[256];
 	zone_sigkey *sk = dk_sigkey(k, why, sizeof(why));
 
+	int parents = 0;
+
+	for (size_t i = 0; i < ctx->cfg.dnssec_parent.n; i++)
+		parents += !strcasecmp(ctx->cfg.dnssec_parent.v[i].zone,
+				       origin);
 	if (sk && dk_ds_text(origin, sk, ds, sizeof(ds)) == 0)
 		dv_log(&ctx->lg, DV_LOG_INFO, "dnssec: zone %s: key %u is "
-		       "ready; waiting for the parent's DS: %s", origin,
-		       k->tag, ds);
+		       "ready; waiting for the parent's DS: %s%s", origin,
+		       k->tag, ds, parents ? "" : " (no --dnssec-parent: "
+		       "say when it is there with --dnssec-rollover="
+		       "ZONE,ksk-submitted)");
 	zone_sigkey_free(sk);
 }
 
