@@ -591,7 +591,8 @@ int dv_roll_req_parse(const char *val, dv_roll_req *r, char *why,
 {
 	static const struct { const char *name; unsigned what; } kinds[] = {
 		{ "zsk", ZONE_ROLE_ZSK }, { "ksk", ZONE_ROLE_KSK },
-		{ "csk", ZONE_ROLE_CSK }, { "ksk-submitted", DV_ROLL_SUBMITTED },
+		{ "csk", ZONE_ROLE_CSK },
+		{ "ksk-submitted", DV_ROLL_SUBMITTED },
 	};
 	char *copy = strdup(val), *rest;
 

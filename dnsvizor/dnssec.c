@@ -518,8 +518,8 @@ static void dk_log_uses(dv_ctx *ctx, dk_zone *zs, const char *origin,
 		for (int i = 0; i < set->n; i++)
 			found |= zs->tag[j] == set->k[i].tag;
 		if (!found)
-			dv_log(&ctx->lg, DV_LOG_INFO, "dnssec: zone %s: key %u: "
-			       "removed", origin, zs->tag[j]);
+			dv_log(&ctx->lg, DV_LOG_INFO, "dnssec: zone %s: key "
+			       "%u: removed", origin, zs->tag[j]);
 	}
 	zs->n = set->n;
 	for (int i = 0; i < set->n; i++) {

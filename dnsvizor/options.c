@@ -366,8 +366,9 @@ const dv_option dv_options[] = {
 	OPT("dnssec-sign", 0, A_REQ, 0, dv_opt_dnssec_sign, OFF(dnssec_sign),
 	    0, 0, "ZONE[,ALGORITHM][,nsec|nsec3]", "Sign the --zone ZONE "
 	    "online: a key (CSK; KSK and ZSK by --dnssec-policy) is made on "
-	    "first start and kept in the state directory (dnssec/), the zone and every change to it "
-	    "(UPDATE, DHCP names, ACME records) are signed, signatures are "
+	    "first start and kept in the state directory (dnssec/), the "
+	    "zone and every change to it (UPDATE, DHCP names, ACME "
+	    "records) are signed, signatures are "
 	    "renewed well before they expire. ALGORITHM: ecdsap256sha256 "
 	    "(13, default) or ed25519 (15); nsec (default) or nsec3 (RFC "
 	    "9276: no salt, no extra iterations). The DS for the parent is "

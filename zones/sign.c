@@ -4,12 +4,12 @@
  *
  * zone_sign_run brings a zone to its signed state in three rounds, each
  * computed against the zone as the previous round left it: (1) the
- * DNSKEY, CDS, CDNSKEY and NSEC3PARAM RRsets at the apex, (2) the NSEC or NSEC3 chain,
- * (3) the RRSIGs.  A round collects its changes first (the zone must
- * not change under the walk) and then hands each to the caller's change
- * function, which logs it (undo, diff) and applies it: update.c does,
- * so signing shares the undo log, the journal record and the IXFR step
- * of the change that made it necessary.
+ * DNSKEY, CDS, CDNSKEY and NSEC3PARAM RRsets at the apex, (2) the NSEC
+ * or NSEC3 chain, (3) the RRSIGs.  A round collects its changes first
+ * (the zone must not change under the walk) and then hands each to the
+ * caller's change function, which logs it (undo, diff) and applies it:
+ * update.c does, so signing shares the undo log, the journal record and
+ * the IXFR step of the change that made it necessary.
  *
  * A signature is kept while it is by one of our keys that signs that
  * type now (a retired ZSK's go: the zone is re-signed), over the RRset's

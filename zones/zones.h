@@ -1013,12 +1013,12 @@ const zone_signer *zone_db_signer(const zone_db *db, const zone *z);
  * CDNSKEY: ZONE_KEY_SIGN_KEYS, the rest ZONE_KEY_SIGN_ZONE) on every
  * authoritative RRset (not glue, not NS at a zone cut; DS and NSEC
  * there), valid signatures kept unless they expire within
- * opts.refresh, signatures no such key of ours made removed.  When that changes anything the serial
- * is bumped (opts.serial_policy) and the change is journalled exactly as
- * an UPDATE's (durability hook, eff->changed / eff->journal); nothing
- * else: eff->changed NULL.  *next (may be NULL) gets the unix time at
- * which a signature next needs refreshing.  0, or a negative errno (the
- * zone is as before).
+ * opts.refresh, signatures no such key of ours made removed.  When
+ * that changes anything the serial is bumped (opts.serial_policy) and
+ * the change is journalled exactly as an UPDATE's (durability hook,
+ * eff->changed / eff->journal); nothing else: eff->changed NULL.
+ * *next (may be NULL) gets the unix time at which a signature next
+ * needs refreshing.  0, or a negative errno (the zone is as before).
  */
 int zone_db_sign(zone_db *db, zone *z, uint64_t now, zone_effects *eff,
 		 uint64_t *next);
