@@ -52,6 +52,29 @@ typedef struct dv_sign_specs {
 	size_t n;
 } dv_sign_specs;
 
+/* --dnssec-policy=ZONE,csk|kskzsk[,zsk-lifetime=D][,ksk-lifetime=D]
+ *   [,propagation=D][,ds-ttl=D] (D: seconds, or N with s, m, h, d, w) */
+typedef struct dv_policy_spec {
+	char *zone;             /* absolute */
+	uint8_t split;          /* 1: KSK + ZSK, 0: CSK (default) */
+	uint64_t zsk_life;      /* s (default 30 days; 0 never) */
+	uint64_t ksk_life;      /* s (default 0: never, manual) */
+	uint32_t propagation;   /* s (default 1 hour) */
+	uint32_t ds_ttl;        /* s, the parent's DS TTL (default 1 day) */
+} dv_policy_spec;
+
+typedef struct dv_policy_specs {
+	dv_policy_spec *v;
+	size_t n;
+} dv_policy_specs;
+
+/* --dnssec-rollover=ZONE,zsk|ksk|csk|ksk-submitted (one-shot) */
+enum { DV_ROLL_SUBMITTED = 8 };   /* besides ZONE_ROLE_* */
+typedef struct dv_roll_req {
+	char *zone;             /* absolute; NULL: not asked */
+	unsigned what;          /* ZONE_ROLE_ZSK, _KSK, _CSK, DV_ROLL_* */
+} dv_roll_req;
+
 /* Growable arrays of them (repeatable options). */
 typedef struct dv_zone_specs {
 	dv_zone_spec *v;
@@ -250,6 +273,15 @@ int dv_sign_specs_add(dv_sign_specs *l, const dv_sign_spec *s);
 void dv_sign_specs_free(dv_sign_specs *l);
 /* The algorithm's name as --dnssec-sign takes it. */
 const char *dv_sign_alg_name(uint8_t alg);
+/* --dnssec-policy and --dnssec-rollover (conf_dns.c). */
+int dv_policy_spec_parse(const char *val, dv_policy_spec *s, char *why,
+			 size_t whylen);
+int dv_policy_specs_add(dv_policy_specs *l, const dv_policy_spec *s);
+void dv_policy_specs_free(dv_policy_specs *l);
+int dv_roll_req_parse(const char *val, dv_roll_req *r, char *why,
+		      size_t whylen);
+/* The policy of zone in l (defaults when none is given). */
+dv_policy_spec dv_policy_of(const dv_policy_specs *l, const char *zn);
 void dv_peer_specs_free(dv_peer_specs *l);
 
 int dv_fwd_rule_parse(const char *val, dv_fwd_rule *r, char *why,

@@ -448,6 +448,177 @@ int dv_sign_spec_parse(const char *val, dv_sign_spec *s, char *why,
 	return rc;
 }
 
+/* ---- --dnssec-policy, --dnssec-rollover ---- */
+
+enum { POL_DAY = 86400 };
+
+/* D: seconds, or N followed by s, m, h, d or w (as Knot's timers). */
+static int pol_dur(const char *t, uint64_t *out)
+{
+	static const struct { char c; uint64_t mul; } u[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', POL_DAY },
+		{ 'w', 7 * POL_DAY },
+	};
+	char *end;
+	unsigned long long v;
+
+	if (*t < '0' || *t > '9')
+		return -1;
+	v = strtoull(t, &end, 10);
+	if (*end == '\0') {
+		*out = v;
+		return v < (1ull << 40) ? 0 : -1;
+	}
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (end[0] == u[i].c && end[1] == '\0' && v < (1ull << 32)) {
+			*out = v * u[i].mul;
+			return 0;
+		}
+	return -1;
+}
+
+static int pol_token(const char *t, dv_policy_spec *s)
+{
+	static const char *const keys[] = {
+		"zsk-lifetime=", "ksk-lifetime=", "propagation=", "ds-ttl=",
+	};
+	uint64_t v;
+
+	if (strcasecmp(t, "csk") == 0 || strcasecmp(t, "kskzsk") == 0) {
+		s->split = strcasecmp(t, "kskzsk") == 0;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++) {
+		size_t n = strlen(keys[i]);
+		if (strncasecmp(t, keys[i], n) != 0 || pol_dur(t + n, &v) < 0)
+			continue;
+		if (i == 0)
+			s->zsk_life = v;
+		else if (i == 1)
+			s->ksk_life = v;
+		else if (v > UINT32_MAX)
+			return -1;
+		else if (i == 2)
+			s->propagation = (uint32_t)v;
+		else
+			s->ds_ttl = (uint32_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+static void pol_defaults(dv_policy_spec *s)
+{
+	s->split = 0;
+	s->zsk_life = 30 * POL_DAY;
+	s->ksk_life = 0;
+	s->propagation = 3600;
+	s->ds_ttl = POL_DAY;
+}
+
+/* The first token of val, a zone name, into *zp (absolute, malloc'd);
+ * the rest after the comma in *rest (NULL: none).  0 or -1. */
+static int first_zone(char *copy, char **zp, char **rest)
+{
+	char name[DV_CNAMEBUF], *c = strchr(copy, ',');
+
+	*rest = NULL;
+	if (c) {
+		*c = '\0';
+		*rest = c + 1;
+	}
+	if (dv_name_abs(copy, strlen(copy), name, sizeof(name)) < 0)
+		return -1;
+	return (*zp = strdup(name)) ? 0 : -1;
+}
+
+int dv_policy_spec_parse(const char *val, dv_policy_spec *s, char *why,
+			 size_t whylen)
+{
+	char *copy = strdup(val), *rest, *tok, *save = NULL;
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	pol_defaults(s);
+	if (!copy || first_zone(copy, &s->zone, &rest) < 0) {
+		free(copy);
+		snprintf(why, whylen, "bad zone name in '%s'", val);
+		return -1;
+	}
+	for (tok = rest ? strtok_r(rest, ",", &save) : NULL; tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save))
+		if ((rc = pol_token(tok, s)) < 0)
+			snprintf(why, whylen, "'%s' is not csk, kskzsk, "
+				 "zsk-lifetime=D, ksk-lifetime=D, "
+				 "propagation=D or ds-ttl=D (D: seconds or "
+				 "N[smhdw])", tok);
+	free(copy);
+	if (rc < 0) {
+		free(s->zone);
+		s->zone = NULL;
+	}
+	return rc;
+}
+
+int dv_policy_specs_add(dv_policy_specs *l, const dv_policy_spec *s)
+{
+	return vec_push(&l->v, &l->n, sizeof(*s), s);
+}
+
+void dv_policy_specs_free(dv_policy_specs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].zone);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+dv_policy_spec dv_policy_of(const dv_policy_specs *l, const char *zn)
+{
+	dv_policy_spec s;
+
+	for (size_t i = l->n; i-- > 0;)
+		if (strcasecmp(l->v[i].zone, zn) == 0)
+			return l->v[i];
+	memset(&s, 0, sizeof(s));
+	pol_defaults(&s);
+	return s;
+}
+
+int dv_roll_req_parse(const char *val, dv_roll_req *r, char *why,
+		      size_t whylen)
+{
+	static const struct { const char *name; unsigned what; } kinds[] = {
+		{ "zsk", ZONE_ROLE_ZSK }, { "ksk", ZONE_ROLE_KSK },
+		{ "csk", ZONE_ROLE_CSK },
+		{ "ksk-submitted", DV_ROLL_SUBMITTED },
+	};
+	char *copy = strdup(val), *rest;
+
+	memset(r, 0, sizeof(*r));
+	if (!copy || first_zone(copy, &r->zone, &rest) < 0 || !rest) {
+		free(copy);
+		free(r->zone);
+		r->zone = NULL;
+		snprintf(why, whylen, "expected ZONE,zsk|ksk|csk|ksk-submitted "
+			 "in '%s'", val);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcasecmp(rest, kinds[i].name) == 0)
+			r->what = kinds[i].what;
+	free(copy);
+	if (!r->what) {
+		free(r->zone);
+		r->zone = NULL;
+		snprintf(why, whylen, "expected zsk, ksk, csk or ksk-submitted "
+			 "in '%s'", val);
+		return -1;
+	}
+	return 0;
+}
+
 void dv_zone_specs_free(dv_zone_specs *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -744,6 +915,23 @@ void dv_pr_cert_orders(FILE *out, const dv_option *o, const dv_config *c,
 		for (size_t j = 0; j < l->v[i].nnames; j++)
 			fprintf(out, "%s%s", j ? "," : "", l->v[i].names[j]);
 		fputc('\n', out);
+	}
+}
+
+void dv_pr_policy_specs(FILE *out, const dv_option *o, const dv_config *c,
+			const dv_config *def)
+{
+	const dv_policy_specs *l = fld(c, o);
+
+	(void)def;
+	for (size_t i = 0; i < l->n; i++) {
+		const dv_policy_spec *s = &l->v[i];
+		fprintf(out, "%s=%s,%s,zsk-lifetime=%llu,ksk-lifetime=%llu,"
+			"propagation=%u,ds-ttl=%u\n", o->name, s->zone,
+			s->split ? "kskzsk" : "csk",
+			(unsigned long long)s->zsk_life,
+			(unsigned long long)s->ksk_life, s->propagation,
+			s->ds_ttl);
 	}
 }
 

@@ -160,7 +160,34 @@ int dv_opt_dnssec_sign(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
-/* --secondary (o->max 0) and --notify (1) */
+int dv_opt_dnssec_policy(dv_parser *p, const dv_option *o, const char *val)
+{
+	dv_policy_spec s;
+	char why[512];
+
+	if (dv_policy_spec_parse(val, &s, why, sizeof(why)) < 0)
+		return dv_opt_fail(p, o->name, "%s", why);
+	if (dv_policy_specs_add(dv_opt_field(p, o), &s) < 0) {
+		free(s.zone);
+		return dv_opt_oom(p, o);
+	}
+	return 0;
+}
+
+int dv_opt_dnssec_rollover(dv_parser *p, const dv_option *o,
+			   const char *val)
+{
+	dv_roll_req *r = dv_opt_field(p, o), n;
+	char why[512];
+
+	if (dv_roll_req_parse(val, &n, why, sizeof(why)) < 0)
+		return dv_opt_fail(p, o->name, "%s", why);
+	free(r->zone);
+	*r = n;
+	return 0;
+}
+
+/* --secondary (o->max 0) and --notify (1), --dnssec-parent (1) */
 int dv_opt_peer(dv_parser *p, const dv_option *o, const char *val)
 {
 	dv_peer_spec s;

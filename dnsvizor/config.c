@@ -109,6 +109,9 @@ void dv_config_free(dv_config *cfg)
 	dv_addresses_free(&cfg->addresses);
 	dv_zone_specs_free(&cfg->zones);
 	dv_sign_specs_free(&cfg->dnssec_sign);
+	dv_policy_specs_free(&cfg->dnssec_policy);
+	free(cfg->dnssec_rollover.zone);
+	dv_peer_specs_free(&cfg->dnssec_parent);
 	dv_acls_free(&cfg->allow_update);
 	dv_tsig_keys_free(&cfg->dns_keys);
 	dv_cert_orders_free(&cfg->acme_certs);
@@ -530,6 +533,46 @@ static int build_zone(build_ctx *b, const zone_db *old,
 	return rc < 0 ? -1 : 0;
 }
 
+static int is_signed(const dv_config *cfg, const char *zn)
+{
+	for (size_t j = 0; j < cfg->dnssec_sign.n; j++)
+		if (strcasecmp(cfg->dnssec_sign.v[j].zone, zn) == 0)
+			return 1;
+	return 0;
+}
+
+/* --dnssec-policy, --dnssec-parent and --dnssec-rollover name a
+ * --dnssec-sign zone. */
+static int check_policies(build_ctx *b)
+{
+	const dv_config *cfg = b->cfg;
+	const char *bad = NULL, *what = NULL;
+
+	for (size_t i = 0; i < cfg->dnssec_policy.n && !bad; i++)
+		if (!is_signed(cfg, cfg->dnssec_policy.v[i].zone))
+			bad = cfg->dnssec_policy.v[i].zone,
+			what = "dnssec-policy";
+	for (size_t i = 0; i < cfg->dnssec_parent.n && !bad; i++) {
+		if (cfg->dnssec_parent.v[i].key) {
+			snprintf(b->err, b->errlen, "dnssec-parent: %s: no "
+				 "TSIG key for the DS queries (not supported)",
+				 cfg->dnssec_parent.v[i].zone);
+			return -1;
+		}
+		if (!is_signed(cfg, cfg->dnssec_parent.v[i].zone))
+			bad = cfg->dnssec_parent.v[i].zone,
+			what = "dnssec-parent";
+	}
+	if (!bad && cfg->dnssec_rollover.zone &&
+	    !is_signed(cfg, cfg->dnssec_rollover.zone))
+		bad = cfg->dnssec_rollover.zone, what = "dnssec-rollover";
+	if (!bad)
+		return 0;
+	snprintf(b->err, b->errlen, "%s: %s is not a --dnssec-sign zone",
+		 what, bad);
+	return -1;
+}
+
 /* --dnssec-sign names a --zone (a primary zone), once.  The keys and
  * the signing come later (dnssec.c): this is what --test checks. */
 static int check_signed(build_ctx *b)
@@ -616,6 +659,8 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		rc = dv_secondary_build(cfg, old, b.db, err, errlen);
 	if (rc == 0)
 		rc = check_signed(&b);
+	if (rc == 0)
+		rc = check_policies(&b);
 	if (rc == 0)
 		rc = build_acls(&b);
 	if (rc == 0)

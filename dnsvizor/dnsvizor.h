@@ -136,6 +136,9 @@ typedef struct dv_config {
 	dv_zone_specs zones;        /* --zone=ORIGIN,FILE */
 	dv_sign_specs dnssec_sign;  /* --dnssec-sign */
 	char *print_ds;             /* --print-ds=ZONE */
+	dv_policy_specs dnssec_policy; /* --dnssec-policy */
+	dv_roll_req dnssec_rollover;   /* --dnssec-rollover (one-shot) */
+	dv_peer_specs dnssec_parent;   /* --dnssec-parent=ZONE,ADDR[#PORT] */
 	dv_acls allow_update;       /* --allow-update */
 	dv_acls allow_transfer;     /* --allow-transfer */
 	int serial_policy;          /* --serial-policy: ZONE_SERIAL_* */

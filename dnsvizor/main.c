@@ -790,6 +790,11 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else if (ctx.cfg.dump_only) {
 		dv_config_dump(stdout, &ctx.cfg);
+	} else if (ctx.cfg.dnssec_rollover.zone) {
+		if (dv_dnssec_request(&ctx, stdout, err, sizeof(err)) < 0) {
+			dv_print_errors(err);
+			rc = 1;
+		}
 	} else if (ctx.cfg.print_ds) {
 		if (dv_dnssec_print_ds(&ctx, stdout, err, sizeof(err)) < 0) {
 			dv_print_errors(err);

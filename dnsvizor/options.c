@@ -365,9 +365,10 @@ const dv_option dv_options[] = {
 	    "x._transfer.ZONE need no such line). Repeatable."),
 	OPT("dnssec-sign", 0, A_REQ, 0, dv_opt_dnssec_sign, OFF(dnssec_sign),
 	    0, 0, "ZONE[,ALGORITHM][,nsec|nsec3]", "Sign the --zone ZONE "
-	    "online: a key (CSK) is made on first start and kept in the "
-	    "state directory (dnssec/), the zone and every change to it "
-	    "(UPDATE, DHCP names, ACME records) are signed, signatures are "
+	    "online: a key (CSK; KSK and ZSK by --dnssec-policy) is made on "
+	    "first start and kept in the state directory (dnssec/), the "
+	    "zone and every change to it (UPDATE, DHCP names, ACME "
+	    "records) are signed, signatures are "
 	    "renewed well before they expire. ALGORITHM: ecdsap256sha256 "
 	    "(13, default) or ed25519 (15); nsec (default) or nsec3 (RFC "
 	    "9276: no salt, no extra iterations). The DS for the parent is "
@@ -377,6 +378,31 @@ const dv_option dv_options[] = {
 	    OFF(print_ds), 0, 0, "ZONE", "Print the DS record (SHA-256) of "
 	    "ZONE's signing key (--dnssec-sign, from the state directory) "
 	    "for the parent zone, and exit."),
+	OPT("dnssec-policy", 0, A_REQ, 0, dv_opt_dnssec_policy,
+	    OFF(dnssec_policy), 0, 0, "ZONE,csk|kskzsk[,zsk-lifetime=D]"
+	    "[,ksk-lifetime=D][,propagation=D][,ds-ttl=D]", "Key policy of "
+	    "a --dnssec-sign ZONE, as Knot's: one CSK (default) or a KSK "
+	    "and a ZSK; the ZSK is rolled (pre-publication) every "
+	    "zsk-lifetime (default 30d, 0: never), the KSK or CSK every "
+	    "ksk-lifetime (default 0: only on --dnssec-rollover), with "
+	    "CDS/CDNSKEY for the new key and a wait for its DS at the "
+	    "parent (--dnssec-parent). propagation (default 1h): how long "
+	    "a change takes to reach every secondary; ds-ttl (default 1d): "
+	    "the parent's DS TTL. D: seconds or N[smhdw]. Changing the "
+	    "policy of a signed zone is not supported yet."),
+	OPT("dnssec-parent", 0, A_REQ, 0, dv_opt_peer, OFF(dnssec_parent),
+	    0, 1, "ZONE,ADDR[#PORT]", "A server of the parent of "
+	    "the --dnssec-sign ZONE: during a KSK or CSK rollover the new "
+	    "DS is looked for there (DS query, every few minutes) and the "
+	    "old key goes once every such server serves it. Without one, "
+	    "the operator says so with --dnssec-rollover=ZONE,ksk-submitted. "
+	    "Repeatable."),
+	OPT("dnssec-rollover", 0, A_REQ, F_CMDLINE | F_ACT,
+	    dv_opt_dnssec_rollover, OFF(dnssec_rollover), 0, 0,
+	    "ZONE,zsk|ksk|csk|ksk-submitted", "Ask the running dnsvizor "
+	    "(same --state-dir; then send it SIGHUP) to start a rollover of "
+	    "ZONE's ZSK, KSK or CSK now, or tell it that the parent has the "
+	    "new DS (ksk-submitted); exits."),
 	OPT("serial-policy", 0, A_REQ, 0, dv_opt_serial_policy,
 	    OFF(serial_policy), 0, 0, "increment|unixtime", "How an UPDATE "
 	    "bumps the SOA serial: +1 (default) or the current unix time "
@@ -711,6 +737,7 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ dv_opt_address, dv_pr_addresses },
 		{ dv_opt_zone, dv_pr_zones },
 		{ dv_opt_dnssec_sign, dv_pr_sign_specs },
+		{ dv_opt_dnssec_policy, dv_pr_policy_specs },
 		{ dv_opt_peer, dv_pr_peers },
 		{ dv_opt_acl, dv_pr_acls }, { dv_opt_dns_key, dv_pr_tsig_keys },
 		{ dv_opt_dns_key_file, dv_pr_list },

@@ -104,6 +104,9 @@ int dv_opt_rec(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_address(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_zone(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_dnssec_sign(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dnssec_policy(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_dnssec_rollover(dv_parser *p, const dv_option *o,
+			   const char *val);
 int dv_opt_peer(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_dns_key(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_dns_key_file(dv_parser *p, const dv_option *o, const char *val);
@@ -167,6 +170,8 @@ void dv_pr_acme_key_type(FILE *out, const dv_option *o, const dv_config *c,
 void dv_pr_dhcp_option(FILE *out, const dv_option *o, const dv_config *c,
 		       const dv_config *def);
 /* typed DNS values (conf_dns.c) */
+void dv_pr_policy_specs(FILE *out, const dv_option *o, const dv_config *c,
+			const dv_config *def);
 void dv_pr_sign_specs(FILE *out, const dv_option *o, const dv_config *c,
 		      const dv_config *def);
 void dv_pr_zones(FILE *out, const dv_option *o, const dv_config *c,

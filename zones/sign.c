@@ -4,14 +4,15 @@
  *
  * zone_sign_run brings a zone to its signed state in three rounds, each
  * computed against the zone as the previous round left it: (1) the
- * DNSKEY and NSEC3PARAM RRsets at the apex, (2) the NSEC or NSEC3 chain,
- * (3) the RRSIGs.  A round collects its changes first (the zone must
- * not change under the walk) and then hands each to the caller's change
- * function, which logs it (undo, diff) and applies it: update.c does,
- * so signing shares the undo log, the journal record and the IXFR step
- * of the change that made it necessary.
+ * DNSKEY, CDS, CDNSKEY and NSEC3PARAM RRsets at the apex, (2) the NSEC
+ * or NSEC3 chain, (3) the RRSIGs.  A round collects its changes first
+ * (the zone must not change under the walk) and then hands each to the
+ * caller's change function, which logs it (undo, diff) and applies it:
+ * update.c does, so signing shares the undo log, the journal record and
+ * the IXFR step of the change that made it necessary.
  *
- * A signature is kept while it is by one of our keys, over the RRset's
+ * A signature is kept while it is by one of our keys that signs that
+ * type now (a retired ZSK's go: the zone is re-signed), over the RRset's
  * current TTL, and more than opts.refresh from its expiration: the
  * store holds only signatures we made over the data as it is, because
  * whatever changes an RRset first drops its RRSIGs (zone_sign_drop, and
@@ -38,11 +39,15 @@ enum {
 	SG_RRSIG_FIXED = 18,       /* type .. key tag */
 	SG_MAXTYPES = 256,
 	SG_T_NSEC3PARAM = 51,
+	SG_T_CDS = 59,
+	SG_T_CDNSKEY = 60,
+	SG_RDMAX = 4 + 64,         /* DNSKEY and DS rdata of our keys */
 };
 
 struct zone_signer {
 	zone_sign_opts o;
 	zone_sigkey *keys[ZONE_SIGN_MAXKEYS];
+	unsigned use[ZONE_SIGN_MAXKEYS];   /* ZONE_KEY_* */
 	int nkeys;
 };
 
@@ -68,7 +73,7 @@ zone_signer *zone_signer_new(const zone_sign_opts *o)
 	return s;
 }
 
-int zone_signer_add_key(zone_signer *s, zone_sigkey *k)
+int zone_signer_add_key_use(zone_signer *s, zone_sigkey *k, unsigned use)
 {
 	if (!k)
 		return -EINVAL;
@@ -76,8 +81,21 @@ int zone_signer_add_key(zone_signer *s, zone_sigkey *k)
 		zone_sigkey_free(k);
 		return -ENOSPC;
 	}
+	s->use[s->nkeys] = use;
 	s->keys[s->nkeys++] = k;
 	return 0;
+}
+
+int zone_signer_add_key(zone_signer *s, zone_sigkey *k)
+{
+	return zone_signer_add_key_use(s, k, ZONE_KEY_CSK_USE);
+}
+
+/* The ZONE_KEY_SIGN_* bit that lets a key sign an RRset of type t. */
+static unsigned sg_sign_bit(uint16_t t)
+{
+	return t == DNS_T_DNSKEY || t == SG_T_CDS || t == SG_T_CDNSKEY ?
+	       ZONE_KEY_SIGN_KEYS : ZONE_KEY_SIGN_ZONE;
 }
 
 void zone_signer_free(zone_signer *s)
@@ -259,26 +277,64 @@ static int sg_rrset_has(const zone_rrset *rs, const uint8_t *rd, size_t len)
 	return 0;
 }
 
+/* The rdata of key i for an apex RRset of type t (DNSKEY, CDNSKEY: the
+ * DNSKEY; CDS: the SHA-256 DS) into rd; its length, 0 on error. */
+static size_t sg_key_rd(const sg_run *r, int i, uint16_t t, uint8_t *rd)
+{
+	int n;
+
+	if (t != SG_T_CDS)
+		return zone_sigkey_dnskey(r->s->keys[i], rd, SG_RDMAX);
+	n = zone_sigkey_ds(r->s->keys[i], r->z->origin, rd, SG_RDMAX);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Make the apex RRset t hold exactly the rdatas of the keys with a use
+ * bit in mask (none: no RRset), at the TTL it has (else the SOA's). */
+static void sg_apex_keys(sg_run *r, uint16_t t, unsigned mask)
+{
+	zone_node *apex = r->z->apex;
+	const zone_rrset *rs = zone_node_rrset(apex, t);
+	const zone_rrset *soa = zone_node_rrset(apex, DNS_T_SOA);
+	uint32_t ttl = rs ? rs->ttl : soa->ttl;
+	uint8_t rd[ZONE_SIGN_MAXKEYS][SG_RDMAX];
+	size_t len[ZONE_SIGN_MAXKEYS];
+	int n = 0, changed = 0;
+
+	for (int i = 0; i < r->s->nkeys; i++)
+		if ((r->s->use[i] & mask) &&
+		    (len[n] = sg_key_rd(r, i, t, rd[n])) > 0)
+			n++;
+	for (const uint8_t *p = rs ? rs->data : NULL;
+	     p && p < rs->data + rs->len; p += 2 + wire_get16(p)) {
+		int want = 0;
+		for (int i = 0; i < n && !want; i++)
+			want = len[i] == wire_get16(p) &&
+			       memcmp(rd[i], p + 2, len[i]) == 0;
+		if (!want) {
+			sg_change(r, 0, apex->name, t, rs->ttl, p + 2,
+				  wire_get16(p));
+			changed = 1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (!sg_rrset_has(rs, rd[i], len[i])) {
+			sg_change(r, 1, apex->name, t, ttl, rd[i],
+				  (uint16_t)len[i]);
+			changed = 1;
+		}
+	if (changed && rs)
+		sg_drop_sigs(r, apex, t);
+}
+
 static void sg_round_apex(sg_run *r)
 {
 	static const uint8_t n3p[5] = { 1, 0, 0, 0, 0 };
 	zone_node *apex = r->z->apex;
-	const zone_rrset *ks = zone_node_rrset(apex, DNS_T_DNSKEY);
-	const zone_rrset *soa = zone_node_rrset(apex, DNS_T_SOA);
-	uint32_t ttl = ks ? ks->ttl : soa->ttl;
-	int added = 0;
 
-	for (int i = 0; i < r->s->nkeys; i++) {
-		uint8_t rd[4 + 64];
-		size_t n = zone_sigkey_dnskey(r->s->keys[i], rd, sizeof(rd));
-		if (!sg_rrset_has(ks, rd, n)) {
-			sg_change(r, 1, apex->name, DNS_T_DNSKEY, ttl, rd,
-				  (uint16_t)n);
-			added = 1;
-		}
-	}
-	if (added)
-		sg_drop_sigs(r, apex, DNS_T_DNSKEY);
+	sg_apex_keys(r, DNS_T_DNSKEY, ZONE_KEY_PUBLISH);
+	sg_apex_keys(r, SG_T_CDS, ZONE_KEY_CDS);
+	sg_apex_keys(r, SG_T_CDNSKEY, ZONE_KEY_CDS);
 	if (r->s->o.nsec3)
 		sg_set_one(r, apex, apex->name, SG_T_NSEC3PARAM, 0, n3p,
 			   sizeof(n3p));
@@ -541,11 +597,16 @@ static void sg_round_chain(sg_run *r)
 
 /* ---- round 3: signatures ---- */
 
+/* The key that made rrsig if it is ours and still signs what it
+ * covers, else NULL. */
 static const zone_sigkey *sg_key(const sg_run *r, const uint8_t *rrsig)
 {
+	unsigned bit = sg_sign_bit(wire_get16(rrsig));
+
 	for (int i = 0; i < r->s->nkeys; i++)
 		if (zone_sigkey_tag(r->s->keys[i]) == wire_get16(rrsig + 16) &&
-		    zone_sigkey_alg(r->s->keys[i]) == rrsig[2])
+		    zone_sigkey_alg(r->s->keys[i]) == rrsig[2] &&
+		    (r->s->use[i] & bit))
 			return r->s->keys[i];
 	return NULL;
 }
@@ -740,7 +801,8 @@ static int sg_node_sigs(void *arg, zone_node *n)
 		if (!sg_signed_type(r->z, n, rs->type))
 			continue;
 		for (int i = 0; i < r->s->nkeys && !r->err; i++)
-			if (!sg_has_good(r, n, rs->type, r->s->keys[i]))
+			if ((r->s->use[i] & sg_sign_bit(rs->type)) &&
+			    !sg_has_good(r, n, rs->type, r->s->keys[i]))
 				sg_sign(r, n, rs, r->s->keys[i]);
 	}
 	return r->err ? -1 : 0;

@@ -985,12 +985,26 @@ typedef struct zone_sign_opts {
 				 hash of owner and type (0: 1 day) */
 } zone_sign_opts;
 
-/* The signing policy of one zone: options and keys (every key signs
- * every RRset: a CSK).  The db owns it (zone_db_set_signer). */
+/* What a key of a signer does now (zone_key_use gives it from the
+ * key's timers). */
+enum {
+	ZONE_KEY_PUBLISH = 1,         /* its DNSKEY is in the apex RRset */
+	ZONE_KEY_SIGN_ZONE = 2,       /* signs every RRset but the next */
+	ZONE_KEY_SIGN_KEYS = 4,       /* signs DNSKEY, CDS, CDNSKEY */
+	ZONE_KEY_CDS = 8,             /* in CDS and CDNSKEY (RFC 7344) */
+	ZONE_KEY_CSK_USE = 7,         /* published, signs everything */
+};
+
+/* The signing policy of one zone: options and keys.  The DNSKEY RRset
+ * holds exactly the published keys (others go), CDS and CDNSKEY exactly
+ * the ZONE_KEY_CDS keys (none: no such RRset).  The db owns it
+ * (zone_db_set_signer). */
 typedef struct zone_signer zone_signer;
 zone_signer *zone_signer_new(const zone_sign_opts *o);
-/* Takes ownership of k (also on error).  0, -ENOSPC, -EINVAL. */
+/* Takes ownership of k (also on error); a CSK (ZONE_KEY_CSK_USE) or
+ * what use says.  0, -ENOSPC, -EINVAL. */
 int zone_signer_add_key(zone_signer *s, zone_sigkey *k);
+int zone_signer_add_key_use(zone_signer *s, zone_sigkey *k, unsigned use);
 void zone_signer_free(zone_signer *s);
 
 /* Sign the primary zone origin with s (db takes ownership of s; a second
@@ -1004,18 +1018,81 @@ int zone_db_set_signer(zone_db *db, const char *origin, zone_signer *s);
 const zone_signer *zone_db_signer(const zone_db *db, const zone *z);
 /*
  * Bring z (a primary zone of db with a signer) to its signed state at
- * now: DNSKEYs of the signer at the apex, NSEC3PARAM (nsec3), the
- * NSEC/NSEC3 chain, a signature by every key on every authoritative
- * RRset (not glue, not NS at a zone cut; DS and NSEC there), valid
- * signatures kept unless they expire within opts.refresh, signatures
- * no key of ours made removed.  When that changes anything the serial
- * is bumped (opts.serial_policy) and the change is journalled exactly as
- * an UPDATE's (durability hook, eff->changed / eff->journal); nothing
- * else: eff->changed NULL.  *next (may be NULL) gets the unix time at
- * which a signature next needs refreshing.  0, or a negative errno (the
- * zone is as before).
+ * now: the published keys of the signer in DNSKEY (and the CDS keys in
+ * CDS and CDNSKEY) at the apex, NSEC3PARAM (nsec3), the NSEC/NSEC3
+ * chain, a signature by every key that signs that type (DNSKEY, CDS,
+ * CDNSKEY: ZONE_KEY_SIGN_KEYS, the rest ZONE_KEY_SIGN_ZONE) on every
+ * authoritative RRset (not glue, not NS at a zone cut; DS and NSEC
+ * there), valid signatures kept unless they expire within
+ * opts.refresh, signatures no such key of ours made removed.  When
+ * that changes anything the serial is bumped (opts.serial_policy) and
+ * the change is journalled exactly as an UPDATE's (durability hook,
+ * eff->changed / eff->journal); nothing else: eff->changed NULL.
+ * *next (may be NULL) gets the unix time at which a signature next
+ * needs refreshing.  0, or a negative errno (the zone is as before).
  */
 int zone_db_sign(zone_db *db, zone *z, uint64_t now, zone_effects *eff,
 		 uint64_t *next);
+
+/*
+ * Key lifecycle (zones/keyroll.c), as Knot's automatic key management:
+ * the timers of a zone's keys (unix seconds, 0 = not set) say what each
+ * key does at a time; zone_keyroll_step moves them on by the policy.
+ *
+ * ZSK rollover by pre-publication (RFC 6781 4.1.1.1, RFC 7583 3.2): the
+ * new ZSK is published, signs from dnskey_ttl + propagation later (the
+ * old one stops then: everything is re-signed), the old DNSKEY goes
+ * max_ttl + propagation after that.  KSK and CSK rollover by double KSK
+ * (RFC 6781 4.1.2; a CSK signs everything from its start: double
+ * signatures): the new key is published and signs at once; from
+ * dnskey_ttl + propagation on ("ready") it is in CDS/CDNSKEY and the
+ * shell waits for the parent's DS (ds_seen, set by the shell); ds_ttl +
+ * propagation (and max_ttl + propagation for a CSK) after that the old
+ * key goes and CDS/CDNSKEY with it (Knot's cds-cdnskey-publish:
+ * rollover).  The first key of a role needs no wait (ds_seen = its
+ * creation: the operator gives its DS to the parent from the log).
+ */
+enum {
+	ZONE_ROLE_KSK = 1,
+	ZONE_ROLE_ZSK = 2,
+	ZONE_ROLE_CSK = 3,
+};
+
+typedef struct zone_keytimes {
+	uint8_t role;                 /* ZONE_ROLE_* */
+	uint64_t created, publish, ready, active, retire, remove;
+	uint64_t ds_seen;             /* KSK/CSK: the parent has its DS */
+} zone_keytimes;
+
+typedef struct zone_keypolicy {
+	uint8_t split;                /* 1: KSK + ZSK, 0: one CSK */
+	uint64_t zsk_life, ksk_life;  /* s; 0: never rolled by time */
+	uint32_t dnskey_ttl, max_ttl, ds_ttl, propagation;
+} zone_keypolicy;
+
+/* ZONE_KEY_* of a key at now. */
+unsigned zone_key_use(const zone_keytimes *k, uint64_t now);
+/* 1 while k is in the zone (not removed) at now. */
+int zone_key_live(const zone_keytimes *k, uint64_t now);
+/*
+ * Move the keys v[0..*n) on at now: a first key for each role the policy
+ * wants and has none of, a rollover when a key's lifetime is over or
+ * request asks (ZONE_ROLE_* bits), the old key's retire/remove once its
+ * successor's timing is known.  New keys are appended (at most cap in
+ * all; created = now): the caller makes their key material.  Returns the
+ * number of keys changed or added; *next gets the next time something
+ * is due (0: nothing).  Idempotent: a second call at now changes nothing.
+ */
+int zone_keyroll_step(zone_keytimes *v, size_t *n, size_t cap,
+		      const zone_keypolicy *p, uint64_t now, unsigned request,
+		      uint64_t *next);
+/* 1 if the reply msg has owner's DS RR with rdata ds in its answer
+ * (*ttl its TTL), 0 if not, -1 if msg is malformed or an error. */
+int zone_keyroll_ds_served(const uint8_t *msg, size_t len,
+			   const uint8_t *owner, const uint8_t *ds,
+			   size_t dslen, uint32_t *ttl);
+/* The TTL of z's DNSKEY RRset (the SOA's when there is none) and the
+ * largest TTL in z; -EINVAL without an SOA. */
+int zone_sign_ttls(const zone *z, uint32_t *dnskey_ttl, uint32_t *max_ttl);
 
 #endif

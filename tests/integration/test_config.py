@@ -639,6 +639,9 @@ DUMP_SAMPLES = {
     "allow-update": "example.com.,dumpkey.,A,AAAA,TYPE65280",
     "allow-transfer": "example.com.,192.0.2.0/24",
     "dnssec-sign": "example.com.,ed25519,nsec3",
+    "dnssec-policy": "example.com.,kskzsk,zsk-lifetime=604800,"
+                     "ksk-lifetime=31536000,propagation=600,ds-ttl=3600",
+    "dnssec-parent": "example.com.,192.0.2.9#5355",
     "serial-policy": "unixtime",
     "secondary": "example.net.,192.0.2.1#5353,dumpkey.",
     "notify": "example.com.,192.0.2.2#5354,dumpkey.",
