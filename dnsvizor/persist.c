@@ -960,6 +960,17 @@ static int dv_pz_edit(dv_ctx *ctx, dv_pzone *pz, zone *z, const zone *prevf,
 		return -1;
 	}
 	free(rec);
+	if (st.serial_undefined) {
+		/* the copy stays: once the serial is fixed, the whole edit
+		 * is the difference again */
+		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
+		       "serial %u is exactly 2^31 away from the running serial "
+		       "%u (RFC 1982: undefined, not newer): the file is not "
+		       "used, the running zone is kept; change the serial and "
+		       "reload", pz->origin, zone_serial(filez),
+		       st.serial_from);
+		return 0;
+	}
 	if (rc == 1)
 		dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: zone file changed: "
 		       "%u record(s) deleted, %u added%s, serial %u -> %u as "
@@ -970,12 +981,6 @@ static int dv_pz_edit(dv_ctx *ctx, dv_pzone *pz, zone *z, const zone *prevf,
 		dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: zone file changed, "
 		       "but the running zone holds every change already "
 		       "(serial %u kept)", pz->origin, zone_serial(z));
-	if (rc == 1 && st.serial_undefined)
-		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: the zone file's "
-		       "serial %u is exactly 2^31 away from the running serial "
-		       "%u (RFC 1982: undefined): not used, serial %u",
-		       pz->origin, zone_serial(filez), st.serial_from,
-		       st.serial_to);
 	if (st.del_absent || st.add_present)
 		dv_log(&ctx->lg, DV_LOG_WARN, "zone %s: zone-file edit: %u "
 		       "deletion(s) of records the zone no longer holds and %u "

@@ -292,6 +292,17 @@ int zone_file_diff_record(const zone *z, const zone *oldf, const zone *newf,
 	if (rc == 0 && (fd.ndel || fd.nadd || st->soa_changed ||
 			oldf->serial != newf->serial)) {
 		st->file_changed = 1;
+		/* RFC 1982 leaves a serial exactly 2^31 away undefined: such
+		 * a file is not taken as newer, the running zone stays (the
+		 * caller logs it and keeps the old copy, so the edit is
+		 * applied once the serial is fixed) */
+		st->serial_undefined = (uint8_t)zone_serial_undefined(
+			newf->serial, z->serial);
+		if (st->serial_undefined) {
+			zone_diff_free(&fd);
+			zone_diff_free(&act);
+			return 0;
+		}
 		rc = zfd_fit_dels(z, &fd, &act, st);
 		if (rc == 0)
 			rc = zfd_fit_adds(z, oldf, &fd, &act, st);
@@ -304,15 +315,10 @@ int zone_file_diff_record(const zone *z, const zone *oldf, const zone *newf,
 		zone_diff_free(&act);
 		return rc;
 	}
-	/* serial max(running + 1, file serial) (RFC 1982), but never a
-	 * serial exactly 2^31 from the running one: secondaries could not
-	 * tell it is newer.  The SOA's other fields from the new file when
-	 * the edit changed them. */
+	/* serial max(running + 1, file serial) (RFC 1982).  The SOA's
+	 * other fields from the new file when the edit changed them. */
 	st->serial_to = z->serial + 1;
-	st->serial_undefined = (uint8_t)zone_serial_undefined(newf->serial,
-							       z->serial);
-	if (!st->serial_undefined &&
-	    zone_serial_newer(newf->serial, st->serial_to))
+	if (zone_serial_newer(newf->serial, st->serial_to))
 		st->serial_to = newf->serial;
 	to = st->soa_changed ? ns : zs;
 	memcpy(soa, to.rdata, to.rdlen);

@@ -725,7 +725,9 @@ typedef struct zone_fdiff_stats {
 					 its TTL) changed */
 	uint8_t file_changed;         /* the files differ at all */
 	uint8_t serial_undefined;     /* the file's serial is exactly 2^31
-					 from the running one: not used */
+					 from the running one (RFC 1982:
+					 undefined): no record, the running
+					 zone stays */
 	uint32_t serial_from, serial_to;
 } zone_fdiff_stats;
 

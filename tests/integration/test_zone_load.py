@@ -240,9 +240,10 @@ def bad_zone_keeps_dynamic_state():
 
 
 @case
-def serial_exactly_half_away_is_not_used():
-    # the edit is applied (IXFR from zone-file edits) but not with a
-    # serial secondaries cannot compare: running + 1 instead, logged
+def serial_exactly_half_away_keeps_running_zone():
+    # RFC 1982 leaves a serial exactly 2^31 away undefined: the file is
+    # not newer, the running zone stays (logged); once the serial is
+    # fixed, the same edit is applied
     s = Server(zones={"example.com": HEAD + "www IN A 192.0.2.10\n"})
     eq(serial(s), 10, "start serial")
     write(s.zone_files["example.com"],
@@ -250,7 +251,10 @@ def serial_exactly_half_away_is_not_used():
           "www IN A 192.0.2.11\n")
     s.reload()
     poll_until(lambda: "2^31" in s.log(), 5)
-    eq(serial(s), 11, "the undefined file serial is not used")
+    eq(serial(s), 10, "the running zone is kept")
+    r = s.query("www.example.com.", "A")
+    eq([rr.to_text() for rs in r.answer for rr in rs], ["192.0.2.10"],
+       "the running data is served")
     check("2^31" in s.log(), "logged: " + s.log_tail())
     # one less is 2^31 - 1 ahead, newer: the file wins
     write(s.zone_files["example.com"],
@@ -259,6 +263,9 @@ def serial_exactly_half_away_is_not_used():
     s.reload()
     poll_until(lambda: serial(s) == 9 + 2 ** 31, 5)
     eq(serial(s), 9 + 2 ** 31, "newer file serial wins")
+    r = s.query("www.example.com.", "A")
+    eq([rr.to_text() for rs in r.answer for rr in rs], ["192.0.2.11"],
+       "the edit is applied")
     s.stop()
 
 

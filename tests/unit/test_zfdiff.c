@@ -302,9 +302,10 @@ static void test_serial_rules(void)
 	T_EQ(serial_after(10, a, b5, &rc), 11);      /* file serial lower */
 	T_EQ(serial_after(4294967295u, a, b10, &rc), 10);  /* wraps: 10 */
 	T_EQ(serial_after(10, a, bhalf, &rc), 11);   /* 2^31 from 11 */
-	/* exactly 2^31 from the running serial: undefined, not used (a
-	 * secondary could not tell it is newer) */
-	T_EQ(serial_after(11, a, bhalf, &rc), 12);
+	/* exactly 2^31 from the running serial: undefined (RFC 1982), not
+	 * newer: no record, the running zone stays (issue 13) */
+	T_EQ(serial_after(11, a, bhalf, &rc), 11);
+	T_EQ(rc, 0);
 	/* only the serial raised: one step to it, no RR changes */
 	T_EQ(serial_after(10, a, s1000, &rc), 1000);
 	T_EQ(rc, 1);
