@@ -102,6 +102,7 @@ typedef struct dv_pzone {
 	int fd;                       /* journal, O_APPEND; -1 = none */
 	off_t size;                   /* good bytes in the journal */
 	off_t synced;                 /* bytes known durable */
+	off_t snap_size;              /* bytes of the snapshot (0: unknown) */
 	int dirty;                    /* written since the last sync */
 	int need_snap;                /* journal broken: snapshot next */
 	int secondary;                /* a secondary's copy (transferred) */
@@ -284,6 +285,7 @@ static int dv_pz_snapshot(dv_ctx *ctx, dv_pzone *pz, const zone *z)
 		return -1;
 	}
 	free(text);
+	pz->snap_size = (off_t)len;
 	pz->need_snap = 0;
 	dv_pz_settled(pz);
 	return 0;
@@ -445,10 +447,20 @@ static void dv_pz_undo(dv_ctx *ctx, dv_pzone *pz)
 	pz->notify = 0;
 }
 
-/* After a sync: compact a journal that grew too large. */
+/* After a sync: compact a journal that grew too large: past 4 MiB and
+ * past the snapshot's own size, so that a big zone (a signed one keeps
+ * every RRSIG in its snapshot) is not rewritten every few MiB of
+ * changes: the rewrite costs in proportion to the journal it removes,
+ * and the replay at start stays within about twice the snapshot. */
 static void dv_pz_maybe_compact(dv_ctx *ctx, dv_pzone *pz)
 {
+	struct stat st;
+
 	if (pz->size <= DV_JNL_MAX || !pz->z)
+		return;
+	if (pz->snap_size == 0 && stat(pz->snap, &st) == 0)
+		pz->snap_size = st.st_size;
+	if (pz->size <= pz->snap_size)
 		return;
 	if (dv_pz_snapshot(ctx, pz, pz->z) == 0)
 		dv_log(&ctx->lg, DV_LOG_INFO, "zone %s: journal compacted "

@@ -159,4 +159,64 @@ def acknowledged_updates_survive_kill9():
     check(int(serial_of(s)) >= 1 + len(acked), "serial counts the updates")
 
 
+def big_txt(i, kib):
+    """A TXT rdata of about kib KiB (255-octet strings), unique per i."""
+    n = kib * 1024 // 256
+    return " ".join('"%s"' % (("%06d" % i) * 43)[:255] for _ in range(n))
+
+
+def add_big(s, i, kib=60):
+    u = dns.update.UpdateMessage("example.com.")
+    u.add("big%d.example.com." % i, 300, "TXT", big_txt(i, kib))
+    r = s.send_msg(u, tcp=True, timeout=5)
+    eq(dns.rcode.to_text(r.rcode()), "NOERROR", "big update %d" % i)
+
+
+@case
+def journal_compaction_scales_with_the_snapshot():
+    """The zone journal is compacted into a snapshot past 4 MiB, and not
+    before it is larger than the snapshot itself (a big zone, e.g. a
+    signed one, is not rewritten every 4 MiB of changes); kill -9 after
+    either loses nothing."""
+    # small zone: ~4.7 MiB of updates compact it
+    sd = tmpdir()
+    s = upd_server(sd)
+    for i in range(80):
+        add_big(s, i)
+    check("journal compacted" in s.log(), "small zone compacted: " +
+          s.log_tail())
+    jnl = os.path.join(sd, "zones", "example.com.jnl")
+    check(os.path.getsize(jnl) < 4 * 1024 * 1024, "journal restarted")
+    kill9(s)
+    s = upd_server(sd)
+    for i in (0, 41, 79):
+        r = s.query("big%d.example.com." % i, "TXT", tcp=True)
+        eq(len(r.answer), 1, "big%d after kill -9" % i)
+    s.stop()
+    # a zone whose snapshot is ~8 MiB: 80 such updates do not compact it
+    sd = tmpdir()
+    extra = "".join("file%d IN TXT %s\n" % (i, big_txt(1000 + i, 60))
+                    for i in range(130))
+    s = Server(zones={"example.com": zone_text(1, extra)},
+               args=["--state-dir=" + sd,
+                     "--allow-update=example.com,127.0.0.1"])
+    for i in range(80):
+        add_big(s, i)
+    check("journal compacted" not in s.log(),
+          "a journal smaller than the snapshot is not compacted: " +
+          s.log_tail())
+    jnl = os.path.join(sd, "zones", "example.com.jnl")
+    check(os.path.getsize(jnl) > 4 * 1024 * 1024, "journal past 4 MiB")
+    kill9(s)
+    s = Server(zones={"example.com": zone_text(1, extra)},
+               args=["--state-dir=" + sd,
+                     "--allow-update=example.com,127.0.0.1"])
+    for i in (0, 79):
+        r = s.query("big%d.example.com." % i, "TXT", tcp=True)
+        eq(len(r.answer), 1, "big%d after kill -9" % i)
+    r = s.query("file129.example.com.", "TXT", tcp=True)
+    eq(len(r.answer), 1, "file data after kill -9")
+    s.stop()
+
+
 run()
