@@ -99,29 +99,6 @@ typedef struct dv_dkey {
 
 /* ---- names and files ---- */
 
-static void dk_zname(const char *origin, char *out, size_t cap)
-{
-	size_t n = strlen(origin), o = 0;
-
-	if (n && origin[n - 1] == '.')
-		n--;
-	if (n == 0) {
-		snprintf(out, cap, "root");
-		return;
-	}
-	for (size_t i = 0; i < n && o + 4 < cap; i++) {
-		unsigned char c = (unsigned char)origin[i];
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '-' || c == '_')
-			out[o++] = (char)c;
-		else if (c >= 'A' && c <= 'Z')
-			out[o++] = (char)(c + 32);
-		else
-			o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
-	}
-	out[o] = '\0';
-}
-
 static int dk_dir(const dv_ctx *ctx, char *out, size_t cap)
 {
 	const char *sd = ctx->cfg.state_dir;
@@ -282,7 +259,7 @@ static void dk_key_path(const char *dir, const char *origin,
 {
 	char zn[1024];
 
-	dk_zname(origin, zn, sizeof(zn));
+	dv_persist_file_base(origin, zn, sizeof(zn));
 	if ((size_t)snprintf(path, cap, "%s/%s+%03u+%05u.key", dir, zn,
 			     k->alg, k->tag) >= cap)
 		path[0] = '\0';   /* no such file: the write fails */
@@ -340,7 +317,7 @@ static void dk_scan(dv_ctx *ctx, const char *dir, const dv_sign_spec *spec,
 	set->n = 0;
 	if (!d)
 		return;
-	dk_zname(spec->zone, zn, sizeof(zn));
+	dv_persist_file_base(spec->zone, zn, sizeof(zn));
 	zl = strlen(zn);
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
@@ -364,7 +341,7 @@ static int dk_req_path(const dv_ctx *ctx, const char *origin, char *path,
 
 	if (dk_dir(ctx, dir, sizeof(dir)) < 0)
 		return -1;
-	dk_zname(origin, zn, sizeof(zn));
+	dv_persist_file_base(origin, zn, sizeof(zn));
 	return (size_t)snprintf(path, cap, "%s/%s.request", dir, zn) < cap ?
 	       0 : -1;
 }

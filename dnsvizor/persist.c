@@ -151,8 +151,7 @@ static int dv_mkdirs(const char *dir)
 /* zone state objects                                                 */
 /* ------------------------------------------------------------------ */
 
-/* File name base for an origin ("example.com." -> "example.com"). */
-static void dv_pz_base(const char *origin, char *out, size_t cap)
+void dv_persist_file_base(const char *origin, char *out, size_t cap)
 {
 	size_t o = 0, n = strlen(origin);
 
@@ -198,7 +197,7 @@ static dv_pzone *dv_pz_get(struct dv_persist *p, const uint8_t *origin)
 		free(pz);
 		return NULL;
 	}
-	dv_pz_base(pz->origin, base, sizeof(base));
+	dv_persist_file_base(pz->origin, base, sizeof(base));
 	snprintf(pz->snap, sizeof(pz->snap), "%s/%s.snap", p->dir, base);
 	snprintf(pz->jnl, sizeof(pz->jnl), "%s/%s.jnl", p->dir, base);
 	snprintf(pz->copy, sizeof(pz->copy), "%s/%s.file", p->dir, base);

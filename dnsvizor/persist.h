@@ -8,6 +8,10 @@
 #include "dnsvizor/ctx.h"
 
 /* --- persist.c: zone journals in the state directory --- */
+/* The file name base for a zone's files in the state directory
+ * ("Example.COM." -> "example.com", "." -> "root", other octets than
+ * [a-z0-9._-] as %XX): one naming for every per-zone file. */
+void dv_persist_file_base(const char *origin, char *out, size_t cap);
 /* Make db journal every UPDATE change through persist (zone_db_set_journal):
  * a change that cannot be written is undone and answered SERVFAIL. */
 void dv_persist_attach(dv_ctx *ctx, zone_db *db);

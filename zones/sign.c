@@ -1017,6 +1017,20 @@ static int sg_incremental(sg_run *r, const uint8_t *const *names,
 
 /* ---- entry points (zone_int.h) ---- */
 
+/* A run over z with signer s at now.  -EINVAL without an SOA or keys
+ * (nothing to free then). */
+static int sg_start(sg_run *r, zone *z, const zone_signer *s, uint32_t now)
+{
+	memset(r, 0, sizeof(*r));
+	r->z = z;
+	r->s = s;
+	r->now = now;
+	zone_diff_init(&r->d);
+	if (!z->apex || !zone_node_rrset(z->apex, DNS_T_SOA) || !s->nkeys)
+		return -EINVAL;
+	return 0;
+}
+
 int zone_sign_run(zone *z, const zone_signer *s, uint32_t now,
 		  zone_sign_fn fn, void *arg, size_t *nchanges,
 		  uint64_t *next)
@@ -1024,12 +1038,7 @@ int zone_sign_run(zone *z, const zone_signer *s, uint32_t now,
 	sg_run r;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.z = z;
-	r.s = s;
-	r.now = now;
-	zone_diff_init(&r.d);
-	if (!z->apex || !zone_node_rrset(z->apex, DNS_T_SOA) || !s->nkeys)
+	if (sg_start(&r, z, s, now) < 0)
 		return -EINVAL;
 	sg_round_apex(&r);
 	rc = sg_flush(&r, fn, arg);
@@ -1057,12 +1066,7 @@ int zone_sign_update(zone *z, const zone_signer *s, uint32_t now,
 	sg_run r;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.z = z;
-	r.s = s;
-	r.now = now;
-	zone_diff_init(&r.d);
-	if (!z->apex || !zone_node_rrset(z->apex, DNS_T_SOA) || !s->nkeys)
+	if (sg_start(&r, z, s, now) < 0)
 		return -EINVAL;
 	sg_round_apex(&r);
 	rc = sg_flush(&r, fn, arg);
