@@ -123,8 +123,8 @@ static int crr_copy(chain_rr *d, const res_crrset *c, uint32_t ttl)
 	return 0;
 }
 
-static const res_forward *find_forward(const res_ctx *r,
-				       const uint8_t *name);
+static const res_forward *forward_of(const res_ctx *r,
+				     const res_task *t);
 
 /*
  * RFC 8198: the name lies in a validated NSEC/NSEC3 range the cache
@@ -143,7 +143,7 @@ static int step_nsec(res_ctx *r, res_task *t, uint64_t now)
 		return STEP_MISS;
 	/* a --server=/domain/ rule below the zone of the proof sends the
 	 * name elsewhere (a private view): that zone does not speak for it */
-	f = find_forward(r, t->sname);
+	f = forward_of(r, t);
 	if (f && wire_name_labels(f->domain) >
 	    wire_name_labels(p.soa.lname))
 		return STEP_MISS;
@@ -237,6 +237,22 @@ static const res_forward *find_forward(const res_ctx *r,
 		}
 	}
 	return best;
+}
+
+/*
+ * The forwarding rule for t's query.  A DS RRset is the parent's data
+ * (RFC 4035 3.1.4.1): DS example.com goes where com goes, not to the
+ * --server=/example.com/ server, which may be authoritative for the
+ * child only (unbound's forward-zone and BIND's forwarders do the
+ * same).  A local-only rule (no server) keeps its names, DS included.
+ */
+static const res_forward *forward_of(const res_ctx *r, const res_task *t)
+{
+	const res_forward *f = find_forward(r, t->sname);
+
+	if (t->qtype != DNS_T_DS || !t->sname[0] || (f && !f->nservers))
+		return f;
+	return find_forward(r, t->sname + 1 + t->sname[0]);
 }
 
 static int usable(res_ctx *r, res_task *t, const res_addr *a)
@@ -708,7 +724,7 @@ void res_task_step(res_ctx *r, res_task *t, uint64_t now)
 		res_task_finish(r, t, DNS_R_SERVFAIL, now);
 		return;
 	}
-	f = find_forward(r, t->sname);
+	f = forward_of(r, t);
 	if (f && f->nservers == 0) {
 		res_task_finish(r, t, DNS_R_NXDOMAIN, now);
 		return;

@@ -7,8 +7,10 @@ the signing key checked at each stage and a validating unbound (the KSK
 as trust anchor, cache off) answering AD throughout; a KSK rollover with
 a parent zone served by a second (signed) dnsvizor: CDS/CDNSKEY appear,
 the test adds the new DS to the parent (nsupdate), the child sees it
-there (--dnssec-parent) and the old KSK goes, while unbound with the
-PARENT's key as its anchor keeps answering AD; a kill -9 in the middle
+there (--dnssec-parent) and the old KSK goes, while unbound and
+dnsvizor's own resolver (forwarding com and example.com to the two
+servers, its clock moved with the child's) with the PARENT's key as
+their anchor keep answering AD; a kill -9 in the middle
 of a ZSK rollover, after which the restarted server carries on."""
 import os
 import signal
@@ -22,6 +24,7 @@ import dns.message
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdata
 import dns.rdatatype
 
 sys.dont_write_bytecode = True
@@ -199,6 +202,47 @@ class Unbound:
         self.proc.wait(5)
 
 
+class DvResolver:
+    """dnsvizor's own validating resolver beside unbound: anchor (a
+    DNSKEY line) as its --trust-anchor DS, forwarding rules {zone: port}.
+    Its caches keep the real TTLs: move() moves its clock with the
+    child's, so that what it cached from a stage before expires as it
+    would in real time; check_ad() also asks a fresh one (empty caches)."""
+
+    def __init__(self, anchor, stubs):
+        f = anchor.split()
+        key = dns.rdata.from_text("IN", "DNSKEY", " ".join(f[4:]))
+        ds = dns.dnssec.make_ds(f[0], key, "SHA256")
+        self.args = ["--dnssec", "--allow-loopback-upstream",
+                     "--no-resolv", "--trust-anchor=%s,%d,%d,%d,%s" % (
+                         f[0].rstrip(".") or ".", ds.key_tag,
+                         ds.algorithm, ds.digest_type, ds.digest.hex())]
+        self.args += ["--server=/%s/127.0.0.1#%d" % (zone, port)
+                      for zone, port in stubs.items()]
+        self.s = Server(args=self.args)
+
+    def move(self, seconds):
+        self.s.move_clock(seconds)
+
+    def check_ad(self, who):
+        self._check_ad(self.s, "dnsvizor " + who + " (cached)")
+        fresh = Server(args=self.args)
+        try:
+            self._check_ad(fresh, "dnsvizor " + who + " (fresh)")
+        finally:
+            fresh.stop()
+
+    def _check_ad(self, s, who):
+        for qname, qtype, rc in VALIDATE:
+            r = ask(s.port, qname, qtype)
+            got = "no reply" if r is None else "%s%s" % (
+                dns.rcode.to_text(r.rcode()),
+                " AD" if r.flags & dns.flags.AD else "")
+            if got != rc + " AD":
+                print(s.log_tail(2000))
+            eq(got, rc + " AD", "%s: %s/%s" % (who, qname, qtype))
+
+
 def ksk_line(text):
     ks = [ln for ln in records(text, "DNSKEY") if ln.split()[4] == "257"]
     check(len(ks) == 1, "one KSK expected: %s" % ks)
@@ -333,8 +377,8 @@ def ksk_rollover_with_parent():
     signs the DNSKEY set, CDS/CDNSKEY appear DNSKEY TTL + propagation
     later, the child polls the parent (a signed dnsvizor) for the new DS
     and, once the test added it there, removes CDS/CDNSKEY and the old
-    KSK after the DS TTL + propagation; unbound anchored at the parent's
-    key answers AD throughout."""
+    KSK after the DS TTL + propagation; unbound and dnsvizor's resolver
+    anchored at the parent's key answer AD throughout."""
     st = tmpdir()
     pport = free_port()
     s = child(st, "kskzsk,propagation=%d,ds-ttl=300" % PROP,
@@ -350,8 +394,10 @@ def ksk_rollover_with_parent():
     ptext = axfr(p, "com.")
     anchor = [ln for ln in records(ptext, "DNSKEY")][0]
     ub = Unbound(anchor, {"com": p.port, "example.com": s.port})
+    dv = DvResolver(anchor, {"com": p.port, "example.com": s.port})
     try:
         ub.check_ad("at start")
+        dv.check_ad("at start")
         k = keys(s)
         old = tags(k, 257)[0]
         request(s, st, "ksk")
@@ -363,9 +409,11 @@ def ksk_rollover_with_parent():
         eq(keys(s, "CDNSKEY"), {}, "no CDNSKEY before it is ready")
         verify(s, "new KSK published", 0)
         ub.check_ad("new KSK published")
+        dv.check_ad("new KSK published")
         # ready: CDS and CDNSKEY for the new key; the parent has not got
         # its DS, so the old key stays
         s.move_clock(300 + PROP)
+        dv.move(300 + PROP)
         t = 300 + PROP
         wait_for(lambda: list(keys(s, "CDNSKEY")) == [new], timeout=10,
                  what="CDNSKEY of the new KSK")
@@ -379,6 +427,7 @@ def ksk_rollover_with_parent():
               "the DS to submit logged")
         verify(s, "CDS published", t)
         ub.check_ad("CDS published")
+        dv.check_ad("CDS published")
         ds2 = [ln for ln in ds_lines(s, st) if " %d " % new in ln]
         eq(len(ds2), 1, "the new DS from --print-ds: %s" % ds2)
         f = ds2[0].split()
@@ -386,6 +435,7 @@ def ksk_rollover_with_parent():
         parent_update(p, ["update add example.com. 900 DS %s"
                           % " ".join(f[3:])])
         s.move_clock(300)           # the next poll
+        dv.move(300)
         t += 300
         wait_for(lambda: "the parent has the DS of key %d" % new
                  in s.log(), timeout=10, what="the new DS seen")
@@ -394,18 +444,22 @@ def ksk_rollover_with_parent():
         eq(sorted(tags(keys(s), 257)), sorted([old, new]),
            "the old KSK stays for the DS TTL")
         ub.check_ad("new DS at the parent")
+        dv.check_ad("new DS at the parent")
         s.move_clock(300 + PROP)
+        dv.move(300 + PROP)
         t += 300 + PROP
         time.sleep(0.5)
         eq(sorted(tags(keys(s), 257)), sorted([old, new]),
            "the old KSK stays for the DS TTL the parent serves (900)")
         s.move_clock(600)
+        dv.move(600)
         t += 600
         wait_for(lambda: tags(keys(s), 257) == [new], timeout=10,
                  what="the old KSK removed")
         eq(signers(s, "example.com.", "DNSKEY"), [new], "new KSK signs")
         verify(s, "old KSK removed", t)
         ub.check_ad("old KSK removed")
+        dv.check_ad("old KSK removed")
     finally:
         ub.close()
 

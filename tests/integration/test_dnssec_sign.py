@@ -6,7 +6,11 @@ start, after nsupdate changes, after restarts (SIGTERM and kill -9: the key
 and the signatures persist), for NSEC and NSEC3 and algorithms 13 and 15;
 a validating unbound and a validating dnsvizor (trust anchor = our DS /
 DNSKEY, dnsvizor as the stub/forwarder target) answer with AD for a
-positive, an NXDOMAIN and a NODATA query, also after an update;
+positive, an NXDOMAIN and a NODATA query, also after an update, and
+again through a loopback delegation from a signed parent (a second
+dnsvizor, --dnssec-sign=., on port 53 of its own 127/8 address, with the
+child's DS from --print-ds; the resolvers iterate from root hints with
+the parent's DS as their only anchor; a wrong DS there gives SERVFAIL);
 signatures are renewed on a moved clock; --print-ds equals ldns-key2ds
 of the served DNSKEY; an update is one IXFR step with its signatures."""
 import os
@@ -52,9 +56,13 @@ def server(sign="example.com", state=None, extra=()):
 
 
 def axfr(s):
-    rc, out = run_tool(["kdig", "@127.0.0.1", "-p", str(s.port),
-                        "example.com.", "AXFR", "+nocomments", "+nostats",
-                        "+time=3", "+retry=0"])
+    return axfr_of(s, "example.com.")
+
+
+def axfr_of(s, origin):
+    rc, out = run_tool(["kdig", "@" + s.addr(), "-p", str(s.port), origin,
+                        "AXFR", "+nocomments", "+nostats", "+time=3",
+                        "+retry=0"])
     check(rc == 0 and "SOA" in out, "AXFR failed: %s" % out[-500:])
     return out
 
@@ -98,9 +106,9 @@ def serial(s):
     return r.answer[0][0].serial
 
 
-def nsupdate(s, lines):
-    script = "server 127.0.0.1 %d\nzone example.com.\n%s\nsend\n" % (
-        s.port, "\n".join(lines))
+def nsupdate(s, lines, zone="example.com."):
+    script = "server %s %d\nzone %s\n%s\nsend\n" % (
+        s.addr(), s.port, zone, "\n".join(lines))
     p = subprocess.run(["nsupdate", "-t", "3", "-u", "3"],
                        input=script.encode(), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=20)
@@ -612,6 +620,205 @@ def dnsvizor_validates_nsec_ed25519():
 @case
 def dnsvizor_validates_nsec3_ed25519():
     dnsvizor_validates("example.com,ed25519,nsec3")
+
+
+# ---- a loopback delegation with the DS in the parent ----
+#
+# The parent is a signed root zone (a second dnsvizor) delegating
+# example.com. with glue and the child's DS; parent and child listen on
+# port 53 of addresses of their own in 127/8 (as netsim's servers: glue
+# has no port), so the resolvers find the child only by following the
+# parent's referral, and their only trust anchor is the parent's DS.
+
+
+class Auth53(Server):
+    """A dnsvizor on port 53 of its own loopback address ip."""
+
+    def __init__(self, ip, **kw):
+        self.ip = ip
+        kw["args"] = ["--listen-address=" + ip, "--port=53"] + kw["args"]
+        Server.__init__(self, port=53, listen=False, wait=False, **kw)
+        deadline = time.monotonic() + 10
+        while not ask_at(ip, 53, "version.bind.", "TXT", "CH", 0.2):
+            check(self.alive() and time.monotonic() < deadline,
+                  "dnsvizor on %s#53 did not start: %s" % (
+                      ip, self.log_tail()))
+
+    def addr(self, v6=False):
+        return self.ip
+
+
+def ask_at(ip, port, qname, qtype, qclass="IN", timeout=2.0):
+    try:
+        return dns.query.udp(dns.message.make_query(qname, qtype, qclass),
+                             ip, port=port, timeout=timeout)
+    except Exception:
+        return None
+
+
+def free_block():
+    """A 127.X.Y.0/24 whose .1 and .2 are free on port 53 (X above
+    netsim's 100..200)."""
+    import random
+    import socket
+    for _ in range(50):
+        base = "127.%d.%d." % (random.randint(201, 254),
+                               random.randint(1, 254))
+        try:
+            for h in (1, 2):
+                for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                    with socket.socket(socket.AF_INET, typ) as so:
+                        so.bind((base + str(h), 53))
+            return base
+        except OSError:
+            continue
+    check(False, "no free 127.X.Y.0/24 on port 53")
+
+
+ROOT = ("$TTL 300\n$ORIGIN .\n"
+        "@ IN SOA ns.root-servers.test. hostmaster.test. 1 7200 3600 "
+        "1209600 300\n@ NS ns.root-servers.test.\n"
+        "ns.root-servers.test. A {pip}\n"
+        "example.com. NS ns1.example.com.\n"
+        "ns1.example.com. A {cip}\n"
+        "{ds}\n")
+
+
+class Delegation:
+    """The child (example.com., signed with sign) on ip .2, the signed
+    parent (.) on .1 with the child's DS (its digest changed when
+    broken), the root hints and the parent's DS as trust anchor."""
+
+    def __init__(self, sign, broken=False):
+        base = free_block()
+        self.pip, self.cip = base + "1", base + "2"
+        st = tmpdir()
+        self.child = Auth53(self.cip, zones={"example.com.": ZONE.replace(
+            "ns1 A 192.0.2.1", "ns1 A " + self.cip)},
+            args=["--state-dir=" + st, "--dnssec-sign=" + sign,
+                  "--allow-update=example.com.,127.0.0.0/8",
+                  "--allow-transfer=example.com.,127.0.0.0/8"])
+        ds = print_ds(self.child.zone_files["example.com."], "example.com",
+                      sign, st)
+        if broken:
+            f = ds.split()
+            f[-1] = ("0" if f[-1][0] != "0" else "1") + f[-1][1:]
+            ds = " ".join(f)
+        self.ds = ds
+        pst = tmpdir()
+        self.parent = Auth53(self.pip, zones={".": ROOT.format(
+            pip=self.pip, cip=self.cip, ds=ds)},
+            args=["--state-dir=" + pst, "--dnssec-sign=.",
+                  "--allow-transfer=.,127.0.0.0/8"])
+        pds = print_ds(self.parent.zone_files["."], ".", ".", pst)
+        f = pds.split()
+        self.anchor = ".,%s,%s,%s,%s" % tuple(f[3:7])
+        self.anchor_line = pds
+        self.hints = write(os.path.join(tmpdir(), "root.hints"),
+                           ". 3600000 IN NS ns.root-servers.test.\n"
+                           "ns.root-servers.test. 3600000 IN A %s\n"
+                           % self.pip)
+
+    def unbound(self):
+        d = tmpdir()
+        ta = write(os.path.join(d, "ta.key"), self.anchor_line + "\n")
+        port = free_port()
+        conf = write(os.path.join(d, "unbound.conf"),
+                     "server:\n  interface: 127.0.0.1\n  port: %d\n"
+                     "  do-not-query-localhost: no\n  chroot: \"\"\n"
+                     "  username: \"\"\n  pidfile: \"\"\n  do-ip6: no\n"
+                     "  directory: \"%s\"\n  trust-anchor-file: \"%s\"\n"
+                     "  root-hints: \"%s\"\n"
+                     "  module-config: \"validator iterator\"\n"
+                     "  use-syslog: no\n  val-log-level: 2\n"
+                     "  logfile: \"%s/unbound.log\"\n  cache-max-ttl: 0\n"
+                     "  cache-max-negative-ttl: 0\n  aggressive-nsec: no\n"
+                     % (port, d, ta, self.hints, d))
+        proc = subprocess.Popen(["unbound", "-d", "-c", conf],
+                                start_new_session=True,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        return port, proc, os.path.join(d, "unbound.log")
+
+    def dnsvizor(self):
+        return Server(args=["--no-resolv", "--root-hints=" + self.hints,
+                            "--allow-loopback-upstream", "--dnssec",
+                            "--trust-anchor=" + self.anchor,
+                            "--no-negcache", "--max-cache-ttl=0"])
+
+
+def print_ds(zf, zone, sign, st):
+    p = subprocess.run([BINARY, "--zone=%s,%s" % (zone, zf),
+                        "--dnssec-sign=" + sign, "--state-dir=" + st,
+                        "--print-ds=" + zone], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=10)
+    out = [ln for ln in p.stdout.decode().splitlines() if " DS " in ln]
+    check(p.returncode == 0 and len(out) == 1, "--print-ds=%s: %s" % (
+        zone, p.stdout.decode()))
+    return out[0].strip()
+
+
+def stop(proc):
+    proc.terminate()
+    proc.wait(5)
+
+
+def follows_the_delegation(sign):
+    """unbound and a validating dnsvizor (root hints: the parent; anchor:
+    the parent's DS) answer AD for a positive, a NODATA and an NXDOMAIN
+    answer in the child, also after an update to the child; both asked
+    the parent for the DS; with a wrong DS in the parent, SERVFAIL."""
+    d = Delegation(sign)
+    if "nsec3" in sign:
+        check_nsec3_proofs(d.child)
+    eq(ask_at(d.pip, 53, "example.com.", "DS").answer[0][0].to_text(),
+       " ".join(d.ds.split()[3:]), "the parent serves the child's DS")
+    uport, ub, ulog = d.unbound()
+    v = d.dnsvizor()
+    try:
+        try:
+            check_ad(uport, VALIDATE, "unbound")
+            check_ad(v.port, VALIDATE, "dnsvizor")
+            nsupdate(d.child, AFTER_UPDATE)
+            check_ad(uport, AFTER, "unbound after an update")
+            check_ad(v.port, AFTER, "dnsvizor after an update")
+        except Exception:
+            print("\n".join(open(ulog, errors="replace").read()
+                            .splitlines()[-15:]))
+            print(v.log_tail(1500))
+            raise
+    finally:
+        stop(ub)
+    # a wrong DS in the parent: bogus, SERVFAIL (the chain goes through
+    # the parent's DS, not around it)
+    v.stop()
+    d.child.stop()
+    d.parent.stop()
+    d = Delegation(sign, broken=True)
+    uport, ub, ulog = d.unbound()
+    v = d.dnsvizor()
+    try:
+        for port, who in ((uport, "unbound"), (v.port, "dnsvizor")):
+            r = ask(port, "www.example.com.", "A")
+            eq("no reply" if r is None else dns.rcode.to_text(r.rcode()),
+               "SERVFAIL", "%s with a wrong DS in the parent" % who)
+            r = ask(port, ".", "SOA")
+            eq("no reply" if r is None else "%s%s" % (
+                dns.rcode.to_text(r.rcode()),
+                " AD" if r.flags & dns.flags.AD else ""), "NOERROR AD",
+               "%s: the parent itself still validates" % who)
+    finally:
+        stop(ub)
+
+
+@case
+def delegation_validates_nsec():
+    follows_the_delegation("example.com")
+
+
+@case
+def delegation_validates_nsec3():
+    follows_the_delegation("example.com,nsec3")
 
 
 if __name__ == "__main__":

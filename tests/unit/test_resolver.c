@@ -972,9 +972,28 @@ static void test_forwarding(void)
 	if (p)
 		ldns_pkt_free(p);
 	T_CHECK(sent_to(&n, 51, "www.corp.", DNS_T_A));
+	/* a DS lives in the parent zone: DS corp goes to the parent's
+	 * forwarder (here the default), not to the one for corp, which
+	 * may serve only the child (unbound's forward-zone does the same);
+	 * below corp the corp rule stays */
+	n.nlog = 0;
+	(void)ask(r, &n, "corp", DNS_T_DS, out, &sync);
+	T_CHECK(sent_to(&n, 50, "corp.", DNS_T_DS));
+	T_CHECK(!sent_to(&n, 51, "corp.", DNS_T_DS));
+	n.nlog = 0;
+	(void)ask(r, &n, "www.corp", DNS_T_DS, out, &sync);
+	T_CHECK(sent_to(&n, 51, "www.corp.", DNS_T_DS));
 	/* --server=/local/: local only, NXDOMAIN without sending */
 	n.nlog = 0;
 	len = ask(r, &n, "printer.local", DNS_T_A, out, &sync);
+	T_CHECK(sync);
+	T_EQ(n.nlog, 0);
+	p = pkt_of(out, len);
+	T_CHECK(p && ldns_pkt_get_rcode(p) == LDNS_RCODE_NXDOMAIN);
+	if (p)
+		ldns_pkt_free(p);
+	/* ... its DS too: local names do not leak to the parent's side */
+	len = ask(r, &n, "local", DNS_T_DS, out, &sync);
 	T_CHECK(sync);
 	T_EQ(n.nlog, 0);
 	p = pkt_of(out, len);
