@@ -123,10 +123,23 @@ def axfr_100k_matches_zone_file():
     lines = [ln for ln in out.stdout.decode().splitlines()
              if ln and not ln.startswith(";") and ln.split()[3:4] != ["TSIG"]]
     eq(len(lines), 100000 + 6 + 1, "RR count (6 base RRs, SOA twice)")
-    got = dns.zone.from_text("\n".join(lines[:-1]) + "\n",
-                             origin="example.com.", relativize=False)
-    want = dns.zone.from_text(text, origin="example.com.", relativize=False)
-    check(rrset_lines(got) == rrset_lines(want), "AXFR differs from the file")
+    # the 100k generated names compared as text (parsing them with
+    # dnspython took most of this case's time on a loaded machine), the
+    # base records through dnspython
+    big = [ln.split(None, 4) for ln in lines[:-1]
+           if ln.lower().startswith("h")]
+    got_big = set("%s %s %s %s" % (f[0].lower(), f[1], f[3], f[4].strip())
+                  for f in big)
+    want_big = set("h%d.example.com. 300 A 10.%d.%d.%d" % (
+        i, (i >> 16) & 255, (i >> 8) & 255, i & 255) for i in range(100000))
+    check(got_big == want_big, "AXFR differs from the file (%d names "
+          "differ)" % len(got_big ^ want_big))
+    got = dns.zone.from_text("\n".join(ln for ln in lines[:-1]
+                                       if not ln.lower().startswith("h"))
+                             + "\n", origin="example.com.",
+                             relativize=False)
+    want = dns.zone.from_text(ZONE, origin="example.com.", relativize=False)
+    check(rrset_lines(got) == rrset_lines(want), "AXFR base records differ")
     srv.stop()
 
 
