@@ -847,10 +847,25 @@ static int dv_zone_loaded(const zone *z)
 /* zone-file edits: IXFR from the difference                          */
 /* ------------------------------------------------------------------ */
 
-/* The zone as the last loaded version of its file held it (<name>.file),
- * or NULL when there is none (or it cannot be read: logged; the file is
- * then loaded whole, as before). */
-static zone *dv_pz_load_copy(dv_ctx *ctx, dv_pzone *pz)
+/* 1 when the copy's text is what filez would be saved as: the file was
+ * not edited, and the copy need not be parsed (a second parse of a big
+ * zone at every start and SIGHUP). */
+static int dv_pz_copy_is(const zone *filez, const char *text, size_t len)
+{
+	char *ftext = NULL;
+	size_t flen = 0;
+	int same = zone_to_text(filez, &ftext, &flen) == 0 && flen == len &&
+		   memcmp(ftext, text, len) == 0;
+
+	free(ftext);
+	return same;
+}
+
+/* The zone as the last loaded version of its file held it (<name>.file;
+ * a new reference to filez itself when that is unchanged), or NULL when
+ * there is none (or it cannot be read: logged; the file is then loaded
+ * whole, as before). */
+static zone *dv_pz_load_copy(dv_ctx *ctx, dv_pzone *pz, zone *filez)
 {
 	char *text = NULL, zerr[512] = "";
 	size_t len = 0;
@@ -864,6 +879,11 @@ static zone *dv_pz_load_copy(dv_ctx *ctx, dv_pzone *pz)
 		       "the zone file is loaded whole", pz->origin, pz->copy,
 		       strerror(-rc));
 		return NULL;
+	}
+	if (dv_pz_copy_is(filez, text, len)) {
+		free(text);
+		zone_ref(filez);
+		return filez;
 	}
 	z = zone_load_text(pz->origin, pz->copy, text, len, NULL, NULL, zerr,
 			   sizeof(zerr));
@@ -1085,7 +1105,7 @@ static int dv_pz_start_ref(dv_ctx *ctx, dv_pzone *pz, zone *filez,
 			 "in %s (see the log)", pz->origin, ctx->persist->dir);
 		return -1;
 	}
-	if ((prevf = dv_pz_load_copy(ctx, pz)) != NULL)
+	if ((prevf = dv_pz_load_copy(ctx, pz, filez)) != NULL)
 		return dv_pz_start_edit(ctx, pz, dz, prevf, filez, err,
 					errlen);
 	if (dv_pz_start_whole(ctx, pz, dz, filez, err, errlen) < 0)
@@ -1196,7 +1216,7 @@ static void dv_pz_reload_one(dv_ctx *ctx, dv_pzone *pz, zone *filez)
 {
 	zone *oz = pz->z && dv_zone_loaded(pz->z) ? pz->z : NULL, *prevf;
 
-	if (!oz || !(prevf = dv_pz_load_copy(ctx, pz))) {
+	if (!oz || !(prevf = dv_pz_load_copy(ctx, pz, filez))) {
 		dv_pz_reload_whole(ctx, pz, oz, filez);
 		return;
 	}
