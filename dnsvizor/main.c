@@ -609,6 +609,13 @@ static void dv_log_started(dv_ctx *ctx)
 	for (i = 0; i < ctx->naddrs && off < sizeof(line) - 1; i++)
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
 					i ? " " : "", ctx->addrs[i].str);
+	if (ctx->cfg.embedded_default)
+		dv_log(&ctx->lg, DV_LOG_INFO, "embedded default configuration "
+		       "(no configuration given): loopback only, port %u",
+		       (unsigned)ctx->cfg.port);
+	else
+		dv_log(&ctx->lg, DV_LOG_INFO, "configuration from %s",
+		       ctx->cfg.conf_origin);
 	dv_log(&ctx->lg, DV_LOG_INFO, "dnsvizor %s started, listening on %s",
 	       DV_VERSION, line);
 }

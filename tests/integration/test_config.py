@@ -795,7 +795,14 @@ def dump_config_merges_default_files_command_line():
     for w in ("port=5300", "listen-address=127.0.0.1",
               "listen-address=::1"):
         check(w in out.splitlines(), "default dump lacks %r: %r" % (w, out))
-    # command line over the default: port replaced, addresses replaced
+    # where the state lives is no configuration: still the default
+    out = dump(["--state-dir=" + d])
+    check("port=5300" in out.splitlines(), out)
+    # any option is a configuration: no embedded default at all (dnsmasq's
+    # port 53 on every address), as with a file
+    out = dump(["-q"])
+    check(not any(l.startswith(("port=", "listen-address"))
+                  for l in out.splitlines()), out)
     out = dump(["--port=5353", "--listen-address=127.0.0.2", "-q"])
     lines = out.splitlines()
     check("port=5353" in lines and "port=5300" not in lines, out)

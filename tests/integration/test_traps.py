@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Traps that break a LAN quietly (issue 14): the embedded default
+configuration (port 5300 on loopback) only without any configuration.  The network cases run dnsvizor in its own network namespace (so
+that it may take port 53) with real clients (dig, dhclient, ss)."""
+import os
+import re
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dvtest  # noqa: E402
+from dvtest import BINARY, case, check, eq, run, tmpdir, write  # noqa: E402
+from dhcpnet import Net, NsServer, in_ns  # noqa: E402
+
+dvtest.CASE_TIMEOUT = 120
+
+
+def dig(net, name, port=53, server="127.0.0.1", rtype="A"):
+    return net.run(net.sns, ["dig", "@" + server, "-p", str(port),
+                             "+time=2", "+tries=2", "+short", name, rtype],
+                   check=False).strip()
+
+
+def stop(net, srv):
+    try:
+        if srv is not None and srv.alive():
+            rc, killed = srv.stop()
+            check(rc == 0 and not killed, "dnsvizor exit %s (killed %s): %s"
+                  % (rc, killed, srv.log_tail()))
+    finally:
+        net.close()
+
+
+class RawNsServer(NsServer):
+    """dnsvizor with exactly these arguments (the harness's Server adds a
+    --conf-file and more)."""
+
+    def __init__(self, ns, args):
+        self.raw = [BINARY] + list(args)
+        NsServer.__init__(self, ns, args)
+
+    def start(self, wait=True):
+        self.argv = in_ns(self.ns, self.raw)
+        dvtest.Server.start(self, wait)
+
+
+def ns_server(net, args):
+    """dnsvizor in the server namespace with exactly args (and a state
+    directory of its own)."""
+    srv = RawNsServer(net.sns, ["--state-dir=" + tmpdir()] + list(args))
+    net.servers.append(srv)
+    return srv
+
+
+@case
+def options_without_port_listen_on_53():
+    # every setting on the command line, no --port: dnsmasq's port 53 on
+    # every address, not the embedded default's loopback port 5300
+    net, s = Net(), None
+    try:
+        s = ns_server(net, ["--no-hosts", "--no-resolv", "--no-recursion",
+                            "--host-record=box.test,192.0.2.7"])
+        eq(dig(net, "box.test"), "192.0.2.7", "answer on 127.0.0.1:53")
+        eq(dig(net, "box.test", server=net.pool(1)), "192.0.2.7",
+           "answer on the LAN address, port 53")
+        check("configuration from the command line" in s.log(),
+              "no 'configuration from the command line' at start: %s"
+              % s.log_tail())
+        check("embedded default" not in s.log(), s.log_tail())
+    finally:
+        stop(net, s)
+
+
+@case
+def conf_file_without_port_listens_on_53():
+    net, s = Net(), None
+    try:
+        conf = write(os.path.join(tmpdir(), "lan.conf"),
+                     "no-hosts\nno-resolv\nno-recursion\n"
+                     "host-record=box.test,192.0.2.8\n")
+        s = ns_server(net, ["--conf-file=" + conf])
+        eq(dig(net, "box.test"), "192.0.2.8", "answer on 127.0.0.1:53")
+        check("configuration from %s" % conf in s.log(),
+              "no 'configuration from %s' at start: %s" % (conf,
+                                                            s.log_tail()))
+    finally:
+        stop(net, s)
+
+
+@case
+def no_configuration_uses_the_embedded_default():
+    # only where the state lives: the embedded default (make run)
+    net, s = Net(), None
+    try:
+        s = ns_server(net, [])
+        check("embedded default configuration" in s.log(),
+              "no 'embedded default configuration' at start: %s"
+              % s.log_tail())
+        out = net.run(net.sns, ["ss", "-lnu"], check=False)
+        check(re.search(r"127\.0\.0\.1:5300\b", out) and
+              not re.search(r":53\b", out), "sockets: %s" % out)
+    finally:
+        stop(net, s)
+
+
+if __name__ == "__main__":
+    run()
