@@ -188,6 +188,8 @@ static int dv_resolve_addrs(dv_ctx *ctx, char *err, size_t errlen)
 {
 	size_t i;
 
+	if (ctx->cfg.port == 0)
+		return 0;       /* --port=0: DNS disabled, no DNS sockets */
 	for (i = 0; i < ctx->cfg.listen_addrs.n; i++)
 		if (dv_addr_add_str(ctx, ctx->cfg.listen_addrs.v[i], err,
 				    errlen) < 0)
@@ -605,7 +607,8 @@ static void dv_log_started(dv_ctx *ctx)
 	char line[900];
 	size_t i, off = 0;
 
-	line[0] = '\0';
+	snprintf(line, sizeof(line), "%s", ctx->cfg.port ? "" :
+		 "nothing (--port=0: DNS disabled)");
 	for (i = 0; i < ctx->naddrs && off < sizeof(line) - 1; i++)
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
 					i ? " " : "", ctx->addrs[i].str);

@@ -187,9 +187,10 @@ static int opt_conf_dir(dv_parser *p, const dv_option *o, const char *val)
 
 const dv_option dv_options[] = {
 	/* network */
-	OPT("port", 'p', A_REQ, 0, dv_opt_port, OFF(port), 1, 65535, "PORT",
+	OPT("port", 'p', A_REQ, 0, dv_opt_port, OFF(port), 0, 65535, "PORT",
 	    "Listen on this port (UDP and TCP). Default 53; the embedded "
-	    "default configuration (no configuration given) uses 5300."),
+	    "default configuration (no configuration given) uses 5300. 0 "
+	    "disables DNS entirely (no DNS sockets; DHCP still works)."),
 	OPT("listen-address", 'a', A_REQ, F_LISTEN, dv_opt_listen,
 	    OFF(listen_addrs), 0, 0, "ADDR[,ADDR...]",
 	    "Listen on these IPv4/IPv6 addresses. Repeatable. Default: "

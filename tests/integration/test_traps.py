@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Traps that break a LAN quietly (issue 14): the embedded default
-configuration (port 5300 on loopback) only without any configuration.  The network cases run dnsvizor in its own network namespace (so
-that it may take port 53) with real clients (dig, dhclient, ss)."""
+configuration (port 5300 on loopback) only without any configuration;
+--port=0 turns DNS off and leaves DHCP.  The network cases run dnsvizor
+in its own network namespace (so that it may take port 53) with real
+clients (dig, dhclient, ss)."""
 import os
 import re
 import sys
@@ -99,6 +101,24 @@ def no_configuration_uses_the_embedded_default():
         out = net.run(net.sns, ["ss", "-lnu"], check=False)
         check(re.search(r"127\.0\.0\.1:5300\b", out) and
               not re.search(r":53\b", out), "sockets: %s" % out)
+    finally:
+        stop(net, s)
+
+
+@case
+def port_zero_disables_dns_keeps_dhcp():
+    net, s = Net(), None
+    try:
+        s = net.server(["--port=0", "--dhcp-range=%s,%s,255.255.255.0,10m"
+                        % (net.pool(50), net.pool(150))])
+        got, d = net.dhclient(hostname="alpha")
+        check(got and got.addr, "no lease with --port=0: %s" % s.log_tail())
+        for flag in ("-lnu", "-lnt"):
+            out = net.run(net.sns, ["ss", flag], check=False)
+            check(not re.search(r":53\b", out), "DNS socket with --port=0 "
+                  "(ss %s): %s" % (flag, out))
+        check("DNS disabled" in s.log(), "no 'DNS disabled' in the log: %s"
+              % s.log_tail())
     finally:
         stop(net, s)
 
