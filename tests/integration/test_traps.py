@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Traps that break a LAN quietly (issue 14): the embedded default
 configuration (port 5300 on loopback) only without any configuration;
---port=0 turns DNS off and leaves DHCP.  The network cases run dnsvizor
+--port=0 turns DNS off and leaves DHCP; a DHCP client's plain host name
+answers as well as NAME.DOMAIN.  The network cases run dnsvizor
 in its own network namespace (so that it may take port 53) with real
 clients (dig, dhclient, ss)."""
 import os
@@ -12,7 +13,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dvtest  # noqa: E402
 from dvtest import BINARY, case, check, eq, run, tmpdir, write  # noqa: E402
-from dhcpnet import Net, NsServer, in_ns  # noqa: E402
+from dhcpnet import DOMAIN, Net, NsServer, in_ns  # noqa: E402
 
 dvtest.CASE_TIMEOUT = 120
 
@@ -119,6 +120,24 @@ def port_zero_disables_dns_keeps_dhcp():
                   "(ss %s): %s" % (flag, out))
         check("DNS disabled" in s.log(), "no 'DNS disabled' in the log: %s"
               % s.log_tail())
+    finally:
+        stop(net, s)
+
+
+@case
+def plain_dhcp_name_answers():
+    net, s = Net(), None
+    try:
+        s = net.server(["--dhcp-range=%s,%s,255.255.255.0,10m"
+                        % (net.pool(50), net.pool(150))])
+        got, d = net.dhclient(hostname="laptop")
+        check(got and got.addr, "no lease: %s" % s.log_tail())
+        eq(dig(net, "laptop." + DOMAIN, server=net.pool(1)), got.addr,
+           "laptop." + DOMAIN)
+        eq(dig(net, "laptop", server=net.pool(1)), got.addr,
+           "plain laptop")
+        eq(dig(net, "laptop.", server=net.pool(1), rtype="AAAA"), "",
+           "plain laptop AAAA")
     finally:
         stop(net, s)
 
