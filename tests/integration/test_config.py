@@ -121,6 +121,25 @@ def test_embedded_default():
 
 
 @case
+def help_and_man_say_what_dnsvizor_is():
+    """--help and the man page describe the resolver, the authoritative
+    side (with signing), DHCP and ACME, not an authoritative-only
+    server."""
+    rc, out, err = run_bin(["--help"])
+    eq(rc, 0, "--help exit code")
+    head = out.split("\n\n")[0]
+    for w in ("resolver", "authoritative", "DHCP", "ACME", "signing"):
+        check(w in head, "--help head lacks %r: %r" % (w, head))
+    rc, man, err = run_bin(["--man"])
+    name = man.split(".SH SYNOPSIS")[0]
+    desc = man.split(".SH DESCRIPTION")[1].split(".SH OPTIONS")[0]
+    for w in ("resolver", "DHCP", "ACME"):
+        check(w in name, "man NAME lacks %r: %r" % (w, name))
+    for w in ("resolver", "authoritative", "DHCP", "ACME", "signing"):
+        check(w in desc, "man DESCRIPTION lacks %r" % w)
+
+
+@case
 def unknown_option():
     rc, out, path = conf_test(["no-hosts", "port=5353", "frobnicate=1"])
     expect_error(rc, out, "%s:3: frobnicate:" % path)
