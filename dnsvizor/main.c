@@ -824,6 +824,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else {
 		dv_log_started(&ctx);
+		ctx.started = 1;
 		event_base_dispatch(ctx.base);
 		dv_net_log_stats(&ctx);
 	}

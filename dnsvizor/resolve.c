@@ -1251,8 +1251,10 @@ void dv_rs_stop(dv_ctx *ctx)
 
 	if (!rs)
 		return;
-	dv_rs_log_stats(ctx, rs->res);
-	dv_rs_cache_save(ctx, rs->res);
+	if (ctx->started) {     /* not after a fatal start-up error */
+		dv_rs_log_stats(ctx, rs->res);
+		dv_rs_cache_save(ctx, rs->res);
+	}
 	dv_outq_cancel_all(ctx->outq, dv_rs_upstream_cb, rs);
 	dv_dot_free(rs->dot);
 	dv_rs_drop_clients(rs);

@@ -2,11 +2,14 @@
 """Traps that break a LAN quietly (issue 14): the embedded default
 configuration (port 5300 on loopback) only without any configuration;
 --port=0 turns DNS off and leaves DHCP; a DHCP client's plain host name
-answers as well as NAME.DOMAIN.  The network cases run dnsvizor
+answers as well as NAME.DOMAIN; a fatal start-up error prints the error
+only.  The network cases run dnsvizor
 in its own network namespace (so that it may take port 53) with real
 clients (dig, dhclient, ss)."""
 import os
 import re
+import socket
+import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -140,6 +143,67 @@ def plain_dhcp_name_answers():
            "plain laptop AAAA")
     finally:
         stop(net, s)
+
+
+def run_bin(args, timeout=15):
+    p = subprocess.run([BINARY] + list(args), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout, cwd=tmpdir())
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))
+
+
+def only_the_error(rc, out, err, needle):
+    check(rc != 0, "exit code 0: %r" % err)
+    check(needle in err, "stderr lacks %r: %r" % (needle, err))
+    for bad in ("stats:", "cache written", "resolver stats"):
+        check(bad not in out + err, "%r after a fatal error: %r"
+              % (bad, out + err))
+
+
+@case
+def fatal_errors_print_only_the_error():
+    d = tmpdir()
+    # a bad option
+    rc, out, err = run_bin(["--port=abc", "--state-dir=" + d])
+    only_the_error(rc, out, err, "port")
+    # an unbindable port (taken by another socket)
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    try:
+        before = sorted(os.listdir(d))
+        rc, out, err = run_bin(["--no-hosts", "--listen-address=127.0.0.1",
+                                "--port=%d" % port, "--state-dir=" + d])
+        only_the_error(rc, out, err, str(port))
+        check(not [f for f in os.listdir(d) if "cache" in f and
+                   f not in before], "a cache file written after a fatal "
+              "start-up error: %s" % os.listdir(d))
+    finally:
+        busy.close()
+
+
+@case
+def fatal_error_after_the_resolver_started():
+    # the DHCP lease journal cannot be read (a directory): start-up fails
+    # after the resolver was up; the error only, no statistics, no cache
+    net = Net()
+    try:
+        d = tmpdir()
+        os.makedirs(os.path.join(d, "dhcp", "leases.jnl"))
+        s = net.server(["--state-dir=" + d, "--server=192.0.2.1",
+                        "--dhcp-range=%s,%s,255.255.255.0,10m"
+                        % (net.pool(50), net.pool(150))], wait=False)
+        rc = s.proc.wait(15)
+        log = s.log()
+        check(rc != 0, "exit code 0: %s" % log)
+        check("leases.jnl" in log, "the error is not said: %s" % log)
+        for bad in ("stats:", "cache written"):
+            check(bad not in log, "%r after a fatal error: %s" % (bad, log))
+        check(not os.path.exists(os.path.join(d, "cache.bin")),
+              "cache file written after a fatal start-up error")
+    finally:
+        net.close()
 
 
 if __name__ == "__main__":
