@@ -498,11 +498,9 @@ int dv_opt_log_queries(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
+/* --port: 0 disables DNS (no DNS sockets; DHCP only), as in dnsmasq. */
 int dv_opt_port(dv_parser *p, const dv_option *o, const char *val)
 {
-	if (strcmp(val, "0") == 0)
-		return dv_opt_fail(p, o->name, "port 0 (DNS disabled) is not "
-				"supported");
 	return dv_opt_int(p, o, val);
 }
 

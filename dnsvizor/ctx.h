@@ -139,6 +139,10 @@ typedef struct dv_ctx {
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *sig_usr2;  /* DV_TEST_CLOCK_FILE re-read */
 	int pid_written;
+	int started;             /* the event loop ran: at the stop,
+				    statistics are logged and the cache is
+				    saved (not after a fatal start-up
+				    error: the error is all it says) */
 	/* counters */
 	zone_stats stats;
 	dv_net_stats nst;

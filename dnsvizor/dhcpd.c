@@ -1075,11 +1075,14 @@ void dv_dhcpd_stop(dv_ctx *ctx)
 		if (d->lf_dirty)
 			dv_leasefile_write(d);
 		st = dhcp_get_stats(d->eng);
-		dv_log(&ctx->lg, DV_LOG_INFO, "dhcp: %llu packets, %llu bad, "
-		       "%llu acks, %llu naks, %llu leases",
-		       (unsigned long long)st->rx, (unsigned long long)st->bad,
-		       (unsigned long long)st->ack, (unsigned long long)st->nak,
-		       (unsigned long long)st->leases);
+		if (ctx->started)
+			dv_log(&ctx->lg, DV_LOG_INFO, "dhcp: %llu packets, "
+			       "%llu bad, %llu acks, %llu naks, %llu leases",
+			       (unsigned long long)st->rx,
+			       (unsigned long long)st->bad,
+			       (unsigned long long)st->ack,
+			       (unsigned long long)st->nak,
+			       (unsigned long long)st->leases);
 		dhcp_free(d->eng);
 	}
 	dv_ping_free(d->ping);

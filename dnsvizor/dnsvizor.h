@@ -216,8 +216,10 @@ typedef struct dv_config {
 	uint8_t nsid[ZONE_NSID_MAX]; /* --nsid payload */
 	uint16_t nsid_len;          /* 0: no NSID */
 	/* bookkeeping */
-	int listen_from_cmdline;    /* listen/interface given on the command
-				       line: embedded defaults dropped */
+	int embedded_default;       /* no configuration given: the embedded
+				       default (loopback, port 5300) */
+	char conf_origin[512];      /* "FILE, FILE and the command line";
+				       empty with the embedded default */
 	char *hosts_file;           /* "/etc/hosts" unless --no-hosts */
 	/* resolver fairness (issue 10); 0: the engine's default */
 	uint32_t dns_forward_max;   /* --dns-forward-max (1000) */
@@ -229,10 +231,12 @@ typedef struct dv_config {
 } dv_config;
 
 /*
- * Parse the command line and every config file it names.  If neither
- * --conf-file nor --conf-dir is on the command line, the embedded default
- * configuration is parsed first (loopback 127.0.0.1 and ::1, port 5300,
- * localhost names).  Errors: returns -1 with "file:line: option: reason"
+ * Parse the command line and every config file it names.  If the command
+ * line holds no configuration (no --conf-file/--conf-dir, no option but
+ * --state-dir and the ones that only act), the embedded default
+ * configuration is parsed (loopback 127.0.0.1 and ::1, port 5300,
+ * localhost names); otherwise dnsmasq's defaults apply (port 53, every
+ * address).  Errors: returns -1 with "file:line: option: reason"
  * (or "command line: option: reason") in err.
  */
 int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,

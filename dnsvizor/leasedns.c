@@ -276,6 +276,9 @@ int dv_leasedns_open(dv_ctx *ctx, const struct dhcp_range *ranges,
 	}
 	memcpy(ld->domain, dom, sizeof(ld->domain));
 	rc = dv_lz_open(ctx, ld, &ld->fwd, err, errlen);
+	/* plain host names answer too (laptop as well as laptop.DOMAIN) */
+	if (rc == 0)
+		rc = zone_db_set_plain_domain(ctx->db, dom) < 0 ? -1 : 0;
 	if (rc == 0)
 		rc = dv_ld_rev_build(ctx, ld, ranges, nranges, err, errlen);
 	if (dv_ld_sync(ld) < 0 && rc == 0) {

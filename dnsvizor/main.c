@@ -188,6 +188,8 @@ static int dv_resolve_addrs(dv_ctx *ctx, char *err, size_t errlen)
 {
 	size_t i;
 
+	if (ctx->cfg.port == 0)
+		return 0;       /* --port=0: DNS disabled, no DNS sockets */
 	for (i = 0; i < ctx->cfg.listen_addrs.n; i++)
 		if (dv_addr_add_str(ctx, ctx->cfg.listen_addrs.v[i], err,
 				    errlen) < 0)
@@ -605,10 +607,18 @@ static void dv_log_started(dv_ctx *ctx)
 	char line[900];
 	size_t i, off = 0;
 
-	line[0] = '\0';
+	snprintf(line, sizeof(line), "%s", ctx->cfg.port ? "" :
+		 "nothing (--port=0: DNS disabled)");
 	for (i = 0; i < ctx->naddrs && off < sizeof(line) - 1; i++)
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
 					i ? " " : "", ctx->addrs[i].str);
+	if (ctx->cfg.embedded_default)
+		dv_log(&ctx->lg, DV_LOG_INFO, "embedded default configuration "
+		       "(no configuration given): loopback only, port %u",
+		       (unsigned)ctx->cfg.port);
+	else
+		dv_log(&ctx->lg, DV_LOG_INFO, "configuration from %s",
+		       ctx->cfg.conf_origin);
 	dv_log(&ctx->lg, DV_LOG_INFO, "dnsvizor %s started, listening on %s",
 	       DV_VERSION, line);
 }
@@ -814,6 +824,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else {
 		dv_log_started(&ctx);
+		ctx.started = 1;
 		event_base_dispatch(ctx.base);
 		dv_net_log_stats(&ctx);
 	}

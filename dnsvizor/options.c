@@ -26,7 +26,7 @@
 
 enum { DV_MAX_DEPTH = 16 };
 
-/* The embedded default configuration (no --conf-file / --conf-dir). */
+/* The embedded default configuration (no configuration given). */
 static const char dv_default_conf[] =
 	"# dnsvizor embedded default: serve on loopback, port 5300,\n"
 	"# answering from /etc/hosts.\n"
@@ -187,13 +187,14 @@ static int opt_conf_dir(dv_parser *p, const dv_option *o, const char *val)
 
 const dv_option dv_options[] = {
 	/* network */
-	OPT("port", 'p', A_REQ, 0, dv_opt_port, OFF(port), 1, 65535, "PORT",
+	OPT("port", 'p', A_REQ, 0, dv_opt_port, OFF(port), 0, 65535, "PORT",
 	    "Listen on this port (UDP and TCP). Default 53; the embedded "
-	    "default configuration uses 5300."),
+	    "default configuration (no configuration given) uses 5300. 0 "
+	    "disables DNS entirely (no DNS sockets; DHCP still works)."),
 	OPT("listen-address", 'a', A_REQ, F_LISTEN, dv_opt_listen,
 	    OFF(listen_addrs), 0, 0, "ADDR[,ADDR...]",
-	    "Listen on these IPv4/IPv6 addresses. Repeatable. Given on the "
-	    "command line, it replaces the embedded default addresses."),
+	    "Listen on these IPv4/IPv6 addresses. Repeatable. Default: "
+	    "every address."),
 	OPT("interface", 'i', A_REQ, F_LISTEN, dv_opt_iface, OFF(interfaces), 0,
 	    0, "IFNAME[,IFNAME...]",
 	    "Listen on the addresses of these interfaces. Repeatable."),
@@ -1009,14 +1010,6 @@ static int cl_parse(dv_parser *p, int argc, char **argv, cl_items *it)
 	return p->nerr ? -1 : 0;
 }
 
-static int cl_has(const cl_items *it, unsigned flag)
-{
-	for (size_t i = 0; i < it->n; i++)
-		if (it->v[i].o->flags & flag)
-			return 1;
-	return 0;
-}
-
 /* Apply the items whose F_CONF flag equals conf (0 or F_CONF). */
 static int cl_apply(dv_parser *p, const cl_items *it, unsigned conf)
 {
@@ -1029,7 +1022,7 @@ static int cl_apply(dv_parser *p, const cl_items *it, unsigned conf)
 	return rc;
 }
 
-static int load_default(dv_parser *p, int listen_from_cmdline)
+static int load_default(dv_parser *p)
 {
 	char *text = strdup(dv_default_conf);
 	int rc;
@@ -1040,17 +1033,52 @@ static int load_default(dv_parser *p, int listen_from_cmdline)
 	}
 	rc = parse_text(p, dv_default_name, text);
 	free(text);
-	if (rc == 0 && listen_from_cmdline) {
-		dv_strlist_free(&p->cfg->listen_addrs);
-		dv_strlist_free(&p->cfg->interfaces);
-	}
 	return rc;
 }
 
+/* Options that configure no service: what to do (--test, --dump-config,
+ * --print-ds), accepted no-ops (-k, -d) and where state lives (`make run`
+ * passes --state-dir).  With only these, the embedded default applies. */
+static int keeps_default(const dv_option *o)
+{
+	if (o->flags & F_CONF)
+		return 0;
+	return (o->flags & (F_ACT | F_NOOP | F_INFO)) ||
+	       !strcmp(o->name, "state-dir");
+}
+
+/* "the command line", "FILE", "FILE and the command line", ... */
+static void note_origin(dv_config *cfg, const cl_items *it)
+{
+	char *o = cfg->conf_origin;
+	size_t n = sizeof(cfg->conf_origin), off = 0;
+	int files = 0, opts = 0;
+
+	for (size_t i = 0; i < it->n; i++) {
+		if (!(it->v[i].o->flags & F_CONF)) {
+			opts |= !keeps_default(it->v[i].o);
+			continue;
+		}
+		if (off < n)
+			off += (size_t)snprintf(o + off, n - off, "%s%s",
+						files++ ? ", " : "",
+						it->v[i].val ? it->v[i].val
+							     : "");
+	}
+	if (opts && off < n)
+		snprintf(o + off, n - off, "%sthe command line",
+			 files ? " and " : "");
+}
+
 /*
- * Order: the embedded default (only without --conf-file/--conf-dir), then
- * the files named on the command line, then the other command-line
- * options, so that the command line wins over files for single values.
+ * The embedded default applies only to a command line without any
+ * configuration (no --conf-file/--conf-dir, no option that configures a
+ * service): as in dnsmasq, any configuration means port 53 on every
+ * address, so that `dnsvizor --interface=lan0 --dhcp-range=...` does not
+ * hand out a DNS server that listens on loopback port 5300 only.
+ * Order: the embedded default or the files named on the command line,
+ * then the other command-line options, so that the command line wins over
+ * files for single values.
  */
 int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 		   size_t errlen)
@@ -1064,9 +1092,9 @@ int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 	/* Every step runs even after an error, so that one run (--test)
 	 * reports all the errors of the configuration, one per line. */
 	rc = cl_parse(&p, argc, argv, &it);
-	cfg->listen_from_cmdline = cl_has(&it, F_LISTEN);
-	if (!cl_has(&it, F_CONF) &&
-	    load_default(&p, cfg->listen_from_cmdline) < 0)
+	note_origin(cfg, &it);
+	cfg->embedded_default = !cfg->conf_origin[0];
+	if (cfg->embedded_default && load_default(&p) < 0)
 		rc = -1;
 	if (cl_apply(&p, &it, F_CONF) < 0)
 		rc = -1;

@@ -23,7 +23,7 @@ enum {
 	F_NOOP = 2,       /* accepted, no effect (behaviour already matches) */
 	F_CMDLINE = 4,    /* only on the command line */
 	F_CONF = 8,       /* conf-file / conf-dir: applied before the rest */
-	F_LISTEN = 16,    /* replaces the embedded listen addresses */
+	F_LISTEN = 16,    /* a listening address or interface */
 	F_INFO = 32,      /* --help/--version/--man */
 	F_ACT = 64,       /* only acts, keeps no setting: not dumped */
 	F_ALIAS = 128,    /* dumped under another option's name */

@@ -60,6 +60,10 @@ typedef struct dv_rs_mem {
 	char *managed;           /* RFC 5011 anchors (--trust-anchor-file) */
 	uint8_t *rebind_ok;      /* --rebind-domain-ok wire names */
 	size_t rebind_ok_len;
+	/* for the log (dv_rs_log_mode): where the servers for every name
+	 * come from, or why there are none (full recursion) */
+	char src[1200];
+	char why[1200];
 } dv_rs_mem;
 
 struct dv_rs {
@@ -201,16 +205,28 @@ static int dv_rs_upstreams(const dv_config *c, dv_rs_mem *m, char *err,
 	return 0;
 }
 
+/* Servers for every name so far (the root rule), 0: none. */
+static size_t dv_rs_root_servers(const dv_rs_mem *m)
+{
+	for (size_t i = 0; i < m->nfw; i++)
+		if (m->fw[i].domain[0] == 0)
+			return m->fw[i].nservers;
+	return 0;
+}
+
 /* nameserver lines of resolv.conf: servers for every name. */
 static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 {
 	char *text, *line, *save = NULL;
-	size_t len;
+	size_t len, before = dv_rs_root_servers(m);
 	int rc = dv_read_file(NULL, ctx->cfg.resolv_file, &text, &len);
 
 	if (rc < 0) {
 		dv_log(&ctx->lg, DV_LOG_WARN, "resolv-file %s: %s",
 		       ctx->cfg.resolv_file, strerror(-rc));
+		snprintf(m->why, sizeof(m->why), "resolv-file %s %s",
+			 ctx->cfg.resolv_file, rc == -ENOENT ? "missing" :
+			 strerror(-rc));
 		return;
 	}
 	for (line = strtok_r(text, "\n", &save); line;
@@ -237,6 +253,9 @@ static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 			break;
 	}
 	free(text);
+	if (dv_rs_root_servers(m) == before)
+		snprintf(m->why, sizeof(m->why), "resolv-file %s names no "
+			 "usable server", ctx->cfg.resolv_file);
 }
 
 static int dv_rs_forwards(dv_ctx *ctx, dv_rs_mem *m, char *err,
@@ -244,18 +263,36 @@ static int dv_rs_forwards(dv_ctx *ctx, dv_rs_mem *m, char *err,
 {
 	const dv_config *c = &ctx->cfg;
 
+	size_t n;
+
 	for (size_t i = 0; i < c->servers.n; i++)
 		if (dv_rs_rule(m, &c->servers.v[i]) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
+	if (dv_rs_root_servers(m))
+		snprintf(m->src, sizeof(m->src), "--server");
 	/* dnsmasq: resolv.conf servers join the --server ones unless
 	 * --no-resolv; with servers from neither place, dnsvizor iterates
 	 * from the root itself. */
 	if (dv_rs_upstreams(c, m, err, errlen) < 0)
 		return -1;
-	if (!c->no_resolv && c->resolv_file && c->dns_upstreams.n == 0)
+	if (c->dns_upstreams.n)
+		snprintf(m->src, sizeof(m->src), "--dns-upstream");
+	if (!c->no_resolv && c->resolv_file && c->dns_upstreams.n == 0) {
+		n = dv_rs_root_servers(m);
 		dv_rs_resolv_conf(ctx, m);
+		if (dv_rs_root_servers(m) > n) {
+			n = strlen(m->src);
+			snprintf(m->src + n, sizeof(m->src) - n,
+				 "%sresolv-file %s", n ? " and " : "",
+				 c->resolv_file);
+		}
+	} else if (!dv_rs_root_servers(m)) {
+		snprintf(m->why, sizeof(m->why), "%s and no --server for "
+			 "every name", c->no_resolv ? "--no-resolv" :
+			 "no resolv-file");
+	}
 	return 0;
 }
 
@@ -564,21 +601,67 @@ fail:
 	return NULL;
 }
 
+/* "192.0.2.1, [2001:db8::1]:5353, ..." */
+static void dv_rs_servers_str(const res_forward *f, char *out, size_t cap)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < f->nservers && off < cap; i++) {
+		const res_addr *a = &f->servers[i];
+		char ip[INET6_ADDRSTRLEN];
+
+		inet_ntop(a->af == 6 ? AF_INET6 : AF_INET, a->addr, ip,
+			  sizeof(ip));
+		if (a->port == 53)
+			off += (size_t)snprintf(out + off, cap - off, "%s%s",
+						i ? ", " : "", ip);
+		else
+			off += (size_t)snprintf(out + off, cap - off,
+						a->af == 6 ? "%s[%s]:%u" :
+						"%s%s:%u", i ? ", " : "", ip,
+						(unsigned)a->port);
+	}
+}
+
+/*
+ * The mode, at start and on every reload: forwarding (to which servers,
+ * from where) or full recursion (from which hints, and why).  Root hints
+ * while every name is forwarded are never used: said as a warning (as
+ * in dnsmasq, servers, including resolv.conf's, win; --no-resolv makes
+ * the hints count).
+ */
 static void dv_rs_log_mode(dv_ctx *ctx, const dv_rs_mem *m)
 {
-	size_t nsrv = 0;
+	const dv_config *c = &ctx->cfg;
+	char srv[1024];
+	size_t other = m->nfw;
 
-	for (size_t i = 0; i < m->nfw; i++)
-		if (m->fw[i].domain[0] == 0)
-			nsrv = m->fw[i].nservers;
-	if (nsrv)
-		dv_log(&ctx->lg, DV_LOG_INFO, "resolver: forwarding to %zu "
-		       "server%s (%zu forwarding rule%s)", nsrv,
-		       nsrv == 1 ? "" : "s", m->nfw, m->nfw == 1 ? "" : "s");
+	for (size_t i = 0; i < m->nfw; i++) {
+		const res_forward *f = &m->fw[i];
+
+		if (f->domain[0] != 0 || !f->nservers)
+			continue;
+		other--;
+		dv_rs_servers_str(f, srv, sizeof(srv));
+		dv_log(&ctx->lg, DV_LOG_INFO, "resolver: forwarding to %s "
+		       "(from %s)%s", srv, m->src[0] ? m->src : "--server",
+		       other ? "; per-domain rules beside" : "");
+		if (c->root_hints)
+			dv_log(&ctx->lg, DV_LOG_WARN, "resolver: root-hints "
+			       "%s unused: every name is forwarded (%s); "
+			       "give --no-resolv for full recursion from "
+			       "these hints", c->root_hints,
+			       m->src[0] ? m->src : "--server");
+		return;
+	}
+	if (c->root_hints)
+		snprintf(srv, sizeof(srv), "root hints %s", c->root_hints);
 	else
-		dv_log(&ctx->lg, DV_LOG_INFO, "resolver: recursing from the "
-		       "root (%zu forwarding rule%s)", m->nfw,
-		       m->nfw == 1 ? "" : "s");
+		snprintf(srv, sizeof(srv), "the built-in root hints");
+	dv_log(&ctx->lg, DV_LOG_INFO, "resolver: %s%sfull recursion from %s%s",
+	       m->why, m->why[0] ? " -> " : "", srv,
+	       other ? "; per-domain forwarding rules beside" : "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1168,8 +1251,10 @@ void dv_rs_stop(dv_ctx *ctx)
 
 	if (!rs)
 		return;
-	dv_rs_log_stats(ctx, rs->res);
-	dv_rs_cache_save(ctx, rs->res);
+	if (ctx->started) {     /* not after a fatal start-up error */
+		dv_rs_log_stats(ctx, rs->res);
+		dv_rs_cache_save(ctx, rs->res);
+	}
 	dv_outq_cancel_all(ctx->outq, dv_rs_upstream_cb, rs);
 	dv_dot_free(rs->dot);
 	dv_rs_drop_clients(rs);

@@ -744,6 +744,47 @@ static ans_step ans_address(ans_ctx *c, const db_addr *a,
 	return STEP_DONE;
 }
 
+/* A plain (single-label) name as NAME.DOMAIN of the DHCP domain
+ * (zone_db_set_plain_domain): its A/AAAA with the plain owner, AA, no
+ * RRSIGs.  STEP_NONE when the name has no addresses there. */
+static ans_step ans_plain(ans_ctx *c, const uint8_t *sname,
+			  const uint8_t *lname, size_t len)
+{
+	const zone_db *db = c->db;
+	uint8_t full[WIRE_MAXNAME];
+	size_t dlen = wire_name_len(db->plain_dom);
+	uint16_t qt = c->q->qtype;
+	const zone_rrset *a, *aaaa;
+	const zone_node *n;
+	db_match m;
+
+	if (!db->plain_dom[0] || len != (size_t)lname[0] + 2 ||
+	    len - 1 + dlen > WIRE_MAXNAME)
+		return STEP_NONE;
+	memcpy(full, lname, len - 1);
+	memcpy(full + len - 1, db->plain_dom, dlen);
+	if (!db_match_name(db, full, len - 1 + dlen, DNS_T_A, 1, &m) ||
+	    !m.z || m.z->expired || !(n = zone_node_find(m.z, full)))
+		return STEP_NONE;
+	a = zone_node_rrset(n, DNS_T_A);
+	aaaa = zone_node_rrset(n, DNS_T_AAAA);
+	if (!a && !aaaa)
+		return STEP_NONE;
+	ans_set_aa(c, 1);
+	c->nodata = 1;
+	if (a && (qt == DNS_T_A || qt == DNS_T_ANY)) {
+		if (ans_rrset(c, &c->an, sname, a, a->ttl) < 0)
+			return STEP_TRUNC;
+		c->nodata = 0;
+	}
+	if (aaaa && (qt == DNS_T_AAAA || qt == DNS_T_ANY)) {
+		if (ans_rrset(c, &c->an, sname, aaaa, aaaa->ttl) < 0)
+			return STEP_TRUNC;
+		c->nodata = 0;
+	}
+	return STEP_DONE;
+}
+
 /* One name of the chain: local store, then --address / zones. */
 static ans_step ans_one(ans_ctx *c, const uint8_t *sname,
 			const uint8_t *lname, size_t len)
@@ -751,12 +792,15 @@ static ans_step ans_one(ans_ctx *c, const uint8_t *sname,
 	const zone_db *db = c->db;
 	const zone_node *n;
 	db_match m;
+	ans_step r;
 
 	if (db->local && (n = zone_node_find(db->local, lname)) != NULL &&
 	    n->rrsets) {
 		ans_set_aa(c, 1);
 		return ans_node(c, db->local, n, sname);
 	}
+	if ((r = ans_plain(c, sname, lname, len)) != STEP_NONE)
+		return r;
 	if (!db_match_name(db, lname, len, c->q->qtype, 0, &m))
 		return STEP_NONE;
 	if (m.addr)

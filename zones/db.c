@@ -212,6 +212,23 @@ int zone_db_set_local(zone_db *db, zone *local)
 	return 0;
 }
 
+int zone_db_set_plain_domain(zone_db *db, const char *domain)
+{
+	uint8_t name[WIRE_MAXNAME];
+
+	if (!db)
+		return -EINVAL;
+	db->plain_dom[0] = 0;
+	if (!domain || !*domain)
+		return 0;
+	if (wire_name_from_str(domain, name) < 0)
+		return -EINVAL;
+	if (name[0] + 2 + wire_name_len(name) > WIRE_MAXNAME + 1u)
+		return -EINVAL;  /* no room left for a label */
+	wire_name_lower(db->plain_dom, name);
+	return 0;
+}
+
 static void db_addr_set(db_addr *a, int af, const uint8_t *addr,
 			uint32_t ttl)
 {

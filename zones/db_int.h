@@ -36,6 +36,8 @@ struct zone_db {
 	zone_db_opts opts;      /* strings point to the copies below */
 	char *version_str, *ident_str;
 	zone *local;            /* local-data store, or NULL */
+	uint8_t plain_dom[WIRE_MAXNAME]; /* zone_db_set_plain_domain (wire,
+				     lowercased); plain_dom[0] == 0: none */
 	db_entry *tab;          /* open addressing, linear probing */
 	size_t cap;             /* power of two */
 	size_t used;

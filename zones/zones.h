@@ -361,6 +361,16 @@ int zone_db_replace_zone(zone_db *db, zone *z);
 zone *zone_db_get_zone(const zone_db *db, const char *origin);
 /* Set the local-data store (takes a reference). */
 int zone_db_set_local(zone_db *db, zone *local);
+/*
+ * The DHCP domain (NULL or "": none).  As dnsmasq answers a DHCP client
+ * by its plain host name as well as NAME.DOMAIN, a query for a
+ * single-label name NAME. that no local data holds is answered from the
+ * A/AAAA RRsets of NAME.DOMAIN in the served zone of DOMAIN, with NAME.
+ * as owner, unsigned (the zone's RRSIGs are over the other owner); other
+ * types and a NAME.DOMAIN without addresses fall through as before.
+ * 0 or -EINVAL.
+ */
+int zone_db_set_plain_domain(zone_db *db, const char *domain);
 /* The local-data store (borrowed) or NULL. */
 const zone *zone_db_local(const zone_db *db);
 /*

@@ -121,6 +121,25 @@ def test_embedded_default():
 
 
 @case
+def help_and_man_say_what_dnsvizor_is():
+    """--help and the man page describe the resolver, the authoritative
+    side (with signing), DHCP and ACME, not an authoritative-only
+    server."""
+    rc, out, err = run_bin(["--help"])
+    eq(rc, 0, "--help exit code")
+    head = out.split("\n\n")[0]
+    for w in ("resolver", "authoritative", "DHCP", "ACME", "signing"):
+        check(w in head, "--help head lacks %r: %r" % (w, head))
+    rc, man, err = run_bin(["--man"])
+    name = man.split(".SH SYNOPSIS")[0]
+    desc = man.split(".SH DESCRIPTION")[1].split(".SH OPTIONS")[0]
+    for w in ("resolver", "DHCP", "ACME"):
+        check(w in name, "man NAME lacks %r: %r" % (w, name))
+    for w in ("resolver", "authoritative", "DHCP", "ACME", "signing"):
+        check(w in desc, "man DESCRIPTION lacks %r" % w)
+
+
+@case
 def unknown_option():
     rc, out, path = conf_test(["no-hosts", "port=5353", "frobnicate=1"])
     expect_error(rc, out, "%s:3: frobnicate:" % path)
@@ -795,7 +814,14 @@ def dump_config_merges_default_files_command_line():
     for w in ("port=5300", "listen-address=127.0.0.1",
               "listen-address=::1"):
         check(w in out.splitlines(), "default dump lacks %r: %r" % (w, out))
-    # command line over the default: port replaced, addresses replaced
+    # where the state lives is no configuration: still the default
+    out = dump(["--state-dir=" + d])
+    check("port=5300" in out.splitlines(), out)
+    # any option is a configuration: no embedded default at all (dnsmasq's
+    # port 53 on every address), as with a file
+    out = dump(["-q"])
+    check(not any(l.startswith(("port=", "listen-address"))
+                  for l in out.splitlines()), out)
     out = dump(["--port=5353", "--listen-address=127.0.0.2", "-q"])
     lines = out.splitlines()
     check("port=5353" in lines and "port=5300" not in lines, out)

@@ -10,6 +10,7 @@ closed port (answers come back SERVFAIL quickly: ICMP port unreachable)
 or an NSD instance of this test.
 """
 import os
+import re
 import signal
 import subprocess
 import time
@@ -212,6 +213,64 @@ def resolv_file_loopback_ignored():
     expect(rd_query(s2, "www.t.test"), "NOERROR", aa=True)
     check("127.0.0.53" not in s2.log(), "resolv file read with "
           "--no-resolv: " + s2.log_tail(400))
+
+
+def mode_lines(s, n=1):
+    """The resolver's mode lines of the log, once there are n of them."""
+    wait_for(lambda: len(re.findall(r"resolver: .*(?:forwarding to|full "
+                                    r"recursion)", s.log())) >= n,
+             what="%d resolver mode line(s): %s" % (n, s.log_tail(400)),
+             timeout=5)
+    return [ln for ln in s.log().splitlines() if "resolver:" in ln]
+
+
+@case
+def resolver_mode_in_the_log():
+    """The log says at start and on SIGHUP which mode the resolver is in
+    and why: forwarding to which servers from where, or full recursion
+    because the resolv-file is missing or names no usable server; root
+    hints given while every name is forwarded are said to be unused."""
+    d = tmpdir()
+    hints = write(os.path.join(d, "hints"),
+                  ". 3600 NS a.root.test.\na.root.test. 3600 A 127.0.0.9\n")
+    missing = os.path.join(d, "nonexistent.conf")
+    s = Server(conf=["resolv-file=" + missing, "root-hints=" + hints,
+                     "state-dir=" + d])
+    lines = mode_lines(s)
+    want = ("resolver: resolv-file %s missing -> full recursion from root "
+            "hints %s" % (missing, hints))
+    check(any(want in ln for ln in lines), "no %r: %s" % (want, lines))
+    s.reload()
+    lines = mode_lines(s, 2)
+    check(sum(want in ln for ln in lines) == 2, "not said again on "
+          "SIGHUP: %s" % lines)
+    # a resolv-file without a usable server
+    empty = write(os.path.join(d, "empty.conf"), "search example\n")
+    s2 = Server(conf=["resolv-file=" + empty, "state-dir=" + d])
+    want = ("resolver: resolv-file %s names no usable server -> full "
+            "recursion from the built-in root hints" % empty)
+    lines = mode_lines(s2)
+    check(any(want in ln for ln in lines), "no %r: %s" % (want, lines))
+    # forwarding to the resolv-file servers: which ones, from where, and
+    # the root hints unused
+    rf = write(os.path.join(d, "resolv.conf"),
+               "nameserver 192.0.2.1\nnameserver 192.0.2.2\n")
+    s3 = Server(conf=["resolv-file=" + rf, "root-hints=" + hints,
+                      "state-dir=" + d])
+    lines = mode_lines(s3)
+    want = ("resolver: forwarding to 192.0.2.1, 192.0.2.2 (from resolv-file "
+            "%s)" % rf)
+    check(any(want in ln for ln in lines), "no %r: %s" % (want, lines))
+    want = ("root-hints %s unused: every name is forwarded (resolv-file %s); "
+            "give --no-resolv for full recursion from these hints"
+            % (hints, rf))
+    check(any(want in ln and "warn" in ln for ln in lines),
+          "no warning %r: %s" % (want, lines))
+    # --server
+    s4 = Server(conf=["no-resolv", "server=192.0.2.7", "state-dir=" + d])
+    lines = mode_lines(s4)
+    want = "resolver: forwarding to 192.0.2.7 (from --server)"
+    check(any(want in ln for ln in lines), "no %r: %s" % (want, lines))
 
 
 @case

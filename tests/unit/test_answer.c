@@ -1385,6 +1385,45 @@ static void test_local(void)
 	ldns_pkt_free(p);
 }
 
+/* zone_db_set_plain_domain: "www." answers as www.example.com A/AAAA
+ * (plain owner, no RRSIG); other types, names without addresses there
+ * and names with more labels are not answered that way. */
+static void test_plain_names(void)
+{
+	ldns_pkt *p;
+
+	T_EQ(zone_db_set_plain_domain(g_db, "example.com"), 0);
+	p = ask("www", DNS_T_A);
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 1);
+		T_EQ(count(AN(p), "www.", DNS_T_A), 1);
+	}
+	ldns_pkt_free(p);
+	p = ask("WWW", DNS_T_AAAA);
+	check_hdr(p, 0, 1);
+	if (p)
+		T_EQ(count(AN(p), "WWW.", DNS_T_AAAA), 1);
+	ldns_pkt_free(p);
+	p = ask("www", DNS_T_MX);           /* NODATA, no SOA of the zone */
+	check_hdr(p, 0, 1);
+	if (p) {
+		T_EQ(ldns_pkt_ancount(p), 0);
+		T_EQ(ldns_pkt_nscount(p), 0);
+	}
+	ldns_pkt_free(p);
+	p = ask("alias", DNS_T_A);          /* a CNAME, no address: as before */
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+	p = ask("nothere", DNS_T_A);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+	T_EQ(zone_db_set_plain_domain(g_db, NULL), 0);
+	p = ask("www", DNS_T_A);
+	check_hdr(p, 5, 0);
+	ldns_pkt_free(p);
+}
+
 static void test_address(void)
 {
 	ldns_pkt *p = ask("x.y.ads.test", DNS_T_A);
@@ -1496,6 +1535,7 @@ int main(void)
 	T_RUN(test_nsec3_hash);
 	T_RUN(test_dnssec_nsec3_index);
 	T_RUN(test_local);
+	T_RUN(test_plain_names);
 	T_RUN(test_address);
 	T_RUN(test_address_all);
 	T_RUN(test_db_api);
