@@ -70,6 +70,9 @@ typedef struct dhcp_cfg {
 	uint8_t authoritative;       /* --dhcp-authoritative */
 	uint8_t rapid_commit;        /* --dhcp-rapid-commit (RFC 4039) */
 	uint8_t ignore_names;        /* --dhcp-ignore-names */
+	uint8_t dns_self;            /* we serve DNS on port 53: option 6
+					defaults to the receiving address
+					(dnsmasq: not with another --port) */
 	uint32_t lease_max;          /* --dhcp-lease-max (default 1000) */
 	uint32_t offer_hold_secs;    /* an OFFER reserves its address (30) */
 	uint32_t decline_secs;       /* DECLINEd address quarantine (600) */

@@ -47,7 +47,9 @@ static int opt_value(const dhcp_ctx *d, const dhcp_req *q, int c, uint8_t *buf,
 	case O_ROUTER:
 		dhcp_put32(buf, q->lk.router);
 		return q->lk.router ? 0 : -1;
-	case O_DNS: dhcp_put32(buf, q->rx->if_addr); return 0;
+	case O_DNS:
+		dhcp_put32(buf, q->rx->if_addr);
+		return d->cfg.dns_self ? 0 : -1;
 	case O_BCAST: dhcp_put32(buf, q->lk.net | ~q->lk.mask); return 0;
 	case O_DOMAIN:
 		*len = strlen(d->domain);

@@ -167,6 +167,7 @@ static dhcp_ctx *dv_dhcp_engine(const dv_config *cfg, const dv_dhcp_conf *c,
 	dc.authoritative = cfg->dhcp_authoritative != 0;
 	dc.rapid_commit = cfg->dhcp_rapid_commit != 0;
 	dc.ignore_names = cfg->dhcp_ignore_names != 0;
+	dc.dns_self = cfg->port == 53;
 	dc.lease_max = cfg->dhcp_lease_max ? cfg->dhcp_lease_max : 1000;
 	dc.offer_hold_secs = 30;
 	dc.decline_secs = 600;

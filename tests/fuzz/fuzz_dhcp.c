@@ -50,6 +50,7 @@ static dhcp_cfg fd_cfg(void)
 	c.nopts = 2;
 	c.domain = "lan";
 	c.lease_max = 8;
+	c.dns_self = 1;
 	c.rapid_commit = 1;
 	return c;
 }

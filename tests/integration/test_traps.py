@@ -117,6 +117,8 @@ def port_zero_disables_dns_keeps_dhcp():
                         % (net.pool(50), net.pool(150))])
         got, d = net.dhclient(hostname="alpha")
         check(got and got.addr, "no lease with --port=0: %s" % s.log_tail())
+        # dnsmasq offers itself as DNS server only on port 53
+        check(not got.dns, "a DNS server offered with DNS off: %r" % got)
         for flag in ("-lnu", "-lnt"):
             out = net.run(net.sns, ["ss", flag], check=False)
             check(not re.search(r":53\b", out), "DNS socket with --port=0 "
@@ -135,6 +137,7 @@ def plain_dhcp_name_answers():
                         % (net.pool(50), net.pool(150))])
         got, d = net.dhclient(hostname="laptop")
         check(got and got.addr, "no lease: %s" % s.log_tail())
+        eq(got.dns, net.pool(1), "we are the DNS server (port 53)")
         eq(dig(net, "laptop." + DOMAIN, server=net.pool(1)), got.addr,
            "laptop." + DOMAIN)
         eq(dig(net, "laptop", server=net.pool(1)), got.addr,

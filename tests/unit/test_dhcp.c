@@ -126,6 +126,7 @@ static dhcp_cfg base_cfg(void)
 	c.nhosts = 3;
 	c.domain = "lan";
 	c.lease_max = 1000;
+	c.dns_self = 1;
 	return c;
 }
 
@@ -246,6 +247,26 @@ static void t_dora(void)
 	T_EQ(dhcp_get_stats(d)->leases, 1);
 	T_EQ(dhcp_get_stats(d)->offer, 1);
 	T_EQ(dhcp_get_stats(d)->ack, 1);
+	dhcp_free(d);
+}
+
+/* dnsmasq: the server offers itself as DNS server (option 6) only when
+ * it serves DNS on port 53; with another --port (or 0: DNS off) a client
+ * is given no DNS server unless --dhcp-option names one. */
+static void t_dns_self_off(void)
+{
+	dhcp_cfg c = base_cfg();
+	dhcp_ctx *d;
+	pk p;
+
+	c.dns_self = 0;
+	d = mk(&c);
+	pk_init(&p, 1, MAC_A);
+	pk_opt(&p, 55, PRL, sizeof(PRL));
+	T_EQ(send(d, &p), DHCP_SEND);
+	T_EQ(rtype(), 2);
+	T_CHECK(!rm.has[6]);
+	T_EQ(dhcp_msg_u32(&rm, 3), IFADDR);
 	dhcp_free(d);
 }
 
@@ -1334,6 +1355,7 @@ static void t_concat_timers(void)
 int main(void)
 {
 	T_RUN(t_dora);
+	T_RUN(t_dns_self_off);
 	T_RUN(t_in_flight);
 	T_RUN(t_init_reboot);
 	T_RUN(t_renew_rebind);
