@@ -84,6 +84,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->notify_ns, &cfg->journal_recover,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 		&cfg->no_dhcp_ifaces, &cfg->except_ifaces,
+		&cfg->parse_warnings,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,

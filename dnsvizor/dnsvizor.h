@@ -219,6 +219,8 @@ typedef struct dv_config {
 	int listen_from_cmdline;    /* listen/interface given on the command
 				       line: embedded defaults dropped */
 	char *hosts_file;           /* "/etc/hosts" unless --no-hosts */
+	dv_strlist parse_warnings;  /* "file:line: option: why", logged once
+				       logging is set up */
 	/* resolver fairness (issue 10); 0: the engine's default */
 	uint32_t dns_forward_max;   /* --dns-forward-max (1000) */
 	uint32_t jostle_timeout;    /* --jostle-timeout ms (200) */

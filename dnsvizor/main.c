@@ -681,6 +681,9 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 		return 0;           /* main prints it; nothing is built */
 	if (dv_logger_setup(ctx, err, errlen) < 0)
 		return -1;
+	for (size_t i = 0; i < ctx->cfg.parse_warnings.n; i++)
+		dv_log(&ctx->lg, DV_LOG_WARN, "%s",
+		       ctx->cfg.parse_warnings.v[i]);
 	dv_test_clock(ctx);     /* before anything reads the clock */
 	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
 	if (ctx->db)

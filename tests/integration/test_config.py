@@ -135,6 +135,48 @@ def unknown_option_command_line():
 
 
 @case
+def misspelled_option_suggests_nearest():
+    """A misspelled option names the nearest known one, in a file and on
+    the command line (issue 14); a name far from every option gets no
+    guess."""
+    rc, out, path = conf_test(["no-hosts", "interfce=lo"])
+    expect_error(rc, out, "%s:2: interfce: unknown option 'interfce'; "
+                 "did you mean 'interface'?" % path)
+    rc, out, err = run_bin(["--test", "--no-hosts", "--cahce-size=10"])
+    expect_error(rc, out + err, "command line: cahce-size: unknown option "
+                 "'cahce-size'; did you mean 'cache-size'?")
+    rc, out, path = conf_test(["no-hosts", "frobnicate=1"])
+    expect_error(rc, out, "%s:2: frobnicate: unknown option" % path)
+    check("did you mean" not in out, "a wild guess: %r" % out)
+
+
+@case
+def duplicate_single_option_warns():
+    """port given twice in the files: a warning naming both lines (the
+    last one applies, as in dnsmasq); the configuration stays valid.
+    Repeatable options (listen-address) and the command line overriding
+    a file are not warned about."""
+    d = tmpdir()
+    inc = write(os.path.join(d, "inc.conf"), "port=5355\n")
+    rc, out, path = conf_test(["no-hosts", "port=5353",
+                               "listen-address=127.0.0.1",
+                               "listen-address=::1", "conf-file=" + inc])
+    eq(rc, 0, "duplicate port is not an error (%r)" % out)
+    want = "%s:1: port: given again (first at %s:2); the last one " \
+           "applies" % (inc, path)
+    check(want in out, "no warning %r in %r" % (want, out))
+    check("listen-address" not in out, "repeatable option warned: %r" % out)
+    rc, out, path = conf_test(["no-hosts", "port=5353"], extra=["--port=53"])
+    eq(rc, 0, out)
+    check("given again" not in out, "command line override warned: %r"
+          % out)
+    rc, out, err = run_bin(["--test", "--no-hosts", "--port=5353",
+                            "--port=5354"])
+    check(rc == 0 and "command line: port: given again (first at command "
+          "line)" in out + err, "two --port: %r" % (out + err))
+
+
+@case
 def unsupported_dnsmasq_option():
     # real dnsmasq options that dnsvizor does not implement (TFTP)
     rc, out, path = conf_test(["no-hosts", "enable-tftp",
