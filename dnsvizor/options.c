@@ -934,11 +934,39 @@ static void note_duplicate(dv_parser *p, const dv_option *o)
 	*slot = strdup(here);
 }
 
+/* Options whose value names an input file read after parsing: their
+ * place is kept for the errors of reading it (dv_config_where). */
+static void note_file_option(dv_parser *p, const dv_option *o,
+			     const char *val)
+{
+	static const char *const names[] = {
+		"zone", "addn-hosts", "trust-anchor-file", "resolv-file",
+		"root-hints", "tls-cert", "tls-key",
+	};
+	char entry[8600];
+
+	if (!val || !*val)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(o->name, names[i]) != 0)
+			continue;
+		if (p->src)
+			snprintf(entry, sizeof(entry), "%s=%s\t%s:%u", o->name,
+				 val, p->src, p->line);
+		else
+			snprintf(entry, sizeof(entry), "%s=%s\tcommand line",
+				 o->name, val);
+		(void)dv_strlist_add(&p->cfg->file_opts, entry);
+		return;
+	}
+}
+
 static int apply(dv_parser *p, const dv_option *o, const char *val)
 {
 	if (check_use(p, o, val) < 0)
 		return -1;
 	note_duplicate(p, o);
+	note_file_option(p, o, val);
 	if (o->flags & F_NOOP)
 		return 0;
 	return o->fn(p, o, val);

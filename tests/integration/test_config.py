@@ -271,6 +271,30 @@ def zone_error_missing_file():
 
 
 @case
+def missing_input_files_name_the_option_line():
+    """A file named by an option that cannot be read is reported with the
+    config file and line of that option (issue 14): zone files, hosts
+    files (addn-hosts), trust anchors, TSIG key files; on the command
+    line, "command line"."""
+    d = tmpdir()
+    gone = os.path.join(d, "gone")
+    for line, extra in (("zone=example.com,%s.zone" % gone, []),
+                        ("addn-hosts=%s.hosts" % gone, []),
+                        ("trust-anchor-file=%s.anchor" % gone, ["dnssec"]),
+                        ("dns-key-file=%s.key" % gone, [])):
+        rc, out, path = conf_test(["no-hosts", "port=5353"] + extra +
+                                  [line])
+        opt = line.split("=")[0]
+        want = "%s:%d: %s" % (path, 3 + len(extra), opt)
+        check(want in out and gone in out, "%s: no %r with the file: %r"
+              % (opt, want, out))
+        rc, out, err = run_bin(["--test", "--no-hosts", "--" + line] +
+                               ["--" + e for e in extra])
+        check("command line: " + opt in out + err and gone in out + err,
+              "%s on the command line: %r" % (opt, out + err))
+
+
+@case
 def zone_include():
     d = tmpdir()
     write(os.path.join(d, "inc.zone"), "included IN A 192.0.2.44\n")
