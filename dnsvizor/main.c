@@ -756,6 +756,7 @@ static int dv_test_checks(dv_ctx *ctx, char *err, size_t errlen)
 	int bad = 0, k;
 
 	err[0] = '\0';
+	dv_dhcpd_check_subnets(ctx);      /* warnings only */
 	for (k = 0; k < 4; k++) {
 		one[0] = '\0';
 		if ((k == 0 && dv_resolve_addrs(ctx, one, sizeof(one)) < 0) ||

@@ -934,14 +934,15 @@ static void note_duplicate(dv_parser *p, const dv_option *o)
 	*slot = strdup(here);
 }
 
-/* Options whose value names an input file read after parsing: their
- * place is kept for the errors of reading it (dv_config_where). */
+/* Options whose value names an input file read after parsing, and
+ * dhcp-range: their place is kept for the errors of reading it and for
+ * warnings naming two lines (dv_config_where). */
 static void note_file_option(dv_parser *p, const dv_option *o,
 			     const char *val)
 {
 	static const char *const names[] = {
 		"zone", "addn-hosts", "trust-anchor-file", "resolv-file",
-		"root-hints", "tls-cert", "tls-key",
+		"root-hints", "tls-cert", "tls-key", "dhcp-range",
 	};
 	char entry[8600];
 

@@ -295,6 +295,30 @@ def missing_input_files_name_the_option_line():
 
 
 @case
+def dhcp_range_overlap_and_off_subnet_warn():
+    """Overlapping DHCP ranges and a range on no interface's subnet are
+    warnings (issue 14) naming the lines; --test still passes."""
+    rc, out, path = conf_test([
+        "no-hosts", "port=5353",
+        "dhcp-range=127.0.0.100,127.0.0.200,255.0.0.0,12h",
+        "dhcp-range=127.0.0.150,127.0.0.250,255.0.0.0,12h",
+        "dhcp-range=127.0.1.1,127.0.1.9,255.0.0.0,12h"])
+    eq(rc, 0, "overlap is not an error (%r)" % out)
+    want = ("%s:4: dhcp-range: 127.0.0.150-127.0.0.250 overlaps "
+            "127.0.0.100-127.0.0.200 (%s:3)" % (path, path))
+    check(want in out, "no %r in %r" % (want, out))
+    check(out.count("overlaps") == 1, "disjoint ranges warned: %r" % out)
+    check("no interface" not in out, "lo's subnet warned: %r" % out)
+    rc, out, path = conf_test([
+        "no-hosts", "port=5353",
+        "dhcp-range=198.51.100.10,198.51.100.20,12h"])
+    eq(rc, 0, out)
+    want = ("%s:3: dhcp-range: 198.51.100.10-198.51.100.20 is on no "
+            "interface's subnet" % path)
+    check(want in out, "no %r in %r" % (want, out))
+
+
+@case
 def zone_include():
     d = tmpdir()
     write(os.path.join(d, "inc.zone"), "included IN A 192.0.2.44\n")
