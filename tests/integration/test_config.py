@@ -403,6 +403,13 @@ def sighup_reloads_config():
         check(ok is True, "config not reloaded on SIGHUP: %s" % s.log_tail())
         eq(rdatas(s.query("h.lan").answer, "h.lan", "A"), ["192.0.2.9"],
            "new host-record after reload")
+        # the reloaded files' warnings are logged too
+        write(extra, "local-ttl=5\nlocal-ttl=6\n")
+        s.reload()
+        ok = wait_for(lambda: "%s:2: local-ttl: given again" % extra
+                      in s.log_tail(), 5)
+        check(ok is True, "no duplicate warning on reload: %s"
+              % s.log_tail())
     finally:
         s.stop()
 
