@@ -16,7 +16,7 @@ from dvtest import BINARY, case, check, run, tmpdir, write  # noqa: E402
 EXAMPLE = "/usr/share/doc/dnsmasq-base/examples/dnsmasq.conf.example"
 BOTH_ACCEPT_FLOOR = 71
 # an option line: '#' then the option name at once ('# text' is prose)
-OPTION_LINE = re.compile(r"^#([a-z][a-z0-9-]*)(=.*)?$")
+OPTION_LINE = re.compile(r"^#([a-z][a-z0-9-]*) *(=.*)?$")
 # options of the DHCP/TFTP/netboot side (a separate issue); the rest is
 # DNS or general and must end up accepted
 DHCP = re.compile(r"^(dhcp-|pxe-|tftp|enable-tftp|enable-ra|read-ethers|"
