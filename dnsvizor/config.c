@@ -541,16 +541,16 @@ static int unreadable(const char *zerr, const char *file)
 	       strncmp(zerr + n, ": cannot read", 13) == 0;
 }
 
-/* "WHERE: name: msg" in msg, when the option's place is known. */
-static void where_prefix(const dv_config *cfg, const char *name,
-			 const char *file, char *msg, size_t len)
+void dv_config_where_prefix(const dv_config *cfg, const char *name,
+			    const char *file, char *msg, size_t len)
 {
 	const char *w = dv_config_where(cfg, name, file);
-	char *copy;
+	char *copy = strdup(msg);
 
-	if (!w || !(copy = strdup(msg)))
+	if (!copy)
 		return;
-	snprintf(msg, len, "%s: %s: %s", w, name, copy);
+	snprintf(msg, len, "%s%s%s: %s", w ? w : "", w ? ": " : "", name,
+		 copy);
 	free(copy);
 }
 
@@ -571,7 +571,8 @@ static int build_zone(build_ctx *b, const zone_db *old,
 	z = zone_load_warn(origin, spec->file, dv_read_file, NULL, zone_warn,
 			   (void *)b->lg, zerr, sizeof(zerr));
 	if (!z && unreadable(zerr, spec->file))
-		where_prefix(b->cfg, "zone", spec->file, zerr, sizeof(zerr));
+		dv_config_where_prefix(b->cfg, "zone", spec->file, zerr,
+				       sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
 	rc = zone_db_add_zone(b->db, z);

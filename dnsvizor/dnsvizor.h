@@ -248,6 +248,10 @@ void dv_config_defaults(dv_config *cfg);
  * reading that file names the option's line; NULL when unknown. */
 const char *dv_config_where(const dv_config *cfg, const char *name,
 			    const char *file);
+/* msg becomes "WHERE: name: msg" ("name: msg" when the place is not
+ * known). */
+void dv_config_where_prefix(const dv_config *cfg, const char *name,
+			    const char *file, char *msg, size_t len);
 /* --help and --man output, generated from the option table. */
 void dv_print_help(FILE *out);
 void dv_print_man(FILE *out);

@@ -536,8 +536,9 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
 	memset(m, 0, sizeof(*m));
 	if (c->root_hints &&
 	    (e = dv_read_file(NULL, c->root_hints, &m->hints, &n)) < 0) {
-		snprintf(err, errlen, "root-hints %s: %s", c->root_hints,
-			 strerror(-e));
+		snprintf(err, errlen, "%s: %s", c->root_hints, strerror(-e));
+		dv_config_where_prefix(c, "root-hints", c->root_hints, err,
+				       errlen);
 		goto fail;
 	}
 	if (dv_rs_forwards(ctx, m, err, errlen) < 0 ||

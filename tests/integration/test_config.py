@@ -274,14 +274,16 @@ def zone_error_missing_file():
 def missing_input_files_name_the_option_line():
     """A file named by an option that cannot be read is reported with the
     config file and line of that option (issue 14): zone files, hosts
-    files (addn-hosts), trust anchors, TSIG key files; on the command
-    line, "command line"."""
+    files (addn-hosts), trust anchors, TSIG key files, TLS certificates,
+    root hints; on the command line, "command line"."""
     d = tmpdir()
     gone = os.path.join(d, "gone")
     for line, extra in (("zone=example.com,%s.zone" % gone, []),
                         ("addn-hosts=%s.hosts" % gone, []),
                         ("trust-anchor-file=%s.anchor" % gone, ["dnssec"]),
-                        ("dns-key-file=%s.key" % gone, [])):
+                        ("dns-key-file=%s.key" % gone, []),
+                        ("tls-cert=%s.pem" % gone, ["dot-port=8853"]),
+                        ("root-hints=%s.hints" % gone, [])):
         rc, out, path = conf_test(["no-hosts", "port=5353"] + extra +
                                   [line])
         opt = line.split("=")[0]
