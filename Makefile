@@ -5,10 +5,13 @@
 #   make fuzz       build libFuzzer targets with clang and run each briefly
 #   make bench      benchmarks vs NSD and knotd (not tests)
 #   make run        build and run with the embedded default config
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page,
+#                   systemd unit, example config)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 SAN     ?= 0
 FUZZ_SECONDS ?= 30
 
@@ -125,10 +128,23 @@ run: deps
 	mkdir -p state
 	exec $(BUILD)/dnsvizor --state-dir=./state
 
+# The unit gets the installed paths; an existing configuration is kept
+# (the example is always in share/doc).
 install: $(BUILD)/dnsvizor contrib/dnsvizor.8
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dnsvizor \
+		$(DESTDIR)$(PREFIX)/share/doc/dnsvizor
 	install -m 755 $(BUILD)/dnsvizor $(DESTDIR)$(PREFIX)/sbin/dnsvizor
 	install -m 644 contrib/dnsvizor.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsvizor.8
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' contrib/dnsvizor.service \
+		> $(DESTDIR)$(UNITDIR)/dnsvizor.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/dnsvizor.service
+	install -m 644 contrib/dnsvizor.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/dnsvizor/dnsvizor.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/dnsvizor/dnsvizor.conf || \
+		install -m 644 contrib/dnsvizor.conf \
+			$(DESTDIR)$(SYSCONFDIR)/dnsvizor/dnsvizor.conf
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -9,7 +9,8 @@ libldns-dev ldnsutils libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev
 libjansson-dev
 dnsutils knot-dnsutils knot-dnssecutils bind9-utils nsd knot dnsperf python3-dnspython iproute2 procps time
 lego pebble openssl unbound dnsmasq-base tcpdump libnghttp2-dev curl
-isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay kea-dhcp4-server kea-admin"
+isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay kea-dhcp4-server kea-admin
+systemd"
 
 missing=""
 for p in $PKGS; do

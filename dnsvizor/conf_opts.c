@@ -5,6 +5,7 @@
  * conf_dns.c, conf_dhcp.c and conf_rec.c, and reports a bad value with
  * dv_opt_fail (file:line: option: reason).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,12 +74,53 @@ int dv_opt_iface(dv_parser *p, const dv_option *o, const char *val)
 }
 
 /* DHCP values: parsed with the engine's own parsers (conf_dhcp.c). */
+static void range_text(const dhcp_range *r, char *buf, size_t len)
+{
+	struct in_addr a = { htonl(r->start) }, b = { htonl(r->end) };
+	char s[INET_ADDRSTRLEN], e[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	inet_ntop(AF_INET, &b, e, sizeof(e));
+	snprintf(buf, len, "%s-%s", s, e);
+}
+
+/* Two pools handing out the same addresses: dnsmasq takes the first
+ * that matches, so the second one's lease time and options apply to
+ * part of its pool only.  A warning naming both lines. */
+static void range_overlaps(dv_parser *p, const dv_dhcp_ranges *l)
+{
+	const dhcp_range *r = &l->v[l->n - 1];
+	char here[600], a[40], b[40], msg[1400];
+
+	if (r->is_static)
+		return;
+	if (p->src)
+		snprintf(here, sizeof(here), "%s:%u", p->src, p->line);
+	else
+		snprintf(here, sizeof(here), "command line");
+	for (size_t i = 0; i + 1 < l->n; i++) {
+		const dhcp_range *q = &l->v[i];
+		const char *w;
+
+		if (q->is_static || q->end < r->start || r->end < q->start)
+			continue;
+		w = dv_config_where(p->cfg, "dhcp-range", l->text[i]);
+		range_text(r, a, sizeof(a));
+		range_text(q, b, sizeof(b));
+		snprintf(msg, sizeof(msg), "%s: dhcp-range: %s overlaps %s "
+			 "(%s)", here, a, b, w ? w : "an earlier line");
+		(void)dv_strlist_add(&p->cfg->parse_warnings, msg);
+	}
+}
+
 int dv_opt_dhcp_range(dv_parser *p, const dv_option *o, const char *val)
 {
 	char why[256] = "";
+	dv_dhcp_ranges *l = dv_opt_field(p, o);
 
-	if (dv_dhcp_ranges_add(dv_opt_field(p, o), val, why, sizeof(why)) < 0)
+	if (dv_dhcp_ranges_add(l, val, why, sizeof(why)) < 0)
 		return dv_opt_fail(p, o->name, "'%s': %s", val, why);
+	range_overlaps(p, l);
 	return 0;
 }
 

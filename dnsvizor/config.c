@@ -84,6 +84,7 @@ void dv_config_free(dv_config *cfg)
 		&cfg->notify_ns, &cfg->journal_recover,
 		&cfg->trust_anchor_files, &cfg->rebind_ok, &cfg->nta,
 		&cfg->no_dhcp_ifaces, &cfg->except_ifaces,
+		&cfg->parse_warnings, &cfg->file_opts,
 	};
 	char *strs[] = {
 		cfg->user, cfg->group, cfg->pid_file, cfg->state_dir,
@@ -339,8 +340,11 @@ static int hosts_file(build_ctx *b, const char *path, int must)
 		return 0;
 	}
 	if (rc < 0) {
-		snprintf(b->err, b->errlen, "addn-hosts: cannot read %s: %s",
-			 path, strerror(-rc));
+		const char *w = dv_config_where(b->cfg, "addn-hosts", path);
+
+		snprintf(b->err, b->errlen, "%s%saddn-hosts: cannot read "
+			 "%s: %s", w ? w : "", w ? ": " : "", path,
+			 strerror(-rc));
 		return -1;
 	}
 	rc = hosts_text(b, text, path);
@@ -363,8 +367,11 @@ static int hosts_dir(build_ctx *b, const char *dir)
 	int n = scandir(dir, &names, NULL, alphasort), rc = 0;
 
 	if (n < 0) {
-		snprintf(b->err, b->errlen, "addn-hosts: cannot read %s: %s",
-			 dir, strerror(errno));
+		const char *w = dv_config_where(b->cfg, "addn-hosts", dir);
+
+		snprintf(b->err, b->errlen, "%s%saddn-hosts: cannot read "
+			 "%s: %s", w ? w : "", w ? ": " : "", dir,
+			 strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -505,6 +512,48 @@ static int zone_fallback(build_ctx *b, const zone_db *old, const char *origin,
 	return rc < 0 ? -1 : 0;
 }
 
+/* options.c keeps the entries as they are parsed (note_file_option). */
+const char *dv_config_where(const dv_config *cfg, const char *name,
+			    const char *file)
+{
+	size_t nl = strlen(name), fl = strlen(file);
+
+	for (size_t i = cfg->file_opts.n; i-- > 0;) {
+		const char *e = cfg->file_opts.v[i], *tab = strchr(e, '\t');
+		const char *v = e + nl + 1;
+
+		if (!tab || strncmp(e, name, nl) != 0 || e[nl] != '=' ||
+		    (size_t)(tab - v) < fl || strncmp(tab - fl, file, fl) != 0)
+			continue;
+		if (tab - fl == v || tab[-(long)fl - 1] == ',')
+			return tab + 1;
+	}
+	return NULL;
+}
+
+/* The zone loader's "FILE: cannot read: why": no line in the file to
+ * name, so the option's line is named instead. */
+static int unreadable(const char *zerr, const char *file)
+{
+	size_t n = strlen(file);
+
+	return strncmp(zerr, file, n) == 0 &&
+	       strncmp(zerr + n, ": cannot read", 13) == 0;
+}
+
+void dv_config_where_prefix(const dv_config *cfg, const char *name,
+			    const char *file, char *msg, size_t len)
+{
+	const char *w = dv_config_where(cfg, name, file);
+	char *copy = strdup(msg);
+
+	if (!copy)
+		return;
+	snprintf(msg, len, "%s%s%s: %s", w ? w : "", w ? ": " : "", name,
+		 copy);
+	free(copy);
+}
+
 static void zone_warn(void *arg, const char *msg)
 {
 	dv_log((const dv_logger *)arg, DV_LOG_WARN, "%s", msg);
@@ -521,6 +570,9 @@ static int build_zone(build_ctx *b, const zone_db *old,
 	zerr[0] = '\0';
 	z = zone_load_warn(origin, spec->file, dv_read_file, NULL, zone_warn,
 			   (void *)b->lg, zerr, sizeof(zerr));
+	if (!z && unreadable(zerr, spec->file))
+		dv_config_where_prefix(b->cfg, "zone", spec->file, zerr,
+				       sizeof(zerr));
 	if (!z)
 		return zone_fallback(b, old, origin, zerr);
 	rc = zone_db_add_zone(b->db, z);

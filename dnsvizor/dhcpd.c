@@ -939,6 +939,64 @@ static void dv_dhcp_read(evutil_socket_t fd, short what, void *arg)
 /* lifetime                                                           */
 /* ------------------------------------------------------------------ */
 
+struct dv_subnet_walk {
+	uint32_t start;
+	int found;
+};
+
+static void dv_subnet_cb(struct nl_object *obj, void *arg)
+{
+	struct dv_subnet_walk *w = arg;
+	struct nl_addr *loc = rtnl_addr_get_local((struct rtnl_addr *)obj);
+	int plen = rtnl_addr_get_prefixlen((struct rtnl_addr *)obj);
+	uint32_t a, m;
+
+	if (!loc || nl_addr_get_family(loc) != AF_INET ||
+	    nl_addr_get_len(loc) != 4)
+		return;
+	memcpy(&a, nl_addr_get_binary_addr(loc), 4);
+	a = ntohl(a);
+	m = plen <= 0 ? 0 : plen >= 32 ? 0xffffffffu
+			      : ~(0xffffffffu >> plen);
+	if ((a & m) == (w->start & m))
+		w->found = 1;
+}
+
+void dv_dhcpd_check_subnets(dv_ctx *ctx)
+{
+	const dv_dhcp_ranges *l = &ctx->cfg.dhcp_ranges;
+	struct nl_sock *sk;
+	struct nl_cache *addrs = NULL;
+
+	if (l->n == 0 || !(sk = nl_socket_alloc()))
+		return;
+	if (nl_connect(sk, NETLINK_ROUTE) == 0 &&
+	    rtnl_addr_alloc_cache(sk, &addrs) == 0) {
+		for (size_t i = 0; i < l->n; i++) {
+			struct dv_subnet_walk w = { l->v[i].start, 0 };
+			struct in_addr s = { htonl(l->v[i].start) };
+			struct in_addr e = { htonl(l->v[i].end) };
+			char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+			const char *where = dv_config_where(&ctx->cfg,
+							    "dhcp-range",
+							    l->text[i]);
+
+			if (l->v[i].is_static)
+				continue;
+			nl_cache_foreach(addrs, dv_subnet_cb, &w);
+			if (w.found)
+				continue;
+			inet_ntop(AF_INET, &s, a, sizeof(a));
+			inet_ntop(AF_INET, &e, b, sizeof(b));
+			dv_log(&ctx->lg, DV_LOG_WARN, "%s%sdhcp-range: %s-%s "
+			       "is on no interface's subnet", where ? where :
+			       "", where ? ": " : "", a, b);
+		}
+	}
+	nl_cache_free(addrs);
+	nl_socket_free(sk);
+}
+
 int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
 {
 	dv_dhcpd *d;
@@ -959,6 +1017,7 @@ int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "dhcp: out of memory");
 		return -1;
 	}
+	dv_dhcpd_check_subnets(ctx);
 	if (dv_dhcp_conf_build(&ctx->cfg, &d->conf, err, errlen) < 0 ||
 	    dv_nl_open(d, err, errlen) < 0 ||
 	    (d->fd = dv_dhcp_udp67(err, errlen)) < 0 ||

@@ -29,6 +29,9 @@
  * cache.  0 (also when DHCP is not
  * configured) or -1 + err. */
 int dv_dhcpd_open(dv_ctx *ctx, char *err, size_t errlen);
+/* Warn about each --dhcp-range on no interface's IPv4 subnet (it can
+ * never hand out an address); by --test and at start. */
+void dv_dhcpd_check_subnets(dv_ctx *ctx);
 /* After dv_persist_open, before dv_notify_init: the --domain zone and
  * the reverse zones of the ranges (dv_leasedns_open).  0 or -1 + err. */
 int dv_dhcpd_zones(dv_ctx *ctx, char *err, size_t errlen);

@@ -221,6 +221,10 @@ typedef struct dv_config {
 	char conf_origin[512];      /* "FILE, FILE and the command line";
 				       empty with the embedded default */
 	char *hosts_file;           /* "/etc/hosts" unless --no-hosts */
+	dv_strlist parse_warnings;  /* "file:line: option: why", logged once
+				       logging is set up */
+	dv_strlist file_opts;       /* "name=value\tFILE:LINE" of the options
+				       that name input files */
 	/* resolver fairness (issue 10); 0: the engine's default */
 	uint32_t dns_forward_max;   /* --dns-forward-max (1000) */
 	uint32_t jostle_timeout;    /* --jostle-timeout ms (200) */
@@ -243,6 +247,15 @@ int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 		   size_t errlen);
 void dv_config_free(dv_config *cfg);
 void dv_config_defaults(dv_config *cfg);
+/* Where the option `name` naming `file` was given ("FILE:LINE" or
+ * "command line"; for zone=ORIGIN,FILE the FILE part), so that an error
+ * reading that file names the option's line; NULL when unknown. */
+const char *dv_config_where(const dv_config *cfg, const char *name,
+			    const char *file);
+/* msg becomes "WHERE: name: msg" ("name: msg" when the place is not
+ * known). */
+void dv_config_where_prefix(const dv_config *cfg, const char *name,
+			    const char *file, char *msg, size_t len);
 /* --help and --man output, generated from the option table. */
 void dv_print_help(FILE *out);
 void dv_print_man(FILE *out);

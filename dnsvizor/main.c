@@ -432,6 +432,13 @@ static void dv_swap_list(dv_strlist *a, dv_strlist *b)
 	*b = t;
 }
 
+/* Duplicate options and other warnings found while parsing. */
+static void dv_log_parse_warnings(const dv_ctx *ctx, const dv_config *c)
+{
+	for (size_t i = 0; i < c->parse_warnings.n; i++)
+		dv_log(&ctx->lg, DV_LOG_WARN, "%s", c->parse_warnings.v[i]);
+}
+
 /*
  * Settings fixed at start-up keep their running values in the new config
  * (so the pid file we wrote is the one removed at exit, and later reloads
@@ -493,6 +500,7 @@ static void dv_reload(dv_ctx *ctx)
 		dv_config_free(&nc);
 		return;
 	}
+	dv_log_parse_warnings(ctx, &nc);
 	dv_restart_warn(ctx, &nc);
 	dv_keep_startup(ctx, &nc);
 	ndb = dv_build_db(&nc, ctx->db, &ctx->lg, err, sizeof(err));
@@ -691,6 +699,7 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 		return 0;           /* main prints it; nothing is built */
 	if (dv_logger_setup(ctx, err, errlen) < 0)
 		return -1;
+	dv_log_parse_warnings(ctx, &ctx->cfg);
 	dv_test_clock(ctx);     /* before anything reads the clock */
 	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
 	if (ctx->db)
@@ -763,6 +772,7 @@ static int dv_test_checks(dv_ctx *ctx, char *err, size_t errlen)
 	int bad = 0, k;
 
 	err[0] = '\0';
+	dv_dhcpd_check_subnets(ctx);      /* warnings only */
 	for (k = 0; k < 4; k++) {
 		one[0] = '\0';
 		if ((k == 0 && dv_resolve_addrs(ctx, one, sizeof(one)) < 0) ||

@@ -823,6 +823,58 @@ static const dv_option *find_short(char c)
 	return NULL;
 }
 
+/* Edit distance (insert, delete, substitute, swap of neighbours) of a
+ * and b, or a large number when both are long. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b), d[3][64];
+
+	if (n >= 63 || m >= 63)
+		return 1000;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		size_t *cur = d[i % 3], *prev = d[(i - 1) % 3],
+		       *pp = d[(i + 1) % 3];
+
+		cur[0] = i;
+		for (size_t j = 1; j <= m; j++) {
+			size_t c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < c)
+				c = prev[j] + 1;
+			if (cur[j - 1] + 1 < c)
+				c = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && pp[j - 2] + 1 < c)
+				c = pp[j - 2] + 1;
+			cur[j] = c;
+		}
+	}
+	return d[n % 3][m];
+}
+
+/* "unknown option 'X'", with the nearest known name when one is close
+ * enough to be a typo (at most 2 edits, fewer than half the name). */
+static int unknown_option(dv_parser *p, const char *name)
+{
+	const char *best = NULL;
+	size_t bd = 3, len = strlen(name);
+
+	for (const dv_option *o = dv_options; o->name; o++) {
+		size_t dist = edit_distance(name, o->name);
+
+		if (dist < bd && dist * 2 < len) {
+			bd = dist;
+			best = o->name;
+		}
+	}
+	if (best)
+		return dv_opt_fail(p, name, "unknown option '%s'; did you "
+				   "mean '%s'?", name, best);
+	return dv_opt_fail(p, name, "unknown option '%s'", name);
+}
+
 /* Errors that do not depend on the value (checked early). */
 static int check_use(dv_parser *p, const dv_option *o, const char *val)
 {
@@ -838,10 +890,85 @@ static int check_use(dv_parser *p, const dv_option *o, const char *val)
 	return 0;
 }
 
+/* Options that keep one value, where a second line silently replaces the
+ * first (repeatable options and flags are left alone). */
+static int single_valued(const dv_option *o)
+{
+	static const dv_opt_fn fns[] = {
+		dv_opt_int, dv_opt_port, dv_opt_u16, dv_opt_u32,
+		dv_opt_secs_ms, dv_opt_bytes, dv_opt_str, dv_opt_str_empty,
+		dv_opt_domain, dv_opt_log_facility, dv_opt_log_level,
+	};
+
+	if (o->flags & (F_ACT | F_NOOP | F_UNSUP | F_ALIAS))
+		return 0;
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (o->fn == fns[i])
+			return 1;
+	return 0;
+}
+
+/* A single-valued option given twice in the files, or twice on the command
+ * line, is a warning naming both places (the last one applies, as in
+ * dnsmasq).  The command line replacing a file's value is the documented
+ * order and the embedded default is replaced silently. */
+static void note_duplicate(dv_parser *p, const dv_option *o)
+{
+	static const char cmd[] = "command line";
+	char here[4200], msg[8600];
+	char **slot;
+
+	if (!p->seen || !single_valued(o) ||
+	    (p->src && strcmp(p->src, dv_default_name) == 0))
+		return;
+	slot = &p->seen[o - dv_options];
+	if (p->src)
+		snprintf(here, sizeof(here), "%s:%u", p->src, p->line);
+	else
+		snprintf(here, sizeof(here), "%s", cmd);
+	if (*slot && (p->src || strcmp(*slot, cmd) == 0)) {
+		snprintf(msg, sizeof(msg), "%s: %s: given again (first at "
+			 "%s); the last one applies", here, o->name, *slot);
+		(void)dv_strlist_add(&p->cfg->parse_warnings, msg);
+	}
+	free(*slot);
+	*slot = strdup(here);
+}
+
+/* Options whose value names an input file read after parsing, and
+ * dhcp-range: their place is kept for the errors of reading it and for
+ * warnings naming two lines (dv_config_where). */
+static void note_file_option(dv_parser *p, const dv_option *o,
+			     const char *val)
+{
+	static const char *const names[] = {
+		"zone", "addn-hosts", "trust-anchor-file", "resolv-file",
+		"root-hints", "tls-cert", "tls-key", "dhcp-range",
+	};
+	char entry[8600];
+
+	if (!val || !*val)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(o->name, names[i]) != 0)
+			continue;
+		if (p->src)
+			snprintf(entry, sizeof(entry), "%s=%s\t%s:%u", o->name,
+				 val, p->src, p->line);
+		else
+			snprintf(entry, sizeof(entry), "%s=%s\tcommand line",
+				 o->name, val);
+		(void)dv_strlist_add(&p->cfg->file_opts, entry);
+		return;
+	}
+}
+
 static int apply(dv_parser *p, const dv_option *o, const char *val)
 {
 	if (check_use(p, o, val) < 0)
 		return -1;
+	note_duplicate(p, o);
+	note_file_option(p, o, val);
 	if (o->flags & F_NOOP)
 		return 0;
 	return o->fn(p, o, val);
@@ -895,7 +1022,7 @@ static int parse_line(dv_parser *p, char *line)
 	}
 	o = find_long(name, strlen(name));
 	if (!o)
-		return dv_opt_fail(p, name, "unknown option");
+		return unknown_option(p, name);
 	return apply(p, o, val);
 }
 
@@ -962,7 +1089,7 @@ static int cl_long(dv_parser *p, int argc, char **argv, int *i, cl_items *it)
 	if (!o) {
 		char name[128];
 		snprintf(name, sizeof(name), "%.*s", (int)n, a);
-		return dv_opt_fail(p, name, "unknown option");
+		return unknown_option(p, name);
 	}
 	if (!val && o->arg == A_REQ && *i + 1 < argc)
 		val = argv[++*i];
@@ -1070,6 +1197,15 @@ static void note_origin(dv_config *cfg, const cl_items *it)
 			 files ? " and " : "");
 }
 
+static size_t n_options(void)
+{
+	size_t n = 0;
+
+	while (dv_options[n].name)
+		n++;
+	return n;
+}
+
 /*
  * The embedded default applies only to a command line without any
  * configuration (no --conf-file/--conf-dir, no option that configures a
@@ -1089,6 +1225,7 @@ int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 
 	dv_config_defaults(cfg);
 	err[0] = '\0';
+	p.seen = calloc(n_options(), sizeof(char *));
 	/* Every step runs even after an error, so that one run (--test)
 	 * reports all the errors of the configuration, one per line. */
 	rc = cl_parse(&p, argc, argv, &it);
@@ -1101,6 +1238,9 @@ int dv_config_load(dv_config *cfg, int argc, char **argv, char *err,
 	if (cl_apply(&p, &it, 0) < 0)
 		rc = -1;
 	free(it.v);
+	for (size_t i = 0; p.seen && i < n_options(); i++)
+		free(p.seen[i]);
+	free(p.seen);
 	if (p.nerr || err[0])
 		rc = -1;
 	if (rc < 0 && !err[0])

@@ -59,6 +59,9 @@ struct dv_parser {
 	char *err;            /* every error, one line each */
 	size_t errlen;
 	int nerr;
+	char **seen;          /* per table entry: where a single-valued
+				 option was last set ("file:line" or
+				 "command line"), for the duplicate warning */
 };
 
 /* ---- for the handlers; the generic handlers (conf_base.c) ---- */

@@ -425,14 +425,20 @@ static int dv_rs_anchors(const dv_config *c, dv_rs_mem *m, char *err,
 		size_t n;
 		int rc = dv_read_file(NULL, c->trust_anchor_files.v[i], &text,
 				      &n);
+		/* the option's place too: a file has no line to name when
+		 * it cannot be read */
+		const char *w = dv_config_where(c, "trust-anchor-file",
+						c->trust_anchor_files.v[i]);
 
 		if (rc < 0) {
-			snprintf(err, errlen, "trust-anchor-file %s: %s",
+			snprintf(err, errlen, "%s%strust-anchor-file %s: %s",
+				 w ? w : "", w ? ": " : "",
 				 c->trust_anchor_files.v[i], strerror(-rc));
 			return -1;
 		}
 		if (res_anchors_check(text, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "trust-anchor-file %s: %s",
+			snprintf(err, errlen, "%s%strust-anchor-file %s: %s",
+				 w ? w : "", w ? ": " : "",
 				 c->trust_anchor_files.v[i], why);
 			free(text);
 			return -1;
@@ -567,8 +573,9 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
 	memset(m, 0, sizeof(*m));
 	if (c->root_hints &&
 	    (e = dv_read_file(NULL, c->root_hints, &m->hints, &n)) < 0) {
-		snprintf(err, errlen, "root-hints %s: %s", c->root_hints,
-			 strerror(-e));
+		snprintf(err, errlen, "%s: %s", c->root_hints, strerror(-e));
+		dv_config_where_prefix(c, "root-hints", c->root_hints, err,
+				       errlen);
 		goto fail;
 	}
 	if (dv_rs_forwards(ctx, m, err, errlen) < 0 ||

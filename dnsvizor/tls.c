@@ -168,7 +168,18 @@ int dv_tls_init(dv_ctx *ctx, char *err, size_t errlen)
 		       ctx->tls->hook_cert);
 		return 0;
 	}
-	return dv_tls_load(ctx, err, errlen);
+	if (dv_tls_load(ctx, err, errlen) < 0) {
+		/* name the option's line: a PEM error has none */
+		const dv_config *c = &ctx->cfg;
+		int key = c->tls_key && strstr(err, "cannot load key");
+
+		if (c->tls_cert)
+			dv_config_where_prefix(c, key ? "tls-key" : "tls-cert",
+					       key ? c->tls_key : c->tls_cert,
+					       err, errlen);
+		return -1;
+	}
+	return 0;
 }
 
 int dv_tls_reload(dv_ctx *ctx)

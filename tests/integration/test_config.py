@@ -154,6 +154,48 @@ def unknown_option_command_line():
 
 
 @case
+def misspelled_option_suggests_nearest():
+    """A misspelled option names the nearest known one, in a file and on
+    the command line (issue 14); a name far from every option gets no
+    guess."""
+    rc, out, path = conf_test(["no-hosts", "interfce=lo"])
+    expect_error(rc, out, "%s:2: interfce: unknown option 'interfce'; "
+                 "did you mean 'interface'?" % path)
+    rc, out, err = run_bin(["--test", "--no-hosts", "--cahce-size=10"])
+    expect_error(rc, out + err, "command line: cahce-size: unknown option "
+                 "'cahce-size'; did you mean 'cache-size'?")
+    rc, out, path = conf_test(["no-hosts", "frobnicate=1"])
+    expect_error(rc, out, "%s:2: frobnicate: unknown option" % path)
+    check("did you mean" not in out, "a wild guess: %r" % out)
+
+
+@case
+def duplicate_single_option_warns():
+    """port given twice in the files: a warning naming both lines (the
+    last one applies, as in dnsmasq); the configuration stays valid.
+    Repeatable options (listen-address) and the command line overriding
+    a file are not warned about."""
+    d = tmpdir()
+    inc = write(os.path.join(d, "inc.conf"), "port=5355\n")
+    rc, out, path = conf_test(["no-hosts", "port=5353",
+                               "listen-address=127.0.0.1",
+                               "listen-address=::1", "conf-file=" + inc])
+    eq(rc, 0, "duplicate port is not an error (%r)" % out)
+    want = "%s:1: port: given again (first at %s:2); the last one " \
+           "applies" % (inc, path)
+    check(want in out, "no warning %r in %r" % (want, out))
+    check("listen-address" not in out, "repeatable option warned: %r" % out)
+    rc, out, path = conf_test(["no-hosts", "port=5353"], extra=["--port=53"])
+    eq(rc, 0, out)
+    check("given again" not in out, "command line override warned: %r"
+          % out)
+    rc, out, err = run_bin(["--test", "--no-hosts", "--port=5353",
+                            "--port=5354"])
+    check(rc == 0 and "command line: port: given again (first at command "
+          "line)" in out + err, "two --port: %r" % (out + err))
+
+
+@case
 def unsupported_dnsmasq_option():
     # real dnsmasq options that dnsvizor does not implement (TFTP)
     rc, out, path = conf_test(["no-hosts", "enable-tftp",
@@ -248,6 +290,56 @@ def zone_error_missing_file():
 
 
 @case
+def missing_input_files_name_the_option_line():
+    """A file named by an option that cannot be read is reported with the
+    config file and line of that option (issue 14): zone files, hosts
+    files (addn-hosts), trust anchors, TSIG key files, TLS certificates,
+    root hints; on the command line, "command line"."""
+    d = tmpdir()
+    gone = os.path.join(d, "gone")
+    for line, extra in (("zone=example.com,%s.zone" % gone, []),
+                        ("addn-hosts=%s.hosts" % gone, []),
+                        ("trust-anchor-file=%s.anchor" % gone, ["dnssec"]),
+                        ("dns-key-file=%s.key" % gone, []),
+                        ("tls-cert=%s.pem" % gone, ["dot-port=8853"]),
+                        ("root-hints=%s.hints" % gone, [])):
+        rc, out, path = conf_test(["no-hosts", "port=5353"] + extra +
+                                  [line])
+        opt = line.split("=")[0]
+        want = "%s:%d: %s" % (path, 3 + len(extra), opt)
+        check(want in out and gone in out, "%s: no %r with the file: %r"
+              % (opt, want, out))
+        rc, out, err = run_bin(["--test", "--no-hosts", "--" + line] +
+                               ["--" + e for e in extra])
+        check("command line: " + opt in out + err and gone in out + err,
+              "%s on the command line: %r" % (opt, out + err))
+
+
+@case
+def dhcp_range_overlap_and_off_subnet_warn():
+    """Overlapping DHCP ranges and a range on no interface's subnet are
+    warnings (issue 14) naming the lines; --test still passes."""
+    rc, out, path = conf_test([
+        "no-hosts", "port=5353",
+        "dhcp-range=127.0.0.100,127.0.0.200,255.0.0.0,12h",
+        "dhcp-range=127.0.0.150,127.0.0.250,255.0.0.0,12h",
+        "dhcp-range=127.0.1.1,127.0.1.9,255.0.0.0,12h"])
+    eq(rc, 0, "overlap is not an error (%r)" % out)
+    want = ("%s:4: dhcp-range: 127.0.0.150-127.0.0.250 overlaps "
+            "127.0.0.100-127.0.0.200 (%s:3)" % (path, path))
+    check(want in out, "no %r in %r" % (want, out))
+    check(out.count("overlaps") == 1, "disjoint ranges warned: %r" % out)
+    check("no interface" not in out, "lo's subnet warned: %r" % out)
+    rc, out, path = conf_test([
+        "no-hosts", "port=5353",
+        "dhcp-range=198.51.100.10,198.51.100.20,12h"])
+    eq(rc, 0, out)
+    want = ("%s:3: dhcp-range: 198.51.100.10-198.51.100.20 is on no "
+            "interface's subnet" % path)
+    check(want in out, "no %r in %r" % (want, out))
+
+
+@case
 def zone_include():
     d = tmpdir()
     write(os.path.join(d, "inc.zone"), "included IN A 192.0.2.44\n")
@@ -332,6 +424,13 @@ def sighup_reloads_config():
         check(ok is True, "config not reloaded on SIGHUP: %s" % s.log_tail())
         eq(rdatas(s.query("h.lan").answer, "h.lan", "A"), ["192.0.2.9"],
            "new host-record after reload")
+        # the reloaded files' warnings are logged too
+        write(extra, "local-ttl=5\nlocal-ttl=6\n")
+        s.reload()
+        ok = wait_for(lambda: "%s:2: local-ttl: given again" % extra
+                      in s.log_tail(), 5)
+        check(ok is True, "no duplicate warning on reload: %s"
+              % s.log_tail())
     finally:
         s.stop()
 
