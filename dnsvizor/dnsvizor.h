@@ -296,7 +296,9 @@ int dv_keys_build(const dv_config *cfg, zone_db *db, char *err,
 int dv_read_file(void *arg, const char *path, char **data, size_t *len);
 
 /* fileio.c: crash-safe file writes.  dv_write_atomic replaces path with
- * data: a temp file beside it (mode), fsync, rename, directory fsync. */
+ * data: a temp file beside it (mode), fsync, rename, directory fsync; a
+ * path that is a device or FIFO (/dev/null) is written in place, never
+ * replaced. */
 int dv_write_all(int fd, const void *buf, size_t len);
 int dv_fsync_dir(const char *dir);
 int dv_write_atomic(const char *path, const void *data, size_t len,

@@ -112,11 +112,30 @@ int dv_fsync_dir(const char *dir)
 	return rc;
 }
 
+/* path is a device or FIFO (e.g. --dhcp-leasefile=/dev/null): written
+ * in place; renaming a file over it would replace the device node. */
+static int dv_write_special(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = dv_write_all(fd, data, len);
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
 int dv_write_atomic(const char *path, const void *data, size_t len,
 		    mode_t mode)
 {
 	char tmp[4096 + 32], dir[4096], *slash;
+	struct stat st;
 	int fd, rc, e;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode))
+		return dv_write_special(path, data, len);
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp) ||
