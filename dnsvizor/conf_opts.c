@@ -461,9 +461,8 @@ int dv_opt_log_facility(dv_parser *p, const dv_option *o,
 		"local2", "local3", "local4", "local5", "local6", "local7",
 	};
 
-	if (strchr(val, '/'))
-		return dv_opt_fail(p, o->name, "logging to a file is not "
-				"supported yet");
+	if (strchr(val, '/'))   /* dnsmasq: a '/' makes it a log file */
+		return dv_opt_set_str(p, o, val);
 	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
 		if (strcasecmp(val, fac[i]) == 0)
 			return dv_opt_set_str(p, o, val);

@@ -137,7 +137,8 @@ typedef struct dv_ctx {
 	uint8_t *tcp_r;             /* 2 + DV_TCP_MSGMAX */
 	/* signals */
 	struct event *sig_term, *sig_int, *sig_hup;
-	struct event *sig_usr2;  /* DV_TEST_CLOCK_FILE re-read */
+	struct event *sig_usr1;  /* statistics to the log */
+	struct event *sig_usr2;  /* log file reopened; DV_TEST_CLOCK_FILE */
 	int pid_written;
 	/* counters */
 	zone_stats stats;

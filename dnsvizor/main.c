@@ -215,24 +215,51 @@ static int dv_resolve_addrs(dv_ctx *ctx, char *err, size_t errlen)
 /* process                                                            */
 /* ------------------------------------------------------------------ */
 
+/* dnsmasq: a log-facility with a '/' is a log file; it becomes stderr
+ * (one write per line, O_APPEND) so that every writer shares it. */
+static int dv_log_file_open(const char *f, char *err, size_t errlen)
+{
+	int fd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		snprintf(err, errlen, "log-facility: %s: %s", f,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* SIGUSR2 (log rotation): the log file is opened again by its name; a
+ * failure keeps the old file and says so in it. */
+static void dv_log_reopen(dv_ctx *ctx)
+{
+	const char *f = ctx->cfg.log_facility;
+	char err[512];
+
+	if (!f || !strchr(f, '/'))
+		return;
+	if (dv_log_file_open(f, err, sizeof(err)) < 0) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "SIGUSR2: %s; still writing to "
+		       "the old log file", err);
+		return;
+	}
+	dv_log(&ctx->lg, DV_LOG_INFO, "SIGUSR2: log file %s reopened", f);
+}
+
 static int dv_logger_setup(dv_ctx *ctx, char *err, size_t errlen)
 {
 	const char *f = ctx->cfg.log_facility;
-	int fd, fac;
+	int fac;
 
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level
 					       : DV_LOG_INFO;
 	if (!ctx->cfg.test_only && f && *f && strcmp(f, "-") != 0) {
 		if (strchr(f, '/')) {
-			/* dnsmasq: a path means a log file. */
-			fd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-				  0640);
-			if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
-				snprintf(err, errlen, "log-facility: %s: %s",
-					 f, strerror(errno));
+			if (dv_log_file_open(f, err, errlen) < 0)
 				return -1;
-			}
-			close(fd);
 		} else if ((fac = dv_log_facility(f)) < 0) {
 			snprintf(err, errlen, "log-facility: unknown "
 				 "facility '%s'", f);
@@ -566,7 +593,15 @@ static void dv_signal_cb(evutil_socket_t sig, short what, void *arg)
 		dv_reload(ctx);
 		return;
 	}
+	if (sig == SIGUSR1) {
+		dv_log(&ctx->lg, DV_LOG_INFO, "SIGUSR1: statistics");
+		dv_net_log_stats(ctx);
+		dv_rs_dump_stats(ctx);
+		dv_dhcpd_dump_stats(ctx);
+		return;
+	}
 	if (sig == SIGUSR2) {
+		dv_log_reopen(ctx);
 		dv_test_clock(ctx);
 		return;
 	}
@@ -587,16 +622,19 @@ static int dv_signals(dv_ctx *ctx)
 	ctx->sig_term = evsignal_new(ctx->base, SIGTERM, dv_signal_cb, ctx);
 	ctx->sig_int = evsignal_new(ctx->base, SIGINT, dv_signal_cb, ctx);
 	ctx->sig_hup = evsignal_new(ctx->base, SIGHUP, dv_signal_cb, ctx);
+	ctx->sig_usr1 = evsignal_new(ctx->base, SIGUSR1, dv_signal_cb, ctx);
+	ctx->sig_usr2 = evsignal_new(ctx->base, SIGUSR2, dv_signal_cb, ctx);
 	if (!ctx->sig_term || !ctx->sig_int || !ctx->sig_hup ||
+	    !ctx->sig_usr1 || !ctx->sig_usr2 ||
 	    evsignal_add(ctx->sig_term, NULL) < 0 ||
 	    evsignal_add(ctx->sig_int, NULL) < 0 ||
-	    evsignal_add(ctx->sig_hup, NULL) < 0)
+	    evsignal_add(ctx->sig_hup, NULL) < 0 ||
+	    evsignal_add(ctx->sig_usr1, NULL) < 0 ||
+	    evsignal_add(ctx->sig_usr2, NULL) < 0)
 		return -1;
-	if (!getenv("DV_TEST_CLOCK_FILE"))
-		return 0;
-	ctx->sig_usr2 = evsignal_new(ctx->base, SIGUSR2, dv_signal_cb, ctx);
-	if (!ctx->sig_usr2 || evsignal_add(ctx->sig_usr2, NULL) < 0)
-		return -1;
+	/* dnsmasq users send these out of habit: never fatal.  SIGCHLD's
+	 * default is to ignore; no child is waited for. */
+	sigaction(SIGALRM, &sa, NULL);
 	return 0;
 }
 
@@ -636,6 +674,8 @@ static void dv_shutdown(dv_ctx *ctx)
 		event_free(ctx->sig_int);
 	if (ctx->sig_hup)
 		event_free(ctx->sig_hup);
+	if (ctx->sig_usr1)
+		event_free(ctx->sig_usr1);
 	if (ctx->sig_usr2)
 		event_free(ctx->sig_usr2);
 	if (ctx->db)

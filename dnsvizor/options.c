@@ -313,7 +313,9 @@ const dv_option dv_options[] = {
 	OPT("log-facility", '8', A_REQ, 0, dv_opt_log_facility,
 	    OFF(log_facility),
 	    0, 0, "FACILITY", "Log to syslog with this facility (daemon, "
-	    "local0, ...); '-' logs to stderr (the default)."),
+	    "local0, ...); '-' logs to stderr (the default); a value with a "
+	    "'/' is a log file, appended to and reopened on SIGUSR2 (log "
+	    "rotation)."),
 	OPT("log-level", 0, A_REQ, 0, dv_opt_log_level, 0, 0, 0, "LEVEL",
 	    "Least important messages shown: err, warn, info (default) or "
 	    "debug."),
@@ -601,8 +603,9 @@ const dv_option dv_options[] = {
 	     "binds the individual addresses."),
 	NOOP("no-poll", 'n', A_NONE, "Accepted: the resolv file is read at "
 	     "start and on SIGHUP only."),
-	NOOP("log-async", 0, A_OPT, "Accepted: logging never blocks the "
-	     "loop for long."),
+	NOOP("log-async", 0, A_OPT, "Accepted for dnsmasq compatibility; "
+	     "there is no queue: each line is written at once, by one "
+	     "write(2) to the file or stderr or one syslog(3) call."),
 	/* dnsmasq options not implemented yet */
 	UNSUP("rev-server", 0), UNSUP("servers-file", 0),
 	UNSUP("max-ttl", 0), UNSUP("auth-ttl", 0),

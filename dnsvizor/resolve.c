@@ -1162,6 +1162,41 @@ static void dv_rs_log_stats(dv_ctx *ctx, const res_ctx *r)
 	       (unsigned long long)s->nsec_synth);
 }
 
+/* SIGUSR1, as dnsmasq: the cache and each forwarding server. */
+void dv_rs_dump_stats(dv_ctx *ctx)
+{
+	struct dv_rs *rs = ctx->rs;
+	const res_stats *s;
+	res_cache_info ci;
+	res_upstream_stat up[64];
+	char ip[INET6_ADDRSTRLEN];
+	size_t i, n;
+
+	if (!rs)
+		return;
+	s = res_get_stats(rs->res);
+	res_get_cache_info(rs->res, &ci);
+	dv_log(&ctx->lg, DV_LOG_INFO, "cache size %u, %zu in use, %llu "
+	       "insertions, %llu evictions, %llu hits, %llu misses",
+	       ci.max_entries, ci.entries, (unsigned long long)ci.inserted,
+	       (unsigned long long)ci.evicted,
+	       (unsigned long long)s->cache_hits,
+	       (unsigned long long)s->cache_misses);
+	dv_log(&ctx->lg, DV_LOG_INFO, "queries forwarded %llu, queries "
+	       "answered locally %llu", (unsigned long long)s->upstream_queries,
+	       (unsigned long long)(s->queries - s->cache_misses));
+	n = res_upstream_stats(rs->res, up, sizeof(up) / sizeof(up[0]));
+	for (i = 0; i < n; i++) {
+		inet_ntop(up[i].addr.af == 6 ? AF_INET6 : AF_INET,
+			  up[i].addr.addr, ip, sizeof(ip));
+		dv_log(&ctx->lg, DV_LOG_INFO, "server %s#%u: queries sent "
+		       "%llu, failed %llu", ip, up[i].addr.port,
+		       (unsigned long long)up[i].sent,
+		       (unsigned long long)up[i].failed);
+	}
+	dv_rs_log_stats(ctx, rs->res);
+}
+
 void dv_rs_stop(dv_ctx *ctx)
 {
 	struct dv_rs *rs = ctx->rs;

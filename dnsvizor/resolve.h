@@ -37,6 +37,9 @@ int dv_rs_check(dv_ctx *ctx, char *err, size_t errlen);
 void dv_rs_reload(dv_ctx *ctx);
 /* Write the cache to <state-dir>/cache.bin (atomically) and free. */
 void dv_rs_stop(dv_ctx *ctx);
+/* SIGUSR1: cache size and traffic, per forwarding server queries sent
+ * and failed, the engine's counters (to the log). */
+void dv_rs_dump_stats(dv_ctx *ctx);
 /* A query zone_db_handle passed on, with the parse it made (zone_req.wq).
  * 1 if resp holds the reply now, 0 if there is none (it comes later to
  * p, or the query was dropped). */
