@@ -140,6 +140,11 @@ typedef struct dv_ctx {
 	struct event *sig_usr1;  /* statistics to the log */
 	struct event *sig_usr2;  /* log file reopened; DV_TEST_CLOCK_FILE */
 	int pid_written;
+	/* --log-queries: the serial of the query being handled, and where a
+	 * resolver answer given at once came from ("cached", "config"). */
+	uint32_t qlog_serial;
+	const char *qlog_src;
+	struct dv_qlog_hosts *qlog_hosts; /* hosts-file names (querylog.h) */
 	/* counters */
 	zone_stats stats;
 	dv_net_stats nst;

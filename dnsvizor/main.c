@@ -33,6 +33,7 @@
 #include "dnsvizor/resolve.h"
 #include "dnsvizor/outq.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/querylog.h"
 #include "dnsvizor/dohconn.h"
 #include "dnsvizor/tls.h"
 #include "dnsvizor/acme_shell.h"
@@ -260,6 +261,7 @@ static int dv_logger_setup(dv_ctx *ctx, char *err, size_t errlen)
 		if (strchr(f, '/')) {
 			if (dv_log_file_open(f, err, errlen) < 0)
 				return -1;
+			ctx->lg.stamp = 1;
 		} else if ((fac = dv_log_facility(f)) < 0) {
 			snprintf(err, errlen, "log-facility: unknown "
 				 "facility '%s'", f);
@@ -506,6 +508,7 @@ static void dv_reload(dv_ctx *ctx)
 {
 	dv_config nc;
 	zone_db *ndb;
+	dv_qlog_hosts *nh;
 	char err[1024];
 
 	dv_log(&ctx->lg, DV_LOG_INFO, "SIGHUP: reloading configuration");
@@ -520,16 +523,20 @@ static void dv_reload(dv_ctx *ctx)
 	}
 	dv_restart_warn(ctx, &nc);
 	dv_keep_startup(ctx, &nc);
-	ndb = dv_build_db(&nc, ctx->db, &ctx->lg, err, sizeof(err));
+	nh = nc.log_queries ? dv_qlog_hosts_new() : NULL;
+	ndb = dv_build_db(&nc, ctx->db, &ctx->lg, nh, err, sizeof(err));
 	if (!ndb) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "reload failed, keeping the "
 		       "running data: %s", err);
+		dv_qlog_hosts_free(nh);
 		dv_keep_startup(ctx, &nc); /* swap the fixed values back */
 		dv_config_free(&nc);
 		return;
 	}
 	zone_db_free(ctx->db);
 	ctx->db = ndb;
+	dv_qlog_hosts_free(ctx->qlog_hosts);
+	ctx->qlog_hosts = nh;
 	dv_persist_attach(ctx, ndb);
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
@@ -680,6 +687,7 @@ static void dv_shutdown(dv_ctx *ctx)
 		event_free(ctx->sig_usr2);
 	if (ctx->db)
 		zone_db_free(ctx->db);
+	dv_qlog_hosts_free(ctx->qlog_hosts);
 	dv_config_free(&ctx->cfg);
 	free(ctx->addrs);
 	if (ctx->base)
@@ -722,7 +730,10 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 	if (dv_logger_setup(ctx, err, errlen) < 0)
 		return -1;
 	dv_test_clock(ctx);     /* before anything reads the clock */
-	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
+	if (ctx->cfg.log_queries && !ctx->cfg.test_only)
+		ctx->qlog_hosts = dv_qlog_hosts_new();
+	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, ctx->qlog_hosts,
+			      err, errlen);
 	if (ctx->db)
 		dv_persist_attach(ctx, ctx->db);
 	return ctx->db ? 0 : -1;

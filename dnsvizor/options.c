@@ -309,7 +309,10 @@ const dv_option dv_options[] = {
 	     "dnsvizor always runs in the foreground."),
 	/* logging */
 	OPT("log-queries", 'q', A_OPT, 0, dv_opt_log_queries, 0, 0, 0, "extra",
-	    "Log one line per query."),
+	    "Log queries in dnsmasq's line forms (query[A] NAME from IP, "
+	    "forwarded NAME to IP#PORT, reply/cached/config NAME is VALUE, "
+	    "NXDOMAIN, NODATA-IPv4, ...); 'extra' puts dnsmasq's serial and "
+	    "the client's IP/PORT before each line."),
 	OPT("log-facility", '8', A_REQ, 0, dv_opt_log_facility,
 	    OFF(log_facility),
 	    0, 0, "FACILITY", "Log to syslog with this facility (daemon, "

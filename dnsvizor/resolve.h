@@ -23,6 +23,7 @@ typedef struct dv_rs_peer {
 	uint16_t eopt_len;          /* EDNS options the reply gets (abuse.h) */
 	uint8_t eopt[ZONE_EOPT_MAX];
 	uint8_t logq;               /* 1: qname/qtype kept for the query log */
+	uint32_t serial;            /* its query log serial (querylog.h) */
 	uint16_t qtype;
 	uint8_t qname[WIRE_MAXNAME]; /* as asked */
 } dv_rs_peer;
