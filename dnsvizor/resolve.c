@@ -1216,9 +1216,11 @@ void dv_rs_dump_stats(dv_ctx *ctx)
 	       (unsigned long long)ci.evicted,
 	       (unsigned long long)s->cache_hits,
 	       (unsigned long long)s->cache_misses);
+	/* "locally": from the cache or local policy, without a server */
 	dv_log(&ctx->lg, DV_LOG_INFO, "queries forwarded %llu, queries "
 	       "answered locally %llu", (unsigned long long)s->upstream_queries,
-	       (unsigned long long)(s->queries - s->cache_misses));
+	       (unsigned long long)(s->queries > s->cache_misses ?
+				    s->queries - s->cache_misses : 0));
 	n = res_upstream_stats(rs->res, up, sizeof(up) / sizeof(up[0]));
 	for (i = 0; i < n; i++) {
 		inet_ntop(up[i].addr.af == 6 ? AF_INET6 : AF_INET,

@@ -156,5 +156,27 @@ def query_log_extra_as_dnsmasq():
     compare(extra=True)
 
 
+@case
+def query_log_hosts_file_after_reload():
+    """A hosts file's names are logged with its path, also for names it
+    gained before a SIGHUP; --address names stay "config"."""
+    hosts = write(os.path.join(tmpdir(), "hosts"), "10.1.1.1 hostone\n")
+    s = Server(conf=["addn-hosts=" + hosts, "log-queries",
+                     "address=/conf.test/10.9.9.9"])
+    s.query("hostone")
+    wait_for(lambda: "%s hostone is 10.1.1.1" % hosts in s.log(), 5,
+             "the hosts line", logs=[s.log])
+    write(hosts, "10.1.1.3 hostthree\n")
+    before = s.log().count("reloaded")
+    s.reload()
+    wait_for(lambda: s.log().count("reloaded") > before, 5, "the reload",
+             logs=[s.log])
+    s.query("HostThree")
+    s.query("a.conf.test")
+    wait_for(lambda: "%s HostThree is 10.1.1.3" % hosts in s.log() and
+             "config a.conf.test is 10.9.9.9" in s.log(), 5,
+             "the lines after the reload", logs=[s.log])
+
+
 if __name__ == "__main__":
     run()
