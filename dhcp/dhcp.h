@@ -247,5 +247,9 @@ typedef struct dhcp_stats {
 		 release, inform, ignored, leases;
 } dhcp_stats;
 const dhcp_stats *dhcp_get_stats(const dhcp_ctx *d);
+/* Range i (of cfg.ranges): its addresses and how many of them are
+ * leased now (SIGUSR1's pool use).  -1 if there is no range i. */
+int dhcp_range_use(const dhcp_ctx *d, size_t i, uint32_t *size,
+		   uint32_t *leased);
 
 #endif

@@ -449,6 +449,23 @@ const dhcp_stats *dhcp_get_stats(const dhcp_ctx *d)
 	return &d->st;
 }
 
+int dhcp_range_use(const dhcp_ctx *d, size_t i, uint32_t *size,
+		   uint32_t *leased)
+{
+	const dhcp_range *r;
+
+	if (i >= d->cfg.nranges)
+		return -1;
+	r = &d->ranges[i];
+	*size = r->end - r->start + 1;
+	*leased = 0;
+	for (uint32_t k = 0; k < d->ne; k++)
+		if (d->e[k].st == E_ACTIVE && d->e[k].l.addr >= r->start &&
+		    d->e[k].l.addr <= r->end)
+			(*leased)++;
+	return 0;
+}
+
 /* ---- links, ranges, hosts ---- */
 
 static uint32_t range_mask(const dhcp_range *r, uint32_t dflt)

@@ -103,7 +103,9 @@ void dv_pr_log_queries(FILE *out, const dv_option *o, const dv_config *c,
 		       const dv_config *def)
 {
 	(void)def;
-	if (c->log_queries)
+	if (c->log_queries == 2)
+		fprintf(out, "%s=extra\n", o->name);
+	else if (c->log_queries)
 		fprintf(out, "%s\n", o->name);
 }
 

@@ -503,9 +503,8 @@ int dv_opt_log_facility(dv_parser *p, const dv_option *o,
 		"local2", "local3", "local4", "local5", "local6", "local7",
 	};
 
-	if (strchr(val, '/'))
-		return dv_opt_fail(p, o->name, "logging to a file is not "
-				"supported yet");
+	if (strchr(val, '/'))   /* dnsmasq: a '/' makes it a log file */
+		return dv_opt_set_str(p, o, val);
 	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
 		if (strcasecmp(val, fac[i]) == 0)
 			return dv_opt_set_str(p, o, val);
@@ -530,13 +529,14 @@ int dv_opt_log_level(dv_parser *p, const dv_option *o, const char *val)
 			"debug)", val);
 }
 
-/* dnsmasq: --log-queries[=extra|proto]; the extras are not separate yet. */
+/* dnsmasq: --log-queries[=extra|proto]; extra (2: serial and client
+ * address before each line); proto is taken as plain. */
 int dv_opt_log_queries(dv_parser *p, const dv_option *o, const char *val)
 {
 	if (val && strcmp(val, "extra") && strcmp(val, "proto") &&
 	    strcmp(val, "queries"))
 		return dv_opt_fail(p, o->name, "bad value '%s'", val);
-	p->cfg->log_queries = 1;
+	p->cfg->log_queries = val && strcmp(val, "extra") == 0 ? 2 : 1;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dnsvizor/config_int.h"
+#include "dnsvizor/querylog.h"
 
 enum {
 	DV_MAXTOK = 64,          /* fields per hosts-file line */
@@ -148,6 +149,8 @@ typedef struct build_ctx {
 	zone *local;
 	char *err;
 	size_t errlen;
+	dv_qlog_hosts *hosts;    /* names -> hosts file, or NULL */
+	const char *hfile;       /* the hosts file being read */
 } build_ctx;
 
 static uint16_t type_num(const char *type)
@@ -240,13 +243,17 @@ static int hosts_name(build_ctx *b, dv_rr_sink *s, dv_tok t, int af,
 	memcpy(ptr, name, sizeof(name));
 	if (emit(s, name, type, s->ttl, ip, 0) < 0)
 		return -1;
+	(void)dv_qlog_hosts_add(b->hosts, name, b->hfile);
 	if (!cfg->expand_hosts || !cfg->domain || memchr(t.p, '.', t.n))
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%.*s.%s", (int)t.n, t.p, cfg->domain);
 	if (dv_name_abs(tmp, strlen(tmp), name, sizeof(name)) < 0)
 		return 0;
 	memcpy(ptr, name, sizeof(name));
-	return emit(s, name, type, s->ttl, ip, 0);
+	if (emit(s, name, type, s->ttl, ip, 0) < 0)
+		return -1;
+	(void)dv_qlog_hosts_add(b->hosts, name, b->hfile);
+	return 0;
 }
 
 static int split_ws(char *line, dv_tok *t, int max)
@@ -313,6 +320,7 @@ static int hosts_text(build_ctx *b, char *text, const char *file)
 	unsigned ln = 0;
 
 	build_sink(b, &s, why, sizeof(why));
+	b->hfile = file;
 	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -682,7 +690,8 @@ static int build_acls(build_ctx *b)
 }
 
 zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
-		     const dv_logger *lg, char *err, size_t errlen)
+		     const dv_logger *lg, dv_qlog_hosts *hosts,
+		     char *err, size_t errlen)
 {
 	char host[256] = "";
 	zone_db_opts o = {
@@ -694,7 +703,8 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		.serial_policy = (uint8_t)cfg->serial_policy,
 		.recursion = (uint8_t)(cfg->recursion != 0),
 	};
-	build_ctx b = { .cfg = cfg, .lg = lg, .err = err, .errlen = errlen };
+	build_ctx b = { .cfg = cfg, .lg = lg, .err = err, .errlen = errlen,
+			.hosts = hosts };
 	int rc = 0;
 
 	if (gethostname(host, sizeof(host) - 1) < 0)
@@ -723,5 +733,6 @@ zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
 		zone_db_free(b.db);
 		return NULL;
 	}
+	dv_qlog_hosts_done(hosts);
 	return b.db;
 }

@@ -137,12 +137,18 @@ typedef struct dv_ctx {
 	uint8_t *tcp_r;             /* 2 + DV_TCP_MSGMAX */
 	/* signals */
 	struct event *sig_term, *sig_int, *sig_hup;
-	struct event *sig_usr2;  /* DV_TEST_CLOCK_FILE re-read */
+	struct event *sig_usr1;  /* statistics to the log */
+	struct event *sig_usr2;  /* log file reopened; DV_TEST_CLOCK_FILE */
 	int pid_written;
 	int started;             /* the event loop ran: at the stop,
 				    statistics are logged and the cache is
 				    saved (not after a fatal start-up
 				    error: the error is all it says) */
+	/* --log-queries: the serial of the query being handled, and where a
+	 * resolver answer given at once came from ("cached", "config"). */
+	uint32_t qlog_serial;
+	const char *qlog_src;
+	struct dv_qlog_hosts *qlog_hosts; /* hosts-file names (querylog.h) */
 	/* counters */
 	zone_stats stats;
 	dv_net_stats nst;

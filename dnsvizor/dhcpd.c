@@ -1122,6 +1122,27 @@ void dv_dhcpd_reload(dv_ctx *ctx)
 	dv_finish(d);
 }
 
+void dv_dhcpd_dump_stats(dv_ctx *ctx)
+{
+	dv_dhcpd *d = ctx->dhcpd;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	uint32_t size, leased, x;
+	size_t i;
+
+	if (!d || !d->eng)
+		return;
+	for (i = 0; dhcp_range_use(d->eng, i, &size, &leased) == 0; i++) {
+		const dhcp_range *r = &d->conf.ranges[i];
+
+		x = htonl(r->start);
+		inet_ntop(AF_INET, &x, a, sizeof(a));
+		x = htonl(r->end);
+		inet_ntop(AF_INET, &x, b, sizeof(b));
+		dv_log(&ctx->lg, DV_LOG_INFO, "DHCP range %s -- %s: %u of %u "
+		       "addresses leased", a, b, leased, size);
+	}
+}
+
 void dv_dhcpd_stop(dv_ctx *ctx)
 {
 	dv_dhcpd *d = ctx->dhcpd;

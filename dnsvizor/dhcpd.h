@@ -41,6 +41,8 @@ int dv_dhcpd_start(dv_ctx *ctx, char *err, size_t errlen);
 /* After SIGHUP swapped ctx->cfg and ctx->db: a new engine built from the
  * new options that keeps every lease; names are put into the new db. */
 void dv_dhcpd_reload(dv_ctx *ctx);
+/* SIGUSR1: per --dhcp-range how many addresses are leased (to the log). */
+void dv_dhcpd_dump_stats(dv_ctx *ctx);
 /* Shutdown: journal synced, lease file written, everything freed. */
 void dv_dhcpd_stop(dv_ctx *ctx);
 

@@ -57,6 +57,8 @@ typedef struct dv_logger {
 	int use_syslog;   /* 0: stderr */
 	int level;        /* messages above this level are not shown */
 	int facility;     /* syslog facility (LOG_DAEMON by default) */
+	int stamp;        /* a log file: lines start with the local time as
+			     dnsmasq's ("Dec  8 01:25:24 "), for its tools */
 	struct dv_logrl *rl; /* error/warning rate limiter (dv_log_open) */
 } dv_logger;
 /*
@@ -113,7 +115,7 @@ typedef struct dv_config {
 	char *user, *group;         /* --user / --group (drop after bind) */
 	char *pid_file;             /* --pid-file */
 	char *state_dir;            /* --state-dir (default /var/lib/dnsvizor) */
-	int log_queries;            /* --log-queries */
+	int log_queries;            /* --log-queries: 1, =extra: 2 */
 	char *log_facility;         /* --log-facility: "-" or unset = stderr,
 				       else a syslog facility name */
 	int log_level;              /* --log-level (err|warn|info|debug) */
@@ -270,10 +272,13 @@ void dv_list_options(FILE *out);
  * hosts files, and the dnsmasq-style local records.  If old is not NULL, a
  * zone that fails to load is taken over from old (its error is logged); with
  * old == NULL any error fails the build (start-up and --test).  Returns NULL
- * with the reason in err.
+ * with the reason in err.  hosts (may be NULL): receives which hosts file
+ * each local name came from, for the query log (querylog.h).
  */
+struct dv_qlog_hosts;
 zone_db *dv_build_db(const dv_config *cfg, const zone_db *old,
-		     const dv_logger *lg, char *err, size_t errlen);
+		     const dv_logger *lg, struct dv_qlog_hosts *hosts,
+		     char *err, size_t errlen);
 
 /* secondary.c: add the --secondary zones to db (the running zone from
  * old when there is one, else an empty SERVFAIL placeholder) and accept

@@ -137,8 +137,16 @@ static void dv_vlog(const dv_logger *lg, int level, const void *site,
 	    !dv_log_admit(lg->rl, site, &dropped))
 		return;
 	/* One write per line so that lines never interleave. */
-	n = snprintf(line, sizeof(line), "dnsvizor[%d]: %s: ", (int)getpid(),
-		     dv_level_name(level));
+	n = 0;
+	if (lg && lg->stamp && !lg->use_syslog) {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			n = (int)strftime(line, 32, "%b %e %H:%M:%S ", &tm);
+	}
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "dnsvizor[%d]: %s: ",
+		      (int)getpid(), dv_level_name(level));
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;

@@ -33,6 +33,7 @@
 #include "dnsvizor/resolve.h"
 #include "dnsvizor/outq.h"
 #include "dnsvizor/dhcpd.h"
+#include "dnsvizor/querylog.h"
 #include "dnsvizor/dohconn.h"
 #include "dnsvizor/tls.h"
 #include "dnsvizor/acme_shell.h"
@@ -217,24 +218,52 @@ static int dv_resolve_addrs(dv_ctx *ctx, char *err, size_t errlen)
 /* process                                                            */
 /* ------------------------------------------------------------------ */
 
+/* dnsmasq: a log-facility with a '/' is a log file; it becomes stderr
+ * (one write per line, O_APPEND) so that every writer shares it. */
+static int dv_log_file_open(const char *f, char *err, size_t errlen)
+{
+	int fd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		snprintf(err, errlen, "log-facility: %s: %s", f,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* SIGUSR2 (log rotation): the log file is opened again by its name; a
+ * failure keeps the old file and says so in it. */
+static void dv_log_reopen(dv_ctx *ctx)
+{
+	const char *f = ctx->cfg.log_facility;
+	char err[512];
+
+	if (!f || !strchr(f, '/'))
+		return;
+	if (dv_log_file_open(f, err, sizeof(err)) < 0) {
+		dv_log(&ctx->lg, DV_LOG_WARN, "SIGUSR2: %s; still writing to "
+		       "the old log file", err);
+		return;
+	}
+	dv_log(&ctx->lg, DV_LOG_INFO, "SIGUSR2: log file %s reopened", f);
+}
+
 static int dv_logger_setup(dv_ctx *ctx, char *err, size_t errlen)
 {
 	const char *f = ctx->cfg.log_facility;
-	int fd, fac;
+	int fac;
 
 	ctx->lg.level = ctx->cfg.log_level > 0 ? ctx->cfg.log_level
 					       : DV_LOG_INFO;
 	if (!ctx->cfg.test_only && f && *f && strcmp(f, "-") != 0) {
 		if (strchr(f, '/')) {
-			/* dnsmasq: a path means a log file. */
-			fd = open(f, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-				  0640);
-			if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
-				snprintf(err, errlen, "log-facility: %s: %s",
-					 f, strerror(errno));
+			if (dv_log_file_open(f, err, errlen) < 0)
 				return -1;
-			}
-			close(fd);
+			ctx->lg.stamp = 1;
 		} else if ((fac = dv_log_facility(f)) < 0) {
 			snprintf(err, errlen, "log-facility: unknown "
 				 "facility '%s'", f);
@@ -488,6 +517,7 @@ static void dv_reload(dv_ctx *ctx)
 {
 	dv_config nc;
 	zone_db *ndb;
+	dv_qlog_hosts *nh;
 	char err[1024];
 
 	dv_log(&ctx->lg, DV_LOG_INFO, "SIGHUP: reloading configuration");
@@ -503,16 +533,20 @@ static void dv_reload(dv_ctx *ctx)
 	dv_log_parse_warnings(ctx, &nc);
 	dv_restart_warn(ctx, &nc);
 	dv_keep_startup(ctx, &nc);
-	ndb = dv_build_db(&nc, ctx->db, &ctx->lg, err, sizeof(err));
+	nh = nc.log_queries ? dv_qlog_hosts_new() : NULL;
+	ndb = dv_build_db(&nc, ctx->db, &ctx->lg, nh, err, sizeof(err));
 	if (!ndb) {
 		dv_log(&ctx->lg, DV_LOG_ERR, "reload failed, keeping the "
 		       "running data: %s", err);
+		dv_qlog_hosts_free(nh);
 		dv_keep_startup(ctx, &nc); /* swap the fixed values back */
 		dv_config_free(&nc);
 		return;
 	}
 	zone_db_free(ctx->db);
 	ctx->db = ndb;
+	dv_qlog_hosts_free(ctx->qlog_hosts);
+	ctx->qlog_hosts = nh;
 	dv_persist_attach(ctx, ndb);
 	dv_config_free(&ctx->cfg);
 	ctx->cfg = nc;
@@ -576,7 +610,15 @@ static void dv_signal_cb(evutil_socket_t sig, short what, void *arg)
 		dv_reload(ctx);
 		return;
 	}
+	if (sig == SIGUSR1) {
+		dv_log(&ctx->lg, DV_LOG_INFO, "SIGUSR1: statistics");
+		dv_net_log_stats(ctx);
+		dv_rs_dump_stats(ctx);
+		dv_dhcpd_dump_stats(ctx);
+		return;
+	}
 	if (sig == SIGUSR2) {
+		dv_log_reopen(ctx);
 		dv_test_clock(ctx);
 		return;
 	}
@@ -597,16 +639,19 @@ static int dv_signals(dv_ctx *ctx)
 	ctx->sig_term = evsignal_new(ctx->base, SIGTERM, dv_signal_cb, ctx);
 	ctx->sig_int = evsignal_new(ctx->base, SIGINT, dv_signal_cb, ctx);
 	ctx->sig_hup = evsignal_new(ctx->base, SIGHUP, dv_signal_cb, ctx);
+	ctx->sig_usr1 = evsignal_new(ctx->base, SIGUSR1, dv_signal_cb, ctx);
+	ctx->sig_usr2 = evsignal_new(ctx->base, SIGUSR2, dv_signal_cb, ctx);
 	if (!ctx->sig_term || !ctx->sig_int || !ctx->sig_hup ||
+	    !ctx->sig_usr1 || !ctx->sig_usr2 ||
 	    evsignal_add(ctx->sig_term, NULL) < 0 ||
 	    evsignal_add(ctx->sig_int, NULL) < 0 ||
-	    evsignal_add(ctx->sig_hup, NULL) < 0)
+	    evsignal_add(ctx->sig_hup, NULL) < 0 ||
+	    evsignal_add(ctx->sig_usr1, NULL) < 0 ||
+	    evsignal_add(ctx->sig_usr2, NULL) < 0)
 		return -1;
-	if (!getenv("DV_TEST_CLOCK_FILE"))
-		return 0;
-	ctx->sig_usr2 = evsignal_new(ctx->base, SIGUSR2, dv_signal_cb, ctx);
-	if (!ctx->sig_usr2 || evsignal_add(ctx->sig_usr2, NULL) < 0)
-		return -1;
+	/* dnsmasq users send these out of habit: never fatal.  SIGCHLD's
+	 * default is to ignore; no child is waited for. */
+	sigaction(SIGALRM, &sa, NULL);
 	return 0;
 }
 
@@ -654,10 +699,13 @@ static void dv_shutdown(dv_ctx *ctx)
 		event_free(ctx->sig_int);
 	if (ctx->sig_hup)
 		event_free(ctx->sig_hup);
+	if (ctx->sig_usr1)
+		event_free(ctx->sig_usr1);
 	if (ctx->sig_usr2)
 		event_free(ctx->sig_usr2);
 	if (ctx->db)
 		zone_db_free(ctx->db);
+	dv_qlog_hosts_free(ctx->qlog_hosts);
 	dv_config_free(&ctx->cfg);
 	free(ctx->addrs);
 	if (ctx->base)
@@ -701,7 +749,10 @@ static int dv_configure(dv_ctx *ctx, char *err, size_t errlen)
 		return -1;
 	dv_log_parse_warnings(ctx, &ctx->cfg);
 	dv_test_clock(ctx);     /* before anything reads the clock */
-	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, err, errlen);
+	if (ctx->cfg.log_queries && !ctx->cfg.test_only)
+		ctx->qlog_hosts = dv_qlog_hosts_new();
+	ctx->db = dv_build_db(&ctx->cfg, NULL, &ctx->lg, ctx->qlog_hosts,
+			      err, errlen);
 	if (ctx->db)
 		dv_persist_attach(ctx, ctx->db);
 	return ctx->db ? 0 : -1;

@@ -86,6 +86,25 @@ static const uint8_t *dv_log_qname(const wire_query *wq)
 	return wq->qname_len ? wq->qname : NULL;
 }
 
+/* The query log lines of an answer given at once: by the zones or local
+ * data ("config"), or by the resolver (from_rs: its cache, or local
+ * policy such as --address, ctx->qlog_src). */
+static void dv_net_qlog(dv_ctx *ctx, const wire_query *wq,
+			const struct sockaddr *from, const uint8_t *resp,
+			size_t rlen, const char *proto, int from_rs)
+{
+	const uint8_t *qn = dv_log_qname(wq);
+
+	if (!qn) {
+		dv_log_malformed(ctx, from, resp, rlen, proto);
+		return;
+	}
+	dv_log_query(ctx, ctx->qlog_serial, qn, wq->qtype, from);
+	dv_log_reply(ctx, ctx->qlog_serial, from,
+		     from_rs && ctx->qlog_src ? ctx->qlog_src : "config",
+		     resp, rlen);
+}
+
 /* ------------------------------------------------------------------ */
 /* UDP                                                                */
 /* ------------------------------------------------------------------ */
@@ -281,8 +300,10 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	zone_req rq;
 	zone_effects eff;
 	wire_query wq;
+	int from_rs = 0;
 
 	ctx->nst.udp_in++;
+	ctx->qlog_serial++;
 	if (rm->msg_flags & MSG_TRUNC) {
 		ctx->nst.udp_trunc++;
 		return 0;
@@ -302,14 +323,16 @@ static int dv_udp_answer(dv_ctx *ctx, dv_listener *l, int i, int k)
 	if (zr == ZONE_REPLY && rq.classify)
 		dv_abuse_limit(ctx, &rq, &eff, out, ctx->tx_slot, &rlen);
 	else if (zr == ZONE_PASS &&
-		 dv_udp_pass(ctx, l, rm, &rq, &eff, out, &rlen))
+		 dv_udp_pass(ctx, l, rm, &rq, &eff, out, &rlen)) {
 		zr = ZONE_REPLY;
+		from_rs = 1;
+	}
 	if (zr != ZONE_REPLY || rlen > ctx->tx_slot)
 		rlen = 0;
 	dv_effects(ctx, &eff, NULL);
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, dv_log_qname(&wq), wq.qtype,
-			     rm->msg_name, rlen ? out : NULL, rlen, "udp");
+		dv_net_qlog(ctx, &wq, rm->msg_name, rlen ? out : NULL, rlen,
+			    "udp", from_rs);
 	if (rlen == 0)
 		return 0;
 	b->siov[k].iov_base = out;
@@ -502,8 +525,10 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	zone_req rq;
 	zone_effects eff;
 	wire_query wq;
+	int from_rs = 0;
 
 	ctx->nst.tcp_in++;
+	ctx->qlog_serial++;
 	ctx->now = dv_now_s();
 	dv_req_init(&rq, q, qlen, 1, c->loopback,
 		    (const struct sockaddr *)&c->peer, ctx->now);
@@ -511,8 +536,10 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	dv_req_wq(&rq, &wq);
 	zr = zone_db_handle(ctx->db, &rq, ctx->tcp_r + 2, DV_TCP_MSGMAX,
 			    &rlen, &eff, &ctx->stats);
-	if (zr == ZONE_PASS && dv_tcp_pass(c, &rq, tag, &eff, &rlen))
+	if (zr == ZONE_PASS && dv_tcp_pass(c, &rq, tag, &eff, &rlen)) {
 		zr = ZONE_REPLY;
+		from_rs = 1;
+	}
 	if (zr != ZONE_REPLY || rlen > DV_TCP_MSGMAX)
 		rlen = 0;
 	/* a zone transfer streams DNS messages: not over HTTP */
@@ -520,10 +547,9 @@ void dv_conn_query(dv_tcp_conn *c, const uint8_t *q, size_t qlen,
 	if (dv_persist_sync(ctx) < 0)
 		rlen = 0;       /* not durable (undone): no acknowledgement */
 	if (ctx->cfg.log_queries && zr != ZONE_PASS) /* logged when answered */
-		dv_log_query(ctx, dv_log_qname(&wq), wq.qtype,
-			     (const struct sockaddr *)&c->peer,
-			     rlen ? ctx->tcp_r + 2 : NULL, rlen,
-			     dv_conn_proto[c->kind]);
+		dv_net_qlog(ctx, &wq, (const struct sockaddr *)&c->peer,
+			    rlen ? ctx->tcp_r + 2 : NULL, rlen,
+			    dv_conn_proto[c->kind], from_rs);
 	if (c->kind == DV_CONN_DOH) {
 		/* HTTP always answers: 400 when there is no DNS answer */
 		if (rlen || zr != ZONE_PASS)

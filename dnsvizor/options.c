@@ -310,11 +310,16 @@ const dv_option dv_options[] = {
 	     "dnsvizor always runs in the foreground."),
 	/* logging */
 	OPT("log-queries", 'q', A_OPT, 0, dv_opt_log_queries, 0, 0, 0, "extra",
-	    "Log one line per query."),
+	    "Log queries in dnsmasq's line forms (query[A] NAME from IP, "
+	    "forwarded NAME to IP#PORT, reply/cached/config NAME is VALUE, "
+	    "NXDOMAIN, NODATA-IPv4, ...); 'extra' puts dnsmasq's serial and "
+	    "the client's IP/PORT before each line."),
 	OPT("log-facility", '8', A_REQ, 0, dv_opt_log_facility,
 	    OFF(log_facility),
 	    0, 0, "FACILITY", "Log to syslog with this facility (daemon, "
-	    "local0, ...); '-' logs to stderr (the default)."),
+	    "local0, ...); '-' logs to stderr (the default); a value with a "
+	    "'/' is a log file, appended to and reopened on SIGUSR2 (log "
+	    "rotation)."),
 	OPT("log-level", 0, A_REQ, 0, dv_opt_log_level, 0, 0, 0, "LEVEL",
 	    "Least important messages shown: err, warn, info (default) or "
 	    "debug."),
@@ -602,8 +607,9 @@ const dv_option dv_options[] = {
 	     "binds the individual addresses."),
 	NOOP("no-poll", 'n', A_NONE, "Accepted: the resolv file is read at "
 	     "start and on SIGHUP only."),
-	NOOP("log-async", 0, A_OPT, "Accepted: logging never blocks the "
-	     "loop for long."),
+	NOOP("log-async", 0, A_OPT, "Accepted for dnsmasq compatibility; "
+	     "there is no queue: each line is written at once, by one "
+	     "write(2) to the file or stderr or one syslog(3) call."),
 	/* dnsmasq options not implemented yet */
 	UNSUP("rev-server", 0), UNSUP("servers-file", 0),
 	UNSUP("max-ttl", 0), UNSUP("auth-ttl", 0),

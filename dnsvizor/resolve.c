@@ -78,6 +78,10 @@ struct dv_rs {
 	size_t ncl, cl_hint;
 	size_t ntxns;            /* upstream queries in flight (outq.h) */
 	uint8_t *obuf;           /* an answer with EDNS options added */
+	/* --log-queries: the client whose query is being started, for the
+	 * "forwarded" lines its first upstream queries log (NULL: none) */
+	const struct sockaddr_storage *qlog_client;
+	uint32_t qlog_serial;
 	struct sockaddr_storage out4, out6; /* --outgoing-address */
 	int has_out4, has_out6;
 	dv_dot *dot;             /* DNS over TLS connections, on first use */
@@ -807,9 +811,9 @@ static void dv_rs_answer(struct dv_rs *rs, const res_action *a)
 	len = a->len;
 	msg = dv_rs_with_opts(rs, &c->p, a->msg, &len);
 	if (ctx->cfg.log_queries && c->p.logq)
-		dv_log_query(ctx, c->p.qname, c->p.qtype,
-			     (const struct sockaddr *)&c->p.peer, msg,
-			     len, c->p.tcp ? "tcp" : "udp");
+		dv_log_reply(ctx, c->p.serial,
+			     (const struct sockaddr *)&c->p.peer, "reply",
+			     msg, len);
 	if (!c->p.tcp) {
 		dv_rs_udp_reply(ctx, &c->p, msg, len);
 	} else if (c->p.conn && len <= DV_RS_MAXMSG) {
@@ -960,6 +964,22 @@ static int dv_rs_send(struct dv_rs *rs, const res_action *a)
 	return dv_rs_send_plain(rs, a);
 }
 
+/* dv_rs_send with dnsmasq's "forwarded NAME to SERVER" line (the query
+ * being started, if any, gives the serial of log-queries=extra). */
+static int dv_rs_send_logged(struct dv_rs *rs, const res_action *a)
+{
+	struct sockaddr_storage ss;
+	int rc = dv_rs_send(rs, a);
+
+	if (rc == 0 && rs->ctx->cfg.log_queries) {
+		dv_rs_sockaddr(&a->server, &ss);
+		dv_log_forwarded(rs->ctx, rs->qlog_serial,
+				 (const struct sockaddr *)rs->qlog_client,
+				 a->msg, a->len, (const struct sockaddr *)&ss);
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* the pump and the timer                                             */
 /* ------------------------------------------------------------------ */
@@ -984,7 +1004,7 @@ static void dv_rs_pump(struct dv_rs *rs)
 			dv_rs_answer(rs, &a);
 		else if (k == RES_ACT_DROP)
 			dv_rs_forget(rs, a.client_token);
-		else if (k == RES_ACT_SEND && dv_rs_send(rs, &a) < 0)
+		else if (k == RES_ACT_SEND && dv_rs_send_logged(rs, &a) < 0)
 			res_on_error(rs->res, a.txn, dv_now_ms());
 	}
 	dv_rs_arm(rs);
@@ -1018,7 +1038,7 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen,
 		size_t cap, size_t *rlen)
 {
 	struct dv_rs *rs = ctx->rs;
-	uint64_t tok;
+	uint64_t tok, policy;
 	res_result r;
 	res_addr from;
 
@@ -1030,20 +1050,34 @@ int dv_rs_query(dv_ctx *ctx, const uint8_t *q, size_t qlen,
 	if (tok == UINT64_MAX)
 		return 0;     /* overloaded: the client retries */
 	/* the UDP batch's clock when there is one (no clock read per hit) */
+	policy = res_get_stats(rs->res)->policy_answers;
 	r = res_query_parsed(rs->res, from.af ? &from : NULL, wq, q, qlen,
 			     p->tcp, ctx->now_ms ? ctx->now_ms :
 			     dv_now_ms(), resp, cap, rlen, tok);
+	ctx->qlog_src = res_get_stats(rs->res)->policy_answers != policy ?
+			"config" : "cached";
 	if (r != RES_PENDING || *rlen > cap) {
 		dv_rs_client_del(rs, dv_rs_client_get(rs, tok));
 		if (r != RES_ANSWERED || *rlen > cap)
 			*rlen = 0;
 	} else {
+		dv_rs_peer *kp = &rs->cl[tok & 0xffff].p;
+
 		/* only a pending client ages (dv_rs_client_reclaim) */
 		rs->cl[tok & 0xffff].since = dv_rs_mono();
-		if (ctx->cfg.log_queries)
-			dv_rs_keep_question(&rs->cl[tok & 0xffff].p, wq);
+		if (ctx->cfg.log_queries) {
+			/* its query line goes before the forwarded ones */
+			dv_rs_keep_question(kp, wq);
+			kp->serial = ctx->qlog_serial;
+			dv_log_query(ctx, kp->serial, kp->qname, kp->qtype,
+				     (const struct sockaddr *)&kp->peer);
+			rs->qlog_client = &kp->peer;
+			rs->qlog_serial = kp->serial;
+		}
 	}
 	dv_rs_pump(rs);
+	rs->qlog_client = NULL;
+	rs->qlog_serial = 0;
 	return *rlen > 0;
 }
 
@@ -1250,6 +1284,43 @@ static void dv_rs_log_stats(dv_ctx *ctx, const res_ctx *r)
 	       (unsigned long long)s->client_limited,
 	       (unsigned long long)s->fast_failed,
 	       (unsigned long long)s->nsec_synth);
+}
+
+/* SIGUSR1, as dnsmasq: the cache and each forwarding server. */
+void dv_rs_dump_stats(dv_ctx *ctx)
+{
+	struct dv_rs *rs = ctx->rs;
+	const res_stats *s;
+	res_cache_info ci;
+	res_upstream_stat up[64];
+	char ip[INET6_ADDRSTRLEN];
+	size_t i, n;
+
+	if (!rs)
+		return;
+	s = res_get_stats(rs->res);
+	res_get_cache_info(rs->res, &ci);
+	dv_log(&ctx->lg, DV_LOG_INFO, "cache size %u, %zu in use, %llu "
+	       "insertions, %llu evictions, %llu hits, %llu misses",
+	       ci.max_entries, ci.entries, (unsigned long long)ci.inserted,
+	       (unsigned long long)ci.evicted,
+	       (unsigned long long)s->cache_hits,
+	       (unsigned long long)s->cache_misses);
+	/* "locally": from the cache or local policy, without a server */
+	dv_log(&ctx->lg, DV_LOG_INFO, "queries forwarded %llu, queries "
+	       "answered locally %llu", (unsigned long long)s->upstream_queries,
+	       (unsigned long long)(s->queries > s->cache_misses ?
+				    s->queries - s->cache_misses : 0));
+	n = res_upstream_stats(rs->res, up, sizeof(up) / sizeof(up[0]));
+	for (i = 0; i < n; i++) {
+		inet_ntop(up[i].addr.af == 6 ? AF_INET6 : AF_INET,
+			  up[i].addr.addr, ip, sizeof(ip));
+		dv_log(&ctx->lg, DV_LOG_INFO, "server %s#%u: queries sent "
+		       "%llu, failed %llu", ip, up[i].addr.port,
+		       (unsigned long long)up[i].sent,
+		       (unsigned long long)up[i].failed);
+	}
+	dv_rs_log_stats(ctx, rs->res);
 }
 
 void dv_rs_stop(dv_ctx *ctx)

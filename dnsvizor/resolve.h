@@ -23,6 +23,7 @@ typedef struct dv_rs_peer {
 	uint16_t eopt_len;          /* EDNS options the reply gets (abuse.h) */
 	uint8_t eopt[ZONE_EOPT_MAX];
 	uint8_t logq;               /* 1: qname/qtype kept for the query log */
+	uint32_t serial;            /* its query log serial (querylog.h) */
 	uint16_t qtype;
 	uint8_t qname[WIRE_MAXNAME]; /* as asked */
 } dv_rs_peer;
@@ -37,6 +38,9 @@ int dv_rs_check(dv_ctx *ctx, char *err, size_t errlen);
 void dv_rs_reload(dv_ctx *ctx);
 /* Write the cache to <state-dir>/cache.bin (atomically) and free. */
 void dv_rs_stop(dv_ctx *ctx);
+/* SIGUSR1: cache size and traffic, per forwarding server queries sent
+ * and failed, the engine's counters (to the log). */
+void dv_rs_dump_stats(dv_ctx *ctx);
 /* A query zone_db_handle passed on, with the parse it made (zone_req.wq).
  * 1 if resp holds the reply now, 0 if there is none (it comes later to
  * p, or the query was dropped). */

@@ -54,6 +54,7 @@ struct res_cache {
 	uint64_t seed;         /* hash key (res_cache_seed) */
 	uint32_t max_entries;
 	uint64_t max_bytes;
+	uint64_t inserted, evicted;  /* for SIGUSR1's statistics */
 };
 
 typedef struct ckey {
@@ -211,6 +212,7 @@ static void evict_one(res_cache *c)
 		for (; *pp; pp = &(*pp)->next) {
 			if (!(*pp)->ref) {
 				ent_drop(c, pp);
+				c->evicted++;
 				return;
 			}
 			(*pp)->ref = 0;
@@ -273,6 +275,7 @@ static int ent_insert(res_cache *c, cent *e)
 	*pp = e;
 	c->n++;
 	c->ebytes += ent_charge(ent_size(e));
+	c->inserted++;
 	return 0;
 }
 
@@ -334,6 +337,14 @@ void res_cache_free(res_cache *c)
 size_t res_cache_count(const res_cache *c)
 {
 	return c->n;
+}
+
+void res_cache_counts(const res_cache *c, uint64_t *inserted,
+		      uint64_t *evicted, uint32_t *max_entries)
+{
+	*inserted = c->inserted;
+	*evicted = c->evicted;
+	*max_entries = c->max_entries;
 }
 
 size_t res_cache_bytes(const res_cache *c)

@@ -180,6 +180,9 @@ int res_cache_serialize(const res_cache *c, uint64_t now_ms, uint8_t **out,
 int res_cache_deserialize(res_cache *c, const uint8_t *buf, size_t len,
 			  uint64_t now_ms);
 size_t res_cache_count(const res_cache *c);
+/* Entries put and entries evicted to make room, since creation. */
+void res_cache_counts(const res_cache *c, uint64_t *inserted,
+		      uint64_t *evicted, uint32_t *max_entries);
 size_t res_cache_bytes(const res_cache *c);
 /* Call fn for every unexpired RRset of type (nsec_cache.c rebuilds its
  * index with it after a load).  fn must not change the cache. */

@@ -624,3 +624,42 @@ const res_stats *res_get_stats(const res_ctx *r)
 {
 	return &r->st;
 }
+
+void res_get_cache_info(const res_ctx *r, res_cache_info *out)
+{
+	out->entries = res_cache_count(r->cache);
+	res_cache_counts(r->cache, &out->inserted, &out->evicted,
+			 &out->max_entries);
+}
+
+static int upstream_seen(const res_upstream_stat *out, size_t n,
+			 const res_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (res_addr_equal(&out[i].addr, a))
+			return 1;
+	return 0;
+}
+
+size_t res_upstream_stats(const res_ctx *r, res_upstream_stat *out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	for (size_t f = 0; f < r->cfg.nforwards; f++) {
+		const res_forward *fw = &r->cfg.forwards[f];
+
+		for (size_t j = 0; j < fw->nservers && n < max; j++) {
+			const res_srvinfo *i;
+
+			if (upstream_seen(out, n, &fw->servers[j]))
+				continue;
+			i = res_srv_peek(r->srv, &fw->servers[j]);
+			out[n].addr = fw->servers[j];
+			out[n].sent = i ? i->sent : 0;
+			out[n].failed = i ? i->failed : 0;
+			n++;
+		}
+	}
+	return n;
+}

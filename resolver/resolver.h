@@ -291,4 +291,21 @@ typedef struct res_stats {
 } res_stats;
 const res_stats *res_get_stats(const res_ctx *r);
 
+/* For SIGUSR1 (dnsmasq's statistics): the cache's size and traffic,
+ * and per forwarding server the queries sent and failed (timed out
+ * or refused).  res_upstream_stats fills up to max, each configured
+ * server once, and returns how many it filled. */
+typedef struct res_cache_info {
+	size_t entries;
+	uint32_t max_entries;
+	uint64_t inserted, evicted;
+} res_cache_info;
+void res_get_cache_info(const res_ctx *r, res_cache_info *out);
+typedef struct res_upstream_stat {
+	res_addr addr;
+	uint64_t sent, failed;
+} res_upstream_stat;
+size_t res_upstream_stats(const res_ctx *r, res_upstream_stat *out,
+			  size_t max);
+
 #endif

@@ -401,6 +401,7 @@ void res_srv_timeout(res_servers *s, const res_addr *addr, uint64_t now_ms)
 
 	if (!i)
 		return;
+	i->failed++;
 	if (i->timeouts < 100)
 		i->timeouts++;
 	if (i->timeouts < RES_SRV_DEAD)
@@ -430,8 +431,18 @@ void res_srv_sent(res_servers *s, const res_addr *addr, uint64_t now_ms)
 {
 	res_srvinfo *i = res_srv_info(s, addr, now_ms);
 
-	if (i)
+	if (i) {
 		i->inflight++;
+		i->sent++;
+	}
+}
+
+const res_srvinfo *res_srv_peek(const res_servers *s, const res_addr *addr)
+{
+	for (size_t i = 0; i < s->ninfo; i++)
+		if (res_addr_equal(&s->info[i].addr, addr))
+			return &s->info[i];
+	return NULL;
 }
 
 void res_srv_done(res_servers *s, const res_addr *addr)

@@ -30,6 +30,7 @@ typedef struct res_srvinfo {
 	uint64_t probe_at;    /* dead: no probe before this time */
 	uint8_t sc[32];       /* server cookie it sent last (RFC 7873) */
 	uint8_t sclen;        /* 0: none known */
+	uint64_t sent, failed;/* queries sent; timed out or errors (SIGUSR1) */
 } res_srvinfo;
 
 /*
@@ -76,6 +77,8 @@ res_admit res_srv_admit(res_servers *s, const res_addr *addr,
 /* A query to addr went out / is over (reply, error or timeout). */
 void res_srv_sent(res_servers *s, const res_addr *addr, uint64_t now_ms);
 void res_srv_done(res_servers *s, const res_addr *addr);
+/* The record of addr if one is kept (NULL: none), for statistics. */
+const res_srvinfo *res_srv_peek(const res_servers *s, const res_addr *addr);
 
 /* May we send to addr under cfg (loopback, own addresses, families)? */
 int res_addr_allowed(const res_cfg *cfg, const res_addr *addr);

@@ -737,7 +737,7 @@ DUMP_SAMPLES = {
     "state-dir": "/var/lib/dv-test",
     "keep-in-foreground": (None, []),
     "no-daemon": (None, []),
-    "log-queries": None,
+    "log-queries": "extra",
     "log-facility": "local3",
     "log-level": "debug",
     "no-hosts": None,

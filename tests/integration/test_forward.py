@@ -793,8 +793,9 @@ ns1     A   192.0.2.1
 @case
 def log_queries_resolver_answers():
     """--log-queries logs what the resolver answers from the one parse of
-    each query: a pending answer over UDP and over TCP (logged when it
-    comes), a cache hit (logged at once), an authoritative answer, and
+    each query, in dnsmasq's forms: a pending answer over UDP and over TCP
+    (query line at once, "forwarded", then "reply" when it comes), a
+    cache hit ("cached" at once), an authoritative answer ("config"), and
     messages with no readable question (answered FORMERR, or dropped when
     not even the header is there) as malformed."""
     up = Server(zones={"log.test": LOGZONE})
@@ -812,10 +813,17 @@ def log_queries_resolver_answers():
         expect(r, "NOERROR", aa=True)
         fw.raw_udp(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00")
         fw.raw_udp(b"\x12\x34\x01", timeout=0.3)      # not even a header
-        want = ["query[A] Pend-UDP.log.test from 127.0.0.1/udp: NOERROR",
-                "query[A] pend-udp.log.test from 127.0.0.1/udp: NOERROR",
-                "query[AAAA] pend-tcp.log.test from 127.0.0.1/tcp: NOERROR",
-                "query[A] www.t.test from 127.0.0.1/udp: NOERROR",
+        up_at = "127.0.0.1#%d" % up.port
+        want = ["query[A] Pend-UDP.log.test from 127.0.0.1\n",
+                "forwarded pend-udp.log.test to %s\n" % up_at,
+                "reply Pend-UDP.log.test is 192.0.2.44",
+                "query[A] pend-udp.log.test from 127.0.0.1\n",
+                "cached pend-udp.log.test is 192.0.2.44",
+                "query[AAAA] pend-tcp.log.test from 127.0.0.1\n",
+                "forwarded pend-tcp.log.test to %s\n" % up_at,
+                "reply pend-tcp.log.test is 2001:db8::44",
+                "query[A] www.t.test from 127.0.0.1\n",
+                "config www.t.test is ",
                 "query[?] (malformed) from 127.0.0.1/udp: FORMERR",
                 "query[?] (malformed) from 127.0.0.1/udp: dropped"]
         wait_for(lambda: all(w in fw.log() for w in want), 5,

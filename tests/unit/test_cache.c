@@ -490,6 +490,15 @@ static void test_eviction(void)
 		T_EQ(have(c, i), 1);  /* sets their reference bits */
 	put_n(c, 100, 110, 4);
 	T_EQ(res_cache_count(c), 100);
+	{       /* SIGUSR1's counters: 110 put, 10 evicted to make room */
+		uint64_t ins, evi;
+		uint32_t max;
+
+		res_cache_counts(c, &ins, &evi, &max);
+		T_EQ(ins, 110);
+		T_EQ(evi, 10);
+		T_EQ(max, 100);
+	}
 	for (i = 0; i < 10; i++)
 		kept += (unsigned)have(c, i);
 	T_EQ(kept, 10);  /* second chance: referenced entries survived */
