@@ -107,6 +107,8 @@ void dv_config_free(dv_config *cfg)
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		dv_local_recs_free(recs[i]);
 	dv_addresses_free(&cfg->addresses);
+	free(cfg->bogus_nx.v);
+	free(cfg->ignore_addr.v);
 	dv_zone_specs_free(&cfg->zones);
 	dv_sign_specs_free(&cfg->dnssec_sign);
 	dv_policy_specs_free(&cfg->dnssec_policy);

@@ -99,6 +99,12 @@ typedef struct dv_prefix {
 
 enum { DV_RRL_EXEMPT_MAX = 64 };
 
+/* A repeatable ADDR[/PREFIX] option (--bogus-nxdomain, ...). */
+typedef struct dv_prefixes {
+	dv_prefix *v;
+	size_t n;
+} dv_prefixes;
+
 typedef struct dv_config {
 	/* network */
 	int port;                   /* default 53 */
@@ -177,6 +183,9 @@ typedef struct dv_config {
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */
 	dv_strlist rebind_ok;       /* --rebind-domain-ok, one domain each */
+	dv_prefixes bogus_nx;       /* --bogus-nxdomain */
+	dv_prefixes ignore_addr;    /* --ignore-address */
+	int filter_a, filter_aaaa;  /* --filter-A, --filter-AAAA */
 	/* DHCPv4 server (issue 5, dhcpd.c) */
 	dv_dhcp_ranges dhcp_ranges; /* --dhcp-range */
 	dv_dhcp_hosts dhcp_hosts;   /* --dhcp-host */

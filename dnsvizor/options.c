@@ -548,6 +548,22 @@ const dv_option dv_options[] = {
 	    OFF(rebind_ok), 0,
 	    0, "DOMAIN|/DOMAIN/[DOMAIN/...]", "Do not apply --stop-dns-rebind "
 	    "to queries for names at or below these domains. Repeatable."),
+	/* answer policy (conf_policy.c; issue 14) */
+	OPT("bogus-nxdomain", 'B', A_REQ, 0, dv_opt_prefixes, OFF(bogus_nx),
+	    0, 0, "ADDR[/PREFIX]", "An upstream answer holding this address "
+	    "(or one in the block) becomes NXDOMAIN (EDE 15, not cached), "
+	    "as with dnsmasq: for ISPs that answer unknown names with an "
+	    "advertising server. Repeatable."),
+	OPT("ignore-address", 0, A_REQ, 0, dv_opt_prefixes, OFF(ignore_addr),
+	    0, 0, "ADDR[/PREFIX]", "Drop upstream replies to A and AAAA "
+	    "queries holding this address, as if never received: the query "
+	    "waits for another reply (against forged answers from a "
+	    "censoring network). Repeatable."),
+	FLAG("filter-A", 0, filter_a, "Answer A queries that would go "
+	     "upstream with NODATA (EDE 17, Filtered): no IPv4 address from "
+	     "outside; local data is still answered."),
+	FLAG("filter-AAAA", 0, filter_aaaa, "The same for AAAA queries: no "
+	     "IPv6 address from outside."),
 	/* DHCPv4 server (dhcpd.c) */
 	OPT("dhcp-range", 'F', A_REQ, 0, dv_opt_dhcp_range, OFF(dhcp_ranges), 0,
 	    0, "START,END[,NETMASK][,LEASETIME]",
@@ -610,15 +626,14 @@ const dv_option dv_options[] = {
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
 	UNSUP("bind-dynamic", 0),
 	UNSUP("interface-name", 0),
-	UNSUP("local-service", 0), UNSUP("bogus-nxdomain", 'B'),
-	UNSUP("ignore-address", 0), UNSUP("filterwin2k", 'f'),
+	UNSUP("local-service", 0), UNSUP("filterwin2k", 'f'),
 	UNSUP("localise-queries", 'y'), UNSUP("alias", 'V'),
 	UNSUP("selfmx", 'e'), UNSUP("localmx", 'L'), UNSUP("mx-target", 't'),
 	UNSUP("naptr-record", 0), UNSUP("dns-rr", 0),
 	UNSUP("synth-domain", 0), UNSUP("dynamic-host", 0),
 	UNSUP("hostsdir", 0), UNSUP("read-ethers", 'Z'),
 	UNSUP("clear-on-reload", 0), UNSUP("no-round-robin", 0),
-	UNSUP("filter-AAAA", 0), UNSUP("filter-A", 0), UNSUP("filter-rr", 0),
+	UNSUP("filter-rr", 0),
 	UNSUP("add-mac", 0), UNSUP("add-subnet", 0), UNSUP("add-cpe-id", 0),
 	UNSUP("strip-mac", 0), UNSUP("strip-subnet", 0),
 	UNSUP("dns-loop-detect", 0), UNSUP("ipset", 0), UNSUP("nftset", 0),
@@ -748,6 +763,7 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ dv_opt_dhcp_range, dv_pr_dhcp_ranges },
 		{ dv_opt_dhcp_host, dv_pr_dhcp_hosts },
 		{ dv_opt_rebind_ok, dv_pr_list },
+		{ dv_opt_prefixes, dv_pr_prefixes },
 		{ dv_opt_log_queries, dv_pr_log_queries },
 		{ dv_opt_log_level, dv_pr_log_level },
 		{ dv_opt_use_stale, dv_pr_use_stale },

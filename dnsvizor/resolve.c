@@ -60,6 +60,7 @@ typedef struct dv_rs_mem {
 	char *managed;           /* RFC 5011 anchors (--trust-anchor-file) */
 	uint8_t *rebind_ok;      /* --rebind-domain-ok wire names */
 	size_t rebind_ok_len;
+	res_net *nets;           /* --bogus-nxdomain, then --ignore-address */
 } dv_rs_mem;
 
 struct dv_rs {
@@ -273,6 +274,7 @@ static void dv_rs_mem_free(dv_rs_mem *m)
 	free(m->anchors);
 	free(m->managed);
 	free(m->rebind_ok);
+	free(m->nets);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -476,6 +478,12 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->rebind_ok = m->rebind_ok;
 	rc->rebind_ok_len = m->rebind_ok_len;
 	rc->on_rebind = dv_rs_on_rebind;
+	rc->bogus_nx = m->nets;
+	rc->nbogus_nx = c->bogus_nx.n;
+	rc->ignore_addr = m->nets ? m->nets + c->bogus_nx.n : NULL;
+	rc->nignore_addr = c->ignore_addr.n;
+	rc->filter_a = (uint8_t)(c->filter_a != 0);
+	rc->filter_aaaa = (uint8_t)(c->filter_aaaa != 0);
 	rc->max_tasks = c->dns_forward_max;
 	rc->jostle_ms = c->jostle_timeout;
 	rc->client_max = c->per_client;
@@ -483,6 +491,26 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->zone_max = c->per_zone;
 	rc->no_cookies = (uint8_t)(c->no_upstream_cookies != 0);
 	rc->txn_max = DV_RS_TXNS - 24;  /* resends go past it */
+}
+
+/* --bogus-nxdomain and --ignore-address blocks, back to back. */
+static int dv_rs_nets(const dv_config *c, dv_rs_mem *m)
+{
+	const dv_prefixes *l[2] = { &c->bogus_nx, &c->ignore_addr };
+	size_t k = 0;
+
+	if (!l[0]->n && !l[1]->n)
+		return 0;
+	m->nets = calloc(l[0]->n + l[1]->n, sizeof(*m->nets));
+	if (!m->nets)
+		return -1;
+	for (int j = 0; j < 2; j++)
+		for (size_t i = 0; i < l[j]->n; i++, k++) {
+			m->nets[k].af = (uint8_t)l[j]->v[i].af;
+			m->nets[k].prefix = (uint8_t)l[j]->v[i].len;
+			memcpy(m->nets[k].addr, l[j]->v[i].addr, 16);
+		}
+	return 0;
 }
 
 /* --rebind-domain-ok names (checked by options.c) as wire names. */
@@ -541,7 +569,7 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (dv_rs_rebind_ok(c, m) < 0) {
+	if (dv_rs_rebind_ok(c, m) < 0 || dv_rs_nets(c, m) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
