@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,78 @@ void dv_pr_prefixes(FILE *out, const dv_option *o, const dv_config *c,
 			continue;
 		fprintf(out, "%s=%s/%d\n", o->name, ip, e->len);
 	}
+}
+
+/* ---- empty values dnsmasq accepts (issue 14) ---- */
+
+/* --interface= (dnsmasq: no interface but loopback, which dnsmasq
+ * always adds to --interface) and --except-interface= (nothing). */
+int dv_opt_iface_empty(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (strspn(val, ", \t") != strlen(val))
+		return dv_opt_iface(p, o, val);
+	if (o->off == offsetof(dv_config, interfaces) &&
+	    !dv_strlist_has(dv_opt_field(p, o), "lo") &&
+	    dv_strlist_add(dv_opt_field(p, o), "lo") < 0)
+		return dv_opt_oom(p, o);
+	return 0;
+}
+
+/* --local-ttl= is 0, as dnsmasq reads an empty number. */
+int dv_opt_u32_empty(dv_parser *p, const dv_option *o, const char *val)
+{
+	if (!*val) {
+		*(uint32_t *)dv_opt_field(p, o) = 0;
+		return 0;
+	}
+	return dv_opt_u32(p, o, val);
+}
+
+/* A string whose empty value unsets a default (--resolv-file=: no
+ * resolv file, as in dnsmasq): printed back as "name=". */
+void dv_pr_str_empty(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def)
+{
+	const char *const *v = (const void *)((const char *)c + o->off);
+	const char *const *d = (const void *)((const char *)def + o->off);
+
+	if (!*v && *d)
+		fprintf(out, "%s=\n", o->name);
+	else
+		dv_pr_str(out, o, c, def);
+}
+
+/* ---- files that may be missing: where the option was given ---- */
+
+/* --addn-hosts=FILE|DIR: a missing one is a warning at load time,
+ * naming this file:line (kept in addn_hosts_at, same index). */
+int dv_opt_addn_hosts(dv_parser *p, const dv_option *o, const char *val)
+{
+	char at[4200];
+
+	if (dv_opt_list(p, o, val) < 0)
+		return -1;
+	if (p->src)
+		snprintf(at, sizeof(at), "%s:%u", p->src, p->line);
+	else
+		snprintf(at, sizeof(at), "command line");
+	if (dv_strlist_add(&p->cfg->addn_hosts_at, at) < 0)
+		return dv_opt_oom(p, o);
+	return 0;
+}
+
+/* --resolv-file: as --addn-hosts, its place in resolv_file_at. */
+int dv_opt_resolv_file(dv_parser *p, const dv_option *o, const char *val)
+{
+	char at[4200];
+
+	if (dv_opt_set_str(p, o, val) < 0)
+		return -1;
+	if (p->src)
+		snprintf(at, sizeof(at), "%s:%u", p->src, p->line);
+	else
+		snprintf(at, sizeof(at), "command line");
+	free(p->cfg->resolv_file_at);
+	p->cfg->resolv_file_at = strdup(at);
+	return p->cfg->resolv_file_at ? 0 : dv_opt_oom(p, o);
 }

@@ -186,6 +186,9 @@ typedef struct dv_config {
 	dv_prefixes bogus_nx;       /* --bogus-nxdomain */
 	dv_prefixes ignore_addr;    /* --ignore-address */
 	int filter_a, filter_aaaa;  /* --filter-A, --filter-AAAA */
+	dv_strlist addn_hosts_at;   /* where each --addn-hosts was given
+				       ("file:line"; for warnings) */
+	char *resolv_file_at;       /* where --resolv-file was given */
 	/* DHCPv4 server (issue 5, dhcpd.c) */
 	dv_dhcp_ranges dhcp_ranges; /* --dhcp-range */
 	dv_dhcp_hosts dhcp_hosts;   /* --dhcp-host */

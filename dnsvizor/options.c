@@ -194,10 +194,11 @@ const dv_option dv_options[] = {
 	    OFF(listen_addrs), 0, 0, "ADDR[,ADDR...]",
 	    "Listen on these IPv4/IPv6 addresses. Repeatable. Given on the "
 	    "command line, it replaces the embedded default addresses."),
-	OPT("interface", 'i', A_REQ, F_LISTEN, dv_opt_iface, OFF(interfaces), 0,
+	OPT("interface", 'i', A_REQ, F_LISTEN, dv_opt_iface_empty,
+	    OFF(interfaces), 0,
 	    0, "IFNAME[,IFNAME...]",
 	    "Listen on the addresses of these interfaces. Repeatable."),
-	OPT("except-interface", 'I', A_REQ, F_LISTEN, dv_opt_iface,
+	OPT("except-interface", 'I', A_REQ, F_LISTEN, dv_opt_iface_empty,
 	    OFF(except_ifaces), 0, 0, "IFNAME[,IFNAME...]",
 	    "Serve neither DNS nor DHCP on these interfaces: without "
 	    "--interface or --listen-address, DNS listens on the addresses "
@@ -319,13 +320,15 @@ const dv_option dv_options[] = {
 	    "debug."),
 	/* local data */
 	FLAG("no-hosts", 'h', no_hosts, "Do not read /etc/hosts."),
-	LIST("addn-hosts", 'H', addn_hosts, "FILE|DIR", "Also read this "
-	     "hosts file, or every file in this directory. Repeatable."),
+	OPT("addn-hosts", 'H', A_REQ, 0, dv_opt_addn_hosts, OFF(addn_hosts),
+	    0, 0, "FILE|DIR", "Also read this hosts file, or every file in "
+	    "this directory; a missing one is a warning naming this line, "
+	    "as in dnsmasq. Repeatable."),
 	FLAG("expand-hosts", 'E', expand_hosts, "Add the domain (--domain) "
 	     "to names without a dot in hosts files."),
 	OPT("domain", 's', A_REQ, 0, dv_opt_domain, OFF(domain), 0, 0, "DOMAIN",
 	    "The local domain (plain form only)."),
-	OPT("local-ttl", 'T', A_REQ, 0, dv_opt_u32, OFF(local_ttl), 0,
+	OPT("local-ttl", 'T', A_REQ, 0, dv_opt_u32_empty, OFF(local_ttl), 0,
 	    0x7fffffff, "SECONDS", "TTL of local data: hosts files, "
 	    "host-record, address, ... (default 0)."),
 	REC("host-record", 0, host_records, dv_rec_host,
@@ -466,8 +469,10 @@ const dv_option dv_options[] = {
 	FLAG("no-resolv", 'R', no_resolv, "Do not read upstream servers from "
 	     "the resolv file. With no --server either, dnsvizor resolves "
 	     "from the root itself."),
-	STR("resolv-file", 'r', resolv_file, "FILE", "Read upstream servers "
-	    "from the nameserver lines of FILE (default /etc/resolv.conf)."),
+	OPT("resolv-file", 'r', A_REQ, 0, dv_opt_resolv_file, OFF(resolv_file),
+	    0, 0, "FILE", "Read upstream servers from the nameserver lines "
+	    "of FILE (default /etc/resolv.conf; a missing one is a warning "
+	    "naming this line). Empty (resolv-file=): no resolv file."),
 	FLAG("strict-order", 'o', strict_order, "Query the upstream servers "
 	     "in the order given."),
 	FLAG("all-servers", 0, all_servers, "Send each query to all upstream "
@@ -673,6 +678,14 @@ const dv_option dv_options[] = {
 	UNSUP("tftp-single-port", 0), UNSUP("quiet-tftp", 0),
 	UNSUP("enable-dbus", '1'), UNSUP("enable-ubus", 0),
 	UNSUP("umbrella", 0),
+	/* the rest of dnsmasq 2.90's options (--help, man page): known */
+	UNSUP("cache-rr", 0), UNSUP("conf-script", 0),
+	UNSUP("connmark-allowlist-enable", 0), UNSUP("dhcp-ignore-clid", 0),
+	UNSUP("dnssec-debug", 0), UNSUP("dnssec-limits", 0),
+	UNSUP("dumpfile", 0), UNSUP("dumpmask", 0),
+	UNSUP("fast-dns-retry", 0), UNSUP("max-tcp-connections", 0),
+	UNSUP("no-dhcpv4-interface", 0), UNSUP("no-dhcpv6-interface", 0),
+	UNSUP("port-limit", 0),
 	/* abuse resistance (issue 10) */
 	OPT("rrl-rate", 0, A_REQ, 0, dv_opt_u32, OFF(rrl_rate), 1, 1000000, "N",
 	    "Response rate limiting (as in NSD and Knot) for authoritative "
@@ -764,6 +777,10 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ dv_opt_dhcp_host, dv_pr_dhcp_hosts },
 		{ dv_opt_rebind_ok, dv_pr_list },
 		{ dv_opt_prefixes, dv_pr_prefixes },
+		{ dv_opt_iface_empty, dv_pr_list },
+		{ dv_opt_u32_empty, dv_pr_u32 },
+		{ dv_opt_addn_hosts, dv_pr_list },
+		{ dv_opt_resolv_file, dv_pr_str_empty },
 		{ dv_opt_log_queries, dv_pr_log_queries },
 		{ dv_opt_log_level, dv_pr_log_level },
 		{ dv_opt_use_stale, dv_pr_use_stale },

@@ -210,7 +210,9 @@ static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 	int rc = dv_read_file(NULL, ctx->cfg.resolv_file, &text, &len);
 
 	if (rc < 0) {
-		dv_log(&ctx->lg, DV_LOG_WARN, "resolv-file %s: %s",
+		dv_log(&ctx->lg, DV_LOG_WARN, "%s: resolv-file %s: %s",
+		       ctx->cfg.resolv_file_at ? ctx->cfg.resolv_file_at
+					       : "default",
 		       ctx->cfg.resolv_file, strerror(-rc));
 		return;
 	}
