@@ -890,5 +890,26 @@ def missing_hosts_and_resolv_files_warn():
     expect(r, "NOERROR")
 
 
+@case
+def quoted_target_with_spaces():
+    """dnsmasq.conf.example's DNS-SD line: a quoted PTR target whose first
+    label holds spaces is accepted and answered (the label escaped, as
+    dnsmasq answers it, case kept); --dump-config gives it back."""
+    line = ('ptr-record=_http._tcp.dns-sd-services,'
+            '"New Employee Page._http._tcp.dns-sd-services"')
+    rc, out, path = conf_test(["no-hosts", line])
+    eq(rc, 0, "exit code: " + out)
+    s = Server(conf=["no-hosts", line])
+    r = s.query("_http._tcp.dns-sd-services", "PTR")
+    expect(r, "NOERROR")
+    eq(rdatas(r.answer, "_http._tcp.dns-sd-services.", "PTR"),
+       ["New\\032Employee\\032Page._http._tcp.dns-sd-services."],
+       "PTR target")
+    d = tmpdir()
+    path = write(os.path.join(d, "q.conf"), line + "\n")
+    rc, out, err = run_bin(["--conf-file=" + path, "--dump-config"])
+    check(line in out.splitlines(), "dumped: %r" % out)
+
+
 if __name__ == "__main__":
     run()
