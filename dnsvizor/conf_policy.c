@@ -136,3 +136,70 @@ int dv_opt_resolv_file(dv_parser *p, const dv_option *o, const char *val)
 	p->cfg->resolv_file_at = strdup(at);
 	return p->cfg->resolv_file_at ? 0 : dv_opt_oom(p, o);
 }
+
+/* ---- --alias=OLD|START-END,NEW[,MASK] ---- */
+
+static int ip4(const char *s, size_t n, uint8_t out[4])
+{
+	char buf[INET_ADDRSTRLEN];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET, buf, out) == 1 ? 0 : -1;
+}
+
+int dv_opt_alias(dv_parser *p, const dv_option *o, const char *val)
+{
+	dv_aliases *l = dv_opt_field(p, o);
+	const char *c1 = strchr(val, ','), *c2, *dash;
+	dv_alias a, *v;
+
+	memset(&a, 0, sizeof(a));
+	memset(a.mask, 0xff, sizeof(a.mask));
+	if (!c1)
+		return dv_opt_fail(p, o->name, "'%s': expected "
+				   "OLD|START-END,NEW[,MASK]", val);
+	c2 = strchr(c1 + 1, ',');
+	dash = memchr(val, '-', (size_t)(c1 - val));
+	a.range = dash != NULL;
+	if (ip4(val, (size_t)((dash ? dash : c1) - val), a.lo) < 0 ||
+	    (dash && ip4(dash + 1, (size_t)(c1 - dash - 1), a.hi) < 0) ||
+	    (dash && memcmp(a.lo, a.hi, 4) > 0))
+		return dv_opt_fail(p, o->name, "'%s': bad old address or "
+				   "range (IPv4)", val);
+	if (ip4(c1 + 1, c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1),
+		a.to) < 0)
+		return dv_opt_fail(p, o->name, "'%s': bad new address", val);
+	if (c2 && ip4(c2 + 1, strlen(c2 + 1), a.mask) < 0)
+		return dv_opt_fail(p, o->name, "'%s': bad mask", val);
+	v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return dv_opt_oom(p, o);
+	l->v = v;
+	l->v[l->n++] = a;
+	return 0;
+}
+
+void dv_pr_aliases(FILE *out, const dv_option *o, const dv_config *c,
+		   const dv_config *def)
+{
+	static const uint8_t all[4] = { 255, 255, 255, 255 };
+	char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
+	char mask[INET_ADDRSTRLEN];
+
+	(void)def;
+	for (size_t i = 0; i < c->aliases.n; i++) {
+		const dv_alias *a = &c->aliases.v[i];
+
+		inet_ntop(AF_INET, a->lo, lo, sizeof(lo));
+		inet_ntop(AF_INET, a->hi, hi, sizeof(hi));
+		inet_ntop(AF_INET, a->to, to, sizeof(to));
+		inet_ntop(AF_INET, a->mask, mask, sizeof(mask));
+		fprintf(out, "%s=%s%s%s,%s%s%s\n", o->name, lo,
+			a->range ? "-" : "", a->range ? hi : "", to,
+			memcmp(a->mask, all, 4) ? "," : "",
+			memcmp(a->mask, all, 4) ? mask : "");
+	}
+}

@@ -111,6 +111,7 @@ void dv_config_free(dv_config *cfg)
 	free(cfg->ignore_addr.v);
 	dv_strlist_free(&cfg->addn_hosts_at);
 	free(cfg->resolv_file_at);
+	free(cfg->aliases.v);
 	dv_zone_specs_free(&cfg->zones);
 	dv_sign_specs_free(&cfg->dnssec_sign);
 	dv_policy_specs_free(&cfg->dnssec_policy);

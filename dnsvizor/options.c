@@ -569,6 +569,13 @@ const dv_option dv_options[] = {
 	     "outside; local data is still answered."),
 	FLAG("filter-AAAA", 0, filter_aaaa, "The same for AAAA queries: no "
 	     "IPv6 address from outside."),
+	OPT("alias", 'V', A_REQ, 0, dv_opt_alias, OFF(aliases), 0, 0,
+	    "OLD|START-END,NEW[,MASK]", "Rewrite IPv4 addresses in upstream "
+	    "answers (\"DNS doctoring\"): OLD becomes NEW; with MASK every "
+	    "address matching OLD under MASK keeps its host part "
+	    "(alias=1.2.3.0,6.7.8.0,255.255.255.0 maps 1.2.3.56 to "
+	    "6.7.8.56); a range rewrites only the addresses in it. "
+	    "Repeatable."),
 	/* DHCPv4 server (dhcpd.c) */
 	OPT("dhcp-range", 'F', A_REQ, 0, dv_opt_dhcp_range, OFF(dhcp_ranges), 0,
 	    0, "START,END[,NETMASK][,LEASETIME]",
@@ -632,7 +639,7 @@ const dv_option dv_options[] = {
 	UNSUP("bind-dynamic", 0),
 	UNSUP("interface-name", 0),
 	UNSUP("local-service", 0), UNSUP("filterwin2k", 'f'),
-	UNSUP("localise-queries", 'y'), UNSUP("alias", 'V'),
+	UNSUP("localise-queries", 'y'),
 	UNSUP("selfmx", 'e'), UNSUP("localmx", 'L'), UNSUP("mx-target", 't'),
 	UNSUP("naptr-record", 0), UNSUP("dns-rr", 0),
 	UNSUP("synth-domain", 0), UNSUP("dynamic-host", 0),
@@ -781,6 +788,7 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ dv_opt_u32_empty, dv_pr_u32 },
 		{ dv_opt_addn_hosts, dv_pr_list },
 		{ dv_opt_resolv_file, dv_pr_str_empty },
+		{ dv_opt_alias, dv_pr_aliases },
 		{ dv_opt_log_queries, dv_pr_log_queries },
 		{ dv_opt_log_level, dv_pr_log_level },
 		{ dv_opt_use_stale, dv_pr_use_stale },

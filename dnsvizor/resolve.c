@@ -61,6 +61,7 @@ typedef struct dv_rs_mem {
 	uint8_t *rebind_ok;      /* --rebind-domain-ok wire names */
 	size_t rebind_ok_len;
 	res_net *nets;           /* --bogus-nxdomain, then --ignore-address */
+	res_alias *aliases;      /* --alias */
 } dv_rs_mem;
 
 struct dv_rs {
@@ -277,6 +278,7 @@ static void dv_rs_mem_free(dv_rs_mem *m)
 	free(m->managed);
 	free(m->rebind_ok);
 	free(m->nets);
+	free(m->aliases);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -486,6 +488,8 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->nignore_addr = c->ignore_addr.n;
 	rc->filter_a = (uint8_t)(c->filter_a != 0);
 	rc->filter_aaaa = (uint8_t)(c->filter_aaaa != 0);
+	rc->aliases = m->aliases;
+	rc->naliases = m->aliases ? c->aliases.n : 0;
 	rc->max_tasks = c->dns_forward_max;
 	rc->jostle_ms = c->jostle_timeout;
 	rc->client_max = c->per_client;
@@ -495,23 +499,35 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->txn_max = DV_RS_TXNS - 24;  /* resends go past it */
 }
 
-/* --bogus-nxdomain and --ignore-address blocks, back to back. */
+/* --bogus-nxdomain and --ignore-address blocks, back to back; --alias. */
 static int dv_rs_nets(const dv_config *c, dv_rs_mem *m)
 {
 	const dv_prefixes *l[2] = { &c->bogus_nx, &c->ignore_addr };
 	size_t k = 0;
 
-	if (!l[0]->n && !l[1]->n)
-		return 0;
-	m->nets = calloc(l[0]->n + l[1]->n, sizeof(*m->nets));
-	if (!m->nets)
+	if (l[0]->n + l[1]->n &&
+	    !(m->nets = calloc(l[0]->n + l[1]->n, sizeof(*m->nets))))
 		return -1;
-	for (int j = 0; j < 2; j++)
+	for (int j = 0; m->nets && j < 2; j++)
 		for (size_t i = 0; i < l[j]->n; i++, k++) {
 			m->nets[k].af = (uint8_t)l[j]->v[i].af;
 			m->nets[k].prefix = (uint8_t)l[j]->v[i].len;
 			memcpy(m->nets[k].addr, l[j]->v[i].addr, 16);
 		}
+	if (!c->aliases.n)
+		return 0;
+	m->aliases = calloc(c->aliases.n, sizeof(*m->aliases));
+	if (!m->aliases)
+		return -1;
+	for (size_t i = 0; i < c->aliases.n; i++) {
+		const dv_alias *a = &c->aliases.v[i];
+
+		memcpy(m->aliases[i].lo, a->lo, 4);
+		memcpy(m->aliases[i].hi, a->hi, 4);
+		memcpy(m->aliases[i].to, a->to, 4);
+		memcpy(m->aliases[i].mask, a->mask, 4);
+		m->aliases[i].range = (uint8_t)(a->range != 0);
+	}
 	return 0;
 }
 

@@ -421,3 +421,36 @@ int res_policy_addr_in(const res_net *nets, size_t n, const res_msg *m)
 	}
 	return 0;
 }
+
+/* ---- --alias ---- */
+
+static int alias_match(const res_alias *al, const uint8_t *a)
+{
+	if (al->range)
+		return memcmp(a, al->lo, 4) >= 0 && memcmp(a, al->hi, 4) <= 0;
+	for (int i = 0; i < 4; i++)
+		if ((a[i] & al->mask[i]) != (al->lo[i] & al->mask[i]))
+			return 0;
+	return 1;
+}
+
+void res_policy_doctor(const res_cfg *cfg, res_msg *m)
+{
+	for (size_t i = 0; cfg->naliases && i < m->nrr; i++) {
+		uint8_t *a = m->buf + m->rr[i].rd;
+
+		if (m->rr[i].sec != RR_SEC_AN || m->rr[i].type != DNS_T_A ||
+		    m->rr[i].rdlen != 4)
+			continue;
+		for (size_t j = 0; j < cfg->naliases; j++) {
+			const res_alias *al = &cfg->aliases[j];
+
+			if (!alias_match(al, a))
+				continue;
+			for (int k = 0; k < 4; k++)
+				a[k] = (uint8_t)((a[k] & ~al->mask[k]) |
+						 (al->to[k] & al->mask[k]));
+			break;
+		}
+	}
+}

@@ -344,6 +344,7 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 		r->st.spoofed_dropped++;
 		return 1;
 	}
+	res_policy_doctor(&r->cfg, r->msg);
 	if ((x->task->qtype == DNS_T_A || x->task->qtype == DNS_T_AAAA) &&
 	    res_policy_addr_in(r->cfg.ignore_addr, r->cfg.nignore_addr,
 			       r->msg)) {

@@ -361,6 +361,8 @@ int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
 /* 1 if the answer section of m holds an A/AAAA address inside one of
  * the n blocks (--bogus-nxdomain, --ignore-address). */
 struct res_msg;
+/* --alias: rewrite the A records of m in place (res_alias). */
+void res_policy_doctor(const res_cfg *cfg, struct res_msg *m);
 int res_policy_addr_in(const res_net *nets, size_t n,
 		       const struct res_msg *m);
 

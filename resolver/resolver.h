@@ -64,6 +64,14 @@ typedef struct res_net {
 	uint8_t addr[16];
 } res_net;
 
+/* --alias (dnsmasq's "DNS doctoring"): an upstream IPv4 address a with
+ * lo <= a <= hi (range) or (a & mask) == (lo & mask) becomes
+ * (a & ~mask) | (to & mask). */
+typedef struct res_alias {
+	uint8_t lo[4], hi[4], to[4], mask[4];
+	uint8_t range;
+} res_alias;
+
 typedef struct res_cfg {
 	/* root hints: NS names + addresses; empty = built-in IANA hints */
 	const char *root_hints_text;   /* zone-file text, or NULL */
@@ -110,6 +118,9 @@ typedef struct res_cfg {
 	/* --filter-A, --filter-AAAA: A (AAAA) queries that would go
 	 * upstream get NODATA with EDE 17 (Filtered); local data is kept */
 	uint8_t filter_a, filter_aaaa;
+	const res_alias *aliases;      /* --alias, applied to A records of
+					  upstream answers before use */
+	size_t naliases;
 	/* Local data (zones, hosts, --address) for a name a CNAME or DNAME
 	 * chain leads to: answer the query message q like a client's into
 	 * resp; 1 with the reply, 0 when no local data covers the name (the

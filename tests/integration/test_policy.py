@@ -398,5 +398,30 @@ def filter_a_and_aaaa():
         up.stop()
 
 
+@case
+def alias_rewrites_upstream_addresses():
+    """--alias (dnsmasq's DNS doctoring): OLD,NEW rewrites one address;
+    OLD,NEW,MASK keeps the host part under MASK; START-END,NEW,MASK only
+    the addresses in the range.  Cached answers stay rewritten; other
+    addresses and local data are untouched."""
+    up = Upstream()
+    try:
+        s = server(up, ["alias=93.184.216.34,198.51.100.1",
+                        "alias=100.64.0.0,10.9.0.0,255.255.0.0",
+                        "alias=192.168.1.1-192.168.1.9,172.16.5.0,"
+                        "255.255.255.0",
+                        "host-record=h.home.example,93.184.216.34"])
+        for name, want in (("pub.up.example", "198.51.100.1"),
+                           ("cgnat.up.example", "10.9.0.1"),
+                           ("evil.up.example", "172.16.5.1"),
+                           ("www.lan.example", "10.0.0.5"),
+                           ("pub.up.example", "198.51.100.1"),
+                           ("h.home.example", "93.184.216.34")):
+            eq(values(ask(s, name), "A"), [want], name)
+        eq(up.asked("pub.up.example."), 1, "second answer from the cache")
+    finally:
+        up.stop()
+
+
 if __name__ == "__main__":
     run()

@@ -546,6 +546,46 @@ static void test_engine_answer_policy(void)
 	res_free(r);
 }
 
+/* --alias: single address, masked subnet, range (dnsmasq's examples). */
+static void test_alias_doctor(void)
+{
+	static const uint8_t rr[][4] = {
+		{ 1, 2, 3, 56 }, { 192, 168, 0, 20 }, { 192, 168, 0, 41 },
+		{ 9, 9, 9, 9 },
+	};
+	static const uint8_t want[][4] = {
+		{ 6, 7, 8, 56 }, { 10, 0, 0, 20 }, { 192, 168, 0, 41 },
+		{ 5, 5, 5, 5 },
+	};
+	res_alias al[3] = {
+		{ .lo = { 1, 2, 3, 0 }, .to = { 6, 7, 8, 0 },
+		  .mask = { 255, 255, 255, 0 } },
+		{ .lo = { 192, 168, 0, 10 }, .hi = { 192, 168, 0, 40 },
+		  .to = { 10, 0, 0, 0 }, .mask = { 255, 255, 255, 0 },
+		  .range = 1 },
+		{ .lo = { 9, 9, 9, 9 }, .to = { 5, 5, 5, 5 },
+		  .mask = { 255, 255, 255, 255 } },
+	};
+	static res_msg m;
+	res_cfg c;
+
+	memset(&c, 0, sizeof(c));
+	c.aliases = al;
+	c.naliases = 3;
+	memset(&m, 0, sizeof(m));
+	m.nrr = 4;
+	for (size_t i = 0; i < 4; i++) {
+		m.rr[i].sec = RR_SEC_AN;
+		m.rr[i].type = DNS_T_A;
+		m.rr[i].rdlen = 4;
+		m.rr[i].rd = 4 * i;
+		memcpy(m.buf + 4 * i, rr[i], 4);
+	}
+	res_policy_doctor(&c, &m);
+	for (size_t i = 0; i < 4; i++)
+		T_CHECK(memcmp(m.buf + 4 * i, want[i], 4) == 0);
+}
+
 int main(void)
 {
 	T_RUN(test_domain_needed);
@@ -558,5 +598,6 @@ int main(void)
 	T_RUN(test_engine_rebind);
 	T_RUN(test_engine_policy);
 	T_RUN(test_engine_answer_policy);
+	T_RUN(test_alias_doctor);
 	T_DONE();
 }
