@@ -197,6 +197,7 @@ typedef struct dv_config {
 	dv_prefixes bogus_nx;       /* --bogus-nxdomain */
 	dv_prefixes ignore_addr;    /* --ignore-address */
 	int filter_a, filter_aaaa;  /* --filter-A, --filter-AAAA */
+	int filterwin2k;            /* --filterwin2k */
 	dv_strlist addn_hosts_at;   /* where each --addn-hosts was given
 				       ("file:line"; for warnings) */
 	char *resolv_file_at;       /* where --resolv-file was given */

@@ -569,6 +569,10 @@ const dv_option dv_options[] = {
 	     "outside; local data is still answered."),
 	FLAG("filter-AAAA", 0, filter_aaaa, "The same for AAAA queries: no "
 	     "IPv6 address from outside."),
+	FLAG("filterwin2k", 'f', filterwin2k, "Never send SOA or SRV queries, "
+	     "or ANY queries for names with an underscore, upstream: they "
+	     "get NODATA (as dnsmasq; against dial-on-demand links woken "
+	     "by Windows' look-ups). Local data still answers."),
 	OPT("alias", 'V', A_REQ, 0, dv_opt_alias, OFF(aliases), 0, 0,
 	    "OLD|START-END,NEW[,MASK]", "Rewrite IPv4 addresses in upstream "
 	    "answers (\"DNS doctoring\"): OLD becomes NEW; with MASK every "
@@ -638,7 +642,7 @@ const dv_option dv_options[] = {
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
 	UNSUP("bind-dynamic", 0),
 	UNSUP("interface-name", 0),
-	UNSUP("local-service", 0), UNSUP("filterwin2k", 'f'),
+	UNSUP("local-service", 0),
 	UNSUP("localise-queries", 'y'),
 	UNSUP("selfmx", 'e'), UNSUP("localmx", 'L'), UNSUP("mx-target", 't'),
 	UNSUP("naptr-record", 0), UNSUP("dns-rr", 0),

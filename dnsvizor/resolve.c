@@ -488,6 +488,7 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->nignore_addr = c->ignore_addr.n;
 	rc->filter_a = (uint8_t)(c->filter_a != 0);
 	rc->filter_aaaa = (uint8_t)(c->filter_aaaa != 0);
+	rc->filterwin2k = (uint8_t)(c->filterwin2k != 0);
 	rc->aliases = m->aliases;
 	rc->naliases = m->aliases ? c->aliases.n : 0;
 	rc->max_tasks = c->dns_forward_max;

@@ -291,16 +291,30 @@ static int build(const res_cfg *cfg, const wire_query *q, int kind,
 	return 1;
 }
 
+/* --filterwin2k: SOA and SRV queries, and ANY for names with an
+ * underscore (Windows' LDAP look-ups), never go upstream (dnsmasq). */
+static int win2k(const res_cfg *cfg, const wire_query *q)
+{
+	if (!cfg->filterwin2k)
+		return 0;
+	if (q->qtype == DNS_T_SOA || q->qtype == DNS_T_SRV)
+		return 1;
+	return q->qtype == DNS_T_ANY &&
+	       memchr(q->lname, '_', wire_name_len(q->lname)) != NULL;
+}
+
 /* --filter-A / --filter-AAAA: NODATA with EDE 17 (Filtered), as
- * dnsmasq answers once it has dropped the type from the reply. */
+ * dnsmasq answers once it has dropped the type from the reply;
+ * --filterwin2k: NODATA without EDE, as dnsmasq. */
 static int filtered(const res_cfg *cfg, const wire_query *q,
 		    uint8_t *resp, size_t cap, size_t *resp_len)
 {
 	p_reply pr = { .an = 0 };
 	uint8_t opt[6];
+	int ede = (cfg->filter_a && q->qtype == DNS_T_A) ||
+		  (cfg->filter_aaaa && q->qtype == DNS_T_AAAA);
 
-	if (!((cfg->filter_a && q->qtype == DNS_T_A) ||
-	      (cfg->filter_aaaa && q->qtype == DNS_T_AAAA)))
+	if (!ede && !win2k(cfg, q))
 		return 0;
 	wire_writer_init(&pr.w, resp, cap, cap);
 	if (write_header(&pr, q, P_PLAIN, DNS_R_NOERROR) < 0)
@@ -311,7 +325,7 @@ static int filtered(const res_cfg *cfg, const wire_query *q,
 	if (q->has_edns &&
 	    wire_write_opt_opts(&pr.w, cfg->edns_max ? cfg->edns_max : 1232,
 				0, 0, q->edns_flags & EDNS_F_DO, opt,
-				sizeof(opt)) < 0)
+				ede ? sizeof(opt) : 0) < 0)
 		return 0;
 	wire_put16(resp + 10, q->has_edns ? 1 : 0);
 	*resp_len = pr.w.len;

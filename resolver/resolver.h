@@ -118,6 +118,7 @@ typedef struct res_cfg {
 	/* --filter-A, --filter-AAAA: A (AAAA) queries that would go
 	 * upstream get NODATA with EDE 17 (Filtered); local data is kept */
 	uint8_t filter_a, filter_aaaa;
+	uint8_t filterwin2k;           /* SOA, SRV, ANY _x: NODATA */
 	const res_alias *aliases;      /* --alias, applied to A records of
 					  upstream answers before use */
 	size_t naliases;

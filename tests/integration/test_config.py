@@ -691,6 +691,7 @@ DUMP_SAMPLES = {
     "ignore-address": ("192.0.2.0/24", ["ignore-address=192.0.2.0/24"]),
     "filter-A": None,
     "filter-AAAA": None,
+    "filterwin2k": None,
     "alias": "192.168.0.10-192.168.0.40,10.0.0.0,255.255.255.0",
     "dhcp-range": "192.168.1.100,192.168.1.200,255.255.255.0,12h",
     "dhcp-host": "52:54:00:12:34:56,192.168.1.50,printer,1h",

@@ -423,5 +423,27 @@ def alias_rewrites_upstream_addresses():
         up.stop()
 
 
+@case
+def filterwin2k():
+    """--filterwin2k: SOA and SRV queries, and ANY queries for names with
+    an underscore, never go upstream: NOERROR without data, as dnsmasq
+    2.90 answers; A, and ANY for other names, are forwarded."""
+    up = Upstream()
+    try:
+        s = server(up, ["filterwin2k"])
+        for name, t in (("pub.up.example", "SOA"),
+                        ("_ldap._tcp.dc._msdcs.up.example", "SRV"),
+                        ("_ldap.up.example", "ANY")):
+            r = ask(s, name, t)
+            expect(r, "NOERROR")
+            eq(len(r.answer), 0, "answer of %s %s" % (name, t))
+        eq(up.seen, [], "nothing sent upstream")
+        eq(values(ask(s, "pub.up.example"), "A"), ["93.184.216.34"], "A")
+        ask(s, "pub.up.example", "ANY")
+        eq(up.asked("pub.up.example."), 2, "A and ANY forwarded")
+    finally:
+        up.stop()
+
+
 if __name__ == "__main__":
     run()

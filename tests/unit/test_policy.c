@@ -544,6 +544,28 @@ static void test_engine_answer_policy(void)
 	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
 	     RES_PENDING);
 	res_free(r);
+	/* --filterwin2k: SOA, SRV, ANY _name answered NODATA, no EDE */
+	memset(&c, 0, sizeof(c));
+	c.forwards = &fw;
+	c.nforwards = 1;
+	c.filterwin2k = 1;
+	r = res_new(&c, err, sizeof(err));
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	ql = mkq(q, "example", DNS_T_SOA, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_ANSWERED);
+	T_EQ(rcode(), DNS_R_NOERROR);
+	T_EQ(an(), 0);
+	T_EQ(ede_of(), 0xffff);
+	ql = mkq(q, "_ldap.example", DNS_T_ANY, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_ANSWERED);
+	ql = mkq(q, "ldap.example", DNS_T_ANY, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_PENDING);
+	res_free(r);
 }
 
 /* --alias: single address, masked subnet, range (dnsmasq's examples). */
