@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dnsvizor/config_int.h"
 #include "dnsvizor/options_int.h"
@@ -202,4 +203,28 @@ void dv_pr_aliases(FILE *out, const dv_option *o, const dv_config *c,
 			memcmp(a->mask, all, 4) ? "," : "",
 			memcmp(a->mask, all, 4) ? mask : "");
 	}
+}
+
+/* --dnssec-check-unsigned[=no]: checking is what the validator always
+ * does (dnsmasq's default since 2.80); =no is not offered yet. */
+int dv_opt_check_unsigned(dv_parser *p, const dv_option *o,
+			  const char *val)
+{
+	if (!val || !*val || strcasecmp(val, "yes") == 0)
+		return 0;
+	if (strcasecmp(val, "no") == 0)
+		return dv_opt_fail(p, o->name, "=no is not supported yet by "
+				   "dnsvizor (unsigned answers are always "
+				   "checked)");
+	return dv_opt_fail(p, o->name, "bad value '%s' (expected no)", val);
+}
+
+/* For options that leave nothing to print. */
+void dv_pr_none(FILE *out, const dv_option *o, const dv_config *c,
+		const dv_config *def)
+{
+	(void)out;
+	(void)o;
+	(void)c;
+	(void)def;
 }

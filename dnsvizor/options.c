@@ -210,6 +210,9 @@ const dv_option dv_options[] = {
 	OPT("tcp-max-connections", 0, A_REQ, 0, dv_opt_int, OFF(tcp_max_conns),
 	    1, 100000, "N", "Most concurrent TCP, DoT and DoH connections "
 	    "together (default 128); see --tcp-max-per-address."),
+	OPT("max-tcp-connections", 0, A_REQ, F_ALIAS, dv_opt_int,
+	    OFF(tcp_max_conns), 1, 100000, "N", "dnsmasq's name for "
+	    "--tcp-max-connections."),
 	OPT("tcp-idle-timeout", 0, A_REQ, 0, dv_opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
@@ -525,6 +528,11 @@ const dv_option dv_options[] = {
 	     "insecure. Repeatable."),
 	LIST("trust-anchor-file", 0, trust_anchor_files, "FILE", "Read DS or "
 	     "DNSKEY trust anchors (zone file lines) from FILE. Repeatable."),
+	{ .name = "dnssec-check-unsigned", .arg = A_OPT,
+	  .fn = dv_opt_check_unsigned, .pr = dv_pr_none, .metavar = "no",
+	  .help = "Accepted: unsigned answers are always checked (proof "
+	  "that their zone is unsigned), dnsmasq's default; =no (trust "
+	  "them unchecked) is not supported yet." },
 	FLAG("dnssec-no-timecheck", 0, dnssec_no_timecheck, "Do not check "
 	     "signature validity times (for boxes without a clock)."),
 	FLAG("domain-needed", 'D', domain_needed, "Never send A, AAAA or "
@@ -654,7 +662,6 @@ const dv_option dv_options[] = {
 	UNSUP("strip-mac", 0), UNSUP("strip-subnet", 0),
 	UNSUP("dns-loop-detect", 0), UNSUP("ipset", 0), UNSUP("nftset", 0),
 	UNSUP("conntrack", 0), UNSUP("connmark-allowlist", 0),
-	UNSUP("dnssec-check-unsigned", 0),
 	UNSUP("dnssec-timestamp", 0), UNSUP("proxy-dnssec", 0),
 	UNSUP("auth-server", 0), UNSUP("auth-zone", 0), UNSUP("auth-soa", 0),
 	UNSUP("auth-sec-servers", 0), UNSUP("auth-peer", 0),
@@ -694,7 +701,7 @@ const dv_option dv_options[] = {
 	UNSUP("connmark-allowlist-enable", 0), UNSUP("dhcp-ignore-clid", 0),
 	UNSUP("dnssec-debug", 0), UNSUP("dnssec-limits", 0),
 	UNSUP("dumpfile", 0), UNSUP("dumpmask", 0),
-	UNSUP("fast-dns-retry", 0), UNSUP("max-tcp-connections", 0),
+	UNSUP("fast-dns-retry", 0),
 	UNSUP("no-dhcpv4-interface", 0), UNSUP("no-dhcpv6-interface", 0),
 	UNSUP("port-limit", 0),
 	/* abuse resistance (issue 10) */

@@ -137,6 +137,10 @@ void dv_pr_str_empty(FILE *out, const dv_option *o, const dv_config *c,
 int dv_opt_addn_hosts(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_resolv_file(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_alias(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_check_unsigned(dv_parser *p, const dv_option *o,
+			  const char *val);
+void dv_pr_none(FILE *out, const dv_option *o, const dv_config *c,
+		const dv_config *def);
 void dv_pr_aliases(FILE *out, const dv_option *o, const dv_config *c,
 		   const dv_config *def);
 int dv_opt_server(dv_parser *p, const dv_option *o, const char *val);

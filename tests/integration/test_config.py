@@ -692,6 +692,8 @@ DUMP_SAMPLES = {
     "filter-A": None,
     "filter-AAAA": None,
     "filterwin2k": None,
+    "max-tcp-connections": ("64", ["tcp-max-connections=64"]),
+    "dnssec-check-unsigned": (None, []),
     "alias": "192.168.0.10-192.168.0.40,10.0.0.0,255.255.255.0",
     "dhcp-range": "192.168.1.100,192.168.1.200,255.255.255.0,12h",
     "dhcp-host": "52:54:00:12:34:56,192.168.1.50,printer,1h",
@@ -911,6 +913,19 @@ def quoted_target_with_spaces():
     path = write(os.path.join(d, "q.conf"), line + "\n")
     rc, out, err = run_bin(["--conf-file=" + path, "--dump-config"])
     check(line in out.splitlines(), "dumped: %r" % out)
+
+
+@case
+def dnssec_check_unsigned_forms():
+    """--dnssec-check-unsigned (dnsmasq's default: what the validator
+    always does) is accepted; =no, which would trust unsigned answers
+    unchecked, stops with "not supported yet"."""
+    rc, out, path = conf_test(["no-hosts", "dnssec",
+                               "dnssec-check-unsigned"])
+    eq(rc, 0, "exit code: " + out)
+    rc, out, path = conf_test(["no-hosts", "dnssec-check-unsigned=no"])
+    expect_error(rc, out, "%s:2: dnssec-check-unsigned: =no is not "
+                 "supported yet" % path)
 
 
 if __name__ == "__main__":
