@@ -175,8 +175,38 @@ int dv_name_abs(const char *s, size_t n, char *out, size_t outlen)
 	return wire_name_from_str(out, wire) > 0 ? 0 : -1;
 }
 
+/* A quoted name ("New Employee Page._http._tcp.example", as in
+ * dnsmasq.conf.example for DNS-SD): any printable characters; those
+ * presentation format treats specially are escaped (RFC 1035 5.1). */
+static int quoted_name(dv_tok t, char *out)
+{
+	uint8_t wire[WIRE_MAXNAME];
+	size_t o = 0;
+
+	for (size_t i = 1; i + 1 < t.n; i++) {
+		unsigned char c = (unsigned char)t.p[i];
+
+		if (c == '\\' && i + 2 < t.n)   /* an escape kept as is */
+			c = (unsigned char)t.p[++i];
+		if (c < 0x20 || c > 0x7e || o + 4 >= DV_NAMEBUF)
+			return -1;
+		if (c == ' ' || c == '"' || c == '\\' || c == '(' ||
+		    c == ')' || c == ';' || c == '$' || c == '@')
+			out[o++] = '\\';
+		out[o++] = (char)c;
+	}
+	if (o == 0)
+		return -1;
+	if (out[o - 1] != '.' || (o > 1 && out[o - 2] == '\\'))
+		out[o++] = '.';
+	out[o] = '\0';
+	return wire_name_from_str(out, wire) > 0 ? 0 : -1;
+}
+
 int dv_tok_name(dv_tok t, char *out)
 {
+	if (t.n >= 2 && t.p[0] == '"' && t.p[t.n - 1] == '"')
+		return quoted_name(t, out);
 	return dv_name_abs(t.p, t.n, out, DV_NAMEBUF);
 }
 

@@ -109,6 +109,11 @@ void dv_config_free(dv_config *cfg)
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		dv_local_recs_free(recs[i]);
 	dv_addresses_free(&cfg->addresses);
+	free(cfg->bogus_nx.v);
+	free(cfg->ignore_addr.v);
+	dv_strlist_free(&cfg->addn_hosts_at);
+	free(cfg->resolv_file_at);
+	free(cfg->aliases.v);
 	dv_zone_specs_free(&cfg->zones);
 	dv_sign_specs_free(&cfg->dnssec_sign);
 	dv_policy_specs_free(&cfg->dnssec_policy);
@@ -406,8 +411,18 @@ static int build_hosts(build_ctx *b)
 	for (size_t i = 0; i < cfg->addn_hosts.n; i++) {
 		const char *p = cfg->addn_hosts.v[i];
 		struct stat st;
-		int rc = stat(p, &st) == 0 && S_ISDIR(st.st_mode) ?
-			 hosts_dir(b, p) : hosts_file(b, p, 1);
+		int rc;
+
+		if (stat(p, &st) < 0 && errno == ENOENT) {
+			/* dnsmasq: a warning, not a stop */
+			dv_log(b->lg, DV_LOG_WARN, "%s: addn-hosts: cannot "
+			       "read %s: %s", i < cfg->addn_hosts_at.n ?
+			       cfg->addn_hosts_at.v[i] : "command line", p,
+			       strerror(ENOENT));
+			continue;
+		}
+		rc = stat(p, &st) == 0 && S_ISDIR(st.st_mode) ?
+		     hosts_dir(b, p) : hosts_file(b, p, 1);
 		if (rc < 0)
 			return -1;
 	}

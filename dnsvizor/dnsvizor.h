@@ -101,6 +101,23 @@ typedef struct dv_prefix {
 
 enum { DV_RRL_EXEMPT_MAX = 64 };
 
+/* --alias=OLD|START-END,NEW[,MASK] (IPv4, as dnsmasq). */
+typedef struct dv_alias {
+	uint8_t lo[4], hi[4], to[4], mask[4];
+	int range;
+} dv_alias;
+
+typedef struct dv_aliases {
+	dv_alias *v;
+	size_t n;
+} dv_aliases;
+
+/* A repeatable ADDR[/PREFIX] option (--bogus-nxdomain, ...). */
+typedef struct dv_prefixes {
+	dv_prefix *v;
+	size_t n;
+} dv_prefixes;
+
 typedef struct dv_config {
 	/* network */
 	int port;                   /* default 53 */
@@ -179,6 +196,14 @@ typedef struct dv_config {
 	int stop_rebind;            /* --stop-dns-rebind */
 	int rebind_localhost_ok;    /* --rebind-localhost-ok */
 	dv_strlist rebind_ok;       /* --rebind-domain-ok, one domain each */
+	dv_prefixes bogus_nx;       /* --bogus-nxdomain */
+	dv_prefixes ignore_addr;    /* --ignore-address */
+	int filter_a, filter_aaaa;  /* --filter-A, --filter-AAAA */
+	int filterwin2k;            /* --filterwin2k */
+	dv_strlist addn_hosts_at;   /* where each --addn-hosts was given
+				       ("file:line"; for warnings) */
+	char *resolv_file_at;       /* where --resolv-file was given */
+	dv_aliases aliases;         /* --alias */
 	/* DHCPv4 server (issue 5, dhcpd.c) */
 	dv_dhcp_ranges dhcp_ranges; /* --dhcp-range */
 	dv_dhcp_hosts dhcp_hosts;   /* --dhcp-host */

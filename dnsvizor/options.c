@@ -195,10 +195,11 @@ const dv_option dv_options[] = {
 	    OFF(listen_addrs), 0, 0, "ADDR[,ADDR...]",
 	    "Listen on these IPv4/IPv6 addresses. Repeatable. Default: "
 	    "every address."),
-	OPT("interface", 'i', A_REQ, F_LISTEN, dv_opt_iface, OFF(interfaces), 0,
+	OPT("interface", 'i', A_REQ, F_LISTEN, dv_opt_iface_empty,
+	    OFF(interfaces), 0,
 	    0, "IFNAME[,IFNAME...]",
 	    "Listen on the addresses of these interfaces. Repeatable."),
-	OPT("except-interface", 'I', A_REQ, F_LISTEN, dv_opt_iface,
+	OPT("except-interface", 'I', A_REQ, F_LISTEN, dv_opt_iface_empty,
 	    OFF(except_ifaces), 0, 0, "IFNAME[,IFNAME...]",
 	    "Serve neither DNS nor DHCP on these interfaces: without "
 	    "--interface or --listen-address, DNS listens on the addresses "
@@ -210,6 +211,9 @@ const dv_option dv_options[] = {
 	OPT("tcp-max-connections", 0, A_REQ, 0, dv_opt_int, OFF(tcp_max_conns),
 	    1, 100000, "N", "Most concurrent TCP, DoT and DoH connections "
 	    "together (default 128); see --tcp-max-per-address."),
+	OPT("max-tcp-connections", 0, A_REQ, F_ALIAS, dv_opt_int,
+	    OFF(tcp_max_conns), 1, 100000, "N", "dnsmasq's name for "
+	    "--tcp-max-connections."),
 	OPT("tcp-idle-timeout", 0, A_REQ, 0, dv_opt_secs_ms, OFF(tcp_idle_ms), 1,
 	    86400, "SECONDS", "Close idle TCP connections after this many "
 	    "seconds (default 10)."),
@@ -325,13 +329,15 @@ const dv_option dv_options[] = {
 	    "debug."),
 	/* local data */
 	FLAG("no-hosts", 'h', no_hosts, "Do not read /etc/hosts."),
-	LIST("addn-hosts", 'H', addn_hosts, "FILE|DIR", "Also read this "
-	     "hosts file, or every file in this directory. Repeatable."),
+	OPT("addn-hosts", 'H', A_REQ, 0, dv_opt_addn_hosts, OFF(addn_hosts),
+	    0, 0, "FILE|DIR", "Also read this hosts file, or every file in "
+	    "this directory; a missing one is a warning naming this line, "
+	    "as in dnsmasq. Repeatable."),
 	FLAG("expand-hosts", 'E', expand_hosts, "Add the domain (--domain) "
 	     "to names without a dot in hosts files."),
 	OPT("domain", 's', A_REQ, 0, dv_opt_domain, OFF(domain), 0, 0, "DOMAIN",
 	    "The local domain (plain form only)."),
-	OPT("local-ttl", 'T', A_REQ, 0, dv_opt_u32, OFF(local_ttl), 0,
+	OPT("local-ttl", 'T', A_REQ, 0, dv_opt_u32_empty, OFF(local_ttl), 0,
 	    0x7fffffff, "SECONDS", "TTL of local data: hosts files, "
 	    "host-record, address, ... (default 0)."),
 	REC("host-record", 0, host_records, dv_rec_host,
@@ -472,8 +478,10 @@ const dv_option dv_options[] = {
 	FLAG("no-resolv", 'R', no_resolv, "Do not read upstream servers from "
 	     "the resolv file. With no --server either, dnsvizor resolves "
 	     "from the root itself."),
-	STR("resolv-file", 'r', resolv_file, "FILE", "Read upstream servers "
-	    "from the nameserver lines of FILE (default /etc/resolv.conf)."),
+	OPT("resolv-file", 'r', A_REQ, 0, dv_opt_resolv_file, OFF(resolv_file),
+	    0, 0, "FILE", "Read upstream servers from the nameserver lines "
+	    "of FILE (default /etc/resolv.conf; a missing one is a warning "
+	    "naming this line). Empty (resolv-file=): no resolv file."),
 	FLAG("strict-order", 'o', strict_order, "Query the upstream servers "
 	     "in the order given."),
 	FLAG("all-servers", 0, all_servers, "Send each query to all upstream "
@@ -526,6 +534,11 @@ const dv_option dv_options[] = {
 	     "insecure. Repeatable."),
 	LIST("trust-anchor-file", 0, trust_anchor_files, "FILE", "Read DS or "
 	     "DNSKEY trust anchors (zone file lines) from FILE. Repeatable."),
+	{ .name = "dnssec-check-unsigned", .arg = A_OPT,
+	  .fn = dv_opt_check_unsigned, .pr = dv_pr_none, .metavar = "no",
+	  .help = "Accepted: unsigned answers are always checked (proof "
+	  "that their zone is unsigned), dnsmasq's default; =no (trust "
+	  "them unchecked) is not supported yet." },
 	FLAG("dnssec-no-timecheck", 0, dnssec_no_timecheck, "Do not check "
 	     "signature validity times (for boxes without a clock)."),
 	FLAG("domain-needed", 'D', domain_needed, "Never send A, AAAA or "
@@ -554,6 +567,33 @@ const dv_option dv_options[] = {
 	    OFF(rebind_ok), 0,
 	    0, "DOMAIN|/DOMAIN/[DOMAIN/...]", "Do not apply --stop-dns-rebind "
 	    "to queries for names at or below these domains. Repeatable."),
+	/* answer policy (conf_policy.c; issue 14) */
+	OPT("bogus-nxdomain", 'B', A_REQ, 0, dv_opt_prefixes, OFF(bogus_nx),
+	    0, 0, "ADDR[/PREFIX]", "An upstream answer holding this address "
+	    "(or one in the block) becomes NXDOMAIN (EDE 15, not cached), "
+	    "as with dnsmasq: for ISPs that answer unknown names with an "
+	    "advertising server. Repeatable."),
+	OPT("ignore-address", 0, A_REQ, 0, dv_opt_prefixes, OFF(ignore_addr),
+	    0, 0, "ADDR[/PREFIX]", "Drop upstream replies to A and AAAA "
+	    "queries holding this address, as if never received: the query "
+	    "waits for another reply (against forged answers from a "
+	    "censoring network). Repeatable."),
+	FLAG("filter-A", 0, filter_a, "Answer A queries that would go "
+	     "upstream with NODATA (EDE 17, Filtered): no IPv4 address from "
+	     "outside; local data is still answered."),
+	FLAG("filter-AAAA", 0, filter_aaaa, "The same for AAAA queries: no "
+	     "IPv6 address from outside."),
+	FLAG("filterwin2k", 'f', filterwin2k, "Never send SOA or SRV queries, "
+	     "or ANY queries for names with an underscore, upstream: they "
+	     "get NODATA (as dnsmasq; against dial-on-demand links woken "
+	     "by Windows' look-ups). Local data still answers."),
+	OPT("alias", 'V', A_REQ, 0, dv_opt_alias, OFF(aliases), 0, 0,
+	    "OLD|START-END,NEW[,MASK]", "Rewrite IPv4 addresses in upstream "
+	    "answers (\"DNS doctoring\"): OLD becomes NEW; with MASK every "
+	    "address matching OLD under MASK keeps its host part "
+	    "(alias=1.2.3.0,6.7.8.0,255.255.255.0 maps 1.2.3.56 to "
+	    "6.7.8.56); a range rewrites only the addresses in it. "
+	    "Repeatable."),
 	/* DHCPv4 server (dhcpd.c) */
 	OPT("dhcp-range", 'F', A_REQ, 0, dv_opt_dhcp_range, OFF(dhcp_ranges), 0,
 	    0, "START,END[,NETMASK][,LEASETIME]",
@@ -617,20 +657,18 @@ const dv_option dv_options[] = {
 	UNSUP("min-port", 0), UNSUP("max-port", 0),
 	UNSUP("bind-dynamic", 0),
 	UNSUP("interface-name", 0),
-	UNSUP("local-service", 0), UNSUP("bogus-nxdomain", 'B'),
-	UNSUP("ignore-address", 0), UNSUP("filterwin2k", 'f'),
-	UNSUP("localise-queries", 'y'), UNSUP("alias", 'V'),
+	UNSUP("local-service", 0),
+	UNSUP("localise-queries", 'y'),
 	UNSUP("selfmx", 'e'), UNSUP("localmx", 'L'), UNSUP("mx-target", 't'),
 	UNSUP("naptr-record", 0), UNSUP("dns-rr", 0),
 	UNSUP("synth-domain", 0), UNSUP("dynamic-host", 0),
 	UNSUP("hostsdir", 0), UNSUP("read-ethers", 'Z'),
 	UNSUP("clear-on-reload", 0), UNSUP("no-round-robin", 0),
-	UNSUP("filter-AAAA", 0), UNSUP("filter-A", 0), UNSUP("filter-rr", 0),
+	UNSUP("filter-rr", 0),
 	UNSUP("add-mac", 0), UNSUP("add-subnet", 0), UNSUP("add-cpe-id", 0),
 	UNSUP("strip-mac", 0), UNSUP("strip-subnet", 0),
 	UNSUP("dns-loop-detect", 0), UNSUP("ipset", 0), UNSUP("nftset", 0),
 	UNSUP("conntrack", 0), UNSUP("connmark-allowlist", 0),
-	UNSUP("dnssec-check-unsigned", 0),
 	UNSUP("dnssec-timestamp", 0), UNSUP("proxy-dnssec", 0),
 	UNSUP("auth-server", 0), UNSUP("auth-zone", 0), UNSUP("auth-soa", 0),
 	UNSUP("auth-sec-servers", 0), UNSUP("auth-peer", 0),
@@ -665,6 +703,14 @@ const dv_option dv_options[] = {
 	UNSUP("tftp-single-port", 0), UNSUP("quiet-tftp", 0),
 	UNSUP("enable-dbus", '1'), UNSUP("enable-ubus", 0),
 	UNSUP("umbrella", 0),
+	/* the rest of dnsmasq 2.90's options (--help, man page): known */
+	UNSUP("cache-rr", 0), UNSUP("conf-script", 0),
+	UNSUP("connmark-allowlist-enable", 0), UNSUP("dhcp-ignore-clid", 0),
+	UNSUP("dnssec-debug", 0), UNSUP("dnssec-limits", 0),
+	UNSUP("dumpfile", 0), UNSUP("dumpmask", 0),
+	UNSUP("fast-dns-retry", 0),
+	UNSUP("no-dhcpv4-interface", 0), UNSUP("no-dhcpv6-interface", 0),
+	UNSUP("port-limit", 0),
 	/* abuse resistance (issue 10) */
 	OPT("rrl-rate", 0, A_REQ, 0, dv_opt_u32, OFF(rrl_rate), 1, 1000000, "N",
 	    "Response rate limiting (as in NSD and Knot) for authoritative "
@@ -755,6 +801,12 @@ static dv_pr_fn printer_of(const dv_option *o)
 		{ dv_opt_dhcp_range, dv_pr_dhcp_ranges },
 		{ dv_opt_dhcp_host, dv_pr_dhcp_hosts },
 		{ dv_opt_rebind_ok, dv_pr_list },
+		{ dv_opt_prefixes, dv_pr_prefixes },
+		{ dv_opt_iface_empty, dv_pr_list },
+		{ dv_opt_u32_empty, dv_pr_u32 },
+		{ dv_opt_addn_hosts, dv_pr_list },
+		{ dv_opt_resolv_file, dv_pr_str_empty },
+		{ dv_opt_alias, dv_pr_aliases },
 		{ dv_opt_log_queries, dv_pr_log_queries },
 		{ dv_opt_log_level, dv_pr_log_level },
 		{ dv_opt_use_stale, dv_pr_use_stale },
@@ -904,6 +956,7 @@ static int single_valued(const dv_option *o)
 		dv_opt_int, dv_opt_port, dv_opt_u16, dv_opt_u32,
 		dv_opt_secs_ms, dv_opt_bytes, dv_opt_str, dv_opt_str_empty,
 		dv_opt_domain, dv_opt_log_facility, dv_opt_log_level,
+		dv_opt_u32_empty,
 	};
 
 	if (o->flags & (F_ACT | F_NOOP | F_UNSUP | F_ALIAS))

@@ -128,6 +128,24 @@ int dv_opt_log_level(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_log_queries(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_port(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_rebind_ok(dv_parser *p, const dv_option *o, const char *val);
+/* conf_policy.c: ADDR[/PREFIX] lists (dv_prefixes) */
+int dv_opt_prefixes(dv_parser *p, const dv_option *o, const char *val);
+void dv_pr_prefixes(FILE *out, const dv_option *o, const dv_config *c,
+		    const dv_config *def);
+/* conf_policy.c: empty values dnsmasq accepts, files that may be missing */
+int dv_opt_iface_empty(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_u32_empty(dv_parser *p, const dv_option *o, const char *val);
+void dv_pr_str_empty(FILE *out, const dv_option *o, const dv_config *c,
+		     const dv_config *def);
+int dv_opt_addn_hosts(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_resolv_file(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_alias(dv_parser *p, const dv_option *o, const char *val);
+int dv_opt_check_unsigned(dv_parser *p, const dv_option *o,
+			  const char *val);
+void dv_pr_none(FILE *out, const dv_option *o, const dv_config *c,
+		const dv_config *def);
+void dv_pr_aliases(FILE *out, const dv_option *o, const dv_config *c,
+		   const dv_config *def);
 int dv_opt_server(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_upstream(dv_parser *p, const dv_option *o, const char *val);
 int dv_opt_trust_anchor(dv_parser *p, const dv_option *o, const char *val);

@@ -64,6 +64,8 @@ typedef struct dv_rs_mem {
 	 * come from, or why there are none (full recursion) */
 	char src[1200];
 	char why[1200];
+	res_net *nets;           /* --bogus-nxdomain, then --ignore-address */
+	res_alias *aliases;      /* --alias */
 } dv_rs_mem;
 
 struct dv_rs {
@@ -226,7 +228,9 @@ static void dv_rs_resolv_conf(dv_ctx *ctx, dv_rs_mem *m)
 	int rc = dv_read_file(NULL, ctx->cfg.resolv_file, &text, &len);
 
 	if (rc < 0) {
-		dv_log(&ctx->lg, DV_LOG_WARN, "resolv-file %s: %s",
+		dv_log(&ctx->lg, DV_LOG_WARN, "%s: resolv-file %s: %s",
+		       ctx->cfg.resolv_file_at ? ctx->cfg.resolv_file_at
+					       : "default",
 		       ctx->cfg.resolv_file, strerror(-rc));
 		snprintf(m->why, sizeof(m->why), "resolv-file %s %s",
 			 ctx->cfg.resolv_file, rc == -ENOENT ? "missing" :
@@ -314,6 +318,8 @@ static void dv_rs_mem_free(dv_rs_mem *m)
 	free(m->anchors);
 	free(m->managed);
 	free(m->rebind_ok);
+	free(m->nets);
+	free(m->aliases);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -523,6 +529,15 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->rebind_ok = m->rebind_ok;
 	rc->rebind_ok_len = m->rebind_ok_len;
 	rc->on_rebind = dv_rs_on_rebind;
+	rc->bogus_nx = m->nets;
+	rc->nbogus_nx = c->bogus_nx.n;
+	rc->ignore_addr = m->nets ? m->nets + c->bogus_nx.n : NULL;
+	rc->nignore_addr = c->ignore_addr.n;
+	rc->filter_a = (uint8_t)(c->filter_a != 0);
+	rc->filter_aaaa = (uint8_t)(c->filter_aaaa != 0);
+	rc->filterwin2k = (uint8_t)(c->filterwin2k != 0);
+	rc->aliases = m->aliases;
+	rc->naliases = m->aliases ? c->aliases.n : 0;
 	rc->max_tasks = c->dns_forward_max;
 	rc->jostle_ms = c->jostle_timeout;
 	rc->client_max = c->per_client;
@@ -530,6 +545,38 @@ static void dv_rs_cfg_fill(const dv_config *c, const dv_rs_mem *m,
 	rc->zone_max = c->per_zone;
 	rc->no_cookies = (uint8_t)(c->no_upstream_cookies != 0);
 	rc->txn_max = DV_RS_TXNS - 24;  /* resends go past it */
+}
+
+/* --bogus-nxdomain and --ignore-address blocks, back to back; --alias. */
+static int dv_rs_nets(const dv_config *c, dv_rs_mem *m)
+{
+	const dv_prefixes *l[2] = { &c->bogus_nx, &c->ignore_addr };
+	size_t k = 0;
+
+	if (l[0]->n + l[1]->n &&
+	    !(m->nets = calloc(l[0]->n + l[1]->n, sizeof(*m->nets))))
+		return -1;
+	for (int j = 0; m->nets && j < 2; j++)
+		for (size_t i = 0; i < l[j]->n; i++, k++) {
+			m->nets[k].af = (uint8_t)l[j]->v[i].af;
+			m->nets[k].prefix = (uint8_t)l[j]->v[i].len;
+			memcpy(m->nets[k].addr, l[j]->v[i].addr, 16);
+		}
+	if (!c->aliases.n)
+		return 0;
+	m->aliases = calloc(c->aliases.n, sizeof(*m->aliases));
+	if (!m->aliases)
+		return -1;
+	for (size_t i = 0; i < c->aliases.n; i++) {
+		const dv_alias *a = &c->aliases.v[i];
+
+		memcpy(m->aliases[i].lo, a->lo, 4);
+		memcpy(m->aliases[i].hi, a->hi, 4);
+		memcpy(m->aliases[i].to, a->to, 4);
+		memcpy(m->aliases[i].mask, a->mask, 4);
+		m->aliases[i].range = (uint8_t)(a->range != 0);
+	}
+	return 0;
 }
 
 /* --rebind-domain-ok names (checked by options.c) as wire names. */
@@ -589,7 +636,7 @@ static res_ctx *dv_rs_build(dv_ctx *ctx, dv_rs_mem *m,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (dv_rs_rebind_ok(c, m) < 0) {
+	if (dv_rs_rebind_ok(c, m) < 0 || dv_rs_nets(c, m) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

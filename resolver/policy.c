@@ -291,13 +291,54 @@ static int build(const res_cfg *cfg, const wire_query *q, int kind,
 	return 1;
 }
 
+/* --filterwin2k: SOA and SRV queries, and ANY for names with an
+ * underscore (Windows' LDAP look-ups), never go upstream (dnsmasq). */
+static int win2k(const res_cfg *cfg, const wire_query *q)
+{
+	if (!cfg->filterwin2k)
+		return 0;
+	if (q->qtype == DNS_T_SOA || q->qtype == DNS_T_SRV)
+		return 1;
+	return q->qtype == DNS_T_ANY &&
+	       memchr(q->lname, '_', wire_name_len(q->lname)) != NULL;
+}
+
+/* --filter-A / --filter-AAAA: NODATA with EDE 17 (Filtered), as
+ * dnsmasq answers once it has dropped the type from the reply;
+ * --filterwin2k: NODATA without EDE, as dnsmasq. */
+static int filtered(const res_cfg *cfg, const wire_query *q,
+		    uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	p_reply pr = { .an = 0 };
+	uint8_t opt[6];
+	int ede = (cfg->filter_a && q->qtype == DNS_T_A) ||
+		  (cfg->filter_aaaa && q->qtype == DNS_T_AAAA);
+
+	if (!ede && !win2k(cfg, q))
+		return 0;
+	wire_writer_init(&pr.w, resp, cap, cap);
+	if (write_header(&pr, q, P_PLAIN, DNS_R_NOERROR) < 0)
+		return 0;
+	wire_put16(opt, 15);            /* EDE option (RFC 8914) */
+	wire_put16(opt + 2, 2);
+	wire_put16(opt + 4, EDE_FILTERED);
+	if (q->has_edns &&
+	    wire_write_opt_opts(&pr.w, cfg->edns_max ? cfg->edns_max : 1232,
+				0, 0, q->edns_flags & EDNS_F_DO, opt,
+				ede ? sizeof(opt) : 0) < 0)
+		return 0;
+	wire_put16(resp + 10, q->has_edns ? 1 : 0);
+	*resp_len = pr.w.len;
+	return 1;
+}
+
 int res_policy_answer(const res_cfg *cfg, const wire_query *q,
 		      uint8_t *resp, size_t cap, size_t *resp_len)
 {
 	int depth = 0, kind = classify(cfg, q->lname, &depth);
 
 	if (kind == P_NONE || forwarded(cfg, q->lname))
-		return 0;
+		return filtered(cfg, q, resp, cap, resp_len);
 	if (kind == P_PLAIN && q->qtype != DNS_T_A &&
 	    q->qtype != DNS_T_AAAA && q->qtype != DNS_T_ANY)
 		return 0;
@@ -365,4 +406,65 @@ int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname)
 		left -= n;
 	}
 	return 0;
+}
+
+/* ---- --bogus-nxdomain, --ignore-address ---- */
+
+static int net_has(const res_net *n, int af, const uint8_t *a)
+{
+	unsigned full = n->prefix / 8u, rest = n->prefix % 8u;
+
+	if (n->af != af || memcmp(n->addr, a, full) != 0)
+		return 0;
+	return !rest ||
+	       ((n->addr[full] ^ a[full]) & (0xffu << (8 - rest))) == 0;
+}
+
+int res_policy_addr_in(const res_net *nets, size_t n, const res_msg *m)
+{
+	for (size_t i = 0; n && i < m->nrr; i++) {
+		const msg_rr *rr = &m->rr[i];
+		int af = rr->type == DNS_T_A && rr->rdlen == 4 ? 4 :
+			 rr->type == DNS_T_AAAA && rr->rdlen == 16 ? 6 : 0;
+
+		if (rr->sec != RR_SEC_AN || !af)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (net_has(&nets[j], af, m->buf + rr->rd))
+				return 1;
+	}
+	return 0;
+}
+
+/* ---- --alias ---- */
+
+static int alias_match(const res_alias *al, const uint8_t *a)
+{
+	if (al->range)
+		return memcmp(a, al->lo, 4) >= 0 && memcmp(a, al->hi, 4) <= 0;
+	for (int i = 0; i < 4; i++)
+		if ((a[i] & al->mask[i]) != (al->lo[i] & al->mask[i]))
+			return 0;
+	return 1;
+}
+
+void res_policy_doctor(const res_cfg *cfg, res_msg *m)
+{
+	for (size_t i = 0; cfg->naliases && i < m->nrr; i++) {
+		uint8_t *a = m->buf + m->rr[i].rd;
+
+		if (m->rr[i].sec != RR_SEC_AN || m->rr[i].type != DNS_T_A ||
+		    m->rr[i].rdlen != 4)
+			continue;
+		for (size_t j = 0; j < cfg->naliases; j++) {
+			const res_alias *al = &cfg->aliases[j];
+
+			if (!alias_match(al, a))
+				continue;
+			for (int k = 0; k < 4; k++)
+				a[k] = (uint8_t)((a[k] & ~al->mask[k]) |
+						 (al->to[k] & al->mask[k]));
+			break;
+		}
+	}
 }

@@ -280,6 +280,18 @@ static void on_reply_msg(res_ctx *r, res_txn *x, const res_msg *m,
 		res_task_retry(r, t);
 		return;
 	}
+	if (res_policy_addr_in(r->cfg.bogus_nx, r->cfg.nbogus_nx, m)) {
+		/* --bogus-nxdomain: NXDOMAIN, nothing cached (dnsmasq) */
+		if (x->minimised) {
+			t->qmin_off = 1;
+			res_task_retry(r, t);
+			return;
+		}
+		r->st.bogus_nxdomain++;
+		t->ede = EDE_BLOCKED;
+		res_task_finish(r, t, DNS_R_NXDOMAIN, now);
+		return;
+	}
 	if (rebind_blocked(r, t, m)) {   /* nothing of it is cached */
 		if (x->minimised) {      /* ask the full name instead */
 			t->qmin_off = 1;
@@ -330,6 +342,13 @@ int res_reply_take(res_ctx *r, res_txn *x, const uint8_t *msg, size_t len,
 	if (cookie_verify(r, x, r->msg, now_ms) < 0) {
 		r->st.cookie_spoofed++;   /* keep waiting for the real one */
 		r->st.spoofed_dropped++;
+		return 1;
+	}
+	res_policy_doctor(&r->cfg, r->msg);
+	if ((x->task->qtype == DNS_T_A || x->task->qtype == DNS_T_AAAA) &&
+	    res_policy_addr_in(r->cfg.ignore_addr, r->cfg.nignore_addr,
+			       r->msg)) {
+		r->st.ignored_replies++;  /* --ignore-address: wait on */
 		return 1;
 	}
 	res_txn_unlink(r, x);

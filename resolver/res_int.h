@@ -341,6 +341,7 @@ int res_cache_set_sec(res_cache *c, const uint8_t *lname, uint16_t type,
 /* ------------------------------------------------------------------ */
 
 enum { EDE_BLOCKED = 15 };   /* RFC 8914: refused by local policy */
+enum { EDE_FILTERED = 17 };  /* RFC 8914: --filter-A/--filter-AAAA */
 
 /*
  * Answer q locally when policy says so (the shell has already let the
@@ -360,6 +361,13 @@ int res_policy_private_addr(const res_cfg *cfg, uint16_t type,
 			    const uint8_t *rd, uint16_t rdlen);
 /* 1 if lname is at or below a --rebind-domain-ok domain. */
 int res_policy_rebind_ok(const res_cfg *cfg, const uint8_t *lname);
+/* 1 if the answer section of m holds an A/AAAA address inside one of
+ * the n blocks (--bogus-nxdomain, --ignore-address). */
+struct res_msg;
+/* --alias: rewrite the A records of m in place (res_alias). */
+void res_policy_doctor(const res_cfg *cfg, struct res_msg *m);
+int res_policy_addr_in(const res_net *nets, size_t n,
+		       const struct res_msg *m);
 
 
 /* ------------------------------------------------------------------ */

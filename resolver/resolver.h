@@ -58,6 +58,20 @@ typedef struct res_forward {
 	char tls_name[256];            /* for RES_T_TLS certificate check */
 } res_forward;
 
+/* An address block: --bogus-nxdomain, --ignore-address (af 4 or 6). */
+typedef struct res_net {
+	uint8_t af, prefix;
+	uint8_t addr[16];
+} res_net;
+
+/* --alias (dnsmasq's "DNS doctoring"): an upstream IPv4 address a with
+ * lo <= a <= hi (range) or (a & mask) == (lo & mask) becomes
+ * (a & ~mask) | (to & mask). */
+typedef struct res_alias {
+	uint8_t lo[4], hi[4], to[4], mask[4];
+	uint8_t range;
+} res_alias;
+
 typedef struct res_cfg {
 	/* root hints: NS names + addresses; empty = built-in IANA hints */
 	const char *root_hints_text;   /* zone-file text, or NULL */
@@ -95,6 +109,19 @@ typedef struct res_cfg {
 	 * NULL.  lname: the query name, lowercased wire. */
 	void (*on_rebind)(void *arg, const uint8_t *lname);
 	void *on_rebind_arg;
+	/* dnsmasq's --bogus-nxdomain: an upstream answer with an address
+	 * in one of these blocks becomes NXDOMAIN (EDE 15, not cached);
+	 * --ignore-address: such a reply to an A/AAAA query is dropped as
+	 * if never received (the query waits for another reply). */
+	const res_net *bogus_nx, *ignore_addr;
+	size_t nbogus_nx, nignore_addr;
+	/* --filter-A, --filter-AAAA: A (AAAA) queries that would go
+	 * upstream get NODATA with EDE 17 (Filtered); local data is kept */
+	uint8_t filter_a, filter_aaaa;
+	uint8_t filterwin2k;           /* SOA, SRV, ANY _x: NODATA */
+	const res_alias *aliases;      /* --alias, applied to A records of
+					  upstream answers before use */
+	size_t naliases;
 	/* Local data (zones, hosts, --address) for a name a CNAME or DNAME
 	 * chain leads to: answer the query message q like a client's into
 	 * resp; 1 with the reply, 0 when no local data covers the name (the
@@ -280,6 +307,8 @@ typedef struct res_stats {
 		 spoofed_dropped, prefetches, stale_served,
 		 policy_answers,   /* answered locally by policy.c */
 		 rebind_blocked,   /* upstream answers refused (rebind) */
+		 bogus_nxdomain,   /* made NXDOMAIN by --bogus-nxdomain */
+		 ignored_replies,  /* dropped by --ignore-address */
 		 jostled,          /* queries that gave their place */
 		 busy_dropped,     /* new queries dropped: max_tasks busy */
 		 client_limited,   /* dropped: client_max for the client */

@@ -1,6 +1,7 @@
 """Configuration handling, --test, signals (SIGHUP reload, SIGTERM), pid
 file, --conf-dir, privilege drop, --help, --log-queries."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -804,6 +805,14 @@ DUMP_SAMPLES = {
     "rebind-domain-ok": ("/rbl.example/dnsbl.example/",
                          ["rebind-domain-ok=rbl.example",
                           "rebind-domain-ok=dnsbl.example"]),
+    "bogus-nxdomain": ("64.94.110.11", ["bogus-nxdomain=64.94.110.11/32"]),
+    "ignore-address": ("192.0.2.0/24", ["ignore-address=192.0.2.0/24"]),
+    "filter-A": None,
+    "filter-AAAA": None,
+    "filterwin2k": None,
+    "max-tcp-connections": ("64", ["tcp-max-connections=64"]),
+    "dnssec-check-unsigned": (None, []),
+    "alias": "192.168.0.10-192.168.0.40,10.0.0.0,255.255.255.0",
     "dhcp-range": "192.168.1.100,192.168.1.200,255.255.255.0,12h",
     "dhcp-host": "52:54:00:12:34:56,192.168.1.50,printer,1h",
     "dhcp-option": "option:router,192.168.1.1",
@@ -945,6 +954,103 @@ def dump_config_merges_default_files_command_line():
     rc, o, e = run_bin(["--port=abc", "--dump-config"])
     check(rc != 0 and "command line: port:" in e and "port=" not in o,
           "bad config under --dump-config: %d %r %r" % (rc, o, e))
+
+
+@case
+def every_dnsmasq_option_is_known():
+    """Every long option of dnsmasq 2.90 (its --help) is in the option
+    table: implemented, or stopping with "not supported yet", never
+    "unknown option"."""
+    p = subprocess.run(["dnsmasq", "--help"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=10)
+    theirs = set(re.findall(r"--([a-zA-Z0-9-]+)",
+                            p.stdout.decode("utf-8", "replace")))
+    check(len(theirs) > 150, "dnsmasq --help listed %d options"
+          % len(theirs))
+    rc, out, err = run_bin(["--list-options"])
+    ours = set(line.split()[0] for line in out.splitlines() if line)
+    eq(sorted(theirs - ours), [], "dnsmasq options unknown to dnsvizor")
+    rc, out, path = conf_test(["no-hosts", "port-limit=3"])
+    expect_error(rc, out, "%s:2: port-limit: not supported yet" % path)
+
+
+@case
+def empty_values_dnsmasq_accepts():
+    """dnsmasq accepts user=, group=, interface= (loopback only),
+    except-interface=, resolv-file= (no resolv file), local-ttl= (0);
+    so does dnsvizor, and --dump-config prints them back.
+    listen-address= is an error in dnsmasq 2.90 too."""
+    lines = ["no-hosts", "user=", "group=", "interface=",
+             "except-interface=", "resolv-file=", "local-ttl=5",
+             "local-ttl="]
+    rc, out, path = conf_test(lines)
+    eq(rc, 0, "exit code: " + out)
+    check("configuration OK" in out, out)
+    d = tmpdir()
+    path = write(os.path.join(d, "e.conf"), "\n".join(lines) + "\n")
+    rc, out, err = run_bin(["--conf-file=" + path, "--dump-config"])
+    eq(rc, 0, "dump exit code: " + err)
+    dumped = [l for l in out.splitlines() if not l.startswith("#")]
+    check("interface=lo" in dumped, "interface= is loopback: %r" % dumped)
+    check("resolv-file=" in dumped, "resolv-file= kept: %r" % dumped)
+    check(not any(l.startswith("local-ttl") for l in dumped),
+          "local-ttl= is the default 0: %r" % dumped)
+    rc, out, path = conf_test(["listen-address="])
+    expect_error(rc, out, "%s:1: listen-address:" % path)
+
+
+@case
+def missing_hosts_and_resolv_files_warn():
+    """A missing --addn-hosts or --resolv-file file is a warning naming
+    the option's file:line (dnsmasq starts too), not an error."""
+    rc, out, path = conf_test(["no-hosts",
+                               "addn-hosts=/nonexistent/dv-hosts",
+                               "resolv-file=/nonexistent/dv-resolv"])
+    eq(rc, 0, "exit code: " + out)
+    check("configuration OK" in out, out)
+    check("%s:2: addn-hosts: cannot read /nonexistent/dv-hosts" % path
+          in out, "addn-hosts warning: " + out)
+    check("%s:3: resolv-file /nonexistent/dv-resolv" % path in out,
+          "resolv-file warning: " + out)
+    # and the server starts and answers its other data
+    s = Server(conf=["addn-hosts=/nonexistent/dv-hosts",
+                     "host-record=h.lan,192.0.2.7"])
+    r = s.query("h.lan", "A")
+    expect(r, "NOERROR")
+
+
+@case
+def quoted_target_with_spaces():
+    """dnsmasq.conf.example's DNS-SD line: a quoted PTR target whose first
+    label holds spaces is accepted and answered (the label escaped, as
+    dnsmasq answers it, case kept); --dump-config gives it back."""
+    line = ('ptr-record=_http._tcp.dns-sd-services,'
+            '"New Employee Page._http._tcp.dns-sd-services"')
+    rc, out, path = conf_test(["no-hosts", line])
+    eq(rc, 0, "exit code: " + out)
+    s = Server(conf=["no-hosts", line])
+    r = s.query("_http._tcp.dns-sd-services", "PTR")
+    expect(r, "NOERROR")
+    eq(rdatas(r.answer, "_http._tcp.dns-sd-services.", "PTR"),
+       ["New\\032Employee\\032Page._http._tcp.dns-sd-services."],
+       "PTR target")
+    d = tmpdir()
+    path = write(os.path.join(d, "q.conf"), line + "\n")
+    rc, out, err = run_bin(["--conf-file=" + path, "--dump-config"])
+    check(line in out.splitlines(), "dumped: %r" % out)
+
+
+@case
+def dnssec_check_unsigned_forms():
+    """--dnssec-check-unsigned (dnsmasq's default: what the validator
+    always does) is accepted; =no, which would trust unsigned answers
+    unchecked, stops with "not supported yet"."""
+    rc, out, path = conf_test(["no-hosts", "dnssec",
+                               "dnssec-check-unsigned"])
+    eq(rc, 0, "exit code: " + out)
+    rc, out, path = conf_test(["no-hosts", "dnssec-check-unsigned=no"])
+    expect_error(rc, out, "%s:2: dnssec-check-unsigned: =no is not "
+                 "supported yet" % path)
 
 
 if __name__ == "__main__":

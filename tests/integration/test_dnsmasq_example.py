@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvtest import BINARY, case, check, run, tmpdir, write  # noqa: E402
 
 EXAMPLE = "/usr/share/doc/dnsmasq-base/examples/dnsmasq.conf.example"
-BOTH_ACCEPT_FLOOR = 71
+BOTH_ACCEPT_FLOOR = 83
 # an option line: '#' then the option name at once ('# text' is prose)
 OPTION_LINE = re.compile(r"^#([a-z][a-z0-9-]*) *(=.*)?$")
 # options of the DHCP/TFTP/netboot side (a separate issue); the rest is

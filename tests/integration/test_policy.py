@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -316,6 +317,132 @@ def policy_options_parse():
     out = subprocess.run([BINARY, "--help"], capture_output=True, text=True,
                          timeout=15).stdout
     check("not enforced" not in out, "help still says not enforced")
+
+
+@case
+def bogus_nxdomain():
+    """--bogus-nxdomain=ADDR[/PREFIX]: an upstream answer holding such an
+    address becomes NXDOMAIN with EDE 15 (Blocked) and is not cached, as
+    dnsmasq 2.90 answers; other addresses pass; local data is kept."""
+    up = Upstream()
+    try:
+        s = server(up, ["bogus-nxdomain=93.184.216.0/24",
+                        "bogus-nxdomain=fd00::1",
+                        "host-record=ad.home.example,93.184.216.99"])
+        for name, t in (("pub.up.example", "A"),
+                        ("evil6.up.example", "AAAA")):
+            r = ask(s, name, t)
+            expect(r, "NXDOMAIN")
+            eq(len(r.answer), 0, "answer of %s %s" % (name, t))
+            eq(ede(r), [15], "EDE of %s" % name)
+        n = up.asked("pub.up.example.")
+        expect(ask(s, "pub.up.example", "A"), "NXDOMAIN")
+        eq(up.asked("pub.up.example.") - n, 1, "not cached: asked again")
+        eq(values(ask(s, "pub6.up.example", "AAAA"), "AAAA"),
+           ["2a00:1450::1"], "another address passes")
+        eq(values(ask(s, "cgnat.up.example"), "A"), ["100.64.0.1"],
+           "outside the block passes")
+        eq(values(ask(s, "ad.home.example"), "A"), ["93.184.216.99"],
+           "local data is not filtered")
+    finally:
+        up.stop()
+
+
+@case
+def ignore_address():
+    """--ignore-address=ADDR[/PREFIX]: a reply to an A query holding the
+    address is dropped as if never received (dnsmasq: it waits for
+    another reply), so the client never sees it; other names resolve."""
+    up = Upstream()
+    try:
+        s = server(up, ["ignore-address=93.184.216.34"])
+        try:
+            r = ask(s, "pub.up.example", "A")
+            eq(values(r, "A"), [], "ignored address answered: " + short(r))
+        except dns.exception.Timeout:
+            pass
+        eq(values(ask(s, "cgnat.up.example"), "A"), ["100.64.0.1"],
+           "other addresses pass")
+        eq(values(ask(s, "pub6.up.example", "AAAA"), "AAAA"),
+           ["2a00:1450::1"], "AAAA passes")
+    finally:
+        up.stop()
+
+
+@case
+def filter_a_and_aaaa():
+    """--filter-AAAA: AAAA queries that go upstream get NOERROR without
+    data and EDE 17 (Filtered), as dnsmasq 2.90; A is unaffected; local
+    data (host-record) keeps its AAAA, as in dnsmasq.  --filter-A is the
+    same for A."""
+    up = Upstream()
+    try:
+        s = server(up, ["filter-AAAA",
+                        "host-record=nas.home.example,192.0.2.5,fd00::5"])
+        r = ask(s, "pub6.up.example", "AAAA")
+        expect(r, "NOERROR")
+        eq(len(r.answer), 0, "AAAA filtered: " + short(r))
+        eq(ede(r), [17], "EDE Filtered")
+        eq(values(ask(s, "pub.up.example"), "A"), ["93.184.216.34"],
+           "A passes")
+        eq(values(ask(s, "nas.home.example", "AAAA"), "AAAA"), ["fd00::5"],
+           "local AAAA kept")
+        s2 = server(up, ["filter-A"])
+        r = ask(s2, "pub.up.example", "A")
+        expect(r, "NOERROR")
+        eq(len(r.answer), 0, "A filtered: " + short(r))
+        eq(ede(r), [17], "EDE Filtered")
+        eq(values(ask(s2, "pub6.up.example", "AAAA"), "AAAA"),
+           ["2a00:1450::1"], "AAAA passes")
+    finally:
+        up.stop()
+
+
+@case
+def alias_rewrites_upstream_addresses():
+    """--alias (dnsmasq's DNS doctoring): OLD,NEW rewrites one address;
+    OLD,NEW,MASK keeps the host part under MASK; START-END,NEW,MASK only
+    the addresses in the range.  Cached answers stay rewritten; other
+    addresses and local data are untouched."""
+    up = Upstream()
+    try:
+        s = server(up, ["alias=93.184.216.34,198.51.100.1",
+                        "alias=100.64.0.0,10.9.0.0,255.255.0.0",
+                        "alias=192.168.1.1-192.168.1.9,172.16.5.0,"
+                        "255.255.255.0",
+                        "host-record=h.home.example,93.184.216.34"])
+        for name, want in (("pub.up.example", "198.51.100.1"),
+                           ("cgnat.up.example", "10.9.0.1"),
+                           ("evil.up.example", "172.16.5.1"),
+                           ("www.lan.example", "10.0.0.5"),
+                           ("pub.up.example", "198.51.100.1"),
+                           ("h.home.example", "93.184.216.34")):
+            eq(values(ask(s, name), "A"), [want], name)
+        eq(up.asked("pub.up.example."), 1, "second answer from the cache")
+    finally:
+        up.stop()
+
+
+@case
+def filterwin2k():
+    """--filterwin2k: SOA and SRV queries, and ANY queries for names with
+    an underscore, never go upstream: NOERROR without data, as dnsmasq
+    2.90 answers; A, and ANY for other names, are forwarded."""
+    up = Upstream()
+    try:
+        s = server(up, ["filterwin2k"])
+        for name, t in (("pub.up.example", "SOA"),
+                        ("_ldap._tcp.dc._msdcs.up.example", "SRV"),
+                        ("_ldap.up.example", "ANY")):
+            r = ask(s, name, t)
+            expect(r, "NOERROR")
+            eq(len(r.answer), 0, "answer of %s %s" % (name, t))
+        eq(up.seen, [], "nothing sent upstream")
+        eq(values(ask(s, "pub.up.example"), "A"), ["93.184.216.34"], "A")
+        ask(s, "pub.up.example", "ANY")
+        eq(up.asked("pub.up.example."), 2, "A and ANY forwarded")
+    finally:
+        up.stop()
 
 
 if __name__ == "__main__":

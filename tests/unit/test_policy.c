@@ -487,6 +487,127 @@ static void test_engine_policy(void)
 	res_free(r);
 }
 
+/* --bogus-nxdomain, --ignore-address, --filter-A/-AAAA (dnsmasq). */
+static void test_engine_answer_policy(void)
+{
+	static const uint8_t bogus[4] = { 198, 51, 100, 77 };
+	static const uint8_t pub[4] = { 93, 184, 216, 34 };
+	res_addr srv = { .af = 4, .addr = { 192, 0, 2, 53 }, .port = 53 };
+	res_net nets[2] = {
+		{ .af = 4, .prefix = 24, .addr = { 198, 51, 100 } },
+		{ .af = 4, .prefix = 32, .addr = { 93, 184, 216, 34 } },
+	};
+	res_forward fw;
+	res_cfg c;
+	char err[256];
+	res_ctx *r;
+	uint8_t q[512];
+	size_t ql;
+	int sent;
+
+	memset(&fw, 0, sizeof(fw));
+	fw.servers = &srv;
+	fw.nservers = 1;
+	memset(&c, 0, sizeof(c));
+	c.forwards = &fw;
+	c.nforwards = 1;
+	c.bogus_nx = nets;
+	c.nbogus_nx = 1;
+	c.ignore_addr = nets + 1;
+	c.nignore_addr = 1;
+	c.filter_aaaa = 1;
+	r = res_new(&c, err, sizeof(err));
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	ask_fwd(r, "ad.example", bogus, &sent);
+	T_EQ(sent, 1);
+	T_EQ(rcode(), DNS_R_NXDOMAIN);
+	T_EQ(an(), 0);
+	T_EQ(ede_of(), EDE_BLOCKED);
+	ask_fwd(r, "ad.example", bogus, &sent);   /* not cached */
+	T_EQ(sent, 1);
+	T_EQ(res_get_stats(r)->bogus_nxdomain, 2);
+	/* the ignored reply is dropped: no answer, the query waits */
+	ask_fwd(r, "forged.example", pub, &sent);
+	T_EQ(sent, 1);
+	T_EQ(rlen, 0);
+	T_EQ(res_get_stats(r)->ignored_replies, 1);
+	/* AAAA never goes upstream: NODATA, EDE 17 */
+	ql = mkq(q, "v6.example", DNS_T_AAAA, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_ANSWERED);
+	T_EQ(rcode(), DNS_R_NOERROR);
+	T_EQ(an(), 0);
+	T_EQ(ede_of(), EDE_FILTERED);
+	ql = mkq(q, "v4.example", DNS_T_A, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_PENDING);
+	res_free(r);
+	/* --filterwin2k: SOA, SRV, ANY _name answered NODATA, no EDE */
+	memset(&c, 0, sizeof(c));
+	c.forwards = &fw;
+	c.nforwards = 1;
+	c.filterwin2k = 1;
+	r = res_new(&c, err, sizeof(err));
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	ql = mkq(q, "example", DNS_T_SOA, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_ANSWERED);
+	T_EQ(rcode(), DNS_R_NOERROR);
+	T_EQ(an(), 0);
+	T_EQ(ede_of(), 0xffff);
+	ql = mkq(q, "_ldap.example", DNS_T_ANY, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_ANSWERED);
+	ql = mkq(q, "ldap.example", DNS_T_ANY, 1, 0);
+	T_EQ(res_query(r, q, ql, 0, 1000, resp, sizeof(resp), &rlen, 1),
+	     RES_PENDING);
+	res_free(r);
+}
+
+/* --alias: single address, masked subnet, range (dnsmasq's examples). */
+static void test_alias_doctor(void)
+{
+	static const uint8_t rr[][4] = {
+		{ 1, 2, 3, 56 }, { 192, 168, 0, 20 }, { 192, 168, 0, 41 },
+		{ 9, 9, 9, 9 },
+	};
+	static const uint8_t want[][4] = {
+		{ 6, 7, 8, 56 }, { 10, 0, 0, 20 }, { 192, 168, 0, 41 },
+		{ 5, 5, 5, 5 },
+	};
+	res_alias al[3] = {
+		{ .lo = { 1, 2, 3, 0 }, .to = { 6, 7, 8, 0 },
+		  .mask = { 255, 255, 255, 0 } },
+		{ .lo = { 192, 168, 0, 10 }, .hi = { 192, 168, 0, 40 },
+		  .to = { 10, 0, 0, 0 }, .mask = { 255, 255, 255, 0 },
+		  .range = 1 },
+		{ .lo = { 9, 9, 9, 9 }, .to = { 5, 5, 5, 5 },
+		  .mask = { 255, 255, 255, 255 } },
+	};
+	static res_msg m;
+	res_cfg c;
+
+	memset(&c, 0, sizeof(c));
+	c.aliases = al;
+	c.naliases = 3;
+	memset(&m, 0, sizeof(m));
+	m.nrr = 4;
+	for (size_t i = 0; i < 4; i++) {
+		m.rr[i].sec = RR_SEC_AN;
+		m.rr[i].type = DNS_T_A;
+		m.rr[i].rdlen = 4;
+		m.rr[i].rd = 4 * i;
+		memcpy(m.buf + 4 * i, rr[i], 4);
+	}
+	res_policy_doctor(&c, &m);
+	for (size_t i = 0; i < 4; i++)
+		T_CHECK(memcmp(m.buf + 4 * i, want[i], 4) == 0);
+}
+
 int main(void)
 {
 	T_RUN(test_domain_needed);
@@ -498,5 +619,7 @@ int main(void)
 	T_RUN(test_rebind_ok);
 	T_RUN(test_engine_rebind);
 	T_RUN(test_engine_policy);
+	T_RUN(test_engine_answer_policy);
+	T_RUN(test_alias_doctor);
 	T_DONE();
 }
