@@ -293,31 +293,18 @@ int dv_opt_rrl_exempt(dv_parser *p, const dv_option *o, const char *val)
 {
 	dv_config *c = p->cfg;
 	dv_prefix *e;
-	char buf[64], *slash, *end;
-	long len;
+	int rc;
 
 	if (c->n_rrl_exempt >= DV_RRL_EXEMPT_MAX)
 		return dv_opt_fail(p, o->name, "more than %d entries",
 				DV_RRL_EXEMPT_MAX);
-	if (strlen(val) >= sizeof(buf))
-		return dv_opt_fail(p, o->name, "bad address '%s'", val);
-	strcpy(buf, val);
 	e = &c->rrl_exempt[c->n_rrl_exempt];
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (!dv_parse_ip(buf, &e->af, e->addr))
+	rc = dv_parse_prefix(val, &e->af, e->addr, &e->len);
+	if (rc == 0)
 		return dv_opt_fail(p, o->name, "bad address '%s'", val);
-	len = e->af == 6 ? 128 : 32;
-	if (slash) {
-		long max = len;
-
-		errno = 0;
-		len = strtol(slash, &end, 10);
-		if (!*slash || *end || errno || len < 0 || len > max)
-			return dv_opt_fail(p, o->name, "bad prefix length in "
-					"'%s'", val);
-	}
-	e->len = (int)len;
+	if (rc < 0)
+		return dv_opt_fail(p, o->name, "bad prefix length in '%s'",
+				   val);
 	c->n_rrl_exempt++;
 	return 0;
 }

@@ -17,28 +17,15 @@ int dv_opt_prefixes(dv_parser *p, const dv_option *o, const char *val)
 {
 	dv_prefixes *l = dv_opt_field(p, o);
 	dv_prefix e, *v;
-	char buf[64], *slash, *end;
-	long len;
+	int rc;
 
-	if (strlen(val) >= sizeof(buf))
-		return dv_opt_fail(p, o->name, "bad address '%s'", val);
-	strcpy(buf, val);
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
 	memset(&e, 0, sizeof(e));
-	if (!dv_parse_ip(buf, &e.af, e.addr))
+	rc = dv_parse_prefix(val, &e.af, e.addr, &e.len);
+	if (rc == 0)
 		return dv_opt_fail(p, o->name, "bad address '%s'", val);
-	len = e.af == 6 ? 128 : 32;
-	if (slash) {
-		long max = len;
-
-		errno = 0;
-		len = strtol(slash, &end, 10);
-		if (!*slash || *end || errno || len < 0 || len > max)
-			return dv_opt_fail(p, o->name, "bad prefix length in "
-					"'%s'", val);
-	}
-	e.len = (int)len;
+	if (rc < 0)
+		return dv_opt_fail(p, o->name, "bad prefix length in '%s'",
+				   val);
 	v = realloc(l->v, (l->n + 1) * sizeof(*v));
 	if (!v)
 		return dv_opt_oom(p, o);

@@ -7,6 +7,7 @@
  * config.c, which now only builds the running state.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -766,30 +767,37 @@ static int acl_type(dv_tok t, uint16_t *out)
 	return 0;
 }
 
-/* "ADDR[/PREFIX]": 1 parsed, 0 not an address, -1 bad prefix. */
-static int acl_addr(dv_tok t, int *af, uint8_t *addr, int *prefix)
+int dv_parse_prefix(const char *val, int *af, uint8_t addr[16], int *prefix)
 {
 	char s[128], *slash, *end;
+	long v;
 
-	if (dv_tok_str(t, s, sizeof(s)) < 0)
+	if (strlen(val) >= sizeof(s))
 		return 0;
-	slash = strchr(s, '/');
-	if (slash)
+	strcpy(s, val);
+	if ((slash = strchr(s, '/')) != NULL)
 		*slash = '\0';
-	if (inet_pton(AF_INET, s, addr) == 1)
-		*af = 4;
-	else if (inet_pton(AF_INET6, s, addr) == 1)
-		*af = 6;
-	else
+	if (!dv_parse_ip(s, af, addr))
 		return 0;
 	*prefix = *af == 4 ? 32 : 128;
 	if (!slash)
 		return 1;
-	long v = strtol(slash + 1, &end, 10);
-	if (!slash[1] || *end || v < 0 || v > *prefix)
+	errno = 0;
+	v = strtol(slash + 1, &end, 10);
+	if (!slash[1] || *end || errno || v < 0 || v > *prefix)
 		return -1;
 	*prefix = (int)v;
 	return 1;
+}
+
+/* "ADDR[/PREFIX]" in a token: as dv_parse_prefix. */
+static int acl_addr(dv_tok t, int *af, uint8_t *addr, int *prefix)
+{
+	char s[128];
+
+	if (dv_tok_str(t, s, sizeof(s)) < 0)
+		return 0;
+	return dv_parse_prefix(s, af, addr, prefix);
 }
 
 int dv_acl_parse(const char *val, int transfer, dv_acl *a, char *why,

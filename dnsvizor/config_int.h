@@ -57,6 +57,9 @@ int dv_name_abs(const char *s, size_t n, char *out, size_t outlen);
 
 /* 1 if s is a textual IPv4 (af 4) / IPv6 (af 6) address; fills addr. */
 int dv_parse_ip(const char *s, int *af, uint8_t addr[16]);
+/* "ADDR[/PREFIX]" (no prefix: the whole address): 1 parsed, 0 not an
+ * address, -1 bad prefix length. */
+int dv_parse_prefix(const char *s, int *af, uint8_t addr[16], int *prefix);
 
 /* ---- tokens (conf_rec.c) ---- */
 enum { DV_NAMEBUF = 1024 };     /* presentation names, escapes included */
